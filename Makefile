@@ -1,0 +1,46 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   - a working call centre on the built-in simulator
+#   make test   - every check and test (what CI runs)
+# Everything else here is what those two need.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup system-deps lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ctid needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e './sdk/python[test]'
+	touch $@
+
+setup: $(STAMP)
+
+system-deps:
+	scripts/install-system-deps
+
+demo: setup
+	$(BIN)/ctid demo $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check ctid sdk/python tests bench
+	$(BIN)/ruff format --check ctid sdk/python tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+	cd sdk/python && ../../$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+	cd sdk/python && ../../$(BIN)/pytest $(PYTEST_ARGS)
+
+test: system-deps lint typecheck pytest
+
+bench: setup
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

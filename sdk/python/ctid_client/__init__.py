@@ -1,0 +1,1 @@
+"""ctid-client: placeholder until the SDK lands."""
