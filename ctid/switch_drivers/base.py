@@ -36,7 +36,7 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Mapping
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 import trio
@@ -67,8 +67,8 @@ __all__ = [
     "DriverError",
     "DriverUnavailable",
     "EndpointKind",
-    "HangupCause",
     "Hangup",
+    "HangupCause",
     "LinkState",
     "LinkStateChanged",
     "MediaTarget",
@@ -81,8 +81,8 @@ __all__ = [
     "RecordingFinished",
     "RecordingStarted",
     "RejectReason",
-    "Resynchronized",
     "ResumeRecording",
+    "Resynchronized",
     "Ring",
     "SendDigits",
     "StartMusic",
@@ -437,7 +437,7 @@ class PlaybackStarted(SwitchEvent):
 
 @attrs.frozen(kw_only=True)
 class PlaybackFinished(SwitchEvent):
-    """A playback ended. ``reason`` is ``done``, ``stopped`` (by a command or a digit) or ``failed``."""
+    """A playback ended: ``reason`` is ``done``, ``stopped`` (command or digit) or ``failed``."""
 
     playback_id: str
     reason: str = "done"
@@ -655,10 +655,24 @@ class SwitchDriver(abc.ABC):
     #: The name used in configuration (``driver = "..."``) and the entry point.
     name: ClassVar[str]
 
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], *, path: str) -> SwitchDriver:
+        """Build the driver from its table ``[switch.<name>]``.
+
+        Problems raise ``ctid.structure.StructureError`` (or ``ValueError``)
+        naming the key under ``path``, so ``ctid check-config`` can report them.
+        """
+        raise TypeError(f"driver {cls.name!r} cannot be built from a configuration file")
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         """The optional features this driver offers."""
         return frozenset()
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """The extension numbers (phones) this switch serves, from its configuration."""
+        return ()
 
     @abc.abstractmethod
     async def run(

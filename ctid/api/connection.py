@@ -1,0 +1,371 @@
+"""One WebSocket connection: reader, request processor, and batching writer.
+
+Three tasks share the connection, all owned by its nursery:
+
+* the **reader** turns bytes into WebSocket messages (wsproto), answers pings,
+  enforces the message size limit, and hands whole messages to the processor
+  through a small bounded channel (a client that floods requests is read no
+  faster than they are served);
+* the **processor** decodes and runs requests one at a time, in order, so a
+  client sees its requests take effect in the order it sent them;
+* the **writer** sends replies and the session's pending events. It writes
+  everything that is waiting as one ``send_all``: many frames per system call
+  is where the throughput of a busy server comes from.
+
+A slow client never slows anyone else: events wait in its session's log, and
+when more than ``max_pending`` wait the connection is closed with code 4000
+and a reason. The session survives (``session.resume`` replays what was
+missed). If the writer is stuck mid-write to a client that stopped reading,
+the write is cancelled and the TCP connection dropped, since a half-written
+frame leaves no way to send a proper close frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import deque
+from typing import Final
+
+import trio
+from wsproto import WSConnection
+from wsproto.events import (
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    Pong,
+    TextMessage,
+)
+from wsproto.utilities import LocalProtocolError
+
+from ..bus import MonitorKind
+from . import rpc
+from .codec import Codec
+from .context import ApiContext, RequestContext
+from .dispatch import dispatch
+from .rpc import RpcError
+from .session import Session
+
+__all__ = ["CLOSE_CODES", "WsConnection"]
+
+log = logging.getLogger(__name__)
+
+#: Whole messages waiting for the processor.
+INBOX_SIZE: Final = 16
+#: Replies waiting for the writer before the client counts as not reading.
+MAX_QUEUED_REPLIES: Final = 1000
+#: Events encoded per write.
+EVENTS_PER_WRITE: Final = 512
+#: Seconds to wait for the client's answer to our close frame.
+CLOSE_TIMEOUT: Final = 2.0
+RECEIVE_SIZE: Final = 65536
+
+#: Close codes ctid uses (4000-4999 are for applications).
+CLOSE_CODES: Final = {
+    4000: "slow consumer",
+    4001: "session resumed on another connection",
+    4002: "logged out",
+    4003: "login timeout",
+    4004: "too many failed logins",
+    4005: "keep-alive timeout",
+    1001: "server shutting down",
+}
+
+
+_TOO_LARGE: Final = b"<too large>"
+
+
+class _Assembler:
+    """Joins a WebSocket message's fragments, dropping any message over the size limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str | bytes] = []
+        self.size = 0
+        self.too_large = False
+
+    def feed(self, event: TextMessage | BytesMessage) -> str | bytes | None:
+        """The message once its last fragment is in, ``_TOO_LARGE``, or None (more to come)."""
+        if not self.too_large:
+            self.size += len(event.data)
+            if self.size > self.limit:
+                self.too_large = True
+                self.parts.clear()
+            else:
+                self.parts.append(event.data if isinstance(event.data, str) else bytes(event.data))
+        if not event.message_finished:
+            return None
+        parts, too_large = self.parts, self.too_large
+        self.parts, self.size, self.too_large = [], 0, False
+        if too_large:
+            return _TOO_LARGE
+        if isinstance(event, TextMessage):
+            return "".join(p for p in parts if isinstance(p, str))
+        return b"".join(p for p in parts if isinstance(p, bytes))
+
+
+def _message(data: str | bytes) -> TextMessage | BytesMessage:
+    return TextMessage(data=data) if isinstance(data, str) else BytesMessage(data=data)
+
+
+class WsConnection:
+    """See the module docstring."""
+
+    def __init__(
+        self, api: ApiContext, stream: trio.abc.Stream, ws: WSConnection, codec: Codec, peer: str
+    ) -> None:
+        self.api = api
+        self.stream = stream
+        self.ws = ws
+        self.codec = codec
+        self.peer = peer
+        self.session: Session | None = None
+        self._replies: deque[str | bytes] = deque()
+        self._control: deque[bytes] = deque()
+        self._wakeup = trio.Event()
+        self._close_request: tuple[int, str] | None = None
+        self._peer_closed = trio.Event()
+        self._send_scope: trio.CancelScope | None = None
+        self._failed_logins = 0
+        self._pong = trio.Event()
+        self._logged_in = trio.Event()
+        send, receive = trio.open_memory_channel[str | bytes](INBOX_SIZE)
+        self._inbox_send = send
+        self._inbox_receive = receive
+
+    # -------------------------------------------------------------- control
+
+    def wake(self) -> None:
+        """Something to write (called by the session's event log on every push)."""
+        session = self.session
+        if (
+            session is not None
+            and session.log.overflowed
+            and self._send_scope is not None
+            and self._close_request is None
+        ):
+            # The writer is blocked on a client that does not read: give up on it.
+            self._close_request = (4000, self._slow_reason())
+            self._send_scope.cancel()
+        self._wakeup.set()
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close with ``code``/``reason`` after the replies already queued."""
+        if self._close_request is None:
+            self._close_request = (code, reason)
+        self._wakeup.set()
+
+    def login_failed(self) -> None:
+        self._failed_logins += 1
+        if self._failed_logins >= self.api.limits.max_failed_logins:
+            self.close_soon(4004, "too many failed logins")
+
+    def attach(self, session: Session) -> None:
+        self.api.sessions.attach(session, self)
+        self.session = session
+        self._logged_in.set()
+        self._wakeup.set()
+
+    def _slow_reason(self) -> str:
+        pending = self.session.log.pending if self.session else 0
+        return f"slow consumer: {pending} events unread; resume to continue"
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self, initial: bytes = b"") -> None:
+        """Serve the connection until it closes; the session is detached, not ended."""
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._reader, initial, nursery.cancel_scope)
+                nursery.start_soon(self._processor)
+                nursery.start_soon(self._writer, nursery.cancel_scope)
+                nursery.start_soon(self._timers)
+        finally:
+            session = self.session
+            if session is not None:
+                if self._close_request is not None and self._close_request[0] == 4000:
+                    session.last_close_reason = self._close_request[1]
+                self.api.sessions.detach(session, self)
+            with trio.move_on_after(CLOSE_TIMEOUT, shield=True) as cleanup:
+                cleanup.shield = True
+                await self.stream.aclose()
+
+    async def _timers(self) -> None:
+        limits = self.api.limits
+        with trio.move_on_after(limits.login_timeout):
+            await self._logged_in.wait()
+        if not self._logged_in.is_set():
+            self.close_soon(4003, "login timeout: call session.login first")
+            return
+        if limits.ping_interval <= 0:
+            return
+        while True:
+            await trio.sleep(limits.ping_interval)
+            self._pong = trio.Event()
+            self._control.append(self.ws.send(Ping(payload=b"ctid")))
+            self._wakeup.set()
+            with trio.move_on_after(limits.ping_interval):
+                await self._pong.wait()
+                continue
+            self.close_soon(4005, "keep-alive timeout: no pong")
+            return
+
+    # --------------------------------------------------------------- reader
+
+    async def _reader(self, initial: bytes, scope: trio.CancelScope) -> None:
+        ws = self.ws
+        limit = self.api.limits.max_message_bytes
+        assembler = _Assembler(limit)
+        data = initial
+        async with self._inbox_send:
+            while True:
+                if data:
+                    ws.receive_data(data)
+                for event in ws.events():
+                    if isinstance(event, TextMessage | BytesMessage):
+                        message = assembler.feed(event)
+                        if message is _TOO_LARGE:
+                            error = RpcError(
+                                rpc.INVALID_REQUEST,
+                                f"message too large: more than {limit} bytes",
+                                {"limit": limit},
+                            )
+                            self._reply(rpc.error(None, error))
+                        elif message is not None:
+                            await self._inbox_send.send(message)
+                    elif isinstance(event, Ping):
+                        self._control.append(ws.send(event.response()))
+                        self._wakeup.set()
+                    elif isinstance(event, Pong):
+                        self._pong.set()
+                    elif isinstance(event, CloseConnection):
+                        if self._close_request is None:
+                            with contextlib.suppress(LocalProtocolError):
+                                self._control.append(ws.send(event.response()))
+                        self._peer_closed.set()
+                        self._wakeup.set()
+                        return
+                try:
+                    data = bytes(await self.stream.receive_some(RECEIVE_SIZE))
+                except (trio.BrokenResourceError, trio.ClosedResourceError):
+                    data = b""
+                if not data:
+                    # The peer went away without a close frame.
+                    scope.cancel()
+                    return
+
+    # ------------------------------------------------------------ processor
+
+    async def _processor(self) -> None:
+        async with self._inbox_receive:
+            async for message in self._inbox_receive:
+                try:
+                    obj = self.codec.decode(message)
+                except RpcError as exc:
+                    self._reply(rpc.error(None, exc))
+                    continue
+                frame = rpc.parse_frame(obj)
+                replies = []
+                for item in frame.items:
+                    if isinstance(item, dict):
+                        replies.append(item)
+                        continue
+                    ctx = RequestContext(api=self.api, connection=self, session=self.session)
+                    reply = await dispatch(ctx, item)
+                    if reply is not None:
+                        replies.append(reply)
+                if frame.batch:
+                    if replies:
+                        self._reply(replies)
+                else:
+                    for reply in replies:
+                        self._reply(reply)
+
+    def _reply(self, message: object) -> None:
+        try:
+            encoded = self.codec.encode(message)
+        except (TypeError, ValueError):
+            log.exception("could not encode a reply")
+            encoded = self.codec.encode(
+                rpc.error(None, RpcError(rpc.INTERNAL_ERROR, "internal error: reply not encodable"))
+            )
+        self._replies.append(encoded)
+        if len(self._replies) > MAX_QUEUED_REPLIES:
+            self.close_soon(4000, "slow consumer: replies unread")
+        self._wakeup.set()
+
+    # --------------------------------------------------------------- writer
+
+    async def _writer(self, scope: trio.CancelScope) -> None:
+        ws = self.ws
+        while True:
+            if not (self._control or self._replies or self._close_request or self._has_events()):
+                self._wakeup = trio.Event()
+                if self._peer_closed.is_set():
+                    scope.cancel()
+                    return
+                await self._wakeup.wait()
+            chunks = list(self._control)
+            self._control.clear()
+            while self._replies:
+                chunks.append(ws.send(_message(self._replies.popleft())))
+            if self._close_request is None:
+                session = self.session
+                if session is not None:
+                    if session.log.overflowed:
+                        self.close_soon(4000, self._slow_reason())
+                    else:
+                        chunks.extend(self._encode_events(session))
+            if chunks and not await self._send(b"".join(chunks)):
+                scope.cancel()
+                return
+            if self._peer_closed.is_set():
+                scope.cancel()
+                return
+            if self._close_request is not None and not self._replies:
+                await self._close(*self._close_request)
+                scope.cancel()
+                return
+
+    def _has_events(self) -> bool:
+        session = self.session
+        return session is not None and session.log.sent < session.log.seq
+
+    def _encode_events(self, session: Session) -> list[bytes]:
+        ws = self.ws
+        encode = self.codec.encode_event
+        out = []
+        for seq, event, monitor, _ in session.log.take_pending(EVENTS_PER_WRITE):
+            if monitor is None:
+                frame = encode(event, seq, None, None)
+            elif monitor.kind is MonitorKind.DEVICE:
+                frame = encode(
+                    event, seq, monitor.cross_ref_id, event.local_states.get(monitor.target)
+                )
+            else:
+                frame = encode(event, seq, monitor.cross_ref_id, None)
+            out.append(ws.send(_message(frame)))
+        return out
+
+    async def _send(self, data: bytes) -> bool:
+        """Write; False if the connection is gone or the write had to be abandoned."""
+        with trio.CancelScope() as self._send_scope:
+            try:
+                await self.stream.send_all(data)
+                return True
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                return False
+            finally:
+                self._send_scope = None
+        # Cancelled by wake(): the client stopped reading mid-frame.
+        log.info("dropping %s: %s", self.peer, self._close_request)
+        return False
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            data = self.ws.send(CloseConnection(code=code, reason=reason))
+        except LocalProtocolError:
+            return
+        with trio.move_on_after(CLOSE_TIMEOUT):
+            if await self._send(data):
+                await self._peer_closed.wait()

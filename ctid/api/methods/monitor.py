@@ -1,0 +1,85 @@
+"""MonitorStart / MonitorStop: which events a session receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ...bus import MonitorKind
+from ...calls.errors import CstaError, CstaErrorValue
+from ..context import RequestContext
+from . import registry
+from .csta import CallRef, _call_devices, call_id_of
+
+
+@attrs.frozen(kw_only=True)
+class MonitorObject:
+    device_object: str | None = None
+    call_object: CallRef | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MonitorStartParams:
+    monitor_object: MonitorObject
+
+
+@registry.method("MonitorStart", params=MonitorStartParams)
+async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str, Any]:
+    """Receive the events of a device (``deviceObject``) or of one call (``callObject``).
+
+    Returns the ``monitorCrossRefID`` that every event of this monitor carries.
+    Starting a monitor that the session already has returns the same id.
+    """
+    assert ctx.session is not None
+    obj = p.monitor_object
+    if (obj.device_object is None) == (obj.call_object is None):
+        raise CstaError(
+            CstaErrorValue.INVALID_OBJECT_TYPE,
+            "monitorObject must have exactly one of deviceObject and callObject",
+        )
+    api = ctx.api
+    if obj.device_object is not None:
+        device = obj.device_object
+        if not api.calls.model.directory.is_known(device):
+            raise CstaError(
+                CstaErrorValue.INVALID_DEVICE_IDENTIFIER,
+                f"monitorObject.deviceObject: no device {device!r} to monitor",
+            )
+        ctx.require_device(device)
+        kind, target = MonitorKind.DEVICE, device
+    else:
+        assert obj.call_object is not None
+        target = call_id_of(obj.call_object)
+        _call_devices(ctx, target)
+        kind = MonitorKind.CALL
+    log = ctx.session.log
+    existing = api.bus.find_monitor(log, kind, target)
+    if existing is not None:
+        return {"monitorCrossRefID": existing.cross_ref_id}
+    if len(log.monitors) >= api.limits.max_monitors:
+        raise CstaError(
+            CstaErrorValue.OVERALL_MONITOR_LIMIT_EXCEEDED,
+            f"a session may hold at most {api.limits.max_monitors} monitors",
+        )
+    monitor = api.bus.add_monitor(log, kind, target, ctx.session.next_cross_ref_id())
+    return {"monitorCrossRefID": monitor.cross_ref_id}
+
+
+@attrs.frozen(kw_only=True)
+class MonitorStopParams:
+    monitor_cross_ref_id: str
+
+
+@registry.method("MonitorStop", params=MonitorStopParams)
+async def monitor_stop(ctx: RequestContext, p: MonitorStopParams) -> dict[str, Any]:
+    """Stop a monitor; its events stop at once."""
+    assert ctx.session is not None
+    monitor = ctx.session.log.monitors.get(p.monitor_cross_ref_id)
+    if monitor is None:
+        raise CstaError(
+            CstaErrorValue.INVALID_CROSS_REF_ID,
+            f"no monitor {p.monitor_cross_ref_id!r} in this session",
+        )
+    ctx.api.bus.remove_monitor(monitor)
+    return {}

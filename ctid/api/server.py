@@ -1,0 +1,241 @@
+"""The API server: HTTP/1.1 (h11) on a TCP listener, upgrading ``/v1`` to WebSocket (wsproto).
+
+We use h11 and wsproto directly, the two sans-IO libraries trio-websocket is
+built on, rather than trio-websocket's server. It lets the connection writer
+put many frames into one ``send_all`` (the per-message cost of the WebSocket
+shell dominates event delivery) and serve plain HTTP on the same port for
+``/healthz`` and authenticated downloads. See docs/design.md.
+
+``handle_stream`` takes any trio ``Stream``, so tests run the real protocol
+over memory streams on ``MockClock`` as well as over real sockets on port 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import attrs
+import h11
+import trio
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, RejectConnection, RejectData, Request
+
+from .codec import CODECS, JSON_SUBPROTOCOL
+from .connection import WsConnection
+from .context import ApiContext
+
+__all__ = ["ApiServer", "HttpRequest", "HttpResponse"]
+
+log = logging.getLogger(__name__)
+
+WS_PATH: Final = "/v1"
+#: Seconds a client has to send its request head.
+HANDSHAKE_TIMEOUT: Final = 10.0
+MAX_HEAD: Final = 16 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+@attrs.frozen(kw_only=True)
+class HttpResponse:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(cls, status: int, value: Any) -> HttpResponse:
+        return cls(status=status, body=json.dumps(value).encode())
+
+
+HttpHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+class ApiServer:
+    """Accepts connections and serves the WebSocket API and a few HTTP routes."""
+
+    def __init__(self, api: ApiContext) -> None:
+        self.api = api
+        #: Extra HTTP routes by path (``/healthz``, recording downloads, ...).
+        self.routes: dict[str, HttpHandler] = {"/healthz": self._healthz}
+        self.connections: set[WsConnection] = set()
+        self._idle = trio.Event()
+        self._idle.set()
+
+    async def serve(
+        self,
+        host: str,
+        port: int,
+        *,
+        task_status: trio.TaskStatus[list[tuple[str, int]]] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Listen on ``host:port`` (port 0: any free one); ``started`` gets the bound addresses."""
+        listeners = await trio.open_tcp_listeners(port, host=host)
+        addresses = []
+        for listener in listeners:
+            sockname = listener.socket.getsockname()
+            addresses.append((sockname[0], sockname[1]))
+        async with trio.open_nursery() as nursery:
+            task_status.started(addresses)
+            await trio.serve_listeners(self.handle_stream, listeners, handler_nursery=nursery)
+
+    async def handle_stream(self, stream: trio.abc.Stream) -> None:
+        """Serve one connection: one HTTP request, or a WebSocket session."""
+        peer = _peer(stream)
+        ws_conn: WsConnection | None = None
+        trailing = b""
+        try:
+            conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+            with trio.move_on_after(HANDSHAKE_TIMEOUT):
+                request = await _read_request(stream, conn)
+                if request is None:
+                    return
+                target = request.target.decode("latin-1")
+                path, _, query = target.partition("?")
+                headers = {
+                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers
+                }
+                if path == WS_PATH:
+                    if headers.get("upgrade", "").lower() != "websocket":
+                        await _respond(
+                            stream,
+                            conn,
+                            HttpResponse.json(426, {"error": "use a WebSocket upgrade"}),
+                        )
+                        return
+                    trailing, _ = conn.trailing_data
+                    ws_conn = await self._upgrade(stream, request, peer)
+                    if ws_conn is None:
+                        return
+                else:
+                    handler = self.routes.get(path)
+                    if handler is None:
+                        response = HttpResponse.json(404, {"error": f"no such path {path}"})
+                    else:
+                        response = await handler(
+                            HttpRequest(
+                                method=request.method.decode(),
+                                path=path,
+                                query=query,
+                                headers=headers,
+                            )
+                        )
+                    await _respond(stream, conn, response)
+                    return
+            if ws_conn is None:
+                # The client did not finish its request head in time.
+                await trio.aclose_forcefully(stream)
+                return
+        except (trio.BrokenResourceError, trio.ClosedResourceError, h11.RemoteProtocolError) as exc:
+            log.debug("connection from %s failed: %s", peer, exc)
+            await trio.aclose_forcefully(stream)
+            return
+        self.connections.add(ws_conn)
+        self._idle = trio.Event()
+        try:
+            await ws_conn.run(trailing)
+        finally:
+            self.connections.discard(ws_conn)
+            if not self.connections:
+                self._idle.set()
+
+    async def _upgrade(
+        self, stream: trio.abc.Stream, request: h11.Request, peer: str
+    ) -> WsConnection | None:
+        ws = WSConnection(ConnectionType.SERVER)
+        ws.initiate_upgrade_connection(list(request.headers), request.target)
+        ws_request = next((e for e in ws.events() if isinstance(e, Request)), None)
+        if ws_request is None:
+            await trio.aclose_forcefully(stream)
+            return None
+        offered = ws_request.subprotocols
+        chosen: str | None
+        if not offered:
+            chosen = None  # no subprotocol asked for: JSON
+        else:
+            chosen = next((p for p in offered if p in CODECS), None)
+            if chosen is None:
+                body = f"unsupported subprotocol; use one of {', '.join(CODECS)}".encode()
+                data = ws.send(
+                    RejectConnection(
+                        status_code=400,
+                        headers=[
+                            (b"content-type", b"text/plain"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                        has_body=True,
+                    )
+                )
+                data += ws.send(RejectData(data=body))
+                await stream.send_all(data)
+                await trio.aclose_forcefully(stream)
+                return None
+        codec = CODECS[chosen or JSON_SUBPROTOCOL]()
+        await stream.send_all(ws.send(AcceptConnection(subprotocol=chosen)))
+        return WsConnection(self.api, stream, ws, codec, peer)
+
+    async def _healthz(self, request: HttpRequest) -> HttpResponse:
+        link = self.api.calls.model.link_state.value
+        checks: dict[str, Any] = {"driver": link}
+        for name, check in self.api.services.get("health_checks", {}).items():
+            checks[name] = check()
+        healthy = link == "up" and all(
+            v in ("up", "ok", True) for k, v in checks.items() if k != "driver"
+        )
+        return HttpResponse.json(
+            200 if healthy else 503, {"status": "ok" if healthy else "degraded", **checks}
+        )
+
+    def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        for connection in list(self.connections):
+            connection.close_soon(code, reason)
+
+    async def wait_idle(self) -> None:
+        """Return once no WebSocket connection is open."""
+        await self._idle.wait()
+
+
+async def _read_request(stream: trio.abc.Stream, conn: h11.Connection) -> h11.Request | None:
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            data = await stream.receive_some(MAX_HEAD)
+            conn.receive_data(bytes(data))
+            continue
+        if isinstance(event, h11.Request):
+            return event
+        return None
+
+
+async def _respond(stream: trio.abc.Stream, conn: h11.Connection, response: HttpResponse) -> None:
+    headers = [
+        ("content-type", response.content_type),
+        ("content-length", str(len(response.body))),
+        ("connection", "close"),
+        *response.headers,
+    ]
+    data = conn.send(h11.Response(status_code=response.status, headers=headers))
+    data = (data or b"") + (conn.send(h11.Data(data=response.body)) or b"")
+    data += conn.send(h11.EndOfMessage()) or b""
+    await stream.send_all(data)
+    await stream.aclose()
+
+
+def _peer(stream: trio.abc.Stream) -> str:
+    sock = getattr(stream, "socket", None)
+    if sock is None:
+        return "memory"
+    try:
+        host, port = sock.getpeername()[:2]
+        return f"{host}:{port}"
+    except OSError:
+        return "unknown"

@@ -1,0 +1,192 @@
+"""The composition root: builds every part of the daemon from a ``Config`` and runs them.
+
+Every long-lived task belongs to the nursery in ``App.run`` (or to a nursery
+of a service started from it), and everything stops when it is cancelled:
+nothing outlives the daemon. Services start in dependency order, each through
+``nursery.start`` so the next one starts only when the previous is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import trio
+
+from . import __version__
+from .api.auth import Authenticator, Credential, Role
+from .api.context import ApiContext, ApiLimits
+from .api.methods import registry
+from .api.server import ApiServer
+from .bus import BusLimits, EventBus
+from .calls.directory import Directory
+from .calls.model import CallModel
+from .calls.service import CallService
+from .clock import WallClock
+from .config import Config, ConfigError, parse_listen
+from .ids import IdFactory
+from .publish import CstaPublisher
+from .structure import StructureError
+from .switch_drivers import load_driver_class
+from .switch_drivers.base import SwitchDriver
+from .switch_drivers.simulator.driver import SimulatorDriver
+from .timers import TimerQueue
+
+__all__ = ["App", "build_driver"]
+
+log = logging.getLogger(__name__)
+
+
+def build_driver(config: Config) -> SwitchDriver:
+    """The configured switch driver; configuration problems raise ``ConfigError``."""
+    name = config.switch.driver
+    try:
+        cls = load_driver_class(name)
+    except LookupError as exc:
+        raise ConfigError(config.file, "switch.driver", str(exc)) from None
+    try:
+        return cls.from_config(config.driver_section, path=f"switch.{name}")
+    except StructureError as exc:
+        raise ConfigError(config.file, exc.path, exc.problem) from None
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
+
+
+def build_credentials(config: Config, admin_token: str | None) -> list[Credential]:
+    credentials = []
+    if admin_token:
+        credentials.append(Credential(token=admin_token, role=Role.ADMIN, name="admin"))
+    for section, token in config.credentials_tokens():
+        credentials.append(
+            Credential(
+                token=token,
+                role=Role(section.role),
+                name=section.name,
+                devices=frozenset(section.devices),
+                agent_id=section.agent_id,
+                queues=frozenset(section.queues),
+            )
+        )
+    return credentials
+
+
+class App:
+    """The daemon. ``run`` serves until cancelled; after ``started`` the parts are reachable."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        driver: SwitchDriver | None = None,
+        admin_token: str | None = None,
+        ids: IdFactory | None = None,
+        anchor_wall: float | None = None,
+        listen: str | None = None,
+        handle_signals: bool = False,
+    ) -> None:
+        self.config = config
+        self.driver = driver or build_driver(config)
+        self.admin_token = admin_token
+        self.ids = ids or IdFactory()
+        self.anchor_wall = anchor_wall
+        self.listen = listen or config.server.listen
+        self.metrics_listen = config.server.metrics_listen
+        self.handle_signals = handle_signals
+        #: Extra long-lived services started after the core (demo traffic, ...).
+        self.extra_services: list[Callable[..., Any]] = []
+        self.addresses: list[tuple[str, int]] = []
+        self._ready = False
+
+    # The parts, available once run() has started them.
+    clock: WallClock
+    timers: TimerQueue
+    bus: EventBus
+    directory: Directory
+    model: CallModel
+    calls: CallService
+    api: ApiContext
+    server: ApiServer
+
+    def _build(self) -> None:
+        config = self.config
+        self.clock = WallClock.start(self.anchor_wall)
+        self.timers = TimerQueue()
+        self.bus = EventBus(
+            BusLimits(
+                replay_events=config.events.replay_events,
+                replay_seconds=config.events.replay_seconds,
+                max_pending=config.events.max_pending,
+            )
+        )
+        self.directory = Directory(
+            extensions=set(self.driver.extensions),
+            external_pattern=re.compile(config.switch.external_pattern),
+        )
+        self.model = CallModel(
+            ids=self.ids,
+            directory=self.directory,
+            now=trio.current_time,
+            ring_timeout=config.switch.ring_timeout,
+        )
+        self.calls = CallService(model=self.model, driver=self.driver, clock=self.clock)
+        self.calls.event_sinks.append(CstaPublisher(self.bus, self.clock))
+        from .api.session import SessionManager
+
+        sessions = SessionManager(
+            bus=self.bus, timers=self.timers, ids=self.ids, linger=config.events.replay_seconds
+        )
+        self.api = ApiContext(
+            calls=self.calls,
+            bus=self.bus,
+            sessions=sessions,
+            auth=Authenticator(build_credentials(config, self.admin_token)),
+            clock=self.clock,
+            registry=registry,
+            server_version=__version__,
+            limits=ApiLimits(
+                max_message_bytes=config.api.max_message_bytes,
+                login_timeout=config.api.login_timeout,
+                ping_interval=config.api.ping_interval,
+                max_monitors=config.api.max_monitors,
+            ),
+            simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
+        )
+        self.server = ApiServer(self.api)
+
+    @property
+    def url(self) -> str:
+        host, port = self.addresses[0]
+        if ":" in host:
+            host = f"[{host}]"
+        return f"ws://{host}:{port}/v1"
+
+    async def run(self, *, task_status: trio.TaskStatus[App] = trio.TASK_STATUS_IGNORED) -> None:
+        self._build()
+        host, port = parse_listen(self.listen)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self.timers.run)
+            await nursery.start(self.calls.run)
+            for service in self.extra_services:
+                await nursery.start(service)
+            self.addresses = await nursery.start(self.server.serve, host, port)
+            if self.handle_signals:
+                nursery.start_soon(self._signals, nursery.cancel_scope)
+            log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
+            task_status.started(self)
+
+    async def _signals(self, scope: trio.CancelScope) -> None:
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+            async for signum in signals:
+                if signum == signal.SIGTERM:
+                    log.info("SIGTERM: closing connections and stopping")
+                    self.server.close_all()
+                    with trio.move_on_after(2):
+                        await self.server.wait_idle()
+                    scope.cancel()
+                    return
+                log.info("SIGHUP: reloading")
+                for reload in self.api.services.get("reload", []):
+                    reload()

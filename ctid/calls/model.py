@@ -1,0 +1,894 @@
+"""The call model: switch events in, CSTA events and switch commands out.
+
+``CallModel`` holds every call, connection and leg ctid knows. It is pure: no
+trio, no I/O. Its owner (``calls.service``) feeds it switch events in order
+with ``apply()``, runs the switch commands it returns, and publishes what it
+put in ``outbox``. CSTA service requests (``calls.services``) validate against
+it, then mutate it through the same primitives, so every CSTA event comes out
+of ``_emit`` here and nowhere else.
+
+The mapping onto the switch: each call owns one bridge (``Call.bridge_id``).
+A connected party's leg is in its call's bridge; a held party's leg is out of
+it and the bridge plays music to whoever is left. One leg can carry several
+connections (a phone that holds one call and consults on another is still one
+line), but at most one of them is not on hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from ..ids import IdFactory
+from ..switch_drivers import base as sw
+from .directory import Directory
+from .events import (
+    CallClearedEvent,
+    ConnectionClearedEvent,
+    CstaEvent,
+    DeliveredEvent,
+    EstablishedEvent,
+    FailedEvent,
+    HeldEvent,
+    OriginatedEvent,
+    RetrievedEvent,
+    ServiceInitiatedEvent,
+    SystemStatusEvent,
+)
+from .notices import CallArrived, CallEnded, DigitsDetected, Notice, PlaybackDone, RecordingDone
+from .states import ConnectionState, Trigger, next_state
+from .values import ConnectionID, DeviceType, EventCause
+
+__all__ = ["Call", "CallModel", "Connection", "Emitted", "Leg"]
+
+log = logging.getLogger(__name__)
+
+S = ConnectionState
+
+#: Hang-up causes that mean "the call never reached this party", as opposed to a
+#: party leaving: they turn an unanswered connection into ``fail``.
+_FAILURE_CAUSES = {
+    sw.HangupCause.BUSY: EventCause.BUSY,
+    sw.HangupCause.NO_ANSWER: EventCause.NO_ANSWER,
+    sw.HangupCause.REJECTED: EventCause.BUSY,
+    sw.HangupCause.UNREACHABLE: EventCause.DEST_NOT_OBTAINABLE,
+    sw.HangupCause.CONGESTION: EventCause.TRUNKS_BUSY,
+    sw.HangupCause.FAILED: EventCause.NETWORK_OUT_OF_ORDER,
+}
+
+_CLEAR_CAUSES = {
+    sw.HangupCause.NORMAL: EventCause.NORMAL_CLEARING,
+    sw.HangupCause.CANCELLED: EventCause.CALL_CANCELLED,
+    sw.HangupCause.ANSWERED_ELSEWHERE: EventCause.NORMAL_CLEARING,
+    sw.HangupCause.SHUTDOWN: EventCause.SWITCHING_FUNCTION_TERMINATED,
+}
+
+_LINK_STATUS = {
+    sw.LinkState.UP: "normal",
+    sw.LinkState.SYNCING: "initializing",
+    sw.LinkState.CONNECTING: "initializing",
+    sw.LinkState.DOWN: "disabled",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Emitted:
+    """A CSTA event with what the bus needs to route it to monitors."""
+
+    event: CstaEvent
+    #: Calls it concerns (for call monitors).
+    calls: tuple[str, ...]
+    #: Devices it concerns (for device monitors).
+    devices: tuple[str, ...]
+    #: Each device's connection state in the call, for ``localConnectionInfo``.
+    local_states: Mapping[str, str]
+    #: trio time it happened.
+    at: float
+    #: Goes to every session regardless of monitors (system status).
+    broadcast: bool = False
+
+
+@attrs.define(eq=False)
+class Leg:
+    """A switch channel as the model knows it."""
+
+    channel_id: str
+    kind: sw.EndpointKind
+    device: str
+    direction: sw.Direction
+    trunk: str | None = None
+    #: The switch has reported the channel (ctid creates legs before it does).
+    created: bool = False
+    answered_at: float | None = None
+    #: The bridge the switch says the channel is in.
+    bridge_id: str | None = None
+    #: The bridge ctid last asked the switch to put it in.
+    bridge_target: str | None = None
+    #: ctid asked for it to be hung up.
+    hangup_sent: bool = False
+    #: It rings MakeCall's calling device (its answer starts the call).
+    prompt: bool = False
+    connections: list[Connection] = attrs.field(factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None
+
+    def active_connection(self) -> Connection | None:
+        """The connection on this leg that is not on hold, if any."""
+        for conn in self.connections:
+            if conn.state is not S.HOLD:
+                return conn
+        return None
+
+
+@attrs.define(eq=False)
+class Connection:
+    """One device's relationship to one call, with its CSTA state."""
+
+    call: Call
+    device: str
+    state: ConnectionState
+    leg: Leg | None = None
+    #: The phone itself holds the call (its hold key), rather than ctid.
+    held_by_device: bool = False
+
+    @property
+    def id(self) -> ConnectionID:
+        return ConnectionID(call_id=self.call.call_id, device_id=self.device)
+
+
+@attrs.define(eq=False)
+class Call:
+    """A call: its connections and the data that travels with it."""
+
+    call_id: str
+    bridge_id: str
+    calling_device: str
+    called_device: str
+    direction: str
+    created_at: float
+    trunk: str | None = None
+    answered_at: float | None = None
+    correlator_data: str | None = None
+    user_data: dict[str, Any] = attrs.field(factory=dict)
+    last_redirection_device: str | None = None
+    #: Music on hold is playing into the bridge.
+    music: bool = False
+    #: ctid asked the remaining party's leg to hang up; the call is ending.
+    ending: bool = False
+    connections: dict[str, Connection] = attrs.field(factory=dict)
+    #: Every device that ever had a connection, in order (for records).
+    devices_seen: list[str] = attrs.field(factory=list)
+    #: Devices cleared since the call was last stable, who see its CallClearedEvent.
+    closing_devices: set[str] = attrs.field(factory=set)
+
+    def other_connections(self, device: str) -> list[Connection]:
+        return [c for d, c in self.connections.items() if d != device]
+
+
+class CallModel:
+    """Every call ctid knows, folded from switch events in order."""
+
+    def __init__(
+        self,
+        *,
+        ids: IdFactory,
+        directory: Directory,
+        now: Callable[[], float],
+        ring_timeout: float = 45.0,
+    ) -> None:
+        self.ids = ids
+        self.directory = directory
+        self.now = now
+        self.ring_timeout = ring_timeout
+        self.calls: dict[str, Call] = {}
+        self.legs: dict[str, Leg] = {}
+        #: device -> its connections in every call.
+        self.by_device: dict[str, list[Connection]] = {}
+        self.link_state = sw.LinkState.DOWN
+        #: CSTA events for clients, in order; the owner drains it.
+        self.outbox: list[Emitted] = []
+        #: Internal notices for ctid's services, in order; the owner drains it.
+        self.notices: list[Notice] = []
+        self._commands: list[sw.SwitchCommand] = []
+        #: The call each recently created switch-made channel started (bounded),
+        #: so whoever made the switch create it can learn its call id.
+        self.channel_calls: OrderedDict[str, str] = OrderedDict()
+
+    # ------------------------------------------------------------------ output
+
+    def take_commands(self) -> list[sw.SwitchCommand]:
+        cmds, self._commands = self._commands, []
+        return cmds
+
+    def command(self, cmd: sw.SwitchCommand) -> None:
+        self._commands.append(cmd)
+
+    def _emit(
+        self, event: CstaEvent, calls: Iterable[Call] = (), extra_devices: Iterable[str] = ()
+    ) -> None:
+        local: dict[str, str] = {}
+        call_ids = []
+        for call in calls:
+            call_ids.append(call.call_id)
+            for device, conn in call.connections.items():
+                local.setdefault(device, conn.state.value)
+        for device in extra_devices:
+            local.setdefault(device, S.NULL.value)
+        self.outbox.append(
+            Emitted(
+                event=event,
+                calls=tuple(call_ids),
+                devices=tuple(local),
+                local_states=local,
+                at=self.now(),
+            )
+        )
+
+    def notify(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+    # ------------------------------------------------------------ primitives
+
+    def new_call(
+        self, *, calling: str, called: str, direction: str, trunk: str | None = None
+    ) -> Call:
+        call_id = self.ids.new("c")
+        call = Call(
+            call_id=call_id,
+            bridge_id=f"{call_id}-b",
+            calling_device=calling,
+            called_device=called,
+            direction=direction,
+            created_at=self.now(),
+            trunk=trunk,
+        )
+        self.calls[call_id] = call
+        return call
+
+    def add_connection(
+        self, call: Call, device: str, state: ConnectionState, leg: Leg | None = None
+    ) -> Connection:
+        if device in call.connections:
+            raise ValueError(f"{device} already has a connection in call {call.call_id}")
+        conn = Connection(call=call, device=device, state=state, leg=leg)
+        call.connections[device] = conn
+        if device not in call.devices_seen:
+            call.devices_seen.append(device)
+        self.by_device.setdefault(device, []).append(conn)
+        if leg is not None:
+            leg.connections.append(conn)
+        return conn
+
+    def transition(self, conn: Connection, trigger: Trigger) -> None:
+        conn.state = next_state(conn.state, trigger)
+
+    def detach(self, conn: Connection) -> None:
+        """Remove a connection from its call, its leg and the device index (no event)."""
+        call = conn.call
+        if call.connections.get(conn.device) is conn:
+            del call.connections[conn.device]
+        if conn.leg is not None and conn in conn.leg.connections:
+            conn.leg.connections.remove(conn)
+        conns = self.by_device.get(conn.device)
+        if conns is not None and conn in conns:
+            conns.remove(conn)
+            if not conns:
+                del self.by_device[conn.device]
+        call.closing_devices.add(conn.device)
+
+    def move(self, conn: Connection, to_call: Call) -> ConnectionID:
+        """Move a connection to another call (transfer, conference); returns its old id."""
+        old = conn.id
+        del conn.call.connections[conn.device]
+        conn.call = to_call
+        if conn.device in to_call.connections:
+            raise ValueError(f"{conn.device} already has a connection in {to_call.call_id}")
+        to_call.connections[conn.device] = conn
+        if conn.device not in to_call.devices_seen:
+            to_call.devices_seen.append(conn.device)
+        return old
+
+    def clear(self, conn: Connection, cause: EventCause) -> None:
+        """Clear a connection with a ConnectionClearedEvent."""
+        self.transition(conn, Trigger.CLEAR)
+        call = conn.call
+        self.detach(conn)
+        self._emit(
+            ConnectionClearedEvent(
+                dropped_connection=conn.id, releasing_device=conn.device, cause=cause
+            ),
+            [call],
+            [conn.device],
+        )
+
+    def fail(self, conn: Connection, cause: EventCause) -> None:
+        """A connection that could not be reached: state ``fail`` and a FailedEvent."""
+        self.transition(conn, Trigger.FAIL)
+        if conn.leg is not None and conn in conn.leg.connections:
+            conn.leg.connections.remove(conn)
+        conn.leg = None
+        call = conn.call
+        self._emit(
+            FailedEvent(
+                failed_connection=conn.id,
+                failing_device=conn.device,
+                calling_device=call.calling_device,
+                called_device=call.called_device,
+                cause=cause,
+            ),
+            [call],
+        )
+
+    def hangup_leg(self, leg: Leg, cause: sw.HangupCause = sw.HangupCause.NORMAL) -> None:
+        if not leg.hangup_sent:
+            leg.hangup_sent = True
+            if leg.created:
+                self.command(sw.Hangup(channel_id=leg.channel_id, cause=cause))
+            # A leg ctid created but the switch has not reported yet is hung up
+            # when its ChannelCreated arrives (see _on_created).
+
+    def bridge(self, call: Call, leg: Leg) -> None:
+        """Put ``leg`` into ``call``'s bridge (answering an offered inbound leg first)."""
+        if leg.direction is sw.Direction.INBOUND and not leg.answered:
+            self.command(sw.Answer(channel_id=leg.channel_id))
+        if leg.bridge_target != call.bridge_id:
+            leg.bridge_target = call.bridge_id
+            self.command(sw.BridgeAdd(bridge_id=call.bridge_id, channel_id=leg.channel_id))
+
+    def unbridge(self, call: Call, leg: Leg) -> None:
+        if leg.bridge_target == call.bridge_id:
+            leg.bridge_target = None
+            self.command(sw.BridgeRemove(bridge_id=call.bridge_id, channel_id=leg.channel_id))
+
+    def music(self, call: Call, on: bool) -> None:
+        if call.music != on:
+            call.music = on
+            target = sw.MediaTarget.bridge(call.bridge_id)
+            self.command(sw.StartMusic(target=target) if on else sw.StopMusic(target=target))
+
+    def hold(self, conn: Connection, cause: EventCause = EventCause.NORMAL) -> None:
+        """ctid holds ``conn``: its leg leaves the bridge and the others get music."""
+        self.transition(conn, Trigger.HOLD)
+        call = conn.call
+        if conn.leg is not None:
+            self.unbridge(call, conn.leg)
+        if any(c.state is S.CONNECTED for c in call.connections.values()):
+            self.music(call, True)
+        self._emit(
+            HeldEvent(held_connection=conn.id, holding_device=conn.device, cause=cause), [call]
+        )
+
+    def retrieve(self, conn: Connection, cause: EventCause = EventCause.NORMAL) -> None:
+        self.transition(conn, Trigger.RETRIEVE)
+        conn.held_by_device = False
+        call = conn.call
+        self.music(call, False)
+        if conn.leg is not None:
+            self.bridge(call, conn.leg)
+        self._emit(
+            RetrievedEvent(
+                retrieved_connection=conn.id, retrieving_device=conn.device, cause=cause
+            ),
+            [call],
+        )
+
+    def originate(
+        self,
+        call: Call,
+        device: str,
+        kind: sw.EndpointKind,
+        *,
+        auto_answer: bool = False,
+        timeout: float | None = None,
+        caller_number: str | None = None,
+        originator: Leg | None = None,
+        prompt: bool = False,
+    ) -> Connection:
+        """Ring ``device`` for ``call``: a new leg and a connection in state ``null``."""
+        leg = Leg(
+            channel_id=self.ids.new("ch"),
+            kind=kind,
+            device=device,
+            direction=sw.Direction.OUTBOUND,
+            prompt=prompt,
+        )
+        self.legs[leg.channel_id] = leg
+        conn = self.add_connection(call, device, S.NULL, leg)
+        self.command(
+            sw.Originate(
+                channel_id=leg.channel_id,
+                kind=kind,
+                device=device,
+                caller_number=caller_number if caller_number is not None else call.calling_device,
+                timeout=self.ring_timeout if timeout is None else timeout,
+                auto_answer=auto_answer,
+                originator_channel_id=originator.channel_id if originator else None,
+            )
+        )
+        return conn
+
+    def route(self, call: Call, number: str, *, from_leg: Leg | None = None) -> None:
+        """Send ``call`` on to ``number``: ring it, hand it to a route point, or fail."""
+        kind = self.directory.classify(number)
+        if kind is DeviceType.EXTENSION:
+            self.originate(call, number, sw.EndpointKind.EXTENSION, originator=from_leg)
+        elif kind is DeviceType.EXTERNAL:
+            self.originate(call, number, sw.EndpointKind.EXTERNAL, originator=from_leg)
+        elif kind is DeviceType.ROUTE_POINT:
+            # The route point's owner (ACD, IVR) takes it from here.
+            self.add_connection(call, number, S.NULL)
+            self.notify(
+                CallArrived(
+                    call_id=call.call_id,
+                    route_point=number,
+                    calling_device=call.calling_device,
+                    called_device=number,
+                    trunk=call.trunk,
+                )
+            )
+        else:
+            conn = self.add_connection(call, number, S.NULL)
+            self.fail(conn, EventCause.DEST_NOT_OBTAINABLE)
+            self.settle(call)
+
+    def settle(self, call: Call) -> None:
+        """After a party left: end the call, or hang up a party left alone in it."""
+        if call.call_id not in self.calls:
+            return
+        live = [c for c in call.connections.values() if c.state is not S.FAIL]
+        failed = [c for c in call.connections.values() if c.state is S.FAIL]
+        if len(live) >= 2 or (len(live) == 1 and live[0].state is S.INITIATED):
+            call.closing_devices.clear()
+            return
+        if len(live) == 1:
+            only = live[0]
+            leg = only.leg
+            # A phone whose call failed stays off-hook hearing busy tone until it
+            # hangs up; anybody else left alone in a call is released.
+            if failed and leg is not None and leg.kind is sw.EndpointKind.EXTENSION:
+                call.closing_devices.clear()
+                return
+            if leg is not None and len(leg.connections) == 1 and not leg.hangup_sent:
+                call.ending = True
+                self.hangup_leg(leg)
+                return
+            if leg is not None and leg.hangup_sent:
+                return
+            # The party shares its line with another call (consultation) or has
+            # none (a route point): just take it out of this call.
+            if leg is not None:
+                self.unbridge(call, leg)
+            self.clear(only, EventCause.NORMAL_CLEARING)
+        for conn in list(call.connections.values()):
+            if conn.state is S.FAIL:
+                self.detach(conn)
+        self.end_call(call)
+
+    def end_call(self, call: Call, cause: EventCause = EventCause.NORMAL_CLEARING) -> None:
+        for conn in list(call.connections.values()):
+            self.detach(conn)
+        devices = sorted(call.closing_devices)
+        self._emit(CallClearedEvent(cleared_call=call.call_id, cause=cause), [call], devices)
+        del self.calls[call.call_id]
+        if call.music:
+            call.music = False
+        self.command(sw.BridgeDestroy(bridge_id=call.bridge_id))
+        self.notify(
+            CallEnded(
+                call_id=call.call_id,
+                calling_device=call.calling_device,
+                called_device=call.called_device,
+                trunk=call.trunk,
+                direction=call.direction,
+                created_at=call.created_at,
+                answered_at=call.answered_at,
+                ended_at=self.now(),
+                cause=cause.value,
+                correlator_data=call.correlator_data,
+                user_data=dict(call.user_data),
+                devices=tuple(call.devices_seen),
+            )
+        )
+
+    # ----------------------------------------------------------- switch events
+
+    def apply(self, event: sw.SwitchEvent) -> list[sw.SwitchCommand]:
+        """Fold one switch event in; returns the switch commands it calls for."""
+        match event:
+            case sw.ChannelCreated():
+                self._on_created(event)
+            case sw.ChannelDialed():
+                self._on_dialed(event)
+            case sw.ChannelAlerting():
+                self._on_alerting(event)
+            case sw.ChannelAnswered():
+                self._on_answered(event)
+            case sw.ChannelHungUp():
+                self._on_hung_up(event)
+            case sw.ChannelHeld():
+                self._on_held(event, held=True)
+            case sw.ChannelRetrieved():
+                self._on_held(event, held=False)
+            case sw.DigitsReceived():
+                self._on_digits(event)
+            case sw.BridgeJoined():
+                leg = self.legs.get(event.channel_id)
+                if leg is not None:
+                    leg.bridge_id = event.bridge_id
+            case sw.BridgeLeft():
+                leg = self.legs.get(event.channel_id)
+                if leg is not None and leg.bridge_id == event.bridge_id:
+                    leg.bridge_id = None
+            case sw.BridgeDestroyed():
+                pass
+            case sw.PlaybackStarted():
+                pass
+            case sw.PlaybackFinished():
+                self.notify(PlaybackDone(playback_id=event.playback_id, reason=event.reason))
+            case sw.RecordingStarted():
+                pass
+            case sw.RecordingFinished():
+                self.notify(
+                    RecordingDone(
+                        recording_id=event.recording_id, path=event.path, duration=event.duration
+                    )
+                )
+            case sw.RecordingFailed():
+                self.notify(
+                    RecordingDone(
+                        recording_id=event.recording_id,
+                        path=None,
+                        duration=0.0,
+                        failed=True,
+                        detail=event.detail,
+                    )
+                )
+            case sw.LinkStateChanged():
+                self._on_link(event)
+            case sw.Resynchronized():
+                self._on_resync(event)
+            case _:
+                log.debug("ignoring switch event %r", event)
+        return self.take_commands()
+
+    def _on_link(self, event: sw.LinkStateChanged) -> None:
+        if event.state is self.link_state:
+            return
+        self.link_state = event.state
+        status = SystemStatusEvent(
+            system_status=_LINK_STATUS[event.state], detail=event.detail or None
+        )
+        self.outbox.append(
+            Emitted(
+                event=status, calls=(), devices=(), local_states={}, at=self.now(), broadcast=True
+            )
+        )
+
+    def _on_created(self, ev: sw.ChannelCreated) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is not None:
+            # One of ours: ctid's Originate made it.
+            leg.created = True
+            leg.trunk = ev.trunk
+            if leg.hangup_sent:
+                self.command(sw.Hangup(channel_id=leg.channel_id, cause=sw.HangupCause.CANCELLED))
+                return
+            for conn in leg.connections:
+                call = conn.call
+                if call.trunk is None and ev.trunk is not None:
+                    call.trunk = ev.trunk
+                if leg.prompt and conn.state is S.NULL:
+                    # MakeCall's calling device is being prompted or auto-answers.
+                    self.transition(conn, Trigger.INITIATE)
+                    self._emit(
+                        ServiceInitiatedEvent(
+                            initiated_connection=conn.id,
+                            initiating_device=conn.device,
+                            cause=EventCause.MAKE_CALL,
+                            correlator_data=call.correlator_data,
+                            user_data=call.user_data,
+                        ),
+                        [call],
+                    )
+            return
+        leg = Leg(
+            channel_id=ev.channel_id,
+            kind=ev.kind,
+            device=ev.device,
+            direction=ev.direction,
+            trunk=ev.trunk,
+            created=True,
+        )
+        self.legs[leg.channel_id] = leg
+        origin = self.legs.get(ev.originator_channel_id) if ev.originator_channel_id else None
+        if origin is not None and origin.active_connection() is not None:
+            # The switch itself dialled this leg for a call we know (its dialplan).
+            active = origin.active_connection()
+            assert active is not None
+            call = active.call
+            if ev.device not in call.connections:
+                self.add_connection(call, ev.device, S.NULL, leg)
+            return
+        if ev.kind is sw.EndpointKind.EXTERNAL:
+            # A call from outside on a trunk: the caller is connected to the
+            # switch already; ctid routes it by the number dialled (DNIS).
+            called = ev.called_number or ""
+            call = self.new_call(
+                calling=ev.device, called=called, direction="inbound", trunk=ev.trunk
+            )
+            self._remember(leg.channel_id, call)
+            self.add_connection(call, ev.device, S.CONNECTED, leg)
+            self.command(sw.Ring(channel_id=leg.channel_id))
+            self.route(call, called, from_leg=leg)
+            return
+        # A phone went off-hook.
+        call = self.new_call(calling=ev.device, called=ev.called_number or "", direction="internal")
+        self._remember(leg.channel_id, call)
+        conn = self.add_connection(call, ev.device, S.NULL, leg)
+        self.transition(conn, Trigger.INITIATE)
+        self._emit(
+            ServiceInitiatedEvent(initiated_connection=conn.id, initiating_device=ev.device),
+            [call],
+        )
+        if ev.called_number:
+            self._dialed(conn, ev.called_number)
+
+    def _remember(self, channel_id: str, call: Call) -> None:
+        self.channel_calls[channel_id] = call.call_id
+        if len(self.channel_calls) > 4096:
+            self.channel_calls.popitem(last=False)
+
+    def _on_dialed(self, ev: sw.ChannelDialed) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is None:
+            return
+        conn = leg.active_connection()
+        if conn is not None and conn.state is S.INITIATED:
+            self._dialed(conn, ev.number)
+
+    def _dialed(self, conn: Connection, number: str) -> None:
+        call = conn.call
+        call.called_device = number
+        if self.directory.classify(number) is DeviceType.EXTERNAL:
+            call.direction = "outbound"
+        self.transition(conn, Trigger.CONNECT)
+        self._emit(
+            OriginatedEvent(
+                originated_connection=conn.id,
+                calling_device=conn.device,
+                called_device=number,
+                correlator_data=call.correlator_data,
+                user_data=call.user_data,
+            ),
+            [call],
+        )
+        if number == conn.device:
+            other = self.add_connection(call, number, S.NULL)
+            self.fail(other, EventCause.BUSY)
+            return
+        self.route(call, number, from_leg=conn.leg)
+
+    def _on_alerting(self, ev: sw.ChannelAlerting) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is None:
+            return
+        for conn in list(leg.connections):
+            if conn.state is S.NULL and not leg.prompt:
+                self.transition(conn, Trigger.ALERT)
+                self._delivered(conn)
+
+    def _delivered(self, conn: Connection) -> None:
+        call = conn.call
+        self._emit(
+            DeliveredEvent(
+                connection=conn.id,
+                alerting_device=conn.device,
+                calling_device=call.calling_device,
+                called_device=call.called_device,
+                last_redirection_device=call.last_redirection_device,
+                trunk=call.trunk,
+                correlator_data=call.correlator_data,
+                user_data=call.user_data,
+            ),
+            [call],
+        )
+
+    def _on_answered(self, ev: sw.ChannelAnswered) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is None or leg.answered:
+            return
+        leg.answered_at = self.now()
+        for conn in list(leg.connections):
+            call = conn.call
+            if conn.state is S.INITIATED and leg.prompt:
+                # MakeCall: the calling device answered its prompt; now dial.
+                self.bridge(call, leg)
+                self._dialed(conn, call.called_device)
+            elif not leg.prompt and conn.state in (S.NULL, S.ALERTING, S.QUEUED):
+                if conn.state is S.NULL:
+                    # Answered without ringing first (auto-answer): it alerted too.
+                    self.transition(conn, Trigger.ALERT)
+                    self._delivered(conn)
+                self.transition(conn, Trigger.CONNECT)
+                self.answered(conn)
+
+    def answered(self, conn: Connection) -> None:
+        """``conn`` (now connected) answered: EstablishedEvent, then join the parties."""
+        call = conn.call
+        if call.answered_at is None:
+            call.answered_at = self.now()
+        self._emit(
+            EstablishedEvent(
+                established_connection=conn.id,
+                answering_device=conn.device,
+                calling_device=call.calling_device,
+                called_device=call.called_device,
+                last_redirection_device=call.last_redirection_device,
+                correlator_data=call.correlator_data,
+                user_data=call.user_data,
+            ),
+            [call],
+        )
+        self.join_connected(call)
+
+    def join_connected(self, call: Call) -> None:
+        """Put every connected party's leg into the call's bridge."""
+        connected = [c for c in call.connections.values() if c.state is S.CONNECTED and c.leg]
+        if len(connected) >= 2:
+            self.music(call, False)
+        for c in connected:
+            assert c.leg is not None
+            self.bridge(call, c.leg)
+
+    def _on_hung_up(self, ev: sw.ChannelHungUp) -> None:
+        leg = self.legs.pop(ev.channel_id, None)
+        if leg is None:
+            return
+        calls = []
+        for conn in list(leg.connections):
+            calls.append(conn.call)
+            failure = _FAILURE_CAUSES.get(ev.cause)
+            if (
+                failure is not None
+                and not leg.answered
+                and conn.state
+                in (
+                    S.NULL,
+                    S.INITIATED,
+                    S.ALERTING,
+                )
+            ):
+                self.fail(conn, failure)
+            else:
+                self.clear(conn, _CLEAR_CAUSES.get(ev.cause, EventCause.NORMAL_CLEARING))
+        for call in calls:
+            self.settle(call)
+
+    def _on_held(self, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held: bool) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is None:
+            return
+        if held:
+            conn = leg.active_connection()
+            if conn is not None and conn.state is S.CONNECTED:
+                # The phone holds by itself; the switch plays the music.
+                self.transition(conn, Trigger.HOLD)
+                conn.held_by_device = True
+                self._emit(
+                    HeldEvent(
+                        held_connection=conn.id,
+                        holding_device=conn.device,
+                        cause=EventCause.KEY_OPERATION,
+                    ),
+                    [conn.call],
+                )
+        else:
+            for conn in leg.connections:
+                if conn.state is S.HOLD and conn.held_by_device:
+                    self.transition(conn, Trigger.RETRIEVE)
+                    conn.held_by_device = False
+                    self._emit(
+                        RetrievedEvent(
+                            retrieved_connection=conn.id,
+                            retrieving_device=conn.device,
+                            cause=EventCause.KEY_OPERATION,
+                        ),
+                        [conn.call],
+                    )
+                    break
+
+    def _on_digits(self, ev: sw.DigitsReceived) -> None:
+        leg = self.legs.get(ev.channel_id)
+        if leg is None:
+            return
+        conn = leg.active_connection()
+        if conn is not None and conn.state is S.CONNECTED:
+            self.notify(
+                DigitsDetected(call_id=conn.call.call_id, device=conn.device, digits=ev.digits)
+            )
+
+    def _on_resync(self, ev: sw.Resynchronized) -> None:
+        """Reconcile with what the switch has after a reconnect."""
+        present = {info.channel_id: info for info in ev.channels}
+        # Legs ctid knows that the switch no longer has ended while the link was down.
+        for channel_id, leg in list(self.legs.items()):
+            if channel_id not in present and leg.created:
+                self._on_hung_up(
+                    sw.ChannelHungUp(
+                        channel_id=channel_id, cause=sw.HangupCause.FAILED, detail="lost"
+                    )
+                )
+        by_bridge: dict[str, list[sw.ChannelInfo]] = {}
+        for info in ev.channels:
+            known = self.legs.get(info.channel_id)
+            if known is not None:
+                known.created = True
+                known.bridge_id = info.bridge_id
+                if info.state is sw.ChannelState.UP and not known.answered:
+                    self._on_answered(sw.ChannelAnswered(channel_id=info.channel_id))
+                continue
+            by_bridge.setdefault(info.bridge_id or f"solo:{info.channel_id}", []).append(info)
+        # Channels ctid has never seen (calls made while it was away) become calls.
+        for members in by_bridge.values():
+            first = members[0]
+            call = self.new_call(
+                calling=first.device
+                if first.direction is sw.Direction.INBOUND
+                else first.caller_number,
+                called=first.called_number or (members[1].device if len(members) > 1 else ""),
+                direction="internal" if first.kind is sw.EndpointKind.EXTENSION else "inbound",
+                trunk=first.trunk,
+            )
+            for info in members:
+                leg = Leg(
+                    channel_id=info.channel_id,
+                    kind=info.kind,
+                    device=info.device,
+                    direction=info.direction,
+                    trunk=info.trunk,
+                    created=True,
+                    bridge_id=info.bridge_id,
+                    bridge_target=info.bridge_id,
+                )
+                if info.state is sw.ChannelState.UP:
+                    leg.answered_at = self.now()
+                self.legs[info.channel_id] = leg
+                if info.device in call.connections:
+                    continue
+                state = {
+                    sw.ChannelState.UP: S.HOLD if info.held else S.CONNECTED,
+                    sw.ChannelState.RINGING: S.ALERTING,
+                    sw.ChannelState.DIALING: S.INITIATED,
+                    sw.ChannelState.DOWN: S.NULL,
+                }[info.state]
+                conn = self.add_connection(call, info.device, state, leg)
+                if state is S.ALERTING:
+                    self._delivered(conn)
+                elif state is S.CONNECTED and info.direction is sw.Direction.OUTBOUND:
+                    call.answered_at = self.now()
+                    self._emit(
+                        EstablishedEvent(
+                            established_connection=conn.id,
+                            answering_device=conn.device,
+                            calling_device=call.calling_device,
+                            called_device=call.called_device,
+                        ),
+                        [call],
+                    )
+            if first.bridge_id is not None:
+                call.bridge_id = first.bridge_id
+
+    # --------------------------------------------------------------- queries
+
+    def connection(self, cid: ConnectionID) -> Connection | None:
+        call = self.calls.get(cid.call_id)
+        return None if call is None else call.connections.get(cid.device_id)
+
+    def device_connections(self, device: str) -> list[Connection]:
+        return list(self.by_device.get(device, ()))

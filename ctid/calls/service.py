@@ -1,0 +1,227 @@
+"""The call service: the trio task that owns the call model and the switch driver.
+
+It is the thin I/O shell around the pure ``CallModel``:
+
+* one task reads the driver's events in order and folds them in;
+* one task runs the switch commands the model returns, strictly in the order
+  they were produced (a hold must reach the switch before the transfer that
+  follows it), so a slow switch delays commands but never event intake;
+* after every step it hands the model's CSTA events to the publisher (the bus)
+  and its notices to ctid's services.
+
+CSTA requests come in through ``request()``: the service runs synchronously on
+the model (validation, then mutation), its commands are queued, and the caller
+waits until they have been carried out, so a request is answered only once
+the switch has accepted it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Final, ParamSpec, TypeVar
+
+import trio
+
+from ..clock import WallClock
+from ..switch_drivers import base as sw
+from .errors import CstaError, CstaErrorValue
+from .model import CallModel, Emitted
+from .notices import Notice
+from .services import CstaServices
+
+__all__ = ["CallService"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Batches of switch commands waiting for the executor. A full queue makes
+#: requesters wait (back-pressure), never grows memory.
+COMMAND_QUEUE_SIZE: Final = 4096
+
+_REJECTIONS = {
+    sw.RejectReason.NO_SUCH_CHANNEL: CstaErrorValue.INVALID_CONNECTION_IDENTIFIER,
+    sw.RejectReason.NO_SUCH_BRIDGE: CstaErrorValue.INVALID_CALL_IDENTIFIER,
+    sw.RejectReason.INVALID_STATE: CstaErrorValue.INVALID_OBJECT_STATE,
+    sw.RejectReason.INVALID_DESTINATION: CstaErrorValue.INVALID_DESTINATION,
+    sw.RejectReason.NO_RESOURCES: CstaErrorValue.RESOURCE_BUSY,
+    sw.RejectReason.NOT_SUPPORTED: CstaErrorValue.INVALID_FEATURE,
+    sw.RejectReason.SWITCH_ERROR: CstaErrorValue.GENERIC,
+}
+
+_ORIGINATE_FAILURES = {
+    sw.RejectReason.NO_RESOURCES: sw.HangupCause.CONGESTION,
+    sw.RejectReason.INVALID_DESTINATION: sw.HangupCause.UNREACHABLE,
+}
+
+EventSink = Callable[[Emitted], None]
+NoticeSink = Callable[[Notice], None]
+
+
+class _Batch:
+    __slots__ = ("commands", "done", "error")
+
+    def __init__(self, commands: list[sw.SwitchCommand]) -> None:
+        self.commands = commands
+        self.done = trio.Event()
+        self.error: sw.DriverError | None = None
+
+
+class CallService:
+    """Owns a ``CallModel`` and a ``SwitchDriver``; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        model: CallModel,
+        driver: sw.SwitchDriver,
+        clock: WallClock,
+    ) -> None:
+        self.model = model
+        self.driver = driver
+        self.clock = clock
+        self.csta = CstaServices(model, driver.capabilities)
+        self.event_sinks: list[EventSink] = []
+        self.notice_sinks: list[NoticeSink] = []
+        self._send, self._receive = trio.open_memory_channel[_Batch](COMMAND_QUEUE_SIZE)
+        self.commands_failed = 0
+        self._changed = trio.Event()
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Start the driver and serve until cancelled; ready once the driver is."""
+        send_events, receive_events = trio.open_memory_channel[sw.SwitchEvent](
+            sw.EVENT_CHANNEL_SIZE
+        )
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._execute_loop)
+            nursery.start_soon(self._event_loop, receive_events)
+            await nursery.start(self.driver.run, send_events)
+            task_status.started()
+
+    async def _event_loop(self, receive: trio.MemoryReceiveChannel[sw.SwitchEvent]) -> None:
+        async with receive:
+            async for event in receive:
+                commands = self.model.apply(event)
+                commands += self.flush()
+                self._changed.set()
+                self._changed = trio.Event()
+                if commands:
+                    await self._send.send(_Batch(commands))
+
+    async def _execute_loop(self) -> None:
+        async for batch in self._receive:
+            for command in batch.commands:
+                try:
+                    await self.driver.execute(command)
+                except sw.DriverError as exc:
+                    self.commands_failed += 1
+                    if batch.error is None:
+                        batch.error = exc
+                    log.warning("switch refused %r: %s", command, exc)
+                    more = self._compensate(command, exc)
+                    more += self.flush()
+                    for extra in more:
+                        try:
+                            await self.driver.execute(extra)
+                        except sw.DriverError as again:
+                            log.warning("switch refused %r: %s", extra, again)
+            batch.done.set()
+
+    def _compensate(self, command: sw.SwitchCommand, exc: sw.DriverError) -> list[sw.SwitchCommand]:
+        """A command failed: fold in what that means for the model."""
+        if isinstance(command, sw.Originate):
+            reason = exc.reason if isinstance(exc, sw.CommandRejected) else None
+            cause = (
+                _ORIGINATE_FAILURES.get(reason, sw.HangupCause.FAILED)
+                if reason
+                else sw.HangupCause.FAILED
+            )
+            leg = self.model.legs.get(command.channel_id)
+            if leg is not None:
+                leg.created = True
+            return self.model.apply(
+                sw.ChannelHungUp(channel_id=command.channel_id, cause=cause, detail=str(exc))
+            )
+        # Bridge, media and hang-up commands that fail mean the switch already
+        # changed under us (a party hung up); its events will say so.
+        return []
+
+    # -------------------------------------------------------------- outputs
+
+    def flush(self) -> list[sw.SwitchCommand]:
+        """Hand the model's events and notices to their sinks, in order.
+
+        Returns the switch commands the model holds afterwards, including any a
+        sink caused by reacting synchronously (a service acting on a notice).
+        """
+        model = self.model
+        while model.outbox or model.notices:
+            if model.outbox:
+                events, model.outbox = model.outbox, []
+                for emitted in events:
+                    for sink in self.event_sinks:
+                        sink(emitted)
+            if model.notices:
+                notices, model.notices = model.notices, []
+                for notice in notices:
+                    for notice_sink in self.notice_sinks:
+                        notice_sink(notice)
+        return model.take_commands()
+
+    # ------------------------------------------------------------- requests
+
+    async def request(self, service: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a CSTA service, carry out its commands, and return its result.
+
+        Raises ``CstaError`` if validation fails (nothing changed) or if the
+        switch refused one of its commands.
+        """
+        result = service(*args, **kwargs)
+        commands = self.model.take_commands()
+        commands += self.flush()
+        if commands:
+            batch = _Batch(commands)
+            await self._send.send(batch)
+            await batch.done.wait()
+            if batch.error is not None:
+                raise _to_csta(batch.error) from batch.error
+        return result
+
+    async def execute(self, commands: list[sw.SwitchCommand]) -> None:
+        """Carry out commands issued by a service (IVR, ACD) in order with everything else."""
+        commands = self.model.take_commands() + list(commands) + self.flush()
+        if commands:
+            batch = _Batch(commands)
+            await self._send.send(batch)
+            await batch.done.wait()
+            if batch.error is not None:
+                raise batch.error
+
+    async def call_for_channel(self, channel_id: str) -> str:
+        """The call a switch-made channel started, once the model has folded it in."""
+        while True:
+            call_id = self.model.channel_calls.get(channel_id)
+            if call_id is not None:
+                return call_id
+            await self._changed.wait()
+
+    def sync(self) -> None:
+        """After a service changed the model outside ``request()``: publish and queue commands."""
+        commands = self.flush()
+        if commands:
+            try:
+                self._send.send_nowait(_Batch(commands))
+            except trio.WouldBlock:
+                # A full command queue means the switch is far behind; shedding
+                # here would corrupt call state, so fail loudly instead.
+                raise RuntimeError("switch command queue is full") from None
+
+
+def _to_csta(exc: sw.DriverError) -> CstaError:
+    if isinstance(exc, sw.CommandRejected):
+        return CstaError(_REJECTIONS[exc.reason], f"the switch refused: {exc}")
+    return CstaError(CstaErrorValue.RESOURCE_OUT_OF_SERVICE, f"the switch is unavailable: {exc}")

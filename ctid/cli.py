@@ -1,0 +1,203 @@
+"""The ``ctid`` command: ``run``, ``demo``, ``check-config``, ``version``.
+
+argv -> config -> ``trio.run``; nothing else happens here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from . import PROTOCOL_VERSION, __version__
+from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
+
+__all__ = ["main"]
+
+log = logging.getLogger("ctid")
+
+#: Subcommands added by services (``simulate``, ``report``, ``db``): name -> (setup, run).
+EXTRA_COMMANDS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
+
+
+def _listen_arg(value: str) -> str:
+    try:
+        parse_listen(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ctid", description="ctid, a headless CTI server")
+    parser.add_argument("--version", action="version", version=f"ctid {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the daemon with a configuration file")
+    run.add_argument("--config", required=True, type=Path, help="the TOML configuration file")
+    run.add_argument(
+        "--listen", type=_listen_arg, help="HOST:PORT for the API (overrides the file)"
+    )
+    run.add_argument(
+        "--metrics-listen", type=_listen_arg, help="HOST:PORT for /metrics and /healthz"
+    )
+
+    demo = sub.add_parser("demo", help="a working call centre on the built-in simulator")
+    demo.add_argument(
+        "--listen", type=_listen_arg, default=None, help="HOST:PORT (default 127.0.0.1:8765)"
+    )
+    demo.add_argument(
+        "--metrics-listen", type=_listen_arg, help="HOST:PORT for /metrics and /healthz"
+    )
+    demo.add_argument(
+        "--no-traffic", action="store_true", help="stay quiet until driven through the API"
+    )
+    demo.add_argument(
+        "--config", type=Path, help="a configuration file instead of the built-in demo one"
+    )
+    demo.add_argument("--seed", type=int, default=None, help="seed for the generated traffic")
+
+    check = sub.add_parser("check-config", help="check a configuration file and exit")
+    check.add_argument("file", type=Path)
+
+    sub.add_parser("version", help="print the server and protocol versions")
+
+    for name, (setup, _) in EXTRA_COMMANDS.items():
+        setup(sub.add_parser(name))
+    return parser
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+
+
+def demo_config(path: Path | None) -> Config:
+    if path is not None:
+        return load_config(path)
+    import tomllib
+
+    text = resources.files("ctid.demo").joinpath("demo.toml").read_text()
+    return config_from_dict(tomllib.loads(text), "<built-in demo.toml>")
+
+
+def check_config(path: Path) -> int:
+    """Check everything a daemon would check at start-up, without starting it."""
+    from .app import build_driver
+    from .checks import check_services
+
+    try:
+        config = load_config(path)
+        build_driver(config)
+        check_services(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: ok")
+    return 0
+
+
+def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
+    from .app import App, build_driver
+
+    admin_token = os.environ.get(config.auth.admin_token_env) or None
+    generated = False
+    if demo and not admin_token:
+        admin_token = secrets.token_urlsafe(18)
+        generated = True
+    try:
+        driver = build_driver(config)
+        from .checks import check_services
+
+        check_services(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not admin_token and not config.auth.tokens:
+        print(
+            f"error: no credentials: set {config.auth.admin_token_env} or add [[auth.tokens]] "
+            f"to {config.file}",
+            file=sys.stderr,
+        )
+        return 2
+    app = App(
+        config,
+        driver=driver,
+        admin_token=admin_token,
+        listen=args.listen,
+        handle_signals=True,
+    )
+    if getattr(args, "metrics_listen", None):
+        app.metrics_listen = args.metrics_listen
+    if demo:
+        from .demo.setup import add_demo
+
+        add_demo(app, traffic=not args.no_traffic, seed=args.seed)
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(app.run)
+            if demo:
+                _print_banner(app, admin_token or "", generated, config)
+
+    try:
+        trio.run(main)
+    except KeyboardInterrupt:
+        log.info("interrupted")
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None:
+    note = (
+        "(generated; set CTID_ADMIN_TOKEN to choose it)" if generated else "(from CTID_ADMIN_TOKEN)"
+    )
+    exts = app.driver.extensions
+    lines = [
+        "",
+        "ctid demo: a call centre on the built-in voice-card simulator",
+        f"  WebSocket URL : {app.url}   (subprotocol ctid.v1.json or ctid.v1.msgpack)",
+        f"  Admin token   : {token}  {note}",
+        f"  Extensions    : {exts[0]}-{exts[-1]}" if exts else "  Extensions    : none",
+    ]
+    for line in app.api.services.get("banner", []):
+        lines.append(f"  {line}")
+    lines.append("  Stop with Ctrl-C.")
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "version":
+        print(f"ctid {__version__} (protocol {PROTOCOL_VERSION})")
+        return 0
+    if args.command == "check-config":
+        return check_config(args.file)
+    if args.command in EXTRA_COMMANDS:
+        return EXTRA_COMMANDS[args.command][1](args)
+    try:
+        config = load_config(args.config) if args.command == "run" else demo_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _logging(config.server.log_level)
+    return _run(config, args, demo=args.command == "demo")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

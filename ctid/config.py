@@ -1,0 +1,240 @@
+"""The configuration file (TOML), checked into frozen values.
+
+Every problem is reported as ``ConfigError`` naming the file, the key and what
+is wrong, e.g. ``conf/ctid.toml: switch.simulator.trunks: expected an integer,
+got "eight"``. ``ctid check-config FILE`` runs exactly this loader (plus each
+service's own checks) and exits non-zero on the first problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from .calls.directory import DEFAULT_EXTERNAL_PATTERN
+from .structure import StructureError, structure
+from .switch_drivers import available_drivers
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "TokenSection",
+    "config_from_dict",
+    "load_config",
+    "parse_listen",
+]
+
+
+class ConfigError(Exception):
+    """A problem in a configuration file: ``file``, ``key`` (dotted) and ``problem``."""
+
+    def __init__(self, file: str, key: str | None, problem: str) -> None:
+        where = f"{file}: {key}" if key else file
+        super().__init__(f"{where}: {problem}")
+        self.file = file
+        self.key = key
+        self.problem = problem
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``"HOST:PORT"`` or ``"[v6]:PORT"`` -> (host, port); raises ValueError with the reason."""
+    match = re.fullmatch(r"\[([^\]]+)\]:(\d+)|([^:\[\]]+):(\d+)", value.strip())
+    if match is None:
+        raise ValueError(f'expected "HOST:PORT", got "{value}"')
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range 0-65535")
+    return host, port
+
+
+@attrs.frozen(kw_only=True)
+class ServerSection:
+    #: Where the WebSocket API (``/v1``) and HTTP routes listen.
+    listen: str = "127.0.0.1:8765"
+    #: Where ``/metrics`` and ``/healthz`` are served for Prometheus (empty: off).
+    metrics_listen: str = ""
+    #: Directory for the database, recordings, prompt cache and spool.
+    state_dir: str = "state"
+    #: Logging level: debug, info, warning or error.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+@attrs.frozen(kw_only=True)
+class ApiSection:
+    max_message_bytes: int = 1 << 20
+    login_timeout: float = 30.0
+    ping_interval: float = 30.0
+    max_monitors: int = 1000
+
+
+@attrs.frozen(kw_only=True)
+class EventsSection:
+    replay_events: int = 10_000
+    replay_seconds: float = 300.0
+    max_pending: int = 5_000
+
+
+@attrs.frozen(kw_only=True)
+class TokenSection:
+    """One credential. ``token`` or ``token_env`` (the name of an environment variable)."""
+
+    role: Literal["admin", "supervisor", "agent"]
+    name: str
+    token: str | None = None
+    token_env: str | None = None
+    devices: list[str] = attrs.field(factory=list)
+    agent_id: str | None = None
+    queues: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen(kw_only=True)
+class AuthSection:
+    #: Environment variable holding the admin token.
+    admin_token_env: str = "CTID_ADMIN_TOKEN"
+    tokens: list[TokenSection] = attrs.field(factory=list)
+
+
+@attrs.frozen(kw_only=True)
+class SwitchSection:
+    driver: str = "simulator"
+    #: Seconds ctid lets an extension ring before giving up.
+    ring_timeout: float = 45.0
+    #: Numbers that count as outside numbers (dialled through a trunk).
+    external_pattern: str = DEFAULT_EXTERNAL_PATTERN
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """The whole configuration; ``sections`` keeps the raw tables services check themselves."""
+
+    file: str
+    server: ServerSection = ServerSection()
+    api: ApiSection = ApiSection()
+    events: EventsSection = EventsSection()
+    auth: AuthSection = AuthSection()
+    switch: SwitchSection = SwitchSection()
+    #: The driver's own table (``[switch.<driver>]``), checked by the driver.
+    driver_section: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Tables of ctid services (``acd``, ``ivr``, ...) checked by each service.
+    sections: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the file are relative to the file's directory."""
+        return Path(self.file).resolve().parent if self.file != "<defaults>" else Path.cwd()
+
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def credentials_tokens(self) -> list[tuple[TokenSection, str]]:
+        """Each configured credential with its token resolved (environment variables read)."""
+        out = []
+        for i, section in enumerate(self.auth.tokens):
+            token = section.token
+            if section.token_env:
+                token = os.environ.get(section.token_env)
+                if not token:
+                    raise ConfigError(
+                        self.file,
+                        f"auth.tokens[{i}].token_env",
+                        f"environment variable {section.token_env} is not set",
+                    )
+            assert token is not None
+            out.append((section, token))
+        return out
+
+
+#: Top-level tables that services check themselves (added as services grow).
+SERVICE_SECTIONS: set[str] = {"acd", "ivr", "records", "recording", "routing", "demo", "metrics"}
+
+
+def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
+    """Check a parsed configuration table."""
+    data = dict(data)
+    sections = {k: data.pop(k) for k in list(data) if k in SERVICE_SECTIONS}
+    switch = dict(data.pop("switch", {}) or {})
+    if not isinstance(switch, dict):
+        raise ConfigError(file, "switch", "expected a table")
+    driver = switch.get("driver", "simulator")
+    driver_section = {}
+    installed = available_drivers()
+    for key in list(switch):
+        if isinstance(switch[key], dict):
+            table = switch.pop(key)
+            if key == driver:
+                driver_section = table
+            elif key not in installed:
+                # Tables of other installed drivers may stay in the file; anything
+                # else is a typo that must not pass silently.
+                raise ConfigError(
+                    file, f"switch.{key}", f"no driver {key!r} (installed: {', '.join(installed)})"
+                )
+    data["switch"] = switch
+    try:
+        parts = structure(_Top, data)
+    except StructureError as exc:
+        raise ConfigError(file, exc.path, exc.problem) from None
+    for key, value in (
+        ("server.listen", parts.server.listen),
+        ("server.metrics_listen", parts.server.metrics_listen),
+    ):
+        if value:
+            try:
+                parse_listen(value)
+            except ValueError as exc:
+                raise ConfigError(file, key, str(exc)) from None
+    try:
+        re.compile(parts.switch.external_pattern)
+    except re.error as exc:
+        raise ConfigError(
+            file, "switch.external_pattern", f"bad regular expression: {exc}"
+        ) from None
+    for i, token in enumerate(parts.auth.tokens):
+        if (token.token is None) == (token.token_env is None):
+            raise ConfigError(file, f"auth.tokens[{i}]", "give exactly one of token and token_env")
+        if token.token is not None and len(token.token) < 16:
+            raise ConfigError(
+                file, f"auth.tokens[{i}].token", "too short: use at least 16 characters"
+            )
+    return Config(
+        file=file,
+        server=parts.server,
+        api=parts.api,
+        events=parts.events,
+        auth=parts.auth,
+        switch=parts.switch,
+        driver_section=driver_section,
+        sections=sections,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _Top:
+    server: ServerSection = ServerSection()
+    api: ApiSection = ApiSection()
+    events: EventsSection = EventsSection()
+    auth: AuthSection = AuthSection()
+    switch: SwitchSection = SwitchSection()
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a configuration file; raises ``ConfigError``."""
+    file = str(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(file, None, "no such file") from None
+    except OSError as exc:
+        raise ConfigError(file, None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
+    return config_from_dict(data, file)

@@ -1,0 +1,1 @@
+"""``ctid demo``: a small call centre on the simulator, with generated traffic."""

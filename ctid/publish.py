@@ -1,0 +1,54 @@
+"""From the call model to the bus: CSTA events become published notifications.
+
+Also keeps call monitors in step with calls: a monitor on a call that is
+merged into another (transfer, conference) follows it, and a monitor on a call
+that ends gets a final MonitorEndedEvent.
+"""
+
+from __future__ import annotations
+
+from .bus import EventBus, Published
+from .calls.events import CallClearedEvent, ConferencedEvent, MonitorEndedEvent, TransferredEvent
+from .calls.model import Emitted
+from .calls.values import EventCause
+from .clock import WallClock
+
+__all__ = ["CstaPublisher"]
+
+
+class CstaPublisher:
+    """An event sink for ``CallService``: publishes each CSTA event on the bus."""
+
+    def __init__(self, bus: EventBus, clock: WallClock) -> None:
+        self.bus = bus
+        self.clock = clock
+
+    def __call__(self, emitted: Emitted) -> None:
+        event = emitted.event
+        calls = emitted.calls
+        if isinstance(event, TransferredEvent | ConferencedEvent) and event.secondary_old_call:
+            calls = (*calls, event.secondary_old_call)
+        self.bus.publish(
+            Published(
+                name=event.name,
+                params=event.to_params(),
+                timestamp=self.clock.iso(emitted.at),
+                calls=calls,
+                devices=emitted.devices,
+                local_states=emitted.local_states,
+                broadcast=emitted.broadcast,
+            )
+        )
+        if isinstance(event, TransferredEvent | ConferencedEvent) and event.secondary_old_call:
+            self.bus.move_call_monitors(event.secondary_old_call, event.primary_old_call)
+        elif isinstance(event, CallClearedEvent):
+            ended = self.bus.end_call_monitors(event.cleared_call)
+            if ended:
+                notice = Published(
+                    name=MonitorEndedEvent.name,
+                    params=MonitorEndedEvent(cause=EventCause.NORMAL_CLEARING).to_params(),
+                    timestamp=self.clock.iso(emitted.at),
+                )
+                for monitor in ended:
+                    monitor.log.push(notice, monitor)
+                    self.bus.delivered += 1

@@ -1,0 +1,204 @@
+"""Plain data (TOML, JSON, msgpack) into attrs values, with errors that name the key.
+
+Both the configuration loader and the JSON-RPC parameter checker use this, so
+a config file and an API request get the same precise messages, e.g.
+``switch.simulator.trunks: expected an integer, got "eight"``.
+
+Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``None`` and
+``X | None``, ``Literal[...]``, enums (by value), ``re.Pattern[str]`` (from a
+string), ``tuple[X, ...]``, ``list[X]``, ``dict[str, X]``/``Mapping[str, X]``,
+``Any``, and nested attrs classes. Unknown keys are errors: a typo in a config
+file must not be silently ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
+
+import attrs
+
+from .naming import wire_name
+
+__all__ = ["StructureError", "describe", "field_key", "structure"]
+
+T = TypeVar("T")
+
+#: Field metadata key overriding the key a field is read from.
+KEY = "ctid.key"
+
+
+class StructureError(ValueError):
+    """``path`` is the dotted key where the problem is; ``problem`` says what is wrong."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def describe(value: Any) -> str:
+    """A short description of a bad value for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'"{shown}"'
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def field_key(field: attrs.Attribute[Any], style: str) -> str:
+    """The key a field is read from: metadata override, else snake_case or lowerCamel."""
+    override = field.metadata.get(KEY)
+    if override is not None:
+        return str(override)
+    name = field.alias or field.name
+    return wire_name(name) if style == "camel" else name
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def structure(cls: type[T], data: Any, path: str = "", *, style: str = "snake") -> T:
+    """Build ``cls`` (an attrs class) from ``data``; raise ``StructureError`` on any problem."""
+    if not isinstance(data, Mapping):
+        raise StructureError(path, f"expected an object, got {describe(data)}")
+    hints = _hints(cls)  # type: ignore[arg-type]
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    known = {field_key(f, style): f for f in fields if f.init}
+    for key in data:
+        if key not in known:
+            choices = ", ".join(sorted(known)) or "none"
+            raise StructureError(_join(path, str(key)), f"unknown key (known keys: {choices})")
+    kwargs: dict[str, Any] = {}
+    for key, f in known.items():
+        if key in data:
+            kwargs[f.alias or f.name] = _convert(hints[f.name], data[key], _join(path, key), style)
+        elif f.default is attrs.NOTHING:
+            raise StructureError(_join(path, key), "required but missing")
+    try:
+        return cls(**kwargs)
+    except StructureError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise StructureError(path, str(exc)) from None
+
+
+def _convert(tp: Any, value: Any, path: str, style: str) -> Any:
+    if tp is Any:
+        return value
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        options = [a for a in args if a is not type(None)]
+        errors = []
+        for option in options:
+            try:
+                return _convert(option, value, path, style)
+            except StructureError as exc:
+                errors.append(exc.problem)
+        if len(options) == 1:
+            raise StructureError(path, errors[0])
+        raise StructureError(path, f"expected {_name_union(options)}, got {describe(value)}")
+    if origin is Literal:
+        if value not in args:
+            allowed = ", ".join(describe(a) for a in args)
+            raise StructureError(path, f"expected one of {allowed}, got {describe(value)}")
+        return value
+    if tp is type(None):
+        if value is not None:
+            raise StructureError(path, f"expected null, got {describe(value)}")
+        return None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise StructureError(path, f"expected true or false, got {describe(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise StructureError(path, f"expected an integer, got {describe(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise StructureError(path, f"expected a number, got {describe(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise StructureError(path, f"expected a string, got {describe(value)}")
+        return value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            allowed = ", ".join(describe(m.value) for m in tp)
+            raise StructureError(
+                path, f"expected one of {allowed}, got {describe(value)}"
+            ) from None
+    if tp is re.Pattern or origin is re.Pattern:
+        if not isinstance(value, str):
+            raise StructureError(
+                path, f"expected a regular expression string, got {describe(value)}"
+            )
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise StructureError(path, f"bad regular expression: {exc}") from None
+    if origin in (tuple, list):
+        if not isinstance(value, list | tuple):
+            raise StructureError(path, f"expected a list, got {describe(value)}")
+        item = args[0] if args else Any
+        items = [_convert(item, v, _join(path, i), style) for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        if not isinstance(value, Mapping):
+            raise StructureError(path, f"expected an object, got {describe(value)}")
+        item = args[1] if len(args) == 2 else Any
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise StructureError(path, f"keys must be strings, got {describe(k)}")
+            out[k] = _convert(item, v, _join(path, k), style)
+        return out
+    if isinstance(tp, type) and attrs.has(tp):
+        return structure(tp, value, path, style=style)
+    raise TypeError(f"structure() does not support {tp!r} at {path}")
+
+
+def _name_union(options: list[Any]) -> str:
+    names = []
+    for option in options:
+        if option is str:
+            names.append("a string")
+        elif option is int:
+            names.append("an integer")
+        elif option is float:
+            names.append("a number")
+        elif option is bool:
+            names.append("true or false")
+        elif typing.get_origin(option) in (list, tuple):
+            names.append("a list")
+        else:
+            names.append("an object")
+    return " or ".join(dict.fromkeys(names))

@@ -1,0 +1,1 @@
+"""The built-in voice-card simulator: the default switch, so everything runs on one laptop."""

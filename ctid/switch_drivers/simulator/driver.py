@@ -1,0 +1,265 @@
+"""The simulator driver: a thin trio shell around ``SimSwitch``.
+
+One task serves the card's deadlines and pumps its events into the call
+model's channel in order. Commands and phone actions change the card
+synchronously and wake the pump. The card reads time only through
+``trio.current_time()``, so a day of traffic runs in seconds on ``MockClock``.
+
+The simulator can also pretend to lose its link (``drop_link``/``restore_link``)
+so the reconnect-and-resync path of the call model is exercised exactly as with
+a real switch: while the link is down, commands fail with ``DriverUnavailable``
+and events are lost; on restore the card reports a full ``Resynchronized``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import wave
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import trio
+
+from ...numbers import parse_number_ranges
+from ...structure import StructureError, structure
+from .. import base as sw
+from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
+from .core import LineState, SimError, SimSwitch
+
+__all__ = ["SimError", "SimulatorDriver"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen(kw_only=True)
+class _OutsideSection:
+    pattern: str
+    behaviour: OutsideBehaviour = OutsideBehaviour.ANSWER
+    answer_after: float = 2.0
+    hangup_after: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Section:
+    """``[switch.simulator]`` as written in the config file."""
+
+    extensions: str | list[str] = "1001-1010"
+    trunks: int = 8
+    trunk_group: str = "T"
+    ring_timeout: float = 45.0
+    inter_digit_timeout: float = 4.0
+    first_digit_timeout: float = 15.0
+    dial_delay: float = 0.5
+    auto_answer_delay: float = 0.0
+    default_sound_seconds: float = 1.0
+    sounds_dir: str | None = None
+    outside: list[_OutsideSection] | None = None
+
+
+def config_from_section(
+    section: Mapping[str, Any], path: str = "switch.simulator"
+) -> tuple[SimulatorConfig, Path | None]:
+    """Check and convert a ``[switch.simulator]`` section; errors name the key."""
+    raw = structure(_Section, section, path)
+    try:
+        extensions = tuple(parse_number_ranges(raw.extensions))
+    except ValueError as exc:
+        raise StructureError(f"{path}.extensions", str(exc)) from None
+    if raw.trunks < 0 or raw.trunks > 1000:
+        raise StructureError(f"{path}.trunks", "must be between 0 and 1000")
+    for key in ("ring_timeout", "inter_digit_timeout", "first_digit_timeout"):
+        if getattr(raw, key) <= 0:
+            raise StructureError(f"{path}.{key}", "must be more than 0 seconds")
+    outside = SimulatorConfig().outside
+    if raw.outside is not None:
+        rules = []
+        for i, rule in enumerate(raw.outside):
+            try:
+                rules.append(
+                    OutsideRule(
+                        pattern=rule.pattern,
+                        behaviour=rule.behaviour,
+                        answer_after=rule.answer_after,
+                        hangup_after=rule.hangup_after,
+                    )
+                )
+            except Exception as exc:  # re.error from a bad pattern
+                raise StructureError(
+                    f"{path}.outside[{i}].pattern", f"bad pattern: {exc}"
+                ) from None
+        outside = tuple(rules)
+    config = SimulatorConfig(
+        extensions=extensions,
+        trunks=raw.trunks,
+        trunk_group=raw.trunk_group,
+        ring_timeout=raw.ring_timeout,
+        inter_digit_timeout=raw.inter_digit_timeout,
+        first_digit_timeout=raw.first_digit_timeout,
+        dial_delay=raw.dial_delay,
+        auto_answer_delay=raw.auto_answer_delay,
+        default_sound_seconds=raw.default_sound_seconds,
+        outside=outside,
+    )
+    return config, Path(raw.sounds_dir) if raw.sounds_dir else None
+
+
+class SimulatorDriver(sw.SwitchDriver):
+    """The built-in voice-card simulator (the default driver)."""
+
+    name: ClassVar[str] = "simulator"
+
+    def __init__(self, config: SimulatorConfig | None = None, *, sounds_dir: Path | None = None):
+        self.config = config or SimulatorConfig()
+        self.sounds_dir = sounds_dir
+        self.card = SimSwitch(self.config, sound_seconds=self._sound_seconds)
+        self._emit: trio.MemorySendChannel[sw.SwitchEvent] | None = None
+        self._wakeup = trio.Event()
+        self._link_up = False
+        self._restore_pending = False
+
+    @classmethod
+    def from_config(
+        cls, section: Mapping[str, Any], *, path: str = "switch.simulator"
+    ) -> SimulatorDriver:
+        config, sounds_dir = config_from_section(section, path)
+        return cls(config, sounds_dir=sounds_dir)
+
+    @property
+    def capabilities(self) -> frozenset[sw.Capability]:
+        return frozenset(sw.Capability)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return self.config.extensions
+
+    # ------------------------------------------------------------------ run
+
+    async def run(
+        self,
+        emit: trio.MemorySendChannel[sw.SwitchEvent],
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        self._emit = emit
+        async with emit:
+            await emit.send(sw.LinkStateChanged(state=sw.LinkState.SYNCING))
+            await emit.send(self.card.snapshot())
+            await emit.send(sw.LinkStateChanged(state=sw.LinkState.UP))
+            self._link_up = True
+            task_status.started()
+            while True:
+                self._wakeup = trio.Event()
+                with trio.move_on_at(self.card.next_deadline()):
+                    await self._wakeup.wait()
+                self.card.advance(trio.current_time())
+                await self._pump(emit)
+
+    async def _pump(self, emit: trio.MemorySendChannel[sw.SwitchEvent]) -> None:
+        events = self.card.events
+        if self._restore_pending:
+            self._restore_pending = False
+            events.clear()
+            await emit.send(sw.LinkStateChanged(state=sw.LinkState.SYNCING))
+            await emit.send(self.card.snapshot())
+            self._link_up = True
+            await emit.send(sw.LinkStateChanged(state=sw.LinkState.UP))
+        while events:
+            event = events.popleft()
+            if self._link_up:
+                await emit.send(event)
+
+    def _changed(self) -> None:
+        self._wakeup.set()
+
+    async def execute(self, command: sw.SwitchCommand) -> None:
+        if not self._link_up:
+            raise sw.DriverUnavailable("the simulated switch link is down")
+        self.card.execute(command, trio.current_time())
+        self._changed()
+
+    # ------------------------------------------------------- phones, callers
+
+    def off_hook(self, device: str) -> str:
+        """A phone goes off-hook (answers if ringing); returns its channel id."""
+        channel_id = self.card.off_hook(device, trio.current_time())
+        self._changed()
+        return channel_id
+
+    def on_hook(self, device: str) -> None:
+        """A phone, or an outside caller by number, hangs up."""
+        self.card.on_hook(device, trio.current_time())
+        self._changed()
+
+    def press_digits(self, device: str, digits: str) -> None:
+        self.card.press_digits(device, digits, trio.current_time())
+        self._changed()
+
+    def hold_key(self, device: str) -> None:
+        self.card.hold_key(device, trio.current_time())
+        self._changed()
+
+    def incoming_call(self, calling: str, called: str, trunk: str | None = None) -> str:
+        """An outside caller dials in; returns the switch channel id of the call."""
+        channel_id = self.card.incoming_call(calling, called, trio.current_time(), trunk=trunk)
+        self._changed()
+        return channel_id
+
+    def line_state(self, device: str) -> LineState:
+        return self.card.line_state(device)
+
+    def drop_link(self) -> None:
+        """Pretend the connection to the switch was lost (events are lost until restored)."""
+        if self._link_up:
+            self._link_up = False
+            self.card.events.clear()
+            if self._emit is not None:
+                try:
+                    self._emit.send_nowait(
+                        sw.LinkStateChanged(state=sw.LinkState.DOWN, detail="simulated link loss")
+                    )
+                except trio.WouldBlock:
+                    log.warning("event channel full; link-down notice delayed")
+                    self.card.events.append(
+                        sw.LinkStateChanged(state=sw.LinkState.DOWN, detail="simulated link loss")
+                    )
+
+    def restore_link(self) -> None:
+        """Reconnect: the card reports everything it has, then UP."""
+        if not self._link_up:
+            self._restore_pending = True
+            self._changed()
+
+    # ------------------------------------------------------------------ media
+
+    def _sound_seconds(self, uri: str) -> float:
+        scheme, _, rest = uri.partition(":")
+        if scheme == "file":
+            return _wav_seconds(rest) or self.config.default_sound_seconds
+        if scheme == "silence":
+            try:
+                return max(0.0, float(rest))
+            except ValueError:
+                return self.config.default_sound_seconds
+        if scheme == "sound" and self.sounds_dir is not None:
+            seconds = _wav_seconds(str(self.sounds_dir / f"{rest}.wav"))
+            if seconds:
+                return seconds
+        return self.config.default_sound_seconds
+
+
+@functools.lru_cache(maxsize=4096)
+def _wav_seconds(path: str) -> float:
+    """The duration of a WAV file from its header (0.0 if unreadable).
+
+    Read in the trio thread on purpose: it is a cached 44-byte header read, and
+    handing it to a worker thread would let MockClock jump while it runs.
+    """
+    try:
+        with wave.open(path, "rb") as wav:
+            rate = wav.getframerate()
+            return wav.getnframes() / rate if rate else 0.0
+    except (OSError, EOFError, wave.Error):
+        return 0.0

@@ -1,0 +1,14 @@
+"""Test support shipped with ctid, like ``trio.testing``.
+
+* ``CallCentre`` / ``call_centre()``: a whole daemon in-process (simulator,
+  call model, bus, API server), for tests on trio's ``MockClock``.
+* ``RpcTestClient``: a JSON-RPC client over a real WebSocket (trio-websocket),
+  connected over memory streams or TCP, that keeps events apart from replies.
+
+Third-party drivers use the conformance suite built on these.
+"""
+
+from .client import RpcErrorReply, RpcTestClient
+from .harness import CallCentre, call_centre, sim_config
+
+__all__ = ["CallCentre", "RpcErrorReply", "RpcTestClient", "call_centre", "sim_config"]

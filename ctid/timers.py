@@ -1,0 +1,89 @@
+"""One task, many deadlines.
+
+A contact centre has thousands of pending timeouts (rings, wrap-ups, digit
+timeouts). A trio task or a ``sleep_until`` per timeout costs a task switch and
+a scheduler entry each, and thousands of live tasks make garbage collection
+pauses long. ``TimerQueue`` keeps the deadlines in a heap and one task sleeps
+until the earliest, then runs the due callbacks synchronously, in deadline
+order (ties in the order they were scheduled).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+
+import trio
+
+__all__ = ["Timer", "TimerQueue"]
+
+
+class Timer:
+    """A handle to a scheduled callback; ``cancel()`` is idempotent."""
+
+    __slots__ = ("_callback", "deadline")
+
+    def __init__(self, deadline: float, callback: Callable[[], None]) -> None:
+        self.deadline = deadline
+        self._callback: Callable[[], None] | None = callback
+
+    @property
+    def active(self) -> bool:
+        return self._callback is not None
+
+    def cancel(self) -> None:
+        self._callback = None
+
+
+class TimerQueue:
+    """A heap of deadlines served by ``run()``; callbacks must not block."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._order = itertools.count()
+        self._changed = trio.Event()
+
+    def __len__(self) -> int:
+        return sum(1 for _, _, t in self._heap if t.active)
+
+    def call_at(self, deadline: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` at trio time ``deadline``."""
+        timer = Timer(deadline, callback)
+        first = self._heap[0][0] if self._heap else math.inf
+        heapq.heappush(self._heap, (deadline, next(self._order), timer))
+        if deadline < first:
+            self._changed.set()
+        return timer
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` ``delay`` seconds from now."""
+        return self.call_at(trio.current_time() + delay, callback)
+
+    def next_deadline(self) -> float:
+        while self._heap and not self._heap[0][2].active:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else math.inf
+
+    def run_due(self, now: float) -> int:
+        """Run every callback due at ``now``; returns how many ran."""
+        ran = 0
+        while self._heap and self._heap[0][0] <= now:
+            _, _, timer = heapq.heappop(self._heap)
+            callback = timer._callback
+            if callback is not None:
+                timer._callback = None
+                callback()
+                ran += 1
+        return ran
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Serve the deadlines until cancelled."""
+        task_status.started()
+        while True:
+            self._changed = trio.Event()
+            deadline = self.next_deadline()
+            with trio.move_on_at(deadline):
+                await self._changed.wait()
+            self.run_due(trio.current_time())
