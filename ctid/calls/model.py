@@ -67,6 +67,9 @@ _CLEAR_CAUSES = {
     sw.HangupCause.SHUTDOWN: EventCause.SWITCHING_FUNCTION_TERMINATED,
 }
 
+#: States of a connection that has not been answered yet.
+_UNANSWERED = (S.NULL, S.INITIATED, S.ALERTING)
+
 _LINK_STATUS = {
     sw.LinkState.UP: "normal",
     sw.LinkState.SYNCING: "initializing",
@@ -110,8 +113,13 @@ class Leg:
     bridge_target: str | None = None
     #: ctid asked for it to be hung up.
     hangup_sent: bool = False
+    #: ctid asked the switch to answer it.
+    answer_sent: bool = False
     #: It rings MakeCall's calling device (its answer starts the call).
     prompt: bool = False
+    #: It offers a call to an agent for a route point's owner (ACD): when one offer
+    #: of a call is answered the others stop, and a failed offer is cleared, not failed.
+    offer: bool = False
     connections: list[Connection] = attrs.field(factory=list)
 
     @property
@@ -161,6 +169,9 @@ class Call:
     music: bool = False
     #: ctid asked the remaining party's leg to hang up; the call is ending.
     ending: bool = False
+    #: The route point whose service (IVR, ACD) holds the call: a caller waiting
+    #: alone in its care is not released.
+    owner: str | None = None
     connections: dict[str, Connection] = attrs.field(factory=dict)
     #: Every device that ever had a connection, in order (for records).
     devices_seen: list[str] = attrs.field(factory=list)
@@ -335,7 +346,8 @@ class CallModel:
 
     def bridge(self, call: Call, leg: Leg) -> None:
         """Put ``leg`` into ``call``'s bridge (answering an offered inbound leg first)."""
-        if leg.direction is sw.Direction.INBOUND and not leg.answered:
+        if leg.direction is sw.Direction.INBOUND and not leg.answered and not leg.answer_sent:
+            leg.answer_sent = True
             self.command(sw.Answer(channel_id=leg.channel_id))
         if leg.bridge_target != call.bridge_id:
             leg.bridge_target = call.bridge_id
@@ -389,6 +401,7 @@ class CallModel:
         caller_number: str | None = None,
         originator: Leg | None = None,
         prompt: bool = False,
+        offer: bool = False,
     ) -> Connection:
         """Ring ``device`` for ``call``: a new leg and a connection in state ``null``."""
         leg = Leg(
@@ -397,6 +410,7 @@ class CallModel:
             device=device,
             direction=sw.Direction.OUTBOUND,
             prompt=prompt,
+            offer=offer,
         )
         self.legs[leg.channel_id] = leg
         conn = self.add_connection(call, device, S.NULL, leg)
@@ -449,6 +463,10 @@ class CallModel:
         if len(live) == 1:
             only = live[0]
             leg = only.leg
+            if call.owner is not None and leg is not None:
+                # The route point's service decides what happens to a waiting caller.
+                call.closing_devices.clear()
+                return
             # A phone whose call failed stays off-hook hearing busy tone until it
             # hangs up; anybody else left alone in a call is released.
             if failed and leg is not None and leg.kind is sw.EndpointKind.EXTENSION:
@@ -715,8 +733,30 @@ class CallModel:
                     # Answered without ringing first (auto-answer): it alerted too.
                     self.transition(conn, Trigger.ALERT)
                     self._delivered(conn)
+                if leg.offer:
+                    self._withdraw_other_offers(conn)
                 self.transition(conn, Trigger.CONNECT)
                 self.answered(conn)
+
+    def _withdraw_other_offers(self, winner: Connection) -> None:
+        """Ring-all: the first agent to answer takes the call; the others stop ringing."""
+        for other in list(winner.call.connections.values()):
+            leg = other.leg
+            if other is winner or leg is None or not leg.offer or leg.answered:
+                continue
+            self.unbridge(winner.call, leg)
+            self.detach(other)
+            self._emit(
+                ConnectionClearedEvent(
+                    dropped_connection=other.id,
+                    releasing_device=other.device,
+                    cause=EventCause.NORMAL_CLEARING,
+                ),
+                [winner.call],
+                [other.device],
+            )
+            if not leg.connections:
+                self.hangup_leg(leg, sw.HangupCause.ANSWERED_ELSEWHERE)
 
     def answered(self, conn: Connection) -> None:
         """``conn`` (now connected) answered: EstablishedEvent, then join the parties."""
@@ -754,19 +794,16 @@ class CallModel:
         for conn in list(leg.connections):
             calls.append(conn.call)
             failure = _FAILURE_CAUSES.get(ev.cause)
-            if (
-                failure is not None
-                and not leg.answered
-                and conn.state
-                in (
-                    S.NULL,
-                    S.INITIATED,
-                    S.ALERTING,
-                )
-            ):
+            cleared = _CLEAR_CAUSES.get(ev.cause, EventCause.NORMAL_CLEARING)
+            unanswered = not leg.answered and conn.state in _UNANSWERED
+            if leg.offer and unanswered:
+                # An offer that was not taken (no answer, busy, withdrawn) leaves
+                # the call as if it had not been made; the owner offers it again.
+                self.clear(conn, failure or cleared)
+            elif failure is not None and unanswered:
                 self.fail(conn, failure)
             else:
-                self.clear(conn, _CLEAR_CAUSES.get(ev.cause, EventCause.NORMAL_CLEARING))
+                self.clear(conn, cleared)
         for call in calls:
             self.settle(call)
 
