@@ -35,7 +35,7 @@ async def serve_connection(fake: FakeAsterisk, stream: trio.abc.Stream) -> None:
     """Serve one client connection until it closes or breaks."""
     try:
         await _serve(fake, stream)
-    except (trio.BrokenResourceError, trio.ClosedResourceError, h11.RemoteProtocolError):
+    except* (trio.BrokenResourceError, trio.ClosedResourceError, h11.RemoteProtocolError):
         pass  # the client went away or sent garbage: drop the connection, as Asterisk does
     finally:
         fake.forget_connection(stream)
@@ -125,6 +125,7 @@ async def _serve(fake: FakeAsterisk, stream: trio.abc.Stream) -> None:
             if headers.get(b"upgrade", b"").lower() != b"websocket":
                 await _respond(conn, stream, 426, {"message": "Upgrade required"})
             else:
+                fake.requests.append(("GET", "/events", tuple(query)))
                 await _events_socket(fake, conn, stream, headers, query)
                 return
         else:
