@@ -133,6 +133,7 @@ class _Connection:
     async def exchange(self, head: h11.Request, body: bytes, limit: int) -> Response:
         """Send one request and read its answer; ``_Stale`` if nothing came back at all."""
         got_bytes = False
+        eof = False
         try:
             data = self.h11.send(head)
             data += self.h11.send(h11.Data(data=body)) if body else b""
@@ -146,8 +147,8 @@ class _Connection:
                 event = self.h11.next_event()
                 if event is h11.NEED_DATA:
                     raw = await self.stream.receive_some(_RECEIVE_SIZE)
-                    if raw:
-                        got_bytes = True
+                    got_bytes = got_bytes or bool(raw)
+                    eof = not raw
                     self.h11.receive_data(bytes(raw))
                     continue
                 if isinstance(event, h11.Response):
@@ -171,6 +172,8 @@ class _Connection:
         except h11.RemoteProtocolError as exc:
             if not got_bytes:
                 raise _Stale() from exc
+            if eof:  # h11 says the answer was cut short by the close
+                raise ConnectionLost(str(exc)) from exc
             raise ProtocolFailure(str(exc)) from exc
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             if not got_bytes:

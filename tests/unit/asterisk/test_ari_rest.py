@@ -290,3 +290,42 @@ def test_error_detail_is_asterisks_text() -> None:
     )
     assert rest.error_text(b'{"error":"Allocation failed"}') == "Allocation failed"
     assert rest.error_text(b"plain") == "plain"
+
+
+# --- model checks (events and nested Channel/Bridge/Playback/LiveRecording)
+
+
+def test_event_checks_find_every_kind_of_mistake(
+    ari_schema: AriSchema, sample_events: list[dict[str, object]]
+) -> None:
+    import copy
+
+    good = copy.deepcopy(next(e for e in sample_events if e["type"] == "ChannelEnteredBridge"))
+    assert ari_schema.check_event(good) == []
+    extra = copy.deepcopy(good)
+    extra["colour"] = "blue"
+    missing = copy.deepcopy(good)
+    del missing["timestamp"]
+    nested = copy.deepcopy(good)
+    del nested["bridge"]["technology"]  # type: ignore[attr-defined]
+    typed = copy.deepcopy(good)
+    typed["channel"]["dialplan"]["priority"] = "1"  # type: ignore[index]
+    enum = copy.deepcopy(good)
+    enum["channel"]["state"] = "Ringing-ish"  # type: ignore[index]
+    listed = copy.deepcopy(good)
+    listed["bridge"]["channels"] = "lab-a-1"  # type: ignore[index]
+    unknown_type = dict(good, type="ChannelTeleported")
+    assert ari_schema.check_event(extra) == ["$: unknown field 'colour'"]
+    assert ari_schema.check_event(missing) == ["$: missing required field 'timestamp'"]
+    assert ari_schema.check_event(nested) == ["$.bridge: missing required field 'technology'"]
+    assert ari_schema.check_event(typed) == ["$.channel.dialplan.priority: '1' is not a long"]
+    assert len(ari_schema.check_event(enum)) == 1
+    assert ari_schema.check_event(listed) == ["$.bridge.channels: expected a list"]
+    assert ari_schema.check_event(unknown_type) == [
+        "$.type: 'ChannelTeleported' is not an Event subtype"
+    ]
+    recording = {"name": "r", "format": "wav", "target_uri": "bridge:b", "state": "recording"}
+    assert ari_schema.check_model("LiveRecording", recording) == []
+    assert ari_schema.check_model("LiveRecording", dict(recording, duration=1.5)) == [
+        "$.duration: 1.5 is not a int"
+    ]
