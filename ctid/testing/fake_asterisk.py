@@ -342,6 +342,12 @@ class FakeAsterisk:
             # Asterisk drops a consumer that cannot keep up.
             app.socket = None
 
+    def send_raw(self, app_name: str, message: JSON) -> None:
+        """Send ``message`` as is, unchecked: for tests of a client's robustness."""
+        app = self.apps.get(app_name)
+        if app is not None and app.socket is not None:
+            app.socket.send_nowait(message)
+
     def emit(self, subscribers: Iterable[str], kind: str, **fields: Any) -> None:
         for name in sorted(set(subscribers)):
             app = self.apps.get(name)

@@ -129,6 +129,8 @@ class AsteriskDriver(SwitchDriver):
         self._commands: CommandRunner | None = None
         self._supervisions: dict[str, SupervisionState] = {}
         self._running = False
+        #: How many ARI messages were skipped because they lacked required fields.
+        self.malformed_events = 0
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -251,6 +253,8 @@ class AsteriskDriver(SwitchDriver):
             if status in (401, 403):
                 fatal = f"Asterisk refused the ARI credentials ({status})"
             outcome = (f"events socket refused: {status}", False)
+        except* _Fatal as group:
+            fatal = str(group.exceptions[0])
         except* trio_websocket.HandshakeError as group:
             outcome = (f"events socket handshake failed: {group.exceptions[0]!r}", False)
         finally:
@@ -331,7 +335,15 @@ class AsteriskDriver(SwitchDriver):
             if not isinstance(event, dict):
                 log.error("ARI sent a JSON message that is not an object: %.200r", message)
                 continue
-            for output in self._mapper.feed(event):
+            try:
+                outputs = self._mapper.feed(event)
+            except (KeyError, TypeError, ValueError):
+                # Asterisk's input is not ours to trust: a message without the
+                # fields its type promises is logged and skipped, not fatal.
+                self.malformed_events += 1
+                log.exception("ARI sent a malformed %r event; skipped", event.get("type"))
+                continue
+            for output in outputs:
                 if isinstance(output, Effect):
                     if isinstance(output, ApplicationLost):
                         self._commands = None

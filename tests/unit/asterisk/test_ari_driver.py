@@ -510,6 +510,18 @@ async def test_application_replaced_waits_before_taking_the_name_back(
     await ws.aclose()
 
 
+async def test_malformed_events_are_skipped_not_fatal(
+    autojump_clock: trio.testing.MockClock, h: Harness
+) -> None:
+    h.fake.send_raw("ctid", {"type": "StasisStart", "application": "ctid"})
+    h.fake.send_raw("ctid", {"type": "ChannelDtmfReceived", "channel": None})
+    cid = h.fake.inbound_call("0612", "0800")
+    events = await h.events()
+    assert [type(e) for e in events] == [ChannelCreated]
+    assert events[0].channel_id == cid  # type: ignore[attr-defined]
+    assert h.driver.malformed_events == 2
+
+
 async def test_unanswered_pings_mean_a_dead_link(
     autojump_clock: trio.testing.MockClock, h: Harness
 ) -> None:
