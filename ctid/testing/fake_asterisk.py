@@ -491,6 +491,24 @@ class FakeAsterisk:
         self.emit_channel(channel, "ChannelVarset", variable="STASISSTATUS", value="")
         self.emit_channel(channel, "StasisStart", args=args)
 
+    def leave_stasis(self, channel_id: str, *, then_hang_up: bool = False) -> None:
+        """The channel goes back to the dialplan (a transfer, ``continue``): StasisEnd, alive.
+
+        With ``then_hang_up`` it ends at once, before the app could subscribe to it.
+        """
+        channel = self.channels[channel_id]
+        if channel.bridge is not None and channel.bridge in self.bridges:
+            self.leave_bridge(channel, self.bridges[channel.bridge])
+        self.emit_channel(channel, "StasisEnd")
+        channel.stasis_app = None
+        channel.dialplan.update(app_name="Dial", app_data="PJSIP/1003,30", priority=3)
+        if then_hang_up:
+            self.hangup_channel(channel, cause=16, soft=False)
+
+    def hang_up(self, channel_id: str) -> None:
+        """The far end of any channel hangs up (Q.850 16)."""
+        self.hangup_channel(self.channels[channel_id], cause=16, soft=False)
+
     def set_state(self, channel: _Channel, state: str) -> None:
         if channel.state != state:
             channel.state = state

@@ -510,6 +510,26 @@ async def test_application_replaced_waits_before_taking_the_name_back(
     await ws.aclose()
 
 
+async def test_a_channel_that_leaves_stasis_alive_is_followed_to_its_end(
+    autojump_clock: trio.testing.MockClock, h: Harness
+) -> None:
+    caller = h.fake.inbound_call("0612", "0800")
+    gone = h.fake.inbound_call("0613", "0800")
+    await h.events()
+    h.fake.leave_stasis(caller)
+    assert await h.events() == []
+    assert ("eventSource", f"channel:{caller}") in h.fake.requests[-1][2]
+    h.fake.hang_up(caller)
+    assert await h.events() == [
+        ChannelHungUp(channel_id=caller, cause=HangupCause.NORMAL, detail="16 Normal Clearing")
+    ]
+    # Gone before the app could subscribe: its end is reported all the same.
+    h.fake.leave_stasis(gone, then_hang_up=True)
+    assert await h.events() == [
+        ChannelHungUp(channel_id=gone, detail="left Stasis and ended unseen")
+    ]
+
+
 async def test_malformed_events_are_skipped_not_fatal(
     autojump_clock: trio.testing.MockClock, h: Harness
 ) -> None:
