@@ -1,0 +1,347 @@
+"""Carry out base.py's switch commands as ARI requests.
+
+``CommandRunner`` lives for one ARI connection. Each command becomes one or a
+few REST requests (built by ``rest``), and an ARI error becomes
+``CommandRejected`` (``rest.rejection``). Before a request whose events may
+beat its HTTP answer (originate, play, record, supervision), the mapper is
+told what to expect.
+
+Supervision uses snoop channels: a private mixing bridge holds the
+supervisor's channel and a snoop on the agent's channel that hears both
+directions (``spy=both``) and whispers nowhere (silent), to the agent only
+(``whisper=out``, whisper) or to both parties (``whisper=both``, barge). A
+mode change swaps in a new snoop; ARI cannot change a snoop's directions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+import trio
+
+from ctid.switch_drivers.asterisk import rest
+from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, hangup_reason
+from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, Response
+from ctid.switch_drivers.asterisk.mapping import ORIGINATE_ARG, SNOOP_ARG, AriMapper
+from ctid.switch_drivers.base import (
+    Answer,
+    BridgeAdd,
+    BridgeDestroy,
+    BridgeRemove,
+    ChangeSupervision,
+    CommandRejected,
+    DriverUnavailable,
+    EndpointKind,
+    Hangup,
+    MediaTarget,
+    Originate,
+    PauseRecording,
+    Play,
+    RejectReason,
+    ResumeRecording,
+    Ring,
+    SendDigits,
+    StartMusic,
+    StartRecording,
+    StartSupervision,
+    StopMusic,
+    StopPlayback,
+    StopRecording,
+    StopSupervision,
+    SupervisionMode,
+    SwitchCommand,
+)
+
+__all__ = ["CommandRunner", "SupervisionState", "media_uri"]
+
+_WHISPER: Final = {
+    SupervisionMode.SILENT: "none",
+    SupervisionMode.WHISPER: "out",
+    SupervisionMode.BARGE: "both",
+}
+#: A new snoop channel enters Stasis a moment after ARI answers: addChannel may
+#: say 422 "not in Stasis" until it has. Retry this often, this far apart.
+_SNOOP_TRIES: Final = 5
+_SNOOP_WAIT: Final = 0.05
+
+
+def media_uri(uri: str) -> str:
+    """ctid's media URI in ARI's terms: ``file:/p/x.wav`` is ``sound:/p/x``."""
+    if uri.startswith("file:"):
+        path = uri[len("file:") :]
+        stem, dot, ext = path.rpartition(".")
+        return "sound:" + (stem if dot and "/" not in ext else path)
+    return uri
+
+
+@attrs.define
+class SupervisionState:
+    """One running supervision; the driver keeps these across reconnections."""
+
+    target: str
+    supervisor: str
+    bridge: str
+    snoop: str
+    generation: int
+
+
+class CommandRunner:
+    """Runs commands over one connection's ``HttpClient``."""
+
+    def __init__(
+        self,
+        *,
+        http: HttpClient,
+        mapper: AriMapper,
+        endpoints: EndpointConfig,
+        app: str,
+        auto_answer: Mapping[str, str],
+        supervisions: dict[str, SupervisionState],
+    ) -> None:
+        self._http = http
+        self._mapper = mapper
+        self._endpoints = endpoints
+        self._app = app
+        self._auto_answer = dict(auto_answer)
+        self._supervisions = supervisions
+
+    async def call(self, request: rest.AriRequest) -> Response:
+        """Send one request; raise for anything but a 2xx answer."""
+        try:
+            response = await self._http.request(request)
+        except HttpError as exc:
+            raise DriverUnavailable(f"ARI request failed: {exc}") from exc
+        if response.status in (401, 403):
+            raise DriverUnavailable(f"ARI refused the credentials ({response.status})")
+        if not response.ok:
+            raise rest.rejection(request, response.status, response.body)
+        return response
+
+    async def execute(self, command: SwitchCommand) -> None:
+        """Carry out ``command``; see ``SwitchDriver.execute``."""
+        match command:
+            case Originate():
+                await self._originate(command)
+            case Answer(channel_id=cid):
+                await self.call(rest.answer(cid))
+            case Ring(channel_id=cid):
+                await self.call(rest.ring(cid))
+            case Hangup(channel_id=cid, cause=cause):
+                await self.call(rest.hangup(cid, reason=hangup_reason(cause)))
+            case BridgeAdd():
+                await self._bridge_add(command)
+            case BridgeRemove(bridge_id=bid, channel_id=cid):
+                await self.call(rest.remove_channel(bid, [cid]))
+            case BridgeDestroy(bridge_id=bid):
+                await self.call(rest.destroy_bridge(bid))
+            case StartMusic(target=target, music_class=music):
+                await self._music(target, music)
+            case StopMusic(target=target):
+                await self._music(target, None)
+            case Play():
+                await self._play(command)
+            case StopPlayback(playback_id=pid):
+                self._mapper.playback_stopping(pid)
+                await self.call(rest.stop_playback(pid))
+            case SendDigits(channel_id=cid, digits=digits):
+                await self.call(rest.send_dtmf(cid, digits))
+            case StartRecording():
+                await self._record(command)
+            case PauseRecording(recording_id=rid):
+                await self.call(rest.pause_recording(self._recording(rid)))
+            case ResumeRecording(recording_id=rid):
+                await self.call(rest.unpause_recording(self._recording(rid)))
+            case StopRecording(recording_id=rid):
+                await self.call(rest.stop_recording(self._recording(rid)))
+            case StartSupervision():
+                await self._start_supervision(command)
+            case ChangeSupervision(supervision_id=sid, mode=mode):
+                await self._change_supervision(sid, mode)
+            case StopSupervision(supervision_id=sid):
+                await self._stop_supervision(sid)
+            case _:
+                raise CommandRejected(
+                    RejectReason.NOT_SUPPORTED, f"{type(command).__name__} on Asterisk"
+                )
+
+    # -------------------------------------------------------------- calls
+
+    async def _originate(self, command: Originate) -> None:
+        try:
+            endpoint = self._endpoints.dial_string(command.kind, command.device, command.trunk)
+        except ValueError as exc:
+            raise CommandRejected(RejectReason.INVALID_DESTINATION, str(exc)) from None
+        variables = dict(command.variables)
+        if command.auto_answer and command.kind is EndpointKind.EXTENSION:
+            variables.update(self._auto_answer)
+        caller_id = None
+        if command.caller_number:
+            caller_id = command.caller_number
+            if command.caller_name:
+                caller_id = f'"{command.caller_name}" <{command.caller_number}>'
+        request = rest.originate_with_id(
+            command.channel_id,
+            endpoint=endpoint,
+            app=self._app,
+            app_args=ORIGINATE_ARG,
+            caller_id=caller_id,
+            timeout=max(1, math.ceil(command.timeout)),
+            originator=command.originator_channel_id,
+            variables=variables,
+        )
+        self._mapper.expect_originate(command)
+        try:
+            await self.call(request)
+        except BaseException:
+            self._mapper.forget_originate(command.channel_id)
+            raise
+
+    async def _bridge_add(self, command: BridgeAdd) -> None:
+        if not self._mapper.knows_bridge(command.bridge_id):
+            await self._create_bridge(command.bridge_id)
+        # A channel in another Stasis bridge is moved by Asterisk itself.
+        await self.call(rest.add_channel(command.bridge_id, [command.channel_id]))
+
+    async def _create_bridge(self, bridge_id: str) -> None:
+        try:
+            await self.call(rest.create_bridge_with_id(bridge_id, bridge_type="mixing"))
+        except CommandRejected as exc:
+            if exc.reason is not RejectReason.INVALID_STATE:  # 409: it exists already
+                raise
+        self._mapper.note_bridge(bridge_id)
+
+    # -------------------------------------------------------------- media
+
+    async def _music(self, target: MediaTarget, music_class: str | None) -> None:
+        if target.channel_id is not None:
+            if music_class is None:
+                await self.call(rest.stop_moh(target.channel_id))
+            else:
+                await self.call(rest.start_moh(target.channel_id, moh_class=music_class))
+            return
+        assert target.bridge_id is not None
+        if music_class is None:
+            await self.call(rest.bridge_stop_moh(target.bridge_id))
+        else:
+            await self.call(rest.bridge_start_moh(target.bridge_id, moh_class=music_class))
+        self._mapper.set_music(target.bridge_id, music_class is not None)
+
+    async def _play(self, command: Play) -> None:
+        media = [media_uri(m) for m in command.media]
+        target = command.target
+        try:
+            if target.channel_id is not None:
+                request = rest.play_with_id(
+                    target.channel_id, command.playback_id, media, lang=command.language
+                )
+            else:
+                assert target.bridge_id is not None
+                request = rest.bridge_play_with_id(
+                    target.bridge_id, command.playback_id, media, lang=command.language
+                )
+        except ValueError as exc:
+            raise CommandRejected(RejectReason.INVALID_STATE, str(exc)) from None
+        self._mapper.expect_playback(command.playback_id, target, command.stop_on_digit)
+        try:
+            await self.call(request)
+        except BaseException:
+            self._mapper.forget_playback(command.playback_id)
+            raise
+
+    async def _record(self, command: StartRecording) -> None:
+        target = command.target
+        if target.channel_id is not None:
+            request = rest.record_channel(
+                target.channel_id, name=command.path, format=command.format
+            )
+        else:
+            assert target.bridge_id is not None
+            request = rest.record_bridge(target.bridge_id, name=command.path, format=command.format)
+        self._mapper.expect_recording(command.recording_id, command.path)
+        try:
+            await self.call(request)
+        except BaseException:
+            self._mapper.forget_recording(command.path)
+            raise
+
+    def _recording(self, recording_id: str) -> str:
+        name = self._mapper.recording_name(recording_id)
+        if name is None:
+            raise CommandRejected(RejectReason.NO_SUCH_RECORDING, recording_id)
+        return name
+
+    # -------------------------------------------------------------- supervision
+
+    async def _snoop(self, sup: SupervisionState, mode: SupervisionMode) -> None:
+        snoop_id = f"{sup.bridge}-snoop-{sup.generation}"
+        self._mapper.expect_internal_channel(snoop_id)
+        await self.call(
+            rest.snoop_channel_with_id(
+                sup.target,
+                snoop_id,
+                app=self._app,
+                spy="both",
+                whisper=_WHISPER[mode],
+                app_args=SNOOP_ARG,
+            )
+        )
+        sup.snoop = snoop_id
+        for attempt in range(_SNOOP_TRIES):
+            try:
+                await self.call(rest.add_channel(sup.bridge, [snoop_id]))
+                return
+            except CommandRejected as exc:
+                if exc.reason is not RejectReason.INVALID_STATE or attempt == _SNOOP_TRIES - 1:
+                    raise
+            await trio.sleep(_SNOOP_WAIT)
+
+    async def _start_supervision(self, command: StartSupervision) -> None:
+        sid = command.supervision_id
+        if sid in self._supervisions:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"supervision {sid} exists")
+        sup = SupervisionState(
+            target=command.target_channel_id,
+            supervisor=command.supervisor_channel_id,
+            bridge=f"ctid-supervision-{sid}",
+            snoop="",
+            generation=1,
+        )
+        self._mapper.expect_internal_bridge(sup.bridge)
+        await self.call(rest.create_bridge_with_id(sup.bridge, bridge_type="mixing"))
+        try:
+            await self._snoop(sup, command.mode)
+            await self.call(rest.add_channel(sup.bridge, [sup.supervisor]))
+        except BaseException:
+            with trio.CancelScope(shield=True):
+                await self._teardown(sup)
+            raise
+        self._supervisions[sid] = sup
+
+    async def _change_supervision(self, sid: str, mode: SupervisionMode) -> None:
+        sup = self._supervisions.get(sid)
+        if sup is None:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"no supervision {sid}")
+        old = sup.snoop
+        sup.generation += 1
+        await self._snoop(sup, mode)
+        await self._quietly(rest.hangup(old))
+
+    async def _stop_supervision(self, sid: str) -> None:
+        sup = self._supervisions.pop(sid, None)
+        if sup is None:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"no supervision {sid}")
+        await self._teardown(sup)
+
+    async def _teardown(self, sup: SupervisionState) -> None:
+        if sup.snoop:
+            await self._quietly(rest.hangup(sup.snoop))
+        await self._quietly(rest.destroy_bridge(sup.bridge))
+
+    async def _quietly(self, request: rest.AriRequest) -> None:
+        """Clean-up requests: a 404 means it is already gone, which is the goal."""
+        with contextlib.suppress(CommandRejected):
+            await self.call(request)
