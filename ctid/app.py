@@ -22,6 +22,7 @@ from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
 from .api.server import ApiServer
 from .bus import BusLimits, EventBus
+from .calls.control import CallControl
 from .calls.directory import Directory
 from .calls.model import CallModel
 from .calls.service import CallService
@@ -107,6 +108,8 @@ class App:
     directory: Directory
     model: CallModel
     calls: CallService
+    control: CallControl
+    publisher: CstaPublisher
     api: ApiContext
     server: ApiServer
 
@@ -132,7 +135,9 @@ class App:
             ring_timeout=config.switch.ring_timeout,
         )
         self.calls = CallService(model=self.model, driver=self.driver, clock=self.clock)
-        self.calls.event_sinks.append(CstaPublisher(self.bus, self.clock))
+        self.control = CallControl(self.model)
+        self.publisher = CstaPublisher(self.bus, self.clock)
+        self.calls.event_sinks.append(self.publisher)
         from .api.session import SessionManager
 
         sessions = SessionManager(
@@ -155,6 +160,14 @@ class App:
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
         self.server = ApiServer(self.api)
+        self._install_services()
+
+    def _install_services(self) -> None:
+        """Each ctid service wires itself in here: tasks (``extra_services``), event and
+        notice sinks, route points, API context entries (``api.services``), HTTP routes.
+
+        One line per service keeps the composition in one readable place.
+        """
 
     @property
     def url(self) -> str:

@@ -7,6 +7,9 @@ that ends gets a final MonitorEndedEvent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from .bus import EventBus, Published
 from .calls.events import CallClearedEvent, ConferencedEvent, MonitorEndedEvent, TransferredEvent
 from .calls.model import Emitted
@@ -52,3 +55,31 @@ class CstaPublisher:
                 for monitor in ended:
                     monitor.log.push(notice, monitor)
                     self.bus.delivered += 1
+
+    def publish(
+        self,
+        name: str,
+        params: dict[str, Any],
+        *,
+        devices: Iterable[str] = (),
+        calls: Iterable[str] = (),
+        topics: Iterable[str] = (),
+        local_states: Mapping[str, str] | None = None,
+    ) -> None:
+        """Publish an event that is not a call-model event (agent, queue, IVR, recording).
+
+        It reaches monitors of ``devices`` and ``calls`` and topic monitors of
+        ``topics`` (e.g. ``queue:sales``, ``agent:2001``), stamped with the
+        daemon's clock like every other event.
+        """
+        self.bus.publish(
+            Published(
+                name=name,
+                params=params,
+                timestamp=self.clock.iso(),
+                calls=tuple(calls),
+                devices=tuple(devices),
+                local_states=local_states,
+            ),
+            topics,
+        )

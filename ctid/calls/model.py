@@ -172,6 +172,9 @@ class Call:
     #: The route point whose service (IVR, ACD) holds the call: a caller waiting
     #: alone in its care is not released.
     owner: str | None = None
+    #: Facts services record about the call for its call record (queue, agent,
+    #: IVR flow, times entered/left...). Not sent to clients; see CallEnded.
+    facts: dict[str, Any] = attrs.field(factory=dict)
     connections: dict[str, Connection] = attrs.field(factory=dict)
     #: Every device that ever had a connection, in order (for records).
     devices_seen: list[str] = attrs.field(factory=list)
@@ -511,6 +514,7 @@ class CallModel:
                 correlator_data=call.correlator_data,
                 user_data=dict(call.user_data),
                 devices=tuple(call.devices_seen),
+                facts=dict(call.facts),
             )
         )
 

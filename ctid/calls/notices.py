@@ -91,3 +91,5 @@ class CallEnded(Notice):
     correlator_data: str | None
     user_data: Mapping[str, Any]
     devices: tuple[str, ...]
+    #: What services recorded about the call (``Call.facts``): queue, agent, IVR flow, ...
+    facts: Mapping[str, Any] = attrs.field(factory=dict)

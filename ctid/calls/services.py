@@ -398,6 +398,8 @@ class CstaServices:
         # The consultation call began as a copy of the customer's data, so what
         # differs in it is newer: it wins.
         into.user_data.update(secondary.user_data)
+        for key, value in secondary.facts.items():
+            into.facts.setdefault(key, value)
         if secondary.correlator_data is not None:
             into.correlator_data = secondary.correlator_data
         if into.answered_at is None:
@@ -419,6 +421,7 @@ class CstaServices:
                 correlator_data=secondary.correlator_data,
                 user_data=dict(secondary.user_data),
                 devices=tuple(secondary.devices_seen),
+                facts=dict(secondary.facts),
             )
         )
         return pairs
