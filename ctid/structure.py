@@ -114,14 +114,19 @@ def _convert(tp: Any, value: Any, path: str, style: str) -> Any:
         if value is None and type(None) in args:
             return None
         options = [a for a in args if a is not type(None)]
-        errors = []
+        errors: list[StructureError] = []
         for option in options:
             try:
                 return _convert(option, value, path, style)
             except StructureError as exc:
-                errors.append(exc.problem)
+                errors.append(exc)
+        # When the value has the shape of exactly one option (an object for an
+        # attrs class), that option's error is the precise one.
+        shaped = [e for o, e in zip(options, errors, strict=True) if _same_shape(o, value)]
         if len(options) == 1:
-            raise StructureError(path, errors[0])
+            raise errors[0]
+        if len(shaped) == 1:
+            raise shaped[0]
         raise StructureError(path, f"expected {_name_union(options)}, got {describe(value)}")
     if origin is Literal:
         if value not in args:
@@ -184,6 +189,16 @@ def _convert(tp: Any, value: Any, path: str, style: str) -> Any:
     if isinstance(tp, type) and attrs.has(tp):
         return structure(tp, value, path, style=style)
     raise TypeError(f"structure() does not support {tp!r} at {path}")
+
+
+def _same_shape(tp: Any, value: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if isinstance(value, Mapping):
+        return (isinstance(tp, type) and attrs.has(tp)) or origin in (dict, Mapping)
+    if isinstance(value, list | tuple):
+        return origin in (list, tuple)
+    # For scalars the union's own message ("expected a string or ...") is clearest.
+    return False
 
 
 def _name_union(options: list[Any]) -> str:

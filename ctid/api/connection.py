@@ -145,7 +145,8 @@ class WsConnection:
             and self._close_request is None
         ):
             # The writer is blocked on a client that does not read: give up on it.
-            self._close_request = (4000, self._slow_reason())
+            self.close_soon(4000, self._slow_reason())
+            assert self._send_scope is not None
             self._send_scope.cancel()
         self._wakeup.set()
 
@@ -153,6 +154,9 @@ class WsConnection:
         """Close with ``code``/``reason`` after the replies already queued."""
         if self._close_request is None:
             self._close_request = (code, reason)
+            if code == 4000 and self.session is not None:
+                # Known at once to a client that resumes before this socket is gone.
+                self.session.last_close_reason = reason
         self._wakeup.set()
 
     def login_failed(self) -> None:
@@ -183,8 +187,6 @@ class WsConnection:
         finally:
             session = self.session
             if session is not None:
-                if self._close_request is not None and self._close_request[0] == 4000:
-                    session.last_close_reason = self._close_request[1]
                 self.api.sessions.detach(session, self)
             with trio.move_on_after(CLOSE_TIMEOUT, shield=True) as cleanup:
                 cleanup.shield = True

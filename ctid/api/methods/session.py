@@ -96,6 +96,8 @@ async def resume(ctx: RequestContext, p: ResumeParams) -> dict[str, Any]:
     reply["lastSeq"] = log.seq
     reply["replayed"] = log.seq - p.last_seq
     reply["lastCloseReason"] = session.last_close_reason
+    # Reported once: a later resume after an ordinary network loss must not repeat it.
+    session.last_close_reason = None
     return reply
 
 

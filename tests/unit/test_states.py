@@ -1,0 +1,64 @@
+import pytest
+
+from ctid.calls.states import (
+    TRANSITIONS,
+    ConnectionState,
+    InvalidTransition,
+    Trigger,
+    allows,
+    next_state,
+)
+
+S, T = ConnectionState, Trigger
+
+
+def test_every_state_has_a_row() -> None:
+    assert set(TRANSITIONS) == set(ConnectionState)
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger", "expected"),
+    [
+        (S.NULL, T.INITIATE, S.INITIATED),
+        (S.NULL, T.ALERT, S.ALERTING),
+        (S.INITIATED, T.CONNECT, S.CONNECTED),
+        (S.ALERTING, T.CONNECT, S.CONNECTED),
+        (S.CONNECTED, T.HOLD, S.HOLD),
+        (S.HOLD, T.RETRIEVE, S.CONNECTED),
+        (S.CONNECTED, T.QUEUE, S.QUEUED),
+        (S.QUEUED, T.ALERT, S.ALERTING),
+        (S.ALERTING, T.FAIL, S.FAIL),
+        (S.FAIL, T.CLEAR, S.NULL),
+    ],
+)
+def test_legal_transitions(
+    state: ConnectionState, trigger: Trigger, expected: ConnectionState
+) -> None:
+    assert next_state(state, trigger) is expected
+    assert allows(state, trigger)
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger"),
+    [
+        (S.NULL, T.CLEAR),
+        (S.NULL, T.HOLD),
+        (S.ALERTING, T.HOLD),
+        (S.HOLD, T.HOLD),
+        (S.HOLD, T.CONNECT),
+        (S.FAIL, T.CONNECT),
+        (S.INITIATED, T.RETRIEVE),
+    ],
+)
+def test_illegal_transitions_raise(state: ConnectionState, trigger: Trigger) -> None:
+    assert not allows(state, trigger)
+    with pytest.raises(InvalidTransition) as info:
+        next_state(state, trigger)
+    assert info.value.state is state
+    assert info.value.trigger is trigger
+    assert state.value in str(info.value)
+
+
+def test_every_connection_can_be_cleared_except_null() -> None:
+    for state in ConnectionState:
+        assert allows(state, T.CLEAR) == (state is not S.NULL)

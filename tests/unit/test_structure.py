@@ -1,0 +1,75 @@
+import re
+from typing import Any, Literal
+
+import attrs
+import pytest
+
+from ctid.structure import StructureError, structure
+
+
+@attrs.frozen(kw_only=True)
+class Inner:
+    call_id: str
+    device_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Outer:
+    name: str
+    count: int = 1
+    ratio: float = 0.5
+    flag: bool = False
+    mode: Literal["a", "b"] = "a"
+    items: list[str] = attrs.field(factory=list)
+    inner: Inner | None = None
+    either: Inner | str | None = None
+    data: dict[str, Any] | None = None
+    pattern: re.Pattern[str] | None = None
+
+
+def test_snake_and_camel_keys() -> None:
+    value = structure(Outer, {"name": "x", "inner": {"callID": "c1"}}, style="camel")
+    assert value.inner == Inner(call_id="c1")
+    value = structure(Outer, {"name": "x", "inner": {"call_id": "c1", "device_id": "d"}})
+    assert value.inner == Inner(call_id="c1", device_id="d")
+
+
+def test_int_accepted_as_float_but_not_bool_as_int() -> None:
+    assert structure(Outer, {"name": "x", "ratio": 2}).ratio == 2.0
+    with pytest.raises(StructureError, match=r"count: expected an integer, got true"):
+        structure(Outer, {"name": "x", "count": True})
+
+
+def test_union_of_object_and_string() -> None:
+    assert structure(Outer, {"name": "x", "either": "c9"}).either == "c9"
+    assert structure(Outer, {"name": "x", "either": {"call_id": "c9"}}).either == Inner(
+        call_id="c9"
+    )
+    with pytest.raises(StructureError, match=r"either: expected an object or a string, got 5"):
+        structure(Outer, {"name": "x", "either": 5})
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "problem"),
+    [
+        ({}, "cfg.name", "required but missing"),
+        ({"name": 3}, "cfg.name", "expected a string, got 3"),
+        ({"name": "x", "nmae": 1}, "cfg.nmae", "unknown key (known keys: "),
+        ({"name": "x", "mode": "c"}, "cfg.mode", 'expected one of "a", "b", got "c"'),
+        ({"name": "x", "items": ["a", 2]}, "cfg.items[1]", "expected a string, got 2"),
+        ({"name": "x", "items": "a"}, "cfg.items", "expected a list"),
+        ({"name": "x", "inner": {"call_id": 1}}, "cfg.inner.call_id", "expected a string"),
+        ({"name": "x", "pattern": "("}, "cfg.pattern", "bad regular expression"),
+        ({"name": "x", "data": []}, "cfg.data", "expected an object"),
+    ],
+)
+def test_errors_name_the_key(data: dict[str, Any], path: str, problem: str) -> None:
+    with pytest.raises(StructureError) as info:
+        structure(Outer, data, "cfg")
+    assert info.value.path == path
+    assert problem in info.value.problem
+
+
+def test_not_an_object() -> None:
+    with pytest.raises(StructureError, match="expected an object, got a list"):
+        structure(Outer, [], "params")
