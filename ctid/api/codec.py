@@ -46,12 +46,14 @@ class Codec:
     def decode(self, data: str | bytes) -> Any:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def encode(self, message: Any) -> str | bytes:
+    def encode(self, message: Any) -> bytes:
+        """A reply or any message, as the frame payload (UTF-8 JSON or msgpack)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
     def encode_event(
         self, event: Published, seq: int, cross_ref_id: str | None, local: str | None
-    ) -> str | bytes:
+    ) -> bytes:
+        """One session's notification of ``event`` as the frame payload."""
         raise NotImplementedError  # pragma: no cover - abstract
 
 
@@ -69,24 +71,25 @@ class JsonCodec(Codec):
         except (UnicodeDecodeError, ValueError) as exc:
             raise RpcError(PARSE_ERROR, f"parse error: not valid JSON ({exc})") from None
 
-    def encode(self, message: Any) -> str:
-        return self._dumps(message)
+    def encode(self, message: Any) -> bytes:
+        return self._dumps(message).encode()
 
     def encode_event(
         self, event: Published, seq: int, cross_ref_id: str | None, local: str | None
-    ) -> str:
+    ) -> bytes:
         parts = event.encodings.get("json")
         if parts is None:
             body = self._dumps(event.params)
             head = '{"jsonrpc":"2.0","method":' + self._dumps(event.name) + ',"params":{'
             tail = ',"timestamp":"' + event.timestamp + '"'
             tail += ("," + body[1:-1] if len(body) > 2 else "") + "}}"
-            parts = event.encodings["json"] = (head, tail)
-        head, tail = parts
-        xref = "null" if cross_ref_id is None else self._dumps(cross_ref_id)
-        if local is None:
-            return f'{head}"monitorCrossRefID":{xref},"seq":{seq}{tail}'
-        return f'{head}"monitorCrossRefID":{xref},"seq":{seq},"localConnectionInfo":"{local}"{tail}'
+            parts = event.encodings["json"] = (head.encode(), tail.encode())
+        head_b, tail_b = parts
+        xref = b"null" if cross_ref_id is None else self._dumps(cross_ref_id).encode()
+        middle = b'"monitorCrossRefID":' + xref + b',"seq":' + str(seq).encode()
+        if local is not None:
+            middle += b',"localConnectionInfo":"' + local.encode() + b'"'
+        return head_b + middle + tail_b
 
 
 def _map_header(n: int) -> bytes:

@@ -104,8 +104,21 @@ class _Assembler:
         return b"".join(p for p in parts if isinstance(p, bytes))
 
 
-def _message(data: str | bytes) -> TextMessage | BytesMessage:
-    return TextMessage(data=data) if isinstance(data, str) else BytesMessage(data=data)
+def data_frame(payload: bytes, *, binary: bool) -> bytes:
+    """One unfragmented, unmasked server-to-client data frame (RFC 6455 §5.2).
+
+    Built here rather than through wsproto: this is the hottest line of event
+    delivery, and for a frame that is neither fragmented nor compressed the
+    header is all there is to it (see docs/design.md). wsproto still does the
+    handshake, parses everything the client sends, and builds control frames.
+    """
+    first = 0x82 if binary else 0x81
+    n = len(payload)
+    if n < 126:
+        return bytes((first, n)) + payload
+    if n < 0x10000:
+        return bytes((first, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((first, 127)) + n.to_bytes(8, "big") + payload
 
 
 class WsConnection:
@@ -120,12 +133,13 @@ class WsConnection:
         self.codec = codec
         self.peer = peer
         self.session: Session | None = None
-        self._replies: deque[str | bytes] = deque()
+        self._replies: deque[bytes] = deque()
         self._control: deque[bytes] = deque()
         self._wakeup = trio.Event()
         self._close_request: tuple[int, str] | None = None
         self._peer_closed = trio.Event()
-        self._send_scope: trio.CancelScope | None = None
+        self._scope: trio.CancelScope | None = None
+        self._sending = False
         self._failed_logins = 0
         self._pong = trio.Event()
         self._logged_in = trio.Event()
@@ -139,15 +153,17 @@ class WsConnection:
         """Something to write (called by the session's event log on every push)."""
         session = self.session
         if (
-            session is not None
+            self._sending
+            and session is not None
             and session.log.overflowed
-            and self._send_scope is not None
             and self._close_request is None
         ):
-            # The writer is blocked on a client that does not read: give up on it.
+            # The writer is blocked on a client that does not read, possibly
+            # mid-frame: no close frame can follow, so drop the connection.
             self.close_soon(4000, self._slow_reason())
-            assert self._send_scope is not None
-            self._send_scope.cancel()
+            log.info("dropping %s: %s", self.peer, self._close_request)
+            assert self._scope is not None
+            self._scope.cancel()
         self._wakeup.set()
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -180,6 +196,7 @@ class WsConnection:
         """Serve the connection until it closes; the session is detached, not ended."""
         try:
             async with trio.open_nursery() as nursery:
+                self._scope = nursery.cancel_scope
                 nursery.start_soon(self._reader, initial, nursery.cancel_scope)
                 nursery.start_soon(self._processor)
                 nursery.start_soon(self._writer, nursery.cancel_scope)
@@ -299,7 +316,6 @@ class WsConnection:
     # --------------------------------------------------------------- writer
 
     async def _writer(self, scope: trio.CancelScope) -> None:
-        ws = self.ws
         while True:
             if not (self._control or self._replies or self._close_request or self._has_events()):
                 self._wakeup = trio.Event()
@@ -307,10 +323,14 @@ class WsConnection:
                     scope.cancel()
                     return
                 await self._wakeup.wait()
+                # Let the tasks woken in this scheduler pass publish too, so that
+                # under load one write carries many frames.
+                await trio.lowlevel.cancel_shielded_checkpoint()
             chunks = list(self._control)
             self._control.clear()
+            binary = self.codec.binary
             while self._replies:
-                chunks.append(ws.send(_message(self._replies.popleft())))
+                chunks.append(data_frame(self._replies.popleft(), binary=binary))
             if self._close_request is None:
                 session = self.session
                 if session is not None:
@@ -334,34 +354,30 @@ class WsConnection:
         return session is not None and session.log.sent < session.log.seq
 
     def _encode_events(self, session: Session) -> list[bytes]:
-        ws = self.ws
         encode = self.codec.encode_event
+        binary = self.codec.binary
         out = []
         for seq, event, monitor, _ in session.log.take_pending(EVENTS_PER_WRITE):
             if monitor is None:
-                frame = encode(event, seq, None, None)
+                payload = encode(event, seq, None, None)
             elif monitor.kind is MonitorKind.DEVICE:
-                frame = encode(
-                    event, seq, monitor.cross_ref_id, event.local_states.get(monitor.target)
-                )
+                local = event.local_states.get(monitor.target)
+                payload = encode(event, seq, monitor.cross_ref_id, local)
             else:
-                frame = encode(event, seq, monitor.cross_ref_id, None)
-            out.append(ws.send(_message(frame)))
+                payload = encode(event, seq, monitor.cross_ref_id, None)
+            out.append(data_frame(payload, binary=binary))
         return out
 
     async def _send(self, data: bytes) -> bool:
-        """Write; False if the connection is gone or the write had to be abandoned."""
-        with trio.CancelScope() as self._send_scope:
-            try:
-                await self.stream.send_all(data)
-                return True
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                return False
-            finally:
-                self._send_scope = None
-        # Cancelled by wake(): the client stopped reading mid-frame.
-        log.info("dropping %s: %s", self.peer, self._close_request)
-        return False
+        """Write; False if the connection is gone."""
+        self._sending = True
+        try:
+            await self.stream.send_all(data)
+            return True
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            return False
+        finally:
+            self._sending = False
 
     async def _close(self, code: int, reason: str) -> None:
         try:

@@ -121,14 +121,14 @@ class CallService:
                     self.commands_failed += 1
                     if batch.error is None:
                         batch.error = exc
-                    log.warning("switch refused %r: %s", command, exc)
+                    _log_refusal(command, exc)
                     more = self._compensate(command, exc)
                     more += self.flush()
                     for extra in more:
                         try:
                             await self.driver.execute(extra)
                         except sw.DriverError as again:
-                            log.warning("switch refused %r: %s", extra, again)
+                            _log_refusal(extra, again)
             batch.done.set()
 
     def _compensate(self, command: sw.SwitchCommand, exc: sw.DriverError) -> list[sw.SwitchCommand]:
@@ -219,6 +219,15 @@ class CallService:
                 # A full command queue means the switch is far behind; shedding
                 # here would corrupt call state, so fail loudly instead.
                 raise RuntimeError("switch command queue is full") from None
+
+
+def _log_refusal(command: sw.SwitchCommand, exc: sw.DriverError) -> None:
+    # A party hanging up while ctid bridges it is an everyday race, not a fault.
+    gone = isinstance(exc, sw.CommandRejected) and exc.reason in (
+        sw.RejectReason.NO_SUCH_CHANNEL,
+        sw.RejectReason.NO_SUCH_BRIDGE,
+    )
+    log.log(logging.DEBUG if gone else logging.WARNING, "switch refused %r: %s", command, exc)
 
 
 def _to_csta(exc: sw.DriverError) -> CstaError:

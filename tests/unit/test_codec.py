@@ -13,8 +13,9 @@ from ctid.bus import Published
 CODECS = [JsonCodec(), MsgpackCodec()]
 
 
-def _decode(data: str | bytes) -> Any:
-    return json.loads(data) if isinstance(data, str) else msgpack.unpackb(data, raw=False)
+def _decode(data: bytes) -> Any:
+    # JSON frames are UTF-8 JSON text; msgpack frames start with a map header.
+    return msgpack.unpackb(data, raw=False) if data[:1] == b"\x83" else json.loads(data)
 
 
 def _event(params: dict[str, Any]) -> Published:

@@ -393,6 +393,8 @@ class SimSwitch:
 
     def incoming_call(self, calling: str, called: str, now: float, trunk: str | None = None) -> str:
         """An outside caller dials in on a free outside line; returns the channel id."""
+        if self._party_line(calling) is not None:
+            raise SimError(f"outside caller {calling} is already on a call")
         if trunk is not None:
             line = self.lines.get(trunk)
             if line is None or line.kind is not sw.EndpointKind.EXTERNAL:
@@ -400,12 +402,10 @@ class SimSwitch:
             if line.state is not LineState.IDLE:
                 raise SimError(f"outside line {trunk} is {line.state.value}")
         else:
-            free = [ln for ln in self.trunk_lines if ln.state is LineState.IDLE]
-            if not free:
+            free = next((ln for ln in self.trunk_lines if ln.state is LineState.IDLE), None)
+            if free is None:
                 raise SimError("all outside lines are busy")
-            line = free[0]
-        if self._party_line(calling) is not None:
-            raise SimError(f"outside caller {calling} is already on a call")
+            line = free
         line.state = LineState.RINGING
         line.party = calling
         chan = self._start_channel(

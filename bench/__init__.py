@@ -1,0 +1,1 @@
+"""Benchmarks (``python -m bench ...``); results and commands go to docs/performance.md."""
