@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup system-deps lint typecheck pytest bench clean
+.PHONY: demo test setup system-deps lint typecheck pytest bench docs clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ctid needs Python >= 3.11")'
@@ -38,6 +38,9 @@ pytest: setup
 	cd sdk/python && ../../$(BIN)/pytest $(PYTEST_ARGS)
 
 test: system-deps lint typecheck pytest
+
+docs: setup
+	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md
 
 bench: setup
 	$(BIN)/python -m bench $(ARGS)

@@ -132,7 +132,7 @@ class Config:
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
+        return (p if p.is_absolute() else self.base_dir / p).resolve()
 
     def credentials_tokens(self) -> list[tuple[TokenSection, str]]:
         """Each configured credential with its token resolved (environment variables read)."""

@@ -29,19 +29,22 @@ def _base36(n: int) -> str:
 class IdFactory:
     """Hands out ids ``<run>-<kind><n>``, e.g. ``sk3f9a-c17`` for the 17th call."""
 
-    def __init__(self, run_prefix: str | None = None) -> None:
+    def __init__(self, run_prefix: str | None = None, *, deterministic: bool = False) -> None:
         if run_prefix is None:
             # Seconds since 2020 in base 36 grows with every restart; two random
             # characters separate two daemons started in the same second.
             run_prefix = _base36(int(time.time()) - 1_577_836_800) + secrets.choice(_ALPHABET)
         self.run_prefix = run_prefix
+        #: Tests and generated docs want reproducible tokens; a daemon never.
+        self.deterministic = deterministic
         self._counter = itertools.count(1)
 
     def new(self, kind: str) -> str:
         """A fresh id; ``kind`` is a short letter such as ``c`` (call) or ``ch`` (channel)."""
         return f"{self.run_prefix}-{kind}{next(self._counter)}"
 
-    @staticmethod
-    def token() -> str:
-        """An unguessable token, for session ids and generated credentials."""
+    def token(self) -> str:
+        """An unguessable token, for session ids (predictable only when ``deterministic``)."""
+        if self.deterministic:
+            return f"{self.run_prefix}-session-{next(self._counter)}"
         return secrets.token_urlsafe(18)

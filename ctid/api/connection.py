@@ -22,7 +22,6 @@ frame leaves no way to send a proper close frame.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import deque
 from typing import Final
@@ -138,6 +137,9 @@ class WsConnection:
         self._wakeup = trio.Event()
         self._close_request: tuple[int, str] | None = None
         self._peer_closed = trio.Event()
+        self._peer_close: tuple[int, str] | None = None
+        self._processed = trio.Event()
+        self._close_sent = False
         self._scope: trio.CancelScope | None = None
         self._sending = False
         self._failed_logins = 0
@@ -258,9 +260,9 @@ class WsConnection:
                     elif isinstance(event, Pong):
                         self._pong.set()
                     elif isinstance(event, CloseConnection):
-                        if self._close_request is None:
-                            with contextlib.suppress(LocalProtocolError):
-                                self._control.append(ws.send(event.response()))
+                        # Requests that came before the close are still served; the
+                        # writer answers the close once they are (RFC 6455 §5.5.1).
+                        self._peer_close = (event.code, event.reason or "")
                         self._peer_closed.set()
                         self._wakeup.set()
                         return
@@ -276,6 +278,13 @@ class WsConnection:
     # ------------------------------------------------------------ processor
 
     async def _processor(self) -> None:
+        try:
+            await self._process()
+        finally:
+            self._processed.set()
+            self._wakeup.set()
+
+    async def _process(self) -> None:
         async with self._inbox_receive:
             async for message in self._inbox_receive:
                 try:
@@ -317,11 +326,8 @@ class WsConnection:
 
     async def _writer(self, scope: trio.CancelScope) -> None:
         while True:
-            if not (self._control or self._replies or self._close_request or self._has_events()):
+            if not self._has_work():
                 self._wakeup = trio.Event()
-                if self._peer_closed.is_set():
-                    scope.cancel()
-                    return
                 await self._wakeup.wait()
                 # Let the tasks woken in this scheduler pass publish too, so that
                 # under load one write carries many frames.
@@ -331,7 +337,7 @@ class WsConnection:
             binary = self.codec.binary
             while self._replies:
                 chunks.append(data_frame(self._replies.popleft(), binary=binary))
-            if self._close_request is None:
+            if self._close_request is None and self._peer_close is None:
                 session = self.session
                 if session is not None:
                     if session.log.overflowed:
@@ -341,13 +347,27 @@ class WsConnection:
             if chunks and not await self._send(b"".join(chunks)):
                 scope.cancel()
                 return
-            if self._peer_closed.is_set():
+            if self._peer_close is not None:
+                if self._processed.is_set() and not self._replies:
+                    # Answer the client's close; if we were closing ourselves,
+                    # our code and reason are what it must learn.
+                    code, reason = self._close_request or self._peer_close
+                    await self._send_close(code, reason)
+                    scope.cancel()
+                    return
+            elif self._close_request is not None and not self._replies:
+                if await self._send_close(*self._close_request):
+                    with trio.move_on_after(CLOSE_TIMEOUT):
+                        await self._peer_closed.wait()
                 scope.cancel()
                 return
-            if self._close_request is not None and not self._replies:
-                await self._close(*self._close_request)
-                scope.cancel()
-                return
+
+    def _has_work(self) -> bool:
+        if self._control or self._replies or self._has_events():
+            return True
+        if self._peer_close is not None:
+            return self._processed.is_set()
+        return self._close_request is not None
 
     def _has_events(self) -> bool:
         session = self.session
@@ -379,11 +399,15 @@ class WsConnection:
         finally:
             self._sending = False
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def _send_close(self, code: int, reason: str) -> bool:
+        """Send our close frame once; False if it could not be sent."""
+        if self._close_sent:
+            return True
+        self._close_sent = True
         try:
             data = self.ws.send(CloseConnection(code=code, reason=reason))
         except LocalProtocolError:
-            return
+            return False
         with trio.move_on_after(CLOSE_TIMEOUT):
-            if await self._send(data):
-                await self._peer_closed.wait()
+            return await self._send(data)
+        return False

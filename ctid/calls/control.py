@@ -128,6 +128,11 @@ class CallControl:
         conn = call.connections.get(route_point)
         if conn is None:
             return
+        if conn.state is S.NULL:
+            # Never queued or answered: it leaves without a trace.
+            self.model.detach(conn)
+            call.last_redirection_device = route_point
+            return
         self.model.transition(conn, Trigger.CLEAR)
         self.model.detach(conn)
         self.model._emit(
@@ -239,7 +244,7 @@ class CallControl:
         leg = conn.leg
         if not leg.created:
             # The switch has not reported the leg yet: drop the connection now.
-            self.model.clear(conn, EventCause.NO_ANSWER)
+            self.model.drop(conn, EventCause.NO_ANSWER)
             self.model.hangup_leg(leg, sw.HangupCause.NO_ANSWER)
             return
         self.model.hangup_leg(leg, sw.HangupCause.NO_ANSWER)
@@ -270,10 +275,10 @@ class CallControl:
         for conn in list(call.connections.values()):
             leg = conn.leg
             if leg is None or conn.state is S.FAIL:
-                self.model.clear(conn, EventCause.NORMAL_CLEARING)
+                self.model.drop(conn, EventCause.NORMAL_CLEARING)
             elif len(leg.connections) > 1:
                 self.model.unbridge(call, leg)
-                self.model.clear(conn, EventCause.NORMAL_CLEARING)
+                self.model.drop(conn, EventCause.NORMAL_CLEARING)
             else:
                 self.model.hangup_leg(leg, cause)
         self.model.settle(call)

@@ -321,6 +321,14 @@ class CallModel:
             [conn.device],
         )
 
+    def drop(self, conn: Connection, cause: EventCause) -> None:
+        """Take a connection out of its call: ConnectionClearedEvent, or silently if it
+        is still ``null`` (nobody was told of it: a ring not yet reported by the switch)."""
+        if conn.state is S.NULL:
+            self.detach(conn)
+        else:
+            self.clear(conn, cause)
+
     def fail(self, conn: Connection, cause: EventCause) -> None:
         """A connection that could not be reached: state ``fail`` and a FailedEvent."""
         self.transition(conn, Trigger.FAIL)
@@ -485,7 +493,7 @@ class CallModel:
             # none (a route point): just take it out of this call.
             if leg is not None:
                 self.unbridge(call, leg)
-            self.clear(only, EventCause.NORMAL_CLEARING)
+            self.drop(only, EventCause.NORMAL_CLEARING)
         for conn in list(call.connections.values()):
             if conn.state is S.FAIL:
                 self.detach(conn)
@@ -749,16 +757,7 @@ class CallModel:
             if other is winner or leg is None or not leg.offer or leg.answered:
                 continue
             self.unbridge(winner.call, leg)
-            self.detach(other)
-            self._emit(
-                ConnectionClearedEvent(
-                    dropped_connection=other.id,
-                    releasing_device=other.device,
-                    cause=EventCause.NORMAL_CLEARING,
-                ),
-                [winner.call],
-                [other.device],
-            )
+            self.drop(other, EventCause.NORMAL_CLEARING)
             if not leg.connections:
                 self.hangup_leg(leg, sw.HangupCause.ANSWERED_ELSEWHERE)
 
@@ -803,11 +802,11 @@ class CallModel:
             if leg.offer and unanswered:
                 # An offer that was not taken (no answer, busy, withdrawn) leaves
                 # the call as if it had not been made; the owner offers it again.
-                self.clear(conn, failure or cleared)
+                self.drop(conn, failure or cleared)
             elif failure is not None and unanswered:
                 self.fail(conn, failure)
             else:
-                self.clear(conn, cleared)
+                self.drop(conn, cleared)
         for call in calls:
             self.settle(call)
 

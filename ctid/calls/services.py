@@ -252,7 +252,7 @@ class CstaServices:
                 model.unbridge(conn.call, leg)
                 if not leg.created and len(leg.connections) == 1:
                     model.hangup_leg(leg, sw.HangupCause.CANCELLED)
-            model.clear(conn, EventCause.NORMAL_CLEARING)
+            model.drop(conn, EventCause.NORMAL_CLEARING)
         else:
             model.hangup_leg(leg)
 

@@ -98,7 +98,7 @@ async def call_centre(
         config or sim_config(),
         driver=driver,
         admin_token=admin_token,
-        ids=IdFactory("t"),
+        ids=IdFactory("t", deterministic=True),
         anchor_wall=anchor_wall,
     )
     async with trio.open_nursery() as nursery:

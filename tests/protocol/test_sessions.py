@@ -298,3 +298,21 @@ async def test_many_sessions_on_one_device(autojump_clock: trio.testing.MockCloc
             await client.wait_for(lambda c=client: len(c.events) == 12)
             assert [e["params"]["seq"] for e in client.events] == list(range(1, 13))
         assert len({tuple(e["method"] for e in c.events) for c in clients}) == 1
+
+
+async def test_close_frames_crossing_keep_the_servers_reason(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with call_centre() as cc:
+        raw = await raw_client(cc, ["ctid.v1.json"])
+        await raw.send_json(
+            {"jsonrpc": "2.0", "id": 1, "method": "session.login", "params": {"token": ADMIN_TOKEN}}
+        )
+        await raw.receive_json()
+        # The client closes at once after asking to log out: both close frames cross.
+        await raw.send_json({"jsonrpc": "2.0", "id": 2, "method": "session.logout"})
+        from wsproto.events import CloseConnection
+
+        await raw.stream.send_all(raw.ws.send(CloseConnection(code=1000, reason="bye")))
+        close = await raw.wait_closed()
+        assert close is not None and (close.code, close.reason) == (4002, "logged out")

@@ -734,3 +734,49 @@ async def test_refused_requests_change_nothing(autojump_clock: trio.testing.Mock
         await settle(cc)
         assert len(mon.events) == seen
         assert await mon.call("SnapshotCall", {"snapshotObject": call_id}) == before
+
+
+# ------------------------------------------------------------ regression tests
+
+
+async def test_clear_call_right_after_make_call(autojump_clock: trio.testing.MockClock) -> None:
+    """The calling phone may not be reported by the switch yet: the call is cancelled cleanly."""
+    async with call_centre() as cc:
+        mon = await watch(cc, "1003")
+        r = await mon.call(
+            "MakeCall",
+            {
+                "callingDevice": "1003",
+                "calledDirectoryNumber": "1004",
+                "autoOriginate": "doNotPrompt",
+            },
+        )
+        await mon.call("ClearCall", {"callToBeCleared": r["callingDevice"]["callID"]})
+        await trio.sleep(1)
+        lines = {ln["line"]: ln["state"] for ln in (await mon.call("sim.lines"))["lines"]}
+        assert (lines["1003"], lines["1004"]) == ("idle", "idle")
+        with pytest.raises(RpcErrorReply):
+            await mon.call("SnapshotCall", {"snapshotObject": r["callingDevice"]["callID"]})
+        assert mon.take()[-1]["_name"] == "CallClearedEvent"
+
+
+async def test_back_to_back_click_to_dial(autojump_clock: trio.testing.MockClock) -> None:
+    """A phone that answered by itself goes back on-hook when its call ends."""
+    async with call_centre() as cc:
+        mon = await watch(cc, "1001")
+        for _ in range(3):
+            r = await mon.call(
+                "MakeCall",
+                {
+                    "callingDevice": "1001",
+                    "calledDirectoryNumber": "1002",
+                    "autoOriginate": "doNotPrompt",
+                },
+            )
+            await mon.event("DeliveredEvent", alertingDevice="1002")
+            await mon.call("sim.offHook", {"device": "1002"})
+            await mon.event("EstablishedEvent")
+            await mon.call("ClearConnection", {"connectionToBeCleared": r["callingDevice"]})
+            await mon.event("CallClearedEvent")
+            await mon.call("sim.onHook", {"device": "1002"})
+        assert not [e for e in mon.take() if e["_name"] == "FailedEvent"]

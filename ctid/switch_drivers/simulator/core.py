@@ -65,6 +65,9 @@ class Line:
     state: LineState = LineState.IDLE
     channel_id: str | None = None
     off_hook: bool = False
+    #: The phone answered by itself (auto-answer, remote answer): like a SIP phone
+    #: on its speaker or headset, it goes back on-hook when the call ends.
+    handsfree: bool = False
     #: For outside lines: the outside party's number while a call is on it.
     party: str | None = None
     digits: str = ""
@@ -260,6 +263,9 @@ class SimSwitch:
         line = chan.line
         line.channel_id = None
         line.digits = ""
+        if line.handsfree:
+            line.handsfree = False
+            line.off_hook = False
         if line.kind is sw.EndpointKind.EXTENSION and line.off_hook:
             line.state = LineState.WAITING_HANGUP
         else:
@@ -267,14 +273,15 @@ class SimSwitch:
             line.party = None
         self._emit(sw.ChannelHungUp(channel_id=chan.channel_id, cause=cause))
 
-    def _answer(self, chan: Channel, now: float) -> None:
+    def _answer(self, chan: Channel, now: float, *, handsfree: bool = False) -> None:
         if chan.answered:
             return
         chan.answered = True
         self._cancel(f"timeout:{chan.channel_id}")
         chan.line.state = LineState.CONNECTED
-        if chan.line.kind is sw.EndpointKind.EXTENSION:
+        if chan.line.kind is sw.EndpointKind.EXTENSION and not chan.line.off_hook:
             chan.line.off_hook = True
+            chan.line.handsfree = handsfree
         self._emit(sw.ChannelAnswered(channel_id=chan.channel_id))
         if chan.behaviour_hangup_after is not None:
             self._at(
@@ -429,7 +436,7 @@ class SimSwitch:
                 chan = self._channel(cmd.channel_id)
                 if chan.answered:
                     raise sw.CommandRejected(sw.RejectReason.INVALID_STATE, "already answered")
-                self._answer(chan, now)
+                self._answer(chan, now, handsfree=chan.direction is sw.Direction.OUTBOUND)
             case sw.Ring():
                 self._channel(cmd.channel_id)
             case sw.Hangup():
@@ -631,7 +638,7 @@ class SimSwitch:
 
     def _auto_answer(self, chan: Channel, now: float) -> None:
         if chan.channel_id in self.channels and not chan.answered:
-            self._answer(chan, now)
+            self._answer(chan, now, handsfree=chan.line.kind is sw.EndpointKind.EXTENSION)
 
     # ----------------------------------------------------------------- media
 

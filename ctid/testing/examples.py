@@ -1,0 +1,354 @@
+"""Real protocol examples for the docs, recorded from a scripted session.
+
+``python -m ctid.testing.examples > docs/protocol-examples.md`` regenerates
+the file; a test fails if the committed one differs, so every example in the
+reference is a request the server really answered, and every event one it
+really sent. Ids and timestamps are stable: the daemon runs on MockClock with
+fixed id prefixes and a fixed wall-clock anchor.
+
+Services add their own scripts to ``SCRIPTS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+import trio.testing
+
+from ..api.methods import registry
+from ..api.methods.discover import event_names
+from ..api.registry import json_schema
+from .client import RpcErrorReply, RpcTestClient
+from .harness import CallCentre, call_centre
+
+__all__ = ["SCRIPTS", "Recorder", "record", "render"]
+
+
+class Recorder:
+    """Wraps a client: keeps the first request/reply per method and the first of each event."""
+
+    def __init__(self, client: RpcTestClient) -> None:
+        self.client = client
+        self.requests: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.errors: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    async def call(self, method: str, params: Any = None) -> Any:
+        request: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method}
+        if params is not None:
+            request["params"] = params
+        reply = await self.client.request(method, params)
+        reply = dict(reply, id=1)
+        if "error" in reply:
+            self.errors.setdefault(method, (request, reply))
+            raise RpcErrorReply(reply["error"])
+        self.requests.setdefault(method, (request, reply))
+        return reply["result"]
+
+
+Script = Callable[[CallCentre, Recorder], Awaitable[None]]
+
+
+async def _calls(cc: CallCentre, r: Recorder) -> None:
+    await r.call("rpc.discover")
+    await r.call("session.ping")
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1002"}})
+    first = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550100", "calledNumber": "1001"})
+    )["callID"]
+    await cc.settle()
+    await r.call(
+        "AssociateData",
+        {
+            "existingCall": {"callID": first},
+            "correlatorData": "ticket-7",
+            "userData": {"customer": "C-42"},
+        },
+    )
+    await r.call("AnswerCall", {"callToBeAnswered": {"callID": first, "deviceID": "1001"}})
+    await cc.settle()
+    await r.call("SnapshotDevice", {"snapshotObject": "1001"})
+    await r.call("SnapshotCall", {"snapshotObject": {"callID": first}})
+    await r.call("HoldCall", {"callToBeHeld": {"callID": first, "deviceID": "1001"}})
+    await r.call("RetrieveCall", {"callToBeRetrieved": {"callID": first, "deviceID": "1001"}})
+    await r.call("sim.holdKey", {"device": "1001"})
+    await cc.settle()
+    await r.call("sim.holdKey", {"device": "1001"})
+    await cc.settle()
+    await r.call(
+        "GenerateDigits",
+        {
+            "connectionToSendDigits": {"callID": first, "deviceID": "1001"},
+            "charactersToSend": "42#",
+        },
+    )
+    second = (
+        await r.call(
+            "ConsultationCall",
+            {"existingCall": {"callID": first, "deviceID": "1001"}, "consultedDevice": "1002"},
+        )
+    )["initiatedCall"]["callID"]
+    await cc.settle()
+    await r.call("sim.offHook", {"device": "1002"})
+    await cc.settle()
+    held = {"callID": first, "deviceID": "1001"}
+    active = {"callID": second, "deviceID": "1001"}
+    await r.call("AlternateCall", {"heldCall": held, "activeCall": active})
+    await r.call("AlternateCall", {"heldCall": active, "activeCall": held})
+    await r.call("ConferenceCall", {"heldCall": held, "activeCall": active})
+    await cc.settle()
+    await r.call(
+        "ClearConnection", {"connectionToBeCleared": {"callID": first, "deviceID": "1002"}}
+    )
+    await cc.settle()
+    await r.call(
+        "SingleStepTransferCall",
+        {"activeCall": {"callID": first, "deviceID": "1001"}, "transferredTo": "1003"},
+    )
+    await cc.settle()
+    await r.call("sim.pressDigits", {"device": "+15550100", "digits": "1"})
+    await r.call("ClearCall", {"callToBeCleared": {"callID": first}})
+    await cc.settle()
+    await r.call(
+        "sim.onHook", {"device": "1002"}
+    )  # 1001 answered hands-free: back on-hook by itself
+    await cc.settle()
+    # Consultation and transfer.
+    third = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550101", "calledNumber": "1001"})
+    )["callID"]
+    await cc.settle()
+    await r.call("sim.offHook", {"device": "1001"})
+    await cc.settle()
+    fourth = (
+        await r.call(
+            "ConsultationCall",
+            {"existingCall": {"callID": third, "deviceID": "1001"}, "consultedDevice": "1002"},
+        )
+    )["initiatedCall"]["callID"]
+    await cc.settle()
+    await r.call("sim.offHook", {"device": "1002"})
+    await cc.settle()
+    await r.call(
+        "ReconnectCall",
+        {
+            "heldCall": {"callID": third, "deviceID": "1001"},
+            "activeCall": {"callID": fourth, "deviceID": "1001"},
+        },
+    )
+    await cc.settle()
+    await r.call("sim.onHook", {"device": "1002"})
+    fifth = (
+        await r.call(
+            "ConsultationCall",
+            {"existingCall": {"callID": third, "deviceID": "1001"}, "consultedDevice": "1002"},
+        )
+    )["initiatedCall"]["callID"]
+    await cc.settle()
+    await r.call("sim.offHook", {"device": "1002"})
+    await cc.settle()
+    await r.call(
+        "TransferCall",
+        {
+            "heldCall": {"callID": third, "deviceID": "1001"},
+            "activeCall": {"callID": fifth, "deviceID": "1001"},
+        },
+    )
+    await cc.settle()
+    await r.call("sim.onHook", {"device": "1002"})
+    await r.call("sim.onHook", {"device": "1001"})
+    await cc.settle()
+    # MakeCall, far end busy, deflect.
+    made = await r.call(
+        "MakeCall",
+        {
+            "callingDevice": "1001",
+            "calledDirectoryNumber": "+15550486",
+            "autoOriginate": "doNotPrompt",
+            "correlatorData": "crm-click-1",
+            "userData": {"lead": "L-9"},
+        },
+    )
+    await trio.sleep(1)
+    await r.call("ClearConnection", {"connectionToBeCleared": made["callingDevice"]})
+    await cc.settle()
+    sixth = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550102", "calledNumber": "1002"})
+    )["callID"]
+    await cc.settle()
+    await r.call(
+        "DeflectCall",
+        {"callToBeDiverted": {"callID": sixth, "deviceID": "1002"}, "newDestination": "1001"},
+    )
+    await cc.settle()
+    await r.call("sim.onHook", {"device": "+15550102"})
+    await cc.settle()
+    # A call monitor, and the monitor ending with its call.
+    seventh = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550103", "calledNumber": "1003"})
+    )["callID"]
+    xref = (await r.call("MonitorStart", {"monitorObject": {"callObject": {"callID": seventh}}}))[
+        "monitorCrossRefID"
+    ]
+    await r.call("sim.onHook", {"device": "+15550103"})
+    await cc.settle()
+    await r.call("sim.lines")
+    await r.call("sim.hears", {"listener": "1001", "speaker": "1002"})
+    await r.call("sim.dropLink")
+    await cc.settle()
+    await r.call("sim.restoreLink")
+    await cc.settle()
+    assert xref
+    # Errors.
+    for method, params in [
+        ("MakeCall", {"callingDevice": "9999", "calledDirectoryNumber": "1002"}),
+        ("HoldCall", {"callToBeHeld": {"callID": "no-such-call", "deviceID": "1001"}}),
+    ]:
+        with contextlib.suppress(RpcErrorReply):
+            await r.call(method, params)  # recorded as the method's refused example
+    await r.call("MonitorStop", {"monitorCrossRefID": "m1"})
+
+
+#: Example scripts in order; a service appends its own.
+SCRIPTS: list[Script] = [_calls]
+
+
+async def record() -> tuple[Recorder, list[dict[str, Any]]]:
+    async with call_centre() as cc:
+        client = await cc.client(token=None)
+        recorder = Recorder(client)
+        welcome_request = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "session.login",
+            "params": {"token": "test-admin-token-0123456789"},
+        }
+        welcome = await client.request("session.login", welcome_request["params"])
+        recorder.requests["session.login"] = (welcome_request, dict(welcome, id=1))
+        for script in SCRIPTS:
+            await script(cc, recorder)
+        await cc.settle()
+        events = [dict(e) for e in client.events]
+        other = await cc.client()
+        resume_params = {
+            "token": "test-admin-token-0123456789",
+            "sessionID": welcome["result"]["sessionID"],
+            "lastSeq": len(events) - 2,
+        }
+        await client.ws.aclose()
+        await cc.settle()
+        resumed = await other.request("session.resume", resume_params)
+        recorder.requests["session.resume"] = (
+            {"jsonrpc": "2.0", "id": 1, "method": "session.resume", "params": resume_params},
+            dict(resumed, id=1),
+        )
+        logout = await other.request("session.logout")
+        recorder.requests["session.logout"] = (
+            {"jsonrpc": "2.0", "id": 1, "method": "session.logout"},
+            dict(logout, id=1),
+        )
+        return recorder, events
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def render(recorder: Recorder, events: list[dict[str, Any]]) -> str:
+    out = [
+        "# Protocol v1: every method and event, with real examples",
+        "",
+        "<!-- Generated by `python -m ctid.testing.examples`; do not edit by hand.",
+        "     tests/docs/test_protocol_examples.py fails when this file is stale. -->",
+        "",
+        "Each example below is a request the server really answered and an event it really sent,",
+        "recorded from a scripted session on the simulator (ids and times come from the test",
+        "harness). See [protocol.md](protocol.md) for how the protocol works.",
+        "",
+        "## Methods",
+        "",
+    ]
+    for name in sorted(registry.methods):
+        spec = registry.methods[name]
+        out += [f"### `{name}`", "", spec.summary or "", ""]
+        roles = ", ".join(sorted(r.value for r in spec.roles))
+        out += [f"Roles: {roles}." + ("" if spec.login_required else " Allowed before login."), ""]
+        if spec.params is not None:
+            out += [
+                "Params (JSON Schema):",
+                "",
+                "```json",
+                _json(json_schema(spec.params)),
+                "```",
+                "",
+            ]
+        else:
+            out += ["No params.", ""]
+        pair = recorder.requests.get(name)
+        if pair is not None:
+            request, reply = pair
+            if name == "rpc.discover":
+                reply = dict(
+                    reply,
+                    result={
+                        "protocolVersion": "1.0",
+                        "methods": "[... one entry per method ...]",
+                        "events": "[...]",
+                    },
+                )
+            out += [
+                "Request:",
+                "",
+                "```json",
+                _json(request),
+                "```",
+                "",
+                "Reply:",
+                "",
+                "```json",
+                _json(reply),
+                "```",
+                "",
+            ]
+        error = recorder.errors.get(name)
+        if error is not None:
+            out += [
+                "A refused request:",
+                "",
+                "```json",
+                _json(error[0]),
+                "```",
+                "",
+                "```json",
+                _json(error[1]),
+                "```",
+                "",
+            ]
+    out += ["## Events", ""]
+    first: dict[str, dict[str, Any]] = {}
+    for event in events:
+        first.setdefault(event["method"], event)
+    for name in sorted(set(event_names()) | set(first)):
+        out += [f"### `{name}`", ""]
+        if name in first:
+            out += ["```json", _json(first[name]), "```", ""]
+        else:
+            out += ["(Not produced by the example session.)", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def generate() -> str:
+    async def main() -> str:
+        recorder, events = await record()
+        return render(recorder, events)
+
+    return trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+if __name__ == "__main__":
+    sys.stdout.write(generate())
