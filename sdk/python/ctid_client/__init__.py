@@ -31,6 +31,7 @@ from ._events import SessionRestarted as SessionRestarted
 from ._subscriptions import EventStream as EventStream
 from ._transport import Endpoint as Endpoint
 from ._transport import StreamConnector as StreamConnector
+from ._transport import TcpConnector as TcpConnector
 from ._values import CallParty as CallParty
 from ._values import CallSnapshot as CallSnapshot
 from ._values import ConnectionID as ConnectionID
@@ -78,4 +79,6 @@ __all__ = [
     "SessionRestarted",
     "SimHears",
     "SimLine",
+    "StreamConnector",
+    "TcpConnector",
 ]

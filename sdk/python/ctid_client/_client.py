@@ -431,9 +431,20 @@ class Client(Services, AsyncInvoker):
         assert self._tg is not None
         if not self._tg.cancel_scope.cancel_called:
             await self._goodbye()
-        self._finish(ConnectionClosed(CloseCode.NORMAL, "closed by the application"), clean=True)
         self._tg.cancel_scope.cancel()
-        error = await self._exit_task_group(exc_type, exc, tb)
+        try:
+            error = await self._exit_task_group(exc_type, exc, tb)
+        except BaseException as group:
+            self._finish(group, clean=False)
+            raise
+        if error is None or error is exc:
+            # Left normally, or the body's own exception: the client itself is fine.
+            self._finish(
+                ConnectionClosed(CloseCode.NORMAL, "closed by the application"), clean=True
+            )
+        else:
+            # A callback or the client failed: event streams in other tasks get the error too.
+            self._finish(error, clean=False)
         if error is not None:
             raise error
         return None
@@ -560,24 +571,26 @@ class Client(Services, AsyncInvoker):
         ended = anyio.Event()
         outcome: list[ConnectionClosed] = []
         failure: CtidError | None = None
-        # Nothing is raised inside this block on purpose: the task group would
-        # wrap it in an ExceptionGroup. Failures are kept and raised after it.
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._reader, socket, outcome, ended)
-            try:
-                await self._establish(socket)
-            except (ConnectionClosed, RequestTimeout, RpcError, ProtocolError) as exc:
-                failure = exc
-                tg.cancel_scope.cancel()
-            else:
-                self._set_state(ConnectionState.CONNECTED)
-                if task_status is not None:
-                    task_status.started()
-                await ended.wait()
-        if failure is not None:
-            self._lost(ConnectionClosed(CloseCode.ABNORMAL, f"could not log in: {failure}"))
+        try:
+            # Nothing is raised inside this block on purpose: the task group would
+            # wrap it in an ExceptionGroup. Failures are kept and raised after it.
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._reader, socket, outcome, ended)
+                try:
+                    await self._establish(socket)
+                except (ConnectionClosed, RequestTimeout, RpcError, ProtocolError) as exc:
+                    failure = exc
+                    tg.cancel_scope.cancel()
+                else:
+                    self._set_state(ConnectionState.CONNECTED)
+                    if task_status is not None:
+                        task_status.started()
+                    await ended.wait()
+        finally:
             with anyio.CancelScope(shield=True):
                 await socket.aclose()
+        if failure is not None:
+            self._lost(ConnectionClosed(CloseCode.ABNORMAL, f"could not log in: {failure}"))
             if isinstance(failure, AuthenticationError):
                 raise failure
             raise _Retry(failure)

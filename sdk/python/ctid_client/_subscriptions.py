@@ -112,6 +112,7 @@ class EventStream:
         try:
             return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
+            self._receive.close()  # the stream is over: release it without waiting for close()
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error from None
