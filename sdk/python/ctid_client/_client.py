@@ -222,7 +222,8 @@ class Client(Services, AsyncInvoker):
         self._socket: WebSocket | None = None
         self._session: SessionInfo | None = None
         self._terminal: BaseException | None = None
-        self._closing = False
+        #: Set once the application closes or logs out: what requests raise afterwards.
+        self._closing: ConnectionClosed | None = None
         self._changed = anyio.Event()
         self._finished = anyio.Event()
         #: The application's monitors: cross-ref id -> MonitorStart params, in start order.
@@ -354,7 +355,7 @@ class Client(Services, AsyncInvoker):
         limit = self.request_timeout if timeout is None else timeout
         if method == "session.logout":
             # The server answers, then closes with 4002: that close is no error.
-            self._closing = True
+            self._closing = ConnectionClosed(CloseCode.LOGGED_OUT, "logged out by the application")
         with anyio.move_on_after(limit):
             socket = await self._wait_connected()
             result = await self._exchange(socket, method, params)
@@ -479,15 +480,20 @@ class Client(Services, AsyncInvoker):
 
     async def _goodbye(self) -> None:
         """Log out (the server then closes the socket), within ``CLOSE_TIMEOUT``."""
-        self._closing = True
+        if self._closing is None:
+            self._closing = ConnectionClosed(CloseCode.NORMAL, "closed by the application")
         socket = self._socket
         if self._terminal is not None or socket is None:
             return
         with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+            logged_out = False
             if self._state is ConnectionState.CONNECTED:
                 with contextlib.suppress(CtidError):
                     await self._exchange(socket, "session.logout", None)
-            await socket.close()
+                    logged_out = True
+            if not logged_out:
+                # After a logout the server closes; closing from both ends at once would race.
+                await socket.close()
             await self._finished.wait()
 
     def _finish(self, error: BaseException, *, clean: bool) -> None:
@@ -526,8 +532,8 @@ class Client(Services, AsyncInvoker):
                 log.error("ctid: giving up reconnecting: %s", exc)
                 self._finish(exc, clean=False)
                 return
-            if self._closing:
-                self._finish(closed, clean=True)
+            if self._closing is not None:
+                self._finish(self._closing, clean=True)
                 return
             if closed.fatal or self.reconnect is None:
                 self._finish(closed, clean=False)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
+import anyio.to_thread
 
 from ctid_client import (
     Client,
+    ConnectionClosed,
     Endpoint,
     Event,
     EventStream,
@@ -48,6 +51,29 @@ async def take_until(stream: EventStream, name: str) -> list[Event | SessionRest
         if isinstance(item, Event) and item.name == name:
             return out
     raise AssertionError(f"the stream ended before a {name}: {out}")
+
+
+T = TypeVar("T")
+
+
+async def retry_on_loss(request: Callable[[], Awaitable[T]]) -> T:
+    """``await request()``, again while it fails because its connection was lost.
+
+    Right after the server cuts a socket, the client may not have noticed yet:
+    a request sent then fails with ``ConnectionClosed`` (its outcome is
+    unknown), and an application retries it if it is safe to, as here.
+    """
+    while True:
+        try:
+            return await request()
+        except ConnectionClosed as exc:
+            assert not exc.fatal
+            await anyio.lowlevel.checkpoint()
+
+
+async def on_server(fn: Callable[..., T], *args: Any) -> T:
+    """Run one of ``ServerThread``'s blocking helpers from async code, off the event loop."""
+    return await anyio.to_thread.run_sync(fn, *args)
 
 
 class GatedConnector:
