@@ -9,7 +9,6 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 import anyio.to_thread
-
 from ctid_client import (
     Client,
     ConnectionClosed,
@@ -67,7 +66,8 @@ async def retry_on_loss(request: Callable[[], Awaitable[T]]) -> T:
         try:
             return await request()
         except ConnectionClosed as exc:
-            assert not exc.fatal
+            if exc.fatal:
+                raise
             await anyio.lowlevel.checkpoint()
 
 

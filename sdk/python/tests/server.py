@@ -13,6 +13,7 @@ from typing import Any, Final, TypeVar
 
 import trio
 import trio.lowlevel
+
 from ctid.testing import CallCentre, call_centre, sim_config
 from ctid.testing.harness import ADMIN_TOKEN
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ctid.api.methods import registry
-
 from ctid_client import Call, ConnectionID
 from ctid_client import _calls as calls
 from ctid_client._services import Service, Services
+
+from ctid.api.methods import registry
 
 C = ConnectionID(call_id="c1", device_id="1001")
 D = ConnectionID(call_id="c2", device_id="1001")
@@ -79,8 +79,8 @@ def test_every_builder_is_a_method_of_the_clients() -> None:
     builders = {
         name
         for name, value in vars(calls).items()
-        if callable(value) and str(getattr(value, "__annotations__", {}).get("return", ""))
-        .startswith("Call[")
+        if callable(value)
+        and str(getattr(value, "__annotations__", {}).get("return", "")).startswith("Call[")
     }
     services = {v.build.__name__ for v in vars(Services).values() if isinstance(v, Service)}
     assert builders == services

@@ -7,7 +7,6 @@ from typing import Any
 
 import msgpack
 import pytest
-
 from ctid_client import CstaError, ReplayGap, RpcError
 from ctid_client._codec import Codec, JsonCodec, MsgpackCodec, make_codec
 from ctid_client._protocol import (

@@ -14,7 +14,6 @@ from typing import Any
 import anyio
 import pytest
 import trio_websocket
-
 from ctid_client import (
     Client,
     ConnectionClosed,
