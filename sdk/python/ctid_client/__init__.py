@@ -7,10 +7,7 @@ See README.md for examples, events, errors and reconnect semantics.
 
 from ._backoff import ReconnectPolicy as ReconnectPolicy
 from ._calls import Call as Call
-from ._client import BatchOutcome as BatchOutcome
 from ._client import Client as Client
-from ._client import ClientStatistics as ClientStatistics
-from ._client import ConnectionState as ConnectionState
 from ._codec import JSON_SUBPROTOCOL as JSON_SUBPROTOCOL
 from ._codec import MSGPACK_SUBPROTOCOL as MSGPACK_SUBPROTOCOL
 from ._errors import AuthenticationError as AuthenticationError
@@ -28,6 +25,9 @@ from ._errors import RpcError as RpcError
 from ._errors import SessionLost as SessionLost
 from ._events import Event as Event
 from ._events import SessionRestarted as SessionRestarted
+from ._state import BatchOutcome as BatchOutcome
+from ._state import ClientStatistics as ClientStatistics
+from ._state import ConnectionState as ConnectionState
 from ._subscriptions import EventStream as EventStream
 from ._transport import Endpoint as Endpoint
 from ._transport import StreamConnector as StreamConnector

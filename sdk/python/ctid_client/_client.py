@@ -17,8 +17,6 @@ session. It never reconnects after close codes 4001, 4002 or 4004.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import enum
 import logging
 import ssl
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +53,7 @@ from ._protocol import (
     UnmatchedReply,
 )
 from ._services import AsyncInvoker, Services
+from ._state import BatchOutcome, ClientStatistics, ConnectionState, Counters, Waiter
 from ._subscriptions import (
     DEFAULT_EVENT_BUFFER,
     EventCallback,
@@ -72,7 +71,7 @@ from ._transport import (
 )
 from ._values import SessionInfo
 
-__all__ = ["BatchOutcome", "Client", "ClientStatistics", "ConnectionState"]
+__all__ = ["Client"]
 
 log = logging.getLogger("ctid_client")
 
@@ -81,83 +80,6 @@ R = TypeVar("R")
 #: Seconds ``aclose`` waits for the server to confirm the logout.
 CLOSE_TIMEOUT: Final = 2.0
 DEFAULT_RECONNECT: Final = ReconnectPolicy()
-
-
-class ConnectionState(enum.Enum):
-    #: Opening the first connection (inside ``async with``).
-    CONNECTING = "connecting"
-    #: Logged in; requests go out at once.
-    CONNECTED = "connected"
-    #: The connection was lost; requests wait (within their timeout) for the next one.
-    RECONNECTING = "reconnecting"
-    #: Stopped for good; requests raise the error that stopped it.
-    CLOSED = "closed"
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ClientStatistics:
-    """Counters of one client (for metrics and tests)."""
-
-    state: ConnectionState
-    session_id: str | None
-    #: The seq of the last event received in this session.
-    last_seq: int
-    #: WebSocket connections opened (the first one included).
-    connections: int
-    #: Sessions resumed after a lost connection.
-    resumes: int
-    #: Sessions replaced by a new login (each one published a ``SessionRestarted``).
-    restarts: int
-    events: int
-    #: Events dropped because their seq had been seen (normal around a resume).
-    duplicate_events: int
-    #: Times the server's seq skipped ahead (events lost: a server bug).
-    seq_gaps: int
-    #: Replies to no waiting request (late replies after a timeout).
-    unmatched_replies: int
-    #: Frames that were not protocol v1, skipped.
-    protocol_violations: int
-    pending_requests: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class BatchOutcome:
-    """One request's outcome in ``call_batch``: its ``result``, or its ``error``."""
-
-    result: Any = None
-    error: RpcError | None = None
-
-    def unwrap(self) -> Any:
-        """The result, or raise the error."""
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-class _Waiter:
-    """One request waiting for its reply."""
-
-    def __init__(self) -> None:
-        self.done = anyio.Event()
-        self.result: Any = None
-        self.error: CtidError | None = None
-
-    def settle(self, result: Any = None, error: CtidError | None = None) -> None:
-        if not self.done.is_set():
-            self.result, self.error = result, error
-            self.done.set()
-
-
-@dataclasses.dataclass
-class _Counters:
-    connections: int = 0
-    resumes: int = 0
-    restarts: int = 0
-    events: int = 0
-    duplicate_events: int = 0
-    seq_gaps: int = 0
-    unmatched_replies: int = 0
-    protocol_violations: int = 0
 
 
 class _Retry(Exception):
@@ -216,8 +138,8 @@ class Client(Services, AsyncInvoker):
         self._connector: StreamConnector = connector or TcpConnector(ssl_context)
         self._max_message_size = max_message_size
         self._hub = EventHub()
-        self._waiters: dict[int, _Waiter] = {}
-        self._counters = _Counters()
+        self._waiters: dict[int, Waiter] = {}
+        self._counters = Counters()
         self._state = ConnectionState.CONNECTING
         self._socket: WebSocket | None = None
         self._session: SessionInfo | None = None
@@ -308,8 +230,11 @@ class Client(Services, AsyncInvoker):
 
     async def notify(self, method: str, params: Params = None) -> None:
         """Send a JSON-RPC notification: no reply comes, not even an error."""
-        socket = await self._wait_connected()
-        await socket.send(self._core.notification(method, params).frame)
+        with anyio.move_on_after(self.request_timeout):
+            socket = await self._wait_connected()
+            await socket.send(self._core.notification(method, params).frame)
+            return
+        raise RequestTimeout(method, self.request_timeout)
 
     async def call_batch(
         self,
@@ -363,8 +288,8 @@ class Client(Services, AsyncInvoker):
             return result
         raise RequestTimeout(method, limit)
 
-    def _waiter(self, request_id: int) -> _Waiter:
-        waiter = self._waiters[request_id] = _Waiter()
+    def _waiter(self, request_id: int) -> Waiter:
+        waiter = self._waiters[request_id] = Waiter()
         return waiter
 
     def _drop_waiter(self, request_id: int) -> None:
@@ -472,11 +397,14 @@ class Client(Services, AsyncInvoker):
         return None
 
     async def aclose(self) -> None:
-        """Log out and close now (``async with`` does this on leaving)."""
+        """Log out and close now (``async with`` does this on leaving).
+
+        The rest of the ``async with`` body runs on; requests then raise ``ConnectionClosed``.
+        """
         await self._goodbye()
+        # Not cancelling the task group here: the body runs inside it and would be
+        # cancelled too. The supervisor ends with the socket; __aexit__ cleans up.
         self._finish(ConnectionClosed(CloseCode.NORMAL, "closed by the application"), clean=True)
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
 
     async def _goodbye(self) -> None:
         """Log out (the server then closes the socket), within ``CLOSE_TIMEOUT``."""

@@ -24,10 +24,10 @@ import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._calls import Call
-from ._client import BatchOutcome, ClientStatistics, ConnectionState
 from ._client import Client as AsyncClient
 from ._protocol import Params
 from ._services import Services, SyncInvoker
+from ._state import BatchOutcome, ClientStatistics, ConnectionState
 from ._subscriptions import EventCallback, EventStream, RestartCallback, StreamItem
 from ._values import SessionInfo
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from ctid_client import (
     AuthenticationError,
@@ -219,6 +220,19 @@ async def test_monitor_ended_forgets_the_monitor(server: ServerThread) -> None:
             assert set(c.monitors) == {"m1"}
             await c.monitor_stop("m1")
             assert dict(c.monitors) == {}
+
+
+async def test_the_body_runs_on_after_aclose(server: ServerThread) -> None:
+    reached = False
+    with anyio.fail_after(DEADLINE):
+        async with client(server) as c:
+            await c.notify("session.ping")
+            await c.aclose()
+            await anyio.lowlevel.checkpoint()
+            with pytest.raises(ConnectionClosed):
+                await c.ping()
+            reached = True
+    assert reached
 
 
 async def test_requests_after_close_raise(server: ServerThread) -> None:
