@@ -355,7 +355,11 @@ class Client(Services, AsyncInvoker):
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._tg is not None
-        if not self._tg.cancel_scope.cancel_called:
+        # When the block was cancelled from outside, so is the client's reader: a logout
+        # would wait for a reply nobody reads. Then the socket is just closed, and the
+        # server ends the session after its linger time.
+        cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+        if not self._tg.cancel_scope.cancel_called and not cancelled:
             await self._goodbye()
         self._tg.cancel_scope.cancel()
         try:

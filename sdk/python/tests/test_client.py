@@ -250,3 +250,17 @@ async def test_requests_after_close_raise(server: ServerThread) -> None:
 
 def test_restarted_notice_is_not_an_event() -> None:
     assert not issubclass(SessionRestarted, Event)
+
+
+async def test_an_outer_cancel_scope_cancels_the_client_cleanly(server: ServerThread) -> None:
+    with anyio.fail_after(DEADLINE):
+        with anyio.CancelScope() as scope:
+            async with client(server) as c:
+                scope.cancel()
+                await anyio.sleep_forever()
+        assert scope.cancelled_caught
+        assert c.statistics().state is ConnectionState.CLOSED
+        with anyio.move_on_after(0) as early:
+            async with client(server):
+                raise AssertionError("entered after the deadline")  # pragma: no cover
+        assert early.cancelled_caught
