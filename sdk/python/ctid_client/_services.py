@@ -1,0 +1,120 @@
+"""The typed methods, written once for both clients.
+
+``Service`` is a descriptor around a ``_calls`` builder. Read from the async
+``Client`` it is an ``async`` method; read from the blocking
+``ctid_client.sync.Client`` it is a plain one. Both keep the builder's
+signature (through ``ParamSpec``) and docstring, so mypy and editors see real
+parameters and the blocking facade stays a wrapper, not a copy.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from . import _calls
+from ._calls import Call
+
+__all__ = ["AsyncInvoker", "Service", "Services", "SyncInvoker"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Self = TypeVar("Self", bound="Service[Any, Any]")
+
+
+class AsyncInvoker:
+    """A client whose services are coroutines (the async ``Client``)."""
+
+    async def _invoke_async(self, call: Call[R]) -> R:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+class SyncInvoker:
+    """A client whose services block (``ctid_client.sync.Client``)."""
+
+    def _invoke_sync(self, call: Call[R]) -> R:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+class Service(Generic[P, R]):
+    """One typed method; see the module docstring."""
+
+    def __init__(self, build: Callable[P, Call[R]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+        self.__name__ = build.__name__
+
+    @overload
+    def __get__(self: Self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: AsyncInvoker, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
+
+    @overload
+    def __get__(self, obj: SyncInvoker, owner: type[Any]) -> Callable[P, R]: ...
+
+    def __get__(self, obj: object, owner: type[Any]) -> object:
+        if obj is None:
+            return self
+        build = self.build
+        if isinstance(obj, AsyncInvoker):
+            invoke_async = obj._invoke_async
+
+            @functools.wraps(build)
+            def method_async(*args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+                return invoke_async(build(*args, **kwargs))
+
+            return method_async
+        if isinstance(obj, SyncInvoker):
+            invoke_sync = obj._invoke_sync
+
+            @functools.wraps(build)
+            def method_sync(*args: P.args, **kwargs: P.kwargs) -> R:
+                return invoke_sync(build(*args, **kwargs))
+
+            return method_sync
+        raise TypeError(f"{type(obj).__name__} is neither an async nor a blocking ctid client")
+
+
+class Services:
+    """Every typed method of protocol v1; both clients inherit them.
+
+    To add a method: write its builder in ``_calls.py`` and add one line here.
+    """
+
+    # session and discovery
+    ping = Service(_calls.ping)
+    logout = Service(_calls.logout)
+    discover = Service(_calls.discover)
+    # call control
+    make_call = Service(_calls.make_call)
+    answer_call = Service(_calls.answer_call)
+    clear_connection = Service(_calls.clear_connection)
+    clear_call = Service(_calls.clear_call)
+    hold_call = Service(_calls.hold_call)
+    retrieve_call = Service(_calls.retrieve_call)
+    consultation_call = Service(_calls.consultation_call)
+    transfer_call = Service(_calls.transfer_call)
+    conference_call = Service(_calls.conference_call)
+    alternate_call = Service(_calls.alternate_call)
+    reconnect_call = Service(_calls.reconnect_call)
+    single_step_transfer_call = Service(_calls.single_step_transfer_call)
+    deflect_call = Service(_calls.deflect_call)
+    generate_digits = Service(_calls.generate_digits)
+    associate_data = Service(_calls.associate_data)
+    # snapshots and monitors
+    snapshot_device = Service(_calls.snapshot_device)
+    snapshot_call = Service(_calls.snapshot_call)
+    monitor_start = Service(_calls.monitor_start)
+    monitor_stop = Service(_calls.monitor_stop)
+    # the simulator's helpers (admin only)
+    sim_incoming_call = Service(_calls.sim_incoming_call)
+    sim_off_hook = Service(_calls.sim_off_hook)
+    sim_on_hook = Service(_calls.sim_on_hook)
+    sim_press_digits = Service(_calls.sim_press_digits)
+    sim_hold_key = Service(_calls.sim_hold_key)
+    sim_lines = Service(_calls.sim_lines)
+    sim_hears = Service(_calls.sim_hears)
+    sim_drop_link = Service(_calls.sim_drop_link)
+    sim_restore_link = Service(_calls.sim_restore_link)

@@ -1,0 +1,131 @@
+"""The typed methods send exactly what the server's own parameter classes accept.
+
+The server's registry (``ctid.api.methods``) is the source of truth: every
+method it offers must have a typed method here (the client itself calls
+``session.login``/``session.resume``), and the params each builder produces
+must pass the server's validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ctid_client import Call, ConnectionID
+from ctid_client import _calls as calls
+from ctid_client._services import Service, Services
+
+from ctid.api.methods import registry
+
+C = ConnectionID(call_id="c1", device_id="1001")
+D = ConnectionID(call_id="c2", device_id="1001")
+
+#: One sample call of every builder.
+SAMPLES: list[Call[Any]] = [
+    calls.ping(),
+    calls.logout(),
+    calls.discover(),
+    calls.make_call("1001", "1002"),
+    calls.make_call(
+        "1001",
+        "+15551234",
+        auto_originate="doNotPrompt",
+        correlator_data="crm-7",
+        user_data={"account": 42},
+    ),
+    calls.answer_call(C),
+    calls.clear_connection(C),
+    calls.clear_call("c1"),
+    calls.clear_call(C),
+    calls.hold_call(C),
+    calls.retrieve_call(C),
+    calls.consultation_call(C, "1003", user_data={"k": "v"}),
+    calls.transfer_call(C, D),
+    calls.conference_call(C, D),
+    calls.alternate_call(C, D),
+    calls.reconnect_call(C, D),
+    calls.single_step_transfer_call(C, "1004"),
+    calls.deflect_call(C, "1005"),
+    calls.generate_digits(C, "123#"),
+    calls.associate_data("c1", correlator_data="x", user_data={"a": None}),
+    calls.associate_data(C, user_data={"a": 1}),
+    calls.snapshot_device("1001"),
+    calls.snapshot_call("c1"),
+    calls.snapshot_call(C),
+    calls.monitor_start("1001"),
+    calls.monitor_start(call="c1"),
+    calls.monitor_start(call=C),
+    calls.monitor_stop("m1"),
+    calls.sim_incoming_call("+15551234", "1001", trunk="T1"),
+    calls.sim_off_hook("1001"),
+    calls.sim_on_hook("1001"),
+    calls.sim_press_digits("1001", "12"),
+    calls.sim_hold_key("1001"),
+    calls.sim_lines(),
+    calls.sim_hears("1001", "1002"),
+    calls.sim_drop_link(),
+    calls.sim_restore_link(),
+]
+
+#: Methods the client calls itself instead of offering them.
+CLIENT_OWN = {"session.login", "session.resume"}
+
+
+def test_every_server_method_has_a_typed_method() -> None:
+    assert set(registry.methods) - CLIENT_OWN == {call.method for call in SAMPLES}
+
+
+def test_every_builder_is_a_method_of_the_clients() -> None:
+    builders = {
+        name
+        for name, value in vars(calls).items()
+        if callable(value)
+        and str(getattr(value, "__annotations__", {}).get("return", "")).startswith("Call[")
+    }
+    services = {v.build.__name__ for v in vars(Services).values() if isinstance(v, Service)}
+    assert builders == services
+    assert all(getattr(Services, name).build is getattr(calls, name) for name in services)
+
+
+@pytest.mark.parametrize("call", SAMPLES, ids=lambda c: c.method)
+def test_params_pass_the_servers_validation(call: Call[Any]) -> None:
+    spec = registry.get(call.method)
+    assert spec is not None
+    spec.parse_params(call.params)  # raises the server's RpcError(-32602) on a mismatch
+
+
+def test_monitor_start_needs_exactly_one_object() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        calls.monitor_start()
+    with pytest.raises(ValueError, match="exactly one"):
+        calls.monitor_start("1001", call="c1")
+
+
+def test_results_are_parsed_into_values() -> None:
+    made = calls.make_call("1001", "1002").parse(
+        {"callingDevice": {"callID": "c1", "deviceID": "1001"}}
+    )
+    assert made == C
+    snapshot = calls.snapshot_device("1001").parse(
+        {
+            "snapshotData": [
+                {
+                    "connectionIdentifier": {"callID": "c1", "deviceID": "1001"},
+                    "localCallState": "alerting",
+                    "callingDevice": "+1555",
+                    "calledDevice": "1001",
+                }
+            ]
+        }
+    )
+    assert snapshot[0].connection == C
+    assert snapshot[0].local_call_state == "alerting"
+
+
+def test_a_malformed_result_is_a_protocol_error() -> None:
+    from ctid_client import ProtocolError
+
+    with pytest.raises(ProtocolError, match=r"MakeCall.*callingDevice"):
+        calls.make_call("1001", "1002").parse({"callingDevice": "1001"})
+    with pytest.raises(ProtocolError, match="monitorCrossRefID"):
+        calls.monitor_start("1001").parse({})

@@ -1,0 +1,44 @@
+"""The examples in examples/ run against the real server (as README shows them)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from .server import ADMIN_TOKEN, ServerThread
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_click_to_dial(server: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
+    assert load("click_to_dial").main([server.url, ADMIN_TOKEN, "1001", "1002"]) == 0
+    out = capsys.readouterr().out
+    assert "1001 is calling 1002" in out
+    assert "DeliveredEvent" in out
+
+
+def test_screen_pop(server: ServerThread) -> None:
+    example = load("screen_pop")
+    shown = asyncio.run(
+        example.watch(
+            server.url,
+            ADMIN_TOKEN,
+            "1001",
+            pops=1,
+            ready=lambda: server.incoming_call("+15550100", "1001"),
+        )
+    )
+    assert shown == ["+15550100 is calling 1001"]
