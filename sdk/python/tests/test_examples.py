@@ -42,3 +42,10 @@ def test_screen_pop(server: ServerThread) -> None:
         )
     )
     assert shown == ["+15550100 is calling 1001"]
+
+
+def test_first_session(server: ServerThread) -> None:
+    assert load("first_session").main([server.url, ADMIN_TOKEN]) == [
+        "DeliveredEvent",
+        "EstablishedEvent",
+    ]
