@@ -111,3 +111,23 @@ def next_state(state: ConnectionState, trigger: Trigger) -> ConnectionState:
 def allows(state: ConnectionState, trigger: Trigger) -> bool:
     """Whether ``trigger`` is legal in ``state`` (for validating requests before acting)."""
     return trigger in TRANSITIONS[state]
+
+
+def mermaid() -> str:
+    """The state diagram of ``TRANSITIONS`` in Mermaid syntax (docs/states.md is generated from it)."""
+    lines = ["stateDiagram-v2", "    [*] --> null"]
+    for state, row in TRANSITIONS.items():
+        for trigger, target in row.items():
+            lines.append(f"    {state.value} --> {target.value}: {trigger.value}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print("# CSTA connection states\n")
+    print(
+        "<!-- Generated from ctid/calls/states.py: `python -m ctid.calls.states > docs/states.md` -->\n"
+    )
+    print("Every legal transition of a connection; anything else raises `InvalidTransition`.\n")
+    print("```mermaid")
+    print(mermaid())
+    print("```")

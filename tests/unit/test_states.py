@@ -62,3 +62,15 @@ def test_illegal_transitions_raise(state: ConnectionState, trigger: Trigger) -> 
 def test_every_connection_can_be_cleared_except_null() -> None:
     for state in ConnectionState:
         assert allows(state, T.CLEAR) == (state is not S.NULL)
+
+
+def test_the_documented_diagram_is_the_table() -> None:
+    from pathlib import Path
+
+    from ctid.calls.states import mermaid
+
+    doc = (Path(__file__).parents[2] / "docs" / "states.md").read_text()
+    assert mermaid() in doc, "docs/states.md is stale: python -m ctid.calls.states > docs/states.md"
+    for state, row in TRANSITIONS.items():
+        for trigger, target in row.items():
+            assert f"{state.value} --> {target.value}: {trigger.value}" in doc
