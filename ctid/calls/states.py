@@ -114,7 +114,7 @@ def allows(state: ConnectionState, trigger: Trigger) -> bool:
 
 
 def mermaid() -> str:
-    """The state diagram of ``TRANSITIONS`` in Mermaid syntax (docs/states.md is generated from it)."""
+    """The state diagram of ``TRANSITIONS`` in Mermaid (docs/states.md is made from it)."""
     lines = ["stateDiagram-v2", "    [*] --> null"]
     for state, row in TRANSITIONS.items():
         for trigger, target in row.items():
