@@ -124,9 +124,7 @@ def mermaid() -> str:
 
 if __name__ == "__main__":
     print("# CSTA connection states\n")
-    print(
-        "<!-- Generated from ctid/calls/states.py: `python -m ctid.calls.states > docs/states.md` -->\n"
-    )
+    print("<!-- Generated: `python -m ctid.calls.states > docs/states.md` -->\n")
     print("Every legal transition of a connection; anything else raises `InvalidTransition`.\n")
     print("```mermaid")
     print(mermaid())
