@@ -16,7 +16,7 @@ from functools import partial
 import attrs
 import trio
 
-from ..calls.events import CallClearedEvent, DeliveredEvent, EstablishedEvent
+from ..calls.events import CallClearedEvent, DeliveredEvent, EstablishedEvent, FailedEvent
 from ..calls.model import Emitted
 from ..calls.service import CallService
 from ..switch_drivers.simulator.core import SimError
@@ -128,6 +128,11 @@ class Traffic:
                 self.timers.call_later(talk, lambda: self._hang_up(device))
             elif caller in self.extensions and caller not in self.managed:
                 self.timers.call_later(talk, lambda: self._hang_up(caller))
+        elif isinstance(event, FailedEvent):
+            # Busy or no answer: the caller hears busy tone and puts the handset down.
+            caller = event.calling_device
+            if caller in self.extensions and caller not in self.managed:
+                self.timers.call_later(2.0, partial(self._hang_up, caller))
         elif isinstance(event, CallClearedEvent):
             # Whoever is left holding a dead line puts the handset down.
             for device in emitted.devices:

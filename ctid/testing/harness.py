@@ -12,6 +12,7 @@ from trio_websocket import wrap_client_stream
 
 from ..api.codec import JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL
 from ..app import App
+from ..calls.invariants import problems
 from ..config import Config, config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
@@ -104,4 +105,8 @@ async def call_centre(
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         yield CallCentre(app, nursery)
+        # Whatever the test did, the model's indexes must still agree.
+        found = problems(app.model)
+        if found:
+            raise AssertionError("call model inconsistent: " + "; ".join(found))
         nursery.cancel_scope.cancel()
