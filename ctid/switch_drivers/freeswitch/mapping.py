@@ -23,7 +23,7 @@ authenticated user.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -438,8 +438,20 @@ class EventMapper:
 
     # ------------------------------------------------------ resynchronisation
 
-    def resync(self, rows: list[Mapping[str, str]]) -> list[ChannelInfo]:
-        """Rebuild the channel table from ``show channels as json`` rows."""
+    def own_bridges(self) -> dict[str, frozenset[str]]:
+        """The bridges FreeSWITCH made by itself, with their members."""
+        return {bridge_id: frozenset(members) for bridge_id, members in self._own.items()}
+
+    def resync(
+        self, rows: list[Mapping[str, str]], pairs: Sequence[tuple[str, str]] = ()
+    ) -> list[ChannelInfo]:
+        """Rebuild the channel table from ``show channels as json`` rows and the
+        bridged pairs of ``show calls as json``; pairs that are not ctid's own
+        bridges become switch-made bridges."""
+        self._own = {}
+        for a, b in pairs:
+            if not self._ours(a) and not self._ours(b):
+                self._own[f"fs-{a}"] = {a, b}
         infos: list[ChannelInfo] = []
         seen: dict[str, _Channel] = {}
         for row in rows:
@@ -452,7 +464,10 @@ class EventMapper:
             seen[info.channel_id] = channel
         self._channels = seen
         self._own = {k: v & set(seen) for k, v in self._own.items() if v & set(seen)}
-        return infos
+        return [
+            attrs.evolve(info, bridge_id=info.bridge_id or self._own_bridge_of(info.channel_id))
+            for info in infos
+        ]
 
     def _info_from_row(self, row: Mapping[str, str]) -> ChannelInfo:
         uuid = row.get("uuid", "")
