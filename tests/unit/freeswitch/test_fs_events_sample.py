@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+from typing import Any
 
 import pytest
 from esl_captures import load_event_lines
@@ -19,7 +20,7 @@ def frame_of(body: bytes) -> bytes:
     return b"Content-Length: %d\nContent-Type: text/event-json\n\n%s" % (len(body), body)
 
 
-def expected_of(line: bytes) -> tuple[dict[str, object], list[str], object]:
+def expected_of(line: bytes) -> tuple[dict[str, Any], list[str], Any]:
     pairs = json.loads(line, object_pairs_hook=lambda p: p)
     keys = [k for k, _ in pairs]
     counts = collections.Counter(keys)

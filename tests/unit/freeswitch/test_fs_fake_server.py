@@ -54,8 +54,8 @@ async def fake() -> AsyncIterator[FakeFreeSwitch]:
 
 async def client(fake: FakeFreeSwitch, *, subscribe: bool = True) -> Client:
     c = Client(await fake.connect())
-    reply = await c.login()
-    assert reply.reply_text == "+OK accepted"
+    login = await c.login()
+    assert login.reply_text == "+OK accepted"
     if subscribe:
         reply = await c.command(c.conn.send_event(EVENTS, custom=["conference::maintenance"]))
         assert isinstance(reply, CommandReply)
@@ -356,8 +356,8 @@ async def test_fake_events_have_the_captured_header_sets(
     autojump_clock: trio.testing.MockClock, fake: FakeFreeSwitch
 ) -> None:
     captured: dict[tuple[str, str, str], list[set[str]]] = {}
-    for event in load_event_dicts():
-        captured.setdefault(_key(event), []).append(_names(event))
+    for sample in load_event_dicts():
+        captured.setdefault(_key(sample), []).append(_names(sample))
     c = Client(await fake.connect())
     await c.login()
     await c.command(c.conn.send_event(["ALL"]))

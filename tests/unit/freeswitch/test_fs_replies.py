@@ -57,7 +57,7 @@ def test_unsolicited_messages(example) -> None:  # type: ignore[no-untyped-def]
         conns = [EslConnection() for _ in range(3)]
     else:
         conns = [conn_for(None) for _ in range(3)]
-    frame = tr(*conns, example.received)
+    frame = tr(conns[0], conns[1], conns[2], example.received)
     expected = {
         "auth/request": AuthRequest,
         "text/disconnect-notice": DisconnectNotice,
@@ -80,7 +80,7 @@ def test_pairs(example) -> None:  # type: ignore[no-untyped-def]
             drain(conn)
         rebuilt = b"".join(resend(conn, cmd) for cmd in split_commands(sent))
         assert rebuilt == sent
-    frame = tr(*conns, example.received)
+    frame = tr(conns[0], conns[1], conns[2], example.received)
     if isinstance(frame, ApiResponse):
         result = parse_api_result(frame.body)
         if frame.body.startswith("-ERR "):
