@@ -240,7 +240,9 @@ class _Work:
             self._to_conference(bridge_id, member)
         if state.music:
             name = conference_name(bridge_id)
-            self.after_conference.append((name, f"{name} play {self._music_uri(state.music)}"))
+            self.after_conference.append(
+                (name, f"conference {name} play {self._music_uri(state.music)}")
+            )
 
     def _leave(self, bridge_id: str, channel_id: str, *, park: bool) -> None:
         state = self.bridges[bridge_id]

@@ -369,11 +369,20 @@ class FreeSwitchDriver(SwitchDriver):
     ) -> None:
         async with self._bridge_lock:
             plan = self._book.plan(command)
-            for line in plan.commands:
-                await self._api(line)
-            self._book.commit(plan)
+            # Queued before the transfers go out: the conference-create event
+            # can arrive while later commands of the plan still run.
             for name, line in plan.after_conference:
                 self._after_conference.setdefault(name, []).append(line)
+            try:
+                for line in plan.commands:
+                    await self._api(line)
+            except BaseException:
+                for name, line in plan.after_conference:
+                    queued = self._after_conference.get(name, [])
+                    if line in queued:
+                        queued.remove(line)
+                raise
+            self._book.commit(plan)
         assert self._emit is not None
         for event in plan.events:
             await self._emit.send(event)

@@ -117,7 +117,7 @@ def test_music_into_bridges() -> None:
         "uuid_transfer A conference:ctid-hold@default inline",
         "uuid_transfer B conference:ctid-hold@default inline",
     )
-    assert plan.after_conference == (("ctid-hold", "ctid-hold play local_stream://moh"),)
+    assert plan.after_conference == (("ctid-hold", "conference ctid-hold play local_stream://moh"),)
     assert run(book, StopMusic(target=MediaTarget.bridge("hold"))).commands == (
         "conference ctid-hold stop all",
     )

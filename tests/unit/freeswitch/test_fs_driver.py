@@ -265,6 +265,20 @@ async def test_music_into_a_single_member_bridge(
     assert h.fake.switch.channels[A].application == "playback"
 
 
+async def test_music_follows_a_bridge_into_its_conference(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(BridgeAdd(bridge_id="hold-1", channel_id=A))
+    await h.driver.execute(StartMusic(target=MediaTarget.bridge("hold-1"), music_class="moh"))
+    await h.driver.execute(BridgeAdd(bridge_id="hold-1", channel_id=B))
+    assert h.fake.switch.conferences == {"ctid-hold-1": [A, B]}
+    # The conference play waits for conference-create, then goes out by itself.
+    await trio.sleep(0.1)
+    assert h.fake.commands[-1] == "api conference ctid-hold-1 play local_stream://moh"
+
+
 async def test_phone_dtmf_and_hold_but_not_sent_digits(
     autojump_clock: trio.testing.MockClock, harness: Harness
 ) -> None:
