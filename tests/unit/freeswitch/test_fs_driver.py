@@ -521,3 +521,39 @@ async def test_wrong_password_is_reported_down_and_retried(
     downs = [e for e in events if isinstance(e, LinkStateChanged) and e.state is LinkState.DOWN]
     assert len(downs) == 3  # at 0, 0.5 and 1.5 s
     assert "authentication refused: -ERR invalid" in downs[0].detail
+
+
+async def test_calls_up_before_start_are_in_the_snapshot(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    fake = FakeFreeSwitch()
+    driver = FreeSwitchDriver(open_stream=lambda h, p: fake.connect())
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        a = fake.phone_dials("1002", "1001")
+        await trio.sleep(2)  # the dialplan bridge is up
+        (b,) = set(fake.switch.channels) - {a}
+        await nursery.start(driver.run, send)
+        events = [receive.receive_nowait() for _ in range(4)]
+        assert [type(e).__name__ for e in events] == [
+            "LinkStateChanged", "LinkStateChanged", "Resynchronized", "LinkStateChanged",
+        ]  # fmt: skip
+        snapshot = events[2]
+        assert isinstance(snapshot, Resynchronized)
+        assert {(c.channel_id, c.device, c.bridge_id) for c in snapshot.channels} == {
+            (a, "1002", f"fs-{a}"), (b, "1001", f"fs-{a}"),
+        }  # fmt: skip
+        assert [(x.bridge_id, set(x.channel_ids)) for x in snapshot.bridges] == [
+            (f"fs-{a}", {a, b})
+        ]
+        fake.phone_hangs_up(b)
+        seen = []
+        async for event in receive:
+            seen.append(event)
+            if isinstance(event, ChannelHungUp) and event.channel_id == a:
+                break
+        nursery.cancel_scope.cancel()
+    assert [type(e).__name__ for e in seen] == [
+        "BridgeLeft", "ChannelHungUp", "BridgeLeft", "BridgeDestroyed", "ChannelHungUp",
+    ]  # fmt: skip
