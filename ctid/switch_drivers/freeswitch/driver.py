@@ -1,0 +1,518 @@
+"""``FreeSwitchDriver``: the trio I/O shell around the sans-IO ESL cores.
+
+``run`` connects (``open_stream``, by default ``trio.open_tcp_stream``),
+authenticates, subscribes with ``event json ...``, resynchronises from ``show
+channels as json`` and ``show calls as json``, and then folds every event
+through ``EventMapper`` into ``emit``. A lost connection is reported as
+``LinkStateChanged(DOWN)`` and retried with exponential backoff and jitter,
+timed only through trio. ``execute`` turns commands into api commands (and
+``bgapi`` for the slow ``originate``, matched by our own Job-UUID); see
+docs/drivers-freeswitch-design.md for the mapping of each command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import uuid as uuid_module
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+import attrs
+import trio
+
+from ..base import (
+    Answer,
+    BridgeAdd,
+    BridgeDestroy,
+    BridgeInfo,
+    BridgeRemove,
+    Capability,
+    ChangeSupervision,
+    CommandRejected,
+    DriverUnavailable,
+    Hangup,
+    LinkState,
+    LinkStateChanged,
+    MediaTarget,
+    Originate,
+    PauseRecording,
+    Play,
+    RejectReason,
+    ResumeRecording,
+    Resynchronized,
+    Ring,
+    SendDigits,
+    StartMusic,
+    StartRecording,
+    StartSupervision,
+    StopMusic,
+    StopPlayback,
+    StopRecording,
+    StopSupervision,
+    SupervisionMode,
+    SwitchCommand,
+    SwitchDriver,
+    SwitchEvent,
+)
+from .bridges import BridgeBook
+from .causes import cause_to_freeswitch
+from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
+from .errors import LocalProtocolError
+from .frames import ApiResponse, CommandReply, EslEvent
+from .framing import DEFAULT_MAX_FRAME_SIZE
+from .link import EslLink, LinkLost
+from .mapping import SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS, EndpointConfig, EventMapper
+
+__all__ = ["Backoff", "FreeSwitchDriver"]
+
+OpenStream = Callable[[str, int], Awaitable[trio.abc.Stream]]
+
+# FreeSWITCH keeps at most 36 characters of a uuid (SWITCH_UUID_FORMATTED_LENGTH),
+# and ctid's ids travel inside api arguments: one safe word.
+_CHANNEL_ID = re.compile(r"[A-Za-z0-9_.\-]{1,36}")
+_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_DIGITS = re.compile(r"[0-9A-Da-d*#wW]+")
+_TONES: Final = {
+    "ring": "tone_stream://%(2000,4000,440,480);loops=-1",
+    "busy": "tone_stream://%(500,500,480,620);loops=-1",
+    "beep": "tone_stream://%(200,0,800)",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Backoff:
+    """Reconnect delays: ``initial * factor**n`` up to ``maximum``, each
+    multiplied by a random factor in ``[1 - jitter, 1 + jitter]``."""
+
+    initial: float = 0.5
+    factor: float = 2.0
+    maximum: float = 30.0
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """The wait before reconnect attempt ``attempt`` (0 for the first retry)."""
+        base = min(self.maximum, self.initial * self.factor**attempt)
+        return base * (1 + self.jitter * (2 * rng.random() - 1))
+
+
+class FreeSwitchDriver(SwitchDriver):
+    """The FreeSWITCH switch driver (inbound event socket, JSON events)."""
+
+    name = "freeswitch"
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8021,
+        password: str = "ClueCon",
+        endpoints: EndpointConfig | None = None,
+        open_stream: OpenStream | None = None,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        new_id: Callable[[], str] | None = None,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        conference_profile: str = "default",
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._password = password
+        self._endpoints = endpoints or EndpointConfig()
+        self._open_stream: OpenStream = open_stream or trio.open_tcp_stream
+        self._backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._new_id = new_id or (lambda: str(uuid_module.uuid4()))
+        self._max_frame_size = max_frame_size
+        self._book = BridgeBook(conference_profile=conference_profile)
+        self._mapper = EventMapper(self._endpoints, self._book)
+        self._link: EslLink | None = None
+        self._emit: trio.MemorySendChannel[SwitchEvent] | None = None
+        self._nursery: trio.Nursery | None = None
+        self._jobs: dict[str, str] = {}  # our Job-UUID -> channel id of the originate
+        self._after_conference: dict[str, list[str]] = {}
+        self._recordings: dict[str, tuple[str, str]] = {}  # id -> (channel, path)
+        self._supervisions: dict[str, str] = {}  # id -> supervisor channel
+        self._bridge_lock = trio.Lock()
+        # While syncing, events wait here; those before the snapshot are dropped.
+        self._held: list[EslEvent] | None = None
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """Playback, recording and its pause. Not remote answer (a SIP phone cannot
+        be made to pick up by the switch) and not every supervision mode."""
+        return frozenset({Capability.PLAYBACK, Capability.RECORDING, Capability.RECORDING_PAUSE})
+
+    # ------------------------------------------------------------------ run
+
+    async def run(
+        self,
+        emit: trio.MemorySendChannel[SwitchEvent],
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Connect, resync and report events until cancelled; see ``SwitchDriver``."""
+        self._emit = emit
+        started = False
+        attempt = 0
+        while True:
+            await emit.send(LinkStateChanged(state=LinkState.CONNECTING))
+            detail = ""
+            try:
+                stream = await self._open_stream(self._host, self._port)
+            except OSError as exc:
+                detail = f"cannot connect to {self._host}:{self._port}: {exc}"
+            else:
+                try:
+                    async with trio.open_nursery() as nursery:
+                        self._nursery = nursery
+                        link = EslLink(
+                            stream, max_frame_size=self._max_frame_size, on_event=self._on_event
+                        )
+                        await link.authenticate(self._password)
+                        nursery.start_soon(link.read_forever)
+                        await self._sync(link, emit)
+                        attempt = 0
+                        if not started:
+                            started = True
+                            task_status.started()
+                except* LinkLost as group:
+                    detail = "; ".join(str(e) for e in group.exceptions)
+                except* (
+                    trio.BrokenResourceError,
+                    trio.ClosedResourceError,
+                    DriverUnavailable,
+                ) as group:
+                    detail = f"connection lost: {group.exceptions[0]!r}"
+                finally:
+                    self._link = None
+                    self._nursery = None
+                    self._held = None
+                    with trio.CancelScope(shield=True):
+                        await trio.aclose_forcefully(stream)
+            await emit.send(LinkStateChanged(state=LinkState.DOWN, detail=detail))
+            if not started:
+                started = True
+                task_status.started()
+            await trio.sleep(self._backoff.delay(attempt, self._rng))
+            attempt += 1
+
+    async def _sync(self, link: EslLink, emit: trio.MemorySendChannel[SwitchEvent]) -> None:
+        reply = await link.request(
+            lambda c: c.send_event(SUBSCRIBED_EVENTS, custom=SUBSCRIBED_CUSTOM)
+        )
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            raise LinkLost(f"subscription refused: {reply}")
+        await emit.send(LinkStateChanged(state=LinkState.SYNCING))
+        self._held = []
+
+        def snapshot_taken() -> None:
+            # The api ran in the connection's thread: events before its reply
+            # are in the snapshot, events after it are not.
+            self._held = []
+
+        channels = await link.request(
+            lambda c: c.send_api("show", "channels as json"), snapshot_taken
+        )
+        calls = await link.request(lambda c: c.send_api("show", "calls as json"))
+        rows = _rows(channels)
+        pairs = [(r["uuid"], r["b_uuid"]) for r in _rows(calls) if r.get("b_uuid")]
+        alive = {row.get("uuid", "") for row in rows}
+        self._book.forget_channels(alive)
+        infos = self._mapper.resync(rows, pairs)
+        bridges = [
+            BridgeInfo(
+                bridge_id=bridge_id, channel_ids=state.members, music=state.music is not None
+            )
+            for bridge_id, state in self._book.snapshot().items()
+        ]
+        bridges += [
+            BridgeInfo(bridge_id=bridge_id, channel_ids=tuple(sorted(members)))
+            for bridge_id, members in self._mapper.own_bridges().items()
+        ]
+        await emit.send(Resynchronized(channels=tuple(infos), bridges=tuple(bridges)))
+        held, self._held = self._held or [], None
+        self._link = link
+        await emit.send(LinkStateChanged(state=LinkState.UP))
+        for event in held:
+            await self._on_event(event)
+
+    async def _on_event(self, event: EslEvent) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            return
+        assert self._emit is not None
+        job = parse_background_job(event)
+        if job is not None:
+            channel_id = self._jobs.pop(job.job_uuid, None)
+            if channel_id is not None and not job.result.ok:
+                for out in self._mapper.originate_failed(channel_id, job.result.text):
+                    await self._emit.send(out)
+            return
+        if (
+            event.subclass == "conference::maintenance"
+            and event.get("Action") == "conference-create"
+        ):
+            later = self._after_conference.pop(event.get("Conference-Name") or "", [])
+            if later and self._nursery is not None:
+                self._nursery.start_soon(self._run_later, later)
+        for out in self._mapper.feed(event):
+            await self._emit.send(out)
+
+    async def _run_later(self, commands: list[str]) -> None:
+        for command in commands:
+            try:
+                await self._api(command)
+            except (CommandRejected, DriverUnavailable):
+                return  # the bridge's music is lost with the link; resync reports the truth
+
+    # --------------------------------------------------------------- execute
+
+    async def _api(self, line: str) -> ApiResult:
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        command, _, args = line.partition(" ")
+        try:
+            reply = await link.request(lambda c: c.send_api(command, args))
+        except LocalProtocolError as exc:
+            raise CommandRejected(RejectReason.SWITCH_ERROR, str(exc)) from exc
+        if not isinstance(reply, ApiResponse):
+            raise CommandRejected(RejectReason.SWITCH_ERROR, reply.reply_text)
+        result = parse_api_result(reply.body)
+        if not result.ok:
+            raise CommandRejected(_reason(result), f"{command}: {result.text}")
+        return result
+
+    async def execute(self, command: SwitchCommand) -> None:
+        """Carry out one command; see ``SwitchDriver.execute``."""
+        if self._link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        if isinstance(command, Originate):
+            await self._originate(command)
+        elif isinstance(command, Answer):
+            await self._api(f"uuid_answer {_channel(command.channel_id)}")
+        elif isinstance(command, Ring):
+            await self._api(f"uuid_ring_ready {_channel(command.channel_id)}")
+        elif isinstance(command, Hangup):
+            cause = cause_to_freeswitch(command.cause)
+            await self._api(f"uuid_kill {_channel(command.channel_id)} {cause}")
+        elif isinstance(command, BridgeAdd | BridgeRemove | BridgeDestroy | StartMusic | StopMusic):
+            await self._bridge_command(command)
+        elif isinstance(command, Play):
+            await self._play(command)
+        elif isinstance(command, StopPlayback):
+            channel_id = self._mapper.playback_channel(command.playback_id)
+            if channel_id is None:
+                raise CommandRejected(RejectReason.NO_SUCH_PLAYBACK, command.playback_id)
+            await self._api(f"uuid_break {channel_id} all")
+        elif isinstance(command, SendDigits):
+            if not _DIGITS.fullmatch(command.digits):
+                raise CommandRejected(RejectReason.INVALID_STATE, f"bad digits {command.digits!r}")
+            await self._api(f"uuid_send_dtmf {_channel(command.channel_id)} {command.digits}")
+        elif isinstance(command, StartRecording):
+            await self._start_recording(command)
+        elif isinstance(command, PauseRecording | ResumeRecording | StopRecording):
+            await self._recording_command(command)
+        elif isinstance(command, StartSupervision):
+            await self._start_supervision(command)
+        elif isinstance(command, StopSupervision):
+            supervisor = self._supervisions.pop(command.supervision_id, None)
+            if supervisor is None:
+                raise CommandRejected(RejectReason.INVALID_STATE, command.supervision_id)
+            await self._api(f"uuid_park {supervisor}")
+        elif isinstance(command, ChangeSupervision):
+            raise CommandRejected(
+                RejectReason.NOT_SUPPORTED, "changing the supervision mode is not implemented"
+            )
+        else:
+            raise CommandRejected(RejectReason.NOT_SUPPORTED, type(command).__name__)
+
+    async def _originate(self, command: Originate) -> None:
+        channel_id = _channel(command.channel_id)
+        variables: dict[str, str] = {"origination_uuid": channel_id}
+        if command.caller_number:
+            variables["origination_caller_id_number"] = command.caller_number
+        if command.caller_name:
+            variables["origination_caller_id_name"] = command.caller_name
+        variables["originate_timeout"] = str(max(1, math.ceil(command.timeout)))
+        # A leg whose partner leaves is parked, not hung up (see bridges.py).
+        variables["park_after_bridge"] = "true"
+        variables["hangup_after_bridge"] = "false"
+        if command.auto_answer:
+            variables["sip_auto_answer"] = "true"
+        if command.originator_channel_id:
+            variables["ctid_originator"] = command.originator_channel_id
+        variables.update(command.variables)
+        try:
+            dial = self._endpoints.dial_string(command.kind, command.device, command.trunk)
+            args = originate_args(dial, variables=variables)
+        except (ValueError, LocalProtocolError) as exc:
+            raise CommandRejected(RejectReason.INVALID_DESTINATION, str(exc)) from exc
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        job_uuid = self._new_id()
+        self._jobs[job_uuid] = channel_id
+        self._mapper.expect_originate(command)
+        self._book.mark_prepared(channel_id)
+        reply = await link.request(lambda c: c.send_bgapi("originate", args, job_uuid=job_uuid))
+        if not isinstance(reply, CommandReply) or reply.job_uuid != job_uuid:
+            self._jobs.pop(job_uuid, None)
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.SWITCH_ERROR, text)
+
+    async def _bridge_command(
+        self, command: BridgeAdd | BridgeRemove | BridgeDestroy | StartMusic | StopMusic
+    ) -> None:
+        async with self._bridge_lock:
+            plan = self._book.plan(command)
+            # Queued before the transfers go out: the conference-create event
+            # can arrive while later commands of the plan still run.
+            for name, line in plan.after_conference:
+                self._after_conference.setdefault(name, []).append(line)
+            try:
+                for line in plan.commands:
+                    await self._api(line)
+            except BaseException:
+                for name, line in plan.after_conference:
+                    queued = self._after_conference.get(name, [])
+                    if line in queued:
+                        queued.remove(line)
+                raise
+            self._book.commit(plan)
+        assert self._emit is not None
+        for event in plan.events:
+            await self._emit.send(event)
+
+    def _media_channel(self, target: MediaTarget) -> str:
+        if target.channel_id is not None:
+            return _channel(target.channel_id)
+        assert target.bridge_id is not None
+        state = self._book.get(target.bridge_id)
+        if state is None:
+            raise CommandRejected(RejectReason.NO_SUCH_BRIDGE, target.bridge_id)
+        if not state.members:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"{target.bridge_id} is empty")
+        return state.members[0]
+
+    async def _play(self, command: Play) -> None:
+        target = command.target
+        if target.bridge_id is not None:
+            state = self._book.get(target.bridge_id)
+            if state is not None and len(state.members) > 1:
+                raise CommandRejected(
+                    RejectReason.NOT_SUPPORTED, "playback into a bridge of several channels"
+                )
+        channel_id = self._media_channel(target)
+        playback_id = _word(command.playback_id)
+        files = [_media_path(uri, command.language) for uri in command.media]
+        if not files:
+            raise CommandRejected(RejectReason.INVALID_STATE, "nothing to play")
+        path = files[0] if len(files) == 1 else "file_string://" + "!".join(files)
+        terminators = "any" if command.stop_on_digit else "none"
+        await self._api(f"uuid_setvar {channel_id} playback_terminators {terminators}")
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        self._mapper.expect_playback(playback_id, channel_id)
+        reply = await link.request(
+            lambda c: c.send_execute(channel_id, "playback", path, event_uuid=playback_id)
+        )
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
+
+    async def _start_recording(self, command: StartRecording) -> None:
+        channel_id = self._media_channel(command.target)
+        recording_id = _word(command.recording_id)
+        if recording_id in self._recordings:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"{recording_id} already records")
+        path = f"{command.path}.{command.format}"
+        if not _word_ok(path):
+            raise CommandRejected(RejectReason.INVALID_STATE, f"unusable path {path!r}")
+        self._mapper.expect_recording(recording_id, path)
+        await self._api(f"uuid_record {channel_id} start {path}")
+        self._recordings[recording_id] = (channel_id, path)
+
+    async def _recording_command(
+        self, command: PauseRecording | ResumeRecording | StopRecording
+    ) -> None:
+        known = self._recordings.get(command.recording_id)
+        if known is None:
+            raise CommandRejected(RejectReason.NO_SUCH_RECORDING, command.recording_id)
+        channel_id, path = known
+        action = {PauseRecording: "mask", ResumeRecording: "unmask", StopRecording: "stop"}[
+            type(command)
+        ]
+        await self._api(f"uuid_record {channel_id} {action} {path}")
+        if isinstance(command, StopRecording):
+            del self._recordings[command.recording_id]
+
+    async def _start_supervision(self, command: StartSupervision) -> None:
+        if command.mode is not SupervisionMode.SILENT:
+            raise CommandRejected(
+                RejectReason.NOT_SUPPORTED, f"supervision mode {command.mode.value}"
+            )
+        supervisor = _channel(command.supervisor_channel_id)
+        target = _channel(command.target_channel_id)
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        reply = await link.request(lambda c: c.send_execute(supervisor, "eavesdrop", target))
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, str(reply))
+        self._supervisions[_word(command.supervision_id)] = supervisor
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _rows(reply: CommandReply | ApiResponse) -> list[Mapping[str, str]]:
+    if not isinstance(reply, ApiResponse):
+        raise LinkLost(f"unexpected reply to show: {reply}")
+    try:
+        data: Any = json.loads(reply.body)
+    except ValueError as exc:
+        raise LinkLost(f"show ... as json gave no JSON: {reply.body[:80]!r}") from exc
+    rows = data.get("rows", []) if isinstance(data, dict) else []
+    return [{str(k): str(v) for k, v in row.items()} for row in rows if isinstance(row, dict)]
+
+
+def _reason(result: ApiResult) -> RejectReason:
+    text = result.text.lower()
+    if "no such channel" in text or "invalid uuid" in text or "invalid session" in text:
+        return RejectReason.NO_SUCH_CHANNEL
+    if "cannot stop record" in text or "cannot mask" in text:
+        return RejectReason.NO_SUCH_RECORDING
+    return RejectReason.SWITCH_ERROR
+
+
+def _channel(channel_id: str) -> str:
+    if not _CHANNEL_ID.fullmatch(channel_id):
+        raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, f"unusable channel id {channel_id!r}")
+    return channel_id
+
+
+def _word_ok(value: str) -> bool:
+    return bool(value) and not any(ch.isspace() or ch in "{}" for ch in value)
+
+
+def _word(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise CommandRejected(RejectReason.INVALID_STATE, f"unusable id {value!r}")
+    return value
+
+
+def _media_path(uri: str, language: str) -> str:
+    scheme, _, rest = uri.partition(":")
+    if scheme == "file" and rest.startswith("/") and _word_ok(rest):
+        return rest
+    if scheme == "sound" and _word_ok(rest):
+        # FreeSWITCH finds a relative name under its sound prefix for the language.
+        return rest if "/" in rest else f"{language}/{rest}"
+    if scheme == "tone" and rest in _TONES:
+        return _TONES[rest]
+    raise CommandRejected(RejectReason.NOT_SUPPORTED, f"media {uri!r}")

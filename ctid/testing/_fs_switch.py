@@ -1,0 +1,740 @@
+"""The simulated FreeSWITCH behind ``fake_freeswitch``: channels, calls, api commands.
+
+Everything here is synchronous except the timers (ringing, playback length),
+which run as tasks in the fake's nursery and read time only through trio.
+Events are handed to ``publish``, which queues them on every subscribed
+connection; api commands return their reply body.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import shlex
+from collections.abc import Callable
+from typing import Final
+
+import trio
+
+from ._fs_events import EventBuilder, Pairs, SimChannel
+
+__all__ = ["External", "SimSwitch"]
+
+Publish = Callable[[str, Pairs, "str | None"], None]
+
+
+class External(enum.Enum):
+    """What an outside number does when the gateway rings it."""
+
+    ANSWER = "answer"
+    BUSY = "busy"
+    NO_ANSWER = "noAnswer"
+
+
+_CONFERENCE_DEST = re.compile(r"conference:(?P<name>[^@\s]+)@(?P<profile>\S+)")
+_ORIGINATE = re.compile(r"(?:\{(?P<vars>.*?)\})?(?P<dial>\S+)\s+&(?P<app>\w+)\((?P<arg>[^)]*)\)$")
+NO_SUCH_CHANNEL: Final = "-ERR No such channel!\n"
+ORIGINATE_USAGE: Final = (
+    "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>]"
+    " [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
+)
+
+
+def _split_vars(text: str) -> dict[str, str]:
+    """Parse ``a=1,b='x y',c=d\\,e`` (the inverse of the driver's escaping)."""
+    out: dict[str, str] = {}
+    buf, parts, quoted, i = "", [], False, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            buf += text[i + 1]
+            i += 2
+            continue
+        if ch == "'":
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+        i += 1
+    parts.append(buf)
+    for part in parts:
+        name, _, value = part.partition("=")
+        if name:
+            out[name] = value
+    return out
+
+
+class SimSwitch:
+    """A small FreeSWITCH: a directory of users, one gateway, channels and conferences."""
+
+    def __init__(
+        self,
+        *,
+        nursery: trio.Nursery,
+        publish: Publish,
+        builder: EventBuilder,
+        clock_us: Callable[[], int],
+        users: dict[str, bool],
+        unregistered: frozenset[str],
+        domain: str,
+        gateway: str,
+        externals: dict[str, External],
+        answer_delay: float,
+        playback_seconds: float,
+        new_uuid: Callable[[], str],
+    ) -> None:
+        self.nursery = nursery
+        self._publish = publish
+        self.events = builder
+        self._clock_us = clock_us
+        #: Registered users and whether their phone answers by itself.
+        self.users = users
+        self.unregistered = unregistered
+        self.domain = domain
+        self.gateway = gateway
+        self.externals = externals
+        self.answer_delay = answer_delay
+        self.playback_seconds = playback_seconds
+        self.new_uuid = new_uuid
+        self.channels: dict[str, SimChannel] = {}
+        self.conferences: dict[str, list[str]] = {}
+        self._recordings: dict[str, set[str]] = {}
+        self._answer_waiters: dict[str, trio.Event] = {}
+        self._playbacks: dict[str, tuple[str, str]] = {}  # uuid -> (app uuid, path)
+
+    # ---------------------------------------------------------------- helpers
+
+    def emit(self, name: str, pairs: Pairs, body: str | None = None) -> None:
+        self._publish(name, pairs, body)
+
+    def _other(self, ch: SimChannel) -> SimChannel | None:
+        return self.channels.get(ch.partner) if ch.partner else None
+
+    def channel_event(
+        self,
+        name: str,
+        function: str,
+        ch: SimChannel,
+        *,
+        before: list[tuple[str, str]] | None = None,
+        after: list[tuple[str, str]] | None = None,
+        with_other: bool = False,
+    ) -> None:
+        pairs = self.events.channel_event(
+            name, function, ch, self._other(ch), before=before or [], after=after or [],
+            with_other=with_other,
+        )  # fmt: skip
+        self.emit(name, pairs)
+
+    def _callstate(self, ch: SimChannel, new: str) -> None:
+        old, ch.callstate = ch.callstate, new
+        self.channel_event(
+            "CHANNEL_CALLSTATE",
+            "switch_channel_perform_set_callstate",
+            ch,
+            before=[("Original-Channel-Call-State", old), ("Channel-Call-State-Number", "0")],
+        )
+
+    def _now(self) -> int:
+        return self._clock_us()
+
+    # ------------------------------------------------------ channel lifecycle
+
+    def create_channel(
+        self,
+        *,
+        uuid: str,
+        name: str,
+        direction: str,
+        cid_name: str,
+        cid_number: str,
+        destination: str,
+        variables: dict[str, str],
+        username: str | None = None,
+        presence_id: str | None = None,
+    ) -> SimChannel:
+        ch = SimChannel(
+            uuid=uuid,
+            name=name,
+            direction=direction,
+            cid_name=cid_name,
+            cid_number=cid_number,
+            destination=destination,
+            created_us=self._now(),
+            source="mod_sofia" if direction == "inbound" else "src/switch_ivr_originate.c",
+            username=username,
+            hit_dialplan=direction == "inbound",
+            variables={"direction": direction, "uuid": uuid, "call_uuid": uuid, **variables},
+        )
+        if direction == "outbound":
+            ch.callee_name, ch.callee_number = "Outbound Call", destination
+        self.channels[uuid] = ch
+        # As captured, CHANNEL_CREATE comes before the presence id is set.
+        self.channel_event("CHANNEL_CREATE", "switch_core_session_run", ch)
+        ch.presence_id = presence_id
+        return ch
+
+    def ring(self, ch: SimChannel) -> None:
+        ch.state, ch.progress_us, ch.media = "CS_CONSUME_MEDIA", self._now(), True
+        self.channel_event("CHANNEL_PROGRESS", "switch_channel_perform_mark_ring_ready_value", ch)
+        self._callstate(ch, "RINGING")
+
+    def answer(self, ch: SimChannel) -> None:
+        if ch.answer_state == "answered" or ch.hungup:
+            return
+        ch.answer_state, ch.answered_us, ch.media = "answered", self._now(), True
+        self.channel_event("CHANNEL_ANSWER", "switch_channel_perform_mark_answered", ch)
+        self._callstate(ch, "ACTIVE")
+        waiter = self._answer_waiters.pop(ch.uuid, None)
+        if waiter is not None:
+            waiter.set()
+
+    def park(self, ch: SimChannel) -> None:
+        ch.state, ch.application, ch.application_data = "CS_EXECUTE", "park", ""
+        self._execute(ch, "park", "", complete=False)
+        self.channel_event("CHANNEL_PARK", "switch_ivr_park", ch)
+
+    def _execute(
+        self, ch: SimChannel, app: str, data: str, *, app_uuid: str | None = None, complete: bool
+    ) -> None:
+        app_uuid = app_uuid or self.new_uuid()
+        headers = [("Application", app), ("Application-Data", data), ("Application-UUID", app_uuid)]
+        if not data:
+            headers = [("Application", app), ("Application-UUID", app_uuid)]
+        self.channel_event(
+            "CHANNEL_EXECUTE", "switch_core_session_exec", ch, after=headers, with_other=False
+        )
+        if complete:
+            self.channel_event(
+                "CHANNEL_EXECUTE_COMPLETE",
+                "switch_core_session_exec",
+                ch,
+                after=[*headers[:-1], ("Application-Response", "_none_"), headers[-1]],
+                with_other=True,
+            )
+
+    def hangup(self, ch: SimChannel, cause: str) -> None:
+        """Hang a channel up; a partner without park_after_bridge goes too."""
+        if ch.hungup:
+            return
+        ch.hungup, ch.hangup_us = True, self._now()
+        self._stop_media(ch)
+        if ch.conference:
+            self._conference_leave(ch)
+        ch.answer_state = "hangup"
+        ch.variables["hangup_cause"] = cause
+        self.channel_event(
+            "CHANNEL_HANGUP", "switch_channel_perform_hangup", ch, after=[("Hangup-Cause", cause)]
+        )
+        ch.state = "CS_HANGUP"
+        self._callstate(ch, "HANGUP")
+        ch.state = "CS_REPORTING"
+        self.channel_event(
+            "CHANNEL_HANGUP_COMPLETE",
+            "switch_core_session_reporting_state",
+            ch,
+            before=[("Hangup-Cause", cause)],
+            after=[("Hangup-Cause", cause)],
+        )
+        partner = self._other(ch)
+        if partner is not None:
+            self._unbridge(ch, partner)
+        self.channel_event(
+            "CHANNEL_DESTROY",
+            "switch_core_session_perform_destroy",
+            ch,
+            after=[("Hangup-Cause", cause)],
+        )
+        del self.channels[ch.uuid]
+        self._answer_waiters.pop(ch.uuid, None)
+        if partner is not None and not partner.hungup:
+            self._after_bridge(partner, cause)
+
+    def _after_bridge(self, ch: SimChannel, cause: str) -> None:
+        if ch.variables.get("park_after_bridge") == "true":
+            self.park(ch)
+        elif ch.variables.get("hangup_after_bridge") != "false" or ch.application == "uuid_bridge":
+            self.hangup(ch, cause)
+
+    # --------------------------------------------------------------- bridges
+
+    def bridge(self, a: SimChannel, b: SimChannel) -> None:
+        for ch in (a, b):
+            self._stop_media(ch)
+            if ch.conference:
+                self._conference_leave(ch)
+            old = self._other(ch)
+            if old is not None and old.uuid not in (a.uuid, b.uuid):
+                self._unbridge(ch, old)
+                self._after_bridge(old, "NORMAL_CLEARING")
+        for ch, other in ((a, b), (b, a)):
+            ch.application, ch.application_data = "uuid_bridge", other.uuid
+            self.channel_event(
+                "CHANNEL_EXECUTE",
+                "uuid_bridge_on_soft_execute",
+                ch,
+                after=[("Application", "uuid_bridge"), ("Application-Data", other.uuid)],
+            )
+        now = self._now()
+        a.partner, b.partner = b.uuid, a.uuid
+        a.bridged_us = b.bridged_us = now
+        # After the bridge (as captured) an outbound leg's caller id flips to
+        # its contact and its callee number becomes its original number; the
+        # callee name shows only in the partner's copy of the profile.
+        for ch in (a, b):
+            ch.orig_cid_name = ch.cid_name if ch.orig_cid_name is None else ch.orig_cid_name
+            ch.orig_cid_number = ch.cid_number if ch.orig_cid_number is None else ch.orig_cid_number
+        for ch in (a, b):
+            ch.callee_name = None
+            ch.callee_number = ch.orig_cid_number
+            if ch.direction == "outbound":
+                ch.cid_name, ch.cid_number = "Outbound Call", ch.destination
+        a.transfer_source = f"{now // 1_000_000}:{self.new_uuid()}:uuid_br:{b.uuid}"
+        b.transfer_source = f"{now // 1_000_000}:{self.new_uuid()}:uuid_br:{a.uuid}"
+        a.state, b.state = "CS_SOFT_EXECUTE", "CS_EXCHANGE_MEDIA"
+        a.variables["bridge_uuid"], b.variables["bridge_uuid"] = b.uuid, a.uuid
+        self.channel_event(
+            "CHANNEL_BRIDGE",
+            "switch_ivr_multi_threaded_bridge",
+            a,
+            before=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
+            with_other=True,
+        )
+
+    def _unbridge(self, ch: SimChannel, other: SimChannel) -> None:
+        """One CHANNEL_UNBRIDGE, on the A leg, as captured."""
+        a, b = (ch, other) if ch.created_us <= other.created_us else (other, ch)
+        a.partner = b.partner = None
+        self.channel_event(
+            "CHANNEL_UNBRIDGE",
+            "switch_ivr_multi_threaded_bridge",
+            a,
+            before=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
+        )
+
+    def detach(self, ch: SimChannel) -> None:
+        """Take a channel out of whatever it is in (bridge, conference, media)."""
+        self._stop_media(ch)
+        if ch.conference:
+            self._conference_leave(ch)
+        partner = self._other(ch)
+        if partner is not None:
+            self._unbridge(ch, partner)
+            self._after_bridge(partner, "NORMAL_CLEARING")
+
+    # ------------------------------------------------------------ conferences
+
+    def _conference_headers(self, name: str) -> list[tuple[str, str]]:
+        return [
+            ("Conference-Name", name),
+            ("Conference-Domain", self.domain),
+            ("Conference-Size", str(len(self.conferences.get(name, [])))),
+            ("Conference-Ghosts", "0"),
+            ("Conference-Profile-Name", "default"),
+            ("Conference-Unique-ID", f"conf-{name}"),
+        ]
+
+    def _conference_event(self, name: str, action: str, ch: SimChannel | None) -> None:
+        pairs = self.events.base("CUSTOM", f"conference_{action.replace('-', '_')}")
+        pairs.insert(0, ("Event-Subclass", "conference::maintenance"))
+        pairs += self._conference_headers(name)
+        if ch is not None:
+            member = (
+                self.conferences[name].index(ch.uuid) + 1
+                if ch.uuid in self.conferences[name]
+                else 1
+            )
+            pairs.append(("Floor", "false"))
+            pairs += self.events.channel_block(ch)
+            pairs += [
+                ("Video", "false"),
+                ("Hear", "true"),
+                ("See", "true"),
+                ("Speak", "true"),
+                ("Talking", "false"),
+                ("Mute-Detect", "false"),
+                ("Hold", "false"),
+                ("Member-ID", str(member)),
+                ("Member-Type", "member"),
+                ("Member-Ghost", "false"),
+                ("Energy-Level", "100"),
+                ("Current-Energy", "0"),
+            ]
+            pairs += self.events.variables(ch)
+        pairs.append(("Action", action))
+        self.emit("CUSTOM conference::maintenance", pairs)
+
+    def conference_join(self, ch: SimChannel, name: str) -> None:
+        # A transfer: the profile gets the dialplan and the number it left.
+        ch.dialplan, ch.rdnis = "inline", ch.destination
+        self.detach(ch)
+        if name not in self.conferences:
+            self.conferences[name] = []
+            self._conference_event(name, "conference-create", None)
+        ch.application, ch.application_data, ch.conference = "conference", name, name
+        ch.state = "CS_EXECUTE"
+        self._execute(ch, "conference", f"{name}@default", complete=False)
+        self.conferences[name].append(ch.uuid)
+        self._conference_event(name, "add-member", ch)
+
+    def _conference_leave(self, ch: SimChannel) -> None:
+        name = ch.conference
+        assert name is not None
+        self._conference_event(name, "del-member", ch)
+        self.conferences[name].remove(ch.uuid)
+        ch.conference = None
+        if not self.conferences[name]:
+            del self.conferences[name]
+            self.conferences.setdefault(name, [])
+            self._conference_event(name, "conference-destroy", None)
+            del self.conferences[name]
+
+    # ------------------------------------------------------------------ media
+
+    def start_playback(self, ch: SimChannel, path: str, app_uuid: str) -> None:
+        self._stop_media(ch)
+        ch.application, ch.application_data = "playback", path
+        ch.variables["current_application"] = "playback"
+        ch.variables["current_application_data"] = path
+        headers = [
+            ("Application", "playback"),
+            ("Application-Data", path),
+            ("Application-UUID", app_uuid),
+        ]
+        self.channel_event("CHANNEL_EXECUTE", "switch_core_session_exec", ch, after=headers)
+        if path.startswith("/missing"):
+            self._finish_playback(ch, app_uuid, path, response="FILE NOT FOUND", status=None)
+            return
+        file_type = "local_stream" if path.startswith("local_stream://") else "wav"
+        self._playbacks[ch.uuid] = (app_uuid, path)
+        self.channel_event(
+            "PLAYBACK_START",
+            "switch_ivr_play_file",
+            ch,
+            after=[("Playback-File-Type", file_type), ("Playback-File-Path", path)],
+            with_other=True,
+        )
+        if not path.startswith("local_stream://"):
+            self.nursery.start_soon(self._play_for, ch.uuid, app_uuid)
+
+    async def _play_for(self, uuid: str, app_uuid: str) -> None:
+        await trio.sleep(self.playback_seconds)
+        ch = self.channels.get(uuid)
+        if ch is not None and self._playbacks.get(uuid, ("",))[0] == app_uuid:
+            _, path = self._playbacks.pop(uuid)
+            self._finish_playback(ch, app_uuid, path, response="FILE PLAYED", status="done")
+
+    def _finish_playback(
+        self, ch: SimChannel, app_uuid: str, path: str, *, response: str, status: str | None
+    ) -> None:
+        if status is not None:
+            file_type = "local_stream" if path.startswith("local_stream://") else "wav"
+            self.channel_event(
+                "PLAYBACK_STOP",
+                "switch_ivr_play_file",
+                ch,
+                after=[
+                    ("Playback-File-Type", file_type),
+                    ("Playback-File-Path", path),
+                    ("Playback-Status", status),
+                ],
+                with_other=True,
+            )
+        self.channel_event(
+            "CHANNEL_EXECUTE_COMPLETE",
+            "switch_core_session_exec",
+            ch,
+            after=[
+                ("Application", "playback"),
+                ("Application-Data", path),
+                ("Application-Response", response),
+                ("Application-UUID", app_uuid),
+            ],
+            with_other=True,
+        )
+        ch.application = "park"
+
+    def _stop_media(self, ch: SimChannel) -> bool:
+        playing = self._playbacks.pop(ch.uuid, None)
+        if playing is None:
+            return False
+        app_uuid, path = playing
+        self._finish_playback(ch, app_uuid, path, response="FILE PLAYED", status="break")
+        return True
+
+    def hold(self, ch: SimChannel, *, by_phone: bool, on: bool) -> None:
+        function = (
+            "switch_channel_mark_hold"
+            if by_phone
+            else ("switch_ivr_hold" if on else "switch_ivr_unhold")
+        )
+        ch.held = on
+        ch.variables["remote_audio_media_flow"] = "sendonly" if on and by_phone else "sendrecv"
+        partner = self._other(ch)
+        if on:
+            self._callstate(ch, "HELD")
+            self.channel_event("CHANNEL_HOLD", function, ch, with_other=True)
+            if partner is not None and not by_phone:
+                self.start_playback(partner, "local_stream://moh", self.new_uuid())
+        else:
+            self._callstate(ch, "UNHELD")
+            if partner is not None and not by_phone:
+                self._stop_media(partner)
+            self.channel_event("CHANNEL_UNHOLD", function, ch, with_other=True)
+            self._callstate(ch, "ACTIVE")
+
+    def dtmf(self, ch: SimChannel, digit: str) -> None:
+        self.channel_event(
+            "DTMF",
+            "switch_channel_dequeue_dtmf",
+            ch,
+            after=[("DTMF-Digit", digit), ("DTMF-Duration", "1440"), ("DTMF-Source", "RTP")],
+            with_other=True,
+        )
+
+    def record(self, ch: SimChannel, action: str, path: str) -> str:
+        active = self._recordings.setdefault(ch.uuid, set())
+        if action == "start":
+            active.add(path)
+            self.channel_event(
+                "RECORD_START", "record_callback", ch, after=[("Record-File-Path", path)],
+                with_other=True,
+            )  # fmt: skip
+            return "+OK Success\n"
+        if action == "stop":
+            if path not in active:
+                return "-ERR Cannot stop record session!\n"
+            active.discard(path)
+            ch.variables["record_seconds"] = "3"
+            ch.variables["record_ms"] = "3020"
+            self.channel_event(
+                "RECORD_STOP",
+                "send_record_stop_event",
+                ch,
+                after=[("Record-File-Path", path), ("Record-Completion-Cause", "success-maxtime")],
+                with_other=True,
+            )
+            return "+OK Success\n"
+        if action in ("mask", "unmask"):
+            return "+OK Success\n" if path in active else "-ERR Cannot mask recording session!\n"
+        return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n"
+
+    # -------------------------------------------------------------- originate
+
+    async def originate(self, args: str) -> str:
+        """Run ``originate``; returns ``+OK <uuid>`` or ``-ERR <CAUSE>`` (with newline)."""
+        match = _ORIGINATE.match(args.strip())
+        if match is None:
+            return ORIGINATE_USAGE
+        variables = _split_vars(match.group("vars") or "")
+        dial = match.group("dial")
+        uuid = variables.pop("origination_uuid", None) or self.new_uuid()
+        if uuid in self.channels:
+            return "-ERR DESTINATION_OUT_OF_ORDER\n"
+        timeout = float(variables.get("originate_timeout", "60"))
+        cid_number = variables.get("origination_caller_id_number", "0000000000")
+        cid_name = variables.get("origination_caller_id_name", "")
+        user = re.fullmatch(r"user/([^@]+)@?.*", dial)
+        gateway = re.fullmatch(r"sofia/gateway/([^/]+)/(.+)", dial)
+        if user:
+            ext = user.group(1)
+            if ext in self.unregistered:
+                return "-ERR USER_NOT_REGISTERED\n"
+            if ext not in self.users:
+                return "-ERR SUBSCRIBER_ABSENT\n"
+            contact = f"{ext}-0x{int(ext):012x}"
+            ch = self.create_channel(
+                uuid=uuid,
+                name=f"sofia/internal/{contact}@127.0.0.1:5171",
+                direction="outbound",
+                cid_name=cid_name,
+                cid_number=cid_number,
+                destination=contact,
+                presence_id=f"{ext}@{self.domain}",
+                variables={
+                    "origination_uuid": uuid,
+                    **variables,
+                    "dialed_user": ext,
+                    "dialed_domain": self.domain,
+                },
+            )
+            auto = self.users[ext]
+            behaviour = External.ANSWER if auto else External.NO_ANSWER
+        elif gateway and gateway.group(1) == self.gateway:
+            number = gateway.group(2)
+            behaviour = self.externals.get(number, External.ANSWER)
+            ch = self.create_channel(
+                uuid=uuid,
+                name=f"sofia/gateway/{self.gateway}/{number}",
+                direction="outbound",
+                cid_name=cid_name,
+                cid_number=cid_number,
+                destination=number,
+                variables={"origination_uuid": uuid, **variables, "sip_gateway_name": self.gateway},
+            )
+            auto = behaviour is External.ANSWER
+        else:
+            return "-ERR NORMAL_TEMPORARY_FAILURE\n"
+        self.ring(ch)
+        if behaviour is External.BUSY:
+            await trio.sleep(self.answer_delay)
+            if not ch.hungup:
+                self.hangup(ch, "USER_BUSY")
+            return "-ERR USER_BUSY\n"
+        waiter = trio.Event()
+        self._answer_waiters[uuid] = waiter
+        if auto:
+            self.nursery.start_soon(self._auto_answer, uuid)
+        with trio.move_on_after(timeout):
+            await waiter.wait()
+        if ch.hungup:
+            return f"-ERR {ch.variables.get('hangup_cause', 'NORMAL_CLEARING')}\n"
+        if ch.answer_state != "answered":
+            self.hangup(ch, "NO_ANSWER")
+            return "-ERR NO_ANSWER\n"
+        return f"+OK {uuid}\n"
+
+    async def originate_then_run(self, args: str, report: Callable[[str], None]) -> None:
+        """The background half of ``bgapi originate``: job result, then the application."""
+        result = await self.originate(args)
+        report(result)
+        if not result.startswith("+OK"):
+            return
+        uuid = result.split()[1]
+        ch = self.channels.get(uuid)
+        match = _ORIGINATE.match(args.strip())
+        if ch is None or match is None:
+            return
+        app, arg = match.group("app"), match.group("arg")
+        if app == "park":
+            self.park(ch)
+        elif app == "eavesdrop":
+            ch.state, ch.application, ch.application_data = "CS_EXECUTE", "eavesdrop", arg
+            self._execute(ch, "eavesdrop", arg, complete=False)
+        else:
+            self._execute(ch, app, arg, complete=False)
+
+    async def _auto_answer(self, uuid: str) -> None:
+        await trio.sleep(self.answer_delay)
+        ch = self.channels.get(uuid)
+        if ch is not None:
+            self.answer(ch)
+
+    # ------------------------------------------------------- phones (inbound)
+
+    def phone_dials(self, ext: str, number: str) -> SimChannel:
+        """Phone ``ext`` calls ``number`` through the dialplan of the captured lab."""
+        uuid = self.new_uuid()
+        ch = self.create_channel(
+            uuid=uuid,
+            name=f"sofia/internal/{ext}@127.0.0.1:5080",
+            direction="inbound",
+            cid_name=ext,
+            cid_number=ext,
+            destination=number,
+            username=ext,
+            presence_id=f"{ext}@{self.domain}",
+            variables={"sip_from_user": ext, "user_name": ext, "sip_req_user": number},
+        )
+        ch.media = True
+        ch.state = "CS_EXECUTE"
+        if number == "2001":
+            ch.callstate = "RING_WAIT"
+            self.park(ch)
+        elif number in self.users or number in self.unregistered:
+            self._execute(ch, "bridge", f"user/{number}@{self.domain}", complete=False)
+            self.nursery.start_soon(self._dialplan_bridge, uuid, number)
+        else:
+            self._execute(ch, "answer", "", complete=True)
+            self.answer(ch)
+            self.park(ch)
+        return ch
+
+    async def _dialplan_bridge(self, a_uuid: str, ext: str) -> None:
+        b_uuid = self.new_uuid()
+        caller = self.channels[a_uuid]
+        # The b-leg carries the caller's id, as the dialplan bridge does.
+        result = await self.originate(
+            f"{{origination_uuid={b_uuid},origination_caller_id_number={caller.cid_number},"
+            f"origination_caller_id_name='Extension {caller.cid_name}'}}"
+            f"user/{ext}@{self.domain} &park()"
+        )
+        a = self.channels.get(a_uuid)
+        b = self.channels.get(b_uuid)
+        if a is None:
+            if b is not None:
+                self.hangup(b, "ORIGINATOR_CANCEL")
+            return
+        if b is None or not result.startswith("+OK"):
+            self.hangup(a, result.split()[-1] if result.startswith("-ERR") else "NORMAL_CLEARING")
+            return
+        self.answer(a)
+        a.callee_name, a.callee_number = "Outbound Call", b.destination
+        a.partner, b.partner = b.uuid, a.uuid
+        a.bridged_us = b.bridged_us = self._now()
+        a.transfer_source = f"{a.bridged_us // 1_000_000}:{self.new_uuid()}:bridge:{b.uuid}"
+        a.application, a.application_data = "bridge", f"user/{ext}@{self.domain}"
+        self.channel_event(
+            "CHANNEL_BRIDGE",
+            "switch_ivr_multi_threaded_bridge",
+            a,
+            before=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
+            with_other=True,
+        )
+
+    # ------------------------------------------------------------- reporting
+
+    def show_channels(self) -> str:
+        if not self.channels:
+            return '{"row_count": 0}\n'
+        rows = [self._row(ch) for ch in self.channels.values()]
+        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
+
+    def show_calls(self) -> str:
+        rows = []
+        done: set[str] = set()
+        for ch in self.channels.values():
+            if ch.uuid in done:
+                continue
+            row = self._row(ch, full=False)
+            partner = self._other(ch)
+            if partner is not None:
+                done.add(partner.uuid)
+                row.update({f"b_{k}": v for k, v in self._row(partner, full=False).items()})
+            row["call_created_epoch"] = str(ch.created_us // 1_000_000)
+            rows.append(row)
+            done.add(ch.uuid)
+        if not rows:
+            return '{"row_count": 0}\n'
+        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
+
+    def _row(self, ch: SimChannel, *, full: bool = True) -> dict[str, str]:
+        row = {
+            "uuid": ch.uuid,
+            "direction": ch.direction,
+            "created_epoch": str(ch.created_us // 1_000_000),
+            "name": ch.name,
+            "state": ch.state,
+            "cid_name": ch.cid_name,
+            "cid_num": ch.cid_number,
+            "dest": ch.destination,
+            "presence_id": ch.presence_id or "",
+            "callstate": ch.callstate,
+        }
+        if full:
+            row["application"] = ch.application
+            row["application_data"] = ch.application_data
+            row["initial_cid_num"] = ch.cid_number
+        return row
+
+    # ----------------------------------------------------------------- shlex
+
+    @staticmethod
+    def words(args: str) -> list[str]:
+        try:
+            return shlex.split(args)
+        except ValueError:
+            return args.split()

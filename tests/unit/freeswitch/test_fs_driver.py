@@ -1,0 +1,559 @@
+"""FreeSwitchDriver against the fake FreeSWITCH, on trio's MockClock."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+import attrs
+import pytest
+import trio
+import trio.testing
+
+from ctid.switch_drivers.base import (
+    EVENT_CHANNEL_SIZE,
+    Answer,
+    BridgeAdd,
+    BridgeDestroy,
+    BridgeDestroyed,
+    BridgeJoined,
+    BridgeLeft,
+    BridgeRemove,
+    ChangeSupervision,
+    ChannelAlerting,
+    ChannelAnswered,
+    ChannelCreated,
+    ChannelHeld,
+    ChannelHungUp,
+    ChannelRetrieved,
+    CommandRejected,
+    DigitsReceived,
+    Direction,
+    DriverUnavailable,
+    EndpointKind,
+    Hangup,
+    HangupCause,
+    LinkState,
+    LinkStateChanged,
+    MediaTarget,
+    Originate,
+    Play,
+    PlaybackFinished,
+    PlaybackStarted,
+    RecordingFinished,
+    RecordingStarted,
+    RejectReason,
+    Resynchronized,
+    SendDigits,
+    StartMusic,
+    StartRecording,
+    StartSupervision,
+    StopPlayback,
+    StopRecording,
+    SupervisionMode,
+    SwitchEvent,
+)
+from ctid.switch_drivers.freeswitch.driver import Backoff, FreeSwitchDriver
+from ctid.switch_drivers.freeswitch.mapping import EndpointConfig
+from ctid.testing.fake_freeswitch import External, FakeFreeSwitch
+
+E = TypeVar("E", bound=SwitchEvent)
+A, B, C = "aaaaaaaa-0000-4000-8000-00000000000a", "bbbbbbbb-0000-4000-8000-00000000000b", "cccc-c"
+
+
+@attrs.define
+class Harness:
+    fake: FakeFreeSwitch
+    driver: FreeSwitchDriver
+    events: list[tuple[float, SwitchEvent]]
+    changed: trio.Event = attrs.field(factory=trio.Event)
+
+    async def wait(self, match: Callable[[SwitchEvent], bool], *, after: int = 0) -> SwitchEvent:
+        while True:
+            for _, event in self.events[after:]:
+                if match(event):
+                    return event
+            self.changed = trio.Event()
+            await self.changed.wait()
+
+    async def wait_for(self, kind: type[E], after: int = 0, **fields: object) -> E:
+        event = await self.wait(
+            lambda e: isinstance(e, kind) and all(getattr(e, k) == v for k, v in fields.items()),
+            after=after,
+        )
+        assert isinstance(event, kind)
+        return event
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for _, e in self.events if isinstance(e, kind)]
+
+    def states(self) -> list[LinkState]:
+        return [e.state for e in self.of(LinkStateChanged)]
+
+
+def originate(
+    channel_id: str, device: str, kind: EndpointKind = EndpointKind.EXTENSION, **kw: object
+) -> Originate:
+    return Originate(channel_id=channel_id, kind=kind, device=device, caller_number="5000", **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    fake = FakeFreeSwitch(
+        externals={"5552000": External.BUSY, "5553000": External.NO_ANSWER},
+    )
+    ids = iter(f"job-{n}" for n in range(1000))
+    driver = FreeSwitchDriver(
+        open_stream=lambda host, port: fake.connect(),
+        endpoints=EndpointConfig(gateway="trunk"),
+        backoff=Backoff(initial=0.5, factor=2.0, maximum=4.0, jitter=0.0),
+        new_id=lambda: next(ids),
+    )
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    h = Harness(fake, driver, [])
+
+    async def collect() -> None:
+        async for event in receive:
+            h.events.append((trio.current_time(), event))
+            h.changed.set()
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        nursery.start_soon(collect)
+        await nursery.start(driver.run, send)
+        yield h
+        nursery.cancel_scope.cancel()
+
+
+async def test_start_up_reports_syncing_snapshot_then_up(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    assert harness.states() == [LinkState.CONNECTING, LinkState.SYNCING, LinkState.UP]
+    kinds = [type(e).__name__ for _, e in harness.events]
+    assert kinds == ["LinkStateChanged", "LinkStateChanged", "Resynchronized", "LinkStateChanged"]
+    assert harness.of(Resynchronized) == [Resynchronized()]
+    assert harness.fake.commands[:4] == [
+        "auth ClueCon",
+        "event json CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
+        "CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_BRIDGE CHANNEL_UNBRIDGE "
+        "CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE DTMF PLAYBACK_START "
+        "PLAYBACK_STOP RECORD_START RECORD_STOP BACKGROUND_JOB CUSTOM conference::maintenance",
+        "api show channels as json",
+        "api show calls as json",
+    ]
+
+
+async def test_originate_an_extension(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    start = trio.current_time()
+    await harness.driver.execute(originate(A, "1001", caller_name="CTI Server", auto_answer=True))
+    assert harness.fake.commands[-1] == (
+        "bgapi originate {origination_uuid=" + A + ",origination_caller_id_number=5000,"
+        "origination_caller_id_name='CTI Server',originate_timeout=45,park_after_bridge=true,"
+        "hangup_after_bridge=false,sip_auto_answer=true}user/1001@127.0.0.1 &park()"
+    )
+    created = await harness.wait_for(ChannelCreated, channel_id=A)
+    assert (created.kind, created.device, created.direction) == (
+        EndpointKind.EXTENSION, "1001", Direction.OUTBOUND,
+    )  # fmt: skip
+    await harness.wait_for(ChannelAlerting, channel_id=A)
+    await harness.wait_for(ChannelAnswered, channel_id=A)
+    answered_at = next(t for t, e in harness.events if isinstance(e, ChannelAnswered))
+    assert answered_at - start == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("device", "kind", "cause", "detail"),
+    [
+        ("1004", EndpointKind.EXTENSION, HangupCause.UNREACHABLE, "USER_NOT_REGISTERED"),
+        ("1999", EndpointKind.EXTENSION, HangupCause.UNREACHABLE, "SUBSCRIBER_ABSENT"),
+        ("5552000", EndpointKind.EXTERNAL, HangupCause.BUSY, "USER_BUSY"),
+        ("5553000", EndpointKind.EXTERNAL, HangupCause.NO_ANSWER, "NO_ANSWER"),
+    ],
+)
+async def test_failed_originates_end_in_a_hangup(
+    autojump_clock: trio.testing.MockClock,
+    harness: Harness,
+    device: str,
+    kind: EndpointKind,
+    cause: HangupCause,
+    detail: str,
+) -> None:
+    start = trio.current_time()
+    await harness.driver.execute(originate(B, device, kind, timeout=4.0))
+    hungup = await harness.wait_for(ChannelHungUp, channel_id=B)
+    assert (hungup.cause, hungup.detail) == (cause, detail)
+    created = harness.of(ChannelCreated)
+    assert [(c.channel_id, c.kind, c.device) for c in created] == [(B, kind, device)]
+    if device == "5553000":
+        assert trio.current_time() - start == pytest.approx(4.0)
+
+
+async def test_originate_through_the_trunk(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    await harness.driver.execute(originate(C, "5551000", EndpointKind.EXTERNAL))
+    assert "}sofia/gateway/trunk/5551000 &park()" in harness.fake.commands[-1]
+    created = await harness.wait_for(ChannelCreated, channel_id=C)
+    assert created.kind is EndpointKind.EXTERNAL
+    await harness.wait_for(ChannelAnswered, channel_id=C)
+
+
+async def two_answered_legs(h: Harness) -> None:
+    await h.driver.execute(originate(A, "1001"))
+    await h.driver.execute(originate(B, "1002"))
+    await h.wait_for(ChannelAnswered, channel_id=A)
+    await h.wait_for(ChannelAnswered, channel_id=B)
+
+
+async def test_bridge_model_pair_then_conference_then_destroy(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(originate(C, "1003"))
+    await h.wait_for(ChannelAnswered, channel_id=C)
+    await h.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=A))
+    await h.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=B))
+    assert h.fake.commands[-1] == f"api uuid_bridge {A} {B}"
+    assert h.fake.switch.channels[A].partner == B
+    await h.wait_for(BridgeJoined, channel_id=B)
+    assert [(e.bridge_id, e.channel_id) for e in h.of(BridgeJoined)] == [
+        ("call-1", A),
+        ("call-1", B),
+    ]
+    await h.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=C))
+    assert h.fake.switch.conferences == {"ctid-call-1": [A, B, C]}
+    await h.driver.execute(BridgeRemove(bridge_id="call-1", channel_id=C))
+    assert h.fake.switch.conferences == {"ctid-call-1": [A, B]}
+    assert h.fake.switch.channels[C].application == "park"
+    await h.driver.execute(BridgeDestroy(bridge_id="call-1"))
+    assert h.fake.switch.conferences == {}
+    await h.wait_for(BridgeDestroyed, bridge_id="call-1")
+    ends = [type(e).__name__ for _, e in h.events if isinstance(e, BridgeLeft | BridgeDestroyed)]
+    assert ends == ["BridgeLeft", "BridgeLeft", "BridgeLeft", "BridgeDestroyed"]
+    assert set(h.fake.switch.channels) == {A, B, C}  # nobody was hung up
+
+
+async def test_a_leg_left_alone_is_parked_not_hung_up(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=A))
+    await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=B))
+    h.fake.phone_hangs_up(B)
+    left = await h.wait_for(BridgeLeft, channel_id=B)
+    hungup = await h.wait_for(ChannelHungUp, channel_id=B)
+    assert (left.bridge_id, hungup.cause) == ("b", HangupCause.NORMAL)
+    await trio.sleep(1)
+    assert A in h.fake.switch.channels
+    assert h.fake.switch.channels[A].application == "park"
+
+
+async def test_music_into_a_single_member_bridge(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await h.driver.execute(originate(A, "1001"))
+    await h.wait_for(ChannelAnswered, channel_id=A)
+    await h.driver.execute(BridgeAdd(bridge_id="hold-1", channel_id=A))
+    await h.driver.execute(StartMusic(target=MediaTarget.bridge("hold-1")))
+    assert h.fake.commands[-1] == f"api uuid_broadcast {A} local_stream://default aleg"
+    assert h.fake.switch.channels[A].application == "playback"
+
+
+async def test_music_follows_a_bridge_into_its_conference(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(BridgeAdd(bridge_id="hold-1", channel_id=A))
+    await h.driver.execute(StartMusic(target=MediaTarget.bridge("hold-1"), music_class="moh"))
+    await h.driver.execute(BridgeAdd(bridge_id="hold-1", channel_id=B))
+    assert h.fake.switch.conferences == {"ctid-hold-1": [A, B]}
+    # The conference play waits for conference-create, then goes out by itself.
+    await trio.sleep(0.1)
+    assert h.fake.commands[-1] == "api conference ctid-hold-1 play local_stream://moh"
+
+
+async def test_phone_dtmf_and_hold_but_not_sent_digits(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(SendDigits(channel_id=A, digits="12#"))
+    h.fake.phone_sends_dtmf(B, "5")
+    digits = await h.wait_for(DigitsReceived)
+    assert (digits.channel_id, digits.digits) == (B, "5")
+    assert len(h.of(DigitsReceived)) == 1
+    h.fake.phone_holds(B)
+    await h.wait_for(ChannelHeld, channel_id=B)
+    h.fake.phone_holds(B, on=False)
+    await h.wait_for(ChannelRetrieved, channel_id=B)
+
+
+async def test_playback_and_stop(autojump_clock: trio.testing.MockClock, harness: Harness) -> None:
+    h = harness
+    await h.driver.execute(originate(A, "1001"))
+    await h.wait_for(ChannelAnswered, channel_id=A)
+    start = trio.current_time()
+    play = Play(playback_id="pb-1", target=MediaTarget.channel(A), media=("file:/s/hello.wav",))
+    await h.driver.execute(play)
+    await h.wait_for(PlaybackStarted, playback_id="pb-1")
+    finished = await h.wait_for(PlaybackFinished, playback_id="pb-1")
+    assert finished.reason == "done"
+    assert trio.current_time() - start == pytest.approx(2.0)
+    await h.driver.execute(
+        attrs.evolve(play, playback_id="pb-2", media=("sound:ivr/welcome", "tone:beep"))
+    )
+    await h.wait_for(PlaybackStarted, playback_id="pb-2")
+    await h.driver.execute(StopPlayback(playback_id="pb-2"))
+    stopped = await h.wait_for(PlaybackFinished, playback_id="pb-2")
+    assert stopped.reason == "stopped"
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(StopPlayback(playback_id="pb-2"))
+    assert info.value.reason is RejectReason.NO_SUCH_PLAYBACK
+
+
+async def test_recording(autojump_clock: trio.testing.MockClock, harness: Harness) -> None:
+    h = harness
+    await h.driver.execute(originate(A, "1001"))
+    await h.wait_for(ChannelAnswered, channel_id=A)
+    await h.driver.execute(
+        StartRecording(recording_id="rec-1", target=MediaTarget.channel(A), path="/rec/call-1")
+    )
+    await h.wait_for(RecordingStarted, recording_id="rec-1")
+    await h.driver.execute(StopRecording(recording_id="rec-1"))
+    done = await h.wait_for(RecordingFinished, recording_id="rec-1")
+    assert (done.path, done.duration) == ("/rec/call-1.wav", 3.02)
+
+
+async def test_answer_and_hangup(autojump_clock: trio.testing.MockClock, harness: Harness) -> None:
+    h = harness
+    uuid = h.fake.phone_dials("1002", "2001")  # parked, not answered
+    created = await h.wait_for(ChannelCreated, channel_id=uuid)
+    assert (created.kind, created.device, created.direction, created.called_number) == (
+        EndpointKind.EXTENSION, "1002", Direction.INBOUND, "2001",
+    )  # fmt: skip
+    await h.driver.execute(Answer(channel_id=uuid))
+    await h.wait_for(ChannelAnswered, channel_id=uuid)
+    await h.driver.execute(Hangup(channel_id=uuid, cause=HangupCause.BUSY))
+    hungup = await h.wait_for(ChannelHungUp, channel_id=uuid)
+    assert (hungup.cause, hungup.detail) == (HangupCause.BUSY, "USER_BUSY")
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(Hangup(channel_id=uuid))
+    assert info.value.reason is RejectReason.NO_SUCH_CHANNEL
+
+
+async def test_a_dialplan_call_is_a_switch_made_bridge(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    a = h.fake.phone_dials("1002", "1001")
+    joined = await h.wait_for(BridgeJoined, channel_id=a)
+    assert joined.bridge_id == f"fs-{a}"
+    created = h.of(ChannelCreated)
+    assert [(c.direction, c.device) for c in created] == [
+        (Direction.INBOUND, "1002"), (Direction.OUTBOUND, "1001"),
+    ]  # fmt: skip
+    h.fake.phone_hangs_up(a)
+    await h.wait_for(BridgeDestroyed, bridge_id=f"fs-{a}")
+
+
+async def test_unsupported_commands_are_refused_honestly(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    for command in (
+        ChangeSupervision(supervision_id="s", mode=SupervisionMode.BARGE),
+        StartSupervision(
+            supervision_id="s",
+            supervisor_channel_id=A,
+            target_channel_id=B,
+            mode=SupervisionMode.WHISPER,
+        ),
+    ):
+        with pytest.raises(CommandRejected) as info:
+            await h.driver.execute(command)
+        assert info.value.reason is RejectReason.NOT_SUPPORTED
+    await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=A))
+    await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=B))
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(
+            Play(playback_id="p", target=MediaTarget.bridge("b"), media=("tone:beep",))
+        )
+    assert info.value.reason is RejectReason.NOT_SUPPORTED
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(originate("bad id with spaces", "1001"))
+    assert info.value.reason is RejectReason.NO_SUCH_CHANNEL
+
+
+async def test_silent_supervision_is_eavesdrop(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(
+        StartSupervision(
+            supervision_id="s",
+            supervisor_channel_id=B,
+            target_channel_id=A,
+            mode=SupervisionMode.SILENT,
+        )
+    )
+    assert h.fake.switch.channels[B].application == "eavesdrop"
+
+
+async def test_other_connections_jobs_are_ignored(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    start = trio.current_time()
+    await h.driver.execute(originate(B, "5553000", EndpointKind.EXTERNAL, timeout=4.0))
+    # Another ESL client's originate fails at once; its BACKGROUND_JOB reaches
+    # the driver's connection too, and must not be taken for ctid's.
+    stream = await h.fake.connect()
+    await stream.send_all(
+        b"auth ClueCon\n\nbgapi originate {origination_uuid=x1}user/1004@127.0.0.1 &park()\n\n"
+    )
+    hungup = await h.wait_for(ChannelHungUp, channel_id=B)
+    assert trio.current_time() - start == pytest.approx(4.0)
+    assert hungup.cause is HangupCause.NO_ANSWER
+    assert [e.channel_id for e in h.of(ChannelCreated)] == [B]
+    assert [e.channel_id for e in h.of(ChannelHungUp)] == [B]
+
+
+async def test_connection_lost_mid_call_reconnects_and_resyncs(
+    autojump_clock: trio.testing.MockClock, harness: Harness
+) -> None:
+    h = harness
+    await two_answered_legs(h)
+    await h.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=A))
+    await h.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=B))
+    mark = len(h.events)
+    lost_at = trio.current_time()
+    h.fake.drop_connections()
+    await h.wait_for(LinkStateChanged, after=mark, state=LinkState.DOWN)
+    with pytest.raises(DriverUnavailable):
+        await h.driver.execute(Answer(channel_id=A))
+    # While the link is down the call goes on; one leg hangs up.
+    h.fake.phone_hangs_up(B)
+    await h.wait_for(LinkStateChanged, after=mark, state=LinkState.UP)
+    reconnect = [
+        t
+        for t, e in h.events[mark:]
+        if isinstance(e, LinkStateChanged) and e.state is LinkState.CONNECTING
+    ]
+    assert reconnect == [pytest.approx(lost_at + 0.5)]
+    (snapshot,) = [e for _, e in h.events[mark:] if isinstance(e, Resynchronized)]
+    assert [c.channel_id for c in snapshot.channels] == [A]
+    assert snapshot.channels[0].bridge_id == "call-1"
+    assert [(b.bridge_id, b.channel_ids) for b in snapshot.bridges] == [("call-1", (A,))]
+    assert h.fake.connection_count == 2
+    # Live again: commands and events work.
+    await h.driver.execute(Hangup(channel_id=A))
+    await h.wait_for(ChannelHungUp, after=mark, channel_id=A)
+
+
+async def test_an_absent_switch_is_retried_with_exact_backoff(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    fake = FakeFreeSwitch()
+    attempts: list[float] = []
+
+    async def refuse_then_connect(host: str, port: int) -> trio.abc.Stream:
+        attempts.append(trio.current_time())
+        if len(attempts) < 5:
+            raise OSError("connection refused")
+        return await fake.connect()
+
+    driver = FreeSwitchDriver(
+        open_stream=refuse_then_connect,
+        backoff=Backoff(initial=0.5, factor=2.0, maximum=4.0, jitter=0.0),
+    )
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        start = trio.current_time()
+        await nursery.start(driver.run, send)
+        first = receive.receive_nowait(), receive.receive_nowait()
+        assert [e.state for e in first] == [LinkState.CONNECTING, LinkState.DOWN]  # type: ignore[attr-defined]
+        assert "connection refused" in first[1].detail  # type: ignore[attr-defined]
+        async for event in receive:
+            if isinstance(event, LinkStateChanged) and event.state is LinkState.UP:
+                break
+        nursery.cancel_scope.cancel()
+    assert [round(t - start, 6) for t in attempts] == [0.0, 0.5, 1.5, 3.5, 7.5]
+
+
+async def test_jitter_spreads_the_delays(autojump_clock: trio.testing.MockClock) -> None:
+    backoff = Backoff(initial=1.0, factor=2.0, maximum=8.0, jitter=0.5)
+    rng = random.Random(7)
+    delays = [backoff.delay(n, rng) for n in range(6)]
+    for n, delay in enumerate(delays):
+        base = min(8.0, 2.0**n)
+        assert base * 0.5 <= delay <= base * 1.5
+    assert len(set(delays)) == 6
+
+
+async def test_wrong_password_is_reported_down_and_retried(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    fake = FakeFreeSwitch(password="secret")
+    driver = FreeSwitchDriver(open_stream=lambda h, p: fake.connect(), password="wrong",
+                              backoff=Backoff(jitter=0.0))  # fmt: skip
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        await nursery.start(driver.run, send)
+        await trio.sleep(2)
+        nursery.cancel_scope.cancel()
+    events = []
+    while True:
+        try:
+            events.append(receive.receive_nowait())
+        except trio.WouldBlock:
+            break
+    downs = [e for e in events if isinstance(e, LinkStateChanged) and e.state is LinkState.DOWN]
+    assert len(downs) == 3  # at 0, 0.5 and 1.5 s
+    assert "authentication refused: -ERR invalid" in downs[0].detail
+
+
+async def test_calls_up_before_start_are_in_the_snapshot(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    fake = FakeFreeSwitch()
+    driver = FreeSwitchDriver(open_stream=lambda h, p: fake.connect())
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        a = fake.phone_dials("1002", "1001")
+        await trio.sleep(2)  # the dialplan bridge is up
+        (b,) = set(fake.switch.channels) - {a}
+        await nursery.start(driver.run, send)
+        events = [receive.receive_nowait() for _ in range(4)]
+        assert [type(e).__name__ for e in events] == [
+            "LinkStateChanged", "LinkStateChanged", "Resynchronized", "LinkStateChanged",
+        ]  # fmt: skip
+        snapshot = events[2]
+        assert isinstance(snapshot, Resynchronized)
+        assert {(c.channel_id, c.device, c.bridge_id) for c in snapshot.channels} == {
+            (a, "1002", f"fs-{a}"), (b, "1001", f"fs-{a}"),
+        }  # fmt: skip
+        assert [(x.bridge_id, set(x.channel_ids)) for x in snapshot.bridges] == [
+            (f"fs-{a}", {a, b})
+        ]
+        fake.phone_hangs_up(b)
+        seen = []
+        async for event in receive:
+            seen.append(event)
+            if isinstance(event, ChannelHungUp) and event.channel_id == a:
+                break
+        nursery.cancel_scope.cancel()
+    assert [type(e).__name__ for e in seen] == [
+        "BridgeLeft", "ChannelHungUp", "BridgeLeft", "BridgeDestroyed", "ChannelHungUp",
+    ]  # fmt: skip
