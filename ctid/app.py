@@ -168,6 +168,9 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .ivr.install import install_ivr
+
+        self.ivr = install_ivr(self)
 
     @property
     def url(self) -> str:
