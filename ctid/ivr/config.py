@@ -77,6 +77,7 @@ class RuleSection:
     days: list[str] = attrs.field(factory=list)
     hours: list[str] = attrs.field(factory=list)
     holidays: Literal["any", "only", "except"] = "any"
+    outside_hours: bool = False
     enabled: bool = True
 
 
@@ -268,6 +269,8 @@ def routing_table(
         if r.name in names:
             raise ConfigError(file, f"{key}.name", f"a second rule named {r.name!r}")
         names.add(r.name)
+        if r.outside_hours and not (r.days or r.hours):
+            raise ConfigError(file, f"{key}.outside_hours", "needs days or hours")
         try:
             hours = tuple(parse_hours(h) for h in r.hours)
             days = parse_days(r.days)
@@ -282,6 +285,7 @@ def routing_table(
                 days=days,
                 hours=hours,
                 holidays=r.holidays,
+                outside_hours=r.outside_hours,
                 enabled=r.enabled,
             )
         )

@@ -76,6 +76,8 @@ class Rule:
     #: Windows in minutes after midnight [start, end); a window past midnight wraps.
     hours: tuple[tuple[int, int], ...] = ()
     holidays: Literal["any", "only", "except"] = "any"
+    #: Match outside the days/hours window instead of inside it (after hours).
+    outside_hours: bool = False
     enabled: bool = True
 
     def matches(self, dnis: str, ani: str, now: _dt.datetime, holiday: bool) -> bool:
@@ -90,7 +92,7 @@ class Rule:
         if self.holidays == "except" and holiday:
             return False
         if self.days or self.hours:
-            return _in_window(self.days, self.hours, now)
+            return _in_window(self.days, self.hours, now) != self.outside_hours
         return True
 
 
