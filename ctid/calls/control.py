@@ -128,7 +128,9 @@ class CallControl:
         conn = call.connections.get(route_point)
         if conn is None:
             return
-        self.model.transition(conn, Trigger.CLEAR)
+        if conn.state is not S.NULL:
+            # (A point that took the call and sends it on at once never left null.)
+            self.model.transition(conn, Trigger.CLEAR)
         self.model.detach(conn)
         self.model._emit(
             DivertedEvent(
@@ -289,7 +291,11 @@ class CallControl:
         call.owner = None
         for conn in list(call.connections.values()):
             leg = conn.leg
-            if leg is None or conn.state is S.FAIL:
+            if leg is None and conn.state is S.NULL:
+                # A route point that took the call but never connected or queued
+                # it was never a party clients saw: it just goes.
+                self.model.detach(conn)
+            elif leg is None or conn.state is S.FAIL:
                 self.model.clear(conn, EventCause.NORMAL_CLEARING)
             elif len(leg.connections) > 1:
                 self.model.unbridge(call, leg)

@@ -8,6 +8,7 @@ import trio
 
 from ctid.calls.model import Call
 from ctid.calls.notices import CallArrived, CallEnded, Notice, RecordingDone
+from ctid.switch_drivers import base as sw
 from ctid.testing import call_centre
 
 
@@ -73,3 +74,34 @@ async def test_record_the_caller_at_a_route_point(autojump_clock: trio.testing.M
         assert done[0].recording_id == started["rec"]
         assert done[0].path == "/tmp/x/message.wav"
         assert done[0].duration == 7.5
+
+
+async def test_a_point_can_refuse_or_pass_on_a_call_it_took_without_answering(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with call_centre() as cc:
+        app = cc.app
+        app.directory.add_route_point("7000", "test")
+        app.directory.add_route_point("7001", "test")
+        ended: list[CallEnded] = []
+
+        def sink(notice: Notice) -> None:
+            if isinstance(notice, CallEnded):
+                ended.append(notice)
+            if isinstance(notice, CallArrived) and notice.route_point == "7000":
+                app.control.take(notice.call_id, "7000")
+                app.control.hang_up(notice.call_id, sw.HangupCause.REJECTED)
+            if isinstance(notice, CallArrived) and notice.route_point == "7001":
+                app.control.take(notice.call_id, "7001")
+                app.control.route(notice.call_id, "1002")
+
+        app.calls.notice_sinks.append(sink)
+        client = await cc.client()
+        await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1002"}})
+        cc.sim.incoming_call("+15550001111", "7000")
+        await cc.settle()
+        assert [e.answered_at for e in ended] == [None]
+        assert cc.sim.line_state("T/1").value == "idle"
+        cc.sim.incoming_call("+15550002222", "7001")
+        delivered = await client.event("DeliveredEvent", alertingDevice="1002")
+        assert delivered["lastRedirectionDevice"] == "7001"
