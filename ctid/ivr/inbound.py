@@ -58,9 +58,9 @@ class InboundRouter:
         self.rejected = 0
         if state_file is not None and state_file.is_file():
             # Read once at start-up, before the daemon serves anything.
+            # Names the configuration no longer has are kept but match nothing.
             saved = json.loads(state_file.read_text(encoding="utf-8"))
-            names = {o.name for o in table.overrides}
-            self.active = {n for n in saved.get("active", []) if n in names}
+            self.active = {str(n) for n in saved.get("active", [])}
 
     def __call__(self, call: Call) -> str | None:
         decision = self.table.decide(
