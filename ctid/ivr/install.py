@@ -173,6 +173,15 @@ def install_ivr(
     )
     reloader.apply(*reloader.build(config))
     app.model.inbound_router = router
+    banner = app.api.services.setdefault("banner", [])
+    for raw in config.sections.get("routing", {}).get("rules", []):
+        flow = raw.get("destination", {}).get("flow")
+        if flow and raw.get("enabled", True):
+            numbers = ", ".join(raw.get("dnis", [])) or "any number"
+            banner.append(f"IVR           : {numbers} -> flow {flow}")
+    disabled = [r.name for r in router.table.rules if not r.enabled]
+    if disabled:
+        banner.append(f"Routing rules : switched off: {', '.join(disabled)}")
     app.extra_services.append(service.run)
     app.api.services["ivr"] = service
     app.api.services["ivr.reloader"] = reloader

@@ -124,6 +124,7 @@ class IvrService:
         self._playbacks: dict[str, tuple[str, int]] = {}
         self._recordings: dict[str, tuple[str, int]] = {}
         self._nursery: trio.Nursery | None = None
+        self._pending: list[tuple[Callable[..., Awaitable[None]], tuple[Any, ...]]] = []
         self.model.end_hooks.append(self._ending)
         calls.notice_sinks.append(self.on_notice)
         self.model.directory.add_route_point(REJECT_POINT, "ivr")
@@ -134,6 +135,10 @@ class IvrService:
         """Make the flows' fixed prompts, then serve until cancelled."""
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
+            # Calls can reach the IVR as soon as the call service runs, before this.
+            pending, self._pending = self._pending, []
+            for fn, args in pending:
+                nursery.start_soon(fn, *args)
             await self.warm(self.flows.values())
             task_status.started()
             await trio.sleep_forever()
@@ -323,8 +328,7 @@ class IvrService:
                 case E.CancelTimer():
                     self._cancel_timer(active)
                 case E.DoLookup():
-                    assert self._nursery is not None
-                    self._nursery.start_soon(self._lookup, call_id, action)
+                    self._spawn(self._lookup, call_id, action)
                 case E.StartRecording():
                     path = self._recording_path(active, action)
                     recording_id = self.control.record(call_id, str(path))
@@ -373,6 +377,12 @@ class IvrService:
             return None if run.hung_up else E.CallerHungUp()
         return None
 
+    def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
+        if self._nursery is None:
+            self._pending.append((fn, args))
+        else:
+            self._nursery.start_soon(fn, *args)
+
     def _cancel_timer(self, active: _Active) -> None:
         if active.timer is not None:
             active.timer.cancel()
@@ -399,8 +409,7 @@ class IvrService:
                 case E.PlaySilence():
                     media.append(f"silence:{item.seconds}")
         if missing:
-            assert self._nursery is not None
-            self._nursery.start_soon(self._render_then_play, active.call_id, action)
+            self._spawn(self._render_then_play, active.call_id, action)
             return None
         self._start_playback(active, action, media)
         return None
