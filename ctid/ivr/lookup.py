@@ -25,7 +25,7 @@ import sqlalchemy
 import trio
 
 from .. import http1
-from .engine import HttpCall, SqlCall
+from .messages import HttpCall, SqlCall
 
 __all__ = ["HttpLookups", "LookupFailed", "SqlLookups"]
 

@@ -18,8 +18,8 @@ import sqlalchemy
 import trio
 import trio.testing
 
-from ctid.ivr.engine import HttpCall, SqlCall
 from ctid.ivr.lookup import HttpLookups, LookupFailed, SqlLookups
+from ctid.ivr.messages import HttpCall, SqlCall
 from ctid.testing import call_centre, sim_config
 
 Handler = Callable[[h11.Request, bytes], Awaitable[tuple[int, bytes]]]
