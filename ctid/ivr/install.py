@@ -68,6 +68,7 @@ class IvrReloader:
         self.queues = queues
         self.agents = agents
         self.reloads = 0
+        self._background_done = trio.Event()
 
     def known(self) -> KnownNames:
         """What flows may name: the queues and databases of the running daemon."""
@@ -126,6 +127,13 @@ class IvrReloader:
             await self.reload()
         except ConfigError as exc:
             log.error("IVR reload refused, the old flows stay: %s", exc)
+        finally:
+            self._background_done.set()
+            self._background_done = trio.Event()
+
+    async def wait_background_reload(self) -> None:
+        """Wait until the next background (SIGHUP) reload has finished, well or not."""
+        await self._background_done.wait()
 
 
 def install_ivr(

@@ -507,3 +507,60 @@ async def test_espeak_prompt_plays_for_its_real_duration(
 def _wav_seconds(path: Path) -> float:
     with wave.open(str(path), "rb") as w:
         return w.getnframes() / w.getframerate()
+
+
+async def test_sighup_reload_in_the_background(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with ivr_centre(config(tmp_path, {"main": main_flow()})) as (cc, _):
+        reloader = cc.app.api.services["ivr.reloader"]
+        (sighup,) = cc.app.api.services["reload"]
+        version = cc.app.ivr.flows["main"].version
+        broken = main_flow()
+        broken["nodes"]["menu"]["prompt"] = tts("Hello ${nobody}")
+        (tmp_path / "flows" / "main.json").write_text(json.dumps(broken))
+        autojump_clock.autojump_threshold = math.inf
+        sighup()
+        await reloader.wait_background_reload()
+        assert "IVR reload refused, the old flows stay" in caplog.text
+        assert "node menu: prompt: undefined variable ${nobody}" in caplog.text
+        assert cc.app.ivr.flows["main"].version == version
+        (tmp_path / "flows" / "main.json").write_text(json.dumps(main_flow(description="v2")))
+        sighup()
+        await reloader.wait_background_reload()
+        assert cc.app.ivr.flows["main"].version != version
+
+
+async def test_who_may_use_the_ivr_api(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    tokens = [
+        {"role": "supervisor", "name": "sup", "token": "supervisor-token-0123456789"},
+        {"role": "agent", "name": "ann", "token": "agent-token-0123456789ab", "devices": ["1001"]},
+    ]
+    cfg = config(tmp_path, {"main": main_flow()})
+    cfg = sim_config(
+        {
+            "server": {"state_dir": str(tmp_path / "state")},
+            "ivr": dict(cfg.sections["ivr"]),
+            "routing": dict(cfg.sections["routing"]),
+            "auth": {"tokens": tokens},
+        }
+    )
+    async with ivr_centre(cfg) as (cc, _):
+        supervisor = await cc.client(token="supervisor-token-0123456789")
+        agent = await cc.client(token="agent-token-0123456789ab")
+        cc.sim.incoming_call(CALLER, FRONT)
+        await cc.settle()
+        assert cc.app.ivr.calls_in_flows() == {"main": 1}
+        assert len((await supervisor.call("ivr.calls"))["calls"]) == 1
+        assert (await supervisor.call("ivr.listFlows"))["flows"][0]["callsNow"] == 1
+        for method in ("ivr.reload", "routing.setOverride"):
+            with pytest.raises(RpcErrorReply) as denied:
+                await supervisor.call(
+                    method, {"name": "x", "active": True} if "Override" in method else None
+                )
+            assert denied.value.code == -32005
+        with pytest.raises(RpcErrorReply) as denied:
+            await agent.call("ivr.calls")
+        assert denied.value.code == -32005
