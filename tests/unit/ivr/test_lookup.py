@@ -16,8 +16,10 @@ import h11
 import pytest
 import sqlalchemy
 import trio
+import trio.lowlevel
 import trio.testing
 
+from ctid.facts import IvrFinished
 from ctid.ivr.lookup import HttpLookups, LookupFailed, SqlLookups
 from ctid.ivr.messages import HttpCall, SqlCall
 from ctid.testing import call_centre, sim_config
@@ -230,3 +232,53 @@ async def test_sql_lookup_in_a_call(tmp_path: Path, mock_clock: trio.testing.Moc
         cc.sim.incoming_call("+8613900000000", "4008001234")
         unknown = await client.event("DeliveredEvent", alertingDevice="1002")
         assert unknown["userData"]["name"] == ""
+
+
+async def test_on_hangup_handler_tells_the_crm(
+    tmp_path: Path, mock_clock: trio.testing.MockClock
+) -> None:
+    crm = CrmServer()
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(crm.run)
+        flow = {
+            "start": "account",
+            "on_hangup": "abandoned",
+            "nodes": {
+                "account": {"type": "collect", "variable": "account", "next": "agent"},
+                "agent": {"type": "transfer", "to": "1001"},
+                "abandoned": {
+                    "type": "lookup",
+                    "http": {
+                        "url": f"http://127.0.0.1:{port}/echo",
+                        "method": "POST",
+                        "body": {"caller": "${ANI}", "typed": "${account}"},
+                    },
+                    "next": "done",
+                    "on_error": "done",
+                },
+                "done": {"type": "hangup"},
+            },
+        }
+        async with call_centre(centre_config(tmp_path, flow, {})) as cc:
+            finished: list[Any] = []
+            done = trio.Event()
+
+            def sink(notice: Any) -> None:
+                if isinstance(notice, IvrFinished):
+                    finished.append(notice)
+                    done.set()
+
+            cc.app.calls.notice_sinks.append(sink)
+            cc.sim.incoming_call("+8613800138000", "4008001234")
+            await cc.settle()
+            cc.sim.on_hook("+8613800138000")
+            await crm.got_request.wait()
+            method, target, _, body = crm.requests[-1]
+            assert (method, target) == ("POST", "/echo")
+            assert json.loads(body) == {"caller": "+8613800138000", "typed": ""}
+            while not finished:
+                await trio.lowlevel.checkpoint()
+            assert [(f.exit, f.detail) for f in finished] == [
+                ("hangup", "caller hung up at account")
+            ]
+        nursery.cancel_scope.cancel()

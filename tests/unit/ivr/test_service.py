@@ -155,12 +155,33 @@ async def test_menu_choice_reaches_the_agent_in_delivered_event_and_survives_tra
         )
         transferred = await client.event("TransferredEvent")
         assert transferred["userData"]["menu"] == "1"
+        # 1003 brings 1004 in for a conference: the data is there too.
+        await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1004"}})
+        consult = await client.call(
+            "ConsultationCall",
+            {"existingCall": {"callID": call_id, "deviceID": "1003"}, "consultedDevice": "1004"},
+        )
+        assert (await client.event("DeliveredEvent", alertingDevice="1004"))["userData"][
+            "menu"
+        ] == "1"
+        cc.sim.off_hook("1004")
+        await client.event("EstablishedEvent", answeringDevice="1004")
+        await client.call(
+            "ConferenceCall",
+            {
+                "heldCall": {"callID": call_id, "deviceID": "1003"},
+                "activeCall": consult["initiatedCall"],
+            },
+        )
+        conferenced = await client.event("ConferencedEvent")
+        assert conferenced["userData"]["menu"] == "1"
         await client.call("AssociateData", {"existingCall": call_id, "userData": {"ticket": "T-9"}})
         info = await client.event("CallInformationEvent", callID=call_id)
         assert info["userData"] == {"menu": "1", "LANGUAGE": "en", "ticket": "T-9"}
         snap = await client.call("SnapshotCall", {"snapshotObject": call_id})
         assert snap["userData"]["menu"] == "1"
-        cc.sim.on_hook("1003")
+        for device in ("1003", "1004"):
+            cc.sim.on_hook(device)
         await cc.settle()
         ended = [n for n in notices if isinstance(n, CallEnded) and n.call_id == call_id]
         assert len(ended) == 1
