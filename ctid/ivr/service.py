@@ -472,11 +472,14 @@ class IvrService:
 
     def _set_data(self, call_id: str, values: Mapping[str, Any]) -> None:
         call = self.control.call(call_id)
+        # userData holds flat scalars; None (a JSON null from a CRM) removes the key.
         clean = {
-            k: v if isinstance(v, str | int | float | bool) else str(v) for k, v in values.items()
+            k: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+            for k, v in values.items()
         }
+        merged = {**call.user_data, **clean}
         try:
-            check_user_data({**call.user_data, **clean})
+            check_user_data({k: v for k, v in merged.items() if v is not None})
         except CstaError as exc:
             log.warning("IVR call %s: userData not updated: %s", call_id, exc)
             return

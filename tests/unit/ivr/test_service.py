@@ -585,3 +585,22 @@ async def test_who_may_use_the_ivr_api(
         with pytest.raises(RpcErrorReply) as denied:
             await agent.call("ivr.calls")
         assert denied.value.code == -32005
+
+
+async def test_an_extension_dials_an_ivr_number(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    cfg = config(tmp_path, {"main": main_flow()}, ivr={"numbers": {"7000": "main"}})
+    async with ivr_centre(cfg) as (cc, _):
+        client = await cc.client()
+        await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1005"}})
+        cc.sim.off_hook("1005")
+        cc.sim.press_digits("1005", "7000#")
+        established = await client.event("EstablishedEvent")
+        assert established["answeringDevice"] == "7000"
+        await cc.settle()
+        (now,) = (await client.call("ivr.calls"))["calls"]
+        assert now["flow"] == "main"
+        cc.sim.press_digits("1005", "2")
+        delivered = await client.event("DeliveredEvent", alertingDevice="1002")
+        assert delivered["userData"]["menu"] == "2"
