@@ -607,8 +607,15 @@ class FlowRun:
             words = say_mod.say(node.as_, value, self.language, currency=node.currency)
         except say_mod.SayError as exc:
             raise _Failed(f"say {node.name}: {exc}") from None
-        text = say_mod.as_text(words, self.language)
-        yield _Play((Tts(text={self.language: text}),), node.barge_in)
+        if self.flow.say_pieces is not None:
+            folder = f"{self.flow.say_pieces}/{self.language}"
+            prompt: Prompt = tuple(
+                FilePrompt(path={"*": f"{folder}/{piece}.wav"})
+                for piece in say_mod.piece_names(words)
+            )
+        else:
+            prompt = (Tts(text={self.language: say_mod.as_text(words, self.language)}),)
+        yield _Play(prompt, node.barge_in)
         return node.next
 
     def _language(self, node: LanguageNode) -> NodeGen:

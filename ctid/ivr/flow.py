@@ -466,6 +466,9 @@ class Flow:
     loop_limit: int = 50
     nodes: Mapping[str, Node] = attrs.field(factory=dict)
     description: str = ""
+    #: A folder of recorded pieces for say nodes (``<dir>/<language>/<piece>.wav``);
+    #: None: say speaks through TTS.
+    say_pieces: str | None = None
 
 
 def _node(name: str, raw: Mapping[str, Any], base: Path) -> Node:
@@ -536,4 +539,5 @@ def build_flow(doc: Mapping[str, Any], *, name: str, version: str, file: str) ->
         loop_limit=doc.get("loop_limit", 50),
         nodes={n: _node(n, raw, base) for n, raw in doc["nodes"].items()},
         description=doc.get("description", ""),
+        say_pieces=str((base / doc["say_pieces"]).resolve()) if "say_pieces" in doc else None,
     )

@@ -40,6 +40,7 @@ from .flow import (
     build_flow,
 )
 from .say import LANGUAGES as SAY_LANGUAGES
+from .say import vocabulary
 
 __all__ = [
     "FLOW_SUFFIXES",
@@ -220,11 +221,27 @@ def check_flow(flow: Flow, known: KnownNames) -> list[FlowProblem]:
                         if not Path(path).is_file():
                             problem(node.name, f"{field}: no prompt file {path}")
         out.extend(_node_checks(flow, node, known))
+    if flow.say_pieces is not None and any(isinstance(n, SayNode) for n in nodes.values()):
+        out.extend(_missing_pieces(flow))
     if not any("no node" in p.problem for p in out):
         # With a dangling reference, every node after it would be "unreachable" too.
         out.extend(_reachability(flow))
     out.extend(_spin_loops(flow))
     return out
+
+
+def _missing_pieces(flow: Flow) -> Iterable[FlowProblem]:
+    assert flow.say_pieces is not None
+    for language in flow.languages:
+        folder = Path(flow.say_pieces) / language
+        missing = sorted(p for p in vocabulary(language) if not (folder / f"{p}.wav").is_file())
+        if missing:
+            shown = ", ".join(missing[:8]) + (
+                f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            )
+            yield FlowProblem(
+                file=flow.file, node=None, problem=f"say_pieces: {folder} lacks {shown}"
+            )
 
 
 def _node_checks(flow: Flow, node: Node, known: KnownNames) -> Iterable[FlowProblem]:

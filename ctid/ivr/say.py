@@ -1,8 +1,10 @@
 """Saying numbers, digits, money, dates and times correctly in English and Mandarin Chinese.
 
-``say(kind, value, language)`` returns the words to speak, in order; the
-service joins them into one TTS text (``as_text``). Pure functions, tested by
-tables.
+``say(kind, value, language)`` returns the words to speak, in order. A flow
+speaks them as one TTS text (``as_text``), or, with ``say_pieces``, as
+recorded prompt pieces: one WAV file per piece (``piece_names``), from a
+finite ``vocabulary`` that a flow's check makes sure is all there. Pure
+functions, tested by tables.
 
 Mandarin rules kept here (the ones TTS engines get wrong when handed digits):
 
@@ -23,7 +25,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-__all__ = ["LANGUAGES", "SayError", "as_text", "say"]
+__all__ = ["LANGUAGES", "SayError", "as_text", "piece_names", "say", "vocabulary"]
 
 LANGUAGES: Final = ("en", "zh")
 KINDS: Final = ("number", "digits", "money", "date", "time")
@@ -389,3 +391,36 @@ def _zh_time(hour: int, minute: int) -> list[str]:
     if minute < 10:
         out.append("零")
     return [*out, *zh_integer(minute), "分"]
+
+
+# --------------------------------------------------------------- prompt pieces
+
+
+def piece_names(words: list[str]) -> list[str]:
+    """The recorded pieces for ``words``: compounds split (twenty-seven -> twenty, seven),
+    apostrophes dropped (o'clock -> oclock); a piece is the file ``<piece>.wav``."""
+    return [part.replace("'", "") for word in words for part in word.split("-") if part]
+
+
+def vocabulary(language: str) -> frozenset[str]:
+    """Every piece ``say`` can produce in ``language`` (the prompt files a flow needs)."""
+    if language == "zh":
+        words = (
+            set(_ZH_DIGITS)
+            | set(_ZH_PLACES[1:])
+            | set(_ZH_GROUPS[1:])
+            | set(_ZH_DIGIT_NAMES.values())
+            | {"两", "负", "点", "元", "角", "分", "美元", "美分", "年", "月", "日", "整"}
+            | {"凌晨", "上午", "中午", "下午", "晚上"}
+        )
+        return frozenset(words)
+    if language != "en":
+        raise SayError(f"cannot speak {language!r}")
+    words = set(_EN_ONES) | {t for t in _EN_TENS if t != "_"} | {"hundred"}
+    words |= {w for _, w in _EN_SCALES} | set(_EN_DIGIT_NAMES.values()) | set(_EN_MONTHS)
+    words |= {"minus", "point", "and", "oh", "o'clock", "a", "p", "m"}
+    for (one, many), (small, smalls) in _EN_CURRENCIES.values():
+        words |= {one, many, small, smalls}
+    for day in range(1, 32):
+        words.update(_en_ordinal(day))
+    return frozenset(piece_names(sorted(words)))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ivr_helpers import Driver, tts
 
 from ctid.ivr import engine as E
+from ctid.ivr.load import FlowError
+from ctid.ivr.say import vocabulary
 
 
 def menu_flow(**menu: Any) -> dict[str, Any]:
@@ -616,3 +619,46 @@ def test_a_prompt_that_cannot_be_made_takes_the_error_exit() -> None:
     d.feed(E.PlayFinished(token=d.last(E.PlayPrompt).token, reason="failed", detail="no engine"))
     d.feed(E.RouteResult(token=d.last(E.TransferTo).token, ok=True))
     assert d.finished == E.Finished(exit=E.EXIT_ERROR, detail="prompt failed: no engine")
+
+
+def test_say_with_recorded_pieces(tmp_path: Path) -> None:
+    for language in ("en", "zh"):
+        folder = tmp_path / language
+        folder.mkdir()
+        for piece in vocabulary(language):
+            (folder / f"{piece}.wav").write_bytes(b"")
+    d = Driver(
+        {
+            "start": "lang",
+            "languages": ["en", "zh"],
+            "say_pieces": str(tmp_path),
+            "nodes": {
+                "lang": {"type": "language", "set": "zh", "next": "amount"},
+                "amount": {"type": "say", "value": "20000.5", "as": "money", "next": "bye"},
+                "bye": {"type": "hangup"},
+            },
+        }
+    )
+    d.start()
+    files = [Path(item.path) for item in d.last(E.PlayPrompt).items]
+    assert [f.stem for f in files] == ["两", "万", "元", "五", "角"]
+    assert {f.parent for f in files} == {tmp_path / "zh"}
+
+
+def test_missing_pieces_are_named_at_load(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "one.wav").write_bytes(b"")
+    with pytest.raises(FlowError) as info:
+        Driver(
+            {
+                "start": "n",
+                "say_pieces": str(tmp_path),
+                "nodes": {
+                    "n": {"type": "say", "value": "1", "as": "number", "next": "bye"},
+                    "bye": {"type": "hangup"},
+                },
+            }
+        )
+    (problem,) = info.value.problems
+    assert problem.problem.startswith(f"say_pieces: {tmp_path / 'en'} lacks April, August, ")
+    assert problem.problem.endswith(" and 79 more")

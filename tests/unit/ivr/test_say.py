@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from ctid.ivr.say import SayError, as_text, say
+from ctid.ivr.say import SayError, as_text, piece_names, say, vocabulary
 
 
 @pytest.mark.parametrize(
@@ -125,3 +127,33 @@ def test_digits() -> None:
 def test_bad_values(kind: str, value: str, language: str) -> None:
     with pytest.raises(SayError):
         say(kind, value, language)
+
+
+def _everything(language: str) -> list[list[str]]:
+    out = []
+    for n in [*range(2100), 10001, 20002, 100010000, 123456789012, -45]:
+        out.append(say("number", str(n), language))
+    for value in ("0.01", "1.5", "2.22", "99.99", "100.07", "20000", "-3"):
+        out.append(say("money", value, language))
+    day = dt.date(2027, 1, 1)
+    while day.year == 2027:
+        out.append(say("date", day.isoformat(), language))
+        day += dt.timedelta(days=1)
+    for year in (1905, 1999, 2000, 2005, 2100):
+        out.append(say("date", f"{year}0101", language))
+    for hour in range(24):
+        for minute in range(60):
+            out.append(say("time", f"{hour:02d}{minute:02d}", language))
+    out.append(say("digits", "0123456789*#+", language))
+    return out
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_piece_is_in_the_vocabulary(language: str) -> None:
+    vocab = vocabulary(language)
+    used = {piece for words in _everything(language) for piece in piece_names(words)}
+    assert used <= vocab
+    if language == "en":
+        assert {"twenty", "seven", "oclock", "first", "thirtieth"} <= vocab
+    else:
+        assert {"两", "万", "亿", "零", "元", "角", "分", "下午"} <= vocab
