@@ -81,9 +81,16 @@ class IvrReloader:
             flows = load_flows(settings, known_names(settings, self.queues.queue_exists))
         except FlowError as exc:
             raise flow_config_error(exc) from None
+        directory = self.service.model.directory
         for number, name in settings.section.numbers.items():
             if name not in flows:
                 raise ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {name!r}")
+            owner = directory.route_points.get(number)
+            if number in directory.extensions or (owner is not None and owner != "ivr"):
+                what = "an extension" if owner is None else f"served by {owner}"
+                raise ConfigError(
+                    config.file, f"ivr.numbers.{number}", f"{number} is already {what}"
+                )
         table = routing_table(
             config,
             flow_exists=flows.__contains__,

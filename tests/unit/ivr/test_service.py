@@ -16,6 +16,7 @@ import trio.testing
 from ivr_helpers import tts
 
 from ctid.calls.notices import CallEnded, Notice
+from ctid.config import ConfigError
 from ctid.facts import (
     FACT_IVR_ENTERED_AT,
     FACT_IVR_EXIT,
@@ -604,3 +605,13 @@ async def test_an_extension_dials_an_ivr_number(
         cc.sim.press_digits("1005", "2")
         delivered = await client.event("DeliveredEvent", alertingDevice="1002")
         assert delivered["userData"]["menu"] == "2"
+
+
+async def test_an_ivr_number_cannot_be_an_extension(tmp_path: Path) -> None:
+    cfg = config(tmp_path, {"main": main_flow()}, ivr={"numbers": {"1003": "main"}})
+    with pytest.raises(ExceptionGroup) as info:
+        async with call_centre(cfg):
+            pass
+    assert info.group_contains(
+        ConfigError, match=r"ivr.numbers.1003: 1003 is already an extension", depth=None
+    )
