@@ -418,6 +418,7 @@ async def test_routing_by_time_window_holiday_and_override(
             await client.call("routing.setOverride", {"name": "nope", "active": True})
 
 
+@pytest.mark.slow
 async def test_an_override_stays_on_across_a_restart(
     tmp_path: Path, autojump_clock: trio.testing.MockClock
 ) -> None:
