@@ -189,9 +189,18 @@ def check_ivr(config: Config, extra_queues: Iterable[str] = ()) -> dict[str, Flo
         flows = load_flows(settings, known_names(settings, queues.__contains__))
     except FlowError as exc:
         raise flow_config_error(exc) from None
+    extensions: set[str] = set()
+    if settings.section.numbers:
+        from ..app import build_driver  # here: app imports this module
+
+        extensions = set(build_driver(config).extensions)
     for number, flow in settings.section.numbers.items():
         if flow not in flows:
             raise ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {flow!r}")
+        if number in extensions:
+            raise ConfigError(
+                config.file, f"ivr.numbers.{number}", f"{number} is already an extension"
+            )
     return flows
 
 

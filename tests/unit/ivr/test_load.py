@@ -289,3 +289,18 @@ def test_check_config_checks_routing(tmp_path: Path, capsys: pytest.CaptureFixtu
     conf.write_text('[[routing.rules]]\nname = "r"\ndestination = { flow = "nowhere" }\n')
     assert main(["check-config", str(conf)]) == 1
     assert "routing.rules[0].destination.flow: no flow 'nowhere'" in capsys.readouterr().err
+
+
+def test_check_config_rejects_an_ivr_number_that_is_a_phone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "main.json").write_text(json.dumps(base()))
+    conf = tmp_path / "ctid.toml"
+    conf.write_text(
+        '[switch.simulator]\nextensions = "1001-1005"\n'
+        '[ivr]\nflows_dir = "flows"\nqueues = { sales = "1001" }\nnumbers = { "1003" = "main" }\n'
+    )
+    assert main(["check-config", str(conf)]) == 1
+    assert "ivr.numbers.1003: 1003 is already an extension" in capsys.readouterr().err
