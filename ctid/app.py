@@ -12,7 +12,7 @@ import logging
 import re
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -35,6 +35,9 @@ from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
+
+if TYPE_CHECKING:
+    from .ivr.service import IvrService
 
 __all__ = ["App", "build_driver"]
 
@@ -112,6 +115,7 @@ class App:
     publisher: CstaPublisher
     api: ApiContext
     server: ApiServer
+    ivr: IvrService
 
     def _build(self) -> None:
         config = self.config
@@ -168,6 +172,9 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .ivr.install import install_ivr
+
+        self.ivr = install_ivr(self)
 
     @property
     def url(self) -> str:

@@ -17,8 +17,10 @@ __all__ = ["check_services", "section_checkers"]
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
     from .demo.setup import demo_section
+    from .ivr.config import check_ivr, check_routing
 
-    return {"demo": demo_section}
+    # After the ACD is merged, pass its queue names: check_ivr(config, acd_queue_names(config)).
+    return {"demo": demo_section, "ivr": check_ivr, "routing": check_routing}
 
 
 def check_services(config: Config) -> None:

@@ -205,6 +205,26 @@ class CallControl:
             else sw.StopMusic(target=target)
         )
 
+    def record(self, call_id: str, path: str, *, format: str = "wav") -> str:
+        """Record what the caller says into ``path`` (no extension); returns the recording id.
+
+        ``RecordingDone`` reports the end: after ``stop_recording``, or when the
+        caller hangs up (the recording is kept).
+        """
+        recording_id = self.model.ids.new("rec")
+        self.model.command(
+            sw.StartRecording(
+                recording_id=recording_id,
+                target=sw.MediaTarget.channel(self._caller_channel(call_id)),
+                path=path,
+                format=format,
+            )
+        )
+        return recording_id
+
+    def stop_recording(self, recording_id: str) -> None:
+        self.model.command(sw.StopRecording(recording_id=recording_id))
+
     # -------------------------------------------------------------- offering
 
     def offer(

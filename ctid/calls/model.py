@@ -213,6 +213,15 @@ class CallModel:
         #: The call each recently created switch-made channel started (bounded),
         #: so whoever made the switch create it can learn its call id.
         self.channel_calls: OrderedDict[str, str] = OrderedDict()
+        #: Inbound routing (set by the routing service): given a new call from a
+        #: trunk, the number to send it to instead of the one dialled (None: as
+        #: dialled). It runs before the call goes anywhere, so a blacklisted
+        #: caller never reaches a phone, a queue or a menu.
+        self.inbound_router: Callable[[Call], str | None] | None = None
+        #: Called with a call just before it ends (before its ``CallEnded`` is
+        #: made), so a service that holds it can stamp its last facts, e.g. the
+        #: IVR writing that the caller hung up in a menu. Must not change calls.
+        self.end_hooks: list[Callable[[Call], None]] = []
 
     # ------------------------------------------------------------------ output
 
@@ -500,6 +509,8 @@ class CallModel:
         self.end_call(call)
 
     def end_call(self, call: Call, cause: EventCause = EventCause.NORMAL_CLEARING) -> None:
+        for hook in self.end_hooks:
+            hook(call)
         for conn in list(call.connections.values()):
             self.detach(conn)
         devices = sorted(call.closing_devices)
@@ -655,7 +666,10 @@ class CallModel:
             self._remember(leg.channel_id, call)
             self.add_connection(call, ev.device, S.CONNECTED, leg)
             self.command(sw.Ring(channel_id=leg.channel_id))
-            self.route(call, called, from_leg=leg)
+            target = called
+            if self.inbound_router is not None:
+                target = self.inbound_router(call) or called
+            self.route(call, target, from_leg=leg)
             return
         # A phone went off-hook.
         call = self.new_call(calling=ev.device, called=ev.called_number or "", direction="internal")

@@ -42,6 +42,9 @@ class TrafficProfile:
     patience: tuple[float, float] = (30.0, 90.0)
     #: Share of calls that are internal calls between extensions.
     internal_share: float = 0.15
+    #: Keys an outside caller answered by an IVR presses (one, at random), after
+    #: a few seconds of listening.
+    ivr_keys: tuple[str, ...] = ("1", "2")
 
 
 class Traffic:
@@ -124,7 +127,17 @@ class Traffic:
             device = event.answering_device
             talk = self.rng.expovariate(1.0 / self.profile.mean_talk)
             caller = event.calling_device
-            if device in self.extensions and device not in self.managed:
+            if (
+                device.startswith("ivr:")
+                and caller not in self.extensions
+                and self.profile.ivr_keys
+            ):
+                key = self.rng.choice(self.profile.ivr_keys)
+                self.timers.call_later(
+                    self.rng.uniform(2.0, 6.0),
+                    lambda: self._quietly(lambda: self.sim.press_digits(caller, key)),
+                )
+            elif device in self.extensions and device not in self.managed:
                 self.timers.call_later(talk, lambda: self._hang_up(device))
             elif caller in self.extensions and caller not in self.managed:
                 self.timers.call_later(talk, lambda: self._hang_up(caller))
