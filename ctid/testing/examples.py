@@ -24,7 +24,7 @@ from ..api.methods import registry
 from ..api.methods.discover import event_names
 from ..api.registry import json_schema
 from .client import RpcErrorReply, RpcTestClient
-from .harness import CallCentre, call_centre
+from .harness import CallCentre, call_centre, sim_config
 
 __all__ = ["SCRIPTS", "Recorder", "record", "render"]
 
@@ -214,12 +214,76 @@ async def _calls(cc: CallCentre, r: Recorder) -> None:
     await r.call("MonitorStop", {"monitorCrossRefID": "m1"})
 
 
-#: Example scripts in order; a service appends its own.
-SCRIPTS: list[Script] = [_calls]
+async def _ivr(cc: CallCentre, r: Recorder) -> None:
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+    await r.call("ivr.listFlows")
+    await r.call("ivr.validateFlow", {"name": "main"})
+    await r.call("routing.test", {"calledNumber": "4008001234", "callingNumber": "+15550199"})
+    call_id = (
+        await r.call(
+            "sim.incomingCall", {"callingNumber": "+15550199", "calledNumber": "4008001234"}
+        )
+    )["callID"]
+    await trio.sleep(3)  # the greeting plays
+    await r.call("ivr.calls")
+    await trio.sleep(10)
+    await r.call("sim.pressDigits", {"device": "+15550199", "digits": "1"})  # sales
+    await trio.sleep(2)
+    await r.call("SnapshotCall", {"snapshotObject": call_id})
+    await r.call("sim.offHook", {"device": "1001"})
+    await cc.settle()
+    await r.call("sim.onHook", {"device": "1001"})
+    await cc.settle()
+    await r.call("ivr.statistics", {"flow": "main"})
+    await r.call("routing.overrides")
+    await r.call("routing.setOverride", {"name": "closed", "active": True})
+    await r.call("routing.setOverride", {"name": "closed", "active": False})
+    await r.call("ivr.reload")
+
+
+#: The IVR's example runs on the demo's flows and routing, with silent prompts.
+IVR_CONFIG: dict[str, Any] = {
+    "ivr": {
+        "flows_dir": "package:ctid.demo/flows",
+        "timezone": "Asia/Shanghai",
+        "tts": "silent",
+        "queues": {"sales": "1001", "support": "1002"},
+    },
+    "routing": {
+        "rules": [{"name": "front-door", "dnis": ["4008001234"], "destination": {"flow": "main"}}],
+        "overrides": [
+            {
+                "name": "closed",
+                "description": "Emergency closure",
+                "destination": {"message": "We are closed."},
+            }
+        ],
+    },
+}
+
+#: Example scripts in order, each with the configuration it needs; services add theirs.
+SCRIPTS: list[tuple[Script, dict[str, Any]]] = [(_calls, {}), (_ivr, IVR_CONFIG)]
 
 
 async def record() -> tuple[Recorder, list[dict[str, Any]]]:
-    async with call_centre() as cc:
+    recorder, events = await _record_first()
+    for script, overrides in SCRIPTS[1:]:
+        async with call_centre(sim_config(overrides)) as cc:
+            client = await cc.client()
+            more = Recorder(client)
+            await script(cc, more)
+            await cc.settle()
+            for name, pair in more.requests.items():
+                recorder.requests.setdefault(name, pair)
+            for name, pair in more.errors.items():
+                recorder.errors.setdefault(name, pair)
+            events.extend(dict(e) for e in client.events)
+    return recorder, events
+
+
+async def _record_first() -> tuple[Recorder, list[dict[str, Any]]]:
+    script, overrides = SCRIPTS[0]
+    async with call_centre(sim_config(overrides)) as cc:
         client = await cc.client(token=None)
         recorder = Recorder(client)
         welcome_request = {
@@ -230,8 +294,7 @@ async def record() -> tuple[Recorder, list[dict[str, Any]]]:
         }
         welcome = await client.request("session.login", welcome_request["params"])
         recorder.requests["session.login"] = (welcome_request, dict(welcome, id=1))
-        for script in SCRIPTS:
-            await script(cc, recorder)
+        await script(cc, recorder)
         await cc.settle()
         events = [dict(e) for e in client.events]
         other = await cc.client()
