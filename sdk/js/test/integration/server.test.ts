@@ -15,7 +15,6 @@ import {
   PermissionDenied,
   RpcError,
   SessionLost,
-  type DeliveredEvent,
   type SessionRestarted,
   type StateChange,
 } from "../../src/index.js";
@@ -79,7 +78,7 @@ describe("against a real ctid", () => {
 
     expect(await events.next("ServiceInitiatedEvent", ofCall)).toMatchObject({ monitorCrossRefID: xref, initiatingDevice: "1001" });
     expect(await events.next("OriginatedEvent", ofCall)).toMatchObject({ callingDevice: "1001", calledDevice: "1002" });
-    const delivered = (await events.next("DeliveredEvent", ofCall)) as DeliveredEvent;
+    const delivered = await events.next("DeliveredEvent", ofCall);
     expect(delivered).toMatchObject({ alertingDevice: "1002", correlatorData: "crm-click-1", userData: { lead: "L-9" } });
 
     await client.simOffHook("1002");
