@@ -272,3 +272,16 @@ const AGENT_TOKEN = "js-sdk-test-agent-token-0123456789";
 function agentConfig(): string {
   return new URL("../fixtures/agent-demo.toml", import.meta.url).pathname;
 }
+
+describe("examples/node", () => {
+  it("first-session.mjs runs to the end against the server", async () => {
+    const { execFile } = await import("node:child_process");
+    const script = new URL("../../examples/node/first-session.mjs", import.meta.url).pathname;
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [script, server.url, ADMIN_TOKEN, "1007"], { timeout: 20_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    expect(output).toMatch(/^\d+: 1007 rings, \+15550100 calling\n\d+: 1007 answered\n$/);
+  });
+});
