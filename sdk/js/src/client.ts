@@ -682,8 +682,10 @@ export class CtidClient extends CtidServices {
   /** Forget the socket: close it if still open, and fail the requests waiting on it. */
   #dropSocket(attempt: Attempt, error: CtidError): void {
     const { ws } = attempt;
-    ws.onopen = ws.onmessage = ws.onerror = null;
-    ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep an error handler: the ws package emits an error when a socket still
+    // connecting is closed, and an EventEmitter without one throws it.
+    ws.onerror = () => undefined;
     if (ws.readyState === 0 || ws.readyState === 1) ws.close(CloseCode.Normal);
     if (this.#attempt === attempt) this.#attempt = undefined;
     const lost = error instanceof ConnectionClosedError ? error : new ConnectionClosedError(CloseCode.Abnormal, error.message);

@@ -285,3 +285,26 @@ describe("examples/node", () => {
     expect(output).toMatch(/^\d+: 1007 rings, \+15550100 calling\n\d+: 1007 answered\n$/);
   });
 });
+
+describe("the ws package as the transport", () => {
+  it("a connection attempt that hangs is given up after connectTimeout, without an uncaught error", async () => {
+    const { createServer } = await import("node:net");
+    const held: import("node:net").Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)); // accepts TCP, never answers the upgrade
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    const { port } = silent.address() as import("node:net").AddressInfo;
+    try {
+      const client = new CtidClient(`ws://127.0.0.1:${port}/v1`, { token: ADMIN_TOKEN, WebSocket, connectTimeout: 200 });
+      const failure = await client.connect().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ConnectionClosedError);
+      expect(failure).toMatchObject({ code: 1006 });
+      expect(client.state).toBe("closed");
+      // Let the ws package finish aborting its handshake: any error it emits now must be handled.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      held.forEach((socket) => socket.destroy());
+      await new Promise<void>((done) => silent.close(() => done()));
+    }
+  });
+});
