@@ -488,7 +488,9 @@ export class CtidClient extends CtidServices {
       try {
         await this.#exchange(attempt.ws, "session.logout", undefined, CLOSE_TIMEOUT);
         // The server closes with 4002 now; wait for it rather than close from both ends.
-        await Promise.race([this.#finished, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT))]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([this.#finished, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT)))]);
+        clearTimeout(timer); // a pending timer would keep a Node program alive
       } catch {
         // No logout: the server ends the session after its linger time.
       }

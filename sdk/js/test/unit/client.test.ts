@@ -302,12 +302,7 @@ describe("reconnecting", () => {
   });
 
   it("backs off exponentially up to the maximum while attempts fail", async () => {
-    const server = new MockServer();
-    const client = makeClient(server, { reconnect: { initial: 500, maximum: 4_000, random: () => 0 } });
-    const done = client.connect();
-    server.socket.accept();
-    server.socket.reply(welcome());
-    await done;
+    const { server, client } = await connected({ reconnect: { initial: 500, maximum: 4_000, random: () => 0 } });
     const opened: number[] = [];
     const start = Date.now();
     server.socket.drop();
@@ -323,12 +318,7 @@ describe("reconnecting", () => {
   });
 
   it("randomises away up to `jitter` of each wait", async () => {
-    const server = new MockServer();
-    const client = makeClient(server, { reconnect: { initial: 1_000, jitter: 0.5, random: () => 0.5 } });
-    const done = client.connect();
-    server.socket.accept();
-    server.socket.reply(welcome());
-    await done;
+    const { server } = await connected({ reconnect: { initial: 1_000, jitter: 0.5, random: () => 0.5 } });
     server.socket.drop();
     await advance(749);
     expect(server.sockets).toHaveLength(1);
@@ -545,6 +535,7 @@ describe("closing", () => {
     await settle();
     expect(closed.done).toBe(true);
     expect(client.state).toBe("closed");
+    expect(vi.getTimerCount()).toBe(0); // nothing left to keep a Node program alive
     expect(states.at(-1)?.error).toMatchObject({ code: 1000 });
     await expect(client.ping()).rejects.toMatchObject({ code: 1000 });
     await advance(600_000);
