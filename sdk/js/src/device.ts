@@ -10,7 +10,8 @@
  * are applied in order, and the view converges on the same state.) Events carry
  * the call's whole `userData`, so the newest replaces what was known. If the
  * client has to log in again (`onRestart`), the watch follows its monitor's
- * new id and takes a new snapshot. It uses only the client's public methods.
+ * new id and takes a new snapshot once connected (again on the next
+ * connection, if that one fails). It uses only the client's public methods.
  */
 
 import type { CtidClient, Unsubscribe } from "./client.js";
@@ -43,6 +44,9 @@ export class DeviceWatch {
   readonly #calls = new Map<string, DeviceCall>();
   readonly #listeners = new Set<Listener>();
   readonly #unsubscribe: Unsubscribe[] = [];
+  /** The calls must be snapshotted again (the session was restarted). */
+  #stale = false;
+  #refreshing = false;
 
   private constructor(client: CtidClient, device: string) {
     this.#client = client;
@@ -58,8 +62,12 @@ export class DeviceWatch {
         const old = watch.#xref;
         watch.#xref = old === undefined ? undefined : notice.monitors.get(old);
         watch.#calls.clear();
+        watch.#stale = true;
         watch.#changed();
-        if (watch.#xref !== undefined) void watch.#snapshot().catch(() => undefined);
+      }),
+      // A restart is followed by "connected"; so is the next connection if the snapshot failed.
+      client.onStateChange(({ newState }) => {
+        if (newState === "connected") watch.#refresh();
       }),
     );
     try {
@@ -96,6 +104,20 @@ export class DeviceWatch {
     const xref = this.#xref;
     this.#xref = undefined;
     if (xref !== undefined) await this.#client.monitorStop(xref);
+  }
+
+  #refresh(): void {
+    if (!this.#stale || this.#refreshing || this.#xref === undefined) return;
+    this.#refreshing = true;
+    this.#snapshot().then(
+      () => {
+        this.#stale = false;
+        this.#refreshing = false;
+      },
+      () => {
+        this.#refreshing = false; // still stale: taken again on the next connection
+      },
+    );
   }
 
   async #snapshot(): Promise<void> {

@@ -112,6 +112,38 @@ describe("DeviceWatch", () => {
     expect(states(watch.calls)).toEqual({ c2: "hold" });
   });
 
+  it("takes the snapshot again on the next connection if the first one after a restart is lost", async () => {
+    const { server, watch } = await watching();
+    server.socket.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.socket.accept();
+    server.socket.fail(-32003, "no such session");
+    await settle();
+    server.socket.reply(welcome("S2"));
+    await settle();
+    server.socket.reply({ monitorCrossRefID: "m4" });
+    await settle();
+    expect(server.socket.last).toMatchObject({ method: "SnapshotDevice" });
+    server.socket.drop(); // before the snapshot's reply
+    await vi.advanceTimersByTimeAsync(500);
+    server.socket.accept();
+    expect(server.socket.last).toMatchObject({ method: "session.resume", params: { sessionID: "S2" } });
+    server.socket.reply({ ...welcome("S2"), lastSeq: 0, replayed: 0, lastCloseReason: null });
+    await settle();
+    expect(server.socket.last).toMatchObject({ method: "SnapshotDevice", params: { snapshotObject: "1001" } });
+    server.socket.reply({
+      snapshotData: [{ connectionIdentifier: { callID: "c8", deviceID: "1001" }, localCallState: "alerting", callingDevice: "+15550100", calledDevice: "1001" }],
+    });
+    await settle();
+    expect(states(watch.calls)).toEqual({ c8: "alerting" });
+    server.socket.drop(); // an ordinary resume needs no snapshot
+    await vi.advanceTimersByTimeAsync(500);
+    server.socket.accept();
+    server.socket.reply({ ...welcome("S2"), lastSeq: 0, replayed: 0, lastCloseReason: null });
+    await settle();
+    expect(server.socket.messages.map((m) => m.method)).toEqual(["session.resume"]);
+  });
+
   it("stop() stops the monitor and the listeners", async () => {
     const { server, watch } = await watching();
     const seen: unknown[] = [];
