@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup system-deps lint typecheck pytest bench docs clean
+.PHONY: demo test setup system-deps lint typecheck pytest js bench docs clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ctid needs Python >= 3.11")'
@@ -37,7 +37,19 @@ pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 	cd sdk/python && ../../$(BIN)/pytest $(PYTEST_ARGS)
 
-test: system-deps lint typecheck pytest
+# The JavaScript SDK: npm ci from its lock file, type-check, build and test (vitest). Its
+# integration and browser tests start .venv/bin/ctid and Debian's chromium (system-deps).
+JS_STAMP := sdk/js/node_modules/.ci-stamp
+
+$(JS_STAMP): sdk/js/package.json sdk/js/package-lock.json
+	cd sdk/js && npm ci --no-audit --no-fund
+	touch $@
+
+js: setup $(JS_STAMP)
+	cd sdk/js && npm run --silent typecheck
+	cd sdk/js && npm test
+
+test: system-deps lint typecheck pytest js
 
 docs: setup
 	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md

@@ -1,0 +1,165 @@
+/**
+ * The toolbar example in a real browser: Debian's Chromium driven by
+ * playwright-core, against a real ctid demo process, with the page and the
+ * built SDK (dist/) served by a static file server on port 0.
+ *
+ * The agent logs in on the page; the simulator rings the agent's phone with
+ * a call that carries data; the screen pop must show the caller and the data;
+ * the buttons must follow the call's state as the agent answers, holds,
+ * retrieves and transfers. A screenshot is left in test-results/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { CtidClient } from "../../src/index.js";
+import { type CtidServer, nodeClient, startCtid } from "../helpers/ctid-server.js";
+import { type StaticServer, serveStatic } from "../helpers/static-server.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sdk = resolve(here, "../..");
+const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
+const AGENT_TOKEN = "js-sdk-test-agent-token-0123456789";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let ctid: CtidServer;
+let files: StaticServer;
+let profile: string;
+let browser: BrowserContext;
+let page: Page;
+let admin: CtidClient;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/install-system-deps (or set CHROMIUM)`);
+  if (!existsSync(resolve(sdk, "dist/index.js"))) throw new Error("no dist/index.js: run `npm run build` in sdk/js");
+  ctid = await startCtid({ config: resolve(sdk, "test/fixtures/agent-demo.toml") });
+  files = await serveStatic(sdk);
+  profile = mkdtempSync(join(tmpdir(), "ctid-toolbar-profile-"));
+  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 900, height: 420 } });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(message.text());
+  });
+  admin = nodeClient(ctid);
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin?.close();
+  await browser?.close();
+  await files?.stop();
+  await ctid?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+/** The state shown for the call `callID` in the toolbar's call list. */
+const shownState = (callID: string): Promise<string | null> => page.locator(`#calls tr[data-call-id="${callID}"] td.state`).textContent();
+
+/** The device's connection state in the call, as the server has it. */
+async function serverState(device: string, callID: string): Promise<string | undefined> {
+  const calls = await admin.snapshotDevice(device);
+  return calls.find((call) => call.connectionIdentifier.callID === callID)?.localCallState;
+}
+
+describe("the toolbar example in Chromium", () => {
+  it("logs the agent in", async () => {
+    await page.goto(`${files.origin}/examples/toolbar/index.html?url=${encodeURIComponent(ctid.url)}`);
+    expect(await page.isHidden("#desk")).toBe(true);
+    await page.fill("#token", AGENT_TOKEN);
+    await page.fill("#device", "1001");
+    await page.click("#login-button");
+    await page.locator('#status[data-state="connected"]').waitFor();
+    await page.locator("#desk").waitFor({ state: "visible" });
+    expect(await page.isHidden("#login")).toBe(true);
+    expect(await page.textContent("#my-device")).toBe("1001");
+    for (const button of ["#answer", "#hold", "#retrieve", "#hangup", "#transfer-button"]) {
+      expect(await page.isDisabled(button), button).toBe(true);
+    }
+  });
+
+  it("pops the screen with the caller and the call's data when the phone rings", async () => {
+    // A customer reaches 1002 first (say, an IVR), which adds data and sends the call on to the agent.
+    const callID = await admin.simIncomingCall("+15550100", "1002");
+    await admin.associateData(callID, { correlatorData: "case-4711", userData: { customer: "C-42", tier: "gold" } });
+    await admin.deflectCall({ callID, deviceID: "1002" }, "1001");
+
+    await page.locator("#screen-pop").waitFor({ state: "visible" });
+    expect(await page.textContent("#pop-caller")).toBe("+15550100");
+    expect(await page.textContent("#pop-redirected span")).toBe("1002");
+    expect(await page.textContent("#pop-correlator strong")).toBe("case-4711");
+    expect(await page.textContent('#pop-data tr[data-key="customer"] td:last-child')).toBe("C-42");
+    expect(await page.textContent('#pop-data tr[data-key="tier"] td:last-child')).toBe("gold");
+    expect(await shownState(callID)).toBe("alerting");
+    expect(await page.isEnabled("#answer")).toBe(true);
+    expect(await page.isDisabled("#hold")).toBe(true);
+    mkdirSync(resolve(sdk, "test-results"), { recursive: true });
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-ringing.png") });
+
+    await page.click("#answer");
+    await page.locator(`#calls tr[data-call-id="${callID}"] td.state`, { hasText: "connected" }).waitFor();
+    expect(await serverState("1001", callID)).toBe("connected");
+    expect(await page.isDisabled("#answer")).toBe(true);
+    expect(await page.isEnabled("#hold")).toBe(true);
+    expect(await page.isEnabled("#transfer-button")).toBe(true);
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-connected.png") });
+
+    await page.click("#hold");
+    await page.locator(`#calls tr[data-call-id="${callID}"] td.state`, { hasText: "hold" }).waitFor();
+    expect(await serverState("1001", callID)).toBe("hold");
+    expect(await page.isEnabled("#retrieve")).toBe(true);
+    expect(await page.isDisabled("#hold")).toBe(true);
+
+    await page.click("#retrieve");
+    await page.locator(`#calls tr[data-call-id="${callID}"] td.state`, { hasText: "connected" }).waitFor();
+    expect(await serverState("1001", callID)).toBe("connected");
+
+    await page.fill("#transfer-to", "1003");
+    await page.click("#transfer-button");
+    await page.locator(`#calls tr[data-call-id="${callID}"]`).waitFor({ state: "detached" });
+    expect(await serverState("1001", callID)).toBeUndefined();
+    expect(await serverState("1003", callID)).toBe("alerting");
+    expect(await page.isDisabled("#answer")).toBe(true);
+    expect(await page.isHidden("#screen-pop")).toBe(true);
+  });
+
+  it("dials from the phone (click-to-dial), and hangs up", async () => {
+    await page.fill("#number", "1004");
+    await page.click("#call-button");
+    const row = page.locator("#calls tbody tr").first();
+    await row.waitFor();
+    const callID = (await row.getAttribute("data-call-id"))!;
+    expect(await page.textContent(`#calls tr[data-call-id="${callID}"] td.party`)).toBe("1004");
+    expect(await serverState("1001", callID)).toBeDefined();
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-dialling.png") });
+    await page.click("#hangup");
+    await page.locator(`#calls tr[data-call-id="${callID}"]`).waitFor({ state: "detached" });
+    expect(await serverState("1001", callID)).toBeUndefined();
+  });
+
+  it("shows a refused request's CSTA error on the page", async () => {
+    await page.fill("#number", "12");
+    await page.click("#call-button");
+    await page.locator("#error", { hasText: "invalid" }).waitFor();
+    expect(await page.textContent("#error")).toMatch(/\(invalid\w+\)$/);
+    expect(await page.locator("#calls tbody tr").count()).toBe(0);
+  });
+
+  it("raised no error in the page", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
