@@ -568,12 +568,16 @@ class CstaServices:
     def snapshot_device(self, device: str) -> list[dict[str, Any]]:
         if self.model.directory.classify(device) is None and device not in self.model.by_device:
             raise CstaError(E.INVALID_DEVICE_IDENTIFIER, f"snapshotObject: no device {device!r}")
+        # The call's data is included so that a toolbar opened in mid-call can
+        # show its screen pop without a SnapshotCall per call.
         return [
             {
                 "connectionIdentifier": conn.id.to_wire(),
                 "localCallState": conn.state.value,
                 "callingDevice": conn.call.calling_device,
                 "calledDevice": conn.call.called_device,
+                "correlatorData": conn.call.correlator_data,
+                "userData": dict(conn.call.user_data),
             }
             for conn in self.model.device_connections(device)
         ]

@@ -297,7 +297,7 @@ async def _record_first() -> tuple[Recorder, list[dict[str, Any]]]:
         await script(cc, recorder)
         await cc.settle()
         events = [dict(e) for e in client.events]
-        other = await cc.client()
+        other = await cc.client(token=None)  # a fresh connection resumes instead of logging in
         resume_params = {
             "token": "test-admin-token-0123456789",
             "sessionID": welcome["result"]["sessionID"],
@@ -310,6 +310,7 @@ async def _record_first() -> tuple[Recorder, list[dict[str, Any]]]:
             {"jsonrpc": "2.0", "id": 1, "method": "session.resume", "params": resume_params},
             dict(resumed, id=1),
         )
+        await cc.settle()
         logout = await other.request("session.logout")
         recorder.requests["session.logout"] = (
             {"jsonrpc": "2.0", "id": 1, "method": "session.logout"},

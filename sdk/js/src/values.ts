@@ -130,12 +130,14 @@ export interface ResumeInfo extends SessionInfo {
   readonly lastCloseReason: string | null;
 }
 
-/** One entry of `SnapshotDevice`: a call at the device. */
+/** One entry of `SnapshotDevice`: a call at the device, with the call's data (for a screen pop). */
 export interface DeviceSnapshotEntry {
   readonly connectionIdentifier: ConnectionID;
   readonly localCallState: ConnectionState;
   readonly callingDevice: string | null;
   readonly calledDevice: string | null;
+  readonly correlatorData: string | null;
+  readonly userData: UserData;
 }
 
 /** `SnapshotCall`'s result: the call's parties and data. */

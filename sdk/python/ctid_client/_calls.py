@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Generic, Literal, TypeVar
 
 from ._values import (
@@ -462,3 +463,95 @@ def sim_drop_link(*, timeout: float | None = None) -> Call[None]:
 def sim_restore_link(*, timeout: float | None = None) -> Call[None]:
     """``sim.restoreLink``: bring the simulated switch link back; calls are resynchronised."""
     return Call(method="sim.restoreLink", params=None, parse=_none, timeout=timeout)
+
+
+# ---------------------------------------------------------------- IVR and routing
+# Administration and reporting: results are the server's JSON, read-only.
+
+
+def _mapping(method: str) -> Callable[[Any], Mapping[str, Any]]:
+    def parse(result: Any) -> Mapping[str, Any]:
+        if not isinstance(result, dict):
+            raise TypeError(f"{method}: expected an object, got {type(result).__name__}")
+        return MappingProxyType(result)
+
+    return parse
+
+
+def ivr_list_flows(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``ivr.listFlows``: the loaded flows with their versions and the numbers they serve."""
+    return Call(
+        method="ivr.listFlows", params=None, parse=_mapping("ivr.listFlows"), timeout=timeout
+    )
+
+
+def ivr_validate_flow(
+    *,
+    name: str | None = None,
+    body: str | None = None,
+    format: Literal["json", "yaml"] = "yaml",
+    timeout: float | None = None,
+) -> Call[Mapping[str, Any]]:
+    """``ivr.validateFlow``: check a loaded flow by ``name``, or a flow file's ``body``."""
+    return Call(
+        method="ivr.validateFlow",
+        params=_drop_none(name=name, body=body, format=format),
+        parse=_mapping("ivr.validateFlow"),
+        timeout=timeout,
+    )
+
+
+def ivr_reload(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``ivr.reload``: load the flows and routing again (calls in progress keep their version)."""
+    return Call(method="ivr.reload", params=None, parse=_mapping("ivr.reload"), timeout=timeout)
+
+
+def ivr_calls(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``ivr.calls``: every call in the IVR now, with its flow and node."""
+    return Call(method="ivr.calls", params=None, parse=_mapping("ivr.calls"), timeout=timeout)
+
+
+def ivr_statistics(
+    *, flow: str | None = None, day: str | None = None, timeout: float | None = None
+) -> Call[Mapping[str, Any]]:
+    """``ivr.statistics``: node visits, menu choices, time in IVR and exits, per flow and day."""
+    return Call(
+        method="ivr.statistics",
+        params=_drop_none(flow=flow, day=day),
+        parse=_mapping("ivr.statistics"),
+        timeout=timeout,
+    )
+
+
+def routing_overrides(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``routing.overrides``: the forced routing overrides and which are switched on."""
+    return Call(
+        method="routing.overrides",
+        params=None,
+        parse=_mapping("routing.overrides"),
+        timeout=timeout,
+    )
+
+
+def routing_set_override(
+    name: str, active: bool, *, timeout: float | None = None
+) -> Call[Mapping[str, Any]]:
+    """``routing.setOverride``: switch an override (e.g. an emergency closure) on or off."""
+    return Call(
+        method="routing.setOverride",
+        params={"name": name, "active": active},
+        parse=_mapping("routing.setOverride"),
+        timeout=timeout,
+    )
+
+
+def routing_test(
+    called_number: str, calling_number: str = "", *, timeout: float | None = None
+) -> Call[Mapping[str, Any]]:
+    """``routing.test``: where a call from ``calling_number`` to ``called_number`` would go now."""
+    return Call(
+        method="routing.test",
+        params={"calledNumber": called_number, "callingNumber": calling_number},
+        parse=_mapping("routing.test"),
+        timeout=timeout,
+    )

@@ -118,3 +118,12 @@ class Services:
     sim_hears = Service(_calls.sim_hears)
     sim_drop_link = Service(_calls.sim_drop_link)
     sim_restore_link = Service(_calls.sim_restore_link)
+    # the IVR and inbound routing
+    ivr_list_flows = Service(_calls.ivr_list_flows)
+    ivr_validate_flow = Service(_calls.ivr_validate_flow)
+    ivr_reload = Service(_calls.ivr_reload)
+    ivr_calls = Service(_calls.ivr_calls)
+    ivr_statistics = Service(_calls.ivr_statistics)
+    routing_overrides = Service(_calls.routing_overrides)
+    routing_set_override = Service(_calls.routing_set_override)
+    routing_test = Service(_calls.routing_test)

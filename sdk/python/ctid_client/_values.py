@@ -96,6 +96,9 @@ class DeviceCall:
     local_call_state: str
     calling_device: str | None
     called_device: str | None
+    #: The call's data, for a screen pop of a call already in progress.
+    correlator_data: str | None = None
+    user_data: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_wire(cls, data: Any) -> DeviceCall:
@@ -105,6 +108,8 @@ class DeviceCall:
             local_call_state=field(data, "localCallState", str, w),
             calling_device=optional(data, "callingDevice", str, w),
             called_device=optional(data, "calledDevice", str, w),
+            correlator_data=optional(data, "correlatorData", str, w),
+            user_data=MappingProxyType(dict(optional(data, "userData", dict, w) or {})),
         )
 
 

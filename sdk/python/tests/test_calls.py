@@ -65,6 +65,15 @@ SAMPLES: list[Call[Any]] = [
     calls.sim_hears("1001", "1002"),
     calls.sim_drop_link(),
     calls.sim_restore_link(),
+    calls.ivr_list_flows(),
+    calls.ivr_validate_flow(name="main"),
+    calls.ivr_validate_flow(body="name: x", format="yaml"),
+    calls.ivr_reload(),
+    calls.ivr_calls(),
+    calls.ivr_statistics(flow="main", day="2027-01-15"),
+    calls.routing_overrides(),
+    calls.routing_set_override("closed", True),
+    calls.routing_test("4008001234", "+15550100"),
 ]
 
 #: Methods the client calls itself instead of offering them.
