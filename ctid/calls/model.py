@@ -210,6 +210,11 @@ class CallModel:
         #: Internal notices for ctid's services, in order; the owner drains it.
         self.notices: list[Notice] = []
         self._commands: list[sw.SwitchCommand] = []
+        #: Called with a call just before its CallEnded notice is built, so the
+        #: service that held it (ACD, IVR) can write its last facts: a caller who
+        #: hangs up while waiting ends the call inside ``apply``, before any sink
+        #: hears of it. Hooks must only read the model and write ``Call.facts``.
+        self.ending_hooks: list[Callable[[Call], None]] = []
         #: The call each recently created switch-made channel started (bounded),
         #: so whoever made the switch create it can learn its call id.
         self.channel_calls: OrderedDict[str, str] = OrderedDict()
@@ -492,6 +497,8 @@ class CallModel:
         self.end_call(call)
 
     def end_call(self, call: Call, cause: EventCause = EventCause.NORMAL_CLEARING) -> None:
+        for hook in self.ending_hooks:
+            hook(call)
         for conn in list(call.connections.values()):
             self.detach(conn)
         devices = sorted(call.closing_devices)
