@@ -87,6 +87,7 @@ class App:
         anchor_wall: float | None = None,
         listen: str | None = None,
         handle_signals: bool = False,
+        serve_api: bool = True,
     ) -> None:
         self.config = config
         self.driver = driver or build_driver(config)
@@ -96,6 +97,9 @@ class App:
         self.listen = listen or config.server.listen
         self.metrics_listen = config.server.metrics_listen
         self.handle_signals = handle_signals
+        #: False runs the daemon without opening its API socket (``ctid simulate``
+        #: drives it in-process on MockClock, where a real socket has no place).
+        self.serve_api = serve_api
         #: Extra long-lived services started after the core (demo traffic, ...).
         self.extra_services: list[Callable[..., Any]] = []
         self.addresses: list[tuple[str, int]] = []
@@ -184,10 +188,12 @@ class App:
             await nursery.start(self.calls.run)
             for service in self.extra_services:
                 await nursery.start(service)
-            self.addresses = await nursery.start(self.server.serve, host, port)
+            if self.serve_api:
+                self.addresses = await nursery.start(self.server.serve, host, port)
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
-            log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
+            if self.serve_api:
+                log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
             task_status.started(self)
 
     async def _signals(self, scope: trio.CancelScope) -> None:
