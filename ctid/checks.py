@@ -16,9 +16,10 @@ __all__ = ["check_services", "section_checkers"]
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
+    from .acd.config import acd_section
     from .demo.setup import demo_section
 
-    return {"demo": demo_section}
+    return {"acd": acd_section, "demo": demo_section}
 
 
 def check_services(config: Config) -> None:
