@@ -769,10 +769,7 @@ class SimSwitch:
                 return a is target
             return a is target or self._hears(a, target, depth - 1)
         return (
-            a.bridge_id is not None
-            and a.bridge_id == b.bridge_id
-            and not a.music
-            and not b.music
+            a.bridge_id is not None and a.bridge_id == b.bridge_id and not a.music and not b.music
         )
 
     def hears_music(self, device: str) -> bool:
