@@ -12,7 +12,7 @@ import logging
 import re
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -35,6 +35,9 @@ from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
+
+if TYPE_CHECKING:
+    from .acd.service import AcdService
 
 __all__ = ["App", "build_driver"]
 
@@ -102,6 +105,8 @@ class App:
         self.serve_api = serve_api
         #: Extra long-lived services started after the core (demo traffic, ...).
         self.extra_services: list[Callable[..., Any]] = []
+        #: The ACD service, when the configuration has an ``[acd]`` table.
+        self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
 
@@ -172,6 +177,9 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .acd.install import install_acd
+
+        self.acd = install_acd(self)
 
     @property
     def url(self) -> str:

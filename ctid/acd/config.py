@@ -160,6 +160,7 @@ class _Acd:
     )
     rona_reason: str = "RONA"
     wallboard_interval: float = 1.0
+    seed: int | None = None
     schedules: dict[str, _ScheduleSection] = attrs.field(factory=dict)
     queues: list[_Queue] = attrs.field(factory=list)
     agents: list[_Agent] = attrs.field(factory=list)
@@ -250,6 +251,8 @@ class AcdConfig:
     reason_codes: tuple[str, ...]
     rona_reason: str
     wallboard_interval: float
+    #: Seed of the ACD's random choices (strategy ``random``); None: a fresh one each run.
+    seed: int | None
     schedules: Mapping[str, Schedule]
     queues: tuple[QueueConfig, ...]
     agents: tuple[AgentConfig, ...]
@@ -472,6 +475,7 @@ def _check(raw: _Acd) -> AcdConfig:
         reason_codes=codes,
         rona_reason=raw.rona_reason,
         wallboard_interval=raw.wallboard_interval,
+        seed=raw.seed,
         schedules=schedules,
         queues=queues,
         agents=tuple(agents),

@@ -7,6 +7,16 @@ from ..registry import Registry
 #: The registry every method module adds to.
 registry = Registry()
 
-from . import csta, discover, monitor, session, sim  # noqa: E402
+from . import agent, csta, discover, monitor, queue, session, sim, supervisor  # noqa: E402
 
-__all__ = ["csta", "discover", "monitor", "registry", "session", "sim"]
+__all__ = [
+    "agent",
+    "csta",
+    "discover",
+    "monitor",
+    "queue",
+    "registry",
+    "session",
+    "sim",
+    "supervisor",
+]
