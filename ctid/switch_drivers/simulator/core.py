@@ -408,10 +408,10 @@ class SimSwitch:
             if line.state is not LineState.IDLE:
                 raise SimError(f"outside line {trunk} is {line.state.value}")
         else:
-            free = [ln for ln in self.trunk_lines if ln.state is LineState.IDLE]
-            if not free:
+            found = next((ln for ln in self.trunk_lines if ln.state is LineState.IDLE), None)
+            if found is None:
                 raise SimError("all outside lines are busy")
-            line = free[0]
+            line = found
         if self._party_line(calling) is not None:
             raise SimError(f"outside caller {calling} is already on a call")
         line.state = LineState.RINGING
