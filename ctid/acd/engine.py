@@ -269,8 +269,10 @@ class AcdEngine:
         call.facts[FACT_QUEUE] = queue.name
         call.facts[FACT_QUEUE_ENTERED_AT] = now
         queue.today.offered += 1
+        # The queue goes with the call's data (QueuedEvent, then the agent's screen
+        # pop in DeliveredEvent); set before queueing, it needs no event of its own.
+        call.user_data["ctid.queue"] = queue.name
         self.control.queue(call_id, point, number_queued=len(queue.waiting) + 1)
-        self.control.update_data(call_id, {"ctid.queue": queue.name})
         self.wallboard.touch(queue)
         if entry.caller in cfg.blacklist:
             queue.today.overflowed += 1
