@@ -241,7 +241,7 @@ class AgentConfig:
     pin: str | None
     auto_answer: bool
     skills: tuple[MembershipConfig, ...]
-    #: Devices the agent may log on at (empty: any extension).
+    #: Devices the agent may log on at (empty: any extension); ranges like "1001-1010".
     devices: frozenset[str]
 
 
@@ -427,6 +427,10 @@ def _check(raw: _Acd) -> AcdConfig:
             raise StructureError(f"{path}.id", str(exc)) from None
         if not ids[0] or len(a.id) > 64:
             raise StructureError(f"{path}.id", "1 to 64 characters")
+        try:
+            devices = frozenset(parse_number_ranges(a.devices))
+        except ValueError as exc:
+            raise StructureError(f"{path}.devices", str(exc)) from None
         if a.pin is not None and not (4 <= len(a.pin) <= 32):
             raise StructureError(f"{path}.pin", "4 to 32 characters")
         queues_of_agent: set[str] = set()
@@ -467,7 +471,7 @@ def _check(raw: _Acd) -> AcdConfig:
                     pin=a.pin,
                     auto_answer=a.auto_answer,
                     skills=tuple(skills),
-                    devices=frozenset(a.devices),
+                    devices=devices,
                 )
             )
     return AcdConfig(

@@ -43,7 +43,9 @@ def install_acd(app: App) -> AcdService | None:
 
     install_acd_api(app.api, service)
     names = ", ".join(f"{q.name}" + (f" ({q.number})" if q.number else "") for q in config.queues)
-    app.api.services.setdefault("banner", []).append(
-        f"ACD queues   : {names or 'none'}; {len(config.agents)} agents"
+    ids = [a.agent_id for a in config.agents]
+    agents = f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else (ids[0] if ids else "none")
+    app.api.services.setdefault("banner", []).extend(
+        [f"ACD queues    : {names or 'none'}", f"ACD agents    : {agents} ({len(ids)})"]
     )
     return service
