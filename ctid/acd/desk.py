@@ -313,10 +313,7 @@ def queue_list(engine: AcdEngine) -> list[dict[str, Any]]:
 def queue_snapshot(engine: AcdEngine, queue: QueueRuntime) -> dict[str, Any]:
     """A queue now: its calls with wait times and priorities, its agents by state, its figures."""
     now = engine.now()
-    entries = sorted(
-        (e for e in engine.entries.values() if e.queue == queue.name),
-        key=lambda e: (-e.priority, e.seq),
-    )
+    entries = sorted(queue.entries.values(), key=lambda e: (-e.priority, e.seq))
     calls = []
     for e in entries:
         listed = e.entry_id in queue.waiting

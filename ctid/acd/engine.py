@@ -261,6 +261,7 @@ class AcdEngine:
             entered_at=now,
         )
         self.entries[entry.entry_id] = entry
+        queue.entries[entry.entry_id] = entry
         self.entry_of_call[call_id] = entry
         # The queue the call waited in last wins: a call that overflowed here
         # from another queue starts a new stay.
@@ -737,6 +738,7 @@ class AcdEngine:
         """Drop a finished entry from the indexes."""
         if entry.state in FINAL:
             self.entries.pop(entry.entry_id, None)
+            self.queues[entry.queue].entries.pop(entry.entry_id, None)
             for call_id in (entry.call_id, entry.callback_call):
                 if call_id is not None and self.entry_of_call.get(call_id) is entry:
                     del self.entry_of_call[call_id]

@@ -25,6 +25,7 @@ __all__ = ["Entry", "QueueDay", "QueueRuntime"]
 
 #: How many recent handle times (talk + after-call work) the estimated wait uses.
 RECENT_HANDLE_TIMES: Final = 50
+_IN_QUEUE: Final = (EntryState.WAITING, EntryState.OFFERED)
 
 
 @attrs.define(eq=False)
@@ -92,6 +93,8 @@ class QueueRuntime:
         self.config = config
         self.strategy = strategy
         self.waiting: SortedIndex[Entry] = SortedIndex()
+        #: Every entry of the queue that is not over (waiting, offered, callbacks), by id.
+        self.entries: dict[str, Entry] = {}
         #: Agents serving it now (logged on to it, in schedule), by id.
         self.members: dict[str, Agent] = {}
         #: Those agents by state.
@@ -150,6 +153,22 @@ class QueueRuntime:
             return None
         return ahead * self.average_handle_time() / serving
 
+    def service_level(self, now: float) -> float:
+        """Today's calls answered within the threshold, of those whose fate is known.
+
+        A call still waiting (or ringing) that may yet be answered in time is
+        left out; one that has already waited longer than the threshold counts
+        as a miss. At the end of the day this is answered-in-time / offered.
+        """
+        threshold = self.config.service_level_seconds
+        open_in_time = sum(
+            1
+            for e in self.entries.values()
+            if e.state in _IN_QUEUE and now - e.entered_at <= threshold
+        )
+        decided = self.today.offered - open_in_time
+        return self.today.answered_in_time / decided if decided > 0 else 1.0
+
     def figures(self, now: float) -> QueueFigures:
         waiting = self.callers_waiting()
         longest = max((now - e.entered_at for e in waiting), default=0.0)
@@ -163,6 +182,6 @@ class QueueRuntime:
             offered_today=offered,
             answered_today=self.today.answered,
             abandoned_today=self.today.abandoned,
-            service_level_today=self.today.answered_in_time / offered if offered else 1.0,
+            service_level_today=self.service_level(now),
             estimated_wait=float("inf") if ewt is None else ewt,
         )

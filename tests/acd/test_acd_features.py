@@ -222,3 +222,31 @@ async def test_wallboard_events_are_throttled_and_all_busy_is_signalled(
         busy = [e["params"]["allBusy"] for e in board.events if e["method"] == "queue.allBusy"]
         # No agent (busy), one ready agent (not busy), then it took a call (busy).
         assert busy == [True, False, True]
+
+
+async def test_live_service_level_leaves_out_calls_that_may_still_make_it(
+    autojump_clock: Any,
+) -> None:
+    config = centre({"queues": [queue("sales")], "agents": [agent("2001", "sales")]})
+    async with acd_centre(config) as cc:
+        admin = await cc.client()
+        await log_on(admin, "2001", "1001", ready=False)
+
+        async def level() -> float:
+            figures = await admin.call("queue.snapshot", {"queue": "sales"})
+            return figures["serviceLevelToday"]  # type: ignore[no-any-return]
+
+        await call_in(admin, CALLER, "sales")
+        await trio.sleep(10)
+        assert await level() == 1.0  # waiting 10 s of 20: it may still be answered in time
+        await trio.sleep(15)
+        assert await level() == 0.0  # 25 s: missed, whatever happens next
+        await admin.call("SetAgentState", {"device": "1001", "requestedAgentState": "ready"})
+        await trio.sleep(1)
+        cc.sim.off_hook("1001")
+        await trio.sleep(1)
+        await call_in(admin, "+15550002", "sales")  # rings nobody: 2001 is busy
+        await trio.sleep(5)
+        # One answered late, one still in time: 0 of 1 decided.
+        assert await level() == 0.0
+        assert (await admin.call("queue.snapshot", {"queue": "sales"}))["answeredToday"] == 1
