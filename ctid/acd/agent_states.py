@@ -22,6 +22,7 @@ __all__ = [
     "AgentTrigger",
     "InvalidAgentTransition",
     "allows",
+    "markdown_table",
     "next_state",
 ]
 
@@ -132,3 +133,16 @@ def next_state(state: AgentState, trigger: AgentTrigger) -> AgentState:
 def allows(state: AgentState, trigger: AgentTrigger) -> bool:
     """Whether ``trigger`` is legal in ``state`` (to validate a request before acting)."""
     return trigger in TRANSITIONS[state]
+
+
+def markdown_table() -> str:
+    """The transition table as Markdown (``docs/acd.md`` holds it; a test keeps them equal)."""
+    triggers = list(AgentTrigger)
+    lines = [
+        "| state | " + " | ".join(t.value for t in triggers) + " |",
+        "| --- | " + " | ".join("---" for _ in triggers) + " |",
+    ]
+    for state, row in TRANSITIONS.items():
+        cells = [row[t].value if t in row else "" for t in triggers]
+        lines.append(f"| **{state.value}** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -760,6 +760,14 @@ class AcdEngine:
         for agent in entry.offers.values():
             if agent.offer is not None and agent.offer.call_id == old_call:
                 agent.offer.call_id = new_call
+        call = self.model.calls.get(new_call)
+        if entry.call_id == new_call and call is not None and entry.state in _IN_QUEUE:
+            # Transferred into the queue: whoever consulted it has left, and the
+            # waiting party is now the merged call's (the customer).
+            if call.calling_device in call.connections:
+                entry.caller = call.calling_device
+            if self.queues[entry.queue].config.answer:
+                announce.music(self, entry, True)
 
     # ------------------------------------------------------------ queries
 

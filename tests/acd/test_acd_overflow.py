@@ -271,3 +271,42 @@ async def test_a_transfer_into_a_queue(autojump_clock: Any) -> None:
         await trio.sleep(0.1)
         assert cc.sim.card.hears(CALLER, "1001")
         assert (await snapshot(admin, "2001"))["callID"] == call_id
+
+
+async def test_a_consultation_transfer_into_a_queue(autojump_clock: Any) -> None:
+    config = centre({"queues": [queue("sales")], "agents": [agent("2001", "sales")]})
+    async with acd_centre(config) as cc:
+        notices = Notices()
+        cc.app.calls.notice_sinks.append(notices)
+        admin = await cc.client()
+        await log_on(admin, "2001", "1001", ready=False)
+        call_id = await call_in(admin, CALLER, "1005")
+        await trio.sleep(1)
+        cc.sim.off_hook("1005")
+        await trio.sleep(1)
+        # The receptionist consults the queue, then transfers the customer into it.
+        reply = await admin.call(
+            "ConsultationCall",
+            {"existingCall": {"callID": call_id, "deviceID": "1005"}, "consultedDevice": "sales"},
+        )
+        await trio.sleep(2)
+        await admin.call(
+            "TransferCall",
+            {
+                "heldCall": {"callID": call_id, "deviceID": "1005"},
+                "activeCall": reply["initiatedCall"],
+            },
+        )
+        await trio.sleep(5)
+        q = await admin.call("queue.snapshot", {"queue": "sales"})
+        assert [(c["callID"], c["callingDevice"], c["state"]) for c in q["calls"]] == [
+            (call_id, CALLER, "waiting")
+        ]
+        await admin.call("SetAgentState", {"device": "1001", "requestedAgentState": "ready"})
+        await trio.sleep(1)
+        cc.sim.off_hook("1001")
+        await trio.sleep(1)
+        assert cc.sim.card.hears(CALLER, "1001")
+        assert cc.sim.card.hears("1001", CALLER)
+        waits = [(w.call_id, w.outcome) for w in notices.of(QueueWaitObserved)]
+        assert waits == [(call_id, "answered")]

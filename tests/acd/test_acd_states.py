@@ -73,3 +73,12 @@ def test_entry_table() -> None:
         entry_states.next_state(E.ANSWERED, ET.OFFER)
     with pytest.raises(InvalidEntryTransition):
         entry_states.next_state(E.CALLBACK, ET.ABANDON)
+
+
+def test_the_docs_show_the_agent_table() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "acd.md").read_text()
+    start = docs.index("<!-- agent-states -->\n") + len("<!-- agent-states -->\n")
+    end = docs.index("\n<!-- /agent-states -->")
+    assert docs[start:end] == agent_states.markdown_table()
