@@ -343,6 +343,11 @@ class AcdEngine:
         """``agent`` just became free: give it the best waiting call, or index it as free."""
         if agent.state is not A.READY:
             return
+        if self.model.by_device.get(agent.device or ""):
+            # Made ready while its phone is on a call of its own: busy until that ends.
+            agent.acd_call = False
+            self.transition(agent, T.CALL, cause="directCall")
+            return
         best = self.router.best_entry_for(agent)
         if best is not None and self._offer(best[0], best[1], [agent]):
             return

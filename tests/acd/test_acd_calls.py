@@ -242,3 +242,29 @@ async def test_a_direct_call_makes_a_ready_agent_busy(autojump_clock: Any) -> No
         # Back to ready (no wrap-up after a direct call), and the waiting call comes.
         assert (await snapshot(admin, "2001"))["agentState"] == "reserved"
         assert cc.sim.line_state("1001").value == "ringing"
+
+
+async def test_made_ready_during_a_call_of_its_own_it_is_busy_until_it_ends(
+    autojump_clock: Any,
+) -> None:
+    async with acd_centre(two_agents()) as cc:
+        admin = await cc.client()
+        await admin.call("MonitorStart", {"monitorObject": {"agentObject": "2001"}})
+        await log_on(admin, "2001", "1001", ready=False)
+        cc.sim.off_hook("1001")
+        cc.sim.press_digits("1001", "1005")
+        await trio.sleep(1)
+        await call_in(admin, CALLER, "sales")
+        admin.take()
+        await admin.call("SetAgentState", {"device": "1001", "requestedAgentState": "ready"})
+        assert (await snapshot(admin, "2001"))["agentState"] == "busy"
+        await trio.sleep(1)
+        assert [e["_name"] for e in admin.take()] == ["AgentReadyEvent", "AgentBusyEvent"]
+        await trio.sleep(5)
+        # No offer was tried at the busy phone: the call still waits, never rung.
+        q = await admin.call("queue.snapshot", {"queue": "sales"})
+        assert [(c["state"], c["offeredTo"]) for c in q["calls"]] == [("waiting", [])]
+        assert (await snapshot(admin, "2001"))["today"]["ringNoAnswer"] == 0
+        cc.sim.on_hook("1001")
+        await trio.sleep(0.1)
+        assert cc.sim.line_state("1001").value == "ringing"

@@ -119,6 +119,14 @@ async def test_bad_requests_of_a_logged_on_agent(autojump_clock: Any) -> None:
             assert err.value.csta_error in ("invalidAgentIdentifier", "invalidDeviceIdentifier")
 
 
+async def test_an_agent_id_is_needed_when_none_can_be_inferred(autojump_clock: Any) -> None:
+    async with acd_centre(config()) as cc:
+        admin = await cc.client()
+        code, message = await _error(admin, {"device": "1003", "requestedAgentState": "ready"})
+        assert code == "invalidAgentIdentifier"
+        assert "agentID: required (no agent is logged on at 1003)" in message
+
+
 async def test_a_device_takes_one_agent(autojump_clock: Any) -> None:
     async with acd_centre(config()) as cc:
         admin = await cc.client()

@@ -13,6 +13,7 @@ from ...acd.desk import (
     get_agent_state,
     set_agent_state,
 )
+from ...calls.errors import CstaError, CstaErrorValue
 from ..auth import Role
 from ..context import RequestContext
 from . import registry
@@ -55,8 +56,10 @@ async def set_state(ctx: RequestContext, p: SetAgentStateParams) -> Json:
         at_device = engine.by_device.get(p.device)
         agent_id = at_device.agent_id if at_device else cred.agent_id
     if agent_id is None:
-        get_agent(engine, "")  # invalidAgentIdentifier, naming the problem
-    assert agent_id is not None
+        raise CstaError(
+            CstaErrorValue.INVALID_AGENT_IDENTIFIER,
+            f"agentID: required (no agent is logged on at {p.device})",
+        )
     agent = get_agent(engine, agent_id)
     requested = p.requested_agent_state
     own = cred.agent_id == agent.agent_id
