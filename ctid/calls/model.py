@@ -779,8 +779,19 @@ class CallModel:
             [call],
         )
         if number == conn.device:
-            other = self.add_connection(call, number, S.NULL)
-            self.fail(other, EventCause.BUSY)
+            # A phone that calls itself finds itself busy. A call holds one
+            # connection per device, so the failure is reported on the caller's
+            # own connection, which stays up (busy tone) until the handset goes down.
+            self._emit(
+                FailedEvent(
+                    failed_connection=conn.id,
+                    failing_device=conn.device,
+                    calling_device=conn.device,
+                    called_device=number,
+                    cause=EventCause.BUSY,
+                ),
+                [call],
+            )
             return
         self.route(call, number, from_leg=conn.leg)
 
