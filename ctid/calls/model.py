@@ -910,7 +910,22 @@ class CallModel:
             if leg.offer and unanswered:
                 # An offer that was not taken (no answer, busy, withdrawn) leaves
                 # the call as if it had not been made; the owner offers it again.
-                self.clear(conn, failure or cleared)
+                if conn.state is S.NULL:
+                    # It never rang (a busy phone refuses at once): there is no
+                    # state to leave, but its device's monitors and the call's
+                    # owner must still hear that it is gone.
+                    self.detach(conn)
+                    self._emit(
+                        ConnectionClearedEvent(
+                            dropped_connection=conn.id,
+                            releasing_device=conn.device,
+                            cause=failure or cleared,
+                        ),
+                        [conn.call],
+                        [conn.device],
+                    )
+                else:
+                    self.clear(conn, failure or cleared)
             elif failure is not None and unanswered:
                 self.fail(conn, failure)
             else:
