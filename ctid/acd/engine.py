@@ -395,8 +395,14 @@ class AcdEngine:
         """Withdraw ``offer`` should the switch still ring after the ring timeout."""
 
         def ring_out() -> None:
-            if agent.offer is offer and agent.state is A.RESERVED and agent.device is not None:
-                self.control.withdraw(ConnectionID(call_id=offer.call_id, device_id=agent.device))
+            if agent.offer is not offer or agent.state is not A.RESERVED or agent.device is None:
+                return
+            cid = ConnectionID(call_id=offer.call_id, device_id=agent.device)
+            if self.model.connection(cid) is None:
+                # Gone without the engine hearing of it: settle the agent now.
+                self._sync_agent(agent)
+            else:
+                self.control.withdraw(cid)
 
         return self.scheduler.call_at(self.now() + ring_timeout + RONA_GRACE, ring_out)
 
