@@ -1,1 +1,1 @@
-"""Benchmarks (``python -m bench ...``); results and commands go to docs/performance.md."""
+"""ctid's benchmarks: ``python -m bench NAME [options]``; results and commands in docs/performance.md."""

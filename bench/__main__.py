@@ -1,21 +1,49 @@
-"""``python -m bench NAME [args]``: run one benchmark and print its results."""
+"""``python -m bench NAME [options]``: run one benchmark and print its results.
+
+Names: ``api`` (request round trip, event delivery and memory, beside a bare
+trio-websocket server), ``routing`` (the ACD's routing decision against a
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+"""
 
 from __future__ import annotations
 
-import importlib
+import argparse
 import sys
-
-#: Benchmark name -> module with a ``main(argv)``.
-BENCHMARKS = {"api": "bench.api"}
+from collections.abc import Callable
 
 
-def main() -> None:
+def _api(argv: list[str]) -> None:
+    from . import api
+
+    api.main(argv)
+
+
+def _acd(name: str) -> Callable[[list[str]], None]:
+    def run(argv: list[str]) -> None:
+        from . import acd_routing, acd_simulate
+
+        parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
+        parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+        args = parser.parse_args(argv)
+        {"routing": acd_routing.main, "simulate": acd_simulate.main}[name](quick=args.quick)
+
+    return run
+
+
+BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
+    "api": _api,
+    "routing": _acd("routing"),
+    "simulate": _acd("simulate"),
+}
+
+
+def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
-        print(f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
-        sys.exit(2)
-    module = importlib.import_module(BENCHMARKS[sys.argv[1]])
-    module.main(sys.argv[2:])
+        print(__doc__, file=sys.stderr)
+        return 2
+    BENCHMARKS[sys.argv[1]](sys.argv[2:])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,6 +37,7 @@ from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
 
 if TYPE_CHECKING:
+    from .acd.service import AcdService
     from .ivr.service import IvrService
 
 __all__ = ["App", "build_driver"]
@@ -90,6 +91,7 @@ class App:
         anchor_wall: float | None = None,
         listen: str | None = None,
         handle_signals: bool = False,
+        serve_api: bool = True,
     ) -> None:
         self.config = config
         self.driver = driver or build_driver(config)
@@ -99,8 +101,13 @@ class App:
         self.listen = listen or config.server.listen
         self.metrics_listen = config.server.metrics_listen
         self.handle_signals = handle_signals
+        #: False runs the daemon without opening its API socket (``ctid simulate``
+        #: drives it in-process on MockClock, where a real socket has no place).
+        self.serve_api = serve_api
         #: Extra long-lived services started after the core (demo traffic, ...).
         self.extra_services: list[Callable[..., Any]] = []
+        #: The ACD service, when the configuration has an ``[acd]`` table.
+        self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
 
@@ -172,9 +179,13 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .acd.install import AcdDestinations, install_acd
         from .ivr.install import install_ivr
 
-        self.ivr = install_ivr(self)
+        self.acd = install_acd(self)
+        # The IVR sends callers to the ACD's queues and agents when there is an ACD.
+        destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
+        self.ivr = install_ivr(self, queues=destinations, agents=destinations)
 
     @property
     def url(self) -> str:
@@ -191,10 +202,12 @@ class App:
             await nursery.start(self.calls.run)
             for service in self.extra_services:
                 await nursery.start(service)
-            self.addresses = await nursery.start(self.server.serve, host, port)
+            if self.serve_api:
+                self.addresses = await nursery.start(self.server.serve, host, port)
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
-            log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
+            if self.serve_api:
+                log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
             task_status.started(self)
 
     async def _signals(self, scope: trio.CancelScope) -> None:

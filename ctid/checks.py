@@ -16,11 +16,21 @@ __all__ = ["check_services", "section_checkers"]
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
+    from .acd.config import acd_section
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
 
-    # After the ACD is merged, pass its queue names: check_ivr(config, acd_queue_names(config)).
-    return {"demo": demo_section, "ivr": check_ivr, "routing": check_routing}
+    def acd_queues(config: Config) -> list[str]:
+        acd = acd_section(config)
+        return [queue.name for queue in acd.queues] if acd is not None else []
+
+    # The IVR may send calls to the ACD's queues: it checks its flows against them.
+    return {
+        "acd": acd_section,
+        "demo": demo_section,
+        "ivr": lambda config: check_ivr(config, acd_queues(config)),
+        "routing": lambda config: check_routing(config, acd_queues(config)),
+    }
 
 
 def check_services(config: Config) -> None:

@@ -30,6 +30,13 @@ EXTRA_COMMANDS: dict[
 ] = {}
 
 
+def _load_extra_commands() -> None:
+    """Commands that services add (imported here so ``ctid --help`` lists them)."""
+    from .acd.simulate.command import register
+
+    register(EXTRA_COMMANDS)
+
+
 def _listen_arg(value: str) -> str:
     try:
         parse_listen(value)
@@ -39,6 +46,7 @@ def _listen_arg(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    _load_extra_commands()
     parser = argparse.ArgumentParser(prog="ctid", description="ctid, a headless CTI server")
     parser.add_argument("--version", action="version", version=f"ctid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -9,6 +9,7 @@ offset by one wall-clock reading taken at start-up.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import time as _time
 
 import attrs
@@ -54,6 +55,7 @@ class WallClock:
         return format_iso(self.now() if trio_time is None else self.at(trio_time))
 
 
+@functools.lru_cache(maxsize=1024)
 def format_iso(wall: float) -> str:
     """Format seconds since the epoch as ISO 8601 UTC with milliseconds."""
     moment = _EPOCH + _dt.timedelta(seconds=wall)

@@ -26,6 +26,7 @@ from .calls.notices import Notice
 __all__ = [
     "FACT_AGENT",
     "FACT_AGENT_DEVICE",
+    "FACT_INBOUND_ROUTE",
     "FACT_IVR_ENTERED_AT",
     "FACT_IVR_EXIT",
     "FACT_IVR_FLOW",
@@ -34,6 +35,7 @@ __all__ = [
     "FACT_QUEUE_ENTERED_AT",
     "FACT_QUEUE_LEFT_AT",
     "FACT_QUEUE_OUTCOME",
+    "FACT_QUEUE_PRIORITY",
     "FACT_RECORDINGS",
     "FACT_RINGING_STARTED_AT",
     "AcdStatistics",
@@ -67,6 +69,10 @@ FACT_IVR_LEFT_AT: Final = "ivr_left_at"
 FACT_IVR_EXIT: Final = "ivr_exit"
 #: Ids of the recordings made of the call (a list of strings).
 FACT_RECORDINGS: Final = "recordings"
+#: The priority an IVR asked for when it put the call in a queue (int, higher first).
+FACT_QUEUE_PRIORITY: Final = "queue_priority"
+#: The inbound routing rule (or override) that sent the call on.
+FACT_INBOUND_ROUTE: Final = "inbound_route"
 
 
 # --------------------------------------------------------------------- notices

@@ -54,6 +54,15 @@ class ApiContext:
     services: dict[str, Any] = attrs.field(factory=dict)
     #: Extra devices a session may act on (e.g. where its agent is logged on).
     device_grants: list[Callable[[Session], Iterable[str]]] = attrs.field(factory=list)
+    #: Further checks before a session acts on a device, for every role but admin;
+    #: each raises ``CstaError`` to refuse (e.g. the ACD: a supervisor acts only on
+    #: agents of the queues it supervises).
+    device_policies: list[Callable[[Session, str], None]] = attrs.field(factory=list)
+    #: ctid monitor objects besides ``deviceObject``/``callObject``: the key in
+    #: ``monitorObject`` (e.g. ``"queueObject"``) -> a resolver that checks the
+    #: value and the session's right to it (raising ``CstaError``) and returns the
+    #: bus topic to monitor.
+    monitor_topics: dict[str, Callable[[RequestContext, str], str]] = attrs.field(factory=dict)
     #: Called after each request with (method, outcome, seconds), for metrics.
     request_observers: list[Callable[[str, str, float], None]] = attrs.field(factory=list)
 
@@ -78,13 +87,16 @@ class RequestContext:
         return devices
 
     def require_device(self, device: str) -> None:
-        """Agents may act only on their own devices; others on any."""
+        """Agents may act only on their own devices; others on any the policies allow."""
         if self.role is Role.AGENT and device not in self.own_devices():
             raise CstaError(
                 CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
                 f"agent {self.session.credential.name if self.session else ''} may not act on "
                 f"device {device}",
             )
+        if self.session is not None and self.role is not Role.ADMIN:
+            for policy in self.api.device_policies:
+                policy(self.session, device)
 
     def require_any_device(self, devices: Iterable[str]) -> None:
         """Agents may act on a call only if one of their devices is in it."""

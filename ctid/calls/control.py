@@ -234,16 +234,21 @@ class CallControl:
         *,
         timeout: float,
         auto_answer: bool = False,
+        via: str | None = None,
     ) -> ConnectionID:
         """Ring ``device`` (an agent's phone) with the call; DeliveredEvent carries its data.
 
         Offer several devices in turn for ring-all; the first to answer wins.
+        ``via`` (a queue) becomes the call's ``lastRedirectionDevice``.
         If the offer is not taken (no answer in ``timeout``, busy, withdrawn)
         the agent's connection is cleared and the call stays with its owner.
         """
         call = self.call(call_id)
         if device in call.connections:
             raise ValueError(f"{device} is already in call {call_id}")
+        if via is not None:
+            # The agent's DeliveredEvent names the queue the call comes from.
+            call.last_redirection_device = via
         caller = call.connections.get(call.calling_device)
         conn = self.model.originate(
             call,

@@ -33,6 +33,12 @@ class CstaErrorValue(enum.Enum):
     INVALID_FEATURE = "invalidFeature"
     INVALID_CROSS_REF_ID = "invalidCrossRefID"
     INVALID_OBJECT_TYPE = "invalidObjectType"
+    # -- operation errors of the agent services (SetAgentState, GetAgentState)
+    INVALID_AGENT_IDENTIFIER = "invalidAgentIdentifier"
+    INVALID_AGENT_PASSWORD = "invalidAgentPassword"
+    INVALID_AGENT_STATE = "invalidAgentState"
+    INVALID_AGENT_GROUP = "invalidAgentGroup"
+    INVALID_PARAMETER_VALUE = "invalidParameterValue"
     # -- state incompatibility errors
     INVALID_OBJECT_STATE = "invalidObjectState"
     NO_ACTIVE_CALL = "noActiveCall"

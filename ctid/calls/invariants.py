@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .model import CallModel
 from .states import ConnectionState
+from .values import DeviceType
 
 __all__ = ["problems"]
 
@@ -23,7 +24,9 @@ def problems(model: CallModel) -> list[str]:
             seen.add(id(conn))
             if conn.device != device or conn.call is not call:
                 out.append(f"{call_id}/{device}: connection filed under the wrong call or device")
-            if conn.state is ConnectionState.NULL and conn.leg is None:
+            waiting_at_point = model.directory.classify(device) is DeviceType.ROUTE_POINT
+            if conn.state is ConnectionState.NULL and conn.leg is None and not waiting_at_point:
+                # (At a route point the call waits for its service to act.)
                 out.append(f"{call_id}/{device}: a null connection with no leg is never cleaned up")
             if conn not in model.by_device.get(device, []):
                 out.append(f"{call_id}/{device}: missing from the device index")

@@ -43,7 +43,7 @@ from .notices import CallArrived, CallEnded, DigitsDetected, Notice, PlaybackDon
 from .states import ConnectionState, Trigger, next_state
 from .values import ConnectionID, DeviceType, EventCause
 
-__all__ = ["Call", "CallModel", "Connection", "Emitted", "Leg"]
+__all__ = ["Call", "CallModel", "Connection", "Emitted", "Leg", "Supervision"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,23 @@ class Emitted:
 
 
 @attrs.define(eq=False)
+class Supervision:
+    """A supervisor's leg listening to another leg (an agent's) and maybe speaking to it.
+
+    The supervisor's leg is never put in a bridge of the call model: the switch
+    joins it to its target with ``StartSupervision`` once it has answered, so
+    the supervised call's parties see no event and silent monitoring stays silent.
+    """
+
+    supervision_id: str
+    #: The supervised leg (the agent's phone).
+    target_channel: str
+    mode: sw.SupervisionMode
+    #: ``StartSupervision`` has been sent (the supervisor answered).
+    started: bool = False
+
+
+@attrs.define(eq=False)
 class Leg:
     """A switch channel as the model knows it."""
 
@@ -120,6 +137,8 @@ class Leg:
     #: It offers a call to an agent for a route point's owner (ACD): when one offer
     #: of a call is answered the others stop, and a failed offer is cleared, not failed.
     offer: bool = False
+    #: It is a supervisor's leg listening to another leg (see ``Supervision``).
+    supervision: Supervision | None = None
     connections: list[Connection] = attrs.field(factory=list)
 
     @property
@@ -210,6 +229,13 @@ class CallModel:
         #: Internal notices for ctid's services, in order; the owner drains it.
         self.notices: list[Notice] = []
         self._commands: list[sw.SwitchCommand] = []
+        #: Called with a call just before its CallEnded notice is built, so the
+        #: service that held it (ACD, IVR) can write its last facts: a caller who
+        #: hangs up while waiting ends the call inside ``apply``, before any sink
+        #: hears of it. Hooks must only read the model and write ``Call.facts``.
+        self.ending_hooks: list[Callable[[Call], None]] = []
+        #: Supervised channel -> the supervisors' legs listening to it.
+        self.supervisors: dict[str, list[Leg]] = {}
         #: The call each recently created switch-made channel started (bounded),
         #: so whoever made the switch create it can learn its call id.
         self.channel_calls: OrderedDict[str, str] = OrderedDict()
@@ -218,10 +244,6 @@ class CallModel:
         #: dialled). It runs before the call goes anywhere, so a blacklisted
         #: caller never reaches a phone, a queue or a menu.
         self.inbound_router: Callable[[Call], str | None] | None = None
-        #: Called with a call just before it ends (before its ``CallEnded`` is
-        #: made), so a service that holds it can stamp its last facts, e.g. the
-        #: IVR writing that the caller hung up in a menu. Must not change calls.
-        self.end_hooks: list[Callable[[Call], None]] = []
 
     # ------------------------------------------------------------------ output
 
@@ -366,6 +388,8 @@ class CallModel:
 
     def bridge(self, call: Call, leg: Leg) -> None:
         """Put ``leg`` into ``call``'s bridge (answering an offered inbound leg first)."""
+        if leg.supervision is not None:
+            return  # the switch joins a supervisor to its target, not to a bridge
         if leg.direction is sw.Direction.INBOUND and not leg.answered and not leg.answer_sent:
             leg.answer_sent = True
             self.command(sw.Answer(channel_id=leg.channel_id))
@@ -447,6 +471,64 @@ class CallModel:
         )
         return conn
 
+    def supervise(
+        self, device: str, target: Leg, mode: sw.SupervisionMode, *, auto_answer: bool = True
+    ) -> Connection:
+        """Ring ``device`` (a supervisor's phone) to listen to ``target`` (an agent's leg).
+
+        The supervisor gets a call of its own (its events reach the supervisor's
+        monitors only); once it answers, the switch joins it to ``target`` in
+        ``mode``. It ends when either leg hangs up.
+        """
+        call = self.new_call(calling=target.device, called=device, direction="internal")
+        conn = self.originate(call, device, sw.EndpointKind.EXTENSION, auto_answer=auto_answer)
+        assert conn.leg is not None
+        conn.leg.supervision = Supervision(
+            supervision_id=self.ids.new("sv"), target_channel=target.channel_id, mode=mode
+        )
+        self.supervisors.setdefault(target.channel_id, []).append(conn.leg)
+        return conn
+
+    def change_supervision(self, leg: Leg, mode: sw.SupervisionMode) -> None:
+        """Switch a supervisor between silent, whisper and barge on a live call."""
+        sup = leg.supervision
+        if sup is None:
+            raise ValueError(f"leg {leg.channel_id} is not a supervisor's")
+        if sup.mode is mode:
+            return
+        sup.mode = mode
+        if sup.started:
+            self.command(sw.ChangeSupervision(supervision_id=sup.supervision_id, mode=mode))
+
+    def _start_supervision(self, leg: Leg) -> None:
+        sup = leg.supervision
+        assert sup is not None
+        target = self.legs.get(sup.target_channel)
+        if target is None or target.hangup_sent:
+            self.hangup_leg(leg)
+            return
+        sup.started = True
+        self.command(
+            sw.StartSupervision(
+                supervision_id=sup.supervision_id,
+                supervisor_channel_id=leg.channel_id,
+                target_channel_id=sup.target_channel,
+                mode=sup.mode,
+            )
+        )
+
+    def _leg_gone(self, leg: Leg) -> None:
+        """A leg hung up: supervisors listening to it hang up too."""
+        for supervisor in self.supervisors.pop(leg.channel_id, ()):
+            self.hangup_leg(supervisor)
+        sup = leg.supervision
+        if sup is not None:
+            legs = self.supervisors.get(sup.target_channel)
+            if legs is not None and leg in legs:
+                legs.remove(leg)
+                if not legs:
+                    del self.supervisors[sup.target_channel]
+
     def route(self, call: Call, number: str, *, from_leg: Leg | None = None) -> None:
         """Send ``call`` on to ``number``: ring it, hand it to a route point, or fail."""
         kind = self.directory.classify(number)
@@ -509,7 +591,7 @@ class CallModel:
         self.end_call(call)
 
     def end_call(self, call: Call, cause: EventCause = EventCause.NORMAL_CLEARING) -> None:
-        for hook in self.end_hooks:
+        for hook in self.ending_hooks:
             hook(call)
         for conn in list(call.connections.values()):
             self.detach(conn)
@@ -713,8 +795,19 @@ class CallModel:
             [call],
         )
         if number == conn.device:
-            other = self.add_connection(call, number, S.NULL)
-            self.fail(other, EventCause.BUSY)
+            # A phone that calls itself finds itself busy. A call holds one
+            # connection per device, so the failure is reported on the caller's
+            # own connection, which stays up (busy tone) until the handset goes down.
+            self._emit(
+                FailedEvent(
+                    failed_connection=conn.id,
+                    failing_device=conn.device,
+                    calling_device=conn.device,
+                    called_device=number,
+                    cause=EventCause.BUSY,
+                ),
+                [call],
+            )
             return
         self.route(call, number, from_leg=conn.leg)
 
@@ -763,6 +856,8 @@ class CallModel:
                     self._withdraw_other_offers(conn)
                 self.transition(conn, Trigger.CONNECT)
                 self.answered(conn)
+                if leg.supervision is not None:
+                    self._start_supervision(leg)
 
     def _withdraw_other_offers(self, winner: Connection) -> None:
         """Ring-all: the first agent to answer takes the call; the others stop ringing."""
@@ -796,7 +891,12 @@ class CallModel:
 
     def join_connected(self, call: Call) -> None:
         """Put every connected party's leg into the call's bridge."""
-        connected = [c for c in call.connections.values() if c.state is S.CONNECTED and c.leg]
+        # A supervisor's leg is joined by the switch (StartSupervision), never bridged.
+        connected = [
+            c
+            for c in call.connections.values()
+            if c.state is S.CONNECTED and c.leg and c.leg.supervision is None
+        ]
         if len(connected) >= 2:
             self.music(call, False)
         for c in connected:
@@ -807,6 +907,7 @@ class CallModel:
         leg = self.legs.pop(ev.channel_id, None)
         if leg is None:
             return
+        self._leg_gone(leg)
         calls = []
         for conn in list(leg.connections):
             calls.append(conn.call)
@@ -816,7 +917,22 @@ class CallModel:
             if leg.offer and unanswered:
                 # An offer that was not taken (no answer, busy, withdrawn) leaves
                 # the call as if it had not been made; the owner offers it again.
-                self.drop(conn, failure or cleared)
+                if conn.state is S.NULL:
+                    # It never rang (a busy phone refuses at once): there is no
+                    # state to leave, but its device's monitors and the call's
+                    # owner must still hear that it is gone.
+                    self.detach(conn)
+                    self._emit(
+                        ConnectionClearedEvent(
+                            dropped_connection=conn.id,
+                            releasing_device=conn.device,
+                            cause=failure or cleared,
+                        ),
+                        [conn.call],
+                        [conn.device],
+                    )
+                else:
+                    self.clear(conn, failure or cleared)
             elif failure is not None and unanswered:
                 self.fail(conn, failure)
             else:

@@ -113,8 +113,15 @@ class Traffic:
 
     def _give_up(self, number: str) -> None:
         line = self.sim.card._party_line(number)
-        if line is not None and line.state.value == "ringing":
+        if line is None:
+            return
+        if line.state.value == "ringing" or self._waiting_at_route_point(line.channel_id):
             self._quietly(lambda: self.sim.on_hook(number))
+
+    def _waiting_at_route_point(self, channel_id: str | None) -> bool:
+        """The caller's call is still held by a route point (waiting in a queue, in an IVR)."""
+        leg = self.calls.model.legs.get(channel_id or "")
+        return leg is not None and any(c.call.owner is not None for c in leg.connections)
 
     def _on_event(self, emitted: Emitted) -> None:
         event = emitted.event

@@ -17,9 +17,10 @@ Until the ACD provides them, ``ConfiguredQueues``/``ConfiguredAgents`` read
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Protocol
+from typing import Protocol
 
 from ..calls.control import CallControl
+from ..facts import FACT_QUEUE_PRIORITY
 
 __all__ = [
     "FACT_QUEUE_PRIORITY",
@@ -29,9 +30,6 @@ __all__ = [
     "DestinationError",
     "Queues",
 ]
-
-#: Call fact: the priority an IVR queue node asked for (int, higher first).
-FACT_QUEUE_PRIORITY: Final = "queue_priority"
 
 
 class DestinationError(Exception):

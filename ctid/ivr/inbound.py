@@ -21,6 +21,7 @@ from typing import Any, Final
 import trio
 
 from ..calls.model import Call
+from ..facts import FACT_INBOUND_ROUTE
 from .destinations import Agents, Queues
 from .flow import FilePrompt, Flow, HangupNode, PlayNode, Tts, VoicemailNode
 from .routing import Destination, RoutingTable
@@ -30,8 +31,6 @@ __all__ = ["FACT_INBOUND_ROUTE", "InboundRouter", "routing_flows"]
 
 log = logging.getLogger(__name__)
 
-#: Call fact: which blacklist entry, override or rule routed the call.
-FACT_INBOUND_ROUTE: Final = "inbound_route"
 #: Prefix of the flows the routing makes for message and voicemail destinations.
 ROUTING_FLOW: Final = "routing."
 

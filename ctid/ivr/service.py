@@ -125,7 +125,7 @@ class IvrService:
         self._recordings: dict[str, tuple[str, int]] = {}
         self._nursery: trio.Nursery | None = None
         self._pending: list[tuple[Callable[..., Awaitable[None]], tuple[Any, ...]]] = []
-        self.model.end_hooks.append(self._ending)
+        self.model.ending_hooks.append(self._ending)
         calls.notice_sinks.append(self.on_notice)
         self.model.directory.add_route_point(REJECT_POINT, "ivr")
 

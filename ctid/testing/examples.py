@@ -261,8 +261,84 @@ IVR_CONFIG: dict[str, Any] = {
     },
 }
 
+
+async def _acd(cc: CallCentre, r: Recorder) -> None:
+    await r.call("MonitorStart", {"monitorObject": {"queueObject": "sales"}})
+    await r.call("MonitorStart", {"monitorObject": {"agentObject": "2001"}})
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "8001"}})  # the queue's number
+    await r.call(
+        "SetAgentState", {"device": "1001", "requestedAgentState": "loggedOn", "agentID": "2001"}
+    )
+    await r.call("SetAgentState", {"device": "1001", "requestedAgentState": "ready"})
+    await r.call("GetAgentState", {"device": "1001"})
+    await r.call("agent.list")
+    await r.call("queue.list")
+    call_id = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550300", "calledNumber": "8001"})
+    )["callID"]
+    await cc.settle()
+    await r.call("queue.snapshot", {"queue": "sales"})
+    await r.call("sim.offHook", {"device": "1001"})
+    await cc.settle()
+    await r.call(
+        "SingleStepConferenceCall",
+        {
+            "activeCall": {"callID": call_id, "deviceID": "1001"},
+            "deviceToJoin": "1005",
+            "participationType": "silent",
+        },
+    )
+    await cc.settle()
+    await r.call(
+        "supervisor.whisper",
+        {"activeCall": {"callID": call_id, "deviceID": "1001"}, "deviceToJoin": "1005"},
+    )
+    await cc.settle()
+    await r.call("sim.onHook", {"device": "+15550300"})
+    await cc.settle()
+    await trio.sleep(1)
+    await r.call(
+        "SetAgentState",
+        {"device": "1001", "requestedAgentState": "notReady", "reasonCode": "break"},
+    )
+    await r.call("agent.snapshot", {"agentID": "2001"})
+    await trio.sleep(30)  # the wallboard figures go out, throttled
+    await r.call("SetAgentState", {"device": "1001", "requestedAgentState": "loggedOff"})
+    await cc.settle()
+
+
+#: The ACD's example: two queues, two agents who serve them.
+ACD_CONFIG: dict[str, Any] = {
+    "acd": {
+        "reason_codes": ["break", "lunch"],
+        "queues": [
+            {"name": "sales", "number": "8001", "strategy": "longest-idle", "wrap_up": 5.0},
+            {"name": "support", "number": "8002"},
+        ],
+        "agents": [
+            {
+                "id": "2001",
+                "name": "Alice",
+                "devices": ["1001-1004"],
+                "skills": [{"queue": "sales", "level": 5}],
+            },
+            {
+                "id": "2002",
+                "name": "Bob",
+                "devices": ["1001-1004"],
+                "skills": [{"queue": "support", "level": 3}],
+            },
+        ],
+    }
+}
+
 #: Example scripts in order, each with the configuration it needs; services add theirs.
-SCRIPTS: list[tuple[Script, dict[str, Any]]] = [(_calls, {}), (_ivr, IVR_CONFIG)]
+SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
+    (_calls, {}),
+    (_ivr, IVR_CONFIG),
+    (_acd, ACD_CONFIG),
+]
 
 
 async def record() -> tuple[Recorder, list[dict[str, Any]]]:

@@ -15,9 +15,9 @@ def test_protocol_examples_are_current() -> None:
     )
 
 
-def test_every_method_has_an_example() -> None:
-    text = DOC.read_text()
-    for block in text.split("\n### `")[1:]:
-        name = block.split("`", 1)[0]
-        if not name.endswith("Event"):
-            assert "Request:" in block, f"{name} has no recorded example"
+def test_every_method_and_event_has_an_example() -> None:
+    methods, events = DOC.read_text().split("\n## Events\n")
+    for block in methods.split("\n### `")[1:]:
+        assert "Request:" in block, f"{block.split('`', 1)[0]} has no recorded example"
+    for block in events.split("\n### `")[1:]:
+        assert "```json" in block, f"{block.split('`', 1)[0]} has no recorded example"

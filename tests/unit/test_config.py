@@ -71,7 +71,8 @@ def test_the_shipped_configs_are_valid() -> None:
             "auth.tokens[0].role",
             "expected one of",
         ),
-        ("[acd]\nx = 1\n", "acd", "not used by this version"),
+        ("[acd]\nx = 1\n", "acd.x", "unknown key"),
+        ("[nosuch]\nx = 1\n", "nosuch", "unknown key"),
     ],
 )
 def test_check_config_names_file_key_and_problem(

@@ -7,6 +7,17 @@ from ..registry import Registry
 #: The registry every method module adds to.
 registry = Registry()
 
-from . import csta, discover, ivr, monitor, session, sim  # noqa: E402
+from . import agent, csta, discover, ivr, monitor, queue, session, sim, supervisor  # noqa: E402
 
-__all__ = ["csta", "discover", "ivr", "monitor", "registry", "session", "sim"]
+__all__ = [
+    "agent",
+    "csta",
+    "discover",
+    "ivr",
+    "monitor",
+    "queue",
+    "registry",
+    "session",
+    "sim",
+    "supervisor",
+]

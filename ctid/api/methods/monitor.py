@@ -17,6 +17,10 @@ from .csta import CallRef, _call_devices, call_id_of
 class MonitorObject:
     device_object: str | None = None
     call_object: CallRef | str | None = None
+    #: ctid extensions, served by the service that registered them in
+    #: ``ApiContext.monitor_topics`` (the ACD: an agent's or a queue's events).
+    agent_object: str | None = None
+    queue_object: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -28,18 +32,34 @@ class MonitorStartParams:
 async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str, Any]:
     """Receive the events of a device (``deviceObject``) or of one call (``callObject``).
 
+    ctid extensions: ``agentObject`` (an ACD agent's events wherever it is logged
+    on) and ``queueObject`` (a queue's wallboard events), when the ACD runs.
     Returns the ``monitorCrossRefID`` that every event of this monitor carries.
     Starting a monitor that the session already has returns the same id.
     """
     assert ctx.session is not None
     obj = p.monitor_object
-    if (obj.device_object is None) == (obj.call_object is None):
+    topics = {"agentObject": obj.agent_object, "queueObject": obj.queue_object}
+    given = [obj.device_object, obj.call_object, *topics.values()]
+    if sum(value is not None for value in given) != 1:
         raise CstaError(
             CstaErrorValue.INVALID_OBJECT_TYPE,
-            "monitorObject must have exactly one of deviceObject and callObject",
+            "monitorObject must have exactly one of deviceObject, callObject, agentObject "
+            "and queueObject",
         )
     api = ctx.api
-    if obj.device_object is not None:
+    topic_key = next((key for key, value in topics.items() if value is not None), None)
+    if topic_key is not None:
+        resolver = api.monitor_topics.get(topic_key)
+        if resolver is None:
+            raise CstaError(
+                CstaErrorValue.INVALID_OBJECT_TYPE,
+                f"monitorObject.{topic_key} is not served (no ACD is configured)",
+            )
+        value = topics[topic_key]
+        assert value is not None
+        kind, target = MonitorKind.TOPIC, resolver(ctx, value)
+    elif obj.device_object is not None:
         device = obj.device_object
         if not api.calls.model.directory.is_known(device):
             raise CstaError(

@@ -30,6 +30,9 @@ from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
 
 __all__ = ["Line", "LineState", "SimError", "SimSwitch"]
 
+#: Supervisors of supervisors are followed this deep when deciding who hears whom.
+_MAX_SUPERVISION_DEPTH = 4
+
 
 class LineState(enum.Enum):
     """A voice-card channel's state; the value is the name shown to operators."""
@@ -722,37 +725,52 @@ class SimSwitch:
     # ----------------------------------------------------------- inspection
 
     def hears(self, listener: str, speaker: str) -> bool:
-        """Whether ``listener``'s line hears ``speaker``'s (by extension or outside number)."""
+        """Whether ``listener``'s line hears ``speaker``'s (by extension or outside number).
+
+        The media model, exactly:
+
+        * Two answered channels in one bridge hear each other, unless either is
+          hearing music on its own channel (waiting in a queue, or held by its
+          phone's key): music replaces the conversation for both.
+        * A supervisor hears its target and everything its target hears (the
+          switch taps the target's line both ways), in every mode.
+        * Who hears a supervisor depends on the mode: nobody when ``silent``;
+          the target only when ``whisper``; when ``barge``, the target and
+          everybody who hears the target.
+        * A channel that is not answered hears nothing and is heard by nobody.
+        """
         a = self._line(listener)
         b = self._line(speaker)
         ca = self.channels.get(a.channel_id) if a.channel_id else None
         cb = self.channels.get(b.channel_id) if b.channel_id else None
-        if ca is None or cb is None or ca is cb:
+        if ca is None or cb is None:
             return False
-        for sup in self.supervisions.values():
-            if sup.supervisor == ca.channel_id and self._in_call_with(cb, sup.target):
-                return True
-            if sup.supervisor == cb.channel_id and self._in_call_with(ca, sup.target):
-                if sup.mode is sw.SupervisionMode.BARGE:
-                    return True
-                if sup.mode is sw.SupervisionMode.WHISPER:
-                    return ca.channel_id == sup.target
-                return False
-        return (
-            ca.bridge_id is not None
-            and ca.bridge_id == cb.bridge_id
-            and not ca.music
-            and not cb.music
-        )
+        return self._hears(ca, cb, _MAX_SUPERVISION_DEPTH)
 
-    def _in_call_with(self, chan: Channel, target_id: str) -> bool:
-        if chan.channel_id == target_id:
-            return True
-        target = self.channels.get(target_id)
+    def _supervision_of(self, chan: Channel) -> Supervision | None:
+        """The supervision in which ``chan`` is the supervisor, if any."""
+        for sup in self.supervisions.values():
+            if sup.supervisor == chan.channel_id:
+                return sup
+        return None
+
+    def _hears(self, a: Channel, b: Channel, depth: int) -> bool:
+        if a is b or depth <= 0 or not (a.answered and b.answered):
+            return False
+        listening = self._supervision_of(a)
+        if listening is not None:
+            target = self.channels.get(listening.target)
+            return target is not None and (b is target or self._hears(target, b, depth - 1))
+        speaking = self._supervision_of(b)
+        if speaking is not None:
+            target = self.channels.get(speaking.target)
+            if target is None or speaking.mode is sw.SupervisionMode.SILENT:
+                return False
+            if speaking.mode is sw.SupervisionMode.WHISPER:
+                return a is target
+            return a is target or self._hears(a, target, depth - 1)
         return (
-            target is not None
-            and target.bridge_id is not None
-            and target.bridge_id == chan.bridge_id
+            a.bridge_id is not None and a.bridge_id == b.bridge_id and not a.music and not b.music
         )
 
     def hears_music(self, device: str) -> bool:

@@ -169,7 +169,12 @@ class SimulatorDriver(sw.SwitchDriver):
         while events:
             event = events.popleft()
             if self._link_up:
-                await emit.send(event)
+                try:
+                    # No scheduler round-trip per event while the channel has room;
+                    # a full channel still makes the card wait (back-pressure).
+                    emit.send_nowait(event)
+                except trio.WouldBlock:
+                    await emit.send(event)
 
     def _changed(self) -> None:
         self._wakeup.set()

@@ -555,3 +555,108 @@ def routing_test(
         parse=_mapping("routing.test"),
         timeout=timeout,
     )
+
+
+# ------------------------------------------------------------ agents and queues (ACD)
+
+AgentStateRequest = Literal["loggedOn", "loggedOff", "notReady", "ready", "workingAfterCall"]
+
+
+def set_agent_state(
+    device: str,
+    requested_agent_state: AgentStateRequest,
+    *,
+    agent_id: str | None = None,
+    group: str | None = None,
+    reason_code: str | None = None,
+    agent_password: str | None = None,
+    timeout: float | None = None,
+) -> Call[Mapping[str, Any]]:
+    """``SetAgentState``: log an agent on at ``device`` (with ``agent_id``), make it ready,
+    not ready (with a configured ``reason_code``), start or end after-call work, log it off."""
+    return Call(
+        method="SetAgentState",
+        params=_drop_none(
+            device=device,
+            requestedAgentState=requested_agent_state,
+            agentID=agent_id,
+            group=group,
+            reasonCode=reason_code,
+            agentPassword=agent_password,
+        ),
+        parse=_mapping("SetAgentState"),
+        timeout=timeout,
+    )
+
+
+def get_agent_state(device: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``GetAgentState``: the state of the agent logged on at ``device``."""
+    return Call(
+        method="GetAgentState",
+        params={"device": device},
+        parse=_mapping("GetAgentState"),
+        timeout=timeout,
+    )
+
+
+def agent_list(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``agent.list``: every agent with its state."""
+    return Call(method="agent.list", params=None, parse=_mapping("agent.list"), timeout=timeout)
+
+
+def agent_snapshot(agent_id: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``agent.snapshot``: an agent's state, and its calls and times today."""
+    return Call(
+        method="agent.snapshot",
+        params={"agentID": agent_id},
+        parse=_mapping("agent.snapshot"),
+        timeout=timeout,
+    )
+
+
+def queue_list(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``queue.list``: every queue with its figures."""
+    return Call(method="queue.list", params=None, parse=_mapping("queue.list"), timeout=timeout)
+
+
+def queue_snapshot(queue: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
+    """``queue.snapshot``: waiting calls, agents by state and today's figures of a queue."""
+    return Call(
+        method="queue.snapshot",
+        params={"queue": queue},
+        parse=_mapping("queue.snapshot"),
+        timeout=timeout,
+    )
+
+
+def single_step_conference_call(
+    active_call: ConnectionID,
+    device_to_join: str,
+    *,
+    participation_type: Literal["silent", "active"] = "active",
+    timeout: float | None = None,
+) -> Call[Mapping[str, Any]]:
+    """``SingleStepConferenceCall``: a supervisor at ``device_to_join`` listens to an agent's
+    call (``silent``) or barges in (``active``)."""
+    return Call(
+        method="SingleStepConferenceCall",
+        params={
+            "activeCall": active_call.to_wire(),
+            "deviceToJoin": device_to_join,
+            "participationType": participation_type,
+        },
+        parse=_mapping("SingleStepConferenceCall"),
+        timeout=timeout,
+    )
+
+
+def supervisor_whisper(
+    active_call: ConnectionID, device_to_join: str, *, timeout: float | None = None
+) -> Call[Mapping[str, Any]]:
+    """``supervisor.whisper``: a supervisor coaches the agent; the caller does not hear it."""
+    return Call(
+        method="supervisor.whisper",
+        params={"activeCall": active_call.to_wire(), "deviceToJoin": device_to_join},
+        parse=_mapping("supervisor.whisper"),
+        timeout=timeout,
+    )

@@ -74,6 +74,15 @@ SAMPLES: list[Call[Any]] = [
     calls.routing_overrides(),
     calls.routing_set_override("closed", True),
     calls.routing_test("4008001234", "+15550100"),
+    calls.set_agent_state("1001", "loggedOn", agent_id="2001", agent_password="1234"),
+    calls.set_agent_state("1001", "notReady", reason_code="break", group="sales"),
+    calls.get_agent_state("1001"),
+    calls.agent_list(),
+    calls.agent_snapshot("2001"),
+    calls.queue_list(),
+    calls.queue_snapshot("sales"),
+    calls.single_step_conference_call(C, "1005", participation_type="silent"),
+    calls.supervisor_whisper(C, "1005"),
 ]
 
 #: Methods the client calls itself instead of offering them.

@@ -91,7 +91,7 @@ async def test_invalid_params_and_unknown_method(server: ServerThread) -> None:
                 await c.call("MakeCall", {"callingDevice": 1001})
             assert caught.value.code == ErrorCode.INVALID_PARAMS
             with pytest.raises(RpcError) as caught:
-                await c.call("queue.snapshot")
+                await c.call("no.such.method")
             assert caught.value.code == ErrorCode.METHOD_NOT_FOUND
 
 

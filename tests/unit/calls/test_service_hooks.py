@@ -29,12 +29,12 @@ async def test_inbound_router_picks_the_destination(autojump_clock: trio.testing
         assert seen == ["4008001234"]
 
 
-async def test_end_hooks_stamp_facts_before_the_call_ended_notice(
+async def test_ending_hooks_stamp_facts_before_the_call_ended_notice(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     async with call_centre() as cc:
         ended: list[CallEnded] = []
-        cc.app.model.end_hooks.append(lambda call: call.facts.setdefault("stamp", call.call_id))
+        cc.app.model.ending_hooks.append(lambda call: call.facts.setdefault("stamp", call.call_id))
         cc.app.calls.notice_sinks.append(
             lambda n: ended.append(n) if isinstance(n, CallEnded) else None
         )

@@ -1,0 +1,136 @@
+"""An agent as the ACD runs it: state, where it is logged on, its queues, its day."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from .agent_states import AgentState
+
+if TYPE_CHECKING:
+    from .config import AgentConfig, MembershipConfig
+    from .queue import Entry
+
+__all__ = ["Agent", "AgentDay", "Cancellable", "Membership", "Offer"]
+
+
+class Cancellable(Protocol):
+    """A scheduled callback (``timers.Timer``)."""
+
+    def cancel(self) -> None: ...
+
+
+@attrs.define(eq=False)
+class AgentDay:
+    """What an agent did today (reset at local midnight). Times are seconds."""
+
+    #: ACD calls answered.
+    calls: int = 0
+    #: Time busy (on ACD and direct calls).
+    talk: float = 0.0
+    acw: float = 0.0
+    not_ready: float = 0.0
+    ready: float = 0.0
+    reserved: float = 0.0
+    #: Offered calls let ring out.
+    rona: int = 0
+
+
+_BUCKETS = {
+    AgentState.BUSY: "talk",
+    AgentState.WORKING_AFTER_CALL: "acw",
+    AgentState.NOT_READY: "not_ready",
+    AgentState.READY: "ready",
+    AgentState.RESERVED: "reserved",
+}
+
+
+@attrs.define(eq=False)
+class Membership:
+    """An agent's place in one queue; ``active`` while it is logged on to it and in schedule."""
+
+    config: MembershipConfig
+    active: bool = False
+
+    @property
+    def queue(self) -> str:
+        return self.config.queue
+
+    @property
+    def penalty(self) -> int:
+        return self.config.penalty
+
+    @property
+    def level(self) -> int:
+        return self.config.level
+
+    @property
+    def position(self) -> int:
+        return self.config.position
+
+
+@attrs.define(eq=False)
+class Offer:
+    """An ACD call ringing at the agent (or, for a callback, the agent's phone prompted)."""
+
+    entry: Entry
+    call_id: str
+    at: float
+    backstop: Cancellable | None = None
+
+
+@attrs.define(eq=False)
+class Agent:
+    """One agent's runtime record; the engine is the only writer."""
+
+    config: AgentConfig
+    memberships: dict[str, Membership]
+    state: AgentState = AgentState.LOGGED_OFF
+    reason: str | None = None
+    #: trio time the current state began.
+    since: float = 0.0
+    device: str | None = None
+    #: Queues chosen at log-on (``group``); None: all of the agent's queues.
+    logged_groups: frozenset[str] | None = None
+    #: Queues it serves now (logged on to them, and in schedule).
+    active: frozenset[str] = frozenset()
+    #: Applied when the current call (or offer) ends: (state, reason).
+    pending: tuple[AgentState, str | None] | None = None
+    offer: Offer | None = None
+    #: The ACD call it handles (busy) or last handled; cleared at the next call.
+    call_id: str | None = None
+    #: Busy with an ACD call (after-call work follows), not a direct call.
+    acd_call: bool = False
+    last_queue: str | None = None
+    answered_at: float | None = None
+    #: When it last became ready (longest-idle and friends).
+    ready_since: float = 0.0
+    #: After-call work timer.
+    wrap_timer: Cancellable | None = None
+    day: AgentDay = attrs.field(factory=AgentDay)
+    #: Stats are accounted up to this trio time.
+    accounted: float = 0.0
+
+    @property
+    def agent_id(self) -> str:
+        return self.config.agent_id
+
+    @property
+    def logged_on(self) -> bool:
+        return self.state is not AgentState.LOGGED_OFF
+
+    def account(self, now: float) -> None:
+        """Add the time spent in the current state since the last account to today's figures."""
+        bucket = _BUCKETS.get(self.state)
+        if bucket is not None and now > self.accounted:
+            setattr(self.day, bucket, getattr(self.day, bucket) + (now - self.accounted))
+        self.accounted = now
+
+    def wanted_groups(self) -> frozenset[str]:
+        """The queues it is logged on to (before schedules)."""
+        if self.state is AgentState.LOGGED_OFF:
+            return frozenset()
+        if self.logged_groups is None:
+            return frozenset(self.memberships)
+        return self.logged_groups
