@@ -19,6 +19,7 @@ import trio
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
+from .errors import StartupError
 
 __all__ = ["main"]
 
@@ -157,10 +158,25 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         trio.run(main)
     except KeyboardInterrupt:
         log.info("interrupted")
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BaseExceptionGroup as group:
+        # Services fail inside nurseries, so their errors arrive grouped.
+        expected, rest = group.split((OSError, StartupError))
+        if expected is None or rest is not None:
+            raise
+        for exc in _leaves(expected):
+            print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return out
 
 
 def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None:
