@@ -168,6 +168,9 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .records import service as records
+
+        records.install(self)
 
     @property
     def url(self) -> str:

@@ -25,11 +25,17 @@ ANCHOR_WALL: Final = 1_800_000_000.0 - 1_800_000_000.0 % 86400 + 8 * 3600
 
 
 def sim_config(overrides: Mapping[str, Any] | None = None) -> Config:
-    """The simulator with ten extensions and four outside lines, plus ``overrides`` (merged)."""
+    """The simulator with ten extensions and four outside lines, plus ``overrides`` (merged).
+
+    Call records are off (no database, nothing written to disk) unless the
+    overrides turn them on with ``{"records": {"enabled": True}}`` and a
+    ``server.state_dir``.
+    """
     data: dict[str, Any] = {
         "server": {"listen": "127.0.0.1:0"},
         "api": {"ping_interval": 0},
         "switch": {"driver": "simulator", "simulator": {"extensions": "1001-1010", "trunks": 4}},
+        "records": {"enabled": False},
     }
     _merge(data, dict(overrides or {}))
     return config_from_dict(data, "<test>")
