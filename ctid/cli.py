@@ -31,6 +31,13 @@ EXTRA_COMMANDS: dict[
 ] = {}
 
 
+def _register_service_commands() -> None:
+    """Each service's subcommands, one line per service (imported late: start-up speed)."""
+    from .records.cli import db_command, setup_db
+
+    EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
+
+
 def _listen_arg(value: str) -> str:
     try:
         parse_listen(value)
@@ -40,6 +47,7 @@ def _listen_arg(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    _register_service_commands()
     parser = argparse.ArgumentParser(prog="ctid", description="ctid, a headless CTI server")
     parser.add_argument("--version", action="version", version=f"ctid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
