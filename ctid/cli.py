@@ -174,8 +174,8 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         expected, rest = group.split((OSError, StartupError))
         if expected is None or rest is not None:
             raise
-        for exc in _leaves(expected):
-            print(f"error: {exc}", file=sys.stderr)
+        for problem in _leaves(expected):
+            print(f"error: {problem}", file=sys.stderr)
         return 1
     return 0
 

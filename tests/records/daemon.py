@@ -57,7 +57,8 @@ class Daemon:
             self.metrics_url = found.group(1)
 
     async def _read(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         buffer = b""
         async with self.process.stdout:
             while True:
