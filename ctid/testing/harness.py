@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import h11
 import trio
 import trio.testing
 from trio_websocket import wrap_client_stream
@@ -85,6 +86,37 @@ class CallCentre:
         if token is not None:
             await client.login(token)
         return client
+
+    async def http(
+        self, target: str, *, method: str = "GET", headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One plain HTTP request to the API port's routes, over memory streams.
+
+        Returns (status, headers with lower-case names, body).
+        """
+        client_stream, server_stream = trio.testing.memory_stream_pair()
+        self.nursery.start_soon(self.app.server.handle_stream, server_stream)
+        conn = h11.Connection(h11.CLIENT)
+        sent = [("host", "ctid.test"), *(headers or {}).items()]
+        data = conn.send(h11.Request(method=method, target=target, headers=sent)) or b""
+        data += conn.send(h11.EndOfMessage()) or b""
+        await client_stream.send_all(data)
+        status = 0
+        got: dict[str, str] = {}
+        body = bytearray()
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(bytes(await client_stream.receive_some(1 << 16)))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                got = {k.decode(): v.decode() for k, v in event.headers}
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                break
+        await client_stream.aclose()
+        return status, got, bytes(body)
 
     async def settle(self) -> None:
         """Let every task run until all are blocked (nothing left to do now)."""
