@@ -21,6 +21,7 @@ from .api.auth import Authenticator, Credential, Role
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
 from .api.server import ApiServer
+from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
 from .calls.directory import Directory
@@ -87,8 +88,12 @@ class App:
         anchor_wall: float | None = None,
         listen: str | None = None,
         handle_signals: bool = False,
+        blocking: Blocking = in_thread,
     ) -> None:
         self.config = config
+        #: How services run blocking work (database, files): worker threads;
+        #: ``blocking.inline`` in tests on MockClock.
+        self.blocking = blocking
         self.driver = driver or build_driver(config)
         self.admin_token = admin_token
         self.ids = ids or IdFactory()
@@ -168,9 +173,13 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
+        from .api.methods.recording import download_route
+        from .recording import service as recording
         from .records import service as records
 
         records.install(self)
+        recording.install(self)
+        self.server.routes["/recordings/download"] = download_route(self.api)
 
     @property
     def url(self) -> str:

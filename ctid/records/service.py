@@ -26,6 +26,7 @@ import trio
 from sqlalchemy.engine import Engine
 
 from .. import facts as f
+from ..blocking import Blocking, in_thread
 from ..calls.model import CallModel, Emitted
 from ..calls.notices import CallEnded, Notice
 from ..clock import WallClock
@@ -62,8 +63,10 @@ class RecordsService:
         clock: WallClock,
         ids: IdFactory,
         engine: Engine | None = None,
+        blocking: Blocking = in_thread,
     ) -> None:
         self.settings = settings
+        self.blocking = blocking
         self.model = model
         self.clock = clock
         self.ids = ids
@@ -74,6 +77,7 @@ class RecordsService:
             engine=self.engine,
             spool_dir=settings.spool_dir,
             limits=WriterLimits(spool_max_bytes=settings.spool_max_bytes, fsync=settings.fsync),
+            blocking=blocking,
         )
         #: Reads (reports, searches) use their own threads so they never wait behind writes.
         self.read_limiter = trio.CapacityLimiter(2)
@@ -232,10 +236,10 @@ class RecordsService:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Check the schema, start the writer, and keep the heartbeat; until cancelled."""
+        # The state directory holds the SQLite file and the spool.
+        await self.blocking(lambda: self.settings.spool_dir.mkdir(parents=True, exist_ok=True))
         try:
-            done = await trio.to_thread.run_sync(
-                db.prepare, self.engine, limiter=self.writer.db_limiter
-            )
+            done = await self.blocking(db.prepare, self.engine, limiter=self.writer.db_limiter)
             log.info("%s (%s)", done, self.settings.display_url)
             self.writer.db_up = True
         except db.SchemaError:
@@ -271,7 +275,7 @@ class RecordsService:
 
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking query ``fn(engine, *args)`` in a reader thread."""
-        return await trio.to_thread.run_sync(fn, self.engine, *args, limiter=self.read_limiter)
+        return await self.blocking(fn, self.engine, *args, limiter=self.read_limiter)
 
 
 def install(app: App) -> RecordsService | None:
@@ -279,7 +283,9 @@ def install(app: App) -> RecordsService | None:
     settings = records_settings(app.config)
     if not settings.enabled:
         return None
-    service = RecordsService(settings=settings, model=app.model, clock=app.clock, ids=app.ids)
+    service = RecordsService(
+        settings=settings, model=app.model, clock=app.clock, ids=app.ids, blocking=app.blocking
+    )
     app.calls.event_sinks.append(service.on_event)
     app.calls.notice_sinks.append(service.on_notice)
     app.api.services["records"] = service

@@ -29,6 +29,7 @@ import attrs
 import trio
 from sqlalchemy.engine import Engine
 
+from ..blocking import Blocking, in_thread
 from . import db
 from . import ops as o
 from .journal import FRAME_OVERHEAD, Journal, Position
@@ -81,8 +82,10 @@ class RecordWriter:
         spool_dir: Path,
         limits: WriterLimits | None = None,
         db_limiter: trio.CapacityLimiter | None = None,
+        blocking: Blocking = in_thread,
     ) -> None:
         self.engine = engine
+        self.blocking = blocking
         self.limits = limits or WriterLimits()
         self.journal = Journal(
             spool_dir, segment_bytes=self.limits.segment_bytes, fsync=self.limits.fsync
@@ -168,7 +171,7 @@ class RecordWriter:
     # ------------------------------------------------------------------- run
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        recovered = await trio.to_thread.run_sync(self.journal.open, limiter=self._journal_limiter)
+        recovered = await self.blocking(self.journal.open, limiter=self._journal_limiter)
         if recovered.frames:
             log.info(
                 "spool holds %d record(s) not yet known to be in the database; writing them",
@@ -222,7 +225,7 @@ class RecordWriter:
             payloads.append(payload)
         if payloads:
             try:
-                end, written = await trio.to_thread.run_sync(
+                end, written = await self.blocking(
                     self.journal.append, payloads, limiter=self._journal_limiter
                 )
             except OSError as exc:
@@ -241,7 +244,7 @@ class RecordWriter:
             while self._cursor >= self._end:
                 await self._changed.wait()
             try:
-                count, cursor, elapsed, rejected = await trio.to_thread.run_sync(
+                count, cursor, elapsed, rejected = await self.blocking(
                     self._commit_some, self._cursor, self._end, limiter=self.db_limiter
                 )
             except Exception as exc:
@@ -269,9 +272,7 @@ class RecordWriter:
             for observer in self.commit_observers:
                 observer(elapsed)
             if moved_segment:
-                freed = await trio.to_thread.run_sync(
-                    self.journal.release, cursor, limiter=self.db_limiter
-                )
+                freed = await self.blocking(self.journal.release, cursor, limiter=self.db_limiter)
                 self._spool_bytes -= freed
             self._wake()
 

@@ -13,6 +13,7 @@ from trio_websocket import wrap_client_stream
 
 from ..api.codec import JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL
 from ..app import App
+from ..blocking import Blocking, inline
 from ..config import Config, config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
@@ -130,15 +131,24 @@ async def call_centre(
     driver: Any = None,
     anchor_wall: float = ANCHOR_WALL,
     admin_token: str = ADMIN_TOKEN,
+    blocking: Blocking = inline,
 ) -> AsyncIterator[CallCentre]:
-    """Run a daemon for the body of the ``async with``; it stops at the end."""
+    """Run a daemon for the body of the ``async with``; it stops at the end.
+
+    Blocking work (database, files) runs ``inline`` by default, so MockClock
+    cannot jump while it runs (see ``ctid.blocking``); pass
+    ``blocking=in_thread`` to run it in worker threads as the daemon does.
+    """
     app = App(
         config or sim_config(),
         driver=driver,
         admin_token=admin_token,
         ids=IdFactory("t"),
         anchor_wall=anchor_wall,
+        blocking=blocking,
     )
+    if isinstance(app.driver, SimulatorDriver):
+        app.driver.blocking = blocking
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         yield CallCentre(app, nursery)

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import attrs
 import trio
 
+from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
 from ...structure import StructureError, structure
 from .. import base as sw
@@ -122,6 +123,8 @@ class SimulatorDriver(sw.SwitchDriver):
         self._restore_pending = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
+        #: How blocking file work runs (``inline`` in tests on MockClock).
+        self.blocking: Blocking = in_thread
 
     @classmethod
     def from_config(
@@ -184,7 +187,7 @@ class SimulatorDriver(sw.SwitchDriver):
         if rec is None or rec.ended_at is None:
             return event
         try:
-            await trio.to_thread.run_sync(
+            await self.blocking(
                 write_wav,
                 Path(rec.path),
                 rec.segments,
