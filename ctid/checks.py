@@ -17,9 +17,10 @@ __all__ = ["check_services", "section_checkers"]
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
     from .demo.setup import demo_section
+    from .recording.config import recording_section
     from .records.config import records_section
 
-    return {"demo": demo_section, "records": records_section}
+    return {"demo": demo_section, "records": records_section, "recording": recording_section}
 
 
 def check_services(config: Config) -> None:

@@ -33,9 +33,11 @@ EXTRA_COMMANDS: dict[
 
 def _register_service_commands() -> None:
     """Each service's subcommands, one line per service (imported late: start-up speed)."""
+    from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
 
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
+    EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
 
 
 def _listen_arg(value: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "QueueWaitOp",
     "RecordingDeleted",
     "RecordingOp",
+    "RecordingTags",
     "decode",
     "encode",
 ]
@@ -208,6 +209,15 @@ class RecordingDeleted(Op):
 
 
 @attrs.frozen(kw_only=True)
+class RecordingTags(Op):
+    """A recording's tags are now ``tags`` (set, not added: replaying is harmless)."""
+
+    kind: ClassVar[str] = "recordingTags"
+    recording_id: str
+    tags: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
 class Heartbeat(Op):
     """The daemon is alive (bounds how long its open calls lasted if it dies)."""
 
@@ -238,6 +248,7 @@ _KINDS: dict[str, type[Op]] = {
         QueueWaitOp,
         RecordingOp,
         RecordingDeleted,
+        RecordingTags,
         Heartbeat,
         CloseInterrupted,
     )
@@ -267,6 +278,6 @@ def decode(payload: bytes) -> Op:
         data["recording_ids"] = tuple(data["recording_ids"])
     elif cls is AgentStateOp:
         data["queues"] = tuple(data["queues"])
-    elif cls is RecordingOp:
+    elif cls is RecordingOp or cls is RecordingTags:
         data["tags"] = tuple(data["tags"])
     return cls(**data)

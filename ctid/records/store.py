@@ -152,6 +152,12 @@ def apply_one(conn: Connection, op: o.Op) -> None:
                 .where(recordings.c.recording_id == op.recording_id)
                 .values(state="deleted", deleted_at=_utc(op.at))
             )
+        case o.RecordingTags():
+            conn.execute(
+                recordings.update()
+                .where(recordings.c.recording_id == op.recording_id)
+                .values(tags=list(op.tags))
+            )
         case o.Heartbeat():
             _upsert(
                 conn,
