@@ -35,8 +35,10 @@ def _register_service_commands() -> None:
     """Each service's subcommands, one line per service (imported late: start-up speed)."""
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
+    from .records.report_cli import report_command, setup_report
 
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
+    EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
     EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
 
 

@@ -7,6 +7,16 @@ from ..registry import Registry
 #: The registry every method module adds to.
 registry = Registry()
 
-from . import csta, discover, monitor, recording, records, session, sim  # noqa: E402
+from . import csta, discover, monitor, recording, records, report, session, sim  # noqa: E402
 
-__all__ = ["csta", "discover", "monitor", "recording", "records", "registry", "session", "sim"]
+__all__ = [
+    "csta",
+    "discover",
+    "monitor",
+    "recording",
+    "records",
+    "registry",
+    "report",
+    "session",
+    "sim",
+]
