@@ -174,12 +174,14 @@ class App:
         One line per service keeps the composition in one readable place.
         """
         from .api.methods.recording import download_route
+        from .metrics import server as metrics
         from .recording import service as recording
         from .records import service as records
 
         records.install(self)
         recording.install(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
+        metrics.install(self)
 
     @property
     def url(self) -> str:

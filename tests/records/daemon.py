@@ -27,8 +27,9 @@ START_GUARD = 60.0
 class Daemon:
     """One ``ctid run`` process; ``lines`` collects its output."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, *args: str) -> None:
         self.config = config
+        self.args = args
         self.lines: list[str] = []
         self.process: trio.Process | None = None
         self.url = ""
@@ -39,7 +40,7 @@ class Daemon:
     async def start(self, nursery: trio.Nursery) -> None:
         env = {**os.environ, "CTID_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONUNBUFFERED": "1"}
         self.process = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "ctid", "run", "--config", str(self.config)],
+            [sys.executable, "-m", "ctid", "run", "--config", str(self.config), *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
@@ -104,6 +105,19 @@ class Daemon:
         """Close the test's connections (a killed daemon leaves them half-open)."""
         for stream in self._streams:
             await trio.aclose_forcefully(stream)
+
+    async def http_get(self, path: str) -> tuple[int, str]:
+        """GET ``path`` from the metrics listener (``--metrics-listen``)."""
+        match = re.fullmatch(r"http://([^/]+):(\d+)/metrics", self.metrics_url)
+        assert match is not None, self.metrics_url
+        stream = await trio.open_tcp_stream(match.group(1), int(match.group(2)))
+        async with stream:
+            await stream.send_all(f"GET {path} HTTP/1.1\r\nHost: ctid\r\n\r\n".encode())
+            data = b""
+            while chunk := await stream.receive_some(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body.decode()
 
     async def kill(self, sig: int = signal.SIGKILL) -> int:
         assert self.process is not None

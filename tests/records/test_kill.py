@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import trio
+from prometheus_client.parser import text_string_to_metric_families
 
 from ctid.records import db
 from ctid.records.schema import calls
@@ -148,9 +149,10 @@ async def test_records_spooled_during_an_outage_survive_kill_9(
     url = postgres.url(postgres.create_database())
     config = write_config(tmp_path / "ctid.toml", tmp_path / "state", url)
     async with trio.open_nursery() as nursery:
-        first = Daemon(config)
+        first = Daemon(config, "--metrics-listen", "127.0.0.1:0")
         await first.start(nursery)
         client = await first.client(nursery)
+        assert (await first.http_get("/healthz"))[0] == 200
         await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1004"}})
         await client.call("records.flush")
         postgres.stop()
@@ -166,8 +168,25 @@ async def test_records_spooled_during_an_outage_survive_kill_9(
             await client.call("sim.onHook", {"device": "1004"})
             await client.event("CallClearedEvent", clearedCall=call_id)
             await client.call("records.flush", {"until": "spool"})
-            status = await client.call("records.status")
+            # The writer's first attempt at the database fails at once (refused);
+            # wait for it without sleeping: each status call is a round trip.
+            with trio.fail_after(30):
+                while (status := await client.call("records.status"))["databaseUp"]:
+                    pass
             assert status["spooled"] >= 2  # at least the call's open and close
+            # Operators see it: /healthz fails on the database, the metrics show the spool.
+            code, health = await first.http_get("/healthz")
+            assert code == 503
+            assert '"database": "down' in health
+            _, text = await first.http_get("/metrics")
+            samples = {
+                s.name: s.value
+                for family in text_string_to_metric_families(text)
+                for s in family.samples
+            }
+            assert samples["ctid_db_up"] == 0
+            assert samples["ctid_spool_records"] == status["spooled"]
+            assert samples["ctid_calls_total"] == 1
             assert await first.kill(signal.SIGKILL) == -signal.SIGKILL
             await first.close()
         finally:
