@@ -21,6 +21,7 @@ its operator.
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,11 @@ __all__ = [
     "sqlite_url",
     "upgrade",
 ]
+
+
+# Alembic logs two INFO lines each time it looks at a database's revision,
+# which ctid does at every start; its warnings and errors still show.
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 class SchemaError(StartupError):

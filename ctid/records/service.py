@@ -242,6 +242,7 @@ class RecordsService:
             done = await self.blocking(db.prepare, self.engine, limiter=self.writer.db_limiter)
             log.info("%s (%s)", done, self.settings.display_url)
             self.writer.db_up = True
+            self.writer.schema_checked = True
         except db.SchemaError:
             raise
         except Exception as exc:

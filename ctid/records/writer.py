@@ -109,7 +109,9 @@ class RecordWriter:
         self._cursor = Position(1, 0)
         self.db_up = False
         self.db_error: str | None = None
-        self._schema_ok = False
+        #: The schema was checked (the records service does it at start; after a
+        #: start with the database away, the first commit checks it).
+        self.schema_checked = False
         self._changed = trio.Event()
         self._full_logged = False
 
@@ -282,9 +284,9 @@ class RecordWriter:
         Returns how many were read, where the next batch starts, the seconds the
         commit took and how many ops were set aside.
         """
-        if not self._schema_ok:
+        if not self.schema_checked:
             db.prepare(self.engine)
-            self._schema_ok = True
+            self.schema_checked = True
         payloads, cursor = self.journal.read(start, end, self.limits.db_batch)
         batch = []
         rejected = 0
