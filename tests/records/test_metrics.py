@@ -214,3 +214,25 @@ async def test_scraped_over_a_real_port(tmp_path: Path) -> None:
         assert value(samples, "ctid_db_up") == 1
         assert value(samples, "process_open_fds") > 0
         assert '"database": "up"' in bodies["/healthz"]
+
+
+async def test_every_metric_is_documented(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
+    """docs/operations.md lists exactly the metrics ctid exposes, each with an alert rule."""
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    table = set(re.findall(r"^\| `(ctid_\w+)` \|", doc, re.MULTILINE))
+    rules = doc[doc.index("### Example alert rules") :]
+    async with call_centre(config(tmp_path)) as cc:
+        cc.app.api.services["acd"] = FakeAcd()
+        cc.app.api.services["ivr"] = FakeIvr()
+        _, text = await get(scraper(cc), "/metrics")
+    exposed = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in text_string_to_metric_families(text)
+        # prometheus-client adds a "_created" series to each counter and histogram.
+        if family.name.startswith("ctid_") and not family.name.endswith("_created")
+    }
+    assert table == exposed
+    for name in sorted(table):
+        assert name in rules, f"no example alert rule uses {name}"
