@@ -86,7 +86,6 @@ class RecordsService:
         self._agents: dict[str, _AgentRow] = {}
         #: Called with each call record as it is made (metrics count dispositions).
         self.record_observers: list[Callable[[o.CallClose], None]] = []
-        self._started = False
 
     # ---------------------------------------------------------------- helpers
 
@@ -255,7 +254,6 @@ class RecordsService:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.writer.run)
             nursery.start_soon(self._heartbeat)
-            self._started = True
             task_status.started()
 
     async def _heartbeat(self) -> None:

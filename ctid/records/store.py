@@ -69,7 +69,9 @@ def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) ->
     conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
 
 
-def _upsert(conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+def _upsert(
+    conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]
+) -> None:
     stmt = _insert(conn, table).values(**values)
     update = {k: v for k, v in values.items() if k not in keys}
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))

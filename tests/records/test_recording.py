@@ -356,6 +356,7 @@ async def test_search(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
 # ---------------------------------------------------------------- retention
 
 
+@pytest.mark.slow
 async def test_retention_per_queue_on_the_trio_clock(
     tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
@@ -397,6 +398,7 @@ async def test_retention_per_queue_on_the_trio_clock(
 # ------------------------------------------------------------ export/import
 
 
+@pytest.mark.slow
 async def test_export_and_import_round_trip(
     tmp_path: Path, autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -339,6 +339,7 @@ async def test_calls_left_open_by_a_dead_run_are_closed_as_interrupted(
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 async def test_postgresql_outage_is_survived_in_order(
     postgres: PostgresServer, pg_template: str, tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
