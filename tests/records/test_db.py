@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from ctid.cli import main
 from ctid.records import db
 from ctid.records.schema import metadata
 
@@ -70,8 +73,8 @@ def test_schema_problem_messages() -> None:
     assert "ctid db upgrade" in (db.schema_problem("0001", "0002", {"0001", "0002"}) or "")
 
 
-def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
-    engine = db.make_engine(db.sqlite_url(tmp_path / "w.db"))  # type: ignore[operator]
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    engine = db.make_engine(db.sqlite_url(tmp_path / "w.db"))
     try:
         with engine.connect() as conn:
             assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
@@ -84,3 +87,21 @@ def test_postgresql_urls_use_psycopg_3() -> None:
     assert db.normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert db.normalize_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert db.normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_the_daemon_refuses_to_start_on_another_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "ctid.toml"
+    config.write_text(f'[server]\nlisten = "127.0.0.1:0"\nstate_dir = "{tmp_path}"\n')
+    monkeypatch.setenv("CTID_ADMIN_TOKEN", "a-long-enough-admin-token")
+    assert main(["db", "upgrade", "--config", str(config)]) == 0
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff'"))
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the records database is at schema revision ffff")
+    assert "Traceback" not in err
