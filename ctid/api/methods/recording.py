@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 import attrs
+import trio
 
 from ... import facts as f
 from ...recording import files
@@ -29,6 +30,9 @@ from ..server import HttpHandler, HttpRequest, HttpResponse
 from . import registry
 
 __all__ = ["download_route", "may_control"]
+
+#: Seconds recording.tag waits for pending records to reach the database.
+TAG_WAIT: Final = 2.0
 
 
 def may_control(
@@ -196,7 +200,10 @@ async def tag(ctx: RequestContext, p: TagParams) -> dict[str, Any]:
         service.set_tags(rec, tags)
         return {"recordingID": p.recording_id, "tags": list(tags)}
     records = _records(ctx)
-    await records.wait_committed()
+    # A recording that just finished may still be on its way to the database;
+    # a database that is down must not hang this session, so wait only a little.
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
     row = await _row_for(ctx, records, p.recording_id)
     tags = tuple(dict.fromkeys((*(row["tags"] or ()), *p.tags)))
     from ...records.ops import RecordingTags
