@@ -21,6 +21,7 @@ from .api.auth import Authenticator, Credential, Role
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
 from .api.server import ApiServer
+from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
 from .calls.directory import Directory
@@ -92,8 +93,12 @@ class App:
         listen: str | None = None,
         handle_signals: bool = False,
         serve_api: bool = True,
+        blocking: Blocking = in_thread,
     ) -> None:
         self.config = config
+        #: How services run blocking work (database, files): worker threads;
+        #: ``blocking.inline`` in tests on MockClock.
+        self.blocking = blocking
         self.driver = driver or build_driver(config)
         self.admin_token = admin_token
         self.ids = ids or IdFactory()
@@ -180,12 +185,20 @@ class App:
         One line per service keeps the composition in one readable place.
         """
         from .acd.install import AcdDestinations, install_acd
+        from .api.methods.recording import download_route
         from .ivr.install import install_ivr
+        from .metrics import server as metrics
+        from .recording import service as recording
+        from .records import service as records
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
+        records.install(self)
+        recording.install(self)
+        self.server.routes["/recordings/download"] = download_route(self.api)
+        metrics.install(self)
 
     @property
     def url(self) -> str:

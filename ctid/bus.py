@@ -130,6 +130,8 @@ class EventLog:
         #: The last seq handed to the socket writer.
         self.sent = 0
         self.overflowed = False
+        #: Deliveries lost before they were written (the window moved past them).
+        self.dropped = 0
         self.monitors: dict[str, Monitor] = {}
         #: Called after every push (the attached socket's writer wake-up), if any.
         self.listener: Callable[[], None] | None = None
@@ -153,7 +155,10 @@ class EventLog:
         while entries and (
             len(entries) > limit or (entries[0][3] < horizon and entries[0][0] <= self.sent)
         ):
-            entries.popleft()
+            if entries.popleft()[0] > self.sent:
+                # Never written to the socket and now out of the replay window:
+                # this session has lost it (it will get a ReplayGap on resume).
+                self.dropped += 1
         if self.seq - self.sent > self.limits.max_pending:
             self.overflowed = True
         if self.listener is not None:
@@ -199,6 +204,8 @@ class EventBus:
         self._by_topic: dict[str, list[Monitor]] = {}
         self.published = 0
         self.delivered = 0
+        #: Deliveries dropped by sessions that have ended (see ``dropped``).
+        self._dropped_closed = 0
         #: Called with each event after delivery (metrics, tests).
         self.observers: list[Callable[[Published], None]] = []
 
@@ -209,7 +216,14 @@ class EventBus:
         self.logs[session_id] = log
         return log
 
+    @property
+    def dropped(self) -> int:
+        """Deliveries lost, in all sessions so far, before they reached the socket."""
+        return self._dropped_closed + sum(log.dropped for log in self.logs.values())
+
     def close_log(self, log: EventLog) -> None:
+        if self.logs.get(log.session_id) is log:
+            self._dropped_closed += log.dropped
         for monitor in list(log.monitors.values()):
             self._unindex(monitor)
         log.monitors.clear()

@@ -19,6 +19,8 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .acd.config import acd_section
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
+    from .recording.config import recording_section
+    from .records.config import records_section
 
     def acd_queues(config: Config) -> list[str]:
         acd = acd_section(config)
@@ -30,6 +32,8 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "demo": demo_section,
         "ivr": lambda config: check_ivr(config, acd_queues(config)),
         "routing": lambda config: check_routing(config, acd_queues(config)),
+        "records": records_section,
+        "recording": recording_section,
     }
 
 

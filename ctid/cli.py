@@ -19,6 +19,7 @@ import trio
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
+from .errors import StartupError
 
 __all__ = ["main"]
 
@@ -31,10 +32,17 @@ EXTRA_COMMANDS: dict[
 
 
 def _load_extra_commands() -> None:
-    """Commands that services add (imported here so ``ctid --help`` lists them)."""
+    """Commands that services add, one line per service (imported here, late, so
+    that ``ctid --help`` lists them without slowing every start-up)."""
     from .acd.simulate.command import register
+    from .recording.cli import recording_command, setup_recording
+    from .records.cli import db_command, setup_db
+    from .records.report_cli import report_command, setup_report
 
     register(EXTRA_COMMANDS)
+    EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
+    EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
+    EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
 
 
 def _listen_arg(value: str) -> str:
@@ -165,10 +173,25 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         trio.run(main)
     except KeyboardInterrupt:
         log.info("interrupted")
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BaseExceptionGroup as group:
+        # Services fail inside nurseries, so their errors arrive grouped.
+        expected, rest = group.split((OSError, StartupError))
+        if expected is None or rest is not None:
+            raise
+        for problem in _leaves(expected):
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return out
 
 
 def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None:

@@ -93,8 +93,11 @@ class ApiServer:
         peer = _peer(stream)
         ws_conn: WsConnection | None = None
         trailing = b""
+        route: tuple[HttpHandler | None, HttpRequest] | None = None
         try:
             conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+            # The time limit is for the request head; a route's handler may take
+            # longer (a database query, a large download).
             with trio.move_on_after(HANDSHAKE_TIMEOUT):
                 request = await _read_request(stream, conn)
                 if request is None:
@@ -117,20 +120,25 @@ class ApiServer:
                     if ws_conn is None:
                         return
                 else:
-                    handler = self.routes.get(path)
-                    if handler is None:
-                        response = HttpResponse.json(404, {"error": f"no such path {path}"})
-                    else:
-                        response = await handler(
-                            HttpRequest(
-                                method=request.method.decode(),
-                                path=path,
-                                query=query,
-                                headers=headers,
-                            )
-                        )
-                    await _respond(stream, conn, response)
-                    return
+                    route = (
+                        self.routes.get(path),
+                        HttpRequest(
+                            method=request.method.decode(),
+                            path=path,
+                            query=query,
+                            headers=headers,
+                        ),
+                    )
+            if route is not None:
+                handler, http_request = route
+                if handler is None:
+                    response = HttpResponse.json(
+                        404, {"error": f"no such path {http_request.path}"}
+                    )
+                else:
+                    response = await handler(http_request)
+                await _respond(stream, conn, response)
+                return
             if ws_conn is None:
                 # The client did not finish its request head in time.
                 await trio.aclose_forcefully(stream)

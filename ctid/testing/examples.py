@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -333,18 +335,80 @@ ACD_CONFIG: dict[str, Any] = {
     }
 }
 
+
+async def _records(cc: CallCentre, r: Recorder) -> None:
+    await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1002"}})
+    call_id = (
+        await r.call("sim.incomingCall", {"callingNumber": "+15550400", "calledNumber": "1002"})
+    )["callID"]
+    await cc.settle()
+    await r.call("sim.offHook", {"device": "1002"})
+    await cc.settle()
+    recording = (await r.call("recording.start", {"callID": call_id, "tags": ["complaint"]}))[
+        "recordingID"
+    ]
+    await trio.sleep(5)
+    await r.call("recording.pause", {"recordingID": recording})  # the caller reads a card number
+    await trio.sleep(3)
+    await r.call("recording.resume", {"recordingID": recording})
+    await trio.sleep(5)
+    await r.call("recording.tag", {"recordingID": recording, "tags": ["escalated"]})
+    await r.call("recording.stop", {"recordingID": recording})
+    await trio.sleep(20)
+    await r.call("sim.onHook", {"device": "+15550400"})
+    await cc.settle()
+    await r.call("records.flush", {"until": "database"})
+    await r.call("records.status")
+    await r.call("recording.get", {"recordingID": recording})
+    await r.call("recording.search", {"caller": "+15550400"})
+    await r.call("report.list")
+    day = {"from": "2027-01-15", "to": "2027-01-16", "timezone": "UTC"}
+    for name in sorted(registry.methods):
+        if name.startswith("report.") and name != "report.list":
+            await r.call(
+                name, day | ({"interval": "hour"} if name == "report.serviceLevel" else {})
+            )
+
+
+#: Call records and recordings in the state directory the generator picks.
+RECORDS_CONFIG: dict[str, Any] = {
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    "recording": {},
+}
+
 #: Example scripts in order, each with the configuration it needs; services add theirs.
 SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_calls, {}),
     (_ivr, IVR_CONFIG),
     (_acd, ACD_CONFIG),
+    (_records, RECORDS_CONFIG),
 ]
+
+#: Shown in the examples instead of the temporary state directory the generator uses.
+STATE_DIR_SHOWN = "/var/lib/ctid"
 
 
 async def record() -> tuple[Recorder, list[dict[str, Any]]]:
     recorder, events = await _record_first()
+    state = tempfile.mkdtemp(prefix="ctid-examples-")
+    try:
+        await _record_rest(recorder, events, state)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+    # Paths in the state directory read as an installation's would.
+    recorder.requests = _shown(recorder.requests, state)
+    recorder.errors = _shown(recorder.errors, state)
+    return recorder, _shown(events, state)
+
+
+def _shown(value: Any, state: str) -> Any:
+    return json.loads(json.dumps(value).replace(state, STATE_DIR_SHOWN))
+
+
+async def _record_rest(recorder: Recorder, events: list[dict[str, Any]], state: str) -> None:
     for script, overrides in SCRIPTS[1:]:
-        async with call_centre(sim_config(overrides)) as cc:
+        config = sim_config({"server": {"state_dir": state}, **overrides})
+        async with call_centre(config) as cc:
             client = await cc.client()
             more = Recorder(client)
             await script(cc, more)
@@ -354,7 +418,6 @@ async def record() -> tuple[Recorder, list[dict[str, Any]]]:
             for name, pair in more.errors.items():
                 recorder.errors.setdefault(name, pair)
             events.extend(dict(e) for e in client.events)
-    return recorder, events
 
 
 async def _record_first() -> tuple[Recorder, list[dict[str, Any]]]:

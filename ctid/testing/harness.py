@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import h11
 import trio
 import trio.testing
 from trio_websocket import wrap_client_stream
 
 from ..api.codec import JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL
 from ..app import App
+from ..blocking import Blocking, inline
 from ..calls.invariants import problems
 from ..config import Config, config_from_dict
 from ..ids import IdFactory
@@ -26,11 +28,17 @@ ANCHOR_WALL: Final = 1_800_000_000.0 - 1_800_000_000.0 % 86400 + 8 * 3600
 
 
 def sim_config(overrides: Mapping[str, Any] | None = None) -> Config:
-    """The simulator with ten extensions and four outside lines, plus ``overrides`` (merged)."""
+    """The simulator with ten extensions and four outside lines, plus ``overrides`` (merged).
+
+    Call records are off (no database, nothing written to disk) unless the
+    overrides turn them on with ``{"records": {"enabled": True}}`` and a
+    ``server.state_dir``.
+    """
     data: dict[str, Any] = {
         "server": {"listen": "127.0.0.1:0"},
         "api": {"ping_interval": 0},
         "switch": {"driver": "simulator", "simulator": {"extensions": "1001-1010", "trunks": 4}},
+        "records": {"enabled": False},
     }
     _merge(data, dict(overrides or {}))
     return config_from_dict(data, "<test>")
@@ -81,6 +89,37 @@ class CallCentre:
             await client.login(token)
         return client
 
+    async def http(
+        self, target: str, *, method: str = "GET", headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One plain HTTP request to the API port's routes, over memory streams.
+
+        Returns (status, headers with lower-case names, body).
+        """
+        client_stream, server_stream = trio.testing.memory_stream_pair()
+        self.nursery.start_soon(self.app.server.handle_stream, server_stream)
+        conn = h11.Connection(h11.CLIENT)
+        sent = [("host", "ctid.test"), *(headers or {}).items()]
+        data = conn.send(h11.Request(method=method, target=target, headers=sent)) or b""
+        data += conn.send(h11.EndOfMessage()) or b""
+        await client_stream.send_all(data)
+        status = 0
+        got: dict[str, str] = {}
+        body = bytearray()
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(bytes(await client_stream.receive_some(1 << 16)))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                got = {k.decode(): v.decode() for k, v in event.headers}
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                break
+        await client_stream.aclose()
+        return status, got, bytes(body)
+
     async def settle(self) -> None:
         """Let every task run until all are blocked (nothing left to do now)."""
         await trio.testing.wait_all_tasks_blocked()
@@ -93,15 +132,24 @@ async def call_centre(
     driver: Any = None,
     anchor_wall: float = ANCHOR_WALL,
     admin_token: str = ADMIN_TOKEN,
+    blocking: Blocking = inline,
 ) -> AsyncIterator[CallCentre]:
-    """Run a daemon for the body of the ``async with``; it stops at the end."""
+    """Run a daemon for the body of the ``async with``; it stops at the end.
+
+    Blocking work (database, files) runs ``inline`` by default, so MockClock
+    cannot jump while it runs (see ``ctid.blocking``); pass
+    ``blocking=in_thread`` to run it in worker threads as the daemon does.
+    """
     app = App(
         config or sim_config(),
         driver=driver,
         admin_token=admin_token,
         ids=IdFactory("t", deterministic=True),
         anchor_wall=anchor_wall,
+        blocking=blocking,
     )
+    if isinstance(app.driver, SimulatorDriver):
+        app.driver.blocking = blocking
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         yield CallCentre(app, nursery)

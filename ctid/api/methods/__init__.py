@@ -7,7 +7,20 @@ from ..registry import Registry
 #: The registry every method module adds to.
 registry = Registry()
 
-from . import agent, csta, discover, ivr, monitor, queue, session, sim, supervisor  # noqa: E402
+from . import (  # noqa: E402
+    agent,
+    csta,
+    discover,
+    ivr,
+    monitor,
+    queue,
+    recording,
+    records,
+    report,
+    session,
+    sim,
+    supervisor,
+)
 
 __all__ = [
     "agent",
@@ -16,7 +29,10 @@ __all__ = [
     "ivr",
     "monitor",
     "queue",
+    "recording",
+    "records",
     "registry",
+    "report",
     "session",
     "sim",
     "supervisor",

@@ -118,6 +118,9 @@ class Recording:
     paused_at: float | None = None
     #: (start, end) trio times of pauses, for the silence in the file.
     pauses: list[tuple[float, float]] = attrs.field(factory=list)
+    #: When what the recording hears changed: (trio time, parties heard from then on).
+    segments: list[tuple[float, tuple[str, ...]]] = attrs.field(factory=list)
+    ended_at: float | None = None
 
 
 @attrs.define(eq=False)
@@ -148,6 +151,8 @@ class SimSwitch:
         self.bridges: dict[str, Bridge] = {}
         self.playbacks: dict[str, Playback] = {}
         self.recordings: dict[str, Recording] = {}
+        #: Recordings that ended, with their timelines, for the driver to write out.
+        self.finished_recordings: dict[str, Recording] = {}
         self.supervisions: dict[str, Supervision] = {}
         self.events: deque[sw.SwitchEvent] = deque()
         self._timers: list[tuple[float, int, str, Callable[[float], None]]] = []
@@ -182,6 +187,7 @@ class SimSwitch:
                 continue
             self._cancelled.add(key)  # one-shot
             action(now)
+        self._track_media(now)
 
     # --------------------------------------------------------------- helpers
 
@@ -301,6 +307,12 @@ class SimSwitch:
 
     def off_hook(self, device: str, now: float) -> str:
         """A phone goes off-hook: answers if ringing, else gets dial tone. Returns the channel."""
+        try:
+            return self._off_hook(device, now)
+        finally:
+            self._track_media(now)
+
+    def _off_hook(self, device: str, now: float) -> str:
         line = self.lines.get(device)
         if line is None or line.kind is not sw.EndpointKind.EXTENSION:
             raise SimError(f"{device!r} is not an extension with a phone")
@@ -348,6 +360,12 @@ class SimSwitch:
 
     def on_hook(self, device: str, now: float) -> None:
         """A phone hangs up, or an outside caller (by number) hangs up."""
+        try:
+            self._on_hook(device, now)
+        finally:
+            self._track_media(now)
+
+    def _on_hook(self, device: str, now: float) -> None:
         line = self._line(device)
         if line.kind is sw.EndpointKind.EXTENSION:
             if not line.off_hook:
@@ -400,6 +418,7 @@ class SimSwitch:
             if chan.music
             else sw.ChannelRetrieved(channel_id=chan.channel_id)
         )
+        self._track_media(now)
 
     def incoming_call(self, calling: str, called: str, now: float, trunk: str | None = None) -> str:
         """An outside caller dials in on a free outside line; returns the channel id."""
@@ -432,6 +451,12 @@ class SimSwitch:
 
     def execute(self, cmd: sw.SwitchCommand, now: float) -> None:
         """Carry out a ctid command; raises ``CommandRejected`` as a switch would."""
+        try:
+            self._execute(cmd, now)
+        finally:
+            self._track_media(now)
+
+    def _execute(self, cmd: sw.SwitchCommand, now: float) -> None:
         match cmd:
             case sw.Originate():
                 self._originate(cmd, now)
@@ -464,6 +489,10 @@ class SimSwitch:
                     )
                 self._leave_bridge(chan)
             case sw.BridgeDestroy():
+                for ending in list(self.recordings.values()):
+                    if ending.target.bridge_id == cmd.bridge_id:
+                        # A recording of the call's mix ends with the call.
+                        self._finish_recording(ending, now)
                 bridge = self.bridges.pop(cmd.bridge_id, None)
                 if bridge is None:
                     return  # destroying a bridge that never got members is a no-op
@@ -703,19 +732,60 @@ class SimSwitch:
         self._targets(cmd.target)
         if cmd.recording_id in self.recordings:
             raise sw.CommandRejected(sw.RejectReason.INVALID_STATE, f"{cmd.recording_id} exists")
-        self.recordings[cmd.recording_id] = Recording(
+        if cmd.format != "wav":
+            raise sw.CommandRejected(sw.RejectReason.NOT_SUPPORTED, f"format {cmd.format}")
+        rec = Recording(
             recording_id=cmd.recording_id,
             target=cmd.target,
             path=f"{cmd.path}.{cmd.format}",
             started_at=now,
         )
+        rec.segments.append((now, self._heard(rec)))
+        self.recordings[cmd.recording_id] = rec
         self._emit(sw.RecordingStarted(recording_id=cmd.recording_id))
 
+    def _heard(self, rec: Recording) -> tuple[str, ...]:
+        """The parties a recording hears now (nobody while paused or while music plays)."""
+        if rec.paused_at is not None:
+            return ()
+        target = rec.target
+        if target.bridge_id is not None:
+            bridge_id: str | None = target.bridge_id
+        else:
+            chan = self.channels.get(target.channel_id or "")
+            if chan is None:
+                return ()
+            if chan.bridge_id is None:
+                return () if chan.music else (chan.device,)
+            bridge_id = chan.bridge_id
+        bridge = self.bridges.get(bridge_id or "")
+        if bridge is None or bridge.music:
+            return ()
+        heard = []
+        for member in bridge.members:
+            chan = self.channels.get(member)
+            if chan is not None and not chan.music:
+                heard.append(chan.device)
+        return tuple(heard)
+
+    def _track_media(self, now: float) -> None:
+        """Note what each recording hears, if it changed (for the audio in the file)."""
+        for rec in self.recordings.values():
+            heard = self._heard(rec)
+            if not rec.segments or rec.segments[-1][1] != heard:
+                if rec.segments and rec.segments[-1][0] == now:
+                    rec.segments[-1] = (now, heard)
+                else:
+                    rec.segments.append((now, heard))
+
     def _finish_recording(self, rec: Recording, now: float) -> None:
+        self._track_media(now)
         self.recordings.pop(rec.recording_id, None)
         if rec.paused_at is not None:
             rec.pauses.append((rec.paused_at, now))
             rec.paused_at = None
+        rec.ended_at = now
+        self.finished_recordings[rec.recording_id] = rec
         self._emit(
             sw.RecordingFinished(
                 recording_id=rec.recording_id, path=rec.path, duration=now - rec.started_at

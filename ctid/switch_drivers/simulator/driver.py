@@ -23,9 +23,11 @@ from typing import Any, ClassVar
 import attrs
 import trio
 
+from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
 from ...structure import StructureError, structure
 from .. import base as sw
+from .audio import write_wav
 from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
 from .core import LineState, SimError, SimSwitch
 
@@ -119,6 +121,10 @@ class SimulatorDriver(sw.SwitchDriver):
         self._wakeup = trio.Event()
         self._link_up = False
         self._restore_pending = False
+        #: Recordings are written one at a time, in a worker thread.
+        self._file_limiter = trio.CapacityLimiter(1)
+        #: How blocking file work runs (``inline`` in tests on MockClock).
+        self.blocking: Blocking = in_thread
 
     @classmethod
     def from_config(
@@ -168,6 +174,8 @@ class SimulatorDriver(sw.SwitchDriver):
             await emit.send(sw.LinkStateChanged(state=sw.LinkState.UP))
         while events:
             event = events.popleft()
+            if isinstance(event, sw.RecordingFinished):
+                event = await self._write_recording(event)
             if self._link_up:
                 try:
                     # No scheduler round-trip per event while the channel has room;
@@ -175,6 +183,27 @@ class SimulatorDriver(sw.SwitchDriver):
                     emit.send_nowait(event)
                 except trio.WouldBlock:
                     await emit.send(event)
+
+    async def _write_recording(
+        self, event: sw.RecordingFinished
+    ) -> sw.RecordingFinished | sw.RecordingFailed:
+        """Write a finished recording's audio before telling ctid it is done."""
+        rec = self.card.finished_recordings.pop(event.recording_id, None)
+        if rec is None or rec.ended_at is None:
+            return event
+        try:
+            await self.blocking(
+                write_wav,
+                Path(rec.path),
+                rec.segments,
+                rec.started_at,
+                rec.ended_at,
+                limiter=self._file_limiter,
+            )
+        except OSError as exc:
+            log.warning("simulator: cannot write recording %s: %s", rec.path, exc)
+            return sw.RecordingFailed(recording_id=event.recording_id, detail=str(exc))
+        return event
 
     def _changed(self) -> None:
         self._wakeup.set()

@@ -1,0 +1,349 @@
+"""``recording.*``: record calls on demand, pause for card numbers, find and fetch recordings.
+
+Who may do what: admins any call; supervisors the calls of the queues they
+supervise (all queues if their credential lists none); agents the calls at
+their own devices. The same rule decides which recordings a user finds with
+``recording.search`` and may download from ``GET /recordings/download?id=...``
+(with ``Authorization: Bearer <token>``) on the API port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any, Final
+
+import attrs
+import trio
+
+from ... import facts as f
+from ...recording import files
+from ...recording.search import RecordingQuery, get, search, to_wire
+from ...recording.service import ActiveRecording, RecordingError, RecordingService
+from ...records.service import RecordsService
+from .. import rpc
+from ..auth import Credential, Role
+from ..context import ApiContext, RequestContext
+from ..rpc import RpcError
+from ..server import HttpHandler, HttpRequest, HttpResponse
+from . import registry
+
+__all__ = ["download_route", "may_control"]
+
+#: Seconds recording.tag waits for pending records to reach the database.
+TAG_WAIT: Final = 2.0
+
+
+def may_control(
+    credential: Credential,
+    *,
+    call_devices: Iterable[str],
+    own_devices: Iterable[str],
+    queue: str | None,
+    agent_id: str | None,
+) -> bool:
+    """Whether a user may record a call, or see and fetch its recording."""
+    if credential.role is Role.ADMIN:
+        return True
+    if credential.role is Role.SUPERVISOR:
+        return not credential.queues or (queue is not None and queue in credential.queues)
+    if agent_id is not None and credential.agent_id == agent_id:
+        return True
+    return bool(set(call_devices) & set(own_devices))
+
+
+def _service(ctx: RequestContext) -> RecordingService:
+    service = ctx.api.services.get("recording")
+    if not isinstance(service, RecordingService):
+        raise RpcError(rpc.METHOD_NOT_FOUND, "recording is not available")
+    return service
+
+
+def _records(ctx: RequestContext) -> RecordsService:
+    service = ctx.api.services.get("records")
+    if not isinstance(service, RecordsService):
+        raise RpcError(rpc.METHOD_NOT_FOUND, "recordings are searched in the call records: off")
+    return service
+
+
+def _fail(exc: RecordingError) -> RpcError:
+    return RpcError(rpc.OPERATION_FAILED, exc.message, {"reason": exc.reason})
+
+
+def _forbidden(what: str) -> RpcError:
+    return RpcError(rpc.FORBIDDEN, f"you may not {what}")
+
+
+def _wire(rec: ActiveRecording) -> dict[str, Any]:
+    return {
+        "recordingID": rec.recording_id,
+        "callID": rec.call_id,
+        "state": rec.state,
+        "startedBy": rec.started_by,
+        "tags": list(rec.tags),
+    }
+
+
+def _check_call(ctx: RequestContext, call_id: str) -> None:
+    assert ctx.session is not None
+    call = ctx.api.calls.model.calls.get(call_id)
+    if call is None:
+        raise RpcError(rpc.OPERATION_FAILED, f"no call {call_id!r}", {"reason": "no-such-call"})
+    queue = call.facts.get(f.FACT_QUEUE)
+    agent = call.facts.get(f.FACT_AGENT)
+    if not may_control(
+        ctx.session.credential,
+        call_devices=call.connections,
+        own_devices=ctx.own_devices(),
+        queue=str(queue) if queue is not None else None,
+        agent_id=str(agent) if agent is not None else None,
+    ):
+        raise _forbidden(f"record call {call_id}")
+
+
+def _check_active(ctx: RequestContext, rec: ActiveRecording) -> None:
+    assert ctx.session is not None
+    if not may_control(
+        ctx.session.credential,
+        call_devices=rec.devices,
+        own_devices=ctx.own_devices(),
+        queue=rec.queue,
+        agent_id=rec.agent_id,
+    ):
+        raise _forbidden(f"control recording {rec.recording_id}")
+
+
+@attrs.frozen(kw_only=True)
+class StartParams:
+    call_id: str
+    tags: list[str] = attrs.field(factory=list)
+
+
+@registry.method("recording.start", params=StartParams)
+async def start(ctx: RequestContext, p: StartParams) -> dict[str, Any]:
+    """Record a call (everyone in it) from now until it ends or ``recording.stop``.
+
+    Returns the ``recordingID``; ``RecordingStartedEvent`` follows on the call.
+    """
+    assert ctx.session is not None
+    service = _service(ctx)
+    _check_call(ctx, p.call_id)
+    try:
+        rec = await service.start(
+            p.call_id, started_by=ctx.session.credential.name, tags=tuple(p.tags)
+        )
+    except RecordingError as exc:
+        raise _fail(exc) from None
+    return _wire(rec)
+
+
+@attrs.frozen(kw_only=True)
+class RecordingParams:
+    recording_id: str
+
+
+async def _control(ctx: RequestContext, recording_id: str, action: str) -> dict[str, Any]:
+    service = _service(ctx)
+    rec = service.active.get(recording_id)
+    if rec is None:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            f"no recording {recording_id!r} in progress",
+            {"reason": "no-such-recording"},
+        )
+    _check_active(ctx, rec)
+    try:
+        if action == "pause":
+            rec = await service.pause(recording_id)
+        elif action == "resume":
+            rec = await service.resume(recording_id)
+        else:
+            rec = await service.stop(recording_id)
+    except RecordingError as exc:
+        raise _fail(exc) from None
+    return _wire(rec)
+
+
+@registry.method("recording.pause", params=RecordingParams)
+async def pause(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
+    """Record silence from now on (while a card number is given), until ``recording.resume``."""
+    return await _control(ctx, p.recording_id, "pause")
+
+
+@registry.method("recording.resume", params=RecordingParams)
+async def resume(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
+    """Record the call's audio again after ``recording.pause``."""
+    return await _control(ctx, p.recording_id, "resume")
+
+
+@registry.method("recording.stop", params=RecordingParams)
+async def stop(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
+    """Stop recording; ``RecordingStoppedEvent`` follows when the file is complete."""
+    return await _control(ctx, p.recording_id, "stop")
+
+
+@attrs.frozen(kw_only=True)
+class TagParams:
+    recording_id: str
+    tags: list[str]
+
+
+@registry.method("recording.tag", params=TagParams)
+async def tag(ctx: RequestContext, p: TagParams) -> dict[str, Any]:
+    """Add tags to a recording (in progress or finished); returns all its tags."""
+    service = _service(ctx)
+    rec = service.active.get(p.recording_id)
+    if rec is not None:
+        _check_active(ctx, rec)
+        tags = tuple(dict.fromkeys((*rec.tags, *p.tags)))
+        service.set_tags(rec, tags)
+        return {"recordingID": p.recording_id, "tags": list(tags)}
+    records = _records(ctx)
+    # A recording that just finished may still be on its way to the database;
+    # a database that is down must not hang this session, so wait only a little.
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    row = await _row_for(ctx, records, p.recording_id)
+    tags = tuple(dict.fromkeys((*(row["tags"] or ()), *p.tags)))
+    from ...records.ops import RecordingTags
+
+    records.submit(RecordingTags(recording_id=p.recording_id, tags=tags))
+    return {"recordingID": p.recording_id, "tags": list(tags)}
+
+
+async def _row_for(ctx: RequestContext, records: RecordsService, recording_id: str) -> Any:
+    assert ctx.session is not None
+    row = await records.read(get, recording_id)
+    if row is None:
+        raise RpcError(
+            rpc.OPERATION_FAILED, f"no recording {recording_id!r}", {"reason": "no-such-recording"}
+        )
+    if not may_control(
+        ctx.session.credential,
+        call_devices=row["devices"],
+        own_devices=ctx.own_devices(),
+        queue=row["queue"],
+        agent_id=row["agent_id"],
+    ):
+        raise _forbidden(f"see recording {recording_id}")
+    return row
+
+
+@registry.method("recording.get", params=RecordingParams)
+async def get_recording(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
+    """One recording's metadata, with its download path."""
+    return to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
+
+
+def _time(value: str | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RpcError(rpc.INVALID_PARAMS, f"{name}: not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@attrs.frozen(kw_only=True)
+class SearchParams:
+    #: ISO 8601 times: recordings started from ``from`` (inclusive) to ``to`` (exclusive).
+    from_: str | None = None
+    to: str | None = None
+    agent_id: str | None = None
+    caller: str | None = None
+    called: str | None = None
+    queue: str | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    tags: list[str] = attrs.field(factory=list)
+    limit: int = 100
+
+
+@registry.method("recording.search", params=SearchParams)
+async def search_recordings(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
+    """Recordings by date range, agent, caller, called number, queue, duration and tags.
+
+    Newest first, at most ``limit`` (1000 at most). Supervisors find only
+    their queues' recordings, agents only their own.
+    """
+    assert ctx.session is not None
+    records = _records(ctx)
+    credential = ctx.session.credential
+    only_queues = None
+    only_agent = None
+    only_devices = None
+    if credential.role is Role.SUPERVISOR and credential.queues:
+        only_queues = frozenset(credential.queues)
+    elif credential.role is Role.AGENT:
+        only_agent = credential.agent_id or ""
+        only_devices = frozenset(ctx.own_devices())
+    query = RecordingQuery(
+        start=_time(p.from_, "from"),
+        end=_time(p.to, "to"),
+        agent_id=p.agent_id,
+        caller=p.caller,
+        called=p.called,
+        queue=p.queue,
+        min_duration=p.min_duration,
+        max_duration=p.max_duration,
+        tags=tuple(p.tags),
+        limit=max(1, min(p.limit, 1000)),
+        only_queues=only_queues,
+        only_agent=only_agent,
+        only_devices=only_devices,
+    )
+    rows = await records.read(search, query)
+    return {"recordings": [to_wire(row) for row in rows]}
+
+
+# ------------------------------------------------------------ HTTP download
+
+
+def download_route(api: ApiContext) -> HttpHandler:
+    """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``."""
+
+    async def download(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponse.json(405, {"error": "use GET"})
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        credential = api.auth.check(token.strip()) if scheme.lower() == "bearer" else None
+        if credential is None:
+            return HttpResponse(
+                status=401,
+                body=b'{"error": "send Authorization: Bearer <token>"}',
+                headers=(("www-authenticate", 'Bearer realm="ctid"'),),
+            )
+        recording_id = (urllib.parse.parse_qs(request.query).get("id") or [""])[0]
+        records = api.services.get("records")
+        service = api.services.get("recording")
+        if not isinstance(records, RecordsService) or not isinstance(service, RecordingService):
+            return HttpResponse.json(404, {"error": "recordings are not kept"})
+        row = await records.read(get, recording_id)
+        if row is None or row["state"] in ("deleted", "recording", "paused", "failed"):
+            return HttpResponse.json(404, {"error": f"no recording {recording_id!r} to download"})
+        own = set(credential.devices)
+        if not may_control(
+            credential,
+            call_devices=row["devices"],
+            own_devices=own,
+            queue=row["queue"],
+            agent_id=row["agent_id"],
+        ):
+            return HttpResponse.json(403, {"error": "not your recording"})
+        try:
+            path = files.resolve(service.directory, row["path"])
+            body = await service.blocking(path.read_bytes)
+        except (OSError, ValueError):
+            return HttpResponse.json(404, {"error": f"the file of {recording_id} is missing"})
+        filename = f"{recording_id}.{row['format']}"
+        return HttpResponse(
+            status=200,
+            body=body if request.method == "GET" else b"",
+            content_type="audio/wav" if row["format"] == "wav" else "application/octet-stream",
+            headers=(("content-disposition", f'attachment; filename="{filename}"'),),
+        )
+
+    return download

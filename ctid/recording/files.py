@@ -1,0 +1,56 @@
+"""Recording files on disk. Blocking code: call it through ``trio.to_thread``.
+
+Files live under the recordings directory, laid out by the day the recording
+started (UTC): ``2027/01/15/<recording id>.wav``. The database keeps that
+relative path, so the directory can move (or be restored from an archive
+elsewhere) without rewriting rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path, PurePosixPath
+
+__all__ = ["delete", "digest", "relative_path", "resolve"]
+
+
+def relative_path(recording_id: str, started: dt.datetime, fmt: str) -> str:
+    """Where a recording goes, relative to the recordings directory."""
+    day = started.astimezone(dt.UTC)
+    return f"{day:%Y/%m/%d}/{recording_id}.{fmt}"
+
+
+def resolve(directory: Path, relative: str) -> Path:
+    """The file of a stored relative path; refuses paths that leave the directory."""
+    rel = PurePosixPath(relative)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"recording path {relative!r} is not inside the recordings directory")
+    return directory.joinpath(*rel.parts)
+
+
+def digest(path: Path) -> tuple[int, str]:
+    """(size in bytes, SHA-256 hex) of a file."""
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+    return size, sha.hexdigest()
+
+
+def delete(path: Path) -> bool:
+    """Remove a file and the day directories it leaves empty; False if it was not there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    parent = path.parent
+    for _ in range(3):  # day, month, year
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return True

@@ -1,0 +1,283 @@
+"""What the records service asks the database to do: writes as frozen values.
+
+Each op travels through the spool as one JSON object (``encode``/``decode``)
+and is applied by ``store.apply``. Every op is idempotent, because after a
+crash the spool is replayed from its start and the database may already have
+some of it: inserts of rows with ids ctid chose are "insert unless present",
+updates set values rather than add to them.
+
+Times are seconds since the Unix epoch (wall clock), as the records service
+converts trio times with the daemon's ``WallClock``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+__all__ = [
+    "AgentStateOp",
+    "CallClose",
+    "CallOpen",
+    "CloseInterrupted",
+    "Heartbeat",
+    "IvrRunOp",
+    "IvrVisitOp",
+    "LegRecord",
+    "Op",
+    "QueueWaitOp",
+    "RecordingDeleted",
+    "RecordingOp",
+    "RecordingTags",
+    "decode",
+    "encode",
+]
+
+
+class Op:
+    """Base of database writes."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+
+@attrs.frozen(kw_only=True)
+class CallOpen(Op):
+    """A call started (so a daemon that dies with it open can close it later)."""
+
+    kind: ClassVar[str] = "callOpen"
+    call_id: str
+    node: str
+    run_id: str
+    direction: str
+    caller: str
+    called: str
+    dnis: str | None
+    trunk: str | None
+    started_at: float
+
+
+@attrs.frozen(kw_only=True)
+class LegRecord:
+    """One party's stint in a call."""
+
+    device: str
+    kind: str
+    trunk: str | None
+    joined_at: float
+    answered_at: float | None
+    ended_at: float
+    hold_seconds: float
+    end_cause: str
+    failed: bool
+
+
+@attrs.frozen(kw_only=True)
+class CallClose(Op):
+    """The call detail record of a call that ended."""
+
+    kind: ClassVar[str] = "callClose"
+    call_id: str
+    node: str
+    run_id: str
+    direction: str
+    caller: str
+    called: str
+    dnis: str | None
+    trunk: str | None
+    queue: str | None
+    queue_outcome: str | None
+    agent_id: str | None
+    agent_device: str | None
+    answered_by: str | None
+    ivr_flow: str | None
+    ivr_exit: str | None
+    started_at: float
+    answered_at: float | None
+    ivr_entered_at: float | None
+    ivr_left_at: float | None
+    queue_entered_at: float | None
+    queue_left_at: float | None
+    ended_at: float
+    wait_seconds: float | None
+    hold_seconds: float
+    talk_seconds: float
+    disposition: str
+    end_cause: str
+    merged_into: str | None
+    recording_ids: tuple[str, ...]
+    correlator_data: str | None
+    user_data: Mapping[str, Any]
+    facts: Mapping[str, Any]
+    legs: tuple[LegRecord, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AgentStateOp(Op):
+    """An agent entered ``state``; the row ``previous_id`` (if any) ends now."""
+
+    kind: ClassVar[str] = "agentState"
+    id: str
+    node: str
+    run_id: str
+    agent_id: str
+    device: str | None
+    state: str
+    previous_state: str
+    reason_code: str | None
+    call_id: str | None
+    queues: tuple[str, ...]
+    started_at: float
+    previous_id: str | None = None
+    previous_started_at: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class IvrVisitOp(Op):
+    kind: ClassVar[str] = "ivrVisit"
+    id: str
+    call_id: str
+    flow: str
+    version: str
+    node: str
+    node_type: str
+    choice: str | None
+    at: float
+
+
+@attrs.frozen(kw_only=True)
+class IvrRunOp(Op):
+    kind: ClassVar[str] = "ivrRun"
+    id: str
+    call_id: str
+    flow: str
+    version: str
+    entered_at: float
+    left_at: float
+    exit: str
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class QueueWaitOp(Op):
+    kind: ClassVar[str] = "queueWait"
+    id: str
+    call_id: str
+    queue: str
+    seconds: float
+    outcome: str
+    at: float
+
+
+@attrs.frozen(kw_only=True)
+class RecordingOp(Op):
+    """A recording's metadata as it stands now (written whole each time it changes)."""
+
+    kind: ClassVar[str] = "recording"
+    recording_id: str
+    call_id: str | None
+    node: str
+    run_id: str
+    path: str
+    format: str
+    state: str
+    started_at: float
+    ended_at: float | None
+    duration: float | None
+    paused_seconds: float
+    size_bytes: int | None
+    sha256: str | None
+    started_by: str
+    caller: str | None
+    called: str | None
+    queue: str | None
+    agent_id: str | None
+    tags: tuple[str, ...]
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class RecordingDeleted(Op):
+    """Retention removed a recording's file."""
+
+    kind: ClassVar[str] = "recordingDeleted"
+    recording_id: str
+    at: float
+
+
+@attrs.frozen(kw_only=True)
+class RecordingTags(Op):
+    """A recording's tags are now ``tags`` (set, not added: replaying is harmless)."""
+
+    kind: ClassVar[str] = "recordingTags"
+    recording_id: str
+    tags: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Heartbeat(Op):
+    """The daemon is alive (bounds how long its open calls lasted if it dies)."""
+
+    kind: ClassVar[str] = "heartbeat"
+    node: str
+    run_id: str
+    at: float
+
+
+@attrs.frozen(kw_only=True)
+class CloseInterrupted(Op):
+    """At start-up: close what earlier runs of ``node`` left open (they died)."""
+
+    kind: ClassVar[str] = "closeInterrupted"
+    node: str
+    run_id: str
+    at: float
+
+
+_KINDS: dict[str, type[Op]] = {
+    cls.kind: cls
+    for cls in (
+        CallOpen,
+        CallClose,
+        AgentStateOp,
+        IvrVisitOp,
+        IvrRunOp,
+        QueueWaitOp,
+        RecordingOp,
+        RecordingDeleted,
+        RecordingTags,
+        Heartbeat,
+        CloseInterrupted,
+    )
+}
+
+
+def encode(op: Op) -> bytes:
+    data = attrs.asdict(op, recurse=True)  # type: ignore[arg-type]
+    data["op"] = op.kind
+    return json.dumps(data, separators=(",", ":"), default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a record")
+
+
+def decode(payload: bytes) -> Op:
+    data = json.loads(payload)
+    kind = data.pop("op")
+    cls = _KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    if cls is CallClose:
+        data["legs"] = tuple(LegRecord(**leg) for leg in data["legs"])
+        data["recording_ids"] = tuple(data["recording_ids"])
+    elif cls is AgentStateOp:
+        data["queues"] = tuple(data["queues"])
+    elif cls is RecordingOp or cls is RecordingTags:
+        data["tags"] = tuple(data["tags"])
+    return cls(**data)

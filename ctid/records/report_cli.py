@@ -1,0 +1,93 @@
+"""``ctid report NAME``: a report from the records database, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import zoneinfo
+from pathlib import Path
+
+from ..config import ConfigError, load_config
+from .reports import REPORTS
+
+__all__ = ["report_command", "setup_report"]
+
+
+def setup_report(parser: argparse.ArgumentParser) -> None:
+    parser.description = "a report computed from the call records"
+    parser.add_argument("name", choices=sorted(REPORTS), help="which report")
+    parser.add_argument("--config", required=True, type=Path)
+    parser.add_argument("--from", dest="start", help="first day or ISO time (default: today)")
+    parser.add_argument("--to", dest="end", help="end, exclusive (default: the day after --from)")
+    parser.add_argument("--queue", help="only this queue")
+    parser.add_argument("--agent", help="only this agent")
+    parser.add_argument("--interval", choices=("hour", "day"), help="break down by hour or day")
+    parser.add_argument(
+        "--threshold", type=float, default=20.0, help="service level threshold, seconds"
+    )
+    parser.add_argument("--timezone", help="time zone of days and hours (default: [records])")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--plot", type=Path, help="also draw the time series into a PNG file")
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..recording.cli import parse_day_or_time
+    from . import db
+    from .config import records_settings
+    from .report_format import PlotUnavailable, as_csv, as_json, as_table, plot
+    from .report_queries import load
+    from .reports import ReportRequest, run_report
+
+    try:
+        settings = records_settings(load_config(args.config))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    tz = args.timezone or settings.timezone
+    try:
+        zone = zoneinfo.ZoneInfo(tz)
+        today = dt.datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = parse_day_or_time(args.start, tz) if args.start else today
+        end = parse_day_or_time(args.end, tz) if args.end else _next_day(start, zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if end <= start:
+        print("error: --to must be after --from", file=sys.stderr)
+        return 2
+    request = ReportRequest(
+        start=start.astimezone(dt.UTC),
+        end=end.astimezone(dt.UTC),
+        queue=args.queue,
+        agent=args.agent,
+        interval=args.interval,
+        timezone=tz,
+        threshold=args.threshold,
+    )
+    engine = db.make_engine(settings.url)
+    try:
+        db.check_schema(engine)
+        data = load(engine, args.name, request, dt.datetime.now(dt.UTC))
+    except (db.SchemaError, SQLAlchemyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    report = run_report(args.name, data, request)
+    text = {"table": as_table, "csv": as_csv, "json": as_json}[args.format](report)
+    sys.stdout.write(text)
+    if args.plot is not None:
+        try:
+            plot(report, args.plot)
+        except PlotUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _next_day(start: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    local = start.astimezone(zone)
+    return (local.replace(tzinfo=None) + dt.timedelta(days=1)).replace(tzinfo=zone)

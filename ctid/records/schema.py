@@ -1,0 +1,261 @@
+"""The records database: tables as SQLAlchemy Core metadata.
+
+Migrations (``ctid/records/migrations``) create and change these tables; this
+module is what the code reads and writes through. The first migration and
+these definitions must agree, which ``tests/records/test_migrations.py``
+checks by comparing the migrated database with this metadata.
+
+Times are ``UtcDateTime`` (timezone-aware UTC in Python, ``timestamptz`` on
+PostgreSQL), so the tables read naturally in SQL and BI tools; durations are
+seconds as floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+)
+
+__all__ = [
+    "agent_states",
+    "call_legs",
+    "calls",
+    "ivr_runs",
+    "ivr_visits",
+    "metadata",
+    "nodes",
+    "queue_waits",
+    "recordings",
+]
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in and out, whatever the database keeps.
+
+    SQLite has no time zones: values are stored as naive UTC and given their
+    zone back when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValueError(f"expected an aware datetime, got {value!r}")
+        moment: dt.datetime = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return moment.replace(tzinfo=None)
+        return moment
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected a datetime from the database, got {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+ID = String(64)
+NAME = String(128)
+
+metadata = MetaData()
+
+#: One row per call: what happened, who took part, how it ended.
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", ID, primary_key=True),
+    #: The ctid daemon that handled it, and that daemon's run (ids restart per run).
+    Column("node", NAME, nullable=False),
+    Column("run_id", ID, nullable=False),
+    #: ``open`` while the call is in progress, ``closed`` once it has ended.
+    Column("state", String(8), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("caller", NAME, nullable=False),
+    Column("called", NAME, nullable=False),
+    #: The number the caller dialled (inbound calls), before any routing.
+    Column("dnis", NAME),
+    Column("trunk", NAME),
+    Column("queue", NAME),
+    Column("queue_outcome", String(16)),
+    Column("agent_id", NAME),
+    Column("agent_device", NAME),
+    #: The first person's device that answered (an agent's phone, an outside party).
+    Column("answered_by", NAME),
+    Column("ivr_flow", NAME),
+    Column("ivr_exit", String(16)),
+    Column("started_at", UtcDateTime, nullable=False),
+    #: When a person answered (not an IVR).
+    Column("answered_at", UtcDateTime),
+    Column("ivr_entered_at", UtcDateTime),
+    Column("ivr_left_at", UtcDateTime),
+    Column("queue_entered_at", UtcDateTime),
+    Column("queue_left_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    Column("wait_seconds", Float),
+    Column("hold_seconds", Float),
+    Column("talk_seconds", Float),
+    Column("acw_seconds", Float),
+    Column("disposition", String(32)),
+    Column("end_cause", NAME),
+    #: A consultation call that became part of another call (transfer, conference).
+    Column("merged_into", ID),
+    Column("recording_ids", JSON, nullable=False),
+    Column("correlator_data", String(512)),
+    Column("user_data", JSON, nullable=False),
+    #: Every call fact the services recorded, for what the columns do not cover.
+    Column("facts", JSON, nullable=False),
+)
+Index("ix_calls_started_at", calls.c.started_at)
+Index("ix_calls_queue_started", calls.c.queue, calls.c.started_at)
+Index("ix_calls_agent_started", calls.c.agent_id, calls.c.started_at)
+Index("ix_calls_node_state", calls.c.node, calls.c.state)
+
+#: One row per party per stint in a call.
+call_legs = Table(
+    "call_legs",
+    metadata,
+    Column("call_id", ID, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("device", NAME, nullable=False),
+    #: ``extension``, ``external`` or ``routePoint``.
+    Column("kind", String(16), nullable=False),
+    Column("trunk", NAME),
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+    Column("ended_at", UtcDateTime, nullable=False),
+    Column("hold_seconds", Float, nullable=False),
+    #: The CSTA cause it left with (``normalClearing``, ``busy``, ``transfer``...).
+    Column("end_cause", NAME, nullable=False),
+    #: The call never reached it (busy, no answer, unreachable).
+    Column("failed", Boolean, nullable=False),
+)
+Index("ix_call_legs_device", call_legs.c.device, call_legs.c.joined_at)
+Index("ix_call_legs_trunk", call_legs.c.trunk, call_legs.c.joined_at)
+
+#: The agent state log: one row per state an agent was in.
+agent_states = Table(
+    "agent_states",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("node", NAME, nullable=False),
+    Column("run_id", ID, nullable=False),
+    Column("agent_id", NAME, nullable=False),
+    Column("device", NAME),
+    Column("state", String(32), nullable=False),
+    Column("previous_state", String(32), nullable=False),
+    Column("reason_code", NAME),
+    Column("call_id", ID),
+    Column("queues", JSON, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    #: Empty while the agent is still in the state.
+    Column("ended_at", UtcDateTime),
+    Column("duration", Float),
+)
+Index("ix_agent_states_agent", agent_states.c.agent_id, agent_states.c.started_at)
+Index("ix_agent_states_call", agent_states.c.call_id)
+Index("ix_agent_states_open", agent_states.c.node, agent_states.c.ended_at)
+
+#: Each IVR node a call went through.
+ivr_visits = Table(
+    "ivr_visits",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("call_id", ID, nullable=False),
+    Column("flow", NAME, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("node", NAME, nullable=False),
+    Column("node_type", String(32), nullable=False),
+    Column("choice", String(32)),
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_ivr_visits_at", ivr_visits.c.at)
+
+#: Each pass of a call through an IVR flow.
+ivr_runs = Table(
+    "ivr_runs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("call_id", ID, nullable=False),
+    Column("flow", NAME, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("entered_at", UtcDateTime, nullable=False),
+    Column("left_at", UtcDateTime, nullable=False),
+    Column("exit", String(16), nullable=False),
+    Column("detail", String(512), nullable=False),
+)
+Index("ix_ivr_runs_entered", ivr_runs.c.entered_at)
+
+#: Each wait of a call in a queue (a call can wait in several: overflow).
+queue_waits = Table(
+    "queue_waits",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("call_id", ID, nullable=False),
+    Column("queue", NAME, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    #: When the wait ended.
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_queue_waits_queue_at", queue_waits.c.queue, queue_waits.c.at)
+
+#: Recordings: metadata here, audio in files under the recordings directory.
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("recording_id", ID, primary_key=True),
+    Column("call_id", ID),
+    Column("node", NAME, nullable=False),
+    Column("run_id", ID, nullable=False),
+    #: Relative to the recordings directory (``2027/01/15/t-r1.wav``).
+    Column("path", String(512), nullable=False),
+    Column("format", String(16), nullable=False),
+    #: ``recording``, ``paused``, ``done``, ``failed`` or ``deleted``.
+    Column("state", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("duration", Float),
+    Column("paused_seconds", Float, nullable=False),
+    Column("size_bytes", Integer),
+    Column("sha256", String(64)),
+    #: Who asked: ``policy:all``, ``policy:queue``, ``policy:agent`` or a user's name.
+    Column("started_by", NAME, nullable=False),
+    Column("caller", NAME),
+    Column("called", NAME),
+    Column("queue", NAME),
+    Column("agent_id", NAME),
+    Column("tags", JSON, nullable=False),
+    Column("detail", String(512), nullable=False),
+    Column("deleted_at", UtcDateTime),
+)
+Index("ix_recordings_started", recordings.c.started_at)
+Index("ix_recordings_call", recordings.c.call_id)
+
+#: Each daemon that writes here, and when it was last known alive (for
+#: closing the calls it had open if it died).
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("node", NAME, primary_key=True),
+    Column("run_id", ID, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+)

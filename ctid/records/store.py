@@ -1,0 +1,382 @@
+"""Applying ops to the database. Blocking code, run in the writer's worker thread.
+
+``apply`` runs a batch of ops in one transaction. Each op is idempotent (see
+``ops``), written with the dialect's "insert ... on conflict" so the same
+code serves SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from . import ops as o
+from .schema import (
+    agent_states,
+    call_legs,
+    calls,
+    ivr_runs,
+    ivr_visits,
+    nodes,
+    queue_waits,
+    recordings,
+)
+
+__all__ = ["apply", "apply_one", "is_outage", "utc"]
+
+ACW_STATE = "workingAfterCall"
+
+
+def utc(epoch: float | None) -> dt.datetime | None:
+    """Seconds since the epoch as an aware UTC datetime."""
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether a database error means "cannot reach it now" rather than "this write is bad"."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | OSError)
+
+
+def apply(engine: Engine, batch: Sequence[o.Op]) -> None:
+    """Apply ``batch`` in one transaction."""
+    with engine.begin() as conn:
+        for op in batch:
+            apply_one(conn, op)
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"records need SQLite or PostgreSQL, not {conn.dialect.name}")
+
+
+def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
+    conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
+
+
+def _upsert(
+    conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]
+) -> None:
+    stmt = _insert(conn, table).values(**values)
+    update = {k: v for k, v in values.items() if k not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))
+
+
+def apply_one(conn: Connection, op: o.Op) -> None:
+    match op:
+        case o.CallOpen():
+            _insert_new(
+                conn,
+                calls,
+                {
+                    "call_id": op.call_id,
+                    "node": op.node,
+                    "run_id": op.run_id,
+                    "state": "open",
+                    "direction": op.direction,
+                    "caller": op.caller,
+                    "called": op.called,
+                    "dnis": op.dnis,
+                    "trunk": op.trunk,
+                    "started_at": _utc(op.started_at),
+                    "recording_ids": [],
+                    "user_data": {},
+                    "facts": {},
+                },
+            )
+        case o.CallClose():
+            _close_call(conn, op)
+        case o.AgentStateOp():
+            _agent_state(conn, op)
+        case o.IvrVisitOp():
+            _insert_new(
+                conn,
+                ivr_visits,
+                {
+                    "id": op.id,
+                    "call_id": op.call_id,
+                    "flow": op.flow,
+                    "version": op.version,
+                    "node": op.node,
+                    "node_type": op.node_type,
+                    "choice": op.choice,
+                    "at": _utc(op.at),
+                },
+            )
+        case o.IvrRunOp():
+            _insert_new(
+                conn,
+                ivr_runs,
+                {
+                    "id": op.id,
+                    "call_id": op.call_id,
+                    "flow": op.flow,
+                    "version": op.version,
+                    "entered_at": _utc(op.entered_at),
+                    "left_at": _utc(op.left_at),
+                    "exit": op.exit,
+                    "detail": op.detail,
+                },
+            )
+        case o.QueueWaitOp():
+            _insert_new(
+                conn,
+                queue_waits,
+                {
+                    "id": op.id,
+                    "call_id": op.call_id,
+                    "queue": op.queue,
+                    "seconds": op.seconds,
+                    "outcome": op.outcome,
+                    "at": _utc(op.at),
+                },
+            )
+        case o.RecordingOp():
+            _recording(conn, op)
+        case o.RecordingDeleted():
+            conn.execute(
+                recordings.update()
+                .where(recordings.c.recording_id == op.recording_id)
+                .values(state="deleted", deleted_at=_utc(op.at))
+            )
+        case o.RecordingTags():
+            conn.execute(
+                recordings.update()
+                .where(recordings.c.recording_id == op.recording_id)
+                .values(tags=list(op.tags))
+            )
+        case o.Heartbeat():
+            _upsert(
+                conn,
+                nodes,
+                ["node"],
+                {"node": op.node, "run_id": op.run_id, "last_seen": _utc(op.at)},
+            )
+        case o.CloseInterrupted():
+            _close_interrupted(conn, op)
+        case _:
+            raise TypeError(f"no way to apply {op!r}")
+
+
+def _close_call(conn: Connection, op: o.CallClose) -> None:
+    values = {
+        "call_id": op.call_id,
+        "node": op.node,
+        "run_id": op.run_id,
+        "state": "closed",
+        "direction": op.direction,
+        "caller": op.caller,
+        "called": op.called,
+        "dnis": op.dnis,
+        "trunk": op.trunk,
+        "queue": op.queue,
+        "queue_outcome": op.queue_outcome,
+        "agent_id": op.agent_id,
+        "agent_device": op.agent_device,
+        "answered_by": op.answered_by,
+        "ivr_flow": op.ivr_flow,
+        "ivr_exit": op.ivr_exit,
+        "started_at": _utc(op.started_at),
+        "answered_at": utc(op.answered_at),
+        "ivr_entered_at": utc(op.ivr_entered_at),
+        "ivr_left_at": utc(op.ivr_left_at),
+        "queue_entered_at": utc(op.queue_entered_at),
+        "queue_left_at": utc(op.queue_left_at),
+        "ended_at": _utc(op.ended_at),
+        "wait_seconds": op.wait_seconds,
+        "hold_seconds": op.hold_seconds,
+        "talk_seconds": op.talk_seconds,
+        "disposition": op.disposition,
+        "end_cause": op.end_cause,
+        "merged_into": op.merged_into,
+        "recording_ids": list(op.recording_ids),
+        "correlator_data": op.correlator_data,
+        "user_data": dict(op.user_data),
+        "facts": dict(op.facts),
+    }
+    _upsert(conn, calls, ["call_id"], values)
+    conn.execute(call_legs.delete().where(call_legs.c.call_id == op.call_id))
+    if op.legs:
+        conn.execute(
+            call_legs.insert(),
+            [
+                {
+                    "call_id": op.call_id,
+                    "seq": i,
+                    "device": leg.device,
+                    "kind": leg.kind,
+                    "trunk": leg.trunk,
+                    "joined_at": _utc(leg.joined_at),
+                    "answered_at": utc(leg.answered_at),
+                    "ended_at": _utc(leg.ended_at),
+                    "hold_seconds": leg.hold_seconds,
+                    "end_cause": leg.end_cause,
+                    "failed": leg.failed,
+                }
+                for i, leg in enumerate(op.legs, 1)
+            ],
+        )
+    _update_acw(conn, op.call_id)
+    if op.recording_ids:
+        # Recordings are searched by the call's parties, queue and agent.
+        conn.execute(
+            recordings.update()
+            .where(recordings.c.recording_id.in_(op.recording_ids))
+            .values(
+                call_id=op.call_id,
+                caller=op.caller,
+                called=op.called,
+                queue=op.queue,
+                agent_id=op.agent_id,
+            )
+        )
+
+
+def _update_acw(conn: Connection, call_id: str) -> None:
+    """Set a call's ACW time from the agent state log (a sum, so replaying is harmless)."""
+    total = (
+        sa.select(sa.func.sum(agent_states.c.duration))
+        .where(agent_states.c.call_id == call_id)
+        .where(agent_states.c.state == ACW_STATE)
+        .scalar_subquery()
+    )
+    conn.execute(
+        calls.update()
+        .where(calls.c.call_id == call_id)
+        .where(calls.c.state == "closed")
+        .values(acw_seconds=sa.func.coalesce(total, 0.0))
+    )
+
+
+def _agent_state(conn: Connection, op: o.AgentStateOp) -> None:
+    if op.previous_id is not None:
+        row = conn.execute(
+            sa.select(
+                agent_states.c.started_at, agent_states.c.state, agent_states.c.call_id
+            ).where(agent_states.c.id == op.previous_id)
+        ).first()
+        if row is not None:
+            conn.execute(
+                agent_states.update()
+                .where(agent_states.c.id == op.previous_id)
+                .values(
+                    ended_at=_utc(op.started_at),
+                    duration=max(0.0, op.started_at - row.started_at.timestamp()),
+                )
+            )
+            if row.state == ACW_STATE and row.call_id is not None:
+                _update_acw(conn, row.call_id)
+    _insert_new(
+        conn,
+        agent_states,
+        {
+            "id": op.id,
+            "node": op.node,
+            "run_id": op.run_id,
+            "agent_id": op.agent_id,
+            "device": op.device,
+            "state": op.state,
+            "previous_state": op.previous_state,
+            "reason_code": op.reason_code,
+            "call_id": op.call_id,
+            "queues": list(op.queues),
+            "started_at": _utc(op.started_at),
+        },
+    )
+
+
+def _recording(conn: Connection, op: o.RecordingOp) -> None:
+    values = {
+        "recording_id": op.recording_id,
+        "call_id": op.call_id,
+        "node": op.node,
+        "run_id": op.run_id,
+        "path": op.path,
+        "format": op.format,
+        "state": op.state,
+        "started_at": _utc(op.started_at),
+        "ended_at": utc(op.ended_at),
+        "duration": op.duration,
+        "paused_seconds": op.paused_seconds,
+        "size_bytes": op.size_bytes,
+        "sha256": op.sha256,
+        "started_by": op.started_by,
+        "tags": list(op.tags),
+        "detail": op.detail,
+    }
+    # Parties, queue and agent come from the call record when the call ends;
+    # a recording written before that must not blank them.
+    for key in ("caller", "called", "queue", "agent_id"):
+        value = getattr(op, key)
+        if value is not None:
+            values[key] = value
+    existing = conn.execute(
+        sa.select(recordings.c.state).where(recordings.c.recording_id == op.recording_id)
+    ).first()
+    if existing is not None and existing.state == "deleted":
+        return
+    _upsert(conn, recordings, ["recording_id"], values)
+
+
+def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
+    row = conn.execute(
+        sa.select(nodes.c.run_id, nodes.c.last_seen).where(nodes.c.node == op.node)
+    ).first()
+    # The earlier run was last known alive at its last heartbeat.
+    last_seen = row.last_seen.timestamp() if row is not None and row.run_id != op.run_id else op.at
+    open_calls = conn.execute(
+        sa.select(calls.c.call_id, calls.c.started_at, calls.c.answered_at)
+        .where(calls.c.node == op.node)
+        .where(calls.c.state == "open")
+        .where(calls.c.run_id != op.run_id)
+    ).all()
+    for call in open_calls:
+        ended = max(call.started_at.timestamp(), min(last_seen, op.at))
+        conn.execute(
+            calls.update()
+            .where(calls.c.call_id == call.call_id)
+            .values(
+                state="closed",
+                ended_at=_utc(ended),
+                disposition="interrupted",
+                end_cause="ctidStopped",
+                hold_seconds=0.0,
+                talk_seconds=0.0,
+                acw_seconds=0.0,
+            )
+        )
+    open_states = conn.execute(
+        sa.select(agent_states.c.id, agent_states.c.started_at)
+        .where(agent_states.c.node == op.node)
+        .where(agent_states.c.ended_at.is_(None))
+        .where(agent_states.c.run_id != op.run_id)
+    ).all()
+    for state in open_states:
+        ended = max(state.started_at.timestamp(), min(last_seen, op.at))
+        conn.execute(
+            agent_states.update()
+            .where(agent_states.c.id == state.id)
+            .values(ended_at=_utc(ended), duration=ended - state.started_at.timestamp())
+        )
+    conn.execute(
+        recordings.update()
+        .where(recordings.c.node == op.node)
+        .where(recordings.c.run_id != op.run_id)
+        .where(recordings.c.state.in_(("recording", "paused")))
+        .values(state="failed", detail="ctid stopped while recording")
+    )
