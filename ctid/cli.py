@@ -31,6 +31,15 @@ EXTRA_COMMANDS: dict[
 ] = {}
 
 
+#: One line of ``ctid --help`` per service command.
+EXTRA_HELP = {
+    "simulate": "a day of a call centre on the real ACD code, time-compressed",
+    "db": "the records database: migrations (ctid db upgrade)",
+    "report": "a report computed from the call records",
+    "recording": "back up (export) and restore (import) call recordings",
+}
+
+
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
@@ -89,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("version", help="print the server and protocol versions")
 
     for name, (setup, _) in EXTRA_COMMANDS.items():
-        setup(sub.add_parser(name))
+        setup(sub.add_parser(name, help=EXTRA_HELP.get(name)))
     return parser
 
 
@@ -206,6 +215,13 @@ def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None
         f"  Admin token   : {token}  {note}",
         f"  Extensions    : {exts[0]}-{exts[-1]}" if exts else "  Extensions    : none",
     ]
+    from .switch_drivers.simulator.driver import SimulatorDriver
+
+    if isinstance(app.driver, SimulatorDriver) and app.driver.config.trunks:
+        card = app.driver.config
+        lines.append(f"  Outside lines : {card.trunk_group}/1-{card.trunk_group}/{card.trunks}")
+    if app.metrics_listen:
+        lines.append(f"  Metrics       : http://{app.metrics_listen}/metrics")
     for line in app.api.services.get("banner", []):
         lines.append(f"  {line}")
     lines.append("  Stop with Ctrl-C.")
