@@ -13,6 +13,7 @@ Both print ``READY <port>`` on stdout once listening and stop on SIGTERM.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import sys
@@ -25,6 +26,9 @@ import trio.lowlevel
 
 TOKEN = "bench-token-0123456789abcdef"
 FLAT_OUT_BURST = 20
+#: Call records on (as deployed) or off (the API path alone); set by --records.
+RECORDS = os.environ.get("CTID_BENCH_RECORDS", "1") == "1"
+BARE_QUEUE = 256
 
 
 async def _pump_ticks(rate: float, tick: Any) -> None:
@@ -61,6 +65,7 @@ async def run_ctid(port: int, extensions: int, rate: float) -> None:
         {
             "server": {"listen": f"127.0.0.1:{port}", "log_level": "warning"},
             "api": {"ping_interval": 0},
+            "records": {"enabled": RECORDS},
             "events": {"max_pending": 100_000, "replay_events": 100_000},
             "switch": {
                 "driver": "simulator",
@@ -158,7 +163,9 @@ async def run_bare(port: int, rate: float, fanout: str) -> None:
 
     async def handler(request: WebSocketRequest) -> None:
         ws = await request.accept(subprotocol="ctid.v1.json")
-        send, receive = trio.open_memory_channel[str](100_000)
+        # Bounded: at saturation the pump waits for the slowest writer, so what
+        # is measured is the transport, not a queue growing in memory.
+        send, receive = trio.open_memory_channel[str](BARE_QUEUE)
         clients.append(send)
         try:
             async with trio.open_nursery() as nursery:
@@ -182,11 +189,13 @@ async def run_bare(port: int, rate: float, fanout: str) -> None:
         print(f"READY {server.port}", flush=True)
         seq = [0]
 
-        def tick() -> None:
+        def event() -> str:
             seq[0] += 1
-            event = dict(EVENT)
-            event["params"] = dict(EVENT["params"], seq=seq[0], timestamp=format_iso(time.time()))  # type: ignore[arg-type]
-            text = json.dumps(event, separators=(",", ":"))
+            params = dict(EVENT["params"], seq=seq[0], timestamp=format_iso(time.time()))  # type: ignore[arg-type]
+            return json.dumps(dict(EVENT, params=params), separators=(",", ":"))
+
+        def tick() -> None:
+            text = event()
             if fanout == "one":
                 if clients:
                     clients[seq[0] % len(clients)].send_nowait(text)
@@ -194,8 +203,18 @@ async def run_bare(port: int, rate: float, fanout: str) -> None:
                 for client in clients:
                     client.send_nowait(text)
 
+        async def flat_out() -> None:
+            while True:
+                text = event()
+                for client in list(clients):
+                    await client.send(text)
+                await trio.lowlevel.checkpoint()
+
         await _wait_for_go()
-        await _pump_ticks(rate, tick)
+        if rate <= 0:
+            await flat_out()
+        else:
+            await _pump_ticks(rate, tick)
 
 
 def main() -> None:
