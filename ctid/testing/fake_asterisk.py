@@ -106,6 +106,8 @@ class _Channel:
     digits_heard: list[str] = attrs.field(factory=list)
     originated_into: tuple[str, list[str]] | None = None  # (app, args) once answered
     snoop: tuple[str, str, str] | None = None  # (target, spy, whisper)
+    #: Channel variables set by the originate request.
+    variables: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -535,6 +537,7 @@ class FakeAsterisk:
         channel.dialplan.update(app_name="AppDial2", app_data="(Outgoing Line)")
         channel.subscribers.add(app)
         channel.originated_into = (app, app_args)
+        channel.variables.update(variables)
         auto = any("answer-after" in v or "autoanswer" in v for v in variables.values())
         self.later(0, lambda: self._ring(channel, number, timeout, auto))
         return channel

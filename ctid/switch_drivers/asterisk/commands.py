@@ -101,12 +101,15 @@ class CommandRunner:
         app: str,
         auto_answer: Mapping[str, str],
         supervisions: dict[str, SupervisionState],
+        variables: Mapping[str, str] | None = None,
     ) -> None:
         self._http = http
         self._mapper = mapper
         self._endpoints = endpoints
         self._app = app
         self._auto_answer = dict(auto_answer)
+        #: Channel variables set on every channel ctid originates.
+        self._variables = dict(variables or {})
         self._supervisions = supervisions
 
     async def call(self, request: rest.AriRequest) -> Response:
@@ -175,7 +178,7 @@ class CommandRunner:
             endpoint = self._endpoints.dial_string(command.kind, command.device, command.trunk)
         except ValueError as exc:
             raise CommandRejected(RejectReason.INVALID_DESTINATION, str(exc)) from None
-        variables = dict(command.variables)
+        variables = {**self._variables, **command.variables}
         if command.auto_answer and command.kind is EndpointKind.EXTENSION:
             variables.update(self._auto_answer)
         caller_id = None
