@@ -41,7 +41,7 @@ import trio
 
 from ctid.testing.ari_schema import AriSchema
 
-__all__ = ["AriError", "FakeAsterisk", "FakePhone", "NumberBehaviour"]
+__all__ = ["AriError", "FakeAsterisk", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
 
 JSON = dict[str, Any]
 NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable"]
@@ -108,6 +108,8 @@ class _Channel:
     snoop: tuple[str, str, str] | None = None  # (target, spy, whisper)
     #: Channel variables set by the originate request.
     variables: dict[str, str] = attrs.field(factory=dict)
+    #: On a trunk: the outside party's number (the caller, or the number dialled).
+    party: str | None = None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -190,9 +192,7 @@ class FakePhone:
 
     def press(self, digits: str) -> None:
         """Press keys during a call."""
-        channel = self._channel()
-        for digit in digits:
-            self._fake.emit_channel(channel, "ChannelDtmfReceived", digit=digit, duration_ms=120)
+        self._fake.press(self._channel(), digits)
 
     def hold(self) -> None:
         channel = self._channel()
@@ -208,6 +208,40 @@ class FakePhone:
         """Go off-hook and dial ``number``; the dialplan runs ``Stasis(app,inbound,number)``."""
         caller = {"name": f"Phone {self.extension}", "number": self.extension}
         return self._fake.incoming(self.endpoint, caller, number, app=app)
+
+
+class FakeOutsideParty:
+    """The far end of a trunk call, by its number, driven by the test."""
+
+    def __init__(self, fake: FakeAsterisk, number: str) -> None:
+        self._fake = fake
+        self.number = number
+
+    def _channel(self) -> _Channel:
+        chans = [c for c in self._fake.channels.values() if c.party == self.number]
+        if not chans:
+            raise LookupError(f"outside party {self.number} has no call")
+        return chans[-1]
+
+    @property
+    def channel_id(self) -> str | None:
+        """The id of the party's newest channel, if it has one."""
+        try:
+            return self._channel().id
+        except LookupError:
+            return None
+
+    @property
+    def digits_heard(self) -> list[str]:
+        return list(self._channel().digits_heard)
+
+    def hangup(self) -> None:
+        """The far end hangs up (Q.850 16)."""
+        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
+
+    def press(self, digits: str) -> None:
+        """The far end sends DTMF."""
+        self._fake.press(self._channel(), digits)
 
 
 class FakeAsterisk:
@@ -299,6 +333,15 @@ class FakeAsterisk:
     def phone(self, extension: str) -> FakePhone:
         return self.phones[extension]
 
+    def outside(self, number: str) -> FakeOutsideParty:
+        """The outside party ``number`` on its newest trunk call."""
+        return FakeOutsideParty(self, number)
+
+    def press(self, channel: _Channel, digits: str) -> None:
+        """DTMF from the channel's device, one event per key."""
+        for digit in digits:
+            self.emit_channel(channel, "ChannelDtmfReceived", digit=digit, duration_ms=120)
+
     def set_number(self, number: str, behaviour: NumberBehaviour) -> None:
         """How an outside number reached through the trunk behaves (default: answer)."""
         self.numbers[number] = behaviour
@@ -306,7 +349,11 @@ class FakeAsterisk:
     def inbound_call(self, caller_number: str, dnis: str, *, app: str = "ctid") -> str:
         """A call arrives on the trunk; the dialplan runs ``Stasis(app,inbound,dnis)``."""
         return self.incoming(
-            self.trunk_endpoint, {"name": "", "number": caller_number}, dnis, app=app
+            self.trunk_endpoint,
+            {"name": "", "number": caller_number},
+            dnis,
+            app=app,
+            party=caller_number,
         )
 
     # ------------------------------------------------------------- apps
@@ -473,11 +520,14 @@ class FakeAsterisk:
         self.channels[cid] = channel
         return channel
 
-    def incoming(self, endpoint: str, caller: JSON, exten: str, *, app: str) -> str:
+    def incoming(
+        self, endpoint: str, caller: JSON, exten: str, *, app: str, party: str | None = None
+    ) -> str:
         """A call enters the switch on ``endpoint`` and the dialplan runs ``Stasis``."""
         channel = self.new_channel(
             channel_id=None, endpoint=endpoint, state="Ring", caller=caller, exten=exten
         )
+        channel.party = party
         self.emit_channel(channel, "ChannelCreated")
         registered = self.apps.get(app)
         if registered is None or registered.socket is None:
@@ -538,6 +588,7 @@ class FakeAsterisk:
         channel.subscribers.add(app)
         channel.originated_into = (app, app_args)
         channel.variables.update(variables)
+        channel.party = number
         auto = any("answer-after" in v or "autoanswer" in v for v in variables.values())
         self.later(0, lambda: self._ring(channel, number, timeout, auto))
         return channel
@@ -568,12 +619,15 @@ class FakeAsterisk:
             self.emit_dial(channel, "CHANUNAVAIL")
             self.destroy(channel, cause=20)
             return
-        self.set_state(channel, "Ringing")
-        self.emit_dial(channel, "")
         if behaviour == "busy":
+            # A busy far end answers the INVITE with 486 at once: no 180, so the
+            # channel never reaches "Ringing"; the dial just ends BUSY.
+            self.emit_dial(channel, "")
             self.emit_dial(channel, "BUSY")
             self.destroy(channel, cause=17)
             return
+        self.set_state(channel, "Ringing")
+        self.emit_dial(channel, "")
         self.emit_dial(channel, "RINGING")
         if number is not None and behaviour == "answer":
             self.later(self.answer_delay, lambda: self.answer_channel(channel))

@@ -164,6 +164,30 @@ async def test_unanswered_originate_never_enters_stasis(
     assert types[-1] == "ChannelDestroyed"
 
 
+async def test_a_busy_far_end_never_rings(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A 486 answers the INVITE at once: no Ringing state, the dial ends BUSY, cause 17."""
+    fake.set_number("0999", "busy")
+    fake.phone("1003").busy = True
+    ws = await events_socket(fake, nursery)
+    for cid, endpoint in (("o1", "PJSIP/0999@trunk-provider"), ("o2", "PJSIP/1003")):
+        answer = await http(fake).request(
+            rest.originate_with_id(cid, endpoint=endpoint, app="ctid", timeout=15)
+        )
+        assert answer.ok
+    events = await received(ws)
+    for cid in ("o1", "o2"):
+        mine = [e for e in events if (e.get("channel") or e.get("peer") or {}).get("id") == cid]
+        assert [(e["type"], e.get("dialstatus"), e.get("cause")) for e in mine] == [
+            ("Dial", "", None),
+            ("Dial", "BUSY", None),
+            ("ChannelVarset", None, None),
+            ("ChannelDestroyed", None, 17),
+        ]
+        assert mine[-1]["channel"]["state"] == "Down"
+
+
 async def test_application_replaced_and_subscribe_all(
     fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
 ) -> None:
