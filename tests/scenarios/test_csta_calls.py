@@ -553,10 +553,37 @@ async def test_answer_call_remotely_and_generate_digits(
             ("EstablishedEvent", "connected", "1002"),
             ("DigitsGeneratedEvent", "connected", "12#"),
         ]
-        assert cc.sim.card.lines["1002"].heard_digits == ["1", "2", "#"]
+        # The caller, on the other end of the call, hears them; 1002's own line does not.
+        assert cc.sim.card.lines["T/1"].heard_digits == ["1", "2", "#"]
+        assert cc.sim.card.lines["1002"].heard_digits == []
         with pytest.raises(RpcErrorReply) as info:
             await mon.call("AnswerCall", {"callToBeAnswered": conn(call_id, "1002")})
         assert info.value.csta_error == "noCallToAnswer"
+
+
+async def test_generate_digits_needs_somebody_to_hear_them(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with call_centre() as cc:
+        mon = await watch(cc, "1002")
+        call_id = await connected_pair(cc, mon, "1001", "1002")
+        await mon.call("HoldCall", {"callToBeHeld": conn(call_id, "1001")})
+        mon.take()
+        with pytest.raises(RpcErrorReply) as info:
+            await mon.call(
+                "GenerateDigits",
+                {"connectionToSendDigits": conn(call_id, "1002"), "charactersToSend": "1"},
+            )
+        assert info.value.csta_error == "invalidObjectState"
+        assert "nobody in call" in info.value.message
+        await mon.call("RetrieveCall", {"callToBeRetrieved": conn(call_id, "1001")})
+        await mon.call(
+            "GenerateDigits",
+            {"connectionToSendDigits": conn(call_id, "1002"), "charactersToSend": "1,2"},
+        )
+        await settle(cc)
+        assert cc.sim.card.lines["1001"].heard_digits == ["1", "2"]
+        assert [e["_name"] for e in mon.take()] == ["RetrievedEvent", "DigitsGeneratedEvent"]
 
 
 async def test_associate_data_merges_and_travels(autojump_clock: trio.testing.MockClock) -> None:
