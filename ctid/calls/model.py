@@ -70,10 +70,13 @@ _CLEAR_CAUSES = {
 #: States of a connection that has not been answered yet.
 _UNANSWERED = (S.NULL, S.INITIATED, S.ALERTING)
 
+#: What clients see of the switch link. Trying to connect is still "disabled":
+#: a driver that retries with backoff goes CONNECTING/DOWN over and over, which
+#: clients must not see as flapping; "initializing" means connected and syncing.
 _LINK_STATUS = {
     sw.LinkState.UP: "normal",
     sw.LinkState.SYNCING: "initializing",
-    sw.LinkState.CONNECTING: "initializing",
+    sw.LinkState.CONNECTING: "disabled",
     sw.LinkState.DOWN: "disabled",
 }
 
@@ -588,9 +591,10 @@ class CallModel:
         return self.take_commands()
 
     def _on_link(self, event: sw.LinkStateChanged) -> None:
-        if event.state is self.link_state:
-            return
+        before = _LINK_STATUS[self.link_state]
         self.link_state = event.state
+        if _LINK_STATUS[event.state] == before:
+            return  # one SystemStatusEvent per change that clients can see
         status = SystemStatusEvent(
             system_status=_LINK_STATUS[event.state], detail=event.detail or None
         )
