@@ -710,7 +710,8 @@ class CallModel:
 
     def _on_alerting(self, ev: sw.ChannelAlerting) -> None:
         leg = self.legs.get(ev.channel_id)
-        if leg is None:
+        if leg is None or leg.hangup_sent:
+            # A leg ctid is hanging up rang before the hang-up reached the switch.
             return
         for conn in list(leg.connections):
             if conn.state is S.NULL and not leg.prompt:
@@ -738,6 +739,10 @@ class CallModel:
         if leg is None or leg.answered:
             return
         leg.answered_at = self.now()
+        if leg.hangup_sent:
+            # Answered before ctid's hang-up reached the switch (a MakeCall
+            # cleared at once): the call is over, nothing more may start.
+            return
         for conn in list(leg.connections):
             call = conn.call
             if conn.state is S.INITIATED and leg.prompt:
