@@ -192,6 +192,11 @@ class _Channel:
     offered: bool
     alerted: bool = False
     answered: bool = False
+    #: ctid originated it into its app: it enters Stasis only after it is answered.
+    awaits_stasis: bool = False
+    in_stasis: bool = False
+    #: Answered, but not in the app yet: reported once StasisStart says it is.
+    answer_pending: bool = False
     held: bool = False
     bridge_id: str | None = None
     hangup_requested: bool = False
@@ -369,6 +374,7 @@ class AriMapper:
                 called_number=expected.device if expected.kind is EndpointKind.EXTERNAL else None,
                 state=state,
                 offered=False,
+                awaits_stasis=True,
             )
         exten = (ch.get("dialplan") or {}).get("exten") or ""
         called = exten if exten not in ("", "s") else None
@@ -464,6 +470,12 @@ class AriMapper:
     def _answered(self, channel: _Channel) -> list[Output]:
         if channel.answered:
             return []
+        if channel.awaits_stasis and not channel.in_stasis:
+            # Up (ChannelStateChange, Dial ANSWER) a moment before StasisStart:
+            # ctid may not bridge it yet (422), so "answered" waits for the app.
+            channel.answer_pending = True
+            return []
+        channel.answer_pending = False
         channel.answered = True
         channel.state = ChannelState.UP
         return [ChannelAnswered(channel_id=channel.id)]
@@ -474,7 +486,9 @@ class AriMapper:
         replaced = (event.get("replace_channel") or {}).get("id")
         known = self._channels.get(ch["id"])
         if known is not None:
-            return self._state_changed(known, ch.get("state", ""))
+            known.in_stasis = True
+            out = self._answered(known) if known.answer_pending else []
+            return out + self._state_changed(known, ch.get("state", ""))
         originator = None
         variables: dict[str, str] = dict(ch.get("channelvars") or {})
         if args:
@@ -483,6 +497,10 @@ class AriMapper:
         if replaced:
             originator = replaced
         channel, out = self._known_or_new(ch, args=args, originator=originator, variables=variables)
+        if channel is not None:
+            channel.in_stasis = True
+            if channel.answer_pending:
+                out.extend(self._answered(channel))
         if channel is not None and target is not None:
             # A transfer's new leg (a Local channel into the dialplan): its
             # party is the transfer target, known only by number.
@@ -499,6 +517,8 @@ class AriMapper:
 
     def _stasis_end(self, event: JSON) -> list[Output]:
         channel = self._channels.get(event["channel"]["id"])
+        if channel is not None:
+            channel.in_stasis = False
         if channel is None or channel.hangup_requested:
             return []
         return [FollowChannel(channel.id)]
@@ -749,6 +769,7 @@ class AriMapper:
             if channel is None:
                 continue
             channel.state = _STATES.get(ch.get("state", ""), channel.state)
+            channel.in_stasis = args is not None
             channel.answered = channel.answered or channel.state is ChannelState.UP
             channel.alerted = channel.alerted or ch.get("state") == "Ringing"
             channel.bridge_id = member_of.get(cid)

@@ -116,6 +116,36 @@ def test_run1_originate_bridge_play_hangup(mapper: AriMapper, sample_events: lis
     ]
 
 
+def test_an_originated_channel_is_answered_once_it_is_in_the_app(
+    mapper: AriMapper, sample_events: list[Event]
+) -> None:
+    """Up and Dial ANSWER come a moment before StasisStart; ARI cannot bridge the
+    channel in that moment (422), so ChannelAnswered waits for StasisStart."""
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-1", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    run1 = sample_events[:7]
+    assert [e["type"] for e in run1[3:]] == [
+        "ChannelStateChange",
+        "Dial",
+        "ChannelVarset",
+        "StasisStart",
+    ]
+    assert ChannelAnswered(channel_id="lab-a-1") not in feed_all(mapper, run1[:6])
+    assert mapper.feed(run1[6]) == [ChannelAnswered(channel_id="lab-a-1")]
+    # Answered, then gone before the app started: never reported as answered.
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-2", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    second = copy.deepcopy(run1[3:5])
+    for event in second:
+        (event.get("channel") or event["peer"])["id"] = "lab-a-2"
+    gone = pick(sample_events, "ChannelDestroyed")
+    gone["channel"]["id"] = "lab-a-2"
+    out = feed_all(mapper, [*second, gone])
+    assert [type(o).__name__ for o in out] == ["ChannelCreated", "ChannelHungUp"]
+
+
 def test_inbound_from_a_phone_enters_stasis_with_args(
     mapper: AriMapper, sample_events: list[Event]
 ) -> None:
