@@ -18,7 +18,8 @@ What it simulates:
 * Stasis apps with Asterisk's registration rules: a second socket for the same
   app name gets the events and the first one receives ``ApplicationReplaced``;
   an app whose socket closed keeps its channels in Stasis.
-* Originate (no StasisStart until answered), mixing bridges, music on hold,
+* Originate (no StasisStart until answered, and then only ``stasis_delay``
+  later, as in Asterisk where the app starts after the answer), mixing bridges, music on hold,
   playbacks that finish after ``playback_seconds`` on the trio clock, live
   recordings, snoop channels, DTMF, and ``ChannelVarset`` noise.
 
@@ -257,6 +258,7 @@ class FakeAsterisk:
         trunk_endpoint: str = "PJSIP/trunk-provider",
         playback_seconds: float = 2.0,
         answer_delay: float = 1.0,
+        stasis_delay: float = 0.001,
         asterisk_id: str = "02:fc:00:00:00:01",
     ) -> None:
         self.schema = schema
@@ -265,6 +267,10 @@ class FakeAsterisk:
         self.trunk_endpoint = trunk_endpoint
         self.playback_seconds = playback_seconds
         self.answer_delay = answer_delay
+        #: Seconds between an originated channel's answer and its StasisStart: the
+        #: channel is Up (ChannelStateChange, Dial ANSWER) a moment before it is
+        #: in the app, and ARI refuses to bridge it (422) in that moment.
+        self.stasis_delay = stasis_delay
         self.asterisk_id = asterisk_id
         #: While False, ``open_stream`` fails as a refused TCP connect would.
         self.reachable = True
@@ -471,7 +477,8 @@ class FakeAsterisk:
             "state": r.state,
         }
         if r.state in ("done", "failed", "canceled"):
-            out["duration"] = int(trio.current_time() - r.started)
+            # Whole seconds, as Asterisk reports them (rounded first: float noise).
+            out["duration"] = int(round(trio.current_time() - r.started, 6))
         return out
 
     def _stamp(self, t: float) -> str:
@@ -659,7 +666,12 @@ class FakeAsterisk:
             self.emit_dial(channel, "ANSWER")
             app, args = channel.originated_into
             channel.originated_into = None
-            self.enter_stasis(channel, app, args)
+
+            def start_app() -> None:
+                if channel.id in self.channels and not channel.dying:
+                    self.enter_stasis(channel, app, args)
+
+            self.later(self.stasis_delay, start_app)
 
     def hangup_channel(self, channel: _Channel, *, cause: int, soft: bool) -> None:
         if channel.id not in self.channels or channel.dying:

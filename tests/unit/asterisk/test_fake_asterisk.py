@@ -164,6 +164,34 @@ async def test_unanswered_originate_never_enters_stasis(
     assert types[-1] == "ChannelDestroyed"
 
 
+async def test_an_answered_originate_enters_the_app_a_moment_later(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """As in the capture: Up and Dial ANSWER first, StasisStart after; until then
+    the channel cannot be bridged (422)."""
+    ws = await events_socket(fake, nursery)
+    client = http(fake)
+    await client.request(rest.originate_with_id("o1", endpoint="PJSIP/1001", app="ctid"))
+    await client.request(rest.create_bridge_with_id("b"))
+    await trio.testing.wait_all_tasks_blocked()
+    fake.phone("1001").answer()
+    early = await client.request(rest.add_channel("b", ["o1"]))
+    assert (early.status, early.json()) == (422, {"message": "Channel not in Stasis application"})
+    await trio.sleep(fake.stasis_delay)
+    assert (await client.request(rest.add_channel("b", ["o1"]))).status == 204
+    types = [
+        (e["type"], e.get("dialstatus"))
+        for e in await received(ws)
+        if e["type"] not in ("ChannelVarset", "BridgeCreated")
+    ]
+    assert types[-4:] == [
+        ("ChannelStateChange", None),
+        ("Dial", "ANSWER"),
+        ("StasisStart", None),
+        ("ChannelEnteredBridge", None),
+    ]
+
+
 async def test_a_busy_far_end_never_rings(
     fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
 ) -> None:
@@ -221,6 +249,7 @@ async def test_events_are_shaped_like_the_captured_ones(
     await client.request(rest.originate_with_id("a", endpoint="PJSIP/1001", app="ctid"))
     await trio.lowlevel.checkpoint()
     fake.phone("1001").answer()
+    await trio.sleep(fake.stasis_delay)  # the app starts a moment after the answer
     await client.request(rest.create_bridge_with_id("b"))
     await client.request(rest.add_channel("b", ["a"]))
     await client.request(rest.bridge_play_with_id("b", "p", ["sound:hello-world"]))
