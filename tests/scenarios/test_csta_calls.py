@@ -4,49 +4,21 @@ Each test drives phones and outside callers with ``sim.*`` and calls CSTA
 services, then checks the exact event sequence a device monitor received:
 event names, the monitored device's connection state (``localConnectionInfo``),
 the key parameters, and for time-driven behaviour the exact timestamps.
+
+The same flows run against every driver in ``ctid.testing.conformance``
+(``tests/conformance``); these tests also cover what only the simulator shows:
+its ``sim.*`` methods, its line states and its exact timings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 import trio
 
 from ctid.testing import CallCentre, RpcErrorReply, RpcTestClient, call_centre
-from ctid.testing.harness import ANCHOR_WALL
-
-
-def at(event: dict[str, Any]) -> float:
-    """Seconds after the daemon started, from an event's timestamp."""
-    moment = dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    return round(moment.timestamp() - ANCHOR_WALL, 3)
-
-
-def brief(event: dict[str, Any]) -> tuple[Any, ...]:
-    """Name, local state, and the parameter that says what happened."""
-    name = event["_name"]
-    key = {
-        "ServiceInitiatedEvent": "initiatingDevice",
-        "OriginatedEvent": "calledDevice",
-        "DeliveredEvent": "alertingDevice",
-        "EstablishedEvent": "answeringDevice",
-        "HeldEvent": "holdingDevice",
-        "RetrievedEvent": "retrievingDevice",
-        "ConnectionClearedEvent": "releasingDevice",
-        "CallClearedEvent": "clearedCall",
-        "FailedEvent": "failingDevice",
-        "TransferredEvent": "transferredToDevice",
-        "ConferencedEvent": "addedParty",
-        "DivertedEvent": "newDestination",
-        "DigitsGeneratedEvent": "digitsGeneratedList",
-        "CallInformationEvent": "callID",
-    }.get(name)
-    value = event.get(key) if key else None
-    if isinstance(value, str) and value.startswith("t-c"):
-        value = "<call>"
-    return (name, event.get("localConnectionInfo"), value, event.get("cause"))
+from ctid.testing.conformance.run import at, brief, conn
 
 
 async def watch(cc: CallCentre, *devices: str) -> RpcTestClient:
@@ -58,10 +30,6 @@ async def watch(cc: CallCentre, *devices: str) -> RpcTestClient:
 
 async def settle(cc: CallCentre) -> None:
     await cc.settle()
-
-
-def conn(call_id: str, device: str) -> dict[str, str]:
-    return {"callID": call_id, "deviceID": device}
 
 
 async def connected_pair(cc: CallCentre, admin: RpcTestClient, a: str, b: str) -> str:
