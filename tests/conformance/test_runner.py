@@ -17,7 +17,7 @@ from ctid.testing.conformance import (
     run_scenario,
     scenario,
 )
-from ctid.testing.conformance.run import SCENARIO_DEADLINE
+from ctid.testing.conformance.run import SCENARIO_DEADLINE, at
 from ctid.testing.conformance.simulator import SimulatorHarness
 
 from .test_drivers import HARNESSES
@@ -82,3 +82,21 @@ async def test_a_harness_needs_four_phones(autojump_clock: trio.testing.MockCloc
         pytest.RaisesExc(ValueError, match="four extensions"), flatten_subgroups=True
     ):
         await run_scenario(Small, Scenario("small", _nothing, frozenset(), "too small"))
+
+
+@pytest.mark.parametrize("driver", sorted(HARNESSES))
+async def test_a_scenario_brings_its_own_configuration(
+    driver: str, autojump_clock: trio.testing.MockClock
+) -> None:
+    async def short_ring(run: ScenarioRun) -> None:
+        mon = await run.watch(run.b)
+        await run.make_call(run.a, run.b)
+        await run.received(mon, "FailedEvent")
+        delivered, failed = mon.take()
+        assert at(failed) - at(delivered) == 10.0
+
+    ten = Scenario(
+        "short_ring", short_ring, frozenset(), "rings 10 s", {"switch": {"ring_timeout": 10}}
+    )
+    await run_scenario(HARNESSES[driver], ten)
+    assert SCENARIOS[0].config == {}

@@ -12,7 +12,7 @@ waiting for an event that never comes fails instead of hanging.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -21,7 +21,7 @@ import trio
 from ...config import Config, config_from_dict
 from ...switch_drivers.base import Capability, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
-from ..harness import ANCHOR_WALL, CallCentre, call_centre
+from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
 from .harness import SwitchHarness
 
 __all__ = [
@@ -54,6 +54,8 @@ class Scenario:
     body: Body
     requires: frozenset[Capability]
     doc: str
+    #: Tables merged into the daemon's configuration (``acd``, ``recording``, ...).
+    config: Mapping[str, Any] = attrs.field(factory=dict)
 
     def missing(self, capabilities: frozenset[Capability]) -> frozenset[Capability]:
         return self.requires - capabilities
@@ -63,14 +65,21 @@ class Scenario:
 SCENARIOS: list[Scenario] = []
 
 
-def scenario(*requires: Capability) -> Callable[[Body], Body]:
-    """Register a scenario that needs ``requires`` of the driver."""
+def scenario(
+    *requires: Capability, config: Mapping[str, Any] | None = None
+) -> Callable[[Body], Body]:
+    """Register a scenario that needs ``requires`` of the driver.
+
+    ``config`` is merged into the daemon's configuration: a service's table
+    (``{"acd": {...}}``) for scenarios of that service, or ``switch`` settings.
+    """
 
     def register(body: Body) -> Body:
         name = body.__name__
         if any(s.name == name for s in SCENARIOS):
             raise ValueError(f"scenario {name!r} is registered twice")
-        SCENARIOS.append(Scenario(name, body, frozenset(requires), (body.__doc__ or "").strip()))
+        doc = (body.__doc__ or "").strip()
+        SCENARIOS.append(Scenario(name, body, frozenset(requires), doc, dict(config or {})))
         return body
 
     return register
@@ -85,16 +94,15 @@ class ScenarioNotSupported(Exception):
         self.missing = missing
 
 
-def conformance_config(driver: SwitchDriver) -> Config:
-    """The daemon's configuration in every scenario."""
-    return config_from_dict(
-        {
-            "server": {"listen": "127.0.0.1:0"},
-            "api": {"ping_interval": 0},
-            "switch": {"driver": driver.name, "ring_timeout": RING_TIMEOUT},
-        },
-        "<conformance>",
-    )
+def conformance_config(driver: SwitchDriver, extra: Mapping[str, Any] | None = None) -> Config:
+    """The daemon's configuration in every scenario, with a scenario's ``extra`` merged in."""
+    data: dict[str, Any] = {
+        "server": {"listen": "127.0.0.1:0"},
+        "api": {"ping_interval": 0},
+        "switch": {"driver": driver.name, "ring_timeout": RING_TIMEOUT},
+    }
+    merge_config(data, extra or {})
+    return config_from_dict(data, "<conformance>")
 
 
 async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scenario) -> None:
@@ -106,7 +114,8 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
         raise ScenarioNotSupported(scenario, driver, missing)
     async with trio.open_nursery() as nursery:
         await harness.start(nursery)
-        async with call_centre(conformance_config(driver), driver=driver) as cc:
+        config = conformance_config(driver, scenario.config)
+        async with call_centre(config, driver=driver) as cc:
             with trio.fail_after(SCENARIO_DEADLINE):
                 run = ScenarioRun(cc, harness)
                 await run.start()
