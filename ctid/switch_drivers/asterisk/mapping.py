@@ -200,6 +200,11 @@ class _Channel:
     held: bool = False
     bridge_id: str | None = None
     hangup_requested: bool = False
+    #: The Q.850 cause of the last hang-up request that gave one.
+    hangup_cause: int = 0
+    #: The app is subscribed to the channel itself (it originated or followed it),
+    #: not only through Stasis: its ChannelDestroyed arrives after StasisEnd.
+    subscribed: bool = False
     dial_failure: str | None = None
 
 
@@ -375,6 +380,7 @@ class AriMapper:
                 state=state,
                 offered=False,
                 awaits_stasis=True,
+                subscribed=True,
             )
         exten = (ch.get("dialplan") or {}).get("exten") or ""
         called = exten if exten not in ("", "s") else None
@@ -402,6 +408,8 @@ class AriMapper:
             called_number=called,
             state=state,
             offered=ch.get("state") == "Ring",
+            # ctid originated it in an earlier connection: the app stays subscribed.
+            subscribed=direction is Direction.OUTBOUND,
         )
 
     def _created(
@@ -516,12 +524,21 @@ class AriMapper:
         return out
 
     def _stasis_end(self, event: JSON) -> list[Output]:
-        channel = self._channels.get(event["channel"]["id"])
-        if channel is not None:
-            channel.in_stasis = False
-        if channel is None or channel.hangup_requested:
+        cid = event["channel"]["id"]
+        self._internal_channels.discard(cid)  # a snoop ends with its Stasis
+        channel = self._channels.get(cid)
+        if channel is None:
             return []
-        return [FollowChannel(channel.id)]
+        channel.in_stasis = False
+        if not channel.hangup_requested:
+            channel.subscribed = True
+            return [FollowChannel(channel.id)]
+        if channel.subscribed:
+            return []  # its ChannelDestroyed follows
+        # The app heard of it only through Stasis(): Asterisk sends no
+        # ChannelDestroyed after StasisEnd, so the hang-up ends it here.
+        cause = channel.hangup_cause or 16
+        return self._end(channel, cause=cause, detail=f"{cause} (hang-up request)")
 
     def _channel_seen(self, event: JSON) -> list[Output]:
         ch = event["channel"]
@@ -564,6 +581,8 @@ class AriMapper:
         channel = self._channels.get(event["channel"]["id"])
         if channel is not None:
             channel.hangup_requested = True
+            if not event.get("soft"):  # ARI's own DELETE is a soft request, cause 32
+                channel.hangup_cause = int(event.get("cause") or channel.hangup_cause)
         return []
 
     def _destroyed(self, event: JSON) -> list[Output]:

@@ -403,12 +403,46 @@ def test_leaving_stasis_alive_asks_to_follow_the_channel(
     assert mapper.channel_vanished("c1") == []
 
 
-def test_hangup_then_stasis_end_needs_no_follow(
+def test_hangup_then_stasis_end_ends_a_channel_only_stasis_tied_to_the_app(
     mapper: AriMapper, sample_events: list[Event]
 ) -> None:
+    """Asterisk sends no ChannelDestroyed after StasisEnd to an app that got the
+    channel from Stasis() alone (seen on 22.10.1): the hang-up ends it there."""
     mapper.feed(_stasis(sample_events, "lab-a-1"))
-    request = pick(sample_events, "ChannelHangupRequest")
-    assert feed_all(mapper, [request, pick(sample_events, "StasisEnd")]) == []
+    request = pick(sample_events, "ChannelHangupRequest")  # ARI's DELETE: soft, cause 32
+    assert (request["soft"], request["cause"]) == (True, 32)
+    bye = copy.deepcopy(request)
+    del bye["soft"]
+    bye["cause"] = 17
+    assert feed_all(mapper, [request, bye, pick(sample_events, "StasisEnd")]) == [
+        ChannelHungUp(channel_id="lab-a-1", cause=HangupCause.BUSY, detail="17 (hang-up request)")
+    ]
+    assert mapper.feed(pick(sample_events, "ChannelDestroyed")) == []  # with subscribeAll
+    # A soft request alone (ctid hung it up) is an ordinary hang-up.
+    mapper.feed(_stasis(sample_events, "c2"))
+    request["channel"]["id"] = "c2"
+    end = pick(sample_events, "StasisEnd")
+    end["channel"]["id"] = "c2"
+    assert feed_all(mapper, [request, end]) == [
+        ChannelHungUp(channel_id="c2", cause=HangupCause.NORMAL, detail="16 (hang-up request)")
+    ]
+
+
+def test_an_originated_channel_ends_with_its_channel_destroyed(
+    mapper: AriMapper, sample_events: list[Event]
+) -> None:
+    """The app that originated a channel stays subscribed to it past StasisEnd."""
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-1", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    run1 = sample_events[:15]
+    out = feed_all(mapper, run1[:12])  # ... ChannelHangupRequest, ChannelLeftBridge
+    assert not any(isinstance(o, ChannelHungUp) for o in out)
+    assert [e["type"] for e in run1[12:14]] == ["StasisEnd", "ChannelDestroyed"]
+    assert mapper.feed(run1[12]) == []
+    assert mapper.feed(run1[13]) == [
+        ChannelHungUp(channel_id="lab-a-1", cause=HangupCause.NORMAL, detail="16 Normal Clearing")
+    ]
 
 
 def test_snoop_channels_and_internal_bridges_are_never_reported(
