@@ -690,10 +690,14 @@ class FakeAsterisk:
         if channel.bridge is not None and channel.bridge in self.bridges:
             self.leave_bridge(channel, self.bridges[channel.bridge])
         self._end_media_of(f"channel:{channel.id}")
-        subscribers = self.channel_subscribers(channel)
         if channel.stasis_app is not None:
             self.emit_channel(channel, "StasisEnd")
             channel.stasis_app = None
+        # As on Asterisk 22: an app tied to the channel only by Stasis() (a call
+        # the dialplan handed over) stops hearing of it at StasisEnd, so its
+        # ChannelDestroyed goes only to apps subscribed to the channel itself
+        # (the one that originated it, or subscribed with applications/subscribe).
+        subscribers = self.channel_subscribers(channel)
         self.emit_channel(channel, "ChannelVarset", variable="RTPAUDIOQOS", value="ssrc=1")
         self.emit(
             subscribers,

@@ -192,6 +192,33 @@ async def test_an_answered_originate_enters_the_app_a_moment_later(
     ]
 
 
+async def test_a_dialplan_channel_is_not_followed_past_stasis_end(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """As seen on Asterisk 22.10.1: an app that got a channel from Stasis() alone hears
+    no ChannelDestroyed after its StasisEnd; one that originated the channel does."""
+    ws = await events_socket(fake, nursery)
+    await http(fake).request(rest.originate_with_id("o1", endpoint="PJSIP/1001", app="ctid"))
+    await trio.testing.wait_all_tasks_blocked()
+    fake.phone("1001").answer()
+    inbound = fake.inbound_call("0612", "0800")
+    await trio.sleep(1)
+    fake.outside("0612").hangup()
+    fake.phone("1001").hangup()
+    events = [
+        (e["type"], e["channel"]["id"])
+        for e in await received(ws)
+        if e["type"] in ("ChannelHangupRequest", "StasisEnd", "ChannelDestroyed")
+    ]
+    assert events == [
+        ("ChannelHangupRequest", inbound),
+        ("StasisEnd", inbound),
+        ("ChannelHangupRequest", "o1"),
+        ("StasisEnd", "o1"),
+        ("ChannelDestroyed", "o1"),
+    ]
+
+
 async def test_a_busy_far_end_never_rings(
     fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
 ) -> None:
