@@ -873,6 +873,8 @@ class CallModel:
                         channel_id=channel_id, cause=sw.HangupCause.FAILED, detail="lost"
                     )
                 )
+        # Before folding in what changed meanwhile (which asks for what it needs).
+        self._redo_lost_commands(present, ev.bridges)
         by_bridge: dict[str, list[sw.ChannelInfo]] = {}
         for info in ev.channels:
             known = self.legs.get(info.channel_id)
@@ -932,6 +934,34 @@ class CallModel:
                     )
             if first.bridge_id is not None:
                 call.bridge_id = first.bridge_id
+
+    def _redo_lost_commands(
+        self, present: Mapping[str, sw.ChannelInfo], bridges: Iterable[sw.BridgeInfo]
+    ) -> None:
+        """After a reconnect, ask again for what the switch does not show.
+
+        Commands in flight when the link broke (answering a caller, joining a
+        call's bridge, music on hold) are lost, and no event will ever say so;
+        left alone, the parties of a call would not hear each other.
+        """
+        call_bridges = {call.bridge_id for call in self.calls.values()}
+        for channel_id, leg in self.legs.items():
+            info = present.get(channel_id)
+            if info is None or leg.hangup_sent:
+                continue
+            if leg.answer_sent and info.state is not sw.ChannelState.UP:
+                self.command(sw.Answer(channel_id=channel_id))
+            if leg.bridge_target is not None and info.bridge_id != leg.bridge_target:
+                self.command(sw.BridgeAdd(bridge_id=leg.bridge_target, channel_id=channel_id))
+            elif leg.bridge_target is None and info.bridge_id in call_bridges:
+                assert info.bridge_id is not None
+                self.command(sw.BridgeRemove(bridge_id=info.bridge_id, channel_id=channel_id))
+        music = {b.bridge_id: b.music for b in bridges}
+        for call in self.calls.values():
+            if call.music and not music.get(call.bridge_id, False):
+                self.command(sw.StartMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
+            elif not call.music and music.get(call.bridge_id, False):
+                self.command(sw.StopMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
 
     # --------------------------------------------------------------- queries
 

@@ -84,3 +84,85 @@ def test_a_ringing_leg_cleared_before_its_alerting_arrived() -> None:
     assert m.take_commands() == [sw.Hangup(channel_id=b)]
     assert m.apply(sw.ChannelAlerting(channel_id=b)) == []
     assert names(m) == []  # no DeliveredEvent for a connection ctid already cleared
+
+
+def test_commands_lost_with_the_link_are_asked_for_again() -> None:
+    """The link broke while ctid answered a caller and bridged the call (seen on a
+    real Asterisk): after the resync the parties are joined again."""
+    m, csta = model()
+    ring, originate = m.apply(
+        sw.ChannelCreated(
+            channel_id="in-1",
+            kind=sw.EndpointKind.EXTERNAL,
+            device="5550001",
+            direction=sw.Direction.INBOUND,
+            called_number="1002",
+            trunk="provider",
+        )
+    )
+    assert ring == sw.Ring(channel_id="in-1")
+    agent = originate.channel_id  # type: ignore[attr-defined]
+    m.apply(
+        sw.ChannelCreated(
+            channel_id=agent,
+            kind=sw.EndpointKind.EXTENSION,
+            device="1002",
+            direction=sw.Direction.OUTBOUND,
+            originator_channel_id="in-1",
+        )
+    )
+    m.apply(sw.ChannelAlerting(channel_id=agent))
+    (call,) = m.calls.values()
+    bridge = call.bridge_id
+    assert m.apply(sw.ChannelAnswered(channel_id=agent)) == [
+        sw.Answer(channel_id="in-1"),
+        sw.BridgeAdd(bridge_id=bridge, channel_id="in-1"),
+        sw.BridgeAdd(bridge_id=bridge, channel_id=agent),
+    ]
+    # None of them reached the switch: the link went down.
+    m.apply(sw.LinkStateChanged(state=sw.LinkState.DOWN))
+    m.apply(sw.LinkStateChanged(state=sw.LinkState.SYNCING))
+
+    def info(cid: str, state: sw.ChannelState, bridge_id: str | None) -> sw.ChannelInfo:
+        leg = m.legs[cid]
+        return sw.ChannelInfo(
+            channel_id=cid,
+            kind=leg.kind,
+            device=leg.device,
+            direction=leg.direction,
+            state=state,
+            bridge_id=bridge_id,
+        )
+
+    commands = m.apply(
+        sw.Resynchronized(
+            channels=(
+                info("in-1", sw.ChannelState.RINGING, None),
+                info(agent, sw.ChannelState.UP, None),
+            ),
+            bridges=(),
+        )
+    )
+    assert commands == [
+        sw.Answer(channel_id="in-1"),
+        sw.BridgeAdd(bridge_id=bridge, channel_id="in-1"),
+        sw.BridgeAdd(bridge_id=bridge, channel_id=agent),
+    ]
+    # A hold whose BridgeRemove and music were lost is redone too; what the switch
+    # already shows is not asked for again.
+    m.apply(sw.LinkStateChanged(state=sw.LinkState.UP))
+    csta.hold_call(call.connections["1002"].id)
+    m.take_commands()
+    commands = m.apply(
+        sw.Resynchronized(
+            channels=(
+                info("in-1", sw.ChannelState.UP, bridge),
+                info(agent, sw.ChannelState.UP, bridge),
+            ),
+            bridges=(sw.BridgeInfo(bridge_id=bridge, channel_ids=("in-1", agent)),),
+        )
+    )
+    assert commands == [
+        sw.BridgeRemove(bridge_id=bridge, channel_id=agent),
+        sw.StartMusic(target=sw.MediaTarget.bridge(bridge)),
+    ]
