@@ -202,9 +202,6 @@ class _Channel:
     hangup_requested: bool = False
     #: The Q.850 cause of the last hang-up request that gave one.
     hangup_cause: int = 0
-    #: The app is subscribed to the channel itself (it originated or followed it),
-    #: not only through Stasis: its ChannelDestroyed arrives after StasisEnd.
-    subscribed: bool = False
     dial_failure: str | None = None
 
 
@@ -380,7 +377,6 @@ class AriMapper:
                 state=state,
                 offered=False,
                 awaits_stasis=True,
-                subscribed=True,
             )
         exten = (ch.get("dialplan") or {}).get("exten") or ""
         called = exten if exten not in ("", "s") else None
@@ -408,8 +404,6 @@ class AriMapper:
             called_number=called,
             state=state,
             offered=ch.get("state") == "Ring",
-            # ctid originated it in an earlier connection: the app stays subscribed.
-            subscribed=direction is Direction.OUTBOUND,
         )
 
     def _created(
@@ -531,12 +525,11 @@ class AriMapper:
             return []
         channel.in_stasis = False
         if not channel.hangup_requested:
-            channel.subscribed = True
             return [FollowChannel(channel.id)]
-        if channel.subscribed:
-            return []  # its ChannelDestroyed follows
-        # The app heard of it only through Stasis(): Asterisk sends no
-        # ChannelDestroyed after StasisEnd, so the hang-up ends it here.
+        # Hung up: this is its end. A ChannelDestroyed may follow, or may not:
+        # Asterisk sends none after StasisEnd to an app that got the channel from
+        # Stasis() alone, nor for a channel that a phone's own transfer replaced
+        # (both seen on 22.10.1). A late one is ignored, the channel is unknown.
         cause = channel.hangup_cause or 16
         return self._end(channel, cause=cause, detail=f"{cause} (hang-up request)")
 

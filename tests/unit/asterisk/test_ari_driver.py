@@ -229,7 +229,9 @@ async def test_agent_call_from_the_trunk(
     await h.run(BridgeDestroy(bridge_id="call-1"))
     assert await h.events() == [
         BridgeLeft(bridge_id="call-1", channel_id="agent-1"),
-        ChannelHungUp(channel_id="agent-1", cause=HangupCause.NORMAL, detail="16 Normal Clearing"),
+        ChannelHungUp(
+            channel_id="agent-1", cause=HangupCause.NORMAL, detail="16 (hang-up request)"
+        ),
         BridgeDestroyed(bridge_id="call-1"),
     ]
 
@@ -443,7 +445,7 @@ async def test_socket_loss_mid_call_reconnects_and_resyncs(
     h.fake.phone("1001").hangup()
     assert await h.events() == [
         BridgeLeft(bridge_id="b-c1", channel_id="c1"),
-        ChannelHungUp(channel_id="c1", cause=HangupCause.NORMAL, detail="16 Normal Clearing"),
+        ChannelHungUp(channel_id="c1", cause=HangupCause.NORMAL, detail="16 (hang-up request)"),
     ]
 
 
