@@ -32,6 +32,7 @@ The REST handlers are in ``_fake_ari_rest`` and the wire protocol in
 
 from __future__ import annotations
 
+import abc
 import datetime as _dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping
@@ -153,27 +154,26 @@ class _App:
     subscribed: set[str] = attrs.field(factory=set)  # "endpoint:PJSIP/1001", ...
 
 
-class FakePhone:
-    """One PJSIP phone, driven by the test."""
+class _Party(abc.ABC):
+    """Somebody at the end of a channel whom the test drives: a phone, an outside party."""
 
-    def __init__(self, fake: FakeAsterisk, extension: str) -> None:
+    def __init__(self, fake: FakeAsterisk, what: str) -> None:
         self._fake = fake
-        self.extension = extension
-        self.endpoint = f"PJSIP/{extension}"
-        #: Answer by itself when a call carries an auto-answer header.
-        self.honours_auto_answer = True
-        #: Refuse new calls with "busy".
-        self.busy = False
+        self._what = what
+
+    @abc.abstractmethod
+    def _mine(self, channel: _Channel) -> bool:
+        """Whether ``channel`` is one of the party's."""
 
     def _channel(self) -> _Channel:
-        chans = [c for c in self._fake.channels.values() if c.endpoint == self.endpoint]
+        chans = [c for c in self._fake.channels.values() if self._mine(c)]
         if not chans:
-            raise LookupError(f"phone {self.extension} has no call")
+            raise LookupError(f"{self._what} has no call")
         return chans[-1]
 
     @property
     def channel_id(self) -> str | None:
-        """The id of the phone's newest channel, if it has one."""
+        """The id of the party's newest channel, if it has one."""
         try:
             return self._channel().id
         except LookupError:
@@ -181,19 +181,36 @@ class FakePhone:
 
     @property
     def digits_heard(self) -> list[str]:
+        """The DTMF ARI sent to the party's newest channel."""
         return list(self._channel().digits_heard)
+
+    def hangup(self) -> None:
+        """Hang up (a SIP BYE or CANCEL from the party's side, Q.850 16)."""
+        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
+
+    def press(self, digits: str) -> None:
+        """Press keys during a call (DTMF towards Asterisk)."""
+        self._fake.press(self._channel(), digits)
+
+
+class FakePhone(_Party):
+    """One PJSIP phone, driven by the test."""
+
+    def __init__(self, fake: FakeAsterisk, extension: str) -> None:
+        super().__init__(fake, f"phone {extension}")
+        self.extension = extension
+        self.endpoint = f"PJSIP/{extension}"
+        #: Answer by itself when a call carries an auto-answer header.
+        self.honours_auto_answer = True
+        #: Refuse new calls with "busy".
+        self.busy = False
+
+    def _mine(self, channel: _Channel) -> bool:
+        return channel.endpoint == self.endpoint
 
     def answer(self) -> None:
         """Pick up the ringing call."""
         self._fake.answer_channel(self._channel())
-
-    def hangup(self) -> None:
-        """Hang up (a SIP BYE or CANCEL from the phone)."""
-        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
-
-    def press(self, digits: str) -> None:
-        """Press keys during a call."""
-        self._fake.press(self._channel(), digits)
 
     def hold(self) -> None:
         channel = self._channel()
@@ -211,38 +228,15 @@ class FakePhone:
         return self._fake.incoming(self.endpoint, caller, number, app=app)
 
 
-class FakeOutsideParty:
+class FakeOutsideParty(_Party):
     """The far end of a trunk call, by its number, driven by the test."""
 
     def __init__(self, fake: FakeAsterisk, number: str) -> None:
-        self._fake = fake
+        super().__init__(fake, f"outside party {number}")
         self.number = number
 
-    def _channel(self) -> _Channel:
-        chans = [c for c in self._fake.channels.values() if c.party == self.number]
-        if not chans:
-            raise LookupError(f"outside party {self.number} has no call")
-        return chans[-1]
-
-    @property
-    def channel_id(self) -> str | None:
-        """The id of the party's newest channel, if it has one."""
-        try:
-            return self._channel().id
-        except LookupError:
-            return None
-
-    @property
-    def digits_heard(self) -> list[str]:
-        return list(self._channel().digits_heard)
-
-    def hangup(self) -> None:
-        """The far end hangs up (Q.850 16)."""
-        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
-
-    def press(self, digits: str) -> None:
-        """The far end sends DTMF."""
-        self._fake.press(self._channel(), digits)
+    def _mine(self, channel: _Channel) -> bool:
+        return channel.party == self.number
 
 
 class FakeAsterisk:
