@@ -56,7 +56,7 @@ from ctid.switch_drivers.base import (
     SwitchCommand,
 )
 
-__all__ = ["CommandRunner", "SupervisionState", "media_uri"]
+__all__ = ["CommandRunner", "SupervisionState", "bridge_name", "media_uri"]
 
 _WHISPER: Final = {
     SupervisionMode.SILENT: "none",
@@ -67,6 +67,11 @@ _WHISPER: Final = {
 #: say 422 "not in Stasis" until it has. Retry this often, this far apart.
 _SNOOP_TRIES: Final = 5
 _SNOOP_WAIT: Final = 0.05
+
+
+def bridge_name(app: str) -> str:
+    """The name of every bridge ctid creates for ``app``: how it knows its own later."""
+    return f"ctid:{app}"
 
 
 def media_uri(uri: str) -> str:
@@ -211,7 +216,11 @@ class CommandRunner:
 
     async def _create_bridge(self, bridge_id: str) -> None:
         try:
-            await self.call(rest.create_bridge_with_id(bridge_id, bridge_type="mixing"))
+            await self.call(
+                rest.create_bridge_with_id(
+                    bridge_id, bridge_type="mixing", name=bridge_name(self._app)
+                )
+            )
         except CommandRejected as exc:
             if exc.reason is not RejectReason.INVALID_STATE:  # 409: it exists already
                 raise
@@ -314,7 +323,11 @@ class CommandRunner:
             generation=1,
         )
         self._mapper.expect_internal_bridge(sup.bridge)
-        await self.call(rest.create_bridge_with_id(sup.bridge, bridge_type="mixing"))
+        await self.call(
+            rest.create_bridge_with_id(
+                sup.bridge, bridge_type="mixing", name=bridge_name(self._app)
+            )
+        )
         try:
             await self._snoop(sup, command.mode)
             await self.call(rest.add_channel(sup.bridge, [sup.supervisor]))

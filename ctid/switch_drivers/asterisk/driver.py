@@ -35,7 +35,7 @@ import trio
 import trio_websocket
 
 from ctid.switch_drivers.asterisk import rest
-from ctid.switch_drivers.asterisk.commands import CommandRunner, SupervisionState
+from ctid.switch_drivers.asterisk.commands import CommandRunner, SupervisionState, bridge_name
 from ctid.switch_drivers.asterisk.config import DEFAULT_AUTO_ANSWER, driver_options
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig
 from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, OpenStream, basic_auth
@@ -303,7 +303,8 @@ class AsteriskDriver(SwitchDriver):
             raise _Fatal(f"Asterisk refused the ARI credentials ({channels.status})")
         if not (channels.ok and bridges.ok):
             return f"resynchronisation failed: {channels.status}/{bridges.status}", False
-        await emit.send(self._mapper.resync(channels.json(), bridges.json()))
+        live_bridges = await self._drop_empty_bridges(http, bridges.json())
+        await emit.send(self._mapper.resync(channels.json(), live_bridges))
         self._commands = CommandRunner(
             http=http,
             mapper=self._mapper,
@@ -336,6 +337,28 @@ class AsteriskDriver(SwitchDriver):
             outcome = await self._pump(ws, http, emit)
             nursery.cancel_scope.cancel()
         return outcome
+
+    async def _drop_empty_bridges(
+        self, http: HttpClient, bridges: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Destroy ctid's own bridges that are empty; return the others.
+
+        A bridge outlives the ctid that made it (a crash, a restart mid-call);
+        an empty one of ours belongs to no call any more. Other programs'
+        bridges are never touched: ours carry ``bridge_name(app)``.
+        """
+        ours = bridge_name(self._app)
+        kept = []
+        for bridge in bridges:
+            if bridge.get("name") == ours and not bridge.get("channels"):
+                try:
+                    await http.request(rest.destroy_bridge(bridge["id"]))
+                except HttpError as exc:
+                    log.warning("could not destroy empty bridge %s: %s", bridge["id"], exc)
+                    kept.append(bridge)
+            else:
+                kept.append(bridge)
+        return kept
 
     async def _pump(
         self,

@@ -10,9 +10,11 @@ import trio
 import trio.testing
 import trio_websocket
 
+from ctid.switch_drivers.asterisk import rest
 from ctid.switch_drivers.asterisk.driver import AsteriskDriver
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, TrunkConfig
-from ctid.switch_drivers.asterisk.http import basic_auth
+from ctid.switch_drivers.asterisk.http import HttpClient, basic_auth
+from ctid.switch_drivers.asterisk.mapping import ORIGINATE_ARG
 from ctid.switch_drivers.base import (
     EVENT_CHANNEL_SIZE,
     Answer,
@@ -602,3 +604,31 @@ def test_registered_as_an_entry_point() -> None:
     (point,) = [e for e in entry_points(group="ctid.switch_drivers") if e.name == "asterisk"]
     assert point.load() is AsteriskDriver
     assert AsteriskDriver.name == "asterisk"
+
+
+async def test_empty_bridges_a_previous_ctid_left_are_destroyed(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    old = HttpClient(
+        open_stream=fake.open_stream, host="pbx", port=8088, user="ctid", password="secret"
+    )
+    for bridge_id, name in (("old-empty", "ctid:ctid"), ("old-busy", "ctid:ctid"), ("x", "pbx")):
+        await old.request(rest.create_bridge_with_id(bridge_id, name=name))
+    await old.request(
+        rest.originate_with_id("o1", endpoint="PJSIP/1001", app="ctid", app_args=ORIGINATE_ARG)
+    )
+    await trio.testing.wait_all_tasks_blocked()
+    fake.phone("1001").answer()
+    await trio.sleep(fake.stasis_delay)
+    assert (await old.request(rest.add_channel("old-busy", ["o1"]))).ok
+    await old.aclose()
+    h = Harness(fake, make_driver(fake))
+    await nursery.start(h.driver.run, h.send)
+    resync = next(e for e in await h.events() if isinstance(e, Resynchronized))
+    assert [b for b in resync.bridges if b.bridge_id.startswith("old")] == [
+        BridgeInfo(bridge_id="old-busy", channel_ids=("o1",))
+    ]
+    # Ours and empty: gone. Another program's empty bridge: left alone.
+    assert set(fake.bridges) == {"old-busy", "x"}
+    await h.run(BridgeAdd(bridge_id="new", channel_id="o1"))
+    assert fake.bridges["new"].name == "ctid:ctid"
