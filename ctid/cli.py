@@ -170,7 +170,11 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
     if demo:
         from .demo.setup import add_demo
 
-        add_demo(app, traffic=not args.no_traffic, seed=args.seed)
+        try:
+            add_demo(app, traffic=not args.no_traffic, seed=args.seed)
+        except ConfigError as exc:  # e.g. a configuration for another driver
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:

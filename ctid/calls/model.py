@@ -70,10 +70,13 @@ _CLEAR_CAUSES = {
 #: States of a connection that has not been answered yet.
 _UNANSWERED = (S.NULL, S.INITIATED, S.ALERTING)
 
+#: What clients see of the switch link. Trying to connect is still "disabled":
+#: a driver that retries with backoff goes CONNECTING/DOWN over and over, which
+#: clients must not see as flapping; "initializing" means connected and syncing.
 _LINK_STATUS = {
     sw.LinkState.UP: "normal",
     sw.LinkState.SYNCING: "initializing",
-    sw.LinkState.CONNECTING: "initializing",
+    sw.LinkState.CONNECTING: "disabled",
     sw.LinkState.DOWN: "disabled",
 }
 
@@ -681,9 +684,10 @@ class CallModel:
         return self.take_commands()
 
     def _on_link(self, event: sw.LinkStateChanged) -> None:
-        if event.state is self.link_state:
-            return
+        before = _LINK_STATUS[self.link_state]
         self.link_state = event.state
+        if _LINK_STATUS[event.state] == before:
+            return  # one SystemStatusEvent per change that clients can see
         status = SystemStatusEvent(
             system_status=_LINK_STATUS[event.state], detail=event.detail or None
         )
@@ -813,7 +817,8 @@ class CallModel:
 
     def _on_alerting(self, ev: sw.ChannelAlerting) -> None:
         leg = self.legs.get(ev.channel_id)
-        if leg is None:
+        if leg is None or leg.hangup_sent:
+            # A leg ctid is hanging up rang before the hang-up reached the switch.
             return
         for conn in list(leg.connections):
             if conn.state is S.NULL and not leg.prompt:
@@ -841,6 +846,10 @@ class CallModel:
         if leg is None or leg.answered:
             return
         leg.answered_at = self.now()
+        if leg.hangup_sent:
+            # Answered before ctid's hang-up reached the switch (a MakeCall
+            # cleared at once): the call is over, nothing more may start.
+            return
         for conn in list(leg.connections):
             call = conn.call
             if conn.state is S.INITIATED and leg.prompt:
@@ -994,6 +1003,8 @@ class CallModel:
                         channel_id=channel_id, cause=sw.HangupCause.FAILED, detail="lost"
                     )
                 )
+        # Before folding in what changed meanwhile (which asks for what it needs).
+        self._redo_lost_commands(present, ev.bridges)
         by_bridge: dict[str, list[sw.ChannelInfo]] = {}
         for info in ev.channels:
             known = self.legs.get(info.channel_id)
@@ -1053,6 +1064,34 @@ class CallModel:
                     )
             if first.bridge_id is not None:
                 call.bridge_id = first.bridge_id
+
+    def _redo_lost_commands(
+        self, present: Mapping[str, sw.ChannelInfo], bridges: Iterable[sw.BridgeInfo]
+    ) -> None:
+        """After a reconnect, ask again for what the switch does not show.
+
+        Commands in flight when the link broke (answering a caller, joining a
+        call's bridge, music on hold) are lost, and no event will ever say so;
+        left alone, the parties of a call would not hear each other.
+        """
+        call_bridges = {call.bridge_id for call in self.calls.values()}
+        for channel_id, leg in self.legs.items():
+            info = present.get(channel_id)
+            if info is None or leg.hangup_sent:
+                continue
+            if leg.answer_sent and info.state is not sw.ChannelState.UP:
+                self.command(sw.Answer(channel_id=channel_id))
+            if leg.bridge_target is not None and info.bridge_id != leg.bridge_target:
+                self.command(sw.BridgeAdd(bridge_id=leg.bridge_target, channel_id=channel_id))
+            elif leg.bridge_target is None and info.bridge_id in call_bridges:
+                assert info.bridge_id is not None
+                self.command(sw.BridgeRemove(bridge_id=info.bridge_id, channel_id=channel_id))
+        music = {b.bridge_id: b.music for b in bridges}
+        for call in self.calls.values():
+            if call.music and not music.get(call.bridge_id, False):
+                self.command(sw.StartMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
+            elif not call.music and music.get(call.bridge_id, False):
+                self.command(sw.StopMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
 
     # --------------------------------------------------------------- queries
 

@@ -524,10 +524,20 @@ class CstaServices:
                 E.VALUE_OUT_OF_RANGE,
                 f"charactersToSend must be 1 to {MAX_DIGITS} of 0-9 * # A-D and ',' (pause)",
             )
-        if conn.leg is None:
-            raise CstaError(E.INVALID_OBJECT_STATE, f"{conn.device} has no line")
+        # The device sends the digits into its call: the other parties hear them
+        # (a remote IVR the agent navigates), so they go out on their legs.
+        hearers = [
+            c.leg
+            for c in conn.call.other_connections(conn.device)
+            if c.state is S.CONNECTED and c.leg is not None
+        ]
+        if not hearers:
+            raise CstaError(
+                E.INVALID_OBJECT_STATE, f"nobody in call {conn.call.call_id} hears {conn.device}"
+            )
         self._require_link()
-        self.model.command(sw.SendDigits(channel_id=conn.leg.channel_id, digits=digits))
+        for leg in hearers:
+            self.model.command(sw.SendDigits(channel_id=leg.channel_id, digits=digits))
         self.model._emit(
             DigitsGeneratedEvent(connection=conn.id, digits_generated_list=digits), [conn.call]
         )

@@ -576,7 +576,11 @@ class StopPlayback(SwitchCommand):
 
 @attrs.frozen(kw_only=True)
 class SendDigits(SwitchCommand):
-    """Send DTMF into a channel (towards its device or far end)."""
+    """Send DTMF out of a channel to its device: the phone, or on an outside line the far end.
+
+    CSTA's GenerateDigits sends on the legs of the parties who should hear the
+    digits, not on the sending device's own leg.
+    """
 
     channel_id: str
     digits: str

@@ -5,7 +5,9 @@
 * ``RpcTestClient``: a JSON-RPC client over a real WebSocket (trio-websocket),
   connected over memory streams or TCP, that keeps events apart from replies.
 
-Third-party drivers use the conformance suite built on these.
+* ``ctid.testing.conformance``: the switch driver conformance suite, the
+  same CSTA scenarios against every driver through a small harness.
+* ``ctid.testing.fake_asterisk``: a fake Asterisk speaking ARI over memory streams.
 """
 
 from .client import RpcErrorReply, RpcTestClient

@@ -135,8 +135,12 @@ class RpcTestClient:
         """The names of the events received so far (from index ``since``)."""
         return [e["method"] for e in self.events[since:]]
 
+    def peek(self) -> list[dict[str, Any]]:
+        """All events received and not yet taken, as ``take`` returns them, leaving them."""
+        return [e["params"] | {"_name": e["method"]} for e in self.events[self._read :]]
+
     def take(self) -> list[dict[str, Any]]:
         """All events received and not yet taken; marks them taken."""
-        out = [e["params"] | {"_name": e["method"]} for e in self.events[self._read :]]
+        out = self.peek()
         self._read = len(self.events)
         return out

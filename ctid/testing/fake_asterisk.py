@@ -18,7 +18,8 @@ What it simulates:
 * Stasis apps with Asterisk's registration rules: a second socket for the same
   app name gets the events and the first one receives ``ApplicationReplaced``;
   an app whose socket closed keeps its channels in Stasis.
-* Originate (no StasisStart until answered), mixing bridges, music on hold,
+* Originate (no StasisStart until answered, and then only ``stasis_delay``
+  later, as in Asterisk where the app starts after the answer), mixing bridges, music on hold,
   playbacks that finish after ``playback_seconds`` on the trio clock, live
   recordings, snoop channels, DTMF, and ``ChannelVarset`` noise.
 
@@ -31,6 +32,7 @@ The REST handlers are in ``_fake_ari_rest`` and the wire protocol in
 
 from __future__ import annotations
 
+import abc
 import datetime as _dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping
@@ -41,7 +43,7 @@ import trio
 
 from ctid.testing.ari_schema import AriSchema
 
-__all__ = ["AriError", "FakeAsterisk", "FakePhone", "NumberBehaviour"]
+__all__ = ["AriError", "FakeAsterisk", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
 
 JSON = dict[str, Any]
 NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable"]
@@ -106,6 +108,10 @@ class _Channel:
     digits_heard: list[str] = attrs.field(factory=list)
     originated_into: tuple[str, list[str]] | None = None  # (app, args) once answered
     snoop: tuple[str, str, str] | None = None  # (target, spy, whisper)
+    #: Channel variables set by the originate request.
+    variables: dict[str, str] = attrs.field(factory=dict)
+    #: On a trunk: the outside party's number (the caller, or the number dialled).
+    party: str | None = None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -148,27 +154,26 @@ class _App:
     subscribed: set[str] = attrs.field(factory=set)  # "endpoint:PJSIP/1001", ...
 
 
-class FakePhone:
-    """One PJSIP phone, driven by the test."""
+class _Party(abc.ABC):
+    """Somebody at the end of a channel whom the test drives: a phone, an outside party."""
 
-    def __init__(self, fake: FakeAsterisk, extension: str) -> None:
+    def __init__(self, fake: FakeAsterisk, what: str) -> None:
         self._fake = fake
-        self.extension = extension
-        self.endpoint = f"PJSIP/{extension}"
-        #: Answer by itself when a call carries an auto-answer header.
-        self.honours_auto_answer = True
-        #: Refuse new calls with "busy".
-        self.busy = False
+        self._what = what
+
+    @abc.abstractmethod
+    def _mine(self, channel: _Channel) -> bool:
+        """Whether ``channel`` is one of the party's."""
 
     def _channel(self) -> _Channel:
-        chans = [c for c in self._fake.channels.values() if c.endpoint == self.endpoint]
+        chans = [c for c in self._fake.channels.values() if self._mine(c)]
         if not chans:
-            raise LookupError(f"phone {self.extension} has no call")
+            raise LookupError(f"{self._what} has no call")
         return chans[-1]
 
     @property
     def channel_id(self) -> str | None:
-        """The id of the phone's newest channel, if it has one."""
+        """The id of the party's newest channel, if it has one."""
         try:
             return self._channel().id
         except LookupError:
@@ -176,21 +181,36 @@ class FakePhone:
 
     @property
     def digits_heard(self) -> list[str]:
+        """The DTMF ARI sent to the party's newest channel."""
         return list(self._channel().digits_heard)
+
+    def hangup(self) -> None:
+        """Hang up (a SIP BYE or CANCEL from the party's side, Q.850 16)."""
+        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
+
+    def press(self, digits: str) -> None:
+        """Press keys during a call (DTMF towards Asterisk)."""
+        self._fake.press(self._channel(), digits)
+
+
+class FakePhone(_Party):
+    """One PJSIP phone, driven by the test."""
+
+    def __init__(self, fake: FakeAsterisk, extension: str) -> None:
+        super().__init__(fake, f"phone {extension}")
+        self.extension = extension
+        self.endpoint = f"PJSIP/{extension}"
+        #: Answer by itself when a call carries an auto-answer header.
+        self.honours_auto_answer = True
+        #: Refuse new calls with "busy".
+        self.busy = False
+
+    def _mine(self, channel: _Channel) -> bool:
+        return channel.endpoint == self.endpoint
 
     def answer(self) -> None:
         """Pick up the ringing call."""
         self._fake.answer_channel(self._channel())
-
-    def hangup(self) -> None:
-        """Hang up (a SIP BYE or CANCEL from the phone)."""
-        self._fake.hangup_channel(self._channel(), cause=16, soft=False)
-
-    def press(self, digits: str) -> None:
-        """Press keys during a call."""
-        channel = self._channel()
-        for digit in digits:
-            self._fake.emit_channel(channel, "ChannelDtmfReceived", digit=digit, duration_ms=120)
 
     def hold(self) -> None:
         channel = self._channel()
@@ -208,6 +228,17 @@ class FakePhone:
         return self._fake.incoming(self.endpoint, caller, number, app=app)
 
 
+class FakeOutsideParty(_Party):
+    """The far end of a trunk call, by its number, driven by the test."""
+
+    def __init__(self, fake: FakeAsterisk, number: str) -> None:
+        super().__init__(fake, f"outside party {number}")
+        self.number = number
+
+    def _mine(self, channel: _Channel) -> bool:
+        return channel.party == self.number
+
+
 class FakeAsterisk:
     """The fake switch; see the module docstring."""
 
@@ -221,6 +252,7 @@ class FakeAsterisk:
         trunk_endpoint: str = "PJSIP/trunk-provider",
         playback_seconds: float = 2.0,
         answer_delay: float = 1.0,
+        stasis_delay: float = 0.001,
         asterisk_id: str = "02:fc:00:00:00:01",
     ) -> None:
         self.schema = schema
@@ -229,6 +261,10 @@ class FakeAsterisk:
         self.trunk_endpoint = trunk_endpoint
         self.playback_seconds = playback_seconds
         self.answer_delay = answer_delay
+        #: Seconds between an originated channel's answer and its StasisStart: the
+        #: channel is Up (ChannelStateChange, Dial ANSWER) a moment before it is
+        #: in the app, and ARI refuses to bridge it (422) in that moment.
+        self.stasis_delay = stasis_delay
         self.asterisk_id = asterisk_id
         #: While False, ``open_stream`` fails as a refused TCP connect would.
         self.reachable = True
@@ -297,6 +333,15 @@ class FakeAsterisk:
     def phone(self, extension: str) -> FakePhone:
         return self.phones[extension]
 
+    def outside(self, number: str) -> FakeOutsideParty:
+        """The outside party ``number`` on its newest trunk call."""
+        return FakeOutsideParty(self, number)
+
+    def press(self, channel: _Channel, digits: str) -> None:
+        """DTMF from the channel's device, one event per key."""
+        for digit in digits:
+            self.emit_channel(channel, "ChannelDtmfReceived", digit=digit, duration_ms=120)
+
     def set_number(self, number: str, behaviour: NumberBehaviour) -> None:
         """How an outside number reached through the trunk behaves (default: answer)."""
         self.numbers[number] = behaviour
@@ -304,7 +349,11 @@ class FakeAsterisk:
     def inbound_call(self, caller_number: str, dnis: str, *, app: str = "ctid") -> str:
         """A call arrives on the trunk; the dialplan runs ``Stasis(app,inbound,dnis)``."""
         return self.incoming(
-            self.trunk_endpoint, {"name": "", "number": caller_number}, dnis, app=app
+            self.trunk_endpoint,
+            {"name": "", "number": caller_number},
+            dnis,
+            app=app,
+            party=caller_number,
         )
 
     # ------------------------------------------------------------- apps
@@ -422,7 +471,8 @@ class FakeAsterisk:
             "state": r.state,
         }
         if r.state in ("done", "failed", "canceled"):
-            out["duration"] = int(trio.current_time() - r.started)
+            # Whole seconds, as Asterisk reports them (rounded first: float noise).
+            out["duration"] = int(round(trio.current_time() - r.started, 6))
         return out
 
     def _stamp(self, t: float) -> str:
@@ -471,11 +521,14 @@ class FakeAsterisk:
         self.channels[cid] = channel
         return channel
 
-    def incoming(self, endpoint: str, caller: JSON, exten: str, *, app: str) -> str:
+    def incoming(
+        self, endpoint: str, caller: JSON, exten: str, *, app: str, party: str | None = None
+    ) -> str:
         """A call enters the switch on ``endpoint`` and the dialplan runs ``Stasis``."""
         channel = self.new_channel(
             channel_id=None, endpoint=endpoint, state="Ring", caller=caller, exten=exten
         )
+        channel.party = party
         self.emit_channel(channel, "ChannelCreated")
         registered = self.apps.get(app)
         if registered is None or registered.socket is None:
@@ -535,6 +588,8 @@ class FakeAsterisk:
         channel.dialplan.update(app_name="AppDial2", app_data="(Outgoing Line)")
         channel.subscribers.add(app)
         channel.originated_into = (app, app_args)
+        channel.variables.update(variables)
+        channel.party = number
         auto = any("answer-after" in v or "autoanswer" in v for v in variables.values())
         self.later(0, lambda: self._ring(channel, number, timeout, auto))
         return channel
@@ -565,12 +620,15 @@ class FakeAsterisk:
             self.emit_dial(channel, "CHANUNAVAIL")
             self.destroy(channel, cause=20)
             return
-        self.set_state(channel, "Ringing")
-        self.emit_dial(channel, "")
         if behaviour == "busy":
+            # A busy far end answers the INVITE with 486 at once: no 180, so the
+            # channel never reaches "Ringing"; the dial just ends BUSY.
+            self.emit_dial(channel, "")
             self.emit_dial(channel, "BUSY")
             self.destroy(channel, cause=17)
             return
+        self.set_state(channel, "Ringing")
+        self.emit_dial(channel, "")
         self.emit_dial(channel, "RINGING")
         if number is not None and behaviour == "answer":
             self.later(self.answer_delay, lambda: self.answer_channel(channel))
@@ -602,7 +660,12 @@ class FakeAsterisk:
             self.emit_dial(channel, "ANSWER")
             app, args = channel.originated_into
             channel.originated_into = None
-            self.enter_stasis(channel, app, args)
+
+            def start_app() -> None:
+                if channel.id in self.channels and not channel.dying:
+                    self.enter_stasis(channel, app, args)
+
+            self.later(self.stasis_delay, start_app)
 
     def hangup_channel(self, channel: _Channel, *, cause: int, soft: bool) -> None:
         if channel.id not in self.channels or channel.dying:
@@ -621,10 +684,14 @@ class FakeAsterisk:
         if channel.bridge is not None and channel.bridge in self.bridges:
             self.leave_bridge(channel, self.bridges[channel.bridge])
         self._end_media_of(f"channel:{channel.id}")
-        subscribers = self.channel_subscribers(channel)
         if channel.stasis_app is not None:
             self.emit_channel(channel, "StasisEnd")
             channel.stasis_app = None
+        # As on Asterisk 22: an app tied to the channel only by Stasis() (a call
+        # the dialplan handed over) stops hearing of it at StasisEnd, so its
+        # ChannelDestroyed goes only to apps subscribed to the channel itself
+        # (the one that originated it, or subscribed with applications/subscribe).
+        subscribers = self.channel_subscribers(channel)
         self.emit_channel(channel, "ChannelVarset", variable="RTPAUDIOQOS", value="ssrc=1")
         self.emit(
             subscribers,

@@ -20,7 +20,7 @@ from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
 from .client import RpcTestClient
 
-__all__ = ["ADMIN_TOKEN", "ANCHOR_WALL", "CallCentre", "call_centre", "sim_config"]
+__all__ = ["ADMIN_TOKEN", "ANCHOR_WALL", "CallCentre", "call_centre", "merge_config", "sim_config"]
 
 ADMIN_TOKEN: Final = "test-admin-token-0123456789"
 #: Timestamps in tests start at 2027-01-15T08:00:00Z.
@@ -40,16 +40,17 @@ def sim_config(overrides: Mapping[str, Any] | None = None) -> Config:
         "switch": {"driver": "simulator", "simulator": {"extensions": "1001-1010", "trunks": 4}},
         "records": {"enabled": False},
     }
-    _merge(data, dict(overrides or {}))
+    merge_config(data, dict(overrides or {}))
     return config_from_dict(data, "<test>")
 
 
-def _merge(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
+def merge_config(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    """Merge configuration tables: ``extra``'s tables into ``into``'s, key by key."""
     for key, value in extra.items():
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
+            merge_config(into[key], value)
         else:
-            into[key] = value
+            into[key] = dict(value) if isinstance(value, Mapping) else value
 
 
 class CallCentre:

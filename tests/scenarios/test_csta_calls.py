@@ -4,49 +4,21 @@ Each test drives phones and outside callers with ``sim.*`` and calls CSTA
 services, then checks the exact event sequence a device monitor received:
 event names, the monitored device's connection state (``localConnectionInfo``),
 the key parameters, and for time-driven behaviour the exact timestamps.
+
+The same flows run against every driver in ``ctid.testing.conformance``
+(``tests/conformance``); these tests also cover what only the simulator shows:
+its ``sim.*`` methods, its line states and its exact timings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 import trio
 
 from ctid.testing import CallCentre, RpcErrorReply, RpcTestClient, call_centre
-from ctid.testing.harness import ANCHOR_WALL
-
-
-def at(event: dict[str, Any]) -> float:
-    """Seconds after the daemon started, from an event's timestamp."""
-    moment = dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    return round(moment.timestamp() - ANCHOR_WALL, 3)
-
-
-def brief(event: dict[str, Any]) -> tuple[Any, ...]:
-    """Name, local state, and the parameter that says what happened."""
-    name = event["_name"]
-    key = {
-        "ServiceInitiatedEvent": "initiatingDevice",
-        "OriginatedEvent": "calledDevice",
-        "DeliveredEvent": "alertingDevice",
-        "EstablishedEvent": "answeringDevice",
-        "HeldEvent": "holdingDevice",
-        "RetrievedEvent": "retrievingDevice",
-        "ConnectionClearedEvent": "releasingDevice",
-        "CallClearedEvent": "clearedCall",
-        "FailedEvent": "failingDevice",
-        "TransferredEvent": "transferredToDevice",
-        "ConferencedEvent": "addedParty",
-        "DivertedEvent": "newDestination",
-        "DigitsGeneratedEvent": "digitsGeneratedList",
-        "CallInformationEvent": "callID",
-    }.get(name)
-    value = event.get(key) if key else None
-    if isinstance(value, str) and value.startswith("t-c"):
-        value = "<call>"
-    return (name, event.get("localConnectionInfo"), value, event.get("cause"))
+from ctid.testing.conformance.run import at, brief, conn
 
 
 async def watch(cc: CallCentre, *devices: str) -> RpcTestClient:
@@ -58,10 +30,6 @@ async def watch(cc: CallCentre, *devices: str) -> RpcTestClient:
 
 async def settle(cc: CallCentre) -> None:
     await cc.settle()
-
-
-def conn(call_id: str, device: str) -> dict[str, str]:
-    return {"callID": call_id, "deviceID": device}
 
 
 async def connected_pair(cc: CallCentre, admin: RpcTestClient, a: str, b: str) -> str:
@@ -553,10 +521,38 @@ async def test_answer_call_remotely_and_generate_digits(
             ("EstablishedEvent", "connected", "1002"),
             ("DigitsGeneratedEvent", "connected", "12#"),
         ]
-        assert cc.sim.card.lines["1002"].heard_digits == ["1", "2", "#"]
+        # The caller, on the other end of the call, hears them; 1002's own line does not.
+        assert cc.sim.card.lines["T/1"].heard_digits == ["1", "2", "#"]
+        assert cc.sim.card.lines["1002"].heard_digits == []
         with pytest.raises(RpcErrorReply) as info:
             await mon.call("AnswerCall", {"callToBeAnswered": conn(call_id, "1002")})
         assert info.value.csta_error == "noCallToAnswer"
+
+
+async def test_generate_digits_needs_somebody_to_hear_them(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with call_centre() as cc:
+        mon = await watch(cc, "1002")
+        call_id = await connected_pair(cc, mon, "1001", "1002")
+        await mon.call("HoldCall", {"callToBeHeld": conn(call_id, "1001")})
+        await settle(cc)  # the HeldEvent may follow the reply
+        mon.take()
+        with pytest.raises(RpcErrorReply) as info:
+            await mon.call(
+                "GenerateDigits",
+                {"connectionToSendDigits": conn(call_id, "1002"), "charactersToSend": "1"},
+            )
+        assert info.value.csta_error == "invalidObjectState"
+        assert "nobody in call" in info.value.message
+        await mon.call("RetrieveCall", {"callToBeRetrieved": conn(call_id, "1001")})
+        await mon.call(
+            "GenerateDigits",
+            {"connectionToSendDigits": conn(call_id, "1002"), "charactersToSend": "1,2"},
+        )
+        await settle(cc)
+        assert cc.sim.card.lines["1001"].heard_digits == ["1", "2"]
+        assert [e["_name"] for e in mon.take()] == ["RetrievedEvent", "DigitsGeneratedEvent"]
 
 
 async def test_associate_data_merges_and_travels(autojump_clock: trio.testing.MockClock) -> None:

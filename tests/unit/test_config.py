@@ -123,3 +123,17 @@ def test_run_refuses_to_start_without_credentials(
     path.write_text("[server]\nlisten = '127.0.0.1:0'\n")
     assert main(["run", "--config", str(path)]) == 2
     assert "no credentials" in capsys.readouterr().err
+
+
+def test_demo_with_another_driver_is_refused_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ctid.toml"
+    path.write_text(
+        "[switch]\ndriver = 'asterisk'\n"
+        "[switch.asterisk]\nuser = 'ctid'\npassword = 'x'\nextensions = '1001'\n"
+    )
+    assert main(["demo", "--config", str(path), "--no-traffic"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {path}: switch.driver: ctid demo needs the simulator driver\n"
+    )

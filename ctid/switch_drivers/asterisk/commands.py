@@ -56,7 +56,7 @@ from ctid.switch_drivers.base import (
     SwitchCommand,
 )
 
-__all__ = ["CommandRunner", "SupervisionState", "media_uri"]
+__all__ = ["CommandRunner", "SupervisionState", "bridge_name", "media_uri"]
 
 _WHISPER: Final = {
     SupervisionMode.SILENT: "none",
@@ -67,6 +67,11 @@ _WHISPER: Final = {
 #: say 422 "not in Stasis" until it has. Retry this often, this far apart.
 _SNOOP_TRIES: Final = 5
 _SNOOP_WAIT: Final = 0.05
+
+
+def bridge_name(app: str) -> str:
+    """The name of every bridge ctid creates for ``app``: how it knows its own later."""
+    return f"ctid:{app}"
 
 
 def media_uri(uri: str) -> str:
@@ -101,12 +106,15 @@ class CommandRunner:
         app: str,
         auto_answer: Mapping[str, str],
         supervisions: dict[str, SupervisionState],
+        variables: Mapping[str, str] | None = None,
     ) -> None:
         self._http = http
         self._mapper = mapper
         self._endpoints = endpoints
         self._app = app
         self._auto_answer = dict(auto_answer)
+        #: Channel variables set on every channel ctid originates.
+        self._variables = dict(variables or {})
         self._supervisions = supervisions
 
     async def call(self, request: rest.AriRequest) -> Response:
@@ -175,7 +183,7 @@ class CommandRunner:
             endpoint = self._endpoints.dial_string(command.kind, command.device, command.trunk)
         except ValueError as exc:
             raise CommandRejected(RejectReason.INVALID_DESTINATION, str(exc)) from None
-        variables = dict(command.variables)
+        variables = {**self._variables, **command.variables}
         if command.auto_answer and command.kind is EndpointKind.EXTENSION:
             variables.update(self._auto_answer)
         caller_id = None
@@ -208,7 +216,11 @@ class CommandRunner:
 
     async def _create_bridge(self, bridge_id: str) -> None:
         try:
-            await self.call(rest.create_bridge_with_id(bridge_id, bridge_type="mixing"))
+            await self.call(
+                rest.create_bridge_with_id(
+                    bridge_id, bridge_type="mixing", name=bridge_name(self._app)
+                )
+            )
         except CommandRejected as exc:
             if exc.reason is not RejectReason.INVALID_STATE:  # 409: it exists already
                 raise
@@ -311,7 +323,11 @@ class CommandRunner:
             generation=1,
         )
         self._mapper.expect_internal_bridge(sup.bridge)
-        await self.call(rest.create_bridge_with_id(sup.bridge, bridge_type="mixing"))
+        await self.call(
+            rest.create_bridge_with_id(
+                sup.bridge, bridge_type="mixing", name=bridge_name(self._app)
+            )
+        )
         try:
             await self._snoop(sup, command.mode)
             await self.call(rest.add_channel(sup.bridge, [sup.supervisor]))

@@ -28,14 +28,15 @@ import logging
 import random
 import ssl
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import trio
 import trio_websocket
 
 from ctid.switch_drivers.asterisk import rest
-from ctid.switch_drivers.asterisk.commands import CommandRunner, SupervisionState
+from ctid.switch_drivers.asterisk.commands import CommandRunner, SupervisionState, bridge_name
+from ctid.switch_drivers.asterisk.config import DEFAULT_AUTO_ANSWER, driver_options
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig
 from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, OpenStream, basic_auth
 from ctid.switch_drivers.asterisk.mapping import (
@@ -83,6 +84,7 @@ class AsteriskDriver(SwitchDriver):
         endpoints: EndpointConfig | None = None,
         subscribe_all: bool = False,
         auto_answer_variables: Mapping[str, str] | None = None,
+        dialplan_context: str | None = None,
         open_stream: OpenStream | None = None,
         ssl_context: ssl.SSLContext | None = None,
         backoff_initial: float = 0.5,
@@ -112,10 +114,10 @@ class AsteriskDriver(SwitchDriver):
         self._subscribe_all = subscribe_all
         self._endpoints = endpoints or EndpointConfig()
         self._auto_answer = dict(
-            auto_answer_variables
-            if auto_answer_variables is not None
-            else {"PJSIP_HEADER(add,Call-Info)": "<sip:ctid>;answer-after=0"}
+            auto_answer_variables if auto_answer_variables is not None else DEFAULT_AUTO_ANSWER
         )
+        # Every channel ctid originates carries these (see config.py: dialplan_context).
+        self._variables = {"TRANSFER_CONTEXT": dialplan_context} if dialplan_context else {}
         self._raw_open = open_stream or _open_tcp
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -131,6 +133,24 @@ class AsteriskDriver(SwitchDriver):
         self._running = False
         #: How many ARI messages were skipped because they lacked required fields.
         self.malformed_events = 0
+
+    @classmethod
+    def from_config(
+        cls,
+        section: Mapping[str, Any],
+        *,
+        path: str = "switch.asterisk",
+        open_stream: OpenStream | None = None,
+    ) -> AsteriskDriver:
+        """Build the driver from ``[switch.asterisk]`` (see ``asterisk.config``).
+
+        ``open_stream`` replaces the TCP connect, for tests against a fake Asterisk.
+        """
+        return cls(**driver_options(section, path), open_stream=open_stream)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return self._endpoints.extensions
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -283,13 +303,15 @@ class AsteriskDriver(SwitchDriver):
             raise _Fatal(f"Asterisk refused the ARI credentials ({channels.status})")
         if not (channels.ok and bridges.ok):
             return f"resynchronisation failed: {channels.status}/{bridges.status}", False
-        await emit.send(self._mapper.resync(channels.json(), bridges.json()))
+        live_bridges = await self._drop_empty_bridges(http, bridges.json())
+        await emit.send(self._mapper.resync(channels.json(), live_bridges))
         self._commands = CommandRunner(
             http=http,
             mapper=self._mapper,
             endpoints=self._endpoints,
             app=self._app,
             auto_answer=self._auto_answer,
+            variables=self._variables,
             supervisions=self._supervisions,
         )
         await emit.send(LinkStateChanged(state=LinkState.UP))
@@ -315,6 +337,28 @@ class AsteriskDriver(SwitchDriver):
             outcome = await self._pump(ws, http, emit)
             nursery.cancel_scope.cancel()
         return outcome
+
+    async def _drop_empty_bridges(
+        self, http: HttpClient, bridges: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Destroy ctid's own bridges that are empty; return the others.
+
+        A bridge outlives the ctid that made it (a crash, a restart mid-call);
+        an empty one of ours belongs to no call any more. Other programs'
+        bridges are never touched: ours carry ``bridge_name(app)``.
+        """
+        ours = bridge_name(self._app)
+        kept = []
+        for bridge in bridges:
+            if bridge.get("name") == ours and not bridge.get("channels"):
+                try:
+                    await http.request(rest.destroy_bridge(bridge["id"]))
+                except HttpError as exc:
+                    log.warning("could not destroy empty bridge %s: %s", bridge["id"], exc)
+                    kept.append(bridge)
+            else:
+                kept.append(bridge)
+        return kept
 
     async def _pump(
         self,

@@ -19,6 +19,7 @@ Everything here is pure and has no state.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -61,6 +62,14 @@ class TrunkConfig:
             raise ValueError(f"trunk {self.name!r}: dial must contain {{number}}")
 
 
+def _trunk_tuple(value: Iterable[TrunkConfig]) -> tuple[TrunkConfig, ...]:
+    return tuple(value)
+
+
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Classified:
     """What an endpoint is: an extension (``extension`` set) or a trunk (``trunk`` set)."""
@@ -75,10 +84,13 @@ class EndpointConfig:
     """The rules that turn endpoints into devices, and devices into dial strings."""
 
     extension_endpoint: str = "PJSIP/{extension}"
-    trunks: tuple[TrunkConfig, ...] = attrs.field(default=(), converter=tuple)
+    trunks: tuple[TrunkConfig, ...] = attrs.field(default=(), converter=_trunk_tuple)
     #: Which dialled numbers are extensions (for a transfer target reached
-    #: through the dialplan, where only the number is known).
+    #: through the dialplan, where only the number is known), when
+    #: ``extensions`` does not list them.
     extension_number: str = r"\d{2,6}"
+    #: The extension numbers ctid serves, from the configuration (may be empty).
+    extensions: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     _pattern: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -102,6 +114,8 @@ class EndpointConfig:
 
     def number_kind(self, number: str) -> EndpointKind:
         """Whether a bare dialled number is an extension or an outside number."""
+        if self.extensions:
+            return EndpointKind.EXTENSION if number in self.extensions else EndpointKind.EXTERNAL
         if re.fullmatch(self.extension_number, number):
             return EndpointKind.EXTENSION
         return EndpointKind.EXTERNAL

@@ -192,9 +192,16 @@ class _Channel:
     offered: bool
     alerted: bool = False
     answered: bool = False
+    #: ctid originated it into its app: it enters Stasis only after it is answered.
+    awaits_stasis: bool = False
+    in_stasis: bool = False
+    #: Answered, but not in the app yet: reported once StasisStart says it is.
+    answer_pending: bool = False
     held: bool = False
     bridge_id: str | None = None
     hangup_requested: bool = False
+    #: The Q.850 cause of the last hang-up request that gave one.
+    hangup_cause: int = 0
     dial_failure: str | None = None
 
 
@@ -369,6 +376,7 @@ class AriMapper:
                 called_number=expected.device if expected.kind is EndpointKind.EXTERNAL else None,
                 state=state,
                 offered=False,
+                awaits_stasis=True,
             )
         exten = (ch.get("dialplan") or {}).get("exten") or ""
         called = exten if exten not in ("", "s") else None
@@ -464,6 +472,12 @@ class AriMapper:
     def _answered(self, channel: _Channel) -> list[Output]:
         if channel.answered:
             return []
+        if channel.awaits_stasis and not channel.in_stasis:
+            # Up (ChannelStateChange, Dial ANSWER) a moment before StasisStart:
+            # ctid may not bridge it yet (422), so "answered" waits for the app.
+            channel.answer_pending = True
+            return []
+        channel.answer_pending = False
         channel.answered = True
         channel.state = ChannelState.UP
         return [ChannelAnswered(channel_id=channel.id)]
@@ -474,7 +488,9 @@ class AriMapper:
         replaced = (event.get("replace_channel") or {}).get("id")
         known = self._channels.get(ch["id"])
         if known is not None:
-            return self._state_changed(known, ch.get("state", ""))
+            known.in_stasis = True
+            out = self._answered(known) if known.answer_pending else []
+            return out + self._state_changed(known, ch.get("state", ""))
         originator = None
         variables: dict[str, str] = dict(ch.get("channelvars") or {})
         if args:
@@ -483,6 +499,10 @@ class AriMapper:
         if replaced:
             originator = replaced
         channel, out = self._known_or_new(ch, args=args, originator=originator, variables=variables)
+        if channel is not None:
+            channel.in_stasis = True
+            if channel.answer_pending:
+                out.extend(self._answered(channel))
         if channel is not None and target is not None:
             # A transfer's new leg (a Local channel into the dialplan): its
             # party is the transfer target, known only by number.
@@ -498,10 +518,20 @@ class AriMapper:
         return out
 
     def _stasis_end(self, event: JSON) -> list[Output]:
-        channel = self._channels.get(event["channel"]["id"])
-        if channel is None or channel.hangup_requested:
+        cid = event["channel"]["id"]
+        self._internal_channels.discard(cid)  # a snoop ends with its Stasis
+        channel = self._channels.get(cid)
+        if channel is None:
             return []
-        return [FollowChannel(channel.id)]
+        channel.in_stasis = False
+        if not channel.hangup_requested:
+            return [FollowChannel(channel.id)]
+        # Hung up: this is its end. A ChannelDestroyed may follow, or may not:
+        # Asterisk sends none after StasisEnd to an app that got the channel from
+        # Stasis() alone, nor for a channel that a phone's own transfer replaced
+        # (both seen on 22.10.1). A late one is ignored, the channel is unknown.
+        cause = channel.hangup_cause or 16
+        return self._end(channel, cause=cause, detail=f"{cause} (hang-up request)")
 
     def _channel_seen(self, event: JSON) -> list[Output]:
         ch = event["channel"]
@@ -544,6 +574,8 @@ class AriMapper:
         channel = self._channels.get(event["channel"]["id"])
         if channel is not None:
             channel.hangup_requested = True
+            if not event.get("soft"):  # ARI's own DELETE is a soft request, cause 32
+                channel.hangup_cause = int(event.get("cause") or channel.hangup_cause)
         return []
 
     def _destroyed(self, event: JSON) -> list[Output]:
@@ -749,6 +781,7 @@ class AriMapper:
             if channel is None:
                 continue
             channel.state = _STATES.get(ch.get("state", ""), channel.state)
+            channel.in_stasis = args is not None
             channel.answered = channel.answered or channel.state is ChannelState.UP
             channel.alerted = channel.alerted or ch.get("state") == "Ringing"
             channel.bridge_id = member_of.get(cid)

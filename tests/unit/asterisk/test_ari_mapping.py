@@ -111,9 +111,41 @@ def test_run1_originate_bridge_play_hangup(mapper: AriMapper, sample_events: lis
         PlaybackStarted(playback_id="lab-pb-1"),
         PlaybackFinished(playback_id="lab-pb-1", reason="done"),
         BridgeLeft(bridge_id="lab-br-1", channel_id="lab-a-1"),
-        ChannelHungUp(channel_id="lab-a-1", cause=HangupCause.NORMAL, detail="16 Normal Clearing"),
+        ChannelHungUp(
+            channel_id="lab-a-1", cause=HangupCause.NORMAL, detail="16 (hang-up request)"
+        ),
         BridgeDestroyed(bridge_id="lab-br-1"),
     ]
+
+
+def test_an_originated_channel_is_answered_once_it_is_in_the_app(
+    mapper: AriMapper, sample_events: list[Event]
+) -> None:
+    """Up and Dial ANSWER come a moment before StasisStart; ARI cannot bridge the
+    channel in that moment (422), so ChannelAnswered waits for StasisStart."""
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-1", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    run1 = sample_events[:7]
+    assert [e["type"] for e in run1[3:]] == [
+        "ChannelStateChange",
+        "Dial",
+        "ChannelVarset",
+        "StasisStart",
+    ]
+    assert ChannelAnswered(channel_id="lab-a-1") not in feed_all(mapper, run1[:6])
+    assert mapper.feed(run1[6]) == [ChannelAnswered(channel_id="lab-a-1")]
+    # Answered, then gone before the app started: never reported as answered.
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-2", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    second = copy.deepcopy(run1[3:5])
+    for event in second:
+        (event.get("channel") or event["peer"])["id"] = "lab-a-2"
+    gone = pick(sample_events, "ChannelDestroyed")
+    gone["channel"]["id"] = "lab-a-2"
+    out = feed_all(mapper, [*second, gone])
+    assert [type(o).__name__ for o in out] == ["ChannelCreated", "ChannelHungUp"]
 
 
 def test_inbound_from_a_phone_enters_stasis_with_args(
@@ -373,12 +405,48 @@ def test_leaving_stasis_alive_asks_to_follow_the_channel(
     assert mapper.channel_vanished("c1") == []
 
 
-def test_hangup_then_stasis_end_needs_no_follow(
+def test_hangup_then_stasis_end_ends_a_channel_only_stasis_tied_to_the_app(
     mapper: AriMapper, sample_events: list[Event]
 ) -> None:
+    """Asterisk sends no ChannelDestroyed after StasisEnd to an app that got the
+    channel from Stasis() alone (seen on 22.10.1): the hang-up ends it there."""
     mapper.feed(_stasis(sample_events, "lab-a-1"))
-    request = pick(sample_events, "ChannelHangupRequest")
-    assert feed_all(mapper, [request, pick(sample_events, "StasisEnd")]) == []
+    request = pick(sample_events, "ChannelHangupRequest")  # ARI's DELETE: soft, cause 32
+    assert (request["soft"], request["cause"]) == (True, 32)
+    bye = copy.deepcopy(request)
+    del bye["soft"]
+    bye["cause"] = 17
+    assert feed_all(mapper, [request, bye, pick(sample_events, "StasisEnd")]) == [
+        ChannelHungUp(channel_id="lab-a-1", cause=HangupCause.BUSY, detail="17 (hang-up request)")
+    ]
+    assert mapper.feed(pick(sample_events, "ChannelDestroyed")) == []  # with subscribeAll
+    # A soft request alone (ctid hung it up) is an ordinary hang-up.
+    mapper.feed(_stasis(sample_events, "c2"))
+    request["channel"]["id"] = "c2"
+    end = pick(sample_events, "StasisEnd")
+    end["channel"]["id"] = "c2"
+    assert feed_all(mapper, [request, end]) == [
+        ChannelHungUp(channel_id="c2", cause=HangupCause.NORMAL, detail="16 (hang-up request)")
+    ]
+
+
+def test_an_originated_channel_hung_up_ends_at_stasis_end_too(
+    mapper: AriMapper, sample_events: list[Event]
+) -> None:
+    """A channel a phone's own transfer replaced gets no ChannelDestroyed either
+    (seen on 22.10.1): every hung-up channel ends at StasisEnd; a late
+    ChannelDestroyed is ignored."""
+    mapper.expect_originate(
+        Originate(channel_id="lab-a-1", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    run1 = sample_events[:15]
+    out = feed_all(mapper, run1[:12])  # ... ChannelHangupRequest, ChannelLeftBridge
+    assert not any(isinstance(o, ChannelHungUp) for o in out)
+    assert [e["type"] for e in run1[12:14]] == ["StasisEnd", "ChannelDestroyed"]
+    assert mapper.feed(run1[12]) == [
+        ChannelHungUp(channel_id="lab-a-1", cause=HangupCause.NORMAL, detail="16 (hang-up request)")
+    ]
+    assert mapper.feed(run1[13]) == []
 
 
 def test_snoop_channels_and_internal_bridges_are_never_reported(

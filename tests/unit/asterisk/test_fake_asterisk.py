@@ -164,6 +164,85 @@ async def test_unanswered_originate_never_enters_stasis(
     assert types[-1] == "ChannelDestroyed"
 
 
+async def test_an_answered_originate_enters_the_app_a_moment_later(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """As in the capture: Up and Dial ANSWER first, StasisStart after; until then
+    the channel cannot be bridged (422)."""
+    ws = await events_socket(fake, nursery)
+    client = http(fake)
+    await client.request(rest.originate_with_id("o1", endpoint="PJSIP/1001", app="ctid"))
+    await client.request(rest.create_bridge_with_id("b"))
+    await trio.testing.wait_all_tasks_blocked()
+    fake.phone("1001").answer()
+    early = await client.request(rest.add_channel("b", ["o1"]))
+    assert (early.status, early.json()) == (422, {"message": "Channel not in Stasis application"})
+    await trio.sleep(fake.stasis_delay)
+    assert (await client.request(rest.add_channel("b", ["o1"]))).status == 204
+    types = [
+        (e["type"], e.get("dialstatus"))
+        for e in await received(ws)
+        if e["type"] not in ("ChannelVarset", "BridgeCreated")
+    ]
+    assert types[-4:] == [
+        ("ChannelStateChange", None),
+        ("Dial", "ANSWER"),
+        ("StasisStart", None),
+        ("ChannelEnteredBridge", None),
+    ]
+
+
+async def test_a_dialplan_channel_is_not_followed_past_stasis_end(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """As seen on Asterisk 22.10.1: an app that got a channel from Stasis() alone hears
+    no ChannelDestroyed after its StasisEnd; one that originated the channel does."""
+    ws = await events_socket(fake, nursery)
+    await http(fake).request(rest.originate_with_id("o1", endpoint="PJSIP/1001", app="ctid"))
+    await trio.testing.wait_all_tasks_blocked()
+    fake.phone("1001").answer()
+    inbound = fake.inbound_call("0612", "0800")
+    await trio.sleep(1)
+    fake.outside("0612").hangup()
+    fake.phone("1001").hangup()
+    events = [
+        (e["type"], e["channel"]["id"])
+        for e in await received(ws)
+        if e["type"] in ("ChannelHangupRequest", "StasisEnd", "ChannelDestroyed")
+    ]
+    assert events == [
+        ("ChannelHangupRequest", inbound),
+        ("StasisEnd", inbound),
+        ("ChannelHangupRequest", "o1"),
+        ("StasisEnd", "o1"),
+        ("ChannelDestroyed", "o1"),
+    ]
+
+
+async def test_a_busy_far_end_never_rings(
+    fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A 486 answers the INVITE at once: no Ringing state, the dial ends BUSY, cause 17."""
+    fake.set_number("0999", "busy")
+    fake.phone("1003").busy = True
+    ws = await events_socket(fake, nursery)
+    for cid, endpoint in (("o1", "PJSIP/0999@trunk-provider"), ("o2", "PJSIP/1003")):
+        answer = await http(fake).request(
+            rest.originate_with_id(cid, endpoint=endpoint, app="ctid", timeout=15)
+        )
+        assert answer.ok
+    events = await received(ws)
+    for cid in ("o1", "o2"):
+        mine = [e for e in events if (e.get("channel") or e.get("peer") or {}).get("id") == cid]
+        assert [(e["type"], e.get("dialstatus"), e.get("cause")) for e in mine] == [
+            ("Dial", "", None),
+            ("Dial", "BUSY", None),
+            ("ChannelVarset", None, None),
+            ("ChannelDestroyed", None, 17),
+        ]
+        assert mine[-1]["channel"]["state"] == "Down"
+
+
 async def test_application_replaced_and_subscribe_all(
     fake: FakeAsterisk, nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
 ) -> None:
@@ -197,6 +276,7 @@ async def test_events_are_shaped_like_the_captured_ones(
     await client.request(rest.originate_with_id("a", endpoint="PJSIP/1001", app="ctid"))
     await trio.lowlevel.checkpoint()
     fake.phone("1001").answer()
+    await trio.sleep(fake.stasis_delay)  # the app starts a moment after the answer
     await client.request(rest.create_bridge_with_id("b"))
     await client.request(rest.add_channel("b", ["a"]))
     await client.request(rest.bridge_play_with_id("b", "p", ["sound:hello-world"]))

@@ -1,0 +1,216 @@
+"""``[switch.asterisk]``: the Asterisk driver's table in ctid's configuration file.
+
+``driver_options`` checks the table and turns it into the keyword arguments
+of ``AsteriskDriver``; every problem raises ``StructureError`` naming the
+exact key (``switch.asterisk.trunks[1].dial: must contain {number}``), so
+``ctid check-config`` and ``ctid run`` report it before anything starts.
+
+The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
+
+    [switch.asterisk]
+    base_url = "http://127.0.0.1:8088/ari"
+    user = "ctid"                        # required: ari.conf user
+    password_env = "CTID_ARI_PASSWORD"   # or password = "..."; exactly one
+    app = "ctid"                         # the Stasis application name
+    extensions = "1001-1010"             # required: the phones ctid serves
+    extension_endpoint = "PJSIP/{extension}"
+    dialplan_context = "ctid"            # optional; see below
+    subscribe_all = false
+    auto_answer = { "PJSIP_HEADER(add,Call-Info)" = "<sip:ctid>;answer-after=0" }
+    ca_file = "/etc/ctid/asterisk-ca.pem"   # optional, for https with a private CA
+    request_timeout = 10
+    heartbeat_interval = 20
+    heartbeat_timeout = 10
+
+    [switch.asterisk.reconnect]
+    backoff_initial = 0.5
+    backoff_max = 30
+    jitter = 0.5
+    replaced_retry = 60
+
+    [[switch.asterisk.trunks]]
+    name = "provider"
+    endpoint = "PJSIP/provider"
+    dial = "PJSIP/{number}@provider"
+
+``dialplan_context`` names the context whose extensions hand calls to ctid
+(``exten => _X.,1,Stasis(ctid,inbound,${EXTEN})``). ctid sets it as
+``TRANSFER_CONTEXT`` on every channel it originates, so a transfer made with a
+phone's own keys (a SIP REFER) comes back into ctid's application instead of
+running the phone's ordinary context.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import ssl
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from ctid.numbers import parse_number_ranges
+from ctid.structure import StructureError, structure
+from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, TrunkConfig
+
+__all__ = ["DEFAULT_AUTO_ANSWER", "driver_options"]
+
+#: The channel variables that make a SIP phone answer by itself (MakeCall
+#: ``doNotPrompt``): the Call-Info header most phones honour.
+DEFAULT_AUTO_ANSWER: Mapping[str, str] = {
+    "PJSIP_HEADER(add,Call-Info)": "<sip:ctid>;answer-after=0"
+}
+
+# ARI endpoints are "Technology/resource"; the resource may hold "@" and "/".
+_ENDPOINT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*/\S+")
+# Asterisk's own rule for dialplan context names is loose; refuse what cannot work.
+_CONTEXT_RE = re.compile(r"[^\s,;|()\[\]]+")
+
+
+@attrs.frozen(kw_only=True)
+class _Trunk:
+    name: str
+    endpoint: str
+    dial: str
+
+
+@attrs.frozen(kw_only=True)
+class _Reconnect:
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    jitter: float = 0.5
+    replaced_retry: float = 60.0
+
+
+@attrs.frozen(kw_only=True)
+class _Section:
+    """``[switch.asterisk]`` as written in the file."""
+
+    user: str
+    extensions: str | list[str]
+    base_url: str = "http://127.0.0.1:8088/ari"
+    password: str | None = None
+    password_env: str | None = None
+    app: str = "ctid"
+    extension_endpoint: str = "PJSIP/{extension}"
+    trunks: list[_Trunk] = attrs.field(factory=list)
+    dialplan_context: str | None = None
+    subscribe_all: bool = False
+    auto_answer: dict[str, str] | None = None
+    ca_file: str | None = None
+    request_timeout: float = 10.0
+    heartbeat_interval: float = 20.0
+    heartbeat_timeout: float = 10.0
+    reconnect: _Reconnect = _Reconnect()
+
+
+def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") -> dict[str, Any]:
+    """Check ``section`` and return ``AsteriskDriver``'s keyword arguments.
+
+    Reads the password's environment variable and the CA file now, so that a
+    daemon that starts has everything it needs.
+    """
+    raw = structure(_Section, section, path)
+
+    def bad(key: str, problem: str) -> StructureError:
+        return StructureError(f"{path}.{key}", problem)
+
+    url = urlsplit(raw.base_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise bad("base_url", f'expected "http(s)://HOST[:PORT]/ari", got "{raw.base_url}"')
+    try:
+        _ = url.port  # raises for a port that is not a number or is out of range
+    except ValueError as exc:
+        raise bad("base_url", str(exc)) from None
+    if not raw.user:
+        raise bad("user", "must not be empty")
+    password = _password(raw, path)
+    if not raw.app or "," in raw.app or raw.app.strip() != raw.app:
+        raise bad("app", f"a Stasis application name without commas or spaces, not {raw.app!r}")
+    try:
+        extensions = tuple(parse_number_ranges(raw.extensions))
+    except ValueError as exc:
+        raise bad("extensions", str(exc)) from None
+    if not extensions:
+        raise bad("extensions", "list at least one extension")
+    trunks = []
+    for i, trunk in enumerate(raw.trunks):
+        where = f"trunks[{i}]"
+        if not trunk.name:
+            raise bad(f"{where}.name", "must not be empty")
+        if any(t.name == trunk.name for t in raw.trunks[:i]):
+            raise bad(f"{where}.name", f"trunk {trunk.name!r} is listed twice")
+        if not _ENDPOINT_RE.fullmatch(trunk.endpoint):
+            raise bad(f"{where}.endpoint", f'expected "TECH/resource", got "{trunk.endpoint}"')
+        if trunk.dial.count("{number}") != 1 or not _ENDPOINT_RE.fullmatch(trunk.dial):
+            raise bad(
+                f"{where}.dial",
+                f'expected "TECH/..." with {{number}} once, got "{trunk.dial}"',
+            )
+        trunks.append(TrunkConfig(name=trunk.name, endpoint=trunk.endpoint, dial=trunk.dial))
+    try:
+        endpoints = EndpointConfig(
+            extension_endpoint=raw.extension_endpoint, trunks=trunks, extensions=extensions
+        )
+    except ValueError as exc:
+        raise bad("extension_endpoint", str(exc)) from None
+    if raw.dialplan_context is not None and not _CONTEXT_RE.fullmatch(raw.dialplan_context):
+        raise bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
+    ssl_context = None
+    if raw.ca_file is not None:
+        if url.scheme != "https":
+            raise bad("ca_file", "is used only with an https:// base_url")
+        try:
+            ssl_context = ssl.create_default_context(cafile=raw.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise bad("ca_file", f"cannot load {raw.ca_file}: {exc}") from None
+    for key in ("request_timeout", "heartbeat_interval", "heartbeat_timeout"):
+        if getattr(raw, key) <= 0:
+            raise bad(key, "must be more than 0 seconds")
+    reconnect = raw.reconnect
+    if reconnect.backoff_initial <= 0:
+        raise bad("reconnect.backoff_initial", "must be more than 0 seconds")
+    if reconnect.backoff_max < reconnect.backoff_initial:
+        raise bad("reconnect.backoff_max", "must be at least backoff_initial")
+    if not 0 <= reconnect.jitter <= 1:
+        raise bad("reconnect.jitter", "must be a fraction from 0 to 1")
+    if reconnect.replaced_retry < 0:
+        raise bad("reconnect.replaced_retry", "must not be negative")
+    return {
+        "base_url": raw.base_url,
+        "user": raw.user,
+        "password": password,
+        "app": raw.app,
+        "endpoints": endpoints,
+        "subscribe_all": raw.subscribe_all,
+        "auto_answer_variables": (
+            DEFAULT_AUTO_ANSWER if raw.auto_answer is None else dict(raw.auto_answer)
+        ),
+        "dialplan_context": raw.dialplan_context,
+        "ssl_context": ssl_context,
+        "backoff_initial": reconnect.backoff_initial,
+        "backoff_max": reconnect.backoff_max,
+        "jitter": reconnect.jitter,
+        "replaced_retry": reconnect.replaced_retry,
+        "heartbeat_interval": raw.heartbeat_interval,
+        "heartbeat_timeout": raw.heartbeat_timeout,
+        "request_timeout": raw.request_timeout,
+    }
+
+
+def _password(raw: _Section, path: str) -> str:
+    if (raw.password is None) == (raw.password_env is None):
+        raise StructureError(path, "give exactly one of password and password_env")
+    if raw.password is not None:
+        if not raw.password:
+            raise StructureError(f"{path}.password", "must not be empty")
+        return raw.password
+    assert raw.password_env is not None
+    value = os.environ.get(raw.password_env)
+    if not value:
+        raise StructureError(
+            f"{path}.password_env", f"environment variable {raw.password_env} is not set"
+        )
+    return value

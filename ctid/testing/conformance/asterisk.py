@@ -1,0 +1,129 @@
+"""The conformance harness of the Asterisk driver, against ``ctid.testing.fake_asterisk``.
+
+The driver is built from a ``[switch.asterisk]`` table (``from_config``), as
+``ctid run`` builds it, and connects to the fake over memory streams. The
+fake's phones are PJSIP endpoints ``PJSIP/1001`` ... ``PJSIP/1004`` and its
+trunk is ``PJSIP/trunk-provider`` (ctid's trunk ``provider``), on which the
+conformance numbers behave as ``harness.py`` says.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+import trio
+
+from ...switch_drivers.asterisk.driver import AsteriskDriver
+from ..ari_schema import AriSchema
+from ..fake_asterisk import FakeAsterisk
+from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
+
+__all__ = ["ASTERISK_SECTION", "FakeAsteriskHarness"]
+
+#: The driver's configuration table in the scenarios.
+ASTERISK_SECTION: Final[dict[str, Any]] = {
+    "base_url": "http://pbx.test:8088/ari",
+    "user": "ctid",
+    "password": "secret",
+    "app": "ctid",
+    "extensions": "1001-1004",
+    "trunks": [
+        {
+            "name": "provider",
+            "endpoint": "PJSIP/trunk-provider",
+            "dial": "PJSIP/{number}@trunk-provider",
+        }
+    ],
+    # Exact reconnect times make the link scenario deterministic.
+    "reconnect": {"jitter": 0.0},
+}
+
+
+class FakeAsteriskHarness(SwitchHarness):
+    """Asterisk (the fake one) with four PJSIP phones and a trunk."""
+
+    extensions: ClassVar[tuple[str, ...]] = ("1001", "1002", "1003", "1004")
+    trunks: ClassVar[frozenset[str]] = frozenset({"provider"})
+
+    def __init__(self, schema: AriSchema) -> None:
+        self.fake = FakeAsterisk(schema=schema, extensions=self.extensions)
+        self.fake.set_number(BUSY, "busy")
+        self.fake.set_number(NO_ANSWER, "noanswer")
+        self.fake.set_number(UNREACHABLE, "unreachable")
+
+    async def start(self, nursery: trio.Nursery) -> None:
+        await nursery.start(self.fake.run)
+
+    def build_driver(self) -> AsteriskDriver:
+        return AsteriskDriver.from_config(ASTERISK_SECTION, open_stream=self.fake.open_stream)
+
+    def _is_phone(self, device: str) -> bool:
+        return device in self.fake.phones
+
+    async def answer(self, extension: str) -> None:
+        self.fake.phone(extension).answer()
+
+    async def hang_up(self, device: str) -> None:
+        if self._is_phone(device):
+            phone = self.fake.phone(device)
+            if phone.channel_id is not None:  # an idle SIP phone put down sends nothing
+                phone.hangup()
+        else:
+            self.fake.outside(device).hangup()
+
+    async def dial(self, extension: str, number: str) -> None:
+        self.fake.phone(extension).dial(number)
+
+    async def press_digits(self, device: str, digits: str) -> None:
+        if self._is_phone(device):
+            self.fake.phone(device).press(digits)
+        else:
+            self.fake.outside(device).press(digits)
+
+    async def hold(self, extension: str) -> None:
+        self.fake.phone(extension).hold()
+
+    async def unhold(self, extension: str) -> None:
+        self.fake.phone(extension).unhold()
+
+    async def incoming_call(self, caller: str, called: str) -> None:
+        self.fake.inbound_call(caller, called)
+
+    async def drop_link(self) -> None:
+        self.fake.reachable = False
+        await self.fake.drop_connections()
+
+    async def restore_link(self) -> None:
+        self.fake.reachable = True
+
+    def _channel_id(self, device: str) -> str | None:
+        if self._is_phone(device):
+            return self.fake.phone(device).channel_id
+        return self.fake.outside(device).channel_id
+
+    def hears(self, listener: str, speaker: str) -> Hearing:
+        """From the fake's bridges: parties in one bridge hear each other unless held;
+        music on hold plays to a bridge or a channel."""
+        fake = self.fake
+        lid, sid = self._channel_id(listener), self._channel_id(speaker)
+        heard = fake.channels.get(lid) if lid else None
+        speaking = fake.channels.get(sid) if sid else None
+        if heard is None:
+            return Hearing(hears=False, music=False)
+        bridge = fake.bridges.get(heard.bridge) if heard.bridge else None
+        music = heard.moh is not None or (bridge is not None and bridge.moh is not None)
+        hears = (
+            speaking is not None
+            and speaking is not heard
+            and bridge is not None
+            and speaking.bridge == bridge.id
+            and not (speaking.held or heard.held)
+        )
+        return Hearing(hears=hears, music=music)
+
+    def digits_heard(self, device: str) -> str:
+        party = self.fake.phone(device) if self._is_phone(device) else self.fake.outside(device)
+        try:
+            return "".join(party.digits_heard)
+        except LookupError:
+            return ""
