@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-import trio
-
+from ..blocking import Blocking, in_thread
 from ..calls.model import Call
 from ..facts import FACT_INBOUND_ROUTE
 from .destinations import Agents, Queues
@@ -46,7 +45,9 @@ class InboundRouter:
         agents: Agents,
         local_now: Callable[[], Any],
         state_file: Path | None,
+        blocking: Blocking = in_thread,
     ) -> None:
+        self.blocking = blocking
         self.table = table
         self.queues = queues
         self.agents = agents
@@ -109,7 +110,7 @@ class InboundRouter:
             self.active.discard(name)
         log.warning("routing: override %s switched %s", name, "on" if on else "off")
         if self.state_file is not None:
-            await trio.to_thread.run_sync(self._save)
+            await self.blocking(self._save)
 
     def _save(self) -> None:
         assert self.state_file is not None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from ..blocking import Blocking, in_thread
 from ..config import Config, ConfigError, load_config
 from .config import (
     IvrSettings,
@@ -61,7 +62,9 @@ class IvrReloader:
         router: InboundRouter,
         queues: Queues,
         agents: Agents,
+        blocking: Blocking = in_thread,
     ) -> None:
+        self.blocking = blocking
         self.config = config
         self.service = service
         self.router = router
@@ -114,7 +117,7 @@ class IvrReloader:
                 config = load_config(config.file)
             return self.build(config)
 
-        settings, flows, table = await trio.to_thread.run_sync(read)
+        settings, flows, table = await self.blocking(read)
         old = {n: f.version for n, f in self.service.flows.items()}
         self.apply(settings, flows, table)
         await self.service.warm(flows.values())
@@ -160,7 +163,10 @@ def install_ivr(
         None
         if engine is None
         else PromptCache(
-            engine, settings.state_dir / "prompts", threads=settings.section.tts_threads
+            engine,
+            settings.state_dir / "prompts",
+            threads=settings.section.tts_threads,
+            blocking=app.blocking,
         )
     )
     service = IvrService(
@@ -182,9 +188,15 @@ def install_ivr(
         agents=agents,
         local_now=service.local_now,
         state_file=settings.state_dir / "routing-overrides.json",
+        blocking=app.blocking,
     )
     reloader = IvrReloader(
-        config=config, service=service, router=router, queues=queues, agents=agents
+        config=config,
+        service=service,
+        router=router,
+        queues=queues,
+        agents=agents,
+        blocking=app.blocking,
     )
     reloader.apply(*reloader.build(config))
     app.model.inbound_router = router

@@ -28,6 +28,8 @@ from typing import Final, Protocol
 
 import trio
 
+from ..blocking import Blocking, in_thread
+
 __all__ = ["DEFAULT_VOICES", "EspeakNg", "PromptCache", "TtsEngine", "TtsError"]
 
 log = logging.getLogger(__name__)
@@ -94,9 +96,18 @@ class EspeakNg:
 class PromptCache:
     """WAV prompts on disk, keyed by engine, voice, language and text."""
 
-    def __init__(self, engine: TtsEngine, directory: Path, *, threads: int = 2) -> None:
+    def __init__(
+        self,
+        engine: TtsEngine,
+        directory: Path,
+        *,
+        threads: int = 2,
+        blocking: Blocking = in_thread,
+    ) -> None:
         self.engine = engine
         self.directory = directory
+        #: How the engine runs: a worker thread (``inline`` in tests on MockClock).
+        self.blocking = blocking
         self.limiter = trio.CapacityLimiter(threads)
         self._pending: dict[Path, trio.Event] = {}
         self._failed: dict[Path, str] = {}
@@ -130,7 +141,7 @@ class PromptCache:
                 raise TtsError(failure)
         done = self._pending[path] = trio.Event()
         try:
-            await trio.to_thread.run_sync(self._make, text, language, path, limiter=self.limiter)
+            await self.blocking(self._make, text, language, path, limiter=self.limiter)
             self.made += 1
         except TtsError as exc:
             self.failures += 1

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import attrs
 import trio
 
 from ctid.acd.desk import queue_snapshot
 from ctid.app import App
+from ctid.blocking import inline
 from ctid.cli import demo_config
 from ctid.demo.setup import add_demo
 from ctid.ids import IdFactory
 from ctid.testing.harness import ANCHOR_WALL
 
 
-def _app(*, traffic: bool) -> App:
+def _app(*, traffic: bool, state_dir: Path) -> App:
+    config = demo_config(None)
+    # The demo's records and prompts go to a temporary directory, not the working
+    # one; prompts are silent (espeak-ng has tests of its own).
+    sections = dict(config.sections)
+    sections["ivr"] = {**sections["ivr"], "tts": "silent"}
+    config = attrs.evolve(
+        config,
+        server=attrs.evolve(config.server, state_dir=str(state_dir)),
+        sections=sections,
+    )
     app = App(
-        demo_config(None),
+        config,
+        blocking=inline,  # database writes inline: MockClock must not jump meanwhile
         admin_token="demo-admin-token-0123456789",
         ids=IdFactory("d"),
         anchor_wall=ANCHOR_WALL,
@@ -26,8 +40,10 @@ def _app(*, traffic: bool) -> App:
     return app
 
 
-async def test_with_traffic_agents_log_on_and_work_by_themselves(autojump_clock: Any) -> None:
-    app = _app(traffic=True)
+async def test_with_traffic_agents_log_on_and_work_by_themselves(
+    autojump_clock: Any, tmp_path: Path
+) -> None:
+    app = _app(traffic=True, state_dir=tmp_path)
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         acd = app.acd
@@ -49,8 +65,8 @@ async def test_with_traffic_agents_log_on_and_work_by_themselves(autojump_clock:
         nursery.cancel_scope.cancel()
 
 
-async def test_without_traffic_agents_wait_logged_off(autojump_clock: Any) -> None:
-    app = _app(traffic=False)
+async def test_without_traffic_agents_wait_logged_off(autojump_clock: Any, tmp_path: Path) -> None:
+    app = _app(traffic=False, state_dir=tmp_path)
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         await trio.sleep(600)

@@ -122,6 +122,9 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         {
             "server": {"listen": "127.0.0.1:0"},
             "api": {"ping_interval": 0},
+            # A simulation reads its figures from the ACD's notices: no database of
+            # simulated calls is left behind in the current directory.
+            "records": {"enabled": False},
             "switch": {
                 "driver": "simulator",
                 "simulator": {

@@ -100,6 +100,8 @@ def conformance_config(driver: SwitchDriver, extra: Mapping[str, Any] | None = N
         "server": {"listen": "127.0.0.1:0"},
         "api": {"ping_interval": 0},
         "switch": {"driver": driver.name, "ring_timeout": RING_TIMEOUT},
+        # No database and nothing on disk unless a scenario asks for records.
+        "records": {"enabled": False},
     }
     merge_config(data, extra or {})
     return config_from_dict(data, "<conformance>")
