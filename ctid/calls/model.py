@@ -1,9 +1,10 @@
 """The call model: switch events in, CSTA events and switch commands out.
 
-``CallModel`` holds every call, connection and leg ctid knows. It is pure: no
-trio, no I/O. Its owner (``calls.service``) feeds it switch events in order
-with ``apply()``, runs the switch commands it returns, and publishes what it
-put in ``outbox``. CSTA service requests (``calls.services``) validate against
+``CallModel`` holds every call, connection and leg ctid knows (the objects are
+in ``calls.objects``). It is pure: no trio, no I/O. Its owner
+(``calls.service``) feeds it switch events in order with ``apply()``, which
+folds each in through ``calls.fold``, runs the switch commands it returns, and
+publishes what it put in ``outbox``. CSTA service requests (``calls.services``) validate against
 it, then mutate it through the same primitives, so every CSTA event comes out
 of ``_emit`` here and nowhere else.
 
@@ -18,13 +19,11 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
-import attrs
+from collections.abc import Callable, Iterable
 
 from ..ids import IdFactory
 from ..switch_drivers import base as sw
+from . import fold
 from .directory import Directory
 from .events import (
     CallClearedEvent,
@@ -36,10 +35,9 @@ from .events import (
     HeldEvent,
     OriginatedEvent,
     RetrievedEvent,
-    ServiceInitiatedEvent,
-    SystemStatusEvent,
 )
-from .notices import CallArrived, CallEnded, DigitsDetected, Notice, PlaybackDone, RecordingDone
+from .notices import CallArrived, CallEnded, Notice, PlaybackDone, RecordingDone
+from .objects import Call, Connection, Emitted, Leg, Supervision
 from .states import ConnectionState, Trigger, next_state
 from .values import ConnectionID, DeviceType, EventCause
 
@@ -48,163 +46,6 @@ __all__ = ["Call", "CallModel", "Connection", "Emitted", "Leg", "Supervision"]
 log = logging.getLogger(__name__)
 
 S = ConnectionState
-
-#: Hang-up causes that mean "the call never reached this party", as opposed to a
-#: party leaving: they turn an unanswered connection into ``fail``.
-_FAILURE_CAUSES = {
-    sw.HangupCause.BUSY: EventCause.BUSY,
-    sw.HangupCause.NO_ANSWER: EventCause.NO_ANSWER,
-    sw.HangupCause.REJECTED: EventCause.BUSY,
-    sw.HangupCause.UNREACHABLE: EventCause.DEST_NOT_OBTAINABLE,
-    sw.HangupCause.CONGESTION: EventCause.TRUNKS_BUSY,
-    sw.HangupCause.FAILED: EventCause.NETWORK_OUT_OF_ORDER,
-}
-
-_CLEAR_CAUSES = {
-    sw.HangupCause.NORMAL: EventCause.NORMAL_CLEARING,
-    sw.HangupCause.CANCELLED: EventCause.CALL_CANCELLED,
-    sw.HangupCause.ANSWERED_ELSEWHERE: EventCause.NORMAL_CLEARING,
-    sw.HangupCause.SHUTDOWN: EventCause.SWITCHING_FUNCTION_TERMINATED,
-}
-
-#: States of a connection that has not been answered yet.
-_UNANSWERED = (S.NULL, S.INITIATED, S.ALERTING)
-
-#: What clients see of the switch link. Trying to connect is still "disabled":
-#: a driver that retries with backoff goes CONNECTING/DOWN over and over, which
-#: clients must not see as flapping; "initializing" means connected and syncing.
-_LINK_STATUS = {
-    sw.LinkState.UP: "normal",
-    sw.LinkState.SYNCING: "initializing",
-    sw.LinkState.CONNECTING: "disabled",
-    sw.LinkState.DOWN: "disabled",
-}
-
-
-@attrs.frozen(kw_only=True)
-class Emitted:
-    """A CSTA event with what the bus needs to route it to monitors."""
-
-    event: CstaEvent
-    #: Calls it concerns (for call monitors).
-    calls: tuple[str, ...]
-    #: Devices it concerns (for device monitors).
-    devices: tuple[str, ...]
-    #: Each device's connection state in the call, for ``localConnectionInfo``.
-    local_states: Mapping[str, str]
-    #: trio time it happened.
-    at: float
-    #: Goes to every session regardless of monitors (system status).
-    broadcast: bool = False
-
-
-@attrs.define(eq=False)
-class Supervision:
-    """A supervisor's leg listening to another leg (an agent's) and maybe speaking to it.
-
-    The supervisor's leg is never put in a bridge of the call model: the switch
-    joins it to its target with ``StartSupervision`` once it has answered, so
-    the supervised call's parties see no event and silent monitoring stays silent.
-    """
-
-    supervision_id: str
-    #: The supervised leg (the agent's phone).
-    target_channel: str
-    mode: sw.SupervisionMode
-    #: ``StartSupervision`` has been sent (the supervisor answered).
-    started: bool = False
-
-
-@attrs.define(eq=False)
-class Leg:
-    """A switch channel as the model knows it."""
-
-    channel_id: str
-    kind: sw.EndpointKind
-    device: str
-    direction: sw.Direction
-    trunk: str | None = None
-    #: The switch has reported the channel (ctid creates legs before it does).
-    created: bool = False
-    answered_at: float | None = None
-    #: The bridge the switch says the channel is in.
-    bridge_id: str | None = None
-    #: The bridge ctid last asked the switch to put it in.
-    bridge_target: str | None = None
-    #: ctid asked for it to be hung up.
-    hangup_sent: bool = False
-    #: ctid asked the switch to answer it.
-    answer_sent: bool = False
-    #: It rings MakeCall's calling device (its answer starts the call).
-    prompt: bool = False
-    #: It offers a call to an agent for a route point's owner (ACD): when one offer
-    #: of a call is answered the others stop, and a failed offer is cleared, not failed.
-    offer: bool = False
-    #: It is a supervisor's leg listening to another leg (see ``Supervision``).
-    supervision: Supervision | None = None
-    connections: list[Connection] = attrs.field(factory=list)
-
-    @property
-    def answered(self) -> bool:
-        return self.answered_at is not None
-
-    def active_connection(self) -> Connection | None:
-        """The connection on this leg that is not on hold, if any."""
-        for conn in self.connections:
-            if conn.state is not S.HOLD:
-                return conn
-        return None
-
-
-@attrs.define(eq=False)
-class Connection:
-    """One device's relationship to one call, with its CSTA state."""
-
-    call: Call
-    device: str
-    state: ConnectionState
-    leg: Leg | None = None
-    #: The phone itself holds the call (its hold key), rather than ctid.
-    held_by_device: bool = False
-
-    @property
-    def id(self) -> ConnectionID:
-        return ConnectionID(call_id=self.call.call_id, device_id=self.device)
-
-
-@attrs.define(eq=False)
-class Call:
-    """A call: its connections and the data that travels with it."""
-
-    call_id: str
-    bridge_id: str
-    calling_device: str
-    called_device: str
-    direction: str
-    created_at: float
-    trunk: str | None = None
-    answered_at: float | None = None
-    correlator_data: str | None = None
-    user_data: dict[str, Any] = attrs.field(factory=dict)
-    last_redirection_device: str | None = None
-    #: Music on hold is playing into the bridge.
-    music: bool = False
-    #: ctid asked the remaining party's leg to hang up; the call is ending.
-    ending: bool = False
-    #: The route point whose service (IVR, ACD) holds the call: a caller waiting
-    #: alone in its care is not released.
-    owner: str | None = None
-    #: Facts services record about the call for its call record (queue, agent,
-    #: IVR flow, times entered/left...). Not sent to clients; see CallEnded.
-    facts: dict[str, Any] = attrs.field(factory=dict)
-    connections: dict[str, Connection] = attrs.field(factory=dict)
-    #: Every device that ever had a connection, in order (for records).
-    devices_seen: list[str] = attrs.field(factory=list)
-    #: Devices cleared since the call was last stable, who see its CallClearedEvent.
-    closing_devices: set[str] = attrs.field(factory=set)
-
-    def other_connections(self, device: str) -> list[Connection]:
-        return [c for d, c in self.connections.items() if d != device]
 
 
 class CallModel:
@@ -628,21 +469,21 @@ class CallModel:
         """Fold one switch event in; returns the switch commands it calls for."""
         match event:
             case sw.ChannelCreated():
-                self._on_created(event)
+                fold.on_created(self, event)
             case sw.ChannelDialed():
-                self._on_dialed(event)
+                fold.on_dialed(self, event)
             case sw.ChannelAlerting():
-                self._on_alerting(event)
+                fold.on_alerting(self, event)
             case sw.ChannelAnswered():
-                self._on_answered(event)
+                fold.on_answered(self, event)
             case sw.ChannelHungUp():
-                self._on_hung_up(event)
+                fold.on_hung_up(self, event)
             case sw.ChannelHeld():
-                self._on_held(event, held=True)
+                fold.on_held(self, event, held=True)
             case sw.ChannelRetrieved():
-                self._on_held(event, held=False)
+                fold.on_held(self, event, held=False)
             case sw.DigitsReceived():
-                self._on_digits(event)
+                fold.on_digits(self, event)
             case sw.BridgeJoined():
                 leg = self.legs.get(event.channel_id)
                 if leg is not None:
@@ -676,111 +517,17 @@ class CallModel:
                     )
                 )
             case sw.LinkStateChanged():
-                self._on_link(event)
+                fold.on_link(self, event)
             case sw.Resynchronized():
-                self._on_resync(event)
+                fold.on_resync(self, event)
             case _:
                 log.debug("ignoring switch event %r", event)
         return self.take_commands()
-
-    def _on_link(self, event: sw.LinkStateChanged) -> None:
-        before = _LINK_STATUS[self.link_state]
-        self.link_state = event.state
-        if _LINK_STATUS[event.state] == before:
-            return  # one SystemStatusEvent per change that clients can see
-        status = SystemStatusEvent(
-            system_status=_LINK_STATUS[event.state], detail=event.detail or None
-        )
-        self.outbox.append(
-            Emitted(
-                event=status, calls=(), devices=(), local_states={}, at=self.now(), broadcast=True
-            )
-        )
-
-    def _on_created(self, ev: sw.ChannelCreated) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is not None:
-            # One of ours: ctid's Originate made it.
-            leg.created = True
-            leg.trunk = ev.trunk
-            if leg.hangup_sent:
-                self.command(sw.Hangup(channel_id=leg.channel_id, cause=sw.HangupCause.CANCELLED))
-                return
-            for conn in leg.connections:
-                call = conn.call
-                if call.trunk is None and ev.trunk is not None:
-                    call.trunk = ev.trunk
-                if leg.prompt and conn.state is S.NULL:
-                    # MakeCall's calling device is being prompted or auto-answers.
-                    self.transition(conn, Trigger.INITIATE)
-                    self._emit(
-                        ServiceInitiatedEvent(
-                            initiated_connection=conn.id,
-                            initiating_device=conn.device,
-                            cause=EventCause.MAKE_CALL,
-                            correlator_data=call.correlator_data,
-                            user_data=call.user_data,
-                        ),
-                        [call],
-                    )
-            return
-        leg = Leg(
-            channel_id=ev.channel_id,
-            kind=ev.kind,
-            device=ev.device,
-            direction=ev.direction,
-            trunk=ev.trunk,
-            created=True,
-        )
-        self.legs[leg.channel_id] = leg
-        origin = self.legs.get(ev.originator_channel_id) if ev.originator_channel_id else None
-        if origin is not None and origin.active_connection() is not None:
-            # The switch itself dialled this leg for a call we know (its dialplan).
-            active = origin.active_connection()
-            assert active is not None
-            call = active.call
-            if ev.device not in call.connections:
-                self.add_connection(call, ev.device, S.NULL, leg)
-            return
-        if ev.kind is sw.EndpointKind.EXTERNAL:
-            # A call from outside on a trunk: the caller is connected to the
-            # switch already; ctid routes it by the number dialled (DNIS).
-            called = ev.called_number or ""
-            call = self.new_call(
-                calling=ev.device, called=called, direction="inbound", trunk=ev.trunk
-            )
-            self._remember(leg.channel_id, call)
-            self.add_connection(call, ev.device, S.CONNECTED, leg)
-            self.command(sw.Ring(channel_id=leg.channel_id))
-            target = called
-            if self.inbound_router is not None:
-                target = self.inbound_router(call) or called
-            self.route(call, target, from_leg=leg)
-            return
-        # A phone went off-hook.
-        call = self.new_call(calling=ev.device, called=ev.called_number or "", direction="internal")
-        self._remember(leg.channel_id, call)
-        conn = self.add_connection(call, ev.device, S.NULL, leg)
-        self.transition(conn, Trigger.INITIATE)
-        self._emit(
-            ServiceInitiatedEvent(initiated_connection=conn.id, initiating_device=ev.device),
-            [call],
-        )
-        if ev.called_number:
-            self._dialed(conn, ev.called_number)
 
     def _remember(self, channel_id: str, call: Call) -> None:
         self.channel_calls[channel_id] = call.call_id
         if len(self.channel_calls) > 4096:
             self.channel_calls.popitem(last=False)
-
-    def _on_dialed(self, ev: sw.ChannelDialed) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is None:
-            return
-        conn = leg.active_connection()
-        if conn is not None and conn.state is S.INITIATED:
-            self._dialed(conn, ev.number)
 
     def _dialed(self, conn: Connection, number: str) -> None:
         call = conn.call
@@ -815,16 +562,6 @@ class CallModel:
             return
         self.route(call, number, from_leg=conn.leg)
 
-    def _on_alerting(self, ev: sw.ChannelAlerting) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is None or leg.hangup_sent:
-            # A leg ctid is hanging up rang before the hang-up reached the switch.
-            return
-        for conn in list(leg.connections):
-            if conn.state is S.NULL and not leg.prompt:
-                self.transition(conn, Trigger.ALERT)
-                self._delivered(conn)
-
     def _delivered(self, conn: Connection) -> None:
         call = conn.call
         self._emit(
@@ -840,33 +577,6 @@ class CallModel:
             ),
             [call],
         )
-
-    def _on_answered(self, ev: sw.ChannelAnswered) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is None or leg.answered:
-            return
-        leg.answered_at = self.now()
-        if leg.hangup_sent:
-            # Answered before ctid's hang-up reached the switch (a MakeCall
-            # cleared at once): the call is over, nothing more may start.
-            return
-        for conn in list(leg.connections):
-            call = conn.call
-            if conn.state is S.INITIATED and leg.prompt:
-                # MakeCall: the calling device answered its prompt; now dial.
-                self.bridge(call, leg)
-                self._dialed(conn, call.called_device)
-            elif not leg.prompt and conn.state in (S.NULL, S.ALERTING, S.QUEUED):
-                if conn.state is S.NULL:
-                    # Answered without ringing first (auto-answer): it alerted too.
-                    self.transition(conn, Trigger.ALERT)
-                    self._delivered(conn)
-                if leg.offer:
-                    self._withdraw_other_offers(conn)
-                self.transition(conn, Trigger.CONNECT)
-                self.answered(conn)
-                if leg.supervision is not None:
-                    self._start_supervision(leg)
 
     def _withdraw_other_offers(self, winner: Connection) -> None:
         """Ring-all: the first agent to answer takes the call; the others stop ringing."""
@@ -911,187 +621,6 @@ class CallModel:
         for c in connected:
             assert c.leg is not None
             self.bridge(call, c.leg)
-
-    def _on_hung_up(self, ev: sw.ChannelHungUp) -> None:
-        leg = self.legs.pop(ev.channel_id, None)
-        if leg is None:
-            return
-        self._leg_gone(leg)
-        calls = []
-        for conn in list(leg.connections):
-            calls.append(conn.call)
-            failure = _FAILURE_CAUSES.get(ev.cause)
-            cleared = _CLEAR_CAUSES.get(ev.cause, EventCause.NORMAL_CLEARING)
-            unanswered = not leg.answered and conn.state in _UNANSWERED
-            if leg.offer and unanswered:
-                # An offer that was not taken (no answer, busy, withdrawn) leaves
-                # the call as if it had not been made; the owner offers it again.
-                if conn.state is S.NULL:
-                    # It never rang (a busy phone refuses at once): there is no
-                    # state to leave, but its device's monitors and the call's
-                    # owner must still hear that it is gone.
-                    self.detach(conn)
-                    self._emit(
-                        ConnectionClearedEvent(
-                            dropped_connection=conn.id,
-                            releasing_device=conn.device,
-                            cause=failure or cleared,
-                        ),
-                        [conn.call],
-                        [conn.device],
-                    )
-                else:
-                    self.clear(conn, failure or cleared)
-            elif failure is not None and unanswered:
-                self.fail(conn, failure)
-            else:
-                self.drop(conn, cleared)
-        for call in calls:
-            self.settle(call)
-
-    def _on_held(self, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held: bool) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is None:
-            return
-        if held:
-            conn = leg.active_connection()
-            if conn is not None and conn.state is S.CONNECTED:
-                # The phone holds by itself; the switch plays the music.
-                self.transition(conn, Trigger.HOLD)
-                conn.held_by_device = True
-                self._emit(
-                    HeldEvent(
-                        held_connection=conn.id,
-                        holding_device=conn.device,
-                        cause=EventCause.KEY_OPERATION,
-                    ),
-                    [conn.call],
-                )
-        else:
-            for conn in leg.connections:
-                if conn.state is S.HOLD and conn.held_by_device:
-                    self.transition(conn, Trigger.RETRIEVE)
-                    conn.held_by_device = False
-                    self._emit(
-                        RetrievedEvent(
-                            retrieved_connection=conn.id,
-                            retrieving_device=conn.device,
-                            cause=EventCause.KEY_OPERATION,
-                        ),
-                        [conn.call],
-                    )
-                    break
-
-    def _on_digits(self, ev: sw.DigitsReceived) -> None:
-        leg = self.legs.get(ev.channel_id)
-        if leg is None:
-            return
-        conn = leg.active_connection()
-        if conn is not None and conn.state is S.CONNECTED:
-            self.notify(
-                DigitsDetected(call_id=conn.call.call_id, device=conn.device, digits=ev.digits)
-            )
-
-    def _on_resync(self, ev: sw.Resynchronized) -> None:
-        """Reconcile with what the switch has after a reconnect."""
-        present = {info.channel_id: info for info in ev.channels}
-        # Legs ctid knows that the switch no longer has ended while the link was down.
-        for channel_id, leg in list(self.legs.items()):
-            if channel_id not in present and leg.created:
-                self._on_hung_up(
-                    sw.ChannelHungUp(
-                        channel_id=channel_id, cause=sw.HangupCause.FAILED, detail="lost"
-                    )
-                )
-        # Before folding in what changed meanwhile (which asks for what it needs).
-        self._redo_lost_commands(present, ev.bridges)
-        by_bridge: dict[str, list[sw.ChannelInfo]] = {}
-        for info in ev.channels:
-            known = self.legs.get(info.channel_id)
-            if known is not None:
-                known.created = True
-                known.bridge_id = info.bridge_id
-                if info.state is sw.ChannelState.UP and not known.answered:
-                    self._on_answered(sw.ChannelAnswered(channel_id=info.channel_id))
-                continue
-            by_bridge.setdefault(info.bridge_id or f"solo:{info.channel_id}", []).append(info)
-        # Channels ctid has never seen (calls made while it was away) become calls.
-        for members in by_bridge.values():
-            first = members[0]
-            call = self.new_call(
-                calling=first.device
-                if first.direction is sw.Direction.INBOUND
-                else first.caller_number,
-                called=first.called_number or (members[1].device if len(members) > 1 else ""),
-                direction="internal" if first.kind is sw.EndpointKind.EXTENSION else "inbound",
-                trunk=first.trunk,
-            )
-            for info in members:
-                leg = Leg(
-                    channel_id=info.channel_id,
-                    kind=info.kind,
-                    device=info.device,
-                    direction=info.direction,
-                    trunk=info.trunk,
-                    created=True,
-                    bridge_id=info.bridge_id,
-                    bridge_target=info.bridge_id,
-                )
-                if info.state is sw.ChannelState.UP:
-                    leg.answered_at = self.now()
-                self.legs[info.channel_id] = leg
-                if info.device in call.connections:
-                    continue
-                state = {
-                    sw.ChannelState.UP: S.HOLD if info.held else S.CONNECTED,
-                    sw.ChannelState.RINGING: S.ALERTING,
-                    sw.ChannelState.DIALING: S.INITIATED,
-                    sw.ChannelState.DOWN: S.NULL,
-                }[info.state]
-                conn = self.add_connection(call, info.device, state, leg)
-                if state is S.ALERTING:
-                    self._delivered(conn)
-                elif state is S.CONNECTED and info.direction is sw.Direction.OUTBOUND:
-                    call.answered_at = self.now()
-                    self._emit(
-                        EstablishedEvent(
-                            established_connection=conn.id,
-                            answering_device=conn.device,
-                            calling_device=call.calling_device,
-                            called_device=call.called_device,
-                        ),
-                        [call],
-                    )
-            if first.bridge_id is not None:
-                call.bridge_id = first.bridge_id
-
-    def _redo_lost_commands(
-        self, present: Mapping[str, sw.ChannelInfo], bridges: Iterable[sw.BridgeInfo]
-    ) -> None:
-        """After a reconnect, ask again for what the switch does not show.
-
-        Commands in flight when the link broke (answering a caller, joining a
-        call's bridge, music on hold) are lost, and no event will ever say so;
-        left alone, the parties of a call would not hear each other.
-        """
-        call_bridges = {call.bridge_id for call in self.calls.values()}
-        for channel_id, leg in self.legs.items():
-            info = present.get(channel_id)
-            if info is None or leg.hangup_sent:
-                continue
-            if leg.answer_sent and info.state is not sw.ChannelState.UP:
-                self.command(sw.Answer(channel_id=channel_id))
-            if leg.bridge_target is not None and info.bridge_id != leg.bridge_target:
-                self.command(sw.BridgeAdd(bridge_id=leg.bridge_target, channel_id=channel_id))
-            elif leg.bridge_target is None and info.bridge_id in call_bridges:
-                assert info.bridge_id is not None
-                self.command(sw.BridgeRemove(bridge_id=info.bridge_id, channel_id=channel_id))
-        music = {b.bridge_id: b.music for b in bridges}
-        for call in self.calls.values():
-            if call.music and not music.get(call.bridge_id, False):
-                self.command(sw.StartMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
-            elif not call.music and music.get(call.bridge_id, False):
-                self.command(sw.StopMusic(target=sw.MediaTarget.bridge(call.bridge_id)))
 
     # --------------------------------------------------------------- queries
 

@@ -15,7 +15,6 @@ same code runs on trio's real clock and on ``MockClock``.
 
 from __future__ import annotations
 
-import enum
 import heapq
 import itertools
 import math
@@ -23,112 +22,21 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 
-import attrs
-
 from .. import base as sw
 from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
+from .hearing import channel_hears
+from .objects import (
+    Bridge,
+    Channel,
+    Line,
+    LineState,
+    Playback,
+    Recording,
+    SimError,
+    Supervision,
+)
 
 __all__ = ["Line", "LineState", "SimError", "SimSwitch"]
-
-#: Supervisors of supervisors are followed this deep when deciding who hears whom.
-_MAX_SUPERVISION_DEPTH = 4
-
-
-class LineState(enum.Enum):
-    """A voice-card channel's state; the value is the name shown to operators."""
-
-    #: Nothing on the line.
-    IDLE = "idle"
-    #: An offered call rings here and waits for an answer.
-    RINGING = "ringing"
-    #: Off-hook with dial tone, collecting the digits of a number.
-    COLLECTING = "collectingDigits"
-    #: Seizing an outside line and sending the number.
-    DIALING = "dialing"
-    #: The far end is ringing.
-    ALERTING = "alerting"
-    #: In conversation.
-    CONNECTED = "connected"
-    #: In conversation and a prompt is playing to it.
-    PLAYING = "playing"
-    #: The other side is gone; the phone is still off-hook (busy tone).
-    WAITING_HANGUP = "waitingHangup"
-
-
-class SimError(Exception):
-    """A phone or caller action that does not fit the line's state (shown to the admin)."""
-
-
-@attrs.define(eq=False)
-class Line:
-    """One voice-card line: an extension with its phone, or an outside line."""
-
-    name: str
-    kind: sw.EndpointKind
-    state: LineState = LineState.IDLE
-    channel_id: str | None = None
-    off_hook: bool = False
-    #: The phone answered by itself (auto-answer, remote answer): like a SIP phone
-    #: on its speaker or headset, it goes back on-hook when the call ends.
-    handsfree: bool = False
-    #: For outside lines: the outside party's number while a call is on it.
-    party: str | None = None
-    digits: str = ""
-    #: DTMF ctid sent into this line, in order (what the party heard).
-    heard_digits: list[str] = attrs.field(factory=list)
-
-
-@attrs.define(eq=False)
-class Channel:
-    channel_id: str
-    line: Line
-    direction: sw.Direction
-    device: str
-    caller_number: str
-    called_number: str | None
-    answered: bool = False
-    bridge_id: str | None = None
-    music: bool = False
-    playback_id: str | None = None
-    auto_answer: bool = False
-    behaviour_hangup_after: float | None = None
-
-
-@attrs.define(eq=False)
-class Bridge:
-    bridge_id: str
-    members: list[str] = attrs.field(factory=list)
-    music: bool = False
-
-
-@attrs.define(eq=False)
-class Playback:
-    playback_id: str
-    target: sw.MediaTarget
-    stop_on_digit: bool
-    ends_at: float
-
-
-@attrs.define(eq=False)
-class Recording:
-    recording_id: str
-    target: sw.MediaTarget
-    path: str
-    started_at: float
-    paused_at: float | None = None
-    #: (start, end) trio times of pauses, for the silence in the file.
-    pauses: list[tuple[float, float]] = attrs.field(factory=list)
-    #: When what the recording hears changed: (trio time, parties heard from then on).
-    segments: list[tuple[float, tuple[str, ...]]] = attrs.field(factory=list)
-    ended_at: float | None = None
-
-
-@attrs.define(eq=False)
-class Supervision:
-    supervision_id: str
-    supervisor: str
-    target: str
-    mode: sw.SupervisionMode
 
 
 class SimSwitch:
@@ -797,17 +705,7 @@ class SimSwitch:
     def hears(self, listener: str, speaker: str) -> bool:
         """Whether ``listener``'s line hears ``speaker``'s (by extension or outside number).
 
-        The media model, exactly:
-
-        * Two answered channels in one bridge hear each other, unless either is
-          hearing music on its own channel (waiting in a queue, or held by its
-          phone's key): music replaces the conversation for both.
-        * A supervisor hears its target and everything its target hears (the
-          switch taps the target's line both ways), in every mode.
-        * Who hears a supervisor depends on the mode: nobody when ``silent``;
-          the target only when ``whisper``; when ``barge``, the target and
-          everybody who hears the target.
-        * A channel that is not answered hears nothing and is heard by nobody.
+        The rules are those of the media model in ``simulator.hearing``.
         """
         a = self._line(listener)
         b = self._line(speaker)
@@ -815,33 +713,7 @@ class SimSwitch:
         cb = self.channels.get(b.channel_id) if b.channel_id else None
         if ca is None or cb is None:
             return False
-        return self._hears(ca, cb, _MAX_SUPERVISION_DEPTH)
-
-    def _supervision_of(self, chan: Channel) -> Supervision | None:
-        """The supervision in which ``chan`` is the supervisor, if any."""
-        for sup in self.supervisions.values():
-            if sup.supervisor == chan.channel_id:
-                return sup
-        return None
-
-    def _hears(self, a: Channel, b: Channel, depth: int) -> bool:
-        if a is b or depth <= 0 or not (a.answered and b.answered):
-            return False
-        listening = self._supervision_of(a)
-        if listening is not None:
-            target = self.channels.get(listening.target)
-            return target is not None and (b is target or self._hears(target, b, depth - 1))
-        speaking = self._supervision_of(b)
-        if speaking is not None:
-            target = self.channels.get(speaking.target)
-            if target is None or speaking.mode is sw.SupervisionMode.SILENT:
-                return False
-            if speaking.mode is sw.SupervisionMode.WHISPER:
-                return a is target
-            return a is target or self._hears(a, target, depth - 1)
-        return (
-            a.bridge_id is not None and a.bridge_id == b.bridge_id and not a.music and not b.music
-        )
+        return channel_hears(self, ca, cb)
 
     def hears_music(self, device: str) -> bool:
         line = self._line(device)
