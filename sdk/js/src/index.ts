@@ -21,7 +21,7 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
-export { DeviceWatch, type DeviceCall } from "./device.js";
+export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
   AuthenticationError,
   CloseCode,
