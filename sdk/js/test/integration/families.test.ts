@@ -11,6 +11,7 @@ import {
   CstaError,
   type CtidClient,
   DeviceWatch,
+  EVENT_NAMES,
   type QueueFiguresEvent,
   type RecordingStoppedEvent,
   reportRecords,
@@ -28,6 +29,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.close();
   await server?.stop();
+});
+
+describe("rpc.discover", () => {
+  it("lists no event the SDK does not type", async () => {
+    const { events } = await admin.discover();
+    expect(events.length).toBeGreaterThan(20);
+    expect(events.filter((name) => !(EVENT_NAMES as readonly string[]).includes(name))).toEqual([]);
+  });
 });
 
 describe("the ACD", () => {
