@@ -23,7 +23,7 @@ import {
   RpcError,
   SessionLost,
 } from "./errors.js";
-import type { CstaEventMap, CtidEvent } from "./events.js";
+import type { CtidEvent, EventMap } from "./events.js";
 import { type Incoming, type Outgoing, type Params, RpcClientCore } from "./protocol.js";
 import { CtidServices } from "./services.js";
 import type { ResumeInfo, SessionInfo } from "./values.js";
@@ -139,7 +139,7 @@ export type BatchOutcome = { readonly result: unknown; readonly error?: undefine
 export type Unsubscribe = () => void;
 
 /** The listener type of `on(name)`: typed for known events, `CtidEvent` for others and `"*"`. */
-export type EventListenerFor<K extends string> = (event: K extends keyof CstaEventMap ? CstaEventMap[K] : CtidEvent) => void;
+export type EventListenerFor<K extends string> = (event: K extends keyof EventMap ? EventMap[K] : CtidEvent) => void;
 
 /** A platform `Event` carrying one value to the application's listener. */
 class Delivery<T> extends Event {

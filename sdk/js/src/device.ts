@@ -12,11 +12,20 @@
  * client has to log in again (`onRestart`), the watch follows its monitor's
  * new id and takes a new snapshot once connected (again on the next
  * connection, if that one fails). It uses only the client's public methods.
+ *
+ * With `{ agent: true }` it also follows the ACD agent at the device, for a
+ * toolbar's agent-state buttons: `GetAgentState` at the start (and after a
+ * restart), then the agent events the device monitor brings (the monitor of a
+ * phone carries the agent events of whoever is logged on there). `logOn`,
+ * `ready`, `notReady`, `afterCallWork` and `logOff` change it with
+ * `SetAgentState`; their replies are applied too, since a *pending* state (asked
+ * while busy) has no event of its own.
  */
 
 import type { CtidClient, Unsubscribe } from "./client.js";
-import { type CtidEvent, eventConnection } from "./events.js";
-import { type ConnectionID, ConnectionState, type UserData } from "./values.js";
+import { type CtidEvent, eventConnection, isAgentEvent } from "./events.js";
+import type { RequestOptions } from "./services.js";
+import { type AgentSnapshot, type AgentStateResult, type ConnectionID, ConnectionState, type UserData } from "./values.js";
 
 /** One call at the watched device. */
 export interface DeviceCall {
@@ -32,6 +41,19 @@ export interface DeviceCall {
 }
 
 type Listener = (calls: ReadonlyMap<string, DeviceCall>) => void;
+type AgentListener = (agent: AgentSnapshot | undefined) => void;
+
+export interface DeviceWatchOptions {
+  /** Also follow the ACD agent at the device (`agent`, `onAgentChange`); needs a server with an ACD. */
+  readonly agent?: boolean;
+}
+
+/** The agent's snapshot in an agent event: the event without its own fields. */
+function snapshotOf(event: CtidEvent): AgentSnapshot {
+  const { name, monitorCrossRefID, seq, timestamp, localConnectionInfo, oldState, newState, cause, ...snapshot } = event;
+  void [name, monitorCrossRefID, seq, timestamp, localConnectionInfo, oldState, newState, cause];
+  return snapshot as unknown as AgentSnapshot;
+}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
@@ -43,19 +65,23 @@ export class DeviceWatch {
   #xref: string | undefined;
   readonly #calls = new Map<string, DeviceCall>();
   readonly #listeners = new Set<Listener>();
+  readonly #agentListeners = new Set<AgentListener>();
+  readonly #followAgent: boolean;
+  #agent: AgentSnapshot | undefined;
   readonly #unsubscribe: Unsubscribe[] = [];
   /** The calls must be snapshotted again (the session was restarted). */
   #stale = false;
   #refreshing = false;
 
-  private constructor(client: CtidClient, device: string) {
+  private constructor(client: CtidClient, device: string, followAgent: boolean) {
     this.#client = client;
     this.device = device;
+    this.#followAgent = followAgent;
   }
 
-  /** Start watching `device` (MonitorStart, then SnapshotDevice). */
-  static async start(client: CtidClient, device: string): Promise<DeviceWatch> {
-    const watch = new DeviceWatch(client, device);
+  /** Start watching `device` (MonitorStart, then SnapshotDevice; with `agent`, GetAgentState). */
+  static async start(client: CtidClient, device: string, options: DeviceWatchOptions = {}): Promise<DeviceWatch> {
+    const watch = new DeviceWatch(client, device, options.agent === true);
     watch.#unsubscribe.push(
       client.on("*", (event) => watch.#apply(event)),
       client.onRestart((notice) => {
@@ -64,6 +90,7 @@ export class DeviceWatch {
         watch.#calls.clear();
         watch.#stale = true;
         watch.#changed();
+        if (watch.#followAgent) watch.#setAgent(undefined);
       }),
       // A restart is followed by "connected"; so is the next connection if the snapshot failed.
       client.onStateChange(({ newState }) => {
@@ -90,6 +117,89 @@ export class DeviceWatch {
     return new Map(this.#calls);
   }
 
+  /**
+   * The ACD agent at the device (with `{ agent: true }`): the one logged on, or the
+   * last one that logged off here (`agentState: "loggedOff"`); `undefined` if none.
+   */
+  get agent(): AgentSnapshot | undefined {
+    return this.#agent;
+  }
+
+  /** Call `listener(agent)` at once with the agent at the device, then after every change. */
+  onAgentChange(listener: AgentListener): Unsubscribe {
+    this.#agentListeners.add(listener);
+    listener(this.#agent);
+    return () => this.#agentListeners.delete(listener);
+  }
+
+  /** Log `agentID` on at the device (`SetAgentState` `loggedOn`); it is `notReady` then. */
+  async logOn(agentID: string, options: RequestOptions & { readonly password?: string; readonly group?: string } = {}): Promise<AgentStateResult> {
+    const result = await this.#client.setAgentState(this.device, "loggedOn", {
+      ...options,
+      agentID,
+      ...(options.password !== undefined && { agentPassword: options.password }),
+    });
+    if (this.#followAgent && this.#agent?.agentID !== agentID) await this.#takeAgent();
+    return this.#applied(result);
+  }
+
+  /** Make the agent at the device ready for ACD calls (this also ends after-call work). */
+  ready(options: RequestOptions = {}): Promise<AgentStateResult> {
+    return this.#request("ready", options);
+  }
+
+  /** Make the agent not ready, with one of the configured `[acd] reason_codes` (pending while busy). */
+  notReady(reasonCode: string, options: RequestOptions = {}): Promise<AgentStateResult> {
+    return this.#request("notReady", { ...options, reasonCode });
+  }
+
+  /** Start manual after-call work (pending while busy). */
+  afterCallWork(options: RequestOptions = {}): Promise<AgentStateResult> {
+    return this.#request("workingAfterCall", options);
+  }
+
+  /** Log the agent off (pending while busy). */
+  logOff(options: RequestOptions = {}): Promise<AgentStateResult> {
+    return this.#request("loggedOff", options);
+  }
+
+  async #request(state: "ready" | "notReady" | "workingAfterCall" | "loggedOff", options: RequestOptions & { readonly reasonCode?: string }): Promise<AgentStateResult> {
+    return this.#applied(await this.#client.setAgentState(this.device, state, options));
+  }
+
+  /** A reply's state (and pending state) applied to the agent: pending states have no event. */
+  #applied(result: AgentStateResult): AgentStateResult {
+    const agent = this.#agent;
+    if (this.#followAgent && agent !== undefined) {
+      const { agentState, reasonCode, pendingAgentState, pendingReasonCode } = result;
+      if (
+        agent.agentState !== agentState ||
+        agent.reasonCode !== reasonCode ||
+        agent.pendingAgentState !== pendingAgentState ||
+        agent.pendingReasonCode !== pendingReasonCode
+      ) {
+        this.#setAgent({ ...agent, agentState, reasonCode, pendingAgentState, pendingReasonCode });
+      }
+    }
+    return result;
+  }
+
+  async #takeAgent(): Promise<void> {
+    const [agent] = await this.#client.getAgentState(this.device);
+    if (agent !== undefined) {
+      const { loggedOnState, ...snapshot } = agent;
+      void loggedOnState;
+      this.#setAgent(snapshot);
+    } else if (this.#agent?.agentState !== "loggedOff") {
+      this.#setAgent(undefined);
+    }
+  }
+
+  #setAgent(agent: AgentSnapshot | undefined): void {
+    this.#agent = agent;
+    for (const listener of [...this.#agentListeners]) listener(agent);
+  }
+
   /** Call `listener(calls)` at once with the current calls, then after every change. */
   onChange(listener: Listener): Unsubscribe {
     this.#listeners.add(listener);
@@ -101,6 +211,7 @@ export class DeviceWatch {
   async stop(): Promise<void> {
     this.#unsubscribe.forEach((off) => off());
     this.#listeners.clear();
+    this.#agentListeners.clear();
     const xref = this.#xref;
     this.#xref = undefined;
     if (xref !== undefined) await this.#client.monitorStop(xref);
@@ -138,10 +249,15 @@ export class DeviceWatch {
     }
     for (const callID of [...this.#calls.keys()]) if (!seen.has(callID)) this.#calls.delete(callID);
     this.#changed();
+    if (this.#followAgent) await this.#takeAgent();
   }
 
   #apply(event: CtidEvent): void {
     if (this.#xref === undefined || event.monitorCrossRefID !== this.#xref) return;
+    if (isAgentEvent(event)) {
+      if (this.#followAgent) this.#setAgent(snapshotOf(event));
+      return;
+    }
     const state = event.localConnectionInfo;
     switch (event.name) {
       case "CallClearedEvent":

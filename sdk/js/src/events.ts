@@ -5,11 +5,23 @@
  * types; a field the server leaves out (it never sends `null` for an unset
  * field) is optional here.
  *
- * Events of other families (ACD, IVR, records) arrive as `CtidEvent` with
- * their own name and fields until they are typed here.
+ * The ACD's events (agents, queues: docs/acd.md) and the recording events
+ * (docs/records.md) are typed here too; `EventMap` has them all. An event of
+ * a name the SDK does not know arrives as `CtidEvent` with its own fields.
  */
 
-import type { ConnectionID, ConnectionState, EventCause, SystemStatus, UserData } from "./values.js";
+import type {
+  AgentEventCause,
+  AgentSnapshot,
+  AgentState,
+  ConnectionID,
+  ConnectionState,
+  EventCause,
+  QueueFigures,
+  RecordingState,
+  SystemStatus,
+  UserData,
+} from "./values.js";
 
 /** Fields every event has. */
 export interface EventBase<N extends string = string> {
@@ -174,7 +186,7 @@ export interface SystemStatusEvent extends EventBase<"SystemStatusEvent"> {
   readonly detail?: string;
 }
 
-/** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
+/** The CSTA call and system events by name (docs/protocol.md section 5). */
 export interface CstaEventMap {
   ServiceInitiatedEvent: ServiceInitiatedEvent;
   OriginatedEvent: OriginatedEvent;
@@ -195,10 +207,10 @@ export interface CstaEventMap {
   SystemStatusEvent: SystemStatusEvent;
 }
 
-/** The typed events as a union: `switch (event.name)` narrows it. */
+/** The CSTA events as a union: `switch (event.name)` narrows it. */
 export type CstaEvent = CstaEventMap[keyof CstaEventMap];
 
-/** The names of the typed events (what `rpc.discover` lists today). */
+/** The names of the CSTA events. */
 export const CSTA_EVENT_NAMES: readonly (keyof CstaEventMap)[] = [
   "CallClearedEvent",
   "CallInformationEvent",
@@ -219,8 +231,141 @@ export const CSTA_EVENT_NAMES: readonly (keyof CstaEventMap)[] = [
   "TransferredEvent",
 ];
 
+// ------------------------------------------------------------------ the ACD (docs/acd.md)
+
+/**
+ * An agent event: the agent's whole snapshot after the change, the states
+ * before and after, and why. `agent.reserved` is ctid's (an offered call rings
+ * at the agent); the others carry CSTA's names.
+ */
+export interface AgentEventBase<N extends string> extends EventBase<N>, AgentSnapshot {
+  readonly oldState: AgentState;
+  readonly newState: AgentState;
+  readonly cause?: AgentEventCause;
+}
+
+/** The agent logged on (it is `notReady` now). */
+export interface AgentLoggedOnEvent extends AgentEventBase<"AgentLoggedOnEvent"> {}
+/** The agent logged off (`agentDevice` is still where it was). */
+export interface AgentLoggedOffEvent extends AgentEventBase<"AgentLoggedOffEvent"> {}
+/** The agent is ready for ACD calls. */
+export interface AgentReadyEvent extends AgentEventBase<"AgentReadyEvent"> {}
+/** The agent is not ready, with a `reasonCode` (a configured string). */
+export interface AgentNotReadyEvent extends AgentEventBase<"AgentNotReadyEvent"> {}
+/** The agent is on a call. */
+export interface AgentBusyEvent extends AgentEventBase<"AgentBusyEvent"> {}
+/** The agent is in after-call work (wrap-up). */
+export interface AgentWorkingAfterCallEvent extends AgentEventBase<"AgentWorkingAfterCallEvent"> {}
+/** An offered ACD call rings at the agent's phone (ctid: CSTA has no state for it). */
+export interface AgentReservedEvent extends AgentEventBase<"agent.reserved"> {}
+
+/** A queue's figures changed (throttled to one per `wallboard_interval`). */
+export interface QueueFiguresEvent extends EventBase<"queue.figures">, QueueFigures {}
+
+/** Whether every agent of a queue is busy (or none is logged on) flipped. */
+export interface QueueAllBusyEvent extends EventBase<"queue.allBusy"> {
+  readonly queue: string;
+  readonly allBusy: boolean;
+}
+
+/** The ACD's own events by name (its call events, such as `QueuedEvent`, are CSTA's). */
+export interface AcdEventMap {
+  AgentLoggedOnEvent: AgentLoggedOnEvent;
+  AgentLoggedOffEvent: AgentLoggedOffEvent;
+  AgentReadyEvent: AgentReadyEvent;
+  AgentNotReadyEvent: AgentNotReadyEvent;
+  AgentBusyEvent: AgentBusyEvent;
+  AgentWorkingAfterCallEvent: AgentWorkingAfterCallEvent;
+  "agent.reserved": AgentReservedEvent;
+  "queue.figures": QueueFiguresEvent;
+  "queue.allBusy": QueueAllBusyEvent;
+}
+
+/** Any agent event: `switch (event.name)` narrows it; each is also an `AgentSnapshot`. */
+export type AgentEvent =
+  | AgentLoggedOnEvent
+  | AgentLoggedOffEvent
+  | AgentReadyEvent
+  | AgentNotReadyEvent
+  | AgentBusyEvent
+  | AgentWorkingAfterCallEvent
+  | AgentReservedEvent;
+
+/** The names of the agent events. */
+export const AGENT_EVENT_NAMES: readonly AgentEvent["name"][] = [
+  "AgentBusyEvent",
+  "AgentLoggedOffEvent",
+  "AgentLoggedOnEvent",
+  "AgentNotReadyEvent",
+  "AgentReadyEvent",
+  "AgentWorkingAfterCallEvent",
+  "agent.reserved",
+];
+
+/** The names of the ACD's own events (the agent events and `queue.*`). */
+export const ACD_EVENT_NAMES: readonly (keyof AcdEventMap)[] = [...AGENT_EVENT_NAMES, "queue.allBusy", "queue.figures"];
+
+/** Whether `event` is an agent event (it then carries the agent's snapshot). */
+export function isAgentEvent(event: { readonly name: string }): event is AgentEvent {
+  return (AGENT_EVENT_NAMES as readonly string[]).includes(event.name);
+}
+
+// ------------------------------------------------------------------ recording (docs/records.md)
+
+/** A recording changed: published on the call and its devices. */
+export interface RecordingEventBase<N extends string> extends EventBase<N> {
+  readonly recordingID: string;
+  readonly callID: string;
+  readonly state: RecordingState;
+  /** The user who started it (credential name), or the policy. */
+  readonly startedBy: string;
+}
+
+export interface RecordingStartedEvent extends RecordingEventBase<"RecordingStartedEvent"> {}
+/** The recording records silence now (a card number is given). */
+export interface RecordingPausedEvent extends RecordingEventBase<"RecordingPausedEvent"> {}
+export interface RecordingResumedEvent extends RecordingEventBase<"RecordingResumedEvent"> {}
+/** The file is complete (`state: "done"`). */
+export interface RecordingStoppedEvent extends RecordingEventBase<"RecordingStoppedEvent"> {
+  /** Seconds recorded. */
+  readonly duration?: number;
+}
+/** The recording failed (`state: "failed"`); `detail` says why. */
+export interface RecordingFailedEvent extends RecordingEventBase<"RecordingFailedEvent"> {
+  readonly duration?: number;
+  readonly detail?: string;
+}
+
+export interface RecordingEventMap {
+  RecordingStartedEvent: RecordingStartedEvent;
+  RecordingPausedEvent: RecordingPausedEvent;
+  RecordingResumedEvent: RecordingResumedEvent;
+  RecordingStoppedEvent: RecordingStoppedEvent;
+  RecordingFailedEvent: RecordingFailedEvent;
+}
+
+/** The names of the recording events. */
+export const RECORDING_EVENT_NAMES: readonly (keyof RecordingEventMap)[] = [
+  "RecordingFailedEvent",
+  "RecordingPausedEvent",
+  "RecordingResumedEvent",
+  "RecordingStartedEvent",
+  "RecordingStoppedEvent",
+];
+
+// ------------------------------------------------------------------ every event
+
+/** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
+export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap {}
+
+/** Every typed event as a union: `switch (event.name)` narrows it. */
+export type TypedEvent = EventMap[keyof EventMap];
+
+/** The names of every typed event. */
+export const EVENT_NAMES: readonly (keyof EventMap)[] = [...CSTA_EVENT_NAMES, ...ACD_EVENT_NAMES, ...RECORDING_EVENT_NAMES];
+
 /** The connection field of each typed event that names a connection (for following a call). */
-export function eventConnection(event: CtidEvent | CstaEvent): ConnectionID | undefined {
+export function eventConnection(event: CtidEvent | TypedEvent): ConnectionID | undefined {
   for (const key of CONNECTION_FIELDS) {
     const value = (event as Readonly<Record<string, unknown>>)[key];
     if (isConnectionID(value)) return value;

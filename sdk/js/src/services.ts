@@ -1,20 +1,42 @@
 /**
  * A typed method for every service of protocol v1. Each builds the params in
  * wire form (ECMA-323 names, as docs/protocol.md) and reads the result;
- * `call` (the client's) does the rest. Methods of new families (ACD, IVR,
- * records) can be used through `call` until they are typed here.
+ * `call` (the client's) does the rest. Every method of the server has a
+ * wrapper here (test/unit/protocol-examples.test.ts checks it); `call` reaches
+ * any method by name.
  */
 
 import { ProtocolError } from "./errors.js";
 import type { Params } from "./protocol.js";
 import type {
+  AgentSnapshot,
+  AgentStateEntry,
+  AgentStateResult,
+  AgentSummary,
   CallRef,
   CallSnapshot,
   ConnectionID,
   DeviceSnapshotEntry,
   Discovery,
+  FlowInfo,
+  FlowValidation,
+  IvrCall,
+  IvrReload,
+  IvrStatistics,
+  QueueSnapshot,
+  QueueSummary,
+  Recording,
+  RecordingStatus,
+  RecordsStatus,
+  Report,
+  ReportValue,
+  ReportInfo,
+  RequestedAgentState,
+  RoutingDecision,
+  RoutingOverride,
   SimHears,
   SimLine,
+  SupervisionResult,
   UserData,
 } from "./values.js";
 
@@ -37,8 +59,60 @@ export interface CallDataOptions extends RequestOptions {
   readonly userData?: UserData;
 }
 
-/** What `MonitorStart` watches: a device, or one call. A string is a device. */
-export type MonitorObject = string | { readonly deviceObject: string } | { readonly callObject: CallRef };
+/**
+ * What `MonitorStart` watches: a device, or one call; with the ACD, an agent
+ * wherever it logs on, or a queue (`"*"`: every agent, every queue). A string is a device.
+ */
+export type MonitorObject =
+  | string
+  | { readonly deviceObject: string }
+  | { readonly callObject: CallRef }
+  | { readonly agentObject: string }
+  | { readonly queueObject: string };
+
+export interface SetAgentStateOptions extends RequestOptions {
+  /** The agent: needed to log on; otherwise the agent logged on at the device. */
+  readonly agentID?: string;
+  /** A queue: log on to (or off from) this one only. */
+  readonly group?: string;
+  /** For `notReady`: one of the configured `[acd] reason_codes`. */
+  readonly reasonCode?: string;
+  /** The agent's PIN, if it has one (agents logging themselves on). */
+  readonly agentPassword?: string;
+}
+
+/** `recording.search`'s filters (all optional; `tags`: every one of them). */
+export interface RecordingQuery extends RequestOptions {
+  /** ISO 8601: recordings started from here (inclusive)... */
+  readonly from?: string;
+  /** ...to here (exclusive). */
+  readonly to?: string;
+  readonly agentID?: string;
+  readonly caller?: string;
+  readonly called?: string;
+  readonly queue?: string;
+  readonly minDuration?: number;
+  readonly maxDuration?: number;
+  readonly tags?: readonly string[];
+  /** At most this many, newest first (server default 100, at most 1000). */
+  readonly limit?: number;
+}
+
+/** The parameters every report takes. */
+export interface ReportOptions extends RequestOptions {
+  /** ISO 8601; a date alone is midnight in `timezone`. */
+  readonly from: string;
+  /** Exclusive. */
+  readonly to: string;
+  readonly queue?: string;
+  readonly agent?: string;
+  /** Break the report down by hour or day (then `interval` is its first column). */
+  readonly interval?: "hour" | "day";
+  /** Of the dates and intervals (default: `[records] timezone`). */
+  readonly timezone?: string;
+  /** Service level threshold, seconds (default 20). */
+  readonly threshold?: number;
+}
 
 function conn(value: ConnectionID): ConnectionID {
   return { callID: value.callID, deviceID: value.deviceID };
@@ -51,6 +125,17 @@ function callRef(value: CallRef): CallRef {
 
 function withoutUndefined(params: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+}
+
+function list<T>(result: unknown, key: string, method: string): T[] {
+  const value = field(result, key, method);
+  if (!Array.isArray(value)) throw new ProtocolError(`${method}: ${key} is not an array`);
+  return value as T[];
+}
+
+function object<T>(result: unknown, method: string): T {
+  if (typeof result !== "object" || result === null || Array.isArray(result)) throw new ProtocolError(`${method}: the result is not an object`);
+  return result as T;
 }
 
 function field(result: unknown, key: string, method: string): unknown {
@@ -95,14 +180,22 @@ export abstract class CtidServices {
 
   // ------------------------------------------------------------ monitors
 
-  /** `MonitorStart`: receive the events of a device (or of one call); resolves with its monitorCrossRefID. */
+  /**
+   * `MonitorStart`: receive the events of a device (or of one call, an agent, a
+   * queue); resolves with its monitorCrossRefID. A device monitor also brings the
+   * agent events of whoever is logged on at the device.
+   */
   async monitorStart(object: MonitorObject, options: RequestOptions = {}): Promise<string> {
     const monitorObject =
       typeof object === "string"
         ? { deviceObject: object }
         : "deviceObject" in object
           ? { deviceObject: object.deviceObject }
-          : { callObject: callRef(object.callObject) };
+          : "callObject" in object
+            ? { callObject: callRef(object.callObject) }
+            : "agentObject" in object
+              ? { agentObject: object.agentObject }
+              : { queueObject: object.queueObject };
     const value = field(await this.call("MonitorStart", { monitorObject }, options), "monitorCrossRefID", "MonitorStart");
     if (typeof value !== "string") throw new ProtocolError("MonitorStart: monitorCrossRefID is not a string");
     return value;
@@ -273,4 +366,248 @@ export abstract class CtidServices {
   simRestoreLink(options: RequestOptions = {}): Promise<void> {
     return this.#none("sim.restoreLink", undefined, options);
   }
+
+  // ------------------------------------------------------------ agents and queues (the ACD)
+
+  /**
+   * `SetAgentState`: log an agent on at `device` (with `agentID`), make it ready, not
+   * ready (with a `reasonCode`), start or end after-call work, or log it off. Asked while
+   * the agent is busy, `notReady`, `loggedOff` and `workingAfterCall` are *pending* until
+   * the call ends: the result's `pendingAgentState` says so (no event does).
+   */
+  async setAgentState(device: string, requestedAgentState: RequestedAgentState, options: SetAgentStateOptions = {}): Promise<AgentStateResult> {
+    const params = withoutUndefined({
+      device,
+      requestedAgentState,
+      agentID: options.agentID,
+      group: options.group,
+      reasonCode: options.reasonCode,
+      agentPassword: options.agentPassword,
+    });
+    return object<AgentStateResult>(await this.call("SetAgentState", params, options), "SetAgentState");
+  }
+
+  /** `GetAgentState`: the agent logged on at `device` (an empty list if nobody is). */
+  async getAgentState(device: string, options: RequestOptions = {}): Promise<AgentStateEntry[]> {
+    return list<AgentStateEntry>(await this.call("GetAgentState", { device }, options), "agentStateList", "GetAgentState");
+  }
+
+  /** `agent.list`: the agents this session may see, with state, device and queues. */
+  async agentList(options: RequestOptions = {}): Promise<AgentSummary[]> {
+    return list<AgentSummary>(await this.call("agent.list", undefined, options), "agents", "agent.list");
+  }
+
+  /** `agent.snapshot`: one agent now: state, pending state, queues and today's figures. */
+  async agentSnapshot(agentID: string, options: RequestOptions = {}): Promise<AgentSnapshot> {
+    return object<AgentSnapshot>(await this.call("agent.snapshot", { agentID }, options), "agent.snapshot");
+  }
+
+  /** `queue.list`: the queues this session may see, with waiting calls and agents now. */
+  async queueList(options: RequestOptions = {}): Promise<QueueSummary[]> {
+    return list<QueueSummary>(await this.call("queue.list", undefined, options), "queues", "queue.list");
+  }
+
+  /** `queue.snapshot`: a queue (name or number) now: figures, calls in order of service, agents by state. */
+  async queueSnapshot(queue: string, options: RequestOptions = {}): Promise<QueueSnapshot> {
+    return object<QueueSnapshot>(await this.call("queue.snapshot", { queue }, options), "queue.snapshot");
+  }
+
+  /**
+   * `SingleStepConferenceCall`: a supervisor's phone `deviceToJoin` joins an agent's
+   * call: listens (`silent`) or barges in (`active`, the default). Asking again switches the mode.
+   */
+  async singleStepConferenceCall(
+    activeCall: ConnectionID,
+    deviceToJoin: string,
+    options: RequestOptions & { readonly participationType?: "silent" | "active" } = {},
+  ): Promise<SupervisionResult> {
+    const params = withoutUndefined({ activeCall: conn(activeCall), deviceToJoin, participationType: options.participationType });
+    return object<SupervisionResult>(await this.call("SingleStepConferenceCall", params, options), "SingleStepConferenceCall");
+  }
+
+  /** `supervisor.whisper`: a supervisor coaches the agent; the customer does not hear it. */
+  async supervisorWhisper(activeCall: ConnectionID, deviceToJoin: string, options: RequestOptions = {}): Promise<SupervisionResult> {
+    const params = { activeCall: conn(activeCall), deviceToJoin };
+    return object<SupervisionResult>(await this.call("supervisor.whisper", params, options), "supervisor.whisper");
+  }
+
+  // ------------------------------------------------------------ recording
+
+  /** `recording.start`: record a call until it ends or `recordingStop`; `RecordingStartedEvent` follows. */
+  async recordingStart(callID: string, options: RequestOptions & { readonly tags?: readonly string[] } = {}): Promise<RecordingStatus> {
+    const params = withoutUndefined({ callID, tags: options.tags === undefined ? undefined : [...options.tags] });
+    return object<RecordingStatus>(await this.call("recording.start", params, options), "recording.start");
+  }
+
+  /** `recording.pause`: record silence from now on (a card number), until `recordingResume`. */
+  async recordingPause(recordingID: string, options: RequestOptions = {}): Promise<RecordingStatus> {
+    return object<RecordingStatus>(await this.call("recording.pause", { recordingID }, options), "recording.pause");
+  }
+
+  /** `recording.resume`: record the call's audio again. */
+  async recordingResume(recordingID: string, options: RequestOptions = {}): Promise<RecordingStatus> {
+    return object<RecordingStatus>(await this.call("recording.resume", { recordingID }, options), "recording.resume");
+  }
+
+  /** `recording.stop`: stop recording (`stopping`); `RecordingStoppedEvent` follows when the file is complete. */
+  async recordingStop(recordingID: string, options: RequestOptions = {}): Promise<RecordingStatus> {
+    return object<RecordingStatus>(await this.call("recording.stop", { recordingID }, options), "recording.stop");
+  }
+
+  /** `recording.tag`: add tags to a recording (in progress or finished); resolves with all its tags. */
+  async recordingTag(recordingID: string, tags: readonly string[], options: RequestOptions = {}): Promise<string[]> {
+    return list<string>(await this.call("recording.tag", { recordingID, tags: [...tags] }, options), "tags", "recording.tag");
+  }
+
+  /** `recording.get`: one recording's metadata, with its download path. */
+  async recordingGet(recordingID: string, options: RequestOptions = {}): Promise<Recording> {
+    return object<Recording>(await this.call("recording.get", { recordingID }, options), "recording.get");
+  }
+
+  /** `recording.search`: recordings by date range, agent, caller, called number, queue, duration and tags. */
+  async recordingSearch(query: RecordingQuery = {}): Promise<Recording[]> {
+    const params = withoutUndefined({
+      from: query.from,
+      to: query.to,
+      agentID: query.agentID,
+      caller: query.caller,
+      called: query.called,
+      queue: query.queue,
+      minDuration: query.minDuration,
+      maxDuration: query.maxDuration,
+      tags: query.tags === undefined ? undefined : [...query.tags],
+      limit: query.limit,
+    });
+    return list<Recording>(await this.call("recording.search", params, query), "recordings", "recording.search");
+  }
+
+  // ------------------------------------------------------------ call records (admin)
+
+  /** `records.status`: the record writer's counters and whether the database is up. */
+  async recordsStatus(options: RequestOptions = {}): Promise<RecordsStatus> {
+    return object<RecordsStatus>(await this.call("records.status", undefined, options), "records.status");
+  }
+
+  /**
+   * `records.flush`: wait until every record so far is in the database (or the spool),
+   * at most `wait` seconds on the server (default 10).
+   */
+  recordsFlush(options: RequestOptions & { readonly until?: "database" | "spool"; readonly wait?: number } = {}): Promise<void> {
+    return this.#none("records.flush", withoutUndefined({ until: options.until, timeout: options.wait }), options);
+  }
+
+  // ------------------------------------------------------------ reports (admin, supervisor)
+
+  /** `report.list`: the reports there are, with the method that runs each. */
+  async reportList(options: RequestOptions = {}): Promise<ReportInfo[]> {
+    return list<ReportInfo>(await this.call("report.list", undefined, options), "reports", "report.list");
+  }
+
+  async #report(method: string, options: ReportOptions): Promise<Report> {
+    const params = withoutUndefined({
+      from: options.from,
+      to: options.to,
+      queue: options.queue,
+      agent: options.agent,
+      interval: options.interval,
+      timezone: options.timezone,
+      threshold: options.threshold,
+    });
+    const report = object<Report>(await this.call(method, params, options), method);
+    list(report, "rows", method);
+    return report;
+  }
+
+  /** `report.ivrNodes`: visits and calls per IVR node, with the menu choices. Columns: flow, node, nodeType, visits, calls, choices. */
+  reportIvrNodes(options: ReportOptions): Promise<Report> {
+    return this.#report("report.ivrNodes", options);
+  }
+
+  /** `report.handleTimes`: answered calls, average handle, talk, hold, ACW and wait. Columns: answered, avgHandle, avgTalk, avgHold, avgAcw, avgWait. */
+  reportHandleTimes(options: ReportOptions): Promise<Report> {
+    return this.#report("report.handleTimes", options);
+  }
+
+  /** `report.trunkOccupancy`: per trunk line. Columns: trunk, calls, busySeconds, occupancy, peakSimultaneous. */
+  reportTrunkOccupancy(options: ReportOptions): Promise<Report> {
+    return this.#report("report.trunkOccupancy", options);
+  }
+
+  /** `report.agents`: per agent. Columns: agent, calls, talkSeconds, acwSeconds, readySeconds, notReadySeconds. */
+  reportAgents(options: ReportOptions): Promise<Report> {
+    return this.#report("report.agents", options);
+  }
+
+  /** `report.abandoned`: calls abandoned waiting for an agent, by wait. Columns: waited, calls, share. */
+  reportAbandoned(options: ReportOptions): Promise<Report> {
+    return this.#report("report.abandoned", options);
+  }
+
+  /** `report.answerRate`: inbound calls offered, answered, abandoned. Columns: offered, answered, abandoned, answerRate. */
+  reportAnswerRate(options: ReportOptions): Promise<Report> {
+    return this.#report("report.answerRate", options);
+  }
+
+  /** `report.serviceLevel`: per queue, within `threshold`. Columns: queue, offered, answeredWithin, abandonedWithin, serviceLevel. */
+  reportServiceLevel(options: ReportOptions): Promise<Report> {
+    return this.#report("report.serviceLevel", options);
+  }
+
+  /** `report.queueWaits`: per queue, every wait. Columns: queue, waits, answered, abandoned, avgWait, medianWait, p90Wait, maxWait. */
+  reportQueueWaits(options: ReportOptions): Promise<Report> {
+    return this.#report("report.queueWaits", options);
+  }
+
+  // ------------------------------------------------------------ the IVR and inbound routing
+
+  /** `ivr.listFlows`: the flows new calls start in, with versions, nodes and numbers. */
+  async ivrListFlows(options: RequestOptions = {}): Promise<FlowInfo[]> {
+    return list<FlowInfo>(await this.call("ivr.listFlows", undefined, options), "flows", "ivr.listFlows");
+  }
+
+  /** `ivr.validateFlow` (admin): check a loaded flow by `name`, or a flow's `body`, without loading it. */
+  async ivrValidateFlow(
+    flow: { readonly name: string } | { readonly body: string; readonly format?: "json" | "yaml" },
+    options: RequestOptions = {},
+  ): Promise<FlowValidation> {
+    const params = "name" in flow ? { name: flow.name } : withoutUndefined({ body: flow.body, format: flow.format });
+    return object<FlowValidation>(await this.call("ivr.validateFlow", params, options), "ivr.validateFlow");
+  }
+
+  /** `ivr.reload` (admin): load the flows and routing again; calls in progress keep theirs. */
+  async ivrReload(options: RequestOptions = {}): Promise<IvrReload> {
+    return object<IvrReload>(await this.call("ivr.reload", undefined, options), "ivr.reload");
+  }
+
+  /** `ivr.calls`: every call in the IVR now, with its flow, node and language. */
+  async ivrCalls(options: RequestOptions = {}): Promise<IvrCall[]> {
+    return list<IvrCall>(await this.call("ivr.calls", undefined, options), "calls", "ivr.calls");
+  }
+
+  /** `ivr.statistics`: per flow and day (`day`: YYYY-MM-DD): calls, node visits, menu choices, exits. */
+  async ivrStatistics(options: RequestOptions & { readonly flow?: string; readonly day?: string } = {}): Promise<IvrStatistics> {
+    const params = withoutUndefined({ flow: options.flow, day: options.day });
+    return object<IvrStatistics>(await this.call("ivr.statistics", params, options), "ivr.statistics");
+  }
+
+  /** `routing.overrides`: the inbound routing overrides and which are switched on. */
+  async routingOverrides(options: RequestOptions = {}): Promise<RoutingOverride[]> {
+    return list<RoutingOverride>(await this.call("routing.overrides", undefined, options), "overrides", "routing.overrides");
+  }
+
+  /** `routing.setOverride` (admin): switch an override on or off (kept across restarts); resolves with every override. */
+  async routingSetOverride(name: string, active: boolean, options: RequestOptions = {}): Promise<RoutingOverride[]> {
+    return list<RoutingOverride>(await this.call("routing.setOverride", { name, active }, options), "overrides", "routing.setOverride");
+  }
+
+  /** `routing.test`: where a call to `calledNumber` (from `callingNumber`) would go now; nothing rings. */
+  async routingTest(calledNumber: string, options: RequestOptions & { readonly callingNumber?: string } = {}): Promise<RoutingDecision> {
+    const params = withoutUndefined({ calledNumber, callingNumber: options.callingNumber });
+    return object<RoutingDecision>(await this.call("routing.test", params, options), "routing.test");
+  }
+}
+
+/** A report's rows keyed by column: `reportRecords(report)[0]!["answerRate"]`. */
+export function reportRecords(report: Report): Readonly<Record<string, ReportValue>>[] {
+  return report.rows.map((row) => Object.fromEntries(report.columns.map((column, i) => [column, row[i] ?? null])));
 }

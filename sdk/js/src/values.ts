@@ -185,3 +185,377 @@ export interface SimHears {
   readonly hears: boolean;
   readonly music: boolean;
 }
+
+// ------------------------------------------------------------------ the ACD (docs/acd.md)
+
+/** An ACD agent's state (`ctid/acd/agent_states.py` AgentState). */
+export const AgentState = {
+  /** Not logged on anywhere (CSTA's agent null state). */
+  LoggedOff: "loggedOff",
+  /** Logged on, not taking ACD calls; with a reason code. */
+  NotReady: "notReady",
+  /** Logged on and free: the ACD may offer a call. */
+  Ready: "ready",
+  /** An offered ACD call rings at the agent's phone (a ctid extension). */
+  Reserved: "reserved",
+  /** On a call. */
+  Busy: "busy",
+  /** After-call work (wrap-up), timed or manual. */
+  WorkingAfterCall: "workingAfterCall",
+} as const;
+export type AgentState = (typeof AgentState)[keyof typeof AgentState];
+
+/** What `SetAgentState` may ask for (`requestedAgentState`). */
+export const RequestedAgentState = {
+  LoggedOn: "loggedOn",
+  LoggedOff: "loggedOff",
+  NotReady: "notReady",
+  Ready: "ready",
+  WorkingAfterCall: "workingAfterCall",
+} as const;
+export type RequestedAgentState = (typeof RequestedAgentState)[keyof typeof RequestedAgentState];
+
+/** Why an agent event happened (`cause`; docs/acd.md "Agents"). */
+export const AgentEventCause = {
+  Requested: "requested",
+  Forced: "forced",
+  Offered: "offered",
+  Answered: "answered",
+  Rona: "rona",
+  CallEnded: "callEnded",
+  WrapUpEnded: "wrapUpEnded",
+  OfferEnded: "offerEnded",
+  DirectCall: "directCall",
+  Callback: "callback",
+  /** `ctid demo` logged the agent on (generated traffic). */
+  Demo: "demo",
+  /** `ctid simulate` logged the agent on. */
+  Simulation: "simulation",
+} as const;
+export type AgentEventCause = (typeof AgentEventCause)[keyof typeof AgentEventCause];
+
+/** Where a call in a queue is (`ctid/acd/entry_states.py`; the final states never show). */
+export const QueueEntryState = {
+  Waiting: "waiting",
+  Offered: "offered",
+  /** The caller hung up to be called back; the entry keeps its place. */
+  Callback: "callback",
+  /** An agent is calling the customer back. */
+  CallingBack: "callingBack",
+} as const;
+export type QueueEntryState = (typeof QueueEntryState)[keyof typeof QueueEntryState];
+
+/** `SetAgentState`'s result: the state now, and what is pending until the call ends. */
+export interface AgentStateResult {
+  readonly agentState: AgentState;
+  /** The `notReady` reason: one of the configured `[acd] reason_codes`. */
+  readonly reasonCode: string | null;
+  /** `notReady`, `loggedOff` or `workingAfterCall` asked while busy or reserved. */
+  readonly pendingAgentState: AgentState | null;
+  readonly pendingReasonCode: string | null;
+}
+
+/** One queue an agent serves. */
+export interface AgentMembership {
+  readonly queue: string;
+  /** Lower is served first. */
+  readonly penalty: number;
+  /** For strategy `skill-level`. */
+  readonly level: number;
+  /** The membership schedule, if the skill has one. */
+  readonly schedule: string | null;
+  /** Whether the agent serves the queue now. */
+  readonly active: boolean;
+}
+
+/** An agent's figures today (seconds), the current state counted up to now. */
+export interface AgentToday {
+  readonly calls: number;
+  readonly talkTime: number;
+  readonly acwTime: number;
+  readonly notReadyTime: number;
+  readonly readyTime: number;
+  readonly reservedTime: number;
+  readonly ringNoAnswer: number;
+}
+
+/** An agent's whole state: `agent.snapshot`, and the body of every agent event. */
+export interface AgentSnapshot extends AgentStateResult {
+  readonly agentID: string;
+  readonly agentName: string;
+  /** Where it is logged on (`null` when logged off). */
+  readonly agentDevice: string | null;
+  /** When it entered this state (ISO 8601 UTC). */
+  readonly since: string;
+  /** The call it is offered or on. */
+  readonly callID: string | null;
+  readonly autoAnswer: boolean;
+  readonly queues: readonly AgentMembership[];
+  readonly today: AgentToday;
+}
+
+/** One entry of `GetAgentState`'s `agentStateList`: the agent logged on at the device. */
+export interface AgentStateEntry extends AgentSnapshot {
+  readonly loggedOnState: boolean;
+}
+
+/** One agent in `agent.list`. */
+export interface AgentSummary {
+  readonly agentID: string;
+  readonly agentName: string;
+  readonly agentDevice: string | null;
+  readonly agentState: AgentState;
+  readonly reasonCode: string | null;
+  /** The queues it is a member of. */
+  readonly queues: readonly string[];
+}
+
+/** One queue in `queue.list`. */
+export interface QueueSummary {
+  readonly queue: string;
+  readonly number: string | null;
+  /** The routing strategy (`longest-idle`, `skill-level`, ...). */
+  readonly strategy: string;
+  readonly waiting: number;
+  readonly agentsLoggedOn: number;
+  readonly agentsReady: number;
+}
+
+/** A queue's wallboard figures: the `queue.figures` event, and part of `queue.snapshot`. */
+export interface QueueFigures {
+  readonly queue: string;
+  /** Callers waiting on the line. */
+  readonly waiting: number;
+  /** Callers waiting for a callback. */
+  readonly callbacks: number;
+  /** Seconds the longest-waiting caller has waited. */
+  readonly longestWait: number;
+  /** Agents serving the queue now, by state. */
+  readonly agentsByState: Readonly<Partial<Record<AgentState, number>>>;
+  readonly offeredToday: number;
+  readonly answeredToday: number;
+  readonly abandonedToday: number;
+  readonly overflowedToday: number;
+  readonly callbacksRequestedToday: number;
+  /** 0 to 1. */
+  readonly serviceLevelToday: number;
+  /** Seconds a new caller can expect to wait; `null` when nobody serves the queue. */
+  readonly estimatedWait: number | null;
+  /** Agents are logged on and none is ready (also true with nobody logged on). */
+  readonly allBusy: boolean;
+}
+
+/** One call in a queue (`queue.snapshot`), in order of service. */
+export interface QueueCall {
+  readonly callID: string;
+  readonly callingDevice: string;
+  readonly priority: number;
+  readonly state: QueueEntryState;
+  /** 1 = next to be served; `null` while not waiting (offered, calling back). */
+  readonly position: number | null;
+  readonly waitSeconds: number;
+  /** The agents its offer rings. */
+  readonly offeredTo: readonly string[];
+  /** While an agent calls the customer back: that call. */
+  readonly callbackCall: string | null;
+}
+
+/** `queue.snapshot`'s result: the figures, the calls and the agents of a queue now. */
+export interface QueueSnapshot extends QueueFigures {
+  readonly number: string | null;
+  readonly strategy: string;
+  readonly serviceLevelSeconds: number;
+  readonly calls: readonly QueueCall[];
+  /** Agent ids by state. */
+  readonly agents: Readonly<Partial<Record<AgentState, readonly string[]>>>;
+}
+
+/** How a supervisor takes part (`SingleStepConferenceCall`'s `active` gives `barge`). */
+export type ParticipationType = "silent" | "whisper" | "barge";
+
+/** `SingleStepConferenceCall`'s and `supervisor.whisper`'s result. */
+export interface SupervisionResult {
+  /** The supervisor's connection (ClearConnection on it stops supervising). */
+  readonly conferencedCall: ConnectionID;
+  readonly participationType: ParticipationType;
+}
+
+// ------------------------------------------------------------------ recordings and records (docs/records.md)
+
+/** A recording's state: in progress (`recording`, `paused`, `stopping`), or over. */
+export type RecordingState = "recording" | "paused" | "stopping" | "done" | "failed" | "deleted";
+
+/** A recording in progress: the result of `recording.start`, `.pause`, `.resume`, `.stop`. */
+export interface RecordingStatus {
+  readonly recordingID: string;
+  readonly callID: string;
+  readonly state: RecordingState;
+  /** The user who started it (credential name), or the policy. */
+  readonly startedBy: string;
+  readonly tags: readonly string[];
+}
+
+/** A recording's metadata from the records (`recording.get`, `recording.search`). */
+export interface Recording {
+  readonly recordingID: string;
+  readonly callID: string;
+  readonly state: RecordingState;
+  readonly format: string;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly duration: number | null;
+  readonly pausedSeconds: number | null;
+  readonly sizeBytes: number | null;
+  readonly sha256: string | null;
+  readonly startedBy: string | null;
+  readonly caller: string | null;
+  readonly called: string | null;
+  readonly queue: string | null;
+  readonly agentID: string | null;
+  readonly tags: readonly string[];
+  /** `GET` this path on the API's HTTP port with `Authorization: Bearer <token>`. */
+  readonly download: string;
+}
+
+/** `records.status`'s result: the record writer's counters. */
+export interface RecordsStatus {
+  readonly submitted: number;
+  readonly spooled: number;
+  readonly spoolBytes: number;
+  readonly committed: number;
+  readonly dropped: number;
+  readonly rejected: number;
+  readonly databaseUp: boolean;
+  readonly databaseError: string | null;
+}
+
+/** The reports (`report.list` names), each run by its own method. */
+export const ReportName = {
+  IvrNodes: "ivr-nodes",
+  HandleTimes: "handle-times",
+  TrunkOccupancy: "trunk-occupancy",
+  Agents: "agents",
+  Abandoned: "abandoned",
+  AnswerRate: "answer-rate",
+  ServiceLevel: "service-level",
+  QueueWaits: "queue-waits",
+} as const;
+export type ReportName = (typeof ReportName)[keyof typeof ReportName];
+
+/** One value in a report's row: a number, a text (interval start, queue, agent...), or `null`. */
+export type ReportValue = string | number | null;
+
+/**
+ * A report (`report.*`): the columns (they differ by report; with `interval`
+ * the first is `interval`), and rows of values in the columns' order.
+ * `reportRecords(report)` gives the rows keyed by column.
+ */
+export interface Report {
+  readonly name: ReportName;
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly ReportValue[])[];
+}
+
+/** One report in `report.list`. */
+export interface ReportInfo {
+  readonly name: ReportName;
+  readonly method: string;
+}
+
+// ------------------------------------------------------------------ the IVR and routing (docs/ivr.md)
+
+/** One flow new calls start in (`ivr.listFlows`). */
+export interface FlowInfo {
+  readonly name: string;
+  /** A digest of the flow file: calls keep the version they started with. */
+  readonly version: string;
+  readonly file: string;
+  readonly description: string;
+  readonly start: string;
+  readonly languages: readonly string[];
+  /** Node name -> node type (`play`, `menu`, ...). */
+  readonly nodes: Readonly<Record<string, string>>;
+  /** The route points that start it. */
+  readonly numbers: readonly string[];
+  readonly callsNow: number;
+}
+
+/** One problem in a flow: its file, its node (`null`: the flow as a whole), what. */
+export interface FlowProblem {
+  readonly file: string;
+  readonly node: string | null;
+  readonly problem: string;
+}
+
+/** `ivr.validateFlow`'s result (`name` and `version` when valid). */
+export interface FlowValidation {
+  readonly valid: boolean;
+  readonly problems: readonly FlowProblem[];
+  readonly name?: string;
+  readonly version?: string;
+}
+
+/** `ivr.reload`'s result: the flows now (name -> version), and those that changed. */
+export interface IvrReload {
+  readonly flows: Readonly<Record<string, string>>;
+  readonly changed: readonly string[];
+}
+
+/** A call in the IVR now (`ivr.calls`). */
+export interface IvrCall {
+  readonly callID: string;
+  readonly flow: string;
+  readonly version: string;
+  readonly node: string | null;
+  readonly nodeType: string | null;
+  readonly language: string;
+  readonly enteredAt: string;
+  readonly nodeSince: string;
+  readonly callerHungUp: boolean;
+}
+
+/** One flow's figures for one day (`ivr.statistics`). */
+export interface FlowDayStatistics {
+  /** YYYY-MM-DD, local to `[ivr] timezone`. */
+  readonly day: string;
+  readonly flow: string;
+  readonly calls: number;
+  readonly finished: number;
+  readonly secondsInIvr: number;
+  readonly averageSecondsInIvr: number;
+  readonly nodeVisits: Readonly<Record<string, number>>;
+  /** Menu node -> key (`"none"`: no valid choice) -> count. */
+  readonly menuChoices: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** How calls left the flow -> count. */
+  readonly exits: Readonly<Record<string, number>>;
+}
+
+/** `ivr.statistics`'s result. */
+export interface IvrStatistics {
+  readonly statistics: readonly FlowDayStatistics[];
+  /** Flow -> calls in it now. */
+  readonly now: Readonly<Record<string, number>>;
+}
+
+/** Where inbound routing sends a call (`ctid/ivr/routing.py` DESTINATION_KINDS). */
+export type RoutingDestinationKind = "flow" | "queue" | "agent" | "device" | "voicemail" | "message";
+
+/** One destination: its kind -> its target (a flow, queue, agent, number, mailbox, or message text). */
+export type RoutingDestination = { readonly [K in RoutingDestinationKind]?: string };
+
+/** An inbound routing override and whether it is switched on (`routing.overrides`). */
+export interface RoutingOverride {
+  readonly name: string;
+  readonly active: boolean;
+  readonly destination: RoutingDestination;
+  readonly description: string;
+}
+
+/** `routing.test`'s result: where a call would go now (`destination: null`: as dialled, or refused). */
+export interface RoutingDecision {
+  readonly destination: RoutingDestination | null;
+  /** Refused (blacklist). The server leaves it out when no rule matched. */
+  readonly rejected?: boolean;
+  readonly reason: string;
+}

@@ -5,6 +5,24 @@
 See README.md for examples, events, errors and reconnect semantics.
 """
 
+from ._acd import ACD_EVENT_NAMES as ACD_EVENT_NAMES
+from ._acd import AGENT_EVENT_NAMES as AGENT_EVENT_NAMES
+from ._acd import QUEUE_EVENT_NAMES as QUEUE_EVENT_NAMES
+from ._acd import AgentEvent as AgentEvent
+from ._acd import AgentEventCause as AgentEventCause
+from ._acd import AgentMembership as AgentMembership
+from ._acd import AgentSnapshot as AgentSnapshot
+from ._acd import AgentState as AgentState
+from ._acd import AgentStateResult as AgentStateResult
+from ._acd import AgentSummary as AgentSummary
+from ._acd import AgentToday as AgentToday
+from ._acd import QueueAllBusy as QueueAllBusy
+from ._acd import QueueCall as QueueCall
+from ._acd import QueueEntryState as QueueEntryState
+from ._acd import QueueFigures as QueueFigures
+from ._acd import QueueSnapshot as QueueSnapshot
+from ._acd import QueueSummary as QueueSummary
+from ._acd import Supervision as Supervision
 from ._backoff import ReconnectPolicy as ReconnectPolicy
 from ._calls import Call as Call
 from ._client import Client as Client
@@ -23,8 +41,27 @@ from ._errors import ReplayGap as ReplayGap
 from ._errors import RequestTimeout as RequestTimeout
 from ._errors import RpcError as RpcError
 from ._errors import SessionLost as SessionLost
+from ._events import CALL_EVENT_NAMES as CALL_EVENT_NAMES
+from ._events import EVENT_NAMES as EVENT_NAMES
 from ._events import Event as Event
 from ._events import SessionRestarted as SessionRestarted
+from ._ivr import FlowDayStatistics as FlowDayStatistics
+from ._ivr import FlowInfo as FlowInfo
+from ._ivr import FlowProblem as FlowProblem
+from ._ivr import FlowValidation as FlowValidation
+from ._ivr import IvrCall as IvrCall
+from ._ivr import IvrReload as IvrReload
+from ._ivr import IvrStatistics as IvrStatistics
+from ._ivr import RoutingDecision as RoutingDecision
+from ._ivr import RoutingOverride as RoutingOverride
+from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
+from ._records import REPORT_NAMES as REPORT_NAMES
+from ._records import Recording as Recording
+from ._records import RecordingEvent as RecordingEvent
+from ._records import RecordingStatus as RecordingStatus
+from ._records import RecordsStatus as RecordsStatus
+from ._records import Report as Report
+from ._records import ReportInfo as ReportInfo
 from ._state import BatchOutcome as BatchOutcome
 from ._state import ClientStatistics as ClientStatistics
 from ._state import ConnectionState as ConnectionState
@@ -45,8 +82,23 @@ from ._values import SimLine as SimLine
 __version__ = "0.1.0"
 
 __all__ = [
+    "ACD_EVENT_NAMES",
+    "AGENT_EVENT_NAMES",
+    "CALL_EVENT_NAMES",
+    "EVENT_NAMES",
     "JSON_SUBPROTOCOL",
     "MSGPACK_SUBPROTOCOL",
+    "QUEUE_EVENT_NAMES",
+    "RECORDING_EVENT_NAMES",
+    "REPORT_NAMES",
+    "AgentEvent",
+    "AgentEventCause",
+    "AgentMembership",
+    "AgentSnapshot",
+    "AgentState",
+    "AgentStateResult",
+    "AgentSummary",
+    "AgentToday",
     "AuthenticationError",
     "BatchOutcome",
     "Call",
@@ -67,12 +119,33 @@ __all__ = [
     "Event",
     "EventBufferFull",
     "EventStream",
+    "FlowDayStatistics",
+    "FlowInfo",
+    "FlowProblem",
+    "FlowValidation",
+    "IvrCall",
+    "IvrReload",
+    "IvrStatistics",
     "MethodInfo",
     "PermissionDenied",
     "ProtocolError",
+    "QueueAllBusy",
+    "QueueCall",
+    "QueueEntryState",
+    "QueueFigures",
+    "QueueSnapshot",
+    "QueueSummary",
     "ReconnectPolicy",
+    "Recording",
+    "RecordingEvent",
+    "RecordingStatus",
+    "RecordsStatus",
     "ReplayGap",
+    "Report",
+    "ReportInfo",
     "RequestTimeout",
+    "RoutingDecision",
+    "RoutingOverride",
     "RpcError",
     "SessionInfo",
     "SessionLost",
@@ -80,5 +153,6 @@ __all__ = [
     "SimHears",
     "SimLine",
     "StreamConnector",
+    "Supervision",
     "TcpConnector",
 ]

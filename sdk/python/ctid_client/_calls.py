@@ -6,6 +6,9 @@ turns each into a method of both clients (async and blocking), so a service is
 written once. Adding a method family (ACD, IVR, records) is one function here
 and one line in ``_services.Services``.
 
+Results are frozen values (``_values.py``, ``_acd.py``, ``_ivr.py``, ``_records.py``)
+read from the wire by ``from_wire``; a reply of the wrong shape raises ``ProtocolError``.
+
 Parameter names are the ECMA-323 names in snake_case (``calling_device`` is
 ``callingDevice`` on the wire). ``timeout`` overrides the client's
 ``request_timeout`` for that one call.
@@ -14,10 +17,27 @@ Parameter names are the ECMA-323 names in snake_case (``calling_device`` is
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
+from ._acd import (
+    AgentSnapshot,
+    AgentStateResult,
+    AgentSummary,
+    QueueSnapshot,
+    QueueSummary,
+    Supervision,
+)
+from ._ivr import (
+    FlowInfo,
+    FlowValidation,
+    IvrCall,
+    IvrReload,
+    IvrStatistics,
+    RoutingDecision,
+    RoutingOverride,
+)
+from ._records import Recording, RecordingStatus, RecordsStatus, Report, ReportInfo
 from ._values import (
     CallSnapshot,
     ConnectionID,
@@ -27,6 +47,7 @@ from ._values import (
     SimLine,
     field,
     items,
+    strings,
 )
 
 __all__ = ["Call"]
@@ -359,21 +380,28 @@ def monitor_start(
     device: str | None = None,
     *,
     call: str | ConnectionID | None = None,
+    agent: str | None = None,
+    queue: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
-    """``MonitorStart``: receive the events of a ``device``, or of one ``call``.
+    """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
+    ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
+    queue).
 
-    Give exactly one. Returns the ``monitorCrossRefID`` its events carry. The
-    client restarts the monitor by itself if it ever has to log in again.
+    Give exactly one. A device monitor also brings the agent events of whoever is
+    logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
+    and its members' agent events. Returns the ``monitorCrossRefID`` its events carry.
+    The client restarts the monitor by itself if it ever has to log in again.
     """
-    if (device is None) == (call is None):
-        raise ValueError("monitor_start needs exactly one of device and call")
-    monitor_object: Json = (
-        {"callObject": _call_ref(call)} if call is not None else {"deviceObject": device}
-    )
+    given = {"deviceObject": device, "agentObject": agent, "queueObject": queue}
+    objects: Json = {key: value for key, value in given.items() if value is not None}
+    if call is not None:
+        objects["callObject"] = _call_ref(call)
+    if len(objects) != 1:
+        raise ValueError("monitor_start needs exactly one of device, call, agent and queue")
     return Call(
         method="MonitorStart",
-        params={"monitorObject": monitor_object},
+        params={"monitorObject": objects},
         parse=lambda r: field(r, "monitorCrossRefID", str, "MonitorStart"),
         timeout=timeout,
     )
@@ -466,22 +494,15 @@ def sim_restore_link(*, timeout: float | None = None) -> Call[None]:
 
 
 # ---------------------------------------------------------------- IVR and routing
-# Administration and reporting: results are the server's JSON, read-only.
 
 
-def _mapping(method: str) -> Callable[[Any], Mapping[str, Any]]:
-    def parse(result: Any) -> Mapping[str, Any]:
-        if not isinstance(result, dict):
-            raise TypeError(f"{method}: expected an object, got {type(result).__name__}")
-        return MappingProxyType(result)
-
-    return parse
-
-
-def ivr_list_flows(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``ivr.listFlows``: the loaded flows with their versions and the numbers they serve."""
+def ivr_list_flows(*, timeout: float | None = None) -> Call[tuple[FlowInfo, ...]]:
+    """``ivr.listFlows``: the flows new calls start in, with versions, nodes and numbers."""
     return Call(
-        method="ivr.listFlows", params=None, parse=_mapping("ivr.listFlows"), timeout=timeout
+        method="ivr.listFlows",
+        params=None,
+        parse=lambda r: tuple(FlowInfo.from_wire(f) for f in items(r, "flows", "ivr.listFlows")),
+        timeout=timeout,
     )
 
 
@@ -491,74 +512,96 @@ def ivr_validate_flow(
     body: str | None = None,
     format: Literal["json", "yaml"] = "yaml",
     timeout: float | None = None,
-) -> Call[Mapping[str, Any]]:
-    """``ivr.validateFlow``: check a loaded flow by ``name``, or a flow file's ``body``."""
+) -> Call[FlowValidation]:
+    """``ivr.validateFlow``: check a loaded flow by ``name``, or a flow file's ``body``,
+    without loading it (admin). Give exactly one of the two."""
+    if (name is None) == (body is None):
+        raise ValueError("ivr_validate_flow needs exactly one of name and body")
     return Call(
         method="ivr.validateFlow",
         params=_drop_none(name=name, body=body, format=format),
-        parse=_mapping("ivr.validateFlow"),
+        parse=FlowValidation.from_wire,
         timeout=timeout,
     )
 
 
-def ivr_reload(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``ivr.reload``: load the flows and routing again (calls in progress keep their version)."""
-    return Call(method="ivr.reload", params=None, parse=_mapping("ivr.reload"), timeout=timeout)
+def ivr_reload(*, timeout: float | None = None) -> Call[IvrReload]:
+    """``ivr.reload``: load the flows and routing again (admin); calls in progress keep theirs.
+
+    A flow with a problem changes nothing and raises ``RpcError`` (``data["reason"]`` is
+    ``invalidFlow``, with ``file``, ``key`` and ``problem``)."""
+    return Call(method="ivr.reload", params=None, parse=IvrReload.from_wire, timeout=timeout)
 
 
-def ivr_calls(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``ivr.calls``: every call in the IVR now, with its flow and node."""
-    return Call(method="ivr.calls", params=None, parse=_mapping("ivr.calls"), timeout=timeout)
+def ivr_calls(*, timeout: float | None = None) -> Call[tuple[IvrCall, ...]]:
+    """``ivr.calls``: every call in the IVR now, with its flow, node and language."""
+    return Call(
+        method="ivr.calls",
+        params=None,
+        parse=lambda r: tuple(IvrCall.from_wire(c) for c in items(r, "calls", "ivr.calls")),
+        timeout=timeout,
+    )
 
 
 def ivr_statistics(
     *, flow: str | None = None, day: str | None = None, timeout: float | None = None
-) -> Call[Mapping[str, Any]]:
-    """``ivr.statistics``: node visits, menu choices, time in IVR and exits, per flow and day."""
+) -> Call[IvrStatistics]:
+    """``ivr.statistics``: calls, node visits, menu choices, time in IVR and exits, per flow and
+    day (``day``: YYYY-MM-DD; default every day kept)."""
     return Call(
         method="ivr.statistics",
         params=_drop_none(flow=flow, day=day),
-        parse=_mapping("ivr.statistics"),
+        parse=IvrStatistics.from_wire,
         timeout=timeout,
     )
 
 
-def routing_overrides(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``routing.overrides``: the forced routing overrides and which are switched on."""
+def _overrides(method: str) -> Callable[[Any], tuple[RoutingOverride, ...]]:
+    def parse(result: Any) -> tuple[RoutingOverride, ...]:
+        return tuple(RoutingOverride.from_wire(o) for o in items(result, "overrides", method))
+
+    return parse
+
+
+def routing_overrides(*, timeout: float | None = None) -> Call[tuple[RoutingOverride, ...]]:
+    """``routing.overrides``: the inbound routing overrides and which are switched on."""
     return Call(
         method="routing.overrides",
         params=None,
-        parse=_mapping("routing.overrides"),
+        parse=_overrides("routing.overrides"),
         timeout=timeout,
     )
 
 
 def routing_set_override(
     name: str, active: bool, *, timeout: float | None = None
-) -> Call[Mapping[str, Any]]:
-    """``routing.setOverride``: switch an override (e.g. an emergency closure) on or off."""
+) -> Call[tuple[RoutingOverride, ...]]:
+    """``routing.setOverride``: switch an override (e.g. an emergency closure) on or off (admin);
+    it stays so across restarts. Returns every override."""
     return Call(
         method="routing.setOverride",
         params={"name": name, "active": active},
-        parse=_mapping("routing.setOverride"),
+        parse=_overrides("routing.setOverride"),
         timeout=timeout,
     )
 
 
 def routing_test(
     called_number: str, calling_number: str = "", *, timeout: float | None = None
-) -> Call[Mapping[str, Any]]:
-    """``routing.test``: where a call from ``calling_number`` to ``called_number`` would go now."""
+) -> Call[RoutingDecision]:
+    """``routing.test``: where a call from ``calling_number`` to ``called_number`` would go now
+    (nothing is rung)."""
     return Call(
         method="routing.test",
         params={"calledNumber": called_number, "callingNumber": calling_number},
-        parse=_mapping("routing.test"),
+        parse=RoutingDecision.from_wire,
         timeout=timeout,
     )
 
 
 # ------------------------------------------------------------ agents and queues (ACD)
 
+#: What ``SetAgentState`` may ask for.
 AgentStateRequest = Literal["loggedOn", "loggedOff", "notReady", "ready", "workingAfterCall"]
 
 
@@ -571,9 +614,15 @@ def set_agent_state(
     reason_code: str | None = None,
     agent_password: str | None = None,
     timeout: float | None = None,
-) -> Call[Mapping[str, Any]]:
-    """``SetAgentState``: log an agent on at ``device`` (with ``agent_id``), make it ready,
-    not ready (with a configured ``reason_code``), start or end after-call work, log it off."""
+) -> Call[AgentStateResult]:
+    """``SetAgentState``: log an agent on at ``device`` (with ``agent_id``, and
+    ``agent_password`` if it has a PIN), make it ready, not ready (with a configured
+    ``reason_code``), start or end after-call work, or log it off.
+
+    ``group`` logs on to (or off from) one queue only. Asked while the agent is busy or
+    an offered call rings, ``notReady``, ``loggedOff`` and ``workingAfterCall`` are
+    *pending* until the call ends: the result's ``pending_agent_state`` says so.
+    """
     return Call(
         method="SetAgentState",
         params=_drop_none(
@@ -584,47 +633,65 @@ def set_agent_state(
             reasonCode=reason_code,
             agentPassword=agent_password,
         ),
-        parse=_mapping("SetAgentState"),
+        parse=AgentStateResult.from_wire,
         timeout=timeout,
     )
 
 
-def get_agent_state(device: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``GetAgentState``: the state of the agent logged on at ``device``."""
+def get_agent_state(
+    device: str, *, timeout: float | None = None
+) -> Call[tuple[AgentSnapshot, ...]]:
+    """``GetAgentState``: the agent logged on at ``device`` (CSTA's ``agentStateList``:
+    empty if nobody is, one agent otherwise)."""
     return Call(
         method="GetAgentState",
         params={"device": device},
-        parse=_mapping("GetAgentState"),
+        parse=lambda r: tuple(
+            AgentSnapshot.from_wire(a, "GetAgentState.agentStateList[]")
+            for a in items(r, "agentStateList", "GetAgentState")
+        ),
         timeout=timeout,
     )
 
 
-def agent_list(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``agent.list``: every agent with its state."""
-    return Call(method="agent.list", params=None, parse=_mapping("agent.list"), timeout=timeout)
+def agent_list(*, timeout: float | None = None) -> Call[tuple[AgentSummary, ...]]:
+    """``agent.list``: the agents this session may see, with state, device and queues."""
+    return Call(
+        method="agent.list",
+        params=None,
+        parse=lambda r: tuple(AgentSummary.from_wire(a) for a in items(r, "agents", "agent.list")),
+        timeout=timeout,
+    )
 
 
-def agent_snapshot(agent_id: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``agent.snapshot``: an agent's state, and its calls and times today."""
+def agent_snapshot(agent_id: str, *, timeout: float | None = None) -> Call[AgentSnapshot]:
+    """``agent.snapshot``: one agent now: state, since, reason, pending state, queues, and
+    today's figures."""
     return Call(
         method="agent.snapshot",
         params={"agentID": agent_id},
-        parse=_mapping("agent.snapshot"),
+        parse=AgentSnapshot.from_wire,
         timeout=timeout,
     )
 
 
-def queue_list(*, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``queue.list``: every queue with its figures."""
-    return Call(method="queue.list", params=None, parse=_mapping("queue.list"), timeout=timeout)
+def queue_list(*, timeout: float | None = None) -> Call[tuple[QueueSummary, ...]]:
+    """``queue.list``: the queues this session may see, with waiting calls and agents now."""
+    return Call(
+        method="queue.list",
+        params=None,
+        parse=lambda r: tuple(QueueSummary.from_wire(q) for q in items(r, "queues", "queue.list")),
+        timeout=timeout,
+    )
 
 
-def queue_snapshot(queue: str, *, timeout: float | None = None) -> Call[Mapping[str, Any]]:
-    """``queue.snapshot``: waiting calls, agents by state and today's figures of a queue."""
+def queue_snapshot(queue: str, *, timeout: float | None = None) -> Call[QueueSnapshot]:
+    """``queue.snapshot``: a queue (by name or number) now: its figures, its calls in order of
+    service, and its agents by state."""
     return Call(
         method="queue.snapshot",
         params={"queue": queue},
-        parse=_mapping("queue.snapshot"),
+        parse=QueueSnapshot.from_wire,
         timeout=timeout,
     )
 
@@ -635,9 +702,10 @@ def single_step_conference_call(
     *,
     participation_type: Literal["silent", "active"] = "active",
     timeout: float | None = None,
-) -> Call[Mapping[str, Any]]:
-    """``SingleStepConferenceCall``: a supervisor at ``device_to_join`` listens to an agent's
-    call (``silent``) or barges in (``active``)."""
+) -> Call[Supervision]:
+    """``SingleStepConferenceCall``: a supervisor's phone ``device_to_join`` joins the agent's
+    call ``active_call``: listens (``silent``) or barges in (``active``). Asking again for the
+    same agent and phone switches the mode."""
     return Call(
         method="SingleStepConferenceCall",
         params={
@@ -645,18 +713,352 @@ def single_step_conference_call(
             "deviceToJoin": device_to_join,
             "participationType": participation_type,
         },
-        parse=_mapping("SingleStepConferenceCall"),
+        parse=lambda r: Supervision.from_wire(r, "SingleStepConferenceCall"),
         timeout=timeout,
     )
 
 
 def supervisor_whisper(
     active_call: ConnectionID, device_to_join: str, *, timeout: float | None = None
-) -> Call[Mapping[str, Any]]:
-    """``supervisor.whisper``: a supervisor coaches the agent; the caller does not hear it."""
+) -> Call[Supervision]:
+    """``supervisor.whisper``: a supervisor coaches the agent: the agent hears it, the
+    customer does not."""
     return Call(
         method="supervisor.whisper",
         params={"activeCall": active_call.to_wire(), "deviceToJoin": device_to_join},
-        parse=_mapping("supervisor.whisper"),
+        parse=lambda r: Supervision.from_wire(r, "supervisor.whisper"),
         timeout=timeout,
+    )
+
+
+# ---------------------------------------------------------------- recording
+
+
+def _recording(method: str) -> Callable[[Any], RecordingStatus]:
+    return lambda r: RecordingStatus.from_wire(r, method)
+
+
+def recording_start(
+    call_id: str, *, tags: Sequence[str] = (), timeout: float | None = None
+) -> Call[RecordingStatus]:
+    """``recording.start``: record a call (everyone in it) from now until it ends or
+    ``recording_stop``; ``RecordingStartedEvent`` follows on the call."""
+    return Call(
+        method="recording.start",
+        params={"callID": call_id, "tags": list(tags)},
+        parse=_recording("recording.start"),
+        timeout=timeout,
+    )
+
+
+def recording_pause(recording_id: str, *, timeout: float | None = None) -> Call[RecordingStatus]:
+    """``recording.pause``: record silence from now on (a card number), until resumed."""
+    return Call(
+        method="recording.pause",
+        params={"recordingID": recording_id},
+        parse=_recording("recording.pause"),
+        timeout=timeout,
+    )
+
+
+def recording_resume(recording_id: str, *, timeout: float | None = None) -> Call[RecordingStatus]:
+    """``recording.resume``: record the call's audio again."""
+    return Call(
+        method="recording.resume",
+        params={"recordingID": recording_id},
+        parse=_recording("recording.resume"),
+        timeout=timeout,
+    )
+
+
+def recording_stop(recording_id: str, *, timeout: float | None = None) -> Call[RecordingStatus]:
+    """``recording.stop``: stop recording (state ``stopping``); ``RecordingStoppedEvent``
+    follows when the file is complete."""
+    return Call(
+        method="recording.stop",
+        params={"recordingID": recording_id},
+        parse=_recording("recording.stop"),
+        timeout=timeout,
+    )
+
+
+def recording_tag(
+    recording_id: str, tags: Sequence[str], *, timeout: float | None = None
+) -> Call[tuple[str, ...]]:
+    """``recording.tag``: add tags to a recording (in progress or finished); returns all tags."""
+    return Call(
+        method="recording.tag",
+        params={"recordingID": recording_id, "tags": list(tags)},
+        parse=lambda r: strings(r, "tags", "recording.tag"),
+        timeout=timeout,
+    )
+
+
+def recording_get(recording_id: str, *, timeout: float | None = None) -> Call[Recording]:
+    """``recording.get``: one recording's metadata, with its download path."""
+    return Call(
+        method="recording.get",
+        params={"recordingID": recording_id},
+        parse=Recording.from_wire,
+        timeout=timeout,
+    )
+
+
+def recording_search(
+    *,
+    from_: str | None = None,
+    to: str | None = None,
+    agent_id: str | None = None,
+    caller: str | None = None,
+    called: str | None = None,
+    queue: str | None = None,
+    min_duration: float | None = None,
+    max_duration: float | None = None,
+    tags: Sequence[str] = (),
+    limit: int | None = None,
+    timeout: float | None = None,
+) -> Call[tuple[Recording, ...]]:
+    """``recording.search``: recordings started in ``[from_, to)`` (ISO 8601), by agent,
+    caller, called number, queue, duration (seconds) and tags (all of them); newest
+    first, at most ``limit`` (server default 100, at most 1000)."""
+    return Call(
+        method="recording.search",
+        params=_drop_none(
+            **{"from": from_},
+            to=to,
+            agentID=agent_id,
+            caller=caller,
+            called=called,
+            queue=queue,
+            minDuration=min_duration,
+            maxDuration=max_duration,
+            tags=list(tags) if tags else None,
+            limit=limit,
+        ),
+        parse=lambda r: tuple(
+            Recording.from_wire(x, "recording.search.recordings[]")
+            for x in items(r, "recordings", "recording.search")
+        ),
+        timeout=timeout,
+    )
+
+
+# ---------------------------------------------------------------- records (admin)
+
+
+def records_status(*, timeout: float | None = None) -> Call[RecordsStatus]:
+    """``records.status``: the record writer's counters (submitted, spooled, committed,
+    dropped, rejected) and whether the database is up."""
+    return Call(
+        method="records.status", params=None, parse=RecordsStatus.from_wire, timeout=timeout
+    )
+
+
+def records_flush(
+    *,
+    until: Literal["database", "spool"] = "database",
+    wait: float | None = None,
+    timeout: float | None = None,
+) -> Call[None]:
+    """``records.flush``: wait until every record made so far is committed to the database
+    (or safe in the spool), at most ``wait`` seconds on the server (default 10); a
+    server-side timeout raises ``RpcError`` (``data["reason"] == "timeout"``)."""
+    return Call(
+        method="records.flush",
+        params=_drop_none(until=until, timeout=wait),
+        parse=_none,
+        timeout=timeout,
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+
+def report_list(*, timeout: float | None = None) -> Call[tuple[ReportInfo, ...]]:
+    """``report.list``: the reports there are, with the method that runs each."""
+    return Call(
+        method="report.list",
+        params=None,
+        parse=lambda r: tuple(ReportInfo.from_wire(x) for x in items(r, "reports", "report.list")),
+        timeout=timeout,
+    )
+
+
+def _report(
+    method: str,
+    from_: str,
+    to: str,
+    queue: str | None,
+    agent: str | None,
+    interval: Literal["hour", "day"] | None,
+    timezone: str | None,
+    threshold: float | None,
+    timeout: float | None,
+) -> Call[Report]:
+    return Call(
+        method=method,
+        params=_drop_none(
+            **{"from": from_},
+            to=to,
+            queue=queue,
+            agent=agent,
+            interval=interval,
+            timezone=timezone,
+            threshold=threshold,
+        ),
+        parse=lambda r: Report.from_wire(r, method),
+        timeout=timeout,
+    )
+
+
+def report_ivr_nodes(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.ivrNodes``: visits and distinct calls per IVR flow node, with the spread of
+    menu choices. Columns: ``flow``, ``node``, ``nodeType``, ``visits``, ``calls``,
+    ``choices``.
+
+    Every report covers ``[from_, to)`` (ISO 8601; a date alone is midnight in
+    ``timezone``, default ``[records] timezone``), optionally by ``interval`` (then
+    ``interval`` is the first column), for a ``queue`` or an ``agent``.
+    """
+    return _report(
+        "report.ivrNodes", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_handle_times(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.handleTimes``: answered calls with average handle, talk, hold, after-call work
+    and wait (seconds). Columns: ``answered``, ``avgHandle``, ``avgTalk``, ``avgHold``,
+    ``avgAcw``, ``avgWait``."""
+    return _report(
+        "report.handleTimes", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_trunk_occupancy(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.trunkOccupancy``: per trunk line, calls, busy seconds and the share of the
+    period busy; the row ``all`` has the peak of simultaneous calls. Columns: ``trunk``,
+    ``calls``, ``busySeconds``, ``occupancy``, ``peakSimultaneous``."""
+    return _report(
+        "report.trunkOccupancy", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_agents(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.agents``: per agent, calls answered and talk, after-call work, ready and
+    not-ready seconds. Columns: ``agent``, ``calls``, ``talkSeconds``, ``acwSeconds``,
+    ``readySeconds``, ``notReadySeconds``."""
+    return _report("report.agents", from_, to, queue, agent, interval, timezone, threshold, timeout)
+
+
+def report_abandoned(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.abandoned``: calls abandoned waiting for an agent, by how long they waited
+    (0-10, 10-20, 20-30, 30-60, 60-120, 120+ s). Columns: ``waited``, ``calls``, ``share``."""
+    return _report(
+        "report.abandoned", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_answer_rate(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.answerRate``: inbound calls (or a queue's) offered, answered, abandoned, and
+    the answer rate. Columns: ``offered``, ``answered``, ``abandoned``, ``answerRate``."""
+    return _report(
+        "report.answerRate", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_service_level(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.serviceLevel``: per queue, calls offered, answered and abandoned within
+    ``threshold`` seconds (default 20), and the service level. Columns: ``queue``,
+    ``offered``, ``answeredWithin``, ``abandonedWithin``, ``serviceLevel``."""
+    return _report(
+        "report.serviceLevel", from_, to, queue, agent, interval, timezone, threshold, timeout
+    )
+
+
+def report_queue_waits(
+    from_: str,
+    to: str,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    timezone: str | None = None,
+    threshold: float | None = None,
+    timeout: float | None = None,
+) -> Call[Report]:
+    """``report.queueWaits``: per queue, every wait: count, answered, abandoned, average,
+    median, 90th percentile and longest (seconds). Columns: ``queue``, ``waits``,
+    ``answered``, ``abandoned``, ``avgWait``, ``medianWait``, ``p90Wait``, ``maxWait``."""
+    return _report(
+        "report.queueWaits", from_, to, queue, agent, interval, timezone, threshold, timeout
     )

@@ -1,8 +1,10 @@
 """What the client hands the application: server events, and its own ``SessionRestarted`` notice.
 
 Events are one frozen class, ``Event``, for every event name, rather than a
-class per event: new event families (ACD, IVR, records) then reach
-applications without a new SDK release. The fields every event has are
+class per event: new event families then reach applications without a new
+SDK release. The ACD's and the recording events have typed readers
+(``AgentEvent.from_event``, ``QueueFigures.from_event``,
+``QueueAllBusy.from_event``, ``RecordingEvent.from_event``). The fields every event has are
 attributes (``name``, ``seq``, ``monitor_cross_ref_id``, ``timestamp``,
 ``local_connection_info``); the rest is the read-only mapping ``params``,
 with the wire's lowerCamel keys exactly as ``rpc.discover`` documents them,
@@ -14,12 +16,41 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
+from ._acd import ACD_EVENT_NAMES
 from ._errors import SessionLost
+from ._records import RECORDING_EVENT_NAMES
 from ._values import ConnectionID
 
-__all__ = ["Event", "SessionRestarted", "event_from_wire"]
+__all__ = ["CALL_EVENT_NAMES", "EVENT_NAMES", "Event", "SessionRestarted", "event_from_wire"]
+
+#: The CSTA call and system events (docs/protocol.md, section 5): read their fields from
+#: ``Event.params`` by their wire names.
+CALL_EVENT_NAMES: Final = frozenset(
+    {
+        "ServiceInitiatedEvent",
+        "OriginatedEvent",
+        "DeliveredEvent",
+        "EstablishedEvent",
+        "HeldEvent",
+        "RetrievedEvent",
+        "ConnectionClearedEvent",
+        "CallClearedEvent",
+        "TransferredEvent",
+        "ConferencedEvent",
+        "DivertedEvent",
+        "FailedEvent",
+        "QueuedEvent",
+        "DigitsGeneratedEvent",
+        "CallInformationEvent",
+        "MonitorEndedEvent",
+        "SystemStatusEvent",
+    }
+)
+#: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
+#: ``QueueFigures``, ``QueueAllBusy``) and the recording events (``RecordingEvent``).
+EVENT_NAMES: Final = CALL_EVENT_NAMES | ACD_EVENT_NAMES | RECORDING_EVENT_NAMES
 
 #: Keys every event carries, lifted out of ``params`` into attributes.
 _COMMON = frozenset({"monitorCrossRefID", "seq", "timestamp", "localConnectionInfo"})

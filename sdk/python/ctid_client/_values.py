@@ -7,6 +7,7 @@ not have the documented shape raises ``ProtocolError`` naming the field.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -47,6 +48,55 @@ def optional(data: Mapping[str, Any], key: str, kind: type[T], where: str) -> T 
 
 def items(data: Any, key: str, where: str) -> list[Any]:
     return field(data, key, list, where)
+
+
+def number(data: Any, key: str, where: str) -> float:
+    """``data[key]`` checked to be a JSON number (an int or a float, not a bool), as a float."""
+    if not isinstance(data, Mapping):
+        raise ProtocolError(f"{where}: expected an object, got {type(data).__name__}")
+    value = data.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ProtocolError(f"{where}.{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def optional_number(data: Mapping[str, Any], key: str, where: str) -> float | None:
+    """Like ``number`` but ``None`` when missing or null."""
+    return None if data.get(key) is None else number(data, key, where)
+
+
+def strings(data: Any, key: str, where: str) -> tuple[str, ...]:
+    """``data[key]`` checked to be a list of strings."""
+    values = items(data, key, where)
+    if not all(isinstance(v, str) for v in values):
+        raise ProtocolError(f"{where}.{key}: expected a list of strings, got {values!r}")
+    return tuple(values)
+
+
+def counts(data: Any, key: str, where: str) -> Mapping[str, int]:
+    """``data[key]`` checked to be an object of integers, read-only."""
+    value = field(data, key, dict, where)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+        raise ProtocolError(f"{where}.{key}: expected an object of integers, got {value!r}")
+    return MappingProxyType(dict(value))
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def choice(data: Any, key: str, kind: type[E], where: str) -> E:
+    """``data[key]`` checked to be one of the string values of the enum ``kind``."""
+    value = field(data, key, str, where)
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(str(m.value) for m in kind)
+        raise ProtocolError(f"{where}.{key}: expected one of {known}, got {value!r}") from None
+
+
+def optional_choice(data: Mapping[str, Any], key: str, kind: type[E], where: str) -> E | None:
+    """Like ``choice`` but ``None`` when missing or null."""
+    return None if data.get(key) is None else choice(data, key, kind, where)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -83,6 +83,39 @@ SAMPLES: list[Call[Any]] = [
     calls.queue_snapshot("sales"),
     calls.single_step_conference_call(C, "1005", participation_type="silent"),
     calls.supervisor_whisper(C, "1005"),
+    calls.monitor_start(agent="2001"),
+    calls.monitor_start(queue="*"),
+    calls.recording_start("c1", tags=["complaint"]),
+    calls.recording_pause("r1"),
+    calls.recording_resume("r1"),
+    calls.recording_stop("r1"),
+    calls.recording_tag("r1", ["escalated"]),
+    calls.recording_get("r1"),
+    calls.recording_search(),
+    calls.recording_search(
+        from_="2027-01-15T00:00:00Z",
+        to="2027-01-16",
+        agent_id="2001",
+        caller="+15550100",
+        called="1001",
+        queue="sales",
+        min_duration=1,
+        max_duration=60.5,
+        tags=["complaint"],
+        limit=10,
+    ),
+    calls.records_status(),
+    calls.records_flush(),
+    calls.records_flush(until="spool", wait=1.5),
+    calls.report_list(),
+    calls.report_ivr_nodes("2027-01-15", "2027-01-16"),
+    calls.report_handle_times("2027-01-15", "2027-01-16", queue="sales", interval="hour"),
+    calls.report_trunk_occupancy("2027-01-15", "2027-01-16", timezone="UTC"),
+    calls.report_agents("2027-01-15", "2027-01-16", agent="2001", interval="day"),
+    calls.report_abandoned("2027-01-15", "2027-01-16"),
+    calls.report_answer_rate("2027-01-15", "2027-01-16", queue="sales"),
+    calls.report_service_level("2027-01-15", "2027-01-16", threshold=30),
+    calls.report_queue_waits("2027-01-15T08:00:00Z", "2027-01-15T18:00:00Z"),
 ]
 
 #: Methods the client calls itself instead of offering them.
@@ -98,6 +131,7 @@ def test_every_builder_is_a_method_of_the_clients() -> None:
         name
         for name, value in vars(calls).items()
         if callable(value)
+        and not name.startswith("_")
         and str(getattr(value, "__annotations__", {}).get("return", "")).startswith("Call[")
     }
     services = {v.build.__name__ for v in vars(Services).values() if isinstance(v, Service)}
@@ -117,6 +151,29 @@ def test_monitor_start_needs_exactly_one_object() -> None:
         calls.monitor_start()
     with pytest.raises(ValueError, match="exactly one"):
         calls.monitor_start("1001", call="c1")
+    with pytest.raises(ValueError, match="exactly one"):
+        calls.monitor_start(agent="2001", queue="sales")
+
+
+def test_validate_flow_needs_exactly_one_of_name_and_body() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        calls.ivr_validate_flow()
+    with pytest.raises(ValueError, match="exactly one"):
+        calls.ivr_validate_flow(name="main", body="name: main")
+
+
+def test_every_report_has_a_typed_method() -> None:
+    from ctid_client import REPORT_NAMES
+    from ctid_client._services import Services
+
+    from ctid.records.reports import REPORTS
+
+    assert set(REPORT_NAMES) == set(REPORTS)
+    for name, method in REPORT_NAMES.items():
+        call = getattr(Services, method).build("2027-01-15", "2027-01-16")
+        assert call.method == "report." + "".join(
+            part if i == 0 else part.capitalize() for i, part in enumerate(name.split("-"))
+        )
 
 
 def test_results_are_parsed_into_values() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Final
 
 import pytest
 
@@ -49,3 +50,40 @@ def test_first_session(server: ServerThread) -> None:
         "DeliveredEvent",
         "EstablishedEvent",
     ]
+
+
+#: The ACD of the agent desk example: one queue whose wrap-up the agent ends itself.
+ACD: Final = {
+    "acd": {
+        "reason_codes": ["break", "lunch"],
+        "queues": [
+            {"name": "sales", "number": "8001", "wrap_up": "manual", "announce_interval": 0}
+        ],
+        "agents": [{"id": "2001", "name": "Alice", "skills": [{"queue": "sales"}]}],
+    }
+}
+
+
+def test_agent_desk(capsys: pytest.CaptureFixture[str]) -> None:
+    with ServerThread(ACD) as server:
+        states = asyncio.run(
+            load("agent_desk").desk(
+                server.url,
+                ADMIN_TOKEN,
+                "2001",
+                "1001",
+                ready=lambda: server.incoming_call("+15550100", "8001"),
+            )
+        )
+    assert states == [
+        "notReady",
+        "ready",
+        "reserved",
+        "busy",
+        "workingAfterCall",
+        "ready",
+        "loggedOff",
+    ]
+    out = capsys.readouterr().out
+    assert "+15550100 rings (queue sales)" in out
+    assert "2001: busy -> workingAfterCall (callEnded)" in out

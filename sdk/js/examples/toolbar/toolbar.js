@@ -1,8 +1,10 @@
 // A CRM agent toolbar on ctid, in plain JavaScript: no framework, no bundler.
 // It loads the SDK's built ES module straight from dist/ (run `npm run build`
 // in sdk/js once), logs in with the agent's token, watches the agent's phone,
-// and enables each button by the state of the agent's calls.
-import { ConnectionState, CtidClient, DeviceWatch } from "../../dist/index.js";
+// and enables each button by the state of the agent's calls. With an agent ID
+// (a server with the ACD), it also shows the agent's state and changes it:
+// log on, ready, not ready with a reason, after-call work, log off.
+import { AgentState, ConnectionState, CtidClient, DeviceWatch } from "../../dist/index.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -15,14 +17,20 @@ let calls = new Map();
 /** Numbers the agent dialled, by callID: the far end until the call's events name it. */
 const dialled = new Map();
 
-// Prefill the form from the page's query (?url=...&device=...): handy when a CRM embeds the page.
+// Prefill the form from the page's query (?url=...&device=...&agent=...): handy when a CRM embeds the page.
 const query = new URLSearchParams(location.search);
-for (const field of ["url", "device"]) if (query.get(field)) $(`#${field}`).value = query.get(field);
+for (const field of ["url", "device", "agent"]) if (query.get(field)) $(`#${field}`).value = query.get(field);
+
+// The not-ready reasons are the server's [acd] reason_codes (no method lists them):
+// ?reasons=break,lunch, or those of `ctid demo`.
+const reasons = (query.get("reasons") ?? "break,lunch,training,meeting,other").split(",").filter(Boolean);
+$("#agent-reason-code").replaceChildren(...reasons.map((reason) => new Option(reason, reason)));
 
 $("#login").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("#login-button").disabled = true;
   const device = $("#device").value.trim();
+  const agentID = $("#agent").value.trim();
   try {
     client = new CtidClient($("#url").value.trim(), { token: $("#token").value, WebSocket: window.WebSocket });
     client.onStateChange(({ newState, error }) => showStatus(newState, error));
@@ -31,11 +39,16 @@ $("#login").addEventListener("submit", async (event) => {
       if (delivered.alertingDevice === device) screenPop(delivered);
     });
     await client.connect();
-    phone = await DeviceWatch.start(client, device);
+    phone = await DeviceWatch.start(client, device, { agent: agentID !== "" });
     phone.onChange((current) => {
       calls = current;
       render();
     });
+    if (agentID) {
+      $("#agent-id").textContent = agentID;
+      $("#agent-panel").hidden = false;
+      phone.onAgentChange(renderAgent);
+    }
     $("#login").hidden = true;
     $("#desk").hidden = false;
     $("#my-device").textContent = device;
@@ -111,6 +124,37 @@ function render() {
   if (calls.size === 0) $("#screen-pop").hidden = true;
 }
 
+const STATE_NAMES = {
+  [AgentState.LoggedOff]: "logged off",
+  [AgentState.NotReady]: "not ready",
+  [AgentState.Ready]: "ready",
+  [AgentState.Reserved]: "ringing",
+  [AgentState.Busy]: "busy",
+  [AgentState.WorkingAfterCall]: "after-call work",
+};
+
+/** The agent's state, and which state buttons make sense in it. */
+function renderAgent(agent) {
+  const state = agent?.agentState ?? AgentState.LoggedOff;
+  const shown = $("#agent-state");
+  shown.dataset.state = state;
+  shown.textContent = STATE_NAMES[state] ?? state;
+  $("#agent-reason").textContent = agent?.reasonCode ? `(${agent.reasonCode})` : "";
+  const pending = $("#agent-pending");
+  pending.hidden = !agent?.pendingAgentState;
+  pending.querySelector("span").textContent = agent?.pendingAgentState
+    ? `${STATE_NAMES[agent.pendingAgentState]}${agent.pendingReasonCode ? ` (${agent.pendingReasonCode})` : ""}`
+    : "";
+  const on = state !== AgentState.LoggedOff;
+  const onCall = state === AgentState.Busy || state === AgentState.Reserved;
+  $("#agent-logon").disabled = on;
+  // Ready ends after-call work, or cancels a pending state while on a call.
+  $("#agent-ready").disabled = !on || state === AgentState.Ready || (onCall && !agent.pendingAgentState);
+  $("#agent-not-ready").disabled = !on;
+  $("#agent-acw").disabled = !on || state === AgentState.WorkingAfterCall;
+  $("#agent-logoff").disabled = !on;
+}
+
 /** Run a CSTA request from a button; a refusal is shown, not thrown. */
 async function act(request) {
   showError("");
@@ -144,3 +188,9 @@ $("#transfer").addEventListener("submit", (event) => {
   const target = $("#transfer-to").value.trim();
   if (target) act(() => client.singleStepTransferCall(callIn(ConnectionState.Connected).connection, target));
 });
+
+$("#agent-logon").addEventListener("click", () => act(() => phone.logOn($("#agent").value.trim())));
+$("#agent-ready").addEventListener("click", () => act(() => phone.ready()));
+$("#agent-not-ready").addEventListener("click", () => act(() => phone.notReady($("#agent-reason-code").value)));
+$("#agent-acw").addEventListener("click", () => act(() => phone.afterCallWork()));
+$("#agent-logoff").addEventListener("click", () => act(() => phone.logOff()));

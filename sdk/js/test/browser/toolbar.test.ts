@@ -6,7 +6,11 @@
  * The agent logs in on the page; the simulator rings the agent's phone with
  * a call that carries data; the screen pop must show the caller and the data;
  * the buttons must follow the call's state as the agent answers, holds,
- * retrieves and transfers. A screenshot is left in test-results/.
+ * retrieves and transfers. With the ACD (the fixture's queue sales at 8001 and
+ * agent 2001), the agent logs on, gets ready, takes a queued call, asks for a
+ * break while busy (pending until the call ends), does after-call work and logs
+ * off, with the state shown and the buttons following it. Screenshots are left
+ * in test-results/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,7 +53,7 @@ beforeAll(async () => {
   ctid = await startCtid({ config: resolve(sdk, "test/fixtures/agent-demo.toml") });
   files = await serveStatic(sdk);
   profile = mkdtempSync(join(tmpdir(), "ctid-toolbar-profile-"));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 900, height: 420 } });
+  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 900, height: 560 } });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("console", (message) => {
@@ -70,6 +74,18 @@ afterAll(async () => {
 /** The state shown for the call `callID` in the toolbar's call list. */
 const shownState = (callID: string): Promise<string | null> => page.locator(`#calls tr[data-call-id="${callID}"] td.state`).textContent();
 
+const AGENT_BUTTONS = ["#agent-logon", "#agent-ready", "#agent-acw", "#agent-logoff", "#agent-not-ready"];
+
+/** The agent-state buttons enabled now. */
+async function enabledAgentButtons(): Promise<string[]> {
+  const enabled: string[] = [];
+  for (const button of AGENT_BUTTONS) if (await page.isEnabled(button)) enabled.push(button);
+  return enabled;
+}
+
+/** Wait until the toolbar shows the agent in `state`. */
+const agentShown = (state: string): Promise<void> => page.locator(`#agent-state[data-state="${state}"]`).waitFor();
+
 /** The device's connection state in the call, as the server has it. */
 async function serverState(device: string, callID: string): Promise<string | undefined> {
   const calls = await admin.snapshotDevice(device);
@@ -82,6 +98,7 @@ describe("the toolbar example in Chromium", () => {
     expect(await page.isHidden("#desk")).toBe(true);
     await page.fill("#token", AGENT_TOKEN);
     await page.fill("#device", "1001");
+    await page.fill("#agent", "2001");
     await page.click("#login-button");
     await page.locator('#status[data-state="connected"]').waitFor();
     await page.locator("#desk").waitFor({ state: "visible" });
@@ -90,6 +107,9 @@ describe("the toolbar example in Chromium", () => {
     for (const button of ["#answer", "#hold", "#retrieve", "#hangup", "#transfer-button"]) {
       expect(await page.isDisabled(button), button).toBe(true);
     }
+    expect(await page.isVisible("#agent-panel")).toBe(true);
+    expect(await page.getAttribute("#agent-state", "data-state")).toBe("loggedOff");
+    expect(await enabledAgentButtons()).toEqual(["#agent-logon"]);
   });
 
   it("pops the screen with the caller and the call's data when the phone rings", async () => {
@@ -157,6 +177,55 @@ describe("the toolbar example in Chromium", () => {
     await page.locator("#error", { hasText: "invalid" }).waitFor();
     expect(await page.textContent("#error")).toMatch(/\(invalid\w+\)$/);
     expect(await page.locator("#calls tbody tr").count()).toBe(0);
+  });
+
+  it("shows the agent's state and changes it: log on, ready, a queued call, not ready with a reason, after-call work, log off", async () => {
+    await page.click("#agent-logon");
+    await agentShown("notReady");
+    expect((await admin.agentSnapshot("2001")).agentDevice).toBe("1001");
+    expect(await enabledAgentButtons()).toEqual(["#agent-ready", "#agent-acw", "#agent-logoff", "#agent-not-ready"]);
+
+    await page.click("#agent-ready");
+    await agentShown("ready");
+    expect((await admin.agentSnapshot("2001")).agentState).toBe("ready");
+    expect(await page.isDisabled("#agent-ready")).toBe(true);
+
+    // A customer rings the queue; the ACD offers the call to the agent's phone.
+    const callID = await admin.simIncomingCall("+15550199", "8001");
+    await agentShown("reserved");
+    await page.locator("#screen-pop").waitFor({ state: "visible" });
+    expect(await page.textContent('#pop-data tr[data-key="ctid.queue"] td:last-child')).toBe("sales");
+    await page.click("#answer");
+    await agentShown("busy");
+
+    // A break asked for while busy waits for the end of the call.
+    await page.selectOption("#agent-reason-code", "lunch");
+    await page.click("#agent-not-ready");
+    await page.locator("#agent-pending:not([hidden])").waitFor();
+    expect(await page.textContent("#agent-pending span")).toBe("not ready (lunch)");
+    expect(await page.textContent("#agent-state")).toBe("busy");
+    expect((await admin.agentSnapshot("2001")).pendingAgentState).toBe("notReady");
+    expect(await page.isEnabled("#agent-ready")).toBe(true); // it would cancel the pending break
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-agent-busy.png") });
+
+    await page.click("#hangup");
+    await page.locator(`#calls tr[data-call-id="${callID}"]`).waitFor({ state: "detached" });
+    await agentShown("notReady");
+    expect(await page.textContent("#agent-reason")).toBe("(lunch)");
+    expect(await page.isHidden("#agent-pending")).toBe(true);
+    expect(await admin.agentSnapshot("2001")).toMatchObject({ agentState: "notReady", reasonCode: "lunch" });
+
+    await page.click("#agent-acw");
+    await agentShown("workingAfterCall");
+    expect(await page.isDisabled("#agent-acw")).toBe(true);
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-agent-acw.png") });
+    await page.click("#agent-ready");
+    await agentShown("ready");
+
+    await page.click("#agent-logoff");
+    await agentShown("loggedOff");
+    expect((await admin.agentSnapshot("2001")).agentState).toBe("loggedOff");
+    expect(await enabledAgentButtons()).toEqual(["#agent-logon"]);
   });
 
   it("raised no error in the page", () => {

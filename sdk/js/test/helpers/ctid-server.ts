@@ -2,11 +2,15 @@
  * A real ctid server for integration tests: `ctid demo --no-traffic` as a
  * child process on port 0, ready when its banner prints the WebSocket URL.
  * The ctid program is the repository's `.venv/bin/ctid` (made by `make
- * setup`), or `$CTID_BIN`.
+ * setup`), or `$CTID_BIN`. It runs in a temporary directory of its own (its
+ * `state/`: records database, spool, prompts), removed when it stops, so a test
+ * run leaves nothing in the source tree; a `config` is copied there first
+ * (relative paths in it are then relative to that directory).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { WebSocket } from "ws";
@@ -39,13 +43,24 @@ export function ctidBinary(): string {
 /** Start `ctid demo --no-traffic` on 127.0.0.1:0 (with `config`, if given) and wait for its URL. */
 export function startCtid(options: { config?: string; env?: Record<string, string> } = {}): Promise<CtidServer> {
   const args = ["demo", "--no-traffic", "--listen", "127.0.0.1:0"];
-  if (options.config !== undefined) args.push("--config", options.config);
+  const home = mkdtempSync(join(tmpdir(), "ctid-js-server-"));
+  if (options.config !== undefined) {
+    const config = join(home, "ctid.toml");
+    copyFileSync(options.config, config);
+    args.push("--config", config);
+  }
   const child = spawn(ctidBinary(), args, {
+    cwd: home,
     env: { ...process.env, CTID_ADMIN_TOKEN: ADMIN_TOKEN, PYTHONUNBUFFERED: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const exited = new Promise<void>((done) =>
+    child.once("exit", () => {
+      rmSync(home, { recursive: true, force: true });
+      done();
+    }),
+  );
   const server = (url: string): CtidServer => ({
     url,
     process: child,

@@ -155,4 +155,100 @@ describe("DeviceWatch", () => {
     server.socket.event("DeliveredEvent", eventParams(1, { localConnectionInfo: "alerting", connection: { callID: "c2", deviceID: "1001" } }));
     expect(seen).toHaveLength(1);
   });
+
+  describe("with { agent: true }", () => {
+    const snapshot = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+      agentID: "2001",
+      agentName: "Alice",
+      agentDevice: "1001",
+      agentState: "notReady",
+      since: "2027-01-15T08:00:00.000Z",
+      reasonCode: null,
+      pendingAgentState: null,
+      pendingReasonCode: null,
+      callID: null,
+      autoAnswer: false,
+      queues: [{ queue: "sales", penalty: 0, level: 5, schedule: null, active: true }],
+      today: { calls: 0, talkTime: 0, acwTime: 0, notReadyTime: 0, readyTime: 0, reservedTime: 0, ringNoAnswer: 0 },
+      ...fields,
+    });
+
+    async function agentWatch(logged: Record<string, unknown>[]): Promise<{ server: MockServer; watch: DeviceWatch }> {
+      const server = new MockServer();
+      const client = new CtidClient("ws://ctid.test/v1", { token: "t", WebSocket: server.WebSocket, reconnect: { random: () => 0 } });
+      const connected = client.connect();
+      server.socket.accept();
+      server.socket.reply(welcome("S1", "agent"));
+      await connected;
+      const started = DeviceWatch.start(client, "1001", { agent: true });
+      await settle();
+      server.socket.reply({ monitorCrossRefID: "m1" });
+      await settle();
+      server.socket.reply({ snapshotData: [] });
+      await settle();
+      expect(server.socket.last).toMatchObject({ method: "GetAgentState", params: { device: "1001" } });
+      server.socket.reply({ agentStateList: logged });
+      return { server, watch: await started };
+    }
+
+    it("starts from GetAgentState, then follows the agent events of its monitor", async () => {
+      const { server, watch } = await agentWatch([{ ...snapshot({ agentState: "ready" }), loggedOnState: true }]);
+      const seen: (string | undefined)[] = [];
+      watch.onAgentChange((agent) => seen.push(agent?.agentState));
+      expect(watch.agent).toEqual(snapshot({ agentState: "ready" }));
+      const event = { ...snapshot({ agentState: "reserved", callID: "c1" }), oldState: "ready", newState: "reserved", cause: "offered" };
+      server.socket.event("agent.reserved", eventParams(1, event));
+      server.socket.event("AgentBusyEvent", eventParams(2, { ...event, agentState: "busy", oldState: "reserved", newState: "busy" }, "m9")); // another monitor's
+      expect(watch.agent).toEqual(snapshot({ agentState: "reserved", callID: "c1" }));
+      expect(watch.calls.size).toBe(0);
+      expect(seen).toEqual(["ready", "reserved"]);
+    });
+
+    it("changes the agent's state, and applies a pending state from the reply (no event says it)", async () => {
+      const { server, watch } = await agentWatch([]);
+      expect(watch.agent).toBeUndefined();
+      const loggedOn = watch.logOn("2001", { password: "4711" });
+      await settle();
+      expect(server.socket.last).toMatchObject({
+        method: "SetAgentState",
+        params: { device: "1001", requestedAgentState: "loggedOn", agentID: "2001", agentPassword: "4711" },
+      });
+      server.socket.event("AgentLoggedOnEvent", eventParams(1, { ...snapshot(), oldState: "loggedOff", newState: "notReady", cause: "requested" }));
+      server.socket.reply({ agentState: "notReady", reasonCode: null, pendingAgentState: null, pendingReasonCode: null });
+      await loggedOn;
+      expect(watch.agent?.agentState).toBe("notReady");
+
+      server.socket.event("AgentBusyEvent", eventParams(2, { ...snapshot({ agentState: "busy" }), oldState: "notReady", newState: "busy", cause: "directCall" }));
+      const pending = watch.notReady("lunch");
+      await settle();
+      expect(server.socket.last).toMatchObject({ method: "SetAgentState", params: { device: "1001", requestedAgentState: "notReady", reasonCode: "lunch" } });
+      server.socket.reply({ agentState: "busy", reasonCode: null, pendingAgentState: "notReady", pendingReasonCode: "lunch" });
+      expect(await pending).toMatchObject({ pendingAgentState: "notReady" });
+      expect(watch.agent).toMatchObject({ agentState: "busy", pendingAgentState: "notReady", pendingReasonCode: "lunch" });
+
+      const wrap = watch.afterCallWork();
+      await settle();
+      expect(server.socket.last).toMatchObject({ params: { requestedAgentState: "workingAfterCall" } });
+      server.socket.reply({ agentState: "busy", reasonCode: null, pendingAgentState: "workingAfterCall", pendingReasonCode: null });
+      await wrap;
+      const off = watch.logOff();
+      await settle();
+      expect(server.socket.last).toMatchObject({ params: { requestedAgentState: "loggedOff" } });
+      server.socket.event("AgentLoggedOffEvent", eventParams(3, { ...snapshot({ agentState: "loggedOff" }), oldState: "busy", newState: "loggedOff" }));
+      server.socket.reply({ agentState: "loggedOff", reasonCode: null, pendingAgentState: null, pendingReasonCode: null });
+      await off;
+      expect(watch.agent).toMatchObject({ agentID: "2001", agentState: "loggedOff", pendingAgentState: null });
+    });
+
+    it("ready() ends after-call work", async () => {
+      const { server, watch } = await agentWatch([{ ...snapshot({ agentState: "workingAfterCall" }), loggedOnState: true }]);
+      const ready = watch.ready();
+      await settle();
+      expect(server.socket.last).toMatchObject({ method: "SetAgentState", params: { device: "1001", requestedAgentState: "ready" } });
+      server.socket.event("AgentReadyEvent", eventParams(1, { ...snapshot({ agentState: "ready" }), oldState: "workingAfterCall", newState: "ready", cause: "requested" }));
+      server.socket.reply({ agentState: "ready", reasonCode: null, pendingAgentState: null, pendingReasonCode: null });
+      await ready;
+      expect(watch.agent?.agentState).toBe("ready");
+    });
+  });
 });

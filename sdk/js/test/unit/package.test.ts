@@ -36,9 +36,20 @@ describe("the package", () => {
     const mod = (await import("ctid-client" as string)) as Record<string, unknown>;
     expect(Object.keys(mod).sort()).toEqual(
       [
+        "ACD_EVENT_NAMES",
+        "AGENT_EVENT_NAMES",
+        "AgentEventCause",
+        "AgentState",
         "AuthenticationError",
         "CLOSE_TIMEOUT",
         "CSTA_EVENT_NAMES",
+        "EVENT_NAMES",
+        "QueueEntryState",
+        "RECORDING_EVENT_NAMES",
+        "ReportName",
+        "RequestedAgentState",
+        "isAgentEvent",
+        "reportRecords",
         "ClientState",
         "CloseCode",
         "ConnectionClosedError",
