@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -386,6 +387,9 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
 
 #: Shown in the examples instead of the temporary state directory the generator uses.
 STATE_DIR_SHOWN = "/var/lib/ctid"
+#: Where the ctid package is in this checkout, and what the examples show instead.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_DIR_SHOWN = "/opt/ctid/lib/python3.11/site-packages/ctid"
 
 
 async def record() -> tuple[Recorder, list[dict[str, Any]]]:
@@ -402,7 +406,9 @@ async def record() -> tuple[Recorder, list[dict[str, Any]]]:
 
 
 def _shown(value: Any, state: str) -> Any:
-    return json.loads(json.dumps(value).replace(state, STATE_DIR_SHOWN))
+    """Paths as an installation shows them: the examples must not depend on the checkout."""
+    text = json.dumps(value).replace(state, STATE_DIR_SHOWN)
+    return json.loads(text.replace(str(PACKAGE_DIR), PACKAGE_DIR_SHOWN))
 
 
 async def _record_rest(recorder: Recorder, events: list[dict[str, Any]], state: str) -> None:
