@@ -45,7 +45,13 @@ if TYPE_CHECKING:
     from ..app import App
     from ..records.service import RecordsService
 
-__all__ = ["ActiveRecording", "RecordingError", "RecordingService", "install"]
+__all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService", "install"]
+
+#: Every event the recording service publishes, for ``rpc.discover``.
+EVENT_NAMES: Final = tuple(
+    f"Recording{change.capitalize()}Event"
+    for change in ("started", "paused", "resumed", "stopped", "failed")
+)
 
 log = logging.getLogger(__name__)
 
@@ -501,5 +507,6 @@ def install(app: App) -> RecordingService:
     app.calls.event_sinks.append(service.on_event)
     app.calls.notice_sinks.append(service.on_notice)
     app.api.services["recording"] = service
+    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
     app.extra_services.append(service.run)
     return service

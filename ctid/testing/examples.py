@@ -276,6 +276,7 @@ async def _acd(cc: CallCentre, r: Recorder) -> None:
     await r.call("SetAgentState", {"device": "1001", "requestedAgentState": "ready"})
     await r.call("GetAgentState", {"device": "1001"})
     await r.call("agent.list")
+    await r.call("agent.reasonCodes")
     await r.call("queue.list")
     call_id = (
         await r.call("sim.incomingCall", {"callingNumber": "+15550300", "calledNumber": "8001"})

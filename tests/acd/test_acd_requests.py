@@ -138,6 +138,23 @@ async def test_a_device_takes_one_agent(autojump_clock: Any) -> None:
         assert "2002 is logged on at 1002" in message
 
 
+async def test_an_agent_reads_the_reason_codes_it_may_give(autojump_clock: Any) -> None:
+    async with acd_centre(config()) as cc:
+        alice = await cc.client(token=AGENT_TOKEN)
+        codes = (await alice.call("agent.reasonCodes"))["reasonCodes"]
+        assert codes == ["break", "lunch"]
+        await alice.call(
+            "SetAgentState",
+            {"device": "1001", "requestedAgentState": "loggedOn", "agentPassword": "4711"},
+        )
+        for code in codes:
+            await alice.call(
+                "SetAgentState",
+                {"device": "1001", "requestedAgentState": "notReady", "reasonCode": code},
+            )
+            assert (await snapshot(alice, "2001"))["reasonCode"] == code
+
+
 async def test_without_an_acd_its_methods_say_so(autojump_clock: Any) -> None:
     async with call_centre(sim_config()) as cc:
         admin = await cc.client()
@@ -161,6 +178,7 @@ async def test_discover_lists_the_acd(autojump_clock: Any) -> None:
             "supervisor.whisper",
             "agent.list",
             "agent.snapshot",
+            "agent.reasonCodes",
             "queue.list",
             "queue.snapshot",
         } <= names

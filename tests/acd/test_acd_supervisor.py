@@ -69,10 +69,11 @@ async def test_listen_whisper_barge_and_switching(autojump_clock: Any) -> None:
         await sue.call("supervisor.whisper", {"activeCall": conn, "deviceToJoin": SUP})
         await trio.sleep(0.1)
         assert _who_hears(cc) == TALK | LISTEN | {("1001", SUP)}
-        await sue.call(
+        barge = await sue.call(
             "SingleStepConferenceCall",
             {"activeCall": conn, "deviceToJoin": SUP, "participationType": "active"},
         )
+        assert barge["participationType"] == "active"
         await trio.sleep(0.1)
         assert _who_hears(cc) == TALK | LISTEN | {("1001", SUP), (CUSTOMER, SUP)}
         await sue.call(

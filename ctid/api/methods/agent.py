@@ -1,4 +1,5 @@
-"""ACD agents: SetAgentState and GetAgentState (CSTA), ``agent.list`` and ``agent.snapshot``."""
+"""ACD agents: SetAgentState and GetAgentState (CSTA), ``agent.list``, ``agent.snapshot``
+and ``agent.reasonCodes``."""
 
 from __future__ import annotations
 
@@ -114,6 +115,13 @@ async def list_agents(ctx: RequestContext, p: None) -> Json:
     cred = credential(ctx)
     visible = {a.agent_id for a in acd.engine.agents.values() if may_see_agent(cred, a)}
     return {"agents": [a for a in agent_list(acd.engine) if a["agentID"] in visible]}
+
+
+@registry.method("agent.reasonCodes")
+async def reason_codes(ctx: RequestContext, p: None) -> Json:
+    """The not-ready reasons an agent may give (``[acd] reason_codes``, in the configured
+    order), so a toolbar offers exactly what ``SetAgentState`` accepts."""
+    return {"reasonCodes": list(acd_of(ctx).engine.config.reason_codes)}
 
 
 @attrs.frozen(kw_only=True)

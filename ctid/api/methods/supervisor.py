@@ -38,7 +38,11 @@ class WhisperParams:
 
 
 async def _join(
-    ctx: RequestContext, ref: ConnectionRef, device: str, mode: sw.SupervisionMode
+    ctx: RequestContext,
+    ref: ConnectionRef,
+    device: str,
+    mode: sw.SupervisionMode,
+    participation: str,
 ) -> Json:
     acd = acd_of(ctx)
     cred = credential(ctx)
@@ -52,7 +56,8 @@ async def _join(
         if cred.devices and device not in cred.devices:
             raise refuse(f"supervisor {cred.name} may not use device {device}")
     conn = await acd.request(supervise, acd.engine, active_call=active, device=device, mode=mode)
-    return {"conferencedCall": conn.to_wire(), "participationType": mode.value}
+    # The reply echoes the client's word for the mode (``active``, not the switch's ``barge``).
+    return {"conferencedCall": conn.to_wire(), "participationType": participation}
 
 
 @registry.method("SingleStepConferenceCall", params=SingleStepConferenceParams)
@@ -65,10 +70,10 @@ async def single_step_conference(ctx: RequestContext, p: SingleStepConferencePar
     mode = (
         sw.SupervisionMode.SILENT if p.participation_type == "silent" else sw.SupervisionMode.BARGE
     )
-    return await _join(ctx, p.active_call, p.device_to_join, mode)
+    return await _join(ctx, p.active_call, p.device_to_join, mode, p.participation_type)
 
 
 @registry.method("supervisor.whisper", params=WhisperParams)
 async def whisper(ctx: RequestContext, p: WhisperParams) -> Json:
     """Coach an agent: the agent hears the supervisor, the customer does not (ctid extension)."""
-    return await _join(ctx, p.active_call, p.device_to_join, sw.SupervisionMode.WHISPER)
+    return await _join(ctx, p.active_call, p.device_to_join, sw.SupervisionMode.WHISPER, "whisper")

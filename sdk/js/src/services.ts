@@ -397,6 +397,11 @@ export abstract class CtidServices {
     return list<AgentSummary>(await this.call("agent.list", undefined, options), "agents", "agent.list");
   }
 
+  /** `agent.reasonCodes`: the not-ready reasons `setAgentState` accepts, in the configured order. */
+  async agentReasonCodes(options: RequestOptions = {}): Promise<string[]> {
+    return list<string>(await this.call("agent.reasonCodes", undefined, options), "reasonCodes", "agent.reasonCodes");
+  }
+
   /** `agent.snapshot`: one agent now: state, pending state, queues and today's figures. */
   async agentSnapshot(agentID: string, options: RequestOptions = {}): Promise<AgentSnapshot> {
     return object<AgentSnapshot>(await this.call("agent.snapshot", { agentID }, options), "agent.snapshot");

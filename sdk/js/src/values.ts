@@ -370,8 +370,8 @@ export interface QueueSnapshot extends QueueFigures {
   readonly agents: Readonly<Partial<Record<AgentState, readonly string[]>>>;
 }
 
-/** How a supervisor takes part (`SingleStepConferenceCall`'s `active` gives `barge`). */
-export type ParticipationType = "silent" | "whisper" | "barge";
+/** How a supervisor takes part: listens, barges in (`active`) or coaches the agent. */
+export type ParticipationType = "silent" | "active" | "whisper";
 
 /** `SingleStepConferenceCall`'s and `supervisor.whisper`'s result. */
 export interface SupervisionResult {

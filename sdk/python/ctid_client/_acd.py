@@ -467,7 +467,7 @@ class Supervision:
 
     #: The supervisor's connection (``ClearConnection`` on it stops supervising).
     conferenced_call: ConnectionID
-    #: ``silent``, ``whisper`` or ``barge`` (what ``participationType="active"`` gives).
+    #: ``silent``, ``active`` (barge-in) or ``whisper``: the mode as asked for.
     participation_type: str
 
     @classmethod

@@ -664,6 +664,17 @@ def agent_list(*, timeout: float | None = None) -> Call[tuple[AgentSummary, ...]
     )
 
 
+def agent_reason_codes(*, timeout: float | None = None) -> Call[tuple[str, ...]]:
+    """``agent.reasonCodes``: the not-ready reasons ``set_agent_state`` accepts, in the
+    configured order (what a toolbar offers)."""
+    return Call(
+        method="agent.reasonCodes",
+        params=None,
+        parse=lambda r: strings(r, "reasonCodes", "agent.reasonCodes"),
+        timeout=timeout,
+    )
+
+
 def agent_snapshot(agent_id: str, *, timeout: float | None = None) -> Call[AgentSnapshot]:
     """``agent.snapshot``: one agent now: state, since, reason, pending state, queues, and
     today's figures."""

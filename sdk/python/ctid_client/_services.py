@@ -132,6 +132,7 @@ class Services:
     get_agent_state = Service(_calls.get_agent_state)
     agent_list = Service(_calls.agent_list)
     agent_snapshot = Service(_calls.agent_snapshot)
+    agent_reason_codes = Service(_calls.agent_reason_codes)
     queue_list = Service(_calls.queue_list)
     queue_snapshot = Service(_calls.queue_snapshot)
     single_step_conference_call = Service(_calls.single_step_conference_call)

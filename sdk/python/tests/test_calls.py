@@ -79,6 +79,7 @@ SAMPLES: list[Call[Any]] = [
     calls.get_agent_state("1001"),
     calls.agent_list(),
     calls.agent_snapshot("2001"),
+    calls.agent_reason_codes(),
     calls.queue_list(),
     calls.queue_snapshot("sales"),
     calls.single_step_conference_call(C, "1005", participation_type="silent"),

@@ -58,6 +58,7 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert agent.agent_id == "2001"
             assert agent.queues[0].level == 3
             assert [a.agent_state for a in await ctid.agent_list()] == [AgentState.READY]
+            assert await ctid.agent_reason_codes() == ("break", "lunch")
             (sales,) = await ctid.queue_list()
             assert (sales.queue, sales.number, sales.agents_ready) == ("sales", "8001", 1)
 
@@ -86,7 +87,7 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert whisper.conferenced_call.device_id == "1005"
             assert whisper.participation_type == "whisper"
             barge = await ctid.single_step_conference_call(ringing, "1005")
-            assert barge.participation_type == "barge"
+            assert barge.participation_type == "active"
             await ctid.clear_connection(barge.conferenced_call)
 
             recording = await ctid.recording_start(ringing.call_id, tags=["complaint"])

@@ -21,11 +21,6 @@ const dialled = new Map();
 const query = new URLSearchParams(location.search);
 for (const field of ["url", "device", "agent"]) if (query.get(field)) $(`#${field}`).value = query.get(field);
 
-// The not-ready reasons are the server's [acd] reason_codes (no method lists them):
-// ?reasons=break,lunch, or those of `ctid demo`.
-const reasons = (query.get("reasons") ?? "break,lunch,training,meeting,other").split(",").filter(Boolean);
-$("#agent-reason-code").replaceChildren(...reasons.map((reason) => new Option(reason, reason)));
-
 $("#login").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("#login-button").disabled = true;
@@ -45,6 +40,9 @@ $("#login").addEventListener("submit", async (event) => {
       render();
     });
     if (agentID) {
+      // The not-ready reasons are the server's [acd] reason_codes: offer exactly those.
+      const reasons = await client.agentReasonCodes();
+      $("#agent-reason-code").replaceChildren(...reasons.map((reason) => new Option(reason, reason)));
       $("#agent-id").textContent = agentID;
       $("#agent-panel").hidden = false;
       phone.onAgentChange(renderAgent);

@@ -199,6 +199,8 @@ describe("the toolbar example in Chromium", () => {
     await agentShown("busy");
 
     // A break asked for while busy waits for the end of the call.
+    // The reasons offered are the server's [acd] reason_codes (this fixture's two).
+    expect(await page.$$eval("#agent-reason-code option", (options) => options.map((o) => o.textContent))).toEqual(["break", "lunch"]);
     await page.selectOption("#agent-reason-code", "lunch");
     await page.click("#agent-not-ready");
     await page.locator("#agent-pending:not([hidden])").waitFor();

@@ -57,6 +57,7 @@ describe("the ACD", () => {
     expect(entry).toMatchObject({ agentID: "2003", agentState: "ready", loggedOnState: true });
     expect((await admin.agentList()).find((a) => a.agentID === "2003")?.agentState).toBe("ready");
     expect((await admin.queueList()).map((q) => q.queue)).toEqual(["sales", "support"]);
+    expect(await admin.agentReasonCodes()).toEqual(["break", "lunch", "training", "meeting", "other"]);
 
     const callID = await admin.simIncomingCall("+15550177", "8001");
     await log.next("agent.reserved", (e) => e["agentID"] === "2003");
