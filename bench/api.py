@@ -21,9 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -66,6 +68,10 @@ class Server:
         ]
         if kind == "bare":
             args += ["--fanout", fanout]
+        # A fresh state directory per run: a spool left by an earlier run would be
+        # replayed into the database during this one and count as its cost.
+        self.state_dir = tempfile.mkdtemp(prefix="ctid-bench-")
+        args += ["--state-dir", self.state_dir]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -82,6 +88,7 @@ class Server:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
 class Client:

@@ -13,9 +13,9 @@ Both print ``READY <port>`` on stdout once listening and stop on SIGTERM.
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import math
+import os
 import sys
 import time
 from collections import deque
@@ -52,7 +52,7 @@ async def _pump_ticks(rate: float, tick: Any) -> None:
         await trio.sleep_until(deadline)
 
 
-async def run_ctid(port: int, extensions: int, rate: float) -> None:
+async def run_ctid(port: int, extensions: int, rate: float, state_dir: str) -> None:
     from ctid.app import App
     from ctid.calls.events import ConnectionClearedEvent, DeliveredEvent, EstablishedEvent
     from ctid.config import config_from_dict
@@ -63,7 +63,11 @@ async def run_ctid(port: int, extensions: int, rate: float) -> None:
     last = first + extensions - 1
     config = config_from_dict(
         {
-            "server": {"listen": f"127.0.0.1:{port}", "log_level": "warning"},
+            "server": {
+                "listen": f"127.0.0.1:{port}",
+                "log_level": "warning",
+                "state_dir": state_dir,
+            },
             "api": {"ping_interval": 0},
             "records": {"enabled": RECORDS},
             "events": {"max_pending": 100_000, "replay_events": 100_000},
@@ -224,9 +228,10 @@ def main() -> None:
     parser.add_argument("--extensions", type=int, default=100)
     parser.add_argument("--rate", type=float, default=0.0, help="ticks per second (0: flat out)")
     parser.add_argument("--fanout", choices=["all", "one"], default="all")
+    parser.add_argument("--state-dir", default="", help="ctid's state directory (records)")
     args = parser.parse_args()
     if args.kind == "ctid":
-        trio.run(run_ctid, args.port, args.extensions, args.rate)
+        trio.run(run_ctid, args.port, args.extensions, args.rate, args.state_dir)
     else:
         trio.run(run_bare, args.port, args.rate, args.fanout)
 

@@ -65,16 +65,34 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     raise NotImplementedError(f"records need SQLite or PostgreSQL, not {conn.dialect.name}")
 
 
+# Statements are built once per table and set of columns, the values passed as
+# parameters. Building ``insert(...).values(**values)`` anew for every row made
+# SQLAlchemy walk the values for its cache key each time: most of the writer's
+# CPU time (docs/performance.md).
+_statements: dict[tuple[str, str, str, frozenset[str]], Any] = {}
+
+
 def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
-    conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
+    key = (conn.dialect.name, table.name, "new", frozenset(values))
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _statements[key] = _insert(conn, table).on_conflict_do_nothing()
+    conn.execute(stmt, dict(values))
 
 
 def _upsert(
     conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]
 ) -> None:
-    stmt = _insert(conn, table).values(**values)
-    update = {k: v for k, v in values.items() if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))
+    key = (conn.dialect.name, table.name, "upsert", frozenset(values))
+    stmt = _statements.get(key)
+    if stmt is None:
+        insert = _insert(conn, table)
+        # Only the columns given are updated: the rest keep what they hold.
+        update = {k: insert.excluded[k] for k in values if k not in keys}
+        stmt = _statements[key] = insert.on_conflict_do_update(
+            index_elements=list(keys), set_=update
+        )
+    conn.execute(stmt, dict(values))
 
 
 def apply_one(conn: Connection, op: o.Op) -> None:
