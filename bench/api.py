@@ -98,6 +98,8 @@ class Client:
         self.stream = stream
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.events = 0
+        #: DeliveredEvents: one per call for a client that monitors the called phone.
+        self.calls = 0
         self.latencies: list[float] | None = None
         self.replies: list[Any] = []
         self._reply = trio.Event()
@@ -138,6 +140,8 @@ class Client:
                     text = event.data if isinstance(event.data, str) else event.data.decode()
                     if text.startswith('{"jsonrpc":"2.0","method"'):
                         self.events += 1
+                        if text.startswith('{"jsonrpc":"2.0","method":"DeliveredEvent"'):
+                            self.calls += 1
                         if self.latencies is not None:
                             self.latencies.append(_latency(text))
                     else:
@@ -232,9 +236,12 @@ async def fan_out(kind: str, n_clients: int, seconds: float) -> dict[str, Any]:
             server.go()
             await trio.sleep(1.0)  # warm-up
             before = sum(c.events for c in clients)
+            calls_before = sum(c.calls for c in clients)
             cpu0 = cpu_seconds(server.proc.pid)
             await trio.sleep(seconds)
             delivered = sum(c.events for c in clients) - before
+            # Every client sees every call: the switch's call rate is the average.
+            calls = (sum(c.calls for c in clients) - calls_before) / n_clients
             cpu = cpu_seconds(server.proc.pid) - cpu0
             nursery.cancel_scope.cancel()
     finally:
@@ -243,6 +250,7 @@ async def fan_out(kind: str, n_clients: int, seconds: float) -> dict[str, Any]:
         "server": kind,
         "clients": n_clients,
         "delivered_per_s": delivered / seconds,
+        "calls_per_s": calls / seconds,
         "server_cpu_share": cpu / seconds,
         "server_us_per_delivery": cpu / delivered * 1e6 if delivered else float("nan"),
     }
@@ -321,7 +329,13 @@ async def memory(n_sessions: int, n_calls: int) -> dict[str, Any]:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"round_trip": [], "fan_out": [], "latency": [], "memory": {}}
+    results: dict[str, Any] = {
+        "records": args.records,
+        "round_trip": [],
+        "fan_out": [],
+        "latency": [],
+        "memory": {},
+    }
     for kind in ("bare", "ctid"):
         results["round_trip"].append(await round_trip(kind, args.requests))
     for n in args.clients:
@@ -337,6 +351,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> str:
     lines = [
+        f"Call records: {results['records']}.",
+        "",
         "### Request round trip",
         "",
         "| server | requests | p50 ms | p99 ms | requests/s |",
@@ -351,8 +367,8 @@ def report(results: dict[str, Any]) -> str:
         "### Event delivery at saturation (fan-out)",
         "",
         "| clients | bare events/s | ctid events/s | ctid/bare | bare CPU us/event | ctid CPU us/event "
-        "| bare CPU share | ctid CPU share |",
-        "|---|---|---|---|---|---|---|---|",
+        "| bare CPU share | ctid CPU share | ctid calls/s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     by = {(r["server"], r["clients"]): r for r in results["fan_out"]}
     for n in sorted({r["clients"] for r in results["fan_out"]}):
@@ -360,7 +376,7 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"| {n} | {b['delivered_per_s']:.0f} | {c['delivered_per_s']:.0f} | "
             f"{c['delivered_per_s'] / b['delivered_per_s']:.0%} | {b['server_us_per_delivery']:.1f} | "
-            f"{c['server_us_per_delivery']:.1f} | {b['server_cpu_share']:.0%} | {c['server_cpu_share']:.0%} |"
+            f"{c['server_us_per_delivery']:.1f} | {b['server_cpu_share']:.0%} | {c['server_cpu_share']:.0%} | {c['calls_per_s']:.0f} |"
         )
     lines += [
         "",
@@ -387,12 +403,21 @@ def main(argv: list[str] | None = None) -> None:
         "--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 100, 500]
     )
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--records",
+        choices=["on", "off"],
+        default="on",
+        help="ctid's call records (SQLite in a temporary state directory): on as deployed, "
+        "or off to measure the API path alone",
+    )
     parser.add_argument("--latency-clients", type=int, default=100)
     parser.add_argument("--latency-rate", type=float, default=1000.0)
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    # The server processes read it (bench.servers.RECORDS).
+    os.environ["CTID_BENCH_RECORDS"] = "1" if args.records == "on" else "0"
     results = trio.run(main_async, args)
     print(json.dumps(results, indent=2) if args.json else report(results))
 

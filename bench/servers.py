@@ -26,7 +26,7 @@ import trio.lowlevel
 
 TOKEN = "bench-token-0123456789abcdef"
 FLAT_OUT_BURST = 20
-#: Call records on (as deployed) or off (the API path alone); set by --records.
+#: Call records on (as deployed) or off (the API path alone): ``bench api --records``.
 RECORDS = os.environ.get("CTID_BENCH_RECORDS", "1") == "1"
 BARE_QUEUE = 256
 
@@ -73,7 +73,7 @@ async def run_ctid(port: int, extensions: int, rate: float, state_dir: str) -> N
             "events": {"max_pending": 100_000, "replay_events": 100_000},
             "switch": {
                 "driver": "simulator",
-                "simulator": {"extensions": f"{first}-{last}", "trunks": extensions + 8},
+                "simulator": {"extensions": f"{first}-{last}", "trunks": min(extensions + 8, 1000)},
             },
         }
     )

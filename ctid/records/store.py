@@ -70,6 +70,29 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
 # SQLAlchemy walk the values for its cache key each time: most of the writer's
 # CPU time (docs/performance.md).
 _statements: dict[tuple[str, str, str, frozenset[str]], Any] = {}
+# The statements of every closed call, built once for the same reason.
+_ACW_TOTAL = (
+    sa.select(sa.func.sum(agent_states.c.duration))
+    .where(agent_states.c.call_id == sa.bindparam("b_call_id"))
+    .where(agent_states.c.state == ACW_STATE)
+    .scalar_subquery()
+)
+_UPDATE_ACW = (
+    calls.update()
+    .where(calls.c.call_id == sa.bindparam("b_call_id"))
+    .where(calls.c.state == "closed")
+    .values(acw_seconds=sa.func.coalesce(_ACW_TOTAL, 0.0))
+)
+_DELETE_LEGS = call_legs.delete().where(call_legs.c.call_id == sa.bindparam("b_call_id"))
+_INSERT_LEGS = call_legs.insert()
+_PREVIOUS_STATE = sa.select(
+    agent_states.c.started_at, agent_states.c.state, agent_states.c.call_id
+).where(agent_states.c.id == sa.bindparam("b_id"))
+_END_STATE = (
+    agent_states.update()
+    .where(agent_states.c.id == sa.bindparam("b_id"))
+    .values(ended_at=sa.bindparam("b_ended_at"), duration=sa.bindparam("b_duration"))
+)
 
 
 def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
@@ -228,10 +251,10 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "facts": dict(op.facts),
     }
     _upsert(conn, calls, ["call_id"], values)
-    conn.execute(call_legs.delete().where(call_legs.c.call_id == op.call_id))
+    conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})
     if op.legs:
         conn.execute(
-            call_legs.insert(),
+            _INSERT_LEGS,
             [
                 {
                     "call_id": op.call_id,
@@ -267,35 +290,20 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
 
 def _update_acw(conn: Connection, call_id: str) -> None:
     """Set a call's ACW time from the agent state log (a sum, so replaying is harmless)."""
-    total = (
-        sa.select(sa.func.sum(agent_states.c.duration))
-        .where(agent_states.c.call_id == call_id)
-        .where(agent_states.c.state == ACW_STATE)
-        .scalar_subquery()
-    )
-    conn.execute(
-        calls.update()
-        .where(calls.c.call_id == call_id)
-        .where(calls.c.state == "closed")
-        .values(acw_seconds=sa.func.coalesce(total, 0.0))
-    )
+    conn.execute(_UPDATE_ACW, {"b_call_id": call_id})
 
 
 def _agent_state(conn: Connection, op: o.AgentStateOp) -> None:
     if op.previous_id is not None:
-        row = conn.execute(
-            sa.select(
-                agent_states.c.started_at, agent_states.c.state, agent_states.c.call_id
-            ).where(agent_states.c.id == op.previous_id)
-        ).first()
+        row = conn.execute(_PREVIOUS_STATE, {"b_id": op.previous_id}).first()
         if row is not None:
             conn.execute(
-                agent_states.update()
-                .where(agent_states.c.id == op.previous_id)
-                .values(
-                    ended_at=_utc(op.started_at),
-                    duration=max(0.0, op.started_at - row.started_at.timestamp()),
-                )
+                _END_STATE,
+                {
+                    "b_id": op.previous_id,
+                    "b_ended_at": _utc(op.started_at),
+                    "b_duration": max(0.0, op.started_at - row.started_at.timestamp()),
+                },
             )
             if row.state == ACW_STATE and row.call_id is not None:
                 _update_acw(conn, row.call_id)
