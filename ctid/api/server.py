@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 import attrs
@@ -27,7 +27,7 @@ from .codec import CODECS, JSON_SUBPROTOCOL
 from .connection import WsConnection
 from .context import ApiContext
 
-__all__ = ["ApiServer", "HttpRequest", "HttpResponse"]
+__all__ = ["ApiServer", "HttpRequest", "HttpResponse", "send_response"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class HttpResponse:
     body: bytes = b""
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    #: A body too large to hold in memory (a recording): its length, and its chunks
+    #: as they are read (None for a HEAD request).
+    length: int | None = None
+    chunks: Callable[[], AsyncIterator[bytes]] | None = None
 
     @classmethod
     def json(cls, status: int, value: Any) -> HttpResponse:
@@ -109,7 +113,7 @@ class ApiServer:
                 }
                 if path == WS_PATH:
                     if headers.get("upgrade", "").lower() != "websocket":
-                        await _respond(
+                        await send_response(
                             stream,
                             conn,
                             HttpResponse.json(426, {"error": "use a WebSocket upgrade"}),
@@ -137,7 +141,7 @@ class ApiServer:
                     )
                 else:
                     response = await handler(http_request)
-                await _respond(stream, conn, response)
+                await send_response(stream, conn, response, head=http_request.method == "HEAD")
                 return
             if ws_conn is None:
                 # The client did not finish its request head in time.
@@ -224,16 +228,39 @@ async def _read_request(stream: trio.abc.Stream, conn: h11.Connection) -> h11.Re
         return None
 
 
-async def _respond(stream: trio.abc.Stream, conn: h11.Connection, response: HttpResponse) -> None:
+async def send_response(
+    stream: trio.abc.Stream, conn: h11.Connection, response: HttpResponse, *, head: bool = False
+) -> None:
+    """Send ``response`` (no body to a HEAD request) and close the connection.
+
+    A streamed body goes out chunk by chunk, so a large download holds one chunk
+    in memory, not the file. If the chunks fall short of the announced length
+    (the file went away meanwhile), the connection is cut: the client sees a
+    truncated body, never a wrong one.
+    """
+    length = response.length if response.length is not None else len(response.body)
     headers = [
         ("content-type", response.content_type),
-        ("content-length", str(len(response.body))),
+        ("content-length", str(length)),
         ("connection", "close"),
         *response.headers,
     ]
-    data = conn.send(h11.Response(status_code=response.status, headers=headers))
-    data = (data or b"") + (conn.send(h11.Data(data=response.body)) or b"")
-    data += conn.send(h11.EndOfMessage()) or b""
+    data = conn.send(h11.Response(status_code=response.status, headers=headers)) or b""
+    try:
+        if head:
+            pass  # the length says what a GET would get; there is no body
+        elif response.chunks is not None:
+            await stream.send_all(data)
+            data = b""
+            async for chunk in response.chunks():
+                await stream.send_all(conn.send(h11.Data(data=chunk)) or b"")
+        else:
+            data += conn.send(h11.Data(data=response.body)) or b""
+        data += conn.send(h11.EndOfMessage()) or b""
+    except h11.LocalProtocolError as exc:
+        log.warning("cut a response short: %s", exc)
+        await trio.aclose_forcefully(stream)
+        return
     await stream.send_all(data)
     await stream.aclose()
 

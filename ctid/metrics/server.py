@@ -15,7 +15,7 @@ import h11
 import trio
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..api.server import HttpHandler, HttpRequest, HttpResponse
+from ..api.server import HttpHandler, HttpRequest, HttpResponse, send_response
 from ..config import parse_listen
 from .collector import Metrics
 
@@ -80,17 +80,7 @@ class MetricsServer:
                         method=request.method.decode(), path=path, query=query, headers=headers
                     )
                 )
-            head = [
-                ("content-type", response.content_type),
-                ("content-length", str(len(response.body))),
-                ("connection", "close"),
-                *response.headers,
-            ]
-            out = conn.send(h11.Response(status_code=response.status, headers=head)) or b""
-            if request.method != b"HEAD":
-                out += conn.send(h11.Data(data=response.body)) or b""
-            out += conn.send(h11.EndOfMessage()) or b""
-            await stream.send_all(out)
+            await send_response(stream, conn, response, head=request.method == b"HEAD")
         except (trio.BrokenResourceError, trio.ClosedResourceError, h11.ProtocolError) as exc:
             log.debug("metrics connection failed: %s", exc)
         finally:

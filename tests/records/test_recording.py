@@ -16,6 +16,7 @@ import trio
 import trio.testing
 
 from ctid import facts as f
+from ctid.api.methods.recording import DOWNLOAD_CHUNK
 from ctid.cli import main
 from ctid.recording.service import RecordingService
 from ctid.records.schema import calls, recordings
@@ -182,7 +183,7 @@ async def test_download_needs_a_token_and_the_right_to_see_it(
         rid = (await admin.call("recording.start", {"callID": call_id}))["recordingID"]
         status, _, _ = await http(cc, f"/recordings/download?id={rid}", ADMIN_TOKEN)
         assert status == 404  # still being recorded
-        await trio.sleep(3)
+        await trio.sleep(10)  # 160 KB: the download goes out in several chunks
         await hang_up(cc, admin, "1001")
         await finished(cc)
         target = f"/recordings/download?id={rid}"
@@ -192,6 +193,10 @@ async def test_download_needs_a_token_and_the_right_to_see_it(
         assert headers["content-disposition"] == f'attachment; filename="{rid}.wav"'
         (row,) = rows(cc, recordings)
         assert body == (recording.directory / row.path).read_bytes()
+        assert len(body) > 2 * DOWNLOAD_CHUNK
+        assert headers["content-length"] == str(len(body))
+        status, headers, nothing = await http(cc, target, ADMIN_TOKEN, method="HEAD")
+        assert (status, headers["content-length"], nothing) == (200, str(len(body)), b"")
         assert (await http(cc, target))[0] == 401
         assert (await http(cc, target, "wrong-token-0123456789"))[0] == 401
         # Agent ann has 1001, which took part: allowed. Bob (1002) did not: forbidden.

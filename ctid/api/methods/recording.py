@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import Iterable
-from typing import Any, Final
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO, Final
 
 import attrs
 import trio
@@ -33,6 +34,8 @@ __all__ = ["download_route", "may_control"]
 
 #: Seconds recording.tag waits for pending records to reach the database.
 TAG_WAIT: Final = 2.0
+#: Bytes of a recording read and sent at a time by a download.
+DOWNLOAD_CHUNK: Final = 64 * 1024
 
 
 def may_control(
@@ -301,6 +304,10 @@ async def search_recordings(ctx: RequestContext, p: SearchParams) -> dict[str, A
 # ------------------------------------------------------------ HTTP download
 
 
+def _open_binary(path: Path) -> BinaryIO:
+    return path.open("rb")
+
+
 def download_route(api: ApiContext) -> HttpHandler:
     """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``."""
 
@@ -335,13 +342,26 @@ def download_route(api: ApiContext) -> HttpHandler:
             return HttpResponse.json(403, {"error": "not your recording"})
         try:
             path = files.resolve(service.directory, row["path"])
-            body = await service.blocking(path.read_bytes)
+            size = (await service.blocking(path.stat)).st_size
         except (OSError, ValueError):
             return HttpResponse.json(404, {"error": f"the file of {recording_id} is missing"})
+
+        async def chunks() -> AsyncIterator[bytes]:
+            # One chunk in memory at a time; the file is read up to the length announced.
+            left = size
+            with await service.blocking(_open_binary, path) as file:
+                while left > 0:
+                    chunk = await service.blocking(file.read, min(DOWNLOAD_CHUNK, left))
+                    if not chunk:
+                        return
+                    left -= len(chunk)
+                    yield chunk
+
         filename = f"{recording_id}.{row['format']}"
         return HttpResponse(
             status=200,
-            body=body if request.method == "GET" else b"",
+            length=size,
+            chunks=chunks if request.method == "GET" else None,
             content_type="audio/wav" if row["format"] == "wav" else "application/octet-stream",
             headers=(("content-disposition", f'attachment; filename="{filename}"'),),
         )
