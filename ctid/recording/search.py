@@ -147,5 +147,7 @@ def to_wire(row: dict[str, Any]) -> dict[str, Any]:
         "queue": row["queue"],
         "agentID": row["agent_id"],
         "tags": list(row["tags"] or ()),
+        # Why it failed (state "failed"); null otherwise.
+        "detail": row["detail"] or None,
         "download": f"/recordings/download?id={row['recording_id']}",
     }

@@ -4,6 +4,7 @@ search, retention on MockClock, and export/import of an archive."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -172,6 +173,36 @@ async def test_record_on_demand_with_a_pause(
     assert (row.size_bytes, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     with wave.open(str(path)) as wav:
         assert wav.getnframes() == 20 * 8000
+
+
+async def test_a_recording_the_switch_cannot_write_fails_and_says_why(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    async with centre(tmp_path) as (cc, admin):
+        recording, _ = services(cc)
+        await admin.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+        call_id = await answered_call(cc, admin, "5550001", "1001")
+        rid = (await admin.call("recording.start", {"callID": call_id}))["recordingID"]
+        await trio.sleep(2)
+        # The recordings directory is replaced by a file: the card cannot write the WAV.
+        shutil.rmtree(recording.directory, ignore_errors=True)
+        recording.directory.write_text("not a directory")
+        await hang_up(cc, admin, "1001")
+        await finished(cc)
+        (event,) = [e for e in admin.events if e["method"] == "RecordingFailedEvent"]
+        params = event["params"]
+        assert (params["recordingID"], params["callID"], params["state"]) == (
+            rid,
+            call_id,
+            "failed",
+        )
+        assert "Not a directory" in params["detail"]
+        assert not [e for e in admin.events if e["method"] == "RecordingStoppedEvent"]
+        got = await admin.call("recording.get", {"recordingID": rid})
+        assert (got["state"], got["detail"]) == ("failed", params["detail"])
+        status, _, _ = await http(cc, f"/recordings/download?id={rid}", ADMIN_TOKEN)
+        assert status == 404
+        assert recording.failed_total == 1
 
 
 async def test_download_needs_a_token_and_the_right_to_see_it(

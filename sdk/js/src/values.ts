@@ -413,6 +413,8 @@ export interface Recording {
   readonly queue: string | null;
   readonly agentID: string | null;
   readonly tags: readonly string[];
+  /** Why it failed (state `failed`), else null. */
+  readonly detail: string | null;
   /** `GET` this path on the API's HTTP port with `Authorization: Bearer <token>`. */
   readonly download: string;
 }

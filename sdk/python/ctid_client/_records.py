@@ -109,6 +109,8 @@ class Recording:
     queue: str | None
     agent_id: str | None
     tags: tuple[str, ...]
+    #: Why it failed (state ``failed``), else None.
+    detail: str | None
     #: The path to download it from on the API's HTTP port, with ``Authorization: Bearer``.
     download: str
 
@@ -132,6 +134,7 @@ class Recording:
             queue=optional(data, "queue", str, where),
             agent_id=optional(data, "agentID", str, where),
             tags=strings(data, "tags", where),
+            detail=optional(data, "detail", str, where),
             download=field(data, "download", str, where),
         )
 
