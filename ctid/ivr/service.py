@@ -54,7 +54,7 @@ from ..timers import Timer, TimerQueue
 from . import engine as E
 from .destinations import Agents, DestinationError, Queues
 from .flow import Flow, Tts
-from .lookup import LookupFailed
+from .lookup import LookupFailed, SqlLookups
 from .stats import IvrStats
 from .tts import PromptCache, TtsError
 
@@ -100,7 +100,7 @@ class IvrService:
         agents: Agents,
         prompts: PromptCache | None,
         http: Lookup,
-        sql: Lookup,
+        sql: SqlLookups,
         state_dir: Path,
     ) -> None:
         self.calls = calls
@@ -133,15 +133,19 @@ class IvrService:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Make the flows' fixed prompts, then serve until cancelled."""
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            # Calls can reach the IVR as soon as the call service runs, before this.
-            pending, self._pending = self._pending, []
-            for fn, args in pending:
-                nursery.start_soon(fn, *args)
-            await self.warm(self.flows.values())
-            task_status.started()
-            await trio.sleep_forever()
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                # Calls can reach the IVR as soon as the call service runs, before this.
+                pending, self._pending = self._pending, []
+                for fn, args in pending:
+                    nursery.start_soon(fn, *args)
+                await self.warm(self.flows.values())
+                task_status.started()
+                await trio.sleep_forever()
+        finally:
+            # The lookup databases' pooled connections go with the service.
+            self.sql.close()
 
     def set_flows(self, flows: Mapping[str, Flow], numbers: Mapping[str, str] = {}) -> None:
         """Use ``flows`` for new calls; register their route points (and extra ``numbers``)."""
@@ -451,10 +455,13 @@ class IvrService:
     async def _lookup(self, call_id: str, action: E.DoLookup) -> None:
         answer: Any = None
         error: str | None = None
-        ask = self.http if isinstance(action.request, E.HttpCall) else self.sql
+        request = action.request
         with trio.move_on_after(action.timeout) as scope:
             try:
-                answer = await ask(action.request)
+                if isinstance(request, E.HttpCall):
+                    answer = await self.http(request)
+                else:
+                    answer = await self.sql(request)
             except LookupFailed as exc:
                 error = str(exc)
         if scope.cancelled_caught:

@@ -22,7 +22,7 @@ from ctid.records import db
 from ctid.records.schema import calls
 from ctid.testing import RpcTestClient
 
-from .conftest import PostgresServer
+from ..postgres import PostgresServer
 from .daemon import Daemon
 
 pytestmark = pytest.mark.slow

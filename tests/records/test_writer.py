@@ -18,7 +18,7 @@ from ctid.records.journal import Journal
 from ctid.records.schema import agent_states, call_legs, calls, nodes, queue_waits, recordings
 from ctid.records.writer import RecordWriter, WriterLimits
 
-from .conftest import PostgresServer
+from ..postgres import PostgresServer
 
 T0 = 1_800_000_000.0
 

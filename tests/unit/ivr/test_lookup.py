@@ -23,6 +23,7 @@ from ctid.facts import IvrFinished
 from ctid.ivr.lookup import HttpLookups, LookupFailed, SqlLookups
 from ctid.ivr.messages import HttpCall, SqlCall
 from ctid.testing import call_centre, sim_config
+from tests.postgres import PostgresServer
 
 Handler = Callable[[h11.Request, bytes], Awaitable[tuple[int, bytes]]]
 
@@ -121,8 +122,16 @@ async def test_http_get_post_and_failures(mock_clock: trio.testing.MockClock) ->
         await http(HttpCall(url=f"{base}/customers", method="GET", headers={}, body=None))
 
 
-def make_db(path: Path) -> str:
-    url = f"sqlite:///{path}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A CRM's customer table on each engine operators point lookups at."""
+    if request.param == "sqlite":
+        return make_db(f"sqlite:///{tmp_path / 'crm.db'}")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return make_db(server.url(server.create_database()))
+
+
+def make_db(url: str) -> str:
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text("create table customers (phone text, name text, vip int)"))
@@ -134,15 +143,15 @@ def make_db(path: Path) -> str:
 
 
 async def test_sql_first_row_no_row_and_bad_sql(
-    tmp_path: Path, mock_clock: trio.testing.MockClock
+    crm_url: str, mock_clock: trio.testing.MockClock
 ) -> None:
-    sql = SqlLookups({"crm": make_db(tmp_path / "crm.db")})
+    sql = SqlLookups({"crm": crm_url})
     query = "select name, vip from customers where phone = :phone"
     row = await sql(SqlCall(database="crm", query=query, params={"phone": "+8613800138000"}))
     assert row == {"name": "Ann Lee", "vip": 1}
     with pytest.raises(LookupFailed, match="no row"):
         await sql(SqlCall(database="crm", query=query, params={"phone": "0"}))
-    with pytest.raises(LookupFailed, match=r"database crm: .*no such table"):
+    with pytest.raises(LookupFailed, match=r"database crm: .*(no such table|does not exist)"):
         await sql(SqlCall(database="crm", query="select * from nope", params={}))
     with pytest.raises(LookupFailed, match="no database 'erp'"):
         await sql(SqlCall(database="erp", query="select 1", params={}))
@@ -210,7 +219,9 @@ async def test_crm_answer_pops_on_the_agents_screen_and_a_timeout_takes_the_fall
         nursery.cancel_scope.cancel()
 
 
-async def test_sql_lookup_in_a_call(tmp_path: Path, mock_clock: trio.testing.MockClock) -> None:
+async def test_sql_lookup_in_a_call(
+    tmp_path: Path, crm_url: str, mock_clock: trio.testing.MockClock
+) -> None:
     flow = lookup_flow(
         {
             "sql": {
@@ -221,7 +232,7 @@ async def test_sql_lookup_in_a_call(tmp_path: Path, mock_clock: trio.testing.Moc
             "map": {"name": "name"},
         }
     )
-    cfg = centre_config(tmp_path, flow, {"crm": make_db(tmp_path / "crm.db")})
+    cfg = centre_config(tmp_path, flow, {"crm": crm_url})
     async with call_centre(cfg) as cc:
         client = await cc.client()
         for device in ("1001", "1002"):
