@@ -28,7 +28,12 @@ from .wallboard import figures_params
 if TYPE_CHECKING:
     from .engine import AcdEngine
 
+#: A ctid extension: an agent asked for a state it takes when its call ends (or
+#: changed its mind); CSTA says so only in the SetAgentState reply.
+PENDING_EVENT: Final = "agent.pending"
+
 __all__ = [
+    "PENDING_EVENT",
     "REQUESTABLE",
     "agent_list",
     "agent_snapshot",
@@ -96,6 +101,7 @@ def set_agent_state(
         )
     if reason is not None and requested != "notReady":
         raise CstaError(V.INVALID_PARAMETER_VALUE, "reasonCode goes only with notReady")
+    state, pending = agent.state, agent.pending
     if requested == "loggedOff":
         _log_off(engine, agent, group, cause)
     elif requested == "ready":
@@ -105,6 +111,9 @@ def set_agent_state(
         _not_ready(engine, agent, reason, cause)
     else:
         _work(engine, agent, cause)
+    if agent.state is state and agent.pending != pending:
+        # Supervisors and the agent's other screens learn of it now, not at the call's end.
+        publish_agent_event(engine, agent, PENDING_EVENT, state, cause)
     return _result(agent)
 
 

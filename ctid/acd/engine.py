@@ -53,7 +53,7 @@ from .agent import Agent, Cancellable, Membership, Offer
 from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
 from .daily import Daily
-from .desk import publish_agent_event
+from .desk import PENDING_EVENT, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
 from .entry_states import next_state as next_entry_state
 from .queue import Entry, QueueRuntime
@@ -90,6 +90,7 @@ _EVENT_NAMES: Final = {
 EVENT_NAMES: Final = (
     "AgentLoggedOnEvent",
     *_EVENT_NAMES.values(),
+    PENDING_EVENT,
     "queue.figures",
     "queue.allBusy",
 )

@@ -299,6 +299,12 @@ async def _acd(cc: CallCentre, r: Recorder) -> None:
         {"activeCall": {"callID": call_id, "deviceID": "1001"}, "deviceToJoin": "1005"},
     )
     await cc.settle()
+    # Asked for during the call: pending until it ends (agent.pending says so now).
+    await r.call(
+        "SetAgentState",
+        {"device": "1001", "requestedAgentState": "workingAfterCall"},
+    )
+    await cc.settle()
     await r.call("sim.onHook", {"device": "+15550300"})
     await cc.settle()
     await trio.sleep(1)

@@ -79,6 +79,8 @@ async def test_pending_not_ready_applies_when_the_call_ends(autojump_clock: Any)
 async def test_pending_log_off_and_a_cancelled_pending_state(autojump_clock: Any) -> None:
     async with acd_centre(two_agents()) as cc:
         admin = await cc.client()
+        watcher = await cc.client()  # a supervisor's wallboard
+        await watcher.call("MonitorStart", {"monitorObject": {"agentObject": "*"}})
         await log_on(admin, "2001", "1001")
         await log_on(admin, "2002", "1002")
         await call_in(admin, CALLER, "sales")
@@ -92,11 +94,28 @@ async def test_pending_log_off_and_a_cancelled_pending_state(autojump_clock: Any
                 "SetAgentState", {"device": device, "requestedAgentState": state}
             )
             assert reply["pendingAgentState"] == state
+        # The wallboard hears of each pending state at once, not when the call ends.
+        for agent_id, state in (("2001", "loggedOff"), ("2002", "workingAfterCall")):
+            event = await watcher.event("agent.pending", agentID=agent_id)
+            assert (event["agentState"], event["oldState"], event["newState"]) == (
+                "busy",
+                "busy",
+                "busy",
+            )
+            # An admin asked on the agents' behalf: "forced".
+            assert (event["pendingAgentState"], event["cause"]) == (state, "forced")
         # 2002 changes its mind: ready cancels the pending state.
         reply = await admin.call(
             "SetAgentState", {"device": "1002", "requestedAgentState": "ready"}
         )
         assert reply["pendingAgentState"] is None
+        cancelled = await watcher.event("agent.pending", agentID="2002")
+        assert cancelled["pendingAgentState"] is None
+        # Asking again for what is already pending says nothing new.
+        await admin.call("SetAgentState", {"device": "1001", "requestedAgentState": "loggedOff"})
+        await cc.settle()
+        pendings = [e for e in watcher.events if e["method"] == "agent.pending"]
+        assert len(pendings) == 3
         cc.sim.on_hook("1001")
         cc.sim.on_hook("1002")
         await trio.sleep(1)

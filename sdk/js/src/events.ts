@@ -235,8 +235,9 @@ export const CSTA_EVENT_NAMES: readonly (keyof CstaEventMap)[] = [
 
 /**
  * An agent event: the agent's whole snapshot after the change, the states
- * before and after, and why. `agent.reserved` is ctid's (an offered call rings
- * at the agent); the others carry CSTA's names.
+ * before and after, and why. `agent.reserved` (an offered call rings at the
+ * agent) and `agent.pending` (a state asked for while busy, or its cancelling)
+ * are ctid's; the others carry CSTA's names.
  */
 export interface AgentEventBase<N extends string> extends EventBase<N>, AgentSnapshot {
   readonly oldState: AgentState;
@@ -258,6 +259,12 @@ export interface AgentBusyEvent extends AgentEventBase<"AgentBusyEvent"> {}
 export interface AgentWorkingAfterCallEvent extends AgentEventBase<"AgentWorkingAfterCallEvent"> {}
 /** An offered ACD call rings at the agent's phone (ctid: CSTA has no state for it). */
 export interface AgentReservedEvent extends AgentEventBase<"agent.reserved"> {}
+/**
+ * A busy or reserved agent asked for a state it takes when the call ends
+ * (`pendingAgentState`), or cancelled it with `ready` (then null). The state
+ * itself has not changed: `oldState` and `newState` are both the current one.
+ */
+export interface AgentPendingEvent extends AgentEventBase<"agent.pending"> {}
 
 /** A queue's figures changed (throttled to one per `wallboard_interval`). */
 export interface QueueFiguresEvent extends EventBase<"queue.figures">, QueueFigures {}
@@ -277,6 +284,7 @@ export interface AcdEventMap {
   AgentBusyEvent: AgentBusyEvent;
   AgentWorkingAfterCallEvent: AgentWorkingAfterCallEvent;
   "agent.reserved": AgentReservedEvent;
+  "agent.pending": AgentPendingEvent;
   "queue.figures": QueueFiguresEvent;
   "queue.allBusy": QueueAllBusyEvent;
 }
@@ -289,7 +297,8 @@ export type AgentEvent =
   | AgentNotReadyEvent
   | AgentBusyEvent
   | AgentWorkingAfterCallEvent
-  | AgentReservedEvent;
+  | AgentReservedEvent
+  | AgentPendingEvent;
 
 /** The names of the agent events. */
 export const AGENT_EVENT_NAMES: readonly AgentEvent["name"][] = [
@@ -299,6 +308,7 @@ export const AGENT_EVENT_NAMES: readonly AgentEvent["name"][] = [
   "AgentNotReadyEvent",
   "AgentReadyEvent",
   "AgentWorkingAfterCallEvent",
+  "agent.pending",
   "agent.reserved",
 ];
 

@@ -55,6 +55,7 @@ export {
   type AgentLoggedOnEvent,
   type AgentNotReadyEvent,
   type AgentReadyEvent,
+  type AgentPendingEvent,
   type AgentReservedEvent,
   type AgentWorkingAfterCallEvent,
   type CallClearedEvent,

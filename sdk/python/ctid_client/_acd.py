@@ -114,6 +114,8 @@ AGENT_EVENT_NAMES: Final = frozenset(
         "AgentBusyEvent",
         "AgentWorkingAfterCallEvent",
         "agent.reserved",
+        # ctid: a pending state was asked for (or cancelled) while the agent is busy.
+        "agent.pending",
     }
 )
 #: The queue events: ``QueueFigures.from_event`` and ``QueueAllBusy.from_event``.

@@ -79,6 +79,9 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert pending.agent_state is AgentState.BUSY
             assert pending.pending_agent_state is AgentState.NOT_READY
             assert pending.pending_reason_code == "lunch"
+            told = AgentEvent.from_event(await next_event(events, "agent.pending"))
+            assert (told.old_state, told.new_state) == (AgentState.BUSY, AgentState.BUSY)
+            assert told.agent.pending_agent_state is AgentState.NOT_READY
             with pytest.raises(CstaError) as refused:
                 await ctid.set_agent_state("1001", "notReady", reason_code="nap")
             assert refused.value.csta_error == "invalidParameterValue"

@@ -72,6 +72,8 @@ describe("the ACD", () => {
     const pending = await desk.notReady("lunch");
     expect(pending).toEqual({ agentState: "busy", reasonCode: null, pendingAgentState: "notReady", pendingReasonCode: "lunch" });
     expect(desk.agent).toMatchObject({ agentState: "busy", pendingAgentState: "notReady", pendingReasonCode: "lunch" });
+    const told = await log.next("agent.pending", (e) => e["agentID"] === "2003");
+    expect(told).toMatchObject({ oldState: "busy", newState: "busy", pendingAgentState: "notReady" });
     await expect(desk.notReady("nap")).rejects.toBeInstanceOf(CstaError);
 
     const recording = await admin.recordingStart(callID, { tags: ["complaint"] });
