@@ -66,6 +66,8 @@ class SimChannel:
     bridged_us: int = 0
     hangup_us: int = 0
     partner: str | None = None
+    #: The A leg of its bridge (CHANNEL_BRIDGE and CHANNEL_UNBRIDGE are reported on it).
+    bridge_a: bool = False
     application: str = ""
     application_data: str = ""
     conference: str | None = None
@@ -80,6 +82,12 @@ class SimChannel:
     #: Set by a transfer: the dialplan it went through and the number it left.
     dialplan: str | None = None
     rdnis: str | None = None
+    #: The dialplan context of its caller profile.
+    context: str = "default"
+    #: Who is on the other end of the leg: a phone's extension or an outside number.
+    party: str = ""
+    #: DTMF the switch sent out of the leg to its party (``uuid_send_dtmf``).
+    digits_heard: list[str] = attrs.field(factory=list)
     variables: dict[str, str] = attrs.field(factory=dict)
 
 
@@ -230,7 +238,7 @@ class EventBuilder:
                 if prefix == "Caller" and ch.transfer_source
                 else []
             ),
-            (f"{prefix}-Context", "default"),
+            (f"{prefix}-Context", ch.context),
             (f"{prefix}-Channel-Name", ch.name),
             *([(f"{prefix}-Profile-Index", "1")] if prefix == "Caller" else []),
             (f"{prefix}-Profile-Created-Time", str(ch.created_us)),

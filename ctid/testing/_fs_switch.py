@@ -9,17 +9,23 @@ connection; api commands return their reply body.
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import re
 import shlex
+import wave
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final
 
+import attrs
 import trio
+import trio.lowlevel
 
+from ._fs_dialplan import Dialplan, DialplanKind
 from ._fs_events import EventBuilder, Pairs, SimChannel
 
-__all__ = ["External", "SimSwitch"]
+__all__ = ["Eavesdrop", "External", "SimSwitch"]
 
 Publish = Callable[[str, Pairs, "str | None"], None]
 
@@ -30,6 +36,30 @@ class External(enum.Enum):
     ANSWER = "answer"
     BUSY = "busy"
     NO_ANSWER = "noAnswer"
+    #: The number does not exist: the provider answers 404 at once.
+    UNREACHABLE = "unreachable"
+
+
+@attrs.define
+class Eavesdrop:
+    """A channel running ``eavesdrop`` on ``target``, and who hears the eavesdropper.
+
+    As in ``switch_ivr_eavesdrop_session``: ``mux_write`` mixes its audio into
+    what the target's phone gets (the target hears it), ``mux_read`` into what
+    the target sends (the target's partners hear it).
+    """
+
+    target: str
+    mux_read: bool = False
+    mux_write: bool = False
+    #: Digits from the eavesdropper's phone switch the mode (``eavesdrop_enable_dtmf``).
+    dtmf: bool = True
+    app_uuid: str = ""
+
+
+def _true(value: str | None) -> bool:
+    """FreeSWITCH's ``switch_true``."""
+    return (value or "").lower() in ("true", "yes", "on", "enabled", "active", "allow", "1")
 
 
 _CONFERENCE_DEST = re.compile(r"conference:(?P<name>[^@\s]+)@(?P<profile>\S+)")
@@ -67,6 +97,41 @@ def _split_vars(text: str) -> dict[str, str]:
     return out
 
 
+@attrs.define
+class _Recording:
+    """One ``uuid_record``: its start and the time spans it was masked (silence)."""
+
+    started: float
+    masked: list[tuple[float, float | None]] = attrs.field(factory=list)
+
+    def mask(self, now: float, *, on: bool) -> None:
+        if on and not (self.masked and self.masked[-1][1] is None):
+            self.masked.append((now, None))
+        elif not on and self.masked and self.masked[-1][1] is None:
+            self.masked[-1] = (self.masked[-1][0], now)
+
+    def write(self, path: str, now: float) -> int:
+        """Write the file (8 kHz 16-bit mono: a tone, silence while masked); its length in ms."""
+        rate = 8000
+        samples = bytearray()
+        edges = [(self.started, False)]
+        for begin, end in self.masked:
+            edges += [(begin, True), (end if end is not None else now, False)]
+        edges.append((now, False))
+        for (begin, quiet), (end, _) in itertools.pairwise(edges):
+            count = max(0, round((end - begin) * rate))
+            # A square wave of 400 Hz stands for the audio of the call.
+            period = b"\x00\x10" * 10 + b"\x00\xf0" * 10
+            chunk = bytes(2 * count) if quiet else (period * (count // 20 + 1))[: 2 * count]
+            samples += chunk
+        with wave.open(path, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(bytes(samples))
+        return round((now - self.started) * 1000)
+
+
 class SimSwitch:
     """A small FreeSWITCH: a directory of users, one gateway, channels and conferences."""
 
@@ -85,6 +150,8 @@ class SimSwitch:
         answer_delay: float,
         playback_seconds: float,
         new_uuid: Callable[[], str],
+        honour_auto_answer: bool = True,
+        dialplan: DialplanKind = DialplanKind.LAB,
     ) -> None:
         self.nursery = nursery
         self._publish = publish
@@ -99,10 +166,19 @@ class SimSwitch:
         self.answer_delay = answer_delay
         self.playback_seconds = playback_seconds
         self.new_uuid = new_uuid
+        #: Phones that ring until answered still answer by themselves when the
+        #: INVITE asks them to (``sip_auto_answer=true``), as desk phones do.
+        self.honour_auto_answer = honour_auto_answer
         self.channels: dict[str, SimChannel] = {}
         self.conferences: dict[str, list[str]] = {}
-        self._recordings: dict[str, set[str]] = {}
+        #: What each conference plays to its members (``conference NAME play``).
+        self.conference_music: dict[str, str] = {}
+        #: Eavesdroppers by their channel uuid.
+        self.eavesdrops: dict[str, Eavesdrop] = {}
+        self._recordings: dict[str, dict[str, _Recording]] = {}
         self._answer_waiters: dict[str, trio.Event] = {}
+        #: What inbound calls do (the phones' and the provider's).
+        self.dialplan = Dialplan(self, dialplan)
         self._playbacks: dict[str, tuple[str, str]] = {}  # uuid -> (app uuid, path)
 
     # ---------------------------------------------------------------- helpers
@@ -141,6 +217,10 @@ class SimSwitch:
     def _now(self) -> int:
         return self._clock_us()
 
+    def now_us(self) -> int:
+        """The switch's clock, in microseconds since the epoch (``Event-Date-Timestamp``)."""
+        return self._clock_us()
+
     # ------------------------------------------------------ channel lifecycle
 
     def create_channel(
@@ -155,6 +235,8 @@ class SimSwitch:
         variables: dict[str, str],
         username: str | None = None,
         presence_id: str | None = None,
+        context: str = "default",
+        party: str = "",
     ) -> SimChannel:
         ch = SimChannel(
             uuid=uuid,
@@ -167,6 +249,8 @@ class SimSwitch:
             source="mod_sofia" if direction == "inbound" else "src/switch_ivr_originate.c",
             username=username,
             hit_dialplan=direction == "inbound",
+            context=context,
+            party=party,
             variables={"direction": direction, "uuid": uuid, "call_uuid": uuid, **variables},
         )
         if direction == "outbound":
@@ -194,12 +278,21 @@ class SimSwitch:
 
     def park(self, ch: SimChannel) -> None:
         ch.state, ch.application, ch.application_data = "CS_EXECUTE", "park", ""
-        self._execute(ch, "park", "", complete=False)
+        self.execute_app(ch, "park", "", complete=False)
         self.channel_event("CHANNEL_PARK", "switch_ivr_park", ch)
 
-    def _execute(
-        self, ch: SimChannel, app: str, data: str, *, app_uuid: str | None = None, complete: bool
+    def execute_app(
+        self,
+        ch: SimChannel,
+        app: str,
+        data: str,
+        *,
+        app_uuid: str | None = None,
+        complete: bool,
+        effect: Callable[[], None] | None = None,
     ) -> None:
+        """CHANNEL_EXECUTE of an application, then (``complete``) its ``effect`` and
+        CHANNEL_EXECUTE_COMPLETE."""
         app_uuid = app_uuid or self.new_uuid()
         headers = [("Application", app), ("Application-Data", data), ("Application-UUID", app_uuid)]
         if not data:
@@ -207,6 +300,8 @@ class SimSwitch:
         self.channel_event(
             "CHANNEL_EXECUTE", "switch_core_session_exec", ch, after=headers, with_other=False
         )
+        if effect is not None:
+            effect()
         if complete:
             self.channel_event(
                 "CHANNEL_EXECUTE_COMPLETE",
@@ -229,6 +324,11 @@ class SimSwitch:
         self.channel_event(
             "CHANNEL_HANGUP", "switch_channel_perform_hangup", ch, after=[("Hangup-Cause", cause)]
         )
+        # The media bugs go with the channel: its recordings end, its eavesdrops too.
+        for path in self.recordings_of(ch.uuid):
+            self._stop_recording(ch, path)
+        self._recordings.pop(ch.uuid, None)
+        self.end_eavesdrops(ch)
         ch.state = "CS_HANGUP"
         self._callstate(ch, "HANGUP")
         ch.state = "CS_REPORTING"
@@ -280,6 +380,7 @@ class SimSwitch:
             )
         now = self._now()
         a.partner, b.partner = b.uuid, a.uuid
+        a.bridge_a, b.bridge_a = True, False
         a.bridged_us = b.bridged_us = now
         # After the bridge (as captured) an outbound leg's caller id flips to
         # its contact and its callee number becomes its original number; the
@@ -305,8 +406,9 @@ class SimSwitch:
         )
 
     def _unbridge(self, ch: SimChannel, other: SimChannel) -> None:
-        """One CHANNEL_UNBRIDGE, on the A leg, as captured."""
-        a, b = (ch, other) if ch.created_us <= other.created_us else (other, ch)
+        """One CHANNEL_UNBRIDGE, on the A leg of the bridge, as captured."""
+        a, b = (ch, other) if ch.bridge_a else (other, ch)
+        a.bridge_a = b.bridge_a = False
         a.partner = b.partner = None
         self.channel_event(
             "CHANNEL_UNBRIDGE",
@@ -376,7 +478,7 @@ class SimSwitch:
             self._conference_event(name, "conference-create", None)
         ch.application, ch.application_data, ch.conference = "conference", name, name
         ch.state = "CS_EXECUTE"
-        self._execute(ch, "conference", f"{name}@default", complete=False)
+        self.execute_app(ch, "conference", f"{name}@default", complete=False)
         self.conferences[name].append(ch.uuid)
         self._conference_event(name, "add-member", ch)
 
@@ -387,6 +489,7 @@ class SimSwitch:
         self.conferences[name].remove(ch.uuid)
         ch.conference = None
         if not self.conferences[name]:
+            self.conference_music.pop(name, None)
             del self.conferences[name]
             self.conferences.setdefault(name, [])
             self._conference_event(name, "conference-destroy", None)
@@ -465,6 +568,11 @@ class SimSwitch:
         self._finish_playback(ch, app_uuid, path, response="FILE PLAYED", status="break")
         return True
 
+    def playing(self, uuid: str) -> str | None:
+        """The file a channel's playback plays now, if any."""
+        current = self._playbacks.get(uuid)
+        return current[1] if current is not None else None
+
     def hold(self, ch: SimChannel, *, by_phone: bool, on: bool) -> None:
         function = (
             "switch_channel_mark_hold"
@@ -486,7 +594,73 @@ class SimSwitch:
             self.channel_event("CHANNEL_UNHOLD", function, ch, with_other=True)
             self._callstate(ch, "ACTIVE")
 
+    # -------------------------------------------------------------- eavesdrop
+
+    def start_eavesdrop(self, ch: SimChannel, target: str, app_uuid: str) -> None:
+        """``eavesdrop <target>`` on ``ch``, with the flags mod_dptools reads from its variables."""
+        self.detach(ch)
+        ch.state, ch.application, ch.application_data = "CS_EXECUTE", "eavesdrop", target
+        headers = [
+            ("Application", "eavesdrop"),
+            ("Application-Data", target),
+            ("Application-UUID", app_uuid),
+        ]
+        self.channel_event("CHANNEL_EXECUTE", "switch_core_session_exec", ch, after=headers)
+        if target not in self.channels:
+            self._eavesdrop_ended(ch, app_uuid)
+            return
+        flag = ch.variables.get
+        self.eavesdrops[ch.uuid] = Eavesdrop(
+            target=target,
+            mux_read=_true(flag("eavesdrop_whisper_aleg")),
+            mux_write=_true(flag("eavesdrop_whisper_bleg")),
+            dtmf=_true(flag("eavesdrop_enable_dtmf", "true")),
+            app_uuid=app_uuid,
+        )
+
+    def eavesdrop_command(self, ch: SimChannel, command: str) -> None:
+        """An ``eavesdrop-command`` (or a DTMF digit) for the eavesdrop running on ``ch``."""
+        ed = self.eavesdrops.get(ch.uuid)
+        if ed is None:
+            return
+        for char in command:
+            if char == "*":
+                del self.eavesdrops[ch.uuid]
+                self._eavesdrop_ended(ch, ed.app_uuid)
+                return
+            modes = {"0": (False, False), "1": (True, False), "2": (False, True), "3": (True, True)}
+            if char in modes:
+                ed.mux_read, ed.mux_write = modes[char]
+
+    def end_eavesdrops(self, ch: SimChannel) -> None:
+        """``ch`` hangs up: its own eavesdrop ends, and so does everyone's on it."""
+        self.eavesdrops.pop(ch.uuid, None)
+        for uuid, ed in list(self.eavesdrops.items()):
+            if ed.target == ch.uuid:
+                del self.eavesdrops[uuid]
+                listener = self.channels.get(uuid)
+                if listener is not None and not listener.hungup:
+                    self._eavesdrop_ended(listener, ed.app_uuid)
+
+    def _eavesdrop_ended(self, ch: SimChannel, app_uuid: str) -> None:
+        self.channel_event(
+            "CHANNEL_EXECUTE_COMPLETE",
+            "switch_core_session_exec",
+            ch,
+            after=[
+                ("Application", "eavesdrop"),
+                ("Application-Data", ch.application_data),
+                ("Application-Response", "_none_"),
+                ("Application-UUID", app_uuid),
+            ],
+        )
+        # Executed on a parked channel (sendmsg), it goes back to park.
+        ch.application, ch.application_data = "park", ""
+
     def dtmf(self, ch: SimChannel, digit: str) -> None:
+        ed = self.eavesdrops.get(ch.uuid)
+        if ed is not None and ed.dtmf:
+            self.eavesdrop_command(ch, digit)
         self.channel_event(
             "DTMF",
             "switch_channel_dequeue_dtmf",
@@ -496,9 +670,12 @@ class SimSwitch:
         )
 
     def record(self, ch: SimChannel, action: str, path: str) -> str:
-        active = self._recordings.setdefault(ch.uuid, set())
+        active = self._recordings.setdefault(ch.uuid, {})
         if action == "start":
-            active.add(path)
+            if "/" in path:
+                # FreeSWITCH makes the directories (switch_ivr_record_session_event).
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            active[path] = _Recording(started=trio.current_time())
             self.channel_event(
                 "RECORD_START", "record_callback", ch, after=[("Record-File-Path", path)],
                 with_other=True,
@@ -507,20 +684,32 @@ class SimSwitch:
         if action == "stop":
             if path not in active:
                 return "-ERR Cannot stop record session!\n"
-            active.discard(path)
-            ch.variables["record_seconds"] = "3"
-            ch.variables["record_ms"] = "3020"
-            self.channel_event(
-                "RECORD_STOP",
-                "send_record_stop_event",
-                ch,
-                after=[("Record-File-Path", path), ("Record-Completion-Cause", "success-maxtime")],
-                with_other=True,
-            )
+            self._stop_recording(ch, path)
             return "+OK Success\n"
         if action in ("mask", "unmask"):
-            return "+OK Success\n" if path in active else "-ERR Cannot mask recording session!\n"
+            rec = active.get(path)
+            if rec is None:
+                return "-ERR Cannot mask recording session!\n"
+            rec.mask(trio.current_time(), on=action == "mask")
+            return "+OK Success\n"
         return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n"
+
+    def _stop_recording(self, ch: SimChannel, path: str) -> None:
+        rec = self._recordings[ch.uuid].pop(path)
+        millis = rec.write(path, trio.current_time())
+        ch.variables["record_seconds"] = str(millis // 1000)
+        ch.variables["record_ms"] = str(millis)
+        self.channel_event(
+            "RECORD_STOP",
+            "send_record_stop_event",
+            ch,
+            after=[("Record-File-Path", path), ("Record-Completion-Cause", "success-maxtime")],
+            with_other=True,
+        )
+
+    def recordings_of(self, uuid: str) -> list[str]:
+        """The paths a channel is recording to now."""
+        return list(self._recordings.get(uuid, {}))
 
     # -------------------------------------------------------------- originate
 
@@ -561,7 +750,10 @@ class SimSwitch:
                     "dialed_domain": self.domain,
                 },
             )
-            auto = self.users[ext]
+            ch.party = ext
+            auto = self.users[ext] or (
+                self.honour_auto_answer and _true(variables.get("sip_auto_answer"))
+            )
             behaviour = External.ANSWER if auto else External.NO_ANSWER
         elif gateway and gateway.group(1) == self.gateway:
             number = gateway.group(2)
@@ -575,15 +767,22 @@ class SimSwitch:
                 destination=number,
                 variables={"origination_uuid": uuid, **variables, "sip_gateway_name": self.gateway},
             )
+            ch.party = number
             auto = behaviour is External.ANSWER
+            if behaviour is External.UNREACHABLE:
+                # The provider answers 404 at once: the leg never rings.
+                await trio.lowlevel.checkpoint()
+                self.hangup(ch, "UNALLOCATED_NUMBER")
+                return "-ERR UNALLOCATED_NUMBER\n"
         else:
             return "-ERR NORMAL_TEMPORARY_FAILURE\n"
-        self.ring(ch)
         if behaviour is External.BUSY:
+            # The far end answers 486 without ringing first.
             await trio.sleep(self.answer_delay)
             if not ch.hungup:
                 self.hangup(ch, "USER_BUSY")
             return "-ERR USER_BUSY\n"
+        self.ring(ch)
         waiter = trio.Event()
         self._answer_waiters[uuid] = waiter
         if auto:
@@ -612,78 +811,15 @@ class SimSwitch:
         if app == "park":
             self.park(ch)
         elif app == "eavesdrop":
-            ch.state, ch.application, ch.application_data = "CS_EXECUTE", "eavesdrop", arg
-            self._execute(ch, "eavesdrop", arg, complete=False)
+            self.start_eavesdrop(ch, arg, self.new_uuid())
         else:
-            self._execute(ch, app, arg, complete=False)
+            self.execute_app(ch, app, arg, complete=False)
 
     async def _auto_answer(self, uuid: str) -> None:
         await trio.sleep(self.answer_delay)
         ch = self.channels.get(uuid)
         if ch is not None:
             self.answer(ch)
-
-    # ------------------------------------------------------- phones (inbound)
-
-    def phone_dials(self, ext: str, number: str) -> SimChannel:
-        """Phone ``ext`` calls ``number`` through the dialplan of the captured lab."""
-        uuid = self.new_uuid()
-        ch = self.create_channel(
-            uuid=uuid,
-            name=f"sofia/internal/{ext}@127.0.0.1:5080",
-            direction="inbound",
-            cid_name=ext,
-            cid_number=ext,
-            destination=number,
-            username=ext,
-            presence_id=f"{ext}@{self.domain}",
-            variables={"sip_from_user": ext, "user_name": ext, "sip_req_user": number},
-        )
-        ch.media = True
-        ch.state = "CS_EXECUTE"
-        if number == "2001":
-            ch.callstate = "RING_WAIT"
-            self.park(ch)
-        elif number in self.users or number in self.unregistered:
-            self._execute(ch, "bridge", f"user/{number}@{self.domain}", complete=False)
-            self.nursery.start_soon(self._dialplan_bridge, uuid, number)
-        else:
-            self._execute(ch, "answer", "", complete=True)
-            self.answer(ch)
-            self.park(ch)
-        return ch
-
-    async def _dialplan_bridge(self, a_uuid: str, ext: str) -> None:
-        b_uuid = self.new_uuid()
-        caller = self.channels[a_uuid]
-        # The b-leg carries the caller's id, as the dialplan bridge does.
-        result = await self.originate(
-            f"{{origination_uuid={b_uuid},origination_caller_id_number={caller.cid_number},"
-            f"origination_caller_id_name='Extension {caller.cid_name}'}}"
-            f"user/{ext}@{self.domain} &park()"
-        )
-        a = self.channels.get(a_uuid)
-        b = self.channels.get(b_uuid)
-        if a is None:
-            if b is not None:
-                self.hangup(b, "ORIGINATOR_CANCEL")
-            return
-        if b is None or not result.startswith("+OK"):
-            self.hangup(a, result.split()[-1] if result.startswith("-ERR") else "NORMAL_CLEARING")
-            return
-        self.answer(a)
-        a.callee_name, a.callee_number = "Outbound Call", b.destination
-        a.partner, b.partner = b.uuid, a.uuid
-        a.bridged_us = b.bridged_us = self._now()
-        a.transfer_source = f"{a.bridged_us // 1_000_000}:{self.new_uuid()}:bridge:{b.uuid}"
-        a.application, a.application_data = "bridge", f"user/{ext}@{self.domain}"
-        self.channel_event(
-            "CHANNEL_BRIDGE",
-            "switch_ivr_multi_threaded_bridge",
-            a,
-            before=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
-            with_other=True,
-        )
 
     # ------------------------------------------------------------- reporting
 

@@ -42,10 +42,11 @@ import trio.testing
 from ctid.switch_drivers.freeswitch.errors import EslProtocolError
 from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
+from ._fs_dialplan import DialplanKind
 from ._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from ._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
-__all__ = ["External", "FakeFreeSwitch", "SimChannel"]
+__all__ = ["DialplanKind", "External", "FakeFreeSwitch", "SimChannel"]
 
 GOODBYE: Final = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 SHUTTING_DOWN: Final = "The system is being shut down.\n"
@@ -157,6 +158,8 @@ class FakeFreeSwitch:
         externals: Mapping[str, External] | None = None,
         answer_delay: float = 1.0,
         playback_seconds: float = 2.0,
+        honour_auto_answer: bool = True,
+        dialplan: DialplanKind = DialplanKind.LAB,
     ) -> None:
         self.password = password
         self._users = dict(
@@ -168,6 +171,10 @@ class FakeFreeSwitch:
         self._externals = dict(externals or {})
         self._answer_delay = answer_delay
         self._playback_seconds = playback_seconds
+        self._honour_auto_answer = honour_auto_answer
+        self._dialplan = dialplan
+        #: While False, ``connect`` fails as if the switch could not be reached.
+        self.reachable = True
         self._listeners: list[_Listener] = []
         self._switch: SimSwitch | None = None
         self._nursery: trio.Nursery | None = None
@@ -203,6 +210,8 @@ class FakeFreeSwitch:
                 answer_delay=self._answer_delay,
                 playback_seconds=self._playback_seconds,
                 new_uuid=self.new_uuid,
+                honour_auto_answer=self._honour_auto_answer,
+                dialplan=self._dialplan,
             )
             task_status.started()
             await trio.sleep_forever()
@@ -226,6 +235,8 @@ class FakeFreeSwitch:
         """A new client connection: the returned stream is the client's end."""
         if self._nursery is None:
             raise RuntimeError("FakeFreeSwitch.run has not started")
+        if not self.reachable:
+            raise OSError("connection refused (the fake switch is unreachable)")
         client, server = trio.testing.memory_stream_pair()
         self._nursery.start_soon(self.serve, server)
         return client
@@ -254,7 +265,16 @@ class FakeFreeSwitch:
 
     def phone_dials(self, ext: str, number: str) -> str:
         """Phone ``ext`` calls ``number``; returns the new inbound channel's uuid."""
-        return self.switch.phone_dials(ext, number).uuid
+        return self.switch.dialplan.phone_dials(ext, number).uuid
+
+    def outside_calls(self, caller: str, called: str) -> str:
+        """``caller`` calls ``called`` from outside, through the provider; returns the uuid."""
+        return self.switch.dialplan.outside_calls(caller, called).uuid
+
+    def channel_of(self, party: str) -> SimChannel | None:
+        """The newest live channel whose other end is ``party`` (a phone or an outside number)."""
+        found = [ch for ch in self.switch.channels.values() if ch.party == party and not ch.hungup]
+        return found[-1] if found else None
 
     def phone_answers(self, uuid: str) -> None:
         """The phone of a ringing leg picks up."""
@@ -373,6 +393,8 @@ class FakeFreeSwitch:
             send(_reply(self._filter(listener, rest)))
         elif word == "sendmsg":
             send(_reply(self._sendmsg(rest.strip(), frame)))
+        elif word == "sendevent":
+            send(_reply(self._sendevent(frame)))
         else:
             send(_reply("-ERR command not found"))
 
@@ -443,22 +465,23 @@ class FakeFreeSwitch:
             if app == "playback":
                 self.switch.start_playback(ch, arg, app_uuid)
             elif app == "eavesdrop":
-                self.switch.detach(ch)
-                ch.application, ch.application_data = "eavesdrop", arg
-                self.switch.channel_event(
-                    "CHANNEL_EXECUTE",
-                    "switch_core_session_exec",
-                    ch,
-                    after=[
-                        ("Application", app),
-                        ("Application-Data", arg),
-                        ("Application-UUID", app_uuid),
-                    ],
-                )
+                self.switch.start_eavesdrop(ch, arg, app_uuid)
             elif app == "set" and "=" in arg:
                 name, _, value = arg.partition("=")
                 ch.variables[name] = value
         return "+OK"
+
+    def _sendevent(self, frame: RawFrame) -> str:
+        """``sendevent``: an event with a ``Unique-ID`` goes to that session's queue,
+        where a running ``eavesdrop`` takes its ``eavesdrop-command`` (mes.c:2273)."""
+        event_uuid = self.new_uuid()
+        target = frame.get("Unique-ID")
+        ch = self.switch.channels.get(target) if target else None
+        if ch is not None:
+            command = frame.get("eavesdrop-command")
+            if command:
+                self.switch.eavesdrop_command(ch, command)
+        return f"+OK {event_uuid}"
 
     # --------------------------------------------------------------- api
 
@@ -540,7 +563,9 @@ class FakeFreeSwitch:
             switch.hold(ch, by_phone=False, on=words[0] != "off")
             return "+OK Success\n"
         if command == "uuid_send_dtmf":
-            return f"+OK {ch.uuid} sent DTMF {words[1] if len(words) > 1 else ''}.\n"
+            digits = words[1] if len(words) > 1 else ""
+            ch.digits_heard.extend(d for d in digits if d not in "wW")
+            return f"+OK {ch.uuid} sent DTMF {digits}.\n"
         if command == "uuid_record":
             if len(words) < 3:
                 return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n"
@@ -577,9 +602,11 @@ class FakeFreeSwitch:
             return f"Conference {name} not found\n"
         action = words[1] if len(words) > 1 else "list"
         if action == "play" and len(words) > 2:
+            switch.conference_music[name] = words[2]
             return f"+OK Playing file {words[2]}\n"
         if action == "stop":
-            return "+OK Stopped 1 files\n"
+            stopped = 1 if switch.conference_music.pop(name, None) is not None else 0
+            return f"+OK Stopped {stopped} files\n"
         if action == "list":
             return "".join(f"{i + 1};{u}\n" for i, u in enumerate(switch.conferences[name]))
         return "-ERR not supported by the fake\n"

@@ -13,6 +13,7 @@ docs/drivers-freeswitch-design.md for the mapping of each command.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 import re
@@ -32,7 +33,9 @@ from ..base import (
     Capability,
     ChangeSupervision,
     CommandRejected,
+    DriverError,
     DriverUnavailable,
+    EndpointKind,
     Hangup,
     LinkState,
     LinkStateChanged,
@@ -40,6 +43,8 @@ from ..base import (
     Originate,
     PauseRecording,
     Play,
+    RecordingFailed,
+    RecordingFinished,
     RejectReason,
     ResumeRecording,
     Resynchronized,
@@ -60,13 +65,18 @@ from ..base import (
 from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
 from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
+from .config import DEFAULT_AUTO_ANSWER, driver_options
+from .endpoints import EndpointConfig
 from .errors import LocalProtocolError
 from .frames import ApiResponse, CommandReply, EslEvent
 from .framing import DEFAULT_MAX_FRAME_SIZE
-from .link import EslLink, LinkLost
-from .mapping import SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS, EndpointConfig, EventMapper
+from .link import AuthRefused, EslLink, LinkLost
+from .mapping import HANDOVER_VARIABLE, SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS, EventMapper
+from .proto import EslConnection
 
 __all__ = ["Backoff", "FreeSwitchDriver"]
+
+log = logging.getLogger(__name__)
 
 OpenStream = Callable[[str, int], Awaitable[trio.abc.Stream]]
 
@@ -110,8 +120,13 @@ class FreeSwitchDriver(SwitchDriver):
         port: int = 8021,
         password: str = "ClueCon",
         endpoints: EndpointConfig | None = None,
+        dialplan_context: str | None = None,
+        auto_answer_variables: Mapping[str, str] | None = None,
         open_stream: OpenStream | None = None,
         backoff: Backoff | None = None,
+        backoff_initial: float | None = None,
+        backoff_max: float | None = None,
+        jitter: float | None = None,
         rng: random.Random | None = None,
         new_id: Callable[[], str] | None = None,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
@@ -121,8 +136,19 @@ class FreeSwitchDriver(SwitchDriver):
         self._port = port
         self._password = password
         self._endpoints = endpoints or EndpointConfig()
+        self._auto_answer = dict(
+            DEFAULT_AUTO_ANSWER if auto_answer_variables is None else auto_answer_variables
+        )
+        # Every channel ctid originates carries these (see config.py: dialplan_context).
+        self._variables = {"force_transfer_context": dialplan_context} if dialplan_context else {}
         self._open_stream: OpenStream = open_stream or trio.open_tcp_stream
-        self._backoff = backoff or Backoff()
+        backoff = backoff or Backoff()
+        self._backoff = attrs.evolve(
+            backoff,
+            initial=backoff.initial if backoff_initial is None else backoff_initial,
+            maximum=backoff.maximum if backoff_max is None else backoff_max,
+            jitter=backoff.jitter if jitter is None else jitter,
+        )
         self._rng = rng or random.Random()
         self._new_id = new_id or (lambda: str(uuid_module.uuid4()))
         self._max_frame_size = max_frame_size
@@ -138,6 +164,24 @@ class FreeSwitchDriver(SwitchDriver):
         self._bridge_lock = trio.Lock()
         # While syncing, events wait here; those before the snapshot are dropped.
         self._held: list[EslEvent] | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        section: Mapping[str, Any],
+        *,
+        path: str = "switch.freeswitch",
+        open_stream: OpenStream | None = None,
+    ) -> FreeSwitchDriver:
+        """Build the driver from ``[switch.freeswitch]`` (see ``freeswitch.config``).
+
+        ``open_stream`` replaces the TCP connect, for tests against a fake FreeSWITCH.
+        """
+        return cls(**driver_options(section, path), open_stream=open_stream)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return self._endpoints.extensions
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -160,6 +204,7 @@ class FreeSwitchDriver(SwitchDriver):
         while True:
             await emit.send(LinkStateChanged(state=LinkState.CONNECTING))
             detail = ""
+            fatal: str | None = None
             try:
                 stream = await self._open_stream(self._host, self._port)
             except OSError as exc:
@@ -178,6 +223,8 @@ class FreeSwitchDriver(SwitchDriver):
                         if not started:
                             started = True
                             task_status.started()
+                except* AuthRefused as group:
+                    fatal = str(group.exceptions[0])
                 except* LinkLost as group:
                     detail = "; ".join(str(e) for e in group.exceptions)
                 except* (
@@ -192,7 +239,11 @@ class FreeSwitchDriver(SwitchDriver):
                     self._held = None
                     with trio.CancelScope(shield=True):
                         await trio.aclose_forcefully(stream)
+            if fatal is not None:
+                # Like a wrong ARI password: retrying cannot help, the operator must.
+                raise DriverError(f"FreeSWITCH refused the event socket password ({fatal})")
             await emit.send(LinkStateChanged(state=LinkState.DOWN, detail=detail))
+            log.warning("FreeSWITCH link down (%s)", detail)
             if not started:
                 started = True
                 task_status.started()
@@ -219,6 +270,14 @@ class FreeSwitchDriver(SwitchDriver):
         calls = await link.request(lambda c: c.send_api("show", "calls as json"))
         rows = _rows(channels)
         pairs = [(r["uuid"], r["b_uuid"]) for r in _rows(calls) if r.get("b_uuid")]
+        dialed: dict[str, str] = {}
+        for uuid in self._mapper.waiting(rows):
+            # Parked while ctid was away: handed to ctid only if the dialplan said so.
+            value = await link.request(_getvar(uuid, HANDOVER_VARIABLE))
+            if isinstance(value, ApiResponse):
+                text = value.body.strip()
+                if text and text != "_undef_" and not text.startswith("-"):
+                    dialed[uuid] = text
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
         infos = self._mapper.resync(rows, pairs)
@@ -236,6 +295,8 @@ class FreeSwitchDriver(SwitchDriver):
         held, self._held = self._held or [], None
         self._link = link
         await emit.send(LinkStateChanged(state=LinkState.UP))
+        for out in self._mapper.late_handovers(rows, dialed):
+            await emit.send(out)
         for event in held:
             await self._on_event(event)
 
@@ -259,6 +320,8 @@ class FreeSwitchDriver(SwitchDriver):
             if later and self._nursery is not None:
                 self._nursery.start_soon(self._run_later, later)
         for out in self._mapper.feed(event):
+            if isinstance(out, RecordingFinished | RecordingFailed):
+                self._recordings.pop(out.recording_id, None)
             await self._emit.send(out)
 
     async def _run_later(self, commands: list[str]) -> None:
@@ -341,8 +404,9 @@ class FreeSwitchDriver(SwitchDriver):
         # A leg whose partner leaves is parked, not hung up (see bridges.py).
         variables["park_after_bridge"] = "true"
         variables["hangup_after_bridge"] = "false"
-        if command.auto_answer:
-            variables["sip_auto_answer"] = "true"
+        variables.update(self._variables)
+        if command.auto_answer and command.kind is EndpointKind.EXTENSION:
+            variables.update(self._auto_answer)
         if command.originator_channel_id:
             variables["ctid_originator"] = command.originator_channel_id
         variables.update(command.variables)
@@ -468,6 +532,13 @@ class FreeSwitchDriver(SwitchDriver):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _getvar(uuid: str, name: str) -> Callable[[EslConnection], bytes]:
+    def build(conn: EslConnection) -> bytes:
+        return conn.send_api("uuid_getvar", f"{uuid} {name}")
+
+    return build
 
 
 def _rows(reply: CommandReply | ApiResponse) -> list[Mapping[str, str]]:

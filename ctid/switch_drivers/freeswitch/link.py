@@ -31,7 +31,7 @@ from .frames import (
 )
 from .proto import NEED_DATA, EslConnection
 
-__all__ = ["EslLink", "LinkLost"]
+__all__ = ["AuthRefused", "EslLink", "LinkLost"]
 
 #: Bytes asked of the stream per read; with the frame limit it bounds our buffer.
 READ_SIZE: Final = 65536
@@ -39,6 +39,10 @@ READ_SIZE: Final = 65536
 
 class LinkLost(Exception):
     """The connection ended; ``str()`` says how."""
+
+
+class AuthRefused(LinkLost):
+    """FreeSWITCH refused the password (``-ERR invalid``): a configuration error."""
 
 
 @attrs.define
@@ -78,7 +82,7 @@ class EslLink:
             self._conn.receive_data(bytes(data) if data else None)
 
     async def authenticate(self, password: str) -> None:
-        """Wait for ``auth/request`` and log in; raises ``LinkLost`` if refused."""
+        """Wait for ``auth/request`` and log in; raises ``AuthRefused`` if refused."""
         frame = await self._next_frame()
         if not isinstance(frame, AuthRequest):
             raise LinkLost(f"expected auth/request, got {type(frame).__name__}")
@@ -86,7 +90,7 @@ class EslLink:
         frame = await self._next_frame()
         if not isinstance(frame, CommandReply) or not frame.ok:
             text = frame.reply_text if isinstance(frame, CommandReply) else type(frame).__name__
-            raise LinkLost(f"authentication refused: {text}")
+            raise AuthRefused(f"authentication refused: {text}")
 
     # ------------------------------------------------------------ commands
 

@@ -6,23 +6,34 @@ channels it has announced (so ``ChannelCreated`` comes once and
 ``ChannelHungUp`` is the last event about a channel), what ctid asked for
 (originates, playbacks, recordings: keyed by the ids ctid chose and gave to
 FreeSWITCH as ``origination_uuid``, ``Event-UUID`` and file paths), and the
-bridges FreeSWITCH made by itself (a dialplan ``bridge``, a dialplan
-conference), which get ids of the form ``fs-<uuid>`` / ``fs-conf-<name>``.
-Bridges ctid made are in the ``BridgeBook``; their FreeSWITCH bridge events
-are only the realisation of ctid's plan and are not reported again.
+bridges FreeSWITCH made by itself, which get ids of the form ``fs-<uuid>`` /
+``fs-conf-<name>``. Bridges ctid made are in the ``BridgeBook``; their
+FreeSWITCH bridge events are only the realisation of ctid's plan and are not
+reported again.
+
+**Which channels are ctid's.** An inbound connection sees every channel of
+the switch, but ctid controls only the calls handed to it, like Asterisk's
+``Stasis()``: a channel the switch created is announced when the dialplan
+*parks* it with the channel variable ``ctid_dialed`` set to the number ctid
+should route (``set ctid_dialed=${destination_number}``, then ``park``). Its
+``ChannelCreated`` has ``called_number`` = that variable (and a
+``ChannelAnswered`` follows at once if the dialplan answered it first).
+Channels ctid originated are announced at their ``CHANNEL_CREATE``, and legs
+the switch dials for one of ctid's channels (``Other-Leg-Unique-ID`` or
+``variable_originating_leg_uuid``) when they appear. Every other channel
+(voicemail, a dialplan ``bridge`` between two phones, another program's
+calls) stays invisible to ctid.
 
 Extensions and outside lines: a channel ctid originated is what the
-``Originate`` said. Otherwise an outbound leg is an extension if FreeSWITCH
-dialled a directory user (``variable_dialed_user``; ``Caller-Destination-Number``
-is the phone's Contact user there, such as ``1001-0x5622d7355d70``) and an
-outside line if it went through a gateway; an inbound leg is an outside line
-if it came through a gateway or a trunk profile, else the extension of its
+``Originate`` said. Otherwise ``EndpointConfig`` decides (``endpoints.py``):
+an outbound leg to a directory user (``variable_dialed_user``) is that
+extension, one through a gateway an outside line; an inbound leg through a
+trunk's gateway or profile is an outside line, else the extension of its
 authenticated user.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -53,9 +64,10 @@ from ..base import (
 )
 from .bridges import CONFERENCE_PREFIX, BridgeBook
 from .causes import cause_from_freeswitch
+from .endpoints import EndpointConfig
 from .frames import EslEvent
 
-__all__ = ["SUBSCRIBED_CUSTOM", "SUBSCRIBED_EVENTS", "EndpointConfig", "EventMapper"]
+__all__ = ["HANDOVER_VARIABLE", "SUBSCRIBED_CUSTOM", "SUBSCRIBED_EVENTS", "EventMapper"]
 
 #: The events the driver subscribes to (``event json ...``).
 SUBSCRIBED_EVENTS: Final = (
@@ -83,30 +95,11 @@ SUBSCRIBED_CUSTOM: Final = ("conference::maintenance",)
 
 _HANGUP_EVENTS: Final = frozenset({"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"})
 _PHONE_HOLD: Final = "switch_channel_mark_hold"
-
-
-@attrs.frozen(kw_only=True)
-class EndpointConfig:
-    """How this FreeSWITCH names extensions and outside lines."""
-
-    #: The directory domain: extensions are dialled as ``user/<ext>@<domain>``.
-    domain: str = "127.0.0.1"
-    #: The gateway of the trunk: outside numbers are dialled as
-    #: ``sofia/gateway/<gateway>/<number>``.
-    gateway: str | None = None
-    #: Sofia profiles whose inbound calls come from the trunk.
-    trunk_profiles: frozenset[str] = frozenset({"external"})
-    #: Numbers that are extensions when no header says (a regular expression).
-    extension_pattern: str = r"[0-9]{2,6}"
-
-    def dial_string(self, kind: EndpointKind, device: str, trunk: str | None = None) -> str:
-        """The originate endpoint for a device."""
-        if kind is EndpointKind.EXTENSION:
-            return f"user/{device}@{self.domain}"
-        gateway = trunk or self.gateway
-        if gateway is None:
-            raise ValueError("no gateway configured for external numbers")
-        return f"sofia/gateway/{gateway}/{device}"
+#: The channel variable by which the dialplan hands a call to ctid, with the
+#: number ctid should route (``set ctid_dialed=${destination_number}``, ``park``).
+HANDOVER_VARIABLE: Final = "ctid_dialed"
+#: The applications ctid leaves its channels in (``show channels`` after a restart).
+_CTID_APPLICATIONS: Final = frozenset({"park", "uuid_bridge", "playback", "eavesdrop"})
 
 
 @attrs.define
@@ -125,16 +118,11 @@ class _Playback:
     stopped: bool = False
 
 
-def _hung_up(channel_id: str, cause: str) -> ChannelHungUp:
-    return ChannelHungUp(channel_id=channel_id, cause=cause_from_freeswitch(cause), detail=cause)
-
-
 class EventMapper:
     """Folds ESL events into normalized switch events; see the module docstring."""
 
     def __init__(self, endpoints: EndpointConfig, bridges: BridgeBook) -> None:
         self._endpoints = endpoints
-        self._extension = re.compile(endpoints.extension_pattern)
         self._bridges = bridges
         self._channels: dict[str, _Channel] = {}
         self._originates: dict[str, Originate] = {}
@@ -231,6 +219,8 @@ class EventMapper:
             return self._bridge(event)
         if name == "CHANNEL_UNBRIDGE":
             return self._unbridge(event)
+        if name == "CHANNEL_EXECUTE" and channel is None and event.get("Application") == "park":
+            return self._handover(uuid, event)
         if name in ("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "PLAYBACK_STOP"):
             return self._playback(name, uuid, event)
         if name in ("RECORD_START", "RECORD_STOP"):
@@ -250,13 +240,43 @@ class EventMapper:
                 caller_number=command.caller_number,
                 caller_name=command.caller_name,
                 called_number=command.device,
-                trunk=command.trunk,
+                trunk=self._trunk_of_originate(command),
                 originator_channel_id=command.originator_channel_id,
                 variables=command.variables,
             )
-        else:
+        elif event.get("Call-Direction") == "outbound" and self._originator(event) is not None:
+            # The switch dials a leg for one of ctid's channels.
             created = self._classify(uuid, event)
+        else:
+            return []  # ctid's only once the dialplan hands it over (see _handover)
         self._channels[uuid] = _Channel(created.kind, created.device, created.direction)
+        return [created]
+
+    def _trunk_of_originate(self, command: Originate) -> str | None:
+        if command.kind is EndpointKind.EXTENSION:
+            return None
+        return self._endpoints.trunk_name(command.trunk)
+
+    def _originator(self, event: EslEvent) -> str | None:
+        """The channel of ctid's whose dialling made this leg, if any."""
+        for header in ("Other-Leg-Unique-ID", "variable_originating_leg_uuid"):
+            other = event.get(header)
+            if other and other in self._channels:
+                return other
+        return None
+
+    def _handover(self, uuid: str, event: EslEvent) -> list[SwitchEvent]:
+        """The dialplan parked a channel for ctid: announce it, with the number to route."""
+        dialed = event.get("variable_" + HANDOVER_VARIABLE)
+        if not uuid or not dialed or uuid in self._channels:
+            return []
+        created = attrs.evolve(self._classify(uuid, event), called_number=dialed)
+        channel = _Channel(created.kind, created.device, created.direction)
+        self._channels[uuid] = channel
+        if event.get("Answer-State") == "answered":
+            # The dialplan answered it before parking it.
+            channel.answered = True
+            return [created, ChannelAnswered(channel_id=uuid)]
         return [created]
 
     def _classify(self, uuid: str, event: EslEvent) -> ChannelCreated:
@@ -266,38 +286,37 @@ class EventMapper:
         channel_name = event.get("Channel-Name") or ""
         if gateway is None and channel_name.startswith("sofia/gateway/"):
             gateway = channel_name.split("/")[2]
+        trunk = self._endpoints.trunk_of(gateway=gateway, profile=profile)
+        trunk_name = trunk.name if trunk is not None else gateway
         caller = event.get("Caller-Caller-ID-Number") or ""
         called = event.get("Caller-Destination-Number")
         caller_name = event.get("Caller-Caller-ID-Name") or ""
         if outbound:
-            originator = event.get("Other-Leg-Unique-ID") or event.get(
-                "variable_originating_leg_uuid"
-            )
             dialed_user = event.get("variable_dialed_user")
             if dialed_user:
-                kind, device, trunk = EndpointKind.EXTENSION, dialed_user, None
-            elif gateway is not None or not self._extension.fullmatch(called or ""):
-                kind, device, trunk = EndpointKind.EXTERNAL, called or "", gateway
+                kind, device, trunk_name = EndpointKind.EXTENSION, dialed_user, None
+            elif gateway is not None or not self._endpoints.is_extension(called or ""):
+                kind, device = EndpointKind.EXTERNAL, called or ""
             else:
-                kind, device, trunk = EndpointKind.EXTENSION, called or "", None
+                kind, device, trunk_name = EndpointKind.EXTENSION, called or "", None
             return ChannelCreated(
                 kind=kind,
                 device=device,
                 direction=Direction.OUTBOUND,
                 called_number=device,
-                trunk=trunk,
-                originator_channel_id=originator,
+                trunk=trunk_name,
+                originator_channel_id=self._originator(event),
                 channel_id=uuid,
                 caller_number=caller,
                 caller_name=caller_name,
             )
-        if gateway is not None or profile in self._endpoints.trunk_profiles:
+        if trunk is not None or gateway is not None:
             return ChannelCreated(
                 kind=EndpointKind.EXTERNAL,
                 device=caller,
                 direction=Direction.INBOUND,
                 called_number=called,
-                trunk=gateway or profile,
+                trunk=trunk_name,
                 channel_id=uuid,
                 caller_number=caller,
                 caller_name=caller_name,
@@ -366,9 +385,12 @@ class EventMapper:
     def _unbridge(self, event: EslEvent) -> list[SwitchEvent]:
         a = event.get("Bridge-A-Unique-ID") or event.unique_id or ""
         b = event.get("Bridge-B-Unique-ID") or event.get("Other-Leg-Unique-ID") or ""
+        # The switch-made bridge these two were in, whichever of them named it
+        # (after a resync its id comes from show calls, not from this event's A leg).
+        bridge_id = self._own_bridge_of(a) or self._own_bridge_of(b)
         events: list[SwitchEvent] = []
         for uuid in (a, b):
-            if uuid and self._own_bridge_of(uuid) == f"fs-{a}":
+            if uuid and bridge_id is not None and self._own_bridge_of(uuid) == bridge_id:
                 events += self._leave_own(uuid)
         return events
 
@@ -447,7 +469,13 @@ class EventMapper:
     ) -> list[ChannelInfo]:
         """Rebuild the channel table from ``show channels as json`` rows and the
         bridged pairs of ``show calls as json``; pairs that are not ctid's own
-        bridges become switch-made bridges."""
+        bridges become switch-made bridges.
+
+        Only ctid's channels are reported: those it knows, and (after ctid
+        itself restarted) those in a state only ctid puts channels in. Inbound
+        channels the dialplan parked while ctid was away are left out here; those
+        handed to ctid are announced by ``late_handovers``, so that ctid routes them."""
+        rows = [row for row in rows if self._reported(row)]
         self._own = {}
         for a, b in pairs:
             if not self._ours(a) and not self._ours(b):
@@ -469,6 +497,58 @@ class EventMapper:
             for info in infos
         ]
 
+    def _reported(self, row: Mapping[str, str]) -> bool:
+        if row.get("uuid", "") in self._channels:
+            return True
+        if _waiting(row):
+            return False
+        application = row.get("application", "")
+        if application == "conference":
+            return row.get("application_data", "").startswith(CONFERENCE_PREFIX)
+        return application in _CTID_APPLICATIONS
+
+    def waiting(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Channels ctid does not know that the dialplan parked: perhaps handed over
+        while ctid was not connected (``late_handovers`` decides, with their variable)."""
+        return [
+            row.get("uuid", "")
+            for row in rows
+            if row.get("uuid") and row.get("uuid") not in self._channels and _waiting(row)
+        ]
+
+    def late_handovers(
+        self, rows: list[Mapping[str, str]], dialed: Mapping[str, str]
+    ) -> list[SwitchEvent]:
+        """Channels handed to ctid while it was not connected, as new calls.
+
+        ``dialed`` holds the ``ctid_dialed`` value of each waiting channel that
+        has one (``show channels`` has no variables, so the driver asks).
+        """
+        out: list[SwitchEvent] = []
+        for row in rows:
+            uuid = row.get("uuid", "")
+            number = dialed.get(uuid)
+            if not number or uuid in self._channels or not _waiting(row):
+                continue
+            info = self._info_from_row(row)
+            created = ChannelCreated(
+                channel_id=uuid,
+                kind=info.kind,
+                device=info.device,
+                direction=Direction.INBOUND,
+                caller_number=row.get("cid_num", ""),
+                caller_name=row.get("cid_name", ""),
+                called_number=number,
+                trunk=info.trunk,
+            )
+            channel = _Channel(info.kind, info.device, Direction.INBOUND)
+            self._channels[uuid] = channel
+            out.append(created)
+            if info.state is ChannelState.UP:
+                channel.answered = True
+                out.append(ChannelAnswered(channel_id=uuid))
+        return out
+
     def _info_from_row(self, row: Mapping[str, str]) -> ChannelInfo:
         uuid = row.get("uuid", "")
         known = self._channels.get(uuid)
@@ -482,13 +562,18 @@ class EventMapper:
             "RING_WAIT": ChannelState.RINGING,
         }.get(callstate, ChannelState.DOWN)
         outbound = row.get("direction") == "outbound"
+        trunk_name: str | None = None
         if known is not None:
             kind, device, direction = known.kind, known.device, known.direction
         else:
             name = row.get("name", "")
-            if name.startswith("sofia/gateway/"):
+            gateway = name.split("/")[2] if name.startswith("sofia/gateway/") else None
+            profile = name.split("/")[1] if name.startswith("sofia/") else None
+            trunk = self._endpoints.trunk_of(gateway=gateway, profile=profile)
+            if trunk is not None or gateway is not None:
                 kind = EndpointKind.EXTERNAL
                 device = row.get("dest", "") if outbound else row.get("cid_num", "")
+                trunk_name = trunk.name if trunk is not None else gateway
             else:
                 kind = EndpointKind.EXTENSION
                 device = (row.get("presence_id", "") or "").split("@")[0] or row.get("cid_num", "")
@@ -503,6 +588,12 @@ class EventMapper:
             if not outbound
             else row.get("initial_cid_num", ""),
             called_number=row.get("dest") or None,
+            trunk=trunk_name,
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",
         )
+
+
+def _waiting(row: Mapping[str, str]) -> bool:
+    """A channel the dialplan parked for ctid (inbound, in ``park``)."""
+    return row.get("direction") == "inbound" and row.get("application") == "park"

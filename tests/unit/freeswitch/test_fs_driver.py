@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+import wave
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import attrs
@@ -30,6 +33,7 @@ from ctid.switch_drivers.base import (
     CommandRejected,
     DigitsReceived,
     Direction,
+    DriverError,
     DriverUnavailable,
     EndpointKind,
     Hangup,
@@ -38,12 +42,14 @@ from ctid.switch_drivers.base import (
     LinkStateChanged,
     MediaTarget,
     Originate,
+    PauseRecording,
     Play,
     PlaybackFinished,
     PlaybackStarted,
     RecordingFinished,
     RecordingStarted,
     RejectReason,
+    ResumeRecording,
     Resynchronized,
     SendDigits,
     StartMusic,
@@ -55,10 +61,12 @@ from ctid.switch_drivers.base import (
     SwitchEvent,
 )
 from ctid.switch_drivers.freeswitch.driver import Backoff, FreeSwitchDriver
-from ctid.switch_drivers.freeswitch.mapping import EndpointConfig
-from ctid.testing.fake_freeswitch import External, FakeFreeSwitch
+from ctid.switch_drivers.freeswitch.endpoints import EndpointConfig, TrunkConfig
+from ctid.testing.fake_freeswitch import DialplanKind, External, FakeFreeSwitch
 
 E = TypeVar("E", bound=SwitchEvent)
+#: Mock seconds a test waits for an event before it fails (instead of hanging).
+WAIT_LIMIT = 3600.0
 A, B, C = "aaaaaaaa-0000-4000-8000-00000000000a", "bbbbbbbb-0000-4000-8000-00000000000b", "cccc-c"
 
 
@@ -70,12 +78,13 @@ class Harness:
     changed: trio.Event = attrs.field(factory=trio.Event)
 
     async def wait(self, match: Callable[[SwitchEvent], bool], *, after: int = 0) -> SwitchEvent:
-        while True:
-            for _, event in self.events[after:]:
-                if match(event):
-                    return event
-            self.changed = trio.Event()
-            await self.changed.wait()
+        with trio.fail_after(WAIT_LIMIT):
+            while True:
+                for _, event in self.events[after:]:
+                    if match(event):
+                        return event
+                self.changed = trio.Event()
+                await self.changed.wait()
 
     async def wait_for(self, kind: type[E], after: int = 0, **fields: object) -> E:
         event = await self.wait(
@@ -98,32 +107,24 @@ def originate(
     return Originate(channel_id=channel_id, kind=kind, device=device, caller_number="5000", **kw)  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def running(fake: FakeFreeSwitch) -> AsyncIterator[Harness]:
+    """The fake switch and a driver connected to it, collecting the driver's events."""
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        async with running_on(fake) as h:
+            yield h
+        nursery.cancel_scope.cancel()
+
+
 @pytest.fixture
 async def harness() -> AsyncIterator[Harness]:
     fake = FakeFreeSwitch(
         externals={"5552000": External.BUSY, "5553000": External.NO_ANSWER},
+        dialplan=DialplanKind.CTID,
     )
-    ids = iter(f"job-{n}" for n in range(1000))
-    driver = FreeSwitchDriver(
-        open_stream=lambda host, port: fake.connect(),
-        endpoints=EndpointConfig(gateway="trunk"),
-        backoff=Backoff(initial=0.5, factor=2.0, maximum=4.0, jitter=0.0),
-        new_id=lambda: next(ids),
-    )
-    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
-    h = Harness(fake, driver, [])
-
-    async def collect() -> None:
-        async for event in receive:
-            h.events.append((trio.current_time(), event))
-            h.changed.set()
-
-    async with trio.open_nursery() as nursery:
-        await nursery.start(fake.run)
-        nursery.start_soon(collect)
-        await nursery.start(driver.run, send)
+    async with running(fake) as h:
         yield h
-        nursery.cancel_scope.cancel()
 
 
 async def test_start_up_reports_syncing_snapshot_then_up(
@@ -152,7 +153,7 @@ async def test_originate_an_extension(
     assert harness.fake.commands[-1] == (
         "bgapi originate {origination_uuid=" + A + ",origination_caller_id_number=5000,"
         "origination_caller_id_name='CTI Server',originate_timeout=45,park_after_bridge=true,"
-        "hangup_after_bridge=false,sip_auto_answer=true}user/1001@127.0.0.1 &park()"
+        "hangup_after_bridge=false,sip_auto_answer=true}user/1001 &park()"
     )
     created = await harness.wait_for(ChannelCreated, channel_id=A)
     assert (created.kind, created.device, created.direction) == (
@@ -318,17 +319,50 @@ async def test_playback_and_stop(autojump_clock: trio.testing.MockClock, harness
     assert info.value.reason is RejectReason.NO_SUCH_PLAYBACK
 
 
-async def test_recording(autojump_clock: trio.testing.MockClock, harness: Harness) -> None:
+async def test_recording(
+    autojump_clock: trio.testing.MockClock, harness: Harness, tmp_path: Path
+) -> None:
     h = harness
     await h.driver.execute(originate(A, "1001"))
     await h.wait_for(ChannelAnswered, channel_id=A)
+    path = tmp_path / "2027" / "call-1"
     await h.driver.execute(
-        StartRecording(recording_id="rec-1", target=MediaTarget.channel(A), path="/rec/call-1")
+        StartRecording(recording_id="rec-1", target=MediaTarget.channel(A), path=str(path))
     )
     await h.wait_for(RecordingStarted, recording_id="rec-1")
+    await trio.sleep(7)
+    await h.driver.execute(PauseRecording(recording_id="rec-1"))
+    await trio.sleep(2)
+    await h.driver.execute(ResumeRecording(recording_id="rec-1"))
+    assert h.fake.commands[-2:] == [
+        f"api uuid_record {A} mask {path}.wav",
+        f"api uuid_record {A} unmask {path}.wav",
+    ]
     await h.driver.execute(StopRecording(recording_id="rec-1"))
     done = await h.wait_for(RecordingFinished, recording_id="rec-1")
-    assert (done.path, done.duration) == ("/rec/call-1.wav", 3.02)
+    assert (done.path, done.duration) == (f"{path}.wav", 9.0)
+    # The fake wrote the file where FreeSWITCH would, making the directory.
+    with wave.open(done.path) as wav:
+        assert wav.getnframes() == 9 * 8000
+
+
+async def test_a_recording_ends_when_its_channel_hangs_up(
+    autojump_clock: trio.testing.MockClock, harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    await h.driver.execute(originate(A, "1001"))
+    await h.wait_for(ChannelAnswered, channel_id=A)
+    path = tmp_path / "r2"
+    await h.driver.execute(
+        StartRecording(recording_id="rec-2", target=MediaTarget.channel(A), path=str(path))
+    )
+    await trio.sleep(4)
+    h.fake.phone_hangs_up(A)
+    done = await h.wait_for(RecordingFinished, recording_id="rec-2")
+    assert (done.path, done.duration) == (f"{path}.wav", 4.0)
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(StopRecording(recording_id="rec-2"))
+    assert info.value.reason is RejectReason.NO_SUCH_RECORDING
 
 
 async def test_answer_and_hangup(autojump_clock: trio.testing.MockClock, harness: Harness) -> None:
@@ -348,19 +382,41 @@ async def test_answer_and_hangup(autojump_clock: trio.testing.MockClock, harness
     assert info.value.reason is RejectReason.NO_SUCH_CHANNEL
 
 
-async def test_a_dialplan_call_is_a_switch_made_bridge(
+async def test_only_calls_the_dialplan_hands_over_are_seen(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """The captured lab's dialplan: 1001-1004 bridge by themselves (not ctid's), other
+    numbers get ``set ctid_dialed``, ``answer`` and ``park`` (handed to ctid)."""
+    async with running(FakeFreeSwitch(dialplan=DialplanKind.LAB)) as h:
+        direct = h.fake.phone_dials("1002", "1001")
+        await trio.sleep(5)
+        assert h.fake.switch.channels[direct].partner is not None  # they talk
+        assert h.of(ChannelCreated) == []
+        assert h.of(BridgeJoined) == []
+        handed = h.fake.phone_dials("1003", "2000")
+        created = await h.wait_for(ChannelCreated, channel_id=handed)
+        assert (created.kind, created.device, created.direction, created.called_number) == (
+            EndpointKind.EXTENSION, "1003", Direction.INBOUND, "2000",
+        )  # fmt: skip
+        # It was answered by the dialplan before the handover.
+        await h.wait_for(ChannelAnswered, channel_id=handed)
+        h.fake.phone_hangs_up(direct)
+        h.fake.phone_hangs_up(handed)
+        await h.wait_for(ChannelHungUp, channel_id=handed)
+        assert [e.channel_id for e in h.of(ChannelHungUp)] == [handed]
+
+
+async def test_a_trunk_call_is_handed_over_unanswered(
     autojump_clock: trio.testing.MockClock, harness: Harness
 ) -> None:
     h = harness
-    a = h.fake.phone_dials("1002", "1001")
-    joined = await h.wait_for(BridgeJoined, channel_id=a)
-    assert joined.bridge_id == f"fs-{a}"
-    created = h.of(ChannelCreated)
-    assert [(c.direction, c.device) for c in created] == [
-        (Direction.INBOUND, "1002"), (Direction.OUTBOUND, "1001"),
-    ]  # fmt: skip
-    h.fake.phone_hangs_up(a)
-    await h.wait_for(BridgeDestroyed, bridge_id=f"fs-{a}")
+    uuid = h.fake.outside_calls("0612345678", "8001")
+    created = await h.wait_for(ChannelCreated, channel_id=uuid)
+    assert (created.kind, created.device, created.called_number) == (
+        EndpointKind.EXTERNAL, "0612345678", "8001",
+    )  # fmt: skip
+    assert h.of(ChannelAnswered) == []
+    assert h.fake.switch.channels[uuid].application == "park"
 
 
 async def test_unsupported_commands_are_refused_honestly(
@@ -500,60 +556,100 @@ async def test_jitter_spreads_the_delays(autojump_clock: trio.testing.MockClock)
     assert len(set(delays)) == 6
 
 
-async def test_wrong_password_is_reported_down_and_retried(
+async def test_a_refused_password_is_a_configuration_error(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
+    """Like a wrong ARI password: ``run`` raises instead of retrying for ever."""
     fake = FakeFreeSwitch(password="secret")
     driver = FreeSwitchDriver(open_stream=lambda h, p: fake.connect(), password="wrong",
                               backoff=Backoff(jitter=0.0))  # fmt: skip
     send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(fake.run)
-        await nursery.start(driver.run, send)
-        await trio.sleep(2)
-        nursery.cancel_scope.cancel()
-    events = []
-    while True:
-        try:
-            events.append(receive.receive_nowait())
-        except trio.WouldBlock:
-            break
-    downs = [e for e in events if isinstance(e, LinkStateChanged) and e.state is LinkState.DOWN]
-    assert len(downs) == 3  # at 0, 0.5 and 1.5 s
-    assert "authentication refused: -ERR invalid" in downs[0].detail
+    with pytest.RaisesGroup(
+        pytest.RaisesExc(DriverError, match="refused the event socket password"),
+        flatten_subgroups=True,
+    ):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(fake.run)
+            await driver.run(send)
+    assert fake.commands == ["auth wrong"]
+    assert receive.receive_nowait() == LinkStateChanged(state=LinkState.CONNECTING)
+    with pytest.raises(trio.WouldBlock):
+        receive.receive_nowait()
 
 
-async def test_calls_up_before_start_are_in_the_snapshot(
+async def test_after_a_restart_ctids_calls_are_picked_up_and_waiting_callers_routed(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    fake = FakeFreeSwitch()
-    driver = FreeSwitchDriver(open_stream=lambda h, p: fake.connect())
-    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    fake = FakeFreeSwitch(dialplan=DialplanKind.LAB)
     async with trio.open_nursery() as nursery:
         await nursery.start(fake.run)
-        a = fake.phone_dials("1002", "1001")
-        await trio.sleep(2)  # the dialplan bridge is up
-        (b,) = set(fake.switch.channels) - {a}
-        await nursery.start(driver.run, send)
-        events = [receive.receive_nowait() for _ in range(4)]
-        assert [type(e).__name__ for e in events] == [
-            "LinkStateChanged", "LinkStateChanged", "Resynchronized", "LinkStateChanged",
-        ]  # fmt: skip
-        snapshot = events[2]
-        assert isinstance(snapshot, Resynchronized)
-        assert {(c.channel_id, c.device, c.bridge_id) for c in snapshot.channels} == {
-            (a, "1002", f"fs-{a}"), (b, "1001", f"fs-{a}"),
-        }  # fmt: skip
-        assert [(x.bridge_id, set(x.channel_ids)) for x in snapshot.bridges] == [
-            (f"fs-{a}", {a, b})
-        ]
-        fake.phone_hangs_up(b)
-        seen = []
-        async for event in receive:
-            seen.append(event)
-            if isinstance(event, ChannelHungUp) and event.channel_id == a:
-                break
+        # A previous ctid bridged A and B, then stopped.
+        async with running_on(fake) as before:
+            await two_answered_legs(before)
+            await before.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=A))
+            await before.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=B))
+        # Meanwhile: a call between two phones that the dialplan bridges itself, a
+        # caller handed to ctid (set ctid_dialed, answer, park), and one parked by
+        # the dialplan for something else (2001: no ctid_dialed).
+        fake.phone_dials("1003", "1001")
+        handed = fake.phone_dials("1002", "2000")
+        other = fake.phone_dials("1004", "2001")
+        await trio.sleep(2)
+        async with running_on(fake) as h:
+            states = [type(e).__name__ for _, e in h.events[:6]]
+            assert states == [
+                "LinkStateChanged", "LinkStateChanged", "Resynchronized", "LinkStateChanged",
+                "ChannelCreated", "ChannelAnswered",
+            ]  # fmt: skip
+            (snapshot,) = h.of(Resynchronized)
+            assert {(c.channel_id, c.device, c.bridge_id) for c in snapshot.channels} == {
+                (A, "1001", f"fs-{A}"), (B, "1002", f"fs-{A}"),
+            }  # fmt: skip
+            assert [(x.bridge_id, set(x.channel_ids)) for x in snapshot.bridges] == [
+                (f"fs-{A}", {A, B})
+            ]
+            (created,) = h.of(ChannelCreated)
+            assert (created.channel_id, created.device, created.called_number) == (
+                handed, "1002", "2000",
+            )  # fmt: skip
+            assert f"api uuid_getvar {other} ctid_dialed" in fake.commands
+            # B hangs up; A was placed by ctid with park_after_bridge: it is parked.
+            fake.phone_hangs_up(B)
+            await h.wait_for(BridgeDestroyed, bridge_id=f"fs-{A}")
+            assert [type(e).__name__ for _, e in h.events[6:]] == [
+                "BridgeLeft", "ChannelHungUp", "BridgeLeft", "BridgeDestroyed",
+            ]  # fmt: skip
+            assert fake.switch.channels[A].application == "park"
         nursery.cancel_scope.cancel()
-    assert [type(e).__name__ for e in seen] == [
-        "BridgeLeft", "ChannelHungUp", "BridgeLeft", "BridgeDestroyed", "ChannelHungUp",
-    ]  # fmt: skip
+
+
+@asynccontextmanager
+async def running_on(fake: FakeFreeSwitch) -> AsyncIterator[Harness]:
+    """A driver (ctid) on a running fake switch, for as long as the block runs."""
+    ids = iter(f"job-{n}" for n in range(1000))
+    driver = FreeSwitchDriver(
+        open_stream=lambda host, port: fake.connect(),
+        endpoints=EndpointConfig(
+            trunks=[
+                TrunkConfig(
+                    name="trunk", dial="sofia/gateway/trunk/{number}", profiles=("external",)
+                )
+            ]
+        ),
+        backoff=Backoff(initial=0.5, factor=2.0, maximum=4.0, jitter=0.0),
+        new_id=lambda: next(ids),
+    )
+    send, receive = trio.open_memory_channel[SwitchEvent](EVENT_CHANNEL_SIZE)
+    h = Harness(fake, driver, [])
+
+    async def collect() -> None:
+        async for event in receive:
+            h.events.append((trio.current_time(), event))
+            h.changed.set()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(collect)
+        await nursery.start(driver.run, send)
+        await trio.testing.wait_all_tasks_blocked()
+        yield h
+        nursery.cancel_scope.cancel()

@@ -30,8 +30,9 @@ from ctid.switch_drivers.base import (
 )
 from ctid.switch_drivers.freeswitch.bridges import BridgeBook
 from ctid.switch_drivers.freeswitch.causes import cause_from_freeswitch, cause_to_freeswitch
+from ctid.switch_drivers.freeswitch.endpoints import EndpointConfig, TrunkConfig
 from ctid.switch_drivers.freeswitch.frames import EslEvent, parse_event_json
-from ctid.switch_drivers.freeswitch.mapping import EndpointConfig, EventMapper
+from ctid.switch_drivers.freeswitch.mapping import EventMapper
 
 A = "49d4b0c6-108c-408b-a183-f4644acf19bd"
 B = "20580cd0-63e3-47a0-aa47-d551a401145d"
@@ -98,60 +99,94 @@ def test_the_recorded_call_maps_to_a_clean_story() -> None:
     ]  # fmt: skip
 
 
-def test_sample_channels_are_classified() -> None:
+def _handover(event: EslEvent, **changes: str) -> EslEvent:
+    """The ``CHANNEL_EXECUTE park`` of a channel, from a captured event of the same channel
+    (the sample keeps one event per application, and its park is an outbound leg's)."""
+    headers = dict(event.headers)
+    headers.update({"Event-Name": "CHANNEL_EXECUTE", "Application": "park", **changes})
+    return EslEvent(headers=headers)
+
+
+INBOUND_PARK = next(
+    e for e in SAMPLE if e.name == "CHANNEL_PARK" and e.get("Call-Direction") == "inbound"
+)
+
+
+def test_a_channel_is_ctids_once_the_dialplan_parks_it_with_ctid_dialed() -> None:
     m = mapper()
     inbound = next(
         e for e in SAMPLE if e.name == "CHANNEL_CREATE" and e.get("Call-Direction") == "inbound"
     )
-    (created,) = m.feed(inbound)
+    assert m.feed(inbound) == []  # created, not handed over yet
+    uuid = INBOUND_PARK.unique_id or ""
+    assert INBOUND_PARK.get("variable_ctid_dialed") == "2000"  # the lab's dialplan set it
+    created, answered = m.feed(_handover(INBOUND_PARK))
     assert isinstance(created, ChannelCreated)
     assert (created.kind, created.device, created.direction, created.called_number) == (
         EndpointKind.EXTENSION, "1002", Direction.INBOUND, "2000",
     )  # fmt: skip
+    assert answered == ChannelAnswered(channel_id=uuid)  # the dialplan answered before parking
+    assert m.feed(_handover(INBOUND_PARK)) == []  # announced once
+    # A park without the variable is not a handover.
+    other = _handover(INBOUND_PARK, **{"Unique-ID": "x-1", "variable_ctid_dialed": ""})
+    assert m.feed(other) == []
+
+
+def test_a_leg_the_switch_dials_for_a_channel_of_ctids_is_announced() -> None:
+    m = mapper()
+    m.feed(_handover(INBOUND_PARK))
     answer = next(
         e for e in SAMPLE if e.name == "CHANNEL_ANSWER" and e.get("Call-Direction") == "outbound"
     )
-    # An outbound leg to a user: the extension is variable_dialed_user, not the Contact user.
-    (created,) = m.feed(_as_create(answer))
+    # Not dialled for one of ctid's channels: invisible.
+    assert m.feed(_as_create(answer)) == []
+    # Dialled for one: an outbound leg to a user is the extension variable_dialed_user,
+    # not the Contact user.
+    (created,) = m.feed(_as_create(answer, **{"Other-Leg-Unique-ID": INBOUND_PARK.unique_id or ""}))
     assert isinstance(created, ChannelCreated)
-    assert (created.device, answer.get("Caller-Destination-Number")) == (
-        "1001",
-        "1001-0x5622d7355d70",
-    )
+    assert (created.device, created.originator_channel_id) == ("1001", INBOUND_PARK.unique_id)
+    assert answer.get("Caller-Destination-Number") == "1001-0x5622d7355d70"
 
 
-def _as_create(event: EslEvent) -> EslEvent:
+def _as_create(event: EslEvent, **changes: str) -> EslEvent:
     headers = dict(event.headers)
-    headers["Event-Name"] = "CHANNEL_CREATE"
+    headers.update({"Event-Name": "CHANNEL_CREATE", **changes})
     return EslEvent(headers=headers)
 
 
 def test_trunk_calls_are_external() -> None:
-    m = EventMapper(EndpointConfig(trunk_profiles=frozenset({"external"})), BridgeBook())
+    trunk = TrunkConfig(name="provider", dial="sofia/gateway/gw1/{number}", profiles=("external",))
+    m = EventMapper(EndpointConfig(trunks=[trunk]), BridgeBook())
+    from_provider = _handover(
+        INBOUND_PARK,
+        variable_sofia_profile_name="external",
+        **{"Caller-Caller-ID-Number": "0301234567", "variable_ctid_dialed": "8001"},
+    )
+    created, _ = m.feed(from_provider)
+    assert isinstance(created, ChannelCreated)
+    assert (created.kind, created.device, created.trunk, created.called_number) == (
+        EndpointKind.EXTERNAL, "0301234567", "provider", "8001",
+    )  # fmt: skip
     base = next(
         e for e in SAMPLE if e.name == "CHANNEL_CREATE" and e.get("Call-Direction") == "inbound"
     )
-    headers = dict(base.headers)
-    headers.update(
-        {"variable_sofia_profile_name": "external", "Caller-Caller-ID-Number": "0301234567"}
+    (created,) = m.feed(
+        _as_create(
+            base,
+            **{
+                "Call-Direction": "outbound",
+                "Unique-ID": "gw-leg",
+                "Channel-Name": "sofia/gateway/gw1/5551000",
+                "Caller-Destination-Number": "5551000",
+                "Other-Leg-Unique-ID": INBOUND_PARK.unique_id or "",
+            },
+        )
     )
-    (created,) = m.feed(EslEvent(headers=headers))
-    assert isinstance(created, ChannelCreated)
-    assert (created.kind, created.device, created.trunk) == (
-        EndpointKind.EXTERNAL,
-        "0301234567",
-        "external",
-    )
-    headers = dict(base.headers)
-    headers.update({"Call-Direction": "outbound", "Unique-ID": "gw-leg",
-                    "Channel-Name": "sofia/gateway/trunk/5551000",
-                    "Caller-Destination-Number": "5551000"})  # fmt: skip
-    (created,) = m.feed(EslEvent(headers=headers))
     assert isinstance(created, ChannelCreated)
     assert (created.kind, created.device, created.trunk) == (
         EndpointKind.EXTERNAL,
         "5551000",
-        "trunk",
+        "provider",
     )
 
 
@@ -159,7 +194,16 @@ def test_phone_hold_is_reported_and_uuid_hold_is_not() -> None:
     m = mapper()
     holds = [e for e in SAMPLE if e.name in ("CHANNEL_HOLD", "CHANNEL_UNHOLD")]
     for event in holds:
-        m.resync([{"uuid": event.unique_id or "", "direction": "outbound", "callstate": "ACTIVE"}])
+        m.resync(
+            [
+                {
+                    "uuid": event.unique_id or "",
+                    "direction": "outbound",
+                    "callstate": "ACTIVE",
+                    "application": "uuid_bridge",
+                }
+            ]
+        )
         out = m.feed(event)
         phone = event.get("Event-Calling-Function") == "switch_channel_mark_hold"
         if not phone:
@@ -201,18 +245,45 @@ def test_failed_originate_without_a_channel_is_created_then_hung_up() -> None:
     assert m.originate_failed("x", "USER_NOT_REGISTERED") == []
 
 
-def test_resync_rows_from_show_channels() -> None:
+def _row(uuid: str, direction: str, application: str, **more: str) -> dict[str, str]:
+    return {"uuid": uuid, "direction": direction, "application": application, **more}
+
+
+def test_resync_reports_ctids_channels_and_finds_waiting_callers() -> None:
     rows = json.loads(
         '{"row_count":2,"rows":[{"uuid":"a","direction":"outbound","name":"sofia/internal/1001-0x1@h",'
-        '"presence_id":"1001@127.0.0.1","dest":"1001-0x1","cid_num":"x","callstate":"ACTIVE"},'
+        '"presence_id":"1001@127.0.0.1","dest":"1001-0x1","cid_num":"x","callstate":"ACTIVE",'
+        '"application":"uuid_bridge"},'
         '{"uuid":"b","direction":"inbound","name":"sofia/internal/1002@h","presence_id":"1002@d",'
-        '"dest":"2001","cid_num":"1002","callstate":"RING_WAIT"}]}'
+        '"dest":"2001","cid_num":"1002","callstate":"ACTIVE","application":"uuid_bridge"}]}'
     )["rows"]
-    infos = mapper().resync(rows, [("a", "b")])
+    rows += [
+        # A dialplan bridge between two phones, and a dialplan conference: not ctid's.
+        _row("c", "inbound", "bridge", name="sofia/internal/1003@h", callstate="ACTIVE"),
+        _row("d", "inbound", "conference", application_data="3000@default"),
+        # A member of ctid's conference, after ctid restarted.
+        _row("e", "outbound", "conference", application_data="ctid-call-7@default",
+             name="sofia/internal/1004-0x1@h", presence_id="1004@d", callstate="ACTIVE"),
+        # A caller from the provider parked by the dialplan while ctid was away.
+        _row("f", "inbound", "park", name="sofia/external/0612@192.0.2.10", cid_num="0612",
+             cid_name="Ann", dest="8001", callstate="RING_WAIT"),
+    ]  # fmt: skip
+    trunk = TrunkConfig(name="provider", dial="sofia/gateway/gw/{number}", profiles=("external",))
+    m = EventMapper(EndpointConfig(trunks=[trunk]), BridgeBook())
+    infos = m.resync(rows, [("a", "b")])
     assert [(i.channel_id, i.device, i.state, i.bridge_id) for i in infos] == [
         ("a", "1001", ChannelState.UP, "fs-a"),
-        ("b", "1002", ChannelState.RINGING, "fs-a"),
+        ("b", "1002", ChannelState.UP, "fs-a"),
+        ("e", "1004", ChannelState.UP, None),
     ]
+    assert m.waiting(rows) == ["f"]
+    assert m.late_handovers(rows, {}) == []  # no ctid_dialed: not handed over
+    assert m.late_handovers(rows, {"f": "8001"}) == [
+        ChannelCreated(channel_id="f", kind=EndpointKind.EXTERNAL, device="0612",
+                       direction=Direction.INBOUND, caller_number="0612", caller_name="Ann",
+                       called_number="8001", trunk="provider"),
+    ]  # fmt: skip
+    assert m.waiting(rows) == []
 
 
 def test_every_sample_event_maps_without_error() -> None:
