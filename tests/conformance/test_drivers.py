@@ -1,7 +1,8 @@
 """Every conformance scenario against every driver ctid ships, on the mock clock.
 
 The simulator runs directly; Asterisk runs against the fake ARI server
-(``ctid.testing.fake_asterisk``) over memory streams.
+(``ctid.testing.fake_asterisk``) and FreeSWITCH against the fake event socket
+(``ctid.testing.fake_freeswitch``), both over memory streams.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ctid.testing.conformance import (
     run_scenario,
 )
 from ctid.testing.conformance.asterisk import FakeAsteriskHarness
+from ctid.testing.conformance.freeswitch import FakeFreeSwitchHarness
 from ctid.testing.conformance.simulator import SimulatorHarness
 
 API_DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "ari" / "api-docs"
@@ -39,6 +41,7 @@ def _asterisk() -> SwitchHarness:
 HARNESSES: dict[str, Callable[[], SwitchHarness]] = {
     "simulator": SimulatorHarness,
     "asterisk": _asterisk,
+    "freeswitch": FakeFreeSwitchHarness,
 }
 
 
