@@ -35,7 +35,9 @@ from __future__ import annotations
 import abc
 import datetime as _dt
 import itertools
+import wave
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
@@ -254,6 +256,7 @@ class FakeAsterisk:
         answer_delay: float = 1.0,
         stasis_delay: float = 0.001,
         asterisk_id: str = "02:fc:00:00:00:01",
+        recording_dir: str | None = None,
     ) -> None:
         self.schema = schema
         self.user = user
@@ -266,6 +269,9 @@ class FakeAsterisk:
         #: in the app, and ARI refuses to bridge it (422) in that moment.
         self.stasis_delay = stasis_delay
         self.asterisk_id = asterisk_id
+        #: Asterisk's recording directory: when set, a finished recording named
+        #: ``n`` is written to ``<recording_dir>/n.<format>``, as Asterisk does.
+        self.recording_dir = recording_dir
         #: While False, ``open_stream`` fails as a refused TCP connect would.
         self.reachable = True
         #: While False, the events socket ignores WebSocket pings (a hung switch).
@@ -462,6 +468,18 @@ class FakeAsterisk:
             "language": p.language,
             "state": p.state,
         }
+
+    def _write_recording(self, r: _Recording) -> None:
+        """The file of a finished recording: silence for as long as it ran (8 kHz, 16 bit)."""
+        assert self.recording_dir is not None
+        path = Path(self.recording_dir) / f"{r.name}.{r.format}"
+        path.parent.mkdir(parents=True, exist_ok=True)  # Asterisk makes the directories
+        frames = round((trio.current_time() - r.started) * 8000)
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(bytes(2 * frames))
 
     def recording_json(self, r: _Recording) -> JSON:
         out: JSON = {
@@ -810,6 +828,8 @@ class FakeAsterisk:
             return
         del self.recordings[recording.name]
         recording.state = "done"
+        if self.recording_dir is not None:
+            self._write_recording(recording)
         self.emit(
             recording.subscribers, "RecordingFinished", recording=self.recording_json(recording)
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import posixpath
 from collections.abc import Mapping
 from typing import Final
 
@@ -56,7 +57,14 @@ from ctid.switch_drivers.base import (
     SwitchCommand,
 )
 
-__all__ = ["CommandRunner", "SupervisionState", "bridge_name", "media_uri"]
+__all__ = [
+    "DEFAULT_RECORDING_DIR",
+    "CommandRunner",
+    "SupervisionState",
+    "bridge_name",
+    "media_uri",
+    "recording_name",
+]
 
 _WHISPER: Final = {
     SupervisionMode.SILENT: "none",
@@ -67,6 +75,27 @@ _WHISPER: Final = {
 #: say 422 "not in Stasis" until it has. Retry this often, this far apart.
 _SNOOP_TRIES: Final = 5
 _SNOOP_WAIT: Final = 0.05
+#: Where Asterisk writes recordings (``astspooldir`` in asterisk.conf, plus ``/recording``).
+DEFAULT_RECORDING_DIR: Final = "/var/spool/asterisk/recording"
+
+
+def recording_name(path: str, recording_dir: str) -> str:
+    """The ARI name that makes Asterisk record into ``path`` (a file name without extension).
+
+    Asterisk writes a recording named ``name`` to ``<recording_dir>/<name>.<format>``
+    (its astspooldir's ``recording``), so ctid's recordings directory must lie
+    inside that directory; a path outside it cannot be recorded to.
+    """
+    root = posixpath.normpath(recording_dir)
+    full = posixpath.normpath(path)
+    prefix = root if root.endswith("/") else root + "/"
+    if not full.startswith(prefix) or full == root:
+        raise CommandRejected(
+            RejectReason.NOT_SUPPORTED,
+            f"Asterisk records under {recording_dir}; ctid's recordings directory must be "
+            f"inside it, and {path} is not",
+        )
+    return full[len(prefix) :]
 
 
 def bridge_name(app: str) -> str:
@@ -107,6 +136,7 @@ class CommandRunner:
         auto_answer: Mapping[str, str],
         supervisions: dict[str, SupervisionState],
         variables: Mapping[str, str] | None = None,
+        recording_dir: str = DEFAULT_RECORDING_DIR,
     ) -> None:
         self._http = http
         self._mapper = mapper
@@ -116,6 +146,7 @@ class CommandRunner:
         #: Channel variables set on every channel ctid originates.
         self._variables = dict(variables or {})
         self._supervisions = supervisions
+        self._recording_dir = recording_dir
 
     async def call(self, request: rest.AriRequest) -> Response:
         """Send one request; raise for anything but a 2xx answer."""
@@ -266,18 +297,17 @@ class CommandRunner:
 
     async def _record(self, command: StartRecording) -> None:
         target = command.target
+        name = recording_name(command.path, self._recording_dir)
         if target.channel_id is not None:
-            request = rest.record_channel(
-                target.channel_id, name=command.path, format=command.format
-            )
+            request = rest.record_channel(target.channel_id, name=name, format=command.format)
         else:
             assert target.bridge_id is not None
-            request = rest.record_bridge(target.bridge_id, name=command.path, format=command.format)
-        self._mapper.expect_recording(command.recording_id, command.path)
+            request = rest.record_bridge(target.bridge_id, name=name, format=command.format)
+        self._mapper.expect_recording(command.recording_id, name)
         try:
             await self.call(request)
         except BaseException:
-            self._mapper.forget_recording(command.path)
+            self._mapper.forget_recording(name)
             raise
 
     def _recording(self, recording_id: str) -> str:

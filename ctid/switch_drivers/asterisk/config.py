@@ -18,6 +18,7 @@ The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
     subscribe_all = false
     auto_answer = { "PJSIP_HEADER(add,Call-Info)" = "<sip:ctid>;answer-after=0" }
     ca_file = "/etc/ctid/asterisk-ca.pem"   # optional, for https with a private CA
+    recording_dir = "/var/spool/asterisk/recording"   # where Asterisk writes recordings
     request_timeout = 10
     heartbeat_interval = 20
     heartbeat_timeout = 10
@@ -38,6 +39,11 @@ The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
 ``TRANSFER_CONTEXT`` on every channel it originates, so a transfer made with a
 phone's own keys (a SIP REFER) comes back into ctid's application instead of
 running the phone's ordinary context.
+
+``recording_dir`` is where Asterisk writes recordings (``astspooldir`` plus
+``/recording``). Asterisk names a recording's file relative to it, so ctid's
+recordings directory (``[recording] directory``) must be inside it, on the
+machine ctid runs on, for ctid to find and check the files.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ import attrs
 
 from ctid.numbers import parse_number_ranges
 from ctid.structure import StructureError, structure
+from ctid.switch_drivers.asterisk.commands import DEFAULT_RECORDING_DIR
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, TrunkConfig
 
 __all__ = ["DEFAULT_AUTO_ANSWER", "driver_options"]
@@ -100,6 +107,7 @@ class _Section:
     subscribe_all: bool = False
     auto_answer: dict[str, str] | None = None
     ca_file: str | None = None
+    recording_dir: str = DEFAULT_RECORDING_DIR
     request_timeout: float = 10.0
     heartbeat_interval: float = 20.0
     heartbeat_timeout: float = 10.0
@@ -166,6 +174,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
             ssl_context = ssl.create_default_context(cafile=raw.ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise bad("ca_file", f"cannot load {raw.ca_file}: {exc}") from None
+    if not raw.recording_dir.startswith("/"):
+        raise bad("recording_dir", f"expected an absolute directory, got {raw.recording_dir!r}")
     for key in ("request_timeout", "heartbeat_interval", "heartbeat_timeout"):
         if getattr(raw, key) <= 0:
             raise bad(key, "must be more than 0 seconds")
@@ -189,6 +199,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
             DEFAULT_AUTO_ANSWER if raw.auto_answer is None else dict(raw.auto_answer)
         ),
         "dialplan_context": raw.dialplan_context,
+        "recording_dir": raw.recording_dir,
         "ssl_context": ssl_context,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,

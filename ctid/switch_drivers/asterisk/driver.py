@@ -35,7 +35,12 @@ import trio
 import trio_websocket
 
 from ctid.switch_drivers.asterisk import rest
-from ctid.switch_drivers.asterisk.commands import CommandRunner, SupervisionState, bridge_name
+from ctid.switch_drivers.asterisk.commands import (
+    DEFAULT_RECORDING_DIR,
+    CommandRunner,
+    SupervisionState,
+    bridge_name,
+)
 from ctid.switch_drivers.asterisk.config import DEFAULT_AUTO_ANSWER, driver_options
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig
 from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, OpenStream, basic_auth
@@ -85,6 +90,7 @@ class AsteriskDriver(SwitchDriver):
         subscribe_all: bool = False,
         auto_answer_variables: Mapping[str, str] | None = None,
         dialplan_context: str | None = None,
+        recording_dir: str = DEFAULT_RECORDING_DIR,
         open_stream: OpenStream | None = None,
         ssl_context: ssl.SSLContext | None = None,
         backoff_initial: float = 0.5,
@@ -118,6 +124,7 @@ class AsteriskDriver(SwitchDriver):
         )
         # Every channel ctid originates carries these (see config.py: dialplan_context).
         self._variables = {"TRANSFER_CONTEXT": dialplan_context} if dialplan_context else {}
+        self._recording_dir = recording_dir
         self._raw_open = open_stream or _open_tcp
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -313,6 +320,7 @@ class AsteriskDriver(SwitchDriver):
             auto_answer=self._auto_answer,
             variables=self._variables,
             supervisions=self._supervisions,
+            recording_dir=self._recording_dir,
         )
         await emit.send(LinkStateChanged(state=LinkState.UP))
         up()

@@ -346,7 +346,15 @@ async def test_playback_recording_and_music(
         PlaybackStarted(playback_id="p2"),
         PlaybackFinished(playback_id="p2", reason="stopped"),
     ]
-    await h.run(StartRecording(recording_id="r1", target=MediaTarget.bridge("b-c1"), path="x/r1"))
+    # ctid's recordings directory is inside Asterisk's, which names files relative to it.
+    with pytest.raises(CommandRejected, match="must be inside it") as refused:
+        await h.run(
+            StartRecording(recording_id="r0", target=MediaTarget.bridge("b-c1"), path="/srv/r0")
+        )
+    assert refused.value.reason is RejectReason.NOT_SUPPORTED
+    path = "/var/spool/asterisk/recording/x/r1"
+    await h.run(StartRecording(recording_id="r1", target=MediaTarget.bridge("b-c1"), path=path))
+    assert ("name", "x/r1") in next(q for _, p, q in h.fake.requests if p == "/bridges/b-c1/record")
     await h.run(PauseRecording(recording_id="r1"))
     await h.run(ResumeRecording(recording_id="r1"))
     await trio.sleep(30)
