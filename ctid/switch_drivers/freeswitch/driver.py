@@ -92,6 +92,22 @@ _TONES: Final = {
 }
 
 
+#: Per mode: does the customer (the target's partners) hear the supervisor, does the
+#: agent (the target) hear it. See ``_start_supervision``.
+_EAVESDROP_FLAGS: Final = {
+    SupervisionMode.SILENT: (False, False),
+    SupervisionMode.WHISPER: (False, True),
+    SupervisionMode.BARGE: (True, True),
+}
+#: The eavesdrop commands (its DTMF keys) that switch to each mode: 0 listen only,
+#: 2 talk to the target, 3 talk to both (switch_ivr_eavesdrop_session).
+_EAVESDROP_COMMAND: Final = {
+    SupervisionMode.SILENT: "0",
+    SupervisionMode.WHISPER: "2",
+    SupervisionMode.BARGE: "3",
+}
+
+
 @attrs.frozen(kw_only=True)
 class Backoff:
     """Reconnect delays: ``initial * factor**n`` up to ``maximum``, each
@@ -185,9 +201,16 @@ class FreeSwitchDriver(SwitchDriver):
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """Playback, recording and its pause. Not remote answer (a SIP phone cannot
-        be made to pick up by the switch) and not every supervision mode."""
-        return frozenset({Capability.PLAYBACK, Capability.RECORDING, Capability.RECORDING_PAUSE})
+        """Supervision, playback, recording and its pause. Not remote answer: the
+        switch cannot make a ringing SIP phone pick up."""
+        return frozenset(
+            {
+                Capability.SUPERVISION,
+                Capability.PLAYBACK,
+                Capability.RECORDING,
+                Capability.RECORDING_PAUSE,
+            }
+        )
 
     # ------------------------------------------------------------------ run
 
@@ -381,15 +404,14 @@ class FreeSwitchDriver(SwitchDriver):
             await self._recording_command(command)
         elif isinstance(command, StartSupervision):
             await self._start_supervision(command)
-        elif isinstance(command, StopSupervision):
-            supervisor = self._supervisions.pop(command.supervision_id, None)
-            if supervisor is None:
-                raise CommandRejected(RejectReason.INVALID_STATE, command.supervision_id)
-            await self._api(f"uuid_park {supervisor}")
         elif isinstance(command, ChangeSupervision):
-            raise CommandRejected(
-                RejectReason.NOT_SUPPORTED, "changing the supervision mode is not implemented"
-            )
+            supervisor = self._supervisor(command.supervision_id)
+            await self._eavesdrop_command(supervisor, _EAVESDROP_COMMAND[command.mode])
+        elif isinstance(command, StopSupervision):
+            supervisor = self._supervisor(command.supervision_id)
+            # "*" ends the eavesdrop; the channel goes back to park.
+            await self._eavesdrop_command(supervisor, "*")
+            del self._supervisions[command.supervision_id]
         else:
             raise CommandRejected(RejectReason.NOT_SUPPORTED, type(command).__name__)
 
@@ -516,19 +538,58 @@ class FreeSwitchDriver(SwitchDriver):
             del self._recordings[command.recording_id]
 
     async def _start_supervision(self, command: StartSupervision) -> None:
-        if command.mode is not SupervisionMode.SILENT:
+        """``eavesdrop`` on the agent's leg, run on the supervisor's parked leg.
+
+        mod_dptools reads its flags from the supervisor's channel variables:
+        ``eavesdrop_whisper_bleg`` mixes the supervisor into what the target's
+        phone gets (the agent hears it), ``eavesdrop_whisper_aleg`` into what the
+        target sends to its partners (the customer hears it). The supervisor's
+        own keys are switched off (``eavesdrop_enable_dtmf=false``): only ctid
+        changes the mode, so it always knows it.
+        """
+        supervision_id = _word(command.supervision_id)
+        if supervision_id in self._supervisions:
             raise CommandRejected(
-                RejectReason.NOT_SUPPORTED, f"supervision mode {command.mode.value}"
+                RejectReason.INVALID_STATE, f"supervision {supervision_id} exists"
             )
         supervisor = _channel(command.supervisor_channel_id)
         target = _channel(command.target_channel_id)
+        customer_hears, agent_hears = _EAVESDROP_FLAGS[command.mode]
+        await self._api(
+            f"uuid_setvar_multi {supervisor} eavesdrop_enable_dtmf=false;"
+            f"eavesdrop_whisper_aleg={_bool(customer_hears)};"
+            f"eavesdrop_whisper_bleg={_bool(agent_hears)}"
+        )
         link = self._link
         if link is None:
             raise DriverUnavailable("not connected to FreeSWITCH")
         reply = await link.request(lambda c: c.send_execute(supervisor, "eavesdrop", target))
         if not isinstance(reply, CommandReply) or not reply.ok:
-            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, str(reply))
-        self._supervisions[_word(command.supervision_id)] = supervisor
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
+        self._supervisions[supervision_id] = supervisor
+
+    def _supervisor(self, supervision_id: str) -> str:
+        supervisor = self._supervisions.get(supervision_id)
+        if supervisor is None:
+            raise CommandRejected(RejectReason.INVALID_STATE, f"no supervision {supervision_id}")
+        return supervisor
+
+    async def _eavesdrop_command(self, supervisor: str, command: str) -> None:
+        """Queue an ``eavesdrop-command`` on the eavesdropper's session (``sendevent``
+        with its ``Unique-ID``), which the running eavesdrop takes as it would a digit."""
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        headers = [
+            ("Event-Subclass", "ctid::supervision"),
+            ("Unique-ID", supervisor),
+            ("eavesdrop-command", command),
+        ]
+        reply = await link.request(lambda c: c.send_command("sendevent CUSTOM", headers))
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.SWITCH_ERROR, text)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -565,6 +626,10 @@ def _channel(channel_id: str) -> str:
     if not _CHANNEL_ID.fullmatch(channel_id):
         raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, f"unusable channel id {channel_id!r}")
     return channel_id
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _word_ok(value: str) -> bool:

@@ -78,7 +78,9 @@ def test_extensions_and_trunks_decide_devices() -> None:
     assert endpoints.is_extension("2000") and not endpoints.is_extension("1003")
     ext = EndpointKind.EXTENSION
     assert endpoints.dial_string(ext, "1001") == "user/1001@pbx.example.com"
-    assert endpoints.dial_string(EndpointKind.EXTERNAL, "0612", "b") == "sofia/external/0612@192.0.2.7"
+    assert (
+        endpoints.dial_string(EndpointKind.EXTERNAL, "0612", "b") == "sofia/external/0612@192.0.2.7"
+    )
     assert endpoints.dial_string(EndpointKind.EXTERNAL, "0612") == "sofia/gateway/carrier-a/0612"
     # Inbound calls: by gateway (from the dial string, or given), else by profile.
     assert endpoints.trunk_of(gateway="carrier-a", profile="external").name == "a"

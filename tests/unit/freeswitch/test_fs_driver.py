@@ -57,11 +57,13 @@ from ctid.switch_drivers.base import (
     StartSupervision,
     StopPlayback,
     StopRecording,
+    StopSupervision,
     SupervisionMode,
     SwitchEvent,
 )
 from ctid.switch_drivers.freeswitch.driver import Backoff, FreeSwitchDriver
 from ctid.switch_drivers.freeswitch.endpoints import EndpointConfig, TrunkConfig
+from ctid.testing._fs_hearing import channel_hears
 from ctid.testing.fake_freeswitch import DialplanKind, External, FakeFreeSwitch
 
 E = TypeVar("E", bound=SwitchEvent)
@@ -424,18 +426,6 @@ async def test_unsupported_commands_are_refused_honestly(
 ) -> None:
     h = harness
     await two_answered_legs(h)
-    for command in (
-        ChangeSupervision(supervision_id="s", mode=SupervisionMode.BARGE),
-        StartSupervision(
-            supervision_id="s",
-            supervisor_channel_id=A,
-            target_channel_id=B,
-            mode=SupervisionMode.WHISPER,
-        ),
-    ):
-        with pytest.raises(CommandRejected) as info:
-            await h.driver.execute(command)
-        assert info.value.reason is RejectReason.NOT_SUPPORTED
     await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=A))
     await h.driver.execute(BridgeAdd(bridge_id="b", channel_id=B))
     with pytest.raises(CommandRejected) as info:
@@ -446,22 +436,65 @@ async def test_unsupported_commands_are_refused_honestly(
     with pytest.raises(CommandRejected) as info:
         await h.driver.execute(originate("bad id with spaces", "1001"))
     assert info.value.reason is RejectReason.NO_SUCH_CHANNEL
+    for command in (
+        ChangeSupervision(supervision_id="nope", mode=SupervisionMode.BARGE),
+        StopSupervision(supervision_id="nope"),
+    ):
+        with pytest.raises(CommandRejected) as info:
+            await h.driver.execute(command)
+        assert info.value.reason is RejectReason.INVALID_STATE
 
 
-async def test_silent_supervision_is_eavesdrop(
+def _who_hears(h: Harness, legs: dict[str, str]) -> set[tuple[str, str]]:
+    switch = h.fake.switch
+    chans = {name: switch.channels[uuid] for name, uuid in legs.items()}
+    return {
+        (a, b)
+        for a, ca in chans.items()
+        for b, cb in chans.items()
+        if a != b and channel_hears(switch, ca, cb)
+    }
+
+
+async def test_supervision_is_eavesdrop_with_its_modes(
     autojump_clock: trio.testing.MockClock, harness: Harness
 ) -> None:
+    """The agent (A) talks with the customer (B); the supervisor (C) listens, whispers
+    to the agent, barges in, goes back to listening, and leaves."""
     h = harness
     await two_answered_legs(h)
-    await h.driver.execute(
-        StartSupervision(
-            supervision_id="s",
-            supervisor_channel_id=B,
-            target_channel_id=A,
-            mode=SupervisionMode.SILENT,
-        )
-    )
-    assert h.fake.switch.channels[B].application == "eavesdrop"
+    await h.driver.execute(BridgeAdd(bridge_id="call", channel_id=A))
+    await h.driver.execute(BridgeAdd(bridge_id="call", channel_id=B))
+    await h.driver.execute(originate(C, "1003"))
+    await h.wait_for(ChannelAnswered, channel_id=C)
+    legs = {"agent": A, "customer": B, "sup": C}
+    talk = {("agent", "customer"), ("customer", "agent")}
+    listen = {("sup", "agent"), ("sup", "customer")}
+    start = StartSupervision(
+        supervision_id="s1", supervisor_channel_id=C, target_channel_id=A,
+        mode=SupervisionMode.WHISPER,
+    )  # fmt: skip
+    await h.driver.execute(start)
+    assert h.fake.commands[-2:] == [
+        f"api uuid_setvar_multi {C} eavesdrop_enable_dtmf=false;"
+        "eavesdrop_whisper_aleg=false;eavesdrop_whisper_bleg=true",
+        f"sendmsg {C}",
+    ]
+    assert _who_hears(h, legs) == talk | listen | {("agent", "sup")}
+    with pytest.raises(CommandRejected) as info:
+        await h.driver.execute(start)
+    assert info.value.reason is RejectReason.INVALID_STATE
+    await h.driver.execute(ChangeSupervision(supervision_id="s1", mode=SupervisionMode.BARGE))
+    assert h.fake.commands[-1] == "sendevent CUSTOM"
+    assert _who_hears(h, legs) == talk | listen | {("agent", "sup"), ("customer", "sup")}
+    await h.driver.execute(ChangeSupervision(supervision_id="s1", mode=SupervisionMode.SILENT))
+    assert _who_hears(h, legs) == talk | listen
+    # The supervisor's own keys do not change the mode.
+    h.fake.phone_sends_dtmf(C, "3")
+    assert _who_hears(h, legs) == talk | listen
+    await h.driver.execute(StopSupervision(supervision_id="s1"))
+    assert _who_hears(h, legs) == talk
+    assert h.fake.switch.channels[C].application == "park"
 
 
 async def test_other_connections_jobs_are_ignored(
