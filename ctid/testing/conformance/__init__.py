@@ -3,7 +3,7 @@
 A driver is plugged in through a ``SwitchHarness`` (``harness.py``): how to
 build the driver, and how to make its phones answer, hang up, press keys and
 hold, make outside callers call in, and break and restore the link. The
-scenarios (``calls.py``, ``features.py``) are written once; they drive the
+scenarios (``calls.py``, ``features.py``, ``services.py``) are written once; they drive the
 daemon through its public API and assert the same CSTA event sequences for
 every driver. A scenario names the ``Capability`` values it needs; a driver
 that does not declare them gets ``ScenarioNotSupported``, never a silent pass.
@@ -26,6 +26,7 @@ time passes, so a harness must not use real sockets or real waits.
 
 from . import calls as calls
 from . import features as features
+from . import services as services
 from .harness import ANSWERS as ANSWERS
 from .harness import BUSY as BUSY
 from .harness import CALLER as CALLER
@@ -58,4 +59,5 @@ __all__ = [
     "features",
     "run_scenario",
     "scenario",
+    "services",
 ]

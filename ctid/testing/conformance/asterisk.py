@@ -9,7 +9,7 @@ conformance numbers behave as ``harness.py`` says.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import trio
 
@@ -18,7 +18,13 @@ from ..ari_schema import AriSchema
 from ..fake_asterisk import FakeAsterisk
 from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
 
+if TYPE_CHECKING:
+    from ..fake_asterisk import _Channel
+
 __all__ = ["ASTERISK_SECTION", "FakeAsteriskHarness"]
+
+#: Snoops of snoops are followed this deep when deciding who hears whom.
+_SNOOP_DEPTH: Final = 4
 
 #: The driver's configuration table in the scenarios.
 ASTERISK_SECTION: Final[dict[str, Any]] = {
@@ -36,6 +42,8 @@ ASTERISK_SECTION: Final[dict[str, Any]] = {
     ],
     # Exact reconnect times make the link scenario deterministic.
     "reconnect": {"jitter": 0.0},
+    # Asterisk's recording directory holds ctid's (a temporary one in the scenarios).
+    "recording_dir": "/",
 }
 
 
@@ -46,7 +54,7 @@ class FakeAsteriskHarness(SwitchHarness):
     trunks: ClassVar[frozenset[str]] = frozenset({"provider"})
 
     def __init__(self, schema: AriSchema) -> None:
-        self.fake = FakeAsterisk(schema=schema, extensions=self.extensions)
+        self.fake = FakeAsterisk(schema=schema, extensions=self.extensions, recording_dir="/")
         self.fake.set_number(BUSY, "busy")
         self.fake.set_number(NO_ANSWER, "noanswer")
         self.fake.set_number(UNREACHABLE, "unreachable")
@@ -103,7 +111,8 @@ class FakeAsteriskHarness(SwitchHarness):
 
     def hears(self, listener: str, speaker: str) -> Hearing:
         """From the fake's bridges: parties in one bridge hear each other unless held;
-        music on hold plays to a bridge or a channel."""
+        music on hold plays to a bridge or a channel; snoop channels carry what
+        they spy to their own bridge, and whisper into their target (``_hears``)."""
         fake = self.fake
         lid, sid = self._channel_id(listener), self._channel_id(speaker)
         heard = fake.channels.get(lid) if lid else None
@@ -112,14 +121,45 @@ class FakeAsteriskHarness(SwitchHarness):
             return Hearing(hears=False, music=False)
         bridge = fake.bridges.get(heard.bridge) if heard.bridge else None
         music = heard.moh is not None or (bridge is not None and bridge.moh is not None)
-        hears = (
-            speaking is not None
-            and speaking is not heard
-            and bridge is not None
-            and speaking.bridge == bridge.id
-            and not (speaking.held or heard.held)
-        )
+        hears = speaking is not None and self._hears(heard, speaking, _SNOOP_DEPTH)
         return Hearing(hears=hears, music=music)
+
+    def _hears(self, a: _Channel, b: _Channel, depth: int) -> bool:
+        """Asterisk's snoop (``spy``/``whisper``: ``in`` is the audio the target sends,
+        ``out`` the audio it receives, ``both`` both) over plain mixing bridges."""
+        if a is b or depth <= 0 or a.bridge is None or b.bridge is None:
+            return False
+        channels = self.fake.channels
+        # A snoop channel in a's bridge brings a what its target says or hears.
+        for snoop in self._snoops_in(a.bridge):
+            target_id, spy, _ = snoop.snoop or ("", "none", "none")
+            target = channels.get(target_id)
+            if target is None or a.held:
+                continue
+            if b is target and spy in ("in", "both"):
+                return True
+            if spy in ("out", "both") and b is not target and self._hears(target, b, depth - 1):
+                return True
+        # b speaks into a snoop in its own bridge, which whispers into its target.
+        for snoop in self._snoops_in(b.bridge):
+            target_id, _, whisper = snoop.snoop or ("", "none", "none")
+            target = channels.get(target_id)
+            if target is None or b.held:
+                continue
+            if a is target and whisper in ("out", "both"):
+                return True
+            if whisper in ("in", "both") and a is not target and self._hears(a, target, depth - 1):
+                return True
+        return (
+            a.bridge == b.bridge and b.snoop is None and a.snoop is None and not (a.held or b.held)
+        )
+
+    def _snoops_in(self, bridge_id: str) -> list[_Channel]:
+        bridge = self.fake.bridges.get(bridge_id)
+        if bridge is None:
+            return []
+        found = [self.fake.channels.get(c) for c in bridge.channels]
+        return [c for c in found if c is not None and c.snoop is not None]
 
     def digits_heard(self, device: str) -> str:
         party = self.fake.phone(device) if self._is_phone(device) else self.fake.outside(device)

@@ -11,7 +11,9 @@ waiting for an event that never comes fails instead of hanging.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -107,22 +109,37 @@ def conformance_config(driver: SwitchDriver, extra: Mapping[str, Any] | None = N
     return config_from_dict(data, "<conformance>")
 
 
+def needs_state_dir(config: Mapping[str, Any]) -> bool:
+    """Whether a scenario's configuration writes files (call records, recordings)."""
+    records = config.get("records", {})
+    return "recording" in config or bool(records.get("enabled", False))
+
+
 async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scenario) -> None:
-    """Run one scenario against a new harness; raises ``ScenarioNotSupported`` or fails."""
+    """Run one scenario against a new harness; raises ``ScenarioNotSupported`` or fails.
+
+    A scenario that writes files gets a temporary state directory, removed
+    afterwards: nothing is written to the working directory.
+    """
     harness = make_harness()
     driver = harness.build_driver()
     missing = scenario.missing(driver.capabilities)
     if missing:
         raise ScenarioNotSupported(scenario, driver, missing)
-    async with trio.open_nursery() as nursery:
-        await harness.start(nursery)
-        config = conformance_config(driver, scenario.config)
-        async with call_centre(config, driver=driver) as cc:
-            with trio.fail_after(SCENARIO_DEADLINE):
-                run = ScenarioRun(cc, harness)
-                await run.start()
-                await scenario.body(run)
-        nursery.cancel_scope.cancel()
+    with contextlib.ExitStack() as stack:
+        extra = dict(scenario.config)
+        if needs_state_dir(extra):
+            state = stack.enter_context(tempfile.TemporaryDirectory(prefix="ctid-conformance-"))
+            extra = {**extra, "server": {**extra.get("server", {}), "state_dir": state}}
+        async with trio.open_nursery() as nursery:
+            await harness.start(nursery)
+            config = conformance_config(driver, extra)
+            async with call_centre(config, driver=driver) as cc:
+                with trio.fail_after(SCENARIO_DEADLINE):
+                    run = ScenarioRun(cc, harness)
+                    await run.start()
+                    await scenario.body(run)
+            nursery.cancel_scope.cancel()
 
 
 # ------------------------------------------------------------- event helpers
