@@ -9,21 +9,17 @@ connection; api commands return their reply body.
 from __future__ import annotations
 
 import enum
-import itertools
-import json
 import re
-import shlex
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-import attrs
 import trio
 import trio.lowlevel
 
 from ._fs_dialplan import Dialplan, DialplanKind
 from ._fs_events import EventBuilder, Pairs, SimChannel
+from ._fs_media import Eavesdrop, Recording, switch_true
 
 __all__ = ["Eavesdrop", "External", "SimSwitch"]
 
@@ -38,28 +34,6 @@ class External(enum.Enum):
     NO_ANSWER = "noAnswer"
     #: The number does not exist: the provider answers 404 at once.
     UNREACHABLE = "unreachable"
-
-
-@attrs.define
-class Eavesdrop:
-    """A channel running ``eavesdrop`` on ``target``, and who hears the eavesdropper.
-
-    As in ``switch_ivr_eavesdrop_session``: ``mux_write`` mixes its audio into
-    what the target's phone gets (the target hears it), ``mux_read`` into what
-    the target sends (the target's partners hear it).
-    """
-
-    target: str
-    mux_read: bool = False
-    mux_write: bool = False
-    #: Digits from the eavesdropper's phone switch the mode (``eavesdrop_enable_dtmf``).
-    dtmf: bool = True
-    app_uuid: str = ""
-
-
-def _true(value: str | None) -> bool:
-    """FreeSWITCH's ``switch_true``."""
-    return (value or "").lower() in ("true", "yes", "on", "enabled", "active", "allow", "1")
 
 
 _CONFERENCE_DEST = re.compile(r"conference:(?P<name>[^@\s]+)@(?P<profile>\S+)")
@@ -95,41 +69,6 @@ def _split_vars(text: str) -> dict[str, str]:
         if name:
             out[name] = value
     return out
-
-
-@attrs.define
-class _Recording:
-    """One ``uuid_record``: its start and the time spans it was masked (silence)."""
-
-    started: float
-    masked: list[tuple[float, float | None]] = attrs.field(factory=list)
-
-    def mask(self, now: float, *, on: bool) -> None:
-        if on and not (self.masked and self.masked[-1][1] is None):
-            self.masked.append((now, None))
-        elif not on and self.masked and self.masked[-1][1] is None:
-            self.masked[-1] = (self.masked[-1][0], now)
-
-    def write(self, path: str, now: float) -> int:
-        """Write the file (8 kHz 16-bit mono: a tone, silence while masked); its length in ms."""
-        rate = 8000
-        samples = bytearray()
-        edges = [(self.started, False)]
-        for begin, end in self.masked:
-            edges += [(begin, True), (end if end is not None else now, False)]
-        edges.append((now, False))
-        for (begin, quiet), (end, _) in itertools.pairwise(edges):
-            count = max(0, round((end - begin) * rate))
-            # A square wave of 400 Hz stands for the audio of the call.
-            period = b"\x00\x10" * 10 + b"\x00\xf0" * 10
-            chunk = bytes(2 * count) if quiet else (period * (count // 20 + 1))[: 2 * count]
-            samples += chunk
-        with wave.open(path, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(bytes(samples))
-        return round((now - self.started) * 1000)
 
 
 class SimSwitch:
@@ -175,7 +114,7 @@ class SimSwitch:
         self.conference_music: dict[str, str] = {}
         #: Eavesdroppers by their channel uuid.
         self.eavesdrops: dict[str, Eavesdrop] = {}
-        self._recordings: dict[str, dict[str, _Recording]] = {}
+        self._recordings: dict[str, dict[str, Recording]] = {}
         self._answer_waiters: dict[str, trio.Event] = {}
         #: What inbound calls do (the phones' and the provider's).
         self.dialplan = Dialplan(self, dialplan)
@@ -612,9 +551,9 @@ class SimSwitch:
         flag = ch.variables.get
         self.eavesdrops[ch.uuid] = Eavesdrop(
             target=target,
-            mux_read=_true(flag("eavesdrop_whisper_aleg")),
-            mux_write=_true(flag("eavesdrop_whisper_bleg")),
-            dtmf=_true(flag("eavesdrop_enable_dtmf", "true")),
+            mux_read=switch_true(flag("eavesdrop_whisper_aleg")),
+            mux_write=switch_true(flag("eavesdrop_whisper_bleg")),
+            dtmf=switch_true(flag("eavesdrop_enable_dtmf", "true")),
             app_uuid=app_uuid,
         )
 
@@ -675,7 +614,7 @@ class SimSwitch:
             if "/" in path:
                 # FreeSWITCH makes the directories (switch_ivr_record_session_event).
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            active[path] = _Recording(started=trio.current_time())
+            active[path] = Recording(started=trio.current_time())
             self.channel_event(
                 "RECORD_START", "record_callback", ch, after=[("Record-File-Path", path)],
                 with_other=True,
@@ -752,7 +691,7 @@ class SimSwitch:
             )
             ch.party = ext
             auto = self.users[ext] or (
-                self.honour_auto_answer and _true(variables.get("sip_auto_answer"))
+                self.honour_auto_answer and switch_true(variables.get("sip_auto_answer"))
             )
             behaviour = External.ANSWER if auto else External.NO_ANSWER
         elif gateway and gateway.group(1) == self.gateway:
@@ -820,57 +759,3 @@ class SimSwitch:
         ch = self.channels.get(uuid)
         if ch is not None:
             self.answer(ch)
-
-    # ------------------------------------------------------------- reporting
-
-    def show_channels(self) -> str:
-        if not self.channels:
-            return '{"row_count": 0}\n'
-        rows = [self._row(ch) for ch in self.channels.values()]
-        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
-
-    def show_calls(self) -> str:
-        rows = []
-        done: set[str] = set()
-        for ch in self.channels.values():
-            if ch.uuid in done:
-                continue
-            row = self._row(ch, full=False)
-            partner = self._other(ch)
-            if partner is not None:
-                done.add(partner.uuid)
-                row.update({f"b_{k}": v for k, v in self._row(partner, full=False).items()})
-            row["call_created_epoch"] = str(ch.created_us // 1_000_000)
-            rows.append(row)
-            done.add(ch.uuid)
-        if not rows:
-            return '{"row_count": 0}\n'
-        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
-
-    def _row(self, ch: SimChannel, *, full: bool = True) -> dict[str, str]:
-        row = {
-            "uuid": ch.uuid,
-            "direction": ch.direction,
-            "created_epoch": str(ch.created_us // 1_000_000),
-            "name": ch.name,
-            "state": ch.state,
-            "cid_name": ch.cid_name,
-            "cid_num": ch.cid_number,
-            "dest": ch.destination,
-            "presence_id": ch.presence_id or "",
-            "callstate": ch.callstate,
-        }
-        if full:
-            row["application"] = ch.application
-            row["application_data"] = ch.application_data
-            row["initial_cid_num"] = ch.cid_number
-        return row
-
-    # ----------------------------------------------------------------- shlex
-
-    @staticmethod
-    def words(args: str) -> list[str]:
-        try:
-            return shlex.split(args)
-        except ValueError:
-            return args.split()

@@ -12,19 +12,28 @@ in tests/fixtures/esl:
   written only between commands (so an ``api`` reply comes before the events
   its command caused, as on the real switch);
 * a directory of users (phones answering by themselves after ``answer_delay``,
-  or ringing until answered), unregistered users, one gateway whose outside
-  numbers answer, are busy or never answer;
+  or ringing until answered unless the originate asks for auto-answer),
+  unregistered users, one gateway whose outside numbers answer, are busy,
+  never answer or do not exist, and calls from the provider on the
+  ``external`` profile;
+* two dialplans (``_fs_dialplan``): the captured lab's, and the one
+  docs/drivers.md asks for, which hands every call to ctid (``set
+  ctid_dialed``, ``park``);
 * ``originate`` with ``{origination_uuid=...}``, ``uuid_answer``, ``uuid_kill``,
   ``uuid_bridge``, ``uuid_park``, ``uuid_transfer ... conference:...  inline``,
-  ``uuid_hold``, ``uuid_send_dtmf`` (no DTMF event, as on the real switch),
-  ``uuid_record``, ``uuid_broadcast``/``uuid_break``, ``sendmsg`` playback and
-  hangup, ``uuid_setvar[_multi]``, ``conference``, eavesdrop, and ``show
-  channels``/``show calls as json``.
+  ``uuid_hold``, ``uuid_send_dtmf`` (no DTMF event, as on the real switch; the
+  digits are kept per leg), ``uuid_record`` (the file is written, silence
+  while masked), ``uuid_broadcast``/``uuid_break``, ``sendmsg`` playback,
+  eavesdrop and hangup, ``sendevent`` with an ``eavesdrop-command``,
+  ``uuid_setvar[_multi]``, ``uuid_getvar``, ``conference`` play/stop/list,
+  and ``show channels``/``show calls as json``;
+* who hears whom, from all of that (``_fs_hearing``).
 
 Time is read only through trio, so it runs on ``MockClock``. Test controls:
-``connect()`` (a client stream, usable as a driver's ``open_stream``),
-``phone_dials``, ``phone_answers``, ``phone_hangs_up``, ``phone_sends_dtmf``,
-``phone_holds``, ``drop_connections`` (the link dies without a word) and
+``connect()`` (a client stream, usable as a driver's ``open_stream``; it fails
+while ``reachable`` is False), ``phone_dials``, ``outside_calls``,
+``phone_answers``, ``phone_hangs_up``, ``phone_sends_dtmf``, ``phone_holds``,
+``channel_of``, ``drop_connections`` (the link dies without a word) and
 ``shutdown``. Plain and JSON event formats are simulated; XML is not.
 """
 
@@ -44,6 +53,7 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
 from ._fs_dialplan import DialplanKind
 from ._fs_events import EventBuilder, Pairs, SimChannel, serialize
+from ._fs_show import show_calls, show_channels
 from ._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
 __all__ = ["DialplanKind", "External", "FakeFreeSwitch", "SimChannel"]
@@ -501,9 +511,9 @@ class FakeFreeSwitch:
             return "FreeSWITCH Version 1.10.12-release (fake)\n"
         if command == "show":
             if args == "channels as json":
-                return switch.show_channels()
+                return show_channels(switch)
             if args == "calls as json":
-                return switch.show_calls()
+                return show_calls(switch)
             return "-USAGE: show channels|calls as json\n"
         if command == "originate":
             return await switch.originate(args)
