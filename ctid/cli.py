@@ -20,6 +20,7 @@ import trio
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
 from .errors import StartupError
+from .switch_drivers.base import DriverError
 
 __all__ = ["main"]
 
@@ -186,12 +187,14 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         trio.run(main)
     except KeyboardInterrupt:
         log.info("interrupted")
-    except (OSError, StartupError) as exc:
+    except (OSError, StartupError, DriverError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BaseExceptionGroup as group:
-        # Services fail inside nurseries, so their errors arrive grouped.
-        expected, rest = group.split((OSError, StartupError))
+        # Services fail inside nurseries, so their errors arrive grouped. A
+        # driver's run() raises only for bad configuration the switch found
+        # (credentials refused): the operator's message, not a traceback.
+        expected, rest = group.split((OSError, StartupError, DriverError))
         if expected is None or rest is not None:
             raise
         for problem in _leaves(expected):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,47 @@ def test_a_busy_port_is_reported_plainly(
     assert err.startswith("error: ")
     assert "address already in use" in err.lower()
     assert "Traceback" not in err
+
+
+def test_a_switch_refusing_ctids_password_is_reported_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FreeSWITCH event socket that refuses the password (as mod_event_socket does:
+    ``-ERR invalid``, then the notice) stops ``ctid run`` with one line."""
+    monkeypatch.setenv("CTID_ADMIN_TOKEN", "a-long-enough-admin-token")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def refuse() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(b"Content-Type: auth/request\n\n")
+                received = b""
+                while not received.endswith(b"\n\n"):
+                    received += conn.recv(1024)
+                notice = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+                conn.sendall(
+                    b"Content-Type: command/reply\nReply-Text: -ERR invalid\n\n"
+                    b"Content-Type: text/disconnect-notice\nContent-Length: %d\n\n"
+                    % len(notice)
+                    + notice
+                )
+
+        thread = threading.Thread(target=refuse, daemon=True)
+        thread.start()
+        config = tmp_path / "ctid.toml"
+        config.write_text(
+            f'[server]\nlisten = "127.0.0.1:0"\nstate_dir = "{tmp_path}"\n'
+            "[records]\nenabled = false\n"
+            '[switch]\ndriver = "freeswitch"\n'
+            f'[switch.freeswitch]\nport = {port}\npassword = "wrong"\nextensions = "1001"\n'
+        )
+        assert main(["run", "--config", str(config)]) == 1
+        thread.join(timeout=10)
+    err = capsys.readouterr().err
+    assert err == (
+        "error: FreeSWITCH refused the event socket password "
+        "(authentication refused: -ERR invalid)\n"
+    )
