@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -17,7 +18,7 @@ from ctid.testing.conformance import (
     run_scenario,
     scenario,
 )
-from ctid.testing.conformance.run import SCENARIO_DEADLINE, at
+from ctid.testing.conformance.run import SCENARIO_DEADLINE, at, needs_state_dir
 from ctid.testing.conformance.simulator import SimulatorHarness
 
 from .test_drivers import HARNESSES
@@ -100,3 +101,37 @@ async def test_a_scenario_brings_its_own_configuration(
     )
     await run_scenario(HARNESSES[driver], ten)
     assert SCENARIOS[0].config == {}
+
+
+async def test_a_scenario_with_records_gets_a_temporary_state_directory(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Call records (and recordings) go to a temporary directory that is removed
+    afterwards; nothing is written to the working directory."""
+    monkeypatch.chdir(tmp_path)
+    seen: list[Path] = []
+
+    async def note_state_dir(run: ScenarioRun) -> None:
+        state = run.cc.app.config.path(run.cc.app.config.server.state_dir)
+        assert state.is_dir()
+        seen.append(state)
+        await run.inbound("5550001", run.b)
+
+    records = {"records": {"enabled": True, "fsync": False}}
+    await run_scenario(
+        SimulatorHarness, Scenario("records", note_state_dir, frozenset(), "records", records)
+    )
+    (state,) = seen
+    assert state.is_absolute() and not state.is_relative_to(tmp_path)
+    assert _left_in(state.parent, state) == []
+    assert _left_in(tmp_path) == []
+    assert needs_state_dir(records)
+    assert needs_state_dir({"recording": {}})
+    assert not needs_state_dir({"acd": {}})
+
+
+def _left_in(directory: Path, only: Path | None = None) -> list[Path]:
+    """What is in ``directory`` (or just ``only`` if it is still there)."""
+    if only is not None:
+        return [only] if only.exists() else []
+    return list(directory.iterdir())
