@@ -30,9 +30,9 @@ The table, with its defaults (``conf/freeswitch.toml`` is a commented example)::
 
 ``dialplan_context`` names the context whose extensions hand calls to ctid
 (``set ctid_dialed=${destination_number}``, ``park``). ctid sets it as
-``force_transfer_context`` on every channel it originates, so a transfer made
-with a phone's own keys (a SIP REFER) runs there instead of in the phone's
-ordinary context.
+``force_transfer_context`` on every channel it originates: when such a channel
+is transferred by its partner's phone (a SIP REFER), FreeSWITCH runs it there
+instead of in its own context (``switch_ivr_session_transfer``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ What every harness must provide:
 * Outside numbers that behave as the constants below say (``ANSWERS`` answers
   within a few seconds, ``BUSY`` is busy, ``NO_ANSWER`` rings for ever,
   ``UNREACHABLE`` does not exist), and
-  outside callers that can call any extension from ``CALLER``-like numbers.
+  outside callers that can call any extension, or a number ctid serves (a
+  queue's), from ``CALLER``-like numbers.
 * Phones that stay silent unless told: they do not answer by themselves,
   except when ctid asks for auto-answer (MakeCall ``doNotPrompt``).
 """
@@ -104,7 +105,8 @@ class SwitchHarness(abc.ABC):
 
     @abc.abstractmethod
     async def incoming_call(self, caller: str, called: str) -> None:
-        """An outside party ``caller`` dials ``called`` (an extension) from outside."""
+        """An outside party ``caller`` dials ``called`` (an extension, or a number ctid
+        serves such as a queue's) from outside."""
 
     # ---------------------------------------------------------------- link
 
@@ -119,7 +121,11 @@ class SwitchHarness(abc.ABC):
     # ---------------------------------------------------------- what it knows
 
     def hears(self, listener: str, speaker: str) -> Hearing | None:
-        """Whether ``listener`` hears ``speaker`` now; ``None`` if the switch cannot tell."""
+        """Whether ``listener`` hears ``speaker`` now; ``None`` if the switch cannot tell.
+
+        A supervisor hears the agent it supervises and the agent's parties; who
+        hears the supervisor depends on the mode (``SupervisionMode``).
+        """
         return None
 
     def digits_heard(self, device: str) -> str | None:
