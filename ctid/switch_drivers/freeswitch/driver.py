@@ -32,6 +32,7 @@ from ..base import (
     BridgeRemove,
     Capability,
     ChangeSupervision,
+    ChannelHungUp,
     CommandRejected,
     DriverError,
     DriverUnavailable,
@@ -345,6 +346,11 @@ class FreeSwitchDriver(SwitchDriver):
         for out in self._mapper.feed(event):
             if isinstance(out, RecordingFinished | RecordingFailed):
                 self._recordings.pop(out.recording_id, None)
+            elif isinstance(out, ChannelHungUp):
+                # A supervisor's leg that hangs up ends its supervision.
+                for sid, leg in list(self._supervisions.items()):
+                    if leg == out.channel_id:
+                        del self._supervisions[sid]
             await self._emit.send(out)
 
     async def _run_later(self, commands: list[str]) -> None:

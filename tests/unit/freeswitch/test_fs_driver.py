@@ -495,6 +495,12 @@ async def test_supervision_is_eavesdrop_with_its_modes(
     await h.driver.execute(StopSupervision(supervision_id="s1"))
     assert _who_hears(h, legs) == talk
     assert h.fake.switch.channels[C].application == "park"
+    # A supervision ends with its supervisor's leg too: its id is free again.
+    await h.driver.execute(start)
+    h.fake.phone_hangs_up(C)
+    await h.wait_for(ChannelHungUp, channel_id=C)
+    with pytest.raises(CommandRejected, match="no supervision s1"):
+        await h.driver.execute(StopSupervision(supervision_id="s1"))
 
 
 async def test_other_connections_jobs_are_ignored(
