@@ -227,8 +227,12 @@ def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None
     if isinstance(app.driver, SimulatorDriver) and app.driver.config.trunks:
         card = app.driver.config
         lines.append(f"  Outside lines : {card.trunk_group}/1-{card.trunk_group}/{card.trunks}")
-    if app.metrics_listen:
-        lines.append(f"  Metrics       : http://{app.metrics_listen}/metrics")
+    metrics_server = app.api.services.get("metrics_server")
+    if metrics_server is not None and metrics_server.addresses:
+        # The bound address, not the configured one: with port 0 only this one is usable.
+        host, port = metrics_server.addresses[0]
+        shown = f"[{host}]" if ":" in host else host
+        lines.append(f"  Metrics       : http://{shown}:{port}/metrics")
     for line in app.api.services.get("banner", []):
         lines.append(f"  {line}")
     lines.append("  Stop with Ctrl-C.")

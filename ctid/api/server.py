@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
 from typing import Any, Final
 
 import attrs
@@ -245,7 +246,14 @@ async def send_response(
         ("connection", "close"),
         *response.headers,
     ]
-    data = conn.send(h11.Response(status_code=response.status, headers=headers)) or b""
+    try:
+        phrase = HTTPStatus(response.status).phrase.encode()
+    except ValueError:
+        phrase = b""
+    # A reason phrase is optional (RFC 9112 §4), but people read status lines in logs.
+    data = (
+        conn.send(h11.Response(status_code=response.status, headers=headers, reason=phrase)) or b""
+    )
     try:
         if head:
             pass  # the length says what a GET would get; there is no body
