@@ -27,9 +27,8 @@ def run_until(sim: SimSwitch, t: float) -> None:
 def originate(
     device: str, kind: sw.EndpointKind = sw.EndpointKind.EXTENSION, **kw: Any
 ) -> sw.Originate:
-    return sw.Originate(
-        channel_id=f"ch-{device}", kind=kind, device=device, caller_number="1001", **kw
-    )
+    kw.setdefault("channel_id", f"ch-{device}")
+    return sw.Originate(kind=kind, device=device, caller_number="1001", **kw)
 
 
 def test_extension_rings_and_times_out_exactly() -> None:
@@ -81,6 +80,41 @@ def test_off_hook_dialling_by_exact_number_hash_and_timeout() -> None:
     assert not any(isinstance(e, sw.ChannelDialed) for e in drain(sim))
     run_until(sim, 15.0)  # 4 s inter-digit timeout after the last digit
     assert drain(sim)[-1] == sw.ChannelDialed(channel_id=ch, number="99")
+
+
+def test_a_late_first_digit_restarts_the_dial_timer() -> None:
+    # The first digit comes just before the 15 s first-digit timeout: the number
+    # is dialled 4 s after it, not when the first timer would have run out.
+    sim = card()
+    ch = sim.off_hook("1001", 0.0)
+    sim.press_digits("1001", "5", 14.0)
+    run_until(sim, 17.9)
+    assert not any(isinstance(e, sw.ChannelDialed) for e in drain(sim))
+    run_until(sim, 18.0)
+    assert drain(sim)[-1] == sw.ChannelDialed(channel_id=ch, number="5")
+
+
+def test_timers_of_ended_calls_leave_nothing_behind() -> None:
+    # A card runs for months: what it keeps for its timers must not grow with
+    # the calls it has carried (dial, ring and answer timers, cancelled or run).
+    sim = card()
+    now = 0.0
+    for n in range(200):
+        ch = sim.off_hook("1001", now)
+        sim.press_digits("1001", "5550100#", now)
+        sim.execute(sw.Hangup(channel_id=ch), now + 1.0)
+        sim.on_hook("1001", now + 1.0)
+        sim.execute(originate("1002", channel_id=f"in-{n}"), now + 2.0)
+        sim.off_hook("1002", now + 3.0)
+        sim.on_hook("1002", now + 4.0)
+        out = f"out-{n}"
+        sim.execute(originate("5550100", sw.EndpointKind.EXTERNAL, channel_id=out), now + 5.0)
+        run_until(sim, now + 10.0)  # the outside party answers after 2 s
+        sim.execute(sw.Hangup(channel_id=out), now + 10.0)
+        now += 100.0
+        run_until(sim, now)
+        drain(sim)
+    assert sim.pending_timers() == 0
 
 
 def test_no_digit_drops_the_line_to_busy_tone() -> None:

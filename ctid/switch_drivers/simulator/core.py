@@ -65,10 +65,13 @@ class SimSwitch:
         self.events: deque[sw.SwitchEvent] = deque()
         self._timers: list[tuple[float, int, str, Callable[[float], None]]] = []
         self._timer_order = itertools.count()
+        #: Timer key -> the order number of its one armed entry in ``_timers``. Heap
+        #: entries not named here were cancelled or re-armed: they are dropped
+        #: when they reach the top, so this map and the heap hold only live timers
+        #: and stale ones not yet due, never the history of ended calls.
+        self._armed: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._sound_seconds = sound_seconds or self._default_sound_seconds
-        #: Channel -> the timer key of its pending timeout, to cancel it.
-        self._cancelled: set[str] = set()
 
     def _default_sound_seconds(self, uri: str) -> float:
         return self.config.default_sound_seconds
@@ -76,24 +79,34 @@ class SimSwitch:
     # ---------------------------------------------------------------- timers
 
     def _at(self, when: float, key: str, action: Callable[[float], None]) -> None:
-        self._cancelled.discard(key)
-        heapq.heappush(self._timers, (when, next(self._timer_order), key, action))
+        """Arm the timer ``key``; arming it again replaces its earlier deadline."""
+        order = next(self._timer_order)
+        self._armed[key] = order
+        heapq.heappush(self._timers, (when, order, key, action))
 
     def _cancel(self, key: str) -> None:
-        self._cancelled.add(key)
+        self._armed.pop(key, None)
+
+    def _drop_stale(self) -> None:
+        while self._timers and self._armed.get(self._timers[0][2]) != self._timers[0][1]:
+            heapq.heappop(self._timers)
 
     def next_deadline(self) -> float:
-        while self._timers and self._timers[0][2] in self._cancelled:
-            heapq.heappop(self._timers)
+        self._drop_stale()
         return self._timers[0][0] if self._timers else math.inf
+
+    def pending_timers(self) -> int:
+        """How many timers are armed (for tests and leak checks)."""
+        return len(self._armed)
 
     def advance(self, now: float) -> None:
         """Run every timeout due at ``now``."""
-        while self._timers and self._timers[0][0] <= now:
+        while True:
+            self._drop_stale()
+            if not self._timers or self._timers[0][0] > now:
+                break
             _, _, key, action = heapq.heappop(self._timers)
-            if key in self._cancelled:
-                continue
-            self._cancelled.add(key)  # one-shot
+            del self._armed[key]  # one-shot
             action(now)
         self._track_media(now)
 
