@@ -177,8 +177,14 @@ class AcdEngine:
         self.entries: dict[str, Entry] = {}
         #: Call -> its entry (the waiting call, or the call of a callback).
         self.entry_of_call: dict[str, Entry] = {}
-        #: Caller -> (agent, trio time) of the last ACD call answered, for ``last-agent``.
+        #: Caller -> (agent, trio time) of the last ACD call answered, for ``last-agent``,
+        #: oldest first. Kept only if a queue uses it, and only as far back as the
+        #: longest ``last_agent_days``: a busy centre sees a new caller every call.
         self.last_served: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._look_back = max(
+            (qc.last_agent_days * 86400.0 for qc in config.queues if qc.strategy == "last-agent"),
+            default=None,
+        )
         #: Playbacks whose end the engine waits for: playback id -> what to do then.
         self.after_playback: dict[str, Callable[[], None]] = {}
         self._seq = itertools.count(1)
@@ -494,10 +500,14 @@ class AcdEngine:
         entry.offers.clear()
 
     def remember(self, caller: str, agent_id: str, now: float) -> None:
+        if self._look_back is None:
+            return
         served = self.last_served
         served.pop(caller, None)
         served[caller] = (agent_id, now)
-        while len(served) > MAX_REMEMBERED_CALLERS:
+        while len(served) > MAX_REMEMBERED_CALLERS or (
+            now - next(iter(served.values()))[1] > self._look_back
+        ):
             served.popitem(last=False)
 
     def _last_agent(self, caller: str, max_age: float) -> str | None:

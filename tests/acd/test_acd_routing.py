@@ -123,6 +123,28 @@ async def test_last_agent_falls_back_when_that_agent_is_busy(autojump_clock: Any
         assert _ringing(cc) == ["1002"]  # 2003 is on a break: skill-level decides
 
 
+async def test_callers_are_remembered_only_for_last_agent_and_as_far_back_as_it_looks(
+    autojump_clock: Any,
+) -> None:
+    async with acd_centre(_config("longest-idle")) as cc:
+        admin = await cc.client()
+        await _history(cc, admin)
+        assert cc.app.acd is not None and not cc.app.acd.engine.last_served
+    async with acd_centre(_config("last-agent", last_agent_days=0.5)) as cc:
+        admin = await cc.client()
+        await _history(cc, admin)
+        engine = cc.app.acd.engine if cc.app.acd is not None else None
+        assert engine is not None
+        assert list(engine.last_served) == ["+15550100", "+15550101", "+15550102", "+15550103"]
+        await trio.sleep(12 * 3600)  # half a day on: the next answer forgets the old ones
+        await call_in(admin, "+15550104", "sales")
+        await trio.sleep(1)
+        (device,) = _ringing(cc)
+        cc.sim.off_hook(device)
+        await trio.sleep(1)
+        assert list(engine.last_served) == ["+15550104"]
+
+
 async def test_today_figures_restart_at_midnight(autojump_clock: Any) -> None:
     async with acd_centre(_config("fewest-calls")) as cc:
         admin = await cc.client()
