@@ -615,7 +615,12 @@ class StopRecording(SwitchCommand):
 
 @attrs.frozen(kw_only=True)
 class StartSupervision(SwitchCommand):
-    """Join a supervisor's channel to the call of ``target_channel_id`` (an agent's leg)."""
+    """Join a supervisor's channel to the call of ``target_channel_id`` (an agent's leg).
+
+    The supervision ends by itself when either channel ends: ctid sends no
+    ``StopSupervision`` then, and the driver forgets it (and removes whatever it
+    made for it on the switch).
+    """
 
     supervision_id: str
     supervisor_channel_id: str
@@ -677,6 +682,16 @@ class SwitchDriver(abc.ABC):
     def extensions(self) -> tuple[str, ...]:
         """The extension numbers (phones) this switch serves, from its configuration."""
         return ()
+
+    def held_objects(self) -> Mapping[str, int]:
+        """How many switch objects the driver is tracking, by kind.
+
+        Every count is zero once the switch has no calls: the conformance suite
+        checks this after each scenario, so what a driver keeps per call cannot
+        pile up over months. A driver that keeps nothing per call need not
+        override it.
+        """
+        return {}
 
     @abc.abstractmethod
     async def run(

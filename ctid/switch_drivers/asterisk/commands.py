@@ -16,6 +16,7 @@ mode change swaps in a new snoop; ARI cannot change a snoop's directions.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import posixpath
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ from ctid.switch_drivers.base import (
     BridgeRemove,
     ChangeSupervision,
     CommandRejected,
+    DriverError,
     DriverUnavailable,
     EndpointKind,
     Hangup,
@@ -65,6 +67,8 @@ __all__ = [
     "media_uri",
     "recording_name",
 ]
+
+log = logging.getLogger(__name__)
 
 _WHISPER: Final = {
     SupervisionMode.SILENT: "none",
@@ -381,6 +385,21 @@ class CommandRunner:
         if sup is None:
             raise CommandRejected(RejectReason.INVALID_STATE, f"no supervision {sid}")
         await self._teardown(sup)
+
+    async def end_supervisions_of(self, channel_id: str) -> None:
+        """``channel_id`` ended: a supervision of it, or by it, is over.
+
+        ctid sends no ``StopSupervision`` for a supervision whose call ended (the
+        switch has ended it), so the driver forgets it and removes its snoop and
+        bridge; otherwise both would stay on Asterisk, one per supervised call.
+        """
+        for sid, sup in list(self._supervisions.items()):
+            if channel_id in (sup.target, sup.supervisor):
+                del self._supervisions[sid]
+                try:
+                    await self._teardown(sup)
+                except DriverError as exc:  # the link is going; resync drops empty bridges
+                    log.warning("could not remove supervision %s: %s", sid, exc)
 
     async def _teardown(self, sup: SupervisionState) -> None:
         if sup.snoop:

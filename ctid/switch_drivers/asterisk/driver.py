@@ -53,6 +53,7 @@ from ctid.switch_drivers.asterisk.mapping import (
 )
 from ctid.switch_drivers.base import (
     Capability,
+    ChannelHungUp,
     DriverError,
     DriverUnavailable,
     LinkState,
@@ -158,6 +159,9 @@ class AsteriskDriver(SwitchDriver):
     @property
     def extensions(self) -> tuple[str, ...]:
         return self._endpoints.extensions
+
+    def held_objects(self) -> Mapping[str, int]:
+        return {**self._mapper.held_objects(), "supervisions": len(self._supervisions)}
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -403,6 +407,8 @@ class AsteriskDriver(SwitchDriver):
                     await self._apply(output, http, emit)
                 else:
                     await emit.send(output)
+                    if isinstance(output, ChannelHungUp) and self._commands is not None:
+                        await self._commands.end_supervisions_of(output.channel_id)
 
     async def _apply(
         self, effect: Effect, http: HttpClient, emit: trio.MemorySendChannel[SwitchEvent]

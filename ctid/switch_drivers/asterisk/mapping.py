@@ -262,6 +262,19 @@ class AriMapper:
 
     # ------------------------------------------------------------ what ctid asks
 
+    def held_objects(self) -> dict[str, int]:
+        """What the mapper tracks, by kind (see ``SwitchDriver.held_objects``)."""
+        return {
+            "channels": len(self._channels),
+            "bridges": len(self._bridges),
+            "expected originates": len(self._expected),
+            "internal channels": len(self._internal_channels),
+            "internal bridges": len(self._internal_bridges),
+            "playbacks": len(self._playbacks),
+            "recordings": len(self._recordings),
+            "transfers": len(self._transfers),
+        }
+
     def expect_originate(self, command: Originate) -> None:
         """ctid is about to originate ``command.channel_id``."""
         trunk = None

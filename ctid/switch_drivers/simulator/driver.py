@@ -141,6 +141,17 @@ class SimulatorDriver(sw.SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self.config.extensions
 
+    def held_objects(self) -> Mapping[str, int]:
+        card = self.card
+        return {
+            "channels": len(card.channels),
+            "bridges": len(card.bridges),
+            "playbacks": len(card.playbacks),
+            "recordings": len(card.recordings) + len(card.finished_recordings),
+            "supervisions": len(card.supervisions),
+            "timers": card.pending_timers(),
+        }
+
     # ------------------------------------------------------------------ run
 
     async def run(

@@ -21,7 +21,7 @@ import attrs
 import trio
 
 from ...config import Config, config_from_dict
-from ...switch_drivers.base import Capability, SwitchDriver
+from ...switch_drivers.base import Capability, LinkState, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
 from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
 from .harness import SwitchHarness
@@ -139,6 +139,7 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
                     run = ScenarioRun(cc, harness)
                     await run.start()
                     await scenario.body(run)
+                    await run.leave_nothing_behind()
             nursery.cancel_scope.cancel()
 
 
@@ -237,6 +238,23 @@ class ScenarioRun:
     async def settle(self) -> None:
         """Let ctid and the switch finish what they are doing now (no time passes)."""
         await self.cc.settle()
+
+    async def leave_nothing_behind(self) -> None:
+        """After a scenario: clear what calls are left; then neither ctid nor the
+        driver may still hold anything for them (what a long-running daemon would
+        otherwise accumulate, call after call)."""
+        if self.cc.app.model.link_state is not LinkState.UP:
+            return  # a scenario that ends with the switch away has nothing to clear
+        for call_id in list(self.cc.app.model.calls):
+            with contextlib.suppress(RpcErrorReply):
+                await self.observer.call("ClearCall", {"callToBeCleared": call_id})
+        for extension in self.switch.extensions:
+            await self.switch.hang_up(extension)
+        await trio.sleep(2 * RING_TIMEOUT)
+        await self.settle()
+        assert not self.cc.app.model.calls, f"calls left: {sorted(self.cc.app.model.calls)}"
+        held = {kind: n for kind, n in self.cc.app.driver.held_objects().items() if n}
+        assert not held, f"the driver still holds {held} with no calls"
 
     async def watch(self, *devices: str) -> RpcTestClient:
         """A new client with a device monitor on each of ``devices`` (m1, m2, ...)."""
