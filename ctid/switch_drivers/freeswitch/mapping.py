@@ -476,9 +476,19 @@ class EventMapper:
         channels the dialplan parked while ctid was away are left out here; those
         handed to ctid are announced by ``late_handovers``, so that ctid routes them."""
         rows = [row for row in rows if self._reported(row)]
+        reported = {row.get("uuid", "") for row in rows}
         self._own = {}
         for a, b in pairs:
-            if not self._ours(a) and not self._ours(b):
+            if self._ours(a) or self._ours(b):
+                continue
+            if a in reported and b in reported:
+                # Both legs are ctid's (parked, uuid_bridge...): a previous ctid
+                # bridged them. Adopted into the book, the bridge takes ctid's
+                # commands again; as a switch-made bridge, holding or
+                # transferring the call failed with noSuchBridge (seen on
+                # FreeSWITCH 1.10.12 after a ctid restart).
+                self._bridges.adopt(f"fs-{a}", (a, b))
+            else:
                 self._own[f"fs-{a}"] = {a, b}
         infos: list[ChannelInfo] = []
         seen: dict[str, _Channel] = {}
@@ -587,7 +597,12 @@ class EventMapper:
             caller_number=row.get("cid_num", "")
             if not outbound
             else row.get("initial_cid_num", ""),
-            called_number=row.get("dest") or None,
+            # An outbound leg's dest is the SIP contact's user for a phone
+            # ("1001-0x5564f595b2d0" on a real switch), not a number: the
+            # extension is the number that was called.
+            called_number=device
+            if outbound and kind is EndpointKind.EXTENSION
+            else row.get("dest") or None,
             trunk=trunk_name,
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",
