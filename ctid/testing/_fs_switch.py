@@ -415,7 +415,10 @@ class SimSwitch:
         if name not in self.conferences:
             self.conferences[name] = []
             self._conference_event(name, "conference-create", None)
-        ch.application, ch.application_data, ch.conference = "conference", name, name
+        # show channels gives the application's argument as FreeSWITCH 1.10.12
+        # does: the conference with its profile ("ctid-call-7@default").
+        ch.application, ch.application_data = "conference", f"{name}@default"
+        ch.conference = name
         ch.state = "CS_EXECUTE"
         self.execute_app(ch, "conference", f"{name}@default", complete=False)
         self.conferences[name].append(ch.uuid)

@@ -477,6 +477,18 @@ class EventMapper:
         handed to ctid are announced by ``late_handovers``, so that ctid routes them."""
         rows = [row for row in rows if self._reported(row)]
         reported = {row.get("uuid", "") for row in rows}
+        conferences: dict[str, tuple[str, ...]] = {}
+        for row in rows:
+            bridge_id = _ctid_conference(row)
+            uuid = row.get("uuid", "")
+            if bridge_id is not None and not self._ours(uuid):
+                conferences[bridge_id] = (*conferences.get(bridge_id, ()), uuid)
+        for bridge_id, members in conferences.items():
+            if self._bridges.get(bridge_id) is None:
+                # ctid's conference, after ctid restarted: without adoption each
+                # member came back as a call of its own and the conference
+                # could not be held or cleared (FreeSWITCH 1.10.12).
+                self._bridges.adopt(bridge_id, members, conference=True)
         self._own = {}
         for a, b in pairs:
             if self._ours(a) or self._ours(b):
@@ -607,6 +619,19 @@ class EventMapper:
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",
         )
+
+
+def _ctid_conference(row: Mapping[str, str]) -> str | None:
+    """The ctid bridge whose conference the ``show channels`` row is in, or None.
+
+    The row's ``application_data`` is the conference with its profile,
+    ``ctid-<bridge id>@<profile>`` (bridge ids have no ``@``)."""
+    if row.get("application") != "conference":
+        return None
+    name = row.get("application_data", "").split("@")[0]
+    if not name.startswith(CONFERENCE_PREFIX) or len(name) == len(CONFERENCE_PREFIX):
+        return None
+    return name[len(CONFERENCE_PREFIX) :]
 
 
 def _waiting(row: Mapping[str, str]) -> bool:

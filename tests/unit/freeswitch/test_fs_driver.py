@@ -682,6 +682,38 @@ async def test_after_a_restart_ctids_calls_are_picked_up_and_waiting_callers_rou
         nursery.cancel_scope.cancel()
 
 
+async def test_after_a_restart_ctids_conference_is_its_bridge_again(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """On FreeSWITCH 1.10.12 the members of ctid's conference came back after a
+    restart as calls of their own: the conference could not be held or cleared."""
+    fake = FakeFreeSwitch(dialplan=DialplanKind.LAB)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        async with running_on(fake) as before:
+            await two_answered_legs(before)
+            await before.driver.execute(originate(C, "1003"))
+            await before.wait_for(ChannelAnswered, channel_id=C)
+            for leg in (A, B, C):
+                await before.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=leg))
+        assert fake.switch.channels[A].application_data == "ctid-call-1@default"
+        async with running_on(fake) as h:
+            (snapshot,) = h.of(Resynchronized)
+            assert {(c.channel_id, c.bridge_id) for c in snapshot.channels} == {
+                (A, "call-1"), (B, "call-1"), (C, "call-1"),
+            }  # fmt: skip
+            assert [(x.bridge_id, set(x.channel_ids)) for x in snapshot.bridges] == [
+                ("call-1", {A, B, C})
+            ]
+            # C leaves the conference (parked), and the others stay in it.
+            await h.driver.execute(BridgeRemove(bridge_id="call-1", channel_id=C))
+            chans = fake.switch.channels
+            assert chans[C].application == "park"
+            assert channel_hears(fake.switch, chans[A], chans[B])
+            assert not channel_hears(fake.switch, chans[A], chans[C])
+        nursery.cancel_scope.cancel()
+
+
 @asynccontextmanager
 async def running_on(fake: FakeFreeSwitch) -> AsyncIterator[Harness]:
     """A driver (ctid) on a running fake switch, for as long as the block runs."""
