@@ -745,7 +745,9 @@ class SimSwitch:
             behaviour = self.externals.get(number, External.ANSWER)
             ch = self.create_channel(
                 uuid=uuid,
-                name=f"sofia/gateway/{self.gateway}/{number}",
+                # mod_sofia names every leg sofia/<profile>/<destination>, a
+                # gateway's too (sofia_glue_set_name; seen on 1.10.12).
+                name=f"sofia/external/{number}",
                 direction="outbound",
                 cid_name=cid_name,
                 cid_number=cid_number,

@@ -316,9 +316,16 @@ class FreeSwitchDriver(SwitchDriver):
                 text = value.body.strip()
                 if text and text != "_undef_" and not text.startswith("-"):
                     dialed[uuid] = text
+        gateways: dict[str, str] = {}
+        for uuid in self._mapper.gateway_legs(rows):
+            value = await link.request(_getvar(uuid, "sip_gateway_name"))
+            if isinstance(value, ApiResponse):
+                text = value.body.strip()
+                if text and text != "_undef_" and not text.startswith("-"):
+                    gateways[uuid] = text
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
-        infos = self._mapper.resync(rows, pairs)
+        infos = self._mapper.resync(rows, pairs, gateways)
         bridges = [
             BridgeInfo(
                 bridge_id=bridge_id, channel_ids=state.members, music=state.music is not None

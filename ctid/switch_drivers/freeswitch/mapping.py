@@ -465,11 +465,17 @@ class EventMapper:
         return {bridge_id: frozenset(members) for bridge_id, members in self._own.items()}
 
     def resync(
-        self, rows: list[Mapping[str, str]], pairs: Sequence[tuple[str, str]] = ()
+        self,
+        rows: list[Mapping[str, str]],
+        pairs: Sequence[tuple[str, str]] = (),
+        gateways: Mapping[str, str] | None = None,
     ) -> list[ChannelInfo]:
         """Rebuild the channel table from ``show channels as json`` rows and the
         bridged pairs of ``show calls as json``; pairs that are not ctid's own
         bridges become switch-made bridges.
+
+        ``gateways`` holds the ``sip_gateway_name`` of the legs ``gateway_legs``
+        named (show channels has no variables, so the driver asks).
 
         Only ctid's channels are reported: those it knows, and (after ctid
         itself restarted) those in a state only ctid puts channels in. Inbound
@@ -505,7 +511,7 @@ class EventMapper:
         infos: list[ChannelInfo] = []
         seen: dict[str, _Channel] = {}
         for row in rows:
-            info = self._info_from_row(row)
+            info = self._info_from_row(row, (gateways or {}).get(row.get("uuid", "")))
             infos.append(info)
             known = self._channels.get(info.channel_id)
             channel = known or _Channel(info.kind, info.device, info.direction)
@@ -571,7 +577,22 @@ class EventMapper:
                 out.append(ChannelAnswered(channel_id=uuid))
         return out
 
-    def _info_from_row(self, row: Mapping[str, str]) -> ChannelInfo:
+    def gateway_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Outbound sofia legs ctid does not know (it restarted) that may be a
+        gateway's: the channel name gives the profile only (``sofia/external/0612``
+        on 1.10.12), so a trunk known by its gateway alone needs the variable."""
+        return [
+            row.get("uuid", "")
+            for row in rows
+            if row.get("uuid")
+            and row.get("uuid") not in self._channels
+            and row.get("direction") == "outbound"
+            and row.get("name", "").startswith("sofia/")
+            and not row.get("presence_id")
+            and self._reported(row)
+        ]
+
+    def _info_from_row(self, row: Mapping[str, str], gateway: str | None = None) -> ChannelInfo:
         uuid = row.get("uuid", "")
         known = self._channels.get(uuid)
         callstate = row.get("callstate", "")
@@ -589,12 +610,16 @@ class EventMapper:
             kind, device, direction = known.kind, known.device, known.direction
         else:
             name = row.get("name", "")
-            gateway = name.split("/")[2] if name.startswith("sofia/gateway/") else None
+            if gateway is None and name.startswith("sofia/gateway/"):
+                gateway = name.split("/")[2]
             profile = name.split("/")[1] if name.startswith("sofia/") else None
             trunk = self._endpoints.trunk_of(gateway=gateway, profile=profile)
             if trunk is not None or gateway is not None:
                 kind = EndpointKind.EXTERNAL
-                device = row.get("dest", "") if outbound else row.get("cid_num", "")
+                # dest is "conference:ctid-...@profile" once the leg is in one of
+                # ctid's conferences (1.10.12); initial_dest keeps the number.
+                number = row.get("initial_dest") or row.get("dest", "")
+                device = number if outbound else row.get("cid_num", "")
                 trunk_name = trunk.name if trunk is not None else gateway
             else:
                 kind = EndpointKind.EXTENSION
@@ -610,11 +635,9 @@ class EventMapper:
             if not outbound
             else row.get("initial_cid_num", ""),
             # An outbound leg's dest is the SIP contact's user for a phone
-            # ("1001-0x5564f595b2d0" on a real switch), not a number: the
-            # extension is the number that was called.
-            called_number=device
-            if outbound and kind is EndpointKind.EXTENSION
-            else row.get("dest") or None,
+            # ("1001-0x5564f595b2d0" on a real switch) or the conference it
+            # is in, not a number: the number called is its device.
+            called_number=device if outbound else row.get("dest") or None,
             trunk=trunk_name,
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",

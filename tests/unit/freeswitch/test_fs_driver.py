@@ -714,17 +714,47 @@ async def test_after_a_restart_ctids_conference_is_its_bridge_again(
         nursery.cancel_scope.cancel()
 
 
+async def test_after_a_restart_an_outside_leg_is_known_by_its_gateway(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """A gateway's leg is named sofia/<profile>/<number> (1.10.12), so a trunk
+    configured by its gateway alone is found with the leg's sip_gateway_name; in a
+    conference its dest is the conference, and its number is in initial_dest."""
+    fake = FakeFreeSwitch(dialplan=DialplanKind.LAB)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fake.run)
+        async with running_on(fake, profiles=()) as before:
+            await two_answered_legs(before)
+            await before.driver.execute(originate(C, "5551000", EndpointKind.EXTERNAL))
+            await before.wait_for(ChannelAnswered, channel_id=C)
+            for leg in (A, B, C):
+                await before.driver.execute(BridgeAdd(bridge_id="call-1", channel_id=leg))
+        assert fake.switch.channels[C].name == "sofia/external/5551000"
+        async with running_on(fake, profiles=()) as h:
+            (snapshot,) = h.of(Resynchronized)
+            assert {
+                (c.channel_id, c.kind, c.device, c.trunk, c.called_number)
+                for c in snapshot.channels
+            } == {
+                (A, EndpointKind.EXTENSION, "1001", None, "1001"),
+                (B, EndpointKind.EXTENSION, "1002", None, "1002"),
+                (C, EndpointKind.EXTERNAL, "5551000", "trunk", "5551000"),
+            }  # fmt: skip
+            assert f"api uuid_getvar {C} sip_gateway_name" in fake.commands
+        nursery.cancel_scope.cancel()
+
+
 @asynccontextmanager
-async def running_on(fake: FakeFreeSwitch) -> AsyncIterator[Harness]:
+async def running_on(
+    fake: FakeFreeSwitch, profiles: tuple[str, ...] = ("external",)
+) -> AsyncIterator[Harness]:
     """A driver (ctid) on a running fake switch, for as long as the block runs."""
     ids = iter(f"job-{n}" for n in range(1000))
     driver = FreeSwitchDriver(
         open_stream=lambda host, port: fake.connect(),
         endpoints=EndpointConfig(
             trunks=[
-                TrunkConfig(
-                    name="trunk", dial="sofia/gateway/trunk/{number}", profiles=("external",)
-                )
+                TrunkConfig(name="trunk", dial="sofia/gateway/trunk/{number}", profiles=profiles)
             ]
         ),
         backoff=Backoff(initial=0.5, factor=2.0, maximum=4.0, jitter=0.0),
