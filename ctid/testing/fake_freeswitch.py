@@ -336,8 +336,14 @@ class FakeFreeSwitch:
                     listener.wakeup = trio.Event()
                     if commands:
                         await self._handle(listener, commands.popleft())
-                    while listener.queue:
-                        await stream.send_all(listener.queue.popleft())
+                    if listener.queue:
+                        # One write for the reply and the events queued behind it:
+                        # mod_event_socket writes them back to back, and on 1.10.12
+                        # an api reply and the event it caused (RECORD_STOP after
+                        # uuid_record stop) came in one TCP segment.
+                        data = b"".join(listener.queue)
+                        listener.queue.clear()
+                        await stream.send_all(data)
                     if listener.closed and not listener.queue:
                         break
                     if not commands:

@@ -439,7 +439,8 @@ class FreeSwitchDriver(SwitchDriver):
             supervisor = self._supervisor(command.supervision_id)
             # "*" ends the eavesdrop; the channel goes back to park.
             await self._eavesdrop_command(supervisor, "*")
-            del self._supervisions[command.supervision_id]
+            # Gone already if the supervisor's hangup came with the reply.
+            self._supervisions.pop(command.supervision_id, None)
         else:
             raise CommandRejected(RejectReason.NOT_SUPPORTED, type(command).__name__)
 
@@ -612,7 +613,10 @@ class FreeSwitchDriver(SwitchDriver):
         ]
         await self._api(f"uuid_record {channel_id} {action} {path}")
         if isinstance(command, StopRecording):
-            del self._recordings[command.recording_id]
+            # The RECORD_STOP may have been handled already: on 1.10.12 it came in
+            # the api reply's TCP segment, and the reader folds it (forgetting the
+            # recording) before this task runs again. A KeyError here stopped ctid.
+            self._recordings.pop(command.recording_id, None)
 
     async def _start_supervision(self, command: StartSupervision) -> None:
         """``eavesdrop`` on the agent's leg, run on the supervisor's parked leg.
