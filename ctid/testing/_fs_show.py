@@ -56,7 +56,9 @@ def _row(ch: SimChannel, *, full: bool = True) -> dict[str, str]:
         "state": ch.state,
         "cid_name": ch.cid_name,
         "cid_num": ch.cid_number,
-        "dest": ch.destination,
+        # A member of a conference shows the transfer's target as its dest, as on
+        # 1.10.12; the number first dialled stays in initial_dest.
+        "dest": f"conference:{ch.conference}@default" if ch.conference else ch.destination,
         "presence_id": ch.presence_id or "",
         "callstate": ch.callstate,
     }
@@ -64,4 +66,5 @@ def _row(ch: SimChannel, *, full: bool = True) -> dict[str, str]:
         row["application"] = ch.application
         row["application_data"] = ch.application_data
         row["initial_cid_num"] = ch.cid_number
+        row["initial_dest"] = ch.destination
     return row

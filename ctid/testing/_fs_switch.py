@@ -39,6 +39,15 @@ class External(enum.Enum):
 _CONFERENCE_DEST = re.compile(r"conference:(?P<name>[^@\s]+)@(?P<profile>\S+)")
 _ORIGINATE = re.compile(r"(?:\{(?P<vars>.*?)\})?(?P<dial>\S+)\s+&(?P<app>\w+)\((?P<arg>[^)]*)\)$")
 NO_SUCH_CHANNEL: Final = "-ERR No such channel!\n"
+#: ``uuid_bridge`` replies at once; the A leg's own thread then waits for the B
+#: leg and joins them (switch_ivr_bridge.c, uuid_bridge_on_soft_execute): its
+#: CHANNEL_EXECUTEs and CHANNEL_BRIDGE come this much later on 1.10.12.
+BRIDGE_SETUP: Final = 0.04
+#: A leg moved (transfer, park, another bridge) before its uuid_bridge is up:
+#: the A leg keeps waiting for the B leg, 1000 times 20 ms, then hangs both up
+#: with DESTINATION_OUT_OF_ORDER. Seen on 1.10.12 with a uuid_transfer into a
+#: conference right after a uuid_bridge.
+BRIDGE_GIVE_UP: Final = 20.0
 ORIGINATE_USAGE: Final = (
     "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>]"
     " [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
@@ -119,6 +128,8 @@ class SimSwitch:
         #: What inbound calls do (the phones' and the provider's).
         self.dialplan = Dialplan(self, dialplan)
         self._playbacks: dict[str, tuple[str, str]] = {}  # uuid -> (app uuid, path)
+        #: Legs of a uuid_bridge not up yet: uuid -> (A leg, B leg).
+        self._setting_up: dict[str, tuple[str, str]] = {}
 
     # ---------------------------------------------------------------- helpers
 
@@ -311,12 +322,6 @@ class SimSwitch:
                 self._after_bridge(old, "NORMAL_CLEARING")
         for ch, other in ((a, b), (b, a)):
             ch.application, ch.application_data = "uuid_bridge", other.uuid
-            self.channel_event(
-                "CHANNEL_EXECUTE",
-                "uuid_bridge_on_soft_execute",
-                ch,
-                after=[("Application", "uuid_bridge"), ("Application-Data", other.uuid)],
-            )
         now = self._now()
         a.partner, b.partner = b.uuid, a.uuid
         a.bridge_a, b.bridge_a = True, False
@@ -336,6 +341,24 @@ class SimSwitch:
         b.transfer_source = f"{now // 1_000_000}:{self.new_uuid()}:uuid_br:{a.uuid}"
         a.state, b.state = "CS_SOFT_EXECUTE", "CS_EXCHANGE_MEDIA"
         a.variables["bridge_uuid"], b.variables["bridge_uuid"] = b.uuid, a.uuid
+        self._setting_up[a.uuid] = self._setting_up[b.uuid] = (a.uuid, b.uuid)
+        self.nursery.start_soon(self._bridge_up, a.uuid, b.uuid)
+
+    async def _bridge_up(self, a_uuid: str, b_uuid: str) -> None:
+        await trio.sleep(BRIDGE_SETUP)
+        if self._setting_up.get(a_uuid) != (a_uuid, b_uuid):
+            return  # a leg was moved or hung up meanwhile
+        del self._setting_up[a_uuid], self._setting_up[b_uuid]
+        a, b = self.channels.get(a_uuid), self.channels.get(b_uuid)
+        if a is None or b is None:
+            return
+        for ch, other in ((a, b), (b, a)):
+            self.channel_event(
+                "CHANNEL_EXECUTE",
+                "uuid_bridge_on_soft_execute",
+                ch,
+                after=[("Application", "uuid_bridge"), ("Application-Data", other.uuid)],
+            )
         self.channel_event(
             "CHANNEL_BRIDGE",
             "switch_ivr_multi_threaded_bridge",
@@ -343,6 +366,26 @@ class SimSwitch:
             before=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
             with_other=True,
         )
+
+    def moved_during_bridge_setup(self, ch: SimChannel) -> bool:
+        """``ch`` is moved (transfer, park, bridge) while its uuid_bridge is not up.
+
+        The set-up is lost (BRIDGE_GIVE_UP). True if ``ch`` is the A leg: its
+        thread is busy in the set-up, so the move does not happen."""
+        pair = self._setting_up.get(ch.uuid)
+        if pair is None:
+            return False
+        for uuid in pair:
+            self._setting_up.pop(uuid, None)
+        self.nursery.start_soon(self._bridge_given_up, *pair)
+        return ch.uuid == pair[0]
+
+    async def _bridge_given_up(self, a_uuid: str, b_uuid: str) -> None:
+        await trio.sleep(BRIDGE_GIVE_UP)
+        for uuid in (a_uuid, b_uuid):
+            ch = self.channels.get(uuid)
+            if ch is not None and not ch.hungup:
+                self.hangup(ch, "DESTINATION_OUT_OF_ORDER")
 
     def _unbridge(self, ch: SimChannel, other: SimChannel) -> None:
         """One CHANNEL_UNBRIDGE, on the A leg of the bridge, as captured."""
@@ -415,7 +458,10 @@ class SimSwitch:
         if name not in self.conferences:
             self.conferences[name] = []
             self._conference_event(name, "conference-create", None)
-        ch.application, ch.application_data, ch.conference = "conference", name, name
+        # show channels gives the application's argument as FreeSWITCH 1.10.12
+        # does: the conference with its profile ("ctid-call-7@default").
+        ch.application, ch.application_data = "conference", f"{name}@default"
+        ch.conference = name
         ch.state = "CS_EXECUTE"
         self.execute_app(ch, "conference", f"{name}@default", complete=False)
         self.conferences[name].append(ch.uuid)
@@ -699,7 +745,9 @@ class SimSwitch:
             behaviour = self.externals.get(number, External.ANSWER)
             ch = self.create_channel(
                 uuid=uuid,
-                name=f"sofia/gateway/{self.gateway}/{number}",
+                # mod_sofia names every leg sofia/<profile>/<destination>, a
+                # gateway's too (sofia_glue_set_name; seen on 1.10.12).
+                name=f"sofia/external/{number}",
                 direction="outbound",
                 cid_name=cid_name,
                 cid_number=cid_number,

@@ -336,8 +336,14 @@ class FakeFreeSwitch:
                     listener.wakeup = trio.Event()
                     if commands:
                         await self._handle(listener, commands.popleft())
-                    while listener.queue:
-                        await stream.send_all(listener.queue.popleft())
+                    if listener.queue:
+                        # One write for the reply and the events queued behind it:
+                        # mod_event_socket writes them back to back, and on 1.10.12
+                        # an api reply and the event it caused (RECORD_STOP after
+                        # uuid_record stop) came in one TCP segment.
+                        data = b"".join(listener.queue)
+                        listener.queue.clear()
+                        await stream.send_all(data)
                     if listener.closed and not listener.queue:
                         break
                     if not commands:
@@ -528,7 +534,9 @@ class FakeFreeSwitch:
             a, b = channels.get(words[0]), channels.get(words[1])
             if a is None or b is None:
                 return "-ERR Invalid uuid\n"
-            switch.bridge(a, b)
+            stuck = [switch.moved_during_bridge_setup(ch) for ch in (a, b)]
+            if not any(stuck):
+                switch.bridge(a, b)
             return f"+OK {b.uuid}\n"
         if command.startswith("uuid_") and not words:
             return "-USAGE: <uuid> ...\n"
@@ -555,6 +563,8 @@ class FakeFreeSwitch:
                 "CHANNEL_PROGRESS", "switch_channel_perform_mark_ring_ready_value", ch
             )
             return "+OK\n"
+        if command in ("uuid_park", "uuid_transfer") and switch.moved_during_bridge_setup(ch):
+            return "+OK\n"  # the A leg of a bridge being set up: it stays there
         if command == "uuid_park":
             switch.detach(ch)
             switch.park(ch)

@@ -121,6 +121,16 @@ class BridgeBook:
         self._bridges = dict(plan.bridges)
         self._prepared = plan.prepared
 
+    def adopt(self, bridge_id: str, members: tuple[str, ...], *, conference: bool = False) -> None:
+        """Take over a bridge found on the switch after ctid restarted.
+
+        A ``uuid_bridge`` pair of ctid's legs (``fs-<uuid>``), or the members of
+        one of ctid's conferences (``ctid-<bridge id>``): a previous ctid made
+        them, so the legs carry the bridge variables, but the book lost the
+        bridge with the process. Adopted, it is an ordinary bridge again: ctid
+        can hold, transfer, clear and conference its call."""
+        self._bridges[_checked(bridge_id)] = BridgeState(members=members, conference=conference)
+
     def channel_gone(self, channel_id: str) -> list[SwitchEvent]:
         """A channel hung up: take it out of its bridge; the events to emit before its hangup."""
         self._prepared = self._prepared - {channel_id}

@@ -86,6 +86,13 @@ OpenStream = Callable[[str, int], Awaitable[trio.abc.Stream]]
 _CHANNEL_ID = re.compile(r"[A-Za-z0-9_.\-]{1,36}")
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _DIGITS = re.compile(r"[0-9A-Da-d*#wW]+")
+#: How long a bridge command waits for a ``uuid_bridge`` it follows to be up
+#: (its CHANNEL_BRIDGE) before touching one of the pair's legs. On FreeSWITCH
+#: 1.10.12 the pair is joined by the A leg's own thread after the api replied
+#: (tens of ms); a leg moved before that (``uuid_transfer`` into a conference,
+#: ``uuid_park``) is lost: the A leg stays in the set-up, and 20 s later both
+#: legs are hung up with DESTINATION_OUT_OF_ORDER.
+BRIDGE_SETUP_WAIT: Final = 2.0
 _TONES: Final = {
     "ring": "tone_stream://%(2000,4000,440,480);loops=-1",
     "busy": "tone_stream://%(500,500,480,620);loops=-1",
@@ -179,6 +186,10 @@ class FreeSwitchDriver(SwitchDriver):
         self._recordings: dict[str, tuple[str, str]] = {}  # id -> (channel, path)
         self._supervisions: dict[str, str] = {}  # id -> supervisor channel
         self._bridge_lock = trio.Lock()
+        # Legs of a uuid_bridge sent but not yet up (no CHANNEL_BRIDGE yet);
+        # both legs of a pair share one event, set when the bridge is up or
+        # cannot come up any more (a leg hung up, the link broke).
+        self._bridging: dict[str, trio.Event] = {}
         # While syncing, events wait here; those before the snapshot are dropped.
         self._held: list[EslEvent] | None = None
 
@@ -260,6 +271,9 @@ class FreeSwitchDriver(SwitchDriver):
                 finally:
                     self._link = None
                     self._nursery = None
+                    for event in self._bridging.values():
+                        event.set()
+                    self._bridging.clear()
                     self._held = None
                     with trio.CancelScope(shield=True):
                         await trio.aclose_forcefully(stream)
@@ -302,9 +316,16 @@ class FreeSwitchDriver(SwitchDriver):
                 text = value.body.strip()
                 if text and text != "_undef_" and not text.startswith("-"):
                     dialed[uuid] = text
+        gateways: dict[str, str] = {}
+        for uuid in self._mapper.gateway_legs(rows):
+            value = await link.request(_getvar(uuid, "sip_gateway_name"))
+            if isinstance(value, ApiResponse):
+                text = value.body.strip()
+                if text and text != "_undef_" and not text.startswith("-"):
+                    gateways[uuid] = text
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
-        infos = self._mapper.resync(rows, pairs)
+        infos = self._mapper.resync(rows, pairs, gateways)
         bridges = [
             BridgeInfo(
                 bridge_id=bridge_id, channel_ids=state.members, music=state.music is not None
@@ -329,6 +350,7 @@ class FreeSwitchDriver(SwitchDriver):
             self._held.append(event)
             return
         assert self._emit is not None
+        self._note_bridge_setup(event)
         job = parse_background_job(event)
         if job is not None:
             channel_id = self._jobs.pop(job.job_uuid, None)
@@ -417,7 +439,8 @@ class FreeSwitchDriver(SwitchDriver):
             supervisor = self._supervisor(command.supervision_id)
             # "*" ends the eavesdrop; the channel goes back to park.
             await self._eavesdrop_command(supervisor, "*")
-            del self._supervisions[command.supervision_id]
+            # Gone already if the supervisor's hangup came with the reply.
+            self._supervisions.pop(command.supervision_id, None)
         else:
             raise CommandRejected(RejectReason.NOT_SUPPORTED, type(command).__name__)
 
@@ -467,7 +490,8 @@ class FreeSwitchDriver(SwitchDriver):
                 self._after_conference.setdefault(name, []).append(line)
             try:
                 for line in plan.commands:
-                    await self._api(line)
+                    await self._wait_bridges_up(line)
+                    await self._send_bridge_line(line)
             except BaseException:
                 for name, line in plan.after_conference:
                     queued = self._after_conference.get(name, [])
@@ -478,6 +502,54 @@ class FreeSwitchDriver(SwitchDriver):
         assert self._emit is not None
         for event in plan.events:
             await self._emit.send(event)
+
+    async def _send_bridge_line(self, line: str) -> None:
+        words = line.split()
+        if words[0] != "uuid_bridge":
+            await self._api(line)
+            return
+        # Registered before sending: the CHANNEL_BRIDGE may come before the reply.
+        up = trio.Event()
+        pair = words[1:3]
+        for leg in pair:
+            self._bridging[leg] = up
+        try:
+            await self._api(line)
+        except BaseException:
+            self._bridge_setup_over(pair)
+            raise
+
+    async def _wait_bridges_up(self, line: str) -> None:
+        """Before a command touches a leg of a ``uuid_bridge`` not yet up, wait for it."""
+        for leg in line.split()[1:3]:
+            up = self._bridging.get(leg)
+            if up is not None:
+                with trio.move_on_after(BRIDGE_SETUP_WAIT):
+                    await up.wait()
+                self._bridge_setup_over([leg])
+
+    def _note_bridge_setup(self, event: EslEvent) -> None:
+        if not self._bridging:
+            return
+        if event.name == "CHANNEL_BRIDGE":
+            self._bridge_setup_over(
+                [
+                    event.get("Bridge-A-Unique-ID") or event.unique_id or "",
+                    event.get("Bridge-B-Unique-ID") or event.get("Other-Leg-Unique-ID") or "",
+                ]
+            )
+        elif event.name in ("CHANNEL_HANGUP", "CHANNEL_DESTROY"):
+            self._bridge_setup_over([event.unique_id or ""])
+
+    def _bridge_setup_over(self, legs: list[str]) -> None:
+        for leg in legs:
+            up = self._bridging.get(leg)
+            if up is None:
+                continue
+            up.set()
+            for other, event in list(self._bridging.items()):
+                if event is up:
+                    del self._bridging[other]
 
     def _media_channel(self, target: MediaTarget) -> str:
         if target.channel_id is not None:
@@ -541,7 +613,10 @@ class FreeSwitchDriver(SwitchDriver):
         ]
         await self._api(f"uuid_record {channel_id} {action} {path}")
         if isinstance(command, StopRecording):
-            del self._recordings[command.recording_id]
+            # The RECORD_STOP may have been handled already: on 1.10.12 it came in
+            # the api reply's TCP segment, and the reader folds it (forgetting the
+            # recording) before this task runs again. A KeyError here stopped ctid.
+            self._recordings.pop(command.recording_id, None)
 
     async def _start_supervision(self, command: StartSupervision) -> None:
         """``eavesdrop`` on the agent's leg, run on the supervisor's parked leg.

@@ -465,25 +465,53 @@ class EventMapper:
         return {bridge_id: frozenset(members) for bridge_id, members in self._own.items()}
 
     def resync(
-        self, rows: list[Mapping[str, str]], pairs: Sequence[tuple[str, str]] = ()
+        self,
+        rows: list[Mapping[str, str]],
+        pairs: Sequence[tuple[str, str]] = (),
+        gateways: Mapping[str, str] | None = None,
     ) -> list[ChannelInfo]:
         """Rebuild the channel table from ``show channels as json`` rows and the
         bridged pairs of ``show calls as json``; pairs that are not ctid's own
         bridges become switch-made bridges.
+
+        ``gateways`` holds the ``sip_gateway_name`` of the legs ``gateway_legs``
+        named (show channels has no variables, so the driver asks).
 
         Only ctid's channels are reported: those it knows, and (after ctid
         itself restarted) those in a state only ctid puts channels in. Inbound
         channels the dialplan parked while ctid was away are left out here; those
         handed to ctid are announced by ``late_handovers``, so that ctid routes them."""
         rows = [row for row in rows if self._reported(row)]
+        reported = {row.get("uuid", "") for row in rows}
+        conferences: dict[str, tuple[str, ...]] = {}
+        for row in rows:
+            bridge_id = _ctid_conference(row)
+            uuid = row.get("uuid", "")
+            if bridge_id is not None and not self._ours(uuid):
+                conferences[bridge_id] = (*conferences.get(bridge_id, ()), uuid)
+        for bridge_id, members in conferences.items():
+            if self._bridges.get(bridge_id) is None:
+                # ctid's conference, after ctid restarted: without adoption each
+                # member came back as a call of its own and the conference
+                # could not be held or cleared (FreeSWITCH 1.10.12).
+                self._bridges.adopt(bridge_id, members, conference=True)
         self._own = {}
         for a, b in pairs:
-            if not self._ours(a) and not self._ours(b):
+            if self._ours(a) or self._ours(b):
+                continue
+            if a in reported and b in reported:
+                # Both legs are ctid's (parked, uuid_bridge...): a previous ctid
+                # bridged them. Adopted into the book, the bridge takes ctid's
+                # commands again; as a switch-made bridge, holding or
+                # transferring the call failed with noSuchBridge (seen on
+                # FreeSWITCH 1.10.12 after a ctid restart).
+                self._bridges.adopt(f"fs-{a}", (a, b))
+            else:
                 self._own[f"fs-{a}"] = {a, b}
         infos: list[ChannelInfo] = []
         seen: dict[str, _Channel] = {}
         for row in rows:
-            info = self._info_from_row(row)
+            info = self._info_from_row(row, (gateways or {}).get(row.get("uuid", "")))
             infos.append(info)
             known = self._channels.get(info.channel_id)
             channel = known or _Channel(info.kind, info.device, info.direction)
@@ -549,7 +577,22 @@ class EventMapper:
                 out.append(ChannelAnswered(channel_id=uuid))
         return out
 
-    def _info_from_row(self, row: Mapping[str, str]) -> ChannelInfo:
+    def gateway_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Outbound sofia legs ctid does not know (it restarted) that may be a
+        gateway's: the channel name gives the profile only (``sofia/external/0612``
+        on 1.10.12), so a trunk known by its gateway alone needs the variable."""
+        return [
+            row.get("uuid", "")
+            for row in rows
+            if row.get("uuid")
+            and row.get("uuid") not in self._channels
+            and row.get("direction") == "outbound"
+            and row.get("name", "").startswith("sofia/")
+            and not row.get("presence_id")
+            and self._reported(row)
+        ]
+
+    def _info_from_row(self, row: Mapping[str, str], gateway: str | None = None) -> ChannelInfo:
         uuid = row.get("uuid", "")
         known = self._channels.get(uuid)
         callstate = row.get("callstate", "")
@@ -567,12 +610,16 @@ class EventMapper:
             kind, device, direction = known.kind, known.device, known.direction
         else:
             name = row.get("name", "")
-            gateway = name.split("/")[2] if name.startswith("sofia/gateway/") else None
+            if gateway is None and name.startswith("sofia/gateway/"):
+                gateway = name.split("/")[2]
             profile = name.split("/")[1] if name.startswith("sofia/") else None
             trunk = self._endpoints.trunk_of(gateway=gateway, profile=profile)
             if trunk is not None or gateway is not None:
                 kind = EndpointKind.EXTERNAL
-                device = row.get("dest", "") if outbound else row.get("cid_num", "")
+                # dest is "conference:ctid-...@profile" once the leg is in one of
+                # ctid's conferences (1.10.12); initial_dest keeps the number.
+                number = row.get("initial_dest") or row.get("dest", "")
+                device = number if outbound else row.get("cid_num", "")
                 trunk_name = trunk.name if trunk is not None else gateway
             else:
                 kind = EndpointKind.EXTENSION
@@ -587,11 +634,27 @@ class EventMapper:
             caller_number=row.get("cid_num", "")
             if not outbound
             else row.get("initial_cid_num", ""),
-            called_number=row.get("dest") or None,
+            # An outbound leg's dest is the SIP contact's user for a phone
+            # ("1001-0x5564f595b2d0" on a real switch) or the conference it
+            # is in, not a number: the number called is its device.
+            called_number=device if outbound else row.get("dest") or None,
             trunk=trunk_name,
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",
         )
+
+
+def _ctid_conference(row: Mapping[str, str]) -> str | None:
+    """The ctid bridge whose conference the ``show channels`` row is in, or None.
+
+    The row's ``application_data`` is the conference with its profile,
+    ``ctid-<bridge id>@<profile>`` (bridge ids have no ``@``)."""
+    if row.get("application") != "conference":
+        return None
+    name = row.get("application_data", "").split("@")[0]
+    if not name.startswith(CONFERENCE_PREFIX) or len(name) == len(CONFERENCE_PREFIX):
+        return None
+    return name[len(CONFERENCE_PREFIX) :]
 
 
 def _waiting(row: Mapping[str, str]) -> bool:

@@ -234,6 +234,29 @@ async def test_kill_without_park_after_bridge_hangs_up_the_partner(
     assert json.loads(await c.api("show", "channels as json")) == {"row_count": 0}
 
 
+async def test_a_leg_moved_before_its_uuid_bridge_is_up_is_lost(
+    autojump_clock: trio.testing.MockClock, fake: FakeFreeSwitch
+) -> None:
+    """As on FreeSWITCH 1.10.12: uuid_bridge replies at once and the A leg joins the
+    pair later; moved before that (here into a conference, as ctid did when a call of
+    two became one of three), the A leg stays put and after 20 s both legs are gone."""
+    c = await client(fake)
+    await originate(c, A, "user/1001@127.0.0.1", "j1", park_after_bridge="true")
+    await originate(c, B, "user/1002@127.0.0.1", "j2", park_after_bridge="true")
+    await c.wait_event(lambda e: e.name == "CHANNEL_PARK" and e.unique_id == B)
+    assert await c.api("uuid_bridge", f"{A} {B}") == f"+OK {B}\n"
+    for leg in (A, B):
+        assert await c.api("uuid_transfer", f"{leg} conference:ctid-x@default inline") == "+OK\n"
+    add = await c.wait_event(lambda e: e.get("Action") == "add-member")
+    assert add.unique_id == B
+    start = trio.current_time()
+    gone = await c.wait_event(lambda e: e.name == "CHANNEL_HANGUP" and e.unique_id == A)
+    assert trio.current_time() - start == pytest.approx(20.0, abs=0.1)
+    assert gone.get("Hangup-Cause") == "DESTINATION_OUT_OF_ORDER"
+    assert not any(e.name == "CHANNEL_BRIDGE" for e in c.events())
+    assert fake.switch.channels == {}
+
+
 async def test_sendmsg_playback_events_carry_the_event_uuid(
     autojump_clock: trio.testing.MockClock, fake: FakeFreeSwitch
 ) -> None:

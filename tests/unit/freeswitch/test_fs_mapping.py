@@ -274,7 +274,8 @@ def test_resync_reports_ctids_channels_and_finds_waiting_callers() -> None:
     assert [(i.channel_id, i.device, i.state, i.bridge_id) for i in infos] == [
         ("a", "1001", ChannelState.UP, "fs-a"),
         ("b", "1002", ChannelState.UP, "fs-a"),
-        ("e", "1004", ChannelState.UP, None),
+        # Adopted: ctid's conference is its bridge again.
+        ("e", "1004", ChannelState.UP, "call-7"),
     ]
     assert m.waiting(rows) == ["f"]
     assert m.late_handovers(rows, {}) == []  # no ctid_dialed: not handed over
