@@ -95,6 +95,10 @@ class BridgeBook:
 
     # --------------------------------------------------------------- queries
 
+    def held_objects(self) -> dict[str, int]:
+        """What the book tracks (see ``SwitchDriver.held_objects``)."""
+        return {"bridges": len(self._bridges), "prepared channels": len(self._prepared)}
+
     def bridge_of(self, channel_id: str) -> str | None:
         """The ctid bridge ``channel_id`` is in, or None."""
         for bridge_id, state in self._bridges.items():

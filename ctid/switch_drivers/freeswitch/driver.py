@@ -211,6 +211,17 @@ class FreeSwitchDriver(SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self._endpoints.extensions
 
+    def held_objects(self) -> Mapping[str, int]:
+        return {
+            **self._mapper.held_objects(),
+            **{f"book {kind}": n for kind, n in self._book.held_objects().items()},
+            "jobs": len(self._jobs),
+            "conference commands": len(self._after_conference),
+            "recordings started": len(self._recordings),
+            "supervisions": len(self._supervisions),
+            "bridging": len(self._bridging),
+        }
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         """Supervision, playback, recording and its pause. Not remote answer: the

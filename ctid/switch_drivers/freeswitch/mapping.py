@@ -131,6 +131,16 @@ class EventMapper:
         # Switch-made bridges: bridge id -> members.
         self._own: dict[str, set[str]] = {}
 
+    def held_objects(self) -> dict[str, int]:
+        """What the mapper tracks (see ``SwitchDriver.held_objects``)."""
+        return {
+            "channels": len(self._channels),
+            "expected originates": len(self._originates),
+            "playbacks": len(self._playbacks),
+            "recordings": len(self._recordings),
+            "switch bridges": len(self._own),
+        }
+
     # -------------------------------------------------- what ctid asked for
 
     def expect_originate(self, command: Originate) -> None:
