@@ -13,7 +13,8 @@ queue switch commands on it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..switch_drivers import base as sw
@@ -319,14 +320,8 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
     # Channels ctid has never seen (calls made while it was away) become calls.
     for members in by_bridge.values():
         first = members[0]
-        call = model.new_call(
-            calling=first.device
-            if first.direction is sw.Direction.INBOUND
-            else first.caller_number,
-            called=first.called_number or (members[1].device if len(members) > 1 else ""),
-            direction="internal" if first.kind is sw.EndpointKind.EXTENSION else "inbound",
-            trunk=first.trunk,
-        )
+        calling, called, direction, trunk = recovered_parties(members)
+        call = model.new_call(calling=calling, called=called, direction=direction, trunk=trunk)
         for info in members:
             leg = Leg(
                 channel_id=info.channel_id,
@@ -365,6 +360,43 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
                 )
         if first.bridge_id is not None:
             call.bridge_id = first.bridge_id
+
+
+def recovered_parties(members: Sequence[sw.ChannelInfo]) -> tuple[str, str, str, str | None]:
+    """(calling, called, direction, trunk) of a call found on the switch after a restart.
+
+    The switch lists a call's legs in no particular order. The calling party is
+    an inbound leg (a phone that dialled, an outside caller); failing that (every
+    leg was originated by ctid, as MakeCall's are), the leg whose number another
+    leg shows as its caller id. MakeCall rings the calling phone with the called
+    number as caller id and the called phone with the calling one, so its legs
+    show each other's number: then the leg the switch made first is the caller.
+    """
+    calling = next((m for m in members if m.direction is sw.Direction.INBOUND), None)
+    if calling is None:
+        shown = [
+            m for m in members if any(o.caller_number == m.device for o in members if o is not m)
+        ]
+        # MakeCall's two legs show each other's number: the calling phone's came first.
+        shown.sort(key=lambda m: math.inf if m.created is None else m.created)
+        calling = shown[0] if shown else None
+    external = next((m for m in members if m.kind is sw.EndpointKind.EXTERNAL), None)
+    trunk = external.trunk if external is not None else None
+    if calling is None:
+        # One leg alone, or nothing tells: the leg's caller id called it.
+        first = members[0]
+        return first.caller_number, first.device, _direction(first, external), trunk
+    others = [m for m in members if m is not calling]
+    called = (calling.called_number if calling.direction is sw.Direction.INBOUND else None) or (
+        others[0].device if others else (calling.called_number or "")
+    )
+    return calling.device, called, _direction(calling, external), trunk
+
+
+def _direction(calling: sw.ChannelInfo, external: sw.ChannelInfo | None) -> str:
+    if calling.kind is sw.EndpointKind.EXTERNAL:
+        return "inbound"
+    return "internal" if external is None else "outbound"
 
 
 def redo_lost_commands(

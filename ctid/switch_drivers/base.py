@@ -287,6 +287,10 @@ class ChannelInfo:
     trunk: str | None = None
     bridge_id: str | None = None
     held: bool = False
+    #: When the switch made the channel, on any scale that orders the channels of
+    #: one snapshot (seconds of the switch's clock, a sequence number); None if
+    #: unknown. ctid uses it only to tell which leg of a call came first.
+    created: float | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ One mapper per driver; no I/O, no clock, no trio.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -811,6 +812,7 @@ class AriMapper:
                     trunk=channel.trunk,
                     bridge_id=channel.bridge_id,
                     held=channel.held,
+                    created=_creation_time(ch),
                 )
             )
         self._internal_channels &= live_ids
@@ -838,3 +840,12 @@ def _stasis_args(ch: JSON, app: str) -> list[str] | None:
     if parts[0] != app:
         return None
     return parts[1:]
+
+
+def _creation_time(channel: JSON) -> float | None:
+    """ARI's ``creationtime`` ("2026-11-22T05:31:28.825+0000") in epoch seconds."""
+    try:
+        stamp = dt.datetime.strptime(channel["creationtime"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    except (KeyError, TypeError, ValueError):
+        return None
+    return stamp.timestamp()

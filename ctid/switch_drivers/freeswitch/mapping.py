@@ -651,7 +651,15 @@ class EventMapper:
             trunk=trunk_name,
             bridge_id=self._bridges.bridge_of(uuid),
             held=callstate == "HELD",
+            created=_number(row.get("created_epoch")),
         )
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _ctid_conference(row: Mapping[str, str]) -> str | None:

@@ -71,6 +71,7 @@ class SimSwitch:
         #: and stale ones not yet due, never the history of ended calls.
         self._armed: dict[str, int] = {}
         self._ids = itertools.count(1)
+        self._created = itertools.count(1)
         self._sound_seconds = sound_seconds or self._default_sound_seconds
 
     def _default_sound_seconds(self, uri: str) -> float:
@@ -156,6 +157,7 @@ class SimSwitch:
             device=device,
             caller_number=caller_number,
             called_number=called_number,
+            created=next(self._created),
         )
         self.channels[channel_id] = chan
         line.channel_id = channel_id
@@ -765,6 +767,7 @@ class SimSwitch:
                     trunk=chan.line.name if chan.line.kind is sw.EndpointKind.EXTERNAL else None,
                     bridge_id=chan.bridge_id,
                     held=chan.music,
+                    created=chan.created,
                 )
             )
         bridges = [

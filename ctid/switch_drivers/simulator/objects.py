@@ -79,6 +79,8 @@ class Channel:
     playback_id: str | None = None
     auto_answer: bool = False
     behaviour_hangup_after: float | None = None
+    #: Order of creation on the card (``ChannelInfo.created``).
+    created: int = 0
 
 
 @attrs.define(eq=False)

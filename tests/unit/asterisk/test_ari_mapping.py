@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -503,6 +504,11 @@ def test_bridge_merge_moves_members(mapper: AriMapper, sample_events: list[Event
     ]
 
 
+def _epoch(creationtime: str) -> float:
+    """ARI's timestamp, read independently of the mapper: "...T05:31:28.825+0000"."""
+    return dt.datetime.fromisoformat(creationtime[:-2] + ":" + creationtime[-2:]).timestamp()
+
+
 def test_resync_keeps_what_it_knew_and_drops_what_is_gone(
     mapper: AriMapper, sample_events: list[Event]
 ) -> None:
@@ -532,6 +538,7 @@ def test_resync_keeps_what_it_knew_and_drops_what_is_gone(
             state=ChannelState.UP,
             bridge_id="lab-br-2",
             held=True,
+            created=_epoch(agent["creationtime"]),
         ),
         ChannelInfo(
             channel_id="1795325608.12",
@@ -542,6 +549,7 @@ def test_resync_keeps_what_it_knew_and_drops_what_is_gone(
             caller_number="1001",
             called_number="2000",
             bridge_id="lab-br-2",
+            created=_epoch(caller["creationtime"]),
         ),
     )
     assert result.bridges == (

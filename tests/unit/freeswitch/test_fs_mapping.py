@@ -253,9 +253,10 @@ def test_resync_reports_ctids_channels_and_finds_waiting_callers() -> None:
     rows = json.loads(
         '{"row_count":2,"rows":[{"uuid":"a","direction":"outbound","name":"sofia/internal/1001-0x1@h",'
         '"presence_id":"1001@127.0.0.1","dest":"1001-0x1","cid_num":"x","callstate":"ACTIVE",'
-        '"application":"uuid_bridge"},'
+        '"application":"uuid_bridge","created_epoch":"1795325608"},'
         '{"uuid":"b","direction":"inbound","name":"sofia/internal/1002@h","presence_id":"1002@d",'
-        '"dest":"2001","cid_num":"1002","callstate":"ACTIVE","application":"uuid_bridge"}]}'
+        '"dest":"2001","cid_num":"1002","callstate":"ACTIVE","application":"uuid_bridge",'
+        '"created_epoch":""}]}'
     )["rows"]
     rows += [
         # A dialplan bridge between two phones, and a dialplan conference: not ctid's.
@@ -277,6 +278,8 @@ def test_resync_reports_ctids_channels_and_finds_waiting_callers() -> None:
         # Adopted: ctid's conference is its bridge again.
         ("e", "1004", ChannelState.UP, "call-7"),
     ]
+    # When the switch made each leg, to order the legs of a call (empty: unknown).
+    assert (infos[0].created, infos[1].created) == (1795325608.0, None)
     assert m.waiting(rows) == ["f"]
     assert m.late_handovers(rows, {}) == []  # no ctid_dialed: not handed over
     assert m.late_handovers(rows, {"f": "8001"}) == [
