@@ -347,7 +347,13 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
             conn = model.add_connection(call, info.device, state, leg)
             if state is S.ALERTING:
                 model._delivered(conn)
-            elif state is S.CONNECTED and info.direction is sw.Direction.OUTBOUND:
+            elif (
+                state is S.CONNECTED
+                and info.direction is sw.Direction.OUTBOUND
+                # MakeCall's calling phone is an outbound leg too, but it did not
+                # answer the call: records would name it the answering party.
+                and info.device != call.calling_device
+            ):
                 call.answered_at = model.now()
                 model._emit(
                     EstablishedEvent(

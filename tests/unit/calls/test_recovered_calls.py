@@ -100,3 +100,10 @@ def test_parties_of_a_call_found_after_a_restart(case: str) -> None:
         found = (call.calling_device, call.called_device, call.direction, call.trunk)
         assert found == expected, [info.channel_id for info in order]
         assert sorted(call.connections) == sorted(info.device for info in legs)
+        # The call is up: one party answered it, never the calling one.
+        answered = [
+            e.event.answering_device
+            for e in m.outbox
+            if type(e.event).__name__ == "EstablishedEvent"
+        ]
+        assert len(answered) == 1 and answered[0] != call.calling_device, answered
