@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import trio
 
 from ..bus import EventBus
 from ..calls.errors import CstaError, CstaErrorValue
 from ..calls.service import CallService
 from ..clock import WallClock
 from .auth import Authenticator, Role
+from .limits import InputLimits
 from .registry import Registry
 from .session import Session, SessionManager
 
@@ -35,6 +37,8 @@ class ApiLimits:
     max_monitors: int = 1000
     #: Failed logins before a connection is closed.
     max_failed_logins: int = 3
+    #: What one request may hold (depth, strings, numbers, userData): docs/security.md.
+    input: InputLimits = attrs.field(factory=InputLimits)
 
 
 @attrs.define(eq=False)
@@ -65,6 +69,10 @@ class ApiContext:
     monitor_topics: dict[str, Callable[[RequestContext, str], str]] = attrs.field(factory=dict)
     #: Called after each request with (method, outcome, seconds), for metrics.
     request_observers: list[Callable[[str, str, float], None]] = attrs.field(factory=list)
+    #: Held while a large message is decoded: one at a time, daemon-wide, so that
+    #: many clients sending maximum-size frames cannot delay everyone else by
+    #: more than one decode (fairness; see docs/security.md).
+    decode_lock: trio.Lock = attrs.field(factory=trio.Lock)
 
 
 @attrs.define(eq=False)

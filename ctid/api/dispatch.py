@@ -46,7 +46,7 @@ async def _run(ctx: RequestContext, request: Request) -> Any:
             rpc.FORBIDDEN,
             f"{request.method} is not allowed for role {ctx.session.credential.role.value}",
         )
-    params = spec.parse_params(request.params)
+    params = spec.parse_params(request.params, ctx.api.limits.input)
     try:
         return await spec.handler(ctx, params)
     except CstaError as exc:

@@ -94,7 +94,19 @@ class ApiServer:
             await trio.serve_listeners(self.handle_stream, listeners, handler_nursery=nursery)
 
     async def handle_stream(self, stream: trio.abc.Stream) -> None:
-        """Serve one connection: one HTTP request, or a WebSocket session."""
+        """Serve one connection: one HTTP request, or a WebSocket session.
+
+        The per-connection containment boundary (docs/design.md): a bug while
+        serving this connection is logged once and drops this connection only;
+        it never reaches the listener's nursery and so never the daemon's.
+        """
+        try:
+            await self._serve_stream(stream)
+        except Exception:
+            log.exception("internal error serving %s; connection dropped", _peer(stream))
+            await trio.aclose_forcefully(stream)
+
+    async def _serve_stream(self, stream: trio.abc.Stream) -> None:
         peer = _peer(stream)
         ws_conn: WsConnection | None = None
         trailing = b""
@@ -192,7 +204,7 @@ class ApiServer:
                 await stream.send_all(data)
                 await trio.aclose_forcefully(stream)
                 return None
-        codec = CODECS[chosen or JSON_SUBPROTOCOL]()
+        codec = CODECS[chosen or JSON_SUBPROTOCOL](self.api.limits.input)
         await stream.send_all(ws.send(AcceptConnection(subprotocol=chosen)))
         return WsConnection(self.api, stream, ws, codec, peer)
 
