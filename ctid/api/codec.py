@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from typing import Any, Final
 
 import msgpack
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 #: What encoding a value can raise (lone surrogates, NaN, a type JSON lacks, a huge int).
 ENCODE_ERRORS: Final = (ValueError, TypeError, OverflowError)
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _reject_constant(name: str) -> Any:
@@ -56,7 +58,7 @@ def scrubbed(value: Any) -> Any:
     """``value`` made encodable: lone surrogates become U+FFFD, NaN and infinities null,
     other types their ``str``. Used only for an event that failed to encode (a bug)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -71,15 +73,18 @@ def scrubbed(value: Any) -> Any:
 
 
 def _unencodable(event: Published, codec: str, exc: Exception) -> dict[str, Any]:
-    # Logged once per event and codec: the parts built from the scrubbed params
-    # are cached on the event, so other sessions do not fail (or log) again.
-    log.error(
-        "event %s could not be encoded as %s (%s: %s); sent with unencodable values replaced",
-        event.name,
-        codec,
-        type(exc).__name__,
-        exc,
-    )
+    # Logged once per event: the parts built from the scrubbed params are cached
+    # on the event, so other sessions do not fail again, and the other codec
+    # does not log it again.
+    if not event.encodings.setdefault("unencodable", False):
+        event.encodings["unencodable"] = True
+        log.error(
+            "event %s could not be encoded as %s (%s: %s); sent with unencodable values replaced",
+            event.name,
+            codec,
+            type(exc).__name__,
+            exc,
+        )
     params: dict[str, Any] = scrubbed(event.params)
     return params
 
