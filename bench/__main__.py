@@ -2,7 +2,8 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``fuzz``
+(hostile frames against a real ``ctid demo``, with a healthy client's latency).
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ def _api(argv: list[str]) -> None:
     from . import api
 
     api.main(argv)
+
+
+def _fuzz(argv: list[str]) -> None:
+    from . import fuzz
+
+    fuzz.main(argv)
 
 
 def _acd(name: str) -> Callable[[list[str]], None]:
@@ -34,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "fuzz": _fuzz,
 }
 
 

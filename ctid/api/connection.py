@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import trio
-from wsproto import WSConnection
+from wsproto import ConnectionState, WSConnection
 from wsproto.events import (
     BytesMessage,
     CloseConnection,
@@ -298,8 +298,11 @@ class WsConnection:
                         elif message is not None:
                             await self._inbox_send.send(message)
                     elif isinstance(event, Ping):
-                        self._control.append(ws.send(event.response()))
-                        self._wakeup.set()
+                        # No pong once our close frame is out: wsproto refuses it,
+                        # and the peer is about to be gone anyway (RFC 6455 §5.5.1).
+                        if ws.state is ConnectionState.OPEN:
+                            self._control.append(ws.send(event.response()))
+                            self._wakeup.set()
                     elif isinstance(event, Pong):
                         self._pong.set()
                     elif isinstance(event, CloseConnection):

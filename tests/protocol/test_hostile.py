@@ -430,3 +430,33 @@ async def test_unencodable_event_is_logged_once_and_delivered_scrubbed(
         assert errors[0].getMessage().startswith("event test.Odd could not be encoded as ")
         for client in sessions:
             await still_serving(cc, client)
+
+
+async def test_ping_after_our_close_frame(
+    autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the fuzz campaign: a ping that arrives after the server's close frame
+    made wsproto refuse the pong, and the exception left the connection's reader."""
+    async with call_centre() as cc:
+        other = await cc.client()
+        raw = await raw_client(cc, ["ctid.v1.json"])
+        for i in range(3):
+            await raw.send_json(
+                {"jsonrpc": "2.0", "id": i, "method": "session.login", "params": {"token": "no"}}
+            )
+        close = await raw.wait_closed()
+        assert close is not None and close.code == 4004
+        # A masked ping frame (all-zero key), sent as a client that has not yet
+        # read the close frame would.
+        await raw.stream.send_all(bytes((0x89, 0x84)) + b"\0\0\0\0" + b"ping")
+        await cc.settle()
+        autojump_clock.jump(5)
+        await cc.settle()
+        assert cc.app.server.connections == {other_connection(cc)}
+        no_errors_logged(caplog)
+        await still_serving(cc, other)
+
+
+def other_connection(cc: CallCentre) -> Any:
+    (only,) = cc.app.server.connections
+    return only
