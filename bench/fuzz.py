@@ -458,7 +458,19 @@ def start_daemon(workdir: str) -> tuple[subprocess.Popen[bytes], int, Any]:
     env = dict(os.environ, CTID_ADMIN_TOKEN=TOKEN)
     log = open(os.path.join(workdir, "ctid.log"), "w+b")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ctid", "demo", "--listen", "127.0.0.1:0", "--seed", "1"],
+        [
+            sys.executable,
+            "-u",  # the log unbuffered: what happened last is in the file
+            "-c",
+            # SIGUSR1 dumps every thread's stack into the log (a stuck daemon shows where).
+            "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1); "
+            "from ctid.cli import main; sys.argv[0] = 'ctid'; sys.exit(main())",
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "1",
+        ],
         cwd=workdir,
         env=env,
         stdout=log,

@@ -429,11 +429,16 @@ class WsConnection:
                 return
 
     def _has_work(self) -> bool:
-        if self._control or self._replies or self._has_events():
+        if self._control or self._replies:
             return True
+        # Once closing, pending events are not sent: counting them as work here
+        # made the writer loop without ever yielding (a client's close frame
+        # while its request was still running froze the whole daemon).
         if self._peer_close is not None:
             return self._processed.is_set()
-        return self._close_request is not None
+        if self._close_request is not None:
+            return True
+        return self._has_events()
 
     def _has_events(self) -> bool:
         session = self.session

@@ -17,6 +17,7 @@ import pytest
 import trio
 import trio.testing
 from trio_websocket import open_websocket_url
+from wsproto.events import CloseConnection
 
 from ctid.api import codec as codec_module
 from ctid.bus import Published
@@ -460,3 +461,50 @@ async def test_ping_after_our_close_frame(
 def other_connection(cc: CallCentre) -> Any:
     (only,) = cc.app.server.connections
     return only
+
+
+async def test_close_frame_while_a_request_runs_and_events_wait(
+    autojump_clock: trio.testing.MockClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the fuzz campaign: a client's close frame while its request was still
+    running and events were waiting made the writer spin without yielding, which froze
+    the whole daemon (every session)."""
+    async with call_centre() as cc:
+        release = trio.Event()
+        spec = cc.app.api.registry.methods["session.ping"]
+
+        async def slow(ctx: Any, params: Any) -> dict[str, Any]:
+            await release.wait()
+            return {}
+
+        other = await cc.client()
+        monkeypatch.setitem(
+            cc.app.api.registry.methods,
+            "session.ping",
+            type(spec)(**{**_fields(spec), "handler": slow}),
+        )
+        raw = await raw_client(cc, ["ctid.v1.json"])
+        await raw.send_json(
+            {"jsonrpc": "2.0", "id": 1, "method": "session.login", "params": {"token": ADMIN_TOKEN}}
+        )
+        assert "result" in strict_json(await raw.receive())
+        await raw.send_json({"jsonrpc": "2.0", "id": 2, "method": "session.ping"})
+        await cc.settle()
+        await raw.stream.send_all(raw.ws.send(CloseConnection(code=1000, reason="bye")))
+        await cc.settle()
+        cc.app.bus.publish(Published(name="test.Pending", params={}, timestamp="t", broadcast=True))
+        await cc.settle()  # never returned before the fix: the writer spun
+        monkeypatch.setitem(cc.app.api.registry.methods, "session.ping", spec)
+        assert await other.call("SnapshotDevice", {"snapshotObject": "1002"}) is not None
+        release.set()
+        messages = []
+        while True:
+            try:
+                messages.append(strict_json(await raw.receive()))
+            except EOFError:
+                break
+        assert messages == [{"jsonrpc": "2.0", "id": 2, "result": {}}]
+        assert raw.closed is not None and raw.closed.code == 1000
+        no_errors_logged(caplog)
