@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import trio
 import trio_websocket
 
@@ -90,3 +91,44 @@ async def test_demo_prints_usable_addresses_and_stops_on_sigterm(tmp_path: Path)
             returncode = await proc.wait()
     assert returncode == 0
     assert (tmp_path / "state").is_dir()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+async def test_ctrl_c_and_sigterm_stop_with_one_line_and_status_0(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """With traffic (calls in progress), as ``make demo`` runs it: Ctrl-C (SIGINT to the
+    whole process group, as a terminal sends it) and SIGTERM both stop cleanly."""
+    env = dict(os.environ, CTID_ADMIN_TOKEN=TOKEN)
+    with trio.fail_after(GUARD):
+        proc = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "ctid", "demo", "--listen", "127.0.0.1:0", "--seed", "3"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, like a shell's foreground job
+        )
+        signalled = False
+        try:
+            banner = (await _read_banner(proc)).encode()
+            os.killpg(proc.pid, signum)
+            signalled = True
+            assert proc.stdout is not None and proc.stderr is not None
+            out = banner
+            while chunk := await proc.stdout.receive_some(65536):
+                out += chunk
+            err = b""
+            while chunk := await proc.stderr.receive_some(65536):
+                err += chunk
+        finally:
+            if not signalled:
+                proc.kill()
+            returncode = await proc.wait()
+    assert returncode == 0
+    assert err == b""
+    name = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else "SIGTERM"
+    # What it printed after the banner: the one line saying it stops.
+    after = out.decode().split("Stop with Ctrl-C.\n", 1)[1].splitlines()
+    assert len(after) == 1, after
+    assert after[0].endswith(f"INFO ctid.app: {name}: closing connections and stopping")
