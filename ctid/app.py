@@ -29,6 +29,7 @@ from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
 from .config import Config, ConfigError, parse_listen
+from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
 from .sdnotify import Notifier, NotifySettings, status_line
@@ -221,7 +222,11 @@ class App:
             for service in self.extra_services:
                 await nursery.start(service)
             if self.serve_api:
-                self.addresses = await nursery.start(self.server.serve, host, port)
+                try:
+                    self.addresses = await nursery.start(self.server.serve, host, port)
+                except OSError as exc:
+                    setting = f"server.listen in {self.config.file} (or --listen)"
+                    raise listen_error(exc, host, port, setting) from None
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
             if self.serve_api:
