@@ -21,9 +21,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import trio
 import trio_websocket
 
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
 #: A guard against a hung child, not a timing assertion.

@@ -21,6 +21,8 @@ from ctid.demo.setup import add_demo
 from ctid.ids import IdFactory
 from ctid.testing.harness import ANCHOR_WALL
 
+pytestmark = pytest.mark.slow
+
 
 def _demo(state_dir: Path, seed: int) -> App:
     config = demo_config(None)

@@ -21,6 +21,7 @@ import trio_websocket
 TOKEN = "systemd-test-token-0123456789abcdef"
 #: A guard against a hung child, not a timing assertion.
 GUARD = 60
+pytestmark = pytest.mark.slow
 UNIT = Path(__file__).parents[2] / "systemd" / "ctid.service"
 
 
