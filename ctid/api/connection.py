@@ -35,7 +35,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import trio
-from wsproto import ConnectionState, WSConnection
+from wsproto import WSConnection
+from wsproto.connection import ConnectionState
 from wsproto.events import (
     BytesMessage,
     CloseConnection,
