@@ -418,12 +418,17 @@ async def healthy(port: int, interval: float, samples: list[float], stop: trio.E
 
     async def exchange(message: dict[str, Any]) -> Any:
         await stream.send_all(frame(1, json.dumps(message).encode()))
+        found = None
         while True:
             for opcode, payload in _reply_frames(buffer):
-                if opcode == 1:
+                if opcode == 9:  # the server's keep-alive ping
+                    await stream.send_all(frame(10, payload))
+                elif opcode == 1:
                     reply = json.loads(payload)
                     if reply.get("id") == message["id"]:
-                        return reply
+                        found = reply
+            if found is not None:
+                return found
             data = await stream.receive_some(1 << 16)
             if not data:
                 raise OSError("the healthy connection was closed")
