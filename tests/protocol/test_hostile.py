@@ -508,3 +508,22 @@ async def test_close_frame_while_a_request_runs_and_events_wait(
         assert messages == [{"jsonrpc": "2.0", "id": 2, "result": {}}]
         assert raw.closed is not None and raw.closed.code == 1000
         no_errors_logged(caplog)
+
+
+async def test_report_with_an_overlong_time_zone(
+    autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture, tmp_path: Any
+) -> None:
+    """Found by the fuzz campaign: a time zone name longer than a file name may be gave
+    -32603 with a traceback (OSError from zoneinfo) instead of -32602."""
+    config = sim_config({"records": {"enabled": True}, "server": {"state_dir": str(tmp_path)}})
+    async with call_centre(config) as cc:
+        client = await cc.client()
+        reply = await client.request(
+            "report.queueWaits",
+            {"from": "2027-01-15", "to": "2027-01-16", "timezone": "x" * 300},
+        )
+        assert reply["error"] == {
+            "code": -32602,
+            "message": "timezone: unknown time zone " + repr("x" * 64),
+        }
+        no_errors_logged(caplog)
