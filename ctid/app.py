@@ -20,7 +20,7 @@ from . import __version__
 from .api.auth import Authenticator, Credential, Role
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
-from .api.server import ApiServer
+from .api.server import ApiServer, ServerOptions
 from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
@@ -29,6 +29,7 @@ from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
 from .config import Config, ConfigError, parse_listen
+from .descriptors import raise_limit
 from .ids import IdFactory
 from .publish import CstaPublisher
 from .structure import StructureError
@@ -36,6 +37,8 @@ from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
+from .tls import TlsError, TlsFiles
+from .transport import OriginPolicy, parse_proxies
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -79,6 +82,27 @@ def build_credentials(config: Config, admin_token: str | None) -> list[Credentia
     return credentials
 
 
+def server_options(config: Config) -> ServerOptions:
+    """The API listener's rules from ``[server]`` and ``[api]`` (checked by the loader)."""
+    return ServerOptions(
+        max_connections=config.server.max_connections,
+        max_connections_per_address=config.server.max_connections_per_address,
+        trusted_proxies=parse_proxies(config.server.trusted_proxies),
+        origins=OriginPolicy.from_config(config.api.allowed_origins),
+    )
+
+
+def load_tls(config: Config) -> TlsFiles | None:
+    """The configured certificate, loaded; ``ConfigError`` if it cannot be."""
+    server = config.server
+    if not server.tls_certificate:
+        return None
+    try:
+        return TlsFiles(config.path(server.tls_certificate), config.path(server.tls_private_key))
+    except TlsError as exc:
+        raise ConfigError(config.file, "server.tls_certificate", str(exc)) from None
+
+
 class App:
     """The daemon. ``run`` serves until cancelled; after ``started`` the parts are reachable."""
 
@@ -115,6 +139,8 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: The certificate of wss:// (and https:// metrics), when configured.
+        self.tls = load_tls(config)
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -175,7 +201,10 @@ class App:
             ),
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
-        self.server = ApiServer(self.api)
+        self.server = ApiServer(self.api, server_options(config))
+        if self.tls is not None:
+            self.server.tls = self.tls.context
+            self.api.services.setdefault("reload", []).append(self._reload_tls)
         self._install_services()
 
     def _install_services(self) -> None:
@@ -205,7 +234,14 @@ class App:
         host, port = self.addresses[0]
         if ":" in host:
             host = f"[{host}]"
-        return f"ws://{host}:{port}/v1"
+        scheme = "wss" if self.tls is not None else "ws"
+        return f"{scheme}://{host}:{port}/v1"
+
+    def _reload_tls(self) -> None:
+        """SIGHUP: new connections get the certificate now in the files; open ones stay."""
+        assert self.tls is not None
+        if self.tls.reload():
+            self.server.tls = self.tls.context
 
     async def run(self, *, task_status: trio.TaskStatus[App] = trio.TASK_STATUS_IGNORED) -> None:
         self._build()
@@ -216,6 +252,7 @@ class App:
             for service in self.extra_services:
                 await nursery.start(service)
             if self.serve_api:
+                raise_limit()
                 self.addresses = await nursery.start(self.server.serve, host, port)
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)

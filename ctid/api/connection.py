@@ -124,13 +124,22 @@ class WsConnection:
     """See the module docstring."""
 
     def __init__(
-        self, api: ApiContext, stream: trio.abc.Stream, ws: WSConnection, codec: Codec, peer: str
+        self,
+        api: ApiContext,
+        stream: trio.abc.Stream,
+        ws: WSConnection,
+        codec: Codec,
+        peer: str,
+        *,
+        client_address: str | None = None,
     ) -> None:
         self.api = api
         self.stream = stream
         self.ws = ws
         self.codec = codec
         self.peer = peer
+        #: The client's host (no port), through trusted proxies: what limits count.
+        self.client_address = client_address or peer.rsplit(":", 1)[0]
         self.session: Session | None = None
         self._replies: deque[bytes] = deque()
         self._control: deque[bytes] = deque()
