@@ -27,16 +27,18 @@ def server_context(certificate: Path, private_key: Path) -> ssl.SSLContext:
     """A server context for ``certificate`` (PEM chain) and ``private_key``; ``TlsError`` if not."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    for path in (certificate, private_key):
+        # OpenSSL's own error for a missing file does not name it.
+        if not path.is_file():
+            raise TlsError(f"no such file: {path}")
     try:
         context.load_cert_chain(certificate, private_key)
-    except FileNotFoundError as exc:
-        raise TlsError(f"no such file: {exc.filename}") from None
-    except OSError as exc:
-        raise TlsError(f"cannot read {exc.filename or certificate}: {exc.strerror}") from None
-    except ssl.SSLError as exc:
+    except ssl.SSLError as exc:  # an OSError too: first
         raise TlsError(
             f"cannot load {certificate} with key {private_key}: {exc.reason or exc}"
         ) from None
+    except OSError as exc:
+        raise TlsError(f"cannot read {exc.filename or certificate}: {exc.strerror}") from None
     return context
 
 

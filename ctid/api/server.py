@@ -173,6 +173,9 @@ class ApiServer:
                     trio.SSLStream(stream, context, server_side=True, https_compatible=True)
                 )
         finally:
+            # Whatever happened (cancelled mid-handshake at shutdown), the
+            # descriptor goes back now, not when the garbage collector finds it.
+            await trio.aclose_forcefully(stream)
             self.sockets -= 1
             self._socket_freed.set()
 
