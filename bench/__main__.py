@@ -2,7 +2,9 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``sessions``
+(10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
+healthy client's requests beside 40 connections sending maximum-size frames).
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ def _api(argv: list[str]) -> None:
     from . import api
 
     api.main(argv)
+
+
+def _transport(name: str) -> Callable[[list[str]], None]:
+    def run(argv: list[str]) -> None:
+        from . import fairness, sessions
+
+        {"sessions": sessions.main, "fairness": fairness.main}[name](argv)
+
+    return run
 
 
 def _acd(name: str) -> Callable[[list[str]], None]:
@@ -34,6 +45,8 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "sessions": _transport("sessions"),
+    "fairness": _transport("fairness"),
 }
 
 
