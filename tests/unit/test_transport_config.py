@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import trustme
 
 from ctid.app import App, server_options
+from ctid.cli import check_config
 from ctid.config import ConfigError
 from ctid.descriptors import socket_budget
 from ctid.records.store import is_outage, out_of_descriptors
@@ -107,6 +108,26 @@ def test_a_certificate_that_cannot_load_is_a_config_error(tmp_path: Path) -> Non
     assert str(error.value) == (
         f"<test>: server.tls_certificate: no such file: {tmp_path / 'none.pem'}"
     )
+
+
+def test_check_config_loads_the_certificate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    config = tmp_path / "ctid.toml"
+    config.write_text(
+        '[server]\ntls_certificate = "cert.pem"\ntls_private_key = "key.pem"\n'
+        '[switch]\ndriver = "simulator"\n'
+    )
+    assert check_config(config) == 0
+    # A key of another certificate: refused before a restart would fail on it.
+    ca.issue_cert("other").private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    assert check_config(config) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {config}: server.tls_certificate: cannot load ")
 
 
 def test_socket_budget_keeps_a_reserve() -> None:
