@@ -20,6 +20,7 @@ import attrs
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
 from .structure import StructureError, structure
 from .switch_drivers import available_drivers
+from .transport import parse_origin_pattern, parse_proxies
 
 __all__ = [
     "Config",
@@ -233,8 +234,6 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
 
 def check_transport(file: str, server: ServerSection, api: ApiSection) -> None:
     """The ``[server]`` limits, proxies and TLS keys and ``[api] allowed_origins``."""
-    from .transport import parse_origin_pattern, parse_proxies
-
     for key in ("max_connections", "max_connections_per_address"):
         if getattr(server, key) < 1:
             raise ConfigError(file, f"server.{key}", "must be at least 1")
