@@ -173,11 +173,11 @@ class ApiServer:
                     trio.SSLStream(stream, context, server_side=True, https_compatible=True)
                 )
         finally:
+            self.sockets -= 1
+            self._socket_freed.set()
             # Whatever happened (cancelled mid-handshake at shutdown), the
             # descriptor goes back now, not when the garbage collector finds it.
             await trio.aclose_forcefully(stream)
-            self.sockets -= 1
-            self._socket_freed.set()
 
     async def handle_stream(self, stream: trio.abc.Stream) -> None:
         """Serve one connection: one HTTP request, or a WebSocket session."""
