@@ -20,12 +20,14 @@ import attrs
 from ..structure import field_key
 
 __all__ = [
+    "EVERY",
     "ObjectRef",
     "Target",
     "agent",
     "call",
     "connection",
     "device",
+    "every_queue",
     "queue",
     "recording",
     "resolve",
@@ -54,7 +56,8 @@ class ObjectRef:
     """One object a request acts on: its kind and where its id is in the params."""
 
     target: Target
-    #: Wire path of the value, dot-separated (``"activeCall"``, ``"monitorObject.callObject"``).
+    #: Wire path of the value, dot-separated (``"activeCall"``, ``"monitorObject.callObject"``),
+    #: or ``EVERY`` for a method that acts on every object of the kind (checked as ``"*"``).
     path: str
     #: True for the call of a connection: a call that no longer exists is left to the
     #: handler to report (the switch's own ``invalidConnectionIdentifier``).
@@ -62,9 +65,15 @@ class ObjectRef:
 
     def describe(self) -> str:
         kind = (self.target.name or "").lower()
+        if self.path == EVERY:
+            return f"every {kind}"
         if self.part_of_connection:
             kind = f"{kind} of connection"
         return f"{kind} `{self.path}`"
+
+
+#: The path of an object that is every object of its kind (e.g. a report over all queues).
+EVERY = "*"
 
 
 def device(path: str) -> tuple[ObjectRef, ...]:
@@ -84,6 +93,11 @@ def queue(path: str) -> tuple[ObjectRef, ...]:
     return (ObjectRef(Target.QUEUE, path),)
 
 
+def every_queue() -> tuple[ObjectRef, ...]:
+    """Every queue at once: only for admins and supervisors of every queue."""
+    return (ObjectRef(Target.QUEUE, EVERY),)
+
+
 def agent(path: str) -> tuple[ObjectRef, ...]:
     return (ObjectRef(Target.AGENT, path),)
 
@@ -98,6 +112,8 @@ def resolve(params: Any, ref: ObjectRef) -> str | None:
     A ConnectionID or call reference (attrs values with ``call_id``/``device_id``)
     gives its ``callID`` for a call and its ``deviceID`` for a device.
     """
+    if ref.path == EVERY:
+        return EVERY
     value = params
     for key in ref.path.split("."):
         if value is None:

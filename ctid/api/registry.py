@@ -24,7 +24,7 @@ import attrs
 
 from ..structure import StructureError, field_key, structure
 from .auth import Role
-from .policy import ObjectRef, Target, resolve
+from .policy import EVERY, ObjectRef, Target, resolve
 from .rpc import INVALID_PARAMS, RpcError
 
 __all__ = ["ALL_ROLES", "MethodSpec", "ObjectCheck", "Registry", "json_schema"]
@@ -160,6 +160,8 @@ class Registry:
 
 def _check_path(name: str, params: type | None, ref: ObjectRef) -> None:
     """Fail at import, not at the first request, when a policy names a missing param."""
+    if ref.path == EVERY:
+        return
     cls: Any = params
     for key in ref.path.split("."):
         if cls is None or not attrs.has(cls):

@@ -102,7 +102,8 @@ for _name in REPORTS:
         params=ReportParams,
         roles=ROLES,
         target=Target.QUEUE,
-        objects=on.queue("queue"),
+        # The reports that span every queue are for those who supervise every queue.
+        objects=on.every_queue() if _name in ALL_QUEUES else on.queue("queue"),
         refuse_as_forbidden=True,
     )(_handler(_name))
 
