@@ -26,7 +26,8 @@ refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,6 +59,8 @@ LIMITED: Final = frozenset({"sup-vip", "agent"})
 PRIVILEGE: Final = "privilegeViolationOnSpecifiedDevice"
 FORBIDDEN: Final = -32005
 CSTA_ERROR: Final = -32000
+#: Mock seconds after which a case that waits for what never comes fails.
+DEADLINE: Final = 3600.0
 FREE_PHONE: Final = "1005"
 
 
@@ -183,15 +186,6 @@ def cases_of(name: str) -> dict[str, Case] | None:
     if name.startswith("report.") and name != "report.list":
         return REPORT_CASE
     return CASES.get(name)
-
-
-def matrix() -> list[Any]:
-    """Every registered method x role, each with its variants (the parametrization)."""
-    out = []
-    for name in sorted(registry.methods):
-        for role in ROLES:
-            out.append(pytest.param(name, role, id=f"{name}-{role}"))
-    return out
 
 
 # ------------------------------------------------------------------ the world
@@ -343,42 +337,80 @@ def test_the_declared_policies() -> None:
         assert registry.methods[name].roles == frozenset({Role.ADMIN}), name
 
 
-@pytest.mark.parametrize(("name", "role"), matrix())
-async def test_access_matrix(name: str, role: str, tmp_path: Path, autojump_clock: Any) -> None:
+@attrs.define
+class Centre:
+    """A running call centre with its world, and a client per role."""
+
+    cc: CallCentre
+    admin: RpcTestClient
+    clients: dict[str, RpcTestClient]
+    sides: tuple[Side, Side]
+    initial: Any
+
+
+def new_dir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+@asynccontextmanager
+async def centre(state: Path) -> AsyncIterator[Centre]:
+    with trio.fail_after(DEADLINE):
+        async with call_centre(config(state)) as cc:
+            admin = await cc.client()
+            clients = {"admin": admin}
+            for role, (token, _) in ROLES.items():
+                if role != "admin":
+                    clients[role] = await cc.client(token=token)
+            sides = await world(cc, admin)
+            yield Centre(cc, admin, clients, sides, await fingerprint(cc, admin, sides))
+
+
+@pytest.mark.parametrize("name", sorted(registry.methods))
+async def test_access_matrix(name: str, tmp_path: Path, autojump_clock: Any) -> None:
+    """One method, every role: refusals first (they change nothing, so they share one
+    call centre), then each role's own object, on a fresh centre whenever the one
+    before changed the world (a cleared call, a new monitor)."""
     spec = registry.methods[name]
     variants = cases_of(name)
     assert variants is not None, f"no access matrix case for {name} (add it to CASES)"
-    async with call_centre(config(tmp_path)) as cc:
-        admin = await cc.client()
-        client = admin if role == "admin" else await cc.client(token=ROLES[role][0])
-        sides = await world(cc, admin)
-        own, foreign = sides
-        for variant, build in variants.items():
-            what = f"{name}{'[' + variant + ']' if variant else ''} as {role}"
-            if not allowed_role(spec, role):
-                for side in sides:
-                    before = await fingerprint(cc, admin, sides)
+    every = any(ref.path == EVERY for ref in spec.objects)
+    async with AsyncExitStack() as stack:
+        used = 0
+
+        async def fresh() -> Centre:
+            nonlocal used
+            used += 1
+            return await stack.enter_async_context(centre(new_dir(tmp_path / str(used))))
+
+        c = await fresh()
+        foreign = c.sides[1]
+        # 1. What must be refused, for every role: nothing may change.
+        for role, client in c.clients.items():
+            for variant, build in variants.items():
+                what = f"{name}{'[' + variant + ']' if variant else ''} as {role}"
+                if not allowed_role(spec, role):
+                    targets, by_role = c.sides, True
+                elif role in LIMITED and every:
+                    targets, by_role = c.sides, False
+                elif role in LIMITED and spec.target:
+                    targets, by_role = (foreign,), False
+                else:
+                    continue
+                for side in targets:
                     err = await attempt(client, name, build(side))
-                    assert err is not None, f"{what}: role not allowed, yet it succeeded"
-                    assert_refused(spec, err, by_role=True)
-                    assert await fingerprint(cc, admin, sides) == before, what
+                    assert err is not None, f"{what}: not refused ({spec.target.label})"
+                    assert_refused(spec, err, by_role=by_role)
+                    after = await fingerprint(c.cc, c.admin, c.sides)
+                    assert after == c.initial, f"{what}: the refusal changed something"
+        # 2. What must not be refused: each role's own objects (and, for admins and
+        #    supervisors of every queue, the other side's), each on an intact world.
+        for role in ("agent", "sup-vip", "sup-all", "admin"):
+            if not allowed_role(spec, role) or (role in LIMITED and every):
                 continue
-            if role in LIMITED and any(ref.path == EVERY for ref in spec.objects):
-                # A method on every queue (or agent): not for those limited to some.
+            for build in variants.values():
+                if await fingerprint(c.cc, c.admin, c.sides) != c.initial:
+                    c = await fresh()
+                sides = c.sides if role not in LIMITED and spec.target else c.sides[:1]
                 for side in sides:
-                    err = await attempt(client, name, build(side))
-                    assert err is not None, f"{what}: acts on every {spec.target.label}"
-                    assert_refused(spec, err, by_role=False)
-                continue
-            if spec.target and role in LIMITED:
-                before = await fingerprint(cc, admin, sides)
-                err = await attempt(client, name, build(foreign))
-                assert err is not None, f"{what}: a foreign {spec.target.label} was not refused"
-                assert_refused(spec, err, by_role=False)
-                assert await fingerprint(cc, admin, sides) == before, (
-                    f"{what}: refusal changed state"
-                )
-            elif spec.target:
-                # Admins and supervisors of every queue act on the other side too.
-                assert_not_refused(spec, await attempt(client, name, build(foreign)))
-            assert_not_refused(spec, await attempt(client, name, build(own)))
+                    assert_not_refused(spec, await attempt(c.clients[role], name, build(side)))
