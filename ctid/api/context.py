@@ -14,6 +14,7 @@ from ..clock import WallClock
 from .auth import Authenticator, Role
 from .registry import Registry
 from .session import Session, SessionManager
+from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from ..switch_drivers.simulator.driver import SimulatorDriver
@@ -49,6 +50,8 @@ class ApiContext:
     registry: Registry
     server_version: str
     limits: ApiLimits = attrs.field(factory=ApiLimits)
+    #: Failed logins per client address (brute-force protection).
+    throttle: LoginThrottle = attrs.field(factory=LoginThrottle)
     simulator: SimulatorDriver | None = None
     #: ctid services by name ("acd", "ivr", "records"), for their API methods.
     services: dict[str, Any] = attrs.field(factory=dict)
