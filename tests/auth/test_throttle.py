@@ -54,7 +54,9 @@ def test_exempt_networks_are_never_throttled() -> None:
 
 
 def test_bad_cidr() -> None:
-    with pytest.raises(ValueError, match=re.escape('"10.0.0.0/33" is not an address or CIDR network')):
+    with pytest.raises(
+        ValueError, match=re.escape('"10.0.0.0/33" is not an address or CIDR network')
+    ):
         parse_networks(["10.0.0.0/33"])
 
 
