@@ -22,6 +22,7 @@ from ctid_client import (
     Client,
     ConnectionClosed,
     ConnectionState,
+    Event,
     ReconnectPolicy,
     SessionRestarted,
 )
@@ -88,8 +89,10 @@ def test_refreshes_on_session_expiring_and_the_session_lives_on() -> None:
             start = trio.current_time()
             async with jwt_client(connector, provider) as c, c.events() as events:
                 session = c.session
+                assert session is not None
                 assert provider.calls == [start]
                 note = await events.__anext__()
+                assert isinstance(note, Event)
                 assert note.name == "session.expiring"
                 assert trio.current_time() == pytest.approx(start + 170)
                 assert note.params["secondsLeft"] == 60
@@ -126,6 +129,7 @@ def test_after_close_4001_token_expired_it_logs_in_again_with_a_fresh_token(
             start = trio.current_time()
             async with jwt_client(connector, provider) as c, c.events() as events:
                 old = c.session
+                assert old is not None
                 await c.monitor_start("1001")
                 items = []
                 async for item in events:
@@ -184,7 +188,9 @@ def test_without_a_provider_4001_token_expired_is_final() -> None:
                 Client("ws://ctid.test/v1", token=token, connector=connector) as c,
                 c.events() as events,
             ):
-                assert (await events.__anext__()).name == "session.expiring"
+                note = await events.__anext__()
+                assert isinstance(note, Event)
+                assert note.name == "session.expiring"
                 with pytest.raises(ConnectionClosed) as caught:
                     await events.__anext__()
                 assert (caught.value.code, caught.value.reason) == (4001, "token expired")
