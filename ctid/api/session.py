@@ -108,7 +108,10 @@ class SessionManager:
             return
         assert self.clock is not None, "signed tokens need the session manager's clock"
         deadline = self.clock.anchor_trio + (expires_at - self.clock.anchor_wall)
-        warn_at = max(trio.current_time(), deadline - EXPIRY_WARNING)
+        now = trio.current_time()
+        # Halfway through a token with less than twice the warning left: warning at
+        # once would make a client that mints short tokens refresh in a tight loop.
+        warn_at = max(deadline - EXPIRY_WARNING, now + (deadline - now) / 2)
         session.token_timers = [
             self.timers.call_at(warn_at, lambda: self._token_expiring(session, deadline)),
             self.timers.call_at(deadline, lambda: self._token_expired(session)),

@@ -286,3 +286,32 @@ async def test_exempt_addresses_are_never_throttled(
                 conn.client_address = "10.1.2.3"
             await refused(client, "session.login", {"token": "z" * 20})
         assert (await client.login(ADMIN_TOKEN))["role"] == "admin"
+
+
+async def test_a_short_token_is_warned_halfway_and_bad_refreshes_do_not_close(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with jwt_centre(max_failures=100) as cc:
+        start = trio.current_time()
+        agent = await cc.client(token=None)
+        # exp + leeway is 80 s away: less than two minutes, so the warning comes at 40 s.
+        await agent.login(hs256(claims(now(cc), exp=int(now(cc)) + 50)))
+        for _ in range(5):
+            error = await refused(
+                agent, "session.refresh", {"token": hs256(claims(now(cc)), secret="q" * 40)}
+            )
+            assert error.message == "authentication failed: bad token signature"
+        assert agent.closed is None
+        await agent.wait_for(lambda: agent.events)
+        assert trio.current_time() == pytest.approx(start + 40)
+        assert agent.events[0]["params"] == {
+            "expiresAt": cc.app.clock.iso(start + 80),
+            "secondsLeft": 40,
+        }
+        # A 30 s refresh (60 s with the leeway) is warned halfway again, not at once.
+        await agent.call(
+            "session.refresh", {"token": hs256(claims(now(cc), exp=int(now(cc)) + 30))}
+        )
+        await agent.wait_for(lambda: len(agent.events) == 2)
+        assert trio.current_time() == pytest.approx(start + 70)
+        assert agent.events[1]["params"]["secondsLeft"] == 30

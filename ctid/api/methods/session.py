@@ -81,7 +81,9 @@ def _check_token(ctx: RequestContext, token: str) -> Credential:
     except LoginRefused as exc:
         if exc.counted:
             throttle.failed(address, exc.reason, now)
-            ctx.connection.login_failed()
+            if ctx.session is None:
+                # A logged-in session's bad refresh is counted, but does not close it.
+                ctx.connection.login_failed()
         else:
             throttle.refused(address, exc.reason)
         raise RpcError(rpc.AUTHENTICATION_FAILED, exc.message) from None

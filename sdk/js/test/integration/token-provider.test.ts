@@ -1,8 +1,8 @@
 /**
  * A token provider against a real ctid (`ctid demo` with `[auth.jwt]`): the
  * tokens are real HS256 JWTs. Short-lived tokens make the server's own
- * timers fire (session.expiring at once when less than 60 s are left; the
- * end at exp); the test waits for what the client does, never for a time.
+ * timers fire (session.expiring halfway when less than two minutes are left;
+ * the end at exp); the test waits for what the client does, never for a time.
  */
 import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
@@ -39,7 +39,8 @@ afterAll(async () => {
 
 describe("a token provider against a real ctid", () => {
   it("refreshes the session's token when the server says it is expiring", async () => {
-    const tokens = [mint(30), mint(3600)];
+    // 2 s left: the warning comes halfway, after 1 s.
+    const tokens = [mint(2), mint(3600)];
     let calls = 0;
     let refreshed!: (message: string) => void;
     const done = new Promise<string>((resolveDone) => (refreshed = resolveDone));
