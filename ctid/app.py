@@ -20,7 +20,13 @@ from . import __version__
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
 from .api.server import ApiServer
-from .auth_setup import build_authenticator, build_credentials, build_throttle, check_admin_token
+from .auth_setup import (
+    AuthReloader,
+    build_authenticator,
+    build_credentials,
+    build_throttle,
+    check_admin_token,
+)
 from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
@@ -164,6 +170,10 @@ class App:
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
         self.server = ApiServer(self.api)
+        reloader = AuthReloader(config, self.api.auth, self.blocking)
+        self.api.services["auth_reloader"] = reloader
+        self.api.services.setdefault("reload", []).append(reloader.reload_soon)
+        self.extra_services.append(reloader.run)
         self._install_services()
 
     def _install_services(self) -> None:

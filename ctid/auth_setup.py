@@ -7,15 +7,23 @@ that is missing or short, an unreadable key file, a bad CIDR.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping
+
+import trio
 
 from .api.auth import Authenticator, Credential, Role
 from .api.jwt_tokens import ALGORITHMS, HMAC_ALGORITHMS, MIN_SECRET_BYTES, JwtVerifier
 from .api.throttle import LoginThrottle, parse_networks
+from .blocking import Blocking
 from .config import MIN_TOKEN_LENGTH, Config, ConfigError
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "AuthReloader",
     "build_authenticator",
     "build_credentials",
     "build_throttle",
@@ -165,3 +173,42 @@ def check_auth(config: Config, environ: Mapping[str, str] | None = None) -> None
             )
     build_throttle(config)
     build_verifier(config, environ)
+
+
+class AuthReloader:
+    """On SIGHUP: read the JWT keys (secret, PEM, JWKS) again, for key rotation.
+
+    ``reload_soon`` (the SIGHUP hook) wakes ``run``, a task in the daemon's
+    nursery, which reads the files through ``blocking`` (a worker thread). A
+    problem is logged and the keys in use are kept: a bad file must not lock
+    everyone out.
+    """
+
+    def __init__(self, config: Config, auth: Authenticator, blocking: Blocking) -> None:
+        self.config = config
+        self.auth = auth
+        self.blocking = blocking
+        # One pending request is enough: a reload reads everything anew.
+        self._send, self._receive = trio.open_memory_channel[None](1)
+
+    def reload_soon(self) -> None:
+        with contextlib.suppress(trio.WouldBlock):
+            self._send.send_nowait(None)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        async for _ in self._receive:
+            await self.reload()
+
+    async def reload(self) -> bool:
+        """Read the keys again now; False (and the old keys kept) if they are unusable."""
+        if self.config.auth.jwt is None:
+            return False
+        try:
+            verifier = await self.blocking(build_verifier, self.config)
+        except ConfigError as exc:
+            log.error("JWT keys not reloaded, the old ones stay in use: %s", exc)
+            return False
+        self.auth.verifier = verifier
+        log.info("JWT keys reloaded")
+        return True
