@@ -170,10 +170,11 @@ class App:
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
         self.server = ApiServer(self.api)
-        reloader = AuthReloader(config, self.api.auth, self.blocking)
-        self.api.services["auth_reloader"] = reloader
-        self.api.services.setdefault("reload", []).append(reloader.reload_soon)
-        self.extra_services.append(reloader.run)
+        if config.auth.jwt is not None:
+            reloader = AuthReloader(config, self.api.auth, self.blocking)
+            self.api.services["auth_reloader"] = reloader
+            self.api.services.setdefault("reload", []).append(reloader.reload_soon)
+            self.extra_services.append(reloader.run)
         self._install_services()
 
     def _install_services(self) -> None:
