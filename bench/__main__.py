@@ -2,8 +2,10 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``fuzz``
-(hostile frames against a real ``ctid demo``, with a healthy client's latency).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``sessions``
+(10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
+healthy client's requests beside 40 connections sending maximum-size frames),
+``fuzz`` (hostile frames against a real ``ctid demo``, with a healthy client's latency).
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ def _fuzz(argv: list[str]) -> None:
     fuzz.main(argv)
 
 
+def _transport(name: str) -> Callable[[list[str]], None]:
+    def run(argv: list[str]) -> None:
+        from . import fairness, sessions
+
+        {"sessions": sessions.main, "fairness": fairness.main}[name](argv)
+
+    return run
+
+
 def _acd(name: str) -> Callable[[list[str]], None]:
     def run(argv: list[str]) -> None:
         from . import acd_routing, acd_simulate
@@ -41,6 +52,8 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "sessions": _transport("sessions"),
+    "fairness": _transport("fairness"),
     "fuzz": _fuzz,
 }
 

@@ -17,10 +17,16 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from . import __version__
-from .api.auth import Authenticator, Credential, Role
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
-from .api.server import ApiServer
+from .api.server import ApiServer, ServerOptions
+from .auth_setup import (
+    AuthReloader,
+    build_authenticator,
+    build_credentials,
+    build_throttle,
+    check_admin_token,
+)
 from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
@@ -29,6 +35,7 @@ from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
 from .config import Config, ConfigError, parse_listen
+from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
@@ -38,12 +45,14 @@ from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
+from .tls import TlsError, TlsFiles
+from .transport import OriginPolicy, parse_proxies
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
     from .ivr.service import IvrService
 
-__all__ = ["App", "build_driver"]
+__all__ = ["App", "build_credentials", "build_driver"]
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +72,25 @@ def build_driver(config: Config) -> SwitchDriver:
         raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
 
 
-def build_credentials(config: Config, admin_token: str | None) -> list[Credential]:
-    credentials = []
-    if admin_token:
-        credentials.append(Credential(token=admin_token, role=Role.ADMIN, name="admin"))
-    for section, token in config.credentials_tokens():
-        credentials.append(
-            Credential(
-                token=token,
-                role=Role(section.role),
-                name=section.name,
-                devices=frozenset(section.devices),
-                agent_id=section.agent_id,
-                queues=frozenset(section.queues),
-            )
-        )
-    return credentials
+def server_options(config: Config) -> ServerOptions:
+    """The API listener's rules from ``[server]`` and ``[api]`` (checked by the loader)."""
+    return ServerOptions(
+        max_connections=config.server.max_connections,
+        max_connections_per_address=config.server.max_connections_per_address,
+        trusted_proxies=parse_proxies(config.server.trusted_proxies),
+        origins=OriginPolicy.from_config(config.api.allowed_origins),
+    )
+
+
+def load_tls(config: Config) -> TlsFiles | None:
+    """The configured certificate, loaded; ``ConfigError`` if it cannot be."""
+    server = config.server
+    if not server.tls_certificate:
+        return None
+    try:
+        return TlsFiles(config.path(server.tls_certificate), config.path(server.tls_private_key))
+    except TlsError as exc:
+        raise ConfigError(config.file, "server.tls_certificate", str(exc)) from None
 
 
 class App:
@@ -117,6 +129,8 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: The certificate of wss:// (and https:// metrics), when configured.
+        self.tls = load_tls(config)
         #: systemd's notify socket and watchdog (``ctid run`` reads them from the
         #: environment); off by default.
         self.notify = NotifySettings()
@@ -137,6 +151,7 @@ class App:
 
     def _build(self) -> None:
         config = self.config
+        check_admin_token(config, self.admin_token)
         self.clock = WallClock.start(self.anchor_wall)
         self.timers = TimerQueue()
         self.bus = EventBus(
@@ -163,13 +178,18 @@ class App:
         from .api.session import SessionManager
 
         sessions = SessionManager(
-            bus=self.bus, timers=self.timers, ids=self.ids, linger=config.events.replay_seconds
+            bus=self.bus,
+            timers=self.timers,
+            ids=self.ids,
+            linger=config.events.replay_seconds,
+            clock=self.clock,
         )
         self.api = ApiContext(
             calls=self.calls,
             bus=self.bus,
             sessions=sessions,
-            auth=Authenticator(build_credentials(config, self.admin_token)),
+            auth=build_authenticator(config, self.admin_token, self.clock.now),
+            throttle=build_throttle(config),
             clock=self.clock,
             registry=registry,
             server_version=__version__,
@@ -181,7 +201,15 @@ class App:
             ),
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
-        self.server = ApiServer(self.api)
+        self.server = ApiServer(self.api, server_options(config))
+        if self.tls is not None:
+            self.server.tls = self.tls.context
+            self.api.services.setdefault("reload", []).append(self._reload_tls)
+        if config.auth.jwt is not None:
+            reloader = AuthReloader(config, self.api.auth, self.blocking)
+            self.api.services["auth_reloader"] = reloader
+            self.api.services.setdefault("reload", []).append(reloader.reload_soon)
+            self.extra_services.append(reloader.run)
         self._install_services()
 
     def _install_services(self) -> None:
@@ -211,7 +239,14 @@ class App:
         host, port = self.addresses[0]
         if ":" in host:
             host = f"[{host}]"
-        return f"ws://{host}:{port}/v1"
+        scheme = "wss" if self.tls is not None else "ws"
+        return f"{scheme}://{host}:{port}/v1"
+
+    def _reload_tls(self) -> None:
+        """SIGHUP: new connections get the certificate now in the files; open ones stay."""
+        assert self.tls is not None
+        if self.tls.reload():
+            self.server.tls = self.tls.context
 
     async def run(self, *, task_status: trio.TaskStatus[App] = trio.TASK_STATUS_IGNORED) -> None:
         self._build()
@@ -222,6 +257,7 @@ class App:
             for service in self.extra_services:
                 await nursery.start(service)
             if self.serve_api:
+                raise_limit()
                 try:
                     self.addresses = await nursery.start(self.server.serve, host, port)
                 except OSError as exc:

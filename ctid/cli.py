@@ -122,13 +122,16 @@ def demo_config(path: Path | None) -> Config:
 
 def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
-    from .app import build_driver
+    from .app import build_driver, load_tls
+    from .auth_setup import check_auth
     from .checks import check_services
 
     try:
         config = load_config(path)
         build_driver(config)
         check_services(config)
+        check_auth(config)
+        load_tls(config)  # the certificate files load (a reload needs them to)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -149,6 +152,10 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         from .checks import check_services
 
         check_services(config)
+        from .auth_setup import check_admin_token, check_auth
+
+        check_auth(config)
+        check_admin_token(config, admin_token)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,15 +13,17 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
 from .structure import StructureError, structure
 from .switch_drivers import available_drivers
+from .transport import parse_origin_pattern, parse_proxies
 
 __all__ = [
+    "MIN_TOKEN_LENGTH",
     "Config",
     "ConfigError",
     "TokenSection",
@@ -29,6 +31,10 @@ __all__ = [
     "load_config",
     "parse_listen",
 ]
+
+
+#: Shortest token an operator may configure (file or environment): guessing must not pay.
+MIN_TOKEN_LENGTH: Final = 16
 
 
 class ConfigError(Exception):
@@ -64,6 +70,18 @@ class ServerSection:
     state_dir: str = "state"
     #: Logging level: debug, info, warning or error.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: WebSocket connections the node serves at once; past it upgrades get 503.
+    max_connections: int = 10_000
+    #: WebSocket connections from one client address (a whole contact centre may
+    #: sit behind one NAT or proxy).
+    max_connections_per_address: int = 1_000
+    #: Reverse proxies (CIDRs) whose Forwarded / X-Forwarded-For headers are believed.
+    trusted_proxies: list[str] = attrs.field(factory=list)
+    #: PEM certificate chain and private key: the API listener serves wss:// only.
+    tls_certificate: str = ""
+    tls_private_key: str = ""
+    #: Serve the metrics listener over https:// with the same certificate.
+    metrics_tls: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -72,6 +90,8 @@ class ApiSection:
     login_timeout: float = 30.0
     ping_interval: float = 30.0
     max_monitors: int = 1000
+    #: Origins whose browser pages may open a WebSocket ("*": any; a port may be "*").
+    allowed_origins: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -95,10 +115,34 @@ class TokenSection:
 
 
 @attrs.frozen(kw_only=True)
+class JwtSection:
+    """``[auth.jwt]``: signed tokens (JWT) minted by a CRM; see docs/security.md."""
+
+    algorithms: list[str] = attrs.field(factory=lambda: ["HS256"])
+    #: Environment variable holding the HMAC secret (for HS256/HS384/HS512).
+    secret_env: str = "CTID_JWT_SECRET"
+    #: PEM public key (RS*/PS*/ES*), or a JWKS file whose keys are chosen by ``kid``.
+    public_key_file: str | None = None
+    jwks_file: str | None = None
+    #: Checked when set.
+    issuer: str | None = None
+    audience: str | None = None
+    #: Seconds of tolerance on exp, nbf and iat for clocks that differ.
+    leeway_seconds: float = 30.0
+
+
+@attrs.frozen(kw_only=True)
 class AuthSection:
     #: Environment variable holding the admin token.
     admin_token_env: str = "CTID_ADMIN_TOKEN"
     tokens: list[TokenSection] = attrs.field(factory=list)
+    #: Failed logins from one client address within ``failure_window_seconds``
+    #: after which its logins are refused until the window has passed.
+    max_failures: int = 10
+    failure_window_seconds: float = 60.0
+    #: Addresses or CIDR networks never throttled (e.g. a trusted CRM backend).
+    exempt_addresses: list[str] = attrs.field(factory=list)
+    jwt: JwtSection | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -147,6 +191,13 @@ class Config:
                         f"auth.tokens[{i}].token_env",
                         f"environment variable {section.token_env} is not set",
                     )
+                if len(token) < MIN_TOKEN_LENGTH:
+                    raise ConfigError(
+                        self.file,
+                        f"auth.tokens[{i}].token_env",
+                        f"the token in {section.token_env} is too short: "
+                        f"use at least {MIN_TOKEN_LENGTH} characters",
+                    )
             assert token is not None
             out.append((section, token))
         return out
@@ -191,6 +242,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
                 parse_listen(value)
             except ValueError as exc:
                 raise ConfigError(file, key, str(exc)) from None
+    check_transport(file, parts.server, parts.api)
     try:
         re.compile(parts.switch.external_pattern)
     except re.error as exc:
@@ -200,9 +252,11 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
     for i, token in enumerate(parts.auth.tokens):
         if (token.token is None) == (token.token_env is None):
             raise ConfigError(file, f"auth.tokens[{i}]", "give exactly one of token and token_env")
-        if token.token is not None and len(token.token) < 16:
+        if token.token is not None and len(token.token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
-                file, f"auth.tokens[{i}].token", "too short: use at least 16 characters"
+                file,
+                f"auth.tokens[{i}].token",
+                f"too short: use at least {MIN_TOKEN_LENGTH} characters",
             )
     return Config(
         file=file,
@@ -214,6 +268,28 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
         driver_section=driver_section,
         sections=sections,
     )
+
+
+def check_transport(file: str, server: ServerSection, api: ApiSection) -> None:
+    """The ``[server]`` limits, proxies and TLS keys and ``[api] allowed_origins``."""
+    for key in ("max_connections", "max_connections_per_address"):
+        if getattr(server, key) < 1:
+            raise ConfigError(file, f"server.{key}", "must be at least 1")
+    try:
+        parse_proxies(server.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(file, "server.trusted_proxies", str(exc)) from None
+    if bool(server.tls_certificate) != bool(server.tls_private_key):
+        raise ConfigError(
+            file, "server.tls_certificate", "give both tls_certificate and tls_private_key"
+        )
+    if server.metrics_tls and not server.tls_certificate:
+        raise ConfigError(file, "server.metrics_tls", "needs tls_certificate and tls_private_key")
+    for i, pattern in enumerate(api.allowed_origins):
+        try:
+            parse_origin_pattern(pattern)
+        except ValueError as exc:
+            raise ConfigError(file, f"api.allowed_origins[{i}]", str(exc)) from None
 
 
 @attrs.frozen(kw_only=True)
