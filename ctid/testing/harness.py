@@ -134,18 +134,20 @@ async def call_centre(
     anchor_wall: float = ANCHOR_WALL,
     admin_token: str = ADMIN_TOKEN,
     blocking: Blocking = inline,
+    ids: IdFactory | None = None,
 ) -> AsyncIterator[CallCentre]:
     """Run a daemon for the body of the ``async with``; it stops at the end.
 
     Blocking work (database, files) runs ``inline`` by default, so MockClock
     cannot jump while it runs (see ``ctid.blocking``); pass
     ``blocking=in_thread`` to run it in worker threads as the daemon does.
+    ``ids`` gives a restarted daemon ids of its own (the default prefix is ``t``).
     """
     app = App(
         config or sim_config(),
         driver=driver,
         admin_token=admin_token,
-        ids=IdFactory("t", deterministic=True),
+        ids=ids or IdFactory("t", deterministic=True),
         anchor_wall=anchor_wall,
         blocking=blocking,
     )

@@ -232,6 +232,7 @@ class FreeSwitchDriver(SwitchDriver):
                 Capability.PLAYBACK,
                 Capability.RECORDING,
                 Capability.RECORDING_PAUSE,
+                Capability.SURVIVES_RESTART,
             }
         )
 
