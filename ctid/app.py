@@ -25,6 +25,7 @@ from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
 from .calls.directory import Directory
+from .calls.keep import LiveRows
 from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
@@ -115,6 +116,8 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
+        self.call_store: LiveRows | None = None
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -212,6 +215,9 @@ class App:
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
+            if self.call_store is not None:
+                # Before the driver starts: its first resync restores the stored calls.
+                self.calls.keep(self.call_store)
             await nursery.start(self.calls.run)
             for service in self.extra_services:
                 await nursery.start(service)

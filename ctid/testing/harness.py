@@ -15,6 +15,7 @@ from ..api.codec import JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL
 from ..app import App
 from ..blocking import Blocking, inline
 from ..calls.invariants import problems
+from ..calls.keep import LiveRows
 from ..config import Config, config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
@@ -135,6 +136,7 @@ async def call_centre(
     admin_token: str = ADMIN_TOKEN,
     blocking: Blocking = inline,
     ids: IdFactory | None = None,
+    call_store: LiveRows | None = None,
 ) -> AsyncIterator[CallCentre]:
     """Run a daemon for the body of the ``async with``; it stops at the end.
 
@@ -153,6 +155,7 @@ async def call_centre(
     )
     if isinstance(app.driver, SimulatorDriver):
         app.driver.blocking = blocking
+    app.call_store = call_store
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         yield CallCentre(app, nursery)

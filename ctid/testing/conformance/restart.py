@@ -31,7 +31,7 @@ NEEDS: Final = Capability.SURVIVES_RESTART
 async def _states(mon: RpcTestClient, call_id: str) -> dict[str, str]:
     """Each device's connection state in ``call_id``, from SnapshotCall."""
     snapshot = await mon.call("SnapshotCall", {"snapshotObject": call_id})
-    return {d["deviceOnCall"]: d["localConnectionInfo"] for d in snapshot["snapshotData"]}
+    return {d["deviceOnCall"]: d["localConnectionState"] for d in snapshot["snapshotData"]}
 
 
 async def _caller_to_agent(run: ScenarioRun) -> tuple[RpcTestClient, str]:
@@ -154,8 +154,11 @@ async def restart_in_consultation_then_reconnect(run: ScenarioRun) -> None:
     await run.expect_hearing(CALLER, a, hears=True, music=False)
     await run.expect_hearing(b, a, hears=False, music=False)
     assert await _states(mon, first) == {CALLER: "connected", a: "connected"}
-    names = [brief(e)[0] for e in mon.take()]
-    assert names[-1] == "RetrievedEvent", names
+    assert [brief(e) for e in mon.take()] == [
+        ("ConnectionClearedEvent", "null", a, "normalClearing"),
+        ("RetrievedEvent", "connected", a, "normal"),
+        ("CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
 
 
 @scenario(NEEDS, config=RESTART_CONFIG)

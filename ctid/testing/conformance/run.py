@@ -20,11 +20,13 @@ from typing import Any, Final
 import attrs
 import trio
 
+from ...calls.keep import LiveRows
 from ...config import Config, config_from_dict
 from ...ids import IdFactory
 from ...switch_drivers.base import Capability, LinkState, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
 from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
+from ..rows import MemoryRows
 from .harness import SwitchHarness
 
 __all__ = [
@@ -136,7 +138,8 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
         async with trio.open_nursery() as nursery:
             await harness.start(nursery)
             config = conformance_config(driver, extra)
-            daemon = await Daemon.start(nursery, config, driver, IdFactory("t", deterministic=True))
+            ids = IdFactory("t", deterministic=True)
+            daemon = await Daemon.start(nursery, config, driver, ids, MemoryRows())
             with trio.fail_after(SCENARIO_DEADLINE):
                 run = ScenarioRun(daemon.cc, harness)
                 run.daemon = daemon
@@ -155,8 +158,12 @@ class Daemon:
     it normally (and checks the call model's indexes, as ``call_centre`` does).
     """
 
-    def __init__(self, scope: trio.CancelScope, cc: CallCentre, stop: trio.Event) -> None:
+    def __init__(
+        self, scope: trio.CancelScope, cc: CallCentre, stop: trio.Event, store: LiveRows
+    ) -> None:
         self.scope = scope
+        #: Where it keeps its calls (the next daemon finds them there).
+        self.store = store
         self.cc = cc
         self._stop = stop
         self.done = trio.Event()
@@ -165,9 +172,14 @@ class Daemon:
 
     @classmethod
     async def start(
-        cls, nursery: trio.Nursery, config: Config, driver: SwitchDriver, ids: IdFactory
+        cls,
+        nursery: trio.Nursery,
+        config: Config,
+        driver: SwitchDriver,
+        ids: IdFactory,
+        store: LiveRows,
     ) -> Daemon:
-        daemon: Daemon = await nursery.start(cls._serve, config, driver, ids)
+        daemon: Daemon = await nursery.start(cls._serve, config, driver, ids, store)
         daemon.nursery = nursery
         return daemon
 
@@ -177,6 +189,7 @@ class Daemon:
         config: Config,
         driver: SwitchDriver,
         ids: IdFactory,
+        store: LiveRows,
         *,
         task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -184,8 +197,8 @@ class Daemon:
         daemon: Daemon | None = None
         try:
             with trio.CancelScope() as scope:
-                async with call_centre(config, driver=driver, ids=ids) as cc:
-                    daemon = cls(scope, cc, stop)
+                async with call_centre(config, driver=driver, ids=ids, call_store=store) as cc:
+                    daemon = cls(scope, cc, stop, store)
                     task_status.started(daemon)
                     await stop.wait()
         finally:
@@ -300,7 +313,7 @@ class ScenarioRun:
         self.restarts += 1
         ids = IdFactory(f"t{self.restarts + 1}", deterministic=True)
         self.daemon = await Daemon.start(
-            nursery, old.cc.app.config, self.switch.build_driver(), ids
+            nursery, old.cc.app.config, self.switch.build_driver(), ids, old.store
         )
         self.cc = self.daemon.cc
         await self.settle()
