@@ -8,7 +8,8 @@ stored calls (a held customer alone in a bridge with music, the agent's channel
 and the consultation's channel are one call and a consultation, not three calls),
 gives each call back its call id, ``correlatorData``, ``userData``, facts and
 its connections' states, and leaves the channels no stored call names to the
-bridge-based grouping. A stored call none of whose channels is left is dropped.
+bridge-based grouping. A stored call none of whose channels is left ends at once
+(its ``CallEnded`` notice closes what services keep for it, such as its record).
 
 Connections whose channel ended while ctid was away are cleared (an event, as if
 the party had hung up now), and a call left with one party is settled as any
@@ -104,8 +105,11 @@ def _restore_one(
 ) -> Call | None:
     call_id = str(row["call_id"])
     conns = list(row.get("connections", ()))
-    if call_id in model.calls or not any(c.get("channel_id") in present for c in conns):
-        return None  # all its channels ended while ctid was away
+    if call_id in model.calls:
+        return None
+    # A call all of whose channels ended while ctid was away is restored too, and
+    # ends at once: its parties are cleared and its CallEnded notice tells the
+    # services (call records) that it is over.
     answered = row.get("answered_at")
     call = Call(
         call_id=call_id,
