@@ -2,7 +2,8 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``keep`` (keeping
+calls in the live store per switch event, against none and a naive rewrite).
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ def _api(argv: list[str]) -> None:
 
 def _acd(name: str) -> Callable[[list[str]], None]:
     def run(argv: list[str]) -> None:
-        from . import acd_routing, acd_simulate
+        from . import acd_routing, acd_simulate, keep_calls
 
         parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
         parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
         args = parser.parse_args(argv)
-        {"routing": acd_routing.main, "simulate": acd_simulate.main}[name](quick=args.quick)
+        mains = {
+            "routing": acd_routing.main,
+            "simulate": acd_simulate.main,
+            "keep": keep_calls.main,
+        }
+        mains[name](quick=args.quick)
 
     return run
 
@@ -34,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "keep": _acd("keep"),
 }
 
 

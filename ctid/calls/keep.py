@@ -23,7 +23,6 @@ the rows loaded at start-up to ``calls.recover``.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -70,12 +69,18 @@ def _is_time_fact(key: str, value: object) -> bool:
     return key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _jsonable(value: Any) -> Any:
-    """``value`` as JSON can carry it (data from clients is JSON already)."""
-    try:
-        return json.loads(json.dumps(value, default=str))
-    except (TypeError, ValueError):
-        return None
+def _plain(value: Any) -> Any:
+    """A copy of ``value`` that JSON can carry (client data is JSON already; a fact
+    may be anything a service wrote). A copy, so a later change shows as a change."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
 
 
 def call_row(call: Call, to_wall: Callable[[float], float]) -> dict[str, Any]:
@@ -107,8 +112,8 @@ def call_row(call: Call, to_wall: Callable[[float], float]) -> dict[str, Any]:
         "created_at": to_wall(call.created_at),
         "answered_at": None if call.answered_at is None else to_wall(call.answered_at),
         "correlator_data": call.correlator_data,
-        "user_data": _jsonable(call.user_data) or {},
-        "facts": _jsonable(facts) or {},
+        "user_data": _plain(call.user_data) if call.user_data else {},
+        "facts": _plain(facts) if facts else {},
         "last_redirection_device": call.last_redirection_device,
         "music": call.music,
         "owner": call.owner,
@@ -191,9 +196,9 @@ class CallKeeper:
             self._rows[call_id] = row
             self.store.put(KIND_CALL, call_id, row)
             self.puts += 1
-            touched_legs.update(row_legs(row))
-            if before is not None:
-                touched_legs.update(row_legs(before))
+            # A leg's row changes only when a call gains or loses it.
+            legs = set(row_legs(row))
+            touched_legs.update(legs if before is None else legs ^ set(row_legs(before)))
         for channel_id in touched_legs:
             self._sync_leg(model, channel_id)
 
