@@ -15,14 +15,19 @@ import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import attrs
 import trio
 
+from ...blocking import inline
 from ...calls.keep import LiveRows
 from ...config import Config, config_from_dict
 from ...ids import IdFactory
+from ...livestate.store import LiveStore
+from ...records import db
+from ...records.config import records_section
 from ...switch_drivers.base import Capability, LinkState, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
 from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
@@ -113,6 +118,12 @@ def conformance_config(driver: SwitchDriver, extra: Mapping[str, Any] | None = N
     return config_from_dict(data, "<conformance>")
 
 
+def needs_state_dir_config(config: Config) -> bool:
+    """Whether a daemon's configuration has the state directory of a scenario that asked
+    for one (records on)."""
+    return records_section(config).enabled
+
+
 def needs_state_dir(config: Mapping[str, Any]) -> bool:
     """Whether a scenario's configuration writes files (call records, recordings)."""
     records = config.get("records", {})
@@ -139,7 +150,7 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
             await harness.start(nursery)
             config = conformance_config(driver, extra)
             ids = IdFactory("t", deterministic=True)
-            daemon = await Daemon.start(nursery, config, driver, ids, MemoryRows())
+            daemon = await Daemon.start(nursery, config, driver, ids)
             with trio.fail_after(SCENARIO_DEADLINE):
                 run = ScenarioRun(daemon.cc, harness)
                 run.daemon = daemon
@@ -150,6 +161,17 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
             nursery.cancel_scope.cancel()
 
 
+async def _live_store(config: Config, nursery: trio.Nursery) -> LiveRows:
+    """The daemon's live store: in the records' database on its state directory when the
+    scenario has one (a restarted daemon reads it back), else in memory."""
+    if not needs_state_dir_config(config):
+        return MemoryRows()
+    engine = db.make_engine(db.sqlite_url(Path(config.server.state_dir) / "ctid.db"))
+    store = LiveStore(engine=engine, blocking=inline)
+    await nursery.start(store.run)
+    return store
+
+
 class Daemon:
     """One ctid daemon of a scenario, in a task of its own so it can be killed.
 
@@ -158,12 +180,8 @@ class Daemon:
     it normally (and checks the call model's indexes, as ``call_centre`` does).
     """
 
-    def __init__(
-        self, scope: trio.CancelScope, cc: CallCentre, stop: trio.Event, store: LiveRows
-    ) -> None:
+    def __init__(self, scope: trio.CancelScope, cc: CallCentre, stop: trio.Event) -> None:
         self.scope = scope
-        #: Where it keeps its calls (the next daemon finds them there).
-        self.store = store
         self.cc = cc
         self._stop = stop
         self.done = trio.Event()
@@ -177,9 +195,8 @@ class Daemon:
         config: Config,
         driver: SwitchDriver,
         ids: IdFactory,
-        store: LiveRows,
     ) -> Daemon:
-        daemon: Daemon = await nursery.start(cls._serve, config, driver, ids, store)
+        daemon: Daemon = await nursery.start(cls._serve, config, driver, ids)
         daemon.nursery = nursery
         return daemon
 
@@ -189,7 +206,6 @@ class Daemon:
         config: Config,
         driver: SwitchDriver,
         ids: IdFactory,
-        store: LiveRows,
         *,
         task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -197,10 +213,13 @@ class Daemon:
         daemon: Daemon | None = None
         try:
             with trio.CancelScope() as scope:
-                async with call_centre(config, driver=driver, ids=ids, call_store=store) as cc:
-                    daemon = cls(scope, cc, stop, store)
-                    task_status.started(daemon)
-                    await stop.wait()
+                async with trio.open_nursery() as own:
+                    store = await _live_store(config, own)
+                    async with call_centre(config, driver=driver, ids=ids, call_store=store) as cc:
+                        daemon = cls(scope, cc, stop)
+                        task_status.started(daemon)
+                        await stop.wait()
+                    own.cancel_scope.cancel()
         finally:
             if daemon is not None:
                 daemon.done.set()
@@ -313,7 +332,7 @@ class ScenarioRun:
         self.restarts += 1
         ids = IdFactory(f"t{self.restarts + 1}", deterministic=True)
         self.daemon = await Daemon.start(
-            nursery, old.cc.app.config, self.switch.build_driver(), ids, old.store
+            nursery, old.cc.app.config, self.switch.build_driver(), ids
         )
         self.cc = self.daemon.cc
         await self.settle()
