@@ -118,6 +118,9 @@ class App:
         self._ready = False
         #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
         self.call_store: LiveRows | None = None
+        #: Services started before the calls (and so before the switch driver): what
+        #: the calls restore from at start, such as the live store.
+        self.early_services: list[Callable[..., Any]] = []
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -215,6 +218,8 @@ class App:
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
+            for service in self.early_services:
+                await nursery.start(service)
             if self.call_store is not None:
                 # Before the driver starts: its first resync restores the stored calls.
                 self.calls.keep(self.call_store)
