@@ -192,3 +192,43 @@ async def restart_while_make_call_rings(run: ScenarioRun) -> None:
     assert established["establishedConnection"] == conn(call_id, b)
     assert established["correlatorData"] == "click-1"
     await run.expect_hearing(a, b, hears=True, music=False)
+
+
+#: A queue ``sales`` at 8001 with agent 2001 (as in ``services.py``), kept across restarts.
+QUEUE: Final = "8001"
+AGENT: Final = "2001"
+RESTART_ACD: Final[dict[str, Any]] = {
+    **RESTART_CONFIG,
+    "acd": {
+        "queues": [{"name": "sales", "number": QUEUE, "ring_timeout": 60.0, "wrap_up": 0.0}],
+        "agents": [{"id": AGENT, "skills": [{"queue": "sales"}]}],
+    },
+}
+
+
+@scenario(NEEDS, config=RESTART_ACD)
+async def restart_while_a_queue_offer_rings(run: ScenarioRun) -> None:
+    """A queue's offer still rings at the agent across a restart: the agent's answer is
+    on the old callID, the caller and the agent talk, and the call ends when the agent
+    hangs up (the caller is not left waiting in the queue)."""
+    b = run.b
+    for state in ("loggedOn", "ready"):
+        params = {"device": b, "requestedAgentState": state}
+        if state == "loggedOn":
+            params["agentID"] = AGENT
+        await run.observer.call("SetAgentState", params)
+    delivered = await run.after(
+        run.switch.incoming_call(CALLER, QUEUE), "DeliveredEvent", alertingDevice=b
+    )
+    call_id = str(delivered["connection"]["callID"])
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(b)
+    assert (await _states(mon, call_id))[b] == "alerting"
+    await run.switch.answer(b)
+    established = await mon.event("EstablishedEvent", answeringDevice=b)
+    assert established["establishedConnection"] == conn(call_id, b)
+    await run.expect_hearing(CALLER, b, hears=True, music=False)
+    await run.switch.hang_up(b)
+    await run.settle()
+    assert call_id not in run.cc.app.model.calls

@@ -15,23 +15,16 @@ import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 import trio
 
-from ...blocking import inline
-from ...calls.keep import LiveRows
 from ...config import Config, config_from_dict
 from ...ids import IdFactory
-from ...livestate.store import LiveStore
-from ...records import db
-from ...records.config import records_section
 from ...switch_drivers.base import Capability, LinkState, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
 from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
-from ..rows import MemoryRows
 from .harness import SwitchHarness
 
 __all__ = [
@@ -118,12 +111,6 @@ def conformance_config(driver: SwitchDriver, extra: Mapping[str, Any] | None = N
     return config_from_dict(data, "<conformance>")
 
 
-def needs_state_dir_config(config: Config) -> bool:
-    """Whether a daemon's configuration has the state directory of a scenario that asked
-    for one (records on)."""
-    return records_section(config).enabled
-
-
 def needs_state_dir(config: Mapping[str, Any]) -> bool:
     """Whether a scenario's configuration writes files (call records, recordings)."""
     records = config.get("records", {})
@@ -159,17 +146,6 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
                 await run.leave_nothing_behind()
             await run.daemon.stop()
             nursery.cancel_scope.cancel()
-
-
-async def _live_store(config: Config, nursery: trio.Nursery) -> LiveRows:
-    """The daemon's live store: in the records' database on its state directory when the
-    scenario has one (a restarted daemon reads it back), else in memory."""
-    if not needs_state_dir_config(config):
-        return MemoryRows()
-    engine = db.make_engine(db.sqlite_url(Path(config.server.state_dir) / "ctid.db"))
-    store = LiveStore(engine=engine, blocking=inline)
-    await nursery.start(store.run)
-    return store
 
 
 class Daemon:
@@ -213,13 +189,12 @@ class Daemon:
         daemon: Daemon | None = None
         try:
             with trio.CancelScope() as scope:
-                async with trio.open_nursery() as own:
-                    store = await _live_store(config, own)
-                    async with call_centre(config, driver=driver, ids=ids, call_store=store) as cc:
-                        daemon = cls(scope, cc, stop)
-                        task_status.started(daemon)
-                        await stop.wait()
-                    own.cancel_scope.cancel()
+                # With records on, the daemon keeps its live state (its calls too)
+                # in the records' database on the state directory, as ``ctid run``.
+                async with call_centre(config, driver=driver, ids=ids) as cc:
+                    daemon = cls(scope, cc, stop)
+                    task_status.started(daemon)
+                    await stop.wait()
         finally:
             if daemon is not None:
                 daemon.done.set()
