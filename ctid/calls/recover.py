@@ -104,9 +104,17 @@ def _restore_one(
     answered_since: list[str],
 ) -> Call | None:
     call_id = str(row["call_id"])
-    conns = list(row.get("connections", ()))
     if call_id in model.calls:
         return None
+    # Everything is read (and a bad row refused) before the model is touched.
+    conns = [
+        (str(c["device"]), S(c["state"]), c.get("channel_id"), c)
+        for c in row.get("connections", ())
+    ]
+    if len({device for device, *_ in conns}) != len(conns):
+        raise ValueError("a device has two connections")
+    if any(cid is not None and not isinstance(cid, str) for _, _, cid, _ in conns):
+        raise ValueError("a channel id is not a string")
     # A call all of whose channels ended while ctid was away is restored too, and
     # ends at once: its parties are cleared and its CallEnded notice tells the
     # services (call records) that it is over.
@@ -128,10 +136,7 @@ def _restore_one(
         facts=fact_times(row.get("facts") or {}, model.from_wall),
     )
     model.calls[call_id] = call
-    for stored in conns:
-        device = str(stored["device"])
-        state = S(stored["state"])
-        channel_id = stored.get("channel_id")
+    for device, state, channel_id, stored in conns:
         if channel_id is None:
             # A route point's connection (a queue, an IVR): it has no channel.
             model.add_connection(call, device, state)

@@ -148,3 +148,22 @@ async def test_stored_calls_whose_channels_are_all_gone_end(
     assert sorted(cleared) == sorted([first, second])
     keeper.sync(model)
     assert store.rows == {}
+
+
+async def test_a_row_that_cannot_be_read_is_left_out_and_deleted(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    store = MemoryRows()
+    first, second, snapshot = await _consultation(store)
+    bad = store.rows[KIND_CALL, second]
+    bad["connections"][0]["state"] = "ringingSomehow"
+    model, keeper = _fresh(store)
+    model.apply(snapshot)
+    # The consultation's row is refused whole; its channel that no other stored
+    # call names comes back as a new call, as without a store.
+    assert first in model.calls and second not in model.calls
+    (guessed,) = [c for c in model.calls if c != first]
+    assert list(model.calls[guessed].connections) == ["1002"]
+    assert problems(model) == []
+    keeper.sync(model)
+    assert set(store.load(KIND_CALL)) == {first, guessed}
