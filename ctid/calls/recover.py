@@ -8,8 +8,8 @@ stored calls (a held customer alone in a bridge with music, the agent's channel
 and the consultation's channel are one call and a consultation, not three calls),
 gives each call back its call id, ``correlatorData``, ``userData``, facts and
 its connections' states, and leaves the channels no stored call names to the
-bridge-based grouping. A stored call none of whose channels is left ends at once
-(its ``CallEnded`` notice closes what services keep for it, such as its record).
+bridge-based grouping. A stored call none of whose channels is left is dropped
+(its rows deleted; its call record is closed as interrupted by the records).
 
 Connections whose channel ended while ctid was away are cleared (an event, as if
 the party had hung up now), and a call left with one party is settled as any
@@ -115,9 +115,12 @@ def _restore_one(
         raise ValueError("a device has two connections")
     if any(cid is not None and not isinstance(cid, str) for _, _, cid, _ in conns):
         raise ValueError("a channel id is not a string")
-    # A call all of whose channels ended while ctid was away is restored too, and
-    # ends at once: its parties are cleared and its CallEnded notice tells the
-    # services (call records) that it is over.
+    if not any(cid in present for _, _, cid, _ in conns):
+        # All its channels ended while ctid was away: it is dropped without a word.
+        # When it ended is unknown; the call records close it as interrupted at
+        # the previous run's last sign of life (records.tracker), which is truer
+        # than an end now.
+        return None
     answered = row.get("answered_at")
     call = Call(
         call_id=call_id,
