@@ -63,14 +63,16 @@ class EventTap:
 
 
 @asynccontextmanager
-async def daemon(config: Config) -> AsyncIterator[CallCentre]:
+async def daemon(config: Config, *, driver: Any = None) -> AsyncIterator[CallCentre]:
     """A daemon whose wall clock goes on from the previous one's (one trio clock for both).
 
     Leaving the block cancels it without its graceful stop: no final flush, as a
     ``kill -9``.
     """
     with trio.fail_after(DEADLINE):
-        async with call_centre(config, anchor_wall=ANCHOR_WALL + trio.current_time()) as cc:
+        async with call_centre(
+            config, driver=driver, anchor_wall=ANCHOR_WALL + trio.current_time()
+        ) as cc:
             yield cc
 
 
