@@ -57,6 +57,9 @@ def install_livestate(app: App) -> LiveStore | None:
     service = app.api.services.get("records")
     if service is not None:
         service.keep_in(store)
+    recording = app.api.services.get("recording")
+    if recording is not None:
+        recording.keep_in(store)
 
     async def flush_at_shutdown() -> None:
         with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:

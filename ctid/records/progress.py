@@ -138,11 +138,18 @@ class RecordsInProgress:
             return notice
         started = self._trio(kept.started_at)
         assert started is not None
+        facts = {**kept.facts, **notice.facts}
+        recorded = [
+            *kept.facts.get(f.FACT_RECORDINGS, ()),
+            *notice.facts.get(f.FACT_RECORDINGS, ()),
+        ]
+        if recorded:
+            facts[f.FACT_RECORDINGS] = list(dict.fromkeys(recorded))
         return attrs.evolve(
             notice,
             call_id=kept.record_id,
             created_at=min(started, notice.created_at),
-            facts={**kept.facts, **notice.facts},
+            facts=facts,
         )
 
     def _facts_out(self, facts: dict[str, Any]) -> dict[str, Any]:

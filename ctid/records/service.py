@@ -188,6 +188,10 @@ class RecordsService:
                         at=self.clock.now(),
                     )
                 )
+            case f.RecordingStateChanged():
+                # The call's facts name its recordings: keep them with its record.
+                if self.progress is not None and notice.call_id is not None:
+                    self.progress.save([notice.call_id])
             case f.IvrNodeVisited():
                 self.submit(
                     o.IvrVisitOp(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import trio
 
 from ctid.records import db
-from ctid.records.schema import call_legs, calls
+from ctid.records.schema import call_legs, calls, recordings
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
 from ctid.testing.harness import ANCHOR_WALL
 
@@ -80,3 +80,56 @@ async def test_a_call_answered_before_the_kill_is_one_record_closed_at_its_end(
     # Nothing of the call is left in the live state.
     async with daemon(config, driver=sim) as cc:
         assert store_of(cc).load("record") == {}
+
+
+async def test_a_recording_in_progress_goes_on_and_is_finished_after_the_restart(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    config = acd_config(tmp_path)
+    sim_cfg, sounds = config_from_section(dict(config.driver_section))
+    sim = SimulatorDriver(sim_cfg, sounds_dir=sounds)
+    t0 = trio.current_time()
+    async with daemon(config, driver=sim) as cc:
+        client = await cc.client()
+        await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+        reply = await client.call(
+            "sim.incomingCall", {"callingNumber": CALLER, "calledNumber": "1001"}
+        )
+        call_id = reply["callID"]
+        await client.event("DeliveredEvent", alertingDevice="1001")
+        cc.sim.off_hook("1001")
+        await client.event("EstablishedEvent", answeringDevice="1001")
+        await trio.sleep(10)
+        started = await client.call("recording.start", {"callID": call_id, "tags": ["vip"]})
+        rid = started["recordingID"]
+        await trio.sleep(5)
+        await store_of(cc).flush()
+        await cc.app.api.services["records"].wait_committed()
+    await trio.sleep(10)
+    async with daemon(config, driver=sim) as cc:
+        client = await cc.client()
+        await client.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
+        recording = cc.app.api.services["recording"]
+        assert list(recording.active) == [rid]
+        await trio.sleep(15)
+        cc.sim.on_hook(CALLER)
+        await client.event("ConnectionClearedEvent")
+        await recording.wait_idle()
+        await cc.app.api.services["records"].wait_committed()
+        await store_of(cc).flush()
+        assert list(store_of(cc).load("recording")) == [rid]
+    wall = ANCHOR_WALL + t0
+    [rec] = rows(tmp_path, recordings)
+    assert (rec.recording_id, rec.call_id, rec.state, rec.detail) == (rid, call_id, "done", "")
+    assert rec.started_at.timestamp() == pytest.approx(wall + 10)
+    assert rec.ended_at.timestamp() == pytest.approx(wall + 40)
+    assert rec.duration == pytest.approx(30.0)
+    assert rec.size_bytes > 0
+    assert rec.sha256 is not None and len(rec.sha256) == 64
+    assert list(rec.tags) == ["vip"]
+    [row] = rows(tmp_path, calls)
+    assert (row.call_id, row.state, row.disposition) == (call_id, "closed", "answered")
+    assert list(row.recording_ids) == [rid]
+    # Nothing of the recording is left in the live state.
+    async with daemon(config, driver=sim) as cc:
+        assert store_of(cc).load("recording") == {}
