@@ -29,8 +29,10 @@ from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
 from .config import Config, ConfigError, parse_listen
+from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .sdnotify import Notifier, NotifySettings, status_line
 from .structure import StructureError
 from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
@@ -115,6 +117,10 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: systemd's notify socket and watchdog (``ctid run`` reads them from the
+        #: environment); off by default.
+        self.notify = NotifySettings()
+        self.notifier: Notifier | None = None
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -219,18 +225,33 @@ class App:
             for service in self.extra_services:
                 await nursery.start(service)
             if self.serve_api:
-                self.addresses = await nursery.start(self.server.serve, host, port)
+                try:
+                    self.addresses = await nursery.start(self.server.serve, host, port)
+                except OSError as exc:
+                    setting = f"server.listen in {self.config.file} (or --listen)"
+                    raise listen_error(exc, host, port, setting) from None
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
             if self.serve_api:
                 log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
+            if self.notify.enabled:
+                # READY=1 now: the API listens and the switch link is up or being retried.
+                self.notifier = Notifier(self.notify, self._status_line)
+                await nursery.start(self.notifier.run)
             task_status.started(self)
 
+    def _status_line(self) -> str:
+        return status_line(self.model.link_state.value, len(self.api.sessions.sessions))
+
     async def _signals(self, scope: trio.CancelScope) -> None:
-        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async for signum in signals:
-                if signum == signal.SIGTERM:
-                    log.info("SIGTERM: closing connections and stopping")
+                if signum in (signal.SIGTERM, signal.SIGINT):
+                    # Ctrl-C stops like SIGTERM: clients told, records flushed, exit 0.
+                    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C (SIGINT)"
+                    log.info("%s: closing connections and stopping", name)
+                    if self.notifier is not None:
+                        self.notifier.stopping()
                     self.server.close_all()
                     with trio.move_on_after(2):
                         await self.server.wait_idle()
