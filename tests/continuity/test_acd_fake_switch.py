@@ -87,7 +87,7 @@ async def test_agents_come_back_on_a_real_switch_protocol(
                     old_today, new_today = old.pop("today"), new.pop("today")
                     assert new == old, agent_id
                     grown = {k: new_today[k] - old_today[k] for k in new_today}
-                    expected = {k: 0.0 for k in new_today}
+                    expected = dict.fromkeys(new_today, 0.0)
                     if agent_id == "2001":
                         expected["readyTime"] = 10.0
                     elif agent_id == "2002":
