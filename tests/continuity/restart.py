@@ -22,12 +22,14 @@ DEADLINE = 3600.0
 AGENT_IDS = ("2001", "2002", "2003", "2004", "2005")
 
 
-def acd_config(state_dir: Path, *, extensions: str = "1001-1010", **queue_extra: Any) -> Config:
-    """The simulator with an ACD, records and live state in ``state_dir``."""
+def acd_config(
+    state_dir: Path, *, extensions: str = "1001-1010", database: str = "", **queue_extra: Any
+) -> Config:
+    """The simulator with an ACD, records and live state in ``state_dir`` (or ``database``)."""
     return sim_config(
         {
             "server": {"state_dir": str(state_dir)},
-            "records": {"enabled": True, "fsync": False},
+            "records": {"enabled": True, "fsync": False, "database": database},
             "switch": {"simulator": {"extensions": extensions}},
             "acd": {
                 "seed": 1,
