@@ -2,8 +2,9 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``keep`` (keeping
-calls in the live store per switch event, against none and a naive rewrite).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``livestate``
+(the live-state store against committing each change on the call path), ``keep``
+(keeping calls in the live store per switch event, against none and a naive rewrite).
 """
 
 from __future__ import annotations
@@ -36,10 +37,19 @@ def _acd(name: str) -> Callable[[list[str]], None]:
     return run
 
 
+def _livestate(argv: list[str]) -> None:
+    from . import livestate
+
+    parser = argparse.ArgumentParser(prog="python -m bench livestate")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    livestate.main(quick=parser.parse_args(argv).quick)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "livestate": _livestate,
     "keep": _acd("keep"),
 }
 

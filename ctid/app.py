@@ -209,9 +209,9 @@ class App:
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
+        recording.install(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
-        recording.install(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         metrics.install(self)
 

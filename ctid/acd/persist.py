@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..calls.states import ConnectionState
 from ..calls.values import DeviceType
 from ..clock import WallClock
 from . import announce, overflow
@@ -106,6 +107,8 @@ class AcdPersistence:
         self._dirty_entries: dict[str, Entry] = {}
         #: Entry id -> the key its row was saved under (its call id then).
         self._entry_keys: dict[str, str] = {}
+        #: At restore: stored entry id -> the restored entry's id.
+        self._renamed: dict[str, str] = {}
         self.last_served = WatchedLastServed()
         engine.last_served = self.last_served
         for agent in engine.agents.values():
@@ -218,7 +221,36 @@ class AcdPersistence:
             "timedOut": entry.timed_out,
             "callbackAttempts": entry.callback_attempts,
             "callbackCall": entry.callback_call,
+            "callerChannel": self._caller_channel(entry),
         }
+
+    def _caller_channel(self, entry: Entry) -> str | None:
+        """The switch's channel id of the waiting caller (finds the call if its id changed)."""
+        call = self.engine.model.calls.get(entry.call_id)
+        conn = call.connections.get(entry.caller) if call is not None else None
+        return conn.leg.channel_id if conn is not None and conn.leg is not None else None
+
+    def _find_call(self, call_id: str, caller: str, channel: object) -> str | None:
+        """The call of a stored entry now: by its id if that is still the same call (the
+        caller's channel is in it), else by the caller's channel (the id was not kept)."""
+        call = self.engine.model.calls.get(call_id)
+        if call is not None:
+            conn = call.connections.get(caller)
+            same = not isinstance(channel, str) or (
+                conn is not None and conn.leg is not None and conn.leg.channel_id == channel
+            )
+            if conn is not None and same:
+                return call_id
+        return self._call_by_channel(channel)
+
+    def _call_by_channel(self, channel: object) -> str | None:
+        if not isinstance(channel, str):
+            return None
+        for call in self.engine.model.calls.values():
+            for conn in call.connections.values():
+                if conn.leg is not None and conn.leg.channel_id == channel:
+                    return call.call_id
+        return None
 
     # --------------------------------------------------------------- restore
 
@@ -296,6 +328,7 @@ class AcdPersistence:
                 self.rows.delete("queue_entry", key)
                 continue
             top = max(top, entry.seq)
+            self._renamed[str(row["entryID"])] = entry.entry_id
             entries[entry.entry_id] = entry
             engine.entries[entry.entry_id] = entry
             engine.queues[entry.queue].entries[entry.entry_id] = entry
@@ -315,14 +348,23 @@ class AcdPersistence:
         state = EntryState(row["state"])
         call_id = str(row["callID"])
         callback_call = row.get("callbackCall")
-        if state in (E.WAITING, E.OFFERED) and call_id not in engine.model.calls:
-            log.info("live state: call %s left queue %s during the restart", call_id, queue.name)
-            return None
+        if state in (E.WAITING, E.OFFERED):
+            found = self._find_call(call_id, str(row["caller"]), row.get("callerChannel"))
+            if found is None:
+                log.info(
+                    "live state: call %s left queue %s during the restart", call_id, queue.name
+                )
+                return None
+            if found != call_id:
+                log.info("live state: queued call %s is back as %s", call_id, found)
+            call_id = found
         if state is E.CALLING_BACK and (callback_call not in engine.model.calls):
             state = E.CALLBACK
             callback_call = None
         entry = Entry(
-            entry_id=str(row["entryID"]),
+            # A new id: ids are unique per run, and new entries of this run must not
+            # collide with it (``offerEntry`` of the agents' rows maps through ``_renamed``).
+            entry_id=engine.model.ids.new("qe"),
             queue=queue.name,
             call_id=call_id,
             point=str(row["point"]),
@@ -337,8 +379,12 @@ class AcdPersistence:
             callback_call=None if callback_call is None else str(callback_call),
         )
         if state in (E.WAITING, E.OFFERED):
-            call = engine.model.calls[call_id]
-            call.owner = entry.point
+            call = engine.control.take(call_id, entry.point)
+            point = call.connections.get(entry.point)
+            if state is E.WAITING and (point is None or point.state is not ConnectionState.QUEUED):
+                # The call came back without its place at the queue (the switch has no
+                # such thing): queue it there again.
+                engine.control.queue(call_id, entry.point)
             cfg = queue.config
             if cfg.max_wait:
                 deadline = entry.entered_at + cfg.max_wait
@@ -393,7 +439,7 @@ class AcdPersistence:
         answered = row.get("answeredAt")
         agent.answered_at = None if answered is None else self._trio(float(answered))
         if state is A.RESERVED:
-            entry = entries.get(str(row.get("offerEntry")))
+            entry = entries.get(self._renamed.get(str(row.get("offerEntry")), ""))
             if entry is not None and entry.state in (E.OFFERED, E.CALLING_BACK):
                 offer = Offer(
                     entry=entry, call_id=str(row["offerCall"]), at=self._trio(float(row["offerAt"]))

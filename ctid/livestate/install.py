@@ -56,6 +56,13 @@ def install_livestate(app: App) -> LiveStore | None:
         app.acd.step_hooks.append(persistence.save)
         app.api.services["acd_persistence"] = persistence
 
+    service = app.api.services.get("records")
+    if service is not None:
+        service.keep_in(store)
+    recording = app.api.services.get("recording")
+    if recording is not None:
+        recording.keep_in(store)
+
     async def flush_at_shutdown() -> None:
         with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:
             await store.flush()

@@ -22,12 +22,14 @@ DEADLINE = 3600.0
 AGENT_IDS = ("2001", "2002", "2003", "2004", "2005")
 
 
-def acd_config(state_dir: Path, *, extensions: str = "1001-1010", **queue_extra: Any) -> Config:
-    """The simulator with an ACD, records and live state in ``state_dir``."""
+def acd_config(
+    state_dir: Path, *, extensions: str = "1001-1010", database: str = "", **queue_extra: Any
+) -> Config:
+    """The simulator with an ACD, records and live state in ``state_dir`` (or ``database``)."""
     return sim_config(
         {
             "server": {"state_dir": str(state_dir)},
-            "records": {"enabled": True, "fsync": False},
+            "records": {"enabled": True, "fsync": False, "database": database},
             "switch": {"simulator": {"extensions": extensions}},
             "acd": {
                 "seed": 1,
@@ -63,14 +65,16 @@ class EventTap:
 
 
 @asynccontextmanager
-async def daemon(config: Config) -> AsyncIterator[CallCentre]:
+async def daemon(config: Config, *, driver: Any = None) -> AsyncIterator[CallCentre]:
     """A daemon whose wall clock goes on from the previous one's (one trio clock for both).
 
     Leaving the block cancels it without its graceful stop: no final flush, as a
     ``kill -9``.
     """
     with trio.fail_after(DEADLINE):
-        async with call_centre(config, anchor_wall=ANCHOR_WALL + trio.current_time()) as cc:
+        async with call_centre(
+            config, driver=driver, anchor_wall=ANCHOR_WALL + trio.current_time()
+        ) as cc:
             yield cc
 
 

@@ -11,6 +11,7 @@ import trio
 
 from ctid.records import db
 from ctid.records.schema import agent_states
+from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
 
 from .restart import EventTap, acd_config, daemon, set_state, snapshots, store_of, watcher
 
@@ -18,9 +19,10 @@ CALLER = "+15550001"
 
 
 async def test_agents_come_back_in_their_state_with_since_and_today(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    tmp_path: Path, live_url: str, autojump_clock: trio.abc.Clock
 ) -> None:
-    config = acd_config(tmp_path, wrap_up=60.0)
+    """On SQLite and on the real PostgreSQL."""
+    config = acd_config(tmp_path, database=live_url, wrap_up=60.0)
     async with daemon(config) as cc:
         admin = await watcher(cc)
         # 2001 takes a queue call (today's figures), then is in timed after-call work.
@@ -181,3 +183,45 @@ async def test_last_agent_memory_survives_a_restart(
         await admin.call("sim.incomingCall", {"callingNumber": CALLER, "calledNumber": "800"})
         offer = await admin.event("agent.reserved")
         assert offer["agentID"] == "2002"
+
+
+async def test_callers_waiting_keep_their_place_and_wait_time(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """The switch (one simulator for both daemons) keeps the callers' lines up meanwhile."""
+    config = acd_config(tmp_path)
+    sim_cfg, sounds = config_from_section(dict(config.driver_section))
+    sim = SimulatorDriver(sim_cfg, sounds_dir=sounds)
+    callers = ("+15550011", "+15550012", "+15550013")
+    async with daemon(config, driver=sim) as cc:
+        admin = await watcher(cc)
+        await set_state(admin, "2001", "1001", "loggedOn")
+        for caller in callers:
+            await admin.call("sim.incomingCall", {"callingNumber": caller, "calledNumber": "800"})
+            await trio.sleep(5)
+        before = await admin.call("queue.snapshot", {"queue": "sales"})
+        await store_of(cc).flush()
+    await trio.sleep(10)
+    async with daemon(config, driver=sim) as cc:
+        admin = await watcher(cc)
+        after = await admin.call("queue.snapshot", {"queue": "sales"})
+        assert [c["callingDevice"] for c in after["calls"]] == list(callers)
+        assert [c["position"] for c in after["calls"]] == [1, 2, 3]
+        assert [c["state"] for c in after["calls"]] == ["waiting"] * 3
+        assert [c["waitSeconds"] for c in after["calls"]] == [
+            c["waitSeconds"] + 10.0 for c in before["calls"]
+        ]
+        assert after["waiting"] == 3
+        # The first caller goes to the first agent ready.
+        await set_state(admin, "2001", "1001", "ready")
+        offer = await admin.event("agent.reserved", agentID="2001")
+        first = after["calls"][0]["callID"]
+        assert offer["callID"] == first
+        cc.sim.off_hook("1001")
+        await admin.event("AgentBusyEvent", agentID="2001")
+        # (Whether the caller then hears the agent depends on the call coming back
+        # with the right connection states: the ``callstate`` part of issue 11.)
+        call = cc.app.model.calls[first]
+        assert set(call.connections) == {callers[0], "1001"}
+        left = await admin.call("queue.snapshot", {"queue": "sales"})
+        assert [c["callingDevice"] for c in left["calls"]] == list(callers[1:])
