@@ -31,6 +31,7 @@ from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
 from .calls.directory import Directory
+from .calls.keep import LiveRows
 from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
@@ -131,6 +132,11 @@ class App:
         self._ready = False
         #: The certificate of wss:// (and https:// metrics), when configured.
         self.tls = load_tls(config)
+        #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
+        self.call_store: LiveRows | None = None
+        #: Services started before the calls (and so before the switch driver): what
+        #: the calls restore from at start, such as the live store.
+        self.early_services: list[Callable[..., Any]] = []
         #: systemd's notify socket and watchdog (``ctid run`` reads them from the
         #: environment); off by default.
         self.notify = NotifySettings()
@@ -221,6 +227,7 @@ class App:
         from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
         from .ivr.install import install_ivr
+        from .livestate.install import install_livestate
         from .metrics import server as metrics
         from .recording import service as recording
         from .records import service as records
@@ -231,6 +238,8 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
         recording.install(self)
+        # After the services it keeps state for: its task must start before theirs.
+        install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         metrics.install(self)
 
@@ -253,6 +262,11 @@ class App:
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
+            for service in self.early_services:
+                await nursery.start(service)
+            if self.call_store is not None:
+                # Before the driver starts: its first resync restores the stored calls.
+                self.calls.keep(self.call_store)
             await nursery.start(self.calls.run)
             for service in self.extra_services:
                 await nursery.start(service)
@@ -288,6 +302,8 @@ class App:
                     self.server.close_all()
                     with trio.move_on_after(2):
                         await self.server.wait_idle()
+                    for hook in self.api.services.get("shutdown", []):
+                        await hook()
                     scope.cancel()
                     return
                 log.info("SIGHUP: reloading")

@@ -204,7 +204,16 @@ class Config:
 
 
 #: Top-level tables that services check themselves (added as services grow).
-SERVICE_SECTIONS: set[str] = {"acd", "ivr", "records", "recording", "routing", "demo", "metrics"}
+SERVICE_SECTIONS: set[str] = {
+    "acd",
+    "ivr",
+    "records",
+    "recording",
+    "routing",
+    "demo",
+    "metrics",
+    "livestate",
+}
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
