@@ -28,6 +28,8 @@ from .calls.directory import Directory
 from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
+from .cluster.install import build_cluster
+from .cluster.node import ClusterNode, LeaseClient
 from .config import Config, ConfigError, parse_listen
 from .ids import IdFactory
 from .publish import CstaPublisher
@@ -115,6 +117,10 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: The hot-standby election, when the configuration has a ``[cluster]`` table.
+        self.cluster: ClusterNode | None = None
+        #: Replaces the PostgreSQL lease of ``[cluster]`` (tests on MockClock).
+        self.cluster_lease: LeaseClient | None = None
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -176,6 +182,9 @@ class App:
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
         self.server = ApiServer(self.api)
+        self.cluster = build_cluster(config, self.cluster_lease)
+        if self.cluster is not None:
+            self.api.services["cluster"] = self.cluster
         self._install_services()
 
     def _install_services(self) -> None:
@@ -212,16 +221,37 @@ class App:
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
-            await nursery.start(self.calls.run)
-            for service in self.extra_services:
-                await nursery.start(service)
+            if self.cluster is None:
+                await nursery.start(self._serve_switch)
             if self.serve_api:
                 self.addresses = await nursery.start(self.server.serve, host, port)
+            if self.cluster is not None:
+                # A standby serves too: it answers logins with where the active node is.
+                await nursery.start(self.cluster.run, self._serve_switch, self._step_down)
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
             if self.serve_api:
                 log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
             task_status.started(self)
+
+    async def _serve_switch(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """The active part: the switch driver and the services acting on calls."""
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self.calls.run)
+            for service in self.extra_services:
+                await nursery.start(service)
+            task_status.started()
+
+    async def _step_down(self, reason: str) -> None:
+        """Leadership lost (the switch driver has stopped): close every client.
+
+        1012 is WebSocket's "service restart"; ``reason`` is in the log (a close
+        reason must fit in 123 bytes).
+        """
+        self.server.close_all(1012, "this ctid node is no longer active: reconnect")
+        await self.server.wait_idle()
 
     async def _signals(self, scope: trio.CancelScope) -> None:
         with trio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:

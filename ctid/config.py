@@ -154,6 +154,8 @@ class Config:
 
 #: Top-level tables that services check themselves (added as services grow).
 SERVICE_SECTIONS: set[str] = {"acd", "ivr", "records", "recording", "routing", "demo", "metrics"}
+#: The hot-standby table, checked by ``ctid.cluster.config``.
+SERVICE_SECTIONS.add("cluster")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

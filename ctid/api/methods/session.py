@@ -38,7 +38,18 @@ def _welcome(ctx: RequestContext) -> dict[str, Any]:
     }
 
 
+def _refuse_on_standby(ctx: RequestContext) -> None:
+    """A standby node (``[cluster]``) serves nobody: it says where the active node is."""
+    cluster = ctx.api.services.get("cluster")
+    if cluster is None or cluster.serving:
+        return
+    active = cluster.active_url or None
+    where = f"connect to {active}" if active else "no active node is known yet; try again"
+    raise RpcError(rpc.NOT_ACTIVE, f"this ctid node is a standby: {where}", {"active": active})
+
+
 def _authenticate(ctx: RequestContext, token: str) -> Any:
+    _refuse_on_standby(ctx)
     if ctx.session is not None:
         raise RpcError(rpc.OPERATION_FAILED, "already logged in on this connection")
     credential = ctx.api.auth.check(token[:MAX_TOKEN])
@@ -73,7 +84,8 @@ async def resume(ctx: RequestContext, p: ResumeParams) -> dict[str, Any]:
     if session is None or session.credential is not credential:
         raise RpcError(
             rpc.UNKNOWN_SESSION,
-            "no such session (it may have expired): log in again and take snapshots",
+            "no such session on this node (it expired, or it belonged to another node or to "
+            "ctid before a restart): log in again and take snapshots",
         )
     log = session.log
     if p.last_seq < 0 or p.last_seq > log.seq:

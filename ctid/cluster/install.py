@@ -1,0 +1,73 @@
+"""Building a node's election from the configuration (called by ``app.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy.exc
+import trio
+
+from ..config import Config
+from .config import ClusterSettings, cluster_settings
+from .election import Election, LeaseView
+from .lease import LeaseTable, make_lease_engine
+from .node import ClusterNode, LeaseClient, LeaseUnavailable
+
+__all__ = ["DatabaseLease", "build_cluster"]
+
+T = TypeVar("T")
+
+
+class DatabaseLease:
+    """The ``cluster_lease`` row in PostgreSQL, reached from worker threads.
+
+    A call stuck on a dead connection is abandoned when the node's time limit
+    cancels it: the thread finishes (or times out in the driver) on its own,
+    and the node never waits for it.
+    """
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        self.settings = settings
+        # Nothing the lease does may outlast what the node waits for one attempt.
+        self.table = LeaseTable(
+            make_lease_engine(settings.database_url, timeout=settings.lease_seconds / 3)
+        )
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await trio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+        except (sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+            raise LeaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    async def prepare(self) -> str:
+        # At start-up a database problem is the operator's to fix: let it raise.
+        return await trio.to_thread.run_sync(self.table.prepare)
+
+    async def acquire(self) -> LeaseView:
+        s = self.settings
+        return await self._run(self.table.acquire, s.node_name, s.advertise_url, s.lease_seconds)
+
+    async def release(self) -> None:
+        await self._run(self.table.release, self.settings.node_name)
+
+    def close(self) -> None:
+        self.table.engine.dispose()
+
+
+def build_cluster(config: Config, lease: LeaseClient | None = None) -> ClusterNode | None:
+    """The node's election when the configuration has ``[cluster]`` (else None).
+
+    ``lease`` replaces the database lease (tests on MockClock use
+    ``ctid.testing.lease``). Call with trio running: the election starts now.
+    """
+    settings = cluster_settings(config)
+    if settings is None:
+        return None
+    return ClusterNode(
+        election=Election(
+            node=settings.node_name, lease=settings.lease_seconds, now=trio.current_time()
+        ),
+        lease=lease or DatabaseLease(settings),
+        advertise_url=settings.advertise_url,
+    )
