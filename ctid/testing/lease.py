@@ -10,6 +10,8 @@ node's own time limit gives up on them.
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 
 import attrs
 import trio
@@ -21,7 +23,12 @@ __all__ = ["FakeLease", "FakeLeaseDatabase"]
 
 @attrs.define
 class FakeLeaseDatabase:
-    """One lease row shared by the nodes of a test."""
+    """One lease row shared by the nodes of a test.
+
+    ``clock`` is the database's clock: trio's (MockClock) by default;
+    ``time.monotonic`` for nodes that run in several threads, each with its
+    own trio loop (the row is then guarded by a lock).
+    """
 
     holder: str = ""
     advertise_url: str = ""
@@ -31,12 +38,18 @@ class FakeLeaseDatabase:
     partitioned: set[str] = attrs.field(factory=set)
     #: Every grant, as (time, node, term): who held the lease when.
     grants: list[tuple[float, str, int]] = attrs.field(factory=list)
+    clock: Callable[[], float] = trio.current_time
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def client(self, node: str, advertise_url: str, lease: float) -> FakeLease:
         return FakeLease(self, node, advertise_url, lease)
 
     def acquire(self, node: str, advertise_url: str, lease: float) -> LeaseView:
-        now = trio.current_time()
+        with self._lock:
+            return self._acquire(node, advertise_url, lease)
+
+    def _acquire(self, node: str, advertise_url: str, lease: float) -> LeaseView:
+        now = self.clock()
         if self.holder == node or self.expires_at < now:
             if not (self.holder == node and self.expires_at >= now):
                 self.term += 1
@@ -47,8 +60,9 @@ class FakeLeaseDatabase:
         return LeaseView(holder=self.holder, advertise_url=self.advertise_url, term=self.term)
 
     def release(self, node: str) -> None:
-        if self.holder == node:
-            self.expires_at = trio.current_time() - 1.0
+        with self._lock:
+            if self.holder == node:
+                self.expires_at = self.clock() - 1.0
 
 
 class FakeLease:

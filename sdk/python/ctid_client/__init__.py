@@ -35,6 +35,7 @@ from ._errors import CstaError as CstaError
 from ._errors import CtidError as CtidError
 from ._errors import ErrorCode as ErrorCode
 from ._errors import EventBufferFull as EventBufferFull
+from ._errors import NotActive as NotActive
 from ._errors import PermissionDenied as PermissionDenied
 from ._errors import ProtocolError as ProtocolError
 from ._errors import ReplayGap as ReplayGap
@@ -127,6 +128,7 @@ __all__ = [
     "IvrReload",
     "IvrStatistics",
     "MethodInfo",
+    "NotActive",
     "PermissionDenied",
     "ProtocolError",
     "QueueAllBusy",
