@@ -72,6 +72,10 @@ class NodeThread(ServerThread):
             await self._stop.wait()
             nursery.cancel_scope.cancel()
 
+    def __enter__(self) -> NodeThread:
+        super().__enter__()
+        return self
+
     def stop(self) -> None:
         """Stop the daemon (once; a clean stop: it gives the lease back)."""
         if self._thread.is_alive():
