@@ -61,10 +61,12 @@ describe("the package", () => {
         "CtidServices",
         "DEFAULT_MAX_PENDING",
         "DeviceWatch",
+        "Endpoints",
         "ErrorCode",
         "EventCause",
         "FATAL_CLOSE_CODES",
         "MAX_BATCH",
+        "NotActive",
         "PermissionDenied",
         "ProtocolError",
         "ReconnectPolicy",
@@ -78,6 +80,7 @@ describe("the package", () => {
         "SystemStatus",
         "eventConnection",
         "rpcErrorFromWire",
+        "snapshotRequest",
       ].sort(),
     );
   });
