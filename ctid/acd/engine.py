@@ -556,7 +556,7 @@ class AcdEngine:
 
     def _call_ended(self, agent: Agent) -> None:
         """A busy agent's device has no call left."""
-        agent.call_id = None
+        call_id, agent.call_id = agent.call_id, None
         if not agent.acd_call:
             self.free(agent, T.READY, cause="callEnded")
             return
@@ -567,7 +567,9 @@ class AcdEngine:
             self._record_handle_time(agent)
             self.free(agent, T.READY, cause="callEnded")
             return
-        self.transition(agent, T.WORK, cause="callEnded")
+        # The after-call work belongs to the call just ended: its state change carries
+        # the call, so the records add this time to the call's acw_seconds.
+        self.transition(agent, T.WORK, cause="callEnded", call_id=call_id)
         if wrap is not None:
             agent.wrap_timer = self.scheduler.call_at(
                 self.now() + wrap, lambda: self._wrap_done(agent)
@@ -627,8 +629,13 @@ class AcdEngine:
         *,
         reason: str | None = None,
         cause: str = "",
+        call_id: str | None = None,
     ) -> None:
-        """The one place an agent's state changes: figures, indexes, notice, event."""
+        """The one place an agent's state changes: figures, indexes, notice, event.
+
+        ``call_id`` names the call the new state belongs to when the agent holds no
+        call any more (after-call work); otherwise it is the agent's offer or call.
+        """
         now = self.now()
         old = agent.state
         new = next_state(old, trigger)
@@ -655,7 +662,7 @@ class AcdEngine:
                 new_state=new.value,
                 reason_code=agent.reason,
                 at=now,
-                call_id=agent.offer.call_id if agent.offer else agent.call_id,
+                call_id=call_id or (agent.offer.call_id if agent.offer else agent.call_id),
                 queues=tuple(sorted(agent.active)),
             )
         )

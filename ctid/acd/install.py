@@ -62,6 +62,8 @@ def install_acd(app: App) -> AcdService | None:
                 app.directory.add_route_point(point, "acd")
             except ValueError as exc:
                 raise ConfigError(app.config.file, f"acd.queues.{queue.name}", str(exc)) from None
+        # The queue by name and by number is one device to its monitors.
+        app.directory.link_aliases(queue.points)
     service = AcdService(
         config,
         calls=app.calls,

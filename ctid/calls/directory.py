@@ -24,6 +24,8 @@ class Directory:
     external_pattern: re.Pattern[str] = attrs.field(
         factory=lambda: re.compile(DEFAULT_EXTERNAL_PATTERN)
     )
+    #: Route point -> the other names of the same device (a queue's name and number).
+    _aliases: dict[str, tuple[str, ...]] = attrs.field(factory=dict, init=False)
 
     def classify(self, number: str) -> DeviceType | None:
         """What ``number`` is, or ``None`` if it is no number ctid can reach."""
@@ -43,6 +45,19 @@ class Directory:
         if other is not None and other != owner:
             raise ValueError(f"route point {number} is already served by {other}")
         self.route_points[number] = owner
+
+    def link_aliases(self, numbers: tuple[str, ...]) -> None:
+        """Declare route points that are one device under several names (a queue's name
+        and its number): a monitor of any of them sees the calls at every one."""
+        for number in numbers:
+            if number not in self.route_points:
+                raise ValueError(f"{number} is not a route point")
+        for number in numbers:
+            self._aliases[number] = tuple(n for n in numbers if n != number)
+
+    def aliases(self, number: str) -> tuple[str, ...]:
+        """The other names of ``number``'s device (none for most devices)."""
+        return self._aliases.get(number, ())
 
     def is_known(self, number: str) -> bool:
         """Whether ``number`` is one of ours (an extension or a route point)."""

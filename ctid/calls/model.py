@@ -103,12 +103,19 @@ class CallModel:
     ) -> None:
         local: dict[str, str] = {}
         call_ids = []
+        aliases = self.directory.aliases
         for call in calls:
             call_ids.append(call.call_id)
             for device, conn in call.connections.items():
                 local.setdefault(device, conn.state.value)
+                # A route point with several names (a queue's name and number) is one
+                # device: its monitors under any name see the call.
+                for alias in aliases(device):
+                    local.setdefault(alias, conn.state.value)
         for device in extra_devices:
             local.setdefault(device, S.NULL.value)
+            for alias in aliases(device):
+                local.setdefault(alias, S.NULL.value)
         self.outbox.append(
             Emitted(
                 event=event,

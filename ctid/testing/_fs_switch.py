@@ -110,6 +110,8 @@ class SimSwitch:
         self.unregistered = unregistered
         self.domain = domain
         self.gateway = gateway
+        #: Calls the gateway carries at once (None: no limit); past it originate fails.
+        self.trunk_lines: int | None = None
         self.externals = externals
         self.answer_delay = answer_delay
         self.playback_seconds = playback_seconds
@@ -172,6 +174,14 @@ class SimSwitch:
         return self._clock_us()
 
     # ------------------------------------------------------ channel lifecycle
+
+    def trunk_calls(self) -> int:
+        """Live legs on the provider's side (sofia's external profile), in and out."""
+        return sum(
+            1
+            for ch in self.channels.values()
+            if not ch.hungup and ch.name.startswith("sofia/external/")
+        )
 
     def create_channel(
         self,
@@ -742,6 +752,9 @@ class SimSwitch:
             behaviour = External.ANSWER if auto else External.NO_ANSWER
         elif gateway and gateway.group(1) == self.gateway:
             number = gateway.group(2)
+            if self.trunk_lines is not None and self.trunk_calls() >= self.trunk_lines:
+                # Every line of the gateway is taken: the provider answers 503.
+                return "-ERR NORMAL_CIRCUIT_CONGESTION\n"
             behaviour = self.externals.get(number, External.ANSWER)
             ch = self.create_channel(
                 uuid=uuid,

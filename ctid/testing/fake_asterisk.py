@@ -293,6 +293,8 @@ class FakeAsterisk:
         self._nursery: trio.Nursery | None = None
         self._connections: set[trio.abc.Stream] = set()
         self._epoch = 0  # bumps on restart: timers of a previous life do nothing
+        #: Calls the trunk carries at once (None: no limit); past it a dial ends CONGESTION.
+        self.trunk_lines: int | None = None
 
     # ------------------------------------------------------------ running
 
@@ -314,6 +316,22 @@ class FakeAsterisk:
         self._connections.add(server)
         self._nursery.start_soon(serve_connection, self, server)
         return client
+
+    async def serve_stream(self, stream: trio.abc.Stream) -> None:
+        """Serve one connection a client opened (a TCP socket of ``fake_asterisk`` as a process)."""
+        from ctid.testing._fake_ari_wire import serve_connection
+
+        if not self.reachable:
+            await trio.aclose_forcefully(stream)
+            return
+        self._connections.add(stream)
+        await serve_connection(self, stream)
+
+    def trunk_calls(self) -> int:
+        """Channels on the trunk now (inbound and outbound)."""
+        return sum(
+            1 for c in self.channels.values() if c.endpoint == self.trunk_endpoint and not c.dying
+        )
 
     def forget_connection(self, stream: trio.abc.Stream) -> None:
         self._connections.discard(stream)
@@ -632,6 +650,11 @@ class FakeAsterisk:
         behaviour: NumberBehaviour = "answer"
         if number is not None:
             behaviour = self.numbers.get(number, "answer")
+            if self.trunk_lines is not None and self.trunk_calls() > self.trunk_lines:
+                # Every line of the trunk is taken: the provider answers 503.
+                self.emit_dial(channel, "CONGESTION")
+                self.destroy(channel, cause=34)
+                return
         elif phone is not None and phone.busy:
             behaviour = "busy"
         if behaviour == "unreachable":
@@ -833,3 +856,12 @@ class FakeAsterisk:
         self.emit(
             recording.subscribers, "RecordingFinished", recording=self.recording_json(recording)
         )
+
+
+if __name__ == "__main__":
+    # ``python -m ctid.testing.fake_asterisk``: the fake as a process (see switch_process).
+    import sys
+
+    from ctid.testing.switch_process import main
+
+    sys.exit(main("asterisk"))

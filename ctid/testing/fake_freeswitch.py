@@ -194,6 +194,8 @@ class FakeFreeSwitch:
         self.commands: list[str] = []
         #: How many connections were accepted so far.
         self.connection_count = 0
+        #: Calls the gateway carries at once (None: no limit), set before ``run``.
+        self.trunk_lines: int | None = None
 
     # ----------------------------------------------------------- life cycle
 
@@ -223,6 +225,7 @@ class FakeFreeSwitch:
                 honour_auto_answer=self._honour_auto_answer,
                 dialplan=self._dialplan,
             )
+            self._switch.trunk_lines = self.trunk_lines
             task_status.started()
             await trio.sleep_forever()
 
@@ -630,3 +633,12 @@ class FakeFreeSwitch:
         if action == "list":
             return "".join(f"{i + 1};{u}\n" for i, u in enumerate(switch.conferences[name]))
         return "-ERR not supported by the fake\n"
+
+
+if __name__ == "__main__":
+    # ``python -m ctid.testing.fake_freeswitch``: the fake as a process (see switch_process).
+    import sys
+
+    from ctid.testing.switch_process import main
+
+    sys.exit(main("freeswitch"))

@@ -50,10 +50,12 @@ ASTERISK_SECTION: Final[dict[str, Any]] = {
 class FakeAsteriskHarness(SwitchHarness):
     """Asterisk (the fake one) with four PJSIP phones and a trunk."""
 
-    extensions: ClassVar[tuple[str, ...]] = ("1001", "1002", "1003", "1004")
+    extensions: tuple[str, ...] = ("1001", "1002", "1003", "1004")
     trunks: ClassVar[frozenset[str]] = frozenset({"provider"})
 
-    def __init__(self, schema: AriSchema) -> None:
+    def __init__(self, schema: AriSchema, *, extensions: tuple[str, ...] | None = None) -> None:
+        if extensions is not None:
+            self.extensions = extensions
         self.fake = FakeAsterisk(schema=schema, extensions=self.extensions, recording_dir="/")
         self.fake.set_number(BUSY, "busy")
         self.fake.set_number(NO_ANSWER, "noanswer")

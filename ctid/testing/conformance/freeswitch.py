@@ -40,10 +40,14 @@ FREESWITCH_SECTION: Final[dict[str, Any]] = {
 class FakeFreeSwitchHarness(SwitchHarness):
     """FreeSWITCH (the fake one) with four SIP phones and a provider."""
 
-    extensions: ClassVar[tuple[str, ...]] = ("1001", "1002", "1003", "1004")
+    extensions: tuple[str, ...] = ("1001", "1002", "1003", "1004")
     trunks: ClassVar[frozenset[str]] = frozenset({"provider"})
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, extensions: tuple[str, ...] | None = None, answer_delay: float = 0.5
+    ) -> None:
+        if extensions is not None:
+            self.extensions = extensions
         self.fake = FakeFreeSwitch(
             users=dict.fromkeys(self.extensions, False),
             unregistered=(),
@@ -56,7 +60,7 @@ class FakeFreeSwitchHarness(SwitchHarness):
             dialplan=DialplanKind.CTID,
             # A phone asked to auto-answer, and an outside number that answers,
             # pick up within half a second.
-            answer_delay=0.5,
+            answer_delay=answer_delay,
         )
 
     async def start(self, nursery: trio.Nursery) -> None:

@@ -62,7 +62,7 @@ class SwitchHarness(abc.ABC):
     """
 
     #: The phones; scenarios use the first four.
-    extensions: ClassVar[tuple[str, ...]]
+    extensions: tuple[str, ...]
     #: The trunk names ctid reports in ``DeliveredEvent.trunk`` for outside parties.
     trunks: ClassVar[frozenset[str]]
 

@@ -14,7 +14,7 @@ __all__ = ["SimulatorHarness"]
 class SimulatorHarness(SwitchHarness):
     """The simulator with its default outside numbers (...486 busy, ...480 no answer)."""
 
-    extensions: ClassVar[tuple[str, ...]] = ("1001", "1002", "1003", "1004")
+    extensions: tuple[str, ...] = ("1001", "1002", "1003", "1004")
     trunks: ClassVar[frozenset[str]] = frozenset({"T/1", "T/2", "T/3", "T/4"})
 
     def __init__(self) -> None:
