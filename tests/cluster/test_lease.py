@@ -153,3 +153,27 @@ async def test_a_database_outage_is_lease_unavailable_and_passes(
         other.engine.dispose()
     finally:
         lease.close()
+
+
+@pytest.mark.postgres
+def test_prepare_creates_the_schema_and_migration_0003_adds_the_lease(
+    postgres: PostgresServer,
+) -> None:
+    from alembic import command
+
+    from ctid.records import db
+
+    url = postgres.url(postgres.create_database())
+    table = LeaseTable(make_lease_engine(url, timeout=5.0))
+    try:
+        assert table.prepare() == f"created the records schema (revision {db.head_revision()})"
+        assert table.prepare() == f"records schema at revision {db.head_revision()}"
+        assert table.acquire("a", A, 15.0) == LeaseView(holder="a", advertise_url=A, term=1)
+        with table.engine.begin() as conn:
+            command.downgrade(db._alembic_config(conn), "0002")
+        assert "cluster_lease" not in sa.inspect(table.engine).get_table_names()
+        assert db.upgrade(table.engine) == ("0002", "0003")
+        columns = {c["name"] for c in sa.inspect(table.engine).get_columns("cluster_lease")}
+        assert columns == {"name", "holder", "advertise_url", "term", "expires_at"}
+    finally:
+        table.engine.dispose()
