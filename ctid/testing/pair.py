@@ -59,7 +59,7 @@ async def _run(token: str) -> None:
     scopes = {name: trio.CancelScope() for name in URLS}
     stopped = {name: trio.Event() for name in URLS}
 
-    async def run(name: str, *, task_status: trio.TaskStatus[None]) -> None:
+    async def run(name: str, *, task_status: trio.TaskStatus[App]) -> None:
         with scopes[name]:
             await apps[name].run(task_status=task_status)
         stopped[name].set()
