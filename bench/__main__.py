@@ -2,7 +2,8 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``failover``
+(takeover time of a hot-standby pair against restarting one node).
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ def _acd(name: str) -> Callable[[list[str]], None]:
     return run
 
 
+def _failover(argv: list[str]) -> None:
+    from . import failover
+
+    failover.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
+    "failover": _failover,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
 }

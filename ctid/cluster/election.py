@@ -55,7 +55,8 @@ class Role(enum.Enum):
 class LeaseView:
     """What one attempt to take or renew the lease found: who holds it now."""
 
-    #: The node holding the lease after the attempt (empty: nobody ever did).
+    #: Who holds the lease after the attempt: a node's name and, for the
+    #: database lease, its process run after ``#`` (empty: nobody ever did).
     holder: str
     #: That node's ``advertise_url``.
     advertise_url: str
@@ -84,7 +85,10 @@ Change = BecameActive | SteppedDown | ActiveSeen
 
 
 class Election:
-    """One node's view of the election. Times are seconds on one monotonic clock."""
+    """One node's view of the election. Times are seconds on one monotonic clock.
+
+    ``node`` is what the lease row says when this process holds it.
+    """
 
     def __init__(self, *, node: str, lease: float, now: float) -> None:
         if lease <= 0:
@@ -143,7 +147,8 @@ class Election:
                 changes.append(BecameActive(term=view.term))
             return changes
         if self.role is Role.ACTIVE:
-            return [*changes, *self._step_down(f"node {view.holder!r} holds the lease")]
+            other = view.holder.partition("#")[0]
+            return [*changes, *self._step_down(f"node {other!r} holds the lease")]
         if view.advertise_url != self.active_url:
             self.active_url = view.advertise_url
             changes.append(ActiveSeen(url=view.advertise_url))

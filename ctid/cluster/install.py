@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +30,10 @@ class DatabaseLease:
 
     def __init__(self, settings: ClusterSettings) -> None:
         self.settings = settings
+        # The process, not just the name: two processes started with the same
+        # node_name (a copied file) must not both count as the holder, and a
+        # node restarted in place waits out its previous run's lease.
+        self.holder = f"{settings.node_name}#{secrets.token_hex(4)}"
         # Nothing the lease does may outlast what the node waits for one attempt.
         self.table = LeaseTable(
             make_lease_engine(settings.database_url, timeout=settings.lease_seconds / 3)
@@ -46,10 +51,10 @@ class DatabaseLease:
 
     async def acquire(self) -> LeaseView:
         s = self.settings
-        return await self._run(self.table.acquire, s.node_name, s.advertise_url, s.lease_seconds)
+        return await self._run(self.table.acquire, self.holder, s.advertise_url, s.lease_seconds)
 
     async def release(self) -> None:
-        await self._run(self.table.release, self.settings.node_name)
+        await self._run(self.table.release, self.holder)
 
     def close(self) -> None:
         self.table.engine.dispose()
@@ -64,10 +69,12 @@ def build_cluster(config: Config, lease: LeaseClient | None = None) -> ClusterNo
     settings = cluster_settings(config)
     if settings is None:
         return None
+    client = lease or DatabaseLease(settings)
     return ClusterNode(
+        name=settings.node_name,
         election=Election(
-            node=settings.node_name, lease=settings.lease_seconds, now=trio.current_time()
+            node=client.holder, lease=settings.lease_seconds, now=trio.current_time()
         ),
-        lease=lease or DatabaseLease(settings),
+        lease=client,
         advertise_url=settings.advertise_url,
     )

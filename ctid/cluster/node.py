@@ -36,6 +36,9 @@ class LeaseUnavailable(CtidError):
 class LeaseClient(Protocol):
     """The lease as the node uses it; raises ``LeaseUnavailable`` for database trouble."""
 
+    #: What the lease row says when this node holds it.
+    holder: str
+
     async def prepare(self) -> str: ...
     async def acquire(self) -> LeaseView: ...
     async def release(self) -> None: ...
@@ -44,7 +47,10 @@ class LeaseClient(Protocol):
 class ClusterNode:
     """One node's election, run with real (or mock) time."""
 
-    def __init__(self, *, election: Election, lease: LeaseClient, advertise_url: str) -> None:
+    def __init__(
+        self, *, name: str, election: Election, lease: LeaseClient, advertise_url: str
+    ) -> None:
+        self.name = name
         self.election = election
         self.lease = lease
         self.advertise_url = advertise_url
@@ -60,7 +66,7 @@ class ClusterNode:
 
     @property
     def node_name(self) -> str:
-        return self.election.node
+        return self.name
 
     @property
     def serving(self) -> bool:

@@ -71,6 +71,7 @@ class FakeLease:
     def __init__(self, db: FakeLeaseDatabase, node: str, advertise_url: str, lease: float) -> None:
         self.db = db
         self.node = node
+        self.holder = node
         self.advertise_url = advertise_url
         self.lease = lease
 

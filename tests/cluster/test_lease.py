@@ -132,11 +132,17 @@ def test_nodes_asking_at_once_get_one_holder(pg_url: str) -> None:
 async def test_a_database_outage_is_lease_unavailable_and_passes(
     postgres: PostgresServer, pg_url: str
 ) -> None:
-    lease = DatabaseLease(
-        ClusterSettings(node_name="a", advertise_url=A, lease_seconds=15.0, database_url=pg_url)
+    settings = ClusterSettings(
+        node_name="a", advertise_url=A, lease_seconds=15.0, database_url=pg_url
     )
+    lease = DatabaseLease(settings)
+    mine = LeaseView(holder=lease.holder, advertise_url=A, term=1)
+    assert lease.holder.startswith("a#")
+    twin = DatabaseLease(settings)  # the same node_name in a second process
     try:
-        assert await lease.acquire() == LeaseView(holder="a", advertise_url=A, term=1)
+        assert await lease.acquire() == mine
+        # The holder is the process: a twin with the same name is not granted the lease.
+        assert await twin.acquire() == mine
         postgres.stop()
         try:
             with pytest.raises(LeaseUnavailable):
@@ -145,7 +151,7 @@ async def test_a_database_outage_is_lease_unavailable_and_passes(
                 await lease.release()
         finally:
             postgres.start()
-        assert await lease.acquire() == LeaseView(holder="a", advertise_url=A, term=1)
+        assert await lease.acquire() == mine
         await lease.release()
         # Given back: another node gets it at once.
         other = LeaseTable(make_lease_engine(pg_url, timeout=5.0))
@@ -153,6 +159,7 @@ async def test_a_database_outage_is_lease_unavailable_and_passes(
         other.engine.dispose()
     finally:
         lease.close()
+        twin.close()
 
 
 @pytest.mark.postgres
