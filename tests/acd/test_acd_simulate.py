@@ -25,6 +25,7 @@ SUMMARY_KEYS = {
     "occupancy",
     "max_queue_length",
     "wall_seconds",
+    "theory",
 }
 
 
@@ -155,6 +156,7 @@ def test_command_line_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     out, err = capsys.readouterr()
     summary = json.loads(out)
     assert set(summary) == SUMMARY_KEYS
+    assert summary["theory"]["model"] == "erlang-c"
     assert summary["offered"] > 0
     assert err == ""  # no progress bar without a terminal
     svg = chart.read_text()

@@ -2,15 +2,23 @@
 
     ctid simulate --agents 100 --calls-per-hour 1250 --aht 270 --hours 8 \\
         --strategy longest-idle [--patience 120|inf] [--wrap-up 10] \\
-        [--service-level-seconds 20] [--seed 1] [--json] [--chart day.svg]
+        [--answer-delay 2:6] [--service-level-seconds 20] [--seed 1] [--json] \\
+        [--chart day.svg]
 
 or, for several queues and agents' skills, ``--config FILE`` with an ``[acd]``
 table and a ``[simulate]`` table (``hours``, ``service_level_seconds``, ``seed``
 and ``[[simulate.traffic]]`` entries: ``queue``, ``calls_per_hour``, ``aht``,
 ``patience``).
 
-Prints a summary (``--json``: exactly the summary object on stdout). A
-progress bar is drawn on stderr when stderr is a terminal.
+Prints a summary (``--json``: exactly the summary object on stdout) with, for one
+queue given by flags, what queueing theory predicts for the same parameters
+(``theory.py``). A progress bar is drawn on stderr when stderr is a terminal.
+
+    ctid simulate --solve-agents --target-service-level 0.8 --calls-per-hour 1250 \\
+        --aht 270 --hours 8 --strategy longest-idle [--seeds 3] [--chart sl.svg]
+
+finds the smallest number of agents whose simulated service level, averaged over
+the seeds, meets the target (``solve.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from ..strategies import STRATEGIES
 from .chart import write_svg
 from .people import Traffic
 from .run import Scenario, SimulationResult, run_simulation, single_queue
+from .solve import solve_agents, write_solve_svg
+from .theory import Prediction, predict
 
 __all__ = ["register", "run", "setup"]
 
@@ -60,22 +70,94 @@ def _positive(kind: type[float] | type[int]) -> Any:
     return parse
 
 
+def _answer_delay(value: str) -> tuple[float, float]:
+    low, sep, high = value.partition(":")
+    try:
+        lo = float(low)
+        hi = float(high) if sep else lo
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW[:HIGH] seconds, got {value!r}") from None
+    if lo < 0 or hi < lo or math.isinf(hi):
+        raise argparse.ArgumentTypeError("expected 0 <= LOW <= HIGH, finite seconds")
+    return lo, hi
+
+
+def _fraction(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction, got {value!r}") from None
+    if not 0 < number < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1 (e.g. 0.8)")
+    return number
+
+
+#: Said after the options a run needs unless ``--config`` gives the scenario.
+NEEDED = " (required without --config)"
+
+
 def setup(parser: argparse.ArgumentParser) -> None:
     parser.description = "a call centre on the real ACD in compressed time"
-    parser.add_argument("--agents", type=_positive(int), help="agents serving the queue")
-    parser.add_argument("--calls-per-hour", type=_positive(float), help="Poisson arrival rate")
-    parser.add_argument("--aht", type=_positive(float), help="mean talk time (seconds)")
+    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
     parser.add_argument(
-        "--patience", type=_patience, default=math.inf, help='mean patience (seconds) or "inf"'
+        "--agents",
+        type=_positive(int),
+        help="agents serving the queue" + NEEDED + " (not with --solve-agents)",
+    )
+    parser.add_argument(
+        "--calls-per-hour", type=_positive(float), help="Poisson arrival rate" + NEEDED
+    )
+    parser.add_argument("--aht", type=_positive(float), help="mean talk time, seconds" + NEEDED)
+    parser.add_argument(
+        "--patience", type=_patience, default=math.inf, help='mean patience, seconds, or "inf"'
     )
     parser.add_argument("--wrap-up", type=_positive(float), default=0.0, help="seconds")
-    parser.add_argument("--hours", type=_positive(float), help="simulated hours")
-    parser.add_argument("--strategy", choices=sorted(STRATEGIES), help="routing strategy")
-    parser.add_argument("--service-level-seconds", type=_positive(float), default=None)
+    parser.add_argument(
+        "--answer-delay",
+        type=_answer_delay,
+        default=None,
+        metavar="LOW[:HIGH]",
+        help="seconds an agent's phone rings before the agent answers, uniform between LOW "
+        "and HIGH; 0: agents answer at once (auto-answer). Unset: agents given by flags "
+        "answer at once, agents of a --config file as their auto_answer says (others after "
+        "2 to 6 s)",
+    )
+    parser.add_argument("--hours", type=_positive(float), help="simulated hours" + NEEDED)
+    parser.add_argument("--strategy", choices=sorted(STRATEGIES), help="routing strategy" + NEEDED)
+    parser.add_argument(
+        "--service-level-seconds",
+        type=_positive(float),
+        default=None,
+        help="service level threshold, seconds (default 20, or the [simulate] table's)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
     parser.add_argument("--json", action="store_true", help="print only the summary as JSON")
     parser.add_argument("--config", type=Path, help="a TOML file with [acd] and [simulate]")
-    parser.add_argument("--chart", type=Path, help="write an SVG chart of the run here")
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help="write an SVG chart here: the day of the run, or with --solve-agents the "
+        "service level against agents",
+    )
+    parser.add_argument(
+        "--solve-agents",
+        action="store_true",
+        help="find the fewest agents whose simulated service level meets "
+        "--target-service-level (no --agents, no --config)",
+    )
+    parser.add_argument(
+        "--target-service-level",
+        type=_fraction,
+        default=None,
+        help="with --solve-agents: the fraction of calls to answer within "
+        "--service-level-seconds (required with --solve-agents)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=_positive(int),
+        default=3,
+        help="with --solve-agents: seeds simulated for each number of agents (1, 2, ...)",
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -132,32 +214,55 @@ def _from_file(path: Path, args: argparse.Namespace) -> Scenario:
     )
 
 
+def _with_answer_delay(scenario: Scenario, delay: tuple[float, float] | None) -> Scenario:
+    """Every agent of the scenario answers after ``delay`` (at once for 0)."""
+    if delay is None:
+        return scenario
+    acd = dict(scenario.acd)
+    at_once = delay == (0.0, 0.0)
+    acd["agents"] = [{**a, "auto_answer": at_once} for a in acd.get("agents", [])]
+    return attrs.evolve(scenario, acd=acd, answer_delay=delay)
+
+
+def _missing(args: argparse.Namespace, flags: tuple[str, ...]) -> None:
+    missing = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is None]
+    if missing:
+        raise ConfigError("<command line>", None, f"missing {', '.join(missing)}")
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     if args.config is not None:
-        return _from_file(args.config, args)
-    missing = [
-        flag
-        for flag, value in (
-            ("--agents", args.agents),
-            ("--calls-per-hour", args.calls_per_hour),
-            ("--aht", args.aht),
-            ("--hours", args.hours),
-            ("--strategy", args.strategy),
-        )
-        if value is None
-    ]
+        return _with_answer_delay(_from_file(args.config, args), args.answer_delay)
+    flags = ("--agents", "--calls-per-hour", "--aht", "--hours", "--strategy")
+    missing = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is None]
     if missing:
         raise ConfigError("<command line>", None, f"missing {', '.join(missing)} (or --config)")
-    return single_queue(
-        agents=args.agents,
+    return _with_answer_delay(
+        single_queue(
+            agents=args.agents,
+            calls_per_hour=args.calls_per_hour,
+            aht=args.aht,
+            hours=args.hours,
+            strategy=args.strategy,
+            patience=args.patience,
+            wrap_up=args.wrap_up,
+            service_level_seconds=args.service_level_seconds or 20.0,
+            seed=args.seed if args.seed is not None else 1,
+        ),
+        args.answer_delay,
+    )
+
+
+def theory_of(args: argparse.Namespace, agents: int) -> Prediction:
+    """What queueing theory says of the single queue the flags describe."""
+    return predict(
+        agents=agents,
         calls_per_hour=args.calls_per_hour,
         aht=args.aht,
-        hours=args.hours,
-        strategy=args.strategy,
-        patience=args.patience,
         wrap_up=args.wrap_up,
-        service_level_seconds=args.service_level_seconds or 20.0,
-        seed=args.seed if args.seed is not None else 1,
+        patience=args.patience,
+        answer_delay=args.answer_delay or (0.0, 0.0),
+        threshold=args.service_level_seconds or 20.0,
     )
 
 
@@ -180,25 +285,101 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _report(result: SimulationResult, scenario: Scenario, out: TextIO) -> None:
+def describe_answer_delay(scenario: Scenario) -> str:
+    """How the scenario's agents answer, in words (the summary's line)."""
+    agents = scenario.acd.get("agents", [])
+    at_once = sum(1 for a in agents if a.get("auto_answer", False))
+    lo, hi = scenario.answer_delay
+    ring = f"{lo:g} s" if lo == hi else f"{lo:g} to {hi:g} s"
+    if at_once == len(agents):
+        return "at once (auto-answer)"
+    if at_once == 0:
+        return f"after {ring}"
+    return f"after {ring} ({at_once} of {len(agents)} agents at once)"
+
+
+def _report(
+    result: SimulationResult, scenario: Scenario, theory: Prediction | None, out: TextIO
+) -> None:
     s = result.summary
+    threshold = scenario.service_level_seconds
+    rows = [
+        ("service level", f"{s.service_level:.1%}", "service_level", "{:.1%}"),
+        ("ASA", f"{s.asa_seconds:.1f} s", "asa_seconds", "{:.1f} s"),
+        ("occupancy", f"{s.occupancy:.1%}", "occupancy", "{:.1%}"),
+        ("abandoned", f"{s.abandon_rate:.1%}", "abandon_rate", "{:.1%}"),
+    ]
     lines = [
         f"simulated {scenario.hours:g} h in {s.wall_seconds:.1f} s",
-        f"  offered          {s.offered}",
-        f"  answered         {s.answered}",
-        f"  abandoned        {s.abandoned}  ({s.abandon_rate:.1%})",
-        f"  service level    {s.service_level:.1%} within {scenario.service_level_seconds:g} s",
-        f"  ASA              {s.asa_seconds:.1f} s",
-        f"  occupancy        {s.occupancy:.1%}",
-        f"  max queue length {s.max_queue_length}",
+        f"  answer delay           {describe_answer_delay(scenario)}",
+        f"  offered                {s.offered}",
+        f"  answered               {s.answered}",
+        f"  abandoned              {s.abandoned}",
+        f"  max queue length       {s.max_queue_length}",
+        f"  {'':22} {'simulated':>10} {'theory':>10}"
+        + (f"  ({theory.model})" if theory is not None else ""),
     ]
+    for label, simulated, key, fmt in rows:
+        name = f"{label} ({threshold:g} s)" if key == "service_level" else label
+        other = fmt.format(getattr(theory, key)) if theory is not None else "-"
+        lines.append(f"  {name:22} {simulated:>10} {other:>10}")
     if result.blocked:
         lines.append(f"  ({result.blocked} calls found every outside line busy)")
     out.write("\n".join(lines) + "\n")
 
 
-def run(args: argparse.Namespace) -> int:
+def _solve(args: argparse.Namespace) -> int:
     try:
+        if args.config is not None or args.agents is not None:
+            raise ConfigError(
+                "<command line>",
+                None,
+                "--solve-agents finds --agents; give neither it nor --config",
+            )
+        _missing(
+            args,
+            ("--calls-per-hour", "--aht", "--hours", "--strategy", "--target-service-level"),
+        )
+        answer = solve_agents(
+            lambda agents, seed: attrs.evolve(
+                scenario_from_args(attrs_namespace(args, agents=agents)), seed=seed
+            ),
+            theory=lambda agents: theory_of(args, agents),
+            target=args.target_service_level,
+            seeds=range(1, args.seeds + 1),
+        )
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.chart is not None:
+        write_solve_svg(answer, args.chart)
+    if args.json:
+        print(json.dumps(answer.to_json()))
+        return 0
+    print(
+        f"{answer.agents} agents meet a service level of {answer.target:.0%} within "
+        f"{args.service_level_seconds or 20.0:g} s (Erlang's answer: {answer.erlang_agents})"
+    )
+    for agents, runs in answer.by_agents():
+        levels = "  ".join(f"seed {r.seed}: {r.service_level:.1%}" for r in runs)
+        mean = sum(r.service_level for r in runs) / len(runs)
+        print(f"  {agents:4d} agents  mean {mean:.1%}   {levels}")
+    return 0
+
+
+def attrs_namespace(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
+    """A copy of ``args`` with ``changes``."""
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.solve_agents:
+        return _solve(args)
+    try:
+        if args.target_service_level is not None:
+            raise ConfigError(
+                "<command line>", None, "--target-service-level goes with --solve-agents"
+            )
         scenario = scenario_from_args(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -214,10 +395,16 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     if args.chart is not None:
         write_svg(result, args.chart)
+    theory = None
+    if args.config is None:
+        try:
+            theory = theory_of(args, args.agents)
+        except ValueError:
+            theory = None  # no agents: nothing to predict
     if args.json:
-        print(json.dumps(result.summary.to_json()))
+        print(json.dumps({**result.summary.to_json(), "theory": theory and theory.to_json()}))
     else:
-        _report(result, scenario, sys.stdout)
+        _report(result, scenario, theory, sys.stdout)
     return 0
 
 
