@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import trio
 
 from ctid.testing.client import RpcErrorReply
 
-from ..conformance.test_switch_process import FakeSwitchProcess, _config
 from ..postgres import PostgresServer
 from ..records.daemon import Daemon
+
+if TYPE_CHECKING:
+    # Imported when the test runs: at collection it would import the conformance
+    # suite before tests/conformance/conftest.py registers it for assert rewriting.
+    from ..conformance.test_switch_process import FakeSwitchProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -26,6 +31,8 @@ ROUNDS = 2
 
 
 def node_config(tmp_path: Path, name: str, switch: FakeSwitchProcess, database: str) -> Path:
+    from ..conformance.test_switch_process import _config
+
     path = _config(tmp_path / f"{name}.toml", tmp_path / f"state-{name}", "asterisk", switch.listen)
     path.write_text(
         path.read_text()
@@ -58,6 +65,8 @@ async def healthz(daemon: Daemon) -> tuple[int, dict[str, object]]:
 async def test_kill_the_active_node_again_and_again(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
+    from ..conformance.test_switch_process import FakeSwitchProcess
+
     database = postgres.url(postgres.create_database())
     switch = FakeSwitchProcess(
         "asterisk", "--password", "fake-ari-password", "--extensions", "1001-1006"
