@@ -53,6 +53,7 @@ test: system-deps lint typecheck pytest js
 
 docs: setup
 	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md
+	$(BIN)/python -m ctid.api.access_table docs/security.md
 
 bench: setup
 	$(BIN)/python -m bench $(ARGS)

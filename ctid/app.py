@@ -31,8 +31,10 @@ from .clock import WallClock
 from .cluster.install import build_cluster
 from .cluster.node import ClusterNode, LeaseClient
 from .config import Config, ConfigError, parse_listen
+from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .sdnotify import Notifier, NotifySettings, status_line
 from .structure import StructureError
 from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
@@ -121,6 +123,10 @@ class App:
         self.cluster: ClusterNode | None = None
         #: Replaces the PostgreSQL lease of ``[cluster]`` (tests on MockClock).
         self.cluster_lease: LeaseClient | None = None
+        #: systemd's notify socket and watchdog (``ctid run`` reads them from the
+        #: environment); off by default.
+        self.notify = NotifySettings()
+        self.notifier: Notifier | None = None
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -224,7 +230,11 @@ class App:
             if self.cluster is None:
                 await nursery.start(self._serve_switch)
             if self.serve_api:
-                self.addresses = await nursery.start(self.server.serve, host, port)
+                try:
+                    self.addresses = await nursery.start(self.server.serve, host, port)
+                except OSError as exc:
+                    setting = f"server.listen in {self.config.file} (or --listen)"
+                    raise listen_error(exc, host, port, setting) from None
             if self.cluster is not None:
                 # A standby serves too: it answers logins with where the active node is.
                 await nursery.start(self.cluster.run, self._serve_switch, self._step_down)
@@ -232,6 +242,10 @@ class App:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
             if self.serve_api:
                 log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
+            if self.notify.enabled:
+                # READY=1 now: the API listens and the switch link is up or being retried.
+                self.notifier = Notifier(self.notify, self._status_line)
+                await nursery.start(self.notifier.run)
             task_status.started(self)
 
     async def _serve_switch(
@@ -253,11 +267,18 @@ class App:
         self.server.close_all(1012, "this ctid node is no longer active: reconnect")
         await self.server.wait_idle()
 
+    def _status_line(self) -> str:
+        return status_line(self.model.link_state.value, len(self.api.sessions.sessions))
+
     async def _signals(self, scope: trio.CancelScope) -> None:
-        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async for signum in signals:
-                if signum == signal.SIGTERM:
-                    log.info("SIGTERM: closing connections and stopping")
+                if signum in (signal.SIGTERM, signal.SIGINT):
+                    # Ctrl-C stops like SIGTERM: clients told, records flushed, exit 0.
+                    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C (SIGINT)"
+                    log.info("%s: closing connections and stopping", name)
+                    if self.notifier is not None:
+                        self.notifier.stopping()
                     self.server.close_all()
                     with trio.move_on_after(2):
                         await self.server.wait_idle()

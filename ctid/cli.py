@@ -168,6 +168,9 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
     )
     if getattr(args, "metrics_listen", None):
         app.metrics_listen = args.metrics_listen
+    from .sdnotify import NotifySettings
+
+    app.notify = NotifySettings.from_environ(os.environ, os.getpid())
     if demo:
         from .demo.setup import add_demo
 
@@ -191,6 +194,12 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BaseExceptionGroup as group:
+        # Ctrl-C before the signal handler is up (during start-up) arrives as a
+        # KeyboardInterrupt inside the nurseries' group: the same clean stop.
+        interrupted, others = group.split(KeyboardInterrupt)
+        if interrupted is not None and others is None:
+            log.info("interrupted")
+            return 0
         # Services fail inside nurseries, so their errors arrive grouped. A
         # driver's run() raises only for bad configuration the switch found
         # (credentials refused): the operator's message, not a traceback.

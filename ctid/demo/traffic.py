@@ -45,6 +45,10 @@ class TrafficProfile:
     #: Keys an outside caller answered by an IVR presses (one, at random), after
     #: a few seconds of listening.
     ivr_keys: tuple[str, ...] = ("1", "2")
+    #: Outside calls that arrive first, a few seconds apart (uniform range), so the
+    #: first minute of a demo shows a working centre; then ``mean_interarrival``.
+    warm_up_calls: int = 6
+    warm_up_gap: tuple[float, float] = (2.0, 6.0)
 
 
 class Traffic:
@@ -73,6 +77,9 @@ class Traffic:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
+        for _ in range(self.profile.warm_up_calls):
+            await trio.sleep(self.rng.uniform(*self.profile.warm_up_gap))
+            self._new_call(outside=True)
         while True:
             await trio.sleep(self.rng.expovariate(1.0 / self.profile.mean_interarrival))
             self._new_call()
@@ -84,14 +91,14 @@ class Traffic:
             # The person was too late (the call ended, the line changed): like life.
             log.debug("demo action failed: %s", exc)
 
-    def _new_call(self) -> None:
+    def _new_call(self, *, outside: bool = False) -> None:
         profile = self.profile
         idle = [
             e
             for e in self.extensions
             if e not in self.managed and self.sim.line_state(e).value == "idle"
         ]
-        if idle and self.rng.random() < profile.internal_share:
+        if idle and not outside and self.rng.random() < profile.internal_share:
             caller = self.rng.choice(idle)
             others = [e for e in self.extensions if e != caller]
             callee = self.rng.choice(others)

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..api.server import HttpHandler, HttpRequest, HttpResponse, send_response
 from ..config import parse_listen
+from ..errors import listen_error
 from .collector import Metrics
 
 if TYPE_CHECKING:
@@ -41,7 +42,11 @@ class MetricsServer:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         host, port = parse_listen(self.listen)
-        listeners = await trio.open_tcp_listeners(port, host=host)
+        try:
+            listeners = await trio.open_tcp_listeners(port, host=host)
+        except OSError as exc:
+            setting = "server.metrics_listen (or --metrics-listen)"
+            raise listen_error(exc, host, port, setting) from None
         self.addresses = [listener.socket.getsockname()[:2] for listener in listeners]
         for address in self.addresses:
             shown = f"[{address[0]}]" if ":" in address[0] else address[0]

@@ -49,9 +49,13 @@ def recording_command(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # A fresh state directory works (a restore onto a new machine): the database is
+    # created with its schema as the daemon's first start would; one at another
+    # revision is refused as the daemon refuses it.
+    records.spool_dir.parent.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(records.url)
     try:
-        db.check_schema(engine)
+        db.prepare(engine)
         if args.recording_command == "export":
             try:
                 start = parse_day_or_time(args.start, records.timezone)

@@ -14,6 +14,13 @@ segment starts when the current one passes ``segment_bytes``; a segment whose
 every frame the database has committed is deleted. A SIGKILL during a write
 can leave a torn frame at the end of the last segment: ``open`` cuts it off.
 
+Where the database's commits reached inside the segments that are still there
+is kept in ``committed`` (``mark``), so a restart replays only what the
+database may not have: without it every clean restart would write the whole
+current segment again. The file is a hint: missing, unreadable or pointing
+outside the spool, ``open`` starts from the first segment (writing a record
+twice changes nothing); it lags a commit at most by a crash between the two.
+
 Concurrency: one thread appends (the journal limiter) while another reads and
 releases (the database limiter). They share no state: the reader is told up
 to where it may read, and only segments the appender has moved past are
@@ -42,6 +49,8 @@ FRAME_OVERHEAD: Final = _HEADER.size
 #: A frame larger than this is corruption, not a record.
 MAX_FRAME: Final = 16 << 20
 _SUFFIX: Final = ".spool"
+#: Where the database's commits reached: ``SEGMENT OFFSET``.
+MARK_FILE: Final = "committed"
 
 
 @attrs.frozen(order=True)
@@ -54,7 +63,8 @@ class Position:
 
 @attrs.frozen(kw_only=True)
 class Recovered:
-    """What ``open`` found: frames from ``start`` to ``end``, ``bytes`` on disk."""
+    """What ``open`` found: ``frames`` not yet known to be committed, from ``start`` to
+    ``end``; ``bytes`` on disk."""
 
     start: Position
     end: Position
@@ -95,12 +105,19 @@ class Journal:
         """Check every segment, cut torn frames, and get ready to append."""
         self.directory.mkdir(parents=True, exist_ok=True)
         segments = self._segments()
+        mark = self._read_mark(segments)
         frames = 0
+        pending = 0
         total = 0
         discarded = 0
         for number in segments:
             path = self._path(number)
-            good, count = _scan(path)
+            skip = -1
+            if mark is not None and number >= mark.segment:
+                skip = mark.offset if number == mark.segment else 0
+            good, count, after, aligned = _scan(path, skip)
+            if mark is not None and number == mark.segment and not aligned:
+                mark = None  # not where a frame starts: a stale or damaged hint
             size = path.stat().st_size
             if good < size:
                 log.warning(
@@ -114,6 +131,7 @@ class Journal:
                     os.fsync(f.fileno())
                 discarded += size - good
             frames += count
+            pending += after
             total += good
         if not segments:
             segments = [1]
@@ -123,8 +141,12 @@ class Journal:
         self._offset = self._file.tell()
         if self._offset == 0:
             self._sync_directory()
+        start = Position(segments[0], 0)
+        if mark is not None:
+            start = mark
+            frames = pending
         return Recovered(
-            start=Position(segments[0], 0),
+            start=start,
             end=Position(self._segment, self._offset),
             frames=frames,
             bytes=total,
@@ -209,6 +231,24 @@ class Journal:
                 position = Position(position.segment, offset)
         return out, position
 
+    def mark(self, committed: Position) -> None:
+        """Note that the database has committed everything before ``committed``."""
+        tmp = self.directory / f"{MARK_FILE}.tmp"
+        tmp.write_text(f"{committed.segment} {committed.offset}\n")
+        os.replace(tmp, self.directory / MARK_FILE)
+
+    def _read_mark(self, segments: list[int]) -> Position | None:
+        try:
+            segment_text, offset_text = (self.directory / MARK_FILE).read_text().split()
+            mark = Position(int(segment_text), int(offset_text))
+        except (OSError, ValueError):
+            return None
+        if not segments or mark.segment < segments[0] or mark.offset < 0:
+            return None
+        if mark.segment > segments[-1]:
+            return None
+        return mark
+
     def release(self, upto: Position) -> int:
         """Delete the segments wholly before ``upto``; returns the bytes freed."""
         freed = 0
@@ -221,20 +261,29 @@ class Journal:
         return freed
 
 
-def _scan(path: Path) -> tuple[int, int]:
-    """(bytes of whole, valid frames from the start, how many frames)."""
+def _scan(path: Path, skip: int = 0) -> tuple[int, int, int, bool]:
+    """Bytes of whole, valid frames from the start; how many frames; how many of them
+    start at or after byte ``skip`` (-1: none); whether a frame starts at ``skip``
+    (or it is the end)."""
     good = 0
     count = 0
+    after = 0
+    aligned = skip <= 0
     with open(path, "rb") as f:
         while True:
+            if good == skip:
+                aligned = True
             header = f.read(_HEADER.size)
             if len(header) < _HEADER.size:
-                return good, count
+                break
             length, crc = _HEADER.unpack(header)
             if length > MAX_FRAME:
-                return good, count
+                break
             payload = f.read(length)
             if len(payload) < length or zlib.crc32(payload) != crc:
-                return good, count
-            good += _HEADER.size + length
+                break
             count += 1
+            if 0 <= skip <= good:
+                after += 1
+            good += _HEADER.size + length
+    return good, count, after, aligned

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 INTAKE_SIZE: Final = 20_000
 #: Ops per spool append.
 JOURNAL_BATCH: Final = 2_000
+#: Seconds a stopping daemon gives the database for what is still in the spool.
+FINAL_COMMIT_SECONDS: Final = 5.0
 
 
 @attrs.frozen(kw_only=True)
@@ -189,7 +191,27 @@ class RecordWriter:
                 nursery.start_soon(self._committer)
                 task_status.started()
         finally:
+            # Stopping: the journaller has put what was queued into the spool;
+            # the database gets it now rather than at the next start.
+            with trio.CancelScope(shield=True), trio.move_on_after(FINAL_COMMIT_SECONDS):
+                await self._final_commit()
             self.journal.close()
+
+    async def _final_commit(self) -> None:
+        if not self.db_up:
+            return  # it is away: the spool keeps the records for the next start
+        while self._cursor < self._end:
+            try:
+                count, cursor, _, rejected = await self.blocking(
+                    self._commit_some, self._cursor, self._end, limiter=self.db_limiter
+                )
+            except Exception as exc:
+                log.warning("records left in the spool for the next start: %s", _short(exc))
+                return
+            self._cursor = cursor
+            self._frames_applied += count
+            self.committed += count - rejected
+            self.rejected += rejected
 
     async def _journaller(self) -> None:
         try:
@@ -314,7 +336,14 @@ class RecordWriter:
                         raise
                     rejected += 1
                     self._set_aside(o.encode(op), _short(one))
-        return len(payloads), cursor, time.perf_counter() - started, rejected
+        elapsed = time.perf_counter() - started
+        # After the commit: a restart then replays only what follows (the
+        # start-up count of records still to write is true).
+        try:
+            self.journal.mark(cursor)
+        except OSError as exc:
+            log.warning("cannot note the spool's committed position: %s", exc)
+        return len(payloads), cursor, elapsed, rejected
 
     def _set_aside(self, payload: bytes, why: str) -> None:
         """(thread) Keep a record the database refused, for an operator to look at."""

@@ -139,3 +139,41 @@ def test_a_record_too_large_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="too large"):
         journal.append([b"x" * ((16 << 20) + 1)])
     journal.close()
+
+
+def test_reopen_starts_after_what_the_database_committed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, segment_bytes=120, fsync=False)
+    rec = journal.open()
+    items = _payloads(12)
+    end = rec.end
+    for item in items:
+        end, _ = journal.append([item])
+    got, cursor = journal.read(rec.start, end, 7)
+    assert got == items[:7]
+    journal.mark(cursor)
+    journal.close()
+    again = Journal(tmp_path, segment_bytes=120, fsync=False)
+    rec = again.open()
+    assert (rec.start, rec.end, rec.frames) == (cursor, end, 5)
+    rest, last = again.read(rec.start, rec.end, 100)
+    assert rest == items[7:]
+    again.mark(last)
+    again.close()
+    third = Journal(tmp_path, segment_bytes=120, fsync=False)
+    rec = third.open()
+    assert (rec.start, rec.end, rec.frames) == (last, end, 0)
+    third.close()
+
+
+@pytest.mark.parametrize("mark", ["", "garbage", "1", "1 -4", "1 5", "99 0", "0 0"], ids=repr)
+def test_an_unusable_committed_mark_replays_everything(tmp_path: Path, mark: str) -> None:
+    """The mark is a hint: wrong, it costs a replay (harmless), never a lost record."""
+    journal = Journal(tmp_path, fsync=False)
+    journal.open()
+    journal.append(_payloads(4))
+    journal.close()
+    (tmp_path / "committed").write_text(mark)
+    again = Journal(tmp_path, fsync=False)
+    rec = again.open()
+    assert (rec.start, rec.frames) == (Position(1, 0), 4)
+    again.close()

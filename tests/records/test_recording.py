@@ -478,7 +478,8 @@ async def test_export_and_import_round_trip(
         ]
     )
     assert code == 0
-    assert main(["db", "upgrade", "--config", str(tmp_path / "dest.toml")]) == 0
+    # Restored into a fresh state directory, with no 'ctid db upgrade' first.
+    assert not (tmp_path / "dest").exists()
     restore = ["recording", "import", "--config", str(tmp_path / "dest.toml"), str(archive)]
     assert main(restore) == 0
     assert main(restore) == 0  # again: nothing changes

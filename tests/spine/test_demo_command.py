@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import trio
 import trio_websocket
 
@@ -90,3 +91,87 @@ async def test_demo_prints_usable_addresses_and_stops_on_sigterm(tmp_path: Path)
             returncode = await proc.wait()
     assert returncode == 0
     assert (tmp_path / "state").is_dir()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+async def test_ctrl_c_and_sigterm_stop_with_one_line_and_status_0(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """With traffic (calls in progress), as ``make demo`` runs it: Ctrl-C (SIGINT to the
+    whole process group, as a terminal sends it) and SIGTERM both stop cleanly."""
+    env = dict(os.environ, CTID_ADMIN_TOKEN=TOKEN)
+    with trio.fail_after(GUARD):
+        proc = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "ctid", "demo", "--listen", "127.0.0.1:0", "--seed", "3"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, like a shell's foreground job
+        )
+        signalled = False
+        try:
+            banner = (await _read_banner(proc)).encode()
+            os.killpg(proc.pid, signum)
+            signalled = True
+            assert proc.stdout is not None and proc.stderr is not None
+            out = banner
+            while chunk := await proc.stdout.receive_some(65536):
+                out += chunk
+            err = b""
+            while chunk := await proc.stderr.receive_some(65536):
+                err += chunk
+        finally:
+            if not signalled:
+                proc.kill()
+            returncode = await proc.wait()
+    assert returncode == 0
+    assert err == b""
+    name = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else "SIGTERM"
+    # What it printed after the banner: the one line saying it stops.
+    after = out.decode().split("Stop with Ctrl-C.\n", 1)[1].splitlines()
+    assert len(after) == 1, after
+    assert after[0].endswith(f"INFO ctid.app: {name}: closing connections and stopping")
+
+
+async def test_ctrl_c_during_start_up_stops_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C before the daemon serves (here: its switch has not answered yet) reaches
+    trio as a KeyboardInterrupt inside the nurseries' exception group: still one line
+    and status 0, no traceback."""
+    switch = (await trio.open_tcp_listeners(0, host="127.0.0.1"))[0]
+    port = switch.socket.getsockname()[1]
+    config = tmp_path / "ctid.toml"
+    config.write_text(
+        f'[server]\nlisten = "127.0.0.1:0"\nstate_dir = "{tmp_path}"\n'
+        '[switch]\ndriver = "freeswitch"\n'
+        f'[switch.freeswitch]\nport = {port}\npassword = "ClueCon"\nextensions = "1001"\n'
+    )
+    env = dict(os.environ, CTID_ADMIN_TOKEN=TOKEN)
+    async with switch:
+        with trio.fail_after(GUARD):
+            proc = await trio.lowlevel.open_process(
+                [sys.executable, "-m", "ctid", "run", "--config", str(config)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            out = err = b""
+            try:
+                # The driver connects: ctid is inside trio.run, starting. The switch
+                # (this test) says nothing, so start-up waits here.
+                connection = await switch.accept()
+                os.killpg(proc.pid, signal.SIGINT)
+                assert proc.stdout is not None and proc.stderr is not None
+                while chunk := await proc.stdout.receive_some(65536):
+                    out += chunk
+                while chunk := await proc.stderr.receive_some(65536):
+                    err += chunk
+                await connection.aclose()
+            finally:
+                if not out:  # failed before the signal
+                    proc.kill()
+                returncode = await proc.wait()
+    assert (returncode, err) == (0, b"")
+    assert out.decode().splitlines()[-1].endswith("INFO ctid: interrupted")
+    assert b"serving" not in out

@@ -10,6 +10,8 @@ from ... import PROTOCOL_VERSION
 from ...bus import ReplayGap
 from .. import rpc
 from ..context import RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from . import registry
 
@@ -59,7 +61,9 @@ def _authenticate(ctx: RequestContext, token: str) -> Any:
     return credential
 
 
-@registry.method("session.login", params=LoginParams, login_required=False)
+@registry.method(
+    "session.login", params=LoginParams, roles=ALL_ROLES, target=Target.NONE, login_required=False
+)
 async def login(ctx: RequestContext, p: LoginParams) -> dict[str, Any]:
     """Log in with a token; must be the first call on a connection.
 
@@ -72,7 +76,9 @@ async def login(ctx: RequestContext, p: LoginParams) -> dict[str, Any]:
     return _welcome(ctx)
 
 
-@registry.method("session.resume", params=ResumeParams, login_required=False)
+@registry.method(
+    "session.resume", params=ResumeParams, roles=ALL_ROLES, target=Target.NONE, login_required=False
+)
 async def resume(ctx: RequestContext, p: ResumeParams) -> dict[str, Any]:
     """Take a session over on a new connection and receive every event after ``lastSeq``.
 
@@ -113,7 +119,7 @@ async def resume(ctx: RequestContext, p: ResumeParams) -> dict[str, Any]:
     return reply
 
 
-@registry.method("session.logout")
+@registry.method("session.logout", roles=ALL_ROLES, target=Target.NONE)
 async def logout(ctx: RequestContext, p: None) -> dict[str, Any]:
     """End the session (its monitors stop) and close the connection."""
     assert ctx.session is not None
@@ -121,7 +127,7 @@ async def logout(ctx: RequestContext, p: None) -> dict[str, Any]:
     return {}
 
 
-@registry.method("session.ping")
+@registry.method("session.ping", roles=ALL_ROLES, target=Target.NONE)
 async def ping(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Answer at once with the server's time (for latency checks and keep-alive)."""
     return {"timestamp": ctx.api.clock.iso()}

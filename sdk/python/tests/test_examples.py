@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Final
 
 import pytest
+from ctid_client.sync import Client
 
 from .server import ADMIN_TOKEN, ServerThread
 
@@ -45,11 +46,17 @@ def test_screen_pop(server: ServerThread) -> None:
     assert shown == ["+15550100 is calling 1001"]
 
 
-def test_first_session(server: ServerThread) -> None:
-    assert load("first_session").main([server.url, ADMIN_TOKEN]) == [
-        "DeliveredEvent",
-        "EstablishedEvent",
-    ]
+def test_first_session_runs_again_and_again(server: ServerThread) -> None:
+    """The README's first session, twice on one server: it cleans up after itself."""
+    example = load("first_session")
+    for _ in range(2):
+        assert example.main([server.url, ADMIN_TOKEN]) == ["DeliveredEvent", "EstablishedEvent"]
+    with Client(server.url, token=ADMIN_TOKEN) as ctid:
+        lines = ctid.call("sim.lines")["lines"]
+    assert {line["line"]: (line["state"], line["offHook"]) for line in lines} == {
+        line["line"]: ("idle", False) for line in lines
+    }
+    assert len(lines) == 14  # ten phones, four outside lines
 
 
 #: The ACD of the agent desk example: one queue whose wrap-up the agent ends itself.
