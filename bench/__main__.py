@@ -3,7 +3,8 @@
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
 naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``failover``
-(takeover time of a hot-standby pair against restarting one node).
+(takeover time of a hot-standby pair against restarting one node), ``livestate``
+(the live-state store against committing each change on the call path).
 """
 
 from __future__ import annotations
@@ -37,11 +38,20 @@ def _failover(argv: list[str]) -> None:
     failover.main(argv)
 
 
+def _livestate(argv: list[str]) -> None:
+    from . import livestate
+
+    parser = argparse.ArgumentParser(prog="python -m bench livestate")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    livestate.main(quick=parser.parse_args(argv).quick)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "failover": _failover,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "livestate": _livestate,
 }
 
 

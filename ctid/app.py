@@ -202,6 +202,7 @@ class App:
         from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
         from .ivr.install import install_ivr
+        from .livestate.install import install_livestate
         from .metrics import server as metrics
         from .recording import service as recording
         from .records import service as records
@@ -212,6 +213,8 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
         recording.install(self)
+        # After the services it keeps state for: its task must start before theirs.
+        install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         metrics.install(self)
 
@@ -282,6 +285,8 @@ class App:
                     self.server.close_all()
                     with trio.move_on_after(2):
                         await self.server.wait_idle()
+                    for hook in self.api.services.get("shutdown", []):
+                        await hook()
                     scope.cancel()
                     return
                 log.info("SIGHUP: reloading")

@@ -153,7 +153,16 @@ class Config:
 
 
 #: Top-level tables that services check themselves (added as services grow).
-SERVICE_SECTIONS: set[str] = {"acd", "ivr", "records", "recording", "routing", "demo", "metrics"}
+SERVICE_SECTIONS: set[str] = {
+    "acd",
+    "ivr",
+    "records",
+    "recording",
+    "routing",
+    "demo",
+    "metrics",
+    "livestate",
+}
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
 

@@ -210,6 +210,8 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             )
         case o.CloseInterrupted():
             _close_interrupted(conn, op)
+        case o.CallAdopt():
+            _adopt(conn, op)
         case _:
             raise TypeError(f"no way to apply {op!r}")
 
@@ -406,3 +408,20 @@ def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
         .where(recordings.c.state.in_(("recording", "paused")))
         .values(state="failed", detail="ctid stopped while recording")
     )
+
+
+def _adopt(conn: Connection, op: o.CallAdopt) -> None:
+    """This run owns a call an earlier run left open (it went on across the restart)."""
+    conn.execute(
+        sa.update(calls)
+        .where(calls.c.call_id == op.call_id)
+        .where(calls.c.state == "open")
+        .values(node=op.node, run_id=op.run_id)
+    )
+    if op.replaces is not None and op.replaces != op.call_id:
+        conn.execute(
+            sa.delete(calls)
+            .where(calls.c.call_id == op.replaces)
+            .where(calls.c.state == "open")
+            .where(calls.c.run_id == op.run_id)
+        )
