@@ -43,8 +43,12 @@ def install_livestate(app: App) -> LiveStore | None:
 
     async def run(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         # The state directory holds the SQLite file; on a first start it is not there yet.
-        await app.blocking(lambda: state_dir.mkdir(parents=True, exist_ok=True))
-        await store.run(task_status=task_status)
+        try:
+            await app.blocking(lambda: state_dir.mkdir(parents=True, exist_ok=True))
+            await store.run(task_status=task_status)
+        finally:
+            # Its pooled connections go with the daemon (closing them does not wait).
+            store.engine.dispose()
 
     app.extra_services.insert(0, run)
     app.api.services["livestate"] = store

@@ -280,10 +280,14 @@ class RecordsService:
             # Before CloseInterrupted: calls that went on across the restart keep their row.
             self.progress.restore()
         self.submit(o.CloseInterrupted(node=self.node, run_id=self.run_id, at=self.clock.now()))
-        async with trio.open_nursery() as nursery:
-            await nursery.start(self.writer.run)
-            nursery.start_soon(self._heartbeat)
-            task_status.started()
+        try:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(self.writer.run)
+                nursery.start_soon(self._heartbeat)
+                task_status.started()
+        finally:
+            # Its pooled connections go with the daemon (closing them does not wait).
+            self.engine.dispose()
 
     async def _heartbeat(self) -> None:
         while True:
