@@ -57,6 +57,7 @@ class DatabaseLease:
         await self._run(self.table.release, self.holder)
 
     def close(self) -> None:
+        """Close the database connections (the node has stopped)."""
         self.table.engine.dispose()
 
 

@@ -42,6 +42,7 @@ class LeaseClient(Protocol):
     async def prepare(self) -> str: ...
     async def acquire(self) -> LeaseView: ...
     async def release(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class ClusterNode:
@@ -134,6 +135,7 @@ class ClusterNode:
                         log.info("cluster: node %r gave the lease back", self.node_name)
                     except LeaseUnavailable as exc:
                         log.warning("cluster: could not give the lease back: %s", exc)
+            self.lease.close()
 
     async def _elect(self) -> None:
         election = self.election

@@ -91,3 +91,6 @@ class FakeLease:
     async def release(self) -> None:
         await self._reach()
         self.db.release(self.node)
+
+    def close(self) -> None:
+        """Nothing to close: the row is in memory."""
