@@ -15,6 +15,7 @@ from ..facts import FACT_QUEUE, FACT_QUEUES_VISITED
 from .auth import Authenticator, Role
 from .registry import Registry
 from .session import Session, SessionManager
+from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from ..calls.model import Call
@@ -59,6 +60,8 @@ class ApiContext:
     registry: Registry
     server_version: str
     limits: ApiLimits = attrs.field(factory=ApiLimits)
+    #: Failed logins per client address (brute-force protection).
+    throttle: LoginThrottle = attrs.field(factory=LoginThrottle)
     simulator: SimulatorDriver | None = None
     #: ctid services by name ("acd", "ivr", "records"), for their API methods.
     services: dict[str, Any] = attrs.field(factory=dict)

@@ -164,6 +164,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "session.resume": {
         "": lambda s: {"token": ADMIN_TOKEN, "sessionID": "matrix-none", "lastSeq": 0}
     },
+    "session.refresh": {"": lambda s: {"token": "matrix-wrong-token-0123456789"}},
     "session.logout": {"": lambda s: None},
     "session.ping": {"": lambda s: None},
     "rpc.discover": {"": lambda s: None},

@@ -78,6 +78,7 @@ describe("the package", () => {
         "SUBPROTOCOL",
         "SessionLost",
         "SystemStatus",
+        "TOKEN_EXPIRED",
         "eventConnection",
         "rpcErrorFromWire",
         "snapshotRequest",
