@@ -3,8 +3,12 @@
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
 naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``failover``
-(takeover time of a hot-standby pair against restarting one node), ``livestate``
-(the live-state store against committing each change on the call path).
+(takeover time of a hot-standby pair against restarting one node), ``sessions``
+(10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
+healthy client's requests beside 40 connections sending maximum-size frames),
+``livestate`` (the live-state store against committing each change on the call
+path), ``keep`` (keeping calls in the live store per switch event, against none
+and a naive rewrite).
 """
 
 from __future__ import annotations
@@ -20,14 +24,28 @@ def _api(argv: list[str]) -> None:
     api.main(argv)
 
 
+def _transport(name: str) -> Callable[[list[str]], None]:
+    def run(argv: list[str]) -> None:
+        from . import fairness, sessions
+
+        {"sessions": sessions.main, "fairness": fairness.main}[name](argv)
+
+    return run
+
+
 def _acd(name: str) -> Callable[[list[str]], None]:
     def run(argv: list[str]) -> None:
-        from . import acd_routing, acd_simulate
+        from . import acd_routing, acd_simulate, keep_calls
 
         parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
         parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
         args = parser.parse_args(argv)
-        {"routing": acd_routing.main, "simulate": acd_simulate.main}[name](quick=args.quick)
+        mains = {
+            "routing": acd_routing.main,
+            "simulate": acd_simulate.main,
+            "keep": keep_calls.main,
+        }
+        mains[name](quick=args.quick)
 
     return run
 
@@ -51,7 +69,10 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "failover": _failover,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "sessions": _transport("sessions"),
+    "fairness": _transport("fairness"),
     "livestate": _livestate,
+    "keep": _acd("keep"),
 }
 
 

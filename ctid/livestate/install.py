@@ -31,8 +31,8 @@ SHUTDOWN_FLUSH_SECONDS = 5.0
 def install_livestate(app: App) -> LiveStore | None:
     """Build the store (None when records or live state are off) and wire it in.
 
-    Call it after the services it serves are installed: its task goes first in
-    ``extra_services``, so the rows are loaded before any of them starts.
+    Its task is one of the ``early_services``, started before the calls and every
+    other service, so the rows are loaded before any of them restores from them.
     """
     section = livestate_section(app.config)
     records = records_settings(app.config)
@@ -50,7 +50,9 @@ def install_livestate(app: App) -> LiveStore | None:
             # Its pooled connections go with the daemon (closing them does not wait).
             store.engine.dispose()
 
-    app.extra_services.insert(0, run)
+    # Before the calls: the driver's first resync restores the calls it kept.
+    app.early_services.append(run)
+    app.call_store = store
     app.api.services["livestate"] = store
     if app.acd is not None:
         persistence = AcdPersistence(app.acd.engine, store)

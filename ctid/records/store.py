@@ -8,6 +8,7 @@ code serves SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from .schema import (
     recordings,
 )
 
-__all__ = ["apply", "apply_one", "is_outage", "utc"]
+__all__ = ["apply", "apply_one", "is_outage", "out_of_descriptors", "utc"]
 
 ACW_STATE = "workingAfterCall"
 
@@ -48,6 +49,24 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | OSError)
+
+
+def out_of_descriptors(exc: BaseException) -> bool:
+    """Whether ``exc`` came from this process running out of file descriptors (EMFILE,
+    ENFILE): a fault here, not in the database, so /healthz must not call it down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.EMFILE, errno.ENFILE):
+            return True
+        if "too many open files" in str(current).lower():
+            return True
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
+    return False
 
 
 def apply(engine: Engine, batch: Sequence[o.Op]) -> None:
