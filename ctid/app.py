@@ -35,6 +35,8 @@ from .calls.keep import LiveRows
 from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
+from .cluster.install import build_cluster
+from .cluster.node import ClusterNode, LeaseClient
 from .config import Config, ConfigError, parse_listen
 from .descriptors import raise_limit
 from .errors import listen_error
@@ -130,6 +132,10 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: The hot-standby election, when the configuration has a ``[cluster]`` table.
+        self.cluster: ClusterNode | None = None
+        #: Replaces the PostgreSQL lease of ``[cluster]`` (tests on MockClock).
+        self.cluster_lease: LeaseClient | None = None
         #: The certificate of wss:// (and https:// metrics), when configured.
         self.tls = load_tls(config)
         #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
@@ -211,6 +217,9 @@ class App:
         if self.tls is not None:
             self.server.tls = self.tls.context
             self.api.services.setdefault("reload", []).append(self._reload_tls)
+        self.cluster = build_cluster(config, self.cluster_lease)
+        if self.cluster is not None:
+            self.api.services["cluster"] = self.cluster
         if config.auth.jwt is not None:
             reloader = AuthReloader(config, self.api.auth, self.blocking)
             self.api.services["auth_reloader"] = reloader
@@ -262,14 +271,8 @@ class App:
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
-            for service in self.early_services:
-                await nursery.start(service)
-            if self.call_store is not None:
-                # Before the driver starts: its first resync restores the stored calls.
-                self.calls.keep(self.call_store)
-            await nursery.start(self.calls.run)
-            for service in self.extra_services:
-                await nursery.start(service)
+            if self.cluster is None:
+                await nursery.start(self._serve_switch)
             if self.serve_api:
                 raise_limit()
                 try:
@@ -277,6 +280,9 @@ class App:
                 except OSError as exc:
                     setting = f"server.listen in {self.config.file} (or --listen)"
                     raise listen_error(exc, host, port, setting) from None
+            if self.cluster is not None:
+                # A standby serves too: it answers logins with where the active node is.
+                await nursery.start(self.cluster.run, self._serve_switch, self._step_down)
             if self.handle_signals:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
             if self.serve_api:
@@ -286,6 +292,30 @@ class App:
                 self.notifier = Notifier(self.notify, self._status_line)
                 await nursery.start(self.notifier.run)
             task_status.started(self)
+
+    async def _serve_switch(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """The active part: the switch driver and the services acting on calls."""
+        async with trio.open_nursery() as nursery:
+            for service in self.early_services:
+                await nursery.start(service)
+            if self.call_store is not None:
+                # Before the driver starts: its first resync restores the stored calls.
+                self.calls.keep(self.call_store)
+            await nursery.start(self.calls.run)
+            for service in self.extra_services:
+                await nursery.start(service)
+            task_status.started()
+
+    async def _step_down(self, reason: str) -> None:
+        """Leadership lost (the switch driver has stopped): close every client.
+
+        1012 is WebSocket's "service restart"; ``reason`` is in the log (a close
+        reason must fit in 123 bytes).
+        """
+        self.server.close_all(1012, "this ctid node is no longer active: reconnect")
+        await self.server.wait_idle()
 
     def _status_line(self) -> str:
         return status_line(self.model.link_state.value, len(self.api.sessions.sessions))

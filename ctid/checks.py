@@ -17,6 +17,7 @@ __all__ = ["check_services", "section_checkers"]
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
     from .acd.config import acd_section
+    from .cluster.config import cluster_settings
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
     from .recording.config import recording_section
@@ -29,6 +30,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
         "acd": acd_section,
+        "cluster": cluster_settings,
         "demo": demo_section,
         "ivr": lambda config: check_ivr(config, acd_queues(config)),
         "routing": lambda config: check_routing(config, acd_queues(config)),

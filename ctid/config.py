@@ -214,6 +214,8 @@ SERVICE_SECTIONS: set[str] = {
     "metrics",
     "livestate",
 }
+#: The hot-standby table, checked by ``ctid.cluster.config``.
+SERVICE_SECTIONS.add("cluster")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

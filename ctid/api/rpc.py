@@ -51,6 +51,8 @@ REPLAY_GAP: Final = -32004
 FORBIDDEN: Final = -32005
 #: A ctid (non-CSTA) operation failed; ``data.reason`` says why.
 OPERATION_FAILED: Final = -32006
+#: This node is a hot standby; ``data.active`` is the active node's URL (or null).
+NOT_ACTIVE: Final = -32010
 
 #: The most requests one batch may hold.
 MAX_BATCH: Final = 100

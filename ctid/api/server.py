@@ -337,6 +337,14 @@ class ApiServer:
         healthy = link == "up" and all(
             v in ("up", "ok", True) for k, v in checks.items() if k != "driver"
         )
+        cluster = self.api.services.get("cluster")
+        if cluster is not None:
+            # A load balancer follows the active node: a standby is never healthy.
+            checks["role"] = cluster.role
+            checks["node"] = cluster.node_name
+            if not cluster.serving:
+                checks["active"] = cluster.active_url or None
+                return HttpResponse.json(503, {"status": "standby", **checks})
         return HttpResponse.json(
             200 if healthy else 503, {"status": "ok" if healthy else "degraded", **checks}
         )

@@ -35,6 +35,7 @@ __all__ = [
     "agent_states",
     "call_legs",
     "calls",
+    "cluster_lease",
     "ivr_runs",
     "ivr_visits",
     "live_state",
@@ -273,4 +274,17 @@ live_state = Table(
     Column("key", String(255), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Which node of a hot-standby pair is active, until when (the database's
+#: clock) and where clients reach it. One row per cluster. Owned by
+#: ``ctid.cluster.lease``.
+cluster_lease = Table(
+    "cluster_lease",
+    metadata,
+    Column("name", NAME, primary_key=True),
+    Column("holder", NAME, nullable=False),
+    Column("advertise_url", String(512), nullable=False),
+    Column("term", Integer, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
 )

@@ -50,6 +50,16 @@ def _welcome(ctx: RequestContext) -> dict[str, Any]:
     }
 
 
+def _refuse_on_standby(ctx: RequestContext) -> None:
+    """A standby node (``[cluster]``) serves nobody: it says where the active node is."""
+    cluster = ctx.api.services.get("cluster")
+    if cluster is None or cluster.serving:
+        return
+    active = cluster.active_url or None
+    where = f"connect to {active}" if active else "no active node is known yet; try again"
+    raise RpcError(rpc.NOT_ACTIVE, f"this ctid node is a standby: {where}", {"active": active})
+
+
 def _welcome_expiry(ctx: RequestContext, reply: dict[str, Any]) -> dict[str, Any]:
     assert ctx.session is not None
     expires_at = ctx.session.credential.expires_at
@@ -61,6 +71,7 @@ def _welcome_expiry(ctx: RequestContext, reply: dict[str, Any]) -> dict[str, Any
 
 
 def _authenticate(ctx: RequestContext, token: str) -> Credential:
+    _refuse_on_standby(ctx)
     if ctx.session is not None:
         raise RpcError(rpc.OPERATION_FAILED, "already logged in on this connection")
     return _check_token(ctx, token)
@@ -120,7 +131,8 @@ async def resume(ctx: RequestContext, p: ResumeParams) -> dict[str, Any]:
     if session is None or not session.credential.same_principal(credential):
         raise RpcError(
             rpc.UNKNOWN_SESSION,
-            "no such session (it may have expired): log in again and take snapshots",
+            "no such session on this node (it expired, or it belonged to another node or to "
+            "ctid before a restart): log in again and take snapshots",
         )
     log = session.log
     if p.last_seq < 0 or p.last_seq > log.seq:

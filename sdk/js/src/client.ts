@@ -24,11 +24,13 @@ import {
   CloseCode,
   ConnectionClosedError,
   CtidError,
+  NotActive,
   ProtocolError,
   RequestTimeoutError,
   RpcError,
   SessionLost,
 } from "./errors.js";
+import { Endpoints, snapshotRequest } from "./failover.js";
 import type { CtidEvent, EventMap } from "./events.js";
 import { type Incoming, type Outgoing, type Params, RpcClientCore } from "./protocol.js";
 import { CtidServices } from "./services.js";
@@ -88,6 +90,14 @@ export interface SessionRestarted {
   readonly monitors: ReadonlyMap<string, string>;
   /** Monitors that could not be started again (a call monitor whose call ended), with the error. */
   readonly failedMonitors: ReadonlyMap<string, RpcError>;
+  /**
+   * A fresh snapshot of each restarted monitor's object, by its new
+   * monitorCrossRefID (`SnapshotDevice`, `SnapshotCall`, `agent.snapshot` or
+   * `queue.snapshot` results), so a toolbar repaints at once.
+   */
+  readonly snapshots: ReadonlyMap<string, unknown>;
+  /** The server the new session is on: after a hot-standby takeover, another node than before. */
+  readonly url: string;
 }
 
 export interface ClientStatistics {
@@ -173,6 +183,8 @@ interface Waiter {
 /** One WebSocket and what became of it. */
 interface Attempt {
   readonly ws: WebSocketLike;
+  /** The WebSocket opened (the server was reached). */
+  opened: boolean;
   /** Logged in (or resumed) on this socket. */
   established: boolean;
   /** Finished: failed, lost or closed; nothing more is done about it. */
@@ -204,7 +216,6 @@ function defaultWebSocket(): WebSocketConstructor | undefined {
  * ```
  */
 export class CtidClient extends CtidServices {
-  readonly url: string;
   readonly requestTimeout: number;
   readonly connectTimeout: number;
   readonly reconnect: ReconnectPolicy | undefined;
@@ -212,6 +223,9 @@ export class CtidClient extends CtidServices {
   #token: string;
   readonly #tokenProvider: TokenProvider | undefined;
   #refreshing = false;
+  readonly #endpoints: Endpoints;
+  /** Failed attempts before the first session (each URL once, plus standbys' pointers). */
+  #firstFailures = 0;
   readonly #WebSocket: WebSocketConstructor;
   readonly #logger: Logger;
   readonly #core: RpcClientCore;
@@ -249,7 +263,12 @@ export class CtidClient extends CtidServices {
     protocolViolations: 0,
   };
 
-  constructor(url: string, options: ClientOptions) {
+  /**
+   * `url` is one server's URL or, for a hot-standby cluster, several: the
+   * client tries them in turn and follows a standby's `NotActive` to the
+   * active node (see `failover.ts`).
+   */
+  constructor(url: string | readonly string[], options: ClientOptions) {
     super();
     const WebSocketClass = options.WebSocket ?? defaultWebSocket();
     if (WebSocketClass === undefined) {
@@ -261,7 +280,7 @@ export class CtidClient extends CtidServices {
     } else if (typeof options.token !== "string" || options.token === "") {
       throw new TypeError("options.token must be a non-empty string");
     }
-    this.url = url;
+    this.#endpoints = new Endpoints(url);
     this.#token = options.token ?? "";
     this.#tokenProvider = options.tokenProvider;
     this.#WebSocket = WebSocketClass;
@@ -277,6 +296,16 @@ export class CtidClient extends CtidServices {
   }
 
   // ------------------------------------------------------------ public state
+
+  /** The server URL in use (or tried next). */
+  get url(): string {
+    return this.#endpoints.current;
+  }
+
+  /** Every server URL the client was given. */
+  get urls(): readonly string[] {
+    return this.#endpoints.urls;
+  }
 
   get state(): ClientState {
     return this.#state;
@@ -527,7 +556,7 @@ export class CtidClient extends CtidServices {
       this.#attemptFailed(undefined, new ConnectionClosedError(CloseCode.Abnormal, `could not connect to ${this.url}: ${String(error)}`, { cause: error }));
       return;
     }
-    const attempt: Attempt = { ws, established: false, over: false };
+    const attempt: Attempt = { ws, opened: false, established: false, over: false };
     this.#attempt = attempt;
     const timer = setTimeout(() => {
       this.#attemptFailed(attempt, new ConnectionClosedError(CloseCode.Abnormal, `could not connect to ${this.url} within ${this.connectTimeout} ms`));
@@ -535,6 +564,7 @@ export class CtidClient extends CtidServices {
     ws.onopen = () => {
       clearTimeout(timer);
       if (attempt.over) return;
+      attempt.opened = true;
       this.#counts.connections += 1;
       if (ws.protocol !== SUBPROTOCOL) {
         this.#attemptFailed(attempt, new ProtocolError(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, not ${SUBPROTOCOL}`));
@@ -670,6 +700,7 @@ export class CtidClient extends CtidServices {
     const moved = new Map<string, string>();
     const failed = new Map<string, RpcError>();
     const renewed = new Map<string, Params>();
+    const snapshots = new Map<string, unknown>();
     try {
       this.#core.resetSeq();
       this.#session = await this.#login(ws);
@@ -687,6 +718,17 @@ export class CtidClient extends CtidServices {
         moved.set(xref, fresh);
         renewed.set(fresh, params);
       }
+      for (const [xref, params] of renewed) {
+        const request = snapshotRequest(params);
+        if (request === undefined) continue;
+        try {
+          snapshots.set(xref, await this.#exchange(ws, request[0], request[1]));
+        } catch (error) {
+          if (!(error instanceof RpcError)) throw error;
+          // The monitor itself works; the application can still ask for this one.
+          this.#logger.warn?.(`ctid: no snapshot for monitor ${xref} after a restart: ${error.message}`);
+        }
+      }
     } catch (error) {
       this.#held = undefined; // these events die with this session; the next attempt logs in afresh
       throw error;
@@ -703,6 +745,8 @@ export class CtidClient extends CtidServices {
       lastSeq: from.lastSeq,
       monitors: moved,
       failedMonitors: failed,
+      snapshots,
+      url: this.url,
     };
     this.#signals.dispatchEvent(new Delivery("restart", notice));
     for (const event of held) this.#deliver(event);
@@ -716,8 +760,24 @@ export class CtidClient extends CtidServices {
       this.#dropSocket(attempt, error);
     }
     if (this.#terminal !== undefined) return;
+    // Where to try next: a standby's pointer, or the next URL after one that could not be reached.
+    let immediate = false;
+    if (error instanceof NotActive) {
+      this.#logger.info?.(`ctid: ${this.url} is a standby (active: ${error.active ?? "unknown"})`);
+      immediate = this.#endpoints.follow(error.active);
+    } else if (error instanceof ConnectionClosedError && (attempt === undefined || !attempt.opened)) {
+      this.#endpoints.failed();
+    }
     const firstTime = this.#session === undefined;
     const fatal = error instanceof ConnectionClosedError && error.fatal;
+    if (firstTime && this.#closing === undefined && !fatal && !(error instanceof AuthenticationError)) {
+      this.#firstFailures += 1;
+      const urls = this.#endpoints.urls.length;
+      if (this.#firstFailures <= 2 * urls && (immediate || this.#firstFailures < urls)) {
+        this.#open();
+        return;
+      }
+    }
     const retryAfter = error instanceof AuthenticationError ? error.retryAfter : undefined;
     if (
       this.#closing !== undefined ||
@@ -737,7 +797,7 @@ export class CtidClient extends CtidServices {
     }
     this.#failures += 1;
     this.#logger.info?.(`ctid: reconnect attempt failed: ${error.message}`);
-    this.#scheduleRetry(error);
+    this.#scheduleRetry(error, immediate);
   }
 
   /** An established socket closed. */
@@ -756,13 +816,13 @@ export class CtidClient extends CtidServices {
     this.#scheduleRetry(closed);
   }
 
-  #scheduleRetry(error: CtidError): void {
+  #scheduleRetry(error: CtidError, immediate = false): void {
     const policy = this.reconnect!;
     if (policy.maxAttempts !== undefined && this.#failures >= policy.maxAttempts) {
       this.#finish(error);
       return;
     }
-    const delay = policy.delay(this.#failures);
+    const delay = immediate ? 0 : policy.delay(this.#failures);
     this.#logger.info?.(`ctid: no connection (${error.message}); trying again in ${Math.round(delay)} ms`);
     this.#retryTimer = setTimeout(() => this.#open(), delay);
   }

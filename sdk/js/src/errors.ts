@@ -7,6 +7,7 @@
  * │   ├── CstaError              -32000: a CSTA service failed (.cstaError: ECMA-269 name)
  * │   ├── AuthenticationError    -32002: the token was refused
  * │   ├── PermissionDenied       -32005: the session's role may not call the method
+ * │   ├── NotActive              -32010: a standby node; `.active` is the active node's URL
  * │   └── SessionLost            -32003: the session is gone (expired or ended)
  * │       └── ReplayGap          -32004: the missed events left the replay window
  * ├── ConnectionClosedError      no connection: it closed or was lost (.code, .reason, .fatal)
@@ -18,7 +19,7 @@
  * (`rpcErrorFromWire`, `ConnectionClosedError`).
  */
 
-/** JSON-RPC error codes of protocol v1: the standard ones and ctid's own (-32000..-32006). */
+/** JSON-RPC error codes of protocol v1: the standard ones and ctid's own (-32000..-32006, -32010). */
 export const ErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -37,6 +38,8 @@ export const ErrorCode = {
   Forbidden: -32005,
   /** A ctid (non-CSTA) operation failed; `data.reason` says which part. */
   OperationFailed: -32006,
+  /** The node is a hot standby; `data.active` is the active node's URL (or null). */
+  NotActive: -32010,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -60,6 +63,8 @@ export const CloseCode = {
   TooManyFailedLogins: 4004,
   /** The server's ping got no answer in time (the client resumes). */
   KeepaliveTimeout: 4005,
+  /** The node stopped being the active one (the client reconnects, following standbys to the new one). */
+  ServiceRestart: 1012,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -146,6 +151,19 @@ export class PermissionDenied extends RpcError {}
  */
 export class SessionLost extends RpcError {}
 
+/**
+ * The node is a hot standby and serves nobody; `active` says where the active
+ * node is. The client follows it by itself (and tries its other URLs);
+ * applications see it only if no node is active when the client connects.
+ */
+export class NotActive extends RpcError {
+  /** The active node's URL, if the standby knows it. */
+  get active(): string | undefined {
+    const value = this.data?.["active"];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  }
+}
+
 /** `session.resume` failed: events after the client's last seq are no longer kept. */
 export class ReplayGap extends SessionLost {
   /** The oldest seq the server still had, if it said. */
@@ -208,6 +226,7 @@ const BY_CODE: ReadonlyMap<number, typeof RpcError> = new Map<number, typeof Rpc
   [ErrorCode.Forbidden, PermissionDenied],
   [ErrorCode.UnknownSession, SessionLost],
   [ErrorCode.ReplayGap, ReplayGap],
+  [ErrorCode.NotActive, NotActive],
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -22,6 +22,7 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
+export { Endpoints, snapshotRequest } from "./failover.js";
 export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
   AuthenticationError,
@@ -31,6 +32,7 @@ export {
   CtidError,
   ErrorCode,
   FATAL_CLOSE_CODES,
+  NotActive,
   PermissionDenied,
   ProtocolError,
   ReplayGap,

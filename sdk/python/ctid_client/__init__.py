@@ -36,6 +36,7 @@ from ._errors import CstaError as CstaError
 from ._errors import CtidError as CtidError
 from ._errors import ErrorCode as ErrorCode
 from ._errors import EventBufferFull as EventBufferFull
+from ._errors import NotActive as NotActive
 from ._errors import PermissionDenied as PermissionDenied
 from ._errors import ProtocolError as ProtocolError
 from ._errors import ReplayGap as ReplayGap
@@ -128,6 +129,7 @@ __all__ = [
     "IvrReload",
     "IvrStatistics",
     "MethodInfo",
+    "NotActive",
     "PermissionDenied",
     "ProtocolError",
     "QueueAllBusy",

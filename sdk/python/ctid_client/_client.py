@@ -41,12 +41,14 @@ from ._errors import (
     CloseCode,
     ConnectionClosed,
     CtidError,
+    NotActive,
     ProtocolError,
     RequestTimeout,
     RpcError,
     SessionLost,
 )
 from ._events import Event, SessionRestarted
+from ._failover import Endpoints, snapshot_request
 from ._groups import unwrap
 from ._protocol import (
     ClientProtocol,
@@ -74,7 +76,6 @@ from ._transport import (
     TcpConnector,
     WebSocket,
     open_websocket,
-    parse_url,
 )
 from ._values import SessionInfo
 
@@ -93,11 +94,15 @@ TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 
 class _Retry(Exception):
-    """This connection attempt failed in a way worth retrying; ``error`` says how."""
+    """This connection attempt failed in a way worth retrying; ``error`` says how.
 
-    def __init__(self, error: CtidError) -> None:
+    ``immediate``: a standby named the active node, which is worth trying at once.
+    """
+
+    def __init__(self, error: CtidError, *, immediate: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
+        self.immediate = immediate
 
 
 class Client(Services, AsyncInvoker):
@@ -117,7 +122,7 @@ class Client(Services, AsyncInvoker):
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         token: str | None = None,
         token_provider: TokenProvider | None = None,
@@ -132,6 +137,10 @@ class Client(Services, AsyncInvoker):
     ) -> None:
         """Describe a client; nothing happens until ``async with``.
 
+        ``url`` is one server's URL or, for a hot-standby cluster, several:
+        the client tries them in turn and follows a standby's ``NotActive`` to
+        the active node (see ``_failover``).
+
         ``codec`` is ``"json"`` or ``"msgpack"`` (needs the ``msgpack`` extra).
         ``reconnect=None`` turns reconnecting off: a lost connection then
         closes the client. ``event_buffer`` is the default ``maxsize`` of
@@ -144,8 +153,7 @@ class Client(Services, AsyncInvoker):
         """
         if (token is None) == (token_provider is None):
             raise ValueError("give exactly one of token and token_provider")
-        self.url = url
-        self._endpoint = parse_url(url)
+        self._endpoints = Endpoints([url] if isinstance(url, str) else url)
         self._token = token or ""
         self._token_provider = token_provider
         self._refreshing = False
@@ -176,6 +184,16 @@ class Client(Services, AsyncInvoker):
         self._tg: anyio.abc.TaskGroup | None = None
 
     # ----------------------------------------------------------- public state
+
+    @property
+    def url(self) -> str:
+        """The server URL in use (or tried next)."""
+        return self._endpoints.current
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every server URL the client was given."""
+        return self._endpoints.urls
 
     @property
     def state(self) -> ConnectionState:
@@ -466,17 +484,25 @@ class Client(Services, AsyncInvoker):
         """Own the connection: connect, log in or resume, read, and reconnect."""
         attempt = 0
         started = False
+        first_failures = 0
         while True:
+            immediate = False
             try:
                 closed = await self._one_connection(None if started else task_status)
                 started = True
                 attempt = 0
             except _Retry as retry:
                 if not started:
+                    # At start, each URL is tried once, and a standby's pointer followed.
+                    first_failures += 1
+                    urls = len(self._endpoints.urls)
+                    if first_failures <= 2 * urls and (retry.immediate or first_failures < urls):
+                        continue
                     raise retry.error from retry.error.__cause__
                 log.info("ctid: reconnect attempt failed: %s", retry.error)
                 closed = ConnectionClosed(CloseCode.ABNORMAL, str(retry.error))
                 attempt += 1
+                immediate = retry.immediate
             except AuthenticationError as exc:
                 wait = exc.retry_after
                 if not started or wait is None or self.reconnect is None:
@@ -503,7 +529,7 @@ class Client(Services, AsyncInvoker):
                 self._finish(closed, clean=False)
                 return
             self._set_state(ConnectionState.RECONNECTING)
-            delay = policy.delay(attempt)
+            delay = 0.0 if immediate else policy.delay(attempt)
             log.info("ctid: no connection (%s); trying again in %.2f s", closed, delay)
             await anyio.sleep(delay)
 
@@ -513,11 +539,12 @@ class Client(Services, AsyncInvoker):
         """Open a socket, establish the session on it, and read until it ends."""
         try:
             with anyio.fail_after(self.connect_timeout):
-                stream = await self._connector(self._endpoint)
+                endpoint = self._endpoints.endpoint
+                stream = await self._connector(endpoint)
                 try:
                     socket = await open_websocket(
                         stream,
-                        self._endpoint,
+                        endpoint,
                         self._core.codec.subprotocol,
                         max_message_size=self._max_message_size,
                     )
@@ -531,6 +558,7 @@ class Client(Services, AsyncInvoker):
                 CloseCode.ABNORMAL, f"could not connect to {self.url}: {exc!r}"
             )
             error.__cause__ = exc
+            self._endpoints.failed()
             raise _Retry(error) from exc
         self._counters.connections += 1
         self._socket = socket
@@ -559,6 +587,9 @@ class Client(Services, AsyncInvoker):
             self._lost(ConnectionClosed(CloseCode.ABNORMAL, f"could not log in: {failure}"))
             if isinstance(failure, AuthenticationError):
                 raise failure
+            if isinstance(failure, NotActive):
+                log.info("ctid: %s is a standby (active: %s)", self.url, failure.active)
+                raise _Retry(failure, immediate=self._endpoints.follow(failure.active))
             raise _Retry(failure)
         return outcome[0]
 
@@ -686,6 +717,7 @@ class Client(Services, AsyncInvoker):
                     raise ProtocolError(f"MonitorStart: no monitorCrossRefID in {result!r:.80}")
                 moved[xref] = new
                 renewed[new] = params
+            snapshots = await self._snapshots(socket, renewed)
         except BaseException:
             self._held = None  # the next attempt logs in afresh; these events die with this session
             raise
@@ -701,10 +733,28 @@ class Client(Services, AsyncInvoker):
                 last_seq=last_seq,
                 monitors=MappingProxyType(moved),
                 failed_monitors=MappingProxyType(failed),
+                snapshots=MappingProxyType(snapshots),
+                url=self.url,
             )
         )
         for event in held:
             self._deliver(event)
+
+    async def _snapshots(
+        self, socket: WebSocket, monitors: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """A fresh snapshot of what each monitor watches, by its cross-reference id."""
+        snapshots: dict[str, Any] = {}
+        for xref, params in monitors.items():
+            request = snapshot_request(params)
+            if request is None:
+                continue
+            try:
+                snapshots[xref] = await self._exchange(socket, *request)
+            except RpcError as exc:
+                # The monitor itself works; the application can still ask for this one.
+                log.warning("ctid: no snapshot for monitor %s after a restart: %s", xref, exc)
+        return snapshots
 
     # ---------------------------------------------------------------- reader
 

@@ -7,6 +7,7 @@
     │   ├── CstaError             -32000: a CSTA service failed (.csta_error: ECMA-269 name)
     │   ├── AuthenticationError   -32002: the token was refused
     │   ├── PermissionDenied      -32005: the session's role may not call the method
+    │   ├── NotActive             -32010: a standby node; ``.active`` is the active node's URL
     │   └── SessionLost           -32003: the session is gone (expired or ended)
     │       └── ReplayGap         -32004: the missed events left the replay window
     ├── ConnectionClosed          no connection: it closed or was lost (.code, .reason)
@@ -34,6 +35,7 @@ __all__ = [
     "CtidError",
     "ErrorCode",
     "EventBufferFull",
+    "NotActive",
     "PermissionDenied",
     "ProtocolError",
     "ReplayGap",
@@ -64,6 +66,8 @@ class ErrorCode(enum.IntEnum):
     FORBIDDEN = -32005
     #: A ctid (non-CSTA) operation failed; ``data.reason`` says why.
     OPERATION_FAILED = -32006
+    #: The node is a hot standby; ``data.active`` is the active node's URL (or null).
+    NOT_ACTIVE = -32010
 
 
 class CloseCode(enum.IntEnum):
@@ -87,6 +91,9 @@ class CloseCode(enum.IntEnum):
     TOO_MANY_FAILED_LOGINS = 4004
     #: The server's ping got no answer in time (the client resumes).
     KEEPALIVE_TIMEOUT = 4005
+    #: The node stopped being the active one (the client reconnects, following the
+    #: standby's ``NotActive`` to the new active node).
+    SERVICE_RESTART = 1012
 
 
 #: The reason of close 4001 and the message of error -32002 for a signed token that expired.
@@ -164,6 +171,20 @@ class SessionLost(RpcError):
     """
 
 
+class NotActive(RpcError):
+    """The node is a hot standby and serves nobody; ``active`` says where the active one is.
+
+    The client follows it by itself (and tries its other URLs); applications
+    see it only if no node of the cluster is active when the client starts.
+    """
+
+    @property
+    def active(self) -> str | None:
+        """The active node's URL, if the standby knows it."""
+        value = (self.data or {}).get("active")
+        return value if isinstance(value, str) and value else None
+
+
 class ReplayGap(SessionLost):
     """``session.resume`` failed: events after the client's last seq are no longer kept."""
 
@@ -237,6 +258,7 @@ _BY_CODE: Final[Mapping[int, type[RpcError]]] = {
     ErrorCode.FORBIDDEN: PermissionDenied,
     ErrorCode.UNKNOWN_SESSION: SessionLost,
     ErrorCode.REPLAY_GAP: ReplayGap,
+    ErrorCode.NOT_ACTIVE: NotActive,
 }
 
 

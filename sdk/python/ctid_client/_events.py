@@ -110,6 +110,12 @@ class SessionRestarted:
     session; their cross-reference ids may have changed: ``monitors`` maps each
     old id to its new one. Monitors that could not be started again (a call
     monitor whose call has ended, say) are in ``failed_monitors`` with the error.
+
+    ``snapshots`` holds a fresh snapshot of each restarted monitor's object,
+    by its new cross-reference id (``SnapshotDevice``, ``SnapshotCall``,
+    ``agent.snapshot`` or ``queue.snapshot`` results), so a toolbar can repaint
+    at once. ``url`` is the server the new session is on: after a hot-standby
+    takeover it is another node than before.
     """
 
     #: Why resuming was impossible (``ReplayGap`` or ``SessionLost``).
@@ -120,3 +126,5 @@ class SessionRestarted:
     last_seq: int
     monitors: Mapping[str, str]
     failed_monitors: Mapping[str, Exception]
+    snapshots: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    url: str = ""

@@ -92,7 +92,7 @@ class Client(Services, SyncInvoker):
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         token: str | None = None,
         backend: Literal["asyncio", "trio"] = "asyncio",

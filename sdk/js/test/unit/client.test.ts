@@ -488,6 +488,10 @@ describe("session restarts", () => {
     expect(socket.last).toMatchObject({ method: "MonitorStart", params: { monitorObject: { callObject: { callID: "c7", deviceID: "1001" } } } });
     socket.fail(-32000, "no call 'c7'", { cstaError: "invalidCallIdentifier" });
     await settle();
+    // A fresh snapshot of each restarted monitor goes with the notice.
+    expect(socket.last).toMatchObject({ method: "SnapshotDevice", params: { snapshotObject: "1001" } });
+    socket.reply({ snapshotData: [] });
+    await settle();
 
     expect(client.state).toBe("connected");
     expect(log).toEqual(["restarted", "DeliveredEvent:1"]);
@@ -496,6 +500,8 @@ describe("session restarts", () => {
     expect([...notice!.monitors]).toEqual([["m1", "m5"]]);
     expect([...notice!.failedMonitors.keys()]).toEqual(["m2"]);
     expect(notice!.failedMonitors.get("m2")?.cstaError).toBe("invalidCallIdentifier");
+    expect([...notice!.snapshots]).toEqual([["m5", { snapshotData: [] }]]);
+    expect(notice!.url).toBe(client.url);
     expect([...client.monitors.keys()]).toEqual(["m5"]);
     expect(client.session?.sessionID).toBe("S2");
     expect(client.statistics()).toMatchObject({ restarts: 1, resumes: 0, lastSeq: 1 });

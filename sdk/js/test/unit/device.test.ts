@@ -99,6 +99,9 @@ describe("DeviceWatch", () => {
     await settle();
     server.socket.reply({ monitorCrossRefID: "m4" });
     await settle();
+    expect(server.socket.last).toMatchObject({ method: "SnapshotDevice" }); // the client's, for its notice
+    server.socket.reply({ snapshotData: [] });
+    await settle();
     expect(client.state).toBe("connected");
     expect(watch.monitorCrossRefID).toBe("m4");
     expect(watch.calls.size).toBe(0);
@@ -122,6 +125,9 @@ describe("DeviceWatch", () => {
     server.socket.reply(welcome("S2"));
     await settle();
     server.socket.reply({ monitorCrossRefID: "m4" });
+    await settle();
+    expect(server.socket.last).toMatchObject({ method: "SnapshotDevice" }); // the client's, for its notice
+    server.socket.reply({ snapshotData: [] });
     await settle();
     expect(server.socket.last).toMatchObject({ method: "SnapshotDevice" });
     server.socket.drop(); // before the snapshot's reply

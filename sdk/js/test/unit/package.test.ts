@@ -61,10 +61,12 @@ describe("the package", () => {
         "CtidServices",
         "DEFAULT_MAX_PENDING",
         "DeviceWatch",
+        "Endpoints",
         "ErrorCode",
         "EventCause",
         "FATAL_CLOSE_CODES",
         "MAX_BATCH",
+        "NotActive",
         "PermissionDenied",
         "ProtocolError",
         "ReconnectPolicy",
@@ -79,6 +81,7 @@ describe("the package", () => {
         "TOKEN_EXPIRED",
         "eventConnection",
         "rpcErrorFromWire",
+        "snapshotRequest",
       ].sort(),
     );
   });

@@ -85,6 +85,9 @@ describe("a token provider", () => {
     expect(server.socket.last).toMatchObject({ method: "MonitorStart", params: { monitorObject: { deviceObject: "1001" } } });
     server.socket.reply({ monitorCrossRefID: "m1" });
     await settle();
+    expect(server.socket.last).toMatchObject({ method: "SnapshotDevice", params: { snapshotObject: "1001" } });
+    server.socket.reply({ snapshotData: [] }); // the restart notice's fresh snapshot
+    await settle();
     expect(client.state).toBe("connected");
     expect(restarts.map((r) => [r.oldSessionID, r.newSessionID])).toEqual([["S1", "S2"]]);
   });

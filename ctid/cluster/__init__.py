@@ -1,0 +1,1 @@
+"""Hot standby: leader election through PostgreSQL and the node's role."""

@@ -1,0 +1,170 @@
+"""Leader election by lease, as a pure state machine (no I/O, no trio, no clock).
+
+One row in the database says which node holds the lease and until when (the
+database's own clock). Each node tries, every ``lease / 3`` seconds, to take or
+renew it (``ctid.cluster.lease``); the database grants it to a node only if that
+node holds it already or the lease has run out. This object decides what the
+answers mean and when to try again; ``ctid.cluster.node`` runs it with real time
+and a real database.
+
+Partition safety: the active node counts its lease from the moment it *sent*
+the last successful renewal, which is before the database stamped it, and gives
+up at half the lease without another success. Another node can take over only
+when the database's clock has passed the full lease since that stamp, so the
+old active node has stopped (and has ``lease / 2`` to finish stopping) before
+anyone else may start. A node that has stepped down is ``STOPPED`` for good:
+its memory of calls and agents is stale, so its process exits and comes back
+as a fresh standby (docs/design.md, "Leader election").
+
+```
+STANDBY --granted--> ACTIVE --no renewal for lease/2, or lease taken--> STOPPED
+```
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "ActiveSeen",
+    "BecameActive",
+    "Change",
+    "Election",
+    "LeaseView",
+    "Role",
+    "SteppedDown",
+]
+
+#: A failed attempt is retried after this fraction of the lease.
+RETRY_FRACTION: Final = 0.1
+
+
+class Role(enum.Enum):
+    #: Waiting for the lease; does not talk to the switch, refuses logins.
+    STANDBY = "standby"
+    #: Holds the lease; controls the switch and serves clients.
+    ACTIVE = "active"
+    #: Lost the lease after holding it; never active again in this process.
+    STOPPED = "stopped"
+
+
+@attrs.frozen(kw_only=True)
+class LeaseView:
+    """What one attempt to take or renew the lease found: who holds it now."""
+
+    #: Who holds the lease after the attempt: a node's name and, for the
+    #: database lease, its process run after ``#`` (empty: nobody ever did).
+    holder: str
+    #: That node's ``advertise_url``.
+    advertise_url: str
+    #: Counts takeovers: a new holder gets the previous term + 1.
+    term: int
+
+
+@attrs.frozen(kw_only=True)
+class BecameActive:
+    term: int
+
+
+@attrs.frozen(kw_only=True)
+class SteppedDown:
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ActiveSeen:
+    """Another node is (now) active at ``url`` (empty: none known)."""
+
+    url: str
+
+
+Change = BecameActive | SteppedDown | ActiveSeen
+
+
+class Election:
+    """One node's view of the election. Times are seconds on one monotonic clock.
+
+    ``node`` is what the lease row says when this process holds it.
+    """
+
+    def __init__(self, *, node: str, lease: float, now: float) -> None:
+        if lease <= 0:
+            raise ValueError("lease must be more than 0 seconds")
+        self.node = node
+        self.lease = lease
+        #: Seconds between renewals (and between a standby's attempts).
+        self.renew_every = lease / 3
+        #: Seconds after a successful renewal was sent at which the active node gives up.
+        self.give_up_after = lease / 2
+        self.role = Role.STANDBY
+        #: The active node's advertised URL as last seen ("" while unknown).
+        self.active_url = ""
+        self.term = 0
+        self._next_attempt = now
+        self._renewed_at: float | None = None
+
+    @property
+    def next_attempt(self) -> float:
+        """When to try to take or renew the lease next."""
+        return self._next_attempt
+
+    @property
+    def deadline(self) -> float | None:
+        """While active: when to step down unless a renewal sent before then succeeds."""
+        if self.role is not Role.ACTIVE or self._renewed_at is None:
+            return None
+        return self._renewed_at + self.give_up_after
+
+    def attempt_timeout(self, now: float) -> float:
+        """How long an attempt started at ``now`` may take before it counts as failed."""
+        deadline = self.deadline
+        if deadline is not None:
+            return max(0.0, deadline - now)
+        return self.renew_every
+
+    def on_result(self, *, sent_at: float, view: LeaseView | None, now: float) -> list[Change]:
+        """The answer to an attempt sent at ``sent_at`` (``None``: it failed or timed out)."""
+        if self.role is Role.STOPPED:
+            return []
+        changes: list[Change] = self.on_time(now)
+        if changes:  # stepped down: too late for this answer
+            return changes
+        # A grant is worth only what is left of it: one that took longer than the
+        # give-up margin to arrive may already be someone else's.
+        if view is None or (view.holder == self.node and now - sent_at >= self.give_up_after):
+            self._next_attempt = now + self.lease * RETRY_FRACTION
+            return changes
+        self._next_attempt = sent_at + self.renew_every
+        if view.holder == self.node:
+            self._renewed_at = sent_at
+            self.term = view.term
+            if self.role is Role.STANDBY:
+                self.role = Role.ACTIVE
+                self.active_url = view.advertise_url
+                changes.append(BecameActive(term=view.term))
+            return changes
+        if self.role is Role.ACTIVE:
+            other = view.holder.partition("#")[0]
+            return [*changes, *self._step_down(f"node {other!r} holds the lease")]
+        if view.advertise_url != self.active_url:
+            self.active_url = view.advertise_url
+            changes.append(ActiveSeen(url=view.advertise_url))
+        return changes
+
+    def on_time(self, now: float) -> list[Change]:
+        """Time has passed: an active node past its deadline steps down."""
+        deadline = self.deadline
+        if deadline is not None and now >= deadline:
+            return self._step_down(
+                f"lease not renewed for {self.give_up_after:g} seconds (database unreachable?)"
+            )
+        return []
+
+    def _step_down(self, reason: str) -> list[Change]:
+        self.role = Role.STOPPED
+        self._renewed_at = None
+        self.active_url = ""
+        return [SteppedDown(reason=reason)]

@@ -1,0 +1,96 @@
+"""The ``cluster_lease`` row in memory, on trio's clock: elections on MockClock.
+
+It grants and renews exactly as ``ctid.cluster.lease`` does in PostgreSQL
+(``tests/cluster/test_lease.py`` runs the same steps on both), with trio's
+clock standing in for the database's. A node can be cut off (``partition``):
+its requests then hang, as they do behind a dead TCP connection, until the
+node's own time limit gives up on them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+
+import attrs
+import trio
+
+from ..cluster.election import LeaseView
+
+__all__ = ["FakeLease", "FakeLeaseDatabase"]
+
+
+@attrs.define
+class FakeLeaseDatabase:
+    """One lease row shared by the nodes of a test.
+
+    ``clock`` is the database's clock: trio's (MockClock) by default;
+    ``time.monotonic`` for nodes that run in several threads, each with its
+    own trio loop (the row is then guarded by a lock).
+    """
+
+    holder: str = ""
+    advertise_url: str = ""
+    term: int = 0
+    expires_at: float = -math.inf
+    #: Nodes that cannot reach the database.
+    partitioned: set[str] = attrs.field(factory=set)
+    #: Every grant, as (time, node, term): who held the lease when.
+    grants: list[tuple[float, str, int]] = attrs.field(factory=list)
+    clock: Callable[[], float] = trio.current_time
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def client(self, node: str, advertise_url: str, lease: float) -> FakeLease:
+        return FakeLease(self, node, advertise_url, lease)
+
+    def acquire(self, node: str, advertise_url: str, lease: float) -> LeaseView:
+        with self._lock:
+            return self._acquire(node, advertise_url, lease)
+
+    def _acquire(self, node: str, advertise_url: str, lease: float) -> LeaseView:
+        now = self.clock()
+        if self.holder == node or self.expires_at < now:
+            if not (self.holder == node and self.expires_at >= now):
+                self.term += 1
+            self.holder = node
+            self.advertise_url = advertise_url
+            self.expires_at = now + lease
+            self.grants.append((now, node, self.term))
+        return LeaseView(holder=self.holder, advertise_url=self.advertise_url, term=self.term)
+
+    def release(self, node: str) -> None:
+        with self._lock:
+            if self.holder == node:
+                self.expires_at = self.clock() - 1.0
+
+
+class FakeLease:
+    """One node's way to the ``FakeLeaseDatabase`` (a ``ctid.cluster.node.LeaseClient``)."""
+
+    def __init__(self, db: FakeLeaseDatabase, node: str, advertise_url: str, lease: float) -> None:
+        self.db = db
+        self.node = node
+        self.holder = node
+        self.advertise_url = advertise_url
+        self.lease = lease
+
+    async def _reach(self) -> None:
+        await trio.lowlevel.checkpoint()
+        if self.node in self.db.partitioned:
+            await trio.sleep_forever()
+
+    async def prepare(self) -> str:
+        await self._reach()
+        return "fake lease database"
+
+    async def acquire(self) -> LeaseView:
+        await self._reach()
+        return self.db.acquire(self.node, self.advertise_url, self.lease)
+
+    async def release(self) -> None:
+        await self._reach()
+        self.db.release(self.node)
+
+    def close(self) -> None:
+        """Nothing to close: the row is in memory."""

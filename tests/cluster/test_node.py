@@ -1,0 +1,223 @@
+"""Two daemons and one lease on MockClock: standby refusals, takeover, partition.
+
+The lease is ``ctid.testing.lease`` (the PostgreSQL row's semantics on trio's
+clock); every other part is the real daemon on the simulator.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import trio
+import trio.testing
+
+from ctid.app import App
+from ctid.blocking import inline
+from ctid.cluster.node import LeadershipLost
+from ctid.ids import IdFactory
+from ctid.switch_drivers.simulator.driver import SimulatorDriver
+from ctid.testing.client import RpcErrorReply
+from ctid.testing.harness import ADMIN_TOKEN, ANCHOR_WALL, CallCentre, sim_config
+from ctid.testing.lease import FakeLeaseDatabase
+
+LEASE = 15.0
+URLS = {"a": "ws://10.0.0.1:8765/v1", "b": "ws://10.0.0.2:8765/v1"}
+
+
+def leaf(group: BaseException) -> LeadershipLost:
+    while isinstance(group, BaseExceptionGroup):
+        assert len(group.exceptions) == 1
+        group = group.exceptions[0]
+    assert isinstance(group, LeadershipLost)
+    return group
+
+
+class Node:
+    """One daemon of the pair, run in the test's nursery."""
+
+    def __init__(self, name: str, db: FakeLeaseDatabase, nursery: trio.Nursery) -> None:
+        config = sim_config(
+            {
+                "cluster": {
+                    "node_name": name,
+                    "advertise_url": URLS[name],
+                    "lease_seconds": LEASE,
+                },
+                "records": {"enabled": False, "database": "postgresql://ctid@db.example/ctid"},
+            }
+        )
+        self.name = name
+        self.app = App(
+            config,
+            admin_token=ADMIN_TOKEN,
+            ids=IdFactory(name, deterministic=True),
+            anchor_wall=ANCHOR_WALL,
+            blocking=inline,
+        )
+        assert isinstance(self.app.driver, SimulatorDriver)
+        self.app.driver.blocking = inline
+        self.app.cluster_lease = db.client(name, URLS[name], LEASE)
+        self.db = db
+        self.cc = CallCentre(self.app, nursery)
+        self.scope = trio.CancelScope()
+        self.lost: LeadershipLost | None = None
+        self.stopped_at: float | None = None
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with self.scope:
+            try:
+                await self.app.run(task_status=task_status)
+            except* LeadershipLost as group:
+                self.lost = leaf(group)
+        self.stopped_at = trio.current_time()
+
+    def kill(self) -> None:
+        """``kill -9``: the process is gone, nothing is given back."""
+        self.db.partitioned.add(self.name)
+        self.scope.cancel()
+
+    async def health(self) -> tuple[int, dict[str, Any]]:
+        status, _, body = await self.cc.http("/healthz")
+        return status, json.loads(body)
+
+    @property
+    def sim(self) -> SimulatorDriver:
+        assert isinstance(self.app.driver, SimulatorDriver)
+        return self.app.driver
+
+
+async def start_pair(nursery: trio.Nursery, db: FakeLeaseDatabase) -> tuple[Node, Node]:
+    a = Node("a", db, nursery)
+    await nursery.start(a.run)
+    assert a.app.cluster is not None
+    await a.app.cluster.wait_serving()
+    b = Node("b", db, nursery)
+    await nursery.start(b.run)
+    await trio.testing.wait_all_tasks_blocked()
+    return a, b
+
+
+async def test_a_standby_refuses_logins_and_says_where_the_active_node_is(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    db = FakeLeaseDatabase()
+    async with trio.open_nursery() as nursery:
+        a, b = await start_pair(nursery, db)
+        assert db.holder == "a"
+        assert [(node, term) for _, node, term in db.grants] == [("a", 1)]
+
+        assert await a.health() == (
+            200,
+            {"status": "ok", "driver": "up", "role": "active", "node": "a"},
+        )
+        assert await b.health() == (
+            503,
+            {
+                "status": "standby",
+                "driver": "down",
+                "role": "standby",
+                "node": "b",
+                "active": URLS["a"],
+            },
+        )
+        client = await b.cc.client(token=None)
+        with pytest.raises(RpcErrorReply) as refused:
+            await client.login(ADMIN_TOKEN)
+        assert refused.value.code == -32010
+        assert refused.value.data == {"active": URLS["a"]}
+        assert refused.value.message == f"this ctid node is a standby: connect to {URLS['a']}"
+        # session.resume is refused the same way: the session is not here.
+        reply = await client.request(
+            "session.resume", {"token": ADMIN_TOKEN, "sessionID": "x", "lastSeq": 0}
+        )
+        assert reply["error"]["code"] == -32010
+        assert reply["error"]["data"] == {"active": URLS["a"]}
+
+        # The active node serves, and its calls are on its switch only.
+        active = await a.cc.client()
+        result = await active.call("session.ping")
+        assert set(result) == {"timestamp"}
+        assert b.app.model.link_state.value == "down"
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_standby_takes_over_after_the_active_node_is_killed(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    db = FakeLeaseDatabase()
+    async with trio.open_nursery() as nursery:
+        t0 = trio.current_time()
+        a, b = await start_pair(nursery, db)
+        assert b.app.cluster is not None
+        await trio.sleep(11.0)
+        a.kill()
+        # a renewed last at t0+10: its lease runs to t0+25. b tries every 5 s and is
+        # granted the lease at its first attempt after that (t0+30).
+        await b.app.cluster.wait_serving()
+        assert trio.current_time() - t0 == pytest.approx(30.0)
+        assert [(at - t0, node, term) for at, node, term in db.grants][-1] == (30.0, "b", 2)
+        assert await b.health() == (
+            200,
+            {"status": "ok", "driver": "up", "role": "active", "node": "b"},
+        )
+        client = await b.cc.client()  # logs in
+        assert set(await client.call("session.ping")) == {"timestamp"}
+        # A session of the old node is unknown here, and the error says why.
+        again = await b.cc.client(token=None)
+        reply = await again.request(
+            "session.resume", {"token": ADMIN_TOKEN, "sessionID": "a-session-9", "lastSeq": 0}
+        )
+        assert reply["error"] == {
+            "code": -32003,
+            "message": "no such session on this node (it expired, or it belonged to another "
+            "node or to ctid before a restart): log in again and take snapshots",
+        }
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_clean_stop_hands_the_lease_over_at_the_next_attempt(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    db = FakeLeaseDatabase()
+    async with trio.open_nursery() as nursery:
+        t0 = trio.current_time()
+        a, b = await start_pair(nursery, db)
+        assert b.app.cluster is not None
+        await trio.sleep(6.0)
+        a.scope.cancel()  # SIGTERM: no kill, the lease is given back
+        await b.app.cluster.wait_serving()
+        assert trio.current_time() - t0 == pytest.approx(10.0)
+        assert a.lost is None
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_active_node_cut_off_from_the_database_stops_before_the_standby_starts(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    db = FakeLeaseDatabase()
+    async with trio.open_nursery() as nursery:
+        t0 = trio.current_time()
+        a, b = await start_pair(nursery, db)
+        assert a.app.cluster is not None and b.app.cluster is not None
+        client = await a.cc.client()
+        await trio.sleep(1.0)
+        db.partitioned.add("a")  # a's renewal at t0+5 hangs
+        await client.wait_for(lambda: client.closed)
+        assert client.closed is not None
+        assert client.closed.reason.code == 1012
+        assert client.closed.reason.reason == "this ctid node is no longer active: reconnect"
+        # a gave up at half the lease after its last renewal was sent (t0+0).
+        assert trio.current_time() - t0 == pytest.approx(7.5)
+        await b.app.cluster.wait_serving()
+        assert a.stopped_at is not None
+        assert a.stopped_at - t0 == pytest.approx(7.5)
+        assert a.lost is not None
+        assert "lease not renewed for 7.5 seconds" in str(a.lost)
+        # b is granted the lease at its first attempt after a's ran out (t0+15).
+        took_over = trio.current_time()
+        assert took_over - t0 == pytest.approx(20.0)
+        assert a.stopped_at < took_over
+        assert a.sim  # a's switch driver ran only while a was active
+        nursery.cancel_scope.cancel()
