@@ -136,3 +136,24 @@ def test_round_robin_stays_in_the_best_tier_and_wraps_inside_it() -> None:
     picks = [strategy.pick("+1")[0].agent_id for _ in range(4)]
     assert picks == ["c", "e", "a", "c"]
     assert strategy.last == 2
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_keeps_its_context(name: str) -> None:
+    ctx = _ctx([])
+    strategy = make_strategy(name, ctx, fallback="random")
+    assert strategy.ctx is ctx
+    if isinstance(strategy, LastAgent):
+        assert strategy.fallback.ctx is ctx
+
+
+def test_last_agent_with_a_random_fallback_draws_from_the_context() -> None:
+    ctx = _ctx([])
+    strategy = make_strategy("last-agent", ctx, fallback="random")
+    agents = [_agent(n, {"q": (0, 1, i)}) for i, n in enumerate("abcdef")]
+    for agent in agents:
+        strategy.add(agent, agent.memberships["q"])
+    # The same seed draws the same keys: the fallback uses ctx.rng, not a fresh generator.
+    expected = random.Random(3)
+    keys = {a.agent_id: expected.random() for a in agents}
+    assert [a.agent_id for a in strategy.pick("+1")] == [min(keys, key=keys.__getitem__)]
