@@ -55,11 +55,11 @@ docs: setup
 	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md
 
 # Mutation testing of one module against its own tests (slow; not part of `make test`):
-#   make mutation MODULE=ctid/records/reports.py [TESTS="tests/records/test_reports.py"]
+#   make mutation MODULE=ctid/records/reports.py [TESTS="tests/..."] [MUTANTS="names or globs"]
 # See docs/testing.md. mutation-tables mutates the module-level tables mutmut skips.
 mutation: setup
 	@test -n "$(MODULE)" || { echo "usage: make mutation MODULE=ctid/path/to/module.py"; exit 2; }
-	$(BIN)/python scripts/mutation.py $(MODULE) $(TESTS)
+	$(BIN)/python scripts/mutation.py $(MODULE) $(TESTS) $(if $(MUTANTS),--mutants $(MUTANTS))
 
 mutation-tables: setup
 	@test -n "$(MODULE)" || { echo "usage: make mutation-tables MODULE=ctid/path/to/module.py"; exit 2; }

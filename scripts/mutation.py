@@ -65,9 +65,14 @@ def module_tests(module: str) -> list[str]:
     )
 
 
-def prepare(module: str, tests: list[str]) -> Path:
-    """The run directory of ``module``, with fresh copies of the sources and tests."""
-    work = ROOT / ".mutation" / module.removesuffix(".py").replace("/", ".")
+def prepare(module: str, tests: list[str], partial: bool = False) -> Path:
+    """The run directory of ``module``, with fresh copies of the sources and tests.
+
+    A partial run (``--mutants``, e.g. survivors retried with slower tests) gets a
+    directory of its own, so that the full run's results stay as they are.
+    """
+    slug = module.removesuffix(".py").replace("/", ".")
+    work = ROOT / ".mutation" / (slug + ".partial" if partial else slug)
     work.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
     for name in COPIED:
@@ -92,6 +97,9 @@ def main() -> None:
     parser.add_argument("module", help="a file under ctid/, e.g. ctid/records/reports.py")
     parser.add_argument("tests", nargs="*", help="its tests (default: OWN_TESTS or importers)")
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--mutants", nargs="+", default=None, help="only these mutant names or globs"
+    )
     args = parser.parse_args()
     module = args.module.removeprefix("./")
     if not module.startswith("ctid/") or not module.endswith(".py"):
@@ -101,11 +109,11 @@ def main() -> None:
     tests = args.tests or module_tests(module)
     if not tests:
         sys.exit(f"no tests import {module}; name them: make mutation MODULE=... TESTS='...'")
-    work = prepare(module, tests)
+    work = prepare(module, tests, args.mutants is not None)
     print(f"mutating {module} against {' '.join(tests)} in {work.relative_to(ROOT)}")
     mutmut = Path(sys.executable).with_name("mutmut")
     glob = module.removesuffix(".py").replace("/", ".") + ".*"
-    run = [str(mutmut), "run", f"--max-children={args.max_children}", glob]
+    run = [str(mutmut), "run", f"--max-children={args.max_children}", *(args.mutants or [glob])]
     code = subprocess.call(run, cwd=work)
     if code == 0:
         subprocess.call([str(mutmut), "results"], cwd=work)
