@@ -53,6 +53,7 @@ test: system-deps lint typecheck pytest js
 
 docs: setup
 	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md
+	$(BIN)/python -m ctid.api.access_table docs/security.md
 
 # Mutation testing of one module against its own tests (slow; not part of `make test`):
 #   make mutation MODULE=ctid/records/reports.py [TESTS="tests/..."] [MUTANTS="names or globs"]

@@ -17,10 +17,16 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from . import __version__
-from .api.auth import Authenticator, Credential, Role
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
 from .api.server import ApiServer
+from .auth_setup import (
+    AuthReloader,
+    build_authenticator,
+    build_credentials,
+    build_throttle,
+    check_admin_token,
+)
 from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
@@ -43,7 +49,7 @@ if TYPE_CHECKING:
     from .acd.service import AcdService
     from .ivr.service import IvrService
 
-__all__ = ["App", "build_driver"]
+__all__ = ["App", "build_credentials", "build_driver"]
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +67,6 @@ def build_driver(config: Config) -> SwitchDriver:
         raise ConfigError(config.file, exc.path, exc.problem) from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
-
-
-def build_credentials(config: Config, admin_token: str | None) -> list[Credential]:
-    credentials = []
-    if admin_token:
-        credentials.append(Credential(token=admin_token, role=Role.ADMIN, name="admin"))
-    for section, token in config.credentials_tokens():
-        credentials.append(
-            Credential(
-                token=token,
-                role=Role(section.role),
-                name=section.name,
-                devices=frozenset(section.devices),
-                agent_id=section.agent_id,
-                queues=frozenset(section.queues),
-            )
-        )
-    return credentials
 
 
 class App:
@@ -137,6 +125,7 @@ class App:
 
     def _build(self) -> None:
         config = self.config
+        check_admin_token(config, self.admin_token)
         self.clock = WallClock.start(self.anchor_wall)
         self.timers = TimerQueue()
         self.bus = EventBus(
@@ -163,13 +152,18 @@ class App:
         from .api.session import SessionManager
 
         sessions = SessionManager(
-            bus=self.bus, timers=self.timers, ids=self.ids, linger=config.events.replay_seconds
+            bus=self.bus,
+            timers=self.timers,
+            ids=self.ids,
+            linger=config.events.replay_seconds,
+            clock=self.clock,
         )
         self.api = ApiContext(
             calls=self.calls,
             bus=self.bus,
             sessions=sessions,
-            auth=Authenticator(build_credentials(config, self.admin_token)),
+            auth=build_authenticator(config, self.admin_token, self.clock.now),
+            throttle=build_throttle(config),
             clock=self.clock,
             registry=registry,
             server_version=__version__,
@@ -182,6 +176,11 @@ class App:
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
         self.server = ApiServer(self.api)
+        if config.auth.jwt is not None:
+            reloader = AuthReloader(config, self.api.auth, self.blocking)
+            self.api.services["auth_reloader"] = reloader
+            self.api.services.setdefault("reload", []).append(reloader.reload_soon)
+            self.extra_services.append(reloader.run)
         self._install_services()
 
     def _install_services(self) -> None:

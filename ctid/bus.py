@@ -258,6 +258,16 @@ class EventBus:
             if not monitors:
                 del index[monitor.target]
 
+    def monitors_of(self, kind: MonitorKind, target: str) -> tuple[Monitor, ...]:
+        """The monitors on one device, call or topic now."""
+        return tuple(self._index(kind).get(target, ()))
+
+    def end_monitor(self, monitor: Monitor, last: Published) -> None:
+        """Remove a monitor and deliver ``last`` (its ``MonitorEndedEvent``) to it alone."""
+        self.remove_monitor(monitor)
+        monitor.log.push(last, monitor)
+        self.delivered += 1
+
     def find_monitor(self, log: EventLog, kind: MonitorKind, target: str) -> Monitor | None:
         for monitor in self._index(kind).get(target, ()):
             if monitor.log is log:

@@ -123,12 +123,14 @@ def demo_config(path: Path | None) -> Config:
 def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
     from .app import build_driver
+    from .auth_setup import check_auth
     from .checks import check_services
 
     try:
         config = load_config(path)
         build_driver(config)
         check_services(config)
+        check_auth(config)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -149,6 +151,10 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         from .checks import check_services
 
         check_services(config)
+        from .auth_setup import check_admin_token, check_auth
+
+        check_auth(config)
+        check_admin_token(config, admin_token)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -22,6 +22,7 @@ from .structure import StructureError, structure
 from .switch_drivers import available_drivers
 
 __all__ = [
+    "MIN_TOKEN_LENGTH",
     "Config",
     "ConfigError",
     "TokenSection",
@@ -29,6 +30,10 @@ __all__ = [
     "load_config",
     "parse_listen",
 ]
+
+
+#: Shortest token an operator may configure (file or environment): guessing must not pay.
+MIN_TOKEN_LENGTH: Final = 16
 
 
 class ConfigError(Exception):
@@ -95,10 +100,34 @@ class TokenSection:
 
 
 @attrs.frozen(kw_only=True)
+class JwtSection:
+    """``[auth.jwt]``: signed tokens (JWT) minted by a CRM; see docs/security.md."""
+
+    algorithms: list[str] = attrs.field(factory=lambda: ["HS256"])
+    #: Environment variable holding the HMAC secret (for HS256/HS384/HS512).
+    secret_env: str = "CTID_JWT_SECRET"
+    #: PEM public key (RS*/PS*/ES*), or a JWKS file whose keys are chosen by ``kid``.
+    public_key_file: str | None = None
+    jwks_file: str | None = None
+    #: Checked when set.
+    issuer: str | None = None
+    audience: str | None = None
+    #: Seconds of tolerance on exp, nbf and iat for clocks that differ.
+    leeway_seconds: float = 30.0
+
+
+@attrs.frozen(kw_only=True)
 class AuthSection:
     #: Environment variable holding the admin token.
     admin_token_env: str = "CTID_ADMIN_TOKEN"
     tokens: list[TokenSection] = attrs.field(factory=list)
+    #: Failed logins from one client address within ``failure_window_seconds``
+    #: after which its logins are refused until the window has passed.
+    max_failures: int = 10
+    failure_window_seconds: float = 60.0
+    #: Addresses or CIDR networks never throttled (e.g. a trusted CRM backend).
+    exempt_addresses: list[str] = attrs.field(factory=list)
+    jwt: JwtSection | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -146,6 +175,13 @@ class Config:
                         self.file,
                         f"auth.tokens[{i}].token_env",
                         f"environment variable {section.token_env} is not set",
+                    )
+                if len(token) < MIN_TOKEN_LENGTH:
+                    raise ConfigError(
+                        self.file,
+                        f"auth.tokens[{i}].token_env",
+                        f"the token in {section.token_env} is too short: "
+                        f"use at least {MIN_TOKEN_LENGTH} characters",
                     )
             assert token is not None
             out.append((section, token))
@@ -200,9 +236,11 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
     for i, token in enumerate(parts.auth.tokens):
         if (token.token is None) == (token.token_env is None):
             raise ConfigError(file, f"auth.tokens[{i}]", "give exactly one of token and token_env")
-        if token.token is not None and len(token.token) < 16:
+        if token.token is not None and len(token.token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
-                file, f"auth.tokens[{i}].token", "too short: use at least 16 characters"
+                file,
+                f"auth.tokens[{i}].token",
+                f"too short: use at least {MIN_TOKEN_LENGTH} characters",
             )
     return Config(
         file=file,

@@ -32,6 +32,7 @@ __all__ = [
     "FACT_IVR_FLOW",
     "FACT_IVR_LEFT_AT",
     "FACT_QUEUE",
+    "FACT_QUEUES_VISITED",
     "FACT_QUEUE_ENTERED_AT",
     "FACT_QUEUE_LEFT_AT",
     "FACT_QUEUE_OUTCOME",
@@ -51,6 +52,8 @@ __all__ = [
 # ------------------------------------------------------------------ call facts
 #: The queue the call waited in last (its name).
 FACT_QUEUE: Final = "queue"
+#: Every queue it waited in, in order (a tuple of names; overflow adds the next).
+FACT_QUEUES_VISITED: Final = "queues_visited"
 #: When it entered / left that queue (trio time).
 FACT_QUEUE_ENTERED_AT: Final = "queue_entered_at"
 FACT_QUEUE_LEFT_AT: Final = "queue_left_at"

@@ -43,6 +43,7 @@ from ..facts import (
     FACT_QUEUE_LEFT_AT,
     FACT_QUEUE_OUTCOME,
     FACT_QUEUE_PRIORITY,
+    FACT_QUEUES_VISITED,
     FACT_RINGING_STARTED_AT,
     AgentStateChanged,
     QueueFigures,
@@ -276,6 +277,8 @@ class AcdEngine:
         for key in (FACT_QUEUE_LEFT_AT, FACT_QUEUE_OUTCOME, FACT_AGENT, FACT_AGENT_DEVICE):
             call.facts.pop(key, None)
         call.facts[FACT_QUEUE] = queue.name
+        # Every queue it waited in: their supervisors may act on it (api.methods.acd_access).
+        call.facts[FACT_QUEUES_VISITED] = (*call.facts.get(FACT_QUEUES_VISITED, ()), queue.name)
         call.facts[FACT_QUEUE_ENTERED_AT] = now
         queue.today.offered += 1
         # The queue goes with the call's data (QueuedEvent, then the agent's screen

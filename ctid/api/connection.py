@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Final
+from typing import Any, Final
 
 import trio
 from wsproto import WSConnection
@@ -45,7 +45,7 @@ from .dispatch import dispatch
 from .rpc import RpcError
 from .session import Session
 
-__all__ = ["CLOSE_CODES", "WsConnection"]
+__all__ = ["CLOSE_CODES", "WsConnection", "host_of"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ RECEIVE_SIZE: Final = 65536
 #: Close codes ctid uses (4000-4999 are for applications).
 CLOSE_CODES: Final = {
     4000: "slow consumer",
-    4001: "session resumed on another connection",
+    4001: "session resumed on another connection; or token expired",
     4002: "logged out",
     4003: "login timeout",
     4004: "too many failed logins",
@@ -103,6 +103,14 @@ class _Assembler:
         return b"".join(p for p in parts if isinstance(p, bytes))
 
 
+def host_of(peer: str) -> str:
+    """The host part of ``"host:port"`` / ``"[v6]:port"`` / ``"v6:port"`` (else as is)."""
+    if peer.startswith("["):
+        return peer[1:].partition("]")[0]
+    host, sep, port = peer.rpartition(":")
+    return host if sep and port.isdigit() else peer
+
+
 def data_frame(payload: bytes, *, binary: bool) -> bytes:
     """One unfragmented, unmasked server-to-client data frame (RFC 6455 §5.2).
 
@@ -124,13 +132,23 @@ class WsConnection:
     """See the module docstring."""
 
     def __init__(
-        self, api: ApiContext, stream: trio.abc.Stream, ws: WSConnection, codec: Codec, peer: str
+        self,
+        api: ApiContext,
+        stream: trio.abc.Stream,
+        ws: WSConnection,
+        codec: Codec,
+        peer: str,
+        *,
+        client_address: str | None = None,
     ) -> None:
         self.api = api
         self.stream = stream
         self.ws = ws
         self.codec = codec
         self.peer = peer
+        #: The client's address, host only (behind a trusted proxy: the one it reports);
+        #: what failed logins are counted against.
+        self.client_address: str = client_address if client_address is not None else host_of(peer)
         self.session: Session | None = None
         self._replies: deque[bytes] = deque()
         self._control: deque[bytes] = deque()
@@ -176,6 +194,10 @@ class WsConnection:
                 # Known at once to a client that resumes before this socket is gone.
                 self.session.last_close_reason = reason
         self._wakeup.set()
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Send a JSON-RPC notification outside the session's numbered events."""
+        self._reply({"jsonrpc": "2.0", "method": method, "params": params})
 
     def login_failed(self) -> None:
         self._failed_logins += 1

@@ -11,15 +11,18 @@ from ..bus import EventBus
 from ..calls.errors import CstaError, CstaErrorValue
 from ..calls.service import CallService
 from ..clock import WallClock
+from ..facts import FACT_QUEUE, FACT_QUEUES_VISITED
 from .auth import Authenticator, Role
 from .registry import Registry
 from .session import Session, SessionManager
+from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
+    from ..calls.model import Call
     from ..switch_drivers.simulator.driver import SimulatorDriver
     from .connection import WsConnection
 
-__all__ = ["ApiContext", "ApiLimits", "RequestContext"]
+__all__ = ["ApiContext", "ApiLimits", "RequestContext", "call_queues"]
 
 
 @attrs.frozen(kw_only=True)
@@ -37,6 +40,14 @@ class ApiLimits:
     max_failed_logins: int = 3
 
 
+def call_queues(call: Call) -> set[str]:
+    """The queues a call waited in (the facts the ACD writes, ``ctid.facts``)."""
+    queues = {str(q) for q in call.facts.get(FACT_QUEUES_VISITED, ())}
+    if call.facts.get(FACT_QUEUE) is not None:
+        queues.add(str(call.facts[FACT_QUEUE]))
+    return queues
+
+
 @attrs.define(eq=False)
 class ApiContext:
     """The daemon's services as the API sees them (built by ``app.py``)."""
@@ -49,6 +60,8 @@ class ApiContext:
     registry: Registry
     server_version: str
     limits: ApiLimits = attrs.field(factory=ApiLimits)
+    #: Failed logins per client address (brute-force protection).
+    throttle: LoginThrottle = attrs.field(factory=LoginThrottle)
     simulator: SimulatorDriver | None = None
     #: ctid services by name ("acd", "ivr", "records"), for their API methods.
     services: dict[str, Any] = attrs.field(factory=dict)
@@ -58,6 +71,10 @@ class ApiContext:
     #: each raises ``CstaError`` to refuse (e.g. the ACD: a supervisor acts only on
     #: agents of the queues it supervises).
     device_policies: list[Callable[[Session, str], None]] = attrs.field(factory=list)
+    #: Further queues a call belongs to, besides those it waited in (``call_queues``),
+    #: for the supervisors limited to some queues (the ACD: the queues of the agents
+    #: logged on at its devices).
+    call_queues: list[Callable[[Call], Iterable[str]]] = attrs.field(factory=list)
     #: ctid monitor objects besides ``deviceObject``/``callObject``: the key in
     #: ``monitorObject`` (e.g. ``"queueObject"``) -> a resolver that checks the
     #: value and the session's right to it (raising ``CstaError``) and returns the
@@ -65,6 +82,53 @@ class ApiContext:
     monitor_topics: dict[str, Callable[[RequestContext, str], str]] = attrs.field(factory=dict)
     #: Called after each request with (method, outcome, seconds), for metrics.
     request_observers: list[Callable[[str, str, float], None]] = attrs.field(factory=list)
+
+    def devices_of(self, session: Session) -> set[str]:
+        """The devices a session acts on as its own: its credential's and the granted ones."""
+        devices = set(session.credential.devices)
+        for grant in self.device_grants:
+            devices.update(grant(session))
+        return devices
+
+    def check_device(self, session: Session, device: str) -> None:
+        """Agents may act only on their own devices; others on any the policies allow."""
+        cred = session.credential
+        if cred.role is Role.ADMIN:
+            return
+        if cred.role is Role.AGENT and device not in self.devices_of(session):
+            raise CstaError(
+                CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
+                f"agent {cred.name} may not act on device {device}",
+            )
+        for policy in self.device_policies:
+            policy(session, device)
+
+    def check_call(self, session: Session, call: Call) -> None:
+        """Whether a session may act on a call (docs/security.md, "Who may call what").
+
+        Anyone may act on a call at one of its own devices; an agent only on
+        those; a supervisor with no queues on any call; a supervisor with queues
+        on the calls of its queues (``call_queues``).
+        """
+        cred = session.credential
+        if cred.role is Role.ADMIN or (cred.role is Role.SUPERVISOR and not cred.queues):
+            return
+        if self.devices_of(session).intersection(call.connections):
+            return
+        if cred.role is Role.SUPERVISOR:
+            queues = call_queues(call)
+            for scope in self.call_queues:
+                queues.update(scope(call))
+            if cred.queues.intersection(queues):
+                return
+            raise CstaError(
+                CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
+                f"supervisor {cred.name} supervises no queue of call {call.call_id}",
+            )
+        raise CstaError(
+            CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
+            f"agent {cred.name} may act only on calls at its own devices",
+        )
 
 
 @attrs.define(eq=False)
@@ -81,27 +145,9 @@ class RequestContext:
 
     def own_devices(self) -> set[str]:
         assert self.session is not None
-        devices = set(self.session.credential.devices)
-        for grant in self.api.device_grants:
-            devices.update(grant(self.session))
-        return devices
+        return self.api.devices_of(self.session)
 
     def require_device(self, device: str) -> None:
         """Agents may act only on their own devices; others on any the policies allow."""
-        if self.role is Role.AGENT and device not in self.own_devices():
-            raise CstaError(
-                CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
-                f"agent {self.session.credential.name if self.session else ''} may not act on "
-                f"device {device}",
-            )
-        if self.session is not None and self.role is not Role.ADMIN:
-            for policy in self.api.device_policies:
-                policy(self.session, device)
-
-    def require_any_device(self, devices: Iterable[str]) -> None:
-        """Agents may act on a call only if one of their devices is in it."""
-        if self.role is Role.AGENT and not (set(devices) & self.own_devices()):
-            raise CstaError(
-                CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
-                "agents may act only on calls at their own devices",
-            )
+        if self.session is not None:
+            self.api.check_device(self.session, device)

@@ -1,4 +1,4 @@
-"""Running requests: method lookup, login and role checks, params, errors."""
+"""Running requests: method lookup, login and role checks, params, access policy, errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import trio
 
 from ..calls.errors import CstaError
 from . import rpc
+from .access import enforce
 from .context import RequestContext
 from .rpc import Request, RpcError
 
@@ -48,6 +49,8 @@ async def _run(ctx: RequestContext, request: Request) -> Any:
         )
     params = spec.parse_params(request.params)
     try:
+        # The method's access policy, for every object it names, before the handler runs.
+        await enforce(ctx, spec, params)
         return await spec.handler(ctx, params)
     except CstaError as exc:
         raise RpcError(rpc.CSTA_ERROR, exc.message, {"cstaError": exc.value.value}) from None

@@ -5,6 +5,10 @@ Methods are declared next to their handlers (``api/methods/*.py``) with
 keys on the wire) is both the validator of incoming params and the source of
 the JSON Schema that ``rpc.discover`` publishes, so the documented interface
 and the checked one cannot drift apart.
+
+Every method also declares its access policy (``roles``, ``target`` and
+``objects``, see ``api.policy``); the dispatcher enforces it before the
+handler runs, with the object checks registered here by ``object_check``.
 """
 
 from __future__ import annotations
@@ -20,14 +24,18 @@ import attrs
 
 from ..structure import StructureError, field_key, structure
 from .auth import Role
+from .policy import EVERY, ObjectRef, Target, resolve
 from .rpc import INVALID_PARAMS, RpcError
 
-__all__ = ["ALL_ROLES", "MethodSpec", "Registry", "json_schema"]
+__all__ = ["ALL_ROLES", "MethodSpec", "ObjectCheck", "Registry", "json_schema"]
 
 ALL_ROLES = frozenset(Role)
 P = TypeVar("P")
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
+#: Checks that a request's session may act on one object (the request context,
+#: the object's id); raises ``CstaError``/``RpcError`` to refuse.
+ObjectCheck = Callable[[Any, str], Awaitable[None]]
 
 
 @attrs.frozen(kw_only=True)
@@ -37,8 +45,25 @@ class MethodSpec:
     params: type | None
     roles: frozenset[Role]
     summary: str
+    #: The kinds of object the method acts on (``Target.NONE``: the role alone decides).
+    target: Target
+    #: Where each object is in the params; checked before the handler runs.
+    objects: tuple[ObjectRef, ...] = ()
     #: False only for ``session.login``/``session.resume``.
     login_required: bool = True
+    #: Refuse a foreign object with -32005 (forbidden) instead of the CSTA
+    #: ``privilegeViolationOnSpecifiedDevice``: what ``recording.*`` and
+    #: ``report.*`` have always answered.
+    refuse_as_forbidden: bool = False
+
+    def targets_of(self, params: Any) -> list[tuple[ObjectRef, str]]:
+        """The objects a parsed request acts on, with their ids (absent optional ones left out)."""
+        out = []
+        for ref in self.objects:
+            value = resolve(params, ref)
+            if value is not None:
+                out.append((ref, value))
+        return out
 
     def parse_params(self, raw: dict[str, Any] | list[Any] | None) -> Any:
         """Validate ``raw`` into the parameter class; ``RpcError(-32602)`` names the problem."""
@@ -68,15 +93,37 @@ class Registry:
 
     def __init__(self) -> None:
         self.methods: dict[str, MethodSpec] = {}
+        #: How to check a session's right to each kind of object.
+        self.checks: dict[Target, ObjectCheck] = {}
 
     def method(
         self,
         name: str,
         *,
+        roles: frozenset[Role],
+        target: Target,
+        objects: tuple[ObjectRef, ...] = (),
         params: type | None = None,
-        roles: frozenset[Role] = ALL_ROLES,
         login_required: bool = True,
+        refuse_as_forbidden: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """Register a handler with its params class and its access policy.
+
+        ``roles`` and ``target`` are required: a method without a policy does
+        not load. ``objects`` must name exactly the kinds in ``target``, at
+        paths that exist in ``params``.
+        """
+        declared = Target.NONE
+        for ref in objects:
+            declared |= ref.target
+            _check_path(name, params, ref)
+        if declared != target:
+            raise ValueError(
+                f"method {name}: target {target.label} but objects name {declared.label}"
+            )
+        if not roles:
+            raise ValueError(f"method {name}: no role may call it")
+
         def register(handler: Handler) -> Handler:
             if name in self.methods:
                 raise ValueError(f"method {name} registered twice")
@@ -87,14 +134,52 @@ class Registry:
                 params=params,
                 roles=roles,
                 summary=" ".join(doc.split()),
+                target=target,
+                objects=objects,
                 login_required=login_required,
+                refuse_as_forbidden=refuse_as_forbidden,
             )
             return handler
 
         return register
 
+    def object_check(self, target: Target) -> Callable[[ObjectCheck], ObjectCheck]:
+        """Register how a session's right to one kind of object is checked."""
+
+        def register(check: ObjectCheck) -> ObjectCheck:
+            if target in self.checks:
+                raise ValueError(f"a check for {target.label} is registered twice")
+            self.checks[target] = check
+            return check
+
+        return register
+
     def get(self, name: str) -> MethodSpec | None:
         return self.methods.get(name)
+
+
+def _check_path(name: str, params: type | None, ref: ObjectRef) -> None:
+    """Fail at import, not at the first request, when a policy names a missing param."""
+    if ref.path == EVERY:
+        return
+    cls: Any = params
+    for key in ref.path.split("."):
+        if cls is None or not attrs.has(cls):
+            raise ValueError(f"method {name}: no params field {ref.path!r}")
+        hints = typing.get_type_hints(cls)
+        found = [f for f in attrs.fields(cls) if field_key(f, "camel") == key]
+        if not found:
+            raise ValueError(f"method {name}: no params field {ref.path!r}")
+        cls = next(
+            (a for a in _options(hints[found[0].name]) if attrs.has(a)),
+            None,
+        )
+
+
+def _options(tp: Any) -> tuple[Any, ...]:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        return typing.get_args(tp)
+    return (tp,)
 
 
 def json_schema(tp: Any) -> dict[str, Any]:

@@ -63,6 +63,8 @@ class EventCause(enum.Enum):
     SILENT_PARTICIPATION = "silentParticipation"
     ACTIVE_PARTICIPATION = "activeParticipation"
     NORMAL = "normal"
+    #: ctid: a monitor ended because the agent whose device it watched logged off it.
+    AGENT_LOGGED_OFF = "agentLoggedOff"
 
 
 def to_wire(value: Any) -> Any:

@@ -180,10 +180,27 @@ class _Snapshot:
             "Event deliveries a session lost before its socket took them.",
             value=bus.dropped,
         )
+        yield from self._logins(app)
         yield from self._records(app)
         yield from self._recording(app)
         yield from self._acd(app)
         yield from self._ivr(app)
+
+    def _logins(self, app: Any) -> Iterator[Metric]:
+        throttle = app.api.throttle
+        failures = CounterMetricFamily(
+            "ctid_login_failures",
+            "Failed logins (login, resume, refresh) by reason.",
+            labels=["reason"],
+        )
+        for reason, count in sorted(throttle.failures.items()):
+            failures.add_metric([reason], count)
+        yield failures
+        yield CounterMetricFamily(
+            "ctid_login_throttled",
+            "Logins refused unchecked because their address failed too often.",
+            value=throttle.throttled,
+        )
 
     def _records(self, app: Any) -> Iterator[Metric]:
         records = app.api.services.get("records")

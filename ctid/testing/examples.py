@@ -59,6 +59,7 @@ Script = Callable[[CallCentre, Recorder], Awaitable[None]]
 async def _calls(cc: CallCentre, r: Recorder) -> None:
     await r.call("rpc.discover")
     await r.call("session.ping")
+    await r.call("session.refresh", {"token": "test-admin-token-0123456789"})
     await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1001"}})
     await r.call("MonitorStart", {"monitorObject": {"deviceObject": "1002"}})
     first = (

@@ -131,8 +131,14 @@ async def test_wrong_roles_are_refused_and_change_nothing(autojump_clock: Any) -
         conn = await _talking(cc, admin)
         before = {a: _without_clock(await snapshot(admin, a)) for a in ("2001", "2002")}
         listen = {"activeCall": conn, "deviceToJoin": "1005", "participationType": "silent"}
-        await _refused(alice, "SingleStepConferenceCall", listen)
-        await _refused(alice, "supervisor.whisper", {"activeCall": conn, "deviceToJoin": "1005"})
+        # Listening and whispering are not for agents at all: the role is refused (-32005).
+        for method, params in (
+            ("SingleStepConferenceCall", listen),
+            ("supervisor.whisper", {"activeCall": conn, "deviceToJoin": "1005"}),
+        ):
+            with pytest.raises(RpcErrorReply) as err:
+                await alice.call(method, params)
+            assert err.value.code == -32005, err.value.message
         await _refused(sam, "SingleStepConferenceCall", listen)
         await _refused(sue, "SingleStepConferenceCall", listen)  # 1005 is not one of sue's phones
         await _refused(sam, "ClearConnection", {"connectionToBeCleared": conn})

@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 import msgpack
 import pytest
 import trio
@@ -167,12 +168,8 @@ async def test_internal_error_is_contained(
     monkeypatch.setitem(
         registry.methods,
         "test.broken",
-        registry.methods["session.ping"].__class__(
-            name="test.broken",
-            handler=broken,
-            params=None,
-            roles=registry.methods["session.ping"].roles,
-            summary="",
+        attrs.evolve(
+            registry.methods["session.ping"], name="test.broken", handler=broken, summary=""
         ),
     )
     async with open_websocket_url(url(tcp)) as ws:

@@ -9,7 +9,14 @@
   it sees the queues it serves.
 
 A refused request is a CSTA ``privilegeViolationOnSpecifiedDevice`` and
-changes nothing.
+changes nothing. The checks for agent and queue objects are registered here
+(``registry.object_check``) and run before every method that names one.
+
+Calls: a supervisor limited to some queues acts on the calls of those queues,
+i.e. the calls that waited in one of them (``FACT_QUEUES_VISITED``) or are at a
+device where an agent of one of them is logged on. An agent's device monitor
+ends (``MonitorEndedEvent``, cause ``agentLoggedOff``) when it logs off that
+device, unless the device is its own anyway.
 """
 
 from __future__ import annotations
@@ -17,14 +24,22 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ...acd.agent import Agent
+from ...acd.agent_states import AgentState
 from ...acd.desk import get_agent, get_queue
 from ...acd.engine import EVENT_NAMES
 from ...acd.queue import QueueRuntime
 from ...acd.service import AcdService
 from ...calls.errors import CstaError, CstaErrorValue
+from ...calls.model import Call
+from ...calls.notices import Notice
+from ...calls.values import EventCause
+from ...facts import AgentStateChanged
+from ..access import end_revoked_device_monitors
 from ..auth import Credential, Role
 from ..context import ApiContext, RequestContext
+from ..policy import Target
 from ..session import Session
+from . import registry
 
 __all__ = [
     "acd_of",
@@ -96,6 +111,40 @@ def check_queue_access(ctx: RequestContext, name: str) -> QueueRuntime:
     return queue
 
 
+@registry.object_check(Target.AGENT)
+async def check_agent(ctx: RequestContext, agent_id: str) -> None:
+    """An agent: itself for an agent; an agent of its queues for a supervisor.
+
+    ``"*"`` (``MonitorStart {agentObject: "*"}``) is every agent: admins and
+    supervisors of every queue only.
+    """
+    cred = credential(ctx)
+    if agent_id == "*":
+        if cred.role is Role.SUPERVISOR and not cred.queues:
+            return
+        raise refuse(f"{cred.name} may not act on every agent")
+    check_agent_access(ctx, agent_id)
+
+
+@registry.object_check(Target.QUEUE)
+async def check_queue(ctx: RequestContext, name: str) -> None:
+    """A queue: one it supervises for a supervisor, one it serves for an agent.
+
+    Checked without the ACD too (reports read the call records of past queues).
+    """
+    cred = credential(ctx)
+    if cred.role is Role.SUPERVISOR:
+        if name != "*" and supervises(cred, (name,)):
+            return
+        if not cred.queues:
+            return
+        raise refuse(f"supervisor {cred.name} does not supervise queue {name}")
+    acd = ctx.api.services.get("acd")
+    agent = acd.engine.agents.get(cred.agent_id or "") if isinstance(acd, AcdService) else None
+    if agent is None or name not in agent.memberships:
+        raise refuse(f"{cred.role.value} {cred.name} may not see queue {name}")
+
+
 # --------------------------------------------------------------- API hooks
 
 
@@ -136,7 +185,27 @@ def install_acd_api(api: ApiContext, acd: AcdService) -> None:
             raise refuse(f"{cred.name} may not monitor every queue")
         return f"queue:{check_queue_access(ctx, value).name}"
 
+    def agents_queues(call: Call) -> set[str]:
+        # The queues of the agents at its devices (those it waited in are the facts').
+        queues: set[str] = set()
+        for device in call.connections:
+            agent = engine.by_device.get(device)
+            if agent is not None:
+                queues.update(agent.memberships)
+        return queues
+
+    def on_notice(notice: Notice) -> None:
+        # An agent that logs off a phone loses it: its monitors of that phone end.
+        if (
+            isinstance(notice, AgentStateChanged)
+            and notice.new_state == AgentState.LOGGED_OFF.value
+            and notice.device is not None
+        ):
+            end_revoked_device_monitors(api, notice.device, EventCause.AGENT_LOGGED_OFF)
+
     api.device_grants.append(grant)
     api.device_policies.append(policy)
+    api.call_queues.append(agents_queues)
+    api.calls.notice_sinks.append(on_notice)
     api.monitor_topics["agentObject"] = agent_topic
     api.monitor_topics["queueObject"] = queue_topic

@@ -15,8 +15,11 @@ from ...acd.desk import (
     set_agent_state,
 )
 from ...calls.errors import CstaError, CstaErrorValue
+from .. import policy as on
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from . import registry
 from .acd_access import acd_of, check_agent_access, credential, may_see_agent, refuse, supervises
 
@@ -40,7 +43,13 @@ class SetAgentStateParams:
     agent_password: str | None = None
 
 
-@registry.method("SetAgentState", params=SetAgentStateParams)
+@registry.method(
+    "SetAgentState",
+    params=SetAgentStateParams,
+    roles=ALL_ROLES,
+    target=Target.AGENT,
+    objects=on.agent("agentID"),
+)
 async def set_state(ctx: RequestContext, p: SetAgentStateParams) -> Json:
     """Log an agent on at a device (hot-desking) or off, or change its state.
 
@@ -96,7 +105,13 @@ class GetAgentStateParams:
     device: str
 
 
-@registry.method("GetAgentState", params=GetAgentStateParams)
+@registry.method(
+    "GetAgentState",
+    params=GetAgentStateParams,
+    roles=ALL_ROLES,
+    target=Target.DEVICE,
+    objects=on.device("device"),
+)
 async def get_state(ctx: RequestContext, p: GetAgentStateParams) -> Json:
     """The agent logged on at ``device``, with its state and pending state."""
     acd = acd_of(ctx)
@@ -108,7 +123,7 @@ async def get_state(ctx: RequestContext, p: GetAgentStateParams) -> Json:
     return get_agent_state(acd.engine, p.device)
 
 
-@registry.method("agent.list")
+@registry.method("agent.list", roles=ALL_ROLES, target=Target.NONE)
 async def list_agents(ctx: RequestContext, p: None) -> Json:
     """The agents this session may see, with state, device and queues."""
     acd = acd_of(ctx)
@@ -117,7 +132,7 @@ async def list_agents(ctx: RequestContext, p: None) -> Json:
     return {"agents": [a for a in agent_list(acd.engine) if a["agentID"] in visible]}
 
 
-@registry.method("agent.reasonCodes")
+@registry.method("agent.reasonCodes", roles=ALL_ROLES, target=Target.NONE)
 async def reason_codes(ctx: RequestContext, p: None) -> Json:
     """The not-ready reasons an agent may give (``[acd] reason_codes``, in the configured
     order), so a toolbar offers exactly what ``SetAgentState`` accepts."""
@@ -129,7 +144,13 @@ class AgentParams:
     agent_id: str
 
 
-@registry.method("agent.snapshot", params=AgentParams)
+@registry.method(
+    "agent.snapshot",
+    params=AgentParams,
+    roles=ALL_ROLES,
+    target=Target.AGENT,
+    objects=on.agent("agentID"),
+)
 async def snapshot(ctx: RequestContext, p: AgentParams) -> Json:
     """One agent now: state, since, reason, pending state, queues, and today's figures
     (calls, talk, after-call work and not-ready time)."""

@@ -8,7 +8,10 @@ import attrs
 
 from ...calls.errors import CstaError, CstaErrorValue
 from ...calls.values import ConnectionID
+from .. import policy as on
 from ..context import RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from . import registry
 
 Json = dict[str, Any]
@@ -38,15 +41,20 @@ def call_id_of(ref: CallRef | str) -> str:
 
 
 def _conn(ctx: RequestContext, ref: ConnectionRef) -> ConnectionID:
-    ctx.require_device(ref.device_id)
+    # The caller's right to the connection was checked before the handler ran
+    # (the method's policy, ``api.access``).
     return ref.value()
 
 
-def _call_devices(ctx: RequestContext, call_id: str) -> None:
-    call = ctx.api.calls.model.calls.get(call_id)
-    if call is None:
+def existing_call(ctx: RequestContext, call_id: str) -> None:
+    """Refuse a call that does not exist (the policy has checked the caller's right to it)."""
+    if call_id not in ctx.api.calls.model.calls:
         raise CstaError(CstaErrorValue.INVALID_CALL_IDENTIFIER, f"no call {call_id!r}")
-    ctx.require_any_device(call.connections)
+
+
+#: A ConnectionID names a device and a call; both are checked.
+CONNECTION = Target.DEVICE | Target.CALL
+TWO_CALLS = (*on.connection("heldCall"), *on.connection("activeCall"))
 
 
 @attrs.frozen(kw_only=True)
@@ -58,14 +66,19 @@ class MakeCallParams:
     user_data: dict[str, Any] | None = None
 
 
-@registry.method("MakeCall", params=MakeCallParams)
+@registry.method(
+    "MakeCall",
+    params=MakeCallParams,
+    roles=ALL_ROLES,
+    target=Target.DEVICE,
+    objects=on.device("callingDevice"),
+)
 async def make_call(ctx: RequestContext, p: MakeCallParams) -> Json:
     """Call ``calledDirectoryNumber`` from ``callingDevice``.
 
     With ``autoOriginate: "prompt"`` the calling phone rings first and the call
     is made when it answers; with ``"doNotPrompt"`` it goes off-hook by itself.
     """
-    ctx.require_device(p.calling_device)
     calls = ctx.api.calls
     cid = await calls.request(
         calls.csta.make_call,
@@ -83,7 +96,13 @@ class AnswerCallParams:
     call_to_be_answered: ConnectionRef
 
 
-@registry.method("AnswerCall", params=AnswerCallParams)
+@registry.method(
+    "AnswerCall",
+    params=AnswerCallParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("callToBeAnswered"),
+)
 async def answer_call(ctx: RequestContext, p: AnswerCallParams) -> Json:
     """Answer a call that is ringing at a device."""
     calls = ctx.api.calls
@@ -96,7 +115,13 @@ class ClearConnectionParams:
     connection_to_be_cleared: ConnectionRef
 
 
-@registry.method("ClearConnection", params=ClearConnectionParams)
+@registry.method(
+    "ClearConnection",
+    params=ClearConnectionParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("connectionToBeCleared"),
+)
 async def clear_connection(ctx: RequestContext, p: ClearConnectionParams) -> Json:
     """Take one device out of a call (hang up its party)."""
     calls = ctx.api.calls
@@ -109,11 +134,17 @@ class ClearCallParams:
     call_to_be_cleared: CallRef | str
 
 
-@registry.method("ClearCall", params=ClearCallParams)
+@registry.method(
+    "ClearCall",
+    params=ClearCallParams,
+    roles=ALL_ROLES,
+    target=Target.CALL,
+    objects=on.call("callToBeCleared"),
+)
 async def clear_call(ctx: RequestContext, p: ClearCallParams) -> Json:
     """End a call for every party in it."""
     call_id = call_id_of(p.call_to_be_cleared)
-    _call_devices(ctx, call_id)
+    existing_call(ctx, call_id)
     calls = ctx.api.calls
     await calls.request(calls.csta.clear_call, call_id)
     return {}
@@ -124,7 +155,13 @@ class HoldCallParams:
     call_to_be_held: ConnectionRef
 
 
-@registry.method("HoldCall", params=HoldCallParams)
+@registry.method(
+    "HoldCall",
+    params=HoldCallParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("callToBeHeld"),
+)
 async def hold_call(ctx: RequestContext, p: HoldCallParams) -> Json:
     """Put a call on hold at a device; the other parties hear music."""
     calls = ctx.api.calls
@@ -137,7 +174,13 @@ class RetrieveCallParams:
     call_to_be_retrieved: ConnectionRef
 
 
-@registry.method("RetrieveCall", params=RetrieveCallParams)
+@registry.method(
+    "RetrieveCall",
+    params=RetrieveCallParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("callToBeRetrieved"),
+)
 async def retrieve_call(ctx: RequestContext, p: RetrieveCallParams) -> Json:
     """Take a held call off hold."""
     calls = ctx.api.calls
@@ -152,7 +195,13 @@ class ConsultationCallParams:
     user_data: dict[str, Any] | None = None
 
 
-@registry.method("ConsultationCall", params=ConsultationCallParams)
+@registry.method(
+    "ConsultationCall",
+    params=ConsultationCallParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("existingCall"),
+)
 async def consultation_call(ctx: RequestContext, p: ConsultationCallParams) -> Json:
     """Hold a call and call another device from the same one (before a transfer or conference)."""
     calls = ctx.api.calls
@@ -175,7 +224,9 @@ def _two(ctx: RequestContext, p: TwoCallParams) -> tuple[ConnectionID, Connectio
     return _conn(ctx, p.held_call), _conn(ctx, p.active_call)
 
 
-@registry.method("TransferCall", params=TwoCallParams)
+@registry.method(
+    "TransferCall", params=TwoCallParams, roles=ALL_ROLES, target=CONNECTION, objects=TWO_CALLS
+)
 async def transfer_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     """Join the held call's parties to the active call's and leave both."""
     calls = ctx.api.calls
@@ -183,7 +234,9 @@ async def transfer_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     return {"transferredCall": {"callID": call_id, "deviceID": to_device}}
 
 
-@registry.method("ConferenceCall", params=TwoCallParams)
+@registry.method(
+    "ConferenceCall", params=TwoCallParams, roles=ALL_ROLES, target=CONNECTION, objects=TWO_CALLS
+)
 async def conference_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     """Join the held and the active call into one conference."""
     calls = ctx.api.calls
@@ -192,7 +245,9 @@ async def conference_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     return {"conferenceCall": {"callID": call_id, "deviceID": held.device_id}}
 
 
-@registry.method("AlternateCall", params=TwoCallParams)
+@registry.method(
+    "AlternateCall", params=TwoCallParams, roles=ALL_ROLES, target=CONNECTION, objects=TWO_CALLS
+)
 async def alternate_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     """Hold the active call and retrieve the held one, in one step."""
     calls = ctx.api.calls
@@ -200,7 +255,9 @@ async def alternate_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     return {}
 
 
-@registry.method("ReconnectCall", params=TwoCallParams)
+@registry.method(
+    "ReconnectCall", params=TwoCallParams, roles=ALL_ROLES, target=CONNECTION, objects=TWO_CALLS
+)
 async def reconnect_call(ctx: RequestContext, p: TwoCallParams) -> Json:
     """Leave the active call and retrieve the held one."""
     calls = ctx.api.calls
@@ -214,7 +271,13 @@ class SingleStepTransferParams:
     transferred_to: str
 
 
-@registry.method("SingleStepTransferCall", params=SingleStepTransferParams)
+@registry.method(
+    "SingleStepTransferCall",
+    params=SingleStepTransferParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("activeCall"),
+)
 async def single_step_transfer(ctx: RequestContext, p: SingleStepTransferParams) -> Json:
     """Send a call on to ``transferredTo`` and leave it (blind transfer)."""
     calls = ctx.api.calls
@@ -230,7 +293,13 @@ class DeflectCallParams:
     new_destination: str
 
 
-@registry.method("DeflectCall", params=DeflectCallParams)
+@registry.method(
+    "DeflectCall",
+    params=DeflectCallParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("callToBeDiverted"),
+)
 async def deflect_call(ctx: RequestContext, p: DeflectCallParams) -> Json:
     """Send a call that rings at a device on to another destination before answering."""
     calls = ctx.api.calls
@@ -246,7 +315,13 @@ class GenerateDigitsParams:
     characters_to_send: str
 
 
-@registry.method("GenerateDigits", params=GenerateDigitsParams)
+@registry.method(
+    "GenerateDigits",
+    params=GenerateDigitsParams,
+    roles=ALL_ROLES,
+    target=CONNECTION,
+    objects=on.connection("connectionToSendDigits"),
+)
 async def generate_digits(ctx: RequestContext, p: GenerateDigitsParams) -> Json:
     """Send DTMF digits on a connection (to an IVR or voicemail at the far end)."""
     calls = ctx.api.calls
@@ -263,14 +338,20 @@ class AssociateDataParams:
     user_data: dict[str, Any] | None = None
 
 
-@registry.method("AssociateData", params=AssociateDataParams)
+@registry.method(
+    "AssociateData",
+    params=AssociateDataParams,
+    roles=ALL_ROLES,
+    target=Target.CALL,
+    objects=on.call("existingCall"),
+)
 async def associate_data(ctx: RequestContext, p: AssociateDataParams) -> Json:
     """Change the data that travels with a call.
 
     ``userData`` keys are merged into the call's; a key set to null is removed.
     """
     call_id = call_id_of(p.existing_call)
-    _call_devices(ctx, call_id)
+    existing_call(ctx, call_id)
     device = p.existing_call.device_id if isinstance(p.existing_call, CallRef) else None
     calls = ctx.api.calls
     await calls.request(
@@ -288,10 +369,15 @@ class SnapshotDeviceParams:
     snapshot_object: str
 
 
-@registry.method("SnapshotDevice", params=SnapshotDeviceParams)
+@registry.method(
+    "SnapshotDevice",
+    params=SnapshotDeviceParams,
+    roles=ALL_ROLES,
+    target=Target.DEVICE,
+    objects=on.device("snapshotObject"),
+)
 async def snapshot_device(ctx: RequestContext, p: SnapshotDeviceParams) -> Json:
     """The calls at a device now, with its connection state in each."""
-    ctx.require_device(p.snapshot_object)
     return {"snapshotData": ctx.api.calls.csta.snapshot_device(p.snapshot_object)}
 
 
@@ -300,9 +386,15 @@ class SnapshotCallParams:
     snapshot_object: CallRef | str
 
 
-@registry.method("SnapshotCall", params=SnapshotCallParams)
+@registry.method(
+    "SnapshotCall",
+    params=SnapshotCallParams,
+    roles=ALL_ROLES,
+    target=Target.CALL,
+    objects=on.call("snapshotObject"),
+)
 async def snapshot_call(ctx: RequestContext, p: SnapshotCallParams) -> Json:
     """A call's parties with their connection states, and its data."""
     call_id = call_id_of(p.snapshot_object)
-    _call_devices(ctx, call_id)
+    existing_call(ctx, call_id)
     return ctx.api.calls.csta.snapshot_call(call_id)

@@ -7,7 +7,8 @@ from typing import Any
 from ... import PROTOCOL_VERSION
 from ...calls import events as csta_events
 from ..context import RequestContext
-from ..registry import json_schema
+from ..policy import Target
+from ..registry import ALL_ROLES, json_schema
 from . import registry
 
 
@@ -34,7 +35,7 @@ def event_names() -> list[str]:
     return sorted(names)
 
 
-@registry.method("rpc.discover")
+@registry.method("rpc.discover", roles=ALL_ROLES, target=Target.NONE)
 async def discover(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Every method with its parameter schema and roles, and every event name."""
     return {

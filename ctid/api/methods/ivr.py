@@ -13,6 +13,7 @@ from ...config import ConfigError
 from .. import rpc
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
 from ..rpc import RpcError
 from . import registry
 
@@ -47,7 +48,7 @@ def _config_failure(exc: ConfigError) -> RpcError:
     )
 
 
-@registry.method("ivr.listFlows", roles=WATCHERS)
+@registry.method("ivr.listFlows", roles=WATCHERS, target=Target.NONE)
 async def list_flows(ctx: RequestContext, p: None) -> dict[str, Any]:
     """The flows new calls start in: name, version, file, nodes, and calls in each now."""
     service = _ivr(ctx)
@@ -82,7 +83,7 @@ class ValidateParams:
     format: Literal["json", "yaml"] = "yaml"
 
 
-@registry.method("ivr.validateFlow", params=ValidateParams, roles=ADMIN)
+@registry.method("ivr.validateFlow", params=ValidateParams, roles=ADMIN, target=Target.NONE)
 async def validate_flow(ctx: RequestContext, p: ValidateParams) -> dict[str, Any]:
     """Check a flow (a loaded one by ``name``, or ``body``) without loading it.
 
@@ -111,7 +112,7 @@ async def validate_flow(ctx: RequestContext, p: ValidateParams) -> dict[str, Any
     return {"valid": True, "problems": [], "name": flow.name, "version": flow.version}
 
 
-@registry.method("ivr.reload", roles=ADMIN)
+@registry.method("ivr.reload", roles=ADMIN, target=Target.NONE)
 async def reload(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Load the flow files (and ``[ivr]``/``[routing]``) again; calls in progress keep theirs.
 
@@ -126,7 +127,7 @@ async def reload(ctx: RequestContext, p: None) -> dict[str, Any]:
         raise _config_failure(exc) from None
 
 
-@registry.method("ivr.calls", roles=WATCHERS)
+@registry.method("ivr.calls", roles=WATCHERS, target=Target.NONE)
 async def calls(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Every call in the IVR now: its flow, version, node and language."""
     return {"calls": _ivr(ctx).snapshot()}
@@ -139,7 +140,7 @@ class StatisticsParams:
     day: str | None = None
 
 
-@registry.method("ivr.statistics", params=StatisticsParams, roles=WATCHERS)
+@registry.method("ivr.statistics", params=StatisticsParams, roles=WATCHERS, target=Target.NONE)
 async def statistics(ctx: RequestContext, p: StatisticsParams) -> dict[str, Any]:
     """Per flow and day: calls, node visits, menu choices, time in IVR, exits."""
     day = None
@@ -155,7 +156,7 @@ async def statistics(ctx: RequestContext, p: StatisticsParams) -> dict[str, Any]
     }
 
 
-@registry.method("routing.overrides", roles=WATCHERS)
+@registry.method("routing.overrides", roles=WATCHERS, target=Target.NONE)
 async def overrides(ctx: RequestContext, p: None) -> dict[str, Any]:
     """The inbound routing overrides and which are switched on."""
     return {"overrides": _router(ctx).overrides()}
@@ -167,7 +168,7 @@ class SetOverrideParams:
     active: bool
 
 
-@registry.method("routing.setOverride", params=SetOverrideParams, roles=ADMIN)
+@registry.method("routing.setOverride", params=SetOverrideParams, roles=ADMIN, target=Target.NONE)
 async def set_override(ctx: RequestContext, p: SetOverrideParams) -> dict[str, Any]:
     """Switch an override (e.g. an emergency closure) on or off; it stays so across restarts."""
     router = _router(ctx)
@@ -186,7 +187,7 @@ class RouteTestParams:
     calling_number: str = ""
 
 
-@registry.method("routing.test", params=RouteTestParams, roles=WATCHERS)
+@registry.method("routing.test", params=RouteTestParams, roles=WATCHERS, target=Target.NONE)
 async def route_test(ctx: RequestContext, p: RouteTestParams) -> dict[str, Any]:
     """Where a call from ``callingNumber`` to ``calledNumber`` would go now (nothing is rung)."""
     router = _router(ctx)

@@ -8,9 +8,12 @@ import attrs
 
 from ...bus import MonitorKind
 from ...calls.errors import CstaError, CstaErrorValue
+from .. import policy as on
 from ..context import RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from . import registry
-from .csta import CallRef, _call_devices, call_id_of
+from .csta import CallRef, call_id_of, existing_call
 
 
 @attrs.frozen(kw_only=True)
@@ -28,7 +31,18 @@ class MonitorStartParams:
     monitor_object: MonitorObject
 
 
-@registry.method("MonitorStart", params=MonitorStartParams)
+@registry.method(
+    "MonitorStart",
+    params=MonitorStartParams,
+    roles=ALL_ROLES,
+    target=Target.DEVICE | Target.CALL | Target.AGENT | Target.QUEUE,
+    objects=(
+        *on.device("monitorObject.deviceObject"),
+        *on.call("monitorObject.callObject"),
+        *on.agent("monitorObject.agentObject"),
+        *on.queue("monitorObject.queueObject"),
+    ),
+)
 async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str, Any]:
     """Receive the events of a device (``deviceObject``) or of one call (``callObject``).
 
@@ -66,12 +80,11 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
                 CstaErrorValue.INVALID_DEVICE_IDENTIFIER,
                 f"monitorObject.deviceObject: no device {device!r} to monitor",
             )
-        ctx.require_device(device)
         kind, target = MonitorKind.DEVICE, device
     else:
         assert obj.call_object is not None
         target = call_id_of(obj.call_object)
-        _call_devices(ctx, target)
+        existing_call(ctx, target)
         kind = MonitorKind.CALL
     log = ctx.session.log
     existing = api.bus.find_monitor(log, kind, target)
@@ -91,7 +104,7 @@ class MonitorStopParams:
     monitor_cross_ref_id: str
 
 
-@registry.method("MonitorStop", params=MonitorStopParams)
+@registry.method("MonitorStop", params=MonitorStopParams, roles=ALL_ROLES, target=Target.NONE)
 async def monitor_stop(ctx: RequestContext, p: MonitorStopParams) -> dict[str, Any]:
     """Stop a monitor; its events stop at once."""
     assert ctx.session is not None

@@ -7,14 +7,17 @@ from typing import Any
 import attrs
 
 from ...acd.desk import queue_list, queue_snapshot
+from .. import policy as on
 from ..context import RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from . import registry
 from .acd_access import acd_of, check_queue_access, credential, may_see_queue
 
 Json = dict[str, Any]
 
 
-@registry.method("queue.list")
+@registry.method("queue.list", roles=ALL_ROLES, target=Target.NONE)
 async def list_queues(ctx: RequestContext, p: None) -> Json:
     """The queues this session may see, with their waiting calls and agents now."""
     acd = acd_of(ctx)
@@ -30,7 +33,13 @@ class QueueParams:
     queue: str
 
 
-@registry.method("queue.snapshot", params=QueueParams)
+@registry.method(
+    "queue.snapshot",
+    params=QueueParams,
+    roles=ALL_ROLES,
+    target=Target.QUEUE,
+    objects=on.queue("queue"),
+)
 async def snapshot(ctx: RequestContext, p: QueueParams) -> Json:
     """A queue now: waiting calls (wait, priority, position), agents by state, longest
     wait, calls offered/answered/abandoned today, service level today, estimated wait."""

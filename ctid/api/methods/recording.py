@@ -23,9 +23,12 @@ from ...recording import files
 from ...recording.search import RecordingQuery, get, search, to_wire
 from ...recording.service import ActiveRecording, RecordingError, RecordingService
 from ...records.service import RecordsService
+from .. import policy as on
 from .. import rpc
 from ..auth import Credential, Role
 from ..context import ApiContext, RequestContext
+from ..policy import Target
+from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
 from . import registry
@@ -123,7 +126,14 @@ class StartParams:
     tags: list[str] = attrs.field(factory=list)
 
 
-@registry.method("recording.start", params=StartParams)
+@registry.method(
+    "recording.start",
+    params=StartParams,
+    roles=ALL_ROLES,
+    target=Target.CALL,
+    objects=on.call("callID"),
+    refuse_as_forbidden=True,
+)
 async def start(ctx: RequestContext, p: StartParams) -> dict[str, Any]:
     """Record a call (everyone in it) from now until it ends or ``recording.stop``.
 
@@ -168,19 +178,40 @@ async def _control(ctx: RequestContext, recording_id: str, action: str) -> dict[
     return _wire(rec)
 
 
-@registry.method("recording.pause", params=RecordingParams)
+@registry.method(
+    "recording.pause",
+    params=RecordingParams,
+    roles=ALL_ROLES,
+    target=Target.RECORDING,
+    objects=on.recording("recordingID"),
+    refuse_as_forbidden=True,
+)
 async def pause(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
     """Record silence from now on (while a card number is given), until ``recording.resume``."""
     return await _control(ctx, p.recording_id, "pause")
 
 
-@registry.method("recording.resume", params=RecordingParams)
+@registry.method(
+    "recording.resume",
+    params=RecordingParams,
+    roles=ALL_ROLES,
+    target=Target.RECORDING,
+    objects=on.recording("recordingID"),
+    refuse_as_forbidden=True,
+)
 async def resume(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
     """Record the call's audio again after ``recording.pause``."""
     return await _control(ctx, p.recording_id, "resume")
 
 
-@registry.method("recording.stop", params=RecordingParams)
+@registry.method(
+    "recording.stop",
+    params=RecordingParams,
+    roles=ALL_ROLES,
+    target=Target.RECORDING,
+    objects=on.recording("recordingID"),
+    refuse_as_forbidden=True,
+)
 async def stop(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
     """Stop recording; ``RecordingStoppedEvent`` follows when the file is complete."""
     return await _control(ctx, p.recording_id, "stop")
@@ -192,7 +223,14 @@ class TagParams:
     tags: list[str]
 
 
-@registry.method("recording.tag", params=TagParams)
+@registry.method(
+    "recording.tag",
+    params=TagParams,
+    roles=ALL_ROLES,
+    target=Target.RECORDING,
+    objects=on.recording("recordingID"),
+    refuse_as_forbidden=True,
+)
 async def tag(ctx: RequestContext, p: TagParams) -> dict[str, Any]:
     """Add tags to a recording (in progress or finished); returns all its tags."""
     service = _service(ctx)
@@ -222,6 +260,12 @@ async def _row_for(ctx: RequestContext, records: RecordsService, recording_id: s
         raise RpcError(
             rpc.OPERATION_FAILED, f"no recording {recording_id!r}", {"reason": "no-such-recording"}
         )
+    _check_row(ctx, row, recording_id)
+    return row
+
+
+def _check_row(ctx: RequestContext, row: Any, recording_id: str) -> None:
+    assert ctx.session is not None
     if not may_control(
         ctx.session.credential,
         call_devices=row["devices"],
@@ -230,10 +274,16 @@ async def _row_for(ctx: RequestContext, records: RecordsService, recording_id: s
         agent_id=row["agent_id"],
     ):
         raise _forbidden(f"see recording {recording_id}")
-    return row
 
 
-@registry.method("recording.get", params=RecordingParams)
+@registry.method(
+    "recording.get",
+    params=RecordingParams,
+    roles=ALL_ROLES,
+    target=Target.RECORDING,
+    objects=on.recording("recordingID"),
+    refuse_as_forbidden=True,
+)
 async def get_recording(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
     """One recording's metadata, with its download path."""
     return to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
@@ -264,7 +314,7 @@ class SearchParams:
     limit: int = 100
 
 
-@registry.method("recording.search", params=SearchParams)
+@registry.method("recording.search", params=SearchParams, roles=ALL_ROLES, target=Target.NONE)
 async def search_recordings(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
     """Recordings by date range, agent, caller, called number, queue, duration and tags.
 
@@ -367,3 +417,21 @@ def download_route(api: ApiContext) -> HttpHandler:
         )
 
     return download
+
+
+@registry.object_check(Target.RECORDING)
+async def check_recording(ctx: RequestContext, recording_id: str) -> None:
+    """A recording: of a call the caller may record (``may_control``), in progress or kept.
+
+    One not found (or not yet in the call records) is left to the handler.
+    """
+    service = ctx.api.services.get("recording")
+    rec = service.active.get(recording_id) if isinstance(service, RecordingService) else None
+    if rec is not None:
+        _check_active(ctx, rec)
+        return
+    records = ctx.api.services.get("records")
+    if isinstance(records, RecordsService):
+        row = await records.read(get, recording_id)
+        if row is not None:
+            _check_row(ctx, row, recording_id)

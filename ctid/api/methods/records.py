@@ -11,6 +11,7 @@ from ...records.service import RecordsService
 from .. import rpc
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
 from ..rpc import RpcError
 from . import registry
 
@@ -24,7 +25,7 @@ def records_service(ctx: RequestContext) -> RecordsService:
     return service
 
 
-@registry.method("records.status", roles=ADMIN)
+@registry.method("records.status", roles=ADMIN, target=Target.NONE)
 async def status(ctx: RequestContext, p: None) -> dict[str, Any]:
     """The record writer: records submitted, waiting in the spool, committed, dropped."""
     stats = records_service(ctx).writer.statistics()
@@ -47,7 +48,7 @@ class FlushParams:
     timeout: float = 10.0
 
 
-@registry.method("records.flush", params=FlushParams, roles=ADMIN)
+@registry.method("records.flush", params=FlushParams, roles=ADMIN, target=Target.NONE)
 async def flush(ctx: RequestContext, p: FlushParams) -> dict[str, Any]:
     """Wait until every record made so far is in the database (or in the spool)."""
     writer = records_service(ctx).writer

@@ -18,9 +18,11 @@ import attrs
 from ...naming import wire_name
 from ...records.report_queries import load
 from ...records.reports import REPORTS, ReportRequest, run_report
+from .. import policy as on
 from .. import rpc
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
 from ..rpc import RpcError
 from . import registry
 from .records import records_service
@@ -95,10 +97,18 @@ def _method_name(report: str) -> str:
 
 
 for _name in REPORTS:
-    registry.method(_method_name(_name), params=ReportParams, roles=ROLES)(_handler(_name))
+    registry.method(
+        _method_name(_name),
+        params=ReportParams,
+        roles=ROLES,
+        target=Target.QUEUE,
+        # The reports that span every queue are for those who supervise every queue.
+        objects=on.every_queue() if _name in ALL_QUEUES else on.queue("queue"),
+        refuse_as_forbidden=True,
+    )(_handler(_name))
 
 
-@registry.method("report.list", roles=ROLES)
+@registry.method("report.list", roles=ROLES, target=Target.NONE)
 async def report_list(ctx: RequestContext, p: None) -> dict[str, Any]:
     """The reports there are, with the method that runs each."""
     return {"reports": [{"name": n, "method": _method_name(n)} for n in REPORTS]}

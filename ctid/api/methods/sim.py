@@ -11,6 +11,7 @@ from ...switch_drivers.simulator.driver import SimError, SimulatorDriver
 from .. import rpc
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
 from ..rpc import RpcError
 from . import registry
 
@@ -36,7 +37,7 @@ class IncomingCallParams:
     trunk: str | None = None
 
 
-@registry.method("sim.incomingCall", params=IncomingCallParams, roles=ADMIN)
+@registry.method("sim.incomingCall", params=IncomingCallParams, roles=ADMIN, target=Target.NONE)
 async def incoming_call(ctx: RequestContext, p: IncomingCallParams) -> dict[str, Any]:
     """An outside caller ``callingNumber`` dials ``calledNumber`` on a free (or given) line.
 
@@ -57,7 +58,7 @@ class DeviceParams:
     device: str
 
 
-@registry.method("sim.offHook", params=DeviceParams, roles=ADMIN)
+@registry.method("sim.offHook", params=DeviceParams, roles=ADMIN, target=Target.NONE)
 async def off_hook(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
     """Lift a phone's handset: it answers if it rings, or gets dial tone."""
     try:
@@ -67,7 +68,7 @@ async def off_hook(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
     return {}
 
 
-@registry.method("sim.onHook", params=DeviceParams, roles=ADMIN)
+@registry.method("sim.onHook", params=DeviceParams, roles=ADMIN, target=Target.NONE)
 async def on_hook(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
     """Hang up a phone, or an outside caller given by its number."""
     try:
@@ -83,7 +84,7 @@ class DigitsParams:
     digits: str
 
 
-@registry.method("sim.pressDigits", params=DigitsParams, roles=ADMIN)
+@registry.method("sim.pressDigits", params=DigitsParams, roles=ADMIN, target=Target.NONE)
 async def press_digits(ctx: RequestContext, p: DigitsParams) -> dict[str, Any]:
     """Press keys on a phone (dialling, or DTMF in a call), or DTMF from an outside caller."""
     try:
@@ -93,7 +94,7 @@ async def press_digits(ctx: RequestContext, p: DigitsParams) -> dict[str, Any]:
     return {}
 
 
-@registry.method("sim.holdKey", params=DeviceParams, roles=ADMIN)
+@registry.method("sim.holdKey", params=DeviceParams, roles=ADMIN, target=Target.NONE)
 async def hold_key(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
     """Press a phone's own hold key (toggles hold on the phone itself)."""
     try:
@@ -103,7 +104,7 @@ async def hold_key(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
     return {}
 
 
-@registry.method("sim.lines", roles=ADMIN)
+@registry.method("sim.lines", roles=ADMIN, target=Target.NONE)
 async def lines(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Every line of the card with its voice-card state."""
     card = _sim(ctx).card
@@ -127,7 +128,7 @@ class HearsParams:
     speaker: str
 
 
-@registry.method("sim.hears", params=HearsParams, roles=ADMIN)
+@registry.method("sim.hears", params=HearsParams, roles=ADMIN, target=Target.NONE)
 async def hears(ctx: RequestContext, p: HearsParams) -> dict[str, Any]:
     """Whether ``listener`` hears ``speaker`` right now (the simulator's media model)."""
     try:
@@ -137,14 +138,14 @@ async def hears(ctx: RequestContext, p: HearsParams) -> dict[str, Any]:
         raise _fail(exc) from None
 
 
-@registry.method("sim.dropLink", roles=ADMIN)
+@registry.method("sim.dropLink", roles=ADMIN, target=Target.NONE)
 async def drop_link(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Pretend the connection to the switch was lost (to try reconnect handling)."""
     _sim(ctx).drop_link()
     return {}
 
 
-@registry.method("sim.restoreLink", roles=ADMIN)
+@registry.method("sim.restoreLink", roles=ADMIN, target=Target.NONE)
 async def restore_link(ctx: RequestContext, p: None) -> dict[str, Any]:
     """Reconnect the simulated switch; calls are resynchronised."""
     _sim(ctx).restore_link()

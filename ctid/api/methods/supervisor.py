@@ -7,19 +7,24 @@ the customer does not) and barge-in (``participationType: "active"``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
 from ...acd.supervision import supervise, supervised_agent
 from ...switch_drivers import base as sw
+from .. import policy as on
 from ..auth import Role
 from ..context import RequestContext
+from ..policy import Target
 from . import registry
 from .acd_access import acd_of, credential, refuse, supervises
 from .csta import ConnectionRef
 
 Json = dict[str, Any]
+
+#: Listening, whispering and barging in are for supervisors (and admins), never agents.
+SUPERVISORS: Final = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 @attrs.frozen(kw_only=True)
@@ -60,7 +65,13 @@ async def _join(
     return {"conferencedCall": conn.to_wire(), "participationType": participation}
 
 
-@registry.method("SingleStepConferenceCall", params=SingleStepConferenceParams)
+@registry.method(
+    "SingleStepConferenceCall",
+    params=SingleStepConferenceParams,
+    roles=SUPERVISORS,
+    target=Target.CALL | Target.DEVICE,
+    objects=(*on.connection("activeCall"), *on.device("deviceToJoin")),
+)
 async def single_step_conference(ctx: RequestContext, p: SingleStepConferenceParams) -> Json:
     """Join a supervisor's phone to an agent's call: ``silent`` (listen only) or
     ``active`` (barge-in: everybody hears everybody).
@@ -73,7 +84,13 @@ async def single_step_conference(ctx: RequestContext, p: SingleStepConferencePar
     return await _join(ctx, p.active_call, p.device_to_join, mode, p.participation_type)
 
 
-@registry.method("supervisor.whisper", params=WhisperParams)
+@registry.method(
+    "supervisor.whisper",
+    params=WhisperParams,
+    roles=SUPERVISORS,
+    target=Target.CALL | Target.DEVICE,
+    objects=(*on.connection("activeCall"), *on.device("deviceToJoin")),
+)
 async def whisper(ctx: RequestContext, p: WhisperParams) -> Json:
     """Coach an agent: the agent hears the supervisor, the customer does not (ctid extension)."""
     return await _join(ctx, p.active_call, p.device_to_join, sw.SupervisionMode.WHISPER, "whisper")

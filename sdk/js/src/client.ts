@@ -10,6 +10,12 @@
  * again, and signals `onRestart` before any event of the new session. It
  * never reconnects after close codes 4001, 4002 or 4004, nor after its token
  * is refused.
+ *
+ * With a `tokenProvider` (a callback returning a fresh token, e.g. a signed
+ * JWT from the CRM) instead of a fixed token, it asks for a token at every
+ * login and resume, refreshes the session's token on `session.expiring`, and
+ * after close 4001 `token expired` or a refused stale token it fetches a
+ * fresh token and logs in again.
  */
 
 import { ReconnectPolicy, type ReconnectOptions } from "./backoff.js";
@@ -112,9 +118,17 @@ export interface Logger {
   error?(message: string, ...args: unknown[]): void;
 }
 
+/** Returns a fresh token (e.g. a JWT from the CRM's backend), or a promise of one. */
+export type TokenProvider = () => string | Promise<string>;
+
 export interface ClientOptions {
   /** The token to log in with (`CTID_ADMIN_TOKEN`, or one of the config's `[[auth.tokens]]`). */
-  readonly token: string;
+  readonly token?: string;
+  /**
+   * Instead of `token`: returns a fresh token, called at every login and resume
+   * and when the session's signed token is about to expire (`session.expiring`).
+   */
+  readonly tokenProvider?: TokenProvider;
   /** The WebSocket class (default: `globalThis.WebSocket`; in Node 20 pass `ws`'s `WebSocket`). */
   readonly WebSocket?: WebSocketConstructor;
   /** Milliseconds a request waits for its reply, including any wait for a reconnect (default 30 000). */
@@ -195,7 +209,9 @@ export class CtidClient extends CtidServices {
   readonly connectTimeout: number;
   readonly reconnect: ReconnectPolicy | undefined;
 
-  readonly #token: string;
+  #token: string;
+  readonly #tokenProvider: TokenProvider | undefined;
+  #refreshing = false;
   readonly #WebSocket: WebSocketConstructor;
   readonly #logger: Logger;
   readonly #core: RpcClientCore;
@@ -239,11 +255,15 @@ export class CtidClient extends CtidServices {
     if (WebSocketClass === undefined) {
       throw new TypeError("no WebSocket class: pass one as { WebSocket } (in Node 20, the ws package's)");
     }
-    if (typeof options.token !== "string" || options.token === "") {
+    if (options.tokenProvider !== undefined) {
+      if (options.token !== undefined) throw new TypeError("give options.token or options.tokenProvider, not both");
+      if (typeof options.tokenProvider !== "function") throw new TypeError("options.tokenProvider must be a function");
+    } else if (typeof options.token !== "string" || options.token === "") {
       throw new TypeError("options.token must be a non-empty string");
     }
     this.url = url;
-    this.#token = options.token;
+    this.#token = options.token ?? "";
+    this.#tokenProvider = options.tokenProvider;
     this.#WebSocket = WebSocketClass;
     this.requestTimeout = options.requestTimeout ?? 30_000;
     this.connectTimeout = options.connectTimeout ?? 10_000;
@@ -567,7 +587,7 @@ export class CtidClient extends CtidServices {
     if (this.#restartFrom === undefined) {
       const lastSeq = this.#core.lastSeq;
       try {
-        const info = (await this.#exchange(ws, "session.resume", { token: this.#token, sessionID: old.sessionID, lastSeq })) as ResumeInfo;
+        const info = (await this.#withToken(ws, "session.resume", { sessionID: old.sessionID, lastSeq })) as ResumeInfo;
         this.#counts.resumes += 1;
         this.#logger.info?.(`ctid: resumed the session: ${info.replayed} events replayed (last close: ${info.lastCloseReason})`);
         return;
@@ -581,11 +601,63 @@ export class CtidClient extends CtidServices {
   }
 
   async #login(ws: WebSocketLike): Promise<SessionInfo> {
-    const result = await this.#exchange(ws, "session.login", { token: this.#token });
+    const result = await this.#withToken(ws, "session.login", {});
     if (!isRecord(result) || typeof result["sessionID"] !== "string") {
       throw new ProtocolError(`session.login: no sessionID in the result`);
     }
     return result as unknown as SessionInfo;
+  }
+
+  /** `method` with a token; with a provider, once more with a fresh one if it was stale. */
+  #withToken(ws: WebSocketLike, method: string, params: Record<string, unknown>): Promise<unknown> {
+    // A fixed token goes out at once (no await): the request leaves in the same turn.
+    if (this.#tokenProvider === undefined) return this.#exchange(ws, method, { token: this.#token, ...params });
+    return this.#withFreshToken(ws, method, params);
+  }
+
+  async #withFreshToken(ws: WebSocketLike, method: string, params: Record<string, unknown>): Promise<unknown> {
+    try {
+      return await this.#exchange(ws, method, { token: await this.#freshToken(), ...params });
+    } catch (error) {
+      if (!(error instanceof AuthenticationError) || !error.tokenExpired) throw error;
+      this.#logger.info?.("ctid: the token had expired; asking for a fresh one");
+      return await this.#exchange(ws, method, { token: await this.#freshToken(), ...params });
+    }
+  }
+
+  /** The fixed token, or a fresh one from the provider. */
+  async #freshToken(): Promise<string> {
+    const provider = this.#tokenProvider;
+    if (provider === undefined) return this.#token;
+    let token: unknown;
+    try {
+      token = await provider();
+    } catch (error) {
+      throw new ConnectionClosedError(CloseCode.Abnormal, `the token provider failed: ${String(error)}`, { cause: error });
+    }
+    if (typeof token !== "string" || token === "") {
+      throw new ProtocolError(`the token provider returned ${JSON.stringify(token)}, not a token`);
+    }
+    this.#token = token;
+    return token;
+  }
+
+  /** Give the session a fresh token (`session.expiring` came); failures are logged. */
+  async #refreshToken(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    try {
+      const token = await this.#freshToken();
+      const reply = await this.call("session.refresh", { token });
+      const expires = isRecord(reply) ? reply["expiresAt"] : undefined;
+      this.#logger.info?.(`ctid: token refreshed; the session now lasts until ${String(expires)}`);
+    } catch (error) {
+      // The server ends the session when the token expires; the client then
+      // reconnects with a fresh token (close 4001 "token expired").
+      this.#logger.warn?.(`ctid: could not refresh the token: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.#refreshing = false;
+    }
   }
 
   /**
@@ -646,8 +718,21 @@ export class CtidClient extends CtidServices {
     if (this.#terminal !== undefined) return;
     const firstTime = this.#session === undefined;
     const fatal = error instanceof ConnectionClosedError && error.fatal;
-    if (this.#closing !== undefined || firstTime || fatal || error instanceof AuthenticationError || this.reconnect === undefined) {
+    const retryAfter = error instanceof AuthenticationError ? error.retryAfter : undefined;
+    if (
+      this.#closing !== undefined ||
+      firstTime ||
+      fatal ||
+      (error instanceof AuthenticationError && retryAfter === undefined) ||
+      this.reconnect === undefined
+    ) {
       this.#finish(this.#closing ?? error);
+      return;
+    }
+    if (retryAfter !== undefined) {
+      // Logins from this address are refused for a while: wait as told, then try again.
+      this.#logger.warn?.(`ctid: ${error.message}; trying again in ${retryAfter} s`);
+      this.#retryTimer = setTimeout(() => this.#open(), retryAfter * 1000);
       return;
     }
     this.#failures += 1;
@@ -661,7 +746,8 @@ export class CtidClient extends CtidServices {
     attempt.over = true;
     this.#dropSocket(attempt, closed);
     if (this.#terminal !== undefined) return;
-    if (this.#closing !== undefined || closed.fatal || this.reconnect === undefined) {
+    const renewable = closed.tokenExpired && this.#tokenProvider !== undefined;
+    if (this.#closing !== undefined || (closed.fatal && !renewable) || this.reconnect === undefined) {
       this.#finish(this.#closing ?? closed);
       return;
     }
@@ -739,6 +825,7 @@ export class CtidClient extends CtidServices {
         break;
       }
       case "event":
+        if (item.event.name === "session.expiring" && this.#tokenProvider !== undefined) void this.#refreshToken();
         if (this.#held !== undefined) this.#held.push(item.event);
         else this.#deliver(item.event);
         break;

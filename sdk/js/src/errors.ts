@@ -119,8 +119,22 @@ export class CstaError extends RpcError {
   }
 }
 
+/** The reason of close 4001 and the message of error -32002 for a signed token that expired. */
+export const TOKEN_EXPIRED = "token expired";
+
 /** The server refused the token. */
-export class AuthenticationError extends RpcError {}
+export class AuthenticationError extends RpcError {
+  /** The token was correctly signed but has expired: a fresh one will do. */
+  get tokenExpired(): boolean {
+    return this.serverMessage === TOKEN_EXPIRED;
+  }
+
+  /** Seconds to wait when the server refuses logins from this address for a while. */
+  get retryAfter(): number | undefined {
+    const value = this.data?.["retryAfter"];
+    return typeof value === "number" ? value : undefined;
+  }
+}
 
 /** The session's role may not call this method. */
 export class PermissionDenied extends RpcError {}
@@ -159,9 +173,17 @@ export class ConnectionClosedError extends CtidError {
     this.reason = reason;
   }
 
-  /** True if the client does not reconnect after this close (4001, 4002, 4004). */
+  /**
+   * True if the client does not reconnect after this close (4001, 4002, 4004);
+   * except that with a token provider it does after 4001 `token expired`.
+   */
   get fatal(): boolean {
     return FATAL_CLOSE_CODES.has(this.code);
+  }
+
+  /** Closed because the session's signed token expired (4001, reason `token expired`). */
+  get tokenExpired(): boolean {
+    return this.code === CloseCode.TakenOver && this.reason === TOKEN_EXPIRED;
   }
 }
 

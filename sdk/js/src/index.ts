@@ -17,6 +17,7 @@ export {
   type Logger,
   type SessionRestarted,
   type StateChange,
+  type TokenProvider,
   type Unsubscribe,
   type WebSocketConstructor,
   type WebSocketLike,
@@ -36,6 +37,7 @@ export {
   RequestTimeoutError,
   RpcError,
   SessionLost,
+  TOKEN_EXPIRED,
   rpcErrorFromWire,
   type ErrorData,
 } from "./errors.js";

@@ -189,6 +189,8 @@ export class RpcClientCore {
     }
     const seq = params["seq"];
     if (typeof seq !== "number" || !Number.isInteger(seq)) {
+      // Notices about the session itself (session.expiring) are outside its numbered events.
+      if (name.startsWith("session.")) return [{ type: "event", event: Object.freeze({ ...params, name }) as CtidEvent }];
       return [{ type: "violation", reason: `an event without a seq: ${preview(message)}` }];
     }
     const event = Object.freeze({ ...params, name }) as CtidEvent;

@@ -26,6 +26,7 @@ from ._acd import Supervision as Supervision
 from ._backoff import ReconnectPolicy as ReconnectPolicy
 from ._calls import Call as Call
 from ._client import Client as Client
+from ._client import TokenProvider as TokenProvider
 from ._codec import JSON_SUBPROTOCOL as JSON_SUBPROTOCOL
 from ._codec import MSGPACK_SUBPROTOCOL as MSGPACK_SUBPROTOCOL
 from ._errors import AuthenticationError as AuthenticationError
@@ -155,4 +156,5 @@ __all__ = [
     "StreamConnector",
     "Supervision",
     "TcpConnector",
+    "TokenProvider",
 ]

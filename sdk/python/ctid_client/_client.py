@@ -12,14 +12,21 @@ it missed, with the original seq. If the session is gone or the events left
 the replay window, it logs in again, starts the application's monitors
 again, and publishes ``SessionRestarted`` before any event of the new
 session. It never reconnects after close codes 4001, 4002 or 4004.
+
+With a *token provider* (a callback returning a fresh token, e.g. a signed
+JWT from the CRM) instead of a fixed token, the client asks it for a token
+at every login and resume, refreshes the session's token when the server
+sends ``session.expiring``, and after close 4001 ``token expired`` or a
+refused stale token it fetches a fresh token and logs in again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, TypeVar
 
@@ -71,7 +78,7 @@ from ._transport import (
 )
 from ._values import SessionInfo
 
-__all__ = ["Client"]
+__all__ = ["Client", "TokenProvider"]
 
 log = logging.getLogger("ctid_client")
 
@@ -80,6 +87,9 @@ R = TypeVar("R")
 #: Seconds ``aclose`` waits for the server to confirm the logout.
 CLOSE_TIMEOUT: Final = 2.0
 DEFAULT_RECONNECT: Final = ReconnectPolicy()
+
+#: Returns a fresh token (e.g. a JWT from the CRM's backend), or an awaitable of one.
+TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 
 class _Retry(Exception):
@@ -109,7 +119,8 @@ class Client(Services, AsyncInvoker):
         self,
         url: str,
         *,
-        token: str,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
         codec: CodecName = "json",
         request_timeout: float = 30.0,
         connect_timeout: float = 10.0,
@@ -126,10 +137,18 @@ class Client(Services, AsyncInvoker):
         closes the client. ``event_buffer`` is the default ``maxsize`` of
         ``events()`` streams. ``connector`` opens the byte stream (default:
         TCP, with TLS and ``ssl_context`` for ``wss://``).
+
+        Give ``token``, or ``token_provider``: a callable (plain or async)
+        returning a fresh token, called at every login and resume and when the
+        session's signed token is about to expire (see the module docstring).
         """
+        if (token is None) == (token_provider is None):
+            raise ValueError("give exactly one of token and token_provider")
         self.url = url
         self._endpoint = parse_url(url)
-        self._token = token
+        self._token = token or ""
+        self._token_provider = token_provider
+        self._refreshing = False
         self._core = ClientProtocol(make_codec(codec))
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
@@ -459,15 +478,24 @@ class Client(Services, AsyncInvoker):
                 closed = ConnectionClosed(CloseCode.ABNORMAL, str(retry.error))
                 attempt += 1
             except AuthenticationError as exc:
-                if not started:
+                wait = exc.retry_after
+                if not started or wait is None or self.reconnect is None:
+                    if started:
+                        log.error("ctid: giving up reconnecting: %s", exc)
+                        self._finish(exc, clean=False)
+                        return
                     raise
-                log.error("ctid: giving up reconnecting: %s", exc)
-                self._finish(exc, clean=False)
-                return
+                # Logins from this address are refused for a while (too many failures
+                # here, or behind the same NAT): wait as told, then try again.
+                log.warning("ctid: %s; trying again in %g s", exc, wait)
+                self._set_state(ConnectionState.RECONNECTING)
+                await anyio.sleep(wait)
+                continue
             if self._closing is not None:
                 self._finish(self._closing, clean=True)
                 return
-            if closed.fatal or self.reconnect is None:
+            renewable = closed.token_expired and self._token_provider is not None
+            if (closed.fatal and not renewable) or self.reconnect is None:
                 self._finish(closed, clean=False)
                 return
             policy = self.reconnect
@@ -560,10 +588,10 @@ class Client(Services, AsyncInvoker):
         if self._restart_from is None:
             last_seq = self._core.seq.last
             try:
-                reply = await self._exchange(
+                reply = await self._with_token(
                     socket,
                     "session.resume",
-                    {"token": self._token, "sessionID": old.session_id, "lastSeq": last_seq},
+                    {"sessionID": old.session_id, "lastSeq": last_seq},
                 )
             except SessionLost as exc:
                 log.warning("ctid: cannot resume the session (%s); logging in again", exc)
@@ -580,8 +608,56 @@ class Client(Services, AsyncInvoker):
         await self._restart(socket, *self._restart_from)
 
     async def _login(self, socket: WebSocket) -> SessionInfo:
-        result = await self._exchange(socket, "session.login", {"token": self._token})
+        result = await self._with_token(socket, "session.login", {})
         return SessionInfo.from_wire(result)
+
+    async def _with_token(self, socket: WebSocket, method: str, params: dict[str, Any]) -> Any:
+        """``method`` with a token; with a provider, once more with a fresh one if it was stale."""
+        try:
+            return await self._exchange(
+                socket, method, {"token": await self._fresh_token()} | params
+            )
+        except AuthenticationError as exc:
+            if self._token_provider is None or not exc.token_expired:
+                raise
+            log.info("ctid: the token had expired; asking for a fresh one")
+            return await self._exchange(
+                socket, method, {"token": await self._fresh_token()} | params
+            )
+
+    async def _fresh_token(self) -> str:
+        """The fixed token, or a fresh one from the provider."""
+        provider = self._token_provider
+        if provider is None:
+            return self._token
+        try:
+            token = provider()
+            if inspect.isawaitable(token):
+                token = await token
+        except Exception as exc:
+            error = ConnectionClosed(CloseCode.ABNORMAL, f"the token provider failed: {exc!r}")
+            raise error from exc
+        if not isinstance(token, str) or not token:
+            raise ProtocolError(f"the token provider returned {token!r:.40}, not a token")
+        self._token = token
+        return token
+
+    async def _refresh_token(self) -> None:
+        """Give the session a fresh token (``session.expiring`` came); failures are logged."""
+        if self._refreshing:
+            return
+        self._refreshing = True
+        try:
+            token = await self._fresh_token()
+            reply = await self._request("session.refresh", {"token": token}, None)
+            expires = reply.get("expiresAt") if isinstance(reply, dict) else None
+            log.info("ctid: token refreshed; the session now lasts until %s", expires)
+        except CtidError as exc:
+            # The server ends the session when the token expires; the client then
+            # reconnects with a fresh token (close 4001 "token expired").
+            log.warning("ctid: could not refresh the token: %s", exc)
+        finally:
+            self._refreshing = False
 
     async def _restart(
         self, socket: WebSocket, old: SessionInfo, last_seq: int, reason: SessionLost
@@ -655,6 +731,12 @@ class Client(Services, AsyncInvoker):
                 else:
                     waiter.settle(error=item.error)
         elif isinstance(item, EventReceived):
+            if (
+                item.event.name == "session.expiring"
+                and self._token_provider is not None
+                and self._tg is not None
+            ):
+                self._tg.start_soon(self._refresh_token)
             if self._held is not None:
                 self._held.append(item.event)
             else:

@@ -89,6 +89,9 @@ class CloseCode(enum.IntEnum):
     KEEPALIVE_TIMEOUT = 4005
 
 
+#: The reason of close 4001 and the message of error -32002 for a signed token that expired.
+TOKEN_EXPIRED: Final = "token expired"
+
 #: After these the client never reconnects: doing so would fight another
 #: connection for the session, revive a session ended on purpose, or retry a bad token.
 FATAL_CLOSE_CODES: Final = frozenset(
@@ -135,6 +138,19 @@ class CstaError(RpcError):
 class AuthenticationError(RpcError):
     """The server refused the token."""
 
+    @property
+    def token_expired(self) -> bool:
+        """The token was correctly signed but has expired: a fresh one will do."""
+        return self.message == TOKEN_EXPIRED
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait when the server refused logins from this address for a while."""
+        value = (self.data or {}).get("retryAfter")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return None
+
 
 class PermissionDenied(RpcError):
     """The session's role may not call this method."""
@@ -174,8 +190,17 @@ class ConnectionClosed(CtidError):
 
     @property
     def fatal(self) -> bool:
-        """True if the client will not reconnect after this close (4001, 4002, 4004)."""
+        """True if the client will not reconnect after this close (4001, 4002, 4004).
+
+        One exception: with a token provider, a client reconnects after 4001
+        ``token expired`` (see ``token_expired``) with a fresh token.
+        """
         return self.code in FATAL_CLOSE_CODES
+
+    @property
+    def token_expired(self) -> bool:
+        """Closed because the session's signed token expired (4001, reason ``token expired``)."""
+        return self.code == CloseCode.TAKEN_OVER and self.reason == TOKEN_EXPIRED
 
 
 class RequestTimeout(CtidError, TimeoutError):

@@ -94,7 +94,7 @@ class Client(Services, SyncInvoker):
         self,
         url: str,
         *,
-        token: str,
+        token: str | None = None,
         backend: Literal["asyncio", "trio"] = "asyncio",
         **options: Any,
     ) -> None:

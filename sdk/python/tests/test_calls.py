@@ -120,7 +120,7 @@ SAMPLES: list[Call[Any]] = [
 ]
 
 #: Methods the client calls itself instead of offering them.
-CLIENT_OWN = {"session.login", "session.resume"}
+CLIENT_OWN = {"session.login", "session.resume", "session.refresh"}
 
 
 def test_every_server_method_has_a_typed_method() -> None:

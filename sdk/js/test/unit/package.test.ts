@@ -76,6 +76,7 @@ describe("the package", () => {
         "SUBPROTOCOL",
         "SessionLost",
         "SystemStatus",
+        "TOKEN_EXPIRED",
         "eventConnection",
         "rpcErrorFromWire",
       ].sort(),

@@ -45,6 +45,7 @@ const events = sections(eventPart);
 const WRAPPERS: Record<string, string | null> = {
   "session.login": null,
   "session.resume": null,
+  "session.refresh": null,
   "session.logout": "close",
   "session.ping": "ping",
   "rpc.discover": "discover",
@@ -124,6 +125,7 @@ const UNRECORDED_EVENTS: Record<string, string> = {
 const RESULT_TYPES: Record<string, string> = {
   "session.login": "SessionInfo",
   "session.ping": "{ timestamp: string }",
+  "session.refresh": "{ expiresAt: string | null }",
   MonitorStart: "{ monitorCrossRefID: string }",
   MakeCall: "{ callingDevice: ConnectionID }",
   ConsultationCall: "{ initiatedCall: ConnectionID }",

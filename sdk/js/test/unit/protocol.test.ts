@@ -227,6 +227,15 @@ describe("frames that are not protocol v1", () => {
     expect(core.pending).toBe(1);
   });
 
+  it("a session notice (session.expiring) has no seq and leaves the seq alone", () => {
+    const core = new RpcClientCore();
+    const notice = '{"jsonrpc":"2.0","method":"session.expiring","params":{"expiresAt":"2027-01-15T08:05:30.000Z","secondsLeft":60}}';
+    expect(core.receive(notice)).toEqual([
+      { type: "event", event: { name: "session.expiring", expiresAt: "2027-01-15T08:05:30.000Z", secondsLeft: 60 } },
+    ]);
+    expect(core.lastSeq).toBe(0);
+  });
+
   it("a batch goes on past a bad entry", () => {
     const core = new RpcClientCore();
     core.request("x");
