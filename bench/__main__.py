@@ -2,7 +2,13 @@
 
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
-naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``).
+naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``sessions``
+(10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
+healthy client's requests beside 40 connections sending maximum-size frames),
+``livestate`` (the live-state store against committing each change on the call
+path), ``keep`` (keeping calls in the live store per switch event, against none
+and a naive rewrite), ``fuzz`` (hostile frames against a real ``ctid demo``, with
+a healthy client's latency).
 """
 
 from __future__ import annotations
@@ -18,22 +24,55 @@ def _api(argv: list[str]) -> None:
     api.main(argv)
 
 
+def _fuzz(argv: list[str]) -> None:
+    from . import fuzz
+
+    fuzz.main(argv)
+
+
+def _transport(name: str) -> Callable[[list[str]], None]:
+    def run(argv: list[str]) -> None:
+        from . import fairness, sessions
+
+        {"sessions": sessions.main, "fairness": fairness.main}[name](argv)
+
+    return run
+
+
 def _acd(name: str) -> Callable[[list[str]], None]:
     def run(argv: list[str]) -> None:
-        from . import acd_routing, acd_simulate
+        from . import acd_routing, acd_simulate, keep_calls
 
         parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
         parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
         args = parser.parse_args(argv)
-        {"routing": acd_routing.main, "simulate": acd_simulate.main}[name](quick=args.quick)
+        mains = {
+            "routing": acd_routing.main,
+            "simulate": acd_simulate.main,
+            "keep": keep_calls.main,
+        }
+        mains[name](quick=args.quick)
 
     return run
+
+
+def _livestate(argv: list[str]) -> None:
+    from . import livestate
+
+    parser = argparse.ArgumentParser(prog="python -m bench livestate")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    livestate.main(quick=parser.parse_args(argv).quick)
 
 
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
+    "sessions": _transport("sessions"),
+    "fairness": _transport("fairness"),
+    "livestate": _livestate,
+    "keep": _acd("keep"),
+    "fuzz": _fuzz,
 }
 
 

@@ -55,7 +55,15 @@ def rss_bytes(pid: int) -> int:
 class Server:
     """A server process under test."""
 
-    def __init__(self, kind: str, *, extensions: int, rate: float, fanout: str = "all") -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        extensions: int,
+        rate: float,
+        fanout: str = "all",
+        extra: tuple[str, ...] = (),
+    ) -> None:
         args = [
             sys.executable,
             "-m",
@@ -68,6 +76,7 @@ class Server:
         ]
         if kind == "bare":
             args += ["--fanout", fanout]
+        args += extra
         # A fresh state directory per run: a spool left by an earlier run would be
         # replayed into the database during this one and count as its cost.
         self.state_dir = tempfile.mkdtemp(prefix="ctid-bench-")

@@ -52,7 +52,9 @@ async def _pump_ticks(rate: float, tick: Any) -> None:
         await trio.sleep_until(deadline)
 
 
-async def run_ctid(port: int, extensions: int, rate: float, state_dir: str) -> None:
+async def run_ctid(
+    port: int, extensions: int, rate: float, state_dir: str, max_connections: int = 10_000
+) -> None:
     from ctid.app import App
     from ctid.calls.events import ConnectionClearedEvent, DeliveredEvent, EstablishedEvent
     from ctid.config import config_from_dict
@@ -67,6 +69,9 @@ async def run_ctid(port: int, extensions: int, rate: float, state_dir: str) -> N
                 "listen": f"127.0.0.1:{port}",
                 "log_level": "warning",
                 "state_dir": state_dir,
+                # Every benchmark client comes from 127.0.0.1.
+                "max_connections": max_connections,
+                "max_connections_per_address": max_connections,
             },
             "api": {"ping_interval": 0},
             "records": {"enabled": RECORDS},
@@ -229,9 +234,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="ticks per second (0: flat out)")
     parser.add_argument("--fanout", choices=["all", "one"], default="all")
     parser.add_argument("--state-dir", default="", help="ctid's state directory (records)")
+    parser.add_argument(
+        "--max-connections", type=int, default=10_000, help="ctid's [server] connection limits"
+    )
     args = parser.parse_args()
     if args.kind == "ctid":
-        trio.run(run_ctid, args.port, args.extensions, args.rate, args.state_dir)
+        trio.run(
+            run_ctid, args.port, args.extensions, args.rate, args.state_dir, args.max_connections
+        )
     else:
         trio.run(run_bare, args.port, args.rate, args.fanout)
 

@@ -19,7 +19,7 @@ import trio
 from . import __version__
 from .api.context import ApiContext, ApiLimits
 from .api.methods import registry
-from .api.server import ApiServer
+from .api.server import ApiServer, ServerOptions
 from .auth_setup import (
     AuthReloader,
     build_authenticator,
@@ -31,10 +31,12 @@ from .blocking import Blocking, in_thread
 from .bus import BusLimits, EventBus
 from .calls.control import CallControl
 from .calls.directory import Directory
+from .calls.keep import LiveRows
 from .calls.model import CallModel
 from .calls.service import CallService
 from .clock import WallClock
 from .config import Config, ConfigError, parse_listen
+from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
@@ -44,6 +46,8 @@ from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
+from .tls import TlsError, TlsFiles
+from .transport import OriginPolicy, parse_proxies
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -67,6 +71,27 @@ def build_driver(config: Config) -> SwitchDriver:
         raise ConfigError(config.file, exc.path, exc.problem) from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
+
+
+def server_options(config: Config) -> ServerOptions:
+    """The API listener's rules from ``[server]`` and ``[api]`` (checked by the loader)."""
+    return ServerOptions(
+        max_connections=config.server.max_connections,
+        max_connections_per_address=config.server.max_connections_per_address,
+        trusted_proxies=parse_proxies(config.server.trusted_proxies),
+        origins=OriginPolicy.from_config(config.api.allowed_origins),
+    )
+
+
+def load_tls(config: Config) -> TlsFiles | None:
+    """The configured certificate, loaded; ``ConfigError`` if it cannot be."""
+    server = config.server
+    if not server.tls_certificate:
+        return None
+    try:
+        return TlsFiles(config.path(server.tls_certificate), config.path(server.tls_private_key))
+    except TlsError as exc:
+        raise ConfigError(config.file, "server.tls_certificate", str(exc)) from None
 
 
 class App:
@@ -105,6 +130,13 @@ class App:
         self.acd: AcdService | None = None
         self.addresses: list[tuple[str, int]] = []
         self._ready = False
+        #: The certificate of wss:// (and https:// metrics), when configured.
+        self.tls = load_tls(config)
+        #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
+        self.call_store: LiveRows | None = None
+        #: Services started before the calls (and so before the switch driver): what
+        #: the calls restore from at start, such as the live store.
+        self.early_services: list[Callable[..., Any]] = []
         #: systemd's notify socket and watchdog (``ctid run`` reads them from the
         #: environment); off by default.
         self.notify = NotifySettings()
@@ -175,7 +207,10 @@ class App:
             ),
             simulator=self.driver if isinstance(self.driver, SimulatorDriver) else None,
         )
-        self.server = ApiServer(self.api)
+        self.server = ApiServer(self.api, server_options(config))
+        if self.tls is not None:
+            self.server.tls = self.tls.context
+            self.api.services.setdefault("reload", []).append(self._reload_tls)
         if config.auth.jwt is not None:
             reloader = AuthReloader(config, self.api.auth, self.blocking)
             self.api.services["auth_reloader"] = reloader
@@ -192,6 +227,7 @@ class App:
         from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
         from .ivr.install import install_ivr
+        from .livestate.install import install_livestate
         from .metrics import server as metrics
         from .recording import service as recording
         from .records import service as records
@@ -202,6 +238,8 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
         recording.install(self)
+        # After the services it keeps state for: its task must start before theirs.
+        install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         metrics.install(self)
 
@@ -210,17 +248,30 @@ class App:
         host, port = self.addresses[0]
         if ":" in host:
             host = f"[{host}]"
-        return f"ws://{host}:{port}/v1"
+        scheme = "wss" if self.tls is not None else "ws"
+        return f"{scheme}://{host}:{port}/v1"
+
+    def _reload_tls(self) -> None:
+        """SIGHUP: new connections get the certificate now in the files; open ones stay."""
+        assert self.tls is not None
+        if self.tls.reload():
+            self.server.tls = self.tls.context
 
     async def run(self, *, task_status: trio.TaskStatus[App] = trio.TASK_STATUS_IGNORED) -> None:
         self._build()
         host, port = parse_listen(self.listen)
         async with trio.open_nursery() as nursery:
             await nursery.start(self.timers.run)
+            for service in self.early_services:
+                await nursery.start(service)
+            if self.call_store is not None:
+                # Before the driver starts: its first resync restores the stored calls.
+                self.calls.keep(self.call_store)
             await nursery.start(self.calls.run)
             for service in self.extra_services:
                 await nursery.start(service)
             if self.serve_api:
+                raise_limit()
                 try:
                     self.addresses = await nursery.start(self.server.serve, host, port)
                 except OSError as exc:
@@ -251,6 +302,8 @@ class App:
                     self.server.close_all()
                     with trio.move_on_after(2):
                         await self.server.wait_idle()
+                    for hook in self.api.services.get("shutdown", []):
+                        await hook()
                     scope.cancel()
                     return
                 log.info("SIGHUP: reloading")

@@ -122,7 +122,7 @@ def demo_config(path: Path | None) -> Config:
 
 def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
-    from .app import build_driver
+    from .app import build_driver, load_tls
     from .auth_setup import check_auth
     from .checks import check_services
 
@@ -131,6 +131,7 @@ def check_config(path: Path) -> int:
         build_driver(config)
         check_services(config)
         check_auth(config)
+        load_tls(config)  # the certificate files load (a reload needs them to)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ import attrs
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
 from .structure import StructureError, structure
 from .switch_drivers import available_drivers
+from .transport import parse_origin_pattern, parse_proxies
 
 __all__ = [
     "MIN_TOKEN_LENGTH",
@@ -69,6 +70,18 @@ class ServerSection:
     state_dir: str = "state"
     #: Logging level: debug, info, warning or error.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: WebSocket connections the node serves at once; past it upgrades get 503.
+    max_connections: int = 10_000
+    #: WebSocket connections from one client address (a whole contact centre may
+    #: sit behind one NAT or proxy).
+    max_connections_per_address: int = 1_000
+    #: Reverse proxies (CIDRs) whose Forwarded / X-Forwarded-For headers are believed.
+    trusted_proxies: list[str] = attrs.field(factory=list)
+    #: PEM certificate chain and private key: the API listener serves wss:// only.
+    tls_certificate: str = ""
+    tls_private_key: str = ""
+    #: Serve the metrics listener over https:// with the same certificate.
+    metrics_tls: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -77,6 +90,8 @@ class ApiSection:
     login_timeout: float = 30.0
     ping_interval: float = 30.0
     max_monitors: int = 1000
+    #: Origins whose browser pages may open a WebSocket ("*": any; a port may be "*").
+    allowed_origins: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -189,7 +204,16 @@ class Config:
 
 
 #: Top-level tables that services check themselves (added as services grow).
-SERVICE_SECTIONS: set[str] = {"acd", "ivr", "records", "recording", "routing", "demo", "metrics"}
+SERVICE_SECTIONS: set[str] = {
+    "acd",
+    "ivr",
+    "records",
+    "recording",
+    "routing",
+    "demo",
+    "metrics",
+    "livestate",
+}
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
@@ -227,6 +251,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
                 parse_listen(value)
             except ValueError as exc:
                 raise ConfigError(file, key, str(exc)) from None
+    check_transport(file, parts.server, parts.api)
     try:
         re.compile(parts.switch.external_pattern)
     except re.error as exc:
@@ -252,6 +277,28 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
         driver_section=driver_section,
         sections=sections,
     )
+
+
+def check_transport(file: str, server: ServerSection, api: ApiSection) -> None:
+    """The ``[server]`` limits, proxies and TLS keys and ``[api] allowed_origins``."""
+    for key in ("max_connections", "max_connections_per_address"):
+        if getattr(server, key) < 1:
+            raise ConfigError(file, f"server.{key}", "must be at least 1")
+    try:
+        parse_proxies(server.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(file, "server.trusted_proxies", str(exc)) from None
+    if bool(server.tls_certificate) != bool(server.tls_private_key):
+        raise ConfigError(
+            file, "server.tls_certificate", "give both tls_certificate and tls_private_key"
+        )
+    if server.metrics_tls and not server.tls_certificate:
+        raise ConfigError(file, "server.metrics_tls", "needs tls_certificate and tls_private_key")
+    for i, pattern in enumerate(api.allowed_origins):
+        try:
+            parse_origin_pattern(pattern)
+        except ValueError as exc:
+            raise ConfigError(file, f"api.allowed_origins[{i}]", str(exc)) from None
 
 
 @attrs.frozen(kw_only=True)

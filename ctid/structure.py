@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 import re
 import types
 import typing
@@ -42,9 +43,15 @@ class StructureError(ValueError):
         self.problem = problem
 
 
+def _printable(text: str) -> str:
+    # Lone surrogates shown as escapes: an error message must itself be encodable.
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    key = _printable(key)
     return f"{path}.{key}" if path else key
 
 
@@ -56,7 +63,7 @@ def describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'"{shown}"'
+        return f'"{_printable(shown)}"'
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):
@@ -148,6 +155,11 @@ def _convert(tp: Any, value: Any, path: str, style: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise StructureError(path, f"expected a number, got {describe(value)}")
+        # Checked, never converted blindly: float() of a huge int overflows.
+        if isinstance(value, int) and not -(2**53) <= value <= 2**53:
+            raise StructureError(path, "number out of range")
+        if not math.isfinite(value):
+            raise StructureError(path, "NaN and infinities are not allowed")
         return float(value)
     if tp is str:
         if not isinstance(value, str):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -12,7 +13,23 @@ if TYPE_CHECKING:
     from .config import AgentConfig, MembershipConfig
     from .queue import Entry
 
-__all__ = ["Agent", "AgentDay", "Cancellable", "Membership", "Offer"]
+__all__ = ["Agent", "AgentDay", "Cancellable", "Membership", "Offer", "Watch", "watched"]
+
+#: Told of an object whose attributes changed (``ctid.acd.persist`` saves it).
+Watch = Callable[[Any], None]
+
+
+def _tell_watch(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Any:
+    watch = instance.watch
+    if watch is not None and attribute.name != "watch":
+        watch(instance)
+    return value
+
+
+#: ``on_setattr`` of classes whose changes are saved as live state: any attribute
+#: assigned calls the instance's ``watch`` (in-place changes of mutable fields do
+#: not, which is why every such change in the engine goes with an assignment).
+watched = attrs.setters.pipe(attrs.setters.convert, attrs.setters.validate, _tell_watch)
 
 
 class Cancellable(Protocol):
@@ -80,7 +97,7 @@ class Offer:
     backstop: Cancellable | None = None
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, on_setattr=watched)
 class Agent:
     """One agent's runtime record; the engine is the only writer."""
 
@@ -111,6 +128,8 @@ class Agent:
     day: AgentDay = attrs.field(factory=AgentDay)
     #: Stats are accounted up to this trio time.
     accounted: float = 0.0
+    #: Called after any attribute is assigned (live state).
+    watch: Watch | None = attrs.field(default=None, repr=False)
 
     @property
     def agent_id(self) -> str:

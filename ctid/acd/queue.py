@@ -14,7 +14,7 @@ import attrs
 
 from ..calls.values import ConnectionID
 from ..facts import QueueFigures
-from .agent import Agent, Cancellable
+from .agent import Agent, Cancellable, Watch, watched
 from .agent_states import AgentState
 from .config import QueueConfig
 from .entry_states import EntryState
@@ -28,7 +28,7 @@ RECENT_HANDLE_TIMES: Final = 50
 _IN_QUEUE: Final = (EntryState.WAITING, EntryState.OFFERED)
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, on_setattr=watched)
 class Entry:
     """One call's stay in one queue (see ``entry_states``)."""
 
@@ -57,6 +57,8 @@ class Entry:
     callback_attempts: int = 0
     callback_call: str | None = None
     callback_timer: Cancellable | None = None
+    #: Called after any attribute is assigned (live state).
+    watch: Watch | None = attrs.field(default=None, repr=False)
 
     @property
     def live_call(self) -> str | None:

@@ -63,13 +63,26 @@ class AcdService:
         calls.event_sinks.append(self._on_event)
         calls.notice_sinks.append(self._on_notice)
         calls.model.ending_hooks.append(self.engine.on_call_ending)
+        #: Run once the engine has started, before the ACD reports itself ready
+        #: (live state restores agents and queues here).
+        self.start_hooks: list[Callable[[], None]] = []
+        #: Run after each batch of work (live state saves what changed).
+        self.step_hooks: list[Callable[[], None]] = []
+
+    def end_step(self) -> None:
+        """After each batch of work: the engine's books, then the step hooks."""
+        self.engine.end_step()
+        for hook in self.step_hooks:
+            hook()
 
     # ------------------------------------------------------------ the shell
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Start the engine's clocks; the engine then runs on sinks and timers alone."""
         self.engine.start()
-        self.engine.end_step()
+        for hook in self.start_hooks:
+            hook()
+        self.end_step()
         self.calls.sync()
         task_status.started()
         await trio.sleep_forever()
@@ -79,7 +92,7 @@ class AcdService:
 
         def fire() -> None:
             callback()
-            self.engine.end_step()
+            self.end_step()
             self.calls.sync()
 
         return self.timers.call_at(deadline, fire)
@@ -87,18 +100,18 @@ class AcdService:
     def _on_event(self, emitted: Emitted) -> None:
         # Inside CallService.flush(): changes made here are flushed by that loop.
         self.engine.on_event(emitted)
-        self.engine.end_step()
+        self.end_step()
 
     def _on_notice(self, notice: Notice) -> None:
         self.engine.on_notice(notice)
-        self.engine.end_step()
+        self.end_step()
 
     async def request(self, operation: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run an engine operation for an API request (``CstaError`` if refused)."""
 
         def run() -> R:
             result = operation(*args, **kwargs)
-            self.engine.end_step()
+            self.end_step()
             return result
 
         return await self.calls.request(run)

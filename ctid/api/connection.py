@@ -12,6 +12,13 @@ Three tasks share the connection, all owned by its nursery:
   everything that is waiting as one ``send_all``: many frames per system call
   is where the throughput of a busy server comes from.
 
+The connection is a **containment boundary** (docs/design.md): each of its
+tasks runs under ``_contained``, so whatever a bug lets escape while serving
+this client (decoding, a method, encoding a reply or an event) is logged once
+with the peer and the method and closes this connection with 1011 "internal
+error". It never reaches the server's nursery, other sessions or the call
+model.
+
 A slow client never slows anyone else: events wait in its session's log, and
 when more than ``max_pending`` wait the connection is closed with code 4000
 and a reason. The session survives (``session.resume`` replays what was
@@ -24,10 +31,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import trio
 from wsproto import WSConnection
+from wsproto.connection import ConnectionState
 from wsproto.events import (
     BytesMessage,
     CloseConnection,
@@ -58,6 +67,10 @@ EVENTS_PER_WRITE: Final = 512
 #: Seconds to wait for the client's answer to our close frame.
 CLOSE_TIMEOUT: Final = 2.0
 RECEIVE_SIZE: Final = 65536
+#: Messages larger than this are decoded under the daemon-wide decode lock.
+LARGE_MESSAGE: Final = 65536
+#: The close code and reason when something escapes a connection's tasks (RFC 6455).
+INTERNAL_ERROR_CLOSE: Final = (1011, "internal error")
 
 #: Close codes ctid uses (4000-4999 are for applications).
 CLOSE_CODES: Final = {
@@ -68,6 +81,7 @@ CLOSE_CODES: Final = {
     4004: "too many failed logins",
     4005: "keep-alive timeout",
     1001: "server shutting down",
+    1011: "internal error",
 }
 
 
@@ -161,6 +175,9 @@ class WsConnection:
         self._scope: trio.CancelScope | None = None
         self._sending = False
         self._failed_logins = 0
+        #: The method being served (for the log line if something escapes).
+        self._method: str | None = None
+        self._failed = False
         self._pong = trio.Event()
         self._logged_in = trio.Event()
         send, receive = trio.open_memory_channel[str | bytes](INBOX_SIZE)
@@ -221,10 +238,11 @@ class WsConnection:
         try:
             async with trio.open_nursery() as nursery:
                 self._scope = nursery.cancel_scope
-                nursery.start_soon(self._reader, initial, nursery.cancel_scope)
-                nursery.start_soon(self._processor)
-                nursery.start_soon(self._writer, nursery.cancel_scope)
-                nursery.start_soon(self._timers)
+                guard = self._contained
+                nursery.start_soon(guard, "reader", self._reader, initial, nursery.cancel_scope)
+                nursery.start_soon(guard, "processor", self._processor)
+                nursery.start_soon(guard, "writer", self._writer, nursery.cancel_scope)
+                nursery.start_soon(guard, "timers", self._timers)
         finally:
             session = self.session
             if session is not None:
@@ -232,6 +250,32 @@ class WsConnection:
             with trio.move_on_after(CLOSE_TIMEOUT, shield=True) as cleanup:
                 cleanup.shield = True
                 await self.stream.aclose()
+
+    async def _contained(self, part: str, task: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run one of the connection's tasks inside its containment boundary.
+
+        An exception that escapes is a bug: it is logged once, with the peer and
+        the method being served, and this connection (only) is closed with 1011.
+        Cancellation is not an exception here and passes through.
+        """
+        try:
+            await task(*args)
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                log.exception(
+                    "internal error on connection %s (%s, method %s); closing it with 1011",
+                    self.peer,
+                    part,
+                    self._method or "-",
+                )
+            self.close_soon(*INTERNAL_ERROR_CLOSE)
+            if part == "writer":
+                # Nobody else writes: send the close frame here (nothing half-written
+                # precedes it: a failed encode happens before the write), then stop.
+                await self._send_close(*(self._close_request or INTERNAL_ERROR_CLOSE))
+                assert self._scope is not None
+                self._scope.cancel()
 
     async def _timers(self) -> None:
         limits = self.api.limits
@@ -277,8 +321,11 @@ class WsConnection:
                         elif message is not None:
                             await self._inbox_send.send(message)
                     elif isinstance(event, Ping):
-                        self._control.append(ws.send(event.response()))
-                        self._wakeup.set()
+                        # No pong once our close frame is out: wsproto refuses it,
+                        # and the peer is about to be gone anyway (RFC 6455 §5.5.1).
+                        if ws.state is ConnectionState.OPEN:
+                            self._control.append(ws.send(event.response()))
+                            self._wakeup.set()
                     elif isinstance(event, Pong):
                         self._pong.set()
                     elif isinstance(event, CloseConnection):
@@ -307,21 +354,24 @@ class WsConnection:
             self._wakeup.set()
 
     async def _process(self) -> None:
+        limits = self.api.limits.input
         async with self._inbox_receive:
             async for message in self._inbox_receive:
                 try:
-                    obj = self.codec.decode(message)
+                    obj = await self._decode(message)
                 except RpcError as exc:
                     self._reply(rpc.error(None, exc))
                     continue
-                frame = rpc.parse_frame(obj)
+                frame = rpc.parse_frame(obj, limits)
                 replies = []
                 for item in frame.items:
                     if isinstance(item, dict):
                         replies.append(item)
                         continue
                     ctx = RequestContext(api=self.api, connection=self, session=self.session)
+                    self._method = item.method
                     reply = await dispatch(ctx, item)
+                    self._method = None
                     if reply is not None:
                         replies.append(reply)
                 if frame.batch:
@@ -331,11 +381,28 @@ class WsConnection:
                     for reply in replies:
                         self._reply(reply)
 
+    async def _decode(self, message: str | bytes) -> object:
+        """Decode one message; a large one waits its turn for the daemon-wide decode lock.
+
+        Decoding is one C call that cannot be interrupted, so many clients sending
+        maximum-size frames at once take turns with each other, and everyone else
+        runs between two of those turns.
+        """
+        if len(message) <= LARGE_MESSAGE:
+            return self.codec.decode(message)
+        async with self.api.decode_lock:
+            try:
+                return self.codec.decode(message)
+            finally:
+                await trio.lowlevel.cancel_shielded_checkpoint()
+
     def _reply(self, message: object) -> None:
         try:
             encoded = self.codec.encode(message)
-        except (TypeError, ValueError):
-            log.exception("could not encode a reply")
+        except (TypeError, ValueError, OverflowError):
+            log.exception(
+                "could not encode the reply to %s on connection %s", self._method or "-", self.peer
+            )
             encoded = self.codec.encode(
                 rpc.error(None, RpcError(rpc.INTERNAL_ERROR, "internal error: reply not encodable"))
             )
@@ -385,11 +452,16 @@ class WsConnection:
                 return
 
     def _has_work(self) -> bool:
-        if self._control or self._replies or self._has_events():
+        if self._control or self._replies:
             return True
+        # Once closing, pending events are not sent: counting them as work here
+        # made the writer loop without ever yielding (a client's close frame
+        # while its request was still running froze the whole daemon).
         if self._peer_close is not None:
             return self._processed.is_set()
-        return self._close_request is not None
+        if self._close_request is not None:
+            return True
+        return self._has_events()
 
     def _has_events(self) -> bool:
         session = self.session

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import trio
 
 from ..bus import EventBus
 from ..calls.errors import CstaError, CstaErrorValue
@@ -13,6 +14,7 @@ from ..calls.service import CallService
 from ..clock import WallClock
 from ..facts import FACT_QUEUE, FACT_QUEUES_VISITED
 from .auth import Authenticator, Role
+from .limits import InputLimits
 from .registry import Registry
 from .session import Session, SessionManager
 from .throttle import LoginThrottle
@@ -38,6 +40,8 @@ class ApiLimits:
     max_monitors: int = 1000
     #: Failed logins before a connection is closed.
     max_failed_logins: int = 3
+    #: What one request may hold (depth, strings, numbers, userData): docs/security.md.
+    input: InputLimits = attrs.field(factory=InputLimits)
 
 
 def call_queues(call: Call) -> set[str]:
@@ -82,6 +86,10 @@ class ApiContext:
     monitor_topics: dict[str, Callable[[RequestContext, str], str]] = attrs.field(factory=dict)
     #: Called after each request with (method, outcome, seconds), for metrics.
     request_observers: list[Callable[[str, str, float], None]] = attrs.field(factory=list)
+    #: Held while a large message is decoded: one at a time, daemon-wide, so that
+    #: many clients sending maximum-size frames cannot delay everyone else by
+    #: more than one decode (fairness; see docs/security.md).
+    decode_lock: trio.Lock = attrs.field(factory=trio.Lock)
 
     def devices_of(self, session: Session) -> set[str]:
         """The devices a session acts on as its own: its credential's and the granted ones."""

@@ -47,7 +47,7 @@ async def _run(ctx: RequestContext, request: Request) -> Any:
             rpc.FORBIDDEN,
             f"{request.method} is not allowed for role {ctx.session.credential.role.value}",
         )
-    params = spec.parse_params(request.params)
+    params = spec.parse_params(request.params, ctx.api.limits.input)
     try:
         # The method's access policy, for every object it names, before the handler runs.
         await enforce(ctx, spec, params)

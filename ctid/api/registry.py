@@ -24,6 +24,7 @@ import attrs
 
 from ..structure import StructureError, field_key, structure
 from .auth import Role
+from .limits import DEFAULT_INPUT_LIMITS, InputLimitError, InputLimits, check_params
 from .policy import EVERY, ObjectRef, Target, resolve
 from .rpc import INVALID_PARAMS, RpcError
 
@@ -65,8 +66,20 @@ class MethodSpec:
                 out.append((ref, value))
         return out
 
-    def parse_params(self, raw: dict[str, Any] | list[Any] | None) -> Any:
-        """Validate ``raw`` into the parameter class; ``RpcError(-32602)`` names the problem."""
+    def parse_params(
+        self, raw: dict[str, Any] | list[Any] | None, limits: InputLimits = DEFAULT_INPUT_LIMITS
+    ) -> Any:
+        """Validate ``raw`` into the parameter class; ``RpcError(-32602)`` names the problem.
+
+        The input limits (valid Unicode, integer range, ``userData`` size) are
+        checked first, over the whole of ``raw``, so no value is converted blindly.
+        """
+        try:
+            check_params(raw, "params", limits)
+        except InputLimitError as exc:
+            raise RpcError(
+                INVALID_PARAMS, f"invalid params: {exc}", {"path": exc.path, "problem": exc.problem}
+            ) from None
         if self.params is None:
             if raw not in (None, {}, []):
                 raise RpcError(INVALID_PARAMS, f"{self.name} takes no params")

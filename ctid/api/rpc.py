@@ -14,6 +14,8 @@ from typing import Any, Final
 
 import attrs
 
+from .limits import DEFAULT_INPUT_LIMITS, InputLimitError, InputLimits, check_text
+
 __all__ = [
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
@@ -76,8 +78,8 @@ class Request:
 
     method: str
     params: dict[str, Any] | list[Any] | None
-    #: The request id, or ``None`` for a notification.
-    id: str | int | float | None
+    #: The request id (a string or an integer within +-2**53), or ``None`` for a notification.
+    id: str | int | None
     is_notification: bool
 
 
@@ -93,29 +95,58 @@ class Frame:
     batch: bool
 
 
-def result(request_id: str | int | float | None, value: Any) -> dict[str, Any]:
+def result(request_id: str | int | None, value: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "result": value}
 
 
-def error(request_id: str | int | float | None, exc: RpcError) -> dict[str, Any]:
+def error(request_id: str | int | None, exc: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": exc.to_wire()}
 
 
-def _parse_one(obj: Any) -> Request | dict[str, Any]:
+def _valid_id(raw_id: Any, limits: InputLimits) -> bool:
+    if raw_id is None:
+        return True
+    if isinstance(raw_id, str):
+        try:
+            check_text(raw_id, "id", limits)
+        except InputLimitError:
+            return False
+        return True
+    # Not bool (an int subclass) and not float: an id must come back exactly as sent.
+    return type(raw_id) is int and -limits.max_integer <= raw_id <= limits.max_integer
+
+
+def _parse_one(obj: Any, limits: InputLimits) -> Request | dict[str, Any]:
     if not isinstance(obj, dict):
         return error(None, RpcError(INVALID_REQUEST, "a request must be an object"))
     raw_id = obj.get("id")
     has_id = "id" in obj
-    if has_id and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float | None)):
-        return error(None, RpcError(INVALID_REQUEST, "id must be a string, a number or null"))
+    if has_id and not _valid_id(raw_id, limits):
+        return error(
+            None,
+            RpcError(
+                INVALID_REQUEST,
+                f"id must be a string, an integer within -{limits.max_integer}.."
+                f"{limits.max_integer}, or null",
+            ),
+        )
     reply_id = raw_id if has_id else None
     if obj.get("jsonrpc") != "2.0":
         return error(reply_id, RpcError(INVALID_REQUEST, 'jsonrpc must be exactly "2.0"'))
     method = obj.get("method")
     if not isinstance(method, str) or not method:
         return error(reply_id, RpcError(INVALID_REQUEST, "method must be a non-empty string"))
+    try:
+        check_text(method, "method", limits)
+    except InputLimitError as exc:
+        return error(reply_id, RpcError(INVALID_REQUEST, str(exc)))
     unknown = set(obj) - {"jsonrpc", "method", "params", "id"}
     if unknown:
+        for key in unknown:
+            try:
+                check_text(key, "member name", limits)
+            except InputLimitError as exc:
+                return error(reply_id, RpcError(INVALID_REQUEST, str(exc)))
         return error(
             reply_id,
             RpcError(INVALID_REQUEST, f"unknown member(s): {', '.join(sorted(map(str, unknown)))}"),
@@ -126,7 +157,7 @@ def _parse_one(obj: Any) -> Request | dict[str, Any]:
     return Request(method=method, params=params, id=raw_id, is_notification=not has_id)
 
 
-def parse_frame(obj: Any) -> Frame:
+def parse_frame(obj: Any, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> Frame:
     """Split a decoded message into requests; malformed entries become error replies."""
     if isinstance(obj, list):
         if not obj:
@@ -143,5 +174,5 @@ def parse_frame(obj: Any) -> Frame:
                 ),
                 batch=False,
             )
-        return Frame(items=tuple(_parse_one(item) for item in obj), batch=True)
-    return Frame(items=(_parse_one(obj),), batch=False)
+        return Frame(items=tuple(_parse_one(item, limits) for item in obj), batch=True)
+    return Frame(items=(_parse_one(obj, limits),), batch=False)

@@ -12,8 +12,10 @@ over memory streams on ``MockClock`` as well as over real sockets on port 0.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, Final
@@ -24,11 +26,13 @@ import trio
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, RejectConnection, RejectData, Request
 
+from ..descriptors import socket_budget
+from ..transport import ConnectionCounter, Network, OriginPolicy, client_address
 from .codec import CODECS, JSON_SUBPROTOCOL
 from .connection import WsConnection
 from .context import ApiContext
 
-__all__ = ["ApiServer", "HttpRequest", "HttpResponse", "send_response"]
+__all__ = ["ApiServer", "HttpRequest", "HttpResponse", "ServerOptions", "send_response"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,26 @@ WS_PATH: Final = "/v1"
 #: Seconds a client has to send its request head.
 HANDSHAKE_TIMEOUT: Final = 10.0
 MAX_HEAD: Final = 16 * 1024
+#: Seconds the accept loop waits after accept() failed for want of descriptors
+#: or memory, instead of spinning on the error.
+ACCEPT_BACKOFF: Final = 0.1
+#: Errors of accept() that mean "not now" rather than "the listener is broken".
+ACCEPT_CAPACITY_ERRORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOBUFS})
+#: Seconds a 503 asks the client to wait before trying again.
+RETRY_AFTER: Final = 5
+
+
+@attrs.frozen(kw_only=True)
+class ServerOptions:
+    """The listener's rules (``[server]`` limits and proxies, ``[api] allowed_origins``)."""
+
+    max_connections: int = 10_000
+    max_connections_per_address: int = 1_000
+    trusted_proxies: tuple[Network, ...] = ()
+    #: Default: a handshake with an ``Origin`` header is refused (none listed).
+    origins: OriginPolicy = attrs.field(factory=lambda: OriginPolicy(()))
+    #: Sockets accepted at once at most (None: from the open file limit at ``serve``).
+    socket_budget: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -68,8 +92,20 @@ HttpHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 class ApiServer:
     """Accepts connections and serves the WebSocket API and a few HTTP routes."""
 
-    def __init__(self, api: ApiContext) -> None:
+    def __init__(self, api: ApiContext, options: ServerOptions | None = None) -> None:
         self.api = api
+        self.options = options or ServerOptions()
+        #: The TLS context new connections are wrapped with (None: plain ws://).
+        #: Swapped by a certificate reload; open connections keep theirs.
+        self.tls: ssl.SSLContext | None = None
+        self.counter = ConnectionCounter(
+            max_connections=self.options.max_connections,
+            max_per_address=self.options.max_connections_per_address,
+        )
+        #: Accepted sockets open now (handshakes, HTTP requests, WebSocket sessions).
+        self.sockets = 0
+        self.socket_budget = self.options.socket_budget or 0
+        self._socket_freed = trio.Event()
         #: Extra HTTP routes by path (``/healthz``, recording downloads, ...).
         self.routes: dict[str, HttpHandler] = {"/healthz": self._healthz}
         self.connections: set[WsConnection] = set()
@@ -84,18 +120,83 @@ class ApiServer:
         task_status: trio.TaskStatus[list[tuple[str, int]]] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Listen on ``host:port`` (port 0: any free one); ``started`` gets the bound addresses."""
+        if not self.socket_budget:
+            self.socket_budget = socket_budget()
+        if self.socket_budget < self.options.max_connections:
+            log.warning(
+                "the open file limit allows %d client sockets, below max_connections %d: "
+                "raise LimitNOFILE (see docs/operations.md)",
+                self.socket_budget,
+                self.options.max_connections,
+            )
         listeners = await trio.open_tcp_listeners(port, host=host)
         addresses = []
         for listener in listeners:
             sockname = listener.socket.getsockname()
             addresses.append((sockname[0], sockname[1]))
         async with trio.open_nursery() as nursery:
+            for listener in listeners:
+                nursery.start_soon(self._accept_loop, listener, nursery)
             task_status.started(addresses)
-            await trio.serve_listeners(self.handle_stream, listeners, handler_nursery=nursery)
+
+    async def _accept_loop(
+        self, listener: trio.SocketListener, handler_nursery: trio.Nursery
+    ) -> None:
+        """Accept while under the socket budget; past it leave clients in the backlog.
+
+        Stopping before the process runs out of descriptors keeps the reserve
+        for the spool, the database and recordings (ctid/descriptors.py).
+        """
+        async with listener:
+            while True:
+                while self.sockets >= self.socket_budget:
+                    self._socket_freed = trio.Event()
+                    await self._socket_freed.wait()
+                try:
+                    stream = await listener.accept()
+                except OSError as exc:
+                    if exc.errno not in ACCEPT_CAPACITY_ERRORS:
+                        raise
+                    log.warning("accept failed (%s); backing off", errno.errorcode[exc.errno])
+                    await trio.sleep(ACCEPT_BACKOFF)
+                    continue
+                self.sockets += 1
+                handler_nursery.start_soon(self._serve_socket, stream)
+
+    async def _serve_socket(self, stream: trio.SocketStream) -> None:
+        try:
+            context = self.tls
+            if context is None:
+                await self.handle_stream(stream)
+            else:
+                await self.handle_stream(
+                    trio.SSLStream(stream, context, server_side=True, https_compatible=True)
+                )
+        finally:
+            self.sockets -= 1
+            self._socket_freed.set()
+            # Whatever happened (cancelled mid-handshake at shutdown), the
+            # descriptor goes back now, not when the garbage collector finds it.
+            await trio.aclose_forcefully(stream)
 
     async def handle_stream(self, stream: trio.abc.Stream) -> None:
-        """Serve one connection: one HTTP request, or a WebSocket session."""
-        peer = _peer(stream)
+        """Serve one connection: one HTTP request, or a WebSocket session.
+
+        The per-connection containment boundary (docs/design.md): a bug while
+        serving this connection is logged once and drops this connection only;
+        it never reaches the listener's nursery and so never the daemon's.
+        """
+        try:
+            await self._serve_stream(stream)
+        except Exception:
+            log.exception("internal error serving %s; connection dropped", _peer(stream)[0])
+            await trio.aclose_forcefully(stream)
+
+    async def _serve_stream(self, stream: trio.abc.Stream) -> None:
+        peer_host, peer_port = _peer(stream)
+        peer = f"{peer_host}:{peer_port}" if peer_port else peer_host
+        client = peer_host
+        counted = False
         ws_conn: WsConnection | None = None
         trailing = b""
         route: tuple[HttpHandler | None, HttpRequest] | None = None
@@ -109,9 +210,13 @@ class ApiServer:
                     return
                 target = request.target.decode("latin-1")
                 path, _, query = target.partition("?")
-                headers = {
-                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers
-                }
+                header_list = [
+                    (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers
+                ]
+                headers = dict(header_list)
+                client = client_address(peer_host, header_list, self.options.trusted_proxies)
+                if client != peer_host:
+                    peer = f"{client} via {peer}"
                 if path == WS_PATH:
                     if headers.get("upgrade", "").lower() != "websocket":
                         await send_response(
@@ -120,8 +225,16 @@ class ApiServer:
                             HttpResponse.json(426, {"error": "use a WebSocket upgrade"}),
                         )
                         return
+                    refusal = self._refusal(headers.get("origin"), client)
+                    if refusal is not None:
+                        log.info("refused a WebSocket from %s: %s", peer, refusal.body.decode())
+                        await send_response(stream, conn, refusal)
+                        return
+                    # Counted from here, so handshakes in flight cannot overshoot the limits.
+                    self.counter.add(client)
+                    counted = True
                     trailing, _ = conn.trailing_data
-                    ws_conn = await self._upgrade(stream, request, peer)
+                    ws_conn = await self._upgrade(stream, request, peer, client)
                     if ws_conn is None:
                         return
                 else:
@@ -152,17 +265,37 @@ class ApiServer:
             log.debug("connection from %s failed: %s", peer, exc)
             await trio.aclose_forcefully(stream)
             return
+        finally:
+            if counted and ws_conn is None:
+                self.counter.remove(client)
         self.connections.add(ws_conn)
         self._idle = trio.Event()
         try:
             await ws_conn.run(trailing)
         finally:
+            self.counter.remove(client)
             self.connections.discard(ws_conn)
             if not self.connections:
                 self._idle.set()
 
+    def _refusal(self, origin: str | None, client: str) -> HttpResponse | None:
+        """The 403 or 503 answer to a WebSocket upgrade, or None to go on."""
+        if not self.options.origins.allows(origin):
+            return HttpResponse.json(
+                403,
+                {"error": f"origin {origin} is not allowed (see [api] allowed_origins)"},
+            )
+        reason = self.counter.refusal(client)
+        if reason is not None:
+            return HttpResponse(
+                status=503,
+                body=json.dumps({"error": reason}).encode(),
+                headers=(("retry-after", str(RETRY_AFTER)),),
+            )
+        return None
+
     async def _upgrade(
-        self, stream: trio.abc.Stream, request: h11.Request, peer: str
+        self, stream: trio.abc.Stream, request: h11.Request, peer: str, client: str
     ) -> WsConnection | None:
         ws = WSConnection(ConnectionType.SERVER)
         ws.initiate_upgrade_connection(list(request.headers), request.target)
@@ -192,9 +325,9 @@ class ApiServer:
                 await stream.send_all(data)
                 await trio.aclose_forcefully(stream)
                 return None
-        codec = CODECS[chosen or JSON_SUBPROTOCOL]()
+        codec = CODECS[chosen or JSON_SUBPROTOCOL](self.api.limits.input)
         await stream.send_all(ws.send(AcceptConnection(subprotocol=chosen)))
-        return WsConnection(self.api, stream, ws, codec, peer)
+        return WsConnection(self.api, stream, ws, codec, peer, client_address=client)
 
     async def _healthz(self, request: HttpRequest) -> HttpResponse:
         link = self.api.calls.model.link_state.value
@@ -273,12 +406,15 @@ async def send_response(
     await stream.aclose()
 
 
-def _peer(stream: trio.abc.Stream) -> str:
+def _peer(stream: trio.abc.Stream) -> tuple[str, int]:
+    """The peer's host and port (port 0 when there is none, as on a memory stream)."""
+    if isinstance(stream, trio.SSLStream):
+        stream = stream.transport_stream
     sock = getattr(stream, "socket", None)
     if sock is None:
-        return "memory"
+        return "memory", 0
     try:
         host, port = sock.getpeername()[:2]
-        return f"{host}:{port}"
     except OSError:
-        return "unknown"
+        return "unknown", 0
+    return str(host), int(port)

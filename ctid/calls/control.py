@@ -48,6 +48,8 @@ class CallControl:
         call = self.model.calls.get(call_id)
         if call is None:
             raise NoSuchCall(call_id)
+        # A service that looks a call up may write its facts or data: keep them.
+        self.model.dirty.add(call_id)
         return call
 
     def caller(self, call_id: str) -> Connection | None:

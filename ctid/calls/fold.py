@@ -28,6 +28,7 @@ from .events import (
 )
 from .notices import DigitsDetected
 from .objects import Emitted, Leg
+from .recover import restore_calls
 from .states import ConnectionState, Trigger
 from .values import EventCause
 
@@ -305,10 +306,17 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
                 model,
                 sw.ChannelHungUp(channel_id=channel_id, cause=sw.HangupCause.FAILED, detail="lost"),
             )
+    # After a restart: the calls the live store kept, with their ids and data.
+    unknown = [info for info in ev.channels if info.channel_id not in model.legs]
+    restored, answered_since = restore_calls(model, unknown)
     # Before folding in what changed meanwhile (which asks for what it needs).
     redo_lost_commands(model, present, ev.bridges)
+    for channel_id in answered_since:
+        on_answered(model, sw.ChannelAnswered(channel_id=channel_id))
     by_bridge: dict[str, list[sw.ChannelInfo]] = {}
     for info in ev.channels:
+        if info.channel_id in restored:
+            continue
         known = model.legs.get(info.channel_id)
         if known is not None:
             known.created = True

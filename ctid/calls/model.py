@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..ids import IdFactory
 from ..switch_drivers import base as sw
@@ -88,6 +89,13 @@ class CallModel:
         #: dialled). It runs before the call goes anywhere, so a blacklisted
         #: caller never reaches a phone, a queue or a menu.
         self.inbound_router: Callable[[Call], str | None] | None = None
+        #: Ids of calls that changed since the live store last looked (``calls.keep``).
+        self.dirty: set[str] = set()
+        #: The calls stored by the previous run (``calls.keep``), keyed by call id,
+        #: until the first resynchronisation restores or drops them (``calls.recover``).
+        self.stored_calls: dict[str, dict[str, Any]] = {}
+        #: Turns a stored wall-clock time into this run's trio time (set with ``stored_calls``).
+        self.from_wall: Callable[[float], float] = lambda wall: wall
 
     # ------------------------------------------------------------------ output
 
@@ -106,6 +114,7 @@ class CallModel:
         aliases = self.directory.aliases
         for call in calls:
             call_ids.append(call.call_id)
+            self.dirty.add(call.call_id)
             for device, conn in call.connections.items():
                 local.setdefault(device, conn.state.value)
                 # A route point with several names (a queue's name and number) is one
@@ -145,6 +154,7 @@ class CallModel:
             trunk=trunk,
         )
         self.calls[call_id] = call
+        self.dirty.add(call_id)
         return call
 
     def add_connection(

@@ -26,6 +26,7 @@ import trio
 from ..clock import WallClock
 from ..switch_drivers import base as sw
 from .errors import CstaError, CstaErrorValue
+from .keep import CallKeeper, LiveRows
 from .model import CallModel, Emitted
 from .notices import Notice
 from .services import CstaServices
@@ -88,6 +89,20 @@ class CallService:
         self._send, self._receive = trio.open_memory_channel[_Batch](COMMAND_QUEUE_SIZE)
         self.commands_failed = 0
         self._changed = trio.Event()
+        #: Writes the calls to the live store as they change (``keep``), if there is one.
+        self.keeper: CallKeeper | None = None
+
+    def keep(self, store: LiveRows) -> CallKeeper:
+        """Keep the calls in ``store`` and recover those of the previous run from it.
+
+        Call before ``run``: the stored calls are restored by the driver's first
+        resynchronisation.
+        """
+        clock = self.clock
+        self.model.from_wall = lambda wall: clock.anchor_trio + (wall - clock.anchor_wall)
+        self.keeper = CallKeeper(store, clock.at)
+        self.keeper.adopt(self.model)
+        return self.keeper
 
     # ------------------------------------------------------------------ run
 
@@ -170,6 +185,10 @@ class CallService:
                 for notice in notices:
                     for notice_sink in self.notice_sinks:
                         notice_sink(notice)
+        if self.keeper is not None:
+            self.keeper.sync(model)
+        else:
+            model.dirty.clear()
         return model.take_commands()
 
     # ------------------------------------------------------------- requests

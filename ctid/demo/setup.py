@@ -47,6 +47,10 @@ async def _agents_at_work(app: Any, section: DemoSection, seed: int | None) -> s
     free = [e for e in app.driver.extensions if e not in engine.by_device]
     used: dict[str, bool] = {}
     for agent in engine.agents.values():
+        if agent.logged_on and agent.device is not None:
+            # Logged on from the live state of an earlier run: it works on there.
+            used[agent.device] = agent.config.auto_answer
+            continue
         allowed = [d for d in free if not agent.config.devices or d in agent.config.devices]
         if agent.logged_on or not allowed:
             continue

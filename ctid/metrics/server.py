@@ -9,6 +9,8 @@ and takes well under a millisecond per hundred series.
 from __future__ import annotations
 
 import logging
+import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import h11
@@ -35,9 +37,17 @@ MAX_HEAD: Final = 16 * 1024
 class MetricsServer:
     """Serves ``routes`` (``/metrics``, ``/healthz``) on ``listen``."""
 
-    def __init__(self, listen: str, routes: dict[str, HttpHandler]) -> None:
+    def __init__(
+        self,
+        listen: str,
+        routes: dict[str, HttpHandler],
+        *,
+        tls: Callable[[], ssl.SSLContext] | None = None,
+    ) -> None:
         self.listen = listen
         self.routes = routes
+        #: The current TLS context (read per connection, so a reload applies): https://.
+        self.tls = tls
         self.addresses: list[tuple[str, int]] = []
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -50,10 +60,19 @@ class MetricsServer:
         self.addresses = [listener.socket.getsockname()[:2] for listener in listeners]
         for address in self.addresses:
             shown = f"[{address[0]}]" if ":" in address[0] else address[0]
-            log.info("metrics on http://%s:%d/metrics", shown, address[1])
+            scheme = "https" if self.tls is not None else "http"
+            log.info("metrics on %s://%s:%d/metrics", scheme, shown, address[1])
         async with trio.open_nursery() as nursery:
             task_status.started()
-            await trio.serve_listeners(self.handle_stream, listeners, handler_nursery=nursery)
+            await trio.serve_listeners(self._serve_socket, listeners, handler_nursery=nursery)
+
+    async def _serve_socket(self, stream: trio.SocketStream) -> None:
+        if self.tls is None:
+            await self.handle_stream(stream)
+        else:
+            await self.handle_stream(
+                trio.SSLStream(stream, self.tls(), server_side=True, https_compatible=True)
+            )
 
     async def handle_stream(self, stream: trio.abc.Stream) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
@@ -120,7 +139,12 @@ def install(app: App) -> Metrics:
         if not app.metrics_listen:
             task_status.started()
             return
-        server = MetricsServer(app.metrics_listen, routes(app, metrics))
+        tls_files = app.tls if app.config.server.metrics_tls else None
+        server = MetricsServer(
+            app.metrics_listen,
+            routes(app, metrics),
+            tls=(lambda: tls_files.context) if tls_files is not None else None,
+        )
         app.api.services["metrics_server"] = server
         await server.run(task_status=task_status)
 

@@ -37,7 +37,7 @@ from ..ids import IdFactory
 from ..publish import CstaPublisher
 from ..records import ops as o
 from ..switch_drivers import base as sw
-from . import files
+from . import files, keep
 from .config import RecordingSettings, recording_settings
 from .search import expired
 
@@ -131,6 +131,47 @@ class RecordingService:
         self.started_total = 0
         self.failed_total = 0
         self.deleted_total = 0
+        #: Live state (``keep_in``): recordings in progress kept across restarts.
+        self.rows: Any = None
+        #: Calls that came back under a new id after a restart -> their first id.
+        self._first_ids: dict[str, str] = {}
+
+    def keep_in(self, rows: Any) -> None:
+        """Keep recordings in progress in ``rows`` (``ctid.livestate.store.LiveStore``)."""
+        self.rows = rows
+
+    def _keep(self, rec: ActiveRecording) -> None:
+        if self.rows is not None and rec.recording_id in self.active:
+            self.rows.put(keep.KIND, rec.recording_id, keep.to_row(rec, self.clock))
+
+    def _restore(self) -> None:
+        """At start: recordings of calls still up go on (the switch still records them)."""
+        if self.rows is None:
+            return
+        progress = getattr(self.records, "progress", None)
+        renamed = {k.record_id: cid for cid, k in getattr(progress, "kept", {}).items()}
+        for rid, row in self.rows.load(keep.KIND).items():
+            try:
+                rec = ActiveRecording(**keep.from_row(row, self.clock))
+            except (KeyError, ValueError, TypeError) as exc:
+                log.error("live state: recording %s not restored (%r)", rid, exc)
+                self.rows.delete(keep.KIND, rid)
+                continue
+            call_id = renamed.get(rec.call_id, rec.call_id)
+            if call_id not in self.model.calls or call_id in self.by_call:
+                self.rows.delete(keep.KIND, rid)
+                continue
+            if call_id != rec.call_id:
+                self._first_ids[call_id] = rec.call_id
+            rec.call_id = call_id
+            recorded: list[str] = self.model.calls[call_id].facts.setdefault(f.FACT_RECORDINGS, [])
+            if rid not in recorded:
+                recorded.append(rid)
+            self.active[rid] = rec
+            self.by_call[call_id] = rid
+            # This run owns it now (the restart marked the earlier run's as failed).
+            self._write(rec, "paused" if rec.state == "paused" else "recording")
+            log.info("live state: recording %s of call %s goes on", rid, call_id)
 
     @property
     def directory(self) -> Path:
@@ -257,6 +298,8 @@ class RecordingService:
             raise RecordingError("switch-refused", f"the switch refused: {exc}") from exc
 
     def _forget(self, rec: ActiveRecording) -> None:
+        if self.rows is not None:
+            self.rows.delete(keep.KIND, rec.recording_id)
         self.active.pop(rec.recording_id, None)
         if self.by_call.get(rec.call_id) == rec.recording_id:
             del self.by_call[rec.call_id]
@@ -286,6 +329,7 @@ class RecordingService:
             change, change
         )
         self._write(rec, state, detail=detail, duration=duration, size=size, sha256=sha256)
+        self._keep(rec)
         self.model.notify(
             f.RecordingStateChanged(
                 recording_id=rec.recording_id,
@@ -336,7 +380,8 @@ class RecordingService:
         self.records.submit(
             o.RecordingOp(
                 recording_id=rec.recording_id,
-                call_id=rec.call_id,
+                # A call that went on across a restart keeps its first id in the records.
+                call_id=self._first_ids.get(rec.call_id, rec.call_id),
                 node=self.node,
                 run_id=self.ids.run_prefix,
                 path=rec.path,
@@ -404,6 +449,7 @@ class RecordingService:
     # -------------------------------------------------------------------- run
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        self._restore()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._auto_loop)
             nursery.start_soon(self._done_loop)

@@ -20,6 +20,7 @@ import attrs
 
 __all__ = [
     "AgentStateOp",
+    "CallAdopt",
     "CallClose",
     "CallOpen",
     "CloseInterrupted",
@@ -237,6 +238,19 @@ class CloseInterrupted(Op):
     at: float
 
 
+@attrs.frozen(kw_only=True)
+class CallAdopt(Op):
+    """At start-up, before ``CloseInterrupted``: a call an earlier run left open goes on
+    (live state kept it), so this run owns its row; ``replaces`` is the row this run
+    opened for the same call under a new id before it knew, removed."""
+
+    kind: ClassVar[str] = "callAdopt"
+    call_id: str
+    node: str
+    run_id: str
+    replaces: str | None = None
+
+
 _KINDS: dict[str, type[Op]] = {
     cls.kind: cls
     for cls in (
@@ -251,6 +265,7 @@ _KINDS: dict[str, type[Op]] = {
         RecordingTags,
         Heartbeat,
         CloseInterrupted,
+        CallAdopt,
     )
 }
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "calls",
     "ivr_runs",
     "ivr_visits",
+    "live_state",
     "metadata",
     "nodes",
     "queue_waits",
@@ -258,4 +260,17 @@ nodes = Table(
     Column("node", NAME, primary_key=True),
     Column("run_id", ID, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
+)
+
+#: What the daemon knows and the switch does not (agents, queue entries, calls'
+#: identity and data, records and recordings in progress), kept so a restart
+#: or a standby taking over carries on from it. Owned by ``ctid.livestate``;
+#: ``value`` is a JSON object as text.
+live_state = Table(
+    "live_state",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -34,6 +34,7 @@ from ..ids import IdFactory
 from . import db
 from . import ops as o
 from .config import RecordsSettings, records_settings
+from .progress import LiveRows, RecordsInProgress
 from .store import is_outage
 from .tracker import CallTracker, build_record
 from .writer import RecordWriter, WriterLimits
@@ -86,6 +87,22 @@ class RecordsService:
         self._agents: dict[str, _AgentRow] = {}
         #: Called with each call record as it is made (metrics count dispositions).
         self.record_observers: list[Callable[[o.CallClose], None]] = []
+        #: Records in progress kept across restarts (``keep_in``), if live state is on.
+        self.progress: RecordsInProgress | None = None
+
+    def keep_in(self, rows: LiveRows) -> RecordsInProgress:
+        """Keep records in progress as live-state rows (``ctid.livestate``)."""
+        self.progress = RecordsInProgress(
+            rows=rows,
+            tracker=self.tracker,
+            model=self.model,
+            clock=self.clock,
+            dnis=self._dnis,
+            submit=self.submit,
+            node=self.node,
+            run_id=self.run_id,
+        )
+        return self.progress
 
     # ---------------------------------------------------------------- helpers
 
@@ -117,6 +134,8 @@ class RecordsService:
             if call_id not in self.tracker.calls:
                 self._first_seen(call_id, emitted)
         self.tracker.observe(emitted.event, emitted.at)
+        if self.progress is not None:
+            self.progress.save(emitted.calls)
 
     def _first_seen(self, call_id: str, emitted: Emitted) -> None:
         call = self.model.calls.get(call_id)
@@ -169,6 +188,10 @@ class RecordsService:
                         at=self.clock.now(),
                     )
                 )
+            case f.RecordingStateChanged():
+                # The call's facts name its recordings: keep them with its record.
+                if self.progress is not None and notice.call_id is not None:
+                    self.progress.save([notice.call_id])
             case f.IvrNodeVisited():
                 self.submit(
                     o.IvrVisitOp(
@@ -201,6 +224,9 @@ class RecordsService:
     def _call_ended(self, notice: CallEnded) -> None:
         track = self.tracker.finish(notice.call_id)
         dnis = self._dnis.pop(notice.call_id, None)
+        if self.progress is not None:
+            # A call that went on across a restart: its record is its first id's.
+            notice = self.progress.ended(notice)
         record = build_record(
             notice, track, wall=self.wall, node=self.node, run_id=self.run_id, dnis=dnis
         )
@@ -250,11 +276,18 @@ class RecordsService:
             # Calls must be handled even while the database is away: records
             # go to the spool and are written when it is back.
             log.error("records database unreachable at start, spooling records: %s", exc)
+        if self.progress is not None:
+            # Before CloseInterrupted: calls that went on across the restart keep their row.
+            self.progress.restore()
         self.submit(o.CloseInterrupted(node=self.node, run_id=self.run_id, at=self.clock.now()))
-        async with trio.open_nursery() as nursery:
-            await nursery.start(self.writer.run)
-            nursery.start_soon(self._heartbeat)
-            task_status.started()
+        try:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(self.writer.run)
+                nursery.start_soon(self._heartbeat)
+                task_status.started()
+        finally:
+            # Its pooled connections go with the daemon (closing them does not wait).
+            self.engine.dispose()
 
     async def _heartbeat(self) -> None:
         while True:

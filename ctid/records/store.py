@@ -8,6 +8,7 @@ code serves SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from .schema import (
     recordings,
 )
 
-__all__ = ["apply", "apply_one", "is_outage", "utc"]
+__all__ = ["apply", "apply_one", "is_outage", "out_of_descriptors", "utc"]
 
 ACW_STATE = "workingAfterCall"
 
@@ -48,6 +49,24 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | OSError)
+
+
+def out_of_descriptors(exc: BaseException) -> bool:
+    """Whether ``exc`` came from this process running out of file descriptors (EMFILE,
+    ENFILE): a fault here, not in the database, so /healthz must not call it down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.EMFILE, errno.ENFILE):
+            return True
+        if "too many open files" in str(current).lower():
+            return True
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
+    return False
 
 
 def apply(engine: Engine, batch: Sequence[o.Op]) -> None:
@@ -210,6 +229,8 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             )
         case o.CloseInterrupted():
             _close_interrupted(conn, op)
+        case o.CallAdopt():
+            _adopt(conn, op)
         case _:
             raise TypeError(f"no way to apply {op!r}")
 
@@ -406,3 +427,20 @@ def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
         .where(recordings.c.state.in_(("recording", "paused")))
         .values(state="failed", detail="ctid stopped while recording")
     )
+
+
+def _adopt(conn: Connection, op: o.CallAdopt) -> None:
+    """This run owns a call an earlier run left open (it went on across the restart)."""
+    conn.execute(
+        sa.update(calls)
+        .where(calls.c.call_id == op.call_id)
+        .where(calls.c.state == "open")
+        .values(node=op.node, run_id=op.run_id)
+    )
+    if op.replaces is not None and op.replaces != op.call_id:
+        conn.execute(
+            sa.delete(calls)
+            .where(calls.c.call_id == op.replaces)
+            .where(calls.c.state == "open")
+            .where(calls.c.run_id == op.run_id)
+        )

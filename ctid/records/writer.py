@@ -33,7 +33,7 @@ from ..blocking import Blocking, in_thread
 from . import db
 from . import ops as o
 from .journal import FRAME_OVERHEAD, Journal, Position
-from .store import apply, is_outage
+from .store import apply, is_outage, out_of_descriptors
 
 __all__ = ["INTAKE_SIZE", "RecordWriter", "WriterLimits", "WriterStatistics"]
 
@@ -271,9 +271,21 @@ class RecordWriter:
                 count, cursor, elapsed, rejected = await self.blocking(
                     self._commit_some, self._cursor, self._end, limiter=self.db_limiter
                 )
+            except _SpoolUnreadable as exc:
+                # The spool (a local file), not the database: /healthz keeps
+                # reporting the database as it last was.
+                log.error("cannot read the records spool, retrying: %s", exc.__cause__)
+                await trio.sleep(delay)
+                delay = min(delay * 2, self.limits.retry_max)
+                continue
             except Exception as exc:
                 if not (is_outage(exc) or isinstance(exc, db.SchemaError)):
                     raise
+                if out_of_descriptors(exc):
+                    log.error("out of file descriptors writing records, retrying: %s", _short(exc))
+                    await trio.sleep(delay)
+                    delay = min(delay * 2, self.limits.retry_max)
+                    continue
                 if self.db_up or self.db_error is None:
                     log.error("records database unavailable, spooling: %s", _short(exc))
                 self.db_up = False
@@ -309,7 +321,10 @@ class RecordWriter:
         if not self.schema_checked:
             db.prepare(self.engine)
             self.schema_checked = True
-        payloads, cursor = self.journal.read(start, end, self.limits.db_batch)
+        try:
+            payloads, cursor = self.journal.read(start, end, self.limits.db_batch)
+        except OSError as exc:
+            raise _SpoolUnreadable() from exc
         batch = []
         rejected = 0
         for payload in payloads:
@@ -351,6 +366,10 @@ class RecordWriter:
         line = json.dumps({"error": why, "record": payload.decode("utf-8", "replace")})
         with open(self.rejected_path, "a", encoding="utf-8") as f:
             f.write(line + "\n")
+
+
+class _SpoolUnreadable(Exception):
+    """Reading the spool failed (the cause says why); the database is not to blame."""
 
 
 def _short(exc: BaseException) -> str:

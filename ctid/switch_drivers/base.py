@@ -205,6 +205,9 @@ class Capability(enum.Enum):
     RECORDING = "recording"
     #: Extension phones can be driven off-hook/on-hook by ctid itself (a simulator).
     PHONE_CONTROL = "phoneControl"
+    #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
+    #: restarted ctid picks them up (not the simulator, which lives inside ctid).
+    SURVIVES_RESTART = "survivesRestart"
 
 
 class RejectReason(enum.Enum):

@@ -284,6 +284,9 @@ class FakeAsterisk:
         self.sent: list[JSON] = []
         #: How many events sockets were opened, in total.
         self.sockets_opened = 0
+        #: ari.conf's ``channelvars``: the variables every channel's JSON shows
+        #: (``channelvars``, a value of ``""`` when unset), as Asterisk 22 does.
+        self.channelvars: tuple[str, ...] = ()
         self.channels: dict[str, _Channel] = {}
         self.bridges: dict[str, _Bridge] = {}
         self.playbacks: dict[str, _Playback] = {}
@@ -463,6 +466,11 @@ class FakeAsterisk:
             "dialplan": dict(c.dialplan),
             "creationtime": self._stamp(c.created),
             "language": "en",
+            **(
+                {"channelvars": {name: c.variables.get(name, "") for name in self.channelvars}}
+                if self.channelvars
+                else {}
+            ),
         }
 
     def bridge_json(self, b: _Bridge) -> JSON:

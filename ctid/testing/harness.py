@@ -15,6 +15,7 @@ from ..api.codec import JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL
 from ..app import App
 from ..blocking import Blocking, inline
 from ..calls.invariants import problems
+from ..calls.keep import LiveRows
 from ..config import Config, config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
@@ -134,23 +135,27 @@ async def call_centre(
     anchor_wall: float = ANCHOR_WALL,
     admin_token: str = ADMIN_TOKEN,
     blocking: Blocking = inline,
+    ids: IdFactory | None = None,
+    call_store: LiveRows | None = None,
 ) -> AsyncIterator[CallCentre]:
     """Run a daemon for the body of the ``async with``; it stops at the end.
 
     Blocking work (database, files) runs ``inline`` by default, so MockClock
     cannot jump while it runs (see ``ctid.blocking``); pass
     ``blocking=in_thread`` to run it in worker threads as the daemon does.
+    ``ids`` gives a restarted daemon ids of its own (the default prefix is ``t``).
     """
     app = App(
         config or sim_config(),
         driver=driver,
         admin_token=admin_token,
-        ids=IdFactory("t", deterministic=True),
+        ids=ids or IdFactory("t", deterministic=True),
         anchor_wall=anchor_wall,
         blocking=blocking,
     )
     if isinstance(app.driver, SimulatorDriver):
         app.driver.blocking = blocking
+    app.call_store = call_store
     async with trio.open_nursery() as nursery:
         await nursery.start(app.run)
         yield CallCentre(app, nursery)

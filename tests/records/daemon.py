@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -27,9 +28,11 @@ START_GUARD = 60.0
 class Daemon:
     """One ``ctid run`` process; ``lines`` collects its output."""
 
-    def __init__(self, config: Path, *args: str) -> None:
+    def __init__(self, config: Path, *args: str, nofile: int | None = None) -> None:
         self.config = config
         self.args = args
+        #: RLIMIT_NOFILE (soft and hard) for the child, to run it short of descriptors.
+        self.nofile = nofile
         self.lines: list[str] = []
         self.process: trio.Process | None = None
         self.url = ""
@@ -44,6 +47,7 @@ class Daemon:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=self._limit if self.nofile is not None else None,
         )
         nursery.start_soon(self._read)
         with trio.fail_after(START_GUARD):
@@ -56,6 +60,11 @@ class Daemon:
             found = re.search(r"metrics on (http://\S+)", metrics)
             assert found is not None
             self.metrics_url = found.group(1)
+
+    def _limit(self) -> None:
+        """(in the child, before exec) Lower the open file limit."""
+        assert self.nofile is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     async def _read(self) -> None:
         assert self.process is not None

@@ -51,9 +51,9 @@ def test_an_old_schema_is_refused_with_the_command_to_run(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pretend this ctid has a second revision the database has not seen.
-    monkeypatch.setattr(db, "head_revision", lambda: "0002")
-    monkeypatch.setattr(db, "known_revisions", lambda: {"0001", "0002"})
-    with pytest.raises(db.SchemaError, match="at schema revision 0001 but this ctid needs 0002"):
+    monkeypatch.setattr(db, "head_revision", lambda: "0003")
+    monkeypatch.setattr(db, "known_revisions", lambda: {"0001", "0002", "0003"})
+    with pytest.raises(db.SchemaError, match="at schema revision 0002 but this ctid needs 0003"):
         db.prepare(engine)
 
 

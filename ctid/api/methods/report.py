@@ -71,8 +71,9 @@ def _handler(name: str) -> Any:
         tz = p.timezone or records.settings.timezone
         try:
             zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise RpcError(rpc.INVALID_PARAMS, f"timezone: unknown time zone {tz!r}") from None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a name too long for a file name (found by the fuzz campaign).
+            raise RpcError(rpc.INVALID_PARAMS, f"timezone: unknown time zone {tz[:64]!r}") from None
         request = ReportRequest(
             start=_time(p.from_, tz, "from"),
             end=_time(p.to, tz, "to"),

@@ -28,7 +28,12 @@ import trio
 from ctid.switch_drivers.asterisk import rest
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, hangup_reason
 from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, Response
-from ctid.switch_drivers.asterisk.mapping import ORIGINATE_ARG, SNOOP_ARG, AriMapper
+from ctid.switch_drivers.asterisk.mapping import (
+    ORIGIN_VARIABLE,
+    ORIGINATE_ARG,
+    SNOOP_ARG,
+    AriMapper,
+)
 from ctid.switch_drivers.base import (
     Answer,
     BridgeAdd,
@@ -218,7 +223,7 @@ class CommandRunner:
             endpoint = self._endpoints.dial_string(command.kind, command.device, command.trunk)
         except ValueError as exc:
             raise CommandRejected(RejectReason.INVALID_DESTINATION, str(exc)) from None
-        variables = {**self._variables, **command.variables}
+        variables = {**self._variables, **command.variables, ORIGIN_VARIABLE: self._app}
         if command.auto_answer and command.kind is EndpointKind.EXTENSION:
             variables.update(self._auto_answer)
         caller_id = None

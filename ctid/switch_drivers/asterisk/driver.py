@@ -171,6 +171,7 @@ class AsteriskDriver(SwitchDriver):
                 Capability.PLAYBACK,
                 Capability.RECORDING,
                 Capability.RECORDING_PAUSE,
+                Capability.SURVIVES_RESTART,
             }
         )
 

@@ -61,6 +61,7 @@ from ctid.switch_drivers.base import (
 
 __all__ = [
     "ORIGINATE_ARG",
+    "ORIGIN_VARIABLE",
     "SNOOP_ARG",
     "ApplicationLost",
     "AriMapper",
@@ -73,6 +74,10 @@ __all__ = [
 #: The first Stasis argument of channels ctid originates, so that a ctid that
 #: restarted still knows them for outbound legs.
 ORIGINATE_ARG: Final = "ctid:originate"
+#: The channel variable ctid sets on every channel it originates (value: its app
+#: name). Listed in ari.conf's ``channelvars``, it shows in ``GET /channels``, so a
+#: restarted ctid recognises its own channels that still ring (not in Stasis yet).
+ORIGIN_VARIABLE: Final = "CTID_APP"
 #: The first Stasis argument of ctid's own snoop channels (supervision): internal.
 SNOOP_ARG: Final = "ctid:snoop"
 
@@ -787,6 +792,14 @@ class AriMapper:
             cid = ch["id"]
             live_ids.add(cid)
             args = _stasis_args(ch, self._app)
+            ringing_ours = (
+                args is None
+                and cid not in old
+                and (ch.get("channelvars") or {}).get(ORIGIN_VARIABLE) == self._app
+            )
+            if ringing_ours:
+                # Originated by a previous ctid, still ringing: it enters Stasis on answer.
+                args = [ORIGINATE_ARG]
             relevant = cid in old or cid in self._expected or args is not None or cid in member_of
             if not relevant:
                 continue
@@ -795,7 +808,8 @@ class AriMapper:
             if channel is None:
                 continue
             channel.state = _STATES.get(ch.get("state", ""), channel.state)
-            channel.in_stasis = args is not None
+            channel.in_stasis = args is not None and not ringing_ours
+            channel.awaits_stasis = channel.awaits_stasis or ringing_ours
             channel.answered = channel.answered or channel.state is ChannelState.UP
             channel.alerted = channel.alerted or ch.get("state") == "Ringing"
             channel.bridge_id = member_of.get(cid)

@@ -92,6 +92,9 @@ class BridgeBook:
         self._bridges: dict[str, BridgeState] = {}
         # Channels known to carry park_after_bridge / hangup_after_bridge.
         self._prepared: frozenset[str] = frozenset()
+        #: Channels gone since the last plan was made (the driver awaits its commands
+        #: between ``plan`` and ``commit``, while hang-ups are folded in).
+        self._gone: set[str] = set()
 
     # --------------------------------------------------------------- queries
 
@@ -122,8 +125,16 @@ class BridgeBook:
 
     def commit(self, plan: BridgePlan) -> None:
         """Apply a plan whose commands all succeeded."""
-        self._bridges = dict(plan.bridges)
-        self._prepared = plan.prepared
+        # A channel that hung up while the plan's commands ran (``channel_gone``)
+        # stays forgotten: the plan was made before, and the book kept it for ever.
+        gone = self._gone
+        self._bridges = {
+            bridge_id: attrs.evolve(state, members=tuple(m for m in state.members if m not in gone))
+            if gone.intersection(state.members)
+            else state
+            for bridge_id, state in plan.bridges.items()
+        }
+        self._prepared = plan.prepared - gone
 
     def adopt(self, bridge_id: str, members: tuple[str, ...], *, conference: bool = False) -> None:
         """Take over a bridge found on the switch after ctid restarted.
@@ -138,6 +149,7 @@ class BridgeBook:
     def channel_gone(self, channel_id: str) -> list[SwitchEvent]:
         """A channel hung up: take it out of its bridge; the events to emit before its hangup."""
         self._prepared = self._prepared - {channel_id}
+        self._gone.add(channel_id)
         bridge_id = self.bridge_of(channel_id)
         if bridge_id is None:
             return []
@@ -160,6 +172,7 @@ class BridgeBook:
 
     def plan(self, command: BridgeCommand) -> BridgePlan:
         """The commands and events that carry out ``command``; raises ``CommandRejected``."""
+        self._gone = set()
         work = _Work(dict(self._bridges), set(self._prepared), self._profile)
         if isinstance(command, BridgeAdd):
             work.add(_checked(command.bridge_id), command.channel_id)

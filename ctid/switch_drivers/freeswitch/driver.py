@@ -72,7 +72,13 @@ from .errors import LocalProtocolError
 from .frames import ApiResponse, CommandReply, EslEvent
 from .framing import DEFAULT_MAX_FRAME_SIZE
 from .link import AuthRefused, EslLink, LinkLost
-from .mapping import HANDOVER_VARIABLE, SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS, EventMapper
+from .mapping import (
+    HANDOVER_VARIABLE,
+    ORIGIN_VARIABLE,
+    SUBSCRIBED_CUSTOM,
+    SUBSCRIBED_EVENTS,
+    EventMapper,
+)
 from .proto import EslConnection
 
 __all__ = ["Backoff", "FreeSwitchDriver"]
@@ -232,6 +238,7 @@ class FreeSwitchDriver(SwitchDriver):
                 Capability.PLAYBACK,
                 Capability.RECORDING,
                 Capability.RECORDING_PAUSE,
+                Capability.SURVIVES_RESTART,
             }
         )
 
@@ -334,9 +341,14 @@ class FreeSwitchDriver(SwitchDriver):
                 text = value.body.strip()
                 if text and text != "_undef_" and not text.startswith("-"):
                     gateways[uuid] = text
+        originated: set[str] = set()
+        for uuid in self._mapper.ringing_legs(rows):
+            value = await link.request(_getvar(uuid, ORIGIN_VARIABLE))
+            if isinstance(value, ApiResponse) and value.body.strip() == "true":
+                originated.add(uuid)
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
-        infos = self._mapper.resync(rows, pairs, gateways)
+        infos = self._mapper.resync(rows, pairs, gateways, frozenset(originated))
         bridges = [
             BridgeInfo(
                 bridge_id=bridge_id, channel_ids=state.members, music=state.music is not None
@@ -466,6 +478,7 @@ class FreeSwitchDriver(SwitchDriver):
         # A leg whose partner leaves is parked, not hung up (see bridges.py).
         variables["park_after_bridge"] = "true"
         variables["hangup_after_bridge"] = "false"
+        variables[ORIGIN_VARIABLE] = "true"
         variables.update(self._variables)
         if command.auto_answer and command.kind is EndpointKind.EXTENSION:
             variables.update(self._auto_answer)

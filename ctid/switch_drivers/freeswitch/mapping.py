@@ -67,7 +67,13 @@ from .causes import cause_from_freeswitch
 from .endpoints import EndpointConfig
 from .frames import EslEvent
 
-__all__ = ["HANDOVER_VARIABLE", "SUBSCRIBED_CUSTOM", "SUBSCRIBED_EVENTS", "EventMapper"]
+__all__ = [
+    "HANDOVER_VARIABLE",
+    "ORIGIN_VARIABLE",
+    "SUBSCRIBED_CUSTOM",
+    "SUBSCRIBED_EVENTS",
+    "EventMapper",
+]
 
 #: The events the driver subscribes to (``event json ...``).
 SUBSCRIBED_EVENTS: Final = (
@@ -98,6 +104,11 @@ _PHONE_HOLD: Final = "switch_channel_mark_hold"
 #: The channel variable by which the dialplan hands a call to ctid, with the
 #: number ctid should route (``set ctid_dialed=${destination_number}``, ``park``).
 HANDOVER_VARIABLE: Final = "ctid_dialed"
+#: Set on every channel ctid originates: a restarted ctid asks it (``uuid_getvar``)
+#: of the outbound legs still ringing, which run no application yet.
+ORIGIN_VARIABLE: Final = "ctid_origin"
+#: ``show channels`` call states of a leg that rings (or is being set up).
+_RINGING_STATES: Final = frozenset({"RINGING", "EARLY", "RING_WAIT", "DOWN", ""})
 #: The applications ctid leaves its channels in (``show channels`` after a restart).
 _CTID_APPLICATIONS: Final = frozenset({"park", "uuid_bridge", "playback", "eavesdrop"})
 
@@ -479,6 +490,7 @@ class EventMapper:
         rows: list[Mapping[str, str]],
         pairs: Sequence[tuple[str, str]] = (),
         gateways: Mapping[str, str] | None = None,
+        originated: frozenset[str] = frozenset(),
     ) -> list[ChannelInfo]:
         """Rebuild the channel table from ``show channels as json`` rows and the
         bridged pairs of ``show calls as json``; pairs that are not ctid's own
@@ -490,8 +502,10 @@ class EventMapper:
         Only ctid's channels are reported: those it knows, and (after ctid
         itself restarted) those in a state only ctid puts channels in. Inbound
         channels the dialplan parked while ctid was away are left out here; those
-        handed to ctid are announced by ``late_handovers``, so that ctid routes them."""
-        rows = [row for row in rows if self._reported(row)]
+        handed to ctid are announced by ``late_handovers``, so that ctid routes them.
+        ``originated`` names the ringing legs a previous ctid originated
+        (``ringing_legs``, then ``ORIGIN_VARIABLE`` asked of each)."""
+        rows = [row for row in rows if self._reported(row) or row.get("uuid") in originated]
         reported = {row.get("uuid", "") for row in rows}
         conferences: dict[str, tuple[str, ...]] = {}
         for row in rows:
@@ -586,6 +600,20 @@ class EventMapper:
                 channel.answered = True
                 out.append(ChannelAnswered(channel_id=uuid))
         return out
+
+    def ringing_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Outbound legs ctid does not know (it restarted) that still ring: perhaps
+        its own (a MakeCall's called phone, a queue's offer to an agent). They run
+        no application before they answer, so only their variable tells."""
+        return [
+            row.get("uuid", "")
+            for row in rows
+            if row.get("uuid")
+            and row.get("uuid") not in self._channels
+            and row.get("direction") == "outbound"
+            and not row.get("application")
+            and row.get("callstate", "") in _RINGING_STATES
+        ]
 
     def gateway_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
         """Outbound sofia legs ctid does not know (it restarted) that may be a

@@ -135,7 +135,8 @@ class SimulatorDriver(sw.SwitchDriver):
 
     @property
     def capabilities(self) -> frozenset[sw.Capability]:
-        return frozenset(sw.Capability)
+        # Everything but surviving a restart: the simulated switch lives in ctid's process.
+        return frozenset(sw.Capability) - {sw.Capability.SURVIVES_RESTART}
 
     @property
     def extensions(self) -> tuple[str, ...]:

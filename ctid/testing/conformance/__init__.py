@@ -26,6 +26,7 @@ time passes, so a harness must not use real sockets or real waits.
 
 from . import calls as calls
 from . import features as features
+from . import restart as restart
 from . import services as services
 from .harness import ANSWERS as ANSWERS
 from .harness import BUSY as BUSY
@@ -57,6 +58,7 @@ __all__ = [
     "brief",
     "calls",
     "features",
+    "restart",
     "run_scenario",
     "scenario",
     "services",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import trio
 
 from ...switch_drivers.asterisk.driver import AsteriskDriver
+from ...switch_drivers.asterisk.mapping import ORIGIN_VARIABLE
 from ..ari_schema import AriSchema
 from ..fake_asterisk import FakeAsterisk
 from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
@@ -60,6 +61,8 @@ class FakeAsteriskHarness(SwitchHarness):
         self.fake.set_number(BUSY, "busy")
         self.fake.set_number(NO_ANSWER, "noanswer")
         self.fake.set_number(UNREACHABLE, "unreachable")
+        # ari.conf as docs/drivers.md asks: ctid's mark on the channels it originates.
+        self.fake.channelvars = (ORIGIN_VARIABLE,)
 
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.fake.run)

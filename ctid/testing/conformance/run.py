@@ -21,6 +21,7 @@ import attrs
 import trio
 
 from ...config import Config, config_from_dict
+from ...ids import IdFactory
 from ...switch_drivers.base import Capability, LinkState, SwitchDriver
 from ..client import RpcErrorReply, RpcTestClient
 from ..harness import ANCHOR_WALL, CallCentre, call_centre, merge_config
@@ -29,6 +30,7 @@ from .harness import SwitchHarness
 __all__ = [
     "RING_TIMEOUT",
     "SCENARIOS",
+    "Daemon",
     "Scenario",
     "ScenarioNotSupported",
     "ScenarioRun",
@@ -134,13 +136,76 @@ async def run_scenario(make_harness: Callable[[], SwitchHarness], scenario: Scen
         async with trio.open_nursery() as nursery:
             await harness.start(nursery)
             config = conformance_config(driver, extra)
-            async with call_centre(config, driver=driver) as cc:
-                with trio.fail_after(SCENARIO_DEADLINE):
-                    run = ScenarioRun(cc, harness)
-                    await run.start()
-                    await scenario.body(run)
-                    await run.leave_nothing_behind()
+            ids = IdFactory("t", deterministic=True)
+            daemon = await Daemon.start(nursery, config, driver, ids)
+            with trio.fail_after(SCENARIO_DEADLINE):
+                run = ScenarioRun(daemon.cc, harness)
+                run.daemon = daemon
+                await run.start()
+                await scenario.body(run)
+                await run.leave_nothing_behind()
+            await run.daemon.stop()
             nursery.cancel_scope.cancel()
+
+
+class Daemon:
+    """One ctid daemon of a scenario, in a task of its own so it can be killed.
+
+    ``kill`` is ``kill -9``: the daemon's tasks are cancelled where they stand,
+    with no graceful shutdown and no final write of its live state. ``stop`` ends
+    it normally (and checks the call model's indexes, as ``call_centre`` does).
+    """
+
+    def __init__(self, scope: trio.CancelScope, cc: CallCentre, stop: trio.Event) -> None:
+        self.scope = scope
+        self.cc = cc
+        self._stop = stop
+        self.done = trio.Event()
+        #: The nursery that runs it (and the daemon that replaces it).
+        self.nursery: trio.Nursery | None = None
+
+    @classmethod
+    async def start(
+        cls,
+        nursery: trio.Nursery,
+        config: Config,
+        driver: SwitchDriver,
+        ids: IdFactory,
+    ) -> Daemon:
+        daemon: Daemon = await nursery.start(cls._serve, config, driver, ids)
+        daemon.nursery = nursery
+        return daemon
+
+    @classmethod
+    async def _serve(
+        cls,
+        config: Config,
+        driver: SwitchDriver,
+        ids: IdFactory,
+        *,
+        task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        stop = trio.Event()
+        daemon: Daemon | None = None
+        try:
+            with trio.CancelScope() as scope:
+                # With records on, the daemon keeps its live state (its calls too)
+                # in the records' database on the state directory, as ``ctid run``.
+                async with call_centre(config, driver=driver, ids=ids) as cc:
+                    daemon = cls(scope, cc, stop)
+                    task_status.started(daemon)
+                    await stop.wait()
+        finally:
+            if daemon is not None:
+                daemon.done.set()
+
+    def kill(self) -> None:
+        """``kill -9``: gone at once, nothing saved on the way out."""
+        self.scope.cancel()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self.done.wait()
 
 
 # ------------------------------------------------------------- event helpers
@@ -221,6 +286,32 @@ class ScenarioRun:
             raise ValueError("a conformance harness needs at least four extensions")
         self.a, self.b, self.c, self.d = switch.extensions[:4]
         self._observer: RpcTestClient | None = None
+        #: The daemon now running (``restart`` replaces it).
+        self.daemon: Daemon | None = None
+        self.restarts = 0
+
+    async def restart(self) -> None:
+        """``kill -9`` of ctid, then a new ctid on the same switch and state directory.
+
+        The switch (a fake server outside the daemon) keeps its calls; the new
+        daemon is built from scratch (a new driver, new ids) and finds them. Every
+        client of the old daemon is gone with it: the observer is made again, and a
+        scenario makes new clients of its own.
+        """
+        old = self.daemon
+        assert old is not None, "restart needs a daemon started by run_scenario"
+        nursery = old.nursery
+        assert nursery is not None
+        old.kill()
+        await old.done.wait()
+        self.restarts += 1
+        ids = IdFactory(f"t{self.restarts + 1}", deterministic=True)
+        self.daemon = await Daemon.start(
+            nursery, old.cc.app.config, self.switch.build_driver(), ids
+        )
+        self.cc = self.daemon.cc
+        await self.settle()
+        await self.start()
 
     async def start(self) -> None:
         """Connect the observer, monitoring every extension."""

@@ -230,6 +230,8 @@ async def test_the_options_reach_the_driver(
     assert fake.channels["o1"].variables == {
         "TRANSFER_CONTEXT": "ctid-in",
         "PJSIP_HEADER(add,Alert-Info)": "autoanswer",
+        # ctid's mark, by which a restarted ctid knows the leg while it rings.
+        "CTID_APP": "ctid",
     }
     await trio.testing.wait_all_tasks_blocked()
     assert fake.channels["o1"].state == "Up"  # the phone honoured the auto-answer header

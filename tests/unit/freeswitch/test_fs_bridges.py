@@ -157,3 +157,18 @@ def test_a_hangup_takes_the_channel_out() -> None:
     assert book.channel_gone("A") == [BridgeLeft(bridge_id="b1", channel_id="A")]
     assert book.channel_gone("A") == []
     assert book.get("b1").members == ()  # type: ignore[union-attr]
+
+
+def test_a_channel_gone_while_a_plan_runs_stays_forgotten() -> None:
+    """The driver plans, sends the plan's commands (awaiting), then commits; a hang-up
+    folded in meanwhile must not be undone by the commit (the book kept the channel
+    as prepared for ever: seen after a restart in the conformance suite)."""
+    book = BridgeBook()
+    run(book, BridgeAdd(bridge_id="b1", channel_id="A"))
+    plan = book.plan(BridgeAdd(bridge_id="b1", channel_id="B"))
+    assert plan.prepared == {"A", "B"}
+    book.channel_gone("B")
+    book.commit(plan)
+    assert book.held_objects() == {"bridges": 1, "prepared channels": 1}
+    assert book.get("b1").members == ("A",)  # type: ignore[union-attr]
+    assert book.plan(BridgeAdd(bridge_id="b2", channel_id="C")).prepared == {"A"}

@@ -156,7 +156,7 @@ async def test_originate_an_extension(
     assert harness.fake.commands[-1] == (
         "bgapi originate {origination_uuid=" + A + ",origination_caller_id_number=5000,"
         "origination_caller_id_name='CTI Server',originate_timeout=45,park_after_bridge=true,"
-        "hangup_after_bridge=false,sip_auto_answer=true}user/1001 &park()"
+        "hangup_after_bridge=false,ctid_origin=true,sip_auto_answer=true}user/1001 &park()"
     )
     created = await harness.wait_for(ChannelCreated, channel_id=A)
     assert (created.kind, created.device, created.direction) == (
