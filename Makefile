@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup system-deps lint typecheck pytest js bench docs clean
+.PHONY: demo test setup system-deps lint typecheck pytest js bench docs clean mutation mutation-tables
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ctid needs Python >= 3.11")'
@@ -54,6 +54,17 @@ test: system-deps lint typecheck pytest js
 docs: setup
 	$(BIN)/python -m ctid.testing.examples > docs/protocol-examples.md
 	$(BIN)/python -m ctid.api.access_table docs/security.md
+
+# Mutation testing of one module against its own tests (slow; not part of `make test`):
+#   make mutation MODULE=ctid/records/reports.py [TESTS="tests/..."] [MUTANTS="names or globs"]
+# See docs/testing.md. mutation-tables mutates the module-level tables mutmut skips.
+mutation: setup
+	@test -n "$(MODULE)" || { echo "usage: make mutation MODULE=ctid/path/to/module.py"; exit 2; }
+	$(BIN)/python scripts/mutation.py $(MODULE) $(TESTS) $(if $(MUTANTS),--mutants $(MUTANTS))
+
+mutation-tables: setup
+	@test -n "$(MODULE)" || { echo "usage: make mutation-tables MODULE=ctid/path/to/module.py"; exit 2; }
+	$(BIN)/python scripts/mutation_tables.py $(MODULE) $(TESTS)
 
 bench: setup
 	$(BIN)/python -m bench $(ARGS)
