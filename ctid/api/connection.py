@@ -69,6 +69,10 @@ CLOSE_TIMEOUT: Final = 2.0
 RECEIVE_SIZE: Final = 65536
 #: Messages larger than this are decoded under the daemon-wide decode lock.
 LARGE_MESSAGE: Final = 65536
+#: Scheduler passes a reader sits out after each chunk while the message it is
+#: assembling is past ``LARGE_MESSAGE``: a client streaming huge frames gets a
+#: fraction of the loop, so small requests of other clients keep their latency.
+BULK_PASSES: Final = 4
 #: The close code and reason when something escapes a connection's tasks (RFC 6455).
 INTERNAL_ERROR_CLOSE: Final = (1011, "internal error")
 
@@ -335,6 +339,9 @@ class WsConnection:
                         self._peer_closed.set()
                         self._wakeup.set()
                         return
+                if assembler.size > LARGE_MESSAGE or assembler.too_large:
+                    for _ in range(BULK_PASSES):
+                        await trio.lowlevel.checkpoint()
                 try:
                     data = bytes(await self.stream.receive_some(RECEIVE_SIZE))
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
