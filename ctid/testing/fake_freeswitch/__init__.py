@@ -51,10 +51,10 @@ import trio.testing
 from ctid.switch_drivers.freeswitch.errors import EslProtocolError
 from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
-from ._fs_dialplan import DialplanKind
-from ._fs_events import EventBuilder, Pairs, SimChannel, serialize
-from ._fs_show import show_calls, show_channels
-from ._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
+from .._fs_dialplan import DialplanKind
+from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
+from .._fs_show import show_calls, show_channels
+from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
 __all__ = ["DialplanKind", "External", "FakeFreeSwitch", "SimChannel"]
 
@@ -633,12 +633,3 @@ class FakeFreeSwitch:
         if action == "list":
             return "".join(f"{i + 1};{u}\n" for i, u in enumerate(switch.conferences[name]))
         return "-ERR not supported by the fake\n"
-
-
-if __name__ == "__main__":
-    # ``python -m ctid.testing.fake_freeswitch``: the fake as a process (see switch_process).
-    import sys
-
-    from ctid.testing.switch_process import main
-
-    sys.exit(main("freeswitch"))

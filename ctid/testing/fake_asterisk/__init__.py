@@ -864,12 +864,3 @@ class FakeAsterisk:
         self.emit(
             recording.subscribers, "RecordingFinished", recording=self.recording_json(recording)
         )
-
-
-if __name__ == "__main__":
-    # ``python -m ctid.testing.fake_asterisk``: the fake as a process (see switch_process).
-    import sys
-
-    from ctid.testing.switch_process import main
-
-    sys.exit(main("asterisk"))
