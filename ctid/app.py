@@ -284,7 +284,9 @@ class App:
                 # A standby serves too: it answers logins with where the active node is.
                 await nursery.start(self.cluster.run, self._serve_switch, self._step_down)
             if self.handle_signals:
-                nursery.start_soon(self._signals, nursery.cancel_scope)
+                # Started (not start_soon): the handlers are in place before anyone is
+                # told the daemon runs, so a signal right after the banner is ours.
+                await nursery.start(self._signals, nursery.cancel_scope)
             if self.serve_api:
                 log.info("ctid %s serving %s (driver %s)", __version__, self.url, self.driver.name)
             if self.notify.enabled:
@@ -320,8 +322,14 @@ class App:
     def _status_line(self) -> str:
         return status_line(self.model.link_state.value, len(self.api.sessions.sessions))
 
-    async def _signals(self, scope: trio.CancelScope) -> None:
+    async def _signals(
+        self,
+        scope: trio.CancelScope,
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
         with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            task_status.started()
             async for signum in signals:
                 if signum in (signal.SIGTERM, signal.SIGINT):
                     # Ctrl-C stops like SIGTERM: clients told, records flushed, exit 0.

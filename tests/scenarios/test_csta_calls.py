@@ -578,9 +578,21 @@ async def test_associate_data_merges_and_travels(autojump_clock: trio.testing.Mo
         ]
         assert events[2]["userData"] == {"b": 2, "c": True}
         assert events[3]["userData"] == {"b": 2, "c": True} and events[3]["correlatorData"] == "x"
+        # Too large in one request: refused by the input limits before any work.
         with pytest.raises(RpcErrorReply) as info:
             await mon.call(
                 "AssociateData", {"existingCall": call_id, "userData": {"big": "x" * 9000}}
+            )
+        assert info.value.code == -32602
+        assert info.value.data == {
+            "path": "params.userData",
+            "problem": "larger than 8192 bytes (9003 bytes of keys, values)",
+        }
+        # Each request small enough, but merged into the call's data too large: the call
+        # model refuses the merge.
+        with pytest.raises(RpcErrorReply) as info:
+            await mon.call(
+                "AssociateData", {"existingCall": call_id, "userData": {"big2": "x" * 8185}}
             )
         assert info.value.csta_error == "valueOutOfRange"
         assert (await mon.call("SnapshotCall", {"snapshotObject": call_id}))["userData"] == {
