@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from ctid.records import db
 
 from .postgres import PostgresServer
 
@@ -18,3 +21,24 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres: PostgresServer) -> str:
+    """A migrated database to copy per test (faster than migrating each)."""
+    name = postgres.create_database()
+    engine = db.make_engine(postgres.url(name))
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    return name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no schema) on each engine: SQLite, and the real PostgreSQL."""
+    if request.param == "sqlite":
+        return db.sqlite_url(tmp_path / "ctid.db")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.url(server.create_database())

@@ -19,10 +19,10 @@ CALLER = "+15550001"
 
 
 async def test_agents_come_back_in_their_state_with_since_and_today(
-    tmp_path: Path, live_url: str, autojump_clock: trio.abc.Clock
+    tmp_path: Path, empty_database_url: str, autojump_clock: trio.abc.Clock
 ) -> None:
     """On SQLite and on the real PostgreSQL."""
-    config = acd_config(tmp_path, database=live_url, wrap_up=60.0)
+    config = acd_config(tmp_path, database=empty_database_url, wrap_up=60.0)
     async with daemon(config) as cc:
         admin = await watcher(cc)
         # 2001 takes a queue call (today's figures), then is in timed after-call work.

@@ -39,9 +39,9 @@ def rows(engine: sa.Engine) -> dict[tuple[str, str], Any]:
 
 
 async def test_rows_survive_a_new_engine_and_store(
-    live_url: str, autojump_clock: trio.abc.Clock
+    empty_database_url: str, autojump_clock: trio.abc.Clock
 ) -> None:
-    engine = db.make_engine(live_url)
+    engine = db.make_engine(empty_database_url)
     try:
         store = LiveStore(engine=engine)
         with pytest.raises(StoreNotLoaded):
@@ -60,7 +60,7 @@ async def test_rows_survive_a_new_engine_and_store(
     finally:
         engine.dispose()
 
-    engine = db.make_engine(live_url)
+    engine = db.make_engine(empty_database_url)
     try:
         store = LiveStore(engine=engine)
         async with running(store):
@@ -79,8 +79,10 @@ async def test_rows_survive_a_new_engine_and_store(
         engine.dispose()
 
 
-def test_a_database_of_the_first_schema_is_upgraded_to_hold_live_state(live_url: str) -> None:
-    engine = db.make_engine(live_url)
+def test_a_database_of_the_first_schema_is_upgraded_to_hold_live_state(
+    empty_database_url: str,
+) -> None:
+    engine = db.make_engine(empty_database_url)
     try:
         db.upgrade(engine, "0001")
         assert "live_state" not in sa.inspect(engine).get_table_names()
@@ -107,9 +109,9 @@ def test_a_database_of_the_first_schema_is_upgraded_to_hold_live_state(live_url:
 
 
 async def test_changes_to_one_row_between_commits_are_one_write(
-    live_url: str, autojump_clock: trio.abc.Clock
+    empty_database_url: str, autojump_clock: trio.abc.Clock
 ) -> None:
-    engine = db.make_engine(live_url)
+    engine = db.make_engine(empty_database_url)
     try:
         store = LiveStore(engine=engine)
         async with running(store):
@@ -236,13 +238,13 @@ async def test_loading_waits_for_a_database_that_is_not_there_yet(
 @pytest.mark.slow
 async def test_postgresql_outage_changes_wait_bounded_and_arrive(
     postgres: PostgresServer,
-    live_pg_template: str,
+    pg_template: str,
     autojump_clock: trio.abc.Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Stop the real server: changes wait in memory (at most max_pending rows), then arrive."""
     caplog.set_level(logging.INFO, logger="ctid.livestate.store")
-    engine = db.make_engine(postgres.url(postgres.create_database(live_pg_template)))
+    engine = db.make_engine(postgres.url(postgres.create_database(pg_template)))
     try:
         store = LiveStore(engine=engine, retry_max=1.0, max_pending=4)
         async with running(store):

@@ -1,5 +1,6 @@
 """Fixtures of the records tests: records databases on both engines (SQLite and the
-real PostgreSQL of ``tests/postgres.py``)."""
+real PostgreSQL of ``tests/postgres.py``); ``pg_template`` and ``empty_database_url``
+are in ``tests/conftest.py``, shared with the continuity tests."""
 
 from __future__ import annotations
 
@@ -14,18 +15,6 @@ from ctid.records import db
 from ..postgres import PostgresServer
 
 
-@pytest.fixture(scope="session")
-def pg_template(postgres: PostgresServer) -> str:
-    """A migrated database to copy per test (faster than migrating each)."""
-    name = postgres.create_database()
-    engine = db.make_engine(postgres.url(name))
-    try:
-        db.upgrade(engine)
-    finally:
-        engine.dispose()
-    return name
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty records database on each engine."""
@@ -37,15 +26,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server: PostgresServer = request.getfixturevalue("postgres")
     template: str = request.getfixturevalue("pg_template")
     return server.url(server.create_database(template))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database (no schema) on each engine."""
-    if request.param == "sqlite":
-        return db.sqlite_url(tmp_path / "ctid.db")
-    server: PostgresServer = request.getfixturevalue("postgres")
-    return server.url(server.create_database())
 
 
 @pytest.fixture
