@@ -224,19 +224,18 @@ def _with_answer_delay(scenario: Scenario, delay: tuple[float, float] | None) ->
     return attrs.evolve(scenario, acd=acd, answer_delay=delay)
 
 
-def _missing(args: argparse.Namespace, flags: tuple[str, ...]) -> None:
+def _missing(args: argparse.Namespace, flags: tuple[str, ...], hint: str = "") -> None:
+    """``ConfigError`` naming every one of ``flags`` not given."""
     missing = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is None]
     if missing:
-        raise ConfigError("<command line>", None, f"missing {', '.join(missing)}")
+        raise ConfigError("<command line>", None, f"missing {', '.join(missing)}{hint}")
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     if args.config is not None:
         return _with_answer_delay(_from_file(args.config, args), args.answer_delay)
     flags = ("--agents", "--calls-per-hour", "--aht", "--hours", "--strategy")
-    missing = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is None]
-    if missing:
-        raise ConfigError("<command line>", None, f"missing {', '.join(missing)} (or --config)")
+    _missing(args, flags, " (or --config)")
     return _with_answer_delay(
         single_queue(
             agents=args.agents,
