@@ -251,6 +251,17 @@ class App:
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         metrics.install(self)
+        self._install_caller_info()
+
+    def _install_caller_info(self) -> None:
+        """``[numbers]``: where outside callers are from, on screen pops and histories."""
+        from .callerinfo import caller_info_from_config
+
+        lookup = caller_info_from_config(self.config)
+        if lookup is not None:
+            self.publisher.caller_info = lookup.lookup
+            self.publisher.directory = self.directory
+            self.api.services["caller_info"] = lookup
 
     @property
     def url(self) -> str:

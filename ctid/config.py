@@ -216,6 +216,7 @@ SERVICE_SECTIONS: set[str] = {
 }
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
+SERVICE_SECTIONS.add("numbers")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

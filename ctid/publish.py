@@ -7,13 +7,22 @@ that ends gets a final MonitorEndedEvent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import attrs
+
 from .bus import EventBus, Published
-from .calls.events import CallClearedEvent, ConferencedEvent, MonitorEndedEvent, TransferredEvent
+from .calls.directory import Directory
+from .calls.events import (
+    CallClearedEvent,
+    ConferencedEvent,
+    DeliveredEvent,
+    MonitorEndedEvent,
+    TransferredEvent,
+)
 from .calls.model import Emitted
-from .calls.values import EventCause
+from .calls.values import DeviceType, EventCause
 from .clock import WallClock
 
 __all__ = ["CstaPublisher"]
@@ -25,9 +34,27 @@ class CstaPublisher:
     def __init__(self, bus: EventBus, clock: WallClock) -> None:
         self.bus = bus
         self.clock = clock
+        #: Caller information of an outside number (``ctid.callerinfo``), and the
+        #: directory that says which numbers are outside; None: off.
+        self.caller_info: Callable[[str], Mapping[str, Any] | None] | None = None
+        self.directory: Directory | None = None
+
+    def _with_caller_info(self, event: DeliveredEvent) -> DeliveredEvent:
+        """The screen pop: an outside caller ringing a phone carries where it is from."""
+        if self.caller_info is None or self.directory is None:
+            return event
+        classify = self.directory.classify
+        if classify(event.alerting_device) is not DeviceType.EXTENSION:
+            return event
+        if classify(event.calling_device) is not DeviceType.EXTERNAL:
+            return event
+        info = self.caller_info(event.calling_device)
+        return event if info is None else attrs.evolve(event, caller_info=info)
 
     def __call__(self, emitted: Emitted) -> None:
         event = emitted.event
+        if isinstance(event, DeliveredEvent):
+            event = self._with_caller_info(event)
         calls = emitted.calls
         if isinstance(event, TransferredEvent | ConferencedEvent) and event.secondary_old_call:
             calls = (*calls, event.secondary_old_call)

@@ -28,6 +28,7 @@ __all__ = [
     "connection",
     "device",
     "every_queue",
+    "number",
     "queue",
     "recording",
     "resolve",
@@ -43,6 +44,8 @@ class Target(enum.Flag):
     QUEUE = enum.auto()
     AGENT = enum.auto()
     RECORDING = enum.auto()
+    #: A telephone number (``records.history``: a caller's previous calls).
+    NUMBER = enum.auto()
 
     @property
     def label(self) -> str:
@@ -104,6 +107,10 @@ def agent(path: str) -> tuple[ObjectRef, ...]:
 
 def recording(path: str) -> tuple[ObjectRef, ...]:
     return (ObjectRef(Target.RECORDING, path),)
+
+
+def number(path: str) -> tuple[ObjectRef, ...]:
+    return (ObjectRef(Target.NUMBER, path),)
 
 
 def resolve(params: Any, ref: ObjectRef) -> str | None:

@@ -56,6 +56,12 @@ class MethodSpec:
     #: ``privilegeViolationOnSpecifiedDevice``: what ``recording.*`` and
     #: ``report.*`` have always answered.
     refuse_as_forbidden: bool = False
+    #: What the method answers: an annotation for ``json_schema`` or a JSON Schema
+    #: dict; None: the handler's return annotation (``rpc.discover``).
+    result: Any = None
+    #: Errors the method answers besides the ones every method may
+    #: (``rpc.discover``): (code, message) pairs.
+    errors: tuple[tuple[int, str], ...] = ()
 
     def targets_of(self, params: Any) -> list[tuple[ObjectRef, str]]:
         """The objects a parsed request acts on, with their ids (absent optional ones left out)."""
@@ -119,6 +125,8 @@ class Registry:
         params: type | None = None,
         login_required: bool = True,
         refuse_as_forbidden: bool = False,
+        result: Any = None,
+        errors: tuple[tuple[int, str], ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Register a handler with its params class and its access policy.
 
@@ -151,6 +159,8 @@ class Registry:
                 objects=objects,
                 login_required=login_required,
                 refuse_as_forbidden=refuse_as_forbidden,
+                result=result,
+                errors=errors,
             )
             return handler
 

@@ -106,6 +106,9 @@ class DeliveredEvent(CstaEvent):
     cause: EventCause = EventCause.NEW_CALL
     correlator_data: str | None = None
     user_data: Mapping[str, Any] | None = attrs.field(default=None, converter=_user_data)
+    #: Where an outside caller is from (``[numbers]``; set by ``ctid.publish``):
+    #: country, region, carrier, time zones. Absent for inside callers.
+    caller_info: Mapping[str, Any] | None = attrs.field(default=None, converter=_user_data)
 
 
 @attrs.frozen(kw_only=True)

@@ -126,11 +126,27 @@ calls = Table(
     Column("user_data", JSON, nullable=False),
     #: Every call fact the services recorded, for what the columns do not cover.
     Column("facts", JSON, nullable=False),
+    #: The outbound campaign that made the call (empty for other calls).
+    Column("campaign", NAME),
 )
 Index("ix_calls_started_at", calls.c.started_at)
 Index("ix_calls_queue_started", calls.c.queue, calls.c.started_at)
 Index("ix_calls_agent_started", calls.c.agent_id, calls.c.started_at)
 Index("ix_calls_node_state", calls.c.node, calls.c.state)
+# A number's history (``records.history``) and number prefixes (``records.search``);
+# pattern ops so PostgreSQL serves ``LIKE 'prefix%'`` from them in any collation.
+Index(
+    "ix_calls_caller_started",
+    calls.c.caller,
+    calls.c.started_at,
+    postgresql_ops={"caller": "varchar_pattern_ops"},
+)
+Index(
+    "ix_calls_called_started",
+    calls.c.called,
+    calls.c.started_at,
+    postgresql_ops={"called": "varchar_pattern_ops"},
+)
 
 #: One row per party per stint in a call.
 call_legs = Table(

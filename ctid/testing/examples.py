@@ -513,9 +513,10 @@ def render(recorder: Recorder, events: list[dict[str, Any]]) -> str:
                 reply = dict(
                     reply,
                     result={
-                        "protocolVersion": "1.0",
+                        "openrpc": reply["result"]["openrpc"],
+                        "info": "{... title, version, x-protocolVersion ...}",
                         "methods": "[... one entry per method ...]",
-                        "events": "[...]",
+                        "x-events": "[... one entry per event ...]",
                     },
                 )
             out += [

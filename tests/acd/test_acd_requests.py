@@ -182,7 +182,7 @@ async def test_discover_lists_the_acd(autojump_clock: Any) -> None:
             "queue.list",
             "queue.snapshot",
         } <= names
-        assert {"AgentReadyEvent", "agent.reserved", "queue.figures", "queue.allBusy"} <= set(
-            found["events"]
-        )
+        assert {"AgentReadyEvent", "agent.reserved", "queue.figures", "queue.allBusy"} <= {
+            e["name"] for e in found["x-events"]
+        }
         await trio.lowlevel.checkpoint()

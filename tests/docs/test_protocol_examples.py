@@ -39,7 +39,7 @@ async def test_discover_lists_every_event_the_examples_show(
         overrides |= extra
     async with call_centre(sim_config(overrides)) as cc:
         client = await cc.client()
-        listed = set((await client.call("rpc.discover"))["events"])
+        listed = {e["name"] for e in (await client.call("rpc.discover"))["x-events"]}
     shown = {block.split("`", 1)[0] for block in _events_section().split("\n### `")[1:]}
     assert "RecordingStoppedEvent" in shown
     assert shown - listed == set()

@@ -1,0 +1,46 @@
+"""Records search and history: the campaign of a call, and indexes by number.
+
+``records.history`` looks a number up as caller or as called party, newest
+first: one index each on (number, started_at). On PostgreSQL they use
+``varchar_pattern_ops`` so that ``records.search``'s number prefixes
+(``LIKE '+86138%'``) use them too whatever the database's collation; SQLite
+uses them for ``GLOB`` prefixes.
+
+Revision ID: crm_1
+Revises: 0003
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "crm_1"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("campaign", sa.String(128), nullable=True))
+    op.create_index(
+        "ix_calls_caller_started",
+        "calls",
+        ["caller", "started_at"],
+        postgresql_ops={"caller": "varchar_pattern_ops"},
+    )
+    op.create_index(
+        "ix_calls_called_started",
+        "calls",
+        ["called", "started_at"],
+        postgresql_ops={"called": "varchar_pattern_ops"},
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_calls_called_started", "calls")
+    op.drop_index("ix_calls_caller_started", "calls")
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("campaign")
