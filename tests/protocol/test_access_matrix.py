@@ -73,6 +73,8 @@ class Side:
     agent: str
     queue: str
     recording: str
+    #: The outside number in the side's call.
+    number: str
 
     @property
     def conn(self) -> dict[str, str]:
@@ -149,6 +151,9 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     # ---- call records, reports
     "records.status": {"": lambda s: None},
     "records.flush": {"": lambda s: {"until": "spool", "timeout": 1.0}},
+    "records.search": {"": lambda s: {"queue": s.queue, "agent": s.agent}},
+    "records.get": {"": lambda s: {"callID": s.call}},
+    "records.history": {"": lambda s: {"number": s.number}},
     "report.list": {"": lambda s: None},
     # ---- IVR and inbound routing (not configured here: the answer is "not running")
     "ivr.listFlows": {"": lambda s: None},
@@ -250,8 +255,17 @@ async def world(cc: CallCentre, admin: RpcTestClient) -> tuple[Side, Side]:
     call_b = await _talking(cc, admin, "+15550002", "sales", "1002")
     rec_a = (await admin.call("recording.start", {"callID": call_a}))["recordingID"]
     rec_b = (await admin.call("recording.start", {"callID": call_b}))["recordingID"]
-    own = Side(device="1001", call=call_a, agent="2001", queue="vip", recording=rec_a)
-    foreign = Side(device="1002", call=call_b, agent="2002", queue="sales", recording=rec_b)
+    own = Side(
+        device="1001", call=call_a, agent="2001", queue="vip", recording=rec_a, number="+15550001"
+    )
+    foreign = Side(
+        device="1002",
+        call=call_b,
+        agent="2002",
+        queue="sales",
+        recording=rec_b,
+        number="+15550002",
+    )
     return own, foreign
 
 
