@@ -23,7 +23,13 @@ from phonenumbers import carrier, geocoder, timezone
 from .config import Config, ConfigError
 from .structure import StructureError, structure
 
-__all__ = ["CallerInfo", "NumbersSection", "caller_info_from_config", "numbers_section"]
+__all__ = [
+    "CALLER_INFO_SCHEMA",
+    "CallerInfo",
+    "NumbersSection",
+    "caller_info_from_config",
+    "numbers_section",
+]
 
 #: libphonenumber's number types, as the protocol spells them.
 _LINE_TYPES: Final = {
@@ -38,6 +44,23 @@ _LINE_TYPES: Final = {
     phonenumbers.PhoneNumberType.PAGER: "pager",
     phonenumbers.PhoneNumberType.UAN: "uan",
     phonenumbers.PhoneNumberType.VOICEMAIL: "voicemail",
+}
+_S: Final = {"type": "string"}
+_S_OR_NULL: Final = {"type": ["string", "null"]}
+#: ``callerInfo`` on the wire, as JSON Schema (``rpc.discover``).
+CALLER_INFO_SCHEMA: Final = {
+    "title": "CallerInfo",
+    "type": "object",
+    "properties": {
+        "number": _S,
+        "country": _S_OR_NULL,
+        "countryName": _S_OR_NULL,
+        "region": _S_OR_NULL,
+        "carrier": _S_OR_NULL,
+        "timeZones": {"type": "array", "items": _S},
+        "lineType": _S,
+    },
+    "required": ["number", "country", "timeZones", "lineType"],
 }
 #: Longest number looked up (E.164 allows 15 digits; room for punctuation).
 MAX_NUMBER_LENGTH: Final = 32

@@ -17,6 +17,7 @@ from typing import Any, Final
 import attrs
 
 from ... import PROTOCOL_VERSION
+from ...callerinfo import CALLER_INFO_SCHEMA
 from ...calls import events as csta_events
 from ...structure import field_key
 from .. import rpc
@@ -59,13 +60,17 @@ def _present_or_absent(schema: dict[str, Any]) -> dict[str, Any]:
     return rest[0] if len(rest) == 1 else {**schema, "anyOf": rest}
 
 
+#: Event fields whose values the event classes type only as mappings.
+_FIELD_SCHEMAS: Final = {"callerInfo": CALLER_INFO_SCHEMA}
+
+
 def _event_schema(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     props = {}
     required = []
     for f in attrs.fields(cls):
         key = field_key(f, "camel")
-        props[key] = _present_or_absent(json_schema(hints[f.name]))
+        props[key] = _FIELD_SCHEMAS.get(key) or _present_or_absent(json_schema(hints[f.name]))
         if f.default is attrs.NOTHING:
             required.append(key)
     out: dict[str, Any] = {"type": "object", "properties": props}

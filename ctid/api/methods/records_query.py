@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ...callerinfo import CallerInfo
+from ...callerinfo import CALLER_INFO_SCHEMA, CallerInfo
 from ...calls.errors import CstaError
 from ...records.history import (
     MAX_LIMIT,
@@ -101,6 +101,7 @@ _S_OR_NULL: Final = {"type": ["string", "null"]}
 _N_OR_NULL: Final = {"type": ["number", "null"]}
 #: One leg of a record (``record_to_wire``).
 LEG_SCHEMA: Final = {
+    "title": "CallRecordLeg",
     "type": "object",
     "properties": {
         "device": _S,
@@ -117,6 +118,7 @@ LEG_SCHEMA: Final = {
 }
 #: A call record as ``record_to_wire`` makes it (times ISO 8601 UTC).
 RECORD_SCHEMA: Final = {
+    "title": "CallRecord",
     "type": "object",
     "properties": {
         "callID": _S,
@@ -153,20 +155,6 @@ RECORD_SCHEMA: Final = {
         "legs": {"type": "array", "items": LEG_SCHEMA},
     },
     "required": ["callID", "state", "direction", "caller", "called", "startedAt", "legs"],
-}
-#: ``callerInfo`` (``ctid.callerinfo``): where an outside number is from.
-CALLER_INFO_SCHEMA: Final = {
-    "type": "object",
-    "properties": {
-        "number": _S,
-        "country": _S_OR_NULL,
-        "countryName": _S_OR_NULL,
-        "region": _S_OR_NULL,
-        "carrier": _S_OR_NULL,
-        "timeZones": {"type": "array", "items": _S},
-        "lineType": _S,
-    },
-    "required": ["number", "country", "timeZones", "lineType"],
 }
 #: What every records method may answer besides the common errors.
 ERRORS: Final = (

@@ -31,6 +31,7 @@ import type {
   Report,
   ReportValue,
   ReportInfo,
+  Role,
   RequestedAgentState,
   RoutingDecision,
   RoutingOverride,
@@ -173,9 +174,10 @@ export abstract class CtidServices {
     return value;
   }
 
-  /** `rpc.discover`: every method with its params schema and roles, and every event name. */
-  discover(options: RequestOptions = {}): Promise<Discovery> {
-    return this.call<Discovery>("rpc.discover", undefined, options);
+  /** `rpc.discover`: every method with its params schema and roles, and every event name,
+   * from the server's OpenRPC document (kept whole as `document`). */
+  async discover(options: RequestOptions = {}): Promise<Discovery> {
+    return discoveryFromOpenRpc(await this.call<OpenRpcDocument>("rpc.discover", undefined, options));
   }
 
   // ------------------------------------------------------------ monitors
@@ -615,4 +617,39 @@ export abstract class CtidServices {
 /** A report's rows keyed by column: `reportRecords(report)[0]!["answerRate"]`. */
 export function reportRecords(report: Report): Readonly<Record<string, ReportValue>>[] {
   return report.rows.map((row) => Object.fromEntries(report.columns.map((column, i) => [column, row[i] ?? null])));
+}
+
+/** The parts of an OpenRPC document `discover` reads. */
+interface OpenRpcDocument {
+  readonly info: { readonly version: string; readonly "x-protocolVersion": string };
+  readonly methods: readonly {
+    readonly name: string;
+    readonly summary?: string;
+    readonly params: readonly { readonly name: string; readonly schema: unknown; readonly required?: boolean }[];
+    readonly "x-roles": readonly Role[];
+  }[];
+  readonly "x-events": readonly { readonly name: string }[];
+}
+
+function discoveryFromOpenRpc(doc: OpenRpcDocument): Discovery {
+  const raw: unknown = doc;
+  const shaped =
+    typeof raw === "object" && raw !== null && ["methods", "x-events"].every((k) => Array.isArray((raw as Record<string, unknown>)[k]));
+  if (!shaped) throw new ProtocolError("rpc.discover: not an OpenRPC document");
+  return {
+    protocolVersion: doc.info["x-protocolVersion"],
+    serverVersion: doc.info.version,
+    methods: doc.methods.map((m) => ({
+      name: m.name,
+      summary: m.summary ?? "",
+      params: {
+        type: "object",
+        properties: Object.fromEntries(m.params.map((p) => [p.name, p.schema])),
+        required: m.params.filter((p) => p.required === true).map((p) => p.name),
+      },
+      roles: m["x-roles"],
+    })),
+    events: doc["x-events"].map((e) => e.name),
+    document: doc as unknown as Readonly<Record<string, unknown>>,
+  };
 }

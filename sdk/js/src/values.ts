@@ -168,6 +168,8 @@ export interface Discovery {
   readonly serverVersion: string;
   readonly methods: readonly MethodInfo[];
   readonly events: readonly string[];
+  /** The OpenRPC document as sent (result schemas, errors, event params). */
+  readonly document: Readonly<Record<string, unknown>>;
 }
 
 /** One line of the simulator's voice card (`sim.lines`). */

@@ -37,6 +37,7 @@ from ._ivr import (
     RoutingDecision,
     RoutingOverride,
 )
+from ._generated import CallRecord, RecordsHistoryResult, RecordsSearchResult
 from ._records import Recording, RecordingStatus, RecordsStatus, Report, ReportInfo
 from ._values import (
     CallSnapshot,
@@ -878,6 +879,99 @@ def records_flush(
         method="records.flush",
         params=_drop_none(until=until, timeout=wait),
         parse=_none,
+        timeout=timeout,
+    )
+
+
+def _record(data: Any, where: str) -> CallRecord:
+    """A call record (the generated ``CallRecord``), its identity and legs checked."""
+    field(data, "callID", str, where)
+    field(data, "startedAt", str, where)
+    for leg in items(data, "legs", where):
+        field(leg, "device", str, f"{where}.legs[]")
+    record: CallRecord = data
+    return record
+
+
+def _search_page(data: Any) -> RecordsSearchResult:
+    w = "records.search"
+    for record in items(data, "records", w):
+        _record(record, f"{w}.records[]")
+    if data.get("nextCursor") is not None:
+        field(data, "nextCursor", str, w)
+    page: RecordsSearchResult = data
+    return page
+
+
+def _history(data: Any) -> RecordsHistoryResult:
+    w = "records.history"
+    field(data, "number", str, w)
+    for record in items(data, "calls", w):
+        _record(record, f"{w}.calls[]")
+    if data.get("callerInfo") is not None:
+        field(data, "callerInfo", dict, w)
+    history: RecordsHistoryResult = data
+    return history
+
+
+def records_search(
+    *,
+    from_: str | None = None,
+    to: str | None = None,
+    number: str | None = None,
+    agent: str | None = None,
+    queue: str | None = None,
+    campaign: str | None = None,
+    disposition: str | None = None,
+    direction: Literal["inbound", "outbound", "internal"] | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    timeout: float | None = None,
+) -> Call[RecordsSearchResult]:
+    """``records.search``: call records with their legs, newest first, one page
+    (``limit``, server default 100, at most 1000) at a time; pass the page's
+    ``nextCursor`` as ``cursor`` for the next (None on the last page). ``number``
+    matches the caller or the called number, full or as a prefix; ``from_``/``to``
+    are ISO 8601. Agents find their own calls, supervisors their queues'."""
+    return Call(
+        method="records.search",
+        params=_drop_none(
+            **{"from": from_},
+            to=to,
+            number=number,
+            agent=agent,
+            queue=queue,
+            campaign=campaign,
+            disposition=disposition,
+            direction=direction,
+            limit=limit,
+            cursor=cursor,
+        ),
+        parse=_search_page,
+        timeout=timeout,
+    )
+
+
+def records_get(call_id: str, *, timeout: float | None = None) -> Call[CallRecord]:
+    """``records.get``: one call's record with its legs."""
+    return Call(
+        method="records.get",
+        params={"callID": call_id},
+        parse=lambda r: _record(r, "records.get"),
+        timeout=timeout,
+    )
+
+
+def records_history(
+    number: str, *, limit: int | None = None, timeout: float | None = None
+) -> Call[RecordsHistoryResult]:
+    """``records.history``: a number's previous calls, newest first (agent, queue,
+    disposition, recording ids, ``userData``), and ``callerInfo`` (where the number
+    is from). An agent may ask only about a number in a call at its devices."""
+    return Call(
+        method="records.history",
+        params=_drop_none(number=number, limit=limit),
+        parse=_history,
         timeout=timeout,
     )
 

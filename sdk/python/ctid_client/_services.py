@@ -148,6 +148,10 @@ class Services:
     # call records (admin)
     records_status = Service(_calls.records_status)
     records_flush = Service(_calls.records_flush)
+    # call records and a number's history
+    records_search = Service(_calls.records_search)
+    records_get = Service(_calls.records_get)
+    records_history = Service(_calls.records_history)
     # reports (admin, supervisor)
     report_list = Service(_calls.report_list)
     report_ivr_nodes = Service(_calls.report_ivr_nodes)

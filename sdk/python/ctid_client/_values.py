@@ -217,30 +217,49 @@ class MethodInfo:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Discovery:
-    """``rpc.discover``: the server's methods and event names."""
+    """``rpc.discover``: the server's methods and event names, from its OpenRPC document
+    (``document``, as sent: each method's result schema and errors are there too)."""
 
     protocol_version: str
     server_version: str
     methods: tuple[MethodInfo, ...]
     events: tuple[str, ...]
+    document: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_wire(cls, data: Any) -> Discovery:
         w = "rpc.discover"
+        info = field(data, "info", dict, w)
         return cls(
-            protocol_version=field(data, "protocolVersion", str, w),
-            server_version=field(data, "serverVersion", str, w),
-            methods=tuple(
-                MethodInfo(
-                    name=field(m, "name", str, f"{w}.methods[]"),
-                    summary=field(m, "summary", str, f"{w}.methods[]"),
-                    params=MappingProxyType(field(m, "params", dict, f"{w}.methods[]")),
-                    roles=tuple(field(m, "roles", list, f"{w}.methods[]")),
-                )
-                for m in items(data, "methods", w)
+            protocol_version=field(info, "x-protocolVersion", str, f"{w}.info"),
+            server_version=field(info, "version", str, f"{w}.info"),
+            methods=tuple(_method_info(m, f"{w}.methods[]") for m in items(data, "methods", w)),
+            events=tuple(
+                field(e, "name", str, f"{w}.x-events[]") for e in items(data, "x-events", w)
             ),
-            events=tuple(str(e) for e in items(data, "events", w)),
+            document=MappingProxyType(data),
         )
+
+
+def _method_info(m: Any, where: str) -> MethodInfo:
+    """An OpenRPC method object: its params (content descriptors) as one object schema."""
+    props = {}
+    required = []
+    for p in items(m, "params", where):
+        name = field(p, "name", str, f"{where}.params[]")
+        props[name] = field(p, "schema", dict, f"{where}.params[]")
+        if p.get("required"):
+            required.append(name)
+    params: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        params["required"] = required
+    summary = m.get("summary", "") if isinstance(m, dict) else ""
+    return MethodInfo(
+        name=field(m, "name", str, where),
+        summary=summary if isinstance(summary, str) else "",
+        params=MappingProxyType(params),
+        roles=tuple(field(m, "x-roles", list, where)),
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

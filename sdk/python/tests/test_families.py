@@ -107,6 +107,22 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert [r.recording_id for r in found] == [recording.recording_id]
             assert found[0].tags == ("complaint", "vip")
             assert (await ctid.recording_get(recording.recording_id)).state == "done"
+            page = await ctid.records_search(number="+1555010")
+            assert [r["callID"] for r in page["records"]] == [ringing.call_id]
+            assert page["nextCursor"] is None
+            record = page["records"][0]
+            assert (record["caller"], record["queue"], record["agentID"]) == (
+                "+15550100",
+                "sales",
+                "2001",
+            )
+            assert record["recordingIDs"] == [recording.recording_id]
+            assert record["disposition"] == "answered"
+            assert await ctid.records_get(ringing.call_id) == record
+            history = await ctid.records_history("+15550100", limit=5)
+            assert history["calls"] == [record]
+            # 555-01xx numbers are fictional: no caller information.
+            assert history["callerInfo"] is None
             status = await ctid.records_status()
             assert status.database_up
             assert status.committed > 0
