@@ -28,6 +28,7 @@ from ._acd import (
     QueueSummary,
     Supervision,
 )
+from ._generated import CallRecord, RecordsHistoryResult, RecordsSearchResult
 from ._ivr import (
     FlowInfo,
     FlowValidation,
@@ -37,7 +38,6 @@ from ._ivr import (
     RoutingDecision,
     RoutingOverride,
 )
-from ._generated import CallRecord, RecordsHistoryResult, RecordsSearchResult
 from ._records import Recording, RecordingStatus, RecordsStatus, Report, ReportInfo
 from ._values import (
     CallSnapshot,
