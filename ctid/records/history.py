@@ -5,10 +5,10 @@ Blocking code, run in the records service's reader threads. Results are
 ``(started_at, call_id)``, never OFFSET: a page costs the same however deep
 it is, and records written meanwhile do not shift it.
 
-A number's history is two index range scans (``ix_calls_caller_started``,
-``ix_calls_called_started``: the number as caller and as called party), each
-stopping after ``limit`` rows, merged; docs/performance.md has its timings on
-10 million calls.
+A number's history is one statement of two index range scans
+(``ix_calls_caller_started``, ``ix_calls_called_started``: the number as
+caller and as called party), each stopping after ``limit`` rows, merged;
+docs/performance.md has its timings on millions of calls.
 """
 
 from __future__ import annotations
@@ -102,15 +102,21 @@ def _prefix(conn: Connection, column: sa.ColumnElement[Any], prefix: str) -> Any
     return column.like(prefix + "%")
 
 
+# Statements built once, values bound per call: building them anew made
+# SQLAlchemy spend more time than the database on a history look-up
+# (docs/performance.md).
+_LEGS = (
+    sa.select(call_legs)
+    .where(call_legs.c.call_id.in_(sa.bindparam("b_ids", expanding=True)))
+    .order_by(call_legs.c.call_id, call_legs.c.seq)
+)
+
+
 def _with_legs(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
     ids = [row.call_id for row in rows]
     legs: dict[str, list[Any]] = {i: [] for i in ids}
     if ids:
-        for leg in conn.execute(
-            sa.select(call_legs)
-            .where(call_legs.c.call_id.in_(ids))
-            .order_by(call_legs.c.call_id, call_legs.c.seq)
-        ):
+        for leg in conn.execute(_LEGS, {"b_ids": ids}):
             legs[leg.call_id].append(leg._mapping)
     return [record_to_wire({**row._mapping, "legs": legs[row.call_id]}) for row in rows]
 
@@ -169,18 +175,37 @@ def get_record(engine: Engine, call_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def _history_statement(column: sa.Column[Any], scoped: bool) -> sa.Select[Any]:
+    stmt = sa.select(calls).where(column == sa.bindparam("b_number"))
+    stmt = stmt.where(calls.c.state == "closed")
+    if scoped:
+        stmt = stmt.where(calls.c.queue.in_(sa.bindparam("b_queues", expanding=True)))
+    return _newest_first(stmt).limit(sa.bindparam("b_limit"))
+
+
+def _history_union(scoped: bool) -> sa.CompoundSelect[Any]:
+    # One statement, one round trip: each half is an index range scan that
+    # stops after ``limit`` rows.
+    halves = [
+        sa.select(_history_statement(column, scoped).subquery())
+        for column in (calls.c.caller, calls.c.called)
+    ]
+    return sa.union_all(*halves)
+
+
+#: The look-up over every queue, and over only some queues.
+_HISTORY: Final = {scoped: _history_union(scoped) for scoped in (False, True)}
+
+
 def history(engine: Engine, query: HistoryQuery) -> list[dict[str, Any]]:
     """A number's closed calls (as caller or called party), newest first."""
-    c = calls.c
-    parts = []
-    for column in (c.caller, c.called):
-        part = sa.select(calls).where(column == query.number).where(c.state == "closed")
-        if query.only_queues is not None:
-            part = part.where(c.queue.in_(sorted(query.only_queues)))
-        parts.append(_newest_first(part).limit(query.limit).subquery())
+    values: dict[str, Any] = {"b_number": query.number, "b_limit": query.limit}
+    scoped = query.only_queues is not None
+    if query.only_queues is not None:
+        values["b_queues"] = sorted(query.only_queues)
     with engine.connect() as conn:
-        rows = _merge((conn.execute(sa.select(part)).all() for part in parts), query.limit)
-        return _with_legs(conn, rows)
+        rows = conn.execute(_HISTORY[scoped], values).all()
+        return _with_legs(conn, _merge([rows], query.limit))
 
 
 def _merge(results: Iterable[Sequence[Any]], limit: int) -> list[Any]:
