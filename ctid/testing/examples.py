@@ -370,6 +370,9 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
     await r.call("records.status")
     await r.call("recording.get", {"recordingID": recording})
     await r.call("recording.search", {"caller": "+15550400"})
+    await r.call("records.search", {"number": "+1555040", "limit": 10})
+    await r.call("records.get", {"callID": call_id})
+    await r.call("records.history", {"number": "+15550400", "limit": 5})
     await r.call("report.list")
     day = {"from": "2027-01-15", "to": "2027-01-16", "timezone": "UTC"}
     for name in sorted(registry.methods):
