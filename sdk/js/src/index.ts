@@ -23,6 +23,16 @@ export {
   type WebSocketLike,
 } from "./client.js";
 export { Endpoints, snapshotRequest } from "./failover.js";
+export type {
+  CallRecord,
+  CallRecordLeg,
+  CallerInfo,
+  GeneratedEvents,
+  GeneratedMethods,
+  RecordsHistoryResult,
+  RecordsSearchParams,
+  RecordsSearchResult,
+} from "./generated.js";
 export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
   AuthenticationError,
@@ -104,6 +114,7 @@ export {
   type MakeCallOptions,
   type MonitorObject,
   type RecordingQuery,
+  type RecordsQuery,
   type ReportOptions,
   type RequestOptions,
   type SetAgentStateOptions,

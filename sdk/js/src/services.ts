@@ -7,6 +7,7 @@
  */
 
 import { ProtocolError } from "./errors.js";
+import type { CallRecord, RecordsHistoryResult, RecordsSearchParams, RecordsSearchResult } from "./generated.js";
 import type { Params } from "./protocol.js";
 import type {
   AgentSnapshot,
@@ -83,6 +84,9 @@ export interface SetAgentStateOptions extends RequestOptions {
 }
 
 /** `recording.search`'s filters (all optional; `tags`: every one of them). */
+/** `records.search`'s filters (the generated params type) and the request options. */
+export type RecordsQuery = RecordsSearchParams & RequestOptions;
+
 export interface RecordingQuery extends RequestOptions {
   /** ISO 8601: recordings started from here (inclusive)... */
   readonly from?: string;
@@ -501,6 +505,47 @@ export abstract class CtidServices {
    */
   recordsFlush(options: RequestOptions & { readonly until?: "database" | "spool"; readonly wait?: number } = {}): Promise<void> {
     return this.#none("records.flush", withoutUndefined({ until: options.until, timeout: options.wait }), options);
+  }
+
+  // ------------------------------------------------------------ call records and history
+
+  /**
+   * `records.search`: call records with their legs, newest first, one page at a time;
+   * pass the page's `nextCursor` as `cursor` for the next (null on the last page).
+   * `number` matches the caller or the called number, in full or as a prefix.
+   */
+  async recordsSearch(query: RecordsQuery = {}): Promise<RecordsSearchResult> {
+    const params = withoutUndefined({
+      from: query.from,
+      to: query.to,
+      number: query.number,
+      agent: query.agent,
+      queue: query.queue,
+      campaign: query.campaign,
+      disposition: query.disposition,
+      direction: query.direction,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    const page = object<RecordsSearchResult>(await this.call("records.search", params, query), "records.search");
+    list<CallRecord>(page, "records", "records.search");
+    return page;
+  }
+
+  /** `records.get`: one call's record with its legs. */
+  async recordsGet(callID: string, options: RequestOptions = {}): Promise<CallRecord> {
+    return object<CallRecord>(await this.call("records.get", { callID }, options), "records.get");
+  }
+
+  /**
+   * `records.history`: a number's previous calls, newest first, and `callerInfo` (where
+   * the number is from). An agent may ask only about a number in a call at its devices.
+   */
+  async recordsHistory(number: string, options: RequestOptions & { readonly limit?: number } = {}): Promise<RecordsHistoryResult> {
+    const params = withoutUndefined({ number, limit: options.limit });
+    const history = object<RecordsHistoryResult>(await this.call("records.history", params, options), "records.history");
+    list<CallRecord>(history, "calls", "records.history");
+    return history;
   }
 
   // ------------------------------------------------------------ reports (admin, supervisor)
