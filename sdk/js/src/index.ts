@@ -97,6 +97,7 @@ export {
   type QueueFiguresEvent,
   type RecordingEventBase,
   type RecordingEventMap,
+  type RecordingDeletedEvent,
   type RecordingFailedEvent,
   type RecordingPausedEvent,
   type RecordingResumedEvent,
