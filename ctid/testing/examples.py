@@ -373,6 +373,10 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
     await r.call("records.search", {"number": "+1555040", "limit": 10})
     await r.call("records.get", {"callID": call_id})
     await r.call("records.history", {"number": "+15550400", "limit": 5})
+    await r.call("recording.setImportant", {"id": recording, "important": True})
+    await r.call("recording.setImportant", {"id": recording, "important": False})
+    await r.call("records.flush", {"until": "database"})
+    await r.call("recording.delete", {"id": recording})
     await r.call("report.list")
     day = {"from": "2027-01-15", "to": "2027-01-16", "timezone": "UTC"}
     for name in sorted(registry.methods):

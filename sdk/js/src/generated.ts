@@ -345,6 +345,13 @@ export interface QueueSnapshotParams {
 
 export type QueueSnapshotResult = Record<string, unknown>;
 
+/** ``recording.delete`` params. */
+export interface RecordingDeleteParams {
+  readonly id: string;
+}
+
+export type RecordingDeleteResult = Record<string, unknown>;
+
 /** ``recording.get`` params. */
 export interface RecordingGetParams {
   readonly recordingID: string;
@@ -381,6 +388,14 @@ export interface RecordingSearchParams {
 }
 
 export type RecordingSearchResult = Record<string, unknown>;
+
+/** ``recording.setImportant`` params. */
+export interface RecordingSetImportantParams {
+  readonly id: string;
+  readonly important: boolean;
+}
+
+export type RecordingSetImportantResult = Record<string, unknown>;
 
 /** ``recording.start`` params. */
 export interface RecordingStartParams {
@@ -1022,6 +1037,13 @@ export interface QueuedEventParams {
   readonly localConnectionInfo?: string;
 }
 
+export interface RecordingDeletedEventParams {
+  readonly monitorCrossRefID?: string;
+  readonly seq?: number;
+  readonly timestamp?: string;
+  readonly localConnectionInfo?: string;
+}
+
 export interface RecordingFailedEventParams {
   readonly monitorCrossRefID?: string;
   readonly seq?: number;
@@ -1193,10 +1215,12 @@ export interface GeneratedMethods {
   readonly "ivr.validateFlow": { readonly params: IvrValidateFlowParams; readonly result: IvrValidateFlowResult };
   readonly "queue.list": { readonly params: QueueListParams; readonly result: QueueListResult };
   readonly "queue.snapshot": { readonly params: QueueSnapshotParams; readonly result: QueueSnapshotResult };
+  readonly "recording.delete": { readonly params: RecordingDeleteParams; readonly result: RecordingDeleteResult };
   readonly "recording.get": { readonly params: RecordingGetParams; readonly result: RecordingGetResult };
   readonly "recording.pause": { readonly params: RecordingPauseParams; readonly result: RecordingPauseResult };
   readonly "recording.resume": { readonly params: RecordingResumeParams; readonly result: RecordingResumeResult };
   readonly "recording.search": { readonly params: RecordingSearchParams; readonly result: RecordingSearchResult };
+  readonly "recording.setImportant": { readonly params: RecordingSetImportantParams; readonly result: RecordingSetImportantResult };
   readonly "recording.start": { readonly params: RecordingStartParams; readonly result: RecordingStartResult };
   readonly "recording.stop": { readonly params: RecordingStopParams; readonly result: RecordingStopResult };
   readonly "recording.tag": { readonly params: RecordingTagParams; readonly result: RecordingTagResult };
@@ -1256,6 +1280,7 @@ export interface GeneratedEvents {
   readonly "MonitorEndedEvent": MonitorEndedEventParams;
   readonly "OriginatedEvent": OriginatedEventParams;
   readonly "QueuedEvent": QueuedEventParams;
+  readonly "RecordingDeletedEvent": RecordingDeletedEventParams;
   readonly "RecordingFailedEvent": RecordingFailedEventParams;
   readonly "RecordingPausedEvent": RecordingPausedEventParams;
   readonly "RecordingResumedEvent": RecordingResumedEventParams;
@@ -1305,10 +1330,12 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "ivr.validateFlow": ["admin"],
   "queue.list": ["admin", "agent", "supervisor"],
   "queue.snapshot": ["admin", "agent", "supervisor"],
+  "recording.delete": ["admin", "supervisor"],
   "recording.get": ["admin", "agent", "supervisor"],
   "recording.pause": ["admin", "agent", "supervisor"],
   "recording.resume": ["admin", "agent", "supervisor"],
   "recording.search": ["admin", "agent", "supervisor"],
+  "recording.setImportant": ["admin", "supervisor"],
   "recording.start": ["admin", "agent", "supervisor"],
   "recording.stop": ["admin", "agent", "supervisor"],
   "recording.tag": ["admin", "agent", "supervisor"],

@@ -328,6 +328,13 @@ class QueueSnapshotParams(TypedDict):
 
 QueueSnapshotResult: TypeAlias = dict[str, Any]
 
+class RecordingDeleteParams(TypedDict):
+    """``recording.delete`` params."""
+
+    id: str
+
+RecordingDeleteResult: TypeAlias = dict[str, Any]
+
 class RecordingGetParams(TypedDict):
     """``recording.get`` params."""
 
@@ -353,6 +360,14 @@ RecordingSearchParams = TypedDict('RecordingSearchParams', {'from': NotRequired[
 """``recording.search`` params."""
 
 RecordingSearchResult: TypeAlias = dict[str, Any]
+
+class RecordingSetImportantParams(TypedDict):
+    """``recording.setImportant`` params."""
+
+    id: str
+    important: bool
+
+RecordingSetImportantResult: TypeAlias = dict[str, Any]
 
 class RecordingStartParams(TypedDict):
     """``recording.start`` params."""
@@ -889,6 +904,12 @@ class QueuedEventParams(TypedDict):
     timestamp: NotRequired[str]
     localConnectionInfo: NotRequired[str]
 
+class RecordingDeletedEventParams(TypedDict):
+    monitorCrossRefID: NotRequired[str]
+    seq: NotRequired[int]
+    timestamp: NotRequired[str]
+    localConnectionInfo: NotRequired[str]
+
 class RecordingFailedEventParams(TypedDict):
     monitorCrossRefID: NotRequired[str]
     seq: NotRequired[int]
@@ -1045,10 +1066,12 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'ivr.validateFlow': ('admin',),
     'queue.list': ('admin', 'agent', 'supervisor',),
     'queue.snapshot': ('admin', 'agent', 'supervisor',),
+    'recording.delete': ('admin', 'supervisor',),
     'recording.get': ('admin', 'agent', 'supervisor',),
     'recording.pause': ('admin', 'agent', 'supervisor',),
     'recording.resume': ('admin', 'agent', 'supervisor',),
     'recording.search': ('admin', 'agent', 'supervisor',),
+    'recording.setImportant': ('admin', 'supervisor',),
     'recording.start': ('admin', 'agent', 'supervisor',),
     'recording.stop': ('admin', 'agent', 'supervisor',),
     'recording.tag': ('admin', 'agent', 'supervisor',),
@@ -1108,6 +1131,7 @@ EVENT_NAMES: Final[tuple[str, ...]] = (
     'MonitorEndedEvent',
     'OriginatedEvent',
     'QueuedEvent',
+    'RecordingDeletedEvent',
     'RecordingFailedEvent',
     'RecordingPausedEvent',
     'RecordingResumedEvent',
