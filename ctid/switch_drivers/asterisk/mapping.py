@@ -48,6 +48,7 @@ from ctid.switch_drivers.base import (
     DigitsReceived,
     Direction,
     EndpointKind,
+    HangupCause,
     MediaTarget,
     Originate,
     PlaybackFinished,
@@ -299,6 +300,31 @@ class AriMapper:
     def forget_originate(self, channel_id: str) -> None:
         """The originate was refused: no channel will come."""
         self._expected.pop(channel_id, None)
+
+    def originate_unreachable(self, channel_id: str, detail: str) -> list[SwitchEvent]:
+        """Asterisk refused to make the channel of a phone it cannot reach (500
+        "Allocation failed": a PJSIP endpoint with no registered contact). Told as
+        the switch would tell any unreachable phone: created, then hung up
+        ``UNREACHABLE``, so the call fails as on FreeSWITCH (destNotObtainable)."""
+        expected = self._expected.pop(channel_id, None)
+        if expected is None or channel_id in self._channels:
+            return []
+        created = ChannelCreated(
+            channel_id=channel_id,
+            kind=expected.kind,
+            device=expected.device,
+            direction=Direction.OUTBOUND,
+            caller_number=expected.caller_number,
+            caller_name=expected.caller_name,
+            called_number=expected.device if expected.kind is EndpointKind.EXTERNAL else None,
+            trunk=expected.trunk,
+            originator_channel_id=expected.originator,
+            variables=dict(expected.variables),
+        )
+        return [
+            created,
+            ChannelHungUp(channel_id=channel_id, cause=HangupCause.UNREACHABLE, detail=detail),
+        ]
 
     def expect_internal_channel(self, channel_id: str) -> None:
         """A channel the driver makes for itself (a snoop): never reported."""

@@ -487,7 +487,7 @@ class SimSwitch:
             line = self.lines.get(cmd.device)
             if line is None or line.kind is not sw.EndpointKind.EXTENSION:
                 raise sw.CommandRejected(sw.RejectReason.INVALID_DESTINATION, cmd.device)
-            if line.state is not LineState.IDLE:
+            if line.state is not LineState.IDLE or line.unplugged:
                 # Like a real switch: the channel is made and fails at once.
                 self._emit(
                     sw.ChannelCreated(
@@ -500,7 +500,8 @@ class SimSwitch:
                         originator_channel_id=cmd.originator_channel_id,
                     )
                 )
-                self._emit(sw.ChannelHungUp(channel_id=cmd.channel_id, cause=sw.HangupCause.BUSY))
+                cause = sw.HangupCause.UNREACHABLE if line.unplugged else sw.HangupCause.BUSY
+                self._emit(sw.ChannelHungUp(channel_id=cmd.channel_id, cause=cause))
                 return
             chan = self._start_channel(
                 line,

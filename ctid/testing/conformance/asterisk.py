@@ -99,6 +99,9 @@ class FakeAsteriskHarness(SwitchHarness):
     async def unhold(self, extension: str) -> None:
         self.fake.phone(extension).unhold()
 
+    async def unplug(self, extension: str) -> None:
+        self.fake.phone(extension).registered = False
+
     async def incoming_call(self, caller: str, called: str) -> None:
         self.fake.inbound_call(caller, called)
 

@@ -104,6 +104,10 @@ class FakeFreeSwitchHarness(SwitchHarness):
         assert uuid is not None, f"{extension} is in no call"
         self.fake.phone_holds(uuid, on=False)
 
+    async def unplug(self, extension: str) -> None:
+        switch = self.fake.switch
+        switch.unregistered = switch.unregistered | {extension}
+
     async def incoming_call(self, caller: str, called: str) -> None:
         self.fake.outside_calls(caller, called)
 

@@ -103,6 +103,12 @@ class SwitchHarness(abc.ABC):
     async def unhold(self, extension: str) -> None:
         """The phone's own key takes its call off hold."""
 
+    async def unplug(self, extension: str) -> None:
+        """The phone goes away (unplugged, its registration gone): ctid still has the
+        extension, but the switch can no longer reach it. Optional: a harness that
+        cannot do it raises ``NotImplementedError`` and such scenarios are skipped."""
+        raise NotImplementedError(f"{type(self).__name__} cannot unplug a phone")
+
     @abc.abstractmethod
     async def incoming_call(self, caller: str, called: str) -> None:
         """An outside party ``caller`` dials ``called`` (an extension, or a number ctid

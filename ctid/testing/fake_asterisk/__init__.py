@@ -206,6 +206,10 @@ class FakePhone(_Party):
         self.honours_auto_answer = True
         #: Refuse new calls with "busy".
         self.busy = False
+        #: Registered (has a contact). An endpoint without one cannot be dialled:
+        #: Asterisk 22 answers the originate with 500 "Allocation failed" at once
+        #: and makes no channel (seen on the lab's Asterisk 22.10.1).
+        self.registered = True
 
     def _mine(self, channel: _Channel) -> bool:
         return channel.endpoint == self.endpoint
@@ -647,7 +651,7 @@ class FakeAsterisk:
             if f"PJSIP/{trunk}" != self.trunk_endpoint or not number:
                 raise AriError(500, "Allocation failed", key="error")
             return self.trunk_endpoint, number
-        if rest not in self.phones:
+        if rest not in self.phones or not self.phones[rest].registered:
             raise AriError(500, "Allocation failed", key="error")
         return endpoint, None
 
