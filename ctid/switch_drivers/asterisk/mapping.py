@@ -20,6 +20,7 @@ One mapper per driver; no I/O, no clock, no trio.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -71,6 +72,8 @@ __all__ = [
     "Output",
     "StopPlaybackOnDigit",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The first Stasis argument of channels ctid originates, so that a ctid that
 #: restarted still knows them for outbound legs.
@@ -639,15 +642,35 @@ class AriMapper:
             if channel is None:
                 return out
         detail = f"{event.get('cause', 0)} {event.get('cause_txt', '')}".strip()
-        return out + self._end(channel, cause=int(event.get("cause", 0)), detail=detail)
+        tech = int(event.get("tech_cause") or 0)
+        if tech:
+            detail += f" (SIP {tech})"
+        return out + self._end(
+            channel, cause=int(event.get("cause", 0)), detail=detail, tech_cause=tech
+        )
 
-    def _end(self, channel: _Channel, *, cause: int, detail: str) -> list[Output]:
+    def _end(
+        self, channel: _Channel, *, cause: int, detail: str, tech_cause: int = 0
+    ) -> list[Output]:
         out: list[Output] = []
         if channel.bridge_id is not None:
             out.extend(self._leave(channel, channel.bridge_id))
-        normalized = hangup_cause(cause)
+        rang = channel.alerted or channel.answered or channel.direction is Direction.INBOUND
+        normalized = hangup_cause(cause, tech_cause, rang=rang)
         if channel.dial_failure and cause in (0, 16) and not channel.answered:
             normalized = DIAL_FAILURES[channel.dial_failure]
+        if channel.answer_pending and not channel.in_stasis:
+            # Answered, but it never reached ctid's application: Asterisk could not
+            # run Stasis() for it (app_stasis not loaded, the app gone). Whatever
+            # cause Asterisk gives, the call failed and must say so.
+            normalized = HangupCause.FAILED
+            detail = f"{detail}; answered but never entered Stasis application {self._app!r}"
+            log.warning(
+                "channel %s was answered but never entered the Stasis application %r "
+                "(is app_stasis loaded? 'module show like app_stasis' on Asterisk)",
+                channel.id,
+                self._app,
+            )
         del self._channels[channel.id]
         self._transfers.pop(channel.id, None)
         out.append(ChannelHungUp(channel_id=channel.id, cause=normalized, detail=detail))

@@ -567,6 +567,9 @@ class SimSwitch:
         if behaviour is OutsideBehaviour.UNREACHABLE:
             self._end_channel(chan, sw.HangupCause.UNREACHABLE, now)
             return
+        if behaviour is OutsideBehaviour.OUT_OF_ORDER:
+            self._end_channel(chan, sw.HangupCause.FAILED, now)
+            return
         if behaviour is OutsideBehaviour.BUSY:
             self._end_channel(chan, sw.HangupCause.BUSY, now)
             return

@@ -48,13 +48,16 @@ from ctid.testing.ari_schema import AriSchema
 __all__ = ["AriError", "FakeAsterisk", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
 
 JSON = dict[str, Any]
-NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable"]
+NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable", "dead"]
 
 _ANCHOR: Final = _dt.datetime(2026, 11, 22, 5, 0, 0, tzinfo=_dt.UTC)
 _EVENT_QUEUE: Final = 10_000
+#: Seconds PJSIP waits for any answer to an INVITE over UDP (timer B, 64 * T1).
+_SIP_TIMER_B: Final = 32.0
 _CAUSE_TEXT: Final = {
     16: "Normal Clearing",
     17: "User busy",
+    18: "No user responding",
     19: "User alerting, no answer",
     20: "Subscriber absent",
     21: "Call Rejected",
@@ -673,6 +676,19 @@ class FakeAsterisk:
             self.emit_dial(channel, "CHANUNAVAIL")
             self.destroy(channel, cause=20)
             return
+        if behaviour == "dead":
+            # Nothing answers SIP at the trunk's address: PJSIP ignores the ICMP
+            # error and gives up on its INVITE when timer B ends (32 s), as a
+            # 408 that Asterisk makes cause 18 (seen on the lab's 22.10.1).
+            self.emit_dial(channel, "")
+
+            def timed_out() -> None:
+                if channel.id in self.channels and not channel.dying:
+                    self.emit_dial(channel, "NOANSWER")
+                    self.destroy(channel, cause=18, tech_cause=408)
+
+            self.later(_SIP_TIMER_B, timed_out)
+            return
         if behaviour == "busy":
             # A busy far end answers the INVITE with 486 at once: no 180, so the
             # channel never reaches "Ringing"; the dial just ends BUSY.
@@ -731,7 +747,7 @@ class FakeAsterisk:
             self.emit_channel(channel, "ChannelHangupRequest", cause=cause)
         self.destroy(channel, cause=cause)
 
-    def destroy(self, channel: _Channel, *, cause: int) -> None:
+    def destroy(self, channel: _Channel, *, cause: int, tech_cause: int = 0) -> None:
         """The channel leaves its bridge and Stasis and is gone."""
         channel.dying = True
         if channel.bridge is not None and channel.bridge in self.bridges:
@@ -751,6 +767,7 @@ class FakeAsterisk:
             "ChannelDestroyed",
             cause=cause,
             cause_txt=_CAUSE_TEXT.get(cause, "Unknown"),
+            **({"tech_cause": tech_cause} if tech_cause else {}),
             channel=self.channel_json(channel),
         )
         del self.channels[channel.id]

@@ -248,7 +248,7 @@ def test_unanswered_originate_is_reported_though_only_destroyed_arrives(
         ChannelHungUp(
             channel_id="lab-noans-1",
             cause=HangupCause.NO_ANSWER,
-            detail="19 User alerting, no answer",
+            detail="19 User alerting, no answer (SIP 480)",
         ),
     ]
 
