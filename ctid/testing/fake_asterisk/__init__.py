@@ -283,6 +283,10 @@ class FakeAsterisk:
         self.reachable = True
         #: While False, the events socket ignores WebSocket pings (a hung switch).
         self.answer_pings = True
+        #: While False, ``app_stasis`` is not loaded: ARI still originates, but a
+        #: channel that answers cannot run Stasis() and is hung up ("No such
+        #: application 'Stasis'", res/ari/resource_channels.c) without StasisStart.
+        self.stasis_loaded = True
         self.phones = {ext: FakePhone(self, ext) for ext in extensions}
         self.numbers: dict[str, NumberBehaviour] = {}
         #: Every REST request served: (method, path, query).
@@ -732,6 +736,9 @@ class FakeAsterisk:
 
             def start_app() -> None:
                 if channel.id in self.channels and not channel.dying:
+                    if not self.stasis_loaded:
+                        self.destroy(channel, cause=16)
+                        return
                     self.enter_stasis(channel, app, args)
 
             self.later(self.stasis_delay, start_app)
