@@ -659,9 +659,10 @@ class AriMapper:
         normalized = hangup_cause(cause, tech_cause, rang=rang)
         if channel.dial_failure and cause in (0, 16) and not channel.answered:
             normalized = DIAL_FAILURES[channel.dial_failure]
-        if channel.answer_pending and not channel.in_stasis:
-            # Answered, but it never reached ctid's application: Asterisk could not
-            # run Stasis() for it (app_stasis not loaded, the app gone). Whatever
+        if channel.answer_pending and not channel.in_stasis and not channel.hangup_requested:
+            # Answered, but it never reached ctid's application, and nobody asked
+            # for the hang-up (ctid's own DELETE is a hangup request): Asterisk
+            # could not run Stasis() for it (app_stasis not loaded). Whatever
             # cause Asterisk gives, the call failed and must say so.
             normalized = HangupCause.FAILED
             detail = f"{detail}; answered but never entered Stasis application {self._app!r}"
