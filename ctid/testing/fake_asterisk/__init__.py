@@ -55,6 +55,7 @@ _EVENT_QUEUE: Final = 10_000
 #: Seconds PJSIP waits for any answer to an INVITE over UDP (timer B, 64 * T1).
 _SIP_TIMER_B: Final = 32.0
 _CAUSE_TEXT: Final = {
+    0: "Unknown",
     16: "Normal Clearing",
     17: "User busy",
     18: "No user responding",
@@ -688,6 +689,8 @@ class FakeAsterisk:
 
             def timed_out() -> None:
                 if channel.id in self.channels and not channel.dying:
+                    channel.dying = True
+                    self.emit_channel(channel, "ChannelHangupRequest", cause=18, tech_cause=408)
                     self.emit_dial(channel, "NOANSWER")
                     self.destroy(channel, cause=18, tech_cause=408)
 
@@ -737,7 +740,9 @@ class FakeAsterisk:
             def start_app() -> None:
                 if channel.id in self.channels and not channel.dying:
                     if not self.stasis_loaded:
-                        self.destroy(channel, cause=16)
+                        # As captured (tests/fixtures/ari/lab-issue14.jsonl): no
+                        # hang-up request, and cause 0.
+                        self.destroy(channel, cause=0)
                         return
                     self.enter_stasis(channel, app, args)
 
