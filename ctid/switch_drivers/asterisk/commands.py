@@ -63,6 +63,7 @@ from ctid.switch_drivers.base import (
     SupervisionMode,
     SwitchCommand,
     SwitchEvent,
+    TrackRecording,
 )
 
 __all__ = [
@@ -209,6 +210,8 @@ class CommandRunner:
                 await self.call(rest.unpause_recording(self._recording(rid)))
             case StopRecording(recording_id=rid):
                 await self.call(rest.stop_recording(self._recording(rid)))
+            case TrackRecording(recording_id=rid, path=path):
+                self._mapper.expect_recording(rid, recording_name(path, self._recording_dir))
             case StartSupervision():
                 await self._start_supervision(command)
             case ChangeSupervision(supervision_id=sid, mode=mode):

@@ -448,6 +448,10 @@ class SimSwitch:
                 chan.line.heard_digits.extend(d for d in cmd.digits if d != ",")
             case sw.StartRecording():
                 self._start_recording(cmd, now)
+            case sw.TrackRecording():
+                # The simulator lives in ctid: a recording it still has is known.
+                if cmd.recording_id not in self.recordings:
+                    raise sw.CommandRejected(sw.RejectReason.NO_SUCH_RECORDING, cmd.recording_id)
             case sw.PauseRecording() | sw.ResumeRecording() | sw.StopRecording():
                 rec = self.recordings.get(cmd.recording_id)
                 if rec is None:
