@@ -66,6 +66,8 @@ class Line:
     #: An extension whose phone is unplugged: calls to it fail as unreachable, as a
     #: SIP switch fails them for a phone that is not registered.
     unplugged: bool = False
+    #: The phone's voicemail display: (new, old) messages; the lamp is lit while new > 0.
+    message_waiting: tuple[int, int] = (0, 0)
 
 
 @attrs.define(eq=False)
