@@ -14,7 +14,9 @@ call), and events for clients go out through ``publish``.
 
 Companion modules hold the rest: ``desk`` (what agents and supervisors ask
 for), ``announce`` (what callers hear), ``overflow``, ``callbacks``,
-``wallboard`` (queue figures), ``supervision`` (listen, whisper, barge).
+``daily``, ``wallboard`` (queue figures), ``supervision`` (listen, whisper,
+barge). They see the engine through ``core.AcdCore`` and do not import this
+module; the engine imports them.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import itertools
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from typing import Any, Final, Protocol
+from collections.abc import Callable
+from typing import Final
 
 from ..calls.control import CallControl, NoSuchCall
 from ..calls.errors import CstaError, CstaErrorValue
@@ -53,6 +55,7 @@ from . import announce, callbacks, overflow
 from .agent import Agent, Cancellable, Membership, Offer
 from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
+from .core import Publish, Scheduler
 from .daily import Daily
 from .desk import PENDING_EVENT, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
@@ -102,26 +105,6 @@ _PENDING_TRIGGER: Final = {
     A.WORKING_AFTER_CALL: T.WORK,
 }
 _IN_QUEUE: Final = (E.WAITING, E.OFFERED)
-
-
-class Scheduler(Protocol):
-    """Runs callbacks at trio times (``timers.TimerQueue``)."""
-
-    def call_at(self, deadline: float, callback: Callable[[], None]) -> Cancellable: ...
-
-
-class Publish(Protocol):
-    """Sends an event to monitors (``CstaPublisher.publish``)."""
-
-    def __call__(
-        self,
-        name: str,
-        params: dict[str, Any],
-        *,
-        devices: Iterable[str] = ...,
-        calls: Iterable[str] = ...,
-        topics: Iterable[str] = ...,
-    ) -> None: ...
 
 
 class AcdEngine:
