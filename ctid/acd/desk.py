@@ -32,9 +32,30 @@ if TYPE_CHECKING:
 #: changed its mind); CSTA says so only in the SetAgentState reply.
 PENDING_EVENT: Final = "agent.pending"
 
+#: The event that tells an agent's new state (but a log-on: ``AgentLoggedOnEvent``).
+STATE_EVENTS: Final = {
+    AgentState.LOGGED_OFF: "AgentLoggedOffEvent",
+    AgentState.NOT_READY: "AgentNotReadyEvent",
+    AgentState.READY: "AgentReadyEvent",
+    AgentState.BUSY: "AgentBusyEvent",
+    AgentState.WORKING_AFTER_CALL: "AgentWorkingAfterCallEvent",
+    # A ctid extension: CSTA has no agent state for "an offered call rings".
+    AgentState.RESERVED: "agent.reserved",
+}
+#: Every event the ACD publishes (listed by rpc.discover).
+EVENT_NAMES: Final = (
+    "AgentLoggedOnEvent",
+    *STATE_EVENTS.values(),
+    PENDING_EVENT,
+    "queue.figures",
+    "queue.allBusy",
+)
+
 __all__ = [
+    "EVENT_NAMES",
     "PENDING_EVENT",
     "REQUESTABLE",
+    "STATE_EVENTS",
     "agent_list",
     "agent_snapshot",
     "get_agent",

@@ -57,7 +57,7 @@ from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
 from .core import Publish, Scheduler
 from .daily import Daily
-from .desk import PENDING_EVENT, publish_agent_event
+from .desk import EVENT_NAMES, STATE_EVENTS, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
 from .entry_states import next_state as next_entry_state
 from .queue import Entry, QueueRuntime
@@ -80,24 +80,6 @@ ET = EntryTrigger
 RONA_GRACE: Final = 5.0
 #: Callers remembered for ``last-agent`` (the least recent are forgotten first).
 MAX_REMEMBERED_CALLERS: Final = 100_000
-
-_EVENT_NAMES: Final = {
-    A.LOGGED_OFF: "AgentLoggedOffEvent",
-    A.NOT_READY: "AgentNotReadyEvent",
-    A.READY: "AgentReadyEvent",
-    A.BUSY: "AgentBusyEvent",
-    A.WORKING_AFTER_CALL: "AgentWorkingAfterCallEvent",
-    # A ctid extension: CSTA has no agent state for "an offered call rings".
-    A.RESERVED: "agent.reserved",
-}
-#: Every event the ACD publishes (listed by rpc.discover).
-EVENT_NAMES: Final = (
-    "AgentLoggedOnEvent",
-    *_EVENT_NAMES.values(),
-    PENDING_EVENT,
-    "queue.figures",
-    "queue.allBusy",
-)
 
 _PENDING_TRIGGER: Final = {
     A.NOT_READY: T.NOT_READY,
@@ -655,7 +637,7 @@ class AcdEngine:
         publish_agent_event(
             self,
             agent,
-            "AgentLoggedOnEvent" if old is A.LOGGED_OFF else _EVENT_NAMES[new],
+            "AgentLoggedOnEvent" if old is A.LOGGED_OFF else STATE_EVENTS[new],
             old,
             cause,
         )
