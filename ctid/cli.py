@@ -44,7 +44,7 @@ EXTRA_HELP = {
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
-    from .acd.simulate.command import register
+    from .simulate.command import register
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
     from .records.report_cli import report_command, setup_report
