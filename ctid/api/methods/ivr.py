@@ -15,7 +15,7 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 
 if TYPE_CHECKING:
     from ...ivr.inbound import InboundRouter
