@@ -22,18 +22,25 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .ivr.config import check_ivr, check_routing
     from .recording.config import recording_section
     from .records.config import records_section
+    from .wiring.driver import build_driver
 
     def acd_queues(config: Config) -> list[str]:
         acd = acd_section(config)
         return [queue.name for queue in acd.queues] if acd is not None else []
+
+    def extensions(config: Config) -> list[str]:
+        # IVR numbers must not be extensions; only then is the driver built for its list.
+        if not config.sections.get("ivr", {}).get("numbers"):
+            return []
+        return list(build_driver(config).extensions)
 
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
         "acd": acd_section,
         "cluster": cluster_settings,
         "demo": demo_section,
-        "ivr": lambda config: check_ivr(config, acd_queues(config)),
-        "routing": lambda config: check_routing(config, acd_queues(config)),
+        "ivr": lambda config: check_ivr(config, acd_queues(config), extensions(config)),
+        "routing": lambda config: check_routing(config, acd_queues(config), extensions(config)),
         "records": records_section,
         "recording": recording_section,
     }

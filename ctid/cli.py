@@ -44,10 +44,10 @@ EXTRA_HELP = {
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
-    from .simulate.command import register
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
     from .records.report_cli import report_command, setup_report
+    from .simulate.command import register
 
     register(EXTRA_COMMANDS)
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))

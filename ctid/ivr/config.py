@@ -181,19 +181,20 @@ def flow_config_error(exc: FlowError) -> ConfigError:
     return ConfigError(first.file, f"node {first.node}" if first.node else None, text)
 
 
-def check_ivr(config: Config, extra_queues: Iterable[str] = ()) -> dict[str, Flow]:
-    """``[ivr]`` and every flow file; ``extra_queues`` are queue names defined elsewhere (ACD)."""
+def check_ivr(
+    config: Config, extra_queues: Iterable[str] = (), extensions: Iterable[str] = ()
+) -> dict[str, Flow]:
+    """``[ivr]`` and every flow file; ``extra_queues`` are queue names defined elsewhere (ACD).
+
+    ``extensions``: the switch's extensions, which no IVR number may be.
+    """
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
     try:
         flows = load_flows(settings, known_names(settings, queues.__contains__))
     except FlowError as exc:
         raise flow_config_error(exc) from None
-    extensions: set[str] = set()
-    if settings.section.numbers:
-        from ..app import build_driver  # here: app imports this module
-
-        extensions = set(build_driver(config).extensions)
+    extensions = set(extensions)
     for number, flow in settings.section.numbers.items():
         if flow not in flows:
             raise ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {flow!r}")
@@ -204,8 +205,10 @@ def check_ivr(config: Config, extra_queues: Iterable[str] = ()) -> dict[str, Flo
     return flows
 
 
-def check_routing(config: Config, extra_queues: Iterable[str] = ()) -> RoutingTable:
-    flows = check_ivr(config, extra_queues)
+def check_routing(
+    config: Config, extra_queues: Iterable[str] = (), extensions: Iterable[str] = ()
+) -> RoutingTable:
+    flows = check_ivr(config, extra_queues, extensions)
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
     return routing_table(

@@ -19,7 +19,7 @@ from .base import registry
 
 if TYPE_CHECKING:
     from ...ivr.inbound import InboundRouter
-    from ...ivr.install import IvrReloader
+    from ...ivr.reloader import IvrReloader
     from ...ivr.service import IvrService
 
 ADMIN: Final = frozenset({Role.ADMIN})

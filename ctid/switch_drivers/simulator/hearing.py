@@ -31,6 +31,7 @@ class Card(Protocol):
     @property
     def supervisions(self) -> Mapping[str, Supervision]: ...
 
+
 #: Supervisors of supervisors are followed this deep when deciding who hears whom.
 MAX_SUPERVISION_DEPTH: Final = 4
 
@@ -43,9 +44,7 @@ def supervision_of(card: Card, chan: Channel) -> Supervision | None:
     return None
 
 
-def channel_hears(
-    card: Card, a: Channel, b: Channel, depth: int = MAX_SUPERVISION_DEPTH
-) -> bool:
+def channel_hears(card: Card, a: Channel, b: Channel, depth: int = MAX_SUPERVISION_DEPTH) -> bool:
     if a is b or depth <= 0 or not (a.answered and b.answered):
         return False
     listening = supervision_of(card, a)

@@ -1,21 +1,19 @@
 """Wiring the ACD into the daemon: the one call ``App._install_services`` makes.
 
-This is the ACD's part of the composition root, so like ``app.py`` it may
+This is the ACD's part of the composition root (``ctid.wiring``), so it may
 import every layer (the API hooks live in ``api/methods/acd_access.py``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..acd.config import QueueConfig, acd_section
+from ..acd.service import AcdService
+from ..api.methods.acd_access import install_acd_api
 from ..calls.control import CallControl
 from ..config import ConfigError
 from ..facts import FACT_QUEUE_PRIORITY
-from .config import QueueConfig, acd_section
-from .service import AcdService
-
-if TYPE_CHECKING:
-    from ..app import App
+from ..ivr.destinations import DestinationError
+from .parts import Parts
 
 __all__ = ["AcdDestinations", "install_acd"]
 
@@ -40,8 +38,6 @@ class AcdDestinations:
     def enter(self, call_id: str, queue: str, *, priority: int) -> None:
         config = self._queue(queue)
         if config is None:
-            from ..ivr.destinations import DestinationError
-
             raise DestinationError(f"no queue {queue!r}")
         self.control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
         self.control.route(call_id, config.points[0])
@@ -51,7 +47,7 @@ class AcdDestinations:
         return None if agent is None else agent.device
 
 
-def install_acd(app: App) -> AcdService | None:
+def install_acd(app: Parts) -> AcdService | None:
     """Build the ACD from ``[acd]`` (None without that table) and wire it in."""
     config = acd_section(app.config)
     if config is None:
@@ -74,8 +70,6 @@ def install_acd(app: App) -> AcdService | None:
     )
     # Before other extra services (demo traffic), so they find the ACD running.
     app.extra_services.insert(0, service.run)
-    from ..api.methods.acd_access import install_acd_api
-
     install_acd_api(app.api, service)
     names = ", ".join(f"{q.name}" + (f" ({q.number})" if q.number else "") for q in config.queues)
     ids = [a.agent_id for a in config.agents]
