@@ -42,6 +42,7 @@ from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .reloading import Reloads
 from .sdnotify import Notifier, NotifySettings, status_line
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
@@ -49,6 +50,7 @@ from .timers import TimerQueue
 from .tls import TlsError, TlsFiles
 from .transport import OriginPolicy, parse_proxies
 from .wiring.driver import build_driver
+from .wiring.reload import reload_config
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -131,6 +133,8 @@ class App:
         #: environment); off by default.
         self.notify = NotifySettings()
         self.notifier: Notifier | None = None
+        #: What ``ctid reload`` (SIGHUP) changes, by section (``ctid.reloading``).
+        self.reloads = Reloads()
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -224,6 +228,7 @@ class App:
         from .wiring.metrics import install_metrics
         from .wiring.recording import install_recording
         from .wiring.records import install_records
+        from .wiring.reload import install_reload
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
@@ -235,6 +240,7 @@ class App:
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         install_metrics(self)
+        install_reload(self)
 
     @property
     def url(self) -> str:
@@ -331,3 +337,4 @@ class App:
                 log.info("SIGHUP: reloading")
                 for reload in self.api.services.get("reload", []):
                     reload()
+                await reload_config(self)

@@ -6,12 +6,12 @@ is an error, so a misspelt or unsupported section never passes silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, each_problem
 
-__all__ = ["check_services", "section_checkers"]
+__all__ = ["check_services", "config_problems", "section_checkers"]
 
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
@@ -55,3 +55,29 @@ def check_services(config: Config) -> None:
                 config.file, name, f"table [{name}] is not used by this version of ctid"
             )
         checker(config)
+
+
+def config_problems(
+    config: Config, extra: Iterable[Callable[[Config], object]] = ()
+) -> list[ConfigError]:
+    """Every problem the checks find (not only the first): each section's checker, then
+    ``extra`` checks (the driver, auth, TLS), each run even when an earlier one failed."""
+    checkers = section_checkers()
+    problems: list[ConfigError] = []
+    checks: list[Callable[[Config], object]] = []
+    for name in config.sections:
+        checker = checkers.get(name)
+        if checker is None:
+            problems.append(
+                ConfigError(
+                    config.file, name, f"table [{name}] is not used by this version of ctid"
+                )
+            )
+        else:
+            checks.append(checker)
+    for check in [*extra, *checks]:
+        try:
+            check(config)
+        except ConfigError as exc:
+            problems.extend(each_problem(exc))
+    return problems

@@ -111,12 +111,11 @@ class AcdEngine:
         self.csta = csta
         self.scheduler = scheduler
         self.clock = clock
-        self.calendar = Calendar(clock, config.tz)
         self.now = now
         self.publish = publish
         self.rng = rng or random.Random()
-        self.reason_codes = frozenset(config.reason_codes) | {config.rona_reason}
-        ctx = StrategyContext(rng=self.rng, last_agent=self._last_agent)
+        #: What the queues' strategies consult (a reload makes new strategies with it).
+        self.strategy_context = ctx = StrategyContext(rng=self.rng, last_agent=self._last_agent)
         self.queues: dict[str, QueueRuntime] = {}
         #: Route point (queue name or number) -> its queue.
         self.points: dict[str, QueueRuntime] = {}
@@ -147,15 +146,22 @@ class AcdEngine:
         #: oldest first. Kept only if a queue uses it, and only as far back as the
         #: longest ``last_agent_days``: a busy centre sees a new caller every call.
         self.last_served: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._look_back = max(
-            (qc.last_agent_days * 86400.0 for qc in config.queues if qc.strategy == "last-agent"),
-            default=None,
-        )
+        self.settings_changed()
         #: Playbacks whose end the engine waits for: playback id -> what to do then.
         self.after_playback: dict[str, Callable[[], None]] = {}
         self._seq = itertools.count(1)
         self.wallboard = Wallboard(self)
         self.daily = Daily(self)
+
+    def settings_changed(self) -> None:
+        """Derive what follows from ``config`` (at start, and after a reload changed it)."""
+        config = self.config
+        self.calendar = Calendar(self.clock, config.tz)
+        self.reason_codes = frozenset(config.reason_codes) | {config.rona_reason}
+        self._look_back = max(
+            (qc.last_agent_days * 86400.0 for qc in config.queues if qc.strategy == "last-agent"),
+            default=None,
+        )
 
     # ---------------------------------------------------------------- start
 

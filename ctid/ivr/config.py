@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, ConfigProblems
 from ..structure import StructureError, structure
 from .flow import Flow
 from .load import FLOW_SUFFIXES, FlowError, KnownNames, load_flow_file
@@ -175,10 +175,10 @@ def load_flows(settings: IvrSettings, known: KnownNames) -> dict[str, Flow]:
 
 
 def flow_config_error(exc: FlowError) -> ConfigError:
-    first = exc.problems[0]
-    more = len(exc.problems) - 1
-    text = first.problem + (f" (and {more} more problems)" if more else "")
-    return ConfigError(first.file, f"node {first.node}" if first.node else None, text)
+    """Every problem of the flows, as one error that reads as the first (and a count)."""
+    return ConfigProblems(
+        [ConfigError(p.file, f"node {p.node}" if p.node else None, p.problem) for p in exc.problems]
+    )
 
 
 def check_ivr(

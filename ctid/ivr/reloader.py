@@ -9,6 +9,7 @@ calls; ``ctid.wiring.ivr`` builds it with the service and offers its
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +63,17 @@ class IvrReloader:
         """What flows may name: the queues and databases of the running daemon."""
         return known_names(ivr_settings(self.config), self.queues.queue_exists)
 
-    def build(self, config: Config) -> tuple[IvrSettings, dict[str, Flow], RoutingTable]:
-        """Everything a (re)load needs, checked; raises ``ConfigError`` (blocking file I/O)."""
+    def build(
+        self, config: Config, queue_exists: Callable[[str], bool] | None = None
+    ) -> tuple[IvrSettings, dict[str, Flow], RoutingTable]:
+        """Everything a (re)load needs, checked; raises ``ConfigError`` (blocking file I/O).
+
+        ``queue_exists``: the queues flows may name (default: the running ones).
+        """
         settings = ivr_settings(config)
+        queue_exists = queue_exists or self.queues.queue_exists
         try:
-            flows = load_flows(settings, known_names(settings, self.queues.queue_exists))
+            flows = load_flows(settings, known_names(settings, queue_exists))
         except FlowError as exc:
             raise flow_config_error(exc) from None
         directory = self.service.model.directory
@@ -82,7 +89,7 @@ class IvrReloader:
         table = routing_table(
             config,
             flow_exists=flows.__contains__,
-            queue_exists=self.queues.queue_exists,
+            queue_exists=queue_exists,
             agent_exists=lambda a: (
                 a in settings.section.agents or self.agents.agent_device(a) is not None
             ),

@@ -8,6 +8,10 @@ into the call model, and offers ``reload`` to SIGHUP and the API.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..acd.config import acd_section
+from ..config import Config, ConfigError, each_problem
 from ..ivr.config import IvrSettings, ivr_settings
 from ..ivr.destinations import Agents, ConfiguredAgents, ConfiguredQueues, Queues
 from ..ivr.inbound import InboundRouter
@@ -17,6 +21,7 @@ from ..ivr.routing import RoutingTable
 from ..ivr.service import IvrService
 from ..ivr.silent import SilentTts
 from ..ivr.tts import EspeakNg, PromptCache, TtsEngine
+from ..reloading import Apply, Prepare
 from .parts import Parts
 
 __all__ = ["install_ivr"]
@@ -98,5 +103,31 @@ def install_ivr(
     app.api.services["ivr"] = service
     app.api.services["ivr.reloader"] = reloader
     app.api.services["routing"] = router
-    app.api.services.setdefault("reload", []).append(reloader.reload_soon)
+    app.reloads.section("ivr", _reload_section(app, reloader))
     return service
+
+
+def _reload_section(app: Parts, reloader: IvrReloader) -> Prepare:
+    """Flows, ``[ivr]`` numbers and ``[routing]`` rules (``ctid reload``)."""
+
+    async def prepare(new: Config) -> list[ConfigError] | Apply:
+        # Flows may name queues the same reload adds to the ACD.
+        acd = acd_section(new) if app.acd is not None else None
+        queues = reloader.queues
+        exists = queues.queue_exists if acd is None else {q.name for q in acd.queues}.__contains__
+        try:
+            built = await app.blocking(reloader.build, new, exists)
+        except ConfigError as exc:
+            return each_problem(exc)
+
+        async def apply() -> dict[str, Any]:
+            settings, flows, table = built
+            old = {n: f.version for n, f in reloader.service.flows.items()}
+            reloader.apply(settings, flows, table)
+            await reloader.service.warm(flows.values())
+            changed = sorted(n for n, f in flows.items() if old.get(n) != f.version)
+            return {"flows": len(flows), "changed": changed, "rules": len(table.rules)}
+
+        return apply
+
+    return prepare

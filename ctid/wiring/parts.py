@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..ids import IdFactory
     from ..publish import CstaPublisher
+    from ..reloading import Reloads
     from ..switch_drivers.base import SwitchDriver
     from ..timers import TimerQueue
     from ..tls import TlsFiles
@@ -35,8 +36,14 @@ class Parts(Protocol):
     to ``api.services`` and routes to ``server``.
     """
 
+    #: The configuration in force (a reload replaces it).
+    config: Config
+
     @property
-    def config(self) -> Config: ...
+    def admin_token(self) -> str | None: ...
+
+    @property
+    def reloads(self) -> Reloads: ...
 
     @property
     def blocking(self) -> Blocking: ...

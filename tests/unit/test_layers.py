@@ -42,12 +42,16 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "transport",
                 "tls",
                 "sdnotify",
+                "pidfile",
             }
         ),
     ),
     ("switch drivers", frozenset({"switch_drivers"})),
     ("calls", frozenset({"calls"})),
-    ("configuration, facts and the event bus", frozenset({"config", "facts", "bus", "publish"})),
+    (
+        "configuration, facts and the event bus",
+        frozenset({"config", "reloading", "facts", "bus", "publish"}),
+    ),
     (
         "services",
         frozenset(
