@@ -80,4 +80,8 @@ def config_problems(
             check(config)
         except ConfigError as exc:
             problems.extend(each_problem(exc))
-    return problems
+    # Checkers share checks ([routing] checks the flows too): each problem once.
+    unique: dict[str, ConfigError] = {}
+    for problem in problems:
+        unique.setdefault(str(problem), problem)
+    return list(unique.values())

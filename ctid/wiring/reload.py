@@ -86,6 +86,10 @@ async def reload_config(app: Parts) -> ReloadReport | None:
     path = Path(app.config.file)
 
     def read() -> tuple[Config | None, list[ConfigError]]:
+        if not path.is_file():
+            # Built in memory (the demo's built-in file, tests): the files it names
+            # (flows) are read again, the tables stay.
+            return app.config, config_problems(app.config)
         try:
             new = load_config(path)
         except ConfigError as exc:
@@ -98,14 +102,12 @@ async def reload_config(app: Parts) -> ReloadReport | None:
             raise ReloadRefused(problems)
         report = await app.reloads.reload(app.config, new)
     except ReloadRefused as exc:
-        log.error("reload refused, nothing changed (%d problem(s)):", len(exc.problems))
-        for problem in exc.problems:
-            log.error("  %s", problem)
+        # One record, so the problems arrive with the verdict.
+        listed = "".join(f"\n  {problem}" for problem in exc.problems)
+        log.error("reload refused, nothing changed (%d problem(s)):%s", len(exc.problems), listed)
         return None
     app.config = new
-    for message in report.refused:
-        log.warning("reload: %s", message)
-    for name, changes in report.applied.items():
-        log.info("reload: %s: %s", name, changes)
-    log.info("reload done: %s applied", ", ".join(report.applied) or "nothing")
+    lines = [f"\n  refused: {message}" for message in report.refused]
+    lines += [f"\n  {name}: {changes}" for name, changes in report.applied.items()]
+    log.info("reload done: %s applied%s", ", ".join(report.applied) or "nothing", "".join(lines))
     return report
