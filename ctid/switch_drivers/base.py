@@ -85,6 +85,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
     "StartSupervision",
