@@ -28,6 +28,7 @@ __all__ = [
     "connection",
     "device",
     "every_queue",
+    "mailbox",
     "number",
     "queue",
     "recording",
@@ -46,6 +47,8 @@ class Target(enum.Flag):
     RECORDING = enum.auto()
     #: A telephone number (``records.history``: a caller's previous calls).
     NUMBER = enum.auto()
+    #: A voicemail box (``queue:sales``) or a message in one (by its id).
+    MAILBOX = enum.auto()
 
     @property
     def label(self) -> str:
@@ -111,6 +114,10 @@ def recording(path: str) -> tuple[ObjectRef, ...]:
 
 def number(path: str) -> tuple[ObjectRef, ...]:
     return (ObjectRef(Target.NUMBER, path),)
+
+
+def mailbox(path: str) -> tuple[ObjectRef, ...]:
+    return (ObjectRef(Target.MAILBOX, path),)
 
 
 def resolve(params: Any, ref: ObjectRef) -> str | None:

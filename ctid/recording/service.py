@@ -39,14 +39,13 @@ from ..publish import CstaPublisher
 from ..records import ops as o
 from ..switch_drivers import base as sw
 from . import files, keep
-from .config import RecordingSettings, recording_settings
+from .config import RecordingSettings
 from .search import expired
 
 if TYPE_CHECKING:
-    from ..app import App
     from ..records.service import RecordsService
 
-__all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService", "install"]
+__all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService"]
 
 #: Every event the recording service publishes, for ``rpc.discover``.
 EVENT_NAMES: Final = tuple(
@@ -145,6 +144,27 @@ class RecordingService:
     def _keep(self, rec: ActiveRecording) -> None:
         if self.rows is not None and rec.recording_id in self.active:
             self.rows.put(keep.KIND, rec.recording_id, keep.to_row(rec, self.clock))
+
+    async def _track_restored(self) -> None:
+        """Tell the driver which of the switch's recordings are ours: a restarted driver
+        knows nothing of them, and could neither stop them nor see them end."""
+        for rid, rec in list(self.active.items()):
+            call = self.model.calls.get(rec.call_id)
+            if call is None or call.bridge_id is None:
+                continue
+            try:
+                await self.calls.execute(
+                    [
+                        sw.TrackRecording(
+                            recording_id=rid,
+                            target=sw.MediaTarget.bridge(call.bridge_id),
+                            path=str(files.resolve(self.directory, rec.path).with_suffix("")),
+                            format=rec.format,
+                        )
+                    ]
+                )
+            except sw.DriverError as exc:
+                log.warning("recording %s: the switch driver cannot take it back (%s)", rid, exc)
 
     def _restore(self) -> None:
         """At start: recordings of calls still up go on (the switch still records them)."""
@@ -488,6 +508,7 @@ class RecordingService:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         self._restore()
+        await self._track_restored()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._auto_loop)
             nursery.start_soon(self._done_loop)
@@ -574,23 +595,3 @@ class RecordingService:
             # The next sweep must not find them again before the database has them.
             await self.records.wait_committed()
         return deleted
-
-
-def install(app: App) -> RecordingService:
-    """Wire the recording service into a not yet started ``App``."""
-    records = app.api.services.get("records")
-    service = RecordingService(
-        settings=recording_settings(app.config),
-        calls=app.calls,
-        publisher=app.publisher,
-        clock=app.clock,
-        ids=app.ids,
-        records=records,
-        blocking=app.blocking,
-    )
-    app.calls.event_sinks.append(service.on_event)
-    app.calls.notice_sinks.append(service.on_notice)
-    app.api.services["recording"] = service
-    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
-    app.extra_services.append(service.run)
-    return service

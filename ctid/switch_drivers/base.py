@@ -85,6 +85,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
     "StartSupervision",
@@ -96,6 +97,7 @@ __all__ = [
     "SwitchCommand",
     "SwitchDriver",
     "SwitchEvent",
+    "TrackRecording",
 ]
 
 #: How many events a driver may have in flight towards the call model before its
@@ -208,6 +210,8 @@ class Capability(enum.Enum):
     #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
     #: restarted ctid picks them up (not the simulator, which lives inside ctid).
     SURVIVES_RESTART = "survivesRestart"
+    #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
+    MESSAGE_WAITING = "messageWaiting"
 
 
 class RejectReason(enum.Enum):
@@ -618,6 +622,28 @@ class ResumeRecording(SwitchCommand):
 @attrs.frozen(kw_only=True)
 class StopRecording(SwitchCommand):
     recording_id: str
+
+
+@attrs.frozen(kw_only=True)
+class TrackRecording(SwitchCommand):
+    """ctid restarted while the switch records: take the recording that ``StartRecording``
+    (same fields) started before as ours again, so that its end and the commands on it
+    are matched to ``recording_id``. Nothing is sent to the switch."""
+
+    recording_id: str
+    target: MediaTarget
+    path: str
+    format: str = "wav"
+
+
+@attrs.frozen(kw_only=True)
+class SetMessageWaiting(SwitchCommand):
+    """Show a phone how many voicemail messages wait (``new``) and were heard (``old``):
+    its lamp is lit while ``new`` is more than 0."""
+
+    device: str
+    new: int
+    old: int
 
 
 @attrs.frozen(kw_only=True)

@@ -24,7 +24,7 @@ from .. import rpc
 from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES, MethodSpec, json_schema
-from . import registry
+from .base import registry
 
 __all__ = ["OPENRPC_VERSION", "event_names", "openrpc_document"]
 

@@ -41,7 +41,7 @@ from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 from .records import records_service
 
 __all__ = ["caller_info_of", "check_number"]

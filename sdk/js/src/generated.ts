@@ -168,6 +168,7 @@ export interface MonitorStartParamsMonitorObject {
   readonly callObject?: MonitorStartParamsMonitorObjectCallObject1 | string | null;
   readonly agentObject?: string | null;
   readonly queueObject?: string | null;
+  readonly mailboxObject?: string | null;
 }
 
 /** ``MonitorStart`` params. */
@@ -767,6 +768,36 @@ export interface SupervisorWhisperParams {
 
 export type SupervisorWhisperResult = Record<string, unknown>;
 
+/** ``voicemail.delete`` params. */
+export interface VoicemailDeleteParams {
+  readonly messageID: string;
+}
+
+export type VoicemailDeleteResult = Record<string, unknown>;
+
+/** ``voicemail.get`` params. */
+export interface VoicemailGetParams {
+  readonly messageID: string;
+}
+
+export type VoicemailGetResult = Record<string, unknown>;
+
+/** ``voicemail.list`` params. */
+export interface VoicemailListParams {
+  readonly mailbox: string;
+  readonly unheardOnly?: boolean;
+  readonly limit?: number;
+}
+
+export type VoicemailListResult = Record<string, unknown>;
+
+/** ``voicemail.markHeard`` params. */
+export interface VoicemailMarkHeardParams {
+  readonly messageID: string;
+}
+
+export type VoicemailMarkHeardResult = Record<string, unknown>;
+
 export interface AgentBusyEventParams {
   readonly monitorCrossRefID?: string;
   readonly seq?: number;
@@ -1257,6 +1288,10 @@ export interface GeneratedMethods {
   readonly "sim.pressDigits": { readonly params: SimPressDigitsParams; readonly result: SimPressDigitsResult };
   readonly "sim.restoreLink": { readonly params: SimRestoreLinkParams; readonly result: SimRestoreLinkResult };
   readonly "supervisor.whisper": { readonly params: SupervisorWhisperParams; readonly result: SupervisorWhisperResult };
+  readonly "voicemail.delete": { readonly params: VoicemailDeleteParams; readonly result: VoicemailDeleteResult };
+  readonly "voicemail.get": { readonly params: VoicemailGetParams; readonly result: VoicemailGetResult };
+  readonly "voicemail.list": { readonly params: VoicemailListParams; readonly result: VoicemailListResult };
+  readonly "voicemail.markHeard": { readonly params: VoicemailMarkHeardParams; readonly result: VoicemailMarkHeardResult };
 }
 
 /** Each event's params. */
@@ -1372,4 +1407,8 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "sim.pressDigits": ["admin"],
   "sim.restoreLink": ["admin"],
   "supervisor.whisper": ["admin", "supervisor"],
+  "voicemail.delete": ["admin", "agent", "supervisor"],
+  "voicemail.get": ["admin", "agent", "supervisor"],
+  "voicemail.list": ["admin", "agent", "supervisor"],
+  "voicemail.markHeard": ["admin", "agent", "supervisor"],
 };

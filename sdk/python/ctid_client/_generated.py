@@ -160,6 +160,7 @@ class MonitorStartParamsMonitorObject(TypedDict):
     callObject: NotRequired[MonitorStartParamsMonitorObjectCallObject1 | str | None]
     agentObject: NotRequired[str | None]
     queueObject: NotRequired[str | None]
+    mailboxObject: NotRequired[str | None]
 
 class MonitorStartParams(TypedDict):
     """``MonitorStart`` params."""
@@ -655,6 +656,36 @@ class SupervisorWhisperParams(TypedDict):
 
 SupervisorWhisperResult: TypeAlias = dict[str, Any]
 
+class VoicemailDeleteParams(TypedDict):
+    """``voicemail.delete`` params."""
+
+    messageID: str
+
+VoicemailDeleteResult: TypeAlias = dict[str, Any]
+
+class VoicemailGetParams(TypedDict):
+    """``voicemail.get`` params."""
+
+    messageID: str
+
+VoicemailGetResult: TypeAlias = dict[str, Any]
+
+class VoicemailListParams(TypedDict):
+    """``voicemail.list`` params."""
+
+    mailbox: str
+    unheardOnly: NotRequired[bool]
+    limit: NotRequired[int]
+
+VoicemailListResult: TypeAlias = dict[str, Any]
+
+class VoicemailMarkHeardParams(TypedDict):
+    """``voicemail.markHeard`` params."""
+
+    messageID: str
+
+VoicemailMarkHeardResult: TypeAlias = dict[str, Any]
+
 class AgentBusyEventParams(TypedDict):
     monitorCrossRefID: NotRequired[str]
     seq: NotRequired[int]
@@ -1108,6 +1139,10 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'sim.pressDigits': ('admin',),
     'sim.restoreLink': ('admin',),
     'supervisor.whisper': ('admin', 'supervisor',),
+    'voicemail.delete': ('admin', 'agent', 'supervisor',),
+    'voicemail.get': ('admin', 'agent', 'supervisor',),
+    'voicemail.list': ('admin', 'agent', 'supervisor',),
+    'voicemail.markHeard': ('admin', 'agent', 'supervisor',),
 }
 
 #: Every event the server publishes.

@@ -7,7 +7,7 @@ first: one index each on (number, started_at). On PostgreSQL they use
 uses them for ``GLOB`` prefixes.
 
 Revision ID: crm_1
-Revises: lead_1
+Revises: lead_2
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "crm_1"
-down_revision = "lead_1"
+down_revision = "lead_2"
 branch_labels = None
 depends_on = None
 
