@@ -20,13 +20,13 @@ from ctid.records import db
 from ctid.records.schema import call_legs, calls
 from ctid.testing import CallCentre, call_centre
 from ctid.testing.ari_schema import AriSchema
-from ctid.testing.conformance import SwitchHarness
+from ctid.testing.conformance import SwitchHarness, asterisk, freeswitch
 from ctid.testing.conformance.asterisk import FakeAsteriskHarness
 from ctid.testing.conformance.freeswitch import FakeFreeSwitchHarness
 from ctid.testing.conformance.run import conformance_config
 from ctid.testing.harness import ANCHOR_WALL
 
-from .restart import DEADLINE, EventTap, store_of, watcher
+from .restart import DEADLINE, EventTap, set_state, store_of, watcher
 
 API_DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "ari" / "api-docs"
 CALLER = "+15550001"
@@ -180,3 +180,143 @@ async def test_records_of_calls_across_a_restart(
             for kind in ("call", "leg", "record"):
                 assert store_of(cc).load(kind) == {}, kind
         nursery.cancel_scope.cancel()
+
+
+def _acd_config(harness: SwitchHarness, state: Path) -> Any:
+    return _config(harness, state, callback_digit="1", wrap_up=60.0)
+
+
+async def _agent(admin: Any, agent_id: str, device: str) -> None:
+    await set_state(admin, agent_id, device, "loggedOn")
+    await set_state(admin, agent_id, device, "ready")
+
+
+@pytest.mark.parametrize("switch", sorted(HARNESSES))
+async def test_the_acd_across_a_restart(
+    switch: str, tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """An agent busy on a queue call, an agent in after-call work with its deadline, a
+    queued caller who asked for a callback, a caller waiting behind it, and the queue's
+    figures for today all come back as they were."""
+    harness = HARNESSES[switch]()
+    callers = ("+15550011", "+15550012", "+15550013", "+15550014")
+    busy_caller, acw_caller, callback_caller, waiting_caller = callers
+    with trio.fail_after(DEADLINE):
+        async with trio.open_nursery() as nursery:
+            await harness.start(nursery)
+            config = _acd_config(harness, tmp_path)
+            async with _daemon(harness, config) as cc:
+                admin = await watcher(cc)
+                await _agent(admin, "2001", "1001")
+                await trio.sleep(1)
+                await _agent(admin, "2002", "1002")
+                # 2001 (idle the longest) takes the first caller and talks.
+                await harness.incoming_call(busy_caller, QUEUE)
+                offer = await admin.event("agent.reserved", agentID="2001")
+                busy_call = offer["callID"]
+                await trio.sleep(2)
+                await harness.answer("1001")
+                await admin.event("AgentBusyEvent", agentID="2001")
+                # 2002 takes the second, who hangs up after 20 s: 2002 in after-call work.
+                await harness.incoming_call(acw_caller, QUEUE)
+                await admin.event("agent.reserved", agentID="2002")
+                await trio.sleep(2)
+                await harness.answer("1002")
+                await admin.event("AgentBusyEvent", agentID="2002")
+                await trio.sleep(20)
+                await harness.hang_up(acw_caller)
+                await admin.event("AgentWorkingAfterCallEvent", agentID="2002")
+                acw_started = trio.current_time()
+                # Nobody is free: the third caller waits, then asks to be called back.
+                await harness.incoming_call(callback_caller, QUEUE)
+                await trio.sleep(5)
+                await harness.press_digits(callback_caller, "1")
+                await trio.sleep(3)
+                await harness.incoming_call(waiting_caller, QUEUE)
+                await trio.sleep(5)
+                before = {
+                    a: await admin.call("agent.snapshot", {"agentID": a}) for a in ("2001", "2002")
+                }
+                queue_before = await admin.call("queue.snapshot", {"queue": "sales"})
+                assert [c["state"] for c in queue_before["calls"]] == ["callback", "waiting"]
+                figures_before = cc.app.api.services["acd"].queue_figures()
+                await _down(cc)
+            await trio.sleep(10)
+            async with _daemon(harness, config) as cc:
+                admin = await watcher(cc)
+                after = {
+                    a: await admin.call("agent.snapshot", {"agentID": a}) for a in ("2001", "2002")
+                }
+                for agent_id in ("2001", "2002"):
+                    old, new = dict(before[agent_id]), dict(after[agent_id])
+                    old.pop("today"), new.pop("today")
+                    assert new == old, agent_id
+                assert after["2001"]["agentState"] == "busy"
+                assert after["2001"]["callID"] == busy_call
+                assert after["2002"]["agentState"] == "workingAfterCall"
+                queue_after = await admin.call("queue.snapshot", {"queue": "sales"})
+                assert [
+                    (c["callID"], c["callingDevice"], c["state"], c["position"])
+                    for c in queue_after["calls"]
+                ] == [
+                    (c["callID"], c["callingDevice"], c["state"], c["position"])
+                    for c in queue_before["calls"]
+                ]
+                assert [c["waitSeconds"] for c in queue_after["calls"]] == pytest.approx(
+                    [c["waitSeconds"] + 10.0 for c in queue_before["calls"]]
+                )
+                [old_figures] = figures_before
+                [new_figures] = cc.app.api.services["acd"].queue_figures()
+                for name in ("offered_today", "answered_today", "abandoned_today"):
+                    assert getattr(new_figures, name) == getattr(old_figures, name), name
+                assert new_figures.offered_today == 4
+                assert new_figures.answered_today == 2
+                # 2002's after-call work ends at its deadline (60 s after it began).
+                ready = await admin.event("AgentReadyEvent", agentID="2002")
+                assert ready["cause"] == "wrapUpEnded"
+                assert trio.current_time() - acw_started == pytest.approx(60.0, abs=0.1)
+                # The callback is served first: 2002's phone is prompted for it.
+                prompted = await admin.event("agent.reserved", agentID="2002")
+                assert prompted["callID"] != queue_before["calls"][1]["callID"]
+                # 2001's call goes on on its old callID and ends normally.
+                await harness.hang_up(busy_caller)
+                acw = await admin.event("AgentWorkingAfterCallEvent", agentID="2001")
+                assert acw["agentID"] == "2001"
+            nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize("switch", sorted(HARNESSES))
+async def test_an_agent_whose_phone_is_gone_is_logged_off_with_the_reason(
+    switch: str, tmp_path: Path, autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tap = EventTap(monkeypatch)
+    harness = HARNESSES[switch]()
+    with trio.fail_after(DEADLINE):
+        async with trio.open_nursery() as nursery:
+            await harness.start(nursery)
+            async with _daemon(harness, _acd_config(harness, tmp_path)) as cc:
+                admin = await watcher(cc)
+                await _agent(admin, "2001", "1001")
+                await _agent(admin, "2002", "1004")
+                await _down(cc)
+            nursery.cancel_scope.cancel()
+    tap.events.clear()
+    # Phone 1004 was removed from the switch (and from ctid's list of its phones)
+    # while ctid was down.
+    section = asterisk.ASTERISK_SECTION if switch == "asterisk" else freeswitch.FREESWITCH_SECTION
+    monkeypatch.setitem(section, "extensions", "1001-1003")
+    smaller = HARNESSES[switch](extensions=("1001", "1002", "1003"))
+    with trio.fail_after(DEADLINE):
+        async with trio.open_nursery() as nursery:
+            await smaller.start(nursery)
+            async with _daemon(smaller, _acd_config(smaller, tmp_path)) as cc:
+                admin = await watcher(cc)
+                kept = await admin.call("agent.snapshot", {"agentID": "2001"})
+                gone = await admin.call("agent.snapshot", {"agentID": "2002"})
+                assert (kept["agentState"], kept["agentDevice"]) == ("ready", "1001")
+                assert (gone["agentState"], gone["agentDevice"]) == ("loggedOff", None)
+            nursery.cancel_scope.cancel()
+    events = tap.named("AgentLoggedOffEvent")
+    assert [(e["agentID"], e["oldState"], e["newState"], e["cause"]) for e in events] == [
+        ("2002", "ready", "loggedOff", "deviceRemoved")
+    ]
