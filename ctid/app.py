@@ -140,6 +140,9 @@ class App:
         self.cluster: ClusterNode | None = None
         #: Replaces the PostgreSQL lease of ``[cluster]`` (tests on MockClock).
         self.cluster_lease: LeaseClient | None = None
+        #: A node starting again after it lost the lease: serve as a standby at once
+        #: and wait for the database rather than exit (``ClusterNode.patient``).
+        self.patient_start = False
         #: The certificate of wss:// (and https:// metrics), when configured.
         self.tls = load_tls(config)
         #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
@@ -223,6 +226,7 @@ class App:
             self.api.services.setdefault("reload", []).append(self._reload_tls)
         self.cluster = build_cluster(config, self.cluster_lease)
         if self.cluster is not None:
+            self.cluster.patient = self.patient_start
             self.api.services["cluster"] = self.cluster
         if config.auth.jwt is not None:
             reloader = AuthReloader(config, self.api.auth, self.blocking)
