@@ -161,7 +161,8 @@ async def test_calls_on_hold_in_consultation_and_in_queue_survive_a_takeover(
                 (c["callID"], c["position"]) for c in before["calls"]
             ]
             grown = [
-                x["waitSeconds"] - y["waitSeconds"] for x, y in zip(after["calls"], before["calls"])
+                x["waitSeconds"] - y["waitSeconds"]
+                for x, y in zip(after["calls"], before["calls"], strict=True)
             ]
             assert grown[0] == pytest.approx(grown[1], abs=0.01)
             assert 0 < grown[0] < took + 30
