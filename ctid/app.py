@@ -42,14 +42,15 @@ from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .reloading import Reloads
 from .sdnotify import Notifier, NotifySettings, status_line
-from .structure import StructureError
-from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
 from .tls import TlsError, TlsFiles
 from .transport import OriginPolicy, parse_proxies
+from .wiring.driver import build_driver
+from .wiring.reload import reload_config
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -62,21 +63,6 @@ log = logging.getLogger(__name__)
 #: Seconds the active part waits at start for the switch's first list of calls
 #: before starting the services that restore live state on them.
 FIRST_RESYNC_WAIT = 10.0
-
-
-def build_driver(config: Config) -> SwitchDriver:
-    """The configured switch driver; configuration problems raise ``ConfigError``."""
-    name = config.switch.driver
-    try:
-        cls = load_driver_class(name)
-    except LookupError as exc:
-        raise ConfigError(config.file, "switch.driver", str(exc)) from None
-    try:
-        return cls.from_config(config.driver_section, path=f"switch.{name}")
-    except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
 
 
 def server_options(config: Config) -> ServerOptions:
@@ -154,6 +140,8 @@ class App:
         #: environment); off by default.
         self.notify = NotifySettings()
         self.notifier: Notifier | None = None
+        #: What ``ctid reload`` (SIGHUP) changes, by section (``ctid.reloading``).
+        self.reloads = Reloads()
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -241,24 +229,28 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
-        from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
-        from .ivr.install import install_ivr
-        from .livestate.install import install_livestate
-        from .metrics import server as metrics
-        from .recording import service as recording
-        from .records import service as records
+        from .wiring.acd import AcdDestinations, install_acd
+        from .wiring.ivr import install_ivr
+        from .wiring.livestate import install_livestate
+        from .wiring.metrics import install_metrics
+        from .wiring.recording import install_recording
+        from .wiring.records import install_records
+        from .wiring.reload import install_reload
+        from .wiring.voicemail import install_voicemail
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
-        records.install(self)
-        recording.install(self)
+        install_records(self)
+        install_recording(self)
+        install_voicemail(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
-        metrics.install(self)
+        install_metrics(self)
+        install_reload(self)
 
     @property
     def url(self) -> str:
@@ -374,3 +366,4 @@ class App:
                 log.info("SIGHUP: reloading")
                 for reload in self.api.services.get("reload", []):
                     reload()
+                await reload_config(self)
