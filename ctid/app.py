@@ -234,12 +234,14 @@ class App:
         One line per service keeps the composition in one readable place.
         """
         from .acd.install import AcdDestinations, install_acd
+        from .announce import install_announcer
         from .api.methods.recording import download_route
         from .ivr.install import install_ivr
         from .livestate.install import install_livestate
         from .metrics import server as metrics
         from .recording import service as recording
         from .records import service as records
+        from .webhooks.install import install_webhooks
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
@@ -247,6 +249,8 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
         recording.install(self)
+        install_announcer(self)
+        install_webhooks(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
