@@ -235,6 +235,7 @@ class App:
         """
         from .acd.install import AcdDestinations, install_acd
         from .announce import install_announcer
+        from .api import http_rpc
         from .api.methods.recording import download_route
         from .ivr.install import install_ivr
         from .livestate.install import install_livestate
@@ -254,6 +255,8 @@ class App:
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
+        self.server.routes[http_rpc.PATH] = http_rpc.rpc_route(self.api)
+        self.server.body_limits[http_rpc.PATH] = self.config.api.max_message_bytes
         metrics.install(self)
 
     @property
