@@ -230,9 +230,9 @@ async def test_stored_webhooks_survive_a_restart(tmp_path: Path) -> None:
         async with trio.open_nursery() as nursery:
             await receiver.start(nursery)
             spec = {"url": receiver.url, "secretEnv": "CRM_SECRET", "events": ["CallClearedEvent"]}
-            async with centre(tmp_path) as (cc, admin):
+            async with centre(tmp_path) as (_, admin):
                 await admin.call("webhook.create", {"name": "kept", **spec, "queues": ["vip"]})
-            async with centre(tmp_path) as (cc, admin):
+            async with centre(tmp_path) as (_, admin):
                 listed = (await admin.call("webhook.list"))["webhooks"]
             nursery.cancel_scope.cancel()
     assert [(w["name"], w["queues"], w["source"]) for w in listed] == [("kept", ["vip"], "api")]

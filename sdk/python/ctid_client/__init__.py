@@ -80,6 +80,9 @@ from ._values import MethodInfo as MethodInfo
 from ._values import SessionInfo as SessionInfo
 from ._values import SimHears as SimHears
 from ._values import SimLine as SimLine
+from ._webhooks import Webhook as Webhook
+from ._webhooks import WebhookStatus as WebhookStatus
+from ._webhooks import WebhookTest as WebhookTest
 
 __version__ = "0.1.0"
 
@@ -159,4 +162,7 @@ __all__ = [
     "Supervision",
     "TcpConnector",
     "TokenProvider",
+    "Webhook",
+    "WebhookStatus",
+    "WebhookTest",
 ]
