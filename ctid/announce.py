@@ -130,6 +130,7 @@ def install_announcer(app: App) -> Announcer | None:
     if not isinstance(records, RecordsService):
         return None
     announcer = Announcer(records, app.publisher)
+    app.api.services.setdefault("extra_events", []).extend((CALL_CLOSED, RECORDING_AVAILABLE))
     records.writer.applied_observers.append(announcer.on_applied)
     app.extra_services.append(announcer.run)
     return announcer

@@ -391,6 +391,8 @@ async def _webhooks(cc: CallCentre, r: Recorder) -> None:
     await r.call("webhook.update", hook | {"batchMax": 20})
     await r.call("webhook.list")
     await r.call("webhook.status", {"name": "crm"})
+    # Its secret's variable is not set here: the test says so instead of sending.
+    await r.call("webhook.test", {"name": "crm"})
     await r.call("webhook.delete", {"name": "crm"})
 
 
