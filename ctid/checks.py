@@ -22,6 +22,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .ivr.config import check_ivr, check_routing
     from .recording.config import recording_section
     from .records.config import records_section
+    from .webhooks.spec import specs_from_config
 
     def acd_queues(config: Config) -> list[str]:
         acd = acd_section(config)
@@ -36,6 +37,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "routing": lambda config: check_routing(config, acd_queues(config)),
         "records": records_section,
         "recording": recording_section,
+        "webhooks": specs_from_config,
     }
 
 

@@ -28,7 +28,7 @@ def webhook_metrics(service: WebhookService) -> Iterator[Metric]:
         "ctid_webhook_failures", "Failed delivery tries (no 2xx).", labels=["webhook"]
     )
     for name, hook in sorted(service.hooks.items()):
-        backlog.add_metric([name], hook.backlog + len(hook.pending))
+        backlog.add_metric([name], hook.total_backlog)
         delivered.add_metric([name], hook.delivery.delivered)
         dropped.add_metric([name], hook.dropped)
         failures.add_metric([name], hook.delivery.failures)

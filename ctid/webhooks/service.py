@@ -79,6 +79,8 @@ class Hook:
     delivery: policy.Delivery
     #: Events published and not yet in the outbox.
     pending: collections.deque[outbox.Queued] = attrs.field(factory=collections.deque)
+    #: Events being written into the outbox now (taken out of ``pending``).
+    writing: int = 0
     #: Events in the outbox (not yet delivered).
     backlog: int = 0
     dropped: int = 0
@@ -91,6 +93,16 @@ class Hook:
     def poke(self) -> None:
         self.wake.set()
         self.wake = trio.Event()
+
+    @property
+    def waiting(self) -> int:
+        """Events published for this webhook and not yet in the outbox."""
+        return len(self.pending) + self.writing
+
+    @property
+    def total_backlog(self) -> int:
+        """Events published for this webhook and not yet delivered (or dropped)."""
+        return self.backlog + self.waiting
 
 
 class WebhookService:
@@ -258,6 +270,7 @@ class WebhookService:
                     continue
                 # Taken out now: the tap may drop from the left meanwhile.
                 items = [hook.pending.popleft() for _ in range(n)]
+                hook.writing = n
                 taken[hook.spec.name] = items
                 batch.extend(items)
             try:
@@ -265,6 +278,7 @@ class WebhookService:
             except Exception as exc:
                 for name, items in taken.items():
                     if name in self.hooks:
+                        self.hooks[name].writing = 0
                         self.hooks[name].pending.extendleft(reversed(items))
                     else:
                         self._pending -= len(items)
@@ -283,6 +297,7 @@ class WebhookService:
                 if written is None:
                     continue  # deleted meanwhile; the next start deletes its rows
                 hook = written
+                hook.writing = 0
                 hook.backlog += len(items)
                 excess = policy.overflow(hook.backlog, hook.spec.max_backlog)
                 if excess:
@@ -489,8 +504,8 @@ class WebhookService:
             "name": hook.spec.name,
             "source": hook.source,
             "enabled": hook.spec.enabled,
-            "backlog": hook.backlog + len(hook.pending),
-            "pending": len(hook.pending),
+            "backlog": hook.total_backlog,
+            "pending": hook.waiting,
             "delivered": d.delivered,
             "dropped": hook.dropped,
             "failures": d.failures,
