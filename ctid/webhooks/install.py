@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import trio
@@ -15,7 +16,12 @@ from .spec import specs_from_config
 if TYPE_CHECKING:
     from ..app import App
 
-__all__ = ["install_webhooks"]
+__all__ = ["SHUTDOWN_FLUSH_SECONDS", "install_webhooks"]
+
+log = logging.getLogger(__name__)
+
+#: How long a graceful stop waits for the pending events to reach the outbox.
+SHUTDOWN_FLUSH_SECONDS = 5.0
 
 
 def install_webhooks(app: App) -> WebhookService | None:
@@ -50,4 +56,13 @@ def install_webhooks(app: App) -> WebhookService | None:
             service.engine.dispose()
 
     app.extra_services.append(run)
+
+    async def flush_at_shutdown() -> None:
+        # A graceful stop keeps the events published so far: they go out after the restart.
+        with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:
+            await service.wait_written()
+        if scope.cancelled_caught:
+            log.error("webhooks: events not yet in the outbox were lost at the stop")
+
+    app.api.services.setdefault("shutdown", []).append(flush_at_shutdown)
     return service
