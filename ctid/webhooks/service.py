@@ -83,6 +83,9 @@ class Hook:
     writing: int = 0
     #: Events in the outbox (not yet delivered).
     backlog: int = 0
+    #: Counts the writer's additions (a sender that found nothing knows whether
+    #: rows came meanwhile).
+    added: int = 0
     dropped: int = 0
     dropped_logged: int = 0
     drop_logged_at: float = -DROP_LOG_INTERVAL
@@ -299,6 +302,7 @@ class WebhookService:
                 hook = written
                 hook.writing = 0
                 hook.backlog += len(items)
+                hook.added += 1
                 excess = policy.overflow(hook.backlog, hook.spec.max_backlog)
                 if excess:
                     trimmed = await self._db(outbox.trim, name, excess)
@@ -345,6 +349,7 @@ class WebhookService:
                 wake = hook.wake
                 await wake.wait()
                 continue
+            added = hook.added
             try:
                 rows = await self._db(outbox.next_batch, name, hook.spec.batch_max)
             except Exception as exc:
@@ -354,7 +359,8 @@ class WebhookService:
                 await trio.sleep(DB_RETRY_FIRST)
                 continue
             if not rows:
-                hook.backlog = 0
+                if hook.added == added:
+                    hook.backlog = 0  # trimmed or deleted meanwhile: nothing is waiting
                 continue
             await self._deliver(hook, client, rows)
 
