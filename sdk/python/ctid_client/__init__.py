@@ -56,6 +56,7 @@ from ._ivr import IvrReload as IvrReload
 from ._ivr import IvrStatistics as IvrStatistics
 from ._ivr import RoutingDecision as RoutingDecision
 from ._ivr import RoutingOverride as RoutingOverride
+from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
 from ._records import REPORT_NAMES as REPORT_NAMES
 from ._records import Recording as Recording
@@ -95,6 +96,7 @@ __all__ = [
     "MSGPACK_SUBPROTOCOL",
     "QUEUE_EVENT_NAMES",
     "RECORDING_EVENT_NAMES",
+    "RECORD_EVENT_NAMES",
     "REPORT_NAMES",
     "AgentEvent",
     "AgentEventCause",
