@@ -24,6 +24,7 @@ from . import (  # noqa: E402
     session,
     sim,
     supervisor,
+    voicemail,
     webhook,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "session",
     "sim",
     "supervisor",
+    "voicemail",
     "webhook",
 ]

@@ -81,6 +81,10 @@ from ._values import MethodInfo as MethodInfo
 from ._values import SessionInfo as SessionInfo
 from ._values import SimHears as SimHears
 from ._values import SimLine as SimLine
+from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
+from ._voicemail import Mailbox as Mailbox
+from ._voicemail import VoicemailEvent as VoicemailEvent
+from ._voicemail import VoicemailMessage as VoicemailMessage
 from ._webhooks import Webhook as Webhook
 from ._webhooks import WebhookStatus as WebhookStatus
 from ._webhooks import WebhookTest as WebhookTest
@@ -98,6 +102,7 @@ __all__ = [
     "RECORDING_EVENT_NAMES",
     "RECORD_EVENT_NAMES",
     "REPORT_NAMES",
+    "VOICEMAIL_EVENT_NAMES",
     "AgentEvent",
     "AgentEventCause",
     "AgentMembership",
@@ -133,6 +138,7 @@ __all__ = [
     "IvrCall",
     "IvrReload",
     "IvrStatistics",
+    "Mailbox",
     "MethodInfo",
     "NotActive",
     "PermissionDenied",
@@ -164,6 +170,8 @@ __all__ = [
     "Supervision",
     "TcpConnector",
     "TokenProvider",
+    "VoicemailEvent",
+    "VoicemailMessage",
     "Webhook",
     "WebhookStatus",
     "WebhookTest",

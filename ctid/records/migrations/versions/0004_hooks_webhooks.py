@@ -1,7 +1,7 @@
 """Webhooks: the ones created over the API, and the durable outbox of their events.
 
 Revision ID: hooks_1
-Revises: lead_1
+Revises: lead_2
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "hooks_1"
-down_revision = "lead_1"
+down_revision = "lead_2"
 branch_labels = None
 depends_on = None
 
