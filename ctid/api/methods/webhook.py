@@ -61,24 +61,26 @@ class StatusParams:
     name: str | None = None
 
 
-@registry.method("webhook.create", params=WebhookSpec, roles=ADMIN, target=Target.NONE)
-async def create(ctx: RequestContext, p: WebhookSpec) -> dict[str, Any]:
-    """Create a webhook (kept in the database); events published from now on go to it."""
+async def _define(ctx: RequestContext, p: WebhookSpec, *, new: bool) -> dict[str, Any]:
+    service = _service(ctx)
+    spec = _checked(p)
     try:
-        hook = await _service(ctx).create(_checked(p))
+        hook = await (service.create(spec) if new else service.update(spec))
     except WebhookError as exc:
         raise _fail(exc) from None
     return {"webhook": _wire(hook)}
+
+
+@registry.method("webhook.create", params=WebhookSpec, roles=ADMIN, target=Target.NONE)
+async def create(ctx: RequestContext, p: WebhookSpec) -> dict[str, Any]:
+    """Create a webhook (kept in the database); events published from now on go to it."""
+    return await _define(ctx, p, new=True)
 
 
 @registry.method("webhook.update", params=WebhookSpec, roles=ADMIN, target=Target.NONE)
 async def update(ctx: RequestContext, p: WebhookSpec) -> dict[str, Any]:
     """Replace a stored webhook's definition (named by ``name``); its backlog stays."""
-    try:
-        hook = await _service(ctx).update(_checked(p))
-    except WebhookError as exc:
-        raise _fail(exc) from None
-    return {"webhook": _wire(hook)}
+    return await _define(ctx, p, new=False)
 
 
 @registry.method("webhook.delete", params=NameParams, roles=ADMIN, target=Target.NONE)
