@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import trio
 
@@ -30,10 +30,7 @@ from .records.service import RecordsService
 from .records.store import is_outage
 from .records.wire import record_to_wire
 
-if TYPE_CHECKING:
-    from .app import App
-
-__all__ = ["CALL_CLOSED", "RECORDING_AVAILABLE", "Announcer", "install_announcer"]
+__all__ = ["CALL_CLOSED", "RECORDING_AVAILABLE", "Announcer"]
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +119,3 @@ class Announcer:
             calls=[call_id] if call_id else [],
             topics=[f"queue:{queue}"] if queue else [],
         )
-
-
-def install_announcer(app: App) -> Announcer | None:
-    """Wire the announcer to the records service, when there are records."""
-    records = app.api.services.get("records")
-    if not isinstance(records, RecordsService):
-        return None
-    announcer = Announcer(records, app.publisher)
-    app.api.services.setdefault("extra_events", []).extend((CALL_CLOSED, RECORDING_AVAILABLE))
-    records.writer.applied_observers.append(announcer.on_applied)
-    app.extra_services.append(announcer.run)
-    return announcer

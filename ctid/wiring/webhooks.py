@@ -1,22 +1,26 @@
-"""Wiring webhooks into the daemon: the one call ``App._install_services`` makes."""
+"""Wiring webhooks into the daemon: the one call ``App._install_services`` makes.
+
+Part of the composition root (``ctid.wiring``): the announcer of finished records
+(``record.callClosed``, ``recording.available``) on the records writer, and the
+webhook service on the records database, tapping the bus.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import trio
 
+from ..announce import CALL_CLOSED, RECORDING_AVAILABLE, Announcer
 from ..config import ConfigError
 from ..records import db
 from ..records.config import records_settings
-from .service import WebhookService
-from .spec import specs_from_config
+from ..records.service import RecordsService
+from ..webhooks.service import WebhookService
+from ..webhooks.spec import specs_from_config
+from .parts import Parts
 
-if TYPE_CHECKING:
-    from ..app import App
-
-__all__ = ["SHUTDOWN_FLUSH_SECONDS", "install_webhooks"]
+__all__ = ["SHUTDOWN_FLUSH_SECONDS", "install_announcer", "install_webhooks"]
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +28,19 @@ log = logging.getLogger(__name__)
 SHUTDOWN_FLUSH_SECONDS = 5.0
 
 
-def install_webhooks(app: App) -> WebhookService | None:
+def install_announcer(app: Parts) -> Announcer | None:
+    """Publish finished records and recordings once committed, when there are records."""
+    records = app.api.services.get("records")
+    if not isinstance(records, RecordsService):
+        return None
+    announcer = Announcer(records, app.publisher)
+    app.api.services.setdefault("extra_events", []).extend((CALL_CLOSED, RECORDING_AVAILABLE))
+    records.writer.applied_observers.append(announcer.on_applied)
+    app.extra_services.append(announcer.run)
+    return announcer
+
+
+def install_webhooks(app: Parts) -> WebhookService | None:
     """Build the service on the records database and tap the bus; None without records.
 
     Installed after the records service: its task starts after the records
@@ -47,6 +63,8 @@ def install_webhooks(app: App) -> WebhookService | None:
         blocking=app.blocking,
     )
     app.bus.taps.append(service.on_published)
+    # The file's webhooks are read at start; webhook.update changes stored ones live.
+    app.reloads.fixed("[[webhooks]]", lambda c: c.sections.get("webhooks"))
     app.api.services["webhooks"] = service
 
     async def run(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
