@@ -100,7 +100,7 @@ class RecordWriter:
         #: Called with the seconds each committed transaction took (metrics).
         self.commit_observers: list[Callable[[float], None]] = []
         #: Called with the ops of each committed transaction, in order, once the
-        #: database has them (``ctid.announce`` publishes finished records).
+        #: database has them (``records.announce`` publishes finished records).
         self.applied_observers: list[Callable[[Sequence[o.Op]], None]] = []
         self.submitted = 0
         self.dropped = 0

@@ -11,9 +11,9 @@ import logging
 
 import trio
 
-from ..announce import CALL_CLOSED, RECORDING_AVAILABLE, Announcer
 from ..config import ConfigError
 from ..records import db
+from ..records.announce import CALL_CLOSED, RECORDING_AVAILABLE, Announcer
 from ..records.config import records_settings
 from ..records.service import RecordsService
 from ..webhooks.service import WebhookService

@@ -21,14 +21,14 @@ from typing import Any, Final
 
 import trio
 
-from .publish import CstaPublisher
-from .recording.search import get as get_recording
-from .recording.search import to_wire as recording_to_wire
-from .records import ops as o
-from .records.lookup import load_records
-from .records.service import RecordsService
-from .records.store import is_outage
-from .records.wire import record_to_wire
+from ..publish import CstaPublisher
+from ..recording.search import get as get_recording
+from ..recording.search import to_wire as recording_to_wire
+from . import ops as o
+from .lookup import load_records
+from .service import RecordsService
+from .store import is_outage
+from .wire import record_to_wire
 
 __all__ = ["CALL_CLOSED", "RECORDING_AVAILABLE", "Announcer"]
 
