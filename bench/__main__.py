@@ -11,7 +11,8 @@ healthy client's requests beside 40 connections sending maximum-size frames),
 ``livestate`` (the live-state store against committing each change on the call
 path), ``keep`` (keeping calls in the live store per switch event, against none
 and a naive rewrite), ``fuzz`` (hostile frames against a real ``ctid demo``, with
-a healthy client's latency).
+a healthy client's latency), ``webhooks`` (events/s through the webhook outbox
+against one POST per event).
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def _livestate(argv: list[str]) -> None:
     livestate.main(quick=parser.parse_args(argv).quick)
 
 
+def _webhooks(argv: list[str]) -> None:
+    from . import webhooks
+
+    webhooks.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "failover": _failover,
@@ -90,6 +97,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "livestate": _livestate,
     "keep": _acd("keep"),
     "fuzz": _fuzz,
+    "webhooks": _webhooks,
 }
 
 

@@ -231,6 +231,7 @@ class App:
         """
         from .api.methods.recording import download_route
         from .wiring.acd import AcdDestinations, install_acd
+        from .wiring.http_rpc import install_http_rpc
         from .wiring.ivr import install_ivr
         from .wiring.livestate import install_livestate
         from .wiring.metrics import install_metrics
@@ -238,6 +239,7 @@ class App:
         from .wiring.records import install_records
         from .wiring.reload import install_reload
         from .wiring.voicemail import install_voicemail
+        from .wiring.webhooks import install_announcer, install_webhooks
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
@@ -246,9 +248,12 @@ class App:
         install_records(self)
         install_recording(self)
         install_voicemail(self)
+        install_announcer(self)
+        install_webhooks(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
+        install_http_rpc(self)
         install_metrics(self)
         install_reload(self)
 

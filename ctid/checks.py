@@ -23,6 +23,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .recording.config import recording_section
     from .records.config import records_section
     from .voicemail.config import voicemail_section
+    from .webhooks.spec import specs_from_config
     from .wiring.driver import build_driver
 
     def acd_queues(config: Config) -> list[str]:
@@ -51,6 +52,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "records": records_section,
         "recording": recording_section,
         "voicemail": voicemail_section,
+        "webhooks": specs_from_config,
     }
 
 

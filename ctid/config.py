@@ -236,6 +236,8 @@ SERVICE_SECTIONS: set[str] = {
 }
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
+#: ``[[webhooks]]``: an array of tables, checked by ``ctid.webhooks.spec``.
+SERVICE_SECTIONS.add("webhooks")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

@@ -68,6 +68,10 @@ class HttpRequest:
     path: str
     query: str
     headers: dict[str, str]
+    #: The request's body: read only for paths in ``ApiServer.body_limits``.
+    body: bytes = b""
+    #: The client's address (behind trusted proxies, the one they name).
+    client: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -108,6 +112,9 @@ class ApiServer:
         self._socket_freed = trio.Event()
         #: Extra HTTP routes by path (``/healthz``, recording downloads, ...).
         self.routes: dict[str, HttpHandler] = {"/healthz": self._healthz}
+        #: Routes that take a request body, by path: the most bytes they accept
+        #: (a larger body is answered 413 without being read).
+        self.body_limits: dict[str, int] = {}
         self.connections: set[WsConnection] = set()
         self._idle = trio.Event()
         self._idle.set()
@@ -238,6 +245,16 @@ class ApiServer:
                     if ws_conn is None:
                         return
                 else:
+                    body = b""
+                    limit = self.body_limits.get(path)
+                    if limit is not None:
+                        body_or_refusal = await _read_body(
+                            stream, conn, limit, headers.get("content-length")
+                        )
+                        if isinstance(body_or_refusal, HttpResponse):
+                            await send_response(stream, conn, body_or_refusal)
+                            return
+                        body = body_or_refusal
                     route = (
                         self.routes.get(path),
                         HttpRequest(
@@ -245,6 +262,8 @@ class ApiServer:
                             path=path,
                             query=query,
                             headers=headers,
+                            body=body,
+                            client=client,
                         ),
                     )
             if route is not None:
@@ -368,6 +387,34 @@ async def _read_request(stream: trio.abc.Stream, conn: h11.Connection) -> h11.Re
         if isinstance(event, h11.Request):
             return event
         return None
+
+
+async def _read_body(
+    stream: trio.abc.Stream, conn: h11.Connection, limit: int, declared: str | None
+) -> bytes | HttpResponse:
+    """The request's body, or the 413 answer when it is (or says it is) over ``limit`` bytes."""
+    too_large = HttpResponse.json(413, {"error": f"the body is limited to {limit} bytes"})
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            data = await stream.receive_some(65536)
+            if not data:
+                return b""
+            conn.receive_data(bytes(data))
+            continue
+        if isinstance(event, h11.Data):
+            size += len(event.data)
+            if size > limit:
+                return too_large
+            chunks.append(bytes(event.data))
+            continue
+        if isinstance(event, h11.EndOfMessage):
+            return b"".join(chunks)
+        return b""
 
 
 async def send_response(

@@ -27,6 +27,7 @@ from ..calls.events import SystemStatusEvent
 from ..calls.model import Emitted
 from ..calls.notices import CallEnded, Notice
 from ..records.ops import CallClose
+from ..webhooks.metrics import webhook_metrics
 
 if TYPE_CHECKING:
     from ..api.context import ApiContext
@@ -213,6 +214,9 @@ class _Snapshot:
         yield from self._recording(app)
         yield from self._acd(app)
         yield from self._ivr(app)
+        webhooks = app.api.services.get("webhooks")
+        if webhooks is not None:
+            yield from webhook_metrics(webhooks)
 
     def _logins(self, app: Any) -> Iterator[Metric]:
         throttle = app.api.throttle

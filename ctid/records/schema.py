@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -45,6 +46,8 @@ __all__ = [
     "queue_waits",
     "recordings",
     "voicemail_messages",
+    "webhook_events",
+    "webhooks",
 ]
 
 
@@ -315,3 +318,37 @@ cluster_lease = Table(
     Column("term", Integer, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+
+#: Webhooks created with ``webhook.create`` (those of the config file are not
+#: stored). ``spec`` is the checked definition as a JSON object. Owned by
+#: ``ctid.webhooks``.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("name", NAME, primary_key=True),
+    Column("spec", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: The webhook outbox: each event waiting for one webhook, in order of ``id``.
+#: A row is deleted once its receiver answered 2xx (or it was dropped).
+#: ``event_id`` is the id receivers see (the same for every try). Owned by
+#: ``ctid.webhooks``.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("webhook", NAME, nullable=False),
+    Column("event_id", ID, nullable=False),
+    Column("method", NAME, nullable=False),
+    #: The event's params as JSON text (as the protocol sends them).
+    Column("params", Text, nullable=False),
+    #: The event's own ``timestamp`` (ISO 8601, as the protocol sends it).
+    Column("timestamp", String(32), nullable=False),
+)
+Index("ix_webhook_events_webhook", webhook_events.c.webhook, webhook_events.c.id)

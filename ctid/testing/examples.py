@@ -383,9 +383,27 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
             )
 
 
+async def _webhooks(cc: CallCentre, r: Recorder) -> None:
+    hook = {
+        "name": "crm",
+        "url": "https://crm.example.com/ctid-events",
+        "secretEnv": "CRM_WEBHOOK_SECRET",
+        "events": ["record.callClosed", "Agent*"],
+        "queues": ["support"],
+    }
+    await r.call("webhook.create", hook)
+    await r.call("webhook.update", hook | {"batchMax": 20})
+    await r.call("webhook.list")
+    await r.call("webhook.status", {"name": "crm"})
+    # Its secret's variable is not set here: the test says so instead of sending.
+    await r.call("webhook.test", {"name": "crm"})
+    await r.call("webhook.delete", {"name": "crm"})
+
+
 #: Call records and recordings in the state directory the generator picks.
 RECORDS_CONFIG: dict[str, Any] = {
-    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    # A fixed node name: the host's would make the examples differ by machine.
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6, "node": "ctid-1"},
     "recording": {},
 }
 
@@ -432,6 +450,7 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
     (_voicemail, VOICEMAIL_CONFIG),
+    (_webhooks, RECORDS_CONFIG),
 ]
 
 #: Shown in the examples instead of the temporary state directory the generator uses.

@@ -87,6 +87,14 @@ Case = Callable[[Side], Any]
 DAY: Final = {"from": "2027-01-15", "to": "2027-01-16"}
 
 
+WEBHOOK: Final = {
+    "name": "matrix",
+    "url": "https://127.0.0.1/hook",
+    "secretEnv": "MATRIX_WEBHOOK_SECRET",
+    "events": ["CallClearedEvent"],
+}
+
+
 def _report(side: Side) -> dict[str, Any]:
     return {**DAY, "queue": side.queue}
 
@@ -163,6 +171,13 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "records.status": {"": lambda s: None},
     "records.flush": {"": lambda s: {"until": "spool", "timeout": 1.0}},
     "report.list": {"": lambda s: None},
+    # ---- webhooks (admin)
+    "webhook.create": {"": lambda s: WEBHOOK},
+    "webhook.update": {"": lambda s: WEBHOOK},
+    "webhook.delete": {"": lambda s: {"name": "matrix"}},
+    "webhook.list": {"": lambda s: None},
+    "webhook.test": {"": lambda s: {"name": "matrix"}},
+    "webhook.status": {"": lambda s: {}},
     # ---- IVR and inbound routing (not configured here: the answer is "not running")
     "ivr.listFlows": {"": lambda s: None},
     "ivr.validateFlow": {"": lambda s: {"name": "nope"}},

@@ -16,6 +16,7 @@ from . import (
     sim,
     supervisor,
     voicemail,
+    webhook,
 )
 from .base import registry
 
@@ -34,4 +35,5 @@ __all__ = [
     "sim",
     "supervisor",
     "voicemail",
+    "webhook",
 ]

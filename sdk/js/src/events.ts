@@ -14,10 +14,12 @@ import type {
   AgentEventCause,
   AgentSnapshot,
   AgentState,
+  CallRecord,
   ConnectionID,
   ConnectionState,
   EventCause,
   QueueFigures,
+  Recording,
   RecordingState,
   SystemStatus,
   UserData,
@@ -404,16 +406,38 @@ export interface VoicemailEventMap {
 /** The names of the voicemail events. */
 export const VOICEMAIL_EVENT_NAMES: readonly (keyof VoicemailEventMap)[] = ["voicemail.changed", "voicemail.new"];
 
+// ------------------------------------------------------------------ records (docs/webhooks.md)
+
+/** A finished call's record, once it is in the database (exactly what `records.get` returns). */
+export interface RecordCallClosedEvent extends EventBase<"record.callClosed">, CallRecord {}
+
+/** A recording's file is complete and checked: its metadata, as `recording.get` returns it. */
+export interface RecordingAvailableEvent extends EventBase<"recording.available">, Recording {}
+
+export interface RecordEventMap {
+  "record.callClosed": RecordCallClosedEvent;
+  "recording.available": RecordingAvailableEvent;
+}
+
+/** The names of the records' events. */
+export const RECORD_EVENT_NAMES: readonly (keyof RecordEventMap)[] = ["record.callClosed", "recording.available"];
+
 // ------------------------------------------------------------------ every event
 
 /** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
-export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap {}
+export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap, RecordEventMap {}
 
 /** Every typed event as a union: `switch (event.name)` narrows it. */
 export type TypedEvent = EventMap[keyof EventMap];
 
 /** The names of every typed event. */
-export const EVENT_NAMES: readonly (keyof EventMap)[] = [...CSTA_EVENT_NAMES, ...ACD_EVENT_NAMES, ...RECORDING_EVENT_NAMES, ...VOICEMAIL_EVENT_NAMES];
+export const EVENT_NAMES: readonly (keyof EventMap)[] = [
+  ...CSTA_EVENT_NAMES,
+  ...ACD_EVENT_NAMES,
+  ...RECORDING_EVENT_NAMES,
+  ...VOICEMAIL_EVENT_NAMES,
+  ...RECORD_EVENT_NAMES,
+];
 
 /** The connection field of each typed event that names a connection (for following a call). */
 export function eventConnection(event: CtidEvent | TypedEvent): ConnectionID | undefined {

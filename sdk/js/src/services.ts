@@ -40,6 +40,10 @@ import type {
   SimLine,
   SupervisionResult,
   UserData,
+  Webhook,
+  WebhookDefinition,
+  WebhookStatus,
+  WebhookTest,
 } from "./values.js";
 
 /** Options every typed method takes. */
@@ -549,6 +553,41 @@ export abstract class CtidServices {
    */
   recordsFlush(options: RequestOptions & { readonly until?: "database" | "spool"; readonly wait?: number } = {}): Promise<void> {
     return this.#none("records.flush", withoutUndefined({ until: options.until, timeout: options.wait }), options);
+  }
+
+  // ------------------------------------------------------------ webhooks (admin; docs/webhooks.md)
+
+  /** `webhook.create`: a webhook kept in the database; events published from now on go to it. */
+  async webhookCreate(definition: WebhookDefinition, options: RequestOptions = {}): Promise<Webhook> {
+    const result = object<{ webhook: Webhook }>(await this.call("webhook.create", { ...definition }, options), "webhook.create");
+    return result.webhook;
+  }
+
+  /** `webhook.update`: replace a stored webhook's definition (by `name`); its backlog stays. */
+  async webhookUpdate(definition: WebhookDefinition, options: RequestOptions = {}): Promise<Webhook> {
+    const result = object<{ webhook: Webhook }>(await this.call("webhook.update", { ...definition }, options), "webhook.update");
+    return result.webhook;
+  }
+
+  /** `webhook.delete`: delete a stored webhook and the events still waiting for it. */
+  webhookDelete(name: string, options: RequestOptions = {}): Promise<void> {
+    return this.#none("webhook.delete", { name }, options);
+  }
+
+  /** `webhook.list`: every webhook, the config file's and the stored ones. */
+  async webhookList(options: RequestOptions = {}): Promise<Webhook[]> {
+    return list<Webhook>(await this.call("webhook.list", undefined, options), "webhooks", "webhook.list");
+  }
+
+  /** `webhook.test`: POST one signed `webhook.test` event to the webhook now. */
+  async webhookTest(name: string, options: RequestOptions = {}): Promise<WebhookTest> {
+    return object<WebhookTest>(await this.call("webhook.test", { name }, options), "webhook.test");
+  }
+
+  /** `webhook.status`: backlog, deliveries, last success and error, next retry (one or all). */
+  async webhookStatus(name?: string, options: RequestOptions = {}): Promise<WebhookStatus[]> {
+    const params = name === undefined ? {} : { name };
+    return list<WebhookStatus>(await this.call("webhook.status", params, options), "webhooks", "webhook.status");
   }
 
   // ------------------------------------------------------------ reports (admin, supervisor)

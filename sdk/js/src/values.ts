@@ -462,6 +462,116 @@ export interface RecordsStatus {
   readonly databaseError: string | null;
 }
 
+/** One party's stint in a call, in a call record. */
+export interface CallRecordLeg {
+  readonly device: string;
+  /** `extension`, `external` or `routePoint`. */
+  readonly kind: string;
+  readonly trunk: string | null;
+  readonly joinedAt: string;
+  readonly answeredAt: string | null;
+  readonly endedAt: string;
+  readonly holdSeconds: number;
+  /** The CSTA cause it left with (`normalClearing`, `busy`, `transfer`...). */
+  readonly endCause: string;
+  /** The call never reached it (busy, no answer, unreachable). */
+  readonly failed: boolean;
+}
+
+/** A finished call's record, as `records.get` returns it and `record.callClosed` carries it. */
+export interface CallRecord {
+  readonly callID: string;
+  readonly node: string;
+  readonly state: string;
+  readonly direction: string;
+  readonly caller: string;
+  readonly called: string;
+  readonly dnis: string | null;
+  readonly trunk: string | null;
+  readonly queue: string | null;
+  readonly queueOutcome: string | null;
+  readonly agentID: string | null;
+  readonly agentDevice: string | null;
+  readonly answeredBy: string | null;
+  readonly campaign: string | null;
+  readonly ivrFlow: string | null;
+  readonly ivrExit: string | null;
+  readonly startedAt: string;
+  readonly answeredAt: string | null;
+  readonly ivrEnteredAt: string | null;
+  readonly ivrLeftAt: string | null;
+  readonly queueEnteredAt: string | null;
+  readonly queueLeftAt: string | null;
+  readonly endedAt: string | null;
+  readonly waitSeconds: number | null;
+  readonly holdSeconds: number | null;
+  readonly talkSeconds: number | null;
+  readonly acwSeconds: number | null;
+  readonly disposition: string | null;
+  readonly endCause: string | null;
+  readonly mergedInto: string | null;
+  readonly recordingIDs: readonly string[];
+  readonly correlatorData: string | null;
+  readonly userData: UserData;
+  readonly legs: readonly CallRecordLeg[];
+}
+
+/** What `webhook.create` and `webhook.update` take (docs/webhooks.md); absent keys take the defaults. */
+export interface WebhookDefinition {
+  readonly name: string;
+  /** https, or http to a loopback address (or anywhere with `allowInsecure`). */
+  readonly url: string;
+  /** The environment variable (on the ctid host) holding the signing secret. */
+  readonly secretEnv: string;
+  /** Event names or patterns (`*` matches any run of characters). */
+  readonly events: readonly string[];
+  readonly queues?: readonly string[];
+  readonly devices?: readonly string[];
+  readonly campaigns?: readonly string[];
+  readonly batchMax?: number;
+  readonly timeoutSeconds?: number;
+  readonly maxRetryHours?: number;
+  readonly maxBacklog?: number;
+  readonly allowInsecure?: boolean;
+  readonly enabled?: boolean;
+}
+
+/** A webhook as `webhook.list`, `webhook.create` and `webhook.update` show it. */
+export interface Webhook extends Required<WebhookDefinition> {
+  /** `config` (the file's `[[webhooks]]`) or `api` (stored in the database). */
+  readonly source: "config" | "api";
+}
+
+/** How a webhook's deliveries go (`webhook.status`); times are ISO 8601 UTC. */
+export interface WebhookStatus {
+  readonly name: string;
+  readonly source: "config" | "api";
+  readonly enabled: boolean;
+  /** Events not yet delivered. */
+  readonly backlog: number;
+  /** Of those, events not yet in the outbox. */
+  readonly pending: number;
+  readonly delivered: number;
+  /** Dropped past `maxBacklog`, or given up after `maxRetryHours`. */
+  readonly dropped: number;
+  readonly failures: number;
+  /** Failed tries of the batch now being retried (0 when none is). */
+  readonly attempt: number;
+  readonly lastSuccess: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  readonly failingSince: string | null;
+  readonly nextRetry: string | null;
+  readonly databaseUp: boolean;
+}
+
+/** `webhook.test`'s result: whether the receiver took the test event. */
+export interface WebhookTest {
+  readonly delivered: boolean;
+  readonly error: string | null;
+  readonly eventID: string;
+}
+
 /** The reports (`report.list` names), each run by its own method. */
 export const ReportName = {
   IvrNodes: "ivr-nodes",

@@ -56,6 +56,7 @@ from ._ivr import IvrReload as IvrReload
 from ._ivr import IvrStatistics as IvrStatistics
 from ._ivr import RoutingDecision as RoutingDecision
 from ._ivr import RoutingOverride as RoutingOverride
+from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
 from ._records import REPORT_NAMES as REPORT_NAMES
 from ._records import Recording as Recording
@@ -84,6 +85,9 @@ from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
 from ._voicemail import Mailbox as Mailbox
 from ._voicemail import VoicemailEvent as VoicemailEvent
 from ._voicemail import VoicemailMessage as VoicemailMessage
+from ._webhooks import Webhook as Webhook
+from ._webhooks import WebhookStatus as WebhookStatus
+from ._webhooks import WebhookTest as WebhookTest
 
 __version__ = "0.1.0"
 
@@ -96,6 +100,7 @@ __all__ = [
     "MSGPACK_SUBPROTOCOL",
     "QUEUE_EVENT_NAMES",
     "RECORDING_EVENT_NAMES",
+    "RECORD_EVENT_NAMES",
     "REPORT_NAMES",
     "VOICEMAIL_EVENT_NAMES",
     "AgentEvent",
@@ -167,4 +172,7 @@ __all__ = [
     "TokenProvider",
     "VoicemailEvent",
     "VoicemailMessage",
+    "Webhook",
+    "WebhookStatus",
+    "WebhookTest",
 ]

@@ -50,6 +50,7 @@ from ._values import (
     strings,
 )
 from ._voicemail import Mailbox, VoicemailMessage
+from ._webhooks import Webhook, WebhookStatus, WebhookTest, spec_params
 
 __all__ = ["Call"]
 
@@ -956,6 +957,114 @@ def records_flush(
         parse=_none,
         timeout=timeout,
     )
+
+
+# ---------------------------------------------------------------- webhooks (admin)
+
+
+def _webhook(result: Any) -> Webhook:
+    return Webhook.from_wire(field(result, "webhook", dict, "webhook"))
+
+
+def _webhook_call(
+    method: str,
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    options: dict[str, Any],
+    timeout: float | None,
+) -> Call[Webhook]:
+    params = spec_params(name, url, secret_env, events, **options)
+    return Call(method=method, params=params, parse=_webhook, timeout=timeout)
+
+
+def webhook_create(
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    *,
+    queues: Sequence[str] | None = None,
+    devices: Sequence[str] | None = None,
+    campaigns: Sequence[str] | None = None,
+    batch_max: int | None = None,
+    timeout_seconds: float | None = None,
+    max_retry_hours: float | None = None,
+    max_backlog: int | None = None,
+    allow_insecure: bool | None = None,
+    enabled: bool | None = None,
+    timeout: float | None = None,
+) -> Call[Webhook]:
+    """``webhook.create``: a webhook kept in the database (docs/webhooks.md)."""
+    options = {
+        "queues": queues, "devices": devices, "campaigns": campaigns, "batch_max": batch_max,
+        "timeout_seconds": timeout_seconds, "max_retry_hours": max_retry_hours,
+        "max_backlog": max_backlog, "allow_insecure": allow_insecure, "enabled": enabled,
+    }  # fmt: skip
+    return _webhook_call("webhook.create", name, url, secret_env, events, options, timeout)
+
+
+def webhook_update(
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    *,
+    queues: Sequence[str] | None = None,
+    devices: Sequence[str] | None = None,
+    campaigns: Sequence[str] | None = None,
+    batch_max: int | None = None,
+    timeout_seconds: float | None = None,
+    max_retry_hours: float | None = None,
+    max_backlog: int | None = None,
+    allow_insecure: bool | None = None,
+    enabled: bool | None = None,
+    timeout: float | None = None,
+) -> Call[Webhook]:
+    """``webhook.update``: replace a stored webhook's definition; its backlog stays."""
+    options = {
+        "queues": queues, "devices": devices, "campaigns": campaigns, "batch_max": batch_max,
+        "timeout_seconds": timeout_seconds, "max_retry_hours": max_retry_hours,
+        "max_backlog": max_backlog, "allow_insecure": allow_insecure, "enabled": enabled,
+    }  # fmt: skip
+    return _webhook_call("webhook.update", name, url, secret_env, events, options, timeout)
+
+
+def webhook_delete(name: str, *, timeout: float | None = None) -> Call[None]:
+    """``webhook.delete``: delete a stored webhook and the events waiting for it."""
+    return Call(method="webhook.delete", params={"name": name}, parse=_none, timeout=timeout)
+
+
+def webhook_list(*, timeout: float | None = None) -> Call[tuple[Webhook, ...]]:
+    """``webhook.list``: every webhook, the config file's and the stored ones."""
+
+    def parse(result: Any) -> tuple[Webhook, ...]:
+        entries = items(result, "webhooks", "webhook.list")
+        return tuple(Webhook.from_wire(w, f"webhook.list[{i}]") for i, w in enumerate(entries))
+
+    return Call(method="webhook.list", params=None, parse=parse, timeout=timeout)
+
+
+def webhook_test(name: str, *, timeout: float | None = None) -> Call[WebhookTest]:
+    """``webhook.test``: POST one signed ``webhook.test`` event to the webhook now."""
+    return Call(
+        method="webhook.test", params={"name": name}, parse=WebhookTest.from_wire, timeout=timeout
+    )
+
+
+def webhook_status(
+    name: str | None = None, *, timeout: float | None = None
+) -> Call[tuple[WebhookStatus, ...]]:
+    """``webhook.status``: backlog, deliveries, last success and error, next retry."""
+
+    def parse(result: Any) -> tuple[WebhookStatus, ...]:
+        entries = items(result, "webhooks", "webhook.status")
+        return tuple(
+            WebhookStatus.from_wire(w, f"webhook.status[{i}]") for i, w in enumerate(entries)
+        )
+
+    return Call(method="webhook.status", params=_drop_none(name=name), parse=parse, timeout=timeout)
 
 
 # ---------------------------------------------------------------- reports

@@ -27,6 +27,7 @@ from ctid_client import (
     QueueAllBusy,
     QueueFigures,
     QueueSnapshot,
+    Recording,
     RecordingEvent,
     Report,
 )
@@ -132,6 +133,11 @@ def test_every_recorded_event_reads_into_its_value(name: str) -> None:
             assert QueueAllBusy.from_event(event).all_busy is True
         elif name in RECORDING_EVENT_NAMES:
             assert RecordingEvent.from_event(event).recording_id == block["params"]["recordingID"]
+        elif name == "recording.available":
+            assert Recording.from_wire(event.params).recording_id == block["params"]["recordingID"]
+        elif name == "record.callClosed":
+            assert event.params["callID"] == block["params"]["callID"]
+            assert [leg["device"] for leg in event.params["legs"]]
         else:
             assert name in CALL_EVENT_NAMES
 

@@ -48,6 +48,7 @@ describe("the package", () => {
         "QueueEntryState",
         "RECORDING_EVENT_NAMES",
         "VOICEMAIL_EVENT_NAMES",
+        "RECORD_EVENT_NAMES",
         "ReportName",
         "RequestedAgentState",
         "isAgentEvent",

@@ -118,6 +118,12 @@ const WRAPPERS: Record<string, string | null> = {
   "routing.overrides": "routingOverrides",
   "routing.setOverride": "routingSetOverride",
   "routing.test": "routingTest",
+  "webhook.create": "webhookCreate",
+  "webhook.update": "webhookUpdate",
+  "webhook.delete": "webhookDelete",
+  "webhook.list": "webhookList",
+  "webhook.test": "webhookTest",
+  "webhook.status": "webhookStatus",
 };
 
 
@@ -125,6 +131,8 @@ const WRAPPERS: Record<string, string | null> = {
 const UNRECORDED_EVENTS: Record<string, string> = {
   // Sent when the switch reports a recording failed (docs/records.md); the scripted session has none.
   RecordingFailedEvent: "a failed recording",
+  // Published once the file is checked and committed; the scripted session ends before.
+  "recording.available": "a recording's file complete",
 };
 
 /** Result types of the methods whose recorded reply is checked by the compiler. */
@@ -184,6 +192,11 @@ const RESULT_TYPES: Record<string, string> = {
   "routing.overrides": "{ overrides: RoutingOverride[] }",
   "routing.setOverride": "{ overrides: RoutingOverride[] }",
   "routing.test": "RoutingDecision",
+  "webhook.create": "{ webhook: Webhook }",
+  "webhook.update": "{ webhook: Webhook }",
+  "webhook.list": "{ webhooks: Webhook[] }",
+  "webhook.test": "WebhookTest",
+  "webhook.status": "{ webhooks: WebhookStatus[] }",
 };
 
 /** The SDK's types the generated file names. */

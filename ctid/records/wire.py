@@ -1,0 +1,77 @@
+"""A stored call record as the protocol shows it: one shape for ``records.get``,
+``records.search`` and the ``record.callClosed`` event.
+
+The input is the ``calls`` row as a mapping (column names as keys, times as
+aware datetimes, as SQLAlchemy reads them) with one more key, ``legs``: the
+call's ``call_legs`` rows in ``seq`` order. Columns another migration adds
+later (``campaign``) are read with ``get`` so the shape does not depend on them
+being there: absent, they are ``null``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..clock import format_iso
+
+__all__ = ["record_to_wire"]
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else format_iso(value.timestamp())
+
+
+def _leg(leg: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "device": leg["device"],
+        "kind": leg["kind"],
+        "trunk": leg["trunk"],
+        "joinedAt": _iso(leg["joined_at"]),
+        "answeredAt": _iso(leg["answered_at"]),
+        "endedAt": _iso(leg["ended_at"]),
+        "holdSeconds": leg["hold_seconds"],
+        "endCause": leg["end_cause"],
+        "failed": bool(leg["failed"]),
+    }
+
+
+def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The protocol dict of one stored call record (see the module docstring)."""
+    return {
+        "callID": record["call_id"],
+        "node": record["node"],
+        "state": record["state"],
+        "direction": record["direction"],
+        "caller": record["caller"],
+        "called": record["called"],
+        "dnis": record["dnis"],
+        "trunk": record["trunk"],
+        "queue": record["queue"],
+        "queueOutcome": record["queue_outcome"],
+        "agentID": record["agent_id"],
+        "agentDevice": record["agent_device"],
+        "answeredBy": record["answered_by"],
+        "campaign": record.get("campaign"),
+        "ivrFlow": record["ivr_flow"],
+        "ivrExit": record["ivr_exit"],
+        "startedAt": _iso(record["started_at"]),
+        "answeredAt": _iso(record["answered_at"]),
+        "ivrEnteredAt": _iso(record["ivr_entered_at"]),
+        "ivrLeftAt": _iso(record["ivr_left_at"]),
+        "queueEnteredAt": _iso(record["queue_entered_at"]),
+        "queueLeftAt": _iso(record["queue_left_at"]),
+        "endedAt": _iso(record["ended_at"]),
+        "waitSeconds": record["wait_seconds"],
+        "holdSeconds": record["hold_seconds"],
+        "talkSeconds": record["talk_seconds"],
+        "acwSeconds": record["acw_seconds"],
+        "disposition": record["disposition"],
+        "endCause": record["end_cause"],
+        "mergedInto": record["merged_into"],
+        "recordingIDs": list(record["recording_ids"] or ()),
+        "correlatorData": record["correlator_data"],
+        "userData": dict(record["user_data"] or {}),
+        "legs": [_leg(leg) for leg in record.get("legs", ())],
+    }
