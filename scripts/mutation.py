@@ -46,6 +46,13 @@ OWN_TESTS: dict[str, list[str]] = {
         "-m",
         "not postgres",
     ],
+    # The sans-IO cores against their unit tests (the socket tests would add a minute a mutant).
+    "ctid/api/rpc.py": ["tests/unit/test_rpc.py", "tests/unit/test_rpc_exact.py"],
+    "ctid/bus.py": [
+        "tests/unit/test_bus.py",
+        "tests/unit/test_bus_dropped.py",
+        "tests/unit/test_bus_exact.py",
+    ],
 }
 
 COPIED = ("ctid", "tests", "docs", "conf")
@@ -99,7 +106,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", help="a file under ctid/, e.g. ctid/records/reports.py")
     parser.add_argument("tests", nargs="*", help="its tests (default: OWN_TESTS or importers)")
-    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--max-children", type=int, default=1, help="mutants tested at once (default 1)"
+    )
     parser.add_argument(
         "--mutants", nargs="+", default=None, help="only these mutant names or globs"
     )
