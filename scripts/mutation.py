@@ -37,14 +37,12 @@ OWN_TESTS: dict[str, list[str]] = {
         "tests/acd/test_acd_strategies.py",
         "tests/acd/test_strategy_edges.py",
     ],
-    # The arithmetic on SQLite only (PostgreSQL would start once per mutant); the slower
-    # real-run tests (test_reports_from_real_calls.py, test_acw_from_real_calls.py) are
-    # for retrying the survivors: make mutation ... TESTS=... MUTANTS=...
+    # Pure and fast: the rows of a real day kept as a file (test_reports_real_day.py; a
+    # real run checks the file in test_reports_from_real_calls.py) and the hand-built rows
+    # a real run cannot produce. test_reports.py (a database per run) would add 20 s a mutant.
     "ctid/records/reports.py": [
-        "tests/records/test_reports.py",
+        "tests/records/test_reports_real_day.py",
         "tests/records/test_report_edges.py",
-        "-m",
-        "not postgres",
     ],
     # The sans-IO cores against their unit tests (the socket tests would add a minute a mutant).
     "ctid/api/rpc.py": ["tests/unit/test_rpc.py", "tests/unit/test_rpc_exact.py"],

@@ -11,15 +11,19 @@ and columns.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
 import trio
 
+from ctid.records.report_queries import NEEDS, load
+from ctid.records.reports import ReportData, ReportRequest
 from ctid.testing import sim_config
 from ctid.testing.harness import ANCHOR_WALL
 
 from ..acd.acdkit import CREDENTIALS, acd_centre, agent, call_in, log_on, queue
+from . import real_day
 from .test_cdr_scenarios import service
 
 
@@ -236,3 +240,25 @@ async def test_agents_and_trunks_by_queue_day_and_hour(
             ["2027-01-16", "T/1", 0, 0.0, 0.0, 0],
             ["2027-01-16", "all", 0, 0.0, 0.0, 0],
         ]
+
+
+async def test_the_kept_rows_of_the_day_are_what_a_real_run_gives(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """tests/fixtures/reports/real_day.json (see real_day.py) is this run's rows, exactly."""
+    async with acd_centre(_config(tmp_path)) as cc:
+        _, day = await _run_day(cc)
+        records = service(cc)
+        req = ReportRequest(
+            start=dt.datetime.fromisoformat(day["from"]),
+            end=dt.datetime.fromisoformat(day["to"]),
+        )
+        now = records.clock.datetime()
+        tables: dict[str, Any] = {}
+        for name, needs in NEEDS.items():
+            part = load(records.engine, name, req, now)
+            tables.update({table: getattr(part, table) for table in needs})
+        data = ReportData(now=now, **tables)
+        if os.environ.get("CTID_WRITE_REAL_DAY") == "1":
+            real_day.write(data)
+        assert real_day.to_json(data) == real_day.read_json()

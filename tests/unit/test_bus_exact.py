@@ -243,3 +243,63 @@ def test_published_defaults_and_repr() -> None:
     )
     assert full.local_states == {"1001": "connected"}
     assert repr(full) == "<Published Y calls=('c1',) devices=('1001',)>"
+
+
+async def test_a_fresh_log_and_a_rewound_one_are_not_overflowed() -> None:
+    bus = EventBus(BusLimits(replay_events=100, replay_seconds=1000, max_pending=3))
+    log = bus.open_log("a")
+    assert log.overflowed is False and (log.seq, log.sent, log.dropped) == (0, 0, 0)
+    bus.add_monitor(log, MonitorKind.DEVICE, "1001", "m1")
+    for n in range(3):
+        bus.publish(ev(n))
+    assert seqs(log) == [1, 2, 3]
+    # Three written, one waiting: far from max_pending, however many went before.
+    bus.publish(ev(4))
+    assert log.pending == 1 and overflowed(log) is False
+    for n in range(5, 8):
+        bus.publish(ev(n))
+    assert log.pending == 4 and overflowed(log) is True
+    log.rewind(7)
+    assert overflowed(log) is False
+
+
+async def test_take_pending_hands_out_256_at_a_time_by_default() -> None:
+    bus = EventBus(BusLimits(replay_events=1000, replay_seconds=1000, max_pending=1000))
+    log = bus.open_log("a")
+    bus.add_monitor(log, MonitorKind.DEVICE, "1001", "m1")
+    for n in range(300):
+        bus.publish(ev(n))
+    assert seqs(log) == list(range(1, 257))
+    assert seqs(log) == list(range(257, 301))
+
+
+async def test_losses_of_every_closed_log_add_up() -> None:
+    bus = EventBus(BusLimits(replay_events=1, replay_seconds=1000, max_pending=100))
+    logs = [bus.open_log(name) for name in ("a", "b")]
+    for log in logs:
+        bus.add_monitor(log, MonitorKind.DEVICE, "1001", "m1")
+    for n in range(3):
+        bus.publish(ev(n))
+    assert [log.dropped for log in logs] == [2, 2] and bus.dropped == 4
+    bus.close_log(logs[0])
+    bus.close_log(logs[1])
+    assert bus.dropped == 4 and bus.logs == {}
+
+
+async def test_end_monitor_adds_to_the_delivered_count() -> None:
+    bus = EventBus()
+    log = bus.open_log("a")
+    monitor = bus.add_monitor(log, MonitorKind.DEVICE, "1001", "m1")
+    bus.publish(ev(1))
+    bus.publish(ev(2))
+    bus.end_monitor(monitor, ev(3))
+    assert (bus.published, bus.delivered) == (2, 3)
+    assert seqs(log) == [1, 2, 3]
+
+
+def test_published_keeps_what_it_was_given() -> None:
+    params = {"callId": "c1"}
+    event = Published(name="Delivered", params=params, timestamp="2027-01-15T08:00:00Z")
+    assert event.name == "Delivered"
+    assert event.params is params
+    assert event.timestamp == "2027-01-15T08:00:00Z"
