@@ -51,6 +51,9 @@ OWN_TESTS: dict[str, list[str]] = {
         "tests/unit/test_bus_dropped.py",
         "tests/unit/test_bus_exact.py",
     ],
+    "ctid/api/limits.py": ["tests/unit/test_limits.py", "tests/unit/test_rpc_exact.py"],
+    # SQLite only: PostgreSQL would start once per mutant.
+    "ctid/livestate/store.py": ["tests/continuity/test_store.py", "-m", "not postgres"],
 }
 
 COPIED = ("ctid", "tests", "docs", "conf")
