@@ -298,3 +298,77 @@ def test_a_report_cut_inside_a_call_counts_only_its_part() -> None:
 def test_ivr_nodes_of_a_day_without_ivr() -> None:
     assert report("ivr-nodes").rows == ()
     assert report("ivr-nodes", interval="day").rows == ()
+
+
+# A start off the hour, the minute, the second: intervals still begin on the hour / at
+# midnight in the report's zone, and the first one is cut at the start.
+ODD_START = dt.datetime(2027, 1, 15, 7, 59, 30, 500_000, tzinfo=dt.UTC)
+
+
+def test_hours_start_on_the_hour_when_the_report_does_not() -> None:
+    hourly = report("trunk-occupancy", start=ODD_START, interval="hour").rows
+    assert hourly[:6] == (
+        ("2027-01-15 07:00", "T/1", 0, 0.0, 0.0, 0),
+        ("2027-01-15 07:00", "all", 0, 0.0, 0.0, 0),
+        (H8, "T/1", 5, 265.0, 0.0736, 1),
+        (H8, "all", 5, 265.0, 0.0736, 1),
+        (H9, "T/1", 3, 182.0, 0.0506, 1),
+        (H9, "all", 3, 182.0, 0.0506, 1),
+    )
+    assert len(hourly) == 2 * 25
+    agents = report("agents", start=ODD_START, interval="hour").rows
+    assert agents == (
+        (H8, "2001", 3, 180.0, 0.0, 3.0, 3414.0),
+        (H8, "2002", 0, 0.0, 0.0, 0.0, 3600.0),
+        (H9, "2001", 2, 60.0, 0.0, 2.0, 391.0),
+        (H9, "2002", 0, 0.0, 0.0, 0.0, 455.0),
+    )
+
+
+def test_days_start_at_midnight_in_the_report_zone() -> None:
+    # The first day runs from the start to midnight: 57,629.5 s.
+    daily = report("trunk-occupancy", start=ODD_START, interval="day").rows
+    assert daily == (
+        (DAY1, "T/1", 8, 447.0, 0.0078, 1),
+        (DAY1, "all", 8, 447.0, 0.0078, 1),
+        (DAY2, "T/1", 0, 0.0, 0.0, 0),
+        (DAY2, "all", 0, 0.0, 0.0, 0),
+    )
+    # In New York the report (02:00 to 03:00 the next day, local) is 22 + 3 hours.
+    ny = report("trunk-occupancy", interval="day", timezone="America/New_York").rows
+    assert ny == (
+        (DAY1, "T/1", 8, 447.0, 0.0056, 1),  # 447 / 79,200
+        (DAY1, "all", 8, 447.0, 0.0056, 1),
+        (DAY2, "T/1", 0, 0.0, 0.0, 0),
+        (DAY2, "all", 0, 0.0, 0.0, 0),
+    )
+    ny_agents = report("agents", interval="day", timezone="America/New_York").rows
+    assert ny_agents == ((DAY1, *A2001), (DAY1, *A2002))
+    ny_hours = report("trunk-occupancy", interval="hour", timezone="America/New_York").rows
+    assert ny_hours[:2] == (
+        ("2027-01-15 02:00", "T/1", 0, 0.0, 0.0, 0),
+        ("2027-01-15 02:00", "all", 0, 0.0, 0.0, 0),
+    )
+    assert ny_hours[2:4] == (
+        ("2027-01-15 03:00", "T/1", 5, 265.0, 0.0736, 1),
+        ("2027-01-15 03:00", "all", 5, 265.0, 0.0736, 1),
+    )
+
+
+def test_one_wait_is_its_own_median_and_p90() -> None:
+    # 09:07:00 to 09:08: only the last wait (41 s, written when it ended at 09:07:19).
+    start = dt.datetime(2027, 1, 15, 9, 7, tzinfo=dt.UTC)
+    end = dt.datetime(2027, 1, 15, 9, 8, tzinfo=dt.UTC)
+    assert report("queue-waits", start=start, end=end).rows == (
+        ("sales", 1, 1, 0, 41.0, 41.0, 41.0, 41.0),
+    )
+
+
+def test_an_agent_only_busy_in_the_period_has_no_ready_or_not_ready_time() -> None:
+    # 09:05:00 to 09:05:20: 2001 talks to +15550006 throughout; 2002 is not ready.
+    start = dt.datetime(2027, 1, 15, 9, 5, tzinfo=dt.UTC)
+    end = dt.datetime(2027, 1, 15, 9, 5, 20, tzinfo=dt.UTC)
+    assert report("agents", start=start, end=end).rows == (
+        ("2001", 0, 0.0, 0.0, 0.0, 0.0),
+        ("2002", 0, 0.0, 0.0, 0.0, 20.0),
+    )
