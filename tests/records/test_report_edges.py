@@ -11,6 +11,7 @@ none of. Each row is lopsided so that a miscount shows.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def t(minutes: float) -> dt.datetime:
 
 
 def test_overlapping_legs_on_one_trunk_line_are_counted_once() -> None:
-    legs = [
+    legs: list[dict[str, Any]] = [
         # T/1: 0-10 and 5-20 overlap (busy 0-20), 30-40 apart: 30 minutes busy of 60.
         # A leg on no trunk line (first: it is skipped, not the end of the list).
         {"trunk": None, "call_id": "g", "joined_at": t(0), "ended_at": t(60)},
