@@ -26,9 +26,9 @@ def t(minutes: float) -> dt.datetime:
 
 def test_overlapping_legs_on_one_trunk_line_are_counted_once() -> None:
     legs: list[dict[str, Any]] = [
-        # T/1: 0-10 and 5-20 overlap (busy 0-20), 30-40 apart: 30 minutes busy of 60.
         # A leg on no trunk line (first: it is skipped, not the end of the list).
         {"trunk": None, "call_id": "g", "joined_at": t(0), "ended_at": t(60)},
+        # T/1: 0-10 and 5-20 overlap (busy 0-20), 30-40 apart: 30 minutes busy of 60.
         {"trunk": "T/1", "call_id": "a", "joined_at": t(0), "ended_at": t(10)},
         {"trunk": "T/1", "call_id": "b", "joined_at": t(5), "ended_at": t(20)},
         {"trunk": "T/1", "call_id": "c", "joined_at": t(30), "ended_at": t(40)},
