@@ -263,12 +263,16 @@ def test_days_begin_at_midnight_to_the_microsecond() -> None:
     at 23:59:30.5: the first day is its last 29.5 s, the second starts at 00:00:00.0."""
     legs = [
         {"trunk": "T/1", "call_id": "a", "joined_at": _s(-60), "ended_at": _s(60)},
+        # Exactly at midnight: the second day's alone.
+        {"trunk": "T/2", "call_id": "b", "joined_at": _s(0), "ended_at": _s(30)},
     ]
     req = ReportRequest(start=_s(-29.5), end=_s(120), interval="day")
     report = run_report("trunk-occupancy", ReportData(legs=legs), req)
     assert report.rows == (
         ("2027-03-01", "T/1", 1, 29.5, 1.0, 1),
-        ("2027-03-01", "all", 1, 29.5, 1.0, 1),
+        ("2027-03-01", "T/2", 0, 0.0, 0.0, 0),
+        ("2027-03-01", "all", 1, 29.5, 0.5, 1),
         ("2027-03-02", "T/1", 1, 60.0, 0.5, 1),
-        ("2027-03-02", "all", 1, 60.0, 0.5, 1),
+        ("2027-03-02", "T/2", 1, 30.0, 0.25, 1),
+        ("2027-03-02", "all", 2, 90.0, 0.375, 2),
     )
