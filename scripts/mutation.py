@@ -53,7 +53,12 @@ OWN_TESTS: dict[str, list[str]] = {
     ],
     "ctid/api/limits.py": ["tests/unit/test_limits.py", "tests/unit/test_rpc_exact.py"],
     # SQLite only: PostgreSQL would start once per mutant.
-    "ctid/livestate/store.py": ["tests/continuity/test_store.py", "-m", "not postgres"],
+    "ctid/livestate/store.py": [
+        "tests/continuity/test_store.py",
+        "tests/continuity/test_store_exact.py",
+        "-m",
+        "not postgres",
+    ],
 }
 
 COPIED = ("ctid", "tests", "docs", "conf")
