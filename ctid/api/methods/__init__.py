@@ -24,6 +24,7 @@ from . import (  # noqa: E402
     session,
     sim,
     supervisor,
+    voicemail,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "session",
     "sim",
     "supervisor",
+    "voicemail",
 ]
