@@ -276,3 +276,19 @@ def test_days_begin_at_midnight_to_the_microsecond() -> None:
         ("2027-03-02", "T/2", 1, 30.0, 0.25, 1),
         ("2027-03-02", "all", 2, 90.0, 0.375, 2),
     )
+
+
+def test_transferred_and_conferenced_calls_count_as_answered() -> None:
+    """The real day has no transfer or conference; their dispositions are answers."""
+    calls = [
+        _call("a", 0, disposition="transferred", talk_seconds=20.0),
+        _call("b", 1, disposition="conferenced", talk_seconds=40.0),
+        _call("c", 2, disposition="abandonedInQueue", agent_id=None, talk_seconds=0.0),
+    ]
+    req = ReportRequest(start=t(0), end=t(60))
+    rate = run_report("answer-rate", ReportData(calls=calls), req)
+    assert rate.rows == ((3, 2, 1, 0.6667),)
+    handle = run_report("handle-times", ReportData(calls=calls), req)
+    assert handle.rows == ((2, 30.0, 30.0, 0.0, 0.0, 5.0),)
+    level = run_report("service-level", ReportData(calls=calls), req)
+    assert level.rows == (("sales", 3, 2, 1, 0.6667),)
