@@ -28,6 +28,7 @@ from ctid.livestate.store import (
     MAX_PENDING,
     LiveStore,
     LiveStoreStatistics,
+    StoreNotLoaded,
 )
 from ctid.records import db
 from ctid.records.schema import live_state
@@ -229,5 +230,112 @@ async def test_rows_that_are_not_json_objects_are_ignored_and_logged(
             store.delete("call", "c1")
             await store.flush()
             assert store.statistics().committed == 1
+    finally:
+        engine.dispose()
+
+
+class Gated:
+    """A ``blocking`` runner whose commits wait for ``gate`` (a commit kept in flight)."""
+
+    def __init__(self) -> None:
+        self.gate = trio.Event()
+        self.entered = trio.Event()
+
+    async def __call__(
+        self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_commit":
+            self.entered.set()
+            await self.gate.wait()
+        return await in_thread(fn, *args, limiter=limiter)
+
+
+async def test_rows_in_flight_count_as_waiting_and_as_known(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    runner = Gated()
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=runner, max_pending=2)
+        async with running(store):
+            store.put("agent", "a", {"n": 1})
+            await runner.entered.wait()  # "a" is in flight
+            store.put("agent", "b", {"n": 1})
+            assert store.statistics().pending == 2  # b waiting, a in flight
+            store.put("agent", "c", {"n": 1})  # a third row: over max_pending
+            assert store.statistics().dropped == 1
+            store.put("agent", "a", {"n": 2})  # a row in flight is known: taken
+            assert store.statistics() == LiveStoreStatistics(
+                pending=2, committed=0, dropped=1, commits=0, db_up=True, db_error=None
+            )
+            # A delete of a row never written, while a commit is in flight: flush
+            # still waits for that commit.
+            store.delete("call", "never")
+            flushed = trio.Event()
+
+            async def flusher() -> None:
+                await store.flush()
+                flushed.set()
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(flusher)
+                await trio.sleep(30)
+                assert not flushed.is_set()
+                runner.gate.set()
+            with engine.connect() as conn:
+                result = conn.execute(sa.select(live_state.c.key, live_state.c.value))
+                assert {row.key: row.value for row in result} == {"a": '{"n":2}', "b": '{"n":1}'}
+    finally:
+        engine.dispose()
+
+
+async def test_a_delete_of_nothing_on_an_idle_store_needs_no_commit(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine)
+        async with running(store):
+            store.delete("call", "never")
+            with trio.fail_after(1):
+                await store.flush()
+            assert store.statistics().commits == 0
+    finally:
+        engine.dispose()
+
+
+def test_load_before_the_database_was_read_says_so() -> None:
+    store = LiveStore(engine=sa.create_engine("sqlite://"))
+    with pytest.raises(StoreNotLoaded) as info:
+        store.load("agent")
+    assert str(info.value) == "the live-state store has not read the database yet"
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (OSError(), "OSError: OSError"),
+        (OSError("  \n  "), "OSError: OSError"),
+        (OSError("x" * 400), "OSError: " + "x" * 291),
+    ],
+)
+async def test_outage_texts_are_one_short_line(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, error: OSError, shown: str
+) -> None:
+    async def failing(
+        fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_commit":
+            raise error
+        return await in_thread(fn, *args, limiter=limiter)
+
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=failing)
+        async with running(store):
+            store.put("agent", "a", {"n": 1})
+            await store.wait_for(lambda s: s.db_error is not None)
+            assert store.statistics().db_error == shown
+            assert len(shown) <= 300
     finally:
         engine.dispose()
