@@ -339,3 +339,8 @@ async def test_outage_texts_are_one_short_line(
             assert len(shown) <= 300
     finally:
         engine.dispose()
+
+
+def test_the_default_back_off() -> None:
+    store = LiveStore(engine=sa.create_engine("sqlite://"))
+    assert (store.retry_first, store.retry_max, store.max_pending) == (0.25, 5.0, 200_000)
