@@ -22,6 +22,7 @@ from ._acd import ACD_EVENT_NAMES
 from ._errors import SessionLost
 from ._records import RECORD_EVENT_NAMES, RECORDING_EVENT_NAMES
 from ._values import ConnectionID
+from ._voicemail import VOICEMAIL_EVENT_NAMES
 
 __all__ = ["CALL_EVENT_NAMES", "EVENT_NAMES", "Event", "SessionRestarted", "event_from_wire"]
 
@@ -51,7 +52,13 @@ CALL_EVENT_NAMES: Final = frozenset(
 #: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
 #: ``QueueFigures``, ``QueueAllBusy``), the recording events (``RecordingEvent``) and the
 #: records' (``record.callClosed``, ``recording.available``: ``RECORD_EVENT_NAMES``).
-EVENT_NAMES: Final = CALL_EVENT_NAMES | ACD_EVENT_NAMES | RECORDING_EVENT_NAMES | RECORD_EVENT_NAMES
+EVENT_NAMES: Final = (
+    CALL_EVENT_NAMES
+    | ACD_EVENT_NAMES
+    | RECORDING_EVENT_NAMES
+    | RECORD_EVENT_NAMES
+    | VOICEMAIL_EVENT_NAMES
+)
 
 #: Keys every event carries, lifted out of ``params`` into attributes.
 _COMMON = frozenset({"monitorCrossRefID", "seq", "timestamp", "localConnectionInfo"})
