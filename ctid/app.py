@@ -238,9 +238,11 @@ class App:
         from .ivr.install import install_ivr
         from .livestate.install import install_livestate
         from .metrics import server as metrics
+        from .outbound.install import install_outbound_routing
         from .recording import service as recording
         from .records import service as records
 
+        install_outbound_routing(self.config, self.driver, self.model, self.api.services)
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None

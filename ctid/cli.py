@@ -125,10 +125,11 @@ def check_config(path: Path) -> int:
     from .app import build_driver, load_tls
     from .auth_setup import check_auth
     from .checks import check_services
+    from .outbound.install import check_outbound_routing
 
     try:
         config = load_config(path)
-        build_driver(config)
+        check_outbound_routing(config, build_driver(config))
         check_services(config)
         check_auth(config)
         load_tls(config)  # the certificate files load (a reload needs them to)
