@@ -238,7 +238,7 @@ class App:
         from .ivr.install import install_ivr
         from .livestate.install import install_livestate
         from .metrics import server as metrics
-        from .outbound.install import install_outbound_routing
+        from .outbound.install import install_campaigns, install_outbound_routing
         from .recording import service as recording
         from .records import service as records
 
@@ -248,6 +248,14 @@ class App:
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
+        campaigns = install_campaigns(
+            self.config,
+            services=self.api.services,
+            now=self.clock.now,
+            queue_names=list(self.acd.engine.queues) if self.acd is not None else [],
+        )
+        if campaigns is not None:
+            self.extra_services.append(campaigns.run)
         recording.install(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)

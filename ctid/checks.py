@@ -20,6 +20,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .cluster.config import cluster_settings
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
+    from .outbound.install import campaign_settings, check_campaigns
     from .recording.config import recording_section
     from .records.config import records_section
 
@@ -36,6 +37,8 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "routing": lambda config: check_routing(config, acd_queues(config)),
         "records": records_section,
         "recording": recording_section,
+        "campaigns": lambda config: check_campaigns(config, acd_queues(config)),
+        "outbound": campaign_settings,
     }
 
 

@@ -38,6 +38,7 @@ EXTRA_HELP = {
     "db": "the records database: migrations (ctid db upgrade)",
     "report": "a report computed from the call records",
     "recording": "back up (export) and restore (import) call recordings",
+    "campaign": "outbound campaigns: import a list (ctid campaign import NAME FILE.csv)",
 }
 
 
@@ -45,6 +46,7 @@ def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
     from .acd.simulate.command import register
+    from .outbound.cli import campaign_command, setup_campaign
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
     from .records.report_cli import report_command, setup_report
@@ -53,6 +55,7 @@ def _load_extra_commands() -> None:
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
     EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
     EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
+    EXTRA_COMMANDS.setdefault("campaign", (setup_campaign, campaign_command))
 
 
 def _listen_arg(value: str) -> str:

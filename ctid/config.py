@@ -219,6 +219,8 @@ SERVICE_SECTIONS: set[str] = {
 }
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
+#: Outbound campaigns (``[[campaigns]]``) and their settings, checked by ``ctid.outbound``.
+SERVICE_SECTIONS.update({"campaigns", "outbound"})
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, ConfigError
 from ..structure import StructureError
+from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
 from .route_config import TrunkGroup, resolve_groups
 from .router import OutboundRouter
+from .service import CampaignService
 
 if TYPE_CHECKING:
     from ..calls.model import CallModel
     from ..switch_drivers.base import SwitchDriver
 
 __all__ = [
+    "CAMPAIGNS",
     "OUTBOUND_ROUTING",
     "build_outbound_router",
+    "campaign_settings",
+    "check_campaigns",
     "check_outbound_routing",
+    "install_campaigns",
     "install_outbound_routing",
 ]
 
 #: The key of the router in ``ApiContext.services`` (``routing.test``).
 OUTBOUND_ROUTING = "outbound_routing"
+#: The key of the campaign service in ``ApiContext.services``.
+CAMPAIGNS = "campaigns"
 
 
 def check_outbound_routing(config: Config, driver: SwitchDriver) -> dict[str, TrunkGroup]:
@@ -52,3 +61,61 @@ def install_outbound_routing(
         model.outside_router = router
     services[OUTBOUND_ROUTING] = router
     return router
+
+
+def campaign_settings(config: Config) -> tuple[OutboundSettings, list[CampaignSpec]]:
+    """``[outbound]`` and ``[[campaigns]]``, checked; ``ConfigError`` names the key."""
+    try:
+        settings = outbound_settings(config.sections.get("outbound"))
+        raw = config.sections.get("campaigns", [])
+        if not isinstance(raw, list):
+            raise StructureError("campaigns", "expected an array of tables ([[campaigns]])")
+        specs = [spec_from_config(item, f"campaigns[{i}]") for i, item in enumerate(raw)]
+        names = [s.name for s in specs]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise StructureError(f"campaigns[{i}].name", f"campaign {name!r} is listed twice")
+    except StructureError as exc:
+        raise ConfigError(config.file, exc.path, exc.problem) from None
+    return settings, specs
+
+
+def check_campaigns(config: Config, queues: list[str]) -> None:
+    """``ctid check-config``: the tables, and each campaign's queue among the ACD's."""
+    _, specs = campaign_settings(config)
+    for i, spec in enumerate(specs):
+        if spec.queue not in queues:
+            raise ConfigError(
+                config.file,
+                f"campaigns[{i}].queue",
+                f"no queue {spec.queue!r} in [acd] (queues: {', '.join(queues) or 'none'})",
+            )
+    if specs and not config.sections.get("records", {}).get("enabled", True):
+        raise ConfigError(
+            config.file, "campaigns", "campaigns need call records ([records] enabled)"
+        )
+
+
+def install_campaigns(
+    config: Config,
+    *,
+    services: dict[str, Any],
+    now: Callable[[], float],
+    queue_names: list[str],
+) -> CampaignService | None:
+    """The campaign service, when call records are on (its data lives in their database).
+    The caller starts its ``run``."""
+    settings, specs = campaign_settings(config)
+    check_campaigns(config, queue_names)
+    records = services.get("records")
+    if records is None:
+        return None
+    service = CampaignService(
+        read=records.read,
+        now=now,
+        settings=settings,
+        configured=specs,
+        queues=lambda: queue_names,
+    )
+    services[CAMPAIGNS] = service
+    return service

@@ -13,6 +13,7 @@ registry.checks.update(BUILTIN_CHECKS)
 
 from . import (  # noqa: E402
     agent,
+    campaign,
     csta,
     discover,
     ivr,
@@ -28,6 +29,7 @@ from . import (  # noqa: E402
 
 __all__ = [
     "agent",
+    "campaign",
     "csta",
     "discover",
     "ivr",

@@ -112,6 +112,16 @@ const WRAPPERS: Record<string, string | null> = {
   "routing.overrides": "routingOverrides",
   "routing.setOverride": "routingSetOverride",
   "routing.test": "routingTest",
+  "campaign.create": "campaignCreate",
+  "campaign.update": "campaignUpdate",
+  "campaign.get": "campaignGet",
+  "campaign.list": "campaignList",
+  "campaign.importList": "campaignImportList",
+  "campaign.scheduleCallback": "campaignScheduleCallback",
+  "dnc.add": "dncAdd",
+  "dnc.remove": "dncRemove",
+  "dnc.import": "dncImport",
+  "dnc.check": "dncCheck",
 };
 
 
@@ -172,6 +182,16 @@ const RESULT_TYPES: Record<string, string> = {
   "routing.overrides": "{ overrides: RoutingOverride[] }",
   "routing.setOverride": "{ overrides: RoutingOverride[] }",
   "routing.test": "RoutingDecision",
+  "campaign.create": "CampaignInfo",
+  "campaign.update": "CampaignInfo",
+  "campaign.get": "CampaignInfo",
+  "campaign.list": "{ campaigns: CampaignSummary[] }",
+  "campaign.importList": "ListImportResult",
+  "campaign.scheduleCallback": "CallbackBooking",
+  "dnc.add": "DncChange",
+  "dnc.remove": "DncChange",
+  "dnc.import": "DncChange",
+  "dnc.check": "DncStatus",
 };
 
 /** The SDK's types the generated file names. */
