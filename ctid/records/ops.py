@@ -31,6 +31,7 @@ __all__ = [
     "Op",
     "QueueWaitOp",
     "RecordingDeleted",
+    "RecordingImportant",
     "RecordingOp",
     "RecordingTags",
     "decode",
@@ -198,15 +199,26 @@ class RecordingOp(Op):
     agent_id: str | None
     tags: tuple[str, ...]
     detail: str
+    #: Spool files written before this field existed decode as not important.
+    important: bool = False
 
 
 @attrs.frozen(kw_only=True)
 class RecordingDeleted(Op):
-    """Retention removed a recording's file."""
+    """Retention (or ``recording.delete``) removed a recording's file."""
 
     kind: ClassVar[str] = "recordingDeleted"
     recording_id: str
     at: float
+
+
+@attrs.frozen(kw_only=True)
+class RecordingImportant(Op):
+    """A recording is (or is no longer) kept whatever retention says."""
+
+    kind: ClassVar[str] = "recordingImportant"
+    recording_id: str
+    important: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -262,6 +274,7 @@ _KINDS: dict[str, type[Op]] = {
         QueueWaitOp,
         RecordingOp,
         RecordingDeleted,
+        RecordingImportant,
         RecordingTags,
         Heartbeat,
         CloseInterrupted,

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 __all__ = [
@@ -260,6 +261,8 @@ recordings = Table(
     Column("tags", JSON, nullable=False),
     Column("detail", String(512), nullable=False),
     Column("deleted_at", UtcDateTime),
+    #: Kept whatever the retention rules say (``recording.setImportant``).
+    Column("important", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_recordings_started", recordings.c.started_at)
 Index("ix_recordings_call", recordings.c.call_id)

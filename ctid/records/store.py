@@ -214,6 +214,12 @@ def apply_one(conn: Connection, op: o.Op) -> None:
                 .where(recordings.c.recording_id == op.recording_id)
                 .values(state="deleted", deleted_at=_utc(op.at))
             )
+        case o.RecordingImportant():
+            conn.execute(
+                recordings.update()
+                .where(recordings.c.recording_id == op.recording_id)
+                .values(important=op.important)
+            )
         case o.RecordingTags():
             conn.execute(
                 recordings.update()
@@ -365,6 +371,7 @@ def _recording(conn: Connection, op: o.RecordingOp) -> None:
         "started_by": op.started_by,
         "tags": list(op.tags),
         "detail": op.detail,
+        "important": op.important,
     }
     # Parties, queue and agent come from the call record when the call ends;
     # a recording written before that must not blank them.

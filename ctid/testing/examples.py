@@ -370,6 +370,10 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
     await r.call("records.status")
     await r.call("recording.get", {"recordingID": recording})
     await r.call("recording.search", {"caller": "+15550400"})
+    await r.call("recording.setImportant", {"id": recording, "important": True})
+    await r.call("recording.setImportant", {"id": recording, "important": False})
+    await r.call("records.flush", {"until": "database"})
+    await r.call("recording.delete", {"id": recording})
     await r.call("report.list")
     day = {"from": "2027-01-15", "to": "2027-01-16", "timezone": "UTC"}
     for name in sorted(registry.methods):

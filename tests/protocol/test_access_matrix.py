@@ -145,6 +145,9 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "recording.stop": {"": lambda s: {"recordingID": s.recording}},
     "recording.tag": {"": lambda s: {"recordingID": s.recording, "tags": ["matrix"]}},
     "recording.get": {"": lambda s: {"recordingID": s.recording}},
+    "recording.setImportant": {"": lambda s: {"id": s.recording, "important": True}},
+    # In progress in this world: an own one is answered "in-progress", never refused.
+    "recording.delete": {"": lambda s: {"id": s.recording}},
     "recording.search": {"": lambda s: {"queue": s.queue}},
     # ---- call records, reports
     "records.status": {"": lambda s: None},

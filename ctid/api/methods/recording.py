@@ -289,6 +289,92 @@ async def get_recording(ctx: RequestContext, p: RecordingParams) -> dict[str, An
     return to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
 
 
+#: Who may protect or delete recordings: supervisors (their queues' calls) and admins.
+MANAGERS: Final = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+@attrs.frozen(kw_only=True)
+class ImportantParams:
+    id: str
+    important: bool
+
+
+@registry.method(
+    "recording.setImportant",
+    params=ImportantParams,
+    roles=MANAGERS,
+    target=Target.RECORDING,
+    objects=on.recording("id"),
+    refuse_as_forbidden=True,
+)
+async def set_important(ctx: RequestContext, p: ImportantParams) -> dict[str, Any]:
+    """Keep a recording whatever the retention rules say (or no longer)."""
+    service = _service(ctx)
+    rec = service.active.get(p.id)
+    if rec is not None:
+        _check_active(ctx, rec)
+        service.set_important(rec, p.important)
+        return {"recordingID": p.id, "important": p.important}
+    records = _records(ctx)
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    row = await _row_for(ctx, records, p.id)
+    if row["state"] == "deleted":
+        raise RpcError(rpc.OPERATION_FAILED, f"recording {p.id} was deleted", {"reason": "deleted"})
+    from ...records.ops import RecordingImportant
+
+    records.submit(RecordingImportant(recording_id=p.id, important=p.important))
+    return {"recordingID": p.id, "important": p.important}
+
+
+@attrs.frozen(kw_only=True)
+class DeleteParams:
+    id: str
+
+
+@registry.method(
+    "recording.delete",
+    params=DeleteParams,
+    roles=MANAGERS,
+    target=Target.RECORDING,
+    objects=on.recording("id"),
+    refuse_as_forbidden=True,
+)
+async def delete_recording(ctx: RequestContext, p: DeleteParams) -> dict[str, Any]:
+    """Delete a finished recording's audio (the metadata stays, state ``deleted``)."""
+    assert ctx.session is not None
+    service = _service(ctx)
+    if p.id in service.active:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            f"recording {p.id} is in progress: stop it first",
+            {"reason": "in-progress"},
+        )
+    records = _records(ctx)
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    row = await _row_for(ctx, records, p.id)
+    if row["state"] == "deleted":
+        raise RpcError(
+            rpc.OPERATION_FAILED, f"recording {p.id} was already deleted", {"reason": "deleted"}
+        )
+    if row["important"]:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            f"recording {p.id} is important: recording.setImportant false first",
+            {"reason": "important"},
+        )
+    credential = ctx.session.credential
+    try:
+        await service.delete(row, by=f"{credential.name} ({credential.role.value})")
+    except RecordingError as exc:
+        raise _fail(exc) from None
+    # Answer once the database says so: a recording.get right after sees "deleted".
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    return {"recordingID": p.id, "state": "deleted"}
+
+
 def _time(value: str | None, name: str) -> dt.datetime | None:
     if value is None:
         return None

@@ -346,7 +346,14 @@ export interface RecordingFailedEvent extends RecordingEventBase<"RecordingFaile
   readonly detail?: string;
 }
 
+/** A supervisor or admin deleted the recording's audio (`state: "deleted"`). */
+export interface RecordingDeletedEvent extends RecordingEventBase<"RecordingDeletedEvent"> {
+  /** Who: `"<name> (<role>)"`. */
+  readonly deletedBy: string;
+}
+
 export interface RecordingEventMap {
+  RecordingDeletedEvent: RecordingDeletedEvent;
   RecordingStartedEvent: RecordingStartedEvent;
   RecordingPausedEvent: RecordingPausedEvent;
   RecordingResumedEvent: RecordingResumedEvent;
@@ -356,6 +363,7 @@ export interface RecordingEventMap {
 
 /** The names of the recording events. */
 export const RECORDING_EVENT_NAMES: readonly (keyof RecordingEventMap)[] = [
+  "RecordingDeletedEvent",
   "RecordingFailedEvent",
   "RecordingPausedEvent",
   "RecordingResumedEvent",

@@ -22,6 +22,18 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
+export {
+  JSON_CODEC,
+  JSON_SUBPROTOCOL,
+  MSGPACK_SUBPROTOCOL,
+  loadCodec,
+  msgpackCodec,
+  type Decoded,
+  type Encoding,
+  type FrameCodec,
+  type FrameData,
+  type MsgpackFunctions,
+} from "./codec.js";
 export { Endpoints, snapshotRequest } from "./failover.js";
 export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
@@ -85,6 +97,7 @@ export {
   type QueueFiguresEvent,
   type RecordingEventBase,
   type RecordingEventMap,
+  type RecordingDeletedEvent,
   type RecordingFailedEvent,
   type RecordingPausedEvent,
   type RecordingResumedEvent,

@@ -480,6 +480,26 @@ export abstract class CtidServices {
     return list<string>(await this.call("recording.tag", { recordingID, tags: [...tags] }, options), "tags", "recording.tag");
   }
 
+  /**
+   * `recording.setImportant`: keep a recording whatever the retention rules say (or no
+   * longer). Supervisors (their queues' calls) and admins. Resolves with the mark as set.
+   */
+  async recordingSetImportant(id: string, important: boolean, options: RequestOptions = {}): Promise<boolean> {
+    const result = await this.call("recording.setImportant", { id, important }, options);
+    const value = field(result, "important", "recording.setImportant");
+    if (typeof value !== "boolean") throw new ProtocolError("recording.setImportant: important is not a boolean");
+    return value;
+  }
+
+  /**
+   * `recording.delete`: delete a finished recording's audio (its metadata stays, state
+   * `deleted`); `RecordingDeletedEvent` follows. Refused (`data.reason`) while in progress,
+   * when important, or when already deleted. Supervisors and admins.
+   */
+  async recordingDelete(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("recording.delete", { id }, options);
+  }
+
   /** `recording.get`: one recording's metadata, with its download path. */
   async recordingGet(recordingID: string, options: RequestOptions = {}): Promise<Recording> {
     return object<Recording>(await this.call("recording.get", { recordingID }, options), "recording.get");

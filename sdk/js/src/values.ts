@@ -417,6 +417,8 @@ export interface Recording {
   readonly detail: string | null;
   /** `GET` this path on the API's HTTP port with `Authorization: Bearer <token>`. */
   readonly download: string;
+  /** Kept whatever the retention rules say (`recording.setImportant`). */
+  readonly important: boolean;
 }
 
 /** `records.status`'s result: the record writer's counters. */

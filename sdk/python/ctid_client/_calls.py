@@ -972,6 +972,30 @@ def recording_tag(
     )
 
 
+def recording_set_important(
+    recording_id: str, important: bool, *, timeout: float | None = None
+) -> Call[bool]:
+    """``recording.setImportant``: keep a recording whatever retention says (or no longer);
+    returns the mark as set. Supervisors (their queues' calls) and admins."""
+    return Call(
+        method="recording.setImportant",
+        params={"id": recording_id, "important": important},
+        parse=lambda r: field(r, "important", bool, "recording.setImportant"),
+        timeout=timeout,
+    )
+
+
+def recording_delete(recording_id: str, *, timeout: float | None = None) -> Call[None]:
+    """``recording.delete``: delete a finished, unimportant recording's audio (the metadata
+    stays, state ``deleted``); ``RecordingDeletedEvent`` follows. Supervisors and admins."""
+    return Call(
+        method="recording.delete",
+        params={"id": recording_id},
+        parse=lambda r: None,
+        timeout=timeout,
+    )
+
+
 def recording_get(recording_id: str, *, timeout: float | None = None) -> Call[Recording]:
     """``recording.get``: one recording's metadata, with its download path."""
     return Call(

@@ -155,6 +155,8 @@ class Services:
     recording_resume = Service(_calls.recording_resume)
     recording_stop = Service(_calls.recording_stop)
     recording_tag = Service(_calls.recording_tag)
+    recording_set_important = Service(_calls.recording_set_important)
+    recording_delete = Service(_calls.recording_delete)
     recording_get = Service(_calls.recording_get)
     recording_search = Service(_calls.recording_search)
     # call records (admin)

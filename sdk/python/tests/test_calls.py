@@ -105,6 +105,8 @@ SAMPLES: list[Call[Any]] = [
     calls.recording_stop("r1"),
     calls.recording_tag("r1", ["escalated"]),
     calls.recording_get("r1"),
+    calls.recording_set_important("r1", True),
+    calls.recording_delete("r1"),
     calls.recording_search(),
     calls.recording_search(
         from_="2027-01-15T00:00:00Z",
