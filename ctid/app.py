@@ -238,7 +238,11 @@ class App:
         from .ivr.install import install_ivr
         from .livestate.install import install_livestate
         from .metrics import server as metrics
-        from .outbound.install import install_campaigns, install_outbound_routing
+        from .outbound.install import (
+            install_campaigns,
+            install_dialler,
+            install_outbound_routing,
+        )
         from .recording import service as recording
         from .records import service as records
 
@@ -256,6 +260,17 @@ class App:
         )
         if campaigns is not None:
             self.extra_services.append(campaigns.run)
+            if self.acd is not None:
+                dialler = install_dialler(
+                    campaigns,
+                    control=self.control,
+                    sync=self.calls.sync,
+                    acd_engine=self.acd.engine,
+                    queue_numbers=AcdDestinations(self.acd, self.control).queue_number,
+                )
+                self.calls.event_sinks.append(dialler.on_event)
+                self.calls.notice_sinks.append(dialler.on_notice)
+                self.extra_services.append(dialler.run)
         recording.install(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)

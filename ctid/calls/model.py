@@ -351,6 +351,7 @@ class CallModel:
         *,
         originator: Leg | None = None,
         timeout: float | None = None,
+        caller_number: str | None = None,
     ) -> Connection:
         """Ring the outside ``number`` for ``call`` through outbound routing.
 
@@ -373,6 +374,7 @@ class CallModel:
             sw.EndpointKind.EXTERNAL,
             originator=originator,
             timeout=timeout,
+            caller_number=caller_number,
             dial=dial.number,
             trunk=dial.line,
         )

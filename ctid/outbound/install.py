@@ -6,9 +6,12 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..calls.control import CallControl
 from ..config import Config, ConfigError
+from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import StructureError
 from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
+from .dialler import Dialler
 from .route_config import TrunkGroup, resolve_groups
 from .router import OutboundRouter
 from .service import CampaignService
@@ -25,6 +28,7 @@ __all__ = [
     "check_campaigns",
     "check_outbound_routing",
     "install_campaigns",
+    "install_dialler",
     "install_outbound_routing",
 ]
 
@@ -119,3 +123,58 @@ def install_campaigns(
     )
     services[CAMPAIGNS] = service
     return service
+
+
+class AcdAgents:
+    """The ACD as the dialler sees it (``dialler.AgentPool``)."""
+
+    def __init__(self, engine: Any, queue_numbers: Callable[[str], str | None]) -> None:
+        self._engine = engine
+        self._queue_numbers = queue_numbers
+
+    def free_agents(self, queue: str) -> int:
+        from ..acd.agent_states import AgentState
+
+        return sum(
+            1
+            for agent in self._engine.agents.values()
+            if agent.state is AgentState.READY and queue in agent.active
+        )
+
+    def queue_number(self, queue: str) -> str | None:
+        return self._queue_numbers(queue)
+
+
+class CampaignCalls:
+    """The calls as the dialler sees them (``dialler.CallPort``)."""
+
+    def __init__(self, control: CallControl, sync: Callable[[], None]) -> None:
+        self._control = control
+        self.sync = sync
+
+    def dial_out(self, number: str, **kwargs: Any) -> str:
+        return self._control.dial_out(number, **kwargs)
+
+    def to_queue(self, call_id: str, number: str, priority: int) -> None:
+        self._control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
+        self._control.route(call_id, number)
+
+
+def install_dialler(
+    service: CampaignService,
+    *,
+    control: CallControl,
+    sync: Callable[[], None],
+    acd_engine: Any,
+    queue_numbers: Callable[[str], str | None],
+) -> Dialler:
+    """The dialler of ``service``: its sinks go on the calls, its ``run`` with the services."""
+    dialler = Dialler(
+        read=service.read,
+        calls=CampaignCalls(control, sync),
+        agents=AcdAgents(acd_engine, queue_numbers),
+        utcnow=service.utcnow,
+        zone_prefixes=dict(service.settings.zone_prefixes),
+    )
+    service.dialler = dialler
+    return dialler

@@ -21,6 +21,7 @@ from . import store
 from .attempts import Standing
 from .campaign_config import CampaignSpec, OutboundSettings, spec_from_api
 from .csv_import import ListFormatError, ListImport, parse_list
+from .dialler import Dialler
 from .numbers import InvalidNumber, normalise
 
 __all__ = ["CampaignError", "CampaignService"]
@@ -59,6 +60,11 @@ class CampaignService:
         self._queues = queues
         self.ready = trio.Event()
 
+    @property
+    def read(self) -> Reader:
+        """How blocking store calls run (the records service's reader threads)."""
+        return self._read
+
     def utcnow(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._now(), dt.UTC)
 
@@ -70,6 +76,31 @@ class CampaignService:
         self.ready.set()
         task_status.started()
         await trio.sleep_forever()
+
+    # ------------------------------------------------------------- run state
+
+    #: Set by the daemon when the ACD and calls are there to dial with.
+    dialler: Dialler | None = None
+
+    async def set_state(self, name: str, state: str) -> dict[str, Any]:
+        """``running``, ``paused`` or ``stopped``: start, pause, resume or stop dialling."""
+        spec = await self.spec(name)
+        dialler = self.dialler
+        if dialler is None:
+            raise CampaignError("noDialler", "dialling needs the ACD ([acd]) and call records")
+        if state == "running":
+            if spec.mode != "progressive":
+                raise CampaignError(
+                    "modeNotBuilt",
+                    f"{spec.mode} dialling is not built yet: only progressive campaigns run",
+                )
+            dialler.start(spec)
+        elif state == "paused":
+            dialler.pause(name, True)
+        else:
+            dialler.stop(name)
+        await self._read(store.set_campaign_state, name, state, self.utcnow())
+        return await self.get(name)
 
     # ------------------------------------------------------------ definitions
 

@@ -417,6 +417,9 @@ async def _campaigns(cc: CallCentre, r: Recorder) -> None:
     )
     await r.call("campaign.get", {"name": "renewals"})
     await r.call("campaign.list")
+    await r.call("campaign.setState", {"name": "renewals", "state": "running"})
+    await trio.sleep(1)
+    await r.call("campaign.setState", {"name": "renewals", "state": "stopped"})
     await r.call("campaign.scheduleCallback", {"record": 2, "at": "2027-01-15T14:30:00+01:00"})
     await r.call("dnc.add", {"numbers": ["+1 212 555 0100"], "note": "asked not to be called"})
     await r.call(

@@ -167,6 +167,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "campaign.update": {"": lambda s: {"name": "nope", "changes": {"priority": 1}}},
     "campaign.get": {"": lambda s: {"name": "nope"}},
     "campaign.list": {"": lambda s: None},
+    "campaign.setState": {"": lambda s: {"name": "nope", "state": "paused"}},
     "campaign.importList": {
         "": lambda s: {"campaign": "nope", "list": "l", "numberColumn": "n", "csv": "n\n5551234\n"}
     },

@@ -8,7 +8,7 @@ done is -32006 with ``data.reason`` (``noSuchCampaign``, ``campaignExists``,
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -222,4 +222,18 @@ class DncCheckParams:
 async def dnc_check(ctx: RequestContext, p: DncCheckParams) -> dict[str, Any]:
     """Whether a number is on a do-not-call list, and on which (``*``: the global one)."""
     result: dict[str, Any] = await _run(_service(ctx).dnc_check(p.number))
+    return result
+
+
+@attrs.frozen(kw_only=True)
+class SetStateParams:
+    name: str
+    state: Literal["running", "paused", "stopped"]
+
+
+@registry.method("campaign.setState", params=SetStateParams, roles=MANAGERS, target=Target.NONE)
+async def set_state(ctx: RequestContext, p: SetStateParams) -> dict[str, Any]:
+    """Start (``running``), pause, resume (``running`` again) or stop a campaign's dialling.
+    Only progressive campaigns dial so far (``modeNotBuilt`` for the others)."""
+    result: dict[str, Any] = await _run(_service(ctx).set_state(p.name, p.state))
     return result

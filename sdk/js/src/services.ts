@@ -673,6 +673,11 @@ export abstract class CtidServices {
     return list<CampaignSummary>(await this.call("campaign.list", undefined, options), "campaigns", "campaign.list");
   }
 
+  /** `campaign.setState`: start (`running`), pause, resume or stop a campaign's dialling (only progressive campaigns dial so far). */
+  async campaignSetState(name: string, state: "running" | "paused" | "stopped", options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.setState", { name, state }, options), "campaign.setState");
+  }
+
   /** `campaign.importList`: add a CSV list (with a header); rows left out come back by line. Big files go in 16 KB chunks. */
   async campaignImportList(campaign: string, listName: string, numberColumn: string, csv: string, options: RequestOptions = {}): Promise<ListImportResult> {
     const params = { campaign, list: listName, numberColumn, csv: chunks(csv) };

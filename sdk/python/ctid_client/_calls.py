@@ -669,6 +669,22 @@ def campaign_list(*, timeout: float | None = None) -> Call[tuple[CampaignSummary
     )
 
 
+def campaign_set_state(
+    name: str,
+    state: Literal["running", "paused", "stopped"],
+    *,
+    timeout: float | None = None,
+) -> Call[CampaignInfo]:
+    """``campaign.setState``: start (``running``), pause, resume or stop a campaign's
+    dialling (only progressive campaigns dial so far)."""
+    return Call(
+        method="campaign.setState",
+        params={"name": name, "state": state},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.setState"),
+        timeout=timeout,
+    )
+
+
 def campaign_import_list(
     campaign: str,
     list_name: str,

@@ -133,6 +133,7 @@ class Services:
     campaign_update = Service(_calls.campaign_update)
     campaign_get = Service(_calls.campaign_get)
     campaign_list = Service(_calls.campaign_list)
+    campaign_set_state = Service(_calls.campaign_set_state)
     campaign_import_list = Service(_calls.campaign_import_list)
     campaign_schedule_callback = Service(_calls.campaign_schedule_callback)
     dnc_add = Service(_calls.dnc_add)

@@ -80,6 +80,7 @@ SAMPLES: list[Call[Any]] = [
     calls.campaign_update("renewals", {"priority": 2}),
     calls.campaign_get("renewals"),
     calls.campaign_list(),
+    calls.campaign_set_state("renewals", "paused"),
     calls.campaign_import_list("renewals", "january", "phone", "phone\n5551234\n"),
     calls.campaign_import_list("renewals", "big", "phone", "phone\n" + "5551234\n" * 4000),
     calls.campaign_schedule_callback(7, "2027-01-15T14:30:00Z", agent_only=True),

@@ -99,6 +99,13 @@ async def test_campaigns_lists_and_dnc(campaign_server: ServerThread) -> None:
                 ("fixed", "predictive", {}),
                 ("renewals", "progressive", {"new": 1}),
             ]
+            with pytest.raises(RpcError) as refused:
+                await ctid.campaign_set_state("fixed", "running")
+            assert refused.value.code == -32006  # predictive does not dial yet
+            running = await ctid.campaign_set_state("renewals", "running")
+            assert running.state == "running"
+            stopped = await ctid.campaign_set_state("renewals", "stopped")
+            assert stopped.state == "stopped"
             booking = await ctid.campaign_schedule_callback(1, "2027-01-15T14:30:00+01:00")
             assert booking == CallbackBooking(
                 campaign="renewals", record=1, at="2027-01-15T13:30:00Z", agent=None

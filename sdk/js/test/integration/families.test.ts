@@ -174,6 +174,8 @@ describe("outbound campaigns and do-not-call lists", () => {
     expect(info.lists.map((l) => [l.name, l.imported, l.rejected])).toEqual([["january", 1, 2]]);
     expect((await admin.campaignList()).find((c) => c.name === "js-renewals")).toMatchObject({ mode: "preview", records: { new: 1 } });
     await expect(admin.campaignGet("nope")).rejects.toMatchObject({ code: -32006 });
+    expect((await admin.campaignSetState("js-renewals", "paused")).state).toBe("paused");
+    await expect(admin.campaignSetState("nope", "running")).rejects.toMatchObject({ code: -32006 });
 
     expect(await admin.dncAdd(["555 1234"], { campaign: "js-renewals", note: "asked" })).toEqual({ list: "js-renewals", added: 1, already: 0 });
     const status = await admin.dncCheck("5551234");
