@@ -42,14 +42,15 @@ from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .reloading import Reloads
 from .sdnotify import Notifier, NotifySettings, status_line
-from .structure import StructureError
-from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
 from .tls import TlsError, TlsFiles
 from .transport import OriginPolicy, parse_proxies
+from .wiring.driver import build_driver
+from .wiring.reload import reload_config
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -58,21 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["App", "build_credentials", "build_driver"]
 
 log = logging.getLogger(__name__)
-
-
-def build_driver(config: Config) -> SwitchDriver:
-    """The configured switch driver; configuration problems raise ``ConfigError``."""
-    name = config.switch.driver
-    try:
-        cls = load_driver_class(name)
-    except LookupError as exc:
-        raise ConfigError(config.file, "switch.driver", str(exc)) from None
-    try:
-        return cls.from_config(config.driver_section, path=f"switch.{name}")
-    except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
 
 
 def server_options(config: Config) -> ServerOptions:
@@ -147,6 +133,8 @@ class App:
         #: environment); off by default.
         self.notify = NotifySettings()
         self.notifier: Notifier | None = None
+        #: What ``ctid reload`` (SIGHUP) changes, by section (``ctid.reloading``).
+        self.reloads = Reloads()
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -233,49 +221,31 @@ class App:
 
         One line per service keeps the composition in one readable place.
         """
-        from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
-        from .ivr.install import install_ivr
-        from .livestate.install import install_livestate
-        from .metrics import server as metrics
-        from .outbound.install import (
-            install_campaigns,
-            install_dialler,
-            install_outbound_routing,
-        )
-        from .recording import service as recording
-        from .records import service as records
+        from .wiring.acd import AcdDestinations, install_acd
+        from .wiring.ivr import install_ivr
+        from .wiring.livestate import install_livestate
+        from .wiring.metrics import install_metrics
+        from .wiring.outbound import install_campaign_dialling, install_outbound_routing
+        from .wiring.recording import install_recording
+        from .wiring.records import install_records
+        from .wiring.reload import install_reload
+        from .wiring.voicemail import install_voicemail
 
-        install_outbound_routing(self.config, self.driver, self.model, self.api.services)
+        install_outbound_routing(self)
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
-        records.install(self)
-        campaigns = install_campaigns(
-            self.config,
-            services=self.api.services,
-            now=self.clock.now,
-            queue_names=list(self.acd.engine.queues) if self.acd is not None else [],
-        )
-        if campaigns is not None:
-            self.extra_services.append(campaigns.run)
-            if self.acd is not None:
-                dialler = install_dialler(
-                    campaigns,
-                    control=self.control,
-                    sync=self.calls.sync,
-                    acd_engine=self.acd.engine,
-                    queue_numbers=AcdDestinations(self.acd, self.control).queue_number,
-                )
-                self.calls.event_sinks.append(dialler.on_event)
-                self.calls.notice_sinks.append(dialler.on_notice)
-                self.extra_services.append(dialler.run)
-        recording.install(self)
+        install_records(self)
+        install_campaign_dialling(self)
+        install_recording(self)
+        install_voicemail(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
-        metrics.install(self)
+        install_metrics(self)
+        install_reload(self)
 
     @property
     def url(self) -> str:
@@ -372,3 +342,4 @@ class App:
                 log.info("SIGHUP: reloading")
                 for reload in self.api.services.get("reload", []):
                     reload()
+                await reload_config(self)

@@ -34,6 +34,9 @@ __all__ = [
     "RecordingImportant",
     "RecordingOp",
     "RecordingTags",
+    "VoicemailDeleted",
+    "VoicemailHeard",
+    "VoicemailOp",
     "decode",
     "encode",
 ]
@@ -222,6 +225,42 @@ class RecordingImportant(Op):
 
 
 @attrs.frozen(kw_only=True)
+class VoicemailOp(Op):
+    """A voicemail message was left (its file is complete)."""
+
+    kind: ClassVar[str] = "voicemail"
+    message_id: str
+    mailbox: str
+    call_id: str | None
+    caller: str | None
+    called: str | None
+    received_at: float
+    duration: float | None
+    path: str
+    size_bytes: int | None
+    user_data: dict[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class VoicemailHeard(Op):
+    """Someone listened to a message (or marked it heard)."""
+
+    kind: ClassVar[str] = "voicemailHeard"
+    message_id: str
+    at: float
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class VoicemailDeleted(Op):
+    """A message's audio was deleted (by a user or by retention); its row stays."""
+
+    kind: ClassVar[str] = "voicemailDeleted"
+    message_id: str
+    at: float
+
+
+@attrs.frozen(kw_only=True)
 class RecordingTags(Op):
     """A recording's tags are now ``tags`` (set, not added: replaying is harmless)."""
 
@@ -275,6 +314,9 @@ _KINDS: dict[str, type[Op]] = {
         RecordingOp,
         RecordingDeleted,
         RecordingImportant,
+        VoicemailOp,
+        VoicemailHeard,
+        VoicemailDeleted,
         RecordingTags,
         Heartbeat,
         CloseInterrupted,

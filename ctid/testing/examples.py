@@ -442,6 +442,42 @@ CAMPAIGN_CONFIG: dict[str, Any] = {
     ],
 }
 
+
+async def _voicemail(cc: CallCentre, r: Recorder) -> None:
+    await r.call("MonitorStart", {"monitorObject": {"mailboxObject": "queue:sales"}})
+    call_id = (
+        await r.call(
+            "sim.incomingCall", {"callingNumber": "+15550500", "calledNumber": "4008009000"}
+        )
+    )["callID"]
+    await cc.settle()
+    await r.call("AssociateData", {"existingCall": call_id, "userData": {"ticket": "T-1001"}})
+    await trio.sleep(9)  # the caller speaks, then presses #
+    await r.call("sim.pressDigits", {"device": "+15550500", "digits": "#"})
+    await trio.sleep(5)
+    await r.call("records.flush", {"until": "database"})
+    listed = await r.call("voicemail.list", {"mailbox": "queue:sales", "unheardOnly": True})
+    message = listed["messages"][0]["messageID"]
+    await r.call("voicemail.get", {"messageID": message})
+    await r.call("voicemail.markHeard", {"messageID": message})
+    await r.call("voicemail.delete", {"messageID": message})
+
+
+#: Voicemail: a routing rule sends a number to the sales mailbox.
+VOICEMAIL_CONFIG: dict[str, Any] = {
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    "ivr": {"tts": "silent", "timezone": "Asia/Shanghai", "queues": {"sales": "1001"}},
+    "routing": {
+        "rules": [
+            {
+                "name": "after-hours",
+                "dnis": ["4008009000"],
+                "destination": {"voicemail": "queue:sales"},
+            }
+        ]
+    },
+}
+
 #: Example scripts in order, each with the configuration it needs; services add theirs.
 SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_calls, {}),
@@ -449,6 +485,7 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
     (_campaigns, CAMPAIGN_CONFIG),
+    (_voicemail, VOICEMAIL_CONFIG),
 ]
 
 #: Shown in the examples instead of the temporary state directory the generator uses.

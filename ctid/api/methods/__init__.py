@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from ..access import BUILTIN_CHECKS
-from ..registry import Registry
-
-#: The registry every method module adds to.
-registry = Registry()
-#: Devices and calls are checked by the API itself; agents, queues and
-#: recordings by the modules that serve them (``registry.object_check``).
-registry.checks.update(BUILTIN_CHECKS)
-
-from . import (  # noqa: E402
+from . import (
     agent,
     campaign,
     csta,
@@ -25,7 +16,9 @@ from . import (  # noqa: E402
     session,
     sim,
     supervisor,
+    voicemail,
 )
+from .base import registry
 
 __all__ = [
     "agent",
@@ -42,4 +35,5 @@ __all__ = [
     "session",
     "sim",
     "supervisor",
+    "voicemail",
 ]

@@ -20,7 +20,7 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 
 if TYPE_CHECKING:
     from ...outbound.service import CampaignService

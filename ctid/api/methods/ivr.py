@@ -15,12 +15,12 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 from .outbound_routes import outbound_route_test
 
 if TYPE_CHECKING:
     from ...ivr.inbound import InboundRouter
-    from ...ivr.install import IvrReloader
+    from ...ivr.reloader import IvrReloader
     from ...ivr.service import IvrService
 
 ADMIN: Final = frozenset({Role.ADMIN})

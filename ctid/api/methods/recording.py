@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -31,9 +31,9 @@ from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
-from . import registry
+from .base import registry
 
-__all__ = ["download_route", "may_control"]
+__all__ = ["DownloadFinder", "Downloadable", "download_route", "may_control"]
 
 #: Seconds recording.tag waits for pending records to reach the database.
 TAG_WAIT: Final = 2.0
@@ -444,8 +444,27 @@ def _open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
+@attrs.frozen
+class Downloadable:
+    """Audio another service (voicemail) serves through the recordings' route.
+
+    ``path`` None: gone (deleted, or outside its directory); ``allowed``: the
+    credential may fetch it."""
+
+    path: Path | None
+    name: str
+    allowed: bool
+
+
+#: Finds audio of another kind by id: None if it is not of that kind.
+DownloadFinder = Callable[[Credential, str], Awaitable[Downloadable | None]]
+
+
 def download_route(api: ApiContext) -> HttpHandler:
-    """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``."""
+    """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``.
+
+    Ids that are not recordings are offered to ``api.services["downloads"]`` (voicemail
+    messages), which say whether the credential may have them."""
 
     async def download(request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
@@ -465,6 +484,17 @@ def download_route(api: ApiContext) -> HttpHandler:
         if not isinstance(records, RecordsService) or not isinstance(service, RecordingService):
             return HttpResponse.json(404, {"error": "recordings are not kept"})
         row = await records.read(get, recording_id)
+        if row is None:
+            finders: list[DownloadFinder] = api.services.get("downloads", [])
+            for find in finders:
+                other = await find(credential, recording_id)
+                if other is None:
+                    continue
+                if not other.allowed:
+                    return HttpResponse.json(403, {"error": "not yours to download"})
+                if other.path is None:
+                    break
+                return await _stream(request, service, other.path, other.name, "audio/wav")
         if row is None or row["state"] in ("deleted", "recording", "paused", "failed"):
             return HttpResponse.json(404, {"error": f"no recording {recording_id!r} to download"})
         own = set(credential.devices)
@@ -478,31 +508,43 @@ def download_route(api: ApiContext) -> HttpHandler:
             return HttpResponse.json(403, {"error": "not your recording"})
         try:
             path = files.resolve(service.directory, row["path"])
-            size = (await service.blocking(path.stat)).st_size
-        except (OSError, ValueError):
+        except ValueError:
             return HttpResponse.json(404, {"error": f"the file of {recording_id} is missing"})
-
-        async def chunks() -> AsyncIterator[bytes]:
-            # One chunk in memory at a time; the file is read up to the length announced.
-            left = size
-            with await service.blocking(_open_binary, path) as file:
-                while left > 0:
-                    chunk = await service.blocking(file.read, min(DOWNLOAD_CHUNK, left))
-                    if not chunk:
-                        return
-                    left -= len(chunk)
-                    yield chunk
-
-        filename = f"{recording_id}.{row['format']}"
-        return HttpResponse(
-            status=200,
-            length=size,
-            chunks=chunks if request.method == "GET" else None,
-            content_type="audio/wav" if row["format"] == "wav" else "application/octet-stream",
-            headers=(("content-disposition", f'attachment; filename="{filename}"'),),
+        content_type = "audio/wav" if row["format"] == "wav" else "application/octet-stream"
+        return await _stream(
+            request, service, path, f"{recording_id}.{row['format']}", content_type
         )
 
     return download
+
+
+async def _stream(
+    request: HttpRequest, service: RecordingService, path: Path, filename: str, content_type: str
+) -> HttpResponse:
+    """A file as a download, one chunk in memory at a time."""
+    try:
+        size = (await service.blocking(path.stat)).st_size
+    except OSError:
+        return HttpResponse.json(404, {"error": f"the file of {filename} is missing"})
+
+    async def chunks() -> AsyncIterator[bytes]:
+        # The file is read up to the length announced.
+        left = size
+        with await service.blocking(_open_binary, path) as file:
+            while left > 0:
+                chunk = await service.blocking(file.read, min(DOWNLOAD_CHUNK, left))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    return HttpResponse(
+        status=200,
+        length=size,
+        chunks=chunks if request.method == "GET" else None,
+        content_type=content_type,
+        headers=(("content-disposition", f'attachment; filename="{filename}"'),),
+    )
 
 
 @registry.object_check(Target.RECORDING)

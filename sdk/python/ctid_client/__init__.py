@@ -90,6 +90,10 @@ from ._values import MethodInfo as MethodInfo
 from ._values import SessionInfo as SessionInfo
 from ._values import SimHears as SimHears
 from ._values import SimLine as SimLine
+from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
+from ._voicemail import Mailbox as Mailbox
+from ._voicemail import VoicemailEvent as VoicemailEvent
+from ._voicemail import VoicemailMessage as VoicemailMessage
 
 __version__ = "0.1.0"
 
@@ -103,6 +107,7 @@ __all__ = [
     "QUEUE_EVENT_NAMES",
     "RECORDING_EVENT_NAMES",
     "REPORT_NAMES",
+    "VOICEMAIL_EVENT_NAMES",
     "AgentEvent",
     "AgentEventCause",
     "AgentMembership",
@@ -147,6 +152,7 @@ __all__ = [
     "IvrStatistics",
     "ListImportResult",
     "ListProblem",
+    "Mailbox",
     "MethodInfo",
     "NotActive",
     "OutboundRouteChoice",
@@ -179,4 +185,6 @@ __all__ = [
     "Supervision",
     "TcpConnector",
     "TokenProvider",
+    "VoicemailEvent",
+    "VoicemailMessage",
 ]

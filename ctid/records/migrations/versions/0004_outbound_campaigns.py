@@ -2,7 +2,7 @@
 campaign columns of call records.
 
 Revision ID: outbound_1
-Revises: lead_1
+Revises: lead_2
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "outbound_1"
-down_revision = "lead_1"
+down_revision = "lead_2"
 branch_labels = None
 depends_on = None
 

@@ -47,6 +47,7 @@ describe("the package", () => {
         "EVENT_NAMES",
         "QueueEntryState",
         "RECORDING_EVENT_NAMES",
+        "VOICEMAIL_EVENT_NAMES",
         "ReportName",
         "RequestedAgentState",
         "isAgentEvent",
