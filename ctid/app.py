@@ -235,17 +235,20 @@ class App:
         from .wiring.ivr import install_ivr
         from .wiring.livestate import install_livestate
         from .wiring.metrics import install_metrics
+        from .wiring.outbound import install_campaign_dialling, install_outbound_routing
         from .wiring.recording import install_recording
         from .wiring.records import install_records
         from .wiring.reload import install_reload
         from .wiring.voicemail import install_voicemail
         from .wiring.webhooks import install_announcer, install_webhooks
 
+        install_outbound_routing(self)
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         install_records(self)
+        install_campaign_dialling(self)
         install_recording(self)
         install_voicemail(self)
         install_announcer(self)

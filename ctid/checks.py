@@ -20,6 +20,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .cluster.config import cluster_settings
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
+    from .outbound.install import campaign_settings, check_campaigns
     from .recording.config import recording_section
     from .records.config import records_section
     from .voicemail.config import voicemail_section
@@ -53,6 +54,8 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "recording": recording_section,
         "voicemail": voicemail_section,
         "webhooks": specs_from_config,
+        "campaigns": lambda config: check_campaigns(config, acd_queues(config)),
+        "outbound": campaign_settings,
     }
 
 

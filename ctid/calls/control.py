@@ -263,6 +263,34 @@ class CallControl:
         )
         return conn.id
 
+    def dial_out(
+        self,
+        number: str,
+        *,
+        owner: str,
+        caller_number: str,
+        timeout: float,
+        user_data: Mapping[str, Any] | None = None,
+        facts: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Call an outside ``number`` for a service (a campaign); returns the call id.
+
+        The call is the customer's: its calling device is ``number``, so once the
+        customer answers the service can hand the call to a queue (``route``) as
+        it would an inbound caller. ``owner`` keeps the answered customer in the
+        call while alone. The number goes through outbound routing; the switch
+        shows ``caller_number`` to the customer.
+        """
+        model = self.model
+        call = model.new_call(calling=number, called=number, direction="outbound")
+        call.owner = owner
+        if user_data:
+            call.user_data.update(user_data)
+        if facts:
+            call.facts.update(facts)
+        model.dial_outside(call, number, timeout=timeout, caller_number=caller_number)
+        return call.call_id
+
     def withdraw(self, connection: ConnectionID) -> None:
         """Stop an offer that is still ringing (ring-no-answer)."""
         conn = self.model.connection(connection)

@@ -37,7 +37,11 @@ __all__ = [
     "agent_states",
     "call_legs",
     "calls",
+    "campaign_lists",
+    "campaign_records",
+    "campaigns",
     "cluster_lease",
+    "dnc_numbers",
     "ivr_runs",
     "ivr_visits",
     "live_state",
@@ -131,6 +135,13 @@ calls = Table(
     Column("user_data", JSON, nullable=False),
     #: Every call fact the services recorded, for what the columns do not cover.
     Column("facts", JSON, nullable=False),
+    #: A campaign's call (migration 0007_outbound_campaigns): the campaign, its list record, how
+    #: the attempt ended (``ctid.outbound.campaign_config.OUTCOMES``) and the agent's
+    #: disposition code.
+    Column("campaign", NAME),
+    Column("campaign_record", Integer),
+    Column("campaign_outcome", String(16)),
+    Column("agent_disposition", String(32)),
 )
 Index("ix_calls_started_at", calls.c.started_at)
 Index("ix_calls_queue_started", calls.c.queue, calls.c.started_at)
@@ -352,3 +363,75 @@ webhook_events = Table(
     Column("timestamp", String(32), nullable=False),
 )
 Index("ix_webhook_events_webhook", webhook_events.c.webhook, webhook_events.c.id)
+
+# ------------------------------------------------------------ outbound campaigns
+# Migration 0007_outbound_campaigns; read and written by ``ctid.outbound.store``.
+
+#: One row per campaign: its definition (``CampaignSpec.to_wire``) and run state.
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),
+    #: ``stopped``, ``running``, ``paused`` or ``finished``.
+    Column("state", String(16), nullable=False),
+    #: ``config`` ([[campaigns]]) or ``api`` (campaign.create).
+    Column("source", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: One row per imported list.
+campaign_lists = Table(
+    "campaign_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign", String(64), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("number_column", NAME, nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+)
+Index("ix_campaign_lists_campaign", campaign_lists.c.campaign, campaign_lists.c.name, unique=True)
+
+#: One row per number to call: its data (the list's other columns) and where it stands.
+campaign_records = Table(
+    "campaign_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign", String(64), nullable=False),
+    Column("list_id", Integer, nullable=False),
+    #: The list's line the record came from (1 is the header).
+    Column("line", Integer, nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    #: ``new``, ``retry``, ``callback``, ``dialling``, ``done``, ``failed``, ``dnc``, ``skipped``.
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    #: Retries of the last outcome so far (a new outcome starts again at 0).
+    Column("retries", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_outcome", String(16)),
+    Column("disposition", String(32)),
+    Column("callback_agent", NAME),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index(
+    "ix_campaign_records_due",
+    campaign_records.c.campaign,
+    campaign_records.c.status,
+    campaign_records.c.next_attempt_at,
+)
+Index("ix_campaign_records_number", campaign_records.c.campaign, campaign_records.c.number)
+
+#: Do-not-call numbers: ``scope`` is ``*`` for the global list or a campaign's name.
+dnc_numbers = Table(
+    "dnc_numbers",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("number", String(32), primary_key=True),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("note", String(256), nullable=False),
+)
+Index("ix_dnc_numbers_number", dnc_numbers.c.number)

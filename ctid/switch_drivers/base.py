@@ -716,6 +716,18 @@ class SwitchDriver(abc.ABC):
         """The extension numbers (phones) this switch serves, from its configuration."""
         return ()
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """The outside lines this switch offers, by trunk group (``Originate.trunk``
+        takes a line's name). Outbound routing hunts over them; configuration may
+        form further groups of the same lines."""
+        return {}
+
+    @property
+    def calls_per_line(self) -> int | None:
+        """How many calls one outside line carries at once (None: no limit ctid knows)."""
+        return None
+
     def held_objects(self) -> Mapping[str, int]:
         """How many switch objects the driver is tracking, by kind.
 

@@ -408,6 +408,59 @@ RECORDS_CONFIG: dict[str, Any] = {
 }
 
 
+async def _campaigns(cc: CallCentre, r: Recorder) -> None:
+    await r.call(
+        "campaign.create",
+        {
+            "name": "renewals",
+            "queue": "sales",
+            "mode": "progressive",
+            "timezoneColumn": "tz",
+            "windows": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "20:00"}
+            ],
+            "retries": {"busy": {"afterSeconds": 600, "maxRetries": 3}},
+        },
+    )
+    await r.call("campaign.update", {"name": "renewals", "changes": {"maxAbandonRate": 0.02}})
+    await r.call(
+        "campaign.importList",
+        {
+            "campaign": "renewals",
+            "list": "january",
+            "numberColumn": "phone",
+            "csv": "name,phone,tz\nAnn,+33 1 70 00 00 01,Europe/Paris\nBob,+33170000002\n"
+            "Cy,(212) 555-0100,America/New_York\nAnn again,+33-1-70-00-00-01,Europe/Paris\n",
+        },
+    )
+    await r.call("campaign.get", {"name": "renewals"})
+    await r.call("campaign.list")
+    await r.call("campaign.setState", {"name": "renewals", "state": "running"})
+    await trio.sleep(1)
+    await r.call("campaign.setState", {"name": "renewals", "state": "stopped"})
+    await r.call("campaign.scheduleCallback", {"record": 2, "at": "2027-01-15T14:30:00+01:00"})
+    await r.call("dnc.add", {"numbers": ["+1 212 555 0100"], "note": "asked not to be called"})
+    await r.call(
+        "dnc.import",
+        {"csv": "tel\n5550001\n5550002\n", "numberColumn": "tel", "campaign": "renewals"},
+    )
+    await r.call("dnc.check", {"number": "(212) 555-0100"})
+    await r.call("dnc.remove", {"numbers": ["5550002"], "campaign": "renewals"})
+    await r.call("routing.test", {"calledNumber": "0201234567", "direction": "outbound"})
+    with contextlib.suppress(RpcErrorReply):
+        await r.call("campaign.get", {"name": "nope"})  # recorded as the refused example
+
+
+#: Campaigns: call records for their data, the ACD for their queue, one from the file.
+CAMPAIGN_CONFIG: dict[str, Any] = {
+    **RECORDS_CONFIG,
+    **ACD_CONFIG,
+    "campaigns": [
+        {"name": "reminders", "queue": "support", "mode": "agentless", "message": "sound:reminder"}
+    ],
+}
+
+
 async def _voicemail(cc: CallCentre, r: Recorder) -> None:
     await r.call("MonitorStart", {"monitorObject": {"mailboxObject": "queue:sales"}})
     call_id = (
@@ -449,6 +502,7 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_ivr, IVR_CONFIG),
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
+    (_campaigns, CAMPAIGN_CONFIG),
     (_voicemail, VOICEMAIL_CONFIG),
     (_webhooks, RECORDS_CONFIG),
 ]

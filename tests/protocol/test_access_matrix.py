@@ -187,6 +187,20 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "routing.overrides": {"": lambda s: None},
     "routing.setOverride": {"": lambda s: {"name": "nope", "active": True}},
     "routing.test": {"": lambda s: {"calledNumber": "vip"}},
+    # ---- outbound campaigns and do-not-call lists (no campaign here: "no such campaign")
+    "campaign.create": {"": lambda s: {"name": "matrix", "queue": s.queue}},
+    "campaign.update": {"": lambda s: {"name": "nope", "changes": {"priority": 1}}},
+    "campaign.get": {"": lambda s: {"name": "nope"}},
+    "campaign.list": {"": lambda s: None},
+    "campaign.setState": {"": lambda s: {"name": "nope", "state": "paused"}},
+    "campaign.importList": {
+        "": lambda s: {"campaign": "nope", "list": "l", "numberColumn": "n", "csv": "n\n5551234\n"}
+    },
+    "campaign.scheduleCallback": {"": lambda s: {"record": 999, "at": "2027-01-15T10:00:00Z"}},
+    "dnc.add": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
+    "dnc.remove": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
+    "dnc.import": {"": lambda s: {"csv": "n\n5550999\n", "numberColumn": "n", "campaign": "nope"}},
+    "dnc.check": {"": lambda s: {"number": "5550999"}},
     # ---- session and discovery
     "session.login": {"": lambda s: {"token": "matrix-wrong-token-0123456789"}},
     "session.resume": {

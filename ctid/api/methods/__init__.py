@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (
     agent,
+    campaign,
     csta,
     discover,
     ivr,
@@ -22,6 +23,7 @@ from .base import registry
 
 __all__ = [
     "agent",
+    "campaign",
     "csta",
     "discover",
     "ivr",

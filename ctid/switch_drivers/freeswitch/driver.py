@@ -218,6 +218,11 @@ class FreeSwitchDriver(SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self._endpoints.extensions
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Each configured trunk is a group of its own one line (gateway or endpoint)."""
+        return {trunk.name: (trunk.name,) for trunk in self._endpoints.trunks}
+
     def held_objects(self) -> Mapping[str, int]:
         return {
             **self._mapper.held_objects(),

@@ -142,6 +142,14 @@ class SimulatorDriver(sw.SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self.config.extensions
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        return {self.config.trunk_group: tuple(line.name for line in self.card.trunk_lines)}
+
+    @property
+    def calls_per_line(self) -> int | None:
+        return 1  # a voice-card line carries one call
+
     def held_objects(self) -> Mapping[str, int]:
         card = self.card
         return {

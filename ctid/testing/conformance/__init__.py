@@ -26,6 +26,7 @@ time passes, so a harness must not use real sockets or real waits.
 
 from . import calls as calls
 from . import features as features
+from . import outbound as outbound
 from . import restart as restart
 from . import services as services
 from .harness import ANSWERS as ANSWERS
@@ -58,6 +59,7 @@ __all__ = [
     "brief",
     "calls",
     "features",
+    "outbound",
     "restart",
     "run_scenario",
     "scenario",

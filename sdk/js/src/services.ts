@@ -13,16 +13,23 @@ import type {
   AgentStateEntry,
   AgentStateResult,
   AgentSummary,
+  CallbackBooking,
   CallRef,
   CallSnapshot,
+  CampaignInfo,
+  CampaignSummary,
   ConnectionID,
   DeviceSnapshotEntry,
   Discovery,
+  DncChange,
+  DncStatus,
   FlowInfo,
   FlowValidation,
   IvrCall,
   IvrReload,
   IvrStatistics,
+  ListImportResult,
+  OutboundRouteChoice,
   QueueSnapshot,
   QueueSummary,
   Recording,
@@ -129,6 +136,15 @@ function conn(value: ConnectionID): ConnectionID {
 function callRef(value: CallRef): CallRef {
   if (typeof value === "string") return value;
   return "deviceID" in value && typeof value.deviceID === "string" ? conn(value) : { callID: value.callID };
+}
+
+/** A file's text as the server takes it: one string, or chunks under its 16 KB string limit. */
+function chunks(text: string): string | string[] {
+  const size = 16_000;
+  if (text.length <= size) return text;
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts;
 }
 
 function withoutUndefined(params: Record<string, unknown>): Record<string, unknown> {
@@ -698,6 +714,72 @@ export abstract class CtidServices {
   async routingTest(calledNumber: string, options: RequestOptions & { readonly callingNumber?: string } = {}): Promise<RoutingDecision> {
     const params = withoutUndefined({ calledNumber, callingNumber: options.callingNumber });
     return object<RoutingDecision>(await this.call("routing.test", params, options), "routing.test");
+  }
+
+  /** `routing.test` (outbound): the route, digits and line a call to the outside `calledNumber` would take now; nothing is dialled. */
+  async outboundRouteTest(calledNumber: string, options: RequestOptions = {}): Promise<OutboundRouteChoice> {
+    const params = { calledNumber, direction: "outbound" };
+    return object<OutboundRouteChoice>(await this.call("routing.test", params, options), "routing.test");
+  }
+
+  /** `campaign.create`: define a campaign (it starts `stopped`); `definition` holds the other keys (docs/outbound.md). */
+  async campaignCreate(name: string, queue: string, definition: Readonly<Record<string, unknown>> = {}, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.create", { ...definition, name, queue }, options), "campaign.create");
+  }
+
+  /** `campaign.update`: change a campaign's definition (pacing limits, windows, retries...); checked whole. */
+  async campaignUpdate(name: string, changes: Readonly<Record<string, unknown>>, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.update", { name, changes }, options), "campaign.update");
+  }
+
+  /** `campaign.get`: definition, state, records by status, each list's counts. */
+  async campaignGet(name: string, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.get", { name }, options), "campaign.get");
+  }
+
+  /** `campaign.list`: every campaign with its records by status. */
+  async campaignList(options: RequestOptions = {}): Promise<CampaignSummary[]> {
+    return list<CampaignSummary>(await this.call("campaign.list", undefined, options), "campaigns", "campaign.list");
+  }
+
+  /** `campaign.setState`: start (`running`), pause, resume or stop a campaign's dialling (only progressive campaigns dial so far). */
+  async campaignSetState(name: string, state: "running" | "paused" | "stopped", options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.setState", { name, state }, options), "campaign.setState");
+  }
+
+  /** `campaign.importList`: add a CSV list (with a header); rows left out come back by line. Big files go in 16 KB chunks. */
+  async campaignImportList(campaign: string, listName: string, numberColumn: string, csv: string, options: RequestOptions = {}): Promise<ListImportResult> {
+    const params = { campaign, list: listName, numberColumn, csv: chunks(csv) };
+    return object<ListImportResult>(await this.call("campaign.importList", params, options), "campaign.importList");
+  }
+
+  /** `campaign.scheduleCallback`: call a record back at `at` (ISO 8601 with a zone), for this agent only or any. */
+  async campaignScheduleCallback(record: number, at: string, options: RequestOptions & { readonly agentOnly?: boolean } = {}): Promise<CallbackBooking> {
+    const params = { record, at, agentOnly: options.agentOnly ?? false };
+    return object<CallbackBooking>(await this.call("campaign.scheduleCallback", params, options), "campaign.scheduleCallback");
+  }
+
+  /** `dnc.add`: put numbers on the global do-not-call list, or a campaign's. */
+  async dncAdd(numbers: readonly string[], options: RequestOptions & { readonly campaign?: string; readonly note?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ numbers: [...numbers], campaign: options.campaign, note: options.note });
+    return object<DncChange>(await this.call("dnc.add", params, options), "dnc.add");
+  }
+
+  /** `dnc.remove`: take numbers off the global do-not-call list, or a campaign's. */
+  async dncRemove(numbers: readonly string[], options: RequestOptions & { readonly campaign?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ numbers: [...numbers], campaign: options.campaign });
+    return object<DncChange>(await this.call("dnc.remove", params, options), "dnc.remove");
+  }
+
+  /** `dnc.import`: add the numbers of a CSV file (with a header) to a do-not-call list. */
+  async dncImport(csv: string, numberColumn: string, options: RequestOptions & { readonly campaign?: string; readonly note?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ csv: chunks(csv), numberColumn, campaign: options.campaign, note: options.note });
+    return object<DncChange>(await this.call("dnc.import", params, options), "dnc.import");
+  }
+
+  /** `dnc.check`: whether a number is on a do-not-call list, and on which. */
+  async dncCheck(number: string, options: RequestOptions = {}): Promise<DncStatus> {
+    return object<DncStatus>(await this.call("dnc.check", { number }, options), "dnc.check");
   }
 }
 

@@ -695,6 +695,108 @@ export interface RoutingOverride {
   readonly description: string;
 }
 
+/** How an outbound route picks a line of its trunk group (docs/outbound.md). */
+export type OutboundHunt = "sequential" | "round-robin" | "random";
+
+/**
+ * `routing.test` with `direction: "outbound"`: what a call to an outside number would do
+ * now. Nothing is dialled and round-robin hunting does not move.
+ */
+export interface OutboundRouteChoice {
+  readonly direction: "outbound";
+  readonly calledNumber: string;
+  /** The route that takes the number; null when none does (or none is configured). */
+  readonly route: string | null;
+  readonly trunkGroup: string | null;
+  readonly hunt: OutboundHunt | null;
+  /** The digits the switch would be sent; null when the number cannot be dialled. */
+  readonly dial: string | null;
+  /** The line the hunt takes now; null when every line is busy, or for a random hunt. */
+  readonly line: string | null;
+  readonly freeLines: readonly string[];
+  readonly reason: string;
+}
+
+/** Records of a campaign by status (`new`, `retry`, `callback`, `done`, `failed`, `dnc`...). */
+export type RecordCounts = Readonly<Record<string, number>>;
+
+/** One campaign in `campaign.list`. */
+export interface CampaignSummary {
+  readonly name: string;
+  readonly mode: "preview" | "progressive" | "predictive" | "agentless";
+  readonly queue: string;
+  /** `stopped`, `running`, `paused` or `finished`. */
+  readonly state: string;
+  /** `config` (`[[campaigns]]`) or `api` (`campaign.create`). */
+  readonly source: "config" | "api";
+  readonly records: RecordCounts;
+}
+
+/** One imported list of a campaign. */
+export interface CampaignList {
+  readonly name: string;
+  readonly numberColumn: string;
+  readonly importedAt: string;
+  readonly imported: number;
+  readonly rejected: number;
+  readonly records: RecordCounts;
+}
+
+/** `campaign.get` (and `campaign.create`, `campaign.update`). */
+export interface CampaignInfo {
+  /** The definition, keys as `campaign.create` takes them (docs/outbound.md). */
+  readonly campaign: Readonly<Record<string, unknown>> & { readonly name: string; readonly queue: string };
+  readonly state: string;
+  readonly source: "config" | "api";
+  readonly records: RecordCounts;
+  readonly lists: readonly CampaignList[];
+}
+
+/** A row of a list left out: its line in the file (the header is line 1) and why. */
+export interface ListProblem {
+  readonly line: number;
+  readonly problem: string;
+}
+
+/** `campaign.importList`. */
+export interface ListImportResult {
+  readonly campaign: string;
+  readonly list: string;
+  readonly imported: number;
+  readonly problems: readonly ListProblem[];
+  readonly duplicates: readonly { readonly line: number; readonly firstLine: number }[];
+  readonly alreadyListed: readonly { readonly line: number; readonly number: string }[];
+  readonly records: RecordCounts;
+}
+
+/** `campaign.scheduleCallback`. */
+export interface CallbackBooking {
+  readonly campaign: string;
+  readonly record: number;
+  /** UTC, ISO 8601. */
+  readonly at: string;
+  /** The agent it is offered to; null: any agent of the campaign. */
+  readonly agent: string | null;
+}
+
+/** `dnc.add`, `dnc.remove`, `dnc.import`: which list (`*`: the global one) and what changed. */
+export interface DncChange {
+  readonly list: string;
+  readonly added?: number;
+  readonly already?: number;
+  readonly removed?: number;
+  readonly problems?: readonly ListProblem[];
+  readonly duplicates?: readonly { readonly line: number; readonly firstLine: number }[];
+}
+
+/** `dnc.check`. */
+export interface DncStatus {
+  /** The number as ctid keeps it (normalised). */
+  readonly number: string;
+  readonly listed: boolean;
+  readonly lists: readonly { readonly scope: string; readonly addedAt: string; readonly note: string }[];
+}
+
 /** `routing.test`'s result: where a call would go now (`destination: null`: as dialled, or refused). */
 export interface RoutingDecision {
   readonly destination: RoutingDestination | null;

@@ -57,6 +57,16 @@ from ._ivr import IvrStatistics as IvrStatistics
 from ._ivr import RoutingDecision as RoutingDecision
 from ._ivr import RoutingOverride as RoutingOverride
 from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
+from ._outbound import CallbackBooking as CallbackBooking
+from ._outbound import CampaignInfo as CampaignInfo
+from ._outbound import CampaignList as CampaignList
+from ._outbound import CampaignSummary as CampaignSummary
+from ._outbound import DncChange as DncChange
+from ._outbound import DncListing as DncListing
+from ._outbound import DncStatus as DncStatus
+from ._outbound import ListImportResult as ListImportResult
+from ._outbound import ListProblem as ListProblem
+from ._outbound import OutboundRouteChoice as OutboundRouteChoice
 from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
 from ._records import REPORT_NAMES as REPORT_NAMES
 from ._records import Recording as Recording
@@ -116,6 +126,10 @@ __all__ = [
     "Call",
     "CallParty",
     "CallSnapshot",
+    "CallbackBooking",
+    "CampaignInfo",
+    "CampaignList",
+    "CampaignSummary",
     "Client",
     "ClientStatistics",
     "CloseCode",
@@ -126,6 +140,9 @@ __all__ = [
     "CtidError",
     "DeviceCall",
     "Discovery",
+    "DncChange",
+    "DncListing",
+    "DncStatus",
     "Endpoint",
     "ErrorCode",
     "Event",
@@ -138,9 +155,12 @@ __all__ = [
     "IvrCall",
     "IvrReload",
     "IvrStatistics",
+    "ListImportResult",
+    "ListProblem",
     "Mailbox",
     "MethodInfo",
     "NotActive",
+    "OutboundRouteChoice",
     "PermissionDenied",
     "ProtocolError",
     "QueueAllBusy",

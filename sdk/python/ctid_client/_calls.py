@@ -37,6 +37,15 @@ from ._ivr import (
     RoutingDecision,
     RoutingOverride,
 )
+from ._outbound import (
+    CallbackBooking,
+    CampaignInfo,
+    CampaignSummary,
+    DncChange,
+    DncStatus,
+    ListImportResult,
+    OutboundRouteChoice,
+)
 from ._records import Recording, RecordingStatus, RecordsStatus, Report, ReportInfo
 from ._values import (
     CallSnapshot,
@@ -607,6 +616,180 @@ def routing_test(
         params={"calledNumber": called_number, "callingNumber": calling_number},
         parse=RoutingDecision.from_wire,
         timeout=timeout,
+    )
+
+
+def outbound_route_test(
+    called_number: str, *, timeout: float | None = None
+) -> Call[OutboundRouteChoice]:
+    """``routing.test`` (outbound): the route, digits and line a call to the outside
+    ``called_number`` would take now (nothing is dialled)."""
+    return Call(
+        method="routing.test",
+        params={"calledNumber": called_number, "direction": "outbound"},
+        parse=OutboundRouteChoice.from_wire,
+        timeout=timeout,
+    )
+
+
+# ------------------------------------------------------------ outbound campaigns
+
+
+def campaign_create(
+    name: str, queue: str, *, timeout: float | None = None, **definition: Any
+) -> Call[CampaignInfo]:
+    """``campaign.create``: define a campaign (it starts ``stopped``). ``definition`` takes
+    the other keys as the server does (``mode="predictive"``, ``maxAbandonRate=0.02``,
+    ``windows=[...]``; docs/outbound.md)."""
+    return Call(
+        method="campaign.create",
+        params={"name": name, "queue": queue, **definition},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.create"),
+        timeout=timeout,
+    )
+
+
+def campaign_update(
+    name: str, changes: Mapping[str, Any], *, timeout: float | None = None
+) -> Call[CampaignInfo]:
+    """``campaign.update``: change a campaign's definition (lowerCamel keys); checked whole."""
+    return Call(
+        method="campaign.update",
+        params={"name": name, "changes": dict(changes)},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.update"),
+        timeout=timeout,
+    )
+
+
+def campaign_get(name: str, *, timeout: float | None = None) -> Call[CampaignInfo]:
+    """``campaign.get``: definition, state, records by status, each list's counts."""
+    return Call(
+        method="campaign.get", params={"name": name}, parse=CampaignInfo.from_wire, timeout=timeout
+    )
+
+
+def campaign_list(*, timeout: float | None = None) -> Call[tuple[CampaignSummary, ...]]:
+    """``campaign.list``: every campaign with its records by status."""
+    return Call(
+        method="campaign.list",
+        params=None,
+        parse=lambda r: tuple(
+            CampaignSummary.from_wire(x) for x in items(r, "campaigns", "campaign.list")
+        ),
+        timeout=timeout,
+    )
+
+
+def campaign_set_state(
+    name: str,
+    state: Literal["running", "paused", "stopped"],
+    *,
+    timeout: float | None = None,
+) -> Call[CampaignInfo]:
+    """``campaign.setState``: start (``running``), pause, resume or stop a campaign's
+    dialling (only progressive campaigns dial so far)."""
+    return Call(
+        method="campaign.setState",
+        params={"name": name, "state": state},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.setState"),
+        timeout=timeout,
+    )
+
+
+def campaign_import_list(
+    campaign: str,
+    list_name: str,
+    number_column: str,
+    csv: str,
+    *,
+    timeout: float | None = None,
+) -> Call[ListImportResult]:
+    """``campaign.importList``: add a CSV list (with a header); rows left out come back by
+    line. A text over the server's 16 KB string limit is sent in chunks."""
+    chunk = 16_000
+    parts = [csv[i : i + chunk] for i in range(0, len(csv), chunk)] or [""]
+    return Call(
+        method="campaign.importList",
+        params={
+            "campaign": campaign,
+            "list": list_name,
+            "numberColumn": number_column,
+            "csv": parts[0] if len(parts) == 1 else parts,
+        },
+        parse=ListImportResult.from_wire,
+        timeout=timeout,
+    )
+
+
+def campaign_schedule_callback(
+    record: int, at: str, *, agent_only: bool = False, timeout: float | None = None
+) -> Call[CallbackBooking]:
+    """``campaign.scheduleCallback``: call a record back at ``at`` (ISO 8601 with a zone),
+    offered to the calling agent only (``agent_only``) or to any agent of the campaign."""
+    return Call(
+        method="campaign.scheduleCallback",
+        params={"record": record, "at": at, "agentOnly": agent_only},
+        parse=CallbackBooking.from_wire,
+        timeout=timeout,
+    )
+
+
+def dnc_add(
+    numbers: Sequence[str],
+    *,
+    campaign: str | None = None,
+    note: str = "",
+    timeout: float | None = None,
+) -> Call[DncChange]:
+    """``dnc.add``: put numbers on the global do-not-call list, or ``campaign``'s."""
+    return Call(
+        method="dnc.add",
+        params=_drop_none(numbers=list(numbers), campaign=campaign, note=note),
+        parse=lambda r: DncChange.from_wire(r, "dnc.add"),
+        timeout=timeout,
+    )
+
+
+def dnc_remove(
+    numbers: Sequence[str], *, campaign: str | None = None, timeout: float | None = None
+) -> Call[DncChange]:
+    """``dnc.remove``: take numbers off the global do-not-call list, or ``campaign``'s."""
+    return Call(
+        method="dnc.remove",
+        params=_drop_none(numbers=list(numbers), campaign=campaign),
+        parse=lambda r: DncChange.from_wire(r, "dnc.remove"),
+        timeout=timeout,
+    )
+
+
+def dnc_import(
+    csv: str,
+    number_column: str,
+    *,
+    campaign: str | None = None,
+    note: str = "",
+    timeout: float | None = None,
+) -> Call[DncChange]:
+    """``dnc.import``: add the numbers of a CSV file (with a header) to a do-not-call list."""
+    chunk = 16_000
+    parts = [csv[i : i + chunk] for i in range(0, len(csv), chunk)] or [""]
+    return Call(
+        method="dnc.import",
+        params=_drop_none(
+            csv=parts[0] if len(parts) == 1 else parts,
+            numberColumn=number_column,
+            campaign=campaign,
+            note=note,
+        ),
+        parse=lambda r: DncChange.from_wire(r, "dnc.import"),
+        timeout=timeout,
+    )
+
+
+def dnc_check(number: str, *, timeout: float | None = None) -> Call[DncStatus]:
+    """``dnc.check``: whether a number is on a do-not-call list, and on which."""
+    return Call(
+        method="dnc.check", params={"number": number}, parse=DncStatus.from_wire, timeout=timeout
     )
 
 

@@ -124,6 +124,17 @@ const WRAPPERS: Record<string, string | null> = {
   "webhook.list": "webhookList",
   "webhook.test": "webhookTest",
   "webhook.status": "webhookStatus",
+  "campaign.create": "campaignCreate",
+  "campaign.update": "campaignUpdate",
+  "campaign.get": "campaignGet",
+  "campaign.list": "campaignList",
+  "campaign.setState": "campaignSetState",
+  "campaign.importList": "campaignImportList",
+  "campaign.scheduleCallback": "campaignScheduleCallback",
+  "dnc.add": "dncAdd",
+  "dnc.remove": "dncRemove",
+  "dnc.import": "dncImport",
+  "dnc.check": "dncCheck",
 };
 
 
@@ -197,6 +208,17 @@ const RESULT_TYPES: Record<string, string> = {
   "webhook.list": "{ webhooks: Webhook[] }",
   "webhook.test": "WebhookTest",
   "webhook.status": "{ webhooks: WebhookStatus[] }",
+  "campaign.create": "CampaignInfo",
+  "campaign.update": "CampaignInfo",
+  "campaign.get": "CampaignInfo",
+  "campaign.list": "{ campaigns: CampaignSummary[] }",
+  "campaign.setState": "CampaignInfo",
+  "campaign.importList": "ListImportResult",
+  "campaign.scheduleCallback": "CallbackBooking",
+  "dnc.add": "DncChange",
+  "dnc.remove": "DncChange",
+  "dnc.import": "DncChange",
+  "dnc.check": "DncStatus",
 };
 
 /** The SDK's types the generated file names. */
