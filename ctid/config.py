@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
-from .outbound.route_config import OutboundRouting, parse_outbound_routing
+from .calls.outbound_routes import OutboundRouting, parse_outbound_routing
 from .structure import StructureError, structure
 from .switch_drivers import available_drivers
 from .transport import parse_origin_pattern, parse_proxies

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..calls.control import CallControl
+from ..calls.outbound_routes import TrunkGroup, resolve_groups
 from ..config import Config, ConfigError
 from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import StructureError
 from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
 from .dialler import Dialler
-from .route_config import TrunkGroup, resolve_groups
 from .router import OutboundRouter
 from .service import CampaignService
 

@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from ..calls.outbound_routes import OutboundRoute, OutboundRouting, TrunkGroup
 from ..calls.outside import OutsideDial, OutsideRefused
 from ..calls.values import EventCause
-from .route_config import OutboundRoute, OutboundRouting, TrunkGroup
 
 __all__ = ["OutboundRouter", "RouteChoice"]
 

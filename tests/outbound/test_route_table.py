@@ -7,15 +7,15 @@ from collections import Counter
 
 import pytest
 
-from ctid.calls.outside import OutsideDial, OutsideRefused
-from ctid.calls.values import EventCause
-from ctid.config import ConfigError, config_from_dict
-from ctid.outbound.route_config import (
+from ctid.calls.outbound_routes import (
     ALL_LINES,
     OutboundRouting,
     parse_outbound_routing,
     resolve_groups,
 )
+from ctid.calls.outside import OutsideDial, OutsideRefused
+from ctid.calls.values import EventCause
+from ctid.config import ConfigError, config_from_dict
 from ctid.outbound.router import OutboundRouter
 from ctid.structure import StructureError
 

@@ -56,7 +56,6 @@ from ._ivr import IvrReload as IvrReload
 from ._ivr import IvrStatistics as IvrStatistics
 from ._ivr import RoutingDecision as RoutingDecision
 from ._ivr import RoutingOverride as RoutingOverride
-from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
 from ._outbound import CallbackBooking as CallbackBooking
 from ._outbound import CampaignInfo as CampaignInfo
 from ._outbound import CampaignList as CampaignList
@@ -67,6 +66,7 @@ from ._outbound import DncStatus as DncStatus
 from ._outbound import ListImportResult as ListImportResult
 from ._outbound import ListProblem as ListProblem
 from ._outbound import OutboundRouteChoice as OutboundRouteChoice
+from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
 from ._records import REPORT_NAMES as REPORT_NAMES
 from ._records import Recording as Recording
