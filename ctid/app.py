@@ -227,6 +227,16 @@ class App:
             self.extra_services.append(reloader.run)
         self._install_services()
 
+    def _install_fax(self) -> None:
+        """Fax (documents, reception, sending), with its API routes, when records are on."""
+        from .api.methods import fax as fax_api
+        from .fax import service as fax
+
+        if fax.install(self) is not None:
+            self.api.monitor_topics["faxObject"] = fax_api.fax_topic
+            self.server.routes["/fax/documents"] = fax_api.upload_route(self.api)
+            self.server.routes["/fax/download"] = fax_api.download_route(self.api)
+
     def _install_services(self) -> None:
         """Each ctid service wires itself in here: tasks (``extra_services``), event and
         notice sinks, route points, API context entries (``api.services``), HTTP routes.
@@ -250,6 +260,7 @@ class App:
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
+        self._install_fax()
         metrics.install(self)
 
     @property

@@ -216,6 +216,8 @@ SERVICE_SECTIONS: set[str] = {
 }
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
+#: Fax, checked by ``ctid.fax.config``.
+SERVICE_SECTIONS.add("fax")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

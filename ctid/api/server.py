@@ -13,6 +13,7 @@ over memory streams on ``MockClock`` as well as over real sockets on port 0.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import ssl
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 WS_PATH: Final = "/v1"
 #: Seconds a client has to send its request head.
 HANDSHAKE_TIMEOUT: Final = 10.0
+#: Seconds an HTTP route that takes a body (a fax document upload) waits for all of it.
+BODY_TIMEOUT: Final = 120.0
 MAX_HEAD: Final = 16 * 1024
 #: Seconds the accept loop waits after accept() failed for want of descriptors
 #: or memory, instead of spinning on the error.
@@ -68,6 +71,9 @@ class HttpRequest:
     path: str
     query: str
     headers: dict[str, str]
+    #: Reads the request body, refusing more than ``limit`` bytes (``ValueError``);
+    #: for routes that take one (a fax document upload).
+    read_body: Callable[[int], Awaitable[bytes]] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -245,6 +251,7 @@ class ApiServer:
                             path=path,
                             query=query,
                             headers=headers,
+                            read_body=functools.partial(_read_body, stream, conn),
                         ),
                     )
             if route is not None:
@@ -368,6 +375,30 @@ async def _read_request(stream: trio.abc.Stream, conn: h11.Connection) -> h11.Re
         if isinstance(event, h11.Request):
             return event
         return None
+
+
+async def _read_body(stream: trio.abc.Stream, conn: h11.Connection, limit: int) -> bytes:
+    """The request's body, at most ``limit`` bytes (more: ``ValueError``)."""
+    chunks: list[bytes] = []
+    size = 0
+    with trio.move_on_after(BODY_TIMEOUT) as scope:
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await stream.receive_some(64 * 1024)
+                conn.receive_data(bytes(data))
+                continue
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > limit:
+                    raise ValueError(f"the body is larger than {limit} bytes")
+                chunks.append(bytes(event.data))
+                continue
+            if isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            raise ValueError("the request ended before its body")
+    assert scope.cancelled_caught
+    raise ValueError(f"the body did not arrive within {BODY_TIMEOUT:g} s")
 
 
 async def send_response(

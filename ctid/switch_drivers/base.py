@@ -67,6 +67,9 @@ __all__ = [
     "DriverError",
     "DriverUnavailable",
     "EndpointKind",
+    "FaxFinished",
+    "FaxProgress",
+    "FaxToneDetected",
     "Hangup",
     "HangupCause",
     "LinkState",
@@ -77,6 +80,7 @@ __all__ = [
     "Play",
     "PlaybackFinished",
     "PlaybackStarted",
+    "ReceiveFax",
     "RecordingFailed",
     "RecordingFinished",
     "RecordingStarted",
@@ -85,6 +89,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SendFax",
     "StartMusic",
     "StartRecording",
     "StartSupervision",
@@ -208,6 +213,8 @@ class Capability(enum.Enum):
     #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
     #: restarted ctid picks them up (not the simulator, which lives inside ctid).
     SURVIVES_RESTART = "survivesRestart"
+    #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
+    FAX = "fax"
 
 
 class RejectReason(enum.Enum):
@@ -470,6 +477,40 @@ class RecordingFailed(SwitchEvent):
     detail: str = ""
 
 
+@attrs.frozen(kw_only=True)
+class FaxProgress(SwitchEvent):
+    """A fax in progress moved a page: ``pages`` are done so far."""
+
+    fax_id: str
+    pages: int
+
+
+@attrs.frozen(kw_only=True)
+class FaxFinished(SwitchEvent):
+    """A fax ended (received or sent), well or not.
+
+    ``result_code`` and ``result_text`` are the T.30 completion code and text
+    (spandsp's ``t30_completion_code_to_str``: 0 is "OK"); ``pages`` were
+    transferred; ``path`` is the received document on the switch's side.
+    """
+
+    fax_id: str
+    success: bool
+    pages: int
+    result_code: int
+    result_text: str
+    path: str | None = None
+    remote_station_id: str = ""
+    bit_rate: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class FaxToneDetected(SwitchEvent):
+    """The switch heard a calling fax machine (CNG, 1100 Hz) on a channel."""
+
+    channel_id: str
+
+
 # ---------------------------------------------------------------------- commands
 
 
@@ -618,6 +659,32 @@ class ResumeRecording(SwitchCommand):
 @attrs.frozen(kw_only=True)
 class StopRecording(SwitchCommand):
     recording_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceiveFax(SwitchCommand):
+    """Answer a channel as a fax machine and store what it receives in ``path`` (a TIFF).
+
+    Progress comes back as ``FaxProgress``, the end as ``FaxFinished``.
+    """
+
+    fax_id: str
+    channel_id: str
+    path: str
+    #: Our station id (TSI/CSI), up to 20 characters.
+    station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SendFax(SwitchCommand):
+    """Send the TIFF ``path`` over an answered channel; ``FaxFinished`` reports the end."""
+
+    fax_id: str
+    channel_id: str
+    path: str
+    #: Page header line printed by the sender (the switch's fax stack).
+    header: str = ""
+    station_id: str = ""
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,8 @@ class MonitorObject:
     #: ``ApiContext.monitor_topics`` (the ACD: an agent's or a queue's events).
     agent_object: str | None = None
     queue_object: str | None = None
+    #: Faxes: ``"*"`` or a mailbox, served by the fax service.
+    fax_object: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -53,13 +55,17 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
     """
     assert ctx.session is not None
     obj = p.monitor_object
-    topics = {"agentObject": obj.agent_object, "queueObject": obj.queue_object}
+    topics = {
+        "agentObject": obj.agent_object,
+        "queueObject": obj.queue_object,
+        "faxObject": obj.fax_object,
+    }
     given = [obj.device_object, obj.call_object, *topics.values()]
     if sum(value is not None for value in given) != 1:
         raise CstaError(
             CstaErrorValue.INVALID_OBJECT_TYPE,
-            "monitorObject must have exactly one of deviceObject, callObject, agentObject "
-            "and queueObject",
+            "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
+            "queueObject and faxObject",
         )
     api = ctx.api
     topic_key = next((key for key, value in topics.items() if value is not None), None)
@@ -68,7 +74,7 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
         if resolver is None:
             raise CstaError(
                 CstaErrorValue.INVALID_OBJECT_TYPE,
-                f"monitorObject.{topic_key} is not served (no ACD is configured)",
+                f"monitorObject.{topic_key} is not served (no ACD or fax service is configured)",
             )
         value = topics[topic_key]
         assert value is not None

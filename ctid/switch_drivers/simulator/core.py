@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from .. import base as sw
+from . import fax
 from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
 from .hearing import channel_hears
 from .objects import (
@@ -62,6 +63,9 @@ class SimSwitch:
         #: Recordings that ended, with their timelines, for the driver to write out.
         self.finished_recordings: dict[str, Recording] = {}
         self.supervisions: dict[str, Supervision] = {}
+        #: Fax transfers in progress, and the last ones finished (``fax.py``).
+        self.faxes: dict[str, fax.FaxSession] = {}
+        self.finished_faxes = fax.new_finished()
         self.events: deque[sw.SwitchEvent] = deque()
         self._timers: list[tuple[float, int, str, Callable[[float], None]]] = []
         self._timer_order = itertools.count()
@@ -181,6 +185,7 @@ class SimSwitch:
         self._cancel(f"answer:{chan.channel_id}")
         self._cancel(f"hangup:{chan.channel_id}")
         self._cancel(f"alert:{chan.channel_id}")
+        fax.channel_ended(self, chan, now)
         if chan.bridge_id is not None:
             self._leave_bridge(chan)
         if chan.playback_id is not None:
@@ -215,6 +220,7 @@ class SimSwitch:
             chan.line.off_hook = True
             chan.line.handsfree = handsfree
         self._emit(sw.ChannelAnswered(channel_id=chan.channel_id))
+        fax.answered(self, chan, now)
         if chan.behaviour_hangup_after is not None:
             self._at(
                 now + chan.behaviour_hangup_after,
@@ -461,6 +467,8 @@ class SimSwitch:
                         rec.paused_at = None
                 else:
                     self._finish_recording(rec, now)
+            case sw.ReceiveFax() | sw.SendFax():
+                self.start_fax(cmd, None, now)
             case sw.StartSupervision():
                 for cid in (cmd.supervisor_channel_id, cmd.target_channel_id):
                     self._channel(cid)
@@ -479,6 +487,20 @@ class SimSwitch:
                 self.supervisions.pop(cmd.supervision_id, None)
             case _:
                 raise sw.CommandRejected(sw.RejectReason.NOT_SUPPORTED, type(cmd).__name__)
+
+    def start_fax(
+        self, cmd: sw.ReceiveFax | sw.SendFax, page_bytes: tuple[int, ...] | None, now: float
+    ) -> None:
+        """Start a fax transfer with the document's page sizes (the driver reads them).
+
+        Without sizes (``page_bytes`` None, a bare card in tests) a calling
+        machine sends its configured number of pages of ``fax.PAGE_BYTES``.
+        """
+        if page_bytes is None:
+            machine = self.config.fax_machine(self._channel(cmd.channel_id).device)
+            pages = machine.pages if machine is not None else 1
+            page_bytes = (fax.PAGE_BYTES,) * pages
+        fax.start(self, cmd, page_bytes, now)
 
     def _originate(self, cmd: sw.Originate, now: float) -> None:
         if cmd.channel_id in self.channels:
