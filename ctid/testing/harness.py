@@ -116,7 +116,7 @@ class CallCentre:
         await client_stream.send_all(data)
         status = 0
         got: dict[str, str] = {}
-        body = bytearray()
+        received = bytearray()
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
@@ -125,11 +125,11 @@ class CallCentre:
                 status = event.status_code
                 got = {k.decode(): v.decode() for k, v in event.headers}
             elif isinstance(event, h11.Data):
-                body += event.data
+                received += event.data
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 break
         await client_stream.aclose()
-        return status, got, bytes(body)
+        return status, got, bytes(received)
 
     async def settle(self) -> None:
         """Let every task run until all are blocked (nothing left to do now)."""
