@@ -129,7 +129,8 @@ class FaxService:
         self.active: dict[str, ActiveFax] = {}
         self.by_call: dict[str, str] = {}
         self.waiting: deque[str] = deque()
-        self.lines_busy = 0
+        #: ctid's own fax calls up now (each holds an outside line).
+        self.line_calls: set[str] = set()
         #: Called before each dial with the number; a reason string skips it.
         #: Outbound campaigns' calling windows and do-not-call list go here.
         self.may_dial: Callable[[str], str | None] = lambda number: None
@@ -339,7 +340,7 @@ class FaxService:
 
     def _pump(self) -> None:
         """Dial waiting faxes while lines are free."""
-        while self.waiting and self.lines_busy < self.settings.max_lines:
+        while self.waiting and len(self.line_calls) < self.settings.max_lines:
             af = self.active.get(self.waiting.popleft())
             if af is None or af.cancelled:
                 continue
@@ -366,7 +367,7 @@ class FaxService:
         )
         af.call_id = call.call_id
         self.by_call[call.call_id] = af.fax_id
-        self.lines_busy += 1
+        self.line_calls.add(call.call_id)
         self._write(
             store.update_fax,
             af.fax_id,
@@ -566,12 +567,12 @@ class FaxService:
 
     def _call_ended(self, notice: CallEnded) -> None:
         fax_id = self.by_call.pop(notice.call_id)
+        self.line_calls.discard(notice.call_id)
         af = self.active.get(fax_id)
         if af is None or af.call_id != notice.call_id:
+            self._pump()
             return
-        if not af.in_ivr and af.direction == "out":
-            self.lines_busy -= 1
-        if af.state in ("dialing",):
+        if af.state == "dialing":
             if af.cancelled:
                 self._close(af, "cancelled", None, "cancelled")
             else:
@@ -594,8 +595,8 @@ class FaxService:
         params = {"willRetry": again}
         if again:
             af.state = "queued"
-            af.pages = 0
             self._publish("fax.failed", af, code=code, text=text, extra=params)
+            af.pages = 0
             self._write(
                 store.update_fax,
                 af.fax_id,
