@@ -464,6 +464,20 @@ class FaxService:
         self.calls.sync()
         return af
 
+    def fax_in(self, call_id: str, mailbox: str) -> str:
+        """For an IVR's ``faxReceive``: the fax id (``ivr.service.FaxHook``)."""
+        return self.receive_in_call(call_id, mailbox=mailbox, in_ivr=True).fax_id
+
+    async def fax_back(
+        self, call_id: str, document: str, *, header: str | None, mailbox: str
+    ) -> tuple[str | None, str]:
+        """For an IVR's ``faxSend``: (fax id, "") or (None, why not)."""
+        try:
+            af = await self.send_in_call(call_id, document, header=header, mailbox=mailbox)
+        except FaxError as exc:
+            return None, exc.message
+        return af.fax_id, ""
+
     def _started(self, af: ActiveFax, call: Any) -> None:
         self.active[af.fax_id] = af
         assert af.call_id is not None
@@ -748,6 +762,9 @@ def install(app: App) -> FaxService | None:
     )
     app.calls.event_sinks.append(service.on_event)
     app.calls.notice_sinks.append(service.on_notice)
+    ivr = getattr(app, "ivr", None)
+    if ivr is not None:
+        ivr.fax = service
     app.api.services["fax"] = service
     app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
     app.extra_services.append(service.run)
