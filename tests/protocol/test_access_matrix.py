@@ -112,6 +112,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
         "call": lambda s: {"monitorObject": {"callObject": {"callID": s.call}}},
         "agent": lambda s: {"monitorObject": {"agentObject": s.agent}},
         "queue": lambda s: {"monitorObject": {"queueObject": s.queue}},
+        "fax": lambda s: {"monitorObject": {"faxObject": s.queue}},
     },
     "MonitorStop": {"": lambda s: {"monitorCrossRefID": "m999"}},
     # ---- supervisor features
@@ -146,6 +147,11 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "recording.tag": {"": lambda s: {"recordingID": s.recording, "tags": ["matrix"]}},
     "recording.get": {"": lambda s: {"recordingID": s.recording}},
     "recording.search": {"": lambda s: {"queue": s.queue}},
+    # ---- fax (admins and supervisors; the ids need not exist to test the refusal)
+    "fax.send": {"": lambda s: {"to": "5551234", "documents": ["no-such-document"]}},
+    "fax.get": {"": lambda s: {"faxID": "no-such-fax"}},
+    "fax.search": {"": lambda s: {"mailbox": s.queue}},
+    "fax.cancel": {"": lambda s: {"faxID": "no-such-fax"}},
     # ---- call records, reports
     "records.status": {"": lambda s: None},
     "records.flush": {"": lambda s: {"until": "spool", "timeout": 1.0}},

@@ -1,7 +1,9 @@
 """``fax.*``: send faxes, find them, stop them; upload and download documents over HTTP.
 
 Admins and supervisors use fax (agents do not: a fax goes out in the
-company's name). HTTP routes on the API port, with ``Authorization: Bearer
+company's name). A supervisor limited to some queues sees the faxes of the
+mailboxes named like those queues. Agents only watch (``MonitorStart
+{"faxObject": <mailbox>}``) the mailboxes named like queues they may watch. HTTP routes on the API port, with ``Authorization: Bearer
 <token>`` like recording downloads:
 
 * ``POST /fax/documents?name=<optional name>`` with a PDF or TIFF body: the
@@ -116,7 +118,11 @@ async def get_fax(ctx: RequestContext, p: FaxParams) -> dict[str, Any]:
     """One fax: state, pages, attempts, T.30 result, download paths."""
     service = _service(ctx)
     await service.wait_written()
-    return store.to_wire(await _row(service, p.fax_id))
+    row = await _row(service, p.fax_id)
+    mine = mailboxes_of(ctx)
+    if mine is not None and row["mailbox"] not in mine:
+        raise RpcError(rpc.FORBIDDEN, f"you may not see fax {p.fax_id}")
+    return store.to_wire(row)
 
 
 @registry.method("fax.cancel", params=FaxParams, roles=FAX_ROLES, target=Target.NONE)
@@ -176,6 +182,7 @@ async def search(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
         max_pages=p.max_pages,
         tags=tuple(p.tags),
         limit=max(1, min(p.limit, 1000)),
+        only_mailboxes=mailboxes_of(ctx),
     )
     rows = await service.records.read(store.search, query)
     return {"faxes": [store.to_wire(row) for row in rows]}
@@ -184,16 +191,33 @@ async def search(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
 # ------------------------------------------------------------------ monitor
 
 
+def mailboxes_of(ctx: RequestContext) -> frozenset[str] | None:
+    """The mailboxes a user may see: None for all (admins, supervisors of every
+    queue); a supervisor limited to queues sees the mailboxes named like them."""
+    assert ctx.session is not None
+    credential = ctx.session.credential
+    if credential.role is Role.SUPERVISOR and credential.queues:
+        return frozenset(credential.queues)
+    return None
+
+
 def fax_topic(ctx: RequestContext, value: str) -> str:
     """``MonitorStart {"faxObject": "*"}`` (every fax) or a mailbox name."""
     assert ctx.session is not None
-    if ctx.session.credential.role not in FAX_ROLES:
-        raise CstaError(
-            CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
-            f"{ctx.session.credential.name} may not monitor faxes",
-        )
     if not value:
         raise CstaError(CstaErrorValue.INVALID_OBJECT_TYPE, "faxObject: '*' or a mailbox")
+    role = ctx.session.credential.role
+    queue_topic = ctx.api.monitor_topics.get("queueObject")
+    if role is Role.AGENT and queue_topic is not None and value != "*":
+        # An agent may watch the mailbox of a queue it may watch (its team's faxes).
+        queue_topic(ctx, value)
+        return f"fax:{value}"
+    mine = mailboxes_of(ctx)
+    if role not in FAX_ROLES or (mine is not None and value not in mine):
+        raise CstaError(
+            CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
+            f"{ctx.session.credential.name} may not monitor faxes of {value}",
+        )
     return f"fax:{value}"
 
 
