@@ -3,8 +3,10 @@
 Admins and supervisors use fax (agents do not: a fax goes out in the
 company's name). A supervisor limited to some queues sees the faxes of the
 mailboxes named like those queues. Agents only watch (``MonitorStart
-{"faxObject": <mailbox>}``) the mailboxes named like queues they may watch. HTTP routes on the API port, with ``Authorization: Bearer
-<token>`` like recording downloads:
+{"faxObject": <mailbox>}``) the mailboxes named like queues they may watch.
+
+HTTP routes on the API port, with ``Authorization: Bearer <token>`` like
+recording downloads:
 
 * ``POST /fax/documents?name=<optional name>`` with a PDF or TIFF body: the
   document, made fax-ready; answers ``201`` with its ``documentID``.
