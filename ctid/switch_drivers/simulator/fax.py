@@ -22,6 +22,7 @@ from typing import Final, Protocol
 import attrs
 
 from .. import base as sw
+from .. import t30
 from .config import FaxMachine, SimulatorConfig
 from .objects import Channel
 
@@ -39,21 +40,14 @@ __all__ = [
     "start",
 ]
 
-#: spandsp's T.30 completion codes (``T30_ERR_*``) that the simulator reports.
-T30_OK: Final = 0
-T30_T0_EXPIRED: Final = 2
-T30_TX_PHD_DEAD: Final = 21
-T30_NO_CARRIER: Final = 26
-T30_FILE_ERROR: Final = 41
-T30_CALL_DROPPED: Final = 49
-T30_TEXT: Final = {
-    T30_OK: "OK",
-    T30_T0_EXPIRED: "Timed out waiting for initial communication",
-    T30_TX_PHD_DEAD: "No response after sending a page",
-    T30_NO_CARRIER: "Carrier lost during fax receive",
-    T30_FILE_ERROR: "TIFF/F file cannot be opened",
-    T30_CALL_DROPPED: "The call dropped prematurely",
-}
+#: spandsp's T.30 completion codes (``switch_drivers.t30``) that the simulator reports.
+T30_OK: Final = t30.OK
+T30_T0_EXPIRED: Final = t30.T0_EXPIRED
+T30_TX_PHD_DEAD: Final = t30.TX_PHD_DEAD
+T30_NO_CARRIER: Final = t30.NO_CARRIER
+T30_FILE_ERROR: Final = t30.FILE_ERROR
+T30_CALL_DROPPED: Final = t30.CALL_DROPPED
+T30_TEXT: Final = t30.TEXT
 
 #: Seconds of phase B (DIS/DCS, TCF training) before the first page.
 PHASE_B: Final = 6.0
