@@ -28,6 +28,7 @@ from ...calls.errors import CstaError, CstaErrorValue
 from ...fax import store
 from ...fax.service import FaxError, FaxService
 from ...recording import files
+from ...structure import KEY
 from .. import rpc
 from ..auth import Role
 from ..context import ApiContext, RequestContext
@@ -62,7 +63,8 @@ class SendParams:
     to: str | list[str]
     documents: list[str]
     header: str | None = None
-    caller_id: str | None = None
+    #: ``callerId`` on the wire, as issue 15 names it.
+    caller_id: str | None = attrs.field(default=None, metadata={KEY: "callerId"})
     retries: int | None = None
     mailbox: str = "outbox"
 

@@ -382,23 +382,29 @@ def monitor_start(
     call: str | ConnectionID | None = None,
     agent: str | None = None,
     queue: str | None = None,
+    fax: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
     """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
     ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
-    queue).
+    queue), or the ``fax`` events of a mailbox (``"*"``: every fax).
 
     Give exactly one. A device monitor also brings the agent events of whoever is
     logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
     and its members' agent events. Returns the ``monitorCrossRefID`` its events carry.
     The client restarts the monitor by itself if it ever has to log in again.
     """
-    given = {"deviceObject": device, "agentObject": agent, "queueObject": queue}
+    given = {
+        "deviceObject": device,
+        "agentObject": agent,
+        "queueObject": queue,
+        "faxObject": fax,
+    }
     objects: Json = {key: value for key, value in given.items() if value is not None}
     if call is not None:
         objects["callObject"] = _call_ref(call)
     if len(objects) != 1:
-        raise ValueError("monitor_start needs exactly one of device, call, agent and queue")
+        raise ValueError("monitor_start needs exactly one of device, call, agent, queue, fax")
     return Call(
         method="MonitorStart",
         params={"monitorObject": objects},

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from ._acd import ACD_EVENT_NAMES
 from ._errors import SessionLost
+from ._fax import FAX_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES
 from ._values import ConnectionID
 
@@ -49,8 +50,9 @@ CALL_EVENT_NAMES: Final = frozenset(
     }
 )
 #: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
-#: ``QueueFigures``, ``QueueAllBusy``) and the recording events (``RecordingEvent``).
-EVENT_NAMES: Final = CALL_EVENT_NAMES | ACD_EVENT_NAMES | RECORDING_EVENT_NAMES
+#: ``QueueFigures``, ``QueueAllBusy``), the recording events (``RecordingEvent``) and the
+#: fax events (``FaxEvent``).
+EVENT_NAMES: Final = CALL_EVENT_NAMES | ACD_EVENT_NAMES | RECORDING_EVENT_NAMES | FAX_EVENT_NAMES
 
 #: Keys every event carries, lifted out of ``params`` into attributes.
 _COMMON = frozenset({"monitorCrossRefID", "seq", "timestamp", "localConnectionInfo"})
