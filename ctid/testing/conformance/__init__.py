@@ -25,6 +25,7 @@ time passes, so a harness must not use real sockets or real waits.
 """
 
 from . import calls as calls
+from . import fax as fax
 from . import features as features
 from . import restart as restart
 from . import services as services
@@ -57,6 +58,7 @@ __all__ = [
     "SwitchHarness",
     "brief",
     "calls",
+    "fax",
     "features",
     "restart",
     "run_scenario",
