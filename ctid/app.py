@@ -44,6 +44,7 @@ from .ids import IdFactory
 from .publish import CstaPublisher
 from .sdnotify import Notifier, NotifySettings, status_line
 from .structure import StructureError
+from .switch_drivers import base as sw
 from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
@@ -257,11 +258,57 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         records.install(self)
         recording.install(self)
+        self._install_voicemail()
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
         self._install_fax()
         metrics.install(self)
+
+    def _install_voicemail(self) -> None:
+        """Voicemail boxes, kept in the call records database (none without it)."""
+        from .api.methods.voicemail import install_voicemail_api
+        from .records.service import RecordsService
+        from .voicemail.config import voicemail_settings
+        from .voicemail.service import EVENT_NAMES, VoicemailService
+
+        records = self.api.services.get("records")
+        if not isinstance(records, RecordsService):
+            return
+        settings = voicemail_settings(self.config)
+        acd = self.acd
+        extensions = set(self.driver.extensions)
+
+        def lamps(mailbox: str) -> list[str]:
+            # A number's box lights its configured phones, or the number's own phone; an
+            # agent's, the phone the agent is logged on at now; a queue's, none.
+            kind, _, name = mailbox.partition(":")
+            if kind == "number":
+                box = settings.numbers.get(mailbox)
+                if box is not None and box.mwi_devices:
+                    return list(box.mwi_devices)
+                return [name] if name in extensions else []
+            if kind == "agent" and acd is not None:
+                agent = acd.engine.agents.get(name)
+                return [agent.device] if agent is not None and agent.device else []
+            return []
+
+        lit = sw.Capability.MESSAGE_WAITING in self.driver.capabilities
+        service = VoicemailService(
+            settings=settings,
+            model=self.model,
+            publisher=self.publisher,
+            clock=self.clock,
+            ids=self.ids,
+            records=records,
+            blocking=self.blocking,
+            lamps=lamps,
+            execute=self.calls.execute if lit else None,
+        )
+        self.calls.notice_sinks.append(service.on_notice)
+        install_voicemail_api(self.api, service)
+        self.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
+        self.extra_services.append(service.run)
 
     @property
     def url(self) -> str:

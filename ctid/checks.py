@@ -22,10 +22,15 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .ivr.config import check_ivr, check_routing
     from .recording.config import recording_section
     from .records.config import records_section
+    from .voicemail.config import voicemail_section
 
     def acd_queues(config: Config) -> list[str]:
         acd = acd_section(config)
         return [queue.name for queue in acd.queues] if acd is not None else []
+
+    def acd_agents(config: Config) -> list[str]:
+        acd = acd_section(config)
+        return [agent.agent_id for agent in acd.agents] if acd is not None else []
 
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
@@ -33,9 +38,10 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "cluster": cluster_settings,
         "demo": demo_section,
         "ivr": lambda config: check_ivr(config, acd_queues(config)),
-        "routing": lambda config: check_routing(config, acd_queues(config)),
+        "routing": lambda config: check_routing(config, acd_queues(config), acd_agents(config)),
         "records": records_section,
         "recording": recording_section,
+        "voicemail": voicemail_section,
     }
 
 

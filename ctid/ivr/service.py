@@ -146,6 +146,8 @@ class IvrService:
         self._faxes: dict[str, tuple[str, int]] = {}
         #: Set by the fax service when it runs (``ctid.fax.service.install``).
         self.fax: FaxHook | None = None
+        #: Recording id -> the mailbox of a voicemail being left.
+        self._mailboxes: dict[str, str] = {}
         self._nursery: trio.Nursery | None = None
         self._pending: list[tuple[Callable[..., Awaitable[None]], tuple[Any, ...]]] = []
         self.model.ending_hooks.append(self._ending)
@@ -312,6 +314,7 @@ class IvrService:
 
     def _recorded(self, notice: RecordingDone) -> None:
         call_id, token = self._recordings.pop(notice.recording_id)
+        mailbox = self._mailboxes.pop(notice.recording_id, None)
         call = self.model.calls.get(call_id)
         if call is not None and not notice.failed:
             call.facts.setdefault(FACT_RECORDINGS, []).append(notice.recording_id)
@@ -323,6 +326,7 @@ class IvrService:
                 at=trio.current_time(),
                 path=notice.path,
                 duration=notice.duration,
+                mailbox=mailbox,
             )
         )
         active = self.active.get(call_id)
@@ -376,6 +380,8 @@ class IvrService:
                     recording_id = self.control.record(call_id, str(path))
                     active.recording_id = recording_id
                     self._recordings[recording_id] = (call_id, action.token)
+                    if action.mailbox is not None:
+                        self._mailboxes[recording_id] = ":".join(action.mailbox)
                 case E.StartFax():
                     return self._fax(call_id, action)
                 case E.StopRecording():

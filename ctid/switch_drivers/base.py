@@ -215,6 +215,8 @@ class Capability(enum.Enum):
     SURVIVES_RESTART = "survivesRestart"
     #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
     FAX = "fax"
+    #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
+    MESSAGE_WAITING = "messageWaiting"
 
 
 class RejectReason(enum.Enum):
@@ -685,6 +687,16 @@ class SendFax(SwitchCommand):
     #: Page header line printed by the sender (the switch's fax stack).
     header: str = ""
     station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SetMessageWaiting(SwitchCommand):
+    """Show a phone how many voicemail messages wait (``new``) and were heard (``old``):
+    its lamp is lit while ``new`` is more than 0."""
+
+    device: str
+    new: int
+    old: int
 
 
 @attrs.frozen(kw_only=True)

@@ -25,6 +25,7 @@ from . import (  # noqa: E402
     session,
     sim,
     supervisor,
+    voicemail,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "session",
     "sim",
     "supervisor",
+    "voicemail",
 ]

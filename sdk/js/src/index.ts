@@ -22,6 +22,18 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
+export {
+  JSON_CODEC,
+  JSON_SUBPROTOCOL,
+  MSGPACK_SUBPROTOCOL,
+  loadCodec,
+  msgpackCodec,
+  type Decoded,
+  type Encoding,
+  type FrameCodec,
+  type FrameData,
+  type MsgpackFunctions,
+} from "./codec.js";
 export { Endpoints, snapshotRequest } from "./failover.js";
 export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
@@ -57,6 +69,10 @@ export {
   type FaxReceivedEvent,
   type FaxCompletedEvent,
   type FaxFailedEvent,
+  VOICEMAIL_EVENT_NAMES,
+  type VoicemailChangedEvent,
+  type VoicemailEventMap,
+  type VoicemailNewEvent,
   eventConnection,
   isAgentEvent,
   type AcdEventMap,
@@ -93,6 +109,7 @@ export {
   type QueueFiguresEvent,
   type RecordingEventBase,
   type RecordingEventMap,
+  type RecordingDeletedEvent,
   type RecordingFailedEvent,
   type RecordingPausedEvent,
   type RecordingResumedEvent,
@@ -160,6 +177,8 @@ export {
   type FaxState,
   type RecordingState,
   type RecordingStatus,
+  type VoicemailBox,
+  type VoicemailMessage,
   type RecordsStatus,
   type Report,
   type ReportInfo,

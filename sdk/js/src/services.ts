@@ -30,6 +30,8 @@ import type {
   Recording,
   RecordingStatus,
   RecordsStatus,
+  VoicemailBox,
+  VoicemailMessage,
   Report,
   ReportValue,
   ReportInfo,
@@ -71,6 +73,9 @@ export type MonitorObject =
   | { readonly callObject: CallRef }
   | { readonly agentObject: string }
   | { readonly queueObject: string }
+  /** A voicemail box: `"queue:sales"`, `"agent:2001"`, `"number:8100"` (`voicemail.*` events). */
+  | { readonly mailboxObject: string }
+  /** Faxes: `"*"` or a fax mailbox (`fax.*` events). */
   | { readonly faxObject: string };
 
 export interface SetAgentStateOptions extends RequestOptions {
@@ -238,6 +243,8 @@ export abstract class CtidServices {
               ? { agentObject: object.agentObject }
               : "faxObject" in object
                 ? { faxObject: object.faxObject }
+              : "mailboxObject" in object
+                ? { mailboxObject: object.mailboxObject }
                 : { queueObject: object.queueObject };
     const value = field(await this.call("MonitorStart", { monitorObject }, options), "monitorCrossRefID", "MonitorStart");
     if (typeof value !== "string") throw new ProtocolError("MonitorStart: monitorCrossRefID is not a string");
@@ -505,6 +512,50 @@ export abstract class CtidServices {
   /** `recording.tag`: add tags to a recording (in progress or finished); resolves with all its tags. */
   async recordingTag(recordingID: string, tags: readonly string[], options: RequestOptions = {}): Promise<string[]> {
     return list<string>(await this.call("recording.tag", { recordingID, tags: [...tags] }, options), "tags", "recording.tag");
+  }
+
+  /**
+   * `recording.setImportant`: keep a recording whatever the retention rules say (or no
+   * longer). Supervisors (their queues' calls) and admins. Resolves with the mark as set.
+   */
+  async recordingSetImportant(id: string, important: boolean, options: RequestOptions = {}): Promise<boolean> {
+    const result = await this.call("recording.setImportant", { id, important }, options);
+    const value = field(result, "important", "recording.setImportant");
+    if (typeof value !== "boolean") throw new ProtocolError("recording.setImportant: important is not a boolean");
+    return value;
+  }
+
+  /**
+   * `recording.delete`: delete a finished recording's audio (its metadata stays, state
+   * `deleted`); `RecordingDeletedEvent` follows. Refused (`data.reason`) while in progress,
+   * when important, or when already deleted. Supervisors and admins.
+   */
+  async recordingDelete(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("recording.delete", { id }, options);
+  }
+
+  /** `voicemail.list`: a mailbox's messages (newest first) and its counts of new and old ones. */
+  async voicemailList(
+    mailbox: string,
+    options: RequestOptions & { readonly unheardOnly?: boolean; readonly limit?: number } = {},
+  ): Promise<VoicemailBox> {
+    const params = withoutUndefined({ mailbox, unheardOnly: options.unheardOnly, limit: options.limit });
+    return object<VoicemailBox>(await this.call("voicemail.list", params, options), "voicemail.list");
+  }
+
+  /** `voicemail.get`: one message, with its download path (a deleted one says so). */
+  async voicemailGet(messageID: string, options: RequestOptions = {}): Promise<VoicemailMessage> {
+    return object<VoicemailMessage>(await this.call("voicemail.get", { messageID }, options), "voicemail.get");
+  }
+
+  /** `voicemail.markHeard`: mark a message heard; the mailbox's lamps follow. */
+  async voicemailMarkHeard(messageID: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("voicemail.markHeard", { messageID }, options);
+  }
+
+  /** `voicemail.delete`: delete a message's audio (its metadata stays, marked deleted). */
+  async voicemailDelete(messageID: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("voicemail.delete", { messageID }, options);
   }
 
   /** `recording.get`: one recording's metadata, with its download path. */

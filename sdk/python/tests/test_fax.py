@@ -46,7 +46,8 @@ async def test_upload_send_events_search_and_download(fax_server: ServerThread) 
             fax_id = await ctid.fax_send("5550100486", ["terms"], header="ACME")
             first = FaxEvent.from_event(await next_event(events, "fax.failed"))
             assert (first.fax_id, first.will_retry, first.attempt) == (fax_id, True, 1)
-            assert first.result_text == "not reached: busy" and first.result_code is None
+            assert first.result_text == "not reached: busy"
+            assert first.result_code is None
             last = FaxEvent.from_event(await next_event(events, "fax.failed"))
             assert (last.will_retry, last.attempt, last.total_pages) == (False, 2, 2)
             fax = await ctid.fax_get(fax_id)

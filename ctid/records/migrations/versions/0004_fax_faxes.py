@@ -1,7 +1,7 @@
 """Fax: documents to send, and faxes received and sent.
 
 Revision ID: fax_1
-Revises: 0003
+Revises: lead_2
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "fax_1"
-down_revision = "0003"
+down_revision = "lead_2"
 branch_labels = None
 depends_on = None
 
