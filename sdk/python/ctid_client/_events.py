@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from ._acd import ACD_EVENT_NAMES
 from ._errors import SessionLost
-from ._fax import FAX_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES
 from ._values import ConnectionID
 
@@ -49,6 +48,8 @@ CALL_EVENT_NAMES: Final = frozenset(
         "SystemStatusEvent",
     }
 )
+#: The fax events (docs/fax.md): ``FaxEvent.from_event`` reads them.
+FAX_EVENT_NAMES: Final = frozenset({"fax.progress", "fax.received", "fax.completed", "fax.failed"})
 #: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
 #: ``QueueFigures``, ``QueueAllBusy``), the recording events (``RecordingEvent``) and the
 #: fax events (``FaxEvent``).

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any
 
 from ._calls import Call, _drop_none
+from ._events import FAX_EVENT_NAMES, Event
 from ._values import field, items, optional, strings
-
-if TYPE_CHECKING:
-    from ._events import Event
 
 __all__ = [
     "FAX_EVENT_NAMES",
@@ -29,8 +27,6 @@ __all__ = [
     "fax_send_batch",
 ]
 
-#: The fax events: ``FaxEvent.from_event`` reads them.
-FAX_EVENT_NAMES: Final = frozenset({"fax.progress", "fax.received", "fax.completed", "fax.failed"})
 
 
 def _int(data: Mapping[str, Any], key: str, where: str) -> int | None:
