@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 
-from ctid.acd.simulate.run import run_simulation, single_queue
+from ctid.simulate.run import run_simulation, single_queue
 
 
 def main(*, quick: bool = False) -> None:

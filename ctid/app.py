@@ -42,15 +42,15 @@ from .descriptors import raise_limit
 from .errors import listen_error
 from .ids import IdFactory
 from .publish import CstaPublisher
+from .reloading import Reloads
 from .sdnotify import Notifier, NotifySettings, status_line
-from .structure import StructureError
-from .switch_drivers import base as sw
-from .switch_drivers import load_driver_class
 from .switch_drivers.base import SwitchDriver
 from .switch_drivers.simulator.driver import SimulatorDriver
 from .timers import TimerQueue
 from .tls import TlsError, TlsFiles
 from .transport import OriginPolicy, parse_proxies
+from .wiring.driver import build_driver
+from .wiring.reload import reload_config
 
 if TYPE_CHECKING:
     from .acd.service import AcdService
@@ -59,21 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["App", "build_credentials", "build_driver"]
 
 log = logging.getLogger(__name__)
-
-
-def build_driver(config: Config) -> SwitchDriver:
-    """The configured switch driver; configuration problems raise ``ConfigError``."""
-    name = config.switch.driver
-    try:
-        cls = load_driver_class(name)
-    except LookupError as exc:
-        raise ConfigError(config.file, "switch.driver", str(exc)) from None
-    try:
-        return cls.from_config(config.driver_section, path=f"switch.{name}")
-    except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
 
 
 def server_options(config: Config) -> ServerOptions:
@@ -148,6 +133,8 @@ class App:
         #: environment); off by default.
         self.notify = NotifySettings()
         self.notifier: Notifier | None = None
+        #: What ``ctid reload`` (SIGHUP) changes, by section (``ctid.reloading``).
+        self.reloads = Reloads()
 
     # The parts, available once run() has started them.
     clock: WallClock
@@ -228,87 +215,36 @@ class App:
             self.extra_services.append(reloader.run)
         self._install_services()
 
-    def _install_fax(self) -> None:
-        """Fax (documents, reception, sending), with its API routes, when records are on."""
-        from .api.methods import fax as fax_api
-        from .fax import service as fax
-
-        if fax.install(self) is not None:
-            self.api.monitor_topics["faxObject"] = fax_api.fax_topic
-            self.server.routes["/fax/documents"] = fax_api.upload_route(self.api)
-            self.server.routes["/fax/download"] = fax_api.download_route(self.api)
-
     def _install_services(self) -> None:
         """Each ctid service wires itself in here: tasks (``extra_services``), event and
         notice sinks, route points, API context entries (``api.services``), HTTP routes.
 
         One line per service keeps the composition in one readable place.
         """
-        from .acd.install import AcdDestinations, install_acd
         from .api.methods.recording import download_route
-        from .ivr.install import install_ivr
-        from .livestate.install import install_livestate
-        from .metrics import server as metrics
-        from .recording import service as recording
-        from .records import service as records
+        from .wiring.acd import AcdDestinations, install_acd
+        from .wiring.fax import install_fax
+        from .wiring.ivr import install_ivr
+        from .wiring.livestate import install_livestate
+        from .wiring.metrics import install_metrics
+        from .wiring.recording import install_recording
+        from .wiring.records import install_records
+        from .wiring.reload import install_reload
+        from .wiring.voicemail import install_voicemail
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
-        records.install(self)
-        recording.install(self)
-        self._install_voicemail()
+        install_records(self)
+        install_recording(self)
+        install_voicemail(self)
+        install_fax(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
-        self._install_fax()
-        metrics.install(self)
-
-    def _install_voicemail(self) -> None:
-        """Voicemail boxes, kept in the call records database (none without it)."""
-        from .api.methods.voicemail import install_voicemail_api
-        from .records.service import RecordsService
-        from .voicemail.config import voicemail_settings
-        from .voicemail.service import EVENT_NAMES, VoicemailService
-
-        records = self.api.services.get("records")
-        if not isinstance(records, RecordsService):
-            return
-        settings = voicemail_settings(self.config)
-        acd = self.acd
-        extensions = set(self.driver.extensions)
-
-        def lamps(mailbox: str) -> list[str]:
-            # A number's box lights its configured phones, or the number's own phone; an
-            # agent's, the phone the agent is logged on at now; a queue's, none.
-            kind, _, name = mailbox.partition(":")
-            if kind == "number":
-                box = settings.numbers.get(mailbox)
-                if box is not None and box.mwi_devices:
-                    return list(box.mwi_devices)
-                return [name] if name in extensions else []
-            if kind == "agent" and acd is not None:
-                agent = acd.engine.agents.get(name)
-                return [agent.device] if agent is not None and agent.device else []
-            return []
-
-        lit = sw.Capability.MESSAGE_WAITING in self.driver.capabilities
-        service = VoicemailService(
-            settings=settings,
-            model=self.model,
-            publisher=self.publisher,
-            clock=self.clock,
-            ids=self.ids,
-            records=records,
-            blocking=self.blocking,
-            lamps=lamps,
-            execute=self.calls.execute if lit else None,
-        )
-        self.calls.notice_sinks.append(service.on_notice)
-        install_voicemail_api(self.api, service)
-        self.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
-        self.extra_services.append(service.run)
+        install_metrics(self)
+        install_reload(self)
 
     @property
     def url(self) -> str:
@@ -405,3 +341,4 @@ class App:
                 log.info("SIGHUP: reloading")
                 for reload in self.api.services.get("reload", []):
                     reload()
+                await reload_config(self)

@@ -6,12 +6,12 @@ is an error, so a misspelt or unsupported section never passes silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, each_problem
 
-__all__ = ["check_services", "section_checkers"]
+__all__ = ["check_services", "config_problems", "section_checkers"]
 
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
@@ -23,6 +23,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .recording.config import recording_section
     from .records.config import records_section
     from .voicemail.config import voicemail_section
+    from .wiring.driver import build_driver
 
     def acd_queues(config: Config) -> list[str]:
         acd = acd_section(config)
@@ -32,13 +33,21 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         acd = acd_section(config)
         return [agent.agent_id for agent in acd.agents] if acd is not None else []
 
+    def extensions(config: Config) -> list[str]:
+        # IVR numbers must not be extensions; only then is the driver built for its list.
+        if not config.sections.get("ivr", {}).get("numbers"):
+            return []
+        return list(build_driver(config).extensions)
+
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
         "acd": acd_section,
         "cluster": cluster_settings,
         "demo": demo_section,
-        "ivr": lambda config: check_ivr(config, acd_queues(config)),
-        "routing": lambda config: check_routing(config, acd_queues(config), acd_agents(config)),
+        "ivr": lambda config: check_ivr(config, acd_queues(config), extensions(config)),
+        "routing": lambda config: check_routing(
+            config, acd_queues(config), extensions(config), acd_agents(config)
+        ),
         "records": records_section,
         "recording": recording_section,
         "voicemail": voicemail_section,
@@ -54,3 +63,33 @@ def check_services(config: Config) -> None:
                 config.file, name, f"table [{name}] is not used by this version of ctid"
             )
         checker(config)
+
+
+def config_problems(
+    config: Config, extra: Iterable[Callable[[Config], object]] = ()
+) -> list[ConfigError]:
+    """Every problem the checks find (not only the first): each section's checker, then
+    ``extra`` checks (the driver, auth, TLS), each run even when an earlier one failed."""
+    checkers = section_checkers()
+    problems: list[ConfigError] = []
+    checks: list[Callable[[Config], object]] = []
+    for name in config.sections:
+        checker = checkers.get(name)
+        if checker is None:
+            problems.append(
+                ConfigError(
+                    config.file, name, f"table [{name}] is not used by this version of ctid"
+                )
+            )
+        else:
+            checks.append(checker)
+    for check in [*extra, *checks]:
+        try:
+            check(config)
+        except ConfigError as exc:
+            problems.extend(each_problem(exc))
+    # Checkers share checks ([routing] checks the flows too): each problem once.
+    unique: dict[str, ConfigError] = {}
+    for problem in problems:
+        unique.setdefault(str(problem), problem)
+    return list(unique.values())

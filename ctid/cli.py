@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -44,10 +45,10 @@ EXTRA_HELP = {
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
-    from .acd.simulate.command import register
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
     from .records.report_cli import report_command, setup_report
+    from .simulate.command import register
 
     register(EXTRA_COMMANDS)
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
@@ -98,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("version", help="print the server and protocol versions")
 
+    reload = sub.add_parser(
+        "reload",
+        help="check a configuration file, then have the running daemon apply it (SIGHUP)",
+    )
+    reload.add_argument("--config", required=True, type=Path, help="the daemon's TOML file")
+
     for name, (setup, _) in EXTRA_COMMANDS.items():
         setup(sub.add_parser(name, help=EXTRA_HELP.get(name)))
     return parser
@@ -124,18 +131,43 @@ def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
     from .app import build_driver, load_tls
     from .auth_setup import check_auth
-    from .checks import check_services
+    from .checks import config_problems
 
     try:
         config = load_config(path)
-        build_driver(config)
-        check_services(config)
-        check_auth(config)
-        load_tls(config)  # the certificate files load (a reload needs them to)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    # Every problem, not only the first; the certificate files must load (a reload needs them).
+    problems = config_problems(config, extra=(build_driver, check_auth, load_tls))
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
     print(f"{path}: ok")
+    return 0
+
+
+def reload_daemon(path: Path) -> int:
+    """``ctid reload``: every problem of the file, or SIGHUP to the daemon running with it."""
+    from .pidfile import PID_FILE, PidFileError, read_pid
+
+    if check_config(path) != 0:
+        print("nothing was sent: the running daemon keeps its configuration", file=sys.stderr)
+        return 1
+    config = load_config(path)
+    pid_file = config.path(config.server.state_dir) / PID_FILE
+    try:
+        pid = read_pid(pid_file)
+        os.kill(pid, signal.SIGHUP)
+    except PidFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except PermissionError:
+        print(f"error: not allowed to signal ctid (pid {pid}): run as its user", file=sys.stderr)
+        return 1
+    print(f"reload sent to ctid (pid {pid}); its log says what was applied and what was refused")
     return 0
 
 
@@ -193,6 +225,14 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
             if demo:
                 _print_banner(app, admin_token or "", generated, config)
 
+    from .pidfile import PID_FILE, remove_pid, write_pid
+
+    pid_file = config.path(config.server.state_dir) / PID_FILE
+    try:
+        # For ``ctid reload``; a daemon that cannot write it still runs.
+        write_pid(pid_file, os.getpid())
+    except OSError as exc:
+        log.warning("cannot write %s (ctid reload will not find this daemon): %s", pid_file, exc)
     try:
         trio.run(main)
     except KeyboardInterrupt:
@@ -216,6 +256,8 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
         for problem in _leaves(expected):
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    finally:
+        remove_pid(pid_file, os.getpid())
     return 0
 
 
@@ -262,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "check-config":
         return check_config(args.file)
+    if args.command == "reload":
+        return reload_daemon(args.config)
     if args.command in EXTRA_COMMANDS:
         return EXTRA_COMMANDS[args.command][1](args)
     try:

@@ -48,6 +48,25 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+class ConfigProblems(ConfigError):
+    """Several problems at once: reads as the first (and a count); ``problems`` has them all.
+
+    ``ctid check-config`` and a refused reload list every one.
+    """
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first, more = problems[0], len(problems) - 1
+        super().__init__(
+            first.file, first.key, first.problem + (f" (and {more} more problems)" if more else "")
+        )
+        self.problems = problems
+
+
+def each_problem(exc: ConfigError) -> list[ConfigError]:
+    """The single problems in ``exc`` (itself, or those of a ``ConfigProblems``)."""
+    return list(exc.problems) if isinstance(exc, ConfigProblems) else [exc]
+
+
 def parse_listen(value: str) -> tuple[str, int]:
     """``"HOST:PORT"`` or ``"[v6]:PORT"`` -> (host, port); raises ValueError with the reason."""
     match = re.fullmatch(r"\[([^\]]+)\]:(\d+)|([^:\[\]]+):(\d+)", value.strip())

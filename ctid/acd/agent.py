@@ -1,4 +1,10 @@
-"""An agent as the ACD runs it: state, where it is logged on, its queues, its day."""
+"""An agent as the ACD runs it: state, where it is logged on, its queues, its day.
+
+A caller's stay in a queue (``Entry``) lives here too: an entry names the
+agents its call rings at and an agent's ``Offer`` names the entry, so the two
+records refer to each other and are defined together (``queue`` re-exports
+``Entry``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ..calls.values import ConnectionID
 from .agent_states import AgentState
+from .entry_states import EntryState
 
 if TYPE_CHECKING:
     from .config import AgentConfig, MembershipConfig
-    from .queue import Entry
 
-__all__ = ["Agent", "AgentDay", "Cancellable", "Membership", "Offer", "Watch", "watched"]
+__all__ = [
+    "Agent",
+    "AgentDay",
+    "Cancellable",
+    "Entry",
+    "Membership",
+    "Offer",
+    "Watch",
+    "watched",
+]
 
 #: Told of an object whose attributes changed (``ctid.acd.persist`` saves it).
 Watch = Callable[[Any], None]
@@ -153,3 +169,49 @@ class Agent:
         if self.logged_groups is None:
             return frozenset(self.memberships)
         return self.logged_groups
+
+
+@attrs.define(eq=False, on_setattr=watched)
+class Entry:
+    """One call's stay in one queue (see ``entry_states``)."""
+
+    entry_id: str
+    queue: str
+    #: The call waiting; for a callback, the call the customer made (ended by now).
+    call_id: str
+    #: The route point the call arrived at (the queue's name or number).
+    point: str
+    caller: str
+    priority: int
+    #: Arrival order among all entries (a call that comes back after ring-no-answer keeps it).
+    seq: int
+    entered_at: float
+    state: EntryState = EntryState.WAITING
+    #: Agents its call rings at now, by agent id.
+    offers: dict[str, Agent] = attrs.field(factory=dict)
+    #: The current offer rang several agents at once (ring-all): no ring-no-answer penalty.
+    ring_all: bool = False
+    max_wait_timer: Cancellable | None = None
+    announce_timer: Cancellable | None = None
+    playback_id: str | None = None
+    #: ``max_wait`` passed while an agent's phone rang: overflow if nobody answers.
+    timed_out: bool = False
+    #: For a callback: attempts made, and the call an agent makes to the customer.
+    callback_attempts: int = 0
+    callback_call: str | None = None
+    callback_timer: Cancellable | None = None
+    #: Called after any attribute is assigned (live state).
+    watch: Watch | None = attrs.field(default=None, repr=False)
+
+    @property
+    def live_call(self) -> str | None:
+        """The call this entry is about right now (None while a callback waits)."""
+        if self.state is EntryState.CALLING_BACK:
+            return self.callback_call
+        if self.state in (EntryState.WAITING, EntryState.OFFERED):
+            return self.call_id
+        return None
+
+    @property
+    def connection(self) -> ConnectionID:
+        return ConnectionID(call_id=self.call_id, device_id=self.point)

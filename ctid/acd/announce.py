@@ -16,7 +16,7 @@ from ..calls.control import NoSuchCall
 from .entry_states import EntryState
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
     from .queue import Entry, QueueRuntime
 
 __all__ = [
@@ -57,13 +57,13 @@ def position_prompts(queue: QueueRuntime, entry: Entry) -> list[str]:
 # ------------------------------------------------------------- the media
 
 
-def music(engine: AcdEngine, entry: Entry, on: bool) -> None:
+def music(engine: AcdCore, entry: Entry, on: bool) -> None:
     """Music on hold to the waiting caller's own line."""
     with contextlib.suppress(NoSuchCall):  # the caller has just left
         engine.control.music(entry.call_id, on, engine.queues[entry.queue].config.music_class)
 
 
-def stop_media(engine: AcdEngine, entry: Entry) -> None:
+def stop_media(engine: AcdCore, entry: Entry) -> None:
     """Silence the waiting caller's line (before an agent talks, or the call moves on)."""
     if entry.playback_id is not None:
         engine.after_playback.pop(entry.playback_id, None)
@@ -73,7 +73,7 @@ def stop_media(engine: AcdEngine, entry: Entry) -> None:
         music(engine, entry, False)
 
 
-def play(engine: AcdEngine, entry: Entry, media: Sequence[str]) -> None:
+def play(engine: AcdCore, entry: Entry, media: Sequence[str]) -> None:
     """Play prompts to a waiting caller (its music pauses), then music again."""
     queue = engine.queues[entry.queue]
     music(engine, entry, False)
@@ -87,7 +87,7 @@ def play(engine: AcdEngine, entry: Entry, media: Sequence[str]) -> None:
     engine.after_playback[playback] = lambda: _played(engine, entry, playback)
 
 
-def _played(engine: AcdEngine, entry: Entry, playback: str) -> None:
+def _played(engine: AcdCore, entry: Entry, playback: str) -> None:
     if entry.playback_id != playback or entry.state not in _WAITING:
         return
     entry.playback_id = None
@@ -95,7 +95,7 @@ def _played(engine: AcdEngine, entry: Entry, playback: str) -> None:
     schedule_announcement(engine, entry)
 
 
-def schedule_announcement(engine: AcdEngine, entry: Entry) -> None:
+def schedule_announcement(engine: AcdCore, entry: Entry) -> None:
     interval = engine.queues[entry.queue].config.announce_interval
     if interval > 0 and entry.announce_timer is None:
         entry.announce_timer = engine.scheduler.call_at(
@@ -103,7 +103,7 @@ def schedule_announcement(engine: AcdEngine, entry: Entry) -> None:
         )
 
 
-def _announce(engine: AcdEngine, entry: Entry) -> None:
+def _announce(engine: AcdCore, entry: Entry) -> None:
     entry.announce_timer = None
     if entry.state is not EntryState.WAITING or entry.playback_id is not None:
         # Not while an agent's phone rings, nor over a prompt: try at the next interval.

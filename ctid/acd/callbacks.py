@@ -35,7 +35,7 @@ from .announce import CALLBACK_CONFIRMED, stop_media
 from .entry_states import EntryState, EntryTrigger
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
     from .queue import Entry, QueueRuntime
 
 __all__ = ["offer_callback", "request_callback", "sync_callback"]
@@ -47,7 +47,7 @@ E = EntryState
 ET = EntryTrigger
 
 
-def request_callback(engine: AcdEngine, queue: QueueRuntime, entry: Entry) -> None:
+def request_callback(engine: AcdCore, queue: QueueRuntime, entry: Entry) -> None:
     """The waiting caller pressed the callback digit."""
     call = engine.model.calls.get(entry.call_id)
     stop_media(engine, entry)
@@ -66,7 +66,7 @@ def request_callback(engine: AcdEngine, queue: QueueRuntime, entry: Entry) -> No
     engine.after_playback[playback] = lambda: engine.hang_up_if_alive(call_id)
 
 
-def offer_callback(engine: AcdEngine, queue: QueueRuntime, entry: Entry, agent: Agent) -> bool:
+def offer_callback(engine: AcdCore, queue: QueueRuntime, entry: Entry, agent: Agent) -> bool:
     """Prompt ``agent``'s phone to call the customer back; False if it cannot be done now."""
     assert agent.device is not None
     try:
@@ -98,7 +98,7 @@ def offer_callback(engine: AcdEngine, queue: QueueRuntime, entry: Entry, agent: 
     return True
 
 
-def sync_callback(engine: AcdEngine, entry: Entry) -> None:
+def sync_callback(engine: AcdCore, entry: Entry) -> None:
     """Bring a callback in step with its call."""
     if entry.state is not E.CALLING_BACK or entry.callback_call is None:
         return
@@ -133,7 +133,7 @@ def sync_callback(engine: AcdEngine, entry: Entry) -> None:
         _again(engine, entry, at_once=False)
 
 
-def _reached(engine: AcdEngine, entry: Entry, agent: Agent) -> None:
+def _reached(engine: AcdCore, entry: Entry, agent: Agent) -> None:
     now = engine.now()
     queue = engine.queues[entry.queue]
     assert entry.callback_call is not None
@@ -156,7 +156,7 @@ def _reached(engine: AcdEngine, entry: Entry, agent: Agent) -> None:
     engine.wallboard.touch(queue)
 
 
-def _again(engine: AcdEngine, entry: Entry, *, at_once: bool) -> None:
+def _again(engine: AcdCore, entry: Entry, *, at_once: bool) -> None:
     """The attempt failed: back to the entry's place, now or after the retry delay, or give up."""
     queue = engine.queues[entry.queue]
     engine.entry_of_call.pop(entry.callback_call or "", None)

@@ -33,7 +33,7 @@ import enum
 import re
 import zoneinfo
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -41,7 +41,7 @@ from ..config import Config, ConfigError
 from ..numbers import parse_number_ranges
 from ..structure import StructureError, structure
 from .schedule import DAY_NAMES, Schedule, parse_hours
-from .strategies import STRATEGIES
+from .strategy_names import STRATEGY_NAMES
 
 __all__ = [
     "STRATEGY_NAMES",
@@ -55,9 +55,6 @@ __all__ = [
     "acd_config",
     "acd_section",
 ]
-
-#: Routing strategies by the names used in configuration and on the command line.
-STRATEGY_NAMES: Final = tuple(STRATEGIES)
 
 
 class Condition(enum.Enum):

@@ -13,13 +13,13 @@ from .agent import AgentDay, Cancellable
 from .queue import QueueDay
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
 
 __all__ = ["Daily"]
 
 
 class Daily:
-    def __init__(self, engine: AcdEngine) -> None:
+    def __init__(self, engine: AcdCore) -> None:
         self.engine = engine
         self._schedule_timer: Cancellable | None = None
 

@@ -26,15 +26,36 @@ from .queue import QueueRuntime
 from .wallboard import figures_params
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
 
 #: A ctid extension: an agent asked for a state it takes when its call ends (or
 #: changed its mind); CSTA says so only in the SetAgentState reply.
 PENDING_EVENT: Final = "agent.pending"
 
+#: The event that tells an agent's new state (but a log-on: ``AgentLoggedOnEvent``).
+STATE_EVENTS: Final = {
+    AgentState.LOGGED_OFF: "AgentLoggedOffEvent",
+    AgentState.NOT_READY: "AgentNotReadyEvent",
+    AgentState.READY: "AgentReadyEvent",
+    AgentState.BUSY: "AgentBusyEvent",
+    AgentState.WORKING_AFTER_CALL: "AgentWorkingAfterCallEvent",
+    # A ctid extension: CSTA has no agent state for "an offered call rings".
+    AgentState.RESERVED: "agent.reserved",
+}
+#: Every event the ACD publishes (listed by rpc.discover).
+EVENT_NAMES: Final = (
+    "AgentLoggedOnEvent",
+    *STATE_EVENTS.values(),
+    PENDING_EVENT,
+    "queue.figures",
+    "queue.allBusy",
+)
+
 __all__ = [
+    "EVENT_NAMES",
     "PENDING_EVENT",
     "REQUESTABLE",
+    "STATE_EVENTS",
     "agent_list",
     "agent_snapshot",
     "get_agent",
@@ -56,14 +77,14 @@ REQUESTABLE: Final = ("loggedOn", "loggedOff", "notReady", "ready", "workingAfte
 _ON_A_CALL: Final = (A.BUSY, A.RESERVED)
 
 
-def get_agent(engine: AcdEngine, agent_id: str) -> Agent:
+def get_agent(engine: AcdCore, agent_id: str) -> Agent:
     agent = engine.agents.get(agent_id)
     if agent is None:
         raise CstaError(V.INVALID_AGENT_IDENTIFIER, f"agentID: no agent {agent_id!r}")
     return agent
 
 
-def get_queue(engine: AcdEngine, name: str) -> QueueRuntime:
+def get_queue(engine: AcdCore, name: str) -> QueueRuntime:
     queue = engine.queues.get(name) or engine.points.get(name)
     if queue is None:
         raise CstaError(V.INVALID_DEVICE_IDENTIFIER, f"no queue {name!r}")
@@ -71,7 +92,7 @@ def get_queue(engine: AcdEngine, name: str) -> QueueRuntime:
 
 
 def set_agent_state(
-    engine: AcdEngine,
+    engine: AcdCore,
     agent: Agent,
     *,
     device: str,
@@ -128,7 +149,7 @@ def _result(agent: Agent) -> dict[str, Any]:
 
 
 def _log_on(
-    engine: AcdEngine,
+    engine: AcdCore,
     agent: Agent,
     device: str,
     group: str | None,
@@ -169,7 +190,7 @@ def _log_on(
     engine.set_active(agent, engine.scheduled_groups(agent, engine.now()))
 
 
-def _log_off(engine: AcdEngine, agent: Agent, group: str | None, cause: str) -> None:
+def _log_off(engine: AcdCore, agent: Agent, group: str | None, cause: str) -> None:
     if group is not None:
         groups = agent.wanted_groups()
         if group not in groups:
@@ -189,7 +210,7 @@ def _log_off(engine: AcdEngine, agent: Agent, group: str | None, cause: str) -> 
         engine.log_off(agent, cause=cause)
 
 
-def _ready(engine: AcdEngine, agent: Agent, cause: str) -> None:
+def _ready(engine: AcdCore, agent: Agent, cause: str) -> None:
     state = agent.state
     if state in _ON_A_CALL:
         agent.pending = None
@@ -199,7 +220,7 @@ def _ready(engine: AcdEngine, agent: Agent, cause: str) -> None:
         engine.free(agent, T.READY, cause=cause)
 
 
-def _not_ready(engine: AcdEngine, agent: Agent, reason: str | None, cause: str) -> None:
+def _not_ready(engine: AcdCore, agent: Agent, reason: str | None, cause: str) -> None:
     state = agent.state
     if state in _ON_A_CALL:
         agent.pending = (A.NOT_READY, reason)
@@ -209,7 +230,7 @@ def _not_ready(engine: AcdEngine, agent: Agent, reason: str | None, cause: str) 
         engine.transition(agent, T.NOT_READY, reason=reason, cause=cause)
 
 
-def _work(engine: AcdEngine, agent: Agent, cause: str) -> None:
+def _work(engine: AcdCore, agent: Agent, cause: str) -> None:
     state = agent.state
     if state in _ON_A_CALL:
         agent.pending = (A.WORKING_AFTER_CALL, None)
@@ -218,7 +239,7 @@ def _work(engine: AcdEngine, agent: Agent, cause: str) -> None:
         engine.transition(agent, T.WORK, cause=cause)
 
 
-def get_agent_state(engine: AcdEngine, device: str) -> dict[str, Any]:
+def get_agent_state(engine: AcdCore, device: str) -> dict[str, Any]:
     """GetAgentState: the agent logged on at ``device`` (CSTA's ``agentStateList``)."""
     if engine.model.directory.classify(device) is None:
         raise CstaError(V.INVALID_DEVICE_IDENTIFIER, f"device: no device {device!r}")
@@ -233,7 +254,7 @@ def get_agent_state(engine: AcdEngine, device: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ snapshots
 
 
-def _today(engine: AcdEngine, agent: Agent) -> dict[str, Any]:
+def _today(engine: AcdCore, agent: Agent) -> dict[str, Any]:
     """Today's figures, counting the current state up to now (without changing the books)."""
     day = agent.day
     times = {
@@ -263,7 +284,7 @@ def _today(engine: AcdEngine, agent: Agent) -> dict[str, Any]:
     }
 
 
-def agent_snapshot(engine: AcdEngine, agent: Agent) -> dict[str, Any]:
+def agent_snapshot(engine: AcdCore, agent: Agent) -> dict[str, Any]:
     """An agent's whole state: the payload of ``agent.snapshot`` and of every agent event."""
     pending = agent.pending
     return {
@@ -291,7 +312,7 @@ def agent_snapshot(engine: AcdEngine, agent: Agent) -> dict[str, Any]:
     }
 
 
-def agent_list(engine: AcdEngine) -> list[dict[str, Any]]:
+def agent_list(engine: AcdCore) -> list[dict[str, Any]]:
     return [
         {
             "agentID": a.agent_id,
@@ -305,7 +326,7 @@ def agent_list(engine: AcdEngine) -> list[dict[str, Any]]:
     ]
 
 
-def queue_list(engine: AcdEngine) -> list[dict[str, Any]]:
+def queue_list(engine: AcdCore) -> list[dict[str, Any]]:
     return [
         {
             "queue": q.name,
@@ -319,7 +340,7 @@ def queue_list(engine: AcdEngine) -> list[dict[str, Any]]:
     ]
 
 
-def queue_snapshot(engine: AcdEngine, queue: QueueRuntime) -> dict[str, Any]:
+def queue_snapshot(engine: AcdCore, queue: QueueRuntime) -> dict[str, Any]:
     """A queue now: its calls with wait times and priorities, its agents by state, its figures."""
     now = engine.now()
     entries = sorted(queue.entries.values(), key=lambda e: (-e.priority, e.seq))
@@ -355,7 +376,7 @@ def queue_snapshot(engine: AcdEngine, queue: QueueRuntime) -> dict[str, Any]:
 
 
 def publish_agent_event(
-    engine: AcdEngine, agent: Agent, name: str, old: AgentState, cause: str
+    engine: AcdCore, agent: Agent, name: str, old: AgentState, cause: str
 ) -> None:
     """An agent event: the agent's whole snapshot, with ``oldState``/``newState`` and why.
 

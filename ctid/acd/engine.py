@@ -14,7 +14,9 @@ call), and events for clients go out through ``publish``.
 
 Companion modules hold the rest: ``desk`` (what agents and supervisors ask
 for), ``announce`` (what callers hear), ``overflow``, ``callbacks``,
-``wallboard`` (queue figures), ``supervision`` (listen, whisper, barge).
+``daily``, ``wallboard`` (queue figures), ``supervision`` (listen, whisper,
+barge). They see the engine through ``core.AcdCore`` and do not import this
+module; the engine imports them.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import itertools
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from typing import Any, Final, Protocol
+from collections.abc import Callable
+from typing import Final
 
 from ..calls.control import CallControl, NoSuchCall
 from ..calls.errors import CstaError, CstaErrorValue
@@ -53,8 +55,9 @@ from . import announce, callbacks, overflow
 from .agent import Agent, Cancellable, Membership, Offer
 from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
+from .core import Publish, Scheduler
 from .daily import Daily
-from .desk import PENDING_EVENT, publish_agent_event
+from .desk import EVENT_NAMES, STATE_EVENTS, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
 from .entry_states import next_state as next_entry_state
 from .queue import Entry, QueueRuntime
@@ -78,50 +81,12 @@ RONA_GRACE: Final = 5.0
 #: Callers remembered for ``last-agent`` (the least recent are forgotten first).
 MAX_REMEMBERED_CALLERS: Final = 100_000
 
-_EVENT_NAMES: Final = {
-    A.LOGGED_OFF: "AgentLoggedOffEvent",
-    A.NOT_READY: "AgentNotReadyEvent",
-    A.READY: "AgentReadyEvent",
-    A.BUSY: "AgentBusyEvent",
-    A.WORKING_AFTER_CALL: "AgentWorkingAfterCallEvent",
-    # A ctid extension: CSTA has no agent state for "an offered call rings".
-    A.RESERVED: "agent.reserved",
-}
-#: Every event the ACD publishes (listed by rpc.discover).
-EVENT_NAMES: Final = (
-    "AgentLoggedOnEvent",
-    *_EVENT_NAMES.values(),
-    PENDING_EVENT,
-    "queue.figures",
-    "queue.allBusy",
-)
-
 _PENDING_TRIGGER: Final = {
     A.NOT_READY: T.NOT_READY,
     A.LOGGED_OFF: T.LOG_OFF,
     A.WORKING_AFTER_CALL: T.WORK,
 }
 _IN_QUEUE: Final = (E.WAITING, E.OFFERED)
-
-
-class Scheduler(Protocol):
-    """Runs callbacks at trio times (``timers.TimerQueue``)."""
-
-    def call_at(self, deadline: float, callback: Callable[[], None]) -> Cancellable: ...
-
-
-class Publish(Protocol):
-    """Sends an event to monitors (``CstaPublisher.publish``)."""
-
-    def __call__(
-        self,
-        name: str,
-        params: dict[str, Any],
-        *,
-        devices: Iterable[str] = ...,
-        calls: Iterable[str] = ...,
-        topics: Iterable[str] = ...,
-    ) -> None: ...
 
 
 class AcdEngine:
@@ -146,12 +111,11 @@ class AcdEngine:
         self.csta = csta
         self.scheduler = scheduler
         self.clock = clock
-        self.calendar = Calendar(clock, config.tz)
         self.now = now
         self.publish = publish
         self.rng = rng or random.Random()
-        self.reason_codes = frozenset(config.reason_codes) | {config.rona_reason}
-        ctx = StrategyContext(rng=self.rng, last_agent=self._last_agent)
+        #: What the queues' strategies consult (a reload makes new strategies with it).
+        self.strategy_context = ctx = StrategyContext(rng=self.rng, last_agent=self._last_agent)
         self.queues: dict[str, QueueRuntime] = {}
         #: Route point (queue name or number) -> its queue.
         self.points: dict[str, QueueRuntime] = {}
@@ -182,15 +146,22 @@ class AcdEngine:
         #: oldest first. Kept only if a queue uses it, and only as far back as the
         #: longest ``last_agent_days``: a busy centre sees a new caller every call.
         self.last_served: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._look_back = max(
-            (qc.last_agent_days * 86400.0 for qc in config.queues if qc.strategy == "last-agent"),
-            default=None,
-        )
+        self.settings_changed()
         #: Playbacks whose end the engine waits for: playback id -> what to do then.
         self.after_playback: dict[str, Callable[[], None]] = {}
         self._seq = itertools.count(1)
         self.wallboard = Wallboard(self)
         self.daily = Daily(self)
+
+    def settings_changed(self) -> None:
+        """Derive what follows from ``config`` (at start, and after a reload changed it)."""
+        config = self.config
+        self.calendar = Calendar(self.clock, config.tz)
+        self.reason_codes = frozenset(config.reason_codes) | {config.rona_reason}
+        self._look_back = max(
+            (qc.last_agent_days * 86400.0 for qc in config.queues if qc.strategy == "last-agent"),
+            default=None,
+        )
 
     # ---------------------------------------------------------------- start
 
@@ -672,7 +643,7 @@ class AcdEngine:
         publish_agent_event(
             self,
             agent,
-            "AgentLoggedOnEvent" if old is A.LOGGED_OFF else _EVENT_NAMES[new],
+            "AgentLoggedOnEvent" if old is A.LOGGED_OFF else STATE_EVENTS[new],
             old,
             cause,
         )

@@ -22,7 +22,7 @@ from .config import Condition, OverflowAction, OverflowRule
 from .entry_states import EntryState, EntryTrigger
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
     from .queue import Entry, QueueRuntime
 
 __all__ = ["max_wait_reached", "nobody_left", "overflow", "send_on"]
@@ -32,7 +32,7 @@ HANG_UP_ON_TIMEOUT = OverflowRule(when=Condition.TIMEOUT, action=OverflowAction.
 HANG_UP_WHEN_FULL = OverflowRule(when=Condition.FULL, action=OverflowAction.HANGUP)
 
 
-def overflow(engine: AcdEngine, entry: Entry, rule: OverflowRule) -> None:
+def overflow(engine: AcdCore, entry: Entry, rule: OverflowRule) -> None:
     """Take a waiting call out of its queue and send it where ``rule`` says."""
     queue = engine.queues[entry.queue]
     queue.today.overflowed += 1
@@ -44,7 +44,7 @@ def overflow(engine: AcdEngine, entry: Entry, rule: OverflowRule) -> None:
         send_on(engine, entry.call_id, rule)
 
 
-def max_wait_reached(engine: AcdEngine, entry: Entry) -> None:
+def max_wait_reached(engine: AcdCore, entry: Entry) -> None:
     entry.max_wait_timer = None
     if entry.state is EntryState.OFFERED:
         entry.timed_out = True  # decided once the ringing phone is answered, or not
@@ -55,7 +55,7 @@ def max_wait_reached(engine: AcdEngine, entry: Entry) -> None:
     overflow(engine, entry, rule)
 
 
-def nobody_left(engine: AcdEngine, queue: QueueRuntime) -> None:
+def nobody_left(engine: AcdCore, queue: QueueRuntime) -> None:
     """The last agent serving ``queue`` left: its waiting callers follow the no-agents rule."""
     rule = queue.config.rule(Condition.NO_AGENTS)
     if rule is None:
@@ -64,7 +64,7 @@ def nobody_left(engine: AcdEngine, queue: QueueRuntime) -> None:
         overflow(engine, entry, rule)
 
 
-def send_on(engine: AcdEngine, call_id: str, rule: OverflowRule, *, refused: bool = False) -> None:
+def send_on(engine: AcdCore, call_id: str, rule: OverflowRule, *, refused: bool = False) -> None:
     """Route a call the queue lets go, after the rule's message if any."""
     if rule.message:
         engine.control.answer_caller(call_id)
@@ -77,7 +77,7 @@ def send_on(engine: AcdEngine, call_id: str, rule: OverflowRule, *, refused: boo
     _route_on(engine, call_id, rule, refused)
 
 
-def _route_on(engine: AcdEngine, call_id: str, rule: OverflowRule, refused: bool) -> None:
+def _route_on(engine: AcdCore, call_id: str, rule: OverflowRule, refused: bool) -> None:
     if call_id not in engine.model.calls:
         return
     if rule.action is OverflowAction.HANGUP:

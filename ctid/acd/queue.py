@@ -12,9 +12,8 @@ from typing import Final
 
 import attrs
 
-from ..calls.values import ConnectionID
 from ..facts import QueueFigures
-from .agent import Agent, Cancellable, Watch, watched
+from .agent import Agent, Entry
 from .agent_states import AgentState
 from .config import QueueConfig
 from .entry_states import EntryState
@@ -26,52 +25,6 @@ __all__ = ["Entry", "QueueDay", "QueueRuntime"]
 #: How many recent handle times (talk + after-call work) the estimated wait uses.
 RECENT_HANDLE_TIMES: Final = 50
 _IN_QUEUE: Final = (EntryState.WAITING, EntryState.OFFERED)
-
-
-@attrs.define(eq=False, on_setattr=watched)
-class Entry:
-    """One call's stay in one queue (see ``entry_states``)."""
-
-    entry_id: str
-    queue: str
-    #: The call waiting; for a callback, the call the customer made (ended by now).
-    call_id: str
-    #: The route point the call arrived at (the queue's name or number).
-    point: str
-    caller: str
-    priority: int
-    #: Arrival order among all entries (a call that comes back after ring-no-answer keeps it).
-    seq: int
-    entered_at: float
-    state: EntryState = EntryState.WAITING
-    #: Agents its call rings at now, by agent id.
-    offers: dict[str, Agent] = attrs.field(factory=dict)
-    #: The current offer rang several agents at once (ring-all): no ring-no-answer penalty.
-    ring_all: bool = False
-    max_wait_timer: Cancellable | None = None
-    announce_timer: Cancellable | None = None
-    playback_id: str | None = None
-    #: ``max_wait`` passed while an agent's phone rang: overflow if nobody answers.
-    timed_out: bool = False
-    #: For a callback: attempts made, and the call an agent makes to the customer.
-    callback_attempts: int = 0
-    callback_call: str | None = None
-    callback_timer: Cancellable | None = None
-    #: Called after any attribute is assigned (live state).
-    watch: Watch | None = attrs.field(default=None, repr=False)
-
-    @property
-    def live_call(self) -> str | None:
-        """The call this entry is about right now (None while a callback waits)."""
-        if self.state is EntryState.CALLING_BACK:
-            return self.callback_call
-        if self.state in (EntryState.WAITING, EntryState.OFFERED):
-            return self.call_id
-        return None
-
-    @property
-    def connection(self) -> ConnectionID:
-        return ConnectionID(call_id=self.call_id, device_id=self.point)
 
 
 @attrs.define(eq=False)

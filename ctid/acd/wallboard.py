@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from .agent import Cancellable
 
 if TYPE_CHECKING:
-    from .engine import AcdEngine
+    from .core import AcdCore
     from .queue import QueueRuntime
 
 __all__ = ["Wallboard", "figures_params"]
 
 
-def figures_params(engine: AcdEngine, queue: QueueRuntime) -> dict[str, Any]:
+def figures_params(engine: AcdCore, queue: QueueRuntime) -> dict[str, Any]:
     """A queue's figures as sent in ``queue.figures`` (and part of ``queue.snapshot``)."""
     f = queue.figures(engine.now())
     return {
@@ -49,7 +49,7 @@ def figures_params(engine: AcdEngine, queue: QueueRuntime) -> dict[str, Any]:
 
 
 class Wallboard:
-    def __init__(self, engine: AcdEngine) -> None:
+    def __init__(self, engine: AcdCore) -> None:
         self.engine = engine
         self._dirty: dict[str, QueueRuntime] = {}
         self._last_sent: dict[str, float] = {}

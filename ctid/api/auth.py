@@ -100,6 +100,15 @@ class Authenticator:
     def add(self, credential: Credential) -> None:
         self._credentials.append(credential)
 
+    @property
+    def credentials(self) -> tuple[Credential, ...]:
+        """The static credentials (admin token, ``[[auth.tokens]]``, added ones)."""
+        return tuple(self._credentials)
+
+    def replace_credentials(self, credentials: list[Credential]) -> None:
+        """A reload's tokens take the place of the static ones (sessions are the caller's)."""
+        self._credentials = list(credentials)
+
     def authenticate(self, token: str) -> Credential:
         """The credential for ``token``; raises ``LoginRefused`` saying why not."""
         if len(token) > MAX_TOKEN:

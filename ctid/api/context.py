@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import trio
@@ -16,15 +16,14 @@ from ..facts import FACT_QUEUE, FACT_QUEUES_VISITED
 from .auth import Authenticator, Role
 from .limits import InputLimits
 from .registry import Registry
-from .session import Session, SessionManager
+from .session import Attachment, Session, SessionManager
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from ..calls.model import Call
     from ..switch_drivers.simulator.driver import SimulatorDriver
-    from .connection import WsConnection
 
-__all__ = ["ApiContext", "ApiLimits", "RequestContext", "call_queues"]
+__all__ = ["ApiContext", "ApiLimits", "ClientConnection", "RequestContext", "call_queues"]
 
 
 @attrs.frozen(kw_only=True)
@@ -139,12 +138,27 @@ class ApiContext:
         )
 
 
+class ClientConnection(Attachment, Protocol):
+    """What a request may use of its connection (``connection.WsConnection`` is one).
+
+    A protocol, so that the connection imports the context and the dispatcher
+    and not the other way round.
+    """
+
+    #: The client's address (behind trusted proxies, the one they name).
+    client_address: str
+
+    def login_failed(self) -> None: ...
+
+    def attach(self, session: Session) -> None: ...
+
+
 @attrs.define(eq=False)
 class RequestContext:
     """One request: the API context, the session (if logged in), the connection."""
 
     api: ApiContext
-    connection: WsConnection
+    connection: ClientConnection
     session: Session | None
 
     @property

@@ -89,7 +89,7 @@ class CallControl:
             self.model.transition(conn, Trigger.CONNECT)
             if call.answered_at is None:
                 call.answered_at = self.model.now()
-            self.model._emit(
+            self.model.emit(
                 EstablishedEvent(
                     established_connection=conn.id,
                     answering_device=route_point,
@@ -110,7 +110,7 @@ class CallControl:
         conn = self._point(call, queue)
         if conn.state is not S.QUEUED:
             self.model.transition(conn, Trigger.QUEUE)
-        self.model._emit(
+        self.model.emit(
             QueuedEvent(
                 queued_connection=conn.id,
                 queue=queue,
@@ -137,7 +137,7 @@ class CallControl:
             return
         self.model.transition(conn, Trigger.CLEAR)
         self.model.detach(conn)
-        self.model._emit(
+        self.model.emit(
             DivertedEvent(
                 connection=conn.id,
                 diverting_device=route_point,
@@ -349,7 +349,7 @@ class CallControl:
                 call.user_data.pop(key, None)
             else:
                 call.user_data[key] = value
-        self.model._emit(
+        self.model.emit(
             CallInformationEvent(
                 call_id=call.call_id,
                 device=device,

@@ -55,6 +55,16 @@ class Directory:
         for number in numbers:
             self._aliases[number] = tuple(n for n in numbers if n != number)
 
+    def remove_route_point(self, number: str) -> None:
+        """``number`` is no longer a route point (a queue removed by a reload); idempotent."""
+        self.route_points.pop(number, None)
+        for other in self._aliases.pop(number, ()):
+            rest = tuple(n for n in self._aliases.get(other, ()) if n != number)
+            if rest:
+                self._aliases[other] = rest
+            else:
+                self._aliases.pop(other, None)
+
     def aliases(self, number: str) -> tuple[str, ...]:
         """The other names of ``number``'s device (none for most devices)."""
         return self._aliases.get(number, ())

@@ -7,35 +7,36 @@ a reconnect (``on_resync``), which reconciles the model with what the switch
 has and carries out again the commands the lost link swallowed.
 
 Like the model they are pure: they change the model, emit through it, and
-queue switch commands on it.
+queue switch commands on it. They reach it through ``FoldingModel``, the
+narrow public interface below, and never import ``model`` (which imports
+them).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
 from ..switch_drivers import base as sw
 from .events import (
     ConnectionClearedEvent,
+    CstaEvent,
     EstablishedEvent,
     HeldEvent,
     RetrievedEvent,
     ServiceInitiatedEvent,
     SystemStatusEvent,
 )
-from .notices import DigitsDetected
-from .objects import Emitted, Leg
-from .recover import restore_calls
+from .notices import DigitsDetected, Notice
+from .objects import Call, Connection, Emitted, Leg
+from .recover import RecoveringModel, restore_calls
 from .states import ConnectionState, Trigger
 from .values import EventCause
 
-if TYPE_CHECKING:
-    from .model import CallModel
-
 __all__ = [
+    "FoldingModel",
     "on_alerting",
     "on_answered",
     "on_created",
@@ -50,6 +51,53 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 S = ConnectionState
+
+
+class FoldingModel(RecoveringModel, Protocol):
+    """What the folds use of ``CallModel``: its state, its state changes and its outputs."""
+
+    link_state: sw.LinkState
+    outbox: list[Emitted]
+    inbound_router: Callable[[Call], str | None] | None
+
+    def command(self, cmd: sw.SwitchCommand) -> None: ...
+
+    def notify(self, notice: Notice) -> None: ...
+
+    def emit(
+        self, event: CstaEvent, calls: Iterable[Call] = (), extra_devices: Iterable[str] = ()
+    ) -> None: ...
+
+    def new_call(
+        self, *, calling: str, called: str, direction: str, trunk: str | None = None
+    ) -> Call: ...
+
+    def remember(self, channel_id: str, call: Call) -> None: ...
+
+    def transition(self, conn: Connection, trigger: Trigger) -> None: ...
+
+    def detach(self, conn: Connection) -> None: ...
+
+    def clear(self, conn: Connection, cause: EventCause) -> None: ...
+
+    def fail(self, conn: Connection, cause: EventCause) -> None: ...
+
+    def bridge(self, call: Call, leg: Leg) -> None: ...
+
+    def route(self, call: Call, number: str, *, from_leg: Leg | None = None) -> None: ...
+
+    def dialed(self, conn: Connection, number: str) -> None: ...
+
+    def delivered(self, conn: Connection) -> None: ...
+
+    def answered(self, conn: Connection) -> None: ...
+
+    def withdraw_other_offers(self, winner: Connection) -> None: ...
+
+    def start_supervision(self, leg: Leg) -> None: ...
+
+    def leg_gone(self, leg: Leg) -> None: ...
+
 
 #: Hang-up causes that mean "the call never reached this party", as opposed to a
 #: party leaving: they turn an unanswered connection into ``fail``.
@@ -83,7 +131,7 @@ _LINK_STATUS = {
 }
 
 
-def on_link(model: CallModel, event: sw.LinkStateChanged) -> None:
+def on_link(model: FoldingModel, event: sw.LinkStateChanged) -> None:
     before = _LINK_STATUS[model.link_state]
     model.link_state = event.state
     if _LINK_STATUS[event.state] == before:
@@ -94,7 +142,7 @@ def on_link(model: CallModel, event: sw.LinkStateChanged) -> None:
     )
 
 
-def on_created(model: CallModel, ev: sw.ChannelCreated) -> None:
+def on_created(model: FoldingModel, ev: sw.ChannelCreated) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is not None:
         # One of ours: ctid's Originate made it.
@@ -110,7 +158,7 @@ def on_created(model: CallModel, ev: sw.ChannelCreated) -> None:
             if leg.prompt and conn.state is S.NULL:
                 # MakeCall's calling device is being prompted or auto-answers.
                 model.transition(conn, Trigger.INITIATE)
-                model._emit(
+                model.emit(
                     ServiceInitiatedEvent(
                         initiated_connection=conn.id,
                         initiating_device=conn.device,
@@ -144,7 +192,7 @@ def on_created(model: CallModel, ev: sw.ChannelCreated) -> None:
         # switch already; ctid routes it by the number dialled (DNIS).
         called = ev.called_number or ""
         call = model.new_call(calling=ev.device, called=called, direction="inbound", trunk=ev.trunk)
-        model._remember(leg.channel_id, call)
+        model.remember(leg.channel_id, call)
         model.add_connection(call, ev.device, S.CONNECTED, leg)
         model.command(sw.Ring(channel_id=leg.channel_id))
         target = called
@@ -154,27 +202,27 @@ def on_created(model: CallModel, ev: sw.ChannelCreated) -> None:
         return
     # A phone went off-hook.
     call = model.new_call(calling=ev.device, called=ev.called_number or "", direction="internal")
-    model._remember(leg.channel_id, call)
+    model.remember(leg.channel_id, call)
     conn = model.add_connection(call, ev.device, S.NULL, leg)
     model.transition(conn, Trigger.INITIATE)
-    model._emit(
+    model.emit(
         ServiceInitiatedEvent(initiated_connection=conn.id, initiating_device=ev.device),
         [call],
     )
     if ev.called_number:
-        model._dialed(conn, ev.called_number)
+        model.dialed(conn, ev.called_number)
 
 
-def on_dialed(model: CallModel, ev: sw.ChannelDialed) -> None:
+def on_dialed(model: FoldingModel, ev: sw.ChannelDialed) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is None:
         return
     conn = leg.active_connection()
     if conn is not None and conn.state is S.INITIATED:
-        model._dialed(conn, ev.number)
+        model.dialed(conn, ev.number)
 
 
-def on_alerting(model: CallModel, ev: sw.ChannelAlerting) -> None:
+def on_alerting(model: FoldingModel, ev: sw.ChannelAlerting) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is None or leg.hangup_sent:
         # A leg ctid is hanging up rang before the hang-up reached the switch.
@@ -182,10 +230,10 @@ def on_alerting(model: CallModel, ev: sw.ChannelAlerting) -> None:
     for conn in list(leg.connections):
         if conn.state is S.NULL and not leg.prompt:
             model.transition(conn, Trigger.ALERT)
-            model._delivered(conn)
+            model.delivered(conn)
 
 
-def on_answered(model: CallModel, ev: sw.ChannelAnswered) -> None:
+def on_answered(model: FoldingModel, ev: sw.ChannelAnswered) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is None or leg.answered:
         return
@@ -199,25 +247,25 @@ def on_answered(model: CallModel, ev: sw.ChannelAnswered) -> None:
         if conn.state is S.INITIATED and leg.prompt:
             # MakeCall: the calling device answered its prompt; now dial.
             model.bridge(call, leg)
-            model._dialed(conn, call.called_device)
+            model.dialed(conn, call.called_device)
         elif not leg.prompt and conn.state in (S.NULL, S.ALERTING, S.QUEUED):
             if conn.state is S.NULL:
                 # Answered without ringing first (auto-answer): it alerted too.
                 model.transition(conn, Trigger.ALERT)
-                model._delivered(conn)
+                model.delivered(conn)
             if leg.offer:
-                model._withdraw_other_offers(conn)
+                model.withdraw_other_offers(conn)
             model.transition(conn, Trigger.CONNECT)
             model.answered(conn)
             if leg.supervision is not None:
-                model._start_supervision(leg)
+                model.start_supervision(leg)
 
 
-def on_hung_up(model: CallModel, ev: sw.ChannelHungUp) -> None:
+def on_hung_up(model: FoldingModel, ev: sw.ChannelHungUp) -> None:
     leg = model.legs.pop(ev.channel_id, None)
     if leg is None:
         return
-    model._leg_gone(leg)
+    model.leg_gone(leg)
     calls = []
     for conn in list(leg.connections):
         calls.append(conn.call)
@@ -232,7 +280,7 @@ def on_hung_up(model: CallModel, ev: sw.ChannelHungUp) -> None:
                 # state to leave, but its device's monitors and the call's
                 # owner must still hear that it is gone.
                 model.detach(conn)
-                model._emit(
+                model.emit(
                     ConnectionClearedEvent(
                         dropped_connection=conn.id,
                         releasing_device=conn.device,
@@ -251,7 +299,7 @@ def on_hung_up(model: CallModel, ev: sw.ChannelHungUp) -> None:
         model.settle(call)
 
 
-def on_held(model: CallModel, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held: bool) -> None:
+def on_held(model: FoldingModel, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held: bool) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is None:
         return
@@ -261,7 +309,7 @@ def on_held(model: CallModel, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held:
             # The phone holds by itself; the switch plays the music.
             model.transition(conn, Trigger.HOLD)
             conn.held_by_device = True
-            model._emit(
+            model.emit(
                 HeldEvent(
                     held_connection=conn.id,
                     holding_device=conn.device,
@@ -274,7 +322,7 @@ def on_held(model: CallModel, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held:
             if conn.state is S.HOLD and conn.held_by_device:
                 model.transition(conn, Trigger.RETRIEVE)
                 conn.held_by_device = False
-                model._emit(
+                model.emit(
                     RetrievedEvent(
                         retrieved_connection=conn.id,
                         retrieving_device=conn.device,
@@ -285,7 +333,7 @@ def on_held(model: CallModel, ev: sw.ChannelHeld | sw.ChannelRetrieved, *, held:
                 break
 
 
-def on_digits(model: CallModel, ev: sw.DigitsReceived) -> None:
+def on_digits(model: FoldingModel, ev: sw.DigitsReceived) -> None:
     leg = model.legs.get(ev.channel_id)
     if leg is None:
         return
@@ -296,7 +344,7 @@ def on_digits(model: CallModel, ev: sw.DigitsReceived) -> None:
         )
 
 
-def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
+def on_resync(model: FoldingModel, ev: sw.Resynchronized) -> None:
     """Reconcile with what the switch has after a reconnect."""
     present = {info.channel_id: info for info in ev.channels}
     # Legs ctid knows that the switch no longer has ended while the link was down.
@@ -354,7 +402,7 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
             }[info.state]
             conn = model.add_connection(call, info.device, state, leg)
             if state is S.ALERTING:
-                model._delivered(conn)
+                model.delivered(conn)
             elif (
                 state is S.CONNECTED
                 and info.direction is sw.Direction.OUTBOUND
@@ -363,7 +411,7 @@ def on_resync(model: CallModel, ev: sw.Resynchronized) -> None:
                 and info.device != call.calling_device
             ):
                 call.answered_at = model.now()
-                model._emit(
+                model.emit(
                     EstablishedEvent(
                         established_connection=conn.id,
                         answering_device=conn.device,
@@ -414,7 +462,7 @@ def _direction(calling: sw.ChannelInfo, external: sw.ChannelInfo | None) -> str:
 
 
 def redo_lost_commands(
-    model: CallModel, present: Mapping[str, sw.ChannelInfo], bridges: Iterable[sw.BridgeInfo]
+    model: FoldingModel, present: Mapping[str, sw.ChannelInfo], bridges: Iterable[sw.BridgeInfo]
 ) -> None:
     """After a reconnect, ask again for what the switch does not show.
 

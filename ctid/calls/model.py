@@ -6,7 +6,7 @@ in ``calls.objects``). It is pure: no trio, no I/O. Its owner
 folds each in through ``calls.fold``, runs the switch commands it returns, and
 publishes what it put in ``outbox``. CSTA service requests (``calls.services``) validate against
 it, then mutate it through the same primitives, so every CSTA event comes out
-of ``_emit`` here and nowhere else.
+of ``emit`` here and nowhere else.
 
 The mapping onto the switch: each call owns one bridge (``Call.bridge_id``).
 A connected party's leg is in its call's bridge; a held party's leg is out of
@@ -115,7 +115,7 @@ class CallModel:
     def command(self, cmd: sw.SwitchCommand) -> None:
         self._commands.append(cmd)
 
-    def _emit(
+    def emit(
         self, event: CstaEvent, calls: Iterable[Call] = (), extra_devices: Iterable[str] = ()
     ) -> None:
         local: dict[str, str] = {}
@@ -214,7 +214,7 @@ class CallModel:
         self.transition(conn, Trigger.CLEAR)
         call = conn.call
         self.detach(conn)
-        self._emit(
+        self.emit(
             ConnectionClearedEvent(
                 dropped_connection=conn.id, releasing_device=conn.device, cause=cause
             ),
@@ -237,7 +237,7 @@ class CallModel:
             conn.leg.connections.remove(conn)
         conn.leg = None
         call = conn.call
-        self._emit(
+        self.emit(
             FailedEvent(
                 failed_connection=conn.id,
                 failing_device=conn.device,
@@ -286,7 +286,7 @@ class CallModel:
             self.unbridge(call, conn.leg)
         if any(c.state is S.CONNECTED for c in call.connections.values()):
             self.music(call, True)
-        self._emit(
+        self.emit(
             HeldEvent(held_connection=conn.id, holding_device=conn.device, cause=cause), [call]
         )
 
@@ -297,7 +297,7 @@ class CallModel:
         self.music(call, False)
         if conn.leg is not None:
             self.bridge(call, conn.leg)
-        self._emit(
+        self.emit(
             RetrievedEvent(
                 retrieved_connection=conn.id, retrieving_device=conn.device, cause=cause
             ),
@@ -370,7 +370,7 @@ class CallModel:
         if sup.started:
             self.command(sw.ChangeSupervision(supervision_id=sup.supervision_id, mode=mode))
 
-    def _start_supervision(self, leg: Leg) -> None:
+    def start_supervision(self, leg: Leg) -> None:
         sup = leg.supervision
         assert sup is not None
         target = self.legs.get(sup.target_channel)
@@ -387,7 +387,7 @@ class CallModel:
             )
         )
 
-    def _leg_gone(self, leg: Leg) -> None:
+    def leg_gone(self, leg: Leg) -> None:
         """A leg hung up: supervisors listening to it hang up too."""
         for supervisor in self.supervisors.pop(leg.channel_id, ()):
             self.hangup_leg(supervisor)
@@ -466,7 +466,7 @@ class CallModel:
         for conn in list(call.connections.values()):
             self.detach(conn)
         devices = sorted(call.closing_devices)
-        self._emit(CallClearedEvent(cleared_call=call.call_id, cause=cause), [call], devices)
+        self.emit(CallClearedEvent(cleared_call=call.call_id, cause=cause), [call], devices)
         del self.calls[call.call_id]
         if call.music:
             call.music = False
@@ -570,18 +570,18 @@ class CallModel:
                 log.debug("ignoring switch event %r", event)
         return self.take_commands()
 
-    def _remember(self, channel_id: str, call: Call) -> None:
+    def remember(self, channel_id: str, call: Call) -> None:
         self.channel_calls[channel_id] = call.call_id
         if len(self.channel_calls) > 4096:
             self.channel_calls.popitem(last=False)
 
-    def _dialed(self, conn: Connection, number: str) -> None:
+    def dialed(self, conn: Connection, number: str) -> None:
         call = conn.call
         call.called_device = number
         if self.directory.classify(number) is DeviceType.EXTERNAL:
             call.direction = "outbound"
         self.transition(conn, Trigger.CONNECT)
-        self._emit(
+        self.emit(
             OriginatedEvent(
                 originated_connection=conn.id,
                 calling_device=conn.device,
@@ -595,7 +595,7 @@ class CallModel:
             # A phone that calls itself finds itself busy. A call holds one
             # connection per device, so the failure is reported on the caller's
             # own connection, which stays up (busy tone) until the handset goes down.
-            self._emit(
+            self.emit(
                 FailedEvent(
                     failed_connection=conn.id,
                     failing_device=conn.device,
@@ -608,9 +608,9 @@ class CallModel:
             return
         self.route(call, number, from_leg=conn.leg)
 
-    def _delivered(self, conn: Connection) -> None:
+    def delivered(self, conn: Connection) -> None:
         call = conn.call
-        self._emit(
+        self.emit(
             DeliveredEvent(
                 connection=conn.id,
                 alerting_device=conn.device,
@@ -624,7 +624,7 @@ class CallModel:
             [call],
         )
 
-    def _withdraw_other_offers(self, winner: Connection) -> None:
+    def withdraw_other_offers(self, winner: Connection) -> None:
         """Ring-all: the first agent to answer takes the call; the others stop ringing."""
         for other in list(winner.call.connections.values()):
             leg = other.leg
@@ -640,7 +640,7 @@ class CallModel:
         call = conn.call
         if call.answered_at is None:
             call.answered_at = self.now()
-        self._emit(
+        self.emit(
             EstablishedEvent(
                 established_connection=conn.id,
                 answering_device=conn.device,

@@ -174,7 +174,7 @@ class CstaServices:
         if idle_line is not None:
             call = idle_line.call
             self._attach(call, correlator_data, user_data)
-            model._dialed(idle_line, called)
+            model.dialed(idle_line, called)
             return idle_line.id
         held_leg = next((c.leg for c in conns if c.leg is not None), None)
         call = model.new_call(calling=calling, called=called, direction="internal")
@@ -207,7 +207,7 @@ class CstaServices:
         model = self.model
         conn = model.add_connection(call, device, S.NULL, leg)
         model.transition(conn, Trigger.INITIATE)
-        model._emit(
+        model.emit(
             ServiceInitiatedEvent(
                 initiated_connection=conn.id,
                 initiating_device=device,
@@ -218,7 +218,7 @@ class CstaServices:
             [call],
         )
         model.bridge(call, leg)
-        model._dialed(conn, called)
+        model.dialed(conn, called)
         return conn.id
 
     def answer_call(self, cid: ConnectionID) -> None:
@@ -336,7 +336,7 @@ class CstaServices:
         pairs = self._merge(secondary, into=primary)
         model.join_connected(primary)
         to_device = pairs[0].new_connection.device_id if pairs else device
-        model._emit(
+        model.emit(
             TransferredEvent(
                 primary_old_call=primary.call_id,
                 secondary_old_call=secondary.call_id,
@@ -371,7 +371,7 @@ class CstaServices:
         model.transition(h, Trigger.RETRIEVE)
         pairs.append(ConnectionPair(old_connection=old_a, new_connection=h.id))
         model.join_connected(primary)
-        model._emit(
+        model.emit(
             ConferencedEvent(
                 primary_old_call=primary.call_id,
                 secondary_old_call=secondary.call_id,
@@ -444,7 +444,7 @@ class CstaServices:
             model.unbridge(call, leg)
         model.transition(conn, Trigger.CLEAR)
         model.detach(conn)
-        model._emit(
+        model.emit(
             TransferredEvent(
                 primary_old_call=call.call_id,
                 secondary_old_call=None,
@@ -478,7 +478,7 @@ class CstaServices:
         leg = conn.leg
         model.transition(conn, Trigger.CLEAR)
         model.detach(conn)
-        model._emit(
+        model.emit(
             DivertedEvent(
                 connection=conn.id,
                 diverting_device=conn.device,
@@ -538,7 +538,7 @@ class CstaServices:
         self._require_link()
         for leg in hearers:
             self.model.command(sw.SendDigits(channel_id=leg.channel_id, digits=digits))
-        self.model._emit(
+        self.model.emit(
             DigitsGeneratedEvent(connection=conn.id, digits_generated_list=digits), [conn.call]
         )
 
@@ -563,7 +563,7 @@ class CstaServices:
         call.user_data = merged
         if correlator_data is not None:
             call.correlator_data = correlator_data
-        self.model._emit(
+        self.model.emit(
             CallInformationEvent(
                 call_id=call.call_id,
                 device=device,

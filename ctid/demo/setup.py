@@ -41,7 +41,7 @@ async def _agents_at_work(app: Any, section: DemoSection, seed: int | None) -> s
     if acd is None:
         return set()
     from ..acd.desk import set_agent_state
-    from ..acd.simulate.people import SimulatedAgents
+    from ..simulate.people import SimulatedAgents
 
     engine = acd.engine
     free = [e for e in app.driver.extensions if e not in engine.by_device]

@@ -44,10 +44,9 @@ from . import documents, store
 from .config import FaxSettings
 
 if TYPE_CHECKING:
-    from ..app import App
     from ..records.service import RecordsService
 
-__all__ = ["EVENT_NAMES", "FACT_FAXES", "ActiveFax", "FaxError", "FaxService", "install"]
+__all__ = ["EVENT_NAMES", "FACT_FAXES", "ActiveFax", "FaxError", "FaxService"]
 
 log = logging.getLogger(__name__)
 
@@ -739,33 +738,3 @@ class FaxService:
             )
         await self.wait_written()
         return len(found)
-
-
-def install(app: App) -> FaxService | None:
-    """Wire the fax service into a not yet started ``App`` (needs the records database)."""
-    from ..records.service import RecordsService
-    from .config import fax_settings
-
-    records = app.api.services.get("records")
-    if not isinstance(records, RecordsService):
-        log.info("fax: off (it keeps documents and faxes in the records database)")
-        return None
-    service = FaxService(
-        settings=fax_settings(app.config),
-        calls=app.calls,
-        control=CallControl(app.model),
-        publisher=app.publisher,
-        clock=app.clock,
-        ids=app.ids,
-        records=records,
-        blocking=app.blocking,
-    )
-    app.calls.event_sinks.append(service.on_event)
-    app.calls.notice_sinks.append(service.on_notice)
-    ivr = getattr(app, "ivr", None)
-    if ivr is not None:
-        ivr.fax = service
-    app.api.services["fax"] = service
-    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
-    app.extra_services.append(service.run)
-    return service

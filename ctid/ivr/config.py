@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, ConfigProblems
 from ..structure import StructureError, structure
 from .flow import Flow
 from .load import FLOW_SUFFIXES, FlowError, KnownNames, load_flow_file
@@ -175,25 +175,26 @@ def load_flows(settings: IvrSettings, known: KnownNames) -> dict[str, Flow]:
 
 
 def flow_config_error(exc: FlowError) -> ConfigError:
-    first = exc.problems[0]
-    more = len(exc.problems) - 1
-    text = first.problem + (f" (and {more} more problems)" if more else "")
-    return ConfigError(first.file, f"node {first.node}" if first.node else None, text)
+    """Every problem of the flows, as one error that reads as the first (and a count)."""
+    return ConfigProblems(
+        [ConfigError(p.file, f"node {p.node}" if p.node else None, p.problem) for p in exc.problems]
+    )
 
 
-def check_ivr(config: Config, extra_queues: Iterable[str] = ()) -> dict[str, Flow]:
-    """``[ivr]`` and every flow file; ``extra_queues`` are queue names defined elsewhere (ACD)."""
+def check_ivr(
+    config: Config, extra_queues: Iterable[str] = (), extensions: Iterable[str] = ()
+) -> dict[str, Flow]:
+    """``[ivr]`` and every flow file; ``extra_queues`` are queue names defined elsewhere (ACD).
+
+    ``extensions``: the switch's extensions, which no IVR number may be.
+    """
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
     try:
         flows = load_flows(settings, known_names(settings, queues.__contains__))
     except FlowError as exc:
         raise flow_config_error(exc) from None
-    extensions: set[str] = set()
-    if settings.section.numbers:
-        from ..app import build_driver  # here: app imports this module
-
-        extensions = set(build_driver(config).extensions)
+    extensions = set(extensions)
     for number, flow in settings.section.numbers.items():
         if flow not in flows:
             raise ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {flow!r}")
@@ -205,10 +206,13 @@ def check_ivr(config: Config, extra_queues: Iterable[str] = ()) -> dict[str, Flo
 
 
 def check_routing(
-    config: Config, extra_queues: Iterable[str] = (), extra_agents: Iterable[str] = ()
+    config: Config,
+    extra_queues: Iterable[str] = (),
+    extensions: Iterable[str] = (),
+    extra_agents: Iterable[str] = (),
 ) -> RoutingTable:
     """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD)."""
-    flows = check_ivr(config, extra_queues)
+    flows = check_ivr(config, extra_queues, extensions)
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
     agents = set(settings.section.agents) | set(extra_agents)

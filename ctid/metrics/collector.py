@@ -15,7 +15,7 @@ services are installed. docs/operations.md lists every metric with an alert.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -29,9 +29,37 @@ from ..calls.notices import CallEnded, Notice
 from ..records.ops import CallClose
 
 if TYPE_CHECKING:
-    from ..app import App
+    from ..api.context import ApiContext
+    from ..api.server import ApiServer
+    from ..bus import EventBus
+    from ..calls.model import CallModel
+    from ..calls.service import CallService
+    from ..switch_drivers.base import SwitchDriver
 
-__all__ = ["WAIT_BUCKETS", "Metrics"]
+__all__ = ["WAIT_BUCKETS", "Metrics", "Observed"]
+
+
+class Observed(Protocol):
+    """The parts of the daemon read at scrape time (``app.App`` is one; no import of it)."""
+
+    @property
+    def api(self) -> ApiContext: ...
+
+    @property
+    def server(self) -> ApiServer: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def model(self) -> CallModel: ...
+
+    @property
+    def calls(self) -> CallService: ...
+
+    @property
+    def driver(self) -> SwitchDriver: ...
+
 
 #: Queue wait histogram buckets, seconds (service levels are usually 10-60 s).
 WAIT_BUCKETS: Final = (5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
@@ -43,9 +71,9 @@ LINK_STATES: Final = ("up", "syncing", "connecting", "down")
 
 
 class Metrics:
-    """The daemon's metrics; ``install`` hooks it into an ``App``."""
+    """The daemon's metrics; ``ctid.wiring.metrics`` hooks it into the daemon."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Observed) -> None:
         self.app = app
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry

@@ -39,14 +39,13 @@ from ..publish import CstaPublisher
 from ..records import ops as o
 from ..switch_drivers import base as sw
 from . import files, keep
-from .config import RecordingSettings, recording_settings
+from .config import RecordingSettings
 from .search import expired
 
 if TYPE_CHECKING:
-    from ..app import App
     from ..records.service import RecordsService
 
-__all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService", "install"]
+__all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService"]
 
 #: Every event the recording service publishes, for ``rpc.discover``.
 EVENT_NAMES: Final = tuple(
@@ -574,23 +573,3 @@ class RecordingService:
             # The next sweep must not find them again before the database has them.
             await self.records.wait_committed()
         return deleted
-
-
-def install(app: App) -> RecordingService:
-    """Wire the recording service into a not yet started ``App``."""
-    records = app.api.services.get("records")
-    service = RecordingService(
-        settings=recording_settings(app.config),
-        calls=app.calls,
-        publisher=app.publisher,
-        clock=app.clock,
-        ids=app.ids,
-        records=records,
-        blocking=app.blocking,
-    )
-    app.calls.event_sinks.append(service.on_event)
-    app.calls.notice_sinks.append(service.on_notice)
-    app.api.services["recording"] = service
-    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
-    app.extra_services.append(service.run)
-    return service

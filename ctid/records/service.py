@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import trio
@@ -33,16 +33,13 @@ from ..clock import WallClock
 from ..ids import IdFactory
 from . import db
 from . import ops as o
-from .config import RecordsSettings, records_settings
+from .config import RecordsSettings
 from .progress import LiveRows, RecordsInProgress
 from .store import is_outage
 from .tracker import CallTracker, build_record
 from .writer import RecordWriter, WriterLimits
 
-if TYPE_CHECKING:
-    from ..app import App
-
-__all__ = ["RecordsService", "install"]
+__all__ = ["RecordsService"]
 
 log = logging.getLogger(__name__)
 
@@ -308,19 +305,3 @@ class RecordsService:
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking query ``fn(engine, *args)`` in a reader thread."""
         return await self.blocking(fn, self.engine, *args, limiter=self.read_limiter)
-
-
-def install(app: App) -> RecordsService | None:
-    """Wire the records service into a not yet started ``App`` (``App._install_services``)."""
-    settings = records_settings(app.config)
-    if not settings.enabled:
-        return None
-    service = RecordsService(
-        settings=settings, model=app.model, clock=app.clock, ids=app.ids, blocking=app.blocking
-    )
-    app.calls.event_sinks.append(service.on_event)
-    app.calls.notice_sinks.append(service.on_notice)
-    app.api.services["records"] = service
-    app.api.services.setdefault("health_checks", {})["database"] = service.health
-    app.extra_services.append(service.run)
-    return service

@@ -21,7 +21,7 @@ from .. import faximage
 from ..switch_drivers import t30
 from ..switch_drivers.simulator import fax as simfax
 from ..switch_drivers.simulator.config import SimulatorConfig
-from .fake_asterisk import AriError, FakeAsterisk, _Channel
+from ._fake_ari_switch import AriError, AriSwitch, _Channel
 
 __all__ = ["FAX_CONTEXT", "HANDLERS"]
 
@@ -29,14 +29,14 @@ FAX_CONTEXT = "ctid-fax"
 _MACHINES = SimulatorConfig()
 
 
-def _channel(fake: FakeAsterisk, cid: str) -> _Channel:
+def _channel(fake: AriSwitch, cid: str) -> _Channel:
     channel = fake.channels.get(cid)
     if channel is None or channel.dying:
         raise AriError(404, "Channel not found")
     return channel
 
 
-def _set_var(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
+def _set_var(fake: AriSwitch, path: Any, q: Any, body: Any) -> Any:
     channel = _channel(fake, path["channelId"])
     name, value = q.get("variable", ""), q.get("value", "")
     channel.variables[name] = value
@@ -44,7 +44,7 @@ def _set_var(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
     return None
 
 
-def _get_var(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
+def _get_var(fake: AriSwitch, path: Any, q: Any, body: Any) -> Any:
     channel = _channel(fake, path["channelId"])
     name = q.get("variable", "")
     if name not in channel.variables:
@@ -52,7 +52,7 @@ def _get_var(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
     return {"value": channel.variables[name]}
 
 
-def _continue(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
+def _continue(fake: AriSwitch, path: Any, q: Any, body: Any) -> Any:
     channel = _channel(fake, path["channelId"])
     app = channel.stasis_app
     if app is None:
@@ -66,7 +66,7 @@ def _continue(fake: FakeAsterisk, path: Any, q: Any, body: Any) -> Any:
     return None
 
 
-def _run(fake: FakeAsterisk, channel: _Channel, app: str, extension: str) -> None:
+def _run(fake: AriSwitch, channel: _Channel, app: str, extension: str) -> None:
     """The context: the transfer, res_fax's variables, back to Stasis."""
     v = channel.variables
     fax_id, file = v.get("CTID_FAX_ID", ""), v.get("CTID_FAX_FILE", "")

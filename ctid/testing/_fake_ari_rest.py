@@ -15,25 +15,25 @@ from typing import Any, Final
 import trio
 
 from ctid.testing import _fake_ari_fax
-from ctid.testing.ari_schema import CheckedRequest
-from ctid.testing.fake_asterisk import (
+from ctid.testing._fake_ari_switch import (
     _REASON_CAUSE,
     JSON,
     AriError,
-    FakeAsterisk,
+    AriSwitch,
     _Bridge,
     _Channel,
 )
+from ctid.testing.ari_schema import CheckedRequest
 
 __all__ = ["handle"]
 
 Query = Mapping[str, str]
-Handler = Callable[[FakeAsterisk, Mapping[str, str], Query, Any], Any]
+Handler = Callable[[AriSwitch, Mapping[str, str], Query, Any], Any]
 
 _CALLER_RE: Final = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
 
 
-def handle(fake: FakeAsterisk, checked: CheckedRequest, query: Query, body: Any) -> tuple[int, Any]:
+def handle(fake: AriSwitch, checked: CheckedRequest, query: Query, body: Any) -> tuple[int, Any]:
     """Run one accepted request; return ``(status, json-or-None)``."""
     handler = _HANDLERS.get(checked.operation.name)
     if handler is None:
@@ -54,21 +54,21 @@ def _caller(text: str | None) -> JSON:
     return {"name": "", "number": text.strip()}
 
 
-def _channel(fake: FakeAsterisk, cid: str) -> _Channel:
+def _channel(fake: AriSwitch, cid: str) -> _Channel:
     channel = fake.channels.get(cid)
     if channel is None or channel.dying:
         raise AriError(404, "Channel not found")
     return channel
 
 
-def _stasis_channel(fake: FakeAsterisk, cid: str) -> _Channel:
+def _stasis_channel(fake: AriSwitch, cid: str) -> _Channel:
     channel = _channel(fake, cid)
     if channel.stasis_app is None:
         raise AriError(409, "Channel not in a Stasis application")
     return channel
 
 
-def _bridge(fake: FakeAsterisk, bid: str) -> _Bridge:
+def _bridge(fake: AriSwitch, bid: str) -> _Bridge:
     bridge = fake.bridges.get(bid)
     if bridge is None:
         raise AriError(404, "Bridge not found")
@@ -78,11 +78,11 @@ def _bridge(fake: FakeAsterisk, bid: str) -> _Bridge:
 # ----------------------------------------------------------------------- channels
 
 
-def _list_channels(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _list_channels(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return [fake.channel_json(c) for c in fake.channels.values() if not c.dying]
 
 
-def _originate(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _originate(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     if "app" not in q:
         # The fake runs no dialplan: originating into an extension is not simulated.
         raise AriError(400, "Application or extension must be specified")
@@ -100,21 +100,21 @@ def _originate(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return fake.channel_json(channel)
 
 
-def _get_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _get_channel(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return fake.channel_json(_channel(fake, path["channelId"]))
 
 
-def _hangup(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _hangup(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _channel(fake, path["channelId"])
     fake.hangup_channel(channel, cause=_REASON_CAUSE[q.get("reason", "normal")], soft=True)
 
 
-def _answer(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _answer(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     fake.set_state(channel, "Up")
 
 
-def _ring(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _ring(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     if channel.state == "Up":
         return None  # ringing indication to an answered channel does nothing
@@ -122,38 +122,38 @@ def _ring(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return None
 
 
-def _ring_stop(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _ring_stop(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     _stasis_channel(fake, path["channelId"])
 
 
-def _hold(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _hold(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     channel.held = True
     fake.emit_channel(channel, "ChannelHold")
 
 
-def _unhold(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _unhold(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     channel.held = False
     fake.emit_channel(channel, "ChannelUnhold")
 
 
-def _start_moh(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _start_moh(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     _stasis_channel(fake, path["channelId"]).moh = q.get("mohClass", "default")
 
 
-def _stop_moh(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _stop_moh(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     _stasis_channel(fake, path["channelId"]).moh = None
 
 
-def _send_dtmf(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _send_dtmf(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     if not q.get("dtmf"):
         raise AriError(400, "DTMF is required")
     channel.digits_heard.extend(q["dtmf"])
 
 
-def _play_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _play_channel(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     playback_id = path.get("playbackId") or q.get("playbackId") or f"pb-{fake.new_id()}"
     playback = fake.start_playback(
@@ -166,7 +166,7 @@ def _play_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return fake.playback_json(playback)
 
 
-def _record_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _record_channel(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     channel = _stasis_channel(fake, path["channelId"])
     recording = fake.start_recording(
         name=q["name"],
@@ -178,7 +178,7 @@ def _record_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any
     return fake.recording_json(recording)
 
 
-def _snoop(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _snoop(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     target = _channel(fake, path["channelId"])
     snoop_id = path.get("snoopId") or q.get("snoopId") or f"snoop-{fake.new_id()}"
     if snoop_id in fake.channels:
@@ -196,7 +196,7 @@ def _snoop(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return fake.channel_json(channel)
 
 
-def _dial(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _dial(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     _channel(fake, path["channelId"])
     # Only channels made with POST /channels/create can be dialled; the fake makes none.
     raise AriError(409, "Channel cannot be dialed.")
@@ -205,11 +205,11 @@ def _dial(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
 # ------------------------------------------------------------------------ bridges
 
 
-def _list_bridges(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _list_bridges(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return [fake.bridge_json(b) for b in fake.bridges.values()]
 
 
-def _create_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _create_bridge(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge_id = path.get("bridgeId") or q.get("bridgeId") or f"br-{fake.new_id()}"
     if bridge_id in fake.bridges:
         raise AriError(409, "Bridge with the same bridgeId already exists")
@@ -225,15 +225,15 @@ def _create_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return fake.bridge_json(bridge)
 
 
-def _get_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _get_bridge(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return fake.bridge_json(_bridge(fake, path["bridgeId"]))
 
 
-def _destroy_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _destroy_bridge(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     fake.destroy_bridge(_bridge(fake, path["bridgeId"]))
 
 
-def _add_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _add_channel(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge = _bridge(fake, path["bridgeId"])
     channels = []
     for cid in q["channel"].split(","):
@@ -247,7 +247,7 @@ def _add_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
         fake.join_bridge(channel, bridge)
 
 
-def _remove_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _remove_channel(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge = _bridge(fake, path["bridgeId"])
     channels = []
     for cid in q["channel"].split(","):
@@ -261,18 +261,18 @@ def _remove_channel(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any
         fake.leave_bridge(channel, bridge)
 
 
-def _bridge_start_moh(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _bridge_start_moh(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     _bridge(fake, path["bridgeId"]).moh = q.get("mohClass", "default")
 
 
-def _bridge_stop_moh(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _bridge_stop_moh(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge = _bridge(fake, path["bridgeId"])
     if bridge.moh is None:
         raise AriError(409, "Bridge isn't playing music on hold")
     bridge.moh = None
 
 
-def _play_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _play_bridge(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge = _bridge(fake, path["bridgeId"])
     playback_id = path.get("playbackId") or q.get("playbackId") or f"pb-{fake.new_id()}"
     playback = fake.start_playback(
@@ -285,7 +285,7 @@ def _play_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return fake.playback_json(playback)
 
 
-def _record_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _record_bridge(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     bridge = _bridge(fake, path["bridgeId"])
     recording = fake.start_recording(
         name=q["name"],
@@ -300,43 +300,43 @@ def _record_bridge(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
 # ------------------------------------------------------------ playbacks, recordings
 
 
-def _get_playback(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _get_playback(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     playback = fake.playbacks.get(path["playbackId"])
     if playback is None:
         raise AriError(404, "Playback not found")
     return fake.playback_json(playback)
 
 
-def _stop_playback(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _stop_playback(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     playback = fake.playbacks.get(path["playbackId"])
     if playback is None:
         raise AriError(404, "Playback not found")
     fake.finish_playback(playback)
 
 
-def _live(fake: FakeAsterisk, name: str) -> Any:
+def _live(fake: AriSwitch, name: str) -> Any:
     recording = fake.recordings.get(name)
     if recording is None:
         raise AriError(404, "Recording not found")
     return recording
 
 
-def _get_live(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _get_live(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return fake.recording_json(_live(fake, path["recordingName"]))
 
 
-def _stop_recording(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _stop_recording(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     fake.finish_recording(_live(fake, path["recordingName"]))
 
 
-def _pause(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _pause(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     recording = _live(fake, path["recordingName"])
     if recording.state != "recording":
         raise AriError(409, "Recording not in session")
     recording.state = "paused"
 
 
-def _unpause(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _unpause(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     recording = _live(fake, path["recordingName"])
     if recording.state != "paused":
         raise AriError(409, "Recording not in session")
@@ -346,7 +346,7 @@ def _unpause(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
 # ------------------------------------------------------------ applications, asterisk
 
 
-def _app_json(fake: FakeAsterisk, name: str) -> JSON:
+def _app_json(fake: AriSwitch, name: str) -> JSON:
     app = fake.apps.get(name)
     if app is None:
         raise AriError(404, "Application does not exist.")
@@ -363,15 +363,15 @@ def _app_json(fake: FakeAsterisk, name: str) -> JSON:
     }
 
 
-def _list_apps(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _list_apps(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return [_app_json(fake, name) for name in sorted(fake.apps)]
 
 
-def _get_app(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _get_app(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return _app_json(fake, path["applicationName"])
 
 
-def _subscribe(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _subscribe(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     name = path["applicationName"]
     _app_json(fake, name)
     app = fake.apps[name]
@@ -391,11 +391,11 @@ def _subscribe(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
     return _app_json(fake, name)
 
 
-def _info(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _info(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return {"system": {"version": "22.10.1", "entity_id": fake.asterisk_id}}
 
 
-def _ping(fake: FakeAsterisk, path: Query, q: Query, body: Any) -> Any:
+def _ping(fake: AriSwitch, path: Query, q: Query, body: Any) -> Any:
     return {"asterisk_id": fake.asterisk_id, "ping": "pong", "timestamp": fake.timestamp()}
 
 

@@ -22,8 +22,8 @@ from wsproto.events import CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
 from ctid.testing._fake_ari_rest import handle
+from ctid.testing._fake_ari_switch import _EVENT_QUEUE, JSON, AriSwitch
 from ctid.testing.ari_schema import RequestError
-from ctid.testing.fake_asterisk import _EVENT_QUEUE, JSON, FakeAsterisk
 
 __all__ = ["serve_connection"]
 
@@ -31,7 +31,7 @@ _MAX_BODY: Final = 1 << 20
 _RECEIVE: Final = 65536
 
 
-async def serve_connection(fake: FakeAsterisk, stream: trio.abc.Stream) -> None:
+async def serve_connection(fake: AriSwitch, stream: trio.abc.Stream) -> None:
     """Serve one client connection until it closes or breaks."""
     try:
         await _serve(fake, stream)
@@ -84,7 +84,7 @@ async def _respond(
     await stream.send_all(data)
 
 
-def _authorized(fake: FakeAsterisk, headers: dict[bytes, bytes], api_key: str | None) -> bool:
+def _authorized(fake: AriSwitch, headers: dict[bytes, bytes], api_key: str | None) -> bool:
     expected = f"{fake.user}:{fake.password}"
     if api_key is not None:
         return api_key == expected
@@ -97,7 +97,7 @@ def _authorized(fake: FakeAsterisk, headers: dict[bytes, bytes], api_key: str | 
         return False
 
 
-async def _serve(fake: FakeAsterisk, stream: trio.abc.Stream) -> None:
+async def _serve(fake: AriSwitch, stream: trio.abc.Stream) -> None:
     conn = h11.Connection(h11.SERVER)
     while True:
         got = await _read_request(conn, stream)
@@ -137,7 +137,7 @@ async def _serve(fake: FakeAsterisk, stream: trio.abc.Stream) -> None:
 
 
 def _rest(
-    fake: FakeAsterisk, method: str, path: str, query: list[tuple[str, str]], raw: bytes
+    fake: AriSwitch, method: str, path: str, query: list[tuple[str, str]], raw: bytes
 ) -> tuple[int, Any]:
     body: Any = None
     if raw:
@@ -154,7 +154,7 @@ def _rest(
 
 
 async def _events_socket(
-    fake: FakeAsterisk,
+    fake: AriSwitch,
     conn: h11.Connection,
     stream: trio.abc.Stream,
     headers: dict[bytes, bytes],
@@ -207,7 +207,7 @@ async def _events_socket(
 
 
 async def _read_frames(
-    fake: FakeAsterisk, ws: Connection, stream: trio.abc.Stream, write: Any
+    fake: AriSwitch, ws: Connection, stream: trio.abc.Stream, write: Any
 ) -> None:
     while True:
         for event in ws.events():

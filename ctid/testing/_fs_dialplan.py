@@ -16,13 +16,15 @@ Calls from the provider arrive on the ``external`` sofia profile in context
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ._fs_events import SimChannel
-    from ._fs_switch import SimSwitch
+    import trio
 
-__all__ = ["Dialplan", "DialplanKind"]
+    from ._fs_events import SimChannel
+
+__all__ = ["Dialplan", "DialplanKind", "DialplanSwitch"]
 
 #: The channel variable that hands a call to ctid (``mapping.HANDOVER_VARIABLE``).
 HANDOVER: str = "ctid_dialed"
@@ -35,10 +37,69 @@ class DialplanKind(enum.Enum):
     CTID = "ctid"
 
 
+class DialplanSwitch(Protocol):
+    """What the dialplan uses of the fake switch (``SimSwitch`` is one): no import of it."""
+
+    nursery: trio.Nursery
+    users: dict[str, bool]
+    unregistered: frozenset[str]
+    domain: str
+    channels: dict[str, SimChannel]
+    new_uuid: Callable[[], str]
+
+    def create_channel(
+        self,
+        *,
+        uuid: str,
+        name: str,
+        direction: str,
+        cid_name: str,
+        cid_number: str,
+        destination: str,
+        variables: dict[str, str],
+        username: str | None = None,
+        presence_id: str | None = None,
+        context: str = "default",
+        party: str = "",
+    ) -> SimChannel: ...
+
+    def answer(self, ch: SimChannel) -> None: ...
+
+    def park(self, ch: SimChannel) -> None: ...
+
+    def execute_app(
+        self,
+        ch: SimChannel,
+        app: str,
+        data: str,
+        *,
+        app_uuid: str | None = None,
+        complete: bool,
+        effect: Callable[[], None] | None = None,
+    ) -> None: ...
+
+    async def originate(self, args: str) -> str: ...
+
+    def hangup(self, ch: SimChannel, cause: str) -> None: ...
+
+    def now_us(self) -> int: ...
+
+    def channel_event(
+        self,
+        name: str,
+        function: str,
+        ch: SimChannel,
+        *,
+        before: list[tuple[str, str]] | None = None,
+        after: list[tuple[str, str]] | None = None,
+        with_other: bool = False,
+    ) -> None: ...
+
+
 class Dialplan:
     """Inbound channels and what the dialplan does with them."""
 
-    def __init__(self, switch: SimSwitch, kind: DialplanKind) -> None:
+    def __init__(self, switch: DialplanSwitch, kind: DialplanKind) -> None:
         self.switch = switch
         self.kind = kind
 

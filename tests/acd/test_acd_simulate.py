@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ctid.acd.simulate.erlang import erlang_c
-from ctid.acd.simulate.run import SimulationResult, run_simulation, single_queue
-from ctid.acd.simulate.stats import CallRecord
 from ctid.cli import main
+from ctid.simulate.erlang import erlang_c
+from ctid.simulate.run import SimulationResult, run_simulation, single_queue
+from ctid.simulate.stats import CallRecord
 
 SUMMARY_KEYS = {
     "offered",

@@ -15,6 +15,7 @@ from ctid.acd.config import AgentConfig, MembershipConfig, acd_config
 from ctid.acd.queue import Entry, QueueRuntime
 from ctid.acd.router import Router
 from ctid.acd.strategies import STRATEGIES, StrategyContext, make_strategy
+from ctid.acd.strategy_names import STRATEGY_NAMES
 from ctid.testing.acd_reference import NaiveRouter
 
 
@@ -99,6 +100,11 @@ def test_every_strategy_named_in_the_issue_exists() -> None:
         "ring-all",
         "last-agent",
     }
+
+
+def test_configuration_knows_the_strategies_by_the_names_they_register() -> None:
+    # config.py checks names against strategy_names (it must not import the strategies).
+    assert tuple(STRATEGIES) == STRATEGY_NAMES
 
 
 def test_linear_takes_the_first_listed_free_agent() -> None:

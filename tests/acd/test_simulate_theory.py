@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ctid.acd.simulate.erlang import erlang_c
-from ctid.acd.simulate.run import run_simulation, single_queue
-from ctid.acd.simulate.theory import erlang_a_wait, predict
 from ctid.cli import main
+from ctid.simulate.erlang import erlang_c
+from ctid.simulate.run import run_simulation, single_queue
+from ctid.simulate.theory import erlang_a_wait, predict
 
 
 def test_erlang_a_with_patient_callers_is_erlang_c() -> None:
@@ -102,7 +102,7 @@ def test_with_abandonment_and_ringing_it_agrees_with_erlang_a() -> None:
 
 
 def _with_delay(scenario):  # type: ignore[no-untyped-def]
-    from ctid.acd.simulate.command import _with_answer_delay
+    from ctid.simulate.command import _with_answer_delay
 
     return _with_answer_delay(scenario, (2.0, 6.0))
 

@@ -83,10 +83,10 @@ class Daemon:
                 self._changed = trio.Event()
         self._changed.set()
 
-    async def wait_line(self, pattern: str) -> str:
-        """The first output line matching ``pattern`` (waits for it)."""
+    async def wait_line(self, pattern: str, since: int = 0) -> str:
+        """The first output line from line ``since`` on matching ``pattern`` (waits for it)."""
         regex = re.compile(pattern)
-        seen = 0
+        seen = since
         while True:
             for line in self.lines[seen:]:
                 if regex.search(line):
@@ -96,8 +96,8 @@ class Daemon:
                 raise AssertionError("ctid exited:\n" + "\n".join(self.lines[-40:]))
             await self._changed.wait()
 
-    async def client(self, nursery: trio.Nursery) -> RpcTestClient:
-        """A logged-in admin client over a real TCP connection (closed by ``close``)."""
+    async def client(self, nursery: trio.Nursery, token: str = ADMIN_TOKEN) -> RpcTestClient:
+        """A client logged in with ``token`` (admin by default) over a real TCP connection."""
         match = re.fullmatch(r"ws://([^/]+):(\d+)(/\S*)", self.url)
         assert match is not None
         stream = await trio.open_tcp_stream(match.group(1), int(match.group(2)))
@@ -107,7 +107,7 @@ class Daemon:
         )
         client = RpcTestClient(ws)
         await nursery.start(client.run)
-        await client.login(ADMIN_TOKEN)
+        await client.login(token)
         return client
 
     async def close(self) -> None:

@@ -20,8 +20,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from ctid import facts as f
 from ctid.blocking import in_thread
 from ctid.metrics.collector import Metrics
-from ctid.metrics.server import MetricsServer, routes
+from ctid.metrics.server import MetricsServer
 from ctid.testing import CallCentre, RpcErrorReply, call_centre, sim_config
+from ctid.wiring.metrics import routes
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

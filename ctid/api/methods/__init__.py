@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from ..access import BUILTIN_CHECKS
-from ..registry import Registry
-
-#: The registry every method module adds to.
-registry = Registry()
-#: Devices and calls are checked by the API itself; agents, queues and
-#: recordings by the modules that serve them (``registry.object_check``).
-registry.checks.update(BUILTIN_CHECKS)
-
-from . import (  # noqa: E402
+from . import (
     agent,
     csta,
     discover,
@@ -27,6 +18,7 @@ from . import (  # noqa: E402
     supervisor,
     voicemail,
 )
+from .base import registry
 
 __all__ = [
     "agent",

@@ -39,7 +39,7 @@ from ..auth import Credential, Role
 from ..context import ApiContext, RequestContext
 from ..policy import Target
 from ..session import Session
-from . import registry
+from .base import registry
 
 __all__ = [
     "acd_of",

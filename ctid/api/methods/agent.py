@@ -20,8 +20,8 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
-from . import registry
 from .acd_access import acd_of, check_agent_access, credential, may_see_agent, refuse, supervises
+from .base import registry
 
 Json = dict[str, Any]
 

@@ -12,7 +12,7 @@ from .. import policy as on
 from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
-from . import registry
+from .base import registry
 
 Json = dict[str, Any]
 

@@ -9,7 +9,7 @@ from ...calls import events as csta_events
 from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES, json_schema
-from . import registry
+from .base import registry
 
 
 def describe_methods() -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from ..context import ApiContext, RequestContext
 from ..policy import Target
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
-from . import registry
+from .base import registry
 
 __all__ = ["download_route", "fax_topic", "upload_route"]
 

@@ -15,11 +15,11 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 
 if TYPE_CHECKING:
     from ...ivr.inbound import InboundRouter
-    from ...ivr.install import IvrReloader
+    from ...ivr.reloader import IvrReloader
     from ...ivr.service import IvrService
 
 ADMIN: Final = frozenset({Role.ADMIN})

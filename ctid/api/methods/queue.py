@@ -11,8 +11,8 @@ from .. import policy as on
 from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
-from . import registry
 from .acd_access import acd_of, check_queue_access, credential, may_see_queue
+from .base import registry
 
 Json = dict[str, Any]
 

@@ -31,7 +31,7 @@ from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
-from . import registry
+from .base import registry
 
 __all__ = ["DownloadFinder", "Downloadable", "download_route", "may_control"]
 

@@ -24,7 +24,7 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 from .records import records_service
 
 ROLES: Final = frozenset({Role.ADMIN, Role.SUPERVISOR})

@@ -20,7 +20,7 @@ from ..context import RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 
 
 @attrs.frozen(kw_only=True)

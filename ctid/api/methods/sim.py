@@ -13,7 +13,7 @@ from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
-from . import registry
+from .base import registry
 
 ADMIN: Final = frozenset({Role.ADMIN})
 #: Seconds to wait for the call model to fold a new call in before answering.

@@ -17,8 +17,8 @@ from .. import policy as on
 from ..auth import Role
 from ..context import RequestContext
 from ..policy import Target
-from . import registry
 from .acd_access import acd_of, credential, refuse, supervises
+from .base import registry
 from .csta import ConnectionRef
 
 Json = dict[str, Any]

@@ -25,8 +25,8 @@ from ..context import ApiContext, RequestContext
 from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
-from . import registry
 from .acd_access import refuse, supervises
+from .base import registry
 
 __all__ = ["install_voicemail_api", "may_see_mailbox"]
 

@@ -468,7 +468,7 @@ class SimSwitch:
                 else:
                     self._finish_recording(rec, now)
             case sw.ReceiveFax() | sw.SendFax():
-                self.start_fax(cmd, None, now)
+                fax.start_typical(self, cmd, now)
             case sw.StartSupervision():
                 for cid in (cmd.supervisor_channel_id, cmd.target_channel_id):
                     self._channel(cid)
@@ -492,20 +492,6 @@ class SimSwitch:
                 line.message_waiting = (cmd.new, cmd.old)
             case _:
                 raise sw.CommandRejected(sw.RejectReason.NOT_SUPPORTED, type(cmd).__name__)
-
-    def start_fax(
-        self, cmd: sw.ReceiveFax | sw.SendFax, page_bytes: tuple[int, ...] | None, now: float
-    ) -> None:
-        """Start a fax transfer with the document's page sizes (the driver reads them).
-
-        Without sizes (``page_bytes`` None, a bare card in tests) a calling
-        machine sends its configured number of pages of ``fax.PAGE_BYTES``.
-        """
-        if page_bytes is None:
-            machine = self.config.fax_machine(self._channel(cmd.channel_id).device)
-            pages = machine.pages if machine is not None else 1
-            page_bytes = (fax.PAGE_BYTES,) * pages
-        fax.start(self, cmd, page_bytes, now)
 
     def _originate(self, cmd: sw.Originate, now: float) -> None:
         if cmd.channel_id in self.channels:

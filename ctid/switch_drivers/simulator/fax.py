@@ -38,6 +38,7 @@ __all__ = [
     "answered",
     "channel_ended",
     "start",
+    "start_typical",
 ]
 
 #: spandsp's T.30 completion codes (``switch_drivers.t30``) that the simulator reports.
@@ -137,6 +138,13 @@ def start(
             _key(session.fax_id),
             partial(_page_done, card, session),
         )
+
+
+def start_typical(card: SimSwitch, cmd: sw.ReceiveFax | sw.SendFax, now: float) -> None:
+    """A transfer of typical pages (a bare card, without the driver reading the TIFF):
+    a calling machine's configured number of pages of ``PAGE_BYTES`` each."""
+    machine = card.config.fax_machine(card._channel(cmd.channel_id).device)
+    start(card, cmd, (PAGE_BYTES,) * (machine.pages if machine is not None else 1), now)
 
 
 def _page_seconds(card: SimSwitch, session: FaxSession, index: int) -> float:

@@ -13,21 +13,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import Final, Protocol
 
 from .. import base as sw
 from .objects import Channel, Supervision
 
-if TYPE_CHECKING:
-    from .core import SimSwitch
+__all__ = ["MAX_SUPERVISION_DEPTH", "Card", "channel_hears", "supervision_of"]
 
-__all__ = ["MAX_SUPERVISION_DEPTH", "channel_hears", "supervision_of"]
+
+class Card(Protocol):
+    """What the media model reads of the card (``SimSwitch`` is one): no import of the core."""
+
+    @property
+    def channels(self) -> Mapping[str, Channel]: ...
+
+    @property
+    def supervisions(self) -> Mapping[str, Supervision]: ...
+
 
 #: Supervisors of supervisors are followed this deep when deciding who hears whom.
 MAX_SUPERVISION_DEPTH: Final = 4
 
 
-def supervision_of(card: SimSwitch, chan: Channel) -> Supervision | None:
+def supervision_of(card: Card, chan: Channel) -> Supervision | None:
     """The supervision in which ``chan`` is the supervisor, if any."""
     for sup in card.supervisions.values():
         if sup.supervisor == chan.channel_id:
@@ -35,9 +44,7 @@ def supervision_of(card: SimSwitch, chan: Channel) -> Supervision | None:
     return None
 
 
-def channel_hears(
-    card: SimSwitch, a: Channel, b: Channel, depth: int = MAX_SUPERVISION_DEPTH
-) -> bool:
+def channel_hears(card: Card, a: Channel, b: Channel, depth: int = MAX_SUPERVISION_DEPTH) -> bool:
     if a is b or depth <= 0 or not (a.answered and b.answered):
         return False
     listening = supervision_of(card, a)

@@ -20,7 +20,7 @@ from ..fake_asterisk import FakeAsterisk
 from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
 
 if TYPE_CHECKING:
-    from ..fake_asterisk import _Channel
+    from .._fake_ari_switch import _Channel
 
 __all__ = ["ASTERISK_SECTION", "FakeAsteriskHarness"]
 

@@ -304,3 +304,28 @@ def test_check_config_rejects_an_ivr_number_that_is_a_phone(
     )
     assert main(["check-config", str(conf)]) == 1
     assert "ivr.numbers.1003: 1003 is already an extension" in capsys.readouterr().err
+
+
+def test_check_config_lists_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The issue: "node greeting: next: no node 'main_mneu' (and 1 more problems)".
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    doc = base()
+    doc["nodes"]["menu"]["choices"]["2"] = "suport"
+    doc["nodes"]["menu"]["choices"]["3"] = "slaes"
+    (flows / "main.json").write_text(json.dumps(doc))
+    conf = tmp_path / "ctid.toml"
+    conf.write_text(
+        '[ivr]\nflows_dir = "flows"\nqueues = { sales = "1001" }\n'
+        "[recording]\nretention_days = -1\n"
+    )
+    assert main(["check-config", str(conf)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"error: {flows / 'main.json'}: node menu: choices.2: no node 'suport'",
+        f"error: {flows / 'main.json'}: node menu: choices.3: no node 'slaes'",
+        f"error: {conf}: recording.retention_days: must be 0 (keep) or more",
+        f"{conf}: 3 problem(s)",
+    ]

@@ -1,16 +1,17 @@
-"""Building the IVR and inbound routing from the configuration, wiring them into an ``App``.
+"""Reloading the IVR's flows, ``[ivr]`` and ``[routing]`` while calls are up.
 
-``install_ivr(app)`` is the one line ``App._install_services`` calls. It
-checks ``[ivr]``, the flow files and ``[routing]`` (a bad one stops the start
-with file, node and problem named), builds the service, hooks inbound routing
-into the call model, and offers ``reload`` to SIGHUP and the API.
+``IvrReloader`` checks ``[ivr]``, the flow files and ``[routing]`` (a bad one
+changes nothing and names file, node and problem) and swaps them in for new
+calls; ``ctid.wiring.ivr`` builds it with the service and offers its
+``reload`` to SIGHUP and the API.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 
@@ -24,31 +25,16 @@ from .config import (
     load_flows,
     routing_table,
 )
-from .destinations import Agents, ConfiguredAgents, ConfiguredQueues, Queues
+from .destinations import Agents, Queues
 from .flow import Flow
 from .inbound import InboundRouter, routing_flows
 from .load import FlowError, KnownNames
-from .lookup import HttpLookups, SqlLookups
 from .routing import RoutingTable
 from .service import IvrService
-from .silent import SilentTts
-from .tts import EspeakNg, PromptCache, TtsEngine
 
-if TYPE_CHECKING:
-    from ..app import App
-
-__all__ = ["IvrReloader", "install_ivr"]
+__all__ = ["IvrReloader"]
 
 log = logging.getLogger(__name__)
-
-
-def _engine(settings: IvrSettings) -> TtsEngine | None:
-    match settings.section.tts:
-        case "espeak-ng":
-            return EspeakNg(voices=settings.section.tts_voices)
-        case "silent":
-            return SilentTts()
-    return None
 
 
 class IvrReloader:
@@ -77,11 +63,17 @@ class IvrReloader:
         """What flows may name: the queues and databases of the running daemon."""
         return known_names(ivr_settings(self.config), self.queues.queue_exists)
 
-    def build(self, config: Config) -> tuple[IvrSettings, dict[str, Flow], RoutingTable]:
-        """Everything a (re)load needs, checked; raises ``ConfigError`` (blocking file I/O)."""
+    def build(
+        self, config: Config, queue_exists: Callable[[str], bool] | None = None
+    ) -> tuple[IvrSettings, dict[str, Flow], RoutingTable]:
+        """Everything a (re)load needs, checked; raises ``ConfigError`` (blocking file I/O).
+
+        ``queue_exists``: the queues flows may name (default: the running ones).
+        """
         settings = ivr_settings(config)
+        queue_exists = queue_exists or self.queues.queue_exists
         try:
-            flows = load_flows(settings, known_names(settings, self.queues.queue_exists))
+            flows = load_flows(settings, known_names(settings, queue_exists))
         except FlowError as exc:
             raise flow_config_error(exc) from None
         directory = self.service.model.directory
@@ -97,7 +89,7 @@ class IvrReloader:
         table = routing_table(
             config,
             flow_exists=flows.__contains__,
-            queue_exists=self.queues.queue_exists,
+            queue_exists=queue_exists,
             # A configured agent is a destination whether or not it is logged on now.
             agent_exists=lambda a: a in settings.section.agents or self.agents.agent_known(a),
         )
@@ -143,74 +135,3 @@ class IvrReloader:
     async def wait_background_reload(self) -> None:
         """Wait until the next background (SIGHUP) reload has finished, well or not."""
         await self._background_done.wait()
-
-
-def install_ivr(
-    app: App, *, queues: Queues | None = None, agents: Agents | None = None
-) -> IvrService:
-    """Build the IVR and inbound routing for ``app`` (not started yet) and wire them in.
-
-    ``queues``/``agents``: the ACD's, once it provides them; by default the
-    ``[ivr.queues]``/``[ivr.agents]`` tables of the configuration.
-    """
-    config = app.config
-    settings = ivr_settings(config)
-    queues = queues or ConfiguredQueues(settings.section.queues, app.control)
-    agents = agents or ConfiguredAgents(settings.section.agents)
-    engine = _engine(settings)
-    prompts = (
-        None
-        if engine is None
-        else PromptCache(
-            engine,
-            settings.state_dir / "prompts",
-            threads=settings.section.tts_threads,
-            blocking=app.blocking,
-        )
-    )
-    service = IvrService(
-        calls=app.calls,
-        control=app.control,
-        timers=app.timers,
-        clock=app.clock,
-        timezone=settings.timezone,
-        queues=queues,
-        agents=agents,
-        prompts=prompts,
-        http=HttpLookups(),
-        sql=SqlLookups(settings.section.databases),
-        state_dir=settings.state_dir,
-    )
-    router = InboundRouter(
-        table=RoutingTable(),
-        queues=queues,
-        agents=agents,
-        local_now=service.local_now,
-        state_file=settings.state_dir / "routing-overrides.json",
-        blocking=app.blocking,
-    )
-    reloader = IvrReloader(
-        config=config,
-        service=service,
-        router=router,
-        queues=queues,
-        agents=agents,
-        blocking=app.blocking,
-    )
-    reloader.apply(*reloader.build(config))
-    app.model.inbound_router = router
-    banner = app.api.services.setdefault("banner", [])
-    for raw in config.sections.get("routing", {}).get("rules", []):
-        flow = raw.get("destination", {}).get("flow")
-        if flow and raw.get("enabled", True):
-            numbers = ", ".join(raw.get("dnis", [])) or "any number"
-            banner.append(f"IVR           : {numbers} -> flow {flow}")
-    disabled = [r.name for r in router.table.rules if not r.enabled]
-    if disabled:
-        banner.append(f"Routing rules : switched off: {', '.join(disabled)}")
-    app.extra_services.append(service.run)
-    app.api.services["ivr"] = service
-    app.api.services["ivr.reloader"] = reloader
-    app.api.services["routing"] = router
-    app.api.services.setdefault("reload", []).append(reloader.reload_soon)
-    return service

@@ -1,24 +1,21 @@
 """Wiring live state into the daemon: the one call ``App._install_services`` makes.
 
-Like ``app.py`` this is composition: it builds the store on the records
+Part of the composition root (``ctid.wiring``): it builds the store on the records
 database and hands it to the services that keep state in it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import trio
 
 from ..acd.persist import AcdPersistence
+from ..livestate.config import livestate_section
+from ..livestate.store import LiveStore
 from ..records import db
 from ..records.config import records_settings
-from .config import livestate_section
-from .store import LiveStore
-
-if TYPE_CHECKING:
-    from ..app import App
+from .parts import Parts
 
 __all__ = ["SHUTDOWN_FLUSH_SECONDS", "install_livestate"]
 
@@ -28,7 +25,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_FLUSH_SECONDS = 5.0
 
 
-def install_livestate(app: App) -> LiveStore | None:
+def install_livestate(app: Parts) -> LiveStore | None:
     """Build the store (None when records or live state are off) and wire it in.
 
     Its task is one of the ``early_services``, started before the calls and every

@@ -20,12 +20,12 @@ import attrs
 import trio
 import trio.testing
 
-from ...app import App
-from ...config import config_from_dict
-from ...ids import IdFactory
-from ...switch_drivers.simulator.driver import SimulatorDriver
-from ..config import acd_config
-from ..desk import set_agent_state
+from ..acd.config import acd_config
+from ..acd.desk import set_agent_state
+from ..app import App
+from ..config import config_from_dict
+from ..ids import IdFactory
+from ..switch_drivers.simulator.driver import SimulatorDriver
 from .people import SimulatedAgents, SimulatedCallers, Traffic
 from .stats import CallRecord, Collector, Sample, Summary
 

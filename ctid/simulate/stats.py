@@ -16,8 +16,8 @@ from typing import Any, Final
 
 import attrs
 
-from ...calls.notices import CallArrived, Notice
-from ...facts import AgentStateChanged, QueueWaitObserved
+from ..calls.notices import CallArrived, Notice
+from ..facts import AgentStateChanged, QueueWaitObserved
 
 __all__ = ["CallRecord", "Collector", "Sample", "Summary"]
 

@@ -16,15 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from ...calls.events import DeliveredEvent, EstablishedEvent
-from ...calls.model import CallModel, Emitted
-from ...calls.service import CallService
-from ...facts import FACT_QUEUE
-from ...switch_drivers.simulator.core import LineState, SimError
-from ...switch_drivers.simulator.driver import SimulatorDriver
-from ...timers import TimerQueue
-from ..engine import AcdEngine
-from ..entry_states import EntryState
+from ..acd.engine import AcdEngine
+from ..acd.entry_states import EntryState
+from ..calls.events import DeliveredEvent, EstablishedEvent
+from ..calls.model import CallModel, Emitted
+from ..calls.service import CallService
+from ..facts import FACT_QUEUE
+from ..switch_drivers.simulator.core import LineState, SimError
+from ..switch_drivers.simulator.driver import SimulatorDriver
+from ..timers import TimerQueue
 
 __all__ = ["SimulatedAgents", "SimulatedCallers", "Traffic"]
 

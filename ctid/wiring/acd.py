@@ -1,21 +1,23 @@
 """Wiring the ACD into the daemon: the one call ``App._install_services`` makes.
 
-This is the ACD's part of the composition root, so like ``app.py`` it may
+This is the ACD's part of the composition root (``ctid.wiring``), so it may
 import every layer (the API hooks live in ``api/methods/acd_access.py``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from ..acd import reconfigure
+from ..acd.config import QueueConfig, acd_section
+from ..acd.service import AcdService
+from ..api.methods.acd_access import install_acd_api
 from ..calls.control import CallControl
-from ..config import ConfigError
+from ..config import Config, ConfigError, each_problem
 from ..facts import FACT_QUEUE_PRIORITY
-from .config import QueueConfig, acd_section
-from .service import AcdService
-
-if TYPE_CHECKING:
-    from ..app import App
+from ..ivr.destinations import DestinationError
+from ..reloading import Apply, Prepare
+from .parts import Parts
 
 __all__ = ["AcdDestinations", "install_acd"]
 
@@ -40,8 +42,6 @@ class AcdDestinations:
     def enter(self, call_id: str, queue: str, *, priority: int) -> None:
         config = self._queue(queue)
         if config is None:
-            from ..ivr.destinations import DestinationError
-
             raise DestinationError(f"no queue {queue!r}")
         self.control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
         self.control.route(call_id, config.points[0])
@@ -54,7 +54,7 @@ class AcdDestinations:
         return agent_id in self.service.engine.agents
 
 
-def install_acd(app: App) -> AcdService | None:
+def install_acd(app: Parts) -> AcdService | None:
     """Build the ACD from ``[acd]`` (None without that table) and wire it in."""
     config = acd_section(app.config)
     if config is None:
@@ -77,9 +77,8 @@ def install_acd(app: App) -> AcdService | None:
     )
     # Before other extra services (demo traffic), so they find the ACD running.
     app.extra_services.insert(0, service.run)
-    from ..api.methods.acd_access import install_acd_api
-
     install_acd_api(app.api, service)
+    app.reloads.section("acd", _reload_section(app, service))
     names = ", ".join(f"{q.name}" + (f" ({q.number})" if q.number else "") for q in config.queues)
     ids = [a.agent_id for a in config.agents]
     agents = f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else (ids[0] if ids else "none")
@@ -87,3 +86,27 @@ def install_acd(app: App) -> AcdService | None:
         [f"ACD queues    : {names or 'none'}", f"ACD agents    : {agents} ({len(ids)})"]
     )
     return service
+
+
+def _reload_section(app: Parts, service: AcdService) -> Prepare:
+    """Queues, agents, skills, strategies, schedules (``ctid reload``; ``acd.reconfigure``)."""
+
+    async def prepare(new: Config) -> list[ConfigError] | Apply:
+        try:
+            config = acd_section(new)
+        except ConfigError as exc:
+            return each_problem(exc)
+        if config is None:
+            return []  # refused as a fixed setting ([acd] present or not)
+        problems = reconfigure.check(service.engine, config, new.file)
+        if problems:
+            return problems
+
+        async def apply() -> dict[str, Any]:
+            changes = await service.request(reconfigure.apply, service.engine, config)
+            service.config = config
+            return changes
+
+        return apply
+
+    return prepare

@@ -33,9 +33,9 @@ from typing import Any, TextIO
 
 import attrs
 
-from ...config import ConfigError
-from ...structure import StructureError, structure
-from ..strategies import STRATEGIES
+from ..acd.strategies import STRATEGIES
+from ..config import ConfigError
+from ..structure import StructureError, structure
 from .chart import write_svg
 from .people import Traffic
 from .run import Scenario, SimulationResult, run_simulation, single_queue
