@@ -90,6 +90,7 @@ __all__ = [
     "Ring",
     "SendDigits",
     "SendFax",
+    "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
     "StartSupervision",
@@ -101,6 +102,7 @@ __all__ = [
     "SwitchCommand",
     "SwitchDriver",
     "SwitchEvent",
+    "TrackRecording",
 ]
 
 #: How many events a driver may have in flight towards the call model before its
@@ -687,6 +689,18 @@ class SendFax(SwitchCommand):
     #: Page header line printed by the sender (the switch's fax stack).
     header: str = ""
     station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class TrackRecording(SwitchCommand):
+    """ctid restarted while the switch records: take the recording that ``StartRecording``
+    (same fields) started before as ours again, so that its end and the commands on it
+    are matched to ``recording_id``. Nothing is sent to the switch."""
+
+    recording_id: str
+    target: MediaTarget
+    path: str
+    format: str = "wav"
 
 
 @attrs.frozen(kw_only=True)
