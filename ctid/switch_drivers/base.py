@@ -491,12 +491,8 @@ class FaxProgress(SwitchEvent):
 
 @attrs.frozen(kw_only=True)
 class FaxFinished(SwitchEvent):
-    """A fax ended (received or sent), well or not.
-
-    ``result_code`` and ``result_text`` are the T.30 completion code and text
-    (spandsp's ``t30_completion_code_to_str``: 0 is "OK"); ``pages`` were
-    transferred; ``path`` is the received document on the switch's side.
-    """
+    """A fax ended: spandsp's T.30 completion code and text (0 "OK"), the pages
+    transferred, and ``path``, the received document on the switch's side."""
 
     fax_id: str
     success: bool
@@ -667,16 +663,12 @@ class StopRecording(SwitchCommand):
 
 @attrs.frozen(kw_only=True)
 class ReceiveFax(SwitchCommand):
-    """Answer a channel as a fax machine and store what it receives in ``path`` (a TIFF).
-
-    Progress comes back as ``FaxProgress``, the end as ``FaxFinished``.
-    """
+    """Take a fax on a channel into ``path`` (a TIFF): ``FaxProgress``, ``FaxFinished``."""
 
     fax_id: str
     channel_id: str
     path: str
-    #: Our station id (TSI/CSI), up to 20 characters.
-    station_id: str = ""
+    station_id: str = ""  # ours (TSI/CSI), 20 characters at most
 
 
 @attrs.frozen(kw_only=True)
@@ -686,8 +678,7 @@ class SendFax(SwitchCommand):
     fax_id: str
     channel_id: str
     path: str
-    #: Page header line printed by the sender (the switch's fax stack).
-    header: str = ""
+    header: str = ""  # the page header line the switch's fax stack prints
     station_id: str = ""
 
 
