@@ -190,7 +190,7 @@ async def test_fax_back_of_a_document_chosen_in_a_menu(
         assert done["remoteNumber"] == caller and done["mailbox"] == "ivr"
         row = await admin.call("fax.get", {"faxID": done["faxID"]})
         assert row["header"] == "Example Trading" and row["attempts"] == 1
-        sent = cc.sim.card.finished_faxes[-1]
+        sent = cc.sim.card.fax.finished[-1]
         assert (sent.direction, sent.pages_done, sent.number) == ("send", 2, caller)
 
 

@@ -75,7 +75,7 @@ async def test_send_a_two_page_tiff_to_a_fax_machine(
         assert row["remoteStationID"] == "5553290" and row["bitRate"] == 9600
         assert row["documents"] == [doc["documentID"]]
         # The simulated machine got both pages at 9,600 bit/s.
-        got = cc.sim.card.finished_faxes[-1]
+        got = cc.sim.card.fax.finished[-1]
         assert got.pages_done == 2 and got.direction == "send"
         assert got.ended_at is not None
         assert got.ended_at - got.started_at >= 6.0 + sum(got.page_bytes) * 8 / 9600

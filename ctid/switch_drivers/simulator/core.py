@@ -63,9 +63,7 @@ class SimSwitch:
         #: Recordings that ended, with their timelines, for the driver to write out.
         self.finished_recordings: dict[str, Recording] = {}
         self.supervisions: dict[str, Supervision] = {}
-        #: Fax transfers in progress, and the last ones finished (``fax.py``).
-        self.faxes: dict[str, fax.FaxSession] = {}
-        self.finished_faxes = fax.new_finished()
+        self.fax = fax.FaxBook()  # transfers in progress and the last ones finished
         self.events: deque[sw.SwitchEvent] = deque()
         self._timers: list[tuple[float, int, str, Callable[[float], None]]] = []
         self._timer_order = itertools.count()

@@ -192,7 +192,7 @@ class SimulatorDriver(sw.SwitchDriver):
             "playbacks": len(card.playbacks),
             "recordings": len(card.recordings) + len(card.finished_recordings),
             "supervisions": len(card.supervisions),
-            "faxes": len(card.faxes) + len(self._fax_pages),
+            "faxes": len(card.fax.active) + len(self._fax_pages),
             "timers": card.pending_timers(),
         }
 

@@ -34,6 +34,7 @@ __all__ = [
     "T30_T0_EXPIRED",
     "T30_TEXT",
     "T30_TX_PHD_DEAD",
+    "FaxBook",
     "FaxSession",
     "answered",
     "channel_ended",
@@ -83,13 +84,20 @@ class FaxSession:
     ended_at: float | None = None
 
 
+@attrs.define(eq=False)
+class FaxBook:
+    """The card's fax transfers: in progress by fax id, and the last ones finished."""
+
+    active: dict[str, FaxSession] = attrs.field(factory=dict)
+    finished: deque[FaxSession] = attrs.field(factory=lambda: deque(maxlen=KEEP_FINISHED))
+
+
 class SimSwitch(Protocol):
     """What this module uses of ``core.SimSwitch`` (kept apart: no import circle)."""
 
     config: SimulatorConfig
     channels: dict[str, Channel]
-    faxes: dict[str, FaxSession]
-    finished_faxes: deque[FaxSession]
+    fax: FaxBook
 
     def _channel(self, channel_id: str) -> Channel: ...
     def _at(self, when: float, key: str, action: Callable[[float], None]) -> None: ...
@@ -112,8 +120,8 @@ def start(
     chan = card._channel(cmd.channel_id)
     if not chan.answered:
         raise sw.CommandRejected(sw.RejectReason.INVALID_STATE, f"{chan.channel_id} not answered")
-    busy = any(f.channel_id == chan.channel_id for f in card.faxes.values())
-    if cmd.fax_id in card.faxes or busy:
+    busy = any(f.channel_id == chan.channel_id for f in card.fax.active.values())
+    if cmd.fax_id in card.fax.active or busy:
         raise sw.CommandRejected(sw.RejectReason.INVALID_STATE, "a fax is in progress there")
     card._cancel(f"cng:{chan.channel_id}")
     session = FaxSession(
@@ -126,7 +134,7 @@ def start(
         machine=card.config.fax_machine(chan.device),
         started_at=now,
     )
-    card.faxes[session.fax_id] = session
+    card.fax.active[session.fax_id] = session
     if page_bytes is None:
         card._at(now, _key(session.fax_id), partial(_end, card, session, T30_FILE_ERROR))
     elif session.machine is None or not page_bytes:
@@ -172,12 +180,12 @@ def _page_done(card: SimSwitch, session: FaxSession, now: float) -> None:
 
 
 def _end(card: SimSwitch, session: FaxSession, code: int, now: float) -> None:
-    if card.faxes.pop(session.fax_id, None) is None:
+    if card.fax.active.pop(session.fax_id, None) is None:
         return
     card._cancel(_key(session.fax_id))
     session.result_code = code
     session.ended_at = now
-    card.finished_faxes.append(session)
+    card.fax.finished.append(session)
     ok = code == T30_OK
     card._emit(
         sw.FaxFinished(
@@ -204,7 +212,7 @@ def _hang_up(card: SimSwitch, chan: Channel, now: float) -> None:
 def channel_ended(card: SimSwitch, chan: Channel, now: float) -> None:
     """The line dropped: a transfer on it ends with "The call dropped prematurely"."""
     card._cancel(f"cng:{chan.channel_id}")
-    for session in list(card.faxes.values()):
+    for session in list(card.fax.active.values()):
         if session.channel_id == chan.channel_id:
             _end(card, session, T30_CALL_DROPPED, now)
 
@@ -221,7 +229,3 @@ def answered(card: SimSwitch, chan: Channel, now: float) -> None:
 def _cng(card: SimSwitch, chan: Channel, now: float) -> None:
     if chan.channel_id in card.channels:
         card._emit(sw.FaxToneDetected(channel_id=chan.channel_id))
-
-
-def new_finished() -> deque[FaxSession]:
-    return deque(maxlen=KEEP_FINISHED)
