@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 
-
 def _int(data: Mapping[str, Any], key: str, where: str) -> int | None:
     value = data.get(key)
     if value is None:
