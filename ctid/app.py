@@ -231,6 +231,7 @@ class App:
         """
         from .api.methods.recording import download_route
         from .wiring.acd import AcdDestinations, install_acd
+        from .wiring.fax import install_fax
         from .wiring.http_rpc import install_http_rpc
         from .wiring.ivr import install_ivr
         from .wiring.livestate import install_livestate
@@ -253,6 +254,7 @@ class App:
         install_voicemail(self)
         install_announcer(self)
         install_webhooks(self)
+        install_fax(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)

@@ -243,6 +243,8 @@ SERVICE_SECTIONS.add("cluster")
 SERVICE_SECTIONS.add("webhooks")
 #: Outbound campaigns (``[[campaigns]]``) and their settings, checked by ``ctid.outbound``.
 SERVICE_SECTIONS.update({"campaigns", "outbound"})
+#: Fax, checked by ``ctid.fax.config``.
+SERVICE_SECTIONS.add("fax")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:

@@ -227,6 +227,35 @@ class CallControl:
     def stop_recording(self, recording_id: str) -> None:
         self.model.command(sw.StopRecording(recording_id=recording_id))
 
+    def receive_fax(self, call_id: str, fax_id: str, path: str, *, station_id: str = "") -> None:
+        """Take a fax from the caller into ``path`` (a TIFF); ``FaxDone`` reports the end."""
+        self.model.command(
+            sw.ReceiveFax(
+                fax_id=fax_id,
+                channel_id=self._caller_channel(call_id),
+                path=path,
+                station_id=station_id,
+            )
+        )
+
+    def send_fax_on(
+        self, channel_id: str, fax_id: str, path: str, *, header: str = "", station_id: str = ""
+    ) -> None:
+        """Send the TIFF ``path`` over an answered channel; ``FaxDone`` reports the end."""
+        self.model.command(
+            sw.SendFax(
+                fax_id=fax_id,
+                channel_id=channel_id,
+                path=path,
+                header=header,
+                station_id=station_id,
+            )
+        )
+
+    def caller_channel(self, call_id: str) -> str:
+        """The caller's channel (raises ``NoSuchCall`` once it is gone)."""
+        return self._caller_channel(call_id)
+
     # -------------------------------------------------------------- offering
 
     def offer(

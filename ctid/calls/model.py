@@ -37,7 +37,16 @@ from .events import (
     OriginatedEvent,
     RetrievedEvent,
 )
-from .notices import CallArrived, CallEnded, Notice, PlaybackDone, RecordingDone
+from .notices import (
+    CallArrived,
+    CallEnded,
+    FaxDone,
+    FaxProgressed,
+    FaxToneHeard,
+    Notice,
+    PlaybackDone,
+    RecordingDone,
+)
 from .objects import Call, Connection, Emitted, Leg, Supervision
 from .outside import OutsideDial, OutsideRefused, OutsideRouter
 from .states import ConnectionState, Trigger, next_state
@@ -592,6 +601,26 @@ class CallModel:
                         detail=event.detail,
                     )
                 )
+            case sw.FaxProgress():
+                self.notify(FaxProgressed(fax_id=event.fax_id, pages=event.pages))
+            case sw.FaxFinished():
+                self.notify(
+                    FaxDone(
+                        fax_id=event.fax_id,
+                        success=event.success,
+                        pages=event.pages,
+                        result_code=event.result_code,
+                        result_text=event.result_text,
+                        path=event.path,
+                        remote_station_id=event.remote_station_id,
+                        bit_rate=event.bit_rate,
+                    )
+                )
+            case sw.FaxToneDetected():
+                leg = self.legs.get(event.channel_id)
+                conn = leg.active_connection() if leg is not None else None
+                if conn is not None:
+                    self.notify(FaxToneHeard(call_id=conn.call.call_id, device=conn.device))
             case sw.LinkStateChanged():
                 fold.on_link(self, event)
             case sw.Resynchronized():

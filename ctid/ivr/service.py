@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 import trio
@@ -32,6 +32,8 @@ from ..calls.notices import (
     CallArrived,
     CallEnded,
     DigitsDetected,
+    FaxDone,
+    FaxToneHeard,
     Notice,
     PlaybackDone,
     RecordingDone,
@@ -71,6 +73,23 @@ ROUTE_POINT_PREFIX: Final = "ivr:"
 REJECT_POINT: Final = "ivr:reject"
 
 Lookup = Callable[[Any], Awaitable[Any]]
+
+
+class FaxHook(Protocol):
+    """What ``faxReceive``/``faxSend`` nodes use of the fax service (``ctid.fax``).
+
+    ``FaxDone`` with the returned fax id reports the end.
+    """
+
+    def fax_in(self, call_id: str, mailbox: str) -> str:
+        """Receive from the caller; the fax id (raises ``NoSuchCall``)."""
+        ...
+
+    async def fax_back(
+        self, call_id: str, document: str, *, header: str | None, mailbox: str
+    ) -> tuple[str | None, str]:
+        """Send ``document`` to the caller: (fax id, "") or (None, why not)."""
+        ...
 
 
 @attrs.define(eq=False)
@@ -126,6 +145,10 @@ class IvrService:
         self.stats = IvrStats()
         self._playbacks: dict[str, tuple[str, int]] = {}
         self._recordings: dict[str, tuple[str, int]] = {}
+        #: Faxes of faxReceive/faxSend nodes: fax id -> (call id, token).
+        self._faxes: dict[str, tuple[str, int]] = {}
+        #: Set by the fax service when it runs (``ctid.fax.service.install``).
+        self.fax: FaxHook | None = None
         #: Recording id -> the mailbox of a voicemail being left.
         self._mailboxes: dict[str, str] = {}
         self._nursery: trio.Nursery | None = None
@@ -275,6 +298,21 @@ class IvrService:
                     self._feed(playing, E.PlayFinished(token=token, reason=notice.reason))
             case RecordingDone() if notice.recording_id in self._recordings:
                 self._recorded(notice)
+            case FaxDone() if notice.fax_id in self._faxes:
+                call_id, token = self._faxes.pop(notice.fax_id)
+                if call_id in self.active:
+                    self._feed(
+                        self.active[call_id],
+                        E.FaxEnded(
+                            token=token,
+                            fax_id=notice.fax_id,
+                            success=notice.success,
+                            pages=notice.pages,
+                            detail=notice.result_text,
+                        ),
+                    )
+            case FaxToneHeard() if notice.call_id in self.active:
+                self._feed(self.active[notice.call_id], E.FaxTone())
             case CallEnded() if notice.call_id in self.active:
                 self._feed(self.active[notice.call_id], E.CallerHungUp())
             case _:
@@ -393,6 +431,8 @@ class IvrService:
                     self._recordings[recording_id] = (call_id, action.token)
                     if action.mailbox is not None:
                         self._mailboxes[recording_id] = ":".join(action.mailbox)
+                case E.StartFax():
+                    return self._fax(call_id, action)
                 case E.StopRecording():
                     if active.recording_id is not None:
                         self.control.stop_recording(active.recording_id)
@@ -435,6 +475,27 @@ class IvrService:
             # The call ended under us (its CallEnded is on its way, or was handled).
             return None if run.hung_up else E.CallerHungUp()
         return None
+
+    def _fax(self, call_id: str, action: E.StartFax) -> E.Event | None:
+        if self.fax is None:
+            return E.FaxEnded(token=action.token, fax_id=None, success=False, detail="no fax")
+        if action.document:
+            self._spawn(self._send_fax, call_id, action)
+            return None
+        self._faxes[self.fax.fax_in(call_id, action.mailbox)] = (call_id, action.token)
+        return None
+
+    async def _send_fax(self, call_id: str, action: E.StartFax) -> None:
+        assert self.fax is not None
+        fax_id, problem = await self.fax.fax_back(
+            call_id, action.document, header=action.header, mailbox=action.mailbox
+        )
+        if fax_id is None:
+            log.info("IVR call %s: fax-back of %r: %s", call_id, action.document, problem)
+            event = E.FaxEnded(token=action.token, fax_id=None, success=False, detail=problem)
+            self._later(call_id, event)
+            return
+        self._faxes[fax_id] = (call_id, action.token)
 
     def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
         if self._nursery is None:

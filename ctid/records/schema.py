@@ -42,6 +42,8 @@ __all__ = [
     "campaigns",
     "cluster_lease",
     "dnc_numbers",
+    "fax_documents",
+    "faxes",
     "ivr_runs",
     "ivr_visits",
     "live_state",
@@ -435,3 +437,60 @@ dnc_numbers = Table(
     Column("note", String(256), nullable=False),
 )
 Index("ix_dnc_numbers_number", dnc_numbers.c.number)
+#: Documents to fax (uploaded PDF or TIFF, kept as fax TIFF). Owned by ``ctid.fax``.
+fax_documents = Table(
+    "fax_documents",
+    metadata,
+    Column("document_id", ID, primary_key=True),
+    #: A name IVR flows can use (``faxSend: {document: price-list}``); unique when set.
+    Column("name", NAME, unique=True),
+    #: Relative to the fax directory (``documents/2027/01/15/d-1.tif``).
+    Column("path", String(512), nullable=False),
+    #: What was uploaded: ``pdf`` or ``tiff``.
+    Column("source", String(16), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", NAME, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+)
+
+#: Faxes received and sent. Owned by ``ctid.fax``.
+faxes = Table(
+    "faxes",
+    metadata,
+    Column("fax_id", ID, primary_key=True),
+    #: Faxes sent together by one ``fax.send`` to a list of numbers.
+    Column("batch_id", ID),
+    #: ``in`` or ``out``.
+    Column("direction", String(8), nullable=False),
+    #: ``queued``, ``dialing``, ``sending``, ``receiving``, ``completed``,
+    #: ``failed``, ``cancelled`` or ``deleted``.
+    Column("state", String(16), nullable=False),
+    Column("mailbox", NAME, nullable=False),
+    Column("call_id", ID),
+    #: The other side's number (sender of a received fax, destination of a sent one).
+    Column("remote_number", NAME, nullable=False),
+    Column("local_number", NAME),
+    Column("document_ids", JSON, nullable=False),
+    #: The fax image, relative to the fax directory (None until there is one).
+    Column("path", String(512)),
+    Column("pages", Integer, nullable=False),
+    Column("total_pages", Integer),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("result_code", Integer),
+    Column("result_text", String(255), nullable=False),
+    Column("remote_station_id", NAME, nullable=False),
+    Column("bit_rate", Integer),
+    Column("size_bytes", Integer),
+    Column("sha256", String(64)),
+    Column("header", String(255), nullable=False),
+    Column("requested_by", NAME, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("deleted_at", UtcDateTime),
+)
+Index("ix_faxes_created", faxes.c.created_at)
+Index("ix_faxes_batch", faxes.c.batch_id)

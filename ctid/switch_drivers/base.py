@@ -67,6 +67,9 @@ __all__ = [
     "DriverError",
     "DriverUnavailable",
     "EndpointKind",
+    "FaxFinished",
+    "FaxProgress",
+    "FaxToneDetected",
     "Hangup",
     "HangupCause",
     "LinkState",
@@ -77,6 +80,7 @@ __all__ = [
     "Play",
     "PlaybackFinished",
     "PlaybackStarted",
+    "ReceiveFax",
     "RecordingFailed",
     "RecordingFinished",
     "RecordingStarted",
@@ -85,6 +89,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SendFax",
     "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
@@ -210,6 +215,8 @@ class Capability(enum.Enum):
     #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
     #: restarted ctid picks them up (not the simulator, which lives inside ctid).
     SURVIVES_RESTART = "survivesRestart"
+    #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
+    FAX = "fax"
     #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
     MESSAGE_WAITING = "messageWaiting"
 
@@ -474,6 +481,36 @@ class RecordingFailed(SwitchEvent):
     detail: str = ""
 
 
+@attrs.frozen(kw_only=True)
+class FaxProgress(SwitchEvent):
+    """A fax in progress moved a page: ``pages`` are done so far."""
+
+    fax_id: str
+    pages: int
+
+
+@attrs.frozen(kw_only=True)
+class FaxFinished(SwitchEvent):
+    """A fax ended: spandsp's T.30 completion code and text (0 "OK"), the pages
+    transferred, and ``path``, the received document on the switch's side."""
+
+    fax_id: str
+    success: bool
+    pages: int
+    result_code: int
+    result_text: str
+    path: str | None = None
+    remote_station_id: str = ""
+    bit_rate: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class FaxToneDetected(SwitchEvent):
+    """The switch heard a calling fax machine (CNG, 1100 Hz) on a channel."""
+
+    channel_id: str
+
+
 # ---------------------------------------------------------------------- commands
 
 
@@ -622,6 +659,27 @@ class ResumeRecording(SwitchCommand):
 @attrs.frozen(kw_only=True)
 class StopRecording(SwitchCommand):
     recording_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceiveFax(SwitchCommand):
+    """Take a fax on a channel into ``path`` (a TIFF): ``FaxProgress``, ``FaxFinished``."""
+
+    fax_id: str
+    channel_id: str
+    path: str
+    station_id: str = ""  # ours (TSI/CSI), 20 characters at most
+
+
+@attrs.frozen(kw_only=True)
+class SendFax(SwitchCommand):
+    """Send the TIFF ``path`` over an answered channel; ``FaxFinished`` reports the end."""
+
+    fax_id: str
+    channel_id: str
+    path: str
+    header: str = ""  # the page header line the switch's fax stack prints
+    station_id: str = ""
 
 
 @attrs.frozen(kw_only=True)

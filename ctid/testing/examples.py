@@ -400,6 +400,45 @@ async def _webhooks(cc: CallCentre, r: Recorder) -> None:
     await r.call("webhook.delete", {"name": "crm"})
 
 
+async def _fax(cc: CallCentre, r: Recorder) -> None:
+    from .. import faximage
+    from .harness import ADMIN_TOKEN
+
+    await r.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+    status, _, body = await cc.http(
+        "/fax/documents?name=price-list",
+        method="POST",
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        body=faximage.make_fax_tiff(["Price list", "Terms"]),
+    )
+    assert status == 201, body
+    # A simulated fax machine calls the fax number and sends three pages.
+    await r.call(
+        "sim.incomingCall", {"callingNumber": "+15550103290", "calledNumber": "4008003290"}
+    )
+    await trio.sleep(60)
+    fax_id = (
+        await r.call(
+            "fax.send",
+            {"to": "+15550113290", "documents": ["price-list"], "header": "Example Trading"},
+        )
+    )["faxID"]
+    await trio.sleep(60)
+    await r.call("fax.get", {"faxID": fax_id})
+    batch = await r.call(
+        "fax.send", {"to": ["+15550123290", "+15550130486"], "documents": ["price-list"]}
+    )
+    await trio.sleep(30)
+    await r.call("fax.cancel", {"faxID": batch["faxes"][1]["faxID"]})
+    await r.call("fax.search", {"batchID": batch["batchID"]})
+
+
+#: Faxes: the records database, a fax number, retries a minute apart.
+FAX_CONFIG: dict[str, Any] = {
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    "fax": {"numbers": {"4008003290": "orders"}, "retry_delay": 60, "retries": 2},
+}
+
 #: Call records and recordings in the state directory the generator picks.
 RECORDS_CONFIG: dict[str, Any] = {
     # A fixed node name: the host's would make the examples differ by machine.
@@ -503,6 +542,7 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
     (_campaigns, CAMPAIGN_CONFIG),
+    (_fax, FAX_CONFIG),
     (_voicemail, VOICEMAIL_CONFIG),
     (_webhooks, RECORDS_CONFIG),
 ]

@@ -124,6 +124,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
         "call": lambda s: {"monitorObject": {"callObject": {"callID": s.call}}},
         "agent": lambda s: {"monitorObject": {"agentObject": s.agent}},
         "queue": lambda s: {"monitorObject": {"queueObject": s.queue}},
+        "fax": lambda s: {"monitorObject": {"faxObject": s.queue}},
         "mailbox": lambda s: {"monitorObject": {"mailboxObject": s.mailbox}},
     },
     "MonitorStop": {"": lambda s: {"monitorCrossRefID": "m999"}},
@@ -162,6 +163,11 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     # In progress in this world: an own one is answered "in-progress", never refused.
     "recording.delete": {"": lambda s: {"id": s.recording}},
     "recording.search": {"": lambda s: {"queue": s.queue}},
+    # ---- fax (admins and supervisors; the ids need not exist to test the refusal)
+    "fax.send": {"": lambda s: {"to": "5551234", "documents": ["no-such-document"]}},
+    "fax.get": {"": lambda s: {"faxID": "no-such-fax"}},
+    "fax.search": {"": lambda s: {"mailbox": s.queue}},
+    "fax.cancel": {"": lambda s: {"faxID": "no-such-fax"}},
     # ---- voicemail
     "voicemail.list": {"": lambda s: {"mailbox": s.mailbox}},
     "voicemail.get": {"": lambda s: {"messageID": s.message}},

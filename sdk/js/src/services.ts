@@ -23,6 +23,8 @@ import type {
   Discovery,
   DncChange,
   DncStatus,
+  Fax,
+  FaxBatch,
   FlowInfo,
   FlowValidation,
   IvrCall,
@@ -83,7 +85,9 @@ export type MonitorObject =
   | { readonly agentObject: string }
   | { readonly queueObject: string }
   /** A voicemail box: `"queue:sales"`, `"agent:2001"`, `"number:8100"` (`voicemail.*` events). */
-  | { readonly mailboxObject: string };
+  | { readonly mailboxObject: string }
+  /** Faxes: `"*"` or a fax mailbox (`fax.*` events). */
+  | { readonly faxObject: string };
 
 export interface SetAgentStateOptions extends RequestOptions {
   /** The agent: needed to log on; otherwise the agent logged on at the device. */
@@ -94,6 +98,44 @@ export interface SetAgentStateOptions extends RequestOptions {
   readonly reasonCode?: string;
   /** The agent's PIN, if it has one (agents logging themselves on). */
   readonly agentPassword?: string;
+}
+
+/** `fax.send`'s options. */
+export interface FaxSendOptions extends RequestOptions {
+  readonly header?: string;
+  readonly callerId?: string;
+  /** Further attempts after busy / no answer / a failed transfer (0-10). */
+  readonly retries?: number;
+  readonly mailbox?: string;
+}
+
+/** `fax.search`'s filters (all optional; `tags`: every one of them). */
+export interface FaxQuery extends RequestOptions {
+  /** ISO 8601: faxes made from here (inclusive) to `to` (exclusive). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly direction?: "in" | "out";
+  /** The other side's number. */
+  readonly number?: string;
+  readonly localNumber?: string;
+  readonly state?: string;
+  readonly mailbox?: string;
+  readonly batchID?: string;
+  readonly minPages?: number;
+  readonly maxPages?: number;
+  readonly tags?: readonly string[];
+  readonly limit?: number;
+}
+
+function faxSendParams(to: string | string[], documents: readonly string[], options: FaxSendOptions): Record<string, unknown> {
+  return withoutUndefined({
+    to,
+    documents: [...documents],
+    header: options.header,
+    callerId: options.callerId,
+    retries: options.retries,
+    mailbox: options.mailbox,
+  });
 }
 
 /** `recording.search`'s filters (all optional; `tags`: every one of them). */
@@ -219,6 +261,8 @@ export abstract class CtidServices {
             ? { callObject: callRef(object.callObject) }
             : "agentObject" in object
               ? { agentObject: object.agentObject }
+              : "faxObject" in object
+                ? { faxObject: object.faxObject }
               : "mailboxObject" in object
                 ? { mailboxObject: object.mailboxObject }
                 : { queueObject: object.queueObject };
@@ -554,6 +598,51 @@ export abstract class CtidServices {
       limit: query.limit,
     });
     return list<Recording>(await this.call("recording.search", params, query), "recordings", "recording.search");
+  }
+
+  // ------------------------------------------------------------ fax (admins, supervisors)
+
+  /** `fax.send` to one number: documents (ids or names) one after the other; resolves with the fax id. */
+  async faxSend(to: string, documents: readonly string[], options: FaxSendOptions = {}): Promise<string> {
+    const value = field(await this.call("fax.send", faxSendParams(to, documents, options), options), "faxID", "fax.send");
+    if (typeof value !== "string") throw new ProtocolError("fax.send: faxID is not a string");
+    return value;
+  }
+
+  /** `fax.send` to a list of numbers: one fax each, with its own state (`faxSearch({batchID})`). */
+  async faxSendBatch(to: readonly string[], documents: readonly string[], options: FaxSendOptions = {}): Promise<FaxBatch> {
+    return object<FaxBatch>(await this.call("fax.send", faxSendParams([...to], documents, options), options), "fax.send");
+  }
+
+  /** `fax.get`: one fax. */
+  async faxGet(faxID: string, options: RequestOptions = {}): Promise<Fax> {
+    return object<Fax>(await this.call("fax.get", { faxID }, options), "fax.get");
+  }
+
+  /** `fax.cancel`: stop a fax waiting or being sent; resolves with its state. */
+  async faxCancel(faxID: string, options: RequestOptions = {}): Promise<string> {
+    const value = field(await this.call("fax.cancel", { faxID }, options), "state", "fax.cancel");
+    if (typeof value !== "string") throw new ProtocolError("fax.cancel: state is not a string");
+    return value;
+  }
+
+  /** `fax.search`: faxes by time, direction, number, state, mailbox, batch, pages and tags; newest first. */
+  async faxSearch(query: FaxQuery = {}): Promise<Fax[]> {
+    const params = withoutUndefined({
+      from: query.from,
+      to: query.to,
+      direction: query.direction,
+      number: query.number,
+      localNumber: query.localNumber,
+      state: query.state,
+      mailbox: query.mailbox,
+      batchID: query.batchID,
+      minPages: query.minPages,
+      maxPages: query.maxPages,
+      tags: query.tags === undefined ? undefined : [...query.tags],
+      limit: query.limit,
+    });
+    return list<Fax>(await this.call("fax.search", params, query), "faxes", "fax.search");
   }
 
   // ------------------------------------------------------------ call records (admin)

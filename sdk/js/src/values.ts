@@ -804,3 +804,58 @@ export interface RoutingDecision {
   readonly rejected?: boolean;
   readonly reason: string;
 }
+
+// ------------------------------------------------------------------ fax (docs/fax.md)
+
+/** A fax's state: waiting (`queued`), in progress, or how it ended. */
+export type FaxState = "queued" | "dialing" | "sending" | "receiving" | "completed" | "failed" | "cancelled" | "deleted";
+
+/** A fax received (`direction: "in"`) or sent (`"out"`): `faxGet`, `faxSearch`. */
+export interface Fax {
+  readonly faxID: string;
+  readonly batchID: string | null;
+  readonly direction: "in" | "out";
+  readonly state: FaxState;
+  readonly mailbox: string;
+  readonly callID: string | null;
+  readonly remoteNumber: string;
+  readonly localNumber: string | null;
+  readonly documents: readonly string[];
+  readonly pages: number;
+  readonly totalPages: number | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  /** spandsp's T.30 completion code and text (null while it runs, or if never reached). */
+  readonly resultCode: number | null;
+  readonly resultText: string | null;
+  readonly remoteStationID: string | null;
+  readonly bitRate: number | null;
+  readonly sizeBytes: number | null;
+  readonly header: string | null;
+  readonly requestedBy: string;
+  readonly tags: readonly string[];
+  readonly createdAt: string | null;
+  readonly endedAt: string | null;
+  /** Paths to `GET` with `Authorization: Bearer <token>` (or `client.faxDownload`), while there is an image. */
+  readonly download: { readonly tiff: string; readonly pdf: string } | null;
+}
+
+/** A document to fax, as `client.faxUpload` resolves. */
+export interface FaxDocument {
+  readonly documentID: string;
+  readonly name: string | null;
+  /** What was uploaded; it is kept as a fax TIFF. */
+  readonly source: "pdf" | "tiff";
+  readonly pages: number;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly uploadedBy: string;
+  readonly uploadedAt: string | null;
+}
+
+/** `faxSendBatch`'s result: one fax per number, in the order given. */
+export interface FaxBatch {
+  readonly batchID: string;
+  readonly faxes: readonly { readonly to: string; readonly faxID: string }[];
+}
+

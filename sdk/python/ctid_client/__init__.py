@@ -47,6 +47,12 @@ from ._events import CALL_EVENT_NAMES as CALL_EVENT_NAMES
 from ._events import EVENT_NAMES as EVENT_NAMES
 from ._events import Event as Event
 from ._events import SessionRestarted as SessionRestarted
+from ._fax import FAX_EVENT_NAMES as FAX_EVENT_NAMES
+from ._fax import Fax as Fax
+from ._fax import FaxBatch as FaxBatch
+from ._fax import FaxDocument as FaxDocument
+from ._fax import FaxEvent as FaxEvent
+from ._http import HttpError as HttpError
 from ._ivr import FlowDayStatistics as FlowDayStatistics
 from ._ivr import FlowInfo as FlowInfo
 from ._ivr import FlowProblem as FlowProblem
@@ -106,6 +112,7 @@ __all__ = [
     "AGENT_EVENT_NAMES",
     "CALL_EVENT_NAMES",
     "EVENT_NAMES",
+    "FAX_EVENT_NAMES",
     "JSON_SUBPROTOCOL",
     "MSGPACK_SUBPROTOCOL",
     "QUEUE_EVENT_NAMES",
@@ -148,10 +155,15 @@ __all__ = [
     "Event",
     "EventBufferFull",
     "EventStream",
+    "Fax",
+    "FaxBatch",
+    "FaxDocument",
+    "FaxEvent",
     "FlowDayStatistics",
     "FlowInfo",
     "FlowProblem",
     "FlowValidation",
+    "HttpError",
     "IvrCall",
     "IvrReload",
     "IvrStatistics",

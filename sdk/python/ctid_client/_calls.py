@@ -393,13 +393,15 @@ def monitor_start(
     call: str | ConnectionID | None = None,
     agent: str | None = None,
     queue: str | None = None,
+    fax: str | None = None,
     mailbox: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
     """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
     ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
-    queue), or of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
-    ``"number:8100"``: ``voicemail.new``/``voicemail.changed``).
+    queue), of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
+    ``"number:8100"``: ``voicemail.new``/``voicemail.changed``), or the ``fax`` events
+    of a fax mailbox (``"*"``: every fax).
 
     Give exactly one. A device monitor also brings the agent events of whoever is
     logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
@@ -410,6 +412,7 @@ def monitor_start(
         "deviceObject": device,
         "agentObject": agent,
         "queueObject": queue,
+        "faxObject": fax,
         "mailboxObject": mailbox,
     }
     objects: Json = {key: value for key, value in given.items() if value is not None}
@@ -417,7 +420,7 @@ def monitor_start(
         objects["callObject"] = _call_ref(call)
     if len(objects) != 1:
         raise ValueError(
-            "monitor_start needs exactly one of device, call, agent, queue and mailbox"
+            "monitor_start needs exactly one of device, call, agent, queue, mailbox and fax"
         )
     return Call(
         method="MonitorStart",

@@ -49,15 +49,18 @@ CALL_EVENT_NAMES: Final = frozenset(
         "SystemStatusEvent",
     }
 )
+#: The fax events (docs/fax.md): ``FaxEvent.from_event`` reads them.
+FAX_EVENT_NAMES: Final = frozenset({"fax.progress", "fax.received", "fax.completed", "fax.failed"})
 #: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
 #: ``QueueFigures``, ``QueueAllBusy``), the recording events (``RecordingEvent``) and the
-#: records' (``record.callClosed``, ``recording.available``: ``RECORD_EVENT_NAMES``).
+#: fax events (``FaxEvent``); voicemail's (``VoicemailEvent``).
 EVENT_NAMES: Final = (
     CALL_EVENT_NAMES
     | ACD_EVENT_NAMES
     | RECORDING_EVENT_NAMES
     | RECORD_EVENT_NAMES
     | VOICEMAIL_EVENT_NAMES
+    | FAX_EVENT_NAMES
 )
 
 #: Keys every event carries, lifted out of ``params`` into attributes.

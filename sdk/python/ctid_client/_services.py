@@ -13,7 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from . import _calls
+from . import _calls, _fax
 from ._calls import Call
 
 __all__ = ["AsyncInvoker", "Service", "Services", "SyncInvoker"]
@@ -165,6 +165,12 @@ class Services:
     voicemail_delete = Service(_calls.voicemail_delete)
     recording_get = Service(_calls.recording_get)
     recording_search = Service(_calls.recording_search)
+    # fax (admins, supervisors); documents: Client.fax_upload / fax_download
+    fax_send = Service(_fax.fax_send)
+    fax_send_batch = Service(_fax.fax_send_batch)
+    fax_get = Service(_fax.fax_get)
+    fax_search = Service(_fax.fax_search)
+    fax_cancel = Service(_fax.fax_cancel)
     # call records (admin)
     records_status = Service(_calls.records_status)
     records_flush = Service(_calls.records_flush)

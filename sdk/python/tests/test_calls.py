@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ctid_client import Call, ConnectionID
 from ctid_client import _calls as calls
+from ctid_client import _fax as fax
 from ctid_client._services import Service, Services
 
 from ctid.api.methods import registry
@@ -126,6 +127,24 @@ SAMPLES: list[Call[Any]] = [
         tags=["complaint"],
         limit=10,
     ),
+    fax.fax_send_batch(["5550100329", "5550200329"], ["d1"], retries=0, mailbox="sales"),
+    fax.fax_send("5550100329", ["d1", "price-list"], header="ACME", caller_id="5550100"),
+    fax.fax_get("fx1"),
+    fax.fax_cancel("fx1"),
+    fax.fax_search(),
+    fax.fax_search(
+        from_="2027-01-15",
+        to="2027-01-16",
+        direction="in",
+        number="5550100329",
+        state="failed",
+        mailbox="orders",
+        batch_id="fb1",
+        min_pages=1,
+        max_pages=9,
+        tags=["x"],
+        limit=5,
+    ),
     calls.records_status(),
     calls.records_flush(),
     calls.records_flush(until="spool", wait=1.5),
@@ -171,16 +190,18 @@ def test_every_server_method_has_a_typed_method() -> None:
 
 
 def test_every_builder_is_a_method_of_the_clients() -> None:
-    builders = {
-        name
-        for name, value in vars(calls).items()
+    modules = {
+        name: module
+        for module in (calls, fax)
+        for name, value in vars(module).items()
         if callable(value)
         and not name.startswith("_")
         and str(getattr(value, "__annotations__", {}).get("return", "")).startswith("Call[")
+        and getattr(value, "__module__", "") == module.__name__
     }
     services = {v.build.__name__ for v in vars(Services).values() if isinstance(v, Service)}
-    assert builders == services
-    assert all(getattr(Services, name).build is getattr(calls, name) for name in services)
+    assert set(modules) == services
+    assert all(getattr(Services, name).build is getattr(modules[name], name) for name in services)
 
 
 @pytest.mark.parametrize("call", SAMPLES, ids=lambda c: c.method)

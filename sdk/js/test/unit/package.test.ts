@@ -45,6 +45,8 @@ describe("the package", () => {
         "CLOSE_TIMEOUT",
         "CSTA_EVENT_NAMES",
         "EVENT_NAMES",
+        "FAX_EVENT_NAMES",
+        "HttpError",
         "QueueEntryState",
         "RECORDING_EVENT_NAMES",
         "VOICEMAIL_EVENT_NAMES",
