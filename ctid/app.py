@@ -229,6 +229,7 @@ class App:
         from .wiring.recording import install_recording
         from .wiring.records import install_records
         from .wiring.reload import install_reload
+        from .wiring.voicemail import install_voicemail
 
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
@@ -236,6 +237,7 @@ class App:
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         install_records(self)
         install_recording(self)
+        install_voicemail(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)

@@ -22,6 +22,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .ivr.config import check_ivr, check_routing
     from .recording.config import recording_section
     from .records.config import records_section
+    from .voicemail.config import voicemail_section
     from .wiring.driver import build_driver
 
     def acd_queues(config: Config) -> list[str]:
@@ -34,15 +35,22 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
             return []
         return list(build_driver(config).extensions)
 
+    def acd_agents(config: Config) -> list[str]:
+        acd = acd_section(config)
+        return [agent.agent_id for agent in acd.agents] if acd is not None else []
+
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
         "acd": acd_section,
         "cluster": cluster_settings,
         "demo": demo_section,
         "ivr": lambda config: check_ivr(config, acd_queues(config), extensions(config)),
-        "routing": lambda config: check_routing(config, acd_queues(config), extensions(config)),
+        "routing": lambda config: check_routing(
+            config, acd_queues(config), acd_agents(config), extensions(config)
+        ),
         "records": records_section,
         "recording": recording_section,
+        "voicemail": voicemail_section,
     }
 
 

@@ -232,6 +232,7 @@ SERVICE_SECTIONS: set[str] = {
     "demo",
     "metrics",
     "livestate",
+    "voicemail",
 }
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")

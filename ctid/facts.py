@@ -146,6 +146,8 @@ class RecordingStateChanged(Notice):
     at: float
     path: str | None = None
     duration: float | None = None
+    #: A voicemail message's mailbox (``queue:NAME``, ``agent:ID``, ``number:DN``).
+    mailbox: str | None = None
 
 
 # ---------------------------------------------------------- statistics providers

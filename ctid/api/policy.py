@@ -28,6 +28,7 @@ __all__ = [
     "connection",
     "device",
     "every_queue",
+    "mailbox",
     "queue",
     "recording",
     "resolve",
@@ -43,6 +44,8 @@ class Target(enum.Flag):
     QUEUE = enum.auto()
     AGENT = enum.auto()
     RECORDING = enum.auto()
+    #: A voicemail box (``queue:sales``) or a message in one (by its id).
+    MAILBOX = enum.auto()
 
     @property
     def label(self) -> str:
@@ -104,6 +107,10 @@ def agent(path: str) -> tuple[ObjectRef, ...]:
 
 def recording(path: str) -> tuple[ObjectRef, ...]:
     return (ObjectRef(Target.RECORDING, path),)
+
+
+def mailbox(path: str) -> tuple[ObjectRef, ...]:
+    return (ObjectRef(Target.MAILBOX, path),)
 
 
 def resolve(params: Any, ref: ObjectRef) -> str | None:

@@ -206,16 +206,24 @@ def check_ivr(
 
 
 def check_routing(
-    config: Config, extra_queues: Iterable[str] = (), extensions: Iterable[str] = ()
+    config: Config,
+    extra_queues: Iterable[str] = (),
+    extra_agents: Iterable[str] = (),
+    extensions: Iterable[str] = (),
 ) -> RoutingTable:
+    """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD).
+
+    ``extensions``: the switch's, which no IVR number may be.
+    """
     flows = check_ivr(config, extra_queues, extensions)
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
+    agents = set(settings.section.agents) | set(extra_agents)
     return routing_table(
         config,
         flow_exists=flows.__contains__,
         queue_exists=queues.__contains__,
-        agent_exists=settings.section.agents.__contains__,
+        agent_exists=agents.__contains__,
     )
 
 
@@ -257,7 +265,10 @@ def routing_table(
             raise ConfigError(file, f"{key}.{dest.kind}", f"no {dest.kind} {target!r}")
         if dest.kind == "voicemail":
             box_kind, _, box = target.partition(":")
-            if not (queue_exists if box_kind == "queue" else agent_exists)(box):
+            # A number's mailbox needs nothing to exist: [voicemail] may name it.
+            if box_kind != "number" and not (queue_exists if box_kind == "queue" else agent_exists)(
+                box
+            ):
                 raise ConfigError(file, f"{key}.voicemail", f"no {box_kind} {box!r}")
         return dest
 

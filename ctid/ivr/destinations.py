@@ -50,6 +50,9 @@ class Agents(Protocol):
     def agent_device(self, agent_id: str) -> str | None:
         """The device agent ``agent_id`` is at now (None: unknown or logged off)."""
 
+    def agent_known(self, agent_id: str) -> bool:
+        """Whether ``agent_id`` is an agent at all (logged on or not): a valid destination."""
+
 
 class ConfiguredQueues:
     """Queues as numbers from the configuration (until the ACD's queues are wired)."""
@@ -82,3 +85,6 @@ class ConfiguredAgents:
 
     def agent_device(self, agent_id: str) -> str | None:
         return self.devices.get(agent_id)
+
+    def agent_known(self, agent_id: str) -> bool:
+        return agent_id in self.devices

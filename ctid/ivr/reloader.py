@@ -90,9 +90,8 @@ class IvrReloader:
             config,
             flow_exists=flows.__contains__,
             queue_exists=queue_exists,
-            agent_exists=lambda a: (
-                a in settings.section.agents or self.agents.agent_device(a) is not None
-            ),
+            # A configured agent is a destination whether or not it is logged on now.
+            agent_exists=lambda a: a in settings.section.agents or self.agents.agent_known(a),
         )
         return settings, flows, table
 

@@ -220,8 +220,8 @@ def destination_from(value: Mapping[str, Any], *, language: str = "en") -> Desti
     target = value[kind]
     if not isinstance(target, str) or not target:
         raise ValueError(f"{kind}: expected a non-empty string")
-    if kind == "voicemail" and not re.fullmatch(r"(queue|agent):.+", target):
-        raise ValueError('voicemail: expected "queue:NAME" or "agent:ID"')
+    if kind == "voicemail" and not re.fullmatch(r"(queue|agent|number):.+", target):
+        raise ValueError('voicemail: expected "queue:NAME", "agent:ID" or "number:DN"')
     lang = value.get("language", language)
     if not isinstance(lang, str):
         raise ValueError("language: expected a string")

@@ -123,6 +123,8 @@ class IvrService:
         self.stats = IvrStats()
         self._playbacks: dict[str, tuple[str, int]] = {}
         self._recordings: dict[str, tuple[str, int]] = {}
+        #: Recording id -> the mailbox of a voicemail being left.
+        self._mailboxes: dict[str, str] = {}
         self._nursery: trio.Nursery | None = None
         self._pending: list[tuple[Callable[..., Awaitable[None]], tuple[Any, ...]]] = []
         self.model.ending_hooks.append(self._ending)
@@ -274,6 +276,7 @@ class IvrService:
 
     def _recorded(self, notice: RecordingDone) -> None:
         call_id, token = self._recordings.pop(notice.recording_id)
+        mailbox = self._mailboxes.pop(notice.recording_id, None)
         call = self.model.calls.get(call_id)
         if call is not None and not notice.failed:
             call.facts.setdefault(FACT_RECORDINGS, []).append(notice.recording_id)
@@ -285,6 +288,7 @@ class IvrService:
                 at=trio.current_time(),
                 path=notice.path,
                 duration=notice.duration,
+                mailbox=mailbox,
             )
         )
         active = self.active.get(call_id)
@@ -338,6 +342,8 @@ class IvrService:
                     recording_id = self.control.record(call_id, str(path))
                     active.recording_id = recording_id
                     self._recordings[recording_id] = (call_id, action.token)
+                    if action.mailbox is not None:
+                        self._mailboxes[recording_id] = ":".join(action.mailbox)
                 case E.StopRecording():
                     if active.recording_id is not None:
                         self.control.stop_recording(active.recording_id)

@@ -114,6 +114,7 @@ def expired(
         sa.select(r.recording_id, r.path)
         .where(r.started_at < cutoff)
         .where(r.state.in_(("done", "failed")))
+        .where(r.important == sa.false())
     )
     if queue is not None:
         stmt = stmt.where(r.queue == queue)
@@ -147,6 +148,7 @@ def to_wire(row: dict[str, Any]) -> dict[str, Any]:
         "queue": row["queue"],
         "agentID": row["agent_id"],
         "tags": list(row["tags"] or ()),
+        "important": bool(row["important"]),
         # Why it failed (state "failed"); null otherwise.
         "detail": row["detail"] or None,
         "download": f"/recordings/download?id={row['recording_id']}",

@@ -20,6 +20,7 @@ clock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,7 +50,7 @@ __all__ = ["EVENT_NAMES", "ActiveRecording", "RecordingError", "RecordingService
 #: Every event the recording service publishes, for ``rpc.discover``.
 EVENT_NAMES: Final = tuple(
     f"Recording{change.capitalize()}Event"
-    for change in ("started", "paused", "resumed", "stopped", "failed")
+    for change in ("started", "paused", "resumed", "stopped", "failed", "deleted")
 )
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class ActiveRecording:
     state: str = "starting"
     paused_since: float | None = None
     paused_seconds: float = 0.0
+    important: bool = False
 
 
 class RecordingService:
@@ -285,6 +287,41 @@ class RecordingService:
         await self._command(sw.StopRecording(recording_id=recording_id))
         return rec
 
+    def set_important(self, rec: ActiveRecording, important: bool) -> None:
+        """Mark a recording in progress important (finished ones are marked in the database)."""
+        rec.important = important
+        self._write(rec, "paused" if rec.state == "paused" else "recording")
+
+    async def delete(self, row: Mapping[str, Any], *, by: str) -> None:
+        """Delete a finished recording's file at a user's request, and say so.
+
+        The row stays (state ``deleted``), as after retention: the call record
+        still shows a recording was made, and the audit line says by whom.
+        """
+        if self.records is None:
+            raise RecordingError("no-records", "recordings are kept in the call records: off")
+        recording_id, relative = row["recording_id"], row["path"]
+        try:
+            path = files.resolve(self.directory, relative)
+        except ValueError:
+            log.error("recording %s: refusing to delete %r", recording_id, relative)
+            raise RecordingError("bad-path", f"recording {recording_id}: bad path") from None
+        await self.blocking(files.delete, path, limiter=self._file_limiter)
+        self.records.submit(o.RecordingDeleted(recording_id=recording_id, at=self.clock.now()))
+        self.deleted_total += 1
+        log.warning("AUDIT recording %s deleted by %s", recording_id, by)
+        self.publisher.publish(
+            "RecordingDeletedEvent",
+            {
+                "recordingID": recording_id,
+                "callID": row["call_id"],
+                "state": "deleted",
+                "startedBy": row["started_by"],
+                "deletedBy": by,
+            },
+            devices=sorted(row["devices"]),
+        )
+
     def set_tags(self, rec: ActiveRecording, tags: tuple[str, ...]) -> None:
         """Tags of a recording in progress (finished ones are tagged in the database)."""
         rec.tags = tags
@@ -399,6 +436,7 @@ class RecordingService:
                 agent_id=rec.agent_id,
                 tags=rec.tags,
                 detail=detail,
+                important=rec.important,
             )
         )
 

@@ -31,8 +31,12 @@ __all__ = [
     "Op",
     "QueueWaitOp",
     "RecordingDeleted",
+    "RecordingImportant",
     "RecordingOp",
     "RecordingTags",
+    "VoicemailDeleted",
+    "VoicemailHeard",
+    "VoicemailOp",
     "decode",
     "encode",
 ]
@@ -198,14 +202,61 @@ class RecordingOp(Op):
     agent_id: str | None
     tags: tuple[str, ...]
     detail: str
+    #: Spool files written before this field existed decode as not important.
+    important: bool = False
 
 
 @attrs.frozen(kw_only=True)
 class RecordingDeleted(Op):
-    """Retention removed a recording's file."""
+    """Retention (or ``recording.delete``) removed a recording's file."""
 
     kind: ClassVar[str] = "recordingDeleted"
     recording_id: str
+    at: float
+
+
+@attrs.frozen(kw_only=True)
+class RecordingImportant(Op):
+    """A recording is (or is no longer) kept whatever retention says."""
+
+    kind: ClassVar[str] = "recordingImportant"
+    recording_id: str
+    important: bool
+
+
+@attrs.frozen(kw_only=True)
+class VoicemailOp(Op):
+    """A voicemail message was left (its file is complete)."""
+
+    kind: ClassVar[str] = "voicemail"
+    message_id: str
+    mailbox: str
+    call_id: str | None
+    caller: str | None
+    called: str | None
+    received_at: float
+    duration: float | None
+    path: str
+    size_bytes: int | None
+    user_data: dict[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class VoicemailHeard(Op):
+    """Someone listened to a message (or marked it heard)."""
+
+    kind: ClassVar[str] = "voicemailHeard"
+    message_id: str
+    at: float
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class VoicemailDeleted(Op):
+    """A message's audio was deleted (by a user or by retention); its row stays."""
+
+    kind: ClassVar[str] = "voicemailDeleted"
+    message_id: str
     at: float
 
 
@@ -262,6 +313,10 @@ _KINDS: dict[str, type[Op]] = {
         QueueWaitOp,
         RecordingOp,
         RecordingDeleted,
+        RecordingImportant,
+        VoicemailOp,
+        VoicemailHeard,
+        VoicemailDeleted,
         RecordingTags,
         Heartbeat,
         CloseInterrupted,

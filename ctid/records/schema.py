@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "nodes",
     "queue_waits",
     "recordings",
+    "voicemail_messages",
 ]
 
 
@@ -249,9 +251,34 @@ recordings = Table(
     Column("tags", JSON, nullable=False),
     Column("detail", String(512), nullable=False),
     Column("deleted_at", UtcDateTime),
+    #: Kept whatever the retention rules say (``recording.setImportant``).
+    Column("important", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_recordings_started", recordings.c.started_at)
 Index("ix_recordings_call", recordings.c.call_id)
+
+#: Voicemail messages: metadata here, audio under the voicemail directory.
+voicemail_messages = Table(
+    "voicemail_messages",
+    metadata,
+    Column("message_id", ID, primary_key=True),
+    #: ``queue:NAME``, ``agent:ID`` or ``number:DN``.
+    Column("mailbox", NAME, nullable=False),
+    Column("call_id", ID),
+    Column("caller", NAME),
+    Column("called", NAME),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("duration", Float),
+    #: Relative to the voicemail directory.
+    Column("path", String(512), nullable=False),
+    Column("size_bytes", Integer),
+    #: The call's userData when the caller left the message (the screen pop's data).
+    Column("user_data", JSON, nullable=False),
+    Column("heard_at", UtcDateTime),
+    Column("heard_by", NAME),
+    Column("deleted_at", UtcDateTime),
+)
+Index("ix_voicemail_mailbox", voicemail_messages.c.mailbox, voicemail_messages.c.received_at)
 
 #: Each daemon that writes here, and when it was last known alive (for
 #: closing the calls it had open if it died).

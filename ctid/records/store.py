@@ -26,6 +26,7 @@ from .schema import (
     nodes,
     queue_waits,
     recordings,
+    voicemail_messages,
 )
 
 __all__ = ["apply", "apply_one", "is_outage", "out_of_descriptors", "utc"]
@@ -214,6 +215,44 @@ def apply_one(conn: Connection, op: o.Op) -> None:
                 .where(recordings.c.recording_id == op.recording_id)
                 .values(state="deleted", deleted_at=_utc(op.at))
             )
+        case o.VoicemailOp():
+            _insert_new(
+                conn,
+                voicemail_messages,
+                {
+                    "message_id": op.message_id,
+                    "mailbox": op.mailbox,
+                    "call_id": op.call_id,
+                    "caller": op.caller,
+                    "called": op.called,
+                    "received_at": _utc(op.received_at),
+                    "duration": op.duration,
+                    "path": op.path,
+                    "size_bytes": op.size_bytes,
+                    "user_data": dict(op.user_data),
+                },
+            )
+        case o.VoicemailHeard():
+            # The first listen counts; replaying the journal changes nothing.
+            conn.execute(
+                voicemail_messages.update()
+                .where(voicemail_messages.c.message_id == op.message_id)
+                .where(voicemail_messages.c.heard_at.is_(None))
+                .values(heard_at=_utc(op.at), heard_by=op.by)
+            )
+        case o.VoicemailDeleted():
+            conn.execute(
+                voicemail_messages.update()
+                .where(voicemail_messages.c.message_id == op.message_id)
+                .where(voicemail_messages.c.deleted_at.is_(None))
+                .values(deleted_at=_utc(op.at))
+            )
+        case o.RecordingImportant():
+            conn.execute(
+                recordings.update()
+                .where(recordings.c.recording_id == op.recording_id)
+                .values(important=op.important)
+            )
         case o.RecordingTags():
             conn.execute(
                 recordings.update()
@@ -365,6 +404,7 @@ def _recording(conn: Connection, op: o.RecordingOp) -> None:
         "started_by": op.started_by,
         "tags": list(op.tags),
         "detail": op.detail,
+        "important": op.important,
     }
     # Parties, queue and agent come from the call record when the call ends;
     # a recording written before that must not blank them.

@@ -208,6 +208,8 @@ class Capability(enum.Enum):
     #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
     #: restarted ctid picks them up (not the simulator, which lives inside ctid).
     SURVIVES_RESTART = "survivesRestart"
+    #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
+    MESSAGE_WAITING = "messageWaiting"
 
 
 class RejectReason(enum.Enum):
@@ -618,6 +620,16 @@ class ResumeRecording(SwitchCommand):
 @attrs.frozen(kw_only=True)
 class StopRecording(SwitchCommand):
     recording_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SetMessageWaiting(SwitchCommand):
+    """Show a phone how many voicemail messages wait (``new``) and were heard (``old``):
+    its lamp is lit while ``new`` is more than 0."""
+
+    device: str
+    new: int
+    old: int
 
 
 @attrs.frozen(kw_only=True)

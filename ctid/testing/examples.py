@@ -370,6 +370,10 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
     await r.call("records.status")
     await r.call("recording.get", {"recordingID": recording})
     await r.call("recording.search", {"caller": "+15550400"})
+    await r.call("recording.setImportant", {"id": recording, "important": True})
+    await r.call("recording.setImportant", {"id": recording, "important": False})
+    await r.call("records.flush", {"until": "database"})
+    await r.call("recording.delete", {"id": recording})
     await r.call("report.list")
     day = {"from": "2027-01-15", "to": "2027-01-16", "timezone": "UTC"}
     for name in sorted(registry.methods):
@@ -385,12 +389,49 @@ RECORDS_CONFIG: dict[str, Any] = {
     "recording": {},
 }
 
+
+async def _voicemail(cc: CallCentre, r: Recorder) -> None:
+    await r.call("MonitorStart", {"monitorObject": {"mailboxObject": "queue:sales"}})
+    call_id = (
+        await r.call(
+            "sim.incomingCall", {"callingNumber": "+15550500", "calledNumber": "4008009000"}
+        )
+    )["callID"]
+    await cc.settle()
+    await r.call("AssociateData", {"existingCall": call_id, "userData": {"ticket": "T-1001"}})
+    await trio.sleep(9)  # the caller speaks, then presses #
+    await r.call("sim.pressDigits", {"device": "+15550500", "digits": "#"})
+    await trio.sleep(5)
+    await r.call("records.flush", {"until": "database"})
+    listed = await r.call("voicemail.list", {"mailbox": "queue:sales", "unheardOnly": True})
+    message = listed["messages"][0]["messageID"]
+    await r.call("voicemail.get", {"messageID": message})
+    await r.call("voicemail.markHeard", {"messageID": message})
+    await r.call("voicemail.delete", {"messageID": message})
+
+
+#: Voicemail: a routing rule sends a number to the sales mailbox.
+VOICEMAIL_CONFIG: dict[str, Any] = {
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    "ivr": {"tts": "silent", "timezone": "Asia/Shanghai", "queues": {"sales": "1001"}},
+    "routing": {
+        "rules": [
+            {
+                "name": "after-hours",
+                "dnis": ["4008009000"],
+                "destination": {"voicemail": "queue:sales"},
+            }
+        ]
+    },
+}
+
 #: Example scripts in order, each with the configuration it needs; services add theirs.
 SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_calls, {}),
     (_ivr, IVR_CONFIG),
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
+    (_voicemail, VOICEMAIL_CONFIG),
 ]
 
 #: Shown in the examples instead of the temporary state directory the generator uses.

@@ -50,6 +50,9 @@ class AcdDestinations:
         agent = self.service.engine.agents.get(agent_id)
         return None if agent is None else agent.device
 
+    def agent_known(self, agent_id: str) -> bool:
+        return agent_id in self.service.engine.agents
+
 
 def install_acd(app: Parts) -> AcdService | None:
     """Build the ACD from ``[acd]`` (None without that table) and wire it in."""

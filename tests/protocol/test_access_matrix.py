@@ -39,6 +39,7 @@ from ctid.api.auth import Role
 from ctid.api.methods import registry
 from ctid.api.policy import EVERY, Target
 from ctid.api.registry import MethodSpec
+from ctid.records.ops import VoicemailOp
 from ctid.testing import CallCentre, RpcErrorReply, RpcTestClient, call_centre, sim_config
 from ctid.testing.harness import ADMIN_TOKEN
 
@@ -73,6 +74,9 @@ class Side:
     agent: str
     queue: str
     recording: str
+    #: The voicemail box of the side's agent, and a message in it.
+    mailbox: str
+    message: str
 
     @property
     def conn(self) -> dict[str, str]:
@@ -112,6 +116,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
         "call": lambda s: {"monitorObject": {"callObject": {"callID": s.call}}},
         "agent": lambda s: {"monitorObject": {"agentObject": s.agent}},
         "queue": lambda s: {"monitorObject": {"queueObject": s.queue}},
+        "mailbox": lambda s: {"monitorObject": {"mailboxObject": s.mailbox}},
     },
     "MonitorStop": {"": lambda s: {"monitorCrossRefID": "m999"}},
     # ---- supervisor features
@@ -145,7 +150,15 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "recording.stop": {"": lambda s: {"recordingID": s.recording}},
     "recording.tag": {"": lambda s: {"recordingID": s.recording, "tags": ["matrix"]}},
     "recording.get": {"": lambda s: {"recordingID": s.recording}},
+    "recording.setImportant": {"": lambda s: {"id": s.recording, "important": True}},
+    # In progress in this world: an own one is answered "in-progress", never refused.
+    "recording.delete": {"": lambda s: {"id": s.recording}},
     "recording.search": {"": lambda s: {"queue": s.queue}},
+    # ---- voicemail
+    "voicemail.list": {"": lambda s: {"mailbox": s.mailbox}},
+    "voicemail.get": {"": lambda s: {"messageID": s.message}},
+    "voicemail.markHeard": {"": lambda s: {"messageID": s.message}},
+    "voicemail.delete": {"": lambda s: {"messageID": s.message}},
     # ---- call records, reports
     "records.status": {"": lambda s: None},
     "records.flush": {"": lambda s: {"until": "spool", "timeout": 1.0}},
@@ -250,8 +263,43 @@ async def world(cc: CallCentre, admin: RpcTestClient) -> tuple[Side, Side]:
     call_b = await _talking(cc, admin, "+15550002", "sales", "1002")
     rec_a = (await admin.call("recording.start", {"callID": call_a}))["recordingID"]
     rec_b = (await admin.call("recording.start", {"callID": call_b}))["recordingID"]
-    own = Side(device="1001", call=call_a, agent="2001", queue="vip", recording=rec_a)
-    foreign = Side(device="1002", call=call_b, agent="2002", queue="sales", recording=rec_b)
+    # A message in each agent's mailbox, filed as the IVR's recordings are.
+    voicemail = cc.app.api.services["voicemail"]
+    for agent, caller in (("2001", "+15550001"), ("2002", "+15550002")):
+        voicemail.records.submit(
+            VoicemailOp(
+                message_id=f"vm-{agent}",
+                mailbox=f"agent:{agent}",
+                call_id=None,
+                caller=caller,
+                called=agent,
+                received_at=voicemail.clock.now(),
+                duration=3.0,
+                path=f"agent-{agent}/m.wav",
+                size_bytes=None,
+                user_data={},
+            )
+        )
+        voicemail.counts[f"agent:{agent}"] = (1, 0)
+    await voicemail.records.wait_committed()
+    own = Side(
+        device="1001",
+        call=call_a,
+        agent="2001",
+        queue="vip",
+        recording=rec_a,
+        mailbox="agent:2001",
+        message="vm-2001",
+    )
+    foreign = Side(
+        device="1002",
+        call=call_b,
+        agent="2002",
+        queue="sales",
+        recording=rec_b,
+        mailbox="agent:2002",
+        message="vm-2002",
+    )
     return own, foreign
 
 
@@ -272,7 +320,8 @@ async def fingerprint(cc: CallCentre, admin: RpcTestClient, sides: tuple[Side, S
         rid: (rec.state, tuple(rec.tags)) for rid, rec in api.services["recording"].active.items()
     }
     monitors = {log.session_id: sorted(log.monitors) for log in api.bus.logs.values()}
-    return calls, agents, recordings, monitors, sorted(api.calls.model.calls)
+    mailboxes = dict(api.services["voicemail"].counts)
+    return calls, agents, recordings, monitors, sorted(api.calls.model.calls), mailboxes
 
 
 # ------------------------------------------------------------------ verdicts

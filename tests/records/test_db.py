@@ -50,10 +50,14 @@ def test_a_database_from_a_newer_ctid_is_refused(engine: sa.Engine) -> None:
 def test_an_old_schema_is_refused_with_the_command_to_run(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Pretend this ctid has a second revision the database has not seen.
-    monkeypatch.setattr(db, "head_revision", lambda: "0004")
-    monkeypatch.setattr(db, "known_revisions", lambda: {"0001", "0002", "0003", "0004"})
-    with pytest.raises(db.SchemaError, match="at schema revision 0003 but this ctid needs 0004"):
+    # Pretend this ctid has one more revision than the database has seen.
+    current = db.head_revision()
+    known = db.known_revisions()
+    monkeypatch.setattr(db, "head_revision", lambda: "next1")
+    monkeypatch.setattr(db, "known_revisions", lambda: {*known, "next1"})
+    with pytest.raises(
+        db.SchemaError, match=f"at schema revision {current} but this ctid needs next1"
+    ):
         db.prepare(engine)
 
 

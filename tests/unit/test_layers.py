@@ -65,6 +65,7 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "outbound",
                 "webhooks",
                 "fax",
+                "voicemail",
                 # The demo's traffic and the simulation's people and figures: services
                 # run beside the others (their runs, which build the daemon, are tools).
                 "demo",

@@ -15,6 +15,7 @@ from . import (
     session,
     sim,
     supervisor,
+    voicemail,
 )
 from .base import registry
 
@@ -32,4 +33,5 @@ __all__ = [
     "session",
     "sim",
     "supervisor",
+    "voicemail",
 ]

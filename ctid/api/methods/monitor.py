@@ -24,6 +24,8 @@ class MonitorObject:
     #: ``ApiContext.monitor_topics`` (the ACD: an agent's or a queue's events).
     agent_object: str | None = None
     queue_object: str | None = None
+    #: A voicemail box (``queue:sales``, ``agent:2001``, ``number:8100``, or ``*``).
+    mailbox_object: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -35,31 +37,37 @@ class MonitorStartParams:
     "MonitorStart",
     params=MonitorStartParams,
     roles=ALL_ROLES,
-    target=Target.DEVICE | Target.CALL | Target.AGENT | Target.QUEUE,
+    target=Target.DEVICE | Target.CALL | Target.AGENT | Target.QUEUE | Target.MAILBOX,
     objects=(
         *on.device("monitorObject.deviceObject"),
         *on.call("monitorObject.callObject"),
         *on.agent("monitorObject.agentObject"),
         *on.queue("monitorObject.queueObject"),
+        *on.mailbox("monitorObject.mailboxObject"),
     ),
 )
 async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str, Any]:
     """Receive the events of a device (``deviceObject``) or of one call (``callObject``).
 
     ctid extensions: ``agentObject`` (an ACD agent's events wherever it is logged
-    on) and ``queueObject`` (a queue's wallboard events), when the ACD runs.
+    on) and ``queueObject`` (a queue's wallboard events), when the ACD runs;
+    ``mailboxObject`` (a voicemail box's ``voicemail.new``/``voicemail.changed``).
     Returns the ``monitorCrossRefID`` that every event of this monitor carries.
     Starting a monitor that the session already has returns the same id.
     """
     assert ctx.session is not None
     obj = p.monitor_object
-    topics = {"agentObject": obj.agent_object, "queueObject": obj.queue_object}
+    topics = {
+        "agentObject": obj.agent_object,
+        "queueObject": obj.queue_object,
+        "mailboxObject": obj.mailbox_object,
+    }
     given = [obj.device_object, obj.call_object, *topics.values()]
     if sum(value is not None for value in given) != 1:
         raise CstaError(
             CstaErrorValue.INVALID_OBJECT_TYPE,
-            "monitorObject must have exactly one of deviceObject, callObject, agentObject "
-            "and queueObject",
+            "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
+            "queueObject and mailboxObject",
         )
     api = ctx.api
     topic_key = next((key for key, value in topics.items() if value is not None), None)
@@ -68,7 +76,7 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
         if resolver is None:
             raise CstaError(
                 CstaErrorValue.INVALID_OBJECT_TYPE,
-                f"monitorObject.{topic_key} is not served (no ACD is configured)",
+                f"monitorObject.{topic_key} is not served here (no ACD, or no call records)",
             )
         value = topics[topic_key]
         assert value is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -33,7 +33,7 @@ from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
 from .base import registry
 
-__all__ = ["download_route", "may_control"]
+__all__ = ["DownloadFinder", "Downloadable", "download_route", "may_control"]
 
 #: Seconds recording.tag waits for pending records to reach the database.
 TAG_WAIT: Final = 2.0
@@ -289,6 +289,92 @@ async def get_recording(ctx: RequestContext, p: RecordingParams) -> dict[str, An
     return to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
 
 
+#: Who may protect or delete recordings: supervisors (their queues' calls) and admins.
+MANAGERS: Final = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+@attrs.frozen(kw_only=True)
+class ImportantParams:
+    id: str
+    important: bool
+
+
+@registry.method(
+    "recording.setImportant",
+    params=ImportantParams,
+    roles=MANAGERS,
+    target=Target.RECORDING,
+    objects=on.recording("id"),
+    refuse_as_forbidden=True,
+)
+async def set_important(ctx: RequestContext, p: ImportantParams) -> dict[str, Any]:
+    """Keep a recording whatever the retention rules say (or no longer)."""
+    service = _service(ctx)
+    rec = service.active.get(p.id)
+    if rec is not None:
+        _check_active(ctx, rec)
+        service.set_important(rec, p.important)
+        return {"recordingID": p.id, "important": p.important}
+    records = _records(ctx)
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    row = await _row_for(ctx, records, p.id)
+    if row["state"] == "deleted":
+        raise RpcError(rpc.OPERATION_FAILED, f"recording {p.id} was deleted", {"reason": "deleted"})
+    from ...records.ops import RecordingImportant
+
+    records.submit(RecordingImportant(recording_id=p.id, important=p.important))
+    return {"recordingID": p.id, "important": p.important}
+
+
+@attrs.frozen(kw_only=True)
+class DeleteParams:
+    id: str
+
+
+@registry.method(
+    "recording.delete",
+    params=DeleteParams,
+    roles=MANAGERS,
+    target=Target.RECORDING,
+    objects=on.recording("id"),
+    refuse_as_forbidden=True,
+)
+async def delete_recording(ctx: RequestContext, p: DeleteParams) -> dict[str, Any]:
+    """Delete a finished recording's audio (the metadata stays, state ``deleted``)."""
+    assert ctx.session is not None
+    service = _service(ctx)
+    if p.id in service.active:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            f"recording {p.id} is in progress: stop it first",
+            {"reason": "in-progress"},
+        )
+    records = _records(ctx)
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    row = await _row_for(ctx, records, p.id)
+    if row["state"] == "deleted":
+        raise RpcError(
+            rpc.OPERATION_FAILED, f"recording {p.id} was already deleted", {"reason": "deleted"}
+        )
+    if row["important"]:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            f"recording {p.id} is important: recording.setImportant false first",
+            {"reason": "important"},
+        )
+    credential = ctx.session.credential
+    try:
+        await service.delete(row, by=f"{credential.name} ({credential.role.value})")
+    except RecordingError as exc:
+        raise _fail(exc) from None
+    # Answer once the database says so: a recording.get right after sees "deleted".
+    with trio.move_on_after(TAG_WAIT):
+        await records.wait_committed()
+    return {"recordingID": p.id, "state": "deleted"}
+
+
 def _time(value: str | None, name: str) -> dt.datetime | None:
     if value is None:
         return None
@@ -358,8 +444,27 @@ def _open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
+@attrs.frozen
+class Downloadable:
+    """Audio another service (voicemail) serves through the recordings' route.
+
+    ``path`` None: gone (deleted, or outside its directory); ``allowed``: the
+    credential may fetch it."""
+
+    path: Path | None
+    name: str
+    allowed: bool
+
+
+#: Finds audio of another kind by id: None if it is not of that kind.
+DownloadFinder = Callable[[Credential, str], Awaitable[Downloadable | None]]
+
+
 def download_route(api: ApiContext) -> HttpHandler:
-    """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``."""
+    """``GET /recordings/download?id=<recordingID>`` with ``Authorization: Bearer <token>``.
+
+    Ids that are not recordings are offered to ``api.services["downloads"]`` (voicemail
+    messages), which say whether the credential may have them."""
 
     async def download(request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
@@ -379,6 +484,17 @@ def download_route(api: ApiContext) -> HttpHandler:
         if not isinstance(records, RecordsService) or not isinstance(service, RecordingService):
             return HttpResponse.json(404, {"error": "recordings are not kept"})
         row = await records.read(get, recording_id)
+        if row is None:
+            finders: list[DownloadFinder] = api.services.get("downloads", [])
+            for find in finders:
+                other = await find(credential, recording_id)
+                if other is None:
+                    continue
+                if not other.allowed:
+                    return HttpResponse.json(403, {"error": "not yours to download"})
+                if other.path is None:
+                    break
+                return await _stream(request, service, other.path, other.name, "audio/wav")
         if row is None or row["state"] in ("deleted", "recording", "paused", "failed"):
             return HttpResponse.json(404, {"error": f"no recording {recording_id!r} to download"})
         own = set(credential.devices)
@@ -392,31 +508,43 @@ def download_route(api: ApiContext) -> HttpHandler:
             return HttpResponse.json(403, {"error": "not your recording"})
         try:
             path = files.resolve(service.directory, row["path"])
-            size = (await service.blocking(path.stat)).st_size
-        except (OSError, ValueError):
+        except ValueError:
             return HttpResponse.json(404, {"error": f"the file of {recording_id} is missing"})
-
-        async def chunks() -> AsyncIterator[bytes]:
-            # One chunk in memory at a time; the file is read up to the length announced.
-            left = size
-            with await service.blocking(_open_binary, path) as file:
-                while left > 0:
-                    chunk = await service.blocking(file.read, min(DOWNLOAD_CHUNK, left))
-                    if not chunk:
-                        return
-                    left -= len(chunk)
-                    yield chunk
-
-        filename = f"{recording_id}.{row['format']}"
-        return HttpResponse(
-            status=200,
-            length=size,
-            chunks=chunks if request.method == "GET" else None,
-            content_type="audio/wav" if row["format"] == "wav" else "application/octet-stream",
-            headers=(("content-disposition", f'attachment; filename="{filename}"'),),
+        content_type = "audio/wav" if row["format"] == "wav" else "application/octet-stream"
+        return await _stream(
+            request, service, path, f"{recording_id}.{row['format']}", content_type
         )
 
     return download
+
+
+async def _stream(
+    request: HttpRequest, service: RecordingService, path: Path, filename: str, content_type: str
+) -> HttpResponse:
+    """A file as a download, one chunk in memory at a time."""
+    try:
+        size = (await service.blocking(path.stat)).st_size
+    except OSError:
+        return HttpResponse.json(404, {"error": f"the file of {filename} is missing"})
+
+    async def chunks() -> AsyncIterator[bytes]:
+        # The file is read up to the length announced.
+        left = size
+        with await service.blocking(_open_binary, path) as file:
+            while left > 0:
+                chunk = await service.blocking(file.read, min(DOWNLOAD_CHUNK, left))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    return HttpResponse(
+        status=200,
+        length=size,
+        chunks=chunks if request.method == "GET" else None,
+        content_type=content_type,
+        headers=(("content-disposition", f'attachment; filename="{filename}"'),),
+    )
 
 
 @registry.object_check(Target.RECORDING)

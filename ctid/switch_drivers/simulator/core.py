@@ -477,6 +477,11 @@ class SimSwitch:
                 sup.mode = cmd.mode
             case sw.StopSupervision():
                 self.supervisions.pop(cmd.supervision_id, None)
+            case sw.SetMessageWaiting():
+                line = self.lines.get(cmd.device)
+                if line is None or line.kind is not sw.EndpointKind.EXTENSION:
+                    raise sw.CommandRejected(sw.RejectReason.INVALID_DESTINATION, cmd.device)
+                line.message_waiting = (cmd.new, cmd.old)
             case _:
                 raise sw.CommandRejected(sw.RejectReason.NOT_SUPPORTED, type(cmd).__name__)
 

@@ -63,6 +63,8 @@ class Line:
     digits: str = ""
     #: DTMF ctid sent into this line, in order (what the party heard).
     heard_digits: list[str] = attrs.field(factory=list)
+    #: The phone's voicemail display: (new, old) messages; the lamp is lit while new > 0.
+    message_waiting: tuple[int, int] = (0, 0)
 
 
 @attrs.define(eq=False)

@@ -19,6 +19,7 @@
  */
 
 import { ReconnectPolicy, type ReconnectOptions } from "./backoff.js";
+import { type Encoding, JSON_SUBPROTOCOL, loadCodec } from "./codec.js";
 import {
   AuthenticationError,
   CloseCode,
@@ -36,8 +37,8 @@ import { type Incoming, type Outgoing, type Params, RpcClientCore } from "./prot
 import { CtidServices } from "./services.js";
 import type { ResumeInfo, SessionInfo } from "./values.js";
 
-/** The WebSocket subprotocol this client speaks. */
-export const SUBPROTOCOL = "ctid.v1.json";
+/** The WebSocket subprotocol of the default encoding (`ctid.v1.msgpack` with `encoding: "msgpack"`). */
+export const SUBPROTOCOL = JSON_SUBPROTOCOL;
 /** Milliseconds `close()` waits for the server to confirm the logout and close. */
 export const CLOSE_TIMEOUT = 2_000;
 
@@ -49,7 +50,9 @@ export interface WebSocketLike {
   onmessage: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
-  send(data: string): void;
+  /** Browsers' WebSockets and `ws` have it; the client sets "arraybuffer" for msgpack. */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -139,6 +142,11 @@ export interface ClientOptions {
    * and when the session's signed token is about to expire (`session.expiring`).
    */
   readonly tokenProvider?: TokenProvider;
+  /**
+   * `"json"` (default, `ctid.v1.json`) or `"msgpack"` (`ctid.v1.msgpack`: binary
+   * frames; loads the `@msgpack/msgpack` package at `connect()`).
+   */
+  readonly encoding?: Encoding;
   /** The WebSocket class (default: `globalThis.WebSocket`; in Node 20 pass `ws`'s `WebSocket`). */
   readonly WebSocket?: WebSocketConstructor;
   /** Milliseconds a request waits for its reply, including any wait for a reconnect (default 30 000). */
@@ -219,6 +227,8 @@ export class CtidClient extends CtidServices {
   readonly requestTimeout: number;
   readonly connectTimeout: number;
   readonly reconnect: ReconnectPolicy | undefined;
+  /** The wire encoding: `"json"` or `"msgpack"`. */
+  readonly encoding: Encoding;
 
   #token: string;
   readonly #tokenProvider: TokenProvider | undefined;
@@ -280,6 +290,11 @@ export class CtidClient extends CtidServices {
     } else if (typeof options.token !== "string" || options.token === "") {
       throw new TypeError("options.token must be a non-empty string");
     }
+    const encoding = options.encoding ?? "json";
+    if (encoding !== "json" && encoding !== "msgpack") {
+      throw new TypeError(`options.encoding must be "json" or "msgpack", not ${JSON.stringify(encoding)}`);
+    }
+    this.encoding = encoding;
     this.#endpoints = new Endpoints(url);
     this.#token = options.token ?? "";
     this.#tokenProvider = options.tokenProvider;
@@ -520,7 +535,19 @@ export class CtidClient extends CtidServices {
     const connected = new Promise<SessionInfo>((resolve, reject) => {
       this.#connected = { resolve, reject };
     });
-    this.#open();
+    if (this.encoding === "json") {
+      this.#open();
+    } else {
+      // MessagePack is loaded on first use, so JSON pages never need the package.
+      loadCodec(this.encoding).then(
+        (codec) => {
+          if (this.#terminal !== undefined || this.#closing !== undefined) return;
+          this.#core.useCodec(codec);
+          this.#open();
+        },
+        (error: unknown) => this.#finish(new CtidError(error instanceof Error ? error.message : String(error), { cause: error })),
+      );
+    }
     return connected;
   }
 
@@ -551,7 +578,9 @@ export class CtidClient extends CtidServices {
     this.#retryTimer = undefined;
     let ws: WebSocketLike;
     try {
-      ws = new this.#WebSocket(this.url, [SUBPROTOCOL]);
+      ws = new this.#WebSocket(this.url, [this.#core.codec.subprotocol]);
+      // Bytes must be readable at once (a browser's default, Blob, is not).
+      if (this.#core.codec.encoding === "msgpack") ws.binaryType = "arraybuffer";
     } catch (error) {
       this.#attemptFailed(undefined, new ConnectionClosedError(CloseCode.Abnormal, `could not connect to ${this.url}: ${String(error)}`, { cause: error }));
       return;
@@ -566,18 +595,15 @@ export class CtidClient extends CtidServices {
       if (attempt.over) return;
       attempt.opened = true;
       this.#counts.connections += 1;
-      if (ws.protocol !== SUBPROTOCOL) {
-        this.#attemptFailed(attempt, new ProtocolError(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, not ${SUBPROTOCOL}`));
+      const subprotocol = this.#core.codec.subprotocol;
+      if (ws.protocol !== subprotocol) {
+        this.#attemptFailed(attempt, new ProtocolError(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, not ${subprotocol}`));
         return;
       }
       void this.#establish(attempt);
     };
     ws.onmessage = (event: { data: unknown }) => {
       if (attempt.over) return;
-      if (typeof event.data !== "string") {
-        this.#handle({ type: "violation", reason: "a binary frame on a ctid.v1.json connection" });
-        return;
-      }
       for (const item of this.#core.receive(event.data)) this.#handle(item);
     };
     ws.onclose = (event: { code?: number; reason?: string }) => {

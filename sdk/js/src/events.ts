@@ -346,7 +346,14 @@ export interface RecordingFailedEvent extends RecordingEventBase<"RecordingFaile
   readonly detail?: string;
 }
 
+/** A supervisor or admin deleted the recording's audio (`state: "deleted"`). */
+export interface RecordingDeletedEvent extends RecordingEventBase<"RecordingDeletedEvent"> {
+  /** Who: `"<name> (<role>)"`. */
+  readonly deletedBy: string;
+}
+
 export interface RecordingEventMap {
+  RecordingDeletedEvent: RecordingDeletedEvent;
   RecordingStartedEvent: RecordingStartedEvent;
   RecordingPausedEvent: RecordingPausedEvent;
   RecordingResumedEvent: RecordingResumedEvent;
@@ -356,6 +363,7 @@ export interface RecordingEventMap {
 
 /** The names of the recording events. */
 export const RECORDING_EVENT_NAMES: readonly (keyof RecordingEventMap)[] = [
+  "RecordingDeletedEvent",
   "RecordingFailedEvent",
   "RecordingPausedEvent",
   "RecordingResumedEvent",
@@ -363,16 +371,49 @@ export const RECORDING_EVENT_NAMES: readonly (keyof RecordingEventMap)[] = [
   "RecordingStoppedEvent",
 ];
 
+// ------------------------------------------------------------------ voicemail (docs/records.md)
+
+interface VoicemailEventBase<N extends string> extends EventBase<N> {
+  readonly mailbox: string;
+  readonly messageID: string;
+  /** The mailbox's counts after the change (what its lamps show). */
+  readonly newMessages: number;
+  readonly oldMessages: number;
+}
+
+/** A caller left a message in the mailbox. */
+export interface VoicemailNewEvent extends VoicemailEventBase<"voicemail.new"> {
+  readonly callID: string | null;
+  readonly caller: string | null;
+  readonly called: string | null;
+  readonly receivedAt: string;
+  readonly duration: number | null;
+  readonly userData: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** A message was heard or deleted. */
+export interface VoicemailChangedEvent extends VoicemailEventBase<"voicemail.changed"> {
+  readonly change: "heard" | "deleted";
+}
+
+export interface VoicemailEventMap {
+  "voicemail.new": VoicemailNewEvent;
+  "voicemail.changed": VoicemailChangedEvent;
+}
+
+/** The names of the voicemail events. */
+export const VOICEMAIL_EVENT_NAMES: readonly (keyof VoicemailEventMap)[] = ["voicemail.changed", "voicemail.new"];
+
 // ------------------------------------------------------------------ every event
 
 /** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
-export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap {}
+export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap {}
 
 /** Every typed event as a union: `switch (event.name)` narrows it. */
 export type TypedEvent = EventMap[keyof EventMap];
 
 /** The names of every typed event. */
-export const EVENT_NAMES: readonly (keyof EventMap)[] = [...CSTA_EVENT_NAMES, ...ACD_EVENT_NAMES, ...RECORDING_EVENT_NAMES];
+export const EVENT_NAMES: readonly (keyof EventMap)[] = [...CSTA_EVENT_NAMES, ...ACD_EVENT_NAMES, ...RECORDING_EVENT_NAMES, ...VOICEMAIL_EVENT_NAMES];
 
 /** The connection field of each typed event that names a connection (for following a call). */
 export function eventConnection(event: CtidEvent | TypedEvent): ConnectionID | undefined {

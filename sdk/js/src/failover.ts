@@ -95,5 +95,6 @@ export function snapshotRequest(params: unknown): [string, Record<string, unknow
   }
   if (typeof o["agentObject"] === "string") return ["agent.snapshot", { agentID: o["agentObject"] }];
   if (typeof o["queueObject"] === "string") return ["queue.snapshot", { queue: o["queueObject"] }];
+  if (typeof o["mailboxObject"] === "string" && o["mailboxObject"] !== "*") return ["voicemail.list", { mailbox: o["mailboxObject"] }];
   return undefined;
 }

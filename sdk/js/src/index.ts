@@ -22,6 +22,18 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
+export {
+  JSON_CODEC,
+  JSON_SUBPROTOCOL,
+  MSGPACK_SUBPROTOCOL,
+  loadCodec,
+  msgpackCodec,
+  type Decoded,
+  type Encoding,
+  type FrameCodec,
+  type FrameData,
+  type MsgpackFunctions,
+} from "./codec.js";
 export { Endpoints, snapshotRequest } from "./failover.js";
 export { DeviceWatch, type DeviceCall, type DeviceWatchOptions } from "./device.js";
 export {
@@ -49,6 +61,10 @@ export {
   CSTA_EVENT_NAMES,
   EVENT_NAMES,
   RECORDING_EVENT_NAMES,
+  VOICEMAIL_EVENT_NAMES,
+  type VoicemailChangedEvent,
+  type VoicemailEventMap,
+  type VoicemailNewEvent,
   eventConnection,
   isAgentEvent,
   type AcdEventMap,
@@ -85,6 +101,7 @@ export {
   type QueueFiguresEvent,
   type RecordingEventBase,
   type RecordingEventMap,
+  type RecordingDeletedEvent,
   type RecordingFailedEvent,
   type RecordingPausedEvent,
   type RecordingResumedEvent,
@@ -146,6 +163,8 @@ export {
   type Recording,
   type RecordingState,
   type RecordingStatus,
+  type VoicemailBox,
+  type VoicemailMessage,
   type RecordsStatus,
   type Report,
   type ReportInfo,

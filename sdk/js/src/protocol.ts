@@ -18,6 +18,7 @@
  * reconnects, and the seq tracker spans the connections of one session.
  */
 
+import { type FrameCodec, JSON_CODEC } from "./codec.js";
 import { CtidError, type RpcError, rpcErrorFromWire } from "./errors.js";
 import type { CtidEvent } from "./events.js";
 
@@ -45,7 +46,8 @@ export type Incoming =
 
 /** A frame to send and the ids of the requests in it (in order; none for a notification). */
 export interface Outgoing {
-  readonly frame: string;
+  /** Text for `ctid.v1.json`, bytes for `ctid.v1.msgpack`. */
+  readonly frame: string | Uint8Array;
   readonly ids: readonly number[];
 }
 
@@ -69,9 +71,22 @@ export class RpcClientCore {
   /** Request id -> method, for requests waiting for a reply. */
   readonly #pending = new Map<number, string>();
   #lastSeq = 0;
+  #codec: FrameCodec;
 
-  constructor(options: { maxPending?: number } = {}) {
+  constructor(options: { maxPending?: number; codec?: FrameCodec } = {}) {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.#codec = options.codec ?? JSON_CODEC;
+  }
+
+  /** The encoding of the frames this core makes and reads (JSON unless given). */
+  get codec(): FrameCodec {
+    return this.#codec;
+  }
+
+  /** Speak `codec` from now on: only before the first request, when the codec is loaded lazily. */
+  useCodec(codec: FrameCodec): void {
+    if (this.#nextId !== 1) throw new CtidError("the encoding cannot change once requests were made");
+    this.#codec = codec;
   }
 
   /** How many requests wait for a reply. */
@@ -94,12 +109,12 @@ export class RpcClientCore {
   request(method: string, params?: Params): Outgoing {
     this.#reserve(1);
     const id = this.#newId(method);
-    return { frame: JSON.stringify(message(method, params, id)), ids: [id] };
+    return { frame: this.#codec.encode(message(method, params, id)), ids: [id] };
   }
 
   /** A notification: the server sends no reply, not even an error. */
-  notification(method: string, params?: Params): string {
-    return JSON.stringify(message(method, params, undefined));
+  notification(method: string, params?: Params): string | Uint8Array {
+    return this.#codec.encode(message(method, params, undefined));
   }
 
   /** One frame holding several requests; `ids` are in the order of `calls`. */
@@ -109,7 +124,7 @@ export class RpcClientCore {
     this.#reserve(calls.length);
     const ids = calls.map(([method]) => this.#newId(method));
     const messages = calls.map(([method, params], i) => message(method, params, ids[i]));
-    return { frame: JSON.stringify(messages), ids };
+    return { frame: this.#codec.encode(messages), ids };
   }
 
   /** Stop waiting for a reply (timed out or abandoned): a late one comes out as `unmatched`. */
@@ -138,14 +153,11 @@ export class RpcClientCore {
 
   // ------------------------------------------------------------ incoming
 
-  /** What one WebSocket message from the server holds, in order. */
-  receive(data: string): Incoming[] {
-    let decoded: unknown;
-    try {
-      decoded = JSON.parse(data);
-    } catch (exc) {
-      return [{ type: "violation", reason: `not valid JSON: ${(exc as Error).message}` }];
-    }
+  /** What one WebSocket message from the server holds, in order (text or bytes, by the codec). */
+  receive(data: unknown): Incoming[] {
+    const frame = this.#codec.decode(data);
+    if (!frame.ok) return [{ type: "violation", reason: frame.reason }];
+    const decoded = frame.value;
     if (Array.isArray(decoded)) {
       if (decoded.length === 0) return [{ type: "violation", reason: "an empty batch" }];
       return decoded.flatMap((item) => this.#one(item));

@@ -28,6 +28,8 @@ import type {
   Recording,
   RecordingStatus,
   RecordsStatus,
+  VoicemailBox,
+  VoicemailMessage,
   Report,
   ReportValue,
   ReportInfo,
@@ -68,7 +70,9 @@ export type MonitorObject =
   | { readonly deviceObject: string }
   | { readonly callObject: CallRef }
   | { readonly agentObject: string }
-  | { readonly queueObject: string };
+  | { readonly queueObject: string }
+  /** A voicemail box: `"queue:sales"`, `"agent:2001"`, `"number:8100"` (`voicemail.*` events). */
+  | { readonly mailboxObject: string };
 
 export interface SetAgentStateOptions extends RequestOptions {
   /** The agent: needed to log on; otherwise the agent logged on at the device. */
@@ -195,7 +199,9 @@ export abstract class CtidServices {
             ? { callObject: callRef(object.callObject) }
             : "agentObject" in object
               ? { agentObject: object.agentObject }
-              : { queueObject: object.queueObject };
+              : "mailboxObject" in object
+                ? { mailboxObject: object.mailboxObject }
+                : { queueObject: object.queueObject };
     const value = field(await this.call("MonitorStart", { monitorObject }, options), "monitorCrossRefID", "MonitorStart");
     if (typeof value !== "string") throw new ProtocolError("MonitorStart: monitorCrossRefID is not a string");
     return value;
@@ -462,6 +468,50 @@ export abstract class CtidServices {
   /** `recording.tag`: add tags to a recording (in progress or finished); resolves with all its tags. */
   async recordingTag(recordingID: string, tags: readonly string[], options: RequestOptions = {}): Promise<string[]> {
     return list<string>(await this.call("recording.tag", { recordingID, tags: [...tags] }, options), "tags", "recording.tag");
+  }
+
+  /**
+   * `recording.setImportant`: keep a recording whatever the retention rules say (or no
+   * longer). Supervisors (their queues' calls) and admins. Resolves with the mark as set.
+   */
+  async recordingSetImportant(id: string, important: boolean, options: RequestOptions = {}): Promise<boolean> {
+    const result = await this.call("recording.setImportant", { id, important }, options);
+    const value = field(result, "important", "recording.setImportant");
+    if (typeof value !== "boolean") throw new ProtocolError("recording.setImportant: important is not a boolean");
+    return value;
+  }
+
+  /**
+   * `recording.delete`: delete a finished recording's audio (its metadata stays, state
+   * `deleted`); `RecordingDeletedEvent` follows. Refused (`data.reason`) while in progress,
+   * when important, or when already deleted. Supervisors and admins.
+   */
+  async recordingDelete(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("recording.delete", { id }, options);
+  }
+
+  /** `voicemail.list`: a mailbox's messages (newest first) and its counts of new and old ones. */
+  async voicemailList(
+    mailbox: string,
+    options: RequestOptions & { readonly unheardOnly?: boolean; readonly limit?: number } = {},
+  ): Promise<VoicemailBox> {
+    const params = withoutUndefined({ mailbox, unheardOnly: options.unheardOnly, limit: options.limit });
+    return object<VoicemailBox>(await this.call("voicemail.list", params, options), "voicemail.list");
+  }
+
+  /** `voicemail.get`: one message, with its download path (a deleted one says so). */
+  async voicemailGet(messageID: string, options: RequestOptions = {}): Promise<VoicemailMessage> {
+    return object<VoicemailMessage>(await this.call("voicemail.get", { messageID }, options), "voicemail.get");
+  }
+
+  /** `voicemail.markHeard`: mark a message heard; the mailbox's lamps follow. */
+  async voicemailMarkHeard(messageID: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("voicemail.markHeard", { messageID }, options);
+  }
+
+  /** `voicemail.delete`: delete a message's audio (its metadata stays, marked deleted). */
+  async voicemailDelete(messageID: string, options: RequestOptions = {}): Promise<void> {
+    await this.call("voicemail.delete", { messageID }, options);
   }
 
   /** `recording.get`: one recording's metadata, with its download path. */

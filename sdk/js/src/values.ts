@@ -417,6 +417,37 @@ export interface Recording {
   readonly detail: string | null;
   /** `GET` this path on the API's HTTP port with `Authorization: Bearer <token>`. */
   readonly download: string;
+  /** Kept whatever the retention rules say (`recording.setImportant`). */
+  readonly important: boolean;
+}
+
+/** A voicemail message (`voicemail.get`, and each of `voicemail.list`'s). */
+export interface VoicemailMessage {
+  readonly messageID: string;
+  /** `queue:NAME`, `agent:ID` or `number:DN`. */
+  readonly mailbox: string;
+  readonly callID: string | null;
+  readonly caller: string | null;
+  readonly called: string | null;
+  readonly receivedAt: string | null;
+  readonly duration: number | null;
+  readonly sizeBytes: number | null;
+  /** The call's data when the caller left the message. */
+  readonly userData: Readonly<Record<string, string | number | boolean | null>>;
+  readonly heard: boolean;
+  readonly heardAt: string | null;
+  readonly heardBy: string | null;
+  readonly deleted: boolean;
+  /** `GET` this path on the API's HTTP port with `Authorization: Bearer <token>`. */
+  readonly download: string;
+}
+
+/** `voicemail.list`'s result. */
+export interface VoicemailBox {
+  readonly mailbox: string;
+  readonly newMessages: number;
+  readonly oldMessages: number;
+  readonly messages: readonly VoicemailMessage[];
 }
 
 /** `records.status`'s result: the record writer's counters. */

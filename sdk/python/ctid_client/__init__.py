@@ -80,6 +80,10 @@ from ._values import MethodInfo as MethodInfo
 from ._values import SessionInfo as SessionInfo
 from ._values import SimHears as SimHears
 from ._values import SimLine as SimLine
+from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
+from ._voicemail import Mailbox as Mailbox
+from ._voicemail import VoicemailEvent as VoicemailEvent
+from ._voicemail import VoicemailMessage as VoicemailMessage
 
 __version__ = "0.1.0"
 
@@ -93,6 +97,7 @@ __all__ = [
     "QUEUE_EVENT_NAMES",
     "RECORDING_EVENT_NAMES",
     "REPORT_NAMES",
+    "VOICEMAIL_EVENT_NAMES",
     "AgentEvent",
     "AgentEventCause",
     "AgentMembership",
@@ -128,6 +133,7 @@ __all__ = [
     "IvrCall",
     "IvrReload",
     "IvrStatistics",
+    "Mailbox",
     "MethodInfo",
     "NotActive",
     "PermissionDenied",
@@ -159,4 +165,6 @@ __all__ = [
     "Supervision",
     "TcpConnector",
     "TokenProvider",
+    "VoicemailEvent",
+    "VoicemailMessage",
 ]

@@ -49,6 +49,7 @@ from ._values import (
     items,
     strings,
 )
+from ._voicemail import Mailbox, VoicemailMessage
 
 __all__ = ["Call"]
 
@@ -382,23 +383,32 @@ def monitor_start(
     call: str | ConnectionID | None = None,
     agent: str | None = None,
     queue: str | None = None,
+    mailbox: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
     """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
     ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
-    queue).
+    queue), or of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
+    ``"number:8100"``: ``voicemail.new``/``voicemail.changed``).
 
     Give exactly one. A device monitor also brings the agent events of whoever is
     logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
     and its members' agent events. Returns the ``monitorCrossRefID`` its events carry.
     The client restarts the monitor by itself if it ever has to log in again.
     """
-    given = {"deviceObject": device, "agentObject": agent, "queueObject": queue}
+    given = {
+        "deviceObject": device,
+        "agentObject": agent,
+        "queueObject": queue,
+        "mailboxObject": mailbox,
+    }
     objects: Json = {key: value for key, value in given.items() if value is not None}
     if call is not None:
         objects["callObject"] = _call_ref(call)
     if len(objects) != 1:
-        raise ValueError("monitor_start needs exactly one of device, call, agent and queue")
+        raise ValueError(
+            "monitor_start needs exactly one of device, call, agent, queue and mailbox"
+        )
     return Call(
         method="MonitorStart",
         params={"monitorObject": objects},
@@ -801,6 +811,72 @@ def recording_tag(
         method="recording.tag",
         params={"recordingID": recording_id, "tags": list(tags)},
         parse=lambda r: strings(r, "tags", "recording.tag"),
+        timeout=timeout,
+    )
+
+
+def recording_set_important(
+    recording_id: str, important: bool, *, timeout: float | None = None
+) -> Call[bool]:
+    """``recording.setImportant``: keep a recording whatever retention says (or no longer);
+    returns the mark as set. Supervisors (their queues' calls) and admins."""
+    return Call(
+        method="recording.setImportant",
+        params={"id": recording_id, "important": important},
+        parse=lambda r: field(r, "important", bool, "recording.setImportant"),
+        timeout=timeout,
+    )
+
+
+def recording_delete(recording_id: str, *, timeout: float | None = None) -> Call[None]:
+    """``recording.delete``: delete a finished, unimportant recording's audio (the metadata
+    stays, state ``deleted``); ``RecordingDeletedEvent`` follows. Supervisors and admins."""
+    return Call(
+        method="recording.delete",
+        params={"id": recording_id},
+        parse=lambda r: None,
+        timeout=timeout,
+    )
+
+
+def voicemail_list(
+    mailbox: str, *, unheard_only: bool = False, limit: int = 100, timeout: float | None = None
+) -> Call[Mailbox]:
+    """``voicemail.list``: a mailbox's messages (newest first) and counts."""
+    return Call(
+        method="voicemail.list",
+        params={"mailbox": mailbox, "unheardOnly": unheard_only, "limit": limit},
+        parse=Mailbox.from_wire,
+        timeout=timeout,
+    )
+
+
+def voicemail_get(message_id: str, *, timeout: float | None = None) -> Call[VoicemailMessage]:
+    """``voicemail.get``: one message, with its download path."""
+    return Call(
+        method="voicemail.get",
+        params={"messageID": message_id},
+        parse=VoicemailMessage.from_wire,
+        timeout=timeout,
+    )
+
+
+def voicemail_mark_heard(message_id: str, *, timeout: float | None = None) -> Call[None]:
+    """``voicemail.markHeard``: mark a message heard (its mailbox's lamps follow)."""
+    return Call(
+        method="voicemail.markHeard",
+        params={"messageID": message_id},
+        parse=_none,
+        timeout=timeout,
+    )
+
+
+def voicemail_delete(message_id: str, *, timeout: float | None = None) -> Call[None]:
+    """``voicemail.delete``: delete a message's audio (its metadata stays, marked deleted)."""
+    return Call(
+        method="voicemail.delete",
+        params={"messageID": message_id},
+        parse=_none,
         timeout=timeout,
     )
 

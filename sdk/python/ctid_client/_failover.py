@@ -92,4 +92,7 @@ def snapshot_request(params: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | 
     queue = obj.get("queueObject")
     if isinstance(queue, str):
         return "queue.snapshot", {"queue": queue}
+    mailbox = obj.get("mailboxObject")
+    if isinstance(mailbox, str) and mailbox != "*":
+        return "voicemail.list", {"mailbox": mailbox}
     return None

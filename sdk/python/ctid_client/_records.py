@@ -39,6 +39,7 @@ RECORDING_EVENT_NAMES: Final = frozenset(
         "RecordingResumedEvent",
         "RecordingStoppedEvent",
         "RecordingFailedEvent",
+        "RecordingDeletedEvent",
     }
 )
 
@@ -113,6 +114,8 @@ class Recording:
     detail: str | None
     #: The path to download it from on the API's HTTP port, with ``Authorization: Bearer``.
     download: str
+    #: Kept whatever the retention rules say (``recording.setImportant``).
+    important: bool = False
 
     @classmethod
     def from_wire(cls, data: Any, where: str = "recording.get") -> Recording:
@@ -136,6 +139,7 @@ class Recording:
             tags=strings(data, "tags", where),
             detail=optional(data, "detail", str, where),
             download=field(data, "download", str, where),
+            important=field(data, "important", bool, where),
         )
 
 
@@ -156,6 +160,8 @@ class RecordingEvent:
     duration: float | None
     #: What went wrong (``RecordingFailedEvent``).
     detail: str | None
+    #: Who deleted it (``RecordingDeletedEvent``): ``"<name> (<role>)"``.
+    deleted_by: str | None = None
 
     @classmethod
     def from_event(cls, event: Event) -> RecordingEvent:
@@ -174,6 +180,7 @@ class RecordingEvent:
             started_by=field(params, "startedBy", str, w),
             duration=optional_number(params, "duration", w),
             detail=optional(params, "detail", str, w),
+            deleted_by=optional(params, "deletedBy", str, w),
         )
 
 

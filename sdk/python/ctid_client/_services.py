@@ -143,6 +143,13 @@ class Services:
     recording_resume = Service(_calls.recording_resume)
     recording_stop = Service(_calls.recording_stop)
     recording_tag = Service(_calls.recording_tag)
+    recording_set_important = Service(_calls.recording_set_important)
+    recording_delete = Service(_calls.recording_delete)
+    # voicemail
+    voicemail_list = Service(_calls.voicemail_list)
+    voicemail_get = Service(_calls.voicemail_get)
+    voicemail_mark_heard = Service(_calls.voicemail_mark_heard)
+    voicemail_delete = Service(_calls.voicemail_delete)
     recording_get = Service(_calls.recording_get)
     recording_search = Service(_calls.recording_search)
     # call records (admin)

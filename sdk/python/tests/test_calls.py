@@ -92,6 +92,13 @@ SAMPLES: list[Call[Any]] = [
     calls.recording_stop("r1"),
     calls.recording_tag("r1", ["escalated"]),
     calls.recording_get("r1"),
+    calls.recording_set_important("r1", True),
+    calls.recording_delete("r1"),
+    calls.voicemail_list("agent:2001", unheard_only=True, limit=10),
+    calls.voicemail_get("t-vm1"),
+    calls.voicemail_mark_heard("t-vm1"),
+    calls.voicemail_delete("t-vm1"),
+    calls.monitor_start(mailbox="queue:sales"),
     calls.recording_search(),
     calls.recording_search(
         from_="2027-01-15T00:00:00Z",

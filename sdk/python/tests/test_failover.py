@@ -223,4 +223,9 @@ def test_snapshot_requests_for_each_kind_of_monitor() -> None:
         "queue.snapshot",
         {"queue": "sales"},
     )
+    assert snapshot_request({"monitorObject": {"mailboxObject": "agent:2001"}}) == (
+        "voicemail.list",
+        {"mailbox": "agent:2001"},
+    )
+    assert snapshot_request({"monitorObject": {"mailboxObject": "*"}}) is None
     assert snapshot_request({}) is None

@@ -16,6 +16,7 @@ from ctid_client import (
     QueueEntryState,
     QueueFigures,
     RecordingEvent,
+    RpcError,
 )
 
 from .helpers import DEADLINE, client, next_event
@@ -106,7 +107,8 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             found = await ctid.recording_search(caller="+15550100")
             assert [r.recording_id for r in found] == [recording.recording_id]
             assert found[0].tags == ("complaint", "vip")
-            assert (await ctid.recording_get(recording.recording_id)).state == "done"
+            got = await ctid.recording_get(recording.recording_id)
+            assert (got.state, got.important) == ("done", False)
             status = await ctid.records_status()
             assert status.database_up
             assert status.committed > 0
@@ -115,6 +117,25 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert figures.queue == "sales"
             today = (await ctid.agent_snapshot("2001")).today
             assert today.calls == 1
+
+            # Supervisors and admins keep a recording from retention, or delete it.
+            assert await ctid.recording_set_important(recording.recording_id, True) is True
+            await ctid.records_flush()
+            assert (await ctid.recording_get(recording.recording_id)).important is True
+            with pytest.raises(RpcError) as kept:
+                await ctid.recording_delete(recording.recording_id)
+            assert (kept.value.code, kept.value.data) == (-32006, {"reason": "important"})
+            assert await ctid.recording_set_important(recording.recording_id, False) is False
+            await ctid.records_flush()
+            await ctid.recording_delete(recording.recording_id)
+            deleted = RecordingEvent.from_event(await next_event(events, "RecordingDeletedEvent"))
+            assert (deleted.recording_id, deleted.call_id, deleted.state) == (
+                recording.recording_id,
+                ringing.call_id,
+                "deleted",
+            )
+            assert (deleted.started_by, deleted.deleted_by) == ("admin", "admin (admin)")
+            assert (await ctid.recording_get(recording.recording_id)).state == "deleted"
 
 
 async def _figures(events: Any) -> QueueFigures:

@@ -9,6 +9,7 @@ const TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
   ".map": "application/json",
   ".ts": "text/plain; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
 };
 
 export interface StaticServer {

@@ -13,6 +13,7 @@ import {
   DeviceWatch,
   EVENT_NAMES,
   type QueueFiguresEvent,
+  type RecordingDeletedEvent,
   type RecordingStoppedEvent,
   reportRecords,
 } from "../../src/index.js";
@@ -92,11 +93,23 @@ describe("the ACD", () => {
     await admin.recordsFlush();
     const found = await admin.recordingSearch({ caller: "+15550177" });
     expect(found.map((r) => r.recordingID)).toEqual([recording.recordingID]);
-    expect((await admin.recordingGet(recording.recordingID)).state).toBe("done");
+    expect(await admin.recordingGet(recording.recordingID)).toMatchObject({ state: "done", important: false });
     expect((await admin.recordsStatus()).databaseUp).toBe(true);
     expect((await admin.agentSnapshot("2003")).today.calls).toBe(1);
     await log.next("queue.figures", (e) => e["answeredToday"] === 1);
     expect(figures.at(-1)?.queue).toBe("sales");
+
+    // Supervisors and admins keep a recording from retention, or delete it.
+    expect(await admin.recordingSetImportant(recording.recordingID, true)).toBe(true);
+    await admin.recordsFlush();
+    expect((await admin.recordingGet(recording.recordingID)).important).toBe(true);
+    await expect(admin.recordingDelete(recording.recordingID)).rejects.toMatchObject({ code: -32006, data: { reason: "important" } });
+    expect(await admin.recordingSetImportant(recording.recordingID, false)).toBe(false);
+    await admin.recordsFlush();
+    await admin.recordingDelete(recording.recordingID);
+    const deleted = (await log.next("RecordingDeletedEvent")) as unknown as RecordingDeletedEvent;
+    expect(deleted).toMatchObject({ recordingID: recording.recordingID, callID, state: "deleted", startedBy: "admin", deletedBy: "admin (admin)" });
+    expect((await admin.recordingGet(recording.recordingID)).state).toBe("deleted");
 
     await desk.logOff();
     expect(desk.agent).toMatchObject({ agentID: "2003", agentState: "loggedOff" });

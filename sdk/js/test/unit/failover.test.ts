@@ -151,6 +151,8 @@ describe("Endpoints", () => {
     expect(snapshotRequest({ monitorObject: { callObject: { callID: "c1" } } })).toEqual(["SnapshotCall", { snapshotObject: "c1" }]);
     expect(snapshotRequest({ monitorObject: { agentObject: "2001" } })).toEqual(["agent.snapshot", { agentID: "2001" }]);
     expect(snapshotRequest({ monitorObject: { queueObject: "sales" } })).toEqual(["queue.snapshot", { queue: "sales" }]);
+    expect(snapshotRequest({ monitorObject: { mailboxObject: "agent:2001" } })).toEqual(["voicemail.list", { mailbox: "agent:2001" }]);
+    expect(snapshotRequest({ monitorObject: { mailboxObject: "*" } })).toBeUndefined();
     expect(snapshotRequest({})).toBeUndefined();
   });
 });

@@ -28,7 +28,8 @@ describe("the package", () => {
     };
     expect(manifest.type).toBe("module");
     expect(Object.keys(manifest.exports["."]!)).toEqual(["types", "default"]);
-    expect(manifest.dependencies ?? {}).toEqual({});
+    // One runtime dependency, for encoding "msgpack" only.
+    expect(manifest.dependencies ?? {}).toEqual({ "@msgpack/msgpack": "^3.1.3" });
     for (const file of Object.values(manifest.exports["."]!)) expect(existsSync(resolve(sdk, file)), file).toBe(true);
   });
 
@@ -46,6 +47,7 @@ describe("the package", () => {
         "EVENT_NAMES",
         "QueueEntryState",
         "RECORDING_EVENT_NAMES",
+        "VOICEMAIL_EVENT_NAMES",
         "ReportName",
         "RequestedAgentState",
         "isAgentEvent",
@@ -76,6 +78,11 @@ describe("the package", () => {
         "RpcClientCore",
         "RpcError",
         "SUBPROTOCOL",
+        "JSON_CODEC",
+        "JSON_SUBPROTOCOL",
+        "MSGPACK_SUBPROTOCOL",
+        "loadCodec",
+        "msgpackCodec",
         "SessionLost",
         "SystemStatus",
         "TOKEN_EXPIRED",
@@ -84,6 +91,15 @@ describe("the package", () => {
         "snapshotRequest",
       ].sort(),
     );
+  });
+
+  it("loads @msgpack/msgpack only on demand, so a JSON page needs no import map", () => {
+    // A static import anywhere in dist/ would make every page resolve the bare name.
+    for (const file of ["index.js", "client.js", "codec.js", "protocol.js"]) {
+      const code = readFileSync(resolve(sdk, "dist", file), "utf8");
+      expect(code, file).not.toMatch(/^\s*import[^(]*["']@msgpack\/msgpack["']/m);
+    }
+    expect(readFileSync(resolve(sdk, "dist/codec.js"), "utf8")).toMatch(/await import\("@msgpack\/msgpack"\)/);
   });
 
   it("declarations are generated next to the modules, with no globals", () => {

@@ -30,7 +30,7 @@ describe("outgoing", () => {
 
   it("sends params by position as an array", () => {
     const core = new RpcClientCore();
-    expect(JSON.parse(core.request("sim.offHook", ["1001"]).frame)).toEqual({ jsonrpc: "2.0", method: "sim.offHook", params: ["1001"], id: 1 });
+    expect(JSON.parse(core.request("sim.offHook", ["1001"]).frame as string)).toEqual({ jsonrpc: "2.0", method: "sim.offHook", params: ["1001"], id: 1 });
   });
 
   it("builds notifications without an id, which wait for nothing", () => {
@@ -44,7 +44,7 @@ describe("outgoing", () => {
     core.request("session.ping");
     const out = core.batch([["SnapshotDevice", { snapshotObject: "1001" }], ["session.ping"]]);
     expect(out.ids).toEqual([2, 3]);
-    expect(JSON.parse(out.frame)).toEqual([
+    expect(JSON.parse(out.frame as string)).toEqual([
       { jsonrpc: "2.0", method: "SnapshotDevice", params: { snapshotObject: "1001" }, id: 2 },
       { jsonrpc: "2.0", method: "session.ping", id: 3 },
     ]);
