@@ -29,15 +29,15 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         acd = acd_section(config)
         return [queue.name for queue in acd.queues] if acd is not None else []
 
+    def acd_agents(config: Config) -> list[str]:
+        acd = acd_section(config)
+        return [agent.agent_id for agent in acd.agents] if acd is not None else []
+
     def extensions(config: Config) -> list[str]:
         # IVR numbers must not be extensions; only then is the driver built for its list.
         if not config.sections.get("ivr", {}).get("numbers"):
             return []
         return list(build_driver(config).extensions)
-
-    def acd_agents(config: Config) -> list[str]:
-        acd = acd_section(config)
-        return [agent.agent_id for agent in acd.agents] if acd is not None else []
 
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
@@ -46,7 +46,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "demo": demo_section,
         "ivr": lambda config: check_ivr(config, acd_queues(config), extensions(config)),
         "routing": lambda config: check_routing(
-            config, acd_queues(config), acd_agents(config), extensions(config)
+            config, acd_queues(config), extensions(config), acd_agents(config)
         ),
         "records": records_section,
         "recording": recording_section,

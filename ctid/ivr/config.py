@@ -208,13 +208,10 @@ def check_ivr(
 def check_routing(
     config: Config,
     extra_queues: Iterable[str] = (),
-    extra_agents: Iterable[str] = (),
     extensions: Iterable[str] = (),
+    extra_agents: Iterable[str] = (),
 ) -> RoutingTable:
-    """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD).
-
-    ``extensions``: the switch's, which no IVR number may be.
-    """
+    """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD)."""
     flows = check_ivr(config, extra_queues, extensions)
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)

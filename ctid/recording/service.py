@@ -145,6 +145,27 @@ class RecordingService:
         if self.rows is not None and rec.recording_id in self.active:
             self.rows.put(keep.KIND, rec.recording_id, keep.to_row(rec, self.clock))
 
+    async def _track_restored(self) -> None:
+        """Tell the driver which of the switch's recordings are ours: a restarted driver
+        knows nothing of them, and could neither stop them nor see them end."""
+        for rid, rec in list(self.active.items()):
+            call = self.model.calls.get(rec.call_id)
+            if call is None or call.bridge_id is None:
+                continue
+            try:
+                await self.calls.execute(
+                    [
+                        sw.TrackRecording(
+                            recording_id=rid,
+                            target=sw.MediaTarget.bridge(call.bridge_id),
+                            path=str(files.resolve(self.directory, rec.path).with_suffix("")),
+                            format=rec.format,
+                        )
+                    ]
+                )
+            except sw.DriverError as exc:
+                log.warning("recording %s: the switch driver cannot take it back (%s)", rid, exc)
+
     def _restore(self) -> None:
         """At start: recordings of calls still up go on (the switch still records them)."""
         if self.rows is None:
@@ -487,6 +508,7 @@ class RecordingService:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         self._restore()
+        await self._track_restored()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._auto_loop)
             nursery.start_soon(self._done_loop)

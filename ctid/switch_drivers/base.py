@@ -85,6 +85,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
     "StartSupervision",
@@ -96,6 +97,7 @@ __all__ = [
     "SwitchCommand",
     "SwitchDriver",
     "SwitchEvent",
+    "TrackRecording",
 ]
 
 #: How many events a driver may have in flight towards the call model before its
@@ -620,6 +622,18 @@ class ResumeRecording(SwitchCommand):
 @attrs.frozen(kw_only=True)
 class StopRecording(SwitchCommand):
     recording_id: str
+
+
+@attrs.frozen(kw_only=True)
+class TrackRecording(SwitchCommand):
+    """ctid restarted while the switch records: take the recording that ``StartRecording``
+    (same fields) started before as ours again, so that its end and the commands on it
+    are matched to ``recording_id``. Nothing is sent to the switch."""
+
+    recording_id: str
+    target: MediaTarget
+    path: str
+    format: str = "wav"
 
 
 @attrs.frozen(kw_only=True)

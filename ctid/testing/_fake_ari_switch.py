@@ -55,13 +55,17 @@ from ctid.testing.ari_schema import AriSchema
 __all__ = ["AriError", "AriSwitch", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
 
 JSON = dict[str, Any]
-NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable"]
+NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable", "dead"]
 
 _ANCHOR: Final = _dt.datetime(2026, 11, 22, 5, 0, 0, tzinfo=_dt.UTC)
 _EVENT_QUEUE: Final = 10_000
+#: Seconds PJSIP waits for any answer to an INVITE over UDP (timer B, 64 * T1).
+_SIP_TIMER_B: Final = 32.0
 _CAUSE_TEXT: Final = {
+    0: "Unknown",
     16: "Normal Clearing",
     17: "User busy",
+    18: "No user responding",
     19: "User alerting, no answer",
     20: "Subscriber absent",
     21: "Call Rejected",
@@ -213,6 +217,10 @@ class FakePhone(_Party):
         self.honours_auto_answer = True
         #: Refuse new calls with "busy".
         self.busy = False
+        #: Registered (has a contact). An endpoint without one cannot be dialled:
+        #: Asterisk 22 answers the originate with 500 "Allocation failed" at once
+        #: and makes no channel (seen on the lab's Asterisk 22.10.1).
+        self.registered = True
 
     def _mine(self, channel: _Channel) -> bool:
         return channel.endpoint == self.endpoint
@@ -283,6 +291,10 @@ class AriSwitch:
         self.reachable = True
         #: While False, the events socket ignores WebSocket pings (a hung switch).
         self.answer_pings = True
+        #: While False, ``app_stasis`` is not loaded: ARI still originates, but a
+        #: channel that answers cannot run Stasis() and is hung up ("No such
+        #: application 'Stasis'", res/ari/resource_channels.c) without StasisStart.
+        self.stasis_loaded = True
         self.phones = {ext: FakePhone(self, ext) for ext in extensions}
         self.numbers: dict[str, NumberBehaviour] = {}
         #: Every REST request served: (method, path, query).
@@ -632,7 +644,7 @@ class AriSwitch:
             if f"PJSIP/{trunk}" != self.trunk_endpoint or not number:
                 raise AriError(500, "Allocation failed", key="error")
             return self.trunk_endpoint, number
-        if rest not in self.phones:
+        if rest not in self.phones or not self.phones[rest].registered:
             raise AriError(500, "Allocation failed", key="error")
         return endpoint, None
 
@@ -653,6 +665,21 @@ class AriSwitch:
         if behaviour == "unreachable":
             self.emit_dial(channel, "CHANUNAVAIL")
             self.destroy(channel, cause=20)
+            return
+        if behaviour == "dead":
+            # Nothing answers SIP at the trunk's address: PJSIP ignores the ICMP
+            # error and gives up on its INVITE when timer B ends (32 s), as a
+            # 408 that Asterisk makes cause 18 (tests/fixtures/ari/lab-issue14.jsonl).
+            self.emit_dial(channel, "")
+
+            def timed_out() -> None:
+                if channel.id in self.channels and not channel.dying:
+                    channel.dying = True
+                    self.emit_channel(channel, "ChannelHangupRequest", cause=18, tech_cause=408)
+                    self.emit_dial(channel, "NOANSWER")
+                    self.destroy(channel, cause=18, tech_cause=408)
+
+            self.later(_SIP_TIMER_B, timed_out)
             return
         if behaviour == "busy":
             # A busy far end answers the INVITE with 486 at once: no 180, so the
@@ -697,6 +724,11 @@ class AriSwitch:
 
             def start_app() -> None:
                 if channel.id in self.channels and not channel.dying:
+                    if not self.stasis_loaded:
+                        # As captured (tests/fixtures/ari/lab-issue14.jsonl): no
+                        # hang-up request, and cause 0.
+                        self.destroy(channel, cause=0)
+                        return
                     self.enter_stasis(channel, app, args)
 
             self.later(self.stasis_delay, start_app)
@@ -712,7 +744,7 @@ class AriSwitch:
             self.emit_channel(channel, "ChannelHangupRequest", cause=cause)
         self.destroy(channel, cause=cause)
 
-    def destroy(self, channel: _Channel, *, cause: int) -> None:
+    def destroy(self, channel: _Channel, *, cause: int, tech_cause: int = 0) -> None:
         """The channel leaves its bridge and Stasis and is gone."""
         channel.dying = True
         if channel.bridge is not None and channel.bridge in self.bridges:
@@ -732,6 +764,7 @@ class AriSwitch:
             "ChannelDestroyed",
             cause=cause,
             cause_txt=_CAUSE_TEXT.get(cause, "Unknown"),
+            **({"tech_cause": tech_cause} if tech_cause else {}),
             channel=self.channel_json(channel),
         )
         del self.channels[channel.id]

@@ -34,6 +34,10 @@ class External(enum.Enum):
     NO_ANSWER = "noAnswer"
     #: The number does not exist: the provider answers 404 at once.
     UNREACHABLE = "unreachable"
+    #: Nothing answers SIP at the provider's address (no server, port closed):
+    #: sofia-sip learns it from the network at once, and FreeSWITCH 1.10.12 ends
+    #: the leg NETWORK_OUT_OF_ORDER without it ever ringing (seen in the lab).
+    DEAD = "dead"
 
 
 _CONFERENCE_DEST = re.compile(r"conference:(?P<name>[^@\s]+)@(?P<profile>\S+)")
@@ -774,6 +778,10 @@ class SimSwitch:
                 await trio.lowlevel.checkpoint()
                 self.hangup(ch, "UNALLOCATED_NUMBER")
                 return "-ERR UNALLOCATED_NUMBER\n"
+            if behaviour is External.DEAD:
+                await trio.lowlevel.checkpoint()
+                self.hangup(ch, "NETWORK_OUT_OF_ORDER")
+                return "-ERR NETWORK_OUT_OF_ORDER\n"
         else:
             return "-ERR NORMAL_TEMPORARY_FAILURE\n"
         if behaviour is External.BUSY:

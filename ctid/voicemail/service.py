@@ -129,8 +129,8 @@ class VoicemailService:
             nursery.start_soon(self._filer)
             if self.execute is not None:
                 nursery.start_soon(self._lamp_task, self.execute)
-            if self.settings.retention_days > 0:
-                nursery.start_soon(self._retention_loop)
+            # Always: a reload may turn retention on.
+            nursery.start_soon(self._retention_loop)
             self._started.set()
             task_status.started()
 
@@ -214,6 +214,8 @@ class VoicemailService:
 
     async def apply_retention(self) -> int:
         """Delete the messages older than ``retention_days``; returns how many."""
+        if self.settings.retention_days <= 0:
+            return 0
         cutoff = self.clock.datetime(trio.current_time() - self.settings.retention_days * 86400)
         found = await self.records.read(queries.expired, cutoff)
         for row in found:

@@ -59,13 +59,13 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "acd",
                 "ivr",
                 "recording",
+                "voicemail",
                 "records",
                 "livestate",
                 "cluster",
                 "outbound",
                 "webhooks",
                 "fax",
-                "voicemail",
                 # The demo's traffic and the simulation's people and figures: services
                 # run beside the others (their runs, which build the daemon, are tools).
                 "demo",

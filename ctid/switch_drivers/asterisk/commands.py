@@ -19,7 +19,7 @@ import contextlib
 import logging
 import math
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import attrs
@@ -62,6 +62,8 @@ from ctid.switch_drivers.base import (
     StopSupervision,
     SupervisionMode,
     SwitchCommand,
+    SwitchEvent,
+    TrackRecording,
 )
 
 __all__ = [
@@ -146,8 +148,11 @@ class CommandRunner:
         supervisions: dict[str, SupervisionState],
         variables: Mapping[str, str] | None = None,
         recording_dir: str = DEFAULT_RECORDING_DIR,
+        report: Callable[[list[SwitchEvent]], None] | None = None,
     ) -> None:
         self._http = http
+        #: Where events the runner learns itself (not from Asterisk's socket) go.
+        self._report = report
         self._mapper = mapper
         self._endpoints = endpoints
         self._app = app
@@ -205,6 +210,8 @@ class CommandRunner:
                 await self.call(rest.unpause_recording(self._recording(rid)))
             case StopRecording(recording_id=rid):
                 await self.call(rest.stop_recording(self._recording(rid)))
+            case TrackRecording(recording_id=rid, path=path):
+                self._mapper.expect_recording(rid, recording_name(path, self._recording_dir))
             case StartSupervision():
                 await self._start_supervision(command)
             case ChangeSupervision(supervision_id=sid, mode=mode):
@@ -244,6 +251,26 @@ class CommandRunner:
         self._mapper.expect_originate(command)
         try:
             await self.call(request)
+        except CommandRejected as exc:
+            if (
+                exc.reason is RejectReason.INVALID_DESTINATION
+                and command.kind is EndpointKind.EXTENSION
+                and self._report is not None
+            ):
+                # A phone that is not registered: Asterisk refuses at once, where
+                # FreeSWITCH and the simulator accept the call and fail it. One
+                # semantics for every switch (docs/protocol.md): the request
+                # succeeds and the phone's connection fails (destNotObtainable).
+                log.warning(
+                    "Asterisk cannot dial %s (%s): is the phone registered "
+                    "('pjsip show contacts')?",
+                    endpoint,
+                    exc,
+                )
+                self._report(self._mapper.originate_unreachable(command.channel_id, str(exc)))
+                return
+            self._mapper.forget_originate(command.channel_id)
+            raise
         except BaseException:
             self._mapper.forget_originate(command.channel_id)
             raise

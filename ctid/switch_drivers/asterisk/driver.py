@@ -69,6 +69,10 @@ log = logging.getLogger(__name__)
 
 #: WebSocket messages larger than this close the socket (Asterisk's are small).
 _MAX_MESSAGE: Final = 4 << 20
+#: Events the command runner may have waiting for the switch-event stream: each
+#: refused originate is two; a full buffer (ctid far behind) fails the command
+#: loudly rather than lose a call's events.
+_REPORT_BUFFER: Final = 256
 
 
 class _Fatal(Exception):
@@ -317,6 +321,18 @@ class AsteriskDriver(SwitchDriver):
             return f"resynchronisation failed: {channels.status}/{bridges.status}", False
         live_bridges = await self._drop_empty_bridges(http, bridges.json())
         await emit.send(self._mapper.resync(channels.json(), live_bridges))
+        # Events the command runner learns itself (an originate Asterisk refused)
+        # reach ctid through this task's nursery, in order with nothing else of
+        # theirs: no channel of them ever reaches the socket.
+        reports, reported = trio.open_memory_channel[SwitchEvent](_REPORT_BUFFER)
+
+        def report(events: list[SwitchEvent]) -> None:
+            try:
+                for event in events:
+                    reports.send_nowait(event)
+            except trio.WouldBlock:
+                raise DriverUnavailable("ctid is too far behind Asterisk's events") from None
+
         self._commands = CommandRunner(
             http=http,
             mapper=self._mapper,
@@ -326,6 +342,7 @@ class AsteriskDriver(SwitchDriver):
             variables=self._variables,
             supervisions=self._supervisions,
             recording_dir=self._recording_dir,
+            report=report,
         )
         await emit.send(LinkStateChanged(state=LinkState.UP))
         up()
@@ -346,7 +363,12 @@ class AsteriskDriver(SwitchDriver):
                     except trio_websocket.ConnectionClosed:
                         return  # the reader sees it too
 
+            async def forward_reports() -> None:
+                async for event in reported:
+                    await emit.send(event)
+
             nursery.start_soon(heartbeat)
+            nursery.start_soon(forward_reports)
             outcome = await self._pump(ws, http, emit)
             nursery.cancel_scope.cancel()
         return outcome

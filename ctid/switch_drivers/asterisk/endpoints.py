@@ -167,8 +167,19 @@ _Q850: Final = {
 }
 
 
-def hangup_cause(q850: int) -> HangupCause:
-    """A Q.850 cause (``ChannelDestroyed.cause``) as a ``HangupCause``."""
+def hangup_cause(q850: int, tech_cause: int = 0, *, rang: bool = True) -> HangupCause:
+    """A Q.850 cause (``ChannelDestroyed.cause``) as a ``HangupCause``.
+
+    ``tech_cause`` is the SIP status PJSIP ended the channel with (Asterisk 22's
+    ``tech_cause``), ``rang`` whether the far end ever answered the INVITE at all
+    (ringing, progress). A 408 to an INVITE nobody answered is PJSIP's own
+    transaction timeout (timer B, 32 s): the address does not answer SIP, which
+    FreeSWITCH reports at once as ``NETWORK_OUT_OF_ORDER`` when the network says so.
+    Asterisk makes it 18 (no user response), which would read as "rang, nobody
+    answered"; it is a network failure on both switches (docs/drivers.md, causes).
+    """
+    if tech_cause == 408 and not rang:
+        return HangupCause.FAILED
     return _Q850.get(q850, HangupCause.FAILED)
 
 

@@ -20,6 +20,7 @@ One mapper per driver; no I/O, no clock, no trio.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -48,6 +49,7 @@ from ctid.switch_drivers.base import (
     DigitsReceived,
     Direction,
     EndpointKind,
+    HangupCause,
     MediaTarget,
     Originate,
     PlaybackFinished,
@@ -70,6 +72,8 @@ __all__ = [
     "Output",
     "StopPlaybackOnDigit",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The first Stasis argument of channels ctid originates, so that a ctid that
 #: restarted still knows them for outbound legs.
@@ -299,6 +303,31 @@ class AriMapper:
     def forget_originate(self, channel_id: str) -> None:
         """The originate was refused: no channel will come."""
         self._expected.pop(channel_id, None)
+
+    def originate_unreachable(self, channel_id: str, detail: str) -> list[SwitchEvent]:
+        """Asterisk refused to make the channel of a phone it cannot reach (500
+        "Allocation failed": a PJSIP endpoint with no registered contact). Told as
+        the switch would tell any unreachable phone: created, then hung up
+        ``UNREACHABLE``, so the call fails as on FreeSWITCH (destNotObtainable)."""
+        expected = self._expected.pop(channel_id, None)
+        if expected is None or channel_id in self._channels:
+            return []
+        created = ChannelCreated(
+            channel_id=channel_id,
+            kind=expected.kind,
+            device=expected.device,
+            direction=Direction.OUTBOUND,
+            caller_number=expected.caller_number,
+            caller_name=expected.caller_name,
+            called_number=expected.device if expected.kind is EndpointKind.EXTERNAL else None,
+            trunk=expected.trunk,
+            originator_channel_id=expected.originator,
+            variables=dict(expected.variables),
+        )
+        return [
+            created,
+            ChannelHungUp(channel_id=channel_id, cause=HangupCause.UNREACHABLE, detail=detail),
+        ]
 
     def expect_internal_channel(self, channel_id: str) -> None:
         """A channel the driver makes for itself (a snoop): never reported."""
@@ -613,15 +642,36 @@ class AriMapper:
             if channel is None:
                 return out
         detail = f"{event.get('cause', 0)} {event.get('cause_txt', '')}".strip()
-        return out + self._end(channel, cause=int(event.get("cause", 0)), detail=detail)
+        tech = int(event.get("tech_cause") or 0)
+        if tech:
+            detail += f" (SIP {tech})"
+        return out + self._end(
+            channel, cause=int(event.get("cause", 0)), detail=detail, tech_cause=tech
+        )
 
-    def _end(self, channel: _Channel, *, cause: int, detail: str) -> list[Output]:
+    def _end(
+        self, channel: _Channel, *, cause: int, detail: str, tech_cause: int = 0
+    ) -> list[Output]:
         out: list[Output] = []
         if channel.bridge_id is not None:
             out.extend(self._leave(channel, channel.bridge_id))
-        normalized = hangup_cause(cause)
+        rang = channel.alerted or channel.answered or channel.direction is Direction.INBOUND
+        normalized = hangup_cause(cause, tech_cause, rang=rang)
         if channel.dial_failure and cause in (0, 16) and not channel.answered:
             normalized = DIAL_FAILURES[channel.dial_failure]
+        if channel.answer_pending and not channel.in_stasis and not channel.hangup_requested:
+            # Answered, but it never reached ctid's application, and nobody asked
+            # for the hang-up (ctid's own DELETE is a hangup request): Asterisk
+            # could not run Stasis() for it (app_stasis not loaded). Whatever
+            # cause Asterisk gives, the call failed and must say so.
+            normalized = HangupCause.FAILED
+            detail = f"{detail}; answered but never entered Stasis application {self._app!r}"
+            log.warning(
+                "channel %s was answered but never entered the Stasis application %r "
+                "(is app_stasis loaded? 'module show like app_stasis' on Asterisk)",
+                channel.id,
+                self._app,
+            )
         del self._channels[channel.id]
         self._transfers.pop(channel.id, None)
         out.append(ChannelHungUp(channel_id=channel.id, cause=normalized, detail=detail))

@@ -25,6 +25,10 @@ _FROM_FREESWITCH: Final[Mapping[str, HangupCause]] = {
     "NUMBER_CHANGED": HangupCause.UNREACHABLE,
     "INVALID_NUMBER_FORMAT": HangupCause.UNREACHABLE,
     "DESTINATION_OUT_OF_ORDER": HangupCause.UNREACHABLE,
+    # Nothing answered SIP at the address (the network refused it, or timer B
+    # ran out): a network failure, as Asterisk's 408 to an unanswered INVITE.
+    "NETWORK_OUT_OF_ORDER": HangupCause.FAILED,
+    "RECOVERY_ON_TIMER_EXPIRE": HangupCause.FAILED,
     "NORMAL_CIRCUIT_CONGESTION": HangupCause.CONGESTION,
     "SWITCH_CONGESTION": HangupCause.CONGESTION,
     "REQUESTED_CHAN_UNAVAIL": HangupCause.CONGESTION,

@@ -62,6 +62,7 @@ from ..base import (
     SwitchCommand,
     SwitchDriver,
     SwitchEvent,
+    TrackRecording,
 )
 from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
@@ -453,6 +454,12 @@ class FreeSwitchDriver(SwitchDriver):
             await self._start_recording(command)
         elif isinstance(command, PauseRecording | ResumeRecording | StopRecording):
             await self._recording_command(command)
+        elif isinstance(command, TrackRecording):
+            # FreeSWITCH records on the first leg of the bridge (_start_recording),
+            # the same leg now unless the call changed while ctid was away.
+            path = f"{command.path}.{command.format}"
+            self._mapper.expect_recording(command.recording_id, path)
+            self._recordings[command.recording_id] = (self._media_channel(command.target), path)
         elif isinstance(command, StartSupervision):
             await self._start_supervision(command)
         elif isinstance(command, ChangeSupervision):

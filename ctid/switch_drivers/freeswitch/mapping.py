@@ -164,6 +164,9 @@ class EventMapper:
         command = self._originates.pop(channel_id, None)
         if command is None or channel_id in self._channels:
             return []
+        # The driver marked the leg as carrying the bridge variables before it sent
+        # the originate; a leg that never existed must not stay in the book.
+        self._bridges.channel_gone(channel_id)
         created = ChannelCreated(
             channel_id=channel_id,
             kind=command.kind,

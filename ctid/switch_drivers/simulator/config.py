@@ -18,6 +18,8 @@ class OutsideBehaviour(enum.Enum):
     NO_ANSWER = "noAnswer"
     REJECT = "reject"
     UNREACHABLE = "unreachable"
+    #: Nothing answers at the far end's address at all (the network fails the call).
+    OUT_OF_ORDER = "outOfOrder"
 
 
 def _compile(value: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -37,12 +39,14 @@ class OutsideRule:
 
 
 #: The last digits follow SIP status codes, so a tester can remember them:
-#: ...486 busy, ...480 never answers, ...404 does not exist, ...603 rejects.
+#: ...486 busy, ...480 never answers, ...404 does not exist, ...603 rejects,
+#: ...408 cannot be reached at all (network out of order).
 DEFAULT_OUTSIDE_RULES = (
     OutsideRule(pattern=r".*486", behaviour=OutsideBehaviour.BUSY),
     OutsideRule(pattern=r".*480", behaviour=OutsideBehaviour.NO_ANSWER),
     OutsideRule(pattern=r".*404", behaviour=OutsideBehaviour.UNREACHABLE),
     OutsideRule(pattern=r".*603", behaviour=OutsideBehaviour.REJECT),
+    OutsideRule(pattern=r".*408", behaviour=OutsideBehaviour.OUT_OF_ORDER),
     OutsideRule(pattern=r".*", behaviour=OutsideBehaviour.ANSWER, answer_after=2.0),
 )
 

@@ -448,6 +448,10 @@ class SimSwitch:
                 chan.line.heard_digits.extend(d for d in cmd.digits if d != ",")
             case sw.StartRecording():
                 self._start_recording(cmd, now)
+            case sw.TrackRecording():
+                # The simulator lives in ctid: a recording it still has is known.
+                if cmd.recording_id not in self.recordings:
+                    raise sw.CommandRejected(sw.RejectReason.NO_SUCH_RECORDING, cmd.recording_id)
             case sw.PauseRecording() | sw.ResumeRecording() | sw.StopRecording():
                 rec = self.recordings.get(cmd.recording_id)
                 if rec is None:
@@ -492,7 +496,7 @@ class SimSwitch:
             line = self.lines.get(cmd.device)
             if line is None or line.kind is not sw.EndpointKind.EXTENSION:
                 raise sw.CommandRejected(sw.RejectReason.INVALID_DESTINATION, cmd.device)
-            if line.state is not LineState.IDLE:
+            if line.state is not LineState.IDLE or line.unplugged:
                 # Like a real switch: the channel is made and fails at once.
                 self._emit(
                     sw.ChannelCreated(
@@ -505,7 +509,8 @@ class SimSwitch:
                         originator_channel_id=cmd.originator_channel_id,
                     )
                 )
-                self._emit(sw.ChannelHungUp(channel_id=cmd.channel_id, cause=sw.HangupCause.BUSY))
+                cause = sw.HangupCause.UNREACHABLE if line.unplugged else sw.HangupCause.BUSY
+                self._emit(sw.ChannelHungUp(channel_id=cmd.channel_id, cause=cause))
                 return
             chan = self._start_channel(
                 line,
@@ -570,6 +575,9 @@ class SimSwitch:
         behaviour = rule.behaviour
         if behaviour is OutsideBehaviour.UNREACHABLE:
             self._end_channel(chan, sw.HangupCause.UNREACHABLE, now)
+            return
+        if behaviour is OutsideBehaviour.OUT_OF_ORDER:
+            self._end_channel(chan, sw.HangupCause.FAILED, now)
             return
         if behaviour is OutsideBehaviour.BUSY:
             self._end_channel(chan, sw.HangupCause.BUSY, now)

@@ -63,6 +63,9 @@ class Line:
     digits: str = ""
     #: DTMF ctid sent into this line, in order (what the party heard).
     heard_digits: list[str] = attrs.field(factory=list)
+    #: An extension whose phone is unplugged: calls to it fail as unreachable, as a
+    #: SIP switch fails them for a phone that is not registered.
+    unplugged: bool = False
     #: The phone's voicemail display: (new, old) messages; the lamp is lit while new > 0.
     message_waiting: tuple[int, int] = (0, 0)
 

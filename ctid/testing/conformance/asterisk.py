@@ -17,7 +17,7 @@ from ...switch_drivers.asterisk.driver import AsteriskDriver
 from ...switch_drivers.asterisk.mapping import ORIGIN_VARIABLE
 from ..ari_schema import AriSchema
 from ..fake_asterisk import FakeAsterisk
-from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
+from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE, Hearing, SwitchHarness
 
 if TYPE_CHECKING:
     from .._fake_ari_switch import _Channel
@@ -61,6 +61,7 @@ class FakeAsteriskHarness(SwitchHarness):
         self.fake.set_number(BUSY, "busy")
         self.fake.set_number(NO_ANSWER, "noanswer")
         self.fake.set_number(UNREACHABLE, "unreachable")
+        self.fake.set_number(OUT_OF_ORDER, "dead")
         # ari.conf as docs/drivers.md asks: ctid's mark on the channels it originates.
         self.fake.channelvars = (ORIGIN_VARIABLE,)
 
@@ -98,6 +99,9 @@ class FakeAsteriskHarness(SwitchHarness):
 
     async def unhold(self, extension: str) -> None:
         self.fake.phone(extension).unhold()
+
+    async def unplug(self, extension: str) -> None:
+        self.fake.phone(extension).registered = False
 
     async def incoming_call(self, caller: str, called: str) -> None:
         self.fake.inbound_call(caller, called)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import trio
 
 from ...calls.notices import DigitsDetected, Notice
-from .harness import ANSWERS, BUSY, CALLER, NO_ANSWER, UNREACHABLE
+from .harness import ANSWERS, BUSY, CALLER, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE
 from .run import RING_TIMEOUT, ScenarioRun, at, brief, conn, refused, scenario
 
 __all__: list[str] = []
@@ -259,6 +259,25 @@ async def unreachable_number(run: ScenarioRun) -> None:
         ("OriginatedEvent", "connected", UNREACHABLE, "newCall"),
         ("FailedEvent", "connected", UNREACHABLE, "destNotObtainable"),
     ]
+
+
+@scenario()
+async def trunk_that_does_not_answer(run: ScenarioRun) -> None:
+    """MakeCall to a number whose provider does not answer at all: FailedEvent
+    networkOutOfOrder on every switch (FreeSWITCH learns it at once from the network,
+    Asterisk after its SIP timer, 32 s), and the caller is kept until cleared."""
+    a = run.a
+    mon = await run.watch(a)
+    call_id = await run.make_call(a, OUT_OF_ORDER)
+    await run.received(mon, "FailedEvent")
+    assert [brief(e) for e in mon.take()] == [
+        ("ServiceInitiatedEvent", "initiated", a, "makeCall"),
+        ("OriginatedEvent", "connected", OUT_OF_ORDER, "newCall"),
+        ("FailedEvent", "connected", OUT_OF_ORDER, "networkOutOfOrder"),
+    ]
+    snapshot = await mon.call("SnapshotCall", {"snapshotObject": call_id})
+    states = {d["deviceOnCall"]: d["localConnectionState"] for d in snapshot["snapshotData"]}
+    assert states == {a: "connected", OUT_OF_ORDER: "fail"}
 
 
 @scenario()

@@ -203,6 +203,35 @@ async def single_step_transfer(run: ScenarioRun) -> None:
 
 
 @scenario()
+async def single_step_transfer_to_an_unplugged_phone(run: ScenarioRun) -> None:
+    """A sends its caller on to B, whose phone is gone (not registered). On every switch
+    the request succeeds (TransferredEvent), then B's connection fails with
+    destNotObtainable and the caller, whom nobody holds any more, is released
+    (docs/protocol.md, SingleStepTransferCall)."""
+    a, b = run.a, run.b
+    mon = await run.watch(a, b)
+    call_id = await run.inbound(CALLER, a)
+    mon.take()
+    await run.switch.unplug(b)
+    await mon.call("SingleStepTransferCall", {"activeCall": conn(call_id, a), "transferredTo": b})
+    await run.received(mon, "CallClearedEvent")
+    await run.settle()
+    events = mon.take()
+    assert [(e["monitorCrossRefID"], *brief(e)) for e in events] == [
+        ("m1", "TransferredEvent", "null", b, "singleStepTransfer"),
+        ("m2", "FailedEvent", "fail", b, "destNotObtainable"),
+        ("m2", "ConnectionClearedEvent", "fail", CALLER, "normalClearing"),
+        ("m1", "CallClearedEvent", "null", "<call>", "normalClearing"),
+        ("m2", "CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
+    failed = events[1]
+    assert failed["failedConnection"] == conn(call_id, b)
+    assert failed["failingDevice"] == b
+    assert failed["callingDevice"] == CALLER
+    await run.expect_hearing(CALLER, a, hears=False, music=False)
+
+
+@scenario()
 async def switch_link_lost_and_back_mid_call(run: ScenarioRun) -> None:
     """The link breaks mid-call; the caller hangs up meanwhile; ctid learns it on resync."""
     b = run.b

@@ -19,7 +19,7 @@ import trio
 from ...switch_drivers.freeswitch.driver import FreeSwitchDriver
 from .._fs_hearing import channel_hears, hears_music
 from ..fake_freeswitch import DialplanKind, External, FakeFreeSwitch
-from .harness import BUSY, NO_ANSWER, UNREACHABLE, Hearing, SwitchHarness
+from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE, Hearing, SwitchHarness
 
 __all__ = ["FREESWITCH_SECTION", "FakeFreeSwitchHarness"]
 
@@ -56,6 +56,7 @@ class FakeFreeSwitchHarness(SwitchHarness):
                 BUSY: External.BUSY,
                 NO_ANSWER: External.NO_ANSWER,
                 UNREACHABLE: External.UNREACHABLE,
+                OUT_OF_ORDER: External.DEAD,
             },
             dialplan=DialplanKind.CTID,
             # A phone asked to auto-answer, and an outside number that answers,
@@ -103,6 +104,10 @@ class FakeFreeSwitchHarness(SwitchHarness):
         uuid = self._uuid(extension)
         assert uuid is not None, f"{extension} is in no call"
         self.fake.phone_holds(uuid, on=False)
+
+    async def unplug(self, extension: str) -> None:
+        switch = self.fake.switch
+        switch.unregistered = switch.unregistered | {extension}
 
     async def incoming_call(self, caller: str, called: str) -> None:
         self.fake.outside_calls(caller, called)

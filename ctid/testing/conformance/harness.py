@@ -12,7 +12,7 @@ What every harness must provide:
 * ``extensions``: at least four phones. Scenarios use the first four.
 * Outside numbers that behave as the constants below say (``ANSWERS`` answers
   within a few seconds, ``BUSY`` is busy, ``NO_ANSWER`` rings for ever,
-  ``UNREACHABLE`` does not exist), and
+  ``UNREACHABLE`` does not exist, ``OUT_OF_ORDER`` cannot be reached at all), and
   outside callers that can call any extension, or a number ctid serves (a
   queue's), from ``CALLER``-like numbers.
 * Phones that stay silent unless told: they do not answer by themselves,
@@ -29,7 +29,16 @@ import trio
 
 from ...switch_drivers.base import SwitchDriver
 
-__all__ = ["ANSWERS", "BUSY", "CALLER", "NO_ANSWER", "UNREACHABLE", "Hearing", "SwitchHarness"]
+__all__ = [
+    "ANSWERS",
+    "BUSY",
+    "CALLER",
+    "NO_ANSWER",
+    "OUT_OF_ORDER",
+    "UNREACHABLE",
+    "Hearing",
+    "SwitchHarness",
+]
 
 #: An outside number that answers a few seconds after it starts ringing.
 ANSWERS: Final = "5551234"
@@ -39,6 +48,9 @@ BUSY: Final = "5550486"
 NO_ANSWER: Final = "5550480"
 #: An outside number that does not exist (the network refuses it).
 UNREACHABLE: Final = "5550404"
+#: An outside number whose provider does not answer at all (nothing answers SIP at
+#: its address): the network fails the call, however long the switch takes to see it.
+OUT_OF_ORDER: Final = "5550408"
 #: The outside caller of the inbound scenarios.
 CALLER: Final = "5550001"
 
@@ -102,6 +114,12 @@ class SwitchHarness(abc.ABC):
     @abc.abstractmethod
     async def unhold(self, extension: str) -> None:
         """The phone's own key takes its call off hold."""
+
+    async def unplug(self, extension: str) -> None:
+        """The phone goes away (unplugged, its registration gone): ctid still has the
+        extension, but the switch can no longer reach it. Optional: a harness that
+        cannot do it raises ``NotImplementedError`` and such scenarios are skipped."""
+        raise NotImplementedError(f"{type(self).__name__} cannot unplug a phone")
 
     @abc.abstractmethod
     async def incoming_call(self, caller: str, called: str) -> None:

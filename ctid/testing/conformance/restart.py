@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import trio
+
 from ...switch_drivers.base import Capability
 from ..client import RpcTestClient
 from .harness import CALLER
@@ -232,3 +234,36 @@ async def restart_while_a_queue_offer_rings(run: ScenarioRun) -> None:
     await run.switch.hang_up(b)
     await run.settle()
     assert call_id not in run.cc.app.model.calls
+
+
+@scenario(NEEDS, Capability.RECORDING, config=RESTART_CONFIG)
+async def restart_while_recording(run: ScenarioRun) -> None:
+    """A call recorded across a restart: recording.stop after it works, and the recording
+    ends done with the whole length (the switch went on recording meanwhile).
+
+    Found on the lab's Asterisk 22.10.1: the restarted driver no longer knew the
+    switch's name of the recording, so recording.stop was refused (noSuchRecording)
+    and the recording stayed "recording" after the call ended."""
+    b = run.b
+    call_id = await run.inbound(CALLER, b)
+    mon = await run.watch(b)
+    started = await mon.call("recording.start", {"callID": call_id})
+    rid = started["recordingID"]
+    await trio.sleep(10)
+    await run.restart()
+    mon = await run.watch(b)
+    await trio.sleep(5)
+    stop = await mon.call("recording.stop", {"recordingID": rid})
+    assert (stop["recordingID"], stop["callID"]) == (rid, call_id)
+    await run.received(mon, "RecordingStoppedEvent")
+    [stopped] = mon.take()
+    assert (stopped["_name"], stopped["state"], stopped["duration"]) == (
+        "RecordingStoppedEvent",
+        "done",
+        15.0,
+    )
+    await mon.call("records.flush", {"until": "database"})
+    got = await mon.call("recording.get", {"recordingID": rid})
+    assert (got["callID"], got["state"], got["duration"]) == (call_id, "done", 15.0)
+    await run.switch.hang_up(CALLER)
+    await run.settle()

@@ -46,6 +46,9 @@ class SimulatorHarness(SwitchHarness):
     async def unhold(self, extension: str) -> None:
         self.sim.hold_key(extension)
 
+    async def unplug(self, extension: str) -> None:
+        self.sim.card.lines[extension].unplugged = True
+
     async def incoming_call(self, caller: str, called: str) -> None:
         self.sim.incoming_call(caller, called)
 

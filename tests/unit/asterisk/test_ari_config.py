@@ -200,6 +200,7 @@ def test_check_config_reports_the_file_and_key(
     assert capsys.readouterr().err == (
         f"error: {path}: switch.asterisk.trunks[0].dial: "
         'expected "TECH/..." with {number} once, got "PJSIP/t"\n'
+        f"{path}: 1 problem(s)\n"
     )
     with pytest.raises(ConfigError, match=r"switch\.asterisk\.user: required but missing"):
         build_driver(config_from_dict({"switch": {"driver": "asterisk", "asterisk": {}}}))

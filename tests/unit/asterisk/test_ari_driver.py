@@ -283,11 +283,36 @@ async def test_auto_answer_and_outside_numbers(
     assert events[-1] == ChannelAnswered(channel_id="o4")
 
 
+async def test_a_phone_asterisk_cannot_dial_fails_as_unreachable(
+    autojump_clock: trio.testing.MockClock, h: Harness
+) -> None:
+    """Asterisk answers 500 "Allocation failed" at once for a PJSIP endpoint with no
+    contact; the driver accepts the command and reports the leg made and failed
+    (UNREACHABLE), as FreeSWITCH reports its failed originate job (issue 14)."""
+    h.fake.phone("1002").registered = False
+    await h.run(
+        Originate(
+            channel_id="x", kind=EndpointKind.EXTENSION, device="1002", caller_number="5550001"
+        )
+    )
+    assert await h.events() == [
+        ChannelCreated(
+            channel_id="x",
+            kind=EndpointKind.EXTENSION,
+            device="1002",
+            direction=Direction.OUTBOUND,
+            caller_number="5550001",
+        ),
+        ChannelHungUp(
+            channel_id="x",
+            cause=HangupCause.UNREACHABLE,
+            detail="invalidDestination: Allocation failed",
+        ),
+    ]
+    assert h.fake.channels == {}
+
+
 async def test_rejections(autojump_clock: trio.testing.MockClock, h: Harness) -> None:
-    with pytest.raises(CommandRejected) as info:
-        await h.run(Originate(channel_id="x", kind=EndpointKind.EXTENSION, device="4999"))
-    assert info.value.reason is RejectReason.INVALID_DESTINATION
-    assert info.value.detail == "Allocation failed"
     with pytest.raises(CommandRejected) as info:
         await h.run(Answer(channel_id="nobody"))
     assert info.value.reason is RejectReason.NO_SUCH_CHANNEL

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -248,7 +250,7 @@ def test_unanswered_originate_is_reported_though_only_destroyed_arrives(
         ChannelHungUp(
             channel_id="lab-noans-1",
             cause=HangupCause.NO_ANSWER,
-            detail="19 User alerting, no answer",
+            detail="19 User alerting, no answer (SIP 480)",
         ),
     ]
 
@@ -592,3 +594,61 @@ def test_endpoint_config_rules() -> None:
         EndpointConfig(extension_endpoint="PJSIP/fixed")
     assert CONFIG.number_kind("1003") is EndpointKind.EXTENSION
     assert CONFIG.number_kind("0612345678") is EndpointKind.EXTERNAL
+
+
+def _lab(channel_id: str) -> list[Event]:
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "ari" / "lab-issue14.jsonl"
+    events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [e for e in events if (e.get("channel") or e.get("peer"))["id"] == channel_id]
+
+
+def test_the_lab_frames_are_valid_events(ari_schema: AriSchema) -> None:
+    for channel_id in ("3m9jeuf-ch7", "3m9jeuf-ch9"):
+        for event in _lab(channel_id):
+            assert ari_schema.check_event(event) == []
+
+
+def test_a_trunk_that_answers_nothing_is_a_network_failure(mapper: AriMapper) -> None:
+    """Real frames: PJSIP's INVITE to a dead address times out after 32 s (18 / 408)."""
+    mapper.expect_originate(
+        Originate(channel_id="3m9jeuf-ch7", kind=EndpointKind.EXTERNAL, device="5551234")
+    )
+    out = feed_all(mapper, _lab("3m9jeuf-ch7"))
+    assert out[0] == ChannelCreated(
+        channel_id="3m9jeuf-ch7",
+        kind=EndpointKind.EXTERNAL,
+        device="5551234",
+        direction=Direction.OUTBOUND,
+        called_number="5551234",
+        trunk="provider",
+    )
+    assert out[1:] == [
+        ChannelHungUp(
+            channel_id="3m9jeuf-ch7",
+            cause=HangupCause.FAILED,
+            detail="18 No user responding (SIP 408)",
+        )
+    ]
+
+
+def test_an_originate_that_never_enters_stasis_fails(mapper: AriMapper) -> None:
+    """Real frames: app_stasis unloaded; the phone answers, Asterisk destroys the
+    channel (cause 0) without a StasisStart. ctid must not call that a hang-up."""
+    mapper.expect_originate(
+        Originate(channel_id="3m9jeuf-ch9", kind=EndpointKind.EXTENSION, device="1001")
+    )
+    out = feed_all(mapper, _lab("3m9jeuf-ch9"))
+    assert out == [
+        ChannelCreated(
+            channel_id="3m9jeuf-ch9",
+            kind=EndpointKind.EXTENSION,
+            device="1001",
+            direction=Direction.OUTBOUND,
+        ),
+        ChannelAlerting(channel_id="3m9jeuf-ch9"),
+        ChannelHungUp(
+            channel_id="3m9jeuf-ch9",
+            cause=HangupCause.FAILED,
+            detail="0 Unknown; answered but never entered Stasis application 'ctid'",
+        ),
+    ]

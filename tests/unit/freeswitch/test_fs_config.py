@@ -184,6 +184,7 @@ def test_check_config_reports_the_file_and_key(
     assert capsys.readouterr().err == (
         f"error: {path}: switch.freeswitch.trunks[0].dial: expected a dial string like "
         '"sofia/gateway/NAME/{number}" with {number} once, got "sofia/gateway/t"\n'
+        f"{path}: 1 problem(s)\n"
     )
     with pytest.raises(ConfigError, match=r"switch\.freeswitch\.extensions: required but missing"):
         build_driver(
