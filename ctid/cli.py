@@ -142,9 +142,8 @@ def check_config(path: Path) -> int:
     problems = config_problems(config, extra=(build_driver, check_auth, load_tls))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    if len(problems) > 1:
-        print(f"{path}: {len(problems)} problems", file=sys.stderr)
     if problems:
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{path}: ok")
     return 0

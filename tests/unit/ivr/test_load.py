@@ -327,5 +327,5 @@ def test_check_config_lists_every_problem(
         f"error: {flows / 'main.json'}: node menu: choices.2: no node 'suport'",
         f"error: {flows / 'main.json'}: node menu: choices.3: no node 'slaes'",
         f"error: {conf}: recording.retention_days: must be 0 (keep) or more",
-        f"{conf}: 3 problems",
+        f"{conf}: 3 problem(s)",
     ]
