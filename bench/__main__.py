@@ -3,7 +3,9 @@
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
 naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``failover``
-(takeover time of a hot-standby pair against restarting one node), ``sessions``
+(takeover time of a hot-standby pair against restarting one node), ``chaos``
+(kill -9 the active node of a pair again and again under traffic: takeover
+time and what changed), ``sessions``
 (10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
 healthy client's requests beside 40 connections sending maximum-size frames),
 ``livestate`` (the live-state store against committing each change on the call
@@ -57,6 +59,12 @@ def _acd(name: str) -> Callable[[list[str]], None]:
     return run
 
 
+def _chaos(argv: list[str]) -> None:
+    from . import chaos
+
+    chaos.main(argv)
+
+
 def _failover(argv: list[str]) -> None:
     from . import failover
 
@@ -74,6 +82,7 @@ def _livestate(argv: list[str]) -> None:
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "failover": _failover,
+    "chaos": _chaos,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
     "sessions": _transport("sessions"),

@@ -198,18 +198,23 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
             file=sys.stderr,
         )
         return 2
-    app = App(
-        config,
-        driver=driver,
-        admin_token=admin_token,
-        listen=args.listen,
-        handle_signals=True,
-    )
-    if getattr(args, "metrics_listen", None):
-        app.metrics_listen = args.metrics_listen
-    from .sdnotify import NotifySettings
 
-    app.notify = NotifySettings.from_environ(os.environ, os.getpid())
+    def make_app(driver: Any) -> Any:
+        app = App(
+            config,
+            driver=driver,
+            admin_token=admin_token,
+            listen=args.listen,
+            handle_signals=True,
+        )
+        if getattr(args, "metrics_listen", None):
+            app.metrics_listen = args.metrics_listen
+        from .sdnotify import NotifySettings
+
+        app.notify = NotifySettings.from_environ(os.environ, os.getpid())
+        return app
+
+    app = make_app(driver)
     if demo:
         from .demo.setup import add_demo
 
@@ -220,10 +225,25 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
             return 2
 
     async def main() -> None:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(app.run)
-            if demo:
-                _print_banner(app, admin_token or "", generated, config)
+        nonlocal app
+        from .cluster.node import LeadershipLost
+
+        while True:
+            lost: LeadershipLost | None = None
+            try:
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(app.run)
+                    if demo:
+                        _print_banner(app, admin_token or "", generated, config)
+            except* LeadershipLost as group:
+                lost = _leaves(group)[0]  # type: ignore[assignment]
+            if lost is None:
+                return
+            # The switch and the clients are let go already; this process comes back
+            # as a standby with a clean memory by itself (no supervisor needed).
+            log.error("%s; starting again as a standby", lost)
+            app = make_app(build_driver(config))
+            app.patient_start = True
 
     from .pidfile import PID_FILE, remove_pid, write_pid
 

@@ -94,6 +94,11 @@ class CallModel:
         #: The calls stored by the previous run (``calls.keep``), keyed by call id,
         #: until the first resynchronisation restores or drops them (``calls.recover``).
         self.stored_calls: dict[str, dict[str, Any]] = {}
+        #: Stored calls whose channels all ended while ctid was away, put back
+        #: until the services have restored their part (``calls.recover``).
+        self.ended_while_down: list[str] = []
+        #: Set once the services restored their state: such calls then end at once.
+        self.services_ready = False
         #: Turns a stored wall-clock time into this run's trio time (set with ``stored_calls``).
         self.from_wall: Callable[[float], float] = lambda wall: wall
 

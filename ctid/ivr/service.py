@@ -62,6 +62,9 @@ __all__ = ["ROUTE_POINT_PREFIX", "IvrService"]
 
 log = logging.getLogger(__name__)
 
+#: The ``detail`` of the IVR run of a caller hung up because ctid restarted.
+RESTARTED: Final = "ctidRestarted"
+
 #: Every flow has a route point ``ivr:<flow>`` (where inbound routing sends calls).
 ROUTE_POINT_PREFIX: Final = "ivr:"
 #: Calls routed here are refused without being answered (the caller blacklist).
@@ -143,11 +146,57 @@ class IvrService:
                 for fn, args in pending:
                     nursery.start_soon(fn, *args)
                 await self.warm(self.flows.values())
+                self.close_restored()
                 task_status.started()
                 await trio.sleep_forever()
         finally:
             # The lookup databases' pooled connections go with the service.
             self.sql.close()
+
+    def close_restored(self) -> list[str]:
+        """Hang up the callers a previous run left in a menu (restored from live state).
+
+        Where a caller was in a flow (its node, its timers, what it typed) is not
+        kept, so the flow cannot go on; playing it again from the start would
+        surprise the caller as much. The call is closed cleanly instead: its IVR
+        run ends with exit ``error`` (detail ``ctidRestarted``), an ``IvrFinished``
+        notice for its IVR record, and the caller is released (ConnectionCleared,
+        CallCleared; the call record is closed normally). docs/design.md says why.
+        """
+        now = trio.current_time()
+        closed: list[str] = []
+        for call in list(self.model.calls.values()):
+            if call.owner not in self.points or call.call_id in self.active:
+                continue
+            name = str(call.facts.get(FACT_IVR_FLOW) or self.points[call.owner])
+            entered = call.facts.get(FACT_IVR_ENTERED_AT)
+            flow = self.flows.get(name)
+            call.facts[FACT_IVR_EXIT] = E.EXIT_ERROR
+            call.facts[FACT_IVR_LEFT_AT] = now
+            self.model.notify(
+                IvrFinished(
+                    flow=name,
+                    version=flow.version if flow is not None else "",
+                    call_id=call.call_id,
+                    entered_at=float(entered) if isinstance(entered, int | float) else now,
+                    left_at=now,
+                    exit=E.EXIT_ERROR,
+                    detail=RESTARTED,
+                )
+            )
+            try:
+                self.control.hang_up(call.call_id)
+            except NoSuchCall:
+                continue
+            closed.append(call.call_id)
+        if closed:
+            log.warning(
+                "IVR: %d caller(s) left in a menu by the previous run hung up: %s",
+                len(closed),
+                ", ".join(closed),
+            )
+            self.calls.sync()
+        return closed
 
     def set_flows(self, flows: Mapping[str, Flow], numbers: Mapping[str, str] = {}) -> None:
         """Use ``flows`` for new calls; register their route points (and extra ``numbers``)."""
