@@ -56,11 +56,11 @@ docs: setup
 	$(BIN)/python -m ctid.api.access_table docs/security.md
 
 # Mutation testing of one module against its own tests (slow; not part of `make test`):
-#   make mutation MODULE=ctid/records/reports.py [TESTS="tests/..."] [MUTANTS="names or globs"]
+#   make mutation MODULE=ctid/records/reports.py [TESTS="tests/..."] [MUTANTS="names or globs"] [MAX_CHILDREN=1]
 # See docs/testing.md. mutation-tables mutates the module-level tables mutmut skips.
 mutation: setup
 	@test -n "$(MODULE)" || { echo "usage: make mutation MODULE=ctid/path/to/module.py"; exit 2; }
-	$(BIN)/python scripts/mutation.py $(MODULE) $(TESTS) $(if $(MUTANTS),--mutants $(MUTANTS))
+	$(BIN)/python scripts/mutation.py $(MODULE) $(TESTS) $(if $(MUTANTS),--mutants $(MUTANTS)) $(if $(MAX_CHILDREN),--max-children $(MAX_CHILDREN))
 
 mutation-tables: setup
 	@test -n "$(MODULE)" || { echo "usage: make mutation-tables MODULE=ctid/path/to/module.py"; exit 2; }

@@ -3,14 +3,17 @@
 Names: ``api`` (request round trip, event delivery and memory, beside a bare
 trio-websocket server), ``routing`` (the ACD's routing decision against a
 naive scan), ``simulate`` (an 8-hour day of ``ctid simulate``), ``failover``
-(takeover time of a hot-standby pair against restarting one node), ``sessions``
+(takeover time of a hot-standby pair against restarting one node), ``chaos``
+(kill -9 the active node of a pair again and again under traffic: takeover
+time and what changed), ``sessions``
 (10,000 logged-in sessions: memory and delivery latency), ``fairness`` (a
 healthy client's requests beside 40 connections sending maximum-size frames),
 ``livestate`` (the live-state store against committing each change on the call
 path), ``keep`` (keeping calls in the live store per switch event, against none
 and a naive rewrite), ``fuzz`` (hostile frames against a real ``ctid demo``, with
-a healthy client's latency), ``history`` (``records.history`` on 10 million
-calls on SQLite and PostgreSQL, against the same look-up without its indexes).
+a healthy client's latency), ``history`` (``records.history`` on millions of
+calls on SQLite and PostgreSQL, against the same look-up without its indexes),
+``webhooks`` (events/s through the webhook outbox against one POST per event).
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ def _acd(name: str) -> Callable[[list[str]], None]:
     return run
 
 
+def _chaos(argv: list[str]) -> None:
+    from . import chaos
+
+    chaos.main(argv)
+
+
 def _failover(argv: list[str]) -> None:
     from . import failover
 
@@ -78,9 +87,16 @@ def _history(argv: list[str]) -> None:
     history.main(argv)
 
 
+def _webhooks(argv: list[str]) -> None:
+    from . import webhooks
+
+    webhooks.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "api": _api,
     "failover": _failover,
+    "chaos": _chaos,
     "routing": _acd("routing"),
     "simulate": _acd("simulate"),
     "sessions": _transport("sessions"),
@@ -89,6 +105,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "keep": _acd("keep"),
     "fuzz": _fuzz,
     "history": _history,
+    "webhooks": _webhooks,
 }
 
 

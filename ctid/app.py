@@ -60,6 +60,10 @@ __all__ = ["App", "build_credentials", "build_driver"]
 
 log = logging.getLogger(__name__)
 
+#: Seconds the active part waits at start for the switch's first list of calls
+#: before starting the services that restore live state on them.
+FIRST_RESYNC_WAIT = 10.0
+
 
 def server_options(config: Config) -> ServerOptions:
     """The API listener's rules from ``[server]`` and ``[api]`` (checked by the loader)."""
@@ -122,6 +126,9 @@ class App:
         self.cluster: ClusterNode | None = None
         #: Replaces the PostgreSQL lease of ``[cluster]`` (tests on MockClock).
         self.cluster_lease: LeaseClient | None = None
+        #: A node starting again after it lost the lease: serve as a standby at once
+        #: and wait for the database rather than exit (``ClusterNode.patient``).
+        self.patient_start = False
         #: The certificate of wss:// (and https:// metrics), when configured.
         self.tls = load_tls(config)
         #: Where the calls are kept across a restart (``calls.keep``), if anywhere.
@@ -207,6 +214,7 @@ class App:
             self.api.services.setdefault("reload", []).append(self._reload_tls)
         self.cluster = build_cluster(config, self.cluster_lease)
         if self.cluster is not None:
+            self.cluster.patient = self.patient_start
             self.api.services["cluster"] = self.cluster
         if config.auth.jwt is not None:
             reloader = AuthReloader(config, self.api.auth, self.blocking)
@@ -224,24 +232,34 @@ class App:
         from .api.methods.recording import download_route
         from .wiring.acd import AcdDestinations, install_acd
         from .wiring.callerinfo import install_caller_info
+        from .wiring.fax import install_fax
+        from .wiring.http_rpc import install_http_rpc
         from .wiring.ivr import install_ivr
         from .wiring.livestate import install_livestate
         from .wiring.metrics import install_metrics
+        from .wiring.outbound import install_campaign_dialling, install_outbound_routing
         from .wiring.recording import install_recording
         from .wiring.records import install_records
         from .wiring.reload import install_reload
         from .wiring.voicemail import install_voicemail
+        from .wiring.webhooks import install_announcer, install_webhooks
 
+        install_outbound_routing(self)
         self.acd = install_acd(self)
         # The IVR sends callers to the ACD's queues and agents when there is an ACD.
         destinations = AcdDestinations(self.acd, self.control) if self.acd is not None else None
         self.ivr = install_ivr(self, queues=destinations, agents=destinations)
         install_records(self)
+        install_campaign_dialling(self)
         install_recording(self)
         install_voicemail(self)
+        install_announcer(self)
+        install_webhooks(self)
+        install_fax(self)
         # After the services it keeps state for: its task must start before theirs.
         install_livestate(self)
         self.server.routes["/recordings/download"] = download_route(self.api)
+        install_http_rpc(self)
         install_metrics(self)
         install_reload(self)
         install_caller_info(self)
@@ -300,9 +318,28 @@ class App:
                 # Before the driver starts: its first resync restores the stored calls.
                 self.calls.keep(self.call_store)
             await nursery.start(self.calls.run)
+            if self.call_store is not None:
+                await self._first_resync()
             for service in self.extra_services:
                 await nursery.start(service)
+            # Calls that ended while ctid was away end now that every service has
+            # its part of them back (agents to after-call work, records closed).
+            self.calls.clear_ended_while_down()
             task_status.started()
+
+    async def _first_resync(self) -> None:
+        """Wait (a while) for the switch's calls: the services restore their state on them.
+
+        A switch that does not answer within ``FIRST_RESYNC_WAIT`` does not hold the
+        daemon up; what it keeps of calls is then matched when the switch comes back.
+        """
+        with trio.move_on_after(FIRST_RESYNC_WAIT):
+            await self.calls.resynced.wait()
+        if not self.calls.resynced.is_set():
+            log.warning(
+                "the switch's calls are not known %g s after start; services restore without them",
+                FIRST_RESYNC_WAIT,
+            )
 
     async def _step_down(self, reason: str) -> None:
         """Leadership lost (the switch driver has stopped): close every client.

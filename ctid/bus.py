@@ -208,6 +208,9 @@ class EventBus:
         self._dropped_closed = 0
         #: Called with each event after delivery (metrics, tests).
         self.observers: list[Callable[[Published], None]] = []
+        #: Called with each event and its topics after delivery: subscribers that
+        #: take every event rather than a monitor's (the webhook outbox).
+        self.taps: list[Callable[[Published, tuple[str, ...]], None]] = []
 
     # ------------------------------------------------------------- sessions
 
@@ -279,6 +282,8 @@ class EventBus:
     def publish(self, event: Published, topics: Iterable[str] = ()) -> None:
         """Deliver ``event`` to every monitor of its devices, calls and ``topics``."""
         self.published += 1
+        if self.taps:
+            topics = tuple(topics)
         if event.broadcast:
             for log in self.logs.values():
                 log.push(event, None)
@@ -298,6 +303,10 @@ class EventBus:
                             self.delivered += 1
         for observer in self.observers:
             observer(event)
+        if self.taps:
+            assert isinstance(topics, tuple)
+            for tap in self.taps:
+                tap(event, topics)
 
     def move_call_monitors(self, old_call: str, new_call: str) -> None:
         """Call monitors follow a call that was merged into another (transfer, conference)."""

@@ -20,9 +20,11 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .cluster.config import cluster_settings
     from .demo.setup import demo_section
     from .ivr.config import check_ivr, check_routing
+    from .outbound.install import campaign_settings, check_campaigns
     from .recording.config import recording_section
     from .records.config import records_section
     from .voicemail.config import voicemail_section
+    from .webhooks.spec import specs_from_config
     from .wiring.driver import build_driver
 
     def acd_queues(config: Config) -> list[str]:
@@ -51,6 +53,9 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "records": records_section,
         "recording": recording_section,
         "voicemail": voicemail_section,
+        "webhooks": specs_from_config,
+        "campaigns": lambda config: check_campaigns(config, acd_queues(config)),
+        "outbound": campaign_settings,
     }
 
 

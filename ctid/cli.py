@@ -39,12 +39,14 @@ EXTRA_HELP = {
     "db": "the records database: migrations (ctid db upgrade)",
     "report": "a report computed from the call records",
     "recording": "back up (export) and restore (import) call recordings",
+    "campaign": "outbound campaigns: import a list (ctid campaign import NAME FILE.csv)",
 }
 
 
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
+    from .outbound.cli import campaign_command, setup_campaign
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
     from .records.report_cli import report_command, setup_report
@@ -54,6 +56,7 @@ def _load_extra_commands() -> None:
     EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
     EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
     EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
+    EXTRA_COMMANDS.setdefault("campaign", (setup_campaign, campaign_command))
 
 
 def _listen_arg(value: str) -> str:
@@ -132,14 +135,20 @@ def check_config(path: Path) -> int:
     from .app import build_driver, load_tls
     from .auth_setup import check_auth
     from .checks import config_problems
+    from .outbound.install import check_outbound_routing
 
     try:
         config = load_config(path)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
     # Every problem, not only the first; the certificate files must load (a reload needs them).
-    problems = config_problems(config, extra=(build_driver, check_auth, load_tls))
+    def routes(config: Config) -> object:
+        # Builds the driver (its problems are reported) and checks the routes' lines.
+        return check_outbound_routing(config, build_driver(config))
+
+    problems = config_problems(config, extra=(routes, check_auth, load_tls))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if problems:
@@ -198,18 +207,23 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
             file=sys.stderr,
         )
         return 2
-    app = App(
-        config,
-        driver=driver,
-        admin_token=admin_token,
-        listen=args.listen,
-        handle_signals=True,
-    )
-    if getattr(args, "metrics_listen", None):
-        app.metrics_listen = args.metrics_listen
-    from .sdnotify import NotifySettings
 
-    app.notify = NotifySettings.from_environ(os.environ, os.getpid())
+    def make_app(driver: Any) -> Any:
+        app = App(
+            config,
+            driver=driver,
+            admin_token=admin_token,
+            listen=args.listen,
+            handle_signals=True,
+        )
+        if getattr(args, "metrics_listen", None):
+            app.metrics_listen = args.metrics_listen
+        from .sdnotify import NotifySettings
+
+        app.notify = NotifySettings.from_environ(os.environ, os.getpid())
+        return app
+
+    app = make_app(driver)
     if demo:
         from .demo.setup import add_demo
 
@@ -220,10 +234,25 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
             return 2
 
     async def main() -> None:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(app.run)
-            if demo:
-                _print_banner(app, admin_token or "", generated, config)
+        nonlocal app
+        from .cluster.node import LeadershipLost
+
+        while True:
+            lost: LeadershipLost | None = None
+            try:
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(app.run)
+                    if demo:
+                        _print_banner(app, admin_token or "", generated, config)
+            except* LeadershipLost as group:
+                lost = _leaves(group)[0]  # type: ignore[assignment]
+            if lost is None:
+                return
+            # The switch and the clients are let go already; this process comes back
+            # as a standby with a clean memory by itself (no supervisor needed).
+            log.error("%s; starting again as a standby", lost)
+            app = make_app(build_driver(config))
+            app.patient_start = True
 
     from .pidfile import PID_FILE, remove_pid, write_pid
 

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
+from .calls.outbound_routes import OutboundRouting, parse_outbound_routing
 from .structure import StructureError, structure
 from .switch_drivers import available_drivers
 from .transport import parse_origin_pattern, parse_proxies
@@ -187,6 +188,8 @@ class Config:
     driver_section: Mapping[str, Any] = attrs.field(factory=dict)
     #: Tables of ctid services (``acd``, ``ivr``, ...) checked by each service.
     sections: Mapping[str, Any] = attrs.field(factory=dict)
+    #: ``[[switch.outbound_routes]]`` and ``[[switch.trunk_groups]]`` (ctid.outbound).
+    outbound_routing: OutboundRouting = attrs.field(factory=OutboundRouting)
 
     @property
     def base_dir(self) -> Path:
@@ -237,6 +240,12 @@ SERVICE_SECTIONS: set[str] = {
 #: The hot-standby table, checked by ``ctid.cluster.config``.
 SERVICE_SECTIONS.add("cluster")
 SERVICE_SECTIONS.add("numbers")
+#: ``[[webhooks]]``: an array of tables, checked by ``ctid.webhooks.spec``.
+SERVICE_SECTIONS.add("webhooks")
+#: Outbound campaigns (``[[campaigns]]``) and their settings, checked by ``ctid.outbound``.
+SERVICE_SECTIONS.update({"campaigns", "outbound"})
+#: Fax, checked by ``ctid.fax.config``.
+SERVICE_SECTIONS.add("fax")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
@@ -246,6 +255,12 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
     switch = dict(data.pop("switch", {}) or {})
     if not isinstance(switch, dict):
         raise ConfigError(file, "switch", "expected a table")
+    try:
+        outbound_routing = parse_outbound_routing(
+            switch.pop("outbound_routes", None), switch.pop("trunk_groups", None)
+        )
+    except StructureError as exc:
+        raise ConfigError(file, exc.path, exc.problem) from None
     driver = switch.get("driver", "simulator")
     driver_section = {}
     installed = available_drivers()
@@ -299,6 +314,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
         switch=parts.switch,
         driver_section=driver_section,
         sections=sections,
+        outbound_routing=outbound_routing,
     )
 
 

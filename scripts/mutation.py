@@ -37,12 +37,25 @@ OWN_TESTS: dict[str, list[str]] = {
         "tests/acd/test_acd_strategies.py",
         "tests/acd/test_strategy_edges.py",
     ],
-    # The arithmetic on SQLite only (PostgreSQL would start once per mutant); the slower
-    # real-run tests (test_reports_from_real_calls.py, test_acw_from_real_calls.py) are
-    # for retrying the survivors: make mutation ... TESTS=... MUTANTS=...
+    # Pure and fast: the rows of a real day kept as a file (test_reports_real_day.py; a
+    # real run checks the file in test_reports_from_real_calls.py) and the hand-built rows
+    # a real run cannot produce. test_reports.py (a database per run) would add 20 s a mutant.
     "ctid/records/reports.py": [
-        "tests/records/test_reports.py",
+        "tests/records/test_reports_real_day.py",
         "tests/records/test_report_edges.py",
+    ],
+    # The sans-IO cores against their unit tests (the socket tests would add a minute a mutant).
+    "ctid/api/rpc.py": ["tests/unit/test_rpc.py", "tests/unit/test_rpc_exact.py"],
+    "ctid/bus.py": [
+        "tests/unit/test_bus.py",
+        "tests/unit/test_bus_dropped.py",
+        "tests/unit/test_bus_exact.py",
+    ],
+    "ctid/api/limits.py": ["tests/unit/test_limits.py", "tests/unit/test_rpc_exact.py"],
+    # SQLite only: PostgreSQL would start once per mutant.
+    "ctid/livestate/store.py": [
+        "tests/continuity/test_store.py",
+        "tests/continuity/test_store_exact.py",
         "-m",
         "not postgres",
     ],
@@ -99,7 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", help="a file under ctid/, e.g. ctid/records/reports.py")
     parser.add_argument("tests", nargs="*", help="its tests (default: OWN_TESTS or importers)")
-    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--max-children", type=int, default=1, help="mutants tested at once (default 1)"
+    )
     parser.add_argument(
         "--mutants", nargs="+", default=None, help="only these mutant names or globs"
     )

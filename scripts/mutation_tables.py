@@ -7,7 +7,7 @@ makes those mutants from the module's syntax tree, one at a time:
 * a dict entry deleted, or its value replaced by another value of the same dict
   (for nested dicts, inside the inner dict);
 * a tuple, list, set or ``frozenset({...})`` element deleted;
-* a number plus one, a string wrapped in ``XX``, a boolean negated.
+* a number (negative ones too) plus one, a string wrapped in ``XX``, a boolean negated.
 
 Each mutant is written into a copy of the project (``.mutation/tables/``) and the
 module's own tests run there (``-x``, first failure stops); a mutant the tests pass
@@ -53,6 +53,16 @@ def _variants(node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
         new = _constant(node)
         if new is not None:
             yield f"{ast.unparse(node)} -> {ast.unparse(new)}", new
+    elif (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, int | float)
+        and not isinstance(node.operand.value, bool)
+    ):
+        # A negative number (-32700 is minus applied to 32700): plus one, as above.
+        new = ast.Constant(1 - node.operand.value)
+        yield f"{ast.unparse(node)} -> {ast.unparse(new)}", new
     elif isinstance(node, ast.Dict):
         for i, (key, value) in enumerate(zip(node.keys, node.values, strict=True)):
             label = ast.unparse(key) if key is not None else "**"

@@ -10,7 +10,10 @@ it back into a fresh engine at start, before the API serves:
 * kind ``queue_entry`` (key: the entry's call id): queue, route point, caller,
   priority, arrival order, entry time, state, callback attempts;
 * kind ``last_agent`` (key: caller number): the agent and time for the
-  ``last-agent`` strategy.
+  ``last-agent`` strategy;
+* kind ``queue`` (key: queue name): today's figures (offered, answered,
+  abandoned, in time, ...: ``queue.figures`` and the service level) with their
+  date, and the recent handle times the estimated wait is computed from.
 
 Saving is cheap and follows the engine's steps: assignments to an ``Agent`` or
 ``Entry`` mark it (``agent.watched``), and at the end of each step (the ACD
@@ -40,7 +43,7 @@ from . import announce, overflow
 from .agent import Agent, AgentDay, Offer
 from .agent_states import AgentState
 from .entry_states import FINAL, EntryState
-from .queue import Entry
+from .queue import Entry, QueueDay, QueueRuntime
 
 if TYPE_CHECKING:
     from .engine import AcdEngine
@@ -56,6 +59,15 @@ E = EntryState
 DEVICE_REMOVED = "deviceRemoved"
 
 _DAY_FIELDS = ("calls", "talk", "acw", "not_ready", "ready", "reserved", "rona")
+_QUEUE_DAY_FIELDS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "overflowed",
+    "answered_in_time",
+    "callbacks_requested",
+    "callbacks_answered",
+)
 
 
 class LiveRows(Protocol):
@@ -111,6 +123,8 @@ class AcdPersistence:
         self._renamed: dict[str, str] = {}
         self.last_served = WatchedLastServed()
         engine.last_served = self.last_served
+        #: What was last written for each queue (its figures change at every call).
+        self._queue_rows: dict[str, dict[str, Any]] = {}
         for agent in engine.agents.values():
             agent.watch = self._agent_changed
 
@@ -141,6 +155,11 @@ class AcdPersistence:
             dirty, self._dirty_agents = self._dirty_agents, {}
             for agent in dirty.values():
                 self.rows.put("agent", agent.agent_id, self.agent_row(agent))
+        for queue in engine.queues.values():
+            row = self.queue_row(queue)
+            if self._queue_rows.get(queue.name) != row:
+                self._queue_rows[queue.name] = row
+                self.rows.put("queue", queue.name, row)
         if self.last_served.changed:
             changed, self.last_served.changed = self.last_served.changed, set()
             for caller in changed:
@@ -203,6 +222,29 @@ class AcdPersistence:
             "accounted": self._wall(agent.accounted),
             "day": day,
         }
+
+    def queue_row(self, queue: QueueRuntime) -> dict[str, Any]:
+        """Today's figures of ``queue`` and its recent handle times."""
+        day: dict[str, Any] = {name: getattr(queue.today, name) for name in _QUEUE_DAY_FIELDS}
+        day["date"] = self.engine.calendar.local(self.engine.now()).date().isoformat()
+        return {"day": day, "handleTimes": list(queue.handle_times)}
+
+    def _restore_queues(self, rows: dict[str, dict[str, Any]], now: float) -> None:
+        today = self.engine.calendar.local(now).date().isoformat()
+        for name, row in rows.items():
+            queue = self.engine.queues.get(name)
+            if queue is None:
+                self.rows.delete("queue", name)
+                continue
+            try:
+                day = row.get("day") or {}
+                if day.get("date") == today:
+                    queue.today = QueueDay(**{f: int(day[f]) for f in _QUEUE_DAY_FIELDS})
+                queue.handle_times.extend(float(t) for t in row.get("handleTimes") or ())
+            except (KeyError, ValueError, TypeError) as exc:
+                log.error("live state: figures of queue %s not restored (%r)", name, exc)
+                continue
+            self._queue_rows[name] = self.queue_row(queue)
 
     def entry_row(self, entry: Entry) -> dict[str, Any]:
         queue = self.engine.queues[entry.queue]
@@ -267,6 +309,8 @@ class AcdPersistence:
         )
         self.last_served.update(served)
         self.last_served.changed.clear()
+        # Before the entries: an entry whose caller left meanwhile counts in them.
+        self._restore_queues(self.rows.load("queue"), now)
         entries = self._restore_entries(self.rows.load("queue_entry"))
         agents = self.rows.load("agent")
         restored: list[Agent] = []

@@ -13,6 +13,7 @@ over memory streams on ``MockClock`` as well as over real sockets on port 0.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import ssl
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 WS_PATH: Final = "/v1"
 #: Seconds a client has to send its request head.
 HANDSHAKE_TIMEOUT: Final = 10.0
+#: Seconds an HTTP route that takes a body (a fax document upload) waits for all of it.
+BODY_TIMEOUT: Final = 120.0
 MAX_HEAD: Final = 16 * 1024
 #: Seconds the accept loop waits after accept() failed for want of descriptors
 #: or memory, instead of spinning on the error.
@@ -68,6 +71,13 @@ class HttpRequest:
     path: str
     query: str
     headers: dict[str, str]
+    #: The request's body: read only for paths in ``ApiServer.body_limits``.
+    body: bytes = b""
+    #: The client's address (behind trusted proxies, the one they name).
+    client: str = ""
+    #: Reads the request body, refusing more than ``limit`` bytes (``ValueError``);
+    #: for routes that take one (a fax document upload).
+    read_body: Callable[[int], Awaitable[bytes]] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -108,6 +118,9 @@ class ApiServer:
         self._socket_freed = trio.Event()
         #: Extra HTTP routes by path (``/healthz``, recording downloads, ...).
         self.routes: dict[str, HttpHandler] = {"/healthz": self._healthz}
+        #: Routes that take a request body, by path: the most bytes they accept
+        #: (a larger body is answered 413 without being read).
+        self.body_limits: dict[str, int] = {}
         self.connections: set[WsConnection] = set()
         self._idle = trio.Event()
         self._idle.set()
@@ -238,6 +251,16 @@ class ApiServer:
                     if ws_conn is None:
                         return
                 else:
+                    body = b""
+                    limit = self.body_limits.get(path)
+                    if limit is not None:
+                        body_or_refusal = await _read_body(
+                            stream, conn, limit, headers.get("content-length")
+                        )
+                        if isinstance(body_or_refusal, HttpResponse):
+                            await send_response(stream, conn, body_or_refusal)
+                            return
+                        body = body_or_refusal
                     route = (
                         self.routes.get(path),
                         HttpRequest(
@@ -245,6 +268,9 @@ class ApiServer:
                             path=path,
                             query=query,
                             headers=headers,
+                            body=body,
+                            client=client,
+                            read_body=functools.partial(_read_body_within, stream, conn),
                         ),
                     )
             if route is not None:
@@ -368,6 +394,59 @@ async def _read_request(stream: trio.abc.Stream, conn: h11.Connection) -> h11.Re
         if isinstance(event, h11.Request):
             return event
         return None
+
+
+async def _read_body(
+    stream: trio.abc.Stream, conn: h11.Connection, limit: int, declared: str | None
+) -> bytes | HttpResponse:
+    """The request's body, or the 413 answer when it is (or says it is) over ``limit`` bytes."""
+    too_large = HttpResponse.json(413, {"error": f"the body is limited to {limit} bytes"})
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            data = await stream.receive_some(65536)
+            if not data:
+                return b""
+            conn.receive_data(bytes(data))
+            continue
+        if isinstance(event, h11.Data):
+            size += len(event.data)
+            if size > limit:
+                return too_large
+            chunks.append(bytes(event.data))
+            continue
+        if isinstance(event, h11.EndOfMessage):
+            return b"".join(chunks)
+        return b""
+
+
+async def _read_body_within(stream: trio.abc.Stream, conn: h11.Connection, limit: int) -> bytes:
+    """The request's body, at most ``limit`` bytes and within ``BODY_TIMEOUT`` (else
+    ``ValueError``): what ``HttpRequest.read_body`` does for routes that read their own."""
+    chunks: list[bytes] = []
+    size = 0
+    with trio.move_on_after(BODY_TIMEOUT) as scope:
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await stream.receive_some(64 * 1024)
+                conn.receive_data(bytes(data))
+                continue
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > limit:
+                    raise ValueError(f"the body is larger than {limit} bytes")
+                chunks.append(bytes(event.data))
+                continue
+            if isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            raise ValueError("the request ended before its body")
+    assert scope.cancelled_caught
+    raise ValueError(f"the body did not arrive within {BODY_TIMEOUT:g} s")
 
 
 async def send_response(

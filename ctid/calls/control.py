@@ -227,6 +227,35 @@ class CallControl:
     def stop_recording(self, recording_id: str) -> None:
         self.model.command(sw.StopRecording(recording_id=recording_id))
 
+    def receive_fax(self, call_id: str, fax_id: str, path: str, *, station_id: str = "") -> None:
+        """Take a fax from the caller into ``path`` (a TIFF); ``FaxDone`` reports the end."""
+        self.model.command(
+            sw.ReceiveFax(
+                fax_id=fax_id,
+                channel_id=self._caller_channel(call_id),
+                path=path,
+                station_id=station_id,
+            )
+        )
+
+    def send_fax_on(
+        self, channel_id: str, fax_id: str, path: str, *, header: str = "", station_id: str = ""
+    ) -> None:
+        """Send the TIFF ``path`` over an answered channel; ``FaxDone`` reports the end."""
+        self.model.command(
+            sw.SendFax(
+                fax_id=fax_id,
+                channel_id=channel_id,
+                path=path,
+                header=header,
+                station_id=station_id,
+            )
+        )
+
+    def caller_channel(self, call_id: str) -> str:
+        """The caller's channel (raises ``NoSuchCall`` once it is gone)."""
+        return self._caller_channel(call_id)
+
     # -------------------------------------------------------------- offering
 
     def offer(
@@ -262,6 +291,34 @@ class CallControl:
             offer=True,
         )
         return conn.id
+
+    def dial_out(
+        self,
+        number: str,
+        *,
+        owner: str,
+        caller_number: str,
+        timeout: float,
+        user_data: Mapping[str, Any] | None = None,
+        facts: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Call an outside ``number`` for a service (a campaign); returns the call id.
+
+        The call is the customer's: its calling device is ``number``, so once the
+        customer answers the service can hand the call to a queue (``route``) as
+        it would an inbound caller. ``owner`` keeps the answered customer in the
+        call while alone. The number goes through outbound routing; the switch
+        shows ``caller_number`` to the customer.
+        """
+        model = self.model
+        call = model.new_call(calling=number, called=number, direction="outbound")
+        call.owner = owner
+        if user_data:
+            call.user_data.update(user_data)
+        if facts:
+            call.facts.update(facts)
+        model.dial_outside(call, number, timeout=timeout, caller_number=caller_number)
+        return call.call_id
 
     def withdraw(self, connection: ConnectionID) -> None:
         """Stop an offer that is still ringing (ring-no-answer)."""

@@ -37,8 +37,18 @@ from .events import (
     OriginatedEvent,
     RetrievedEvent,
 )
-from .notices import CallArrived, CallEnded, Notice, PlaybackDone, RecordingDone
+from .notices import (
+    CallArrived,
+    CallEnded,
+    FaxDone,
+    FaxProgressed,
+    FaxToneHeard,
+    Notice,
+    PlaybackDone,
+    RecordingDone,
+)
 from .objects import Call, Connection, Emitted, Leg, Supervision
+from .outside import OutsideDial, OutsideRefused, OutsideRouter
 from .states import ConnectionState, Trigger, next_state
 from .values import ConnectionID, DeviceType, EventCause
 
@@ -89,11 +99,19 @@ class CallModel:
         #: dialled). It runs before the call goes anywhere, so a blacklisted
         #: caller never reaches a phone, a queue or a menu.
         self.inbound_router: Callable[[Call], str | None] | None = None
+        #: Outbound routing (set by ``ctid.outbound``): the digits and the line for
+        #: every outside number ctid dials. None: as dialled, on the driver's default line.
+        self.outside_router: OutsideRouter | None = None
         #: Ids of calls that changed since the live store last looked (``calls.keep``).
         self.dirty: set[str] = set()
         #: The calls stored by the previous run (``calls.keep``), keyed by call id,
         #: until the first resynchronisation restores or drops them (``calls.recover``).
         self.stored_calls: dict[str, dict[str, Any]] = {}
+        #: Stored calls whose channels all ended while ctid was away, put back
+        #: until the services have restored their part (``calls.recover``).
+        self.ended_while_down: list[str] = []
+        #: Set once the services restored their state: such calls then end at once.
+        self.services_ready = False
         #: Turns a stored wall-clock time into this run's trio time (set with ``stored_calls``).
         self.from_wall: Callable[[float], float] = lambda wall: wall
 
@@ -307,13 +325,20 @@ class CallModel:
         originator: Leg | None = None,
         prompt: bool = False,
         offer: bool = False,
+        dial: str | None = None,
+        trunk: str | None = None,
     ) -> Connection:
-        """Ring ``device`` for ``call``: a new leg and a connection in state ``null``."""
+        """Ring ``device`` for ``call``: a new leg and a connection in state ``null``.
+
+        ``dial`` is what the switch is sent instead of ``device`` (an outside
+        number after outbound routing), on outside line ``trunk``.
+        """
         leg = Leg(
             channel_id=self.ids.new("ch"),
             kind=kind,
             device=device,
             direction=sw.Direction.OUTBOUND,
+            trunk=trunk,
             prompt=prompt,
             offer=offer,
         )
@@ -323,14 +348,57 @@ class CallModel:
             sw.Originate(
                 channel_id=leg.channel_id,
                 kind=kind,
-                device=device,
+                device=device if dial is None else dial,
                 caller_number=caller_number if caller_number is not None else call.calling_device,
                 timeout=self.ring_timeout if timeout is None else timeout,
                 auto_answer=auto_answer,
+                trunk=trunk,
                 originator_channel_id=originator.channel_id if originator else None,
             )
         )
         return conn
+
+    def dial_outside(
+        self,
+        call: Call,
+        number: str,
+        *,
+        originator: Leg | None = None,
+        timeout: float | None = None,
+        caller_number: str | None = None,
+    ) -> Connection:
+        """Ring the outside ``number`` for ``call`` through outbound routing.
+
+        The connection keeps the number as dialled (what clients see); the switch
+        gets the routed digits on the chosen line. A number no route takes, or
+        whose lines are all busy, fails at once and nothing reaches the switch.
+        """
+        dial: OutsideDial | OutsideRefused = OutsideDial(number=number, line=None)
+        if self.outside_router is not None:
+            dial = self.outside_router(number, self.calls_on_line)
+        if isinstance(dial, OutsideRefused):
+            conn = self.add_connection(call, number, S.NULL)
+            call.facts["outboundRefused"] = dial.reason
+            self.fail(conn, dial.cause)
+            self.settle(call)
+            return conn
+        conn = self.originate(
+            call,
+            number,
+            sw.EndpointKind.EXTERNAL,
+            originator=originator,
+            timeout=timeout,
+            caller_number=caller_number,
+            dial=dial.number,
+            trunk=dial.line,
+        )
+        if dial.route is not None:
+            call.facts["outboundRoute"] = dial.route
+        return conn
+
+    def calls_on_line(self, line: str) -> int:
+        """How many channels an outside line carries now (ctid's and the switch's)."""
+        return sum(1 for leg in self.legs.values() if leg.trunk == line)
 
     def supervise(
         self, device: str, target: Leg, mode: sw.SupervisionMode, *, auto_answer: bool = True
@@ -396,7 +464,7 @@ class CallModel:
         if kind is DeviceType.EXTENSION:
             self.originate(call, number, sw.EndpointKind.EXTENSION, originator=from_leg)
         elif kind is DeviceType.EXTERNAL:
-            self.originate(call, number, sw.EndpointKind.EXTERNAL, originator=from_leg)
+            self.dial_outside(call, number, originator=from_leg)
         elif kind is DeviceType.ROUTE_POINT:
             # The route point's owner (ACD, IVR) takes it from here.
             self.add_connection(call, number, S.NULL)
@@ -533,6 +601,26 @@ class CallModel:
                         detail=event.detail,
                     )
                 )
+            case sw.FaxProgress():
+                self.notify(FaxProgressed(fax_id=event.fax_id, pages=event.pages))
+            case sw.FaxFinished():
+                self.notify(
+                    FaxDone(
+                        fax_id=event.fax_id,
+                        success=event.success,
+                        pages=event.pages,
+                        result_code=event.result_code,
+                        result_text=event.result_text,
+                        path=event.path,
+                        remote_station_id=event.remote_station_id,
+                        bit_rate=event.bit_rate,
+                    )
+                )
+            case sw.FaxToneDetected():
+                leg = self.legs.get(event.channel_id)
+                conn = leg.active_connection() if leg is not None else None
+                if conn is not None:
+                    self.notify(FaxToneHeard(call_id=conn.call.call_id, device=conn.device))
             case sw.LinkStateChanged():
                 fold.on_link(self, event)
             case sw.Resynchronized():

@@ -15,6 +15,9 @@ __all__ = [
     "CallArrived",
     "CallEnded",
     "DigitsDetected",
+    "FaxDone",
+    "FaxProgressed",
+    "FaxToneHeard",
     "LegSnapshot",
     "Notice",
     "PlaybackDone",
@@ -61,6 +64,34 @@ class RecordingDone(Notice):
     duration: float
     failed: bool = False
     detail: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class FaxProgressed(Notice):
+    fax_id: str
+    pages: int
+
+
+@attrs.frozen(kw_only=True)
+class FaxDone(Notice):
+    """A fax ended on the switch (see ``switch_drivers.base.FaxFinished``)."""
+
+    fax_id: str
+    success: bool
+    pages: int
+    result_code: int
+    result_text: str
+    path: str | None
+    remote_station_id: str = ""
+    bit_rate: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class FaxToneHeard(Notice):
+    """The switch heard a fax machine's calling tone (CNG) from a party of a call."""
+
+    call_id: str
+    device: str
 
 
 @attrs.frozen(kw_only=True)

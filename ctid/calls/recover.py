@@ -8,8 +8,13 @@ stored calls (a held customer alone in a bridge with music, the agent's channel
 and the consultation's channel are one call and a consultation, not three calls),
 gives each call back its call id, ``correlatorData``, ``userData``, facts and
 its connections' states, and leaves the channels no stored call names to the
-bridge-based grouping. A stored call none of whose channels is left is dropped
-(its rows deleted; its call record is closed as interrupted by the records).
+bridge-based grouping. A stored call none of whose channels is left ended
+while ctid was away: it is put back without channels and listed in
+``ended_while_down``; once every service has restored its own state (the ACD its
+agents, the records the call's record in progress), ``clear_ended_while_down``
+ends it as if its parties had hung up now (ConnectionCleared, CallCleared), so
+agents go on to after-call work and the record is closed normally (the records
+date its end back to the last sign of life of the previous run).
 
 Connections whose channel ended while ctid was away are cleared (an event, as if
 the party had hung up now), and a call left with one party is settled as any
@@ -31,7 +36,7 @@ from .objects import Call, Connection, Leg
 from .states import ConnectionState
 from .values import EventCause
 
-__all__ = ["restore_calls"]
+__all__ = ["clear_ended_while_down", "restore_calls"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,8 @@ class RecoveringModel(Protocol):
     legs: dict[str, Leg]
     dirty: set[str]
     stored_calls: dict[str, dict[str, Any]]
+    ended_while_down: list[str]
+    services_ready: bool
     from_wall: Callable[[float], float]
 
     def now(self) -> float: ...
@@ -86,13 +93,43 @@ def restore_calls(
             continue
         if call is not None:
             restored.append(call)
+    ghosts = [call for call in restored if call.call_id in model.ended_while_down]
+    restored = [call for call in restored if call.call_id not in model.ended_while_down]
     for call in restored:
         _adopt_bridge(model, call, present)
     for conn in gone:
         model.drop(conn, EventCause.NORMAL_CLEARING)
     for call in restored:
         model.settle(call)
+    if ghosts:
+        log.info(
+            "%d stored call(s) ended while ctid was away: %s",
+            len(ghosts),
+            ", ".join(call.call_id for call in ghosts),
+        )
+        if model.services_ready:
+            # The services restored before the switch came back: end them now.
+            clear_ended_while_down(model)
     return taken, answered_since
+
+
+def clear_ended_while_down(model: RecoveringModel) -> list[str]:
+    """End the stored calls whose channels all ended while ctid was away.
+
+    Called once the services have restored what they keep of those calls; from
+    then on a call found so at a later resynchronisation is ended at once.
+    Returns the ids of the calls ended.
+    """
+    model.services_ready = True
+    ended, model.ended_while_down = model.ended_while_down, []
+    for call_id in ended:
+        call = model.calls.get(call_id)
+        if call is None:
+            continue
+        for conn in list(call.connections.values()):
+            model.drop(conn, EventCause.NORMAL_CLEARING)
+        model.settle(call)
+    return ended
 
 
 def _restore_one(
@@ -115,12 +152,9 @@ def _restore_one(
         raise ValueError("a device has two connections")
     if any(cid is not None and not isinstance(cid, str) for _, _, cid, _ in conns):
         raise ValueError("a channel id is not a string")
-    if not any(cid in present for _, _, cid, _ in conns):
-        # All its channels ended while ctid was away: it is dropped without a word.
-        # When it ended is unknown; the call records close it as interrupted at
-        # the previous run's last sign of life (records.tracker), which is truer
-        # than an end now.
-        return None
+    # All its channels ended while ctid was away: it comes back without them, to be
+    # ended once the services have their part of it back (``clear_ended_while_down``).
+    ghost = not any(cid in present for _, _, cid, _ in conns)
     answered = row.get("answered_at")
     call = Call(
         call_id=call_id,
@@ -134,12 +168,19 @@ def _restore_one(
         correlator_data=row.get("correlator_data"),
         user_data=dict(row.get("user_data") or {}),
         last_redirection_device=row.get("last_redirection_device"),
-        music=bool(row.get("music")),
+        # A call that ended meanwhile has no bridge to play music to.
+        music=bool(row.get("music")) and not ghost,
         owner=row.get("owner"),
         facts=fact_times(row.get("facts") or {}, model.from_wall),
     )
     model.calls[call_id] = call
+    if ghost:
+        model.ended_while_down.append(call_id)
     for device, state, channel_id, stored in conns:
+        if ghost:
+            if state is not S.NULL:
+                model.add_connection(call, device, state)
+            continue
         if channel_id is None:
             # A route point's connection (a queue, an IVR): it has no channel.
             model.add_connection(call, device, state)

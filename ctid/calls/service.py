@@ -29,6 +29,7 @@ from .errors import CstaError, CstaErrorValue
 from .keep import CallKeeper, LiveRows
 from .model import CallModel, Emitted
 from .notices import Notice
+from .recover import clear_ended_while_down
 from .services import CstaServices
 
 __all__ = ["CallService"]
@@ -91,6 +92,9 @@ class CallService:
         self._changed = trio.Event()
         #: Writes the calls to the live store as they change (``keep``), if there is one.
         self.keeper: CallKeeper | None = None
+        #: Set once the first resynchronisation with the switch is folded in (the
+        #: calls of a previous run are restored or known gone by then).
+        self.resynced = trio.Event()
 
     def keep(self, store: LiveRows) -> CallKeeper:
         """Keep the calls in ``store`` and recover those of the previous run from it.
@@ -122,6 +126,8 @@ class CallService:
             async for event in receive:
                 commands = self.model.apply(event)
                 commands += self.flush()
+                if isinstance(event, sw.Resynchronized):
+                    self.resynced.set()
                 self._changed.set()
                 self._changed = trio.Event()
                 if commands:
@@ -227,6 +233,15 @@ class CallService:
             if call_id is not None:
                 return call_id
             await self._changed.wait()
+
+    def clear_ended_while_down(self) -> list[str]:
+        """End the stored calls that ended while ctid was away (``calls.recover``).
+
+        ``App`` calls it once every service has started (and restored its state).
+        """
+        ended = clear_ended_while_down(self.model)
+        self.sync()
+        return ended
 
     def sync(self) -> None:
         """After a service changed the model outside ``request()``: publish and queue commands."""

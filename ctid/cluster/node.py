@@ -2,8 +2,9 @@
 
 ``ClusterNode.run`` owns the active part of the daemon (the switch driver and
 the services that act on calls): it starts it when the lease is granted and
-cancels it when the lease is lost, then raises ``LeadershipLost`` so the
-process exits and comes back (systemd) as a fresh standby.
+cancels it when the lease is lost, then raises ``LeadershipLost``: ``ctid run``
+then builds the daemon afresh in the same process, as a standby (``patient``:
+it waits out the database), without needing a supervisor to restart it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from typing import Any, Final, Protocol
 import trio
 
 from ..errors import CtidError
-from .election import ActiveSeen, BecameActive, Change, Election, LeaseView, Role, SteppedDown
+from .election import (
+    RETRY_FRACTION,
+    ActiveSeen,
+    BecameActive,
+    Change,
+    Election,
+    LeaseView,
+    Role,
+    SteppedDown,
+)
 
 __all__ = ["ClusterNode", "LeadershipLost", "LeaseClient", "LeaseUnavailable"]
 
@@ -64,6 +74,10 @@ class ClusterNode:
         self._active_done = trio.Event()
         self._active_scope = trio.CancelScope()
         self._on_step_down: Callable[[str], Awaitable[Any]] | None = None
+        #: Start serving (as a standby) at once and wait out a database that cannot be
+        #: reached, instead of failing: a process starting again after it lost the lease
+        #: (often because the database went away) must not exit for it.
+        self.patient = False
 
     @property
     def node_name(self) -> str:
@@ -107,7 +121,12 @@ class ClusterNode:
         node gives the lease back after its active part has stopped.
         """
         self._on_step_down = on_step_down
-        log.info("cluster: %s", await self.lease.prepare())
+        if self.patient:
+            task_status.started()
+            task_status = trio.TASK_STATUS_IGNORED
+            await self._prepare_patiently()
+        else:
+            log.info("cluster: %s", await self.lease.prepare())
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._elect)
@@ -136,6 +155,16 @@ class ClusterNode:
                     except LeaseUnavailable as exc:
                         log.warning("cluster: could not give the lease back: %s", exc)
             self.lease.close()
+
+    async def _prepare_patiently(self) -> None:
+        delay = self.election.lease * RETRY_FRACTION
+        while True:
+            try:
+                log.info("cluster: %s", await self.lease.prepare())
+                return
+            except Exception as exc:  # the database is away: as a standby, wait for it
+                log.warning("cluster: database unavailable (%s); trying again", exc)
+            await trio.sleep(delay)
 
     async def _elect(self) -> None:
         election = self.election

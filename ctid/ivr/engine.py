@@ -35,6 +35,8 @@ from .flow import (
     AgentNode,
     CollectNode,
     CompareNode,
+    FaxReceiveNode,
+    FaxSendNode,
     FilePrompt,
     Flow,
     HangupNode,
@@ -62,6 +64,8 @@ from .messages import (
     DoLookup,
     EnterQueue,
     Event,
+    FaxEnded,
+    FaxTone,
     Finished,
     HangUp,
     HttpCall,
@@ -79,6 +83,7 @@ from .messages import (
     SpeakText,
     SqlCall,
     Start,
+    StartFax,
     StartRecording,
     StartTimer,
     StopRecording,
@@ -100,6 +105,8 @@ __all__ = [
     "DoLookup",
     "EnterQueue",
     "Event",
+    "FaxEnded",
+    "FaxTone",
     "Finished",
     "FlowRun",
     "HangUp",
@@ -118,6 +125,7 @@ __all__ = [
     "SpeakText",
     "SqlCall",
     "Start",
+    "StartFax",
     "StartRecording",
     "StartTimer",
     "StopRecording",
@@ -169,7 +177,12 @@ class _Route:
     action: Callable[[int], Action]
 
 
-_Wait = _Play | _Digit | _Ask | _Record | _Route
+@attrs.frozen
+class _Fax:
+    node: FaxReceiveNode
+
+
+_Wait = _Play | _Digit | _Ask | _Record | _Route | _Fax
 NodeGen = Generator[_Wait, Any, str | None]
 
 
@@ -217,6 +230,7 @@ class FlowRun:
         self._token = 0
         self._buffer = ""
         self._menu_pending: str | None = None
+        self._fax_heard = False
         self._out: list[Action] = []
 
     # ------------------------------------------------------------------ public
@@ -262,9 +276,12 @@ class FlowRun:
                 if isinstance(self._wait, _Record) and event.token == self._token:
                     self._out.append(CancelTimer())
                     self._resume(event)
-            case RouteResult():
-                if isinstance(self._wait, _Route) and event.token == self._token:
+            case RouteResult() | FaxEnded():
+                wait = _Route if isinstance(event, RouteResult) else _Fax
+                if isinstance(self._wait, wait) and event.token == self._token:
                     self._resume(event)
+            case FaxTone():
+                self._fax_tone()
         out, self._out = self._out, []
         return out
 
@@ -384,6 +401,19 @@ class FlowRun:
                 self._out.append(StartTimer(token=token, seconds=node.max_seconds))
             case _Route():
                 self._out.append(wait.action(token))
+            case _Fax():
+                self._since_wait = 0
+                fax = wait.node
+                send = fax if isinstance(fax, FaxSendNode) else None
+                self._out.append(
+                    StartFax(
+                        token=token,
+                        node=fax.name,
+                        mailbox=fax.mailbox,
+                        document=self.fill(send.document) if send else "",
+                        header=self.fill(send.header) if send and send.header else None,
+                    )
+                )
         self._wait = wait
         return _PENDING
 
@@ -541,6 +571,8 @@ class FlowRun:
                 )
             case RecordNode():
                 return self._record(node)
+            case FaxReceiveNode():
+                return self._fax(node)
             case HangupNode():
                 return self._hangup(node)
         raise AssertionError(f"no handler for {node!r}")
@@ -710,6 +742,33 @@ class FlowRun:
         if node.variable:
             self._assign(node.variable, result.path)
         return node.next
+
+    def _fax(self, node: FaxReceiveNode) -> NodeGen:
+        yield _Play(node.prompt, False)
+        result: FaxEnded = yield _Fax(node)
+        if node.variable and result.fax_id is not None:
+            self._assign(node.variable, result.fax_id)
+        if result.success:
+            return node.next
+        if node.on_failure is None:
+            raise _Failed(f"{node.kind} {node.name}: {result.detail or 'the fax failed'}")
+        return node.on_failure
+
+    def _fax_tone(self) -> None:
+        """A calling fax machine: once per call, leave the node for the flow's ``on_fax``."""
+        if self.flow.on_fax is None or self.hung_up or self._fax_heard:
+            return
+        self._fax_heard = True
+        if isinstance(self._wait, _Fax):
+            return  # already a fax node
+        self._wait = None
+        if self._gen is not None:
+            self._gen.close()
+            self._gen = None
+        self._close_menu()
+        self._buffer = ""
+        self._out.append(CancelTimer())
+        self._goto(self.flow.on_fax)
 
     def _hangup(self, node: HangupNode) -> NodeGen:
         yield _Play(node.prompt, False)

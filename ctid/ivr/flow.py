@@ -431,6 +431,50 @@ class VoicemailNode(RecordNode):
 
 
 @attrs.frozen(kw_only=True)
+class FaxReceiveNode(Node):
+    """Answer as a fax machine and file what the caller sends; ``variable`` gets the fax id."""
+
+    kind: ClassVar[str] = "faxReceive"
+    waits: ClassVar[bool] = True
+    mailbox: str = "ivr"
+    variable: str | None = None
+    prompt: Prompt = ()
+    next: str
+    on_failure: str | None = None
+
+    def targets(self) -> Iterator[tuple[str, str]]:
+        yield "next", self.next
+        if self.on_failure:
+            yield "on_failure", self.on_failure
+
+    def templates(self) -> Iterator[tuple[str, str]]:
+        for t in prompt_templates(self.prompt):
+            yield "prompt", t
+
+    def assigns(self) -> Iterator[str]:
+        if self.variable:
+            yield self.variable
+
+    def prompts(self) -> Iterator[tuple[str, Prompt]]:
+        yield "prompt", self.prompt
+
+
+@attrs.frozen(kw_only=True)
+class FaxSendNode(FaxReceiveNode):
+    """Fax a document (an id or name; a template) back to the caller in the same call."""
+
+    kind: ClassVar[str] = "faxSend"
+    document: str
+    header: str | None = None
+
+    def templates(self) -> Iterator[tuple[str, str]]:
+        yield from super().templates()
+        yield "document", self.document
+        if self.header is not None:
+            yield "header", self.header
+
+
+@attrs.frozen(kw_only=True)
 class HangupNode(Node):
     kind: ClassVar[str] = "hangup"
     after_hangup: ClassVar[bool] = True
@@ -462,6 +506,8 @@ class Flow:
     user_data: frozenset[str] = frozenset()
     on_hangup: str | None = None
     on_error: str | None = None
+    #: The node to go to when the switch hears a calling fax machine (CNG).
+    on_fax: str | None = None
     max_steps: int = 500
     loop_limit: int = 50
     nodes: Mapping[str, Node] = attrs.field(factory=dict)
@@ -515,6 +561,10 @@ def _node(name: str, raw: Mapping[str, Any], base: Path) -> Node:
             )
         case "record":
             return RecordNode(name=name, **args)
+        case "faxReceive":
+            return FaxReceiveNode(name=name, **args)
+        case "faxSend":
+            return FaxSendNode(name=name, **args)
         case "hangup":
             return HangupNode(name=name, **args)
     raise ValueError(f"unknown node type {kind!r}")  # the schema lets none through
@@ -535,6 +585,7 @@ def build_flow(doc: Mapping[str, Any], *, name: str, version: str, file: str) ->
         user_data=frozenset(doc.get("user_data", ())),
         on_hangup=doc.get("on_hangup"),
         on_error=doc.get("on_error"),
+        on_fax=doc.get("on_fax"),
         max_steps=doc.get("max_steps", 500),
         loop_limit=doc.get("loop_limit", 50),
         nodes={n: _node(n, raw, base) for n, raw in doc["nodes"].items()},

@@ -177,6 +177,7 @@ def check_flow(flow: Flow, known: KnownNames) -> list[FlowProblem]:
         ("start", flow.start),
         ("on_hangup", flow.on_hangup),
         ("on_error", flow.on_error),
+        ("on_fax", flow.on_fax),
     ):
         if target is not None and target not in nodes:
             problem(None, f"{field}: no node {target!r}")
@@ -307,7 +308,9 @@ def _is_hhmm(value: Any) -> bool:
 
 
 def _reachability(flow: Flow) -> Iterable[FlowProblem]:
-    roots = [n for n in (flow.start, flow.on_hangup, flow.on_error) if n and n in flow.nodes]
+    roots = [
+        n for n in (flow.start, flow.on_hangup, flow.on_error, flow.on_fax) if n and n in flow.nodes
+    ]
     seen = _closure(flow.nodes, roots)
     for name in flow.nodes:
         if name not in seen:

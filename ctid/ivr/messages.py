@@ -21,6 +21,8 @@ __all__ = [
     "DoLookup",
     "EnterQueue",
     "Event",
+    "FaxEnded",
+    "FaxTone",
     "Finished",
     "HangUp",
     "HttpCall",
@@ -38,6 +40,7 @@ __all__ = [
     "SpeakText",
     "SqlCall",
     "Start",
+    "StartFax",
     "StartRecording",
     "StartTimer",
     "StopRecording",
@@ -93,6 +96,22 @@ class RecordFinished(Event):
     path: str | None
     duration: float
     failed: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class FaxEnded(Event):
+    """A fax of a ``faxReceive``/``faxSend`` node ended (``fax_id`` None: it never started)."""
+
+    token: int
+    fax_id: str | None
+    success: bool
+    pages: int = 0
+    detail: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class FaxTone(Event):
+    """The switch heard a calling fax machine (CNG) on the caller's line."""
 
 
 @attrs.frozen(kw_only=True)
@@ -196,6 +215,18 @@ class StartRecording(Action):
     token: int
     node: str
     mailbox: tuple[str, str] | None
+
+
+@attrs.frozen(kw_only=True)
+class StartFax(Action):
+    """Receive a fax from the caller (``document`` empty) or send ``document`` back to
+    them; answer with ``FaxEnded(token)``."""
+
+    token: int
+    node: str
+    mailbox: str
+    document: str = ""
+    header: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 import trio
@@ -32,6 +32,8 @@ from ..calls.notices import (
     CallArrived,
     CallEnded,
     DigitsDetected,
+    FaxDone,
+    FaxToneHeard,
     Notice,
     PlaybackDone,
     RecordingDone,
@@ -62,12 +64,32 @@ __all__ = ["ROUTE_POINT_PREFIX", "IvrService"]
 
 log = logging.getLogger(__name__)
 
+#: The ``detail`` of the IVR run of a caller hung up because ctid restarted.
+RESTARTED: Final = "ctidRestarted"
+
 #: Every flow has a route point ``ivr:<flow>`` (where inbound routing sends calls).
 ROUTE_POINT_PREFIX: Final = "ivr:"
 #: Calls routed here are refused without being answered (the caller blacklist).
 REJECT_POINT: Final = "ivr:reject"
 
 Lookup = Callable[[Any], Awaitable[Any]]
+
+
+class FaxHook(Protocol):
+    """What ``faxReceive``/``faxSend`` nodes use of the fax service (``ctid.fax``).
+
+    ``FaxDone`` with the returned fax id reports the end.
+    """
+
+    def fax_in(self, call_id: str, mailbox: str) -> str:
+        """Receive from the caller; the fax id (raises ``NoSuchCall``)."""
+        ...
+
+    async def fax_back(
+        self, call_id: str, document: str, *, header: str | None, mailbox: str
+    ) -> tuple[str | None, str]:
+        """Send ``document`` to the caller: (fax id, "") or (None, why not)."""
+        ...
 
 
 @attrs.define(eq=False)
@@ -123,6 +145,10 @@ class IvrService:
         self.stats = IvrStats()
         self._playbacks: dict[str, tuple[str, int]] = {}
         self._recordings: dict[str, tuple[str, int]] = {}
+        #: Faxes of faxReceive/faxSend nodes: fax id -> (call id, token).
+        self._faxes: dict[str, tuple[str, int]] = {}
+        #: Set by the fax service when it runs (``ctid.fax.service.install``).
+        self.fax: FaxHook | None = None
         #: Recording id -> the mailbox of a voicemail being left.
         self._mailboxes: dict[str, str] = {}
         self._nursery: trio.Nursery | None = None
@@ -143,11 +169,57 @@ class IvrService:
                 for fn, args in pending:
                     nursery.start_soon(fn, *args)
                 await self.warm(self.flows.values())
+                self.close_restored()
                 task_status.started()
                 await trio.sleep_forever()
         finally:
             # The lookup databases' pooled connections go with the service.
             self.sql.close()
+
+    def close_restored(self) -> list[str]:
+        """Hang up the callers a previous run left in a menu (restored from live state).
+
+        Where a caller was in a flow (its node, its timers, what it typed) is not
+        kept, so the flow cannot go on; playing it again from the start would
+        surprise the caller as much. The call is closed cleanly instead: its IVR
+        run ends with exit ``error`` (detail ``ctidRestarted``), an ``IvrFinished``
+        notice for its IVR record, and the caller is released (ConnectionCleared,
+        CallCleared; the call record is closed normally). docs/design.md says why.
+        """
+        now = trio.current_time()
+        closed: list[str] = []
+        for call in list(self.model.calls.values()):
+            if call.owner not in self.points or call.call_id in self.active:
+                continue
+            name = str(call.facts.get(FACT_IVR_FLOW) or self.points[call.owner])
+            entered = call.facts.get(FACT_IVR_ENTERED_AT)
+            flow = self.flows.get(name)
+            call.facts[FACT_IVR_EXIT] = E.EXIT_ERROR
+            call.facts[FACT_IVR_LEFT_AT] = now
+            self.model.notify(
+                IvrFinished(
+                    flow=name,
+                    version=flow.version if flow is not None else "",
+                    call_id=call.call_id,
+                    entered_at=float(entered) if isinstance(entered, int | float) else now,
+                    left_at=now,
+                    exit=E.EXIT_ERROR,
+                    detail=RESTARTED,
+                )
+            )
+            try:
+                self.control.hang_up(call.call_id)
+            except NoSuchCall:
+                continue
+            closed.append(call.call_id)
+        if closed:
+            log.warning(
+                "IVR: %d caller(s) left in a menu by the previous run hung up: %s",
+                len(closed),
+                ", ".join(closed),
+            )
+            self.calls.sync()
+        return closed
 
     def set_flows(self, flows: Mapping[str, Flow], numbers: Mapping[str, str] = {}) -> None:
         """Use ``flows`` for new calls; register their route points (and extra ``numbers``)."""
@@ -226,6 +298,21 @@ class IvrService:
                     self._feed(playing, E.PlayFinished(token=token, reason=notice.reason))
             case RecordingDone() if notice.recording_id in self._recordings:
                 self._recorded(notice)
+            case FaxDone() if notice.fax_id in self._faxes:
+                call_id, token = self._faxes.pop(notice.fax_id)
+                if call_id in self.active:
+                    self._feed(
+                        self.active[call_id],
+                        E.FaxEnded(
+                            token=token,
+                            fax_id=notice.fax_id,
+                            success=notice.success,
+                            pages=notice.pages,
+                            detail=notice.result_text,
+                        ),
+                    )
+            case FaxToneHeard() if notice.call_id in self.active:
+                self._feed(self.active[notice.call_id], E.FaxTone())
             case CallEnded() if notice.call_id in self.active:
                 self._feed(self.active[notice.call_id], E.CallerHungUp())
             case _:
@@ -344,6 +431,8 @@ class IvrService:
                     self._recordings[recording_id] = (call_id, action.token)
                     if action.mailbox is not None:
                         self._mailboxes[recording_id] = ":".join(action.mailbox)
+                case E.StartFax():
+                    return self._fax(call_id, action)
                 case E.StopRecording():
                     if active.recording_id is not None:
                         self.control.stop_recording(active.recording_id)
@@ -386,6 +475,27 @@ class IvrService:
             # The call ended under us (its CallEnded is on its way, or was handled).
             return None if run.hung_up else E.CallerHungUp()
         return None
+
+    def _fax(self, call_id: str, action: E.StartFax) -> E.Event | None:
+        if self.fax is None:
+            return E.FaxEnded(token=action.token, fax_id=None, success=False, detail="no fax")
+        if action.document:
+            self._spawn(self._send_fax, call_id, action)
+            return None
+        self._faxes[self.fax.fax_in(call_id, action.mailbox)] = (call_id, action.token)
+        return None
+
+    async def _send_fax(self, call_id: str, action: E.StartFax) -> None:
+        assert self.fax is not None
+        fax_id, problem = await self.fax.fax_back(
+            call_id, action.document, header=action.header, mailbox=action.mailbox
+        )
+        if fax_id is None:
+            log.info("IVR call %s: fax-back of %r: %s", call_id, action.document, problem)
+            event = E.FaxEnded(token=action.token, fax_id=None, success=False, detail=problem)
+            self._later(call_id, event)
+            return
+        self._faxes[fax_id] = (call_id, action.token)
 
     def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
         if self._nursery is None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 #: The kinds of rows ctid keeps (docs/design.md, "Durable live state").
 KINDS: Final = frozenset(
-    {"agent", "queue_entry", "last_agent", "call", "leg", "record", "recording"}
+    {"agent", "queue", "queue_entry", "last_agent", "call", "leg", "record", "recording"}
 )
 #: Rows waiting for the database past which new rows are dropped (a last guard:
 #: the pending map is bounded by the live state in normal running).
@@ -96,8 +97,11 @@ class LiveStore:
         retry_first: float = 0.25,
         retry_max: float = 5.0,
         prepare_schema: bool = True,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
+        #: The wall clock rows are stamped with (the daemon's, which tests anchor).
+        self.wall = wall
         self.blocking = blocking
         #: One thread at a time writes.
         self.limiter = limiter or trio.CapacityLimiter(1)
@@ -107,6 +111,9 @@ class LiveStore:
         #: Create the schema in an empty database / check it, before loading.
         self.prepare_schema = prepare_schema
         self._loaded: dict[str, dict[str, dict[str, Any]]] | None = None
+        #: When the newest row found at load was written (wall seconds; None: no rows):
+        #: the previous run's last sign of life (``ctid.records.progress``).
+        self.last_written: float | None = None
         self._pending: dict[_Key, _Change] = {}
         #: Rows the database holds (as far as this store knows): a delete of a
         #: row it does not hold needs no write.
@@ -246,7 +253,7 @@ class LiveStore:
         delay = self.retry_first
         while True:
             try:
-                rows = await self.blocking(self._read_all, limiter=self.limiter)
+                rows, newest = await self.blocking(self._read_all, limiter=self.limiter)
             except Exception as exc:
                 if not is_outage(exc):
                     raise
@@ -271,20 +278,29 @@ class LiveStore:
             stored.add((kind, key))
         self._loaded = loaded
         self._stored = stored
+        self.last_written = newest
         log.info(
             "live state loaded: %s",
             ", ".join(f"{len(v)} {k}" for k, v in sorted(loaded.items())) or "nothing",
         )
 
-    def _read_all(self) -> list[tuple[str, str, str]]:
-        """(thread) Prepare the schema if asked, and read every row."""
+    def _read_all(self) -> tuple[list[tuple[str, str, str]], float | None]:
+        """(thread) Prepare the schema if asked, read every row and the newest write time."""
         if self.prepare_schema:
             db.prepare(self.engine)
         with self.engine.connect() as conn:
             result = conn.execute(
-                sa.select(live_state.c.kind, live_state.c.key, live_state.c.value)
+                sa.select(
+                    live_state.c.kind, live_state.c.key, live_state.c.value, live_state.c.updated_at
+                )
             )
-            return [(r.kind, r.key, r.value) for r in result]
+            rows = []
+            newest: float | None = None
+            for r in result:
+                rows.append((r.kind, r.key, r.value))
+                written = r.updated_at.timestamp()
+                newest = written if newest is None else max(newest, written)
+            return rows, newest
 
     async def _writer(self) -> None:
         delay = self.retry_first
@@ -297,7 +313,7 @@ class LiveStore:
             self._pending = {}
             self._in_flight = batch
             try:
-                await self.blocking(self._commit, batch, limiter=self.limiter)
+                await self.blocking(self._commit, batch, self.wall(), limiter=self.limiter)
             except Exception as exc:
                 self._in_flight = None
                 if not is_outage(exc):
@@ -328,9 +344,9 @@ class LiveStore:
                 observer(len(batch))
             self._wake()
 
-    def _commit(self, batch: dict[_Key, _Change]) -> None:
-        """(thread) Write ``batch`` in one transaction."""
-        now = dt.datetime.now(dt.UTC)
+    def _commit(self, batch: dict[_Key, _Change], stamp: float) -> None:
+        """(thread) Write ``batch`` in one transaction, its rows stamped ``stamp``."""
+        now = dt.datetime.fromtimestamp(stamp, dt.UTC)
         puts = [
             {"kind": k, "key": key, "value": v, "updated_at": now}
             for (k, key), v in batch.items()

@@ -27,6 +27,7 @@ from ..calls.events import SystemStatusEvent
 from ..calls.model import Emitted
 from ..calls.notices import CallEnded, Notice
 from ..records.ops import CallClose
+from ..webhooks.metrics import webhook_metrics
 
 if TYPE_CHECKING:
     from ..api.context import ApiContext
@@ -211,8 +212,12 @@ class _Snapshot:
         yield from self._logins(app)
         yield from self._records(app)
         yield from self._recording(app)
+        yield from self._fax(app)
         yield from self._acd(app)
         yield from self._ivr(app)
+        webhooks = app.api.services.get("webhooks")
+        if webhooks is not None:
+            yield from webhook_metrics(webhooks)
 
     def _logins(self, app: Any) -> Iterator[Metric]:
         throttle = app.api.throttle
@@ -274,6 +279,28 @@ class _Snapshot:
         totals.add_metric(["failed"], recording.failed_total)
         totals.add_metric(["deleted"], recording.deleted_total)
         yield totals
+
+    def _fax(self, app: Any) -> Iterator[Metric]:
+        fax = app.api.services.get("fax")
+        if fax is None:
+            return
+        yield GaugeMetricFamily(
+            "ctid_faxes_active", "Faxes waiting or in progress.", value=len(fax.active)
+        )
+        done = CounterMetricFamily(
+            "ctid_faxes", "Faxes finished, by direction and result.", labels=["direction", "result"]
+        )
+        done.add_metric(["in", "completed"], fax.received_total)
+        done.add_metric(["out", "completed"], fax.sent_total)
+        done.add_metric(["in", "failed"], fax.failed_total["in"])
+        done.add_metric(["out", "failed"], fax.failed_total["out"])
+        yield done
+        pages = CounterMetricFamily(
+            "ctid_fax_pages", "Pages of completed faxes, by direction.", labels=["direction"]
+        )
+        pages.add_metric(["in"], fax.pages_total["in"])
+        pages.add_metric(["out"], fax.pages_total["out"])
+        yield pages
 
     def _acd(self, app: Any) -> Iterator[Metric]:
         acd = app.api.services.get("acd")

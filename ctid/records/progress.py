@@ -13,6 +13,14 @@ stored call among the calls the switch still has (by id, else by the switch's
 channel ids, for a call that came back under a new id), puts its track back and
 adopts its row (``CallAdopt``), so the call closes normally, under its first
 id, when it ends. Times are stored as wall-clock seconds.
+
+A call whose channels all ended while ctid was away comes back without them
+(``calls.recover``, ``CallModel.ended_while_down``) and is ended once the
+services have started: its record is closed normally too (its real answer
+time, talk time, disposition), with its end dated back to the best known
+time, the previous run's last sign of life (``last_alive``: its last heartbeat
+or live-state commit, whichever is later): the channels were up then as far as
+anyone knows, and ended at some moment after it.
 """
 
 from __future__ import annotations
@@ -65,6 +73,8 @@ class _Kept:
     record_id: str
     started_at: float
     facts: dict[str, Any]
+    #: The call ended while ctid was away: the (trio) time its record ends at.
+    ended_at: float | None = None
 
 
 class RecordsInProgress:
@@ -130,14 +140,25 @@ class RecordsInProgress:
                 },
             )
 
-    def ended(self, notice: CallEnded) -> CallEnded:
-        """The call ended: forget its row; the notice as its record must see it."""
+    def ended(self, notice: CallEnded, track: CallTrack | None = None) -> CallEnded:
+        """The call ended: forget its row; the notice as its record must see it.
+
+        For a call that ended while ctid was away, ``track``'s legs are ended at
+        the best known time too.
+        """
         kept = self.kept.pop(notice.call_id, None)
         self.rows.delete(KIND, kept.record_id if kept else notice.call_id)
         if kept is None:
             return notice
         started = self._trio(kept.started_at)
         assert started is not None
+        if kept.ended_at is not None:
+            end = max(started, min(kept.ended_at, notice.ended_at))
+            if track is not None:
+                for leg in track.legs:
+                    if leg.ended_at is None or leg.ended_at > end:
+                        leg.ended_at = max(leg.joined_at, end)
+            notice = attrs.evolve(notice, ended_at=end)
         facts = {**kept.facts, **notice.facts}
         recorded = [
             *kept.facts.get(f.FACT_RECORDINGS, ()),
@@ -213,12 +234,22 @@ class RecordsInProgress:
 
     # --------------------------------------------------------------- restore
 
-    def restore(self) -> None:
-        """Put back the tracks of calls still up; adopt their rows (before CloseInterrupted)."""
+    def restore(self, last_alive: float | None = None) -> None:
+        """Put back the tracks of calls still up; adopt their rows (before CloseInterrupted).
+
+        ``last_alive``: the wall time the previous run was last known alive
+        (None: unknown, now), when calls that ended meanwhile are taken to end.
+        """
         kept = 0
+        ghosts = set(self.model.ended_while_down)
+        ended_at = self._trio(last_alive if last_alive is not None else self.clock.now())
         for record_id, row in self.rows.load(KIND).items():
             try:
-                call_id = self._find(record_id, row.get("channels") or [])
+                call_id = (
+                    record_id
+                    if record_id in ghosts
+                    else self._find(record_id, row.get("channels") or [])
+                )
                 if call_id is None:
                     # Ended while ctid was down: CloseInterrupted closes its row.
                     self.rows.delete(KIND, record_id)
@@ -230,6 +261,7 @@ class RecordsInProgress:
                     record_id=record_id,
                     started_at=float(row["startedAt"]),
                     facts=self._facts_in(dict(row.get("facts") or {})),
+                    ended_at=ended_at if call_id in ghosts else None,
                 )
             except (KeyError, ValueError, TypeError, IndexError) as exc:
                 log.error("live state: record of call %s not restored (%r)", record_id, exc)

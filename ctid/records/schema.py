@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -36,7 +37,13 @@ __all__ = [
     "agent_states",
     "call_legs",
     "calls",
+    "campaign_lists",
+    "campaign_records",
+    "campaigns",
     "cluster_lease",
+    "dnc_numbers",
+    "fax_documents",
+    "faxes",
     "ivr_runs",
     "ivr_visits",
     "live_state",
@@ -45,6 +52,8 @@ __all__ = [
     "queue_waits",
     "recordings",
     "voicemail_messages",
+    "webhook_events",
+    "webhooks",
 ]
 
 
@@ -128,8 +137,13 @@ calls = Table(
     Column("user_data", JSON, nullable=False),
     #: Every call fact the services recorded, for what the columns do not cover.
     Column("facts", JSON, nullable=False),
-    #: The outbound campaign that made the call (empty for other calls).
+    #: A campaign's call (migration 0007_outbound_campaigns): the campaign, its list record, how
+    #: the attempt ended (``ctid.outbound.campaign_config.OUTCOMES``) and the agent's
+    #: disposition code.
     Column("campaign", NAME),
+    Column("campaign_record", Integer),
+    Column("campaign_outcome", String(16)),
+    Column("agent_disposition", String(32)),
 )
 Index("ix_calls_started_at", calls.c.started_at)
 Index("ix_calls_queue_started", calls.c.queue, calls.c.started_at)
@@ -331,3 +345,166 @@ cluster_lease = Table(
     Column("term", Integer, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+
+#: Webhooks created with ``webhook.create`` (those of the config file are not
+#: stored). ``spec`` is the checked definition as a JSON object. Owned by
+#: ``ctid.webhooks``.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("name", NAME, primary_key=True),
+    Column("spec", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: The webhook outbox: each event waiting for one webhook, in order of ``id``.
+#: A row is deleted once its receiver answered 2xx (or it was dropped).
+#: ``event_id`` is the id receivers see (the same for every try). Owned by
+#: ``ctid.webhooks``.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("webhook", NAME, nullable=False),
+    Column("event_id", ID, nullable=False),
+    Column("method", NAME, nullable=False),
+    #: The event's params as JSON text (as the protocol sends them).
+    Column("params", Text, nullable=False),
+    #: The event's own ``timestamp`` (ISO 8601, as the protocol sends it).
+    Column("timestamp", String(32), nullable=False),
+)
+Index("ix_webhook_events_webhook", webhook_events.c.webhook, webhook_events.c.id)
+
+# ------------------------------------------------------------ outbound campaigns
+# Migration 0007_outbound_campaigns; read and written by ``ctid.outbound.store``.
+
+#: One row per campaign: its definition (``CampaignSpec.to_wire``) and run state.
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),
+    #: ``stopped``, ``running``, ``paused`` or ``finished``.
+    Column("state", String(16), nullable=False),
+    #: ``config`` ([[campaigns]]) or ``api`` (campaign.create).
+    Column("source", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: One row per imported list.
+campaign_lists = Table(
+    "campaign_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign", String(64), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("number_column", NAME, nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+)
+Index("ix_campaign_lists_campaign", campaign_lists.c.campaign, campaign_lists.c.name, unique=True)
+
+#: One row per number to call: its data (the list's other columns) and where it stands.
+campaign_records = Table(
+    "campaign_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign", String(64), nullable=False),
+    Column("list_id", Integer, nullable=False),
+    #: The list's line the record came from (1 is the header).
+    Column("line", Integer, nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    #: ``new``, ``retry``, ``callback``, ``dialling``, ``done``, ``failed``, ``dnc``, ``skipped``.
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    #: Retries of the last outcome so far (a new outcome starts again at 0).
+    Column("retries", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_outcome", String(16)),
+    Column("disposition", String(32)),
+    Column("callback_agent", NAME),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index(
+    "ix_campaign_records_due",
+    campaign_records.c.campaign,
+    campaign_records.c.status,
+    campaign_records.c.next_attempt_at,
+)
+Index("ix_campaign_records_number", campaign_records.c.campaign, campaign_records.c.number)
+
+#: Do-not-call numbers: ``scope`` is ``*`` for the global list or a campaign's name.
+dnc_numbers = Table(
+    "dnc_numbers",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("number", String(32), primary_key=True),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("note", String(256), nullable=False),
+)
+Index("ix_dnc_numbers_number", dnc_numbers.c.number)
+#: Documents to fax (uploaded PDF or TIFF, kept as fax TIFF). Owned by ``ctid.fax``.
+fax_documents = Table(
+    "fax_documents",
+    metadata,
+    Column("document_id", ID, primary_key=True),
+    #: A name IVR flows can use (``faxSend: {document: price-list}``); unique when set.
+    Column("name", NAME, unique=True),
+    #: Relative to the fax directory (``documents/2027/01/15/d-1.tif``).
+    Column("path", String(512), nullable=False),
+    #: What was uploaded: ``pdf`` or ``tiff``.
+    Column("source", String(16), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", NAME, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+)
+
+#: Faxes received and sent. Owned by ``ctid.fax``.
+faxes = Table(
+    "faxes",
+    metadata,
+    Column("fax_id", ID, primary_key=True),
+    #: Faxes sent together by one ``fax.send`` to a list of numbers.
+    Column("batch_id", ID),
+    #: ``in`` or ``out``.
+    Column("direction", String(8), nullable=False),
+    #: ``queued``, ``dialing``, ``sending``, ``receiving``, ``completed``,
+    #: ``failed``, ``cancelled`` or ``deleted``.
+    Column("state", String(16), nullable=False),
+    Column("mailbox", NAME, nullable=False),
+    Column("call_id", ID),
+    #: The other side's number (sender of a received fax, destination of a sent one).
+    Column("remote_number", NAME, nullable=False),
+    Column("local_number", NAME),
+    Column("document_ids", JSON, nullable=False),
+    #: The fax image, relative to the fax directory (None until there is one).
+    Column("path", String(512)),
+    Column("pages", Integer, nullable=False),
+    Column("total_pages", Integer),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("result_code", Integer),
+    Column("result_text", String(255), nullable=False),
+    Column("remote_station_id", NAME, nullable=False),
+    Column("bit_rate", Integer),
+    Column("size_bytes", Integer),
+    Column("sha256", String(64)),
+    Column("header", String(255), nullable=False),
+    Column("requested_by", NAME, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("deleted_at", UtcDateTime),
+)
+Index("ix_faxes_created", faxes.c.created_at)
+Index("ix_faxes_batch", faxes.c.batch_id)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
 import trio
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,7 @@ from . import db
 from . import ops as o
 from .config import RecordsSettings
 from .progress import LiveRows, RecordsInProgress
+from .schema import nodes
 from .store import is_outage
 from .tracker import CallTracker, build_record
 from .writer import RecordWriter, WriterLimits
@@ -223,7 +225,7 @@ class RecordsService:
         dnis = self._dnis.pop(notice.call_id, None)
         if self.progress is not None:
             # A call that went on across a restart: its record is its first id's.
-            notice = self.progress.ended(notice)
+            notice = self.progress.ended(notice, track)
         record = build_record(
             notice, track, wall=self.wall, node=self.node, run_id=self.run_id, dnis=dnis
         )
@@ -275,7 +277,7 @@ class RecordsService:
             log.error("records database unreachable at start, spooling records: %s", exc)
         if self.progress is not None:
             # Before CloseInterrupted: calls that went on across the restart keep their row.
-            self.progress.restore()
+            self.progress.restore(await self._last_alive())
         self.submit(o.CloseInterrupted(node=self.node, run_id=self.run_id, at=self.clock.now()))
         try:
             async with trio.open_nursery() as nursery:
@@ -285,6 +287,32 @@ class RecordsService:
         finally:
             # Its pooled connections go with the daemon (closing them does not wait).
             self.engine.dispose()
+
+    async def _last_alive(self) -> float | None:
+        """When the previous run was last known alive (wall seconds; None: unknown).
+
+        The later of its last heartbeat and its last live-state commit.
+        """
+        marks: list[float] = []
+        rows = self.progress.rows if self.progress is not None else None
+        written = getattr(rows, "last_written", None)
+        if isinstance(written, float):
+            marks.append(written)
+        try:
+            seen = await self.blocking(self._last_heartbeat, limiter=self.writer.db_limiter)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            seen = None
+        if seen is not None:
+            marks.append(seen)
+        return min(max(marks), self.clock.now()) if marks else None
+
+    def _last_heartbeat(self) -> float | None:
+        """(thread) The newest heartbeat of any node (read before this run's first)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(sa.func.max(nodes.c.last_seen))).scalar()
+        return value.timestamp() if value is not None else None
 
     async def _heartbeat(self) -> None:
         while True:

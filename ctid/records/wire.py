@@ -1,6 +1,12 @@
-"""A stored call record as the protocol shows it: one function, used by every method
-and notification that carries records (``records.get``, ``records.search``,
-``records.history``)."""
+"""A stored call record as the protocol shows it: one shape for ``records.get``,
+``records.search`` and the ``record.callClosed`` event.
+
+The input is the ``calls`` row as a mapping (column names as keys, times as
+aware datetimes, as SQLAlchemy reads them) with one more key, ``legs``: the
+call's ``call_legs`` rows in ``seq`` order. Columns another migration adds
+later (``campaign``) are read with ``get`` so the shape does not depend on them
+being there: absent, they are ``null``.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,31 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ..clock import format_iso
+
 __all__ = ["record_to_wire"]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None if value is None else format_iso(value.timestamp())
+
+
+def _leg(leg: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "device": leg["device"],
+        "kind": leg["kind"],
+        "trunk": leg["trunk"],
+        "joinedAt": _iso(leg["joined_at"]),
+        "answeredAt": _iso(leg["answered_at"]),
+        "endedAt": _iso(leg["ended_at"]),
+        "holdSeconds": leg["hold_seconds"],
+        "endCause": leg["end_cause"],
+        "failed": bool(leg["failed"]),
+    }
 
 
 def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``calls`` row (its columns by name) with its ``legs`` (``call_legs`` rows, in
-    order) -> the protocol's call record (docs/protocol.md, "Call records")."""
+    """The protocol dict of one stored call record (see the module docstring)."""
     return {
         "callID": record["call_id"],
         "node": record["node"],
@@ -39,6 +58,10 @@ def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
         "ivrExit": record["ivr_exit"],
         "startedAt": _iso(record["started_at"]),
         "answeredAt": _iso(record["answered_at"]),
+        "ivrEnteredAt": _iso(record["ivr_entered_at"]),
+        "ivrLeftAt": _iso(record["ivr_left_at"]),
+        "queueEnteredAt": _iso(record["queue_entered_at"]),
+        "queueLeftAt": _iso(record["queue_left_at"]),
         "endedAt": _iso(record["ended_at"]),
         "waitSeconds": record["wait_seconds"],
         "holdSeconds": record["hold_seconds"],
@@ -47,21 +70,8 @@ def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
         "disposition": record["disposition"],
         "endCause": record["end_cause"],
         "mergedInto": record["merged_into"],
-        "recordingIDs": list(record["recording_ids"] or []),
+        "recordingIDs": list(record["recording_ids"] or ()),
         "correlatorData": record["correlator_data"],
         "userData": dict(record["user_data"] or {}),
-        "legs": [
-            {
-                "device": leg["device"],
-                "kind": leg["kind"],
-                "trunk": leg["trunk"],
-                "joinedAt": _iso(leg["joined_at"]),
-                "answeredAt": _iso(leg["answered_at"]),
-                "endedAt": _iso(leg["ended_at"]),
-                "holdSeconds": leg["hold_seconds"],
-                "endCause": leg["end_cause"],
-                "failed": leg["failed"],
-            }
-            for leg in record.get("legs", ())
-        ],
+        "legs": [_leg(leg) for leg in record.get("legs", ())],
     }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -99,6 +99,9 @@ class RecordWriter:
         self._send, self._receive = trio.open_memory_channel[o.Op](INTAKE_SIZE)
         #: Called with the seconds each committed transaction took (metrics).
         self.commit_observers: list[Callable[[float], None]] = []
+        #: Called with the ops of each committed transaction, in order, once the
+        #: database has them (``records.announce`` publishes finished records).
+        self.applied_observers: list[Callable[[Sequence[o.Op]], None]] = []
         self.submitted = 0
         self.dropped = 0
         self.rejected = 0
@@ -202,7 +205,7 @@ class RecordWriter:
             return  # it is away: the spool keeps the records for the next start
         while self._cursor < self._end:
             try:
-                count, cursor, _, rejected = await self.blocking(
+                count, cursor, _, rejected, applied = await self.blocking(
                     self._commit_some, self._cursor, self._end, limiter=self.db_limiter
                 )
             except Exception as exc:
@@ -212,6 +215,7 @@ class RecordWriter:
             self._frames_applied += count
             self.committed += count - rejected
             self.rejected += rejected
+            self._applied(applied)
 
     async def _journaller(self) -> None:
         try:
@@ -268,7 +272,7 @@ class RecordWriter:
             while self._cursor >= self._end:
                 await self._changed.wait()
             try:
-                count, cursor, elapsed, rejected = await self.blocking(
+                count, cursor, elapsed, rejected, applied = await self.blocking(
                     self._commit_some, self._cursor, self._end, limiter=self.db_limiter
                 )
             except _SpoolUnreadable as exc:
@@ -307,16 +311,24 @@ class RecordWriter:
             self.rejected += rejected
             for observer in self.commit_observers:
                 observer(elapsed)
+            self._applied(applied)
             if moved_segment:
                 freed = await self.blocking(self.journal.release, cursor, limiter=self.db_limiter)
                 self._spool_bytes -= freed
             self._wake()
 
-    def _commit_some(self, start: Position, end: Position) -> tuple[int, Position, float, int]:
+    def _applied(self, applied: Sequence[o.Op]) -> None:
+        if applied:
+            for observer in self.applied_observers:
+                observer(applied)
+
+    def _commit_some(
+        self, start: Position, end: Position
+    ) -> tuple[int, Position, float, int, list[o.Op]]:
         """(thread) Apply the next batch of spooled ops.
 
         Returns how many were read, where the next batch starts, the seconds the
-        commit took and how many ops were set aside.
+        commit took, how many ops were set aside and the ops applied.
         """
         if not self.schema_checked:
             db.prepare(self.engine)
@@ -336,6 +348,7 @@ class RecordWriter:
         # Real elapsed time of the commit (a metric); trio's clock is not
         # readable from a worker thread.
         started = time.perf_counter()
+        applied = batch
         try:
             apply(self.engine, batch)
         except Exception as exc:
@@ -343,6 +356,7 @@ class RecordWriter:
                 raise
             # One bad op must not hold up the rest: apply one by one, set aside
             # those the database refuses.
+            applied = []
             for op in batch:
                 try:
                     apply(self.engine, [op])
@@ -351,6 +365,8 @@ class RecordWriter:
                         raise
                     rejected += 1
                     self._set_aside(o.encode(op), _short(one))
+                else:
+                    applied.append(op)
         elapsed = time.perf_counter() - started
         # After the commit: a restart then replays only what follows (the
         # start-up count of records still to write is true).
@@ -358,7 +374,7 @@ class RecordWriter:
             self.journal.mark(cursor)
         except OSError as exc:
             log.warning("cannot note the spool's committed position: %s", exc)
-        return len(payloads), cursor, elapsed, rejected
+        return len(payloads), cursor, elapsed, rejected, applied
 
     def _set_aside(self, payload: bytes, why: str) -> None:
         """(thread) Keep a record the database refused, for an operator to look at."""

@@ -67,6 +67,9 @@ __all__ = [
     "DriverError",
     "DriverUnavailable",
     "EndpointKind",
+    "FaxFinished",
+    "FaxProgress",
+    "FaxToneDetected",
     "Hangup",
     "HangupCause",
     "LinkState",
@@ -77,6 +80,7 @@ __all__ = [
     "Play",
     "PlaybackFinished",
     "PlaybackStarted",
+    "ReceiveFax",
     "RecordingFailed",
     "RecordingFinished",
     "RecordingStarted",
@@ -85,6 +89,7 @@ __all__ = [
     "Resynchronized",
     "Ring",
     "SendDigits",
+    "SendFax",
     "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
@@ -210,6 +215,8 @@ class Capability(enum.Enum):
     #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
     #: restarted ctid picks them up (not the simulator, which lives inside ctid).
     SURVIVES_RESTART = "survivesRestart"
+    #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
+    FAX = "fax"
     #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
     MESSAGE_WAITING = "messageWaiting"
 
@@ -474,6 +481,36 @@ class RecordingFailed(SwitchEvent):
     detail: str = ""
 
 
+@attrs.frozen(kw_only=True)
+class FaxProgress(SwitchEvent):
+    """A fax in progress moved a page: ``pages`` are done so far."""
+
+    fax_id: str
+    pages: int
+
+
+@attrs.frozen(kw_only=True)
+class FaxFinished(SwitchEvent):
+    """A fax ended: spandsp's T.30 completion code and text (0 "OK"), the pages
+    transferred, and ``path``, the received document on the switch's side."""
+
+    fax_id: str
+    success: bool
+    pages: int
+    result_code: int
+    result_text: str
+    path: str | None = None
+    remote_station_id: str = ""
+    bit_rate: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class FaxToneDetected(SwitchEvent):
+    """The switch heard a calling fax machine (CNG, 1100 Hz) on a channel."""
+
+    channel_id: str
+
+
 # ---------------------------------------------------------------------- commands
 
 
@@ -625,6 +662,27 @@ class StopRecording(SwitchCommand):
 
 
 @attrs.frozen(kw_only=True)
+class ReceiveFax(SwitchCommand):
+    """Take a fax on a channel into ``path`` (a TIFF): ``FaxProgress``, ``FaxFinished``."""
+
+    fax_id: str
+    channel_id: str
+    path: str
+    station_id: str = ""  # ours (TSI/CSI), 20 characters at most
+
+
+@attrs.frozen(kw_only=True)
+class SendFax(SwitchCommand):
+    """Send the TIFF ``path`` over an answered channel; ``FaxFinished`` reports the end."""
+
+    fax_id: str
+    channel_id: str
+    path: str
+    header: str = ""  # the page header line the switch's fax stack prints
+    station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class TrackRecording(SwitchCommand):
     """ctid restarted while the switch records: take the recording that ``StartRecording``
     (same fields) started before as ours again, so that its end and the commands on it
@@ -715,6 +773,18 @@ class SwitchDriver(abc.ABC):
     def extensions(self) -> tuple[str, ...]:
         """The extension numbers (phones) this switch serves, from its configuration."""
         return ()
+
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """The outside lines this switch offers, by trunk group (``Originate.trunk``
+        takes a line's name). Outbound routing hunts over them; configuration may
+        form further groups of the same lines."""
+        return {}
+
+    @property
+    def calls_per_line(self) -> int | None:
+        """How many calls one outside line carries at once (None: no limit ctid knows)."""
+        return None
 
     def held_objects(self) -> Mapping[str, int]:
         """How many switch objects the driver is tracking, by kind.

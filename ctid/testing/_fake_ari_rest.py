@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import trio
 
+from ctid.testing import _fake_ari_fax
 from ctid.testing._fake_ari_switch import (
     _REASON_CAUSE,
     JSON,
@@ -441,4 +442,5 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "applications.subscribe": _subscribe,
     "asterisk.getInfo": _info,
     "asterisk.ping": _ping,
+    **_fake_ari_fax.HANDLERS,
 }

@@ -386,10 +386,120 @@ async def _records(cc: CallCentre, r: Recorder) -> None:
             )
 
 
+async def _webhooks(cc: CallCentre, r: Recorder) -> None:
+    hook = {
+        "name": "crm",
+        "url": "https://crm.example.com/ctid-events",
+        "secretEnv": "CRM_WEBHOOK_SECRET",
+        "events": ["record.callClosed", "Agent*"],
+        "queues": ["support"],
+    }
+    await r.call("webhook.create", hook)
+    await r.call("webhook.update", hook | {"batchMax": 20})
+    await r.call("webhook.list")
+    await r.call("webhook.status", {"name": "crm"})
+    # Its secret's variable is not set here: the test says so instead of sending.
+    await r.call("webhook.test", {"name": "crm"})
+    await r.call("webhook.delete", {"name": "crm"})
+
+
+async def _fax(cc: CallCentre, r: Recorder) -> None:
+    from .. import faximage
+    from .harness import ADMIN_TOKEN
+
+    await r.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+    status, _, body = await cc.http(
+        "/fax/documents?name=price-list",
+        method="POST",
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        body=faximage.make_fax_tiff(["Price list", "Terms"]),
+    )
+    assert status == 201, body
+    # A simulated fax machine calls the fax number and sends three pages.
+    await r.call(
+        "sim.incomingCall", {"callingNumber": "+15550103290", "calledNumber": "4008003290"}
+    )
+    await trio.sleep(60)
+    fax_id = (
+        await r.call(
+            "fax.send",
+            {"to": "+15550113290", "documents": ["price-list"], "header": "Example Trading"},
+        )
+    )["faxID"]
+    await trio.sleep(60)
+    await r.call("fax.get", {"faxID": fax_id})
+    batch = await r.call(
+        "fax.send", {"to": ["+15550123290", "+15550130486"], "documents": ["price-list"]}
+    )
+    await trio.sleep(30)
+    await r.call("fax.cancel", {"faxID": batch["faxes"][1]["faxID"]})
+    await r.call("fax.search", {"batchID": batch["batchID"]})
+
+
+#: Faxes: the records database, a fax number, retries a minute apart.
+FAX_CONFIG: dict[str, Any] = {
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    "fax": {"numbers": {"4008003290": "orders"}, "retry_delay": 60, "retries": 2},
+}
+
 #: Call records and recordings in the state directory the generator picks.
 RECORDS_CONFIG: dict[str, Any] = {
-    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+    # A fixed node name: the host's would make the examples differ by machine.
+    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6, "node": "ctid-1"},
     "recording": {},
+}
+
+
+async def _campaigns(cc: CallCentre, r: Recorder) -> None:
+    await r.call(
+        "campaign.create",
+        {
+            "name": "renewals",
+            "queue": "sales",
+            "mode": "progressive",
+            "timezoneColumn": "tz",
+            "windows": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "20:00"}
+            ],
+            "retries": {"busy": {"afterSeconds": 600, "maxRetries": 3}},
+        },
+    )
+    await r.call("campaign.update", {"name": "renewals", "changes": {"maxAbandonRate": 0.02}})
+    await r.call(
+        "campaign.importList",
+        {
+            "campaign": "renewals",
+            "list": "january",
+            "numberColumn": "phone",
+            "csv": "name,phone,tz\nAnn,+33 1 70 00 00 01,Europe/Paris\nBob,+33170000002\n"
+            "Cy,(212) 555-0100,America/New_York\nAnn again,+33-1-70-00-00-01,Europe/Paris\n",
+        },
+    )
+    await r.call("campaign.get", {"name": "renewals"})
+    await r.call("campaign.list")
+    await r.call("campaign.setState", {"name": "renewals", "state": "running"})
+    await trio.sleep(1)
+    await r.call("campaign.setState", {"name": "renewals", "state": "stopped"})
+    await r.call("campaign.scheduleCallback", {"record": 2, "at": "2027-01-15T14:30:00+01:00"})
+    await r.call("dnc.add", {"numbers": ["+1 212 555 0100"], "note": "asked not to be called"})
+    await r.call(
+        "dnc.import",
+        {"csv": "tel\n5550001\n5550002\n", "numberColumn": "tel", "campaign": "renewals"},
+    )
+    await r.call("dnc.check", {"number": "(212) 555-0100"})
+    await r.call("dnc.remove", {"numbers": ["5550002"], "campaign": "renewals"})
+    await r.call("routing.test", {"calledNumber": "0201234567", "direction": "outbound"})
+    with contextlib.suppress(RpcErrorReply):
+        await r.call("campaign.get", {"name": "nope"})  # recorded as the refused example
+
+
+#: Campaigns: call records for their data, the ACD for their queue, one from the file.
+CAMPAIGN_CONFIG: dict[str, Any] = {
+    **RECORDS_CONFIG,
+    **ACD_CONFIG,
+    "campaigns": [
+        {"name": "reminders", "queue": "support", "mode": "agentless", "message": "sound:reminder"}
+    ],
 }
 
 
@@ -434,7 +544,10 @@ SCRIPTS: list[tuple[Script, dict[str, Any]]] = [
     (_ivr, IVR_CONFIG),
     (_acd, ACD_CONFIG),
     (_records, RECORDS_CONFIG),
+    (_campaigns, CAMPAIGN_CONFIG),
+    (_fax, FAX_CONFIG),
     (_voicemail, VOICEMAIL_CONFIG),
+    (_webhooks, RECORDS_CONFIG),
 ]
 
 #: Shown in the examples instead of the temporary state directory the generator uses.

@@ -92,7 +92,12 @@ class CallCentre:
         return client
 
     async def http(
-        self, target: str, *, method: str = "GET", headers: Mapping[str, str] | None = None
+        self,
+        target: str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
     ) -> tuple[int, dict[str, str], bytes]:
         """One plain HTTP request to the API port's routes, over memory streams.
 
@@ -102,12 +107,16 @@ class CallCentre:
         self.nursery.start_soon(self.app.server.handle_stream, server_stream)
         conn = h11.Connection(h11.CLIENT)
         sent = [("host", "ctid.test"), *(headers or {}).items()]
+        if body:
+            sent.append(("content-length", str(len(body))))
         data = conn.send(h11.Request(method=method, target=target, headers=sent)) or b""
+        if body:
+            data += conn.send(h11.Data(data=body)) or b""
         data += conn.send(h11.EndOfMessage()) or b""
         await client_stream.send_all(data)
         status = 0
         got: dict[str, str] = {}
-        body = bytearray()
+        received = bytearray()
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
@@ -116,11 +125,11 @@ class CallCentre:
                 status = event.status_code
                 got = {k.decode(): v.decode() for k, v in event.headers}
             elif isinstance(event, h11.Data):
-                body += event.data
+                received += event.data
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 break
         await client_stream.aclose()
-        return status, got, bytes(body)
+        return status, got, bytes(received)
 
     async def settle(self) -> None:
         """Let every task run until all are blocked (nothing left to do now)."""

@@ -35,7 +35,7 @@ def install_livestate(app: Parts) -> LiveStore | None:
     records = records_settings(app.config)
     if not (section.enabled and records.enabled):
         return None
-    store = LiveStore(engine=db.make_engine(records.url), blocking=app.blocking)
+    store = LiveStore(engine=db.make_engine(records.url), blocking=app.blocking, wall=app.clock.now)
     state_dir = records.spool_dir.parent
 
     async def run(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:

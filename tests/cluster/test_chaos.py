@@ -117,3 +117,36 @@ async def test_kill_the_active_node_again_and_again(
             nursery.cancel_scope.cancel()
     finally:
         await switch.stop()
+
+
+async def test_under_traffic_a_takeover_changes_nothing(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """``python -m bench chaos`` at a small size: two kills under traffic, and every
+    count the bench reports is checked (not just that the standby serves)."""
+    from bench import chaos
+
+    from ..conformance.test_switch_process import FakeSwitchProcess
+
+    database = postgres.url(postgres.create_database())
+    switch = FakeSwitchProcess(
+        "asterisk", "--password", "fake-ari-password", "--extensions", "1001-1010"
+    )
+    await switch.start()
+    counts = chaos.Counts()
+    try:
+        nodes = {n: chaos._node(tmp_path, n, switch, database, 3.0) for n in chaos.ADVERTISED}
+        await chaos._rounds(nodes, switch, ROUNDS, counts, pair=True)
+        chaos._check_records(database, counts)
+    finally:
+        await switch.stop()
+    assert len(counts.takeover) == ROUNDS
+    assert len(counts.callers) == 2 * ROUNDS
+    assert {
+        "dropped": counts.dropped,
+        "order or wait": counts.order_or_wait,
+        "agents": counts.agents_changed,
+        "callID/userData": counts.data_changed,
+        "records": counts.record_problems,
+    } == dict.fromkeys(("dropped", "order or wait", "agents", "callID/userData", "records"), 0)
+    assert counts.records >= len(counts.callers)

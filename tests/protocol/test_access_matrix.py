@@ -89,6 +89,14 @@ Case = Callable[[Side], Any]
 DAY: Final = {"from": "2027-01-15", "to": "2027-01-16"}
 
 
+WEBHOOK: Final = {
+    "name": "matrix",
+    "url": "https://127.0.0.1/hook",
+    "secretEnv": "MATRIX_WEBHOOK_SECRET",
+    "events": ["CallClearedEvent"],
+}
+
+
 def _report(side: Side) -> dict[str, Any]:
     return {**DAY, "queue": side.queue}
 
@@ -118,6 +126,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
         "call": lambda s: {"monitorObject": {"callObject": {"callID": s.call}}},
         "agent": lambda s: {"monitorObject": {"agentObject": s.agent}},
         "queue": lambda s: {"monitorObject": {"queueObject": s.queue}},
+        "fax": lambda s: {"monitorObject": {"faxObject": s.queue}},
         "mailbox": lambda s: {"monitorObject": {"mailboxObject": s.mailbox}},
     },
     "MonitorStop": {"": lambda s: {"monitorCrossRefID": "m999"}},
@@ -156,6 +165,11 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     # In progress in this world: an own one is answered "in-progress", never refused.
     "recording.delete": {"": lambda s: {"id": s.recording}},
     "recording.search": {"": lambda s: {"queue": s.queue}},
+    # ---- fax (admins and supervisors; the ids need not exist to test the refusal)
+    "fax.send": {"": lambda s: {"to": "5551234", "documents": ["no-such-document"]}},
+    "fax.get": {"": lambda s: {"faxID": "no-such-fax"}},
+    "fax.search": {"": lambda s: {"mailbox": s.queue}},
+    "fax.cancel": {"": lambda s: {"faxID": "no-such-fax"}},
     # ---- voicemail
     "voicemail.list": {"": lambda s: {"mailbox": s.mailbox}},
     "voicemail.get": {"": lambda s: {"messageID": s.message}},
@@ -168,6 +182,13 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "records.get": {"": lambda s: {"callID": s.call}},
     "records.history": {"": lambda s: {"number": s.number}},
     "report.list": {"": lambda s: None},
+    # ---- webhooks (admin)
+    "webhook.create": {"": lambda s: WEBHOOK},
+    "webhook.update": {"": lambda s: WEBHOOK},
+    "webhook.delete": {"": lambda s: {"name": "matrix"}},
+    "webhook.list": {"": lambda s: None},
+    "webhook.test": {"": lambda s: {"name": "matrix"}},
+    "webhook.status": {"": lambda s: {}},
     # ---- IVR and inbound routing (not configured here: the answer is "not running")
     "ivr.listFlows": {"": lambda s: None},
     "ivr.validateFlow": {"": lambda s: {"name": "nope"}},
@@ -177,6 +198,20 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "routing.overrides": {"": lambda s: None},
     "routing.setOverride": {"": lambda s: {"name": "nope", "active": True}},
     "routing.test": {"": lambda s: {"calledNumber": "vip"}},
+    # ---- outbound campaigns and do-not-call lists (no campaign here: "no such campaign")
+    "campaign.create": {"": lambda s: {"name": "matrix", "queue": s.queue}},
+    "campaign.update": {"": lambda s: {"name": "nope", "changes": {"priority": 1}}},
+    "campaign.get": {"": lambda s: {"name": "nope"}},
+    "campaign.list": {"": lambda s: None},
+    "campaign.setState": {"": lambda s: {"name": "nope", "state": "paused"}},
+    "campaign.importList": {
+        "": lambda s: {"campaign": "nope", "list": "l", "numberColumn": "n", "csv": "n\n5551234\n"}
+    },
+    "campaign.scheduleCallback": {"": lambda s: {"record": 999, "at": "2027-01-15T10:00:00Z"}},
+    "dnc.add": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
+    "dnc.remove": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
+    "dnc.import": {"": lambda s: {"csv": "n\n5550999\n", "numberColumn": "n", "campaign": "nope"}},
+    "dnc.check": {"": lambda s: {"number": "5550999"}},
     # ---- session and discovery
     "session.login": {"": lambda s: {"token": "matrix-wrong-token-0123456789"}},
     "session.resume": {

@@ -263,6 +263,10 @@ async def test_a_record_has_every_field(
         admin, calls = await _day(cc)
         record = await admin.call("records.get", {"callID": calls["first"]})
         legs = record.pop("legs")
+        for key in ("ivrEnteredAt", "ivrLeftAt"):
+            assert record.pop(key) is None
+        queued, dequeued = record.pop("queueEnteredAt"), record.pop("queueLeftAt")
+        assert queued.endswith("Z") and queued <= dequeued
         started = record.pop("startedAt")
         answered = record.pop("answeredAt")
         ended = record.pop("endedAt")

@@ -1,4 +1,4 @@
-"""SIGKILL the real daemon: finished calls stay recorded, calls in progress end 'interrupted'.
+"""SIGKILL the real daemon: finished calls stay recorded, calls in progress are closed.
 
 The daemon runs as a child process (``python -m ctid run``) with its own
 state directory; the test drives calls over the WebSocket API, waits for the
@@ -112,16 +112,23 @@ async def kill_and_restart(config: Path, url: str) -> None:
         again = await second.client(nursery)
         await again.call("records.flush", {"timeout": 10.0})
         rows = call_rows(url)
-        for call_id in (talking, ringing):
+        # The simulator died with the daemon: its calls ended while ctid was down.
+        # They are closed as what they were (not "interrupted"), ending at the
+        # dead run's last sign of life: before the kill.
+        for call_id, disposition in ((talking, "answered"), (ringing, "abandonedWhileRinging")):
             row = rows[call_id]
             assert (row.state, row.disposition, row.end_cause) == (
                 "closed",
-                "interrupted",
-                "ctidStopped",
+                disposition,
+                "normalClearing",
             )
-            # It ended at the dead run's last sign of life: before the kill.
             assert row.started_at <= row.ended_at
             assert row.ended_at.timestamp() <= killed_at
+        assert rows[talking].answered_at is not None
+        assert rows[talking].talk_seconds == pytest.approx(
+            (rows[talking].ended_at - rows[talking].answered_at).total_seconds(), abs=1e-3
+        )
+        assert rows[ringing].answered_at is None
         assert rows[done].disposition == "answered"
         assert await second.kill(signal.SIGTERM) == 0
         await second.close()

@@ -43,6 +43,8 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "tls",
                 "sdnotify",
                 "pidfile",
+                # Fax images (Pillow): the simulator's fax machines and the fax service.
+                "faximage",
             }
         ),
     ),

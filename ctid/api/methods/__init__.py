@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from . import (
     agent,
+    campaign,
     csta,
     discover,
+    fax,
     ivr,
     monitor,
     queue,
@@ -17,13 +19,16 @@ from . import (
     sim,
     supervisor,
     voicemail,
+    webhook,
 )
 from .base import registry
 
 __all__ = [
     "agent",
+    "campaign",
     "csta",
     "discover",
+    "fax",
     "ivr",
     "monitor",
     "queue",
@@ -36,4 +41,5 @@ __all__ = [
     "sim",
     "supervisor",
     "voicemail",
+    "webhook",
 ]

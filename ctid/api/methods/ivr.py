@@ -16,6 +16,7 @@ from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
 from .base import registry
+from .outbound_routes import outbound_route_test
 
 if TYPE_CHECKING:
     from ...ivr.inbound import InboundRouter
@@ -185,11 +186,15 @@ async def set_override(ctx: RequestContext, p: SetOverrideParams) -> dict[str, A
 class RouteTestParams:
     called_number: str
     calling_number: str = ""
+    #: ``outbound``: the route an outside number ctid dials would take (ctid.outbound).
+    direction: Literal["inbound", "outbound"] = "inbound"
 
 
 @registry.method("routing.test", params=RouteTestParams, roles=WATCHERS, target=Target.NONE)
 async def route_test(ctx: RequestContext, p: RouteTestParams) -> dict[str, Any]:
     """Where a call from ``callingNumber`` to ``calledNumber`` would go now (nothing is rung)."""
+    if p.direction == "outbound":
+        return outbound_route_test(ctx, p.called_number)
     router = _router(ctx)
     decision = router.table.decide(
         dnis=p.called_number, ani=p.calling_number, now=router.local_now(), active=router.active

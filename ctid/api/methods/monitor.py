@@ -24,6 +24,8 @@ class MonitorObject:
     #: ``ApiContext.monitor_topics`` (the ACD: an agent's or a queue's events).
     agent_object: str | None = None
     queue_object: str | None = None
+    #: Faxes: ``"*"`` or a mailbox, served by the fax service.
+    fax_object: str | None = None
     #: A voicemail box (``queue:sales``, ``agent:2001``, ``number:8100``, or ``*``).
     mailbox_object: str | None = None
 
@@ -60,6 +62,7 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
     topics = {
         "agentObject": obj.agent_object,
         "queueObject": obj.queue_object,
+        "faxObject": obj.fax_object,
         "mailboxObject": obj.mailbox_object,
     }
     given = [obj.device_object, obj.call_object, *topics.values()]
@@ -67,7 +70,8 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
         raise CstaError(
             CstaErrorValue.INVALID_OBJECT_TYPE,
             "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
-            "queueObject and mailboxObject",
+            "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
+            "queueObject, mailboxObject and faxObject",
         )
     api = ctx.api
     topic_key = next((key for key, value in topics.items() if value is not None), None)

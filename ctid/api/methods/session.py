@@ -50,7 +50,7 @@ def _welcome(ctx: RequestContext) -> dict[str, Any]:
     }
 
 
-def _refuse_on_standby(ctx: RequestContext) -> None:
+def refuse_on_standby(ctx: RequestContext) -> None:
     """A standby node (``[cluster]``) serves nobody: it says where the active node is."""
     cluster = ctx.api.services.get("cluster")
     if cluster is None or cluster.serving:
@@ -71,13 +71,13 @@ def _welcome_expiry(ctx: RequestContext, reply: dict[str, Any]) -> dict[str, Any
 
 
 def _authenticate(ctx: RequestContext, token: str) -> Credential:
-    _refuse_on_standby(ctx)
+    refuse_on_standby(ctx)
     if ctx.session is not None:
         raise RpcError(rpc.OPERATION_FAILED, "already logged in on this connection")
-    return _check_token(ctx, token)
+    return check_token(ctx, token)
 
 
-def _check_token(ctx: RequestContext, token: str) -> Credential:
+def check_token(ctx: RequestContext, token: str) -> Credential:
     address = ctx.connection.client_address
     throttle = ctx.api.throttle
     now = trio.current_time()
@@ -172,7 +172,7 @@ async def refresh(ctx: RequestContext, p: RefreshParams) -> dict[str, Any]:
     token, which never expires).
     """
     assert ctx.session is not None
-    credential = _check_token(ctx, p.token)
+    credential = check_token(ctx, p.token)
     if not ctx.session.credential.same_principal(credential):
         raise RpcError(
             rpc.AUTHENTICATION_FAILED,

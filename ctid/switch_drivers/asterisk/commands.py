@@ -25,7 +25,7 @@ from typing import Final
 import attrs
 import trio
 
-from ctid.switch_drivers.asterisk import rest
+from ctid.switch_drivers.asterisk import fax, rest
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, hangup_reason
 from ctid.switch_drivers.asterisk.http import HttpClient, HttpError, Response
 from ctid.switch_drivers.asterisk.mapping import (
@@ -49,10 +49,12 @@ from ctid.switch_drivers.base import (
     Originate,
     PauseRecording,
     Play,
+    ReceiveFax,
     RejectReason,
     ResumeRecording,
     Ring,
     SendDigits,
+    SendFax,
     StartMusic,
     StartRecording,
     StartSupervision,
@@ -148,9 +150,11 @@ class CommandRunner:
         supervisions: dict[str, SupervisionState],
         variables: Mapping[str, str] | None = None,
         recording_dir: str = DEFAULT_RECORDING_DIR,
+        fax_context: str = fax.DEFAULT_FAX_CONTEXT,
         report: Callable[[list[SwitchEvent]], None] | None = None,
     ) -> None:
         self._http = http
+        self._fax_context = fax_context
         #: Where events the runner learns itself (not from Asterisk's socket) go.
         self._report = report
         self._mapper = mapper
@@ -210,6 +214,8 @@ class CommandRunner:
                 await self.call(rest.unpause_recording(self._recording(rid)))
             case StopRecording(recording_id=rid):
                 await self.call(rest.stop_recording(self._recording(rid)))
+            case ReceiveFax() | SendFax():
+                await self._fax(command)
             case TrackRecording(recording_id=rid, path=path):
                 self._mapper.expect_recording(rid, recording_name(path, self._recording_dir))
             case StartSupervision():
@@ -329,6 +335,17 @@ class CommandRunner:
             await self.call(request)
         except BaseException:
             self._mapper.forget_playback(command.playback_id)
+            raise
+
+    async def _fax(self, command: ReceiveFax | SendFax) -> None:
+        """Variables, then ``continue`` into the fax context; the fax ends when the
+        channel is back in Stasis (``FaxReturned``) or hangs up."""
+        self._mapper.fax_started(command.channel_id, command.fax_id, command.path)
+        try:
+            for request in fax.start_requests(command, context=self._fax_context):
+                await self.call(request)
+        except BaseException:
+            self._mapper.fax_not_started(command.channel_id)
             raise
 
     async def _record(self, command: StartRecording) -> None:

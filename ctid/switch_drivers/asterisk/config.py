@@ -108,6 +108,7 @@ class _Section:
     auto_answer: dict[str, str] | None = None
     ca_file: str | None = None
     recording_dir: str = DEFAULT_RECORDING_DIR
+    fax_context: str = "ctid-fax"
     request_timeout: float = 10.0
     heartbeat_interval: float = 20.0
     heartbeat_timeout: float = 10.0
@@ -200,6 +201,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
         ),
         "dialplan_context": raw.dialplan_context,
         "recording_dir": raw.recording_dir,
+        "fax_context": raw.fax_context,
         "ssl_context": ssl_context,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlsplit
 import trio
 import trio_websocket
 
-from ctid.switch_drivers.asterisk import rest
+from ctid.switch_drivers.asterisk import fax, rest
 from ctid.switch_drivers.asterisk.commands import (
     DEFAULT_RECORDING_DIR,
     CommandRunner,
@@ -48,6 +48,7 @@ from ctid.switch_drivers.asterisk.mapping import (
     ApplicationLost,
     AriMapper,
     Effect,
+    FaxReturned,
     FollowChannel,
     StopPlaybackOnDigit,
 )
@@ -96,6 +97,7 @@ class AsteriskDriver(SwitchDriver):
         auto_answer_variables: Mapping[str, str] | None = None,
         dialplan_context: str | None = None,
         recording_dir: str = DEFAULT_RECORDING_DIR,
+        fax_context: str = fax.DEFAULT_FAX_CONTEXT,
         open_stream: OpenStream | None = None,
         ssl_context: ssl.SSLContext | None = None,
         backoff_initial: float = 0.5,
@@ -130,6 +132,7 @@ class AsteriskDriver(SwitchDriver):
         # Every channel ctid originates carries these (see config.py: dialplan_context).
         self._variables = {"TRANSFER_CONTEXT": dialplan_context} if dialplan_context else {}
         self._recording_dir = recording_dir
+        self._fax_context = fax_context
         self._raw_open = open_stream or _open_tcp
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -164,6 +167,11 @@ class AsteriskDriver(SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self._endpoints.extensions
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Each configured trunk is a group of its own one line (gateway or endpoint)."""
+        return {trunk.name: (trunk.name,) for trunk in self._endpoints.trunks}
+
     def held_objects(self) -> Mapping[str, int]:
         return {**self._mapper.held_objects(), "supervisions": len(self._supervisions)}
 
@@ -175,6 +183,7 @@ class AsteriskDriver(SwitchDriver):
                 Capability.PLAYBACK,
                 Capability.RECORDING,
                 Capability.RECORDING_PAUSE,
+                Capability.FAX,
                 Capability.SURVIVES_RESTART,
             }
         )
@@ -342,6 +351,7 @@ class AsteriskDriver(SwitchDriver):
             variables=self._variables,
             supervisions=self._supervisions,
             recording_dir=self._recording_dir,
+            fax_context=self._fax_context,
             report=report,
         )
         await emit.send(LinkStateChanged(state=LinkState.UP))
@@ -441,6 +451,12 @@ class AsteriskDriver(SwitchDriver):
             if isinstance(effect, StopPlaybackOnDigit):
                 # 404 means it ended by itself meanwhile: nothing to do either way.
                 await http.request(rest.stop_playback(effect.playback_id))
+            elif isinstance(effect, FaxReturned):
+                values: dict[str, str | None] = {}
+                for name in fax.RESULT_VARIABLES:
+                    answer = await http.request(rest.get_variable(effect.channel_id, name))
+                    values[name] = _variable_value(answer) if answer.ok else None
+                await emit.send(fax.finished(effect.fax_id, effect.path, values))
             elif isinstance(effect, FollowChannel):
                 answer = await http.request(
                     rest.subscribe_application(self._app, [f"channel:{effect.channel_id}"])
@@ -451,6 +467,15 @@ class AsteriskDriver(SwitchDriver):
                             await emit.send(event)
         except HttpError as exc:
             log.warning("ARI request for %r failed: %s", effect, exc)
+
+
+def _variable_value(answer: Any) -> str | None:
+    """``{"value": ...}`` of a ``GET /channels/{id}/variable`` answer."""
+    try:
+        value = answer.json().get("value")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _rejected_status(group: BaseExceptionGroup[trio_websocket.ConnectionRejected]) -> int:

@@ -33,6 +33,8 @@ from ctid.switch_drivers.asterisk.endpoints import (
     endpoint_of,
     hangup_cause,
 )
+from ctid.switch_drivers.asterisk.fax import FAX_STASIS_ARG
+from ctid.switch_drivers.asterisk.fax import dropped as fax_dropped
 from ctid.switch_drivers.base import (
     BridgeDestroyed,
     BridgeInfo,
@@ -68,6 +70,7 @@ __all__ = [
     "ApplicationLost",
     "AriMapper",
     "Effect",
+    "FaxReturned",
     "FollowChannel",
     "Output",
     "StopPlaybackOnDigit",
@@ -161,6 +164,15 @@ class FollowChannel(Effect):
 
 
 @attrs.frozen
+class FaxReturned(Effect):
+    """A channel came back to Stasis from the fax context: read res_fax's variables."""
+
+    channel_id: str
+    fax_id: str
+    path: str
+
+
+@attrs.frozen
 class ApplicationLost(Effect):
     """Another connection registered ctid's app name; this socket gets no more events."""
 
@@ -243,6 +255,8 @@ class AriMapper:
         self._playbacks: dict[str, _Playback] = {}
         self._recordings: dict[str, str] = {}  # ARI recording name -> recording_id
         self._transfers: dict[str, str] = {}  # transferer channel id -> target exten
+        #: Channels sent to the fax context: channel id -> (fax id, file).
+        self._faxes: dict[str, tuple[str, str]] = {}
         #: How many events of each type were dropped as noise or unknown.
         self.ignored: Counter[str] = Counter()
         self._handlers: dict[str, Callable[[JSON], list[Output]]] = {
@@ -530,6 +544,13 @@ class AriMapper:
         channel.state = ChannelState.UP
         return [ChannelAnswered(channel_id=channel.id)]
 
+    def fax_started(self, channel_id: str, fax_id: str, path: str) -> None:
+        """The shell sent ``channel_id`` to the fax context (before ``continue``)."""
+        self._faxes[channel_id] = (fax_id, path)
+
+    def fax_not_started(self, channel_id: str) -> None:
+        self._faxes.pop(channel_id, None)
+
     def _stasis_start(self, event: JSON) -> list[Output]:
         ch = event["channel"]
         args = [str(a) for a in event.get("args", [])]
@@ -538,6 +559,10 @@ class AriMapper:
         if known is not None:
             known.in_stasis = True
             out = self._answered(known) if known.answer_pending else []
+            faxing = self._faxes.get(known.id)
+            if args[:1] == [FAX_STASIS_ARG] and faxing is not None and args[1:2] == [faxing[0]]:
+                del self._faxes[known.id]
+                out.append(FaxReturned(known.id, faxing[0], faxing[1]))
             return out + self._state_changed(known, ch.get("state", ""))
         originator = None
         variables: dict[str, str] = dict(ch.get("channelvars") or {})
@@ -674,6 +699,9 @@ class AriMapper:
             )
         del self._channels[channel.id]
         self._transfers.pop(channel.id, None)
+        faxing = self._faxes.pop(channel.id, None)
+        if faxing is not None:
+            out.append(fax_dropped(faxing[0]))
         out.append(ChannelHungUp(channel_id=channel.id, cause=normalized, detail=detail))
         return out
 

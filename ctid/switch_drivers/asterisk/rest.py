@@ -34,6 +34,7 @@ __all__ = [
     "bridge_play_with_id",
     "bridge_start_moh",
     "bridge_stop_moh",
+    "continue_in_dialplan",
     "create_bridge",
     "create_bridge_with_id",
     "destroy_bridge",
@@ -41,6 +42,7 @@ __all__ = [
     "error_text",
     "get_application",
     "get_bridge",
+    "get_variable",
     "hangup",
     "hold",
     "list_bridges",
@@ -55,6 +57,7 @@ __all__ = [
     "ring",
     "ring_stop",
     "send_dtmf",
+    "set_variable",
     "snoop_channel_with_id",
     "start_moh",
     "stop_moh",
@@ -223,6 +226,29 @@ def hangup(channel_id: str, *, reason: str | None = None) -> AriRequest:
         raise ValueError(f"unknown hangup reason {reason!r}")
     req = _channel_op("hangup", "DELETE", channel_id, "")
     return attrs.evolve(req, query=_query([("reason", reason)]))
+
+
+def set_variable(channel_id: str, name: str, value: str) -> AriRequest:
+    """``POST /channels/{channelId}/variable?variable=...&value=...``."""
+    req = _channel_op("setChannelVar", "POST", channel_id, "/variable")
+    return attrs.evolve(req, query=_query([("variable", name), ("value", value)]))
+
+
+def get_variable(channel_id: str, name: str) -> AriRequest:
+    """``GET /channels/{channelId}/variable?variable=...``: answers ``{"value": ...}``."""
+    req = _channel_op("getChannelVar", "GET", channel_id, "/variable")
+    return attrs.evolve(req, query=_query([("variable", name)]))
+
+
+def continue_in_dialplan(
+    channel_id: str, *, context: str, extension: str, priority: int = 1
+) -> AriRequest:
+    """``POST /channels/{channelId}/continue``: leave Stasis for the dialplan."""
+    req = _channel_op("continueInDialplan", "POST", channel_id, "/continue")
+    return attrs.evolve(
+        req,
+        query=_query([("context", context), ("extension", extension), ("priority", priority)]),
+    )
 
 
 def hold(channel_id: str) -> AriRequest:

@@ -44,6 +44,7 @@ from ..base import (
     Originate,
     PauseRecording,
     Play,
+    ReceiveFax,
     RecordingFailed,
     RecordingFinished,
     RejectReason,
@@ -51,6 +52,7 @@ from ..base import (
     Resynchronized,
     Ring,
     SendDigits,
+    SendFax,
     StartMusic,
     StartRecording,
     StartSupervision,
@@ -64,6 +66,7 @@ from ..base import (
     SwitchEvent,
     TrackRecording,
 )
+from . import fax
 from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
 from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
@@ -218,6 +221,11 @@ class FreeSwitchDriver(SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self._endpoints.extensions
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Each configured trunk is a group of its own one line (gateway or endpoint)."""
+        return {trunk.name: (trunk.name,) for trunk in self._endpoints.trunks}
+
     def held_objects(self) -> Mapping[str, int]:
         return {
             **self._mapper.held_objects(),
@@ -239,6 +247,7 @@ class FreeSwitchDriver(SwitchDriver):
                 Capability.PLAYBACK,
                 Capability.RECORDING,
                 Capability.RECORDING_PAUSE,
+                Capability.FAX,
                 Capability.SURVIVES_RESTART,
             }
         )
@@ -454,6 +463,8 @@ class FreeSwitchDriver(SwitchDriver):
             await self._start_recording(command)
         elif isinstance(command, PauseRecording | ResumeRecording | StopRecording):
             await self._recording_command(command)
+        elif isinstance(command, ReceiveFax | SendFax):
+            await self._fax(command)
         elif isinstance(command, TrackRecording):
             # FreeSWITCH records on the first leg of the bridge (_start_recording),
             # the same leg now unless the call changed while ctid was away.
@@ -616,6 +627,26 @@ class FreeSwitchDriver(SwitchDriver):
         reply = await link.request(
             lambda c: c.send_execute(channel_id, "playback", path, event_uuid=playback_id)
         )
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
+
+    async def _fax(self, command: ReceiveFax | SendFax) -> None:
+        """``rxfax``/``txfax`` (mod_spandsp) on the channel; its events say how it went."""
+        channel_id = _channel(command.channel_id)
+        fax_id = _word(command.fax_id)
+        if not _word_ok(command.path):
+            raise CommandRejected(RejectReason.INVALID_STATE, f"unusable path {command.path!r}")
+        header = command.header if isinstance(command, SendFax) else ""
+        for name, value in fax.fax_variables(
+            fax_id, command.path, station_id=command.station_id, header=header
+        ).items():
+            await self._api(f"uuid_setvar {channel_id} {name} {value}")
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        app = "rxfax" if isinstance(command, ReceiveFax) else "txfax"
+        reply = await link.request(lambda c: c.send_execute(channel_id, app, command.path))
         if not isinstance(reply, CommandReply) or not reply.ok:
             text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
             raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)

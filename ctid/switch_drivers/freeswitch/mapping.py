@@ -62,6 +62,7 @@ from ..base import (
     RecordingStarted,
     SwitchEvent,
 )
+from . import fax
 from .bridges import CONFERENCE_PREFIX, BridgeBook
 from .causes import cause_from_freeswitch
 from .endpoints import EndpointConfig
@@ -97,7 +98,7 @@ SUBSCRIBED_EVENTS: Final = (
     "RECORD_STOP",
     "BACKGROUND_JOB",
 )
-SUBSCRIBED_CUSTOM: Final = ("conference::maintenance",)
+SUBSCRIBED_CUSTOM: Final = ("conference::maintenance", *fax.SUBCLASSES)
 
 _HANGUP_EVENTS: Final = frozenset({"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"})
 _PHONE_HOLD: Final = "switch_channel_mark_hold"
@@ -212,6 +213,8 @@ class EventMapper:
         if name == "CUSTOM":
             if event.subclass == "conference::maintenance":
                 return self._conference(event)
+            if event.subclass in fax.SUBCLASSES:
+                return fax.fax_events(event)
             return []
         if name in _HANGUP_EVENTS:
             return self._hangup(uuid, event)

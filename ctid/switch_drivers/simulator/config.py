@@ -7,7 +7,14 @@ import re
 
 import attrs
 
-__all__ = ["DEFAULT_OUTSIDE_RULES", "OutsideBehaviour", "OutsideRule", "SimulatorConfig"]
+__all__ = [
+    "DEFAULT_FAX_MACHINES",
+    "DEFAULT_OUTSIDE_RULES",
+    "FaxMachine",
+    "OutsideBehaviour",
+    "OutsideRule",
+    "SimulatorConfig",
+]
 
 
 class OutsideBehaviour(enum.Enum):
@@ -52,6 +59,34 @@ DEFAULT_OUTSIDE_RULES = (
 
 
 @attrs.frozen(kw_only=True)
+class FaxMachine:
+    """Outside numbers that fully match ``pattern`` are fax machines.
+
+    Called, one answers after ``answer_after`` seconds (unless ``behaviour``
+    says busy, no answer...) and takes the fax sent to it; calling in, it plays
+    its calling tone (CNG) and sends ``pages`` pages to whoever receives. With
+    ``fail_at_page``, the line drops during that page (a page error).
+    """
+
+    pattern: re.Pattern[str] = attrs.field(converter=_compile)
+    pages: int = 3
+    behaviour: OutsideBehaviour = OutsideBehaviour.ANSWER
+    answer_after: float = 2.0
+    fail_at_page: int | None = None
+    #: Whether it sends the calling tone when it calls (the switch reports CNG).
+    cng: bool = True
+
+
+#: "329" is FAX on a phone's keypad: ...3299 drops the line on page 2 (a page
+#: error), other numbers ending in 329 and one more digit, or in 329, are fax
+#: machines that work.
+DEFAULT_FAX_MACHINES = (
+    FaxMachine(pattern=r".*3299", fail_at_page=2),
+    FaxMachine(pattern=r".*329\d?"),
+)
+
+
+@attrs.frozen(kw_only=True)
 class SimulatorConfig:
     """A voice card: ``extensions`` (inside lines with phones) and ``trunks`` outside lines."""
 
@@ -72,8 +107,25 @@ class SimulatorConfig:
     #: Seconds a ``sound:`` prompt lasts when the card does not know its file.
     default_sound_seconds: float = 1.0
     outside: tuple[OutsideRule, ...] = DEFAULT_OUTSIDE_RULES
+    #: Simulated fax machines among the outside parties (checked before ``outside``).
+    fax_machines: tuple[FaxMachine, ...] = DEFAULT_FAX_MACHINES
+    #: Line rate of simulated fax transfers (V.29: 9,600 bit/s).
+    fax_bit_rate: int = 9600
+
+    def fax_machine(self, number: str) -> FaxMachine | None:
+        for machine in self.fax_machines:
+            if machine.pattern.fullmatch(number):
+                return machine
+        return None
 
     def behaviour_for(self, number: str) -> OutsideRule:
+        machine = self.fax_machine(number)
+        if machine is not None:
+            return OutsideRule(
+                pattern=machine.pattern,
+                behaviour=machine.behaviour,
+                answer_after=machine.answer_after,
+            )
         for rule in self.outside:
             if rule.pattern.fullmatch(number):
                 return rule

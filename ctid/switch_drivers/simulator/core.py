@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from .. import base as sw
+from . import fax
 from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
 from .hearing import channel_hears
 from .objects import (
@@ -62,6 +63,7 @@ class SimSwitch:
         #: Recordings that ended, with their timelines, for the driver to write out.
         self.finished_recordings: dict[str, Recording] = {}
         self.supervisions: dict[str, Supervision] = {}
+        self.fax = fax.FaxBook()  # transfers in progress and the last ones finished
         self.events: deque[sw.SwitchEvent] = deque()
         self._timers: list[tuple[float, int, str, Callable[[float], None]]] = []
         self._timer_order = itertools.count()
@@ -181,6 +183,7 @@ class SimSwitch:
         self._cancel(f"answer:{chan.channel_id}")
         self._cancel(f"hangup:{chan.channel_id}")
         self._cancel(f"alert:{chan.channel_id}")
+        fax.channel_ended(self, chan, now)
         if chan.bridge_id is not None:
             self._leave_bridge(chan)
         if chan.playback_id is not None:
@@ -215,6 +218,7 @@ class SimSwitch:
             chan.line.off_hook = True
             chan.line.handsfree = handsfree
         self._emit(sw.ChannelAnswered(channel_id=chan.channel_id))
+        fax.answered(self, chan, now)
         if chan.behaviour_hangup_after is not None:
             self._at(
                 now + chan.behaviour_hangup_after,
@@ -465,6 +469,8 @@ class SimSwitch:
                         rec.paused_at = None
                 else:
                     self._finish_recording(rec, now)
+            case sw.ReceiveFax() | sw.SendFax():
+                fax.start_typical(self, cmd, now)
             case sw.StartSupervision():
                 for cid in (cmd.supervisor_channel_id, cmd.target_channel_id):
                     self._channel(cid)

@@ -23,12 +23,14 @@ from typing import Any, ClassVar
 import attrs
 import trio
 
+from ... import faximage
 from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
 from ...structure import StructureError, structure
 from .. import base as sw
+from . import fax
 from .audio import write_wav
-from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
+from .config import FaxMachine, OutsideBehaviour, OutsideRule, SimulatorConfig
 from .core import LineState, SimError, SimSwitch
 
 __all__ = ["SimError", "SimulatorDriver"]
@@ -42,6 +44,16 @@ class _OutsideSection:
     behaviour: OutsideBehaviour = OutsideBehaviour.ANSWER
     answer_after: float = 2.0
     hangup_after: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _FaxMachineSection:
+    pattern: str
+    pages: int = 3
+    behaviour: OutsideBehaviour = OutsideBehaviour.ANSWER
+    answer_after: float = 2.0
+    fail_at_page: int | None = None
+    cng: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -59,6 +71,8 @@ class _Section:
     default_sound_seconds: float = 1.0
     sounds_dir: str | None = None
     outside: list[_OutsideSection] | None = None
+    fax_machines: list[_FaxMachineSection] | None = None
+    fax_bit_rate: int = 9600
 
 
 def config_from_section(
@@ -93,6 +107,30 @@ def config_from_section(
                     f"{path}.outside[{i}].pattern", f"bad pattern: {exc}"
                 ) from None
         outside = tuple(rules)
+    fax_machines = SimulatorConfig().fax_machines
+    if raw.fax_machines is not None:
+        machines = []
+        for i, m in enumerate(raw.fax_machines):
+            if m.pages < 1 or m.pages > faximage.MAX_PAGES:
+                raise StructureError(f"{path}.fax_machines[{i}].pages", "must be 1 to 500")
+            try:
+                machines.append(
+                    FaxMachine(
+                        pattern=m.pattern,
+                        pages=m.pages,
+                        behaviour=m.behaviour,
+                        answer_after=m.answer_after,
+                        fail_at_page=m.fail_at_page,
+                        cng=m.cng,
+                    )
+                )
+            except Exception as exc:  # re.error from a bad pattern
+                raise StructureError(
+                    f"{path}.fax_machines[{i}].pattern", f"bad pattern: {exc}"
+                ) from None
+        fax_machines = tuple(machines)
+    if raw.fax_bit_rate not in (2400, 4800, 7200, 9600, 12000, 14400):
+        raise StructureError(f"{path}.fax_bit_rate", "must be a V.27ter/V.29/V.17 rate")
     config = SimulatorConfig(
         extensions=extensions,
         trunks=raw.trunks,
@@ -104,6 +142,8 @@ def config_from_section(
         auto_answer_delay=raw.auto_answer_delay,
         default_sound_seconds=raw.default_sound_seconds,
         outside=outside,
+        fax_machines=fax_machines,
+        fax_bit_rate=raw.fax_bit_rate,
     )
     return config, Path(raw.sounds_dir) if raw.sounds_dir else None
 
@@ -125,6 +165,8 @@ class SimulatorDriver(sw.SwitchDriver):
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
         self.blocking: Blocking = in_thread
+        #: Faxes being received: fax id -> the texts of the pages the machine sends.
+        self._fax_pages: dict[str, list[str]] = {}
 
     @classmethod
     def from_config(
@@ -142,6 +184,14 @@ class SimulatorDriver(sw.SwitchDriver):
     def extensions(self) -> tuple[str, ...]:
         return self.config.extensions
 
+    @property
+    def trunk_groups(self) -> Mapping[str, tuple[str, ...]]:
+        return {self.config.trunk_group: tuple(line.name for line in self.card.trunk_lines)}
+
+    @property
+    def calls_per_line(self) -> int | None:
+        return 1  # a voice-card line carries one call
+
     def held_objects(self) -> Mapping[str, int]:
         card = self.card
         return {
@@ -150,6 +200,7 @@ class SimulatorDriver(sw.SwitchDriver):
             "playbacks": len(card.playbacks),
             "recordings": len(card.recordings) + len(card.finished_recordings),
             "supervisions": len(card.supervisions),
+            "faxes": len(card.fax.active) + len(self._fax_pages),
             "timers": card.pending_timers(),
         }
 
@@ -188,6 +239,8 @@ class SimulatorDriver(sw.SwitchDriver):
             event = events.popleft()
             if isinstance(event, sw.RecordingFinished):
                 event = await self._write_recording(event)
+            elif isinstance(event, sw.FaxFinished):
+                event = await self._write_fax(event)
             if self._link_up:
                 try:
                     # No scheduler round-trip per event while the channel has room;
@@ -217,13 +270,76 @@ class SimulatorDriver(sw.SwitchDriver):
             return sw.RecordingFailed(recording_id=event.recording_id, detail=str(exc))
         return event
 
+    async def _write_fax(self, event: sw.FaxFinished) -> sw.FaxFinished:
+        """Write the pages a simulated machine sent before telling ctid the fax ended."""
+        texts = self._fax_pages.pop(event.fax_id, None)
+        if texts is None or event.path is None or not event.pages:
+            return event
+        try:
+            data = await self.blocking(
+                faximage.make_fax_tiff, texts[: event.pages], limiter=self._file_limiter
+            )
+            await self.blocking(_write_file, Path(event.path), data, limiter=self._file_limiter)
+        except OSError as exc:
+            log.warning("simulator: cannot write fax %s: %s", event.path, exc)
+            return attrs.evolve(
+                event,
+                success=False,
+                path=None,
+                result_code=fax.T30_FILE_ERROR,
+                result_text=fax.T30_TEXT[fax.T30_FILE_ERROR],
+            )
+        return event
+
+    async def _start_fax(self, command: sw.ReceiveFax | sw.SendFax) -> None:
+        """Read (send) or make (receive) the document first: the card times its pages."""
+        card = self.card
+        chan = card.channels.get(command.channel_id)
+        if chan is None:
+            raise sw.CommandRejected(sw.RejectReason.NO_SUCH_CHANNEL, command.channel_id)
+        sizes: tuple[int, ...] | None
+        if isinstance(command, sw.SendFax):
+            try:
+                info = await self.blocking(
+                    faximage.tiff_info, Path(command.path), limiter=self._file_limiter
+                )
+                sizes = info.page_bytes
+            except (OSError, faximage.FaxImageError) as exc:
+                log.warning("simulator: cannot send fax %s: %s", command.path, exc)
+                sizes = None
+        else:
+            machine = self.config.fax_machine(chan.device)
+            pages = machine.pages if machine is not None else 0
+            texts = [
+                f"Simulated fax from {chan.device}\nto {chan.called_number or '-'}\n"
+                f"Document page {n}"
+                for n in range(1, pages + 1)
+            ]
+            sizes = ()
+            if texts:
+                data = await self.blocking(
+                    faximage.make_fax_tiff, texts, limiter=self._file_limiter
+                )
+                sizes = faximage.tiff_info(data).page_bytes
+                self._fax_pages[command.fax_id] = texts
+        if not self._link_up:
+            raise sw.DriverUnavailable("the simulated switch link is down")
+        try:
+            fax.start(card, command, sizes, trio.current_time())
+        except sw.CommandRejected:
+            self._fax_pages.pop(command.fax_id, None)
+            raise
+
     def _changed(self) -> None:
         self._wakeup.set()
 
     async def execute(self, command: sw.SwitchCommand) -> None:
         if not self._link_up:
             raise sw.DriverUnavailable("the simulated switch link is down")
-        self.card.execute(command, trio.current_time())
+        if isinstance(command, sw.ReceiveFax | sw.SendFax):
+            await self._start_fax(command)
+        else:
+            self.card.execute(command, trio.current_time())
         self._changed()
 
     # ------------------------------------------------------- phones, callers
@@ -309,3 +425,8 @@ def _wav_seconds(path: str) -> float:
             return wav.getnframes() / rate if rate else 0.0
     except (OSError, EOFError, wave.Error):
         return 0.0
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -25,7 +25,9 @@ time passes, so a harness must not use real sockets or real waits.
 """
 
 from . import calls as calls
+from . import fax as fax
 from . import features as features
+from . import outbound as outbound
 from . import restart as restart
 from . import services as services
 from .harness import ANSWERS as ANSWERS
@@ -57,7 +59,9 @@ __all__ = [
     "SwitchHarness",
     "brief",
     "calls",
+    "fax",
     "features",
+    "outbound",
     "restart",
     "run_scenario",
     "scenario",

@@ -53,6 +53,7 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
+from .._fs_fax import start_fax
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
@@ -485,6 +486,8 @@ class FakeFreeSwitch:
                 self.switch.start_playback(ch, arg, app_uuid)
             elif app == "eavesdrop":
                 self.switch.start_eavesdrop(ch, arg, app_uuid)
+            elif app in ("rxfax", "txfax"):
+                start_fax(self.switch, ch, app, arg)
             elif app == "set" and "=" in arg:
                 name, _, value = arg.partition("=")
                 ch.variables[name] = value

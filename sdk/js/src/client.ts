@@ -25,6 +25,7 @@ import {
   CloseCode,
   ConnectionClosedError,
   CtidError,
+  HttpError,
   NotActive,
   ProtocolError,
   RequestTimeoutError,
@@ -35,7 +36,7 @@ import { Endpoints, snapshotRequest } from "./failover.js";
 import type { CtidEvent, EventMap } from "./events.js";
 import { type Incoming, type Outgoing, type Params, RpcClientCore } from "./protocol.js";
 import { CtidServices } from "./services.js";
-import type { ResumeInfo, SessionInfo } from "./values.js";
+import type { FaxDocument, ResumeInfo, SessionInfo } from "./values.js";
 
 /** The WebSocket subprotocol of the default encoding (`ctid.v1.msgpack` with `encoding: "msgpack"`). */
 export const SUBPROTOCOL = JSON_SUBPROTOCOL;
@@ -320,6 +321,47 @@ export class CtidClient extends CtidServices {
   /** Every server URL the client was given. */
   get urls(): readonly string[] {
     return this.#endpoints.urls;
+  }
+
+  // ------------------------------------------------------------ fax documents (HTTP)
+
+  /**
+   * Upload a PDF or TIFF to fax (`POST /fax/documents` on the API port, with this
+   * client's token). Rejects with `HttpError` (its `status` and the server's reason).
+   */
+  async faxUpload(data: Uint8Array | ArrayBuffer | Blob, options: { readonly name?: string } = {}): Promise<FaxDocument> {
+    const query = options.name === undefined ? "" : `?name=${encodeURIComponent(options.name)}`;
+    const response = await this.#http("POST", `/fax/documents${query}`, data);
+    return (await response.json()) as FaxDocument;
+  }
+
+  /** A fax's image (`{faxID}`) or a document (`{document}`: id or name) as TIFF or PDF bytes. */
+  async faxDownload(
+    what: { readonly faxID: string } | { readonly document: string },
+    format: "tiff" | "pdf" = "tiff",
+  ): Promise<Uint8Array> {
+    const key = "faxID" in what ? `id=${encodeURIComponent(what.faxID)}` : `document=${encodeURIComponent(what.document)}`;
+    const response = await this.#http("GET", `/fax/download?${key}&format=${format}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async #http(method: string, path: string, body?: Uint8Array | ArrayBuffer | Blob): Promise<Response> {
+    const base = new URL(this.url);
+    base.protocol = base.protocol === "wss:" ? "https:" : "http:";
+    const target = new URL(path, base.origin);
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${await this.#freshToken()}` } };
+    if (body !== undefined) init.body = body as BodyInit;
+    const response = await fetch(target, init);
+    if (!response.ok) {
+      let reason = await response.text();
+      try {
+        reason = String((JSON.parse(reason) as { error?: unknown }).error ?? reason);
+      } catch {
+        // not JSON: the text as it is
+      }
+      throw new HttpError(response.status, reason);
+    }
+    return response;
   }
 
   get state(): ClientState {

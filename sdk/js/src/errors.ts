@@ -244,3 +244,15 @@ export function rpcErrorFromWire(error: unknown, method?: string): RpcError {
   const Cls = BY_CODE.get(code) ?? RpcError;
   return new Cls(code, message, data, method);
 }
+
+/** The server refused an HTTP request (a fax upload or download): `status` and its reason. */
+export class HttpError extends CtidError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(`HTTP ${status}: ${message}`);
+    this.name = "HttpError";
+    this.status = status;
+  }
+}
+

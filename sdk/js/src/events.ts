@@ -14,10 +14,12 @@ import type {
   AgentEventCause,
   AgentSnapshot,
   AgentState,
+  CallRecord,
   ConnectionID,
   ConnectionState,
   EventCause,
   QueueFigures,
+  Recording,
   RecordingState,
   SystemStatus,
   UserData,
@@ -371,6 +373,51 @@ export const RECORDING_EVENT_NAMES: readonly (keyof RecordingEventMap)[] = [
   "RecordingStoppedEvent",
 ];
 
+// ------------------------------------------------------------------ fax (docs/fax.md)
+
+/** A fax event: for monitors of `{faxObject: "*"}` or of the fax's mailbox. */
+export interface FaxEventBase<N extends string> extends EventBase<N> {
+  readonly faxID: string;
+  readonly direction: "in" | "out";
+  readonly state: string;
+  readonly mailbox: string;
+  readonly remoteNumber: string;
+  /** Pages through so far. */
+  readonly pages: number;
+  readonly totalPages?: number;
+  readonly attempt: number;
+  readonly callID?: string;
+  readonly batchID?: string;
+}
+
+/** A page went through. */
+export interface FaxProgressEvent extends FaxEventBase<"fax.progress"> {}
+/** A fax was received and filed. */
+export interface FaxReceivedEvent extends FaxEventBase<"fax.received"> {
+  readonly resultCode: number | null;
+  readonly resultText: string;
+}
+/** A fax was sent. */
+export interface FaxCompletedEvent extends FaxEventBase<"fax.completed"> {
+  readonly resultCode: number | null;
+  readonly resultText: string;
+}
+/** An attempt failed: the T.30 code and text (null and "not reached: busy" when not answered). */
+export interface FaxFailedEvent extends FaxEventBase<"fax.failed"> {
+  readonly resultCode: number | null;
+  readonly resultText: string;
+  readonly willRetry: boolean;
+}
+
+export interface FaxEventMap {
+  "fax.progress": FaxProgressEvent;
+  "fax.received": FaxReceivedEvent;
+  "fax.completed": FaxCompletedEvent;
+  "fax.failed": FaxFailedEvent;
+}
+
+/** The names of the fax events. */
+export const FAX_EVENT_NAMES: readonly (keyof FaxEventMap)[] = ["fax.completed", "fax.failed", "fax.progress", "fax.received"];
 // ------------------------------------------------------------------ voicemail (docs/records.md)
 
 interface VoicemailEventBase<N extends string> extends EventBase<N> {
@@ -404,16 +451,39 @@ export interface VoicemailEventMap {
 /** The names of the voicemail events. */
 export const VOICEMAIL_EVENT_NAMES: readonly (keyof VoicemailEventMap)[] = ["voicemail.changed", "voicemail.new"];
 
+// ------------------------------------------------------------------ records (docs/webhooks.md)
+
+/** A finished call's record, once it is in the database (exactly what `records.get` returns). */
+export interface RecordCallClosedEvent extends EventBase<"record.callClosed">, CallRecord {}
+
+/** A recording's file is complete and checked: its metadata, as `recording.get` returns it. */
+export interface RecordingAvailableEvent extends EventBase<"recording.available">, Recording {}
+
+export interface RecordEventMap {
+  "record.callClosed": RecordCallClosedEvent;
+  "recording.available": RecordingAvailableEvent;
+}
+
+/** The names of the records' events. */
+export const RECORD_EVENT_NAMES: readonly (keyof RecordEventMap)[] = ["record.callClosed", "recording.available"];
+
 // ------------------------------------------------------------------ every event
 
 /** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
-export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap {}
+export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap, RecordEventMap, FaxEventMap {}
 
 /** Every typed event as a union: `switch (event.name)` narrows it. */
 export type TypedEvent = EventMap[keyof EventMap];
 
 /** The names of every typed event. */
-export const EVENT_NAMES: readonly (keyof EventMap)[] = [...CSTA_EVENT_NAMES, ...ACD_EVENT_NAMES, ...RECORDING_EVENT_NAMES, ...VOICEMAIL_EVENT_NAMES];
+export const EVENT_NAMES: readonly (keyof EventMap)[] = [
+  ...CSTA_EVENT_NAMES,
+  ...ACD_EVENT_NAMES,
+  ...RECORDING_EVENT_NAMES,
+  ...VOICEMAIL_EVENT_NAMES,
+  ...RECORD_EVENT_NAMES,
+  ...FAX_EVENT_NAMES,
+];
 
 /** The connection field of each typed event that names a connection (for following a call). */
 export function eventConnection(event: CtidEvent | TypedEvent): ConnectionID | undefined {

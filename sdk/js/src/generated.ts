@@ -168,6 +168,7 @@ export interface MonitorStartParamsMonitorObject {
   readonly callObject?: MonitorStartParamsMonitorObjectCallObject1 | string | null;
   readonly agentObject?: string | null;
   readonly queueObject?: string | null;
+  readonly faxObject?: string | null;
   readonly mailboxObject?: string | null;
 }
 
@@ -305,6 +306,168 @@ export interface AgentSnapshotParams {
 }
 
 export type AgentSnapshotResult = Record<string, unknown>;
+
+export interface CampaignCreateParamsWindowsItem {
+  readonly days?: Array<string>;
+  readonly start?: string;
+  readonly end?: string;
+}
+
+export interface CampaignCreateParamsRetriesValue {
+  readonly afterSeconds: number;
+  readonly maxRetries: number;
+}
+
+/** ``campaign.create`` params. */
+export interface CampaignCreateParams {
+  readonly name: string;
+  readonly queue: string;
+  readonly mode?: "preview" | "progressive" | "predictive" | "agentless";
+  readonly callerID?: string;
+  readonly timezone?: string;
+  readonly timezoneColumn?: string | null;
+  readonly windows?: Array<CampaignCreateParamsWindowsItem>;
+  readonly holidays?: Array<string>;
+  readonly maxAttempts?: number;
+  readonly retries?: Record<string, CampaignCreateParamsRetriesValue>;
+  readonly dispositions?: Array<string>;
+  readonly maxAbandonRate?: number;
+  readonly amd?: boolean;
+  readonly priority?: number;
+  readonly previewTimeout?: number;
+  readonly previewTimeoutAction?: "dial" | "skip";
+  readonly maxLines?: number;
+  readonly message?: string | null;
+  readonly flow?: string | null;
+  readonly abandonMessage?: string | null;
+  readonly maxDialRatio?: number;
+}
+
+export type CampaignCreateResult = Record<string, unknown>;
+
+/** ``campaign.get`` params. */
+export interface CampaignGetParams {
+  readonly name: string;
+}
+
+export type CampaignGetResult = Record<string, unknown>;
+
+/** ``campaign.importList`` params. */
+export interface CampaignImportListParams {
+  readonly campaign: string;
+  readonly list: string;
+  readonly numberColumn: string;
+  readonly csv: string | Array<string>;
+}
+
+export type CampaignImportListResult = Record<string, unknown>;
+
+export type CampaignListParams = null;
+
+export type CampaignListResult = Record<string, unknown>;
+
+/** ``campaign.scheduleCallback`` params. */
+export interface CampaignScheduleCallbackParams {
+  readonly record: number;
+  readonly at: string;
+  readonly agentOnly?: boolean;
+}
+
+export type CampaignScheduleCallbackResult = Record<string, unknown>;
+
+/** ``campaign.setState`` params. */
+export interface CampaignSetStateParams {
+  readonly name: string;
+  readonly state: "running" | "paused" | "stopped";
+}
+
+export type CampaignSetStateResult = Record<string, unknown>;
+
+/** ``campaign.update`` params. */
+export interface CampaignUpdateParams {
+  readonly name: string;
+  readonly changes: Record<string, unknown>;
+}
+
+export type CampaignUpdateResult = Record<string, unknown>;
+
+/** ``dnc.add`` params. */
+export interface DncAddParams {
+  readonly numbers: Array<string>;
+  readonly campaign?: string | null;
+  readonly note?: string;
+}
+
+export type DncAddResult = Record<string, unknown>;
+
+/** ``dnc.check`` params. */
+export interface DncCheckParams {
+  readonly number: string;
+}
+
+export type DncCheckResult = Record<string, unknown>;
+
+/** ``dnc.import`` params. */
+export interface DncImportParams {
+  readonly csv: string | Array<string>;
+  readonly numberColumn: string;
+  readonly campaign?: string | null;
+  readonly note?: string;
+}
+
+export type DncImportResult = Record<string, unknown>;
+
+/** ``dnc.remove`` params. */
+export interface DncRemoveParams {
+  readonly numbers: Array<string>;
+  readonly campaign?: string | null;
+}
+
+export type DncRemoveResult = Record<string, unknown>;
+
+/** ``fax.cancel`` params. */
+export interface FaxCancelParams {
+  readonly faxID: string;
+}
+
+export type FaxCancelResult = Record<string, unknown>;
+
+/** ``fax.get`` params. */
+export interface FaxGetParams {
+  readonly faxID: string;
+}
+
+export type FaxGetResult = Record<string, unknown>;
+
+/** ``fax.search`` params. */
+export interface FaxSearchParams {
+  readonly from?: string | null;
+  readonly to?: string | null;
+  readonly direction?: string | null;
+  readonly number?: string | null;
+  readonly localNumber?: string | null;
+  readonly state?: string | null;
+  readonly mailbox?: string | null;
+  readonly batchID?: string | null;
+  readonly minPages?: number | null;
+  readonly maxPages?: number | null;
+  readonly tags?: Array<string>;
+  readonly limit?: number;
+}
+
+export type FaxSearchResult = Record<string, unknown>;
+
+/** ``fax.send`` params. */
+export interface FaxSendParams {
+  readonly to: string | Array<string>;
+  readonly documents: Array<string>;
+  readonly header?: string | null;
+  readonly callerId?: string | null;
+  readonly retries?: number | null;
+  readonly mailbox?: string;
+}
+
+export type FaxSendResult = Record<string, unknown>;
 
 export type IvrCallsParams = null;
 
@@ -652,6 +815,7 @@ export type RoutingSetOverrideResult = Record<string, unknown>;
 export interface RoutingTestParams {
   readonly calledNumber: string;
   readonly callingNumber?: string;
+  readonly direction?: "inbound" | "outbound";
 }
 
 export type RoutingTestResult = Record<string, unknown>;
@@ -797,6 +961,69 @@ export interface VoicemailMarkHeardParams {
 }
 
 export type VoicemailMarkHeardResult = Record<string, unknown>;
+
+/** ``webhook.create`` params. */
+export interface WebhookCreateParams {
+  readonly name: string;
+  readonly url: string;
+  readonly secretEnv: string;
+  readonly events: Array<string>;
+  readonly queues?: Array<string>;
+  readonly devices?: Array<string>;
+  readonly campaigns?: Array<string>;
+  readonly batchMax?: number;
+  readonly timeoutSeconds?: number;
+  readonly maxRetryHours?: number;
+  readonly maxBacklog?: number;
+  readonly allowInsecure?: boolean;
+  readonly enabled?: boolean;
+}
+
+export type WebhookCreateResult = Record<string, unknown>;
+
+/** ``webhook.delete`` params. */
+export interface WebhookDeleteParams {
+  readonly name: string;
+}
+
+export type WebhookDeleteResult = Record<string, unknown>;
+
+export type WebhookListParams = null;
+
+export type WebhookListResult = Record<string, unknown>;
+
+/** ``webhook.status`` params. */
+export interface WebhookStatusParams {
+  readonly name?: string | null;
+}
+
+export type WebhookStatusResult = Record<string, unknown>;
+
+/** ``webhook.test`` params. */
+export interface WebhookTestParams {
+  readonly name: string;
+}
+
+export type WebhookTestResult = Record<string, unknown>;
+
+/** ``webhook.update`` params. */
+export interface WebhookUpdateParams {
+  readonly name: string;
+  readonly url: string;
+  readonly secretEnv: string;
+  readonly events: Array<string>;
+  readonly queues?: Array<string>;
+  readonly devices?: Array<string>;
+  readonly campaigns?: Array<string>;
+  readonly batchMax?: number;
+  readonly timeoutSeconds?: number;
+  readonly maxRetryHours?: number;
+  readonly maxBacklog?: number;
+  readonly allowInsecure?: boolean;
+  readonly enabled?: boolean;
+}
+
+export type WebhookUpdateResult = Record<string, unknown>;
 
 export interface AgentBusyEventParams {
   readonly monitorCrossRefID?: string;
@@ -1239,6 +1466,21 @@ export interface GeneratedMethods {
   readonly "agent.list": { readonly params: AgentListParams; readonly result: AgentListResult };
   readonly "agent.reasonCodes": { readonly params: AgentReasonCodesParams; readonly result: AgentReasonCodesResult };
   readonly "agent.snapshot": { readonly params: AgentSnapshotParams; readonly result: AgentSnapshotResult };
+  readonly "campaign.create": { readonly params: CampaignCreateParams; readonly result: CampaignCreateResult };
+  readonly "campaign.get": { readonly params: CampaignGetParams; readonly result: CampaignGetResult };
+  readonly "campaign.importList": { readonly params: CampaignImportListParams; readonly result: CampaignImportListResult };
+  readonly "campaign.list": { readonly params: CampaignListParams; readonly result: CampaignListResult };
+  readonly "campaign.scheduleCallback": { readonly params: CampaignScheduleCallbackParams; readonly result: CampaignScheduleCallbackResult };
+  readonly "campaign.setState": { readonly params: CampaignSetStateParams; readonly result: CampaignSetStateResult };
+  readonly "campaign.update": { readonly params: CampaignUpdateParams; readonly result: CampaignUpdateResult };
+  readonly "dnc.add": { readonly params: DncAddParams; readonly result: DncAddResult };
+  readonly "dnc.check": { readonly params: DncCheckParams; readonly result: DncCheckResult };
+  readonly "dnc.import": { readonly params: DncImportParams; readonly result: DncImportResult };
+  readonly "dnc.remove": { readonly params: DncRemoveParams; readonly result: DncRemoveResult };
+  readonly "fax.cancel": { readonly params: FaxCancelParams; readonly result: FaxCancelResult };
+  readonly "fax.get": { readonly params: FaxGetParams; readonly result: FaxGetResult };
+  readonly "fax.search": { readonly params: FaxSearchParams; readonly result: FaxSearchResult };
+  readonly "fax.send": { readonly params: FaxSendParams; readonly result: FaxSendResult };
   readonly "ivr.calls": { readonly params: IvrCallsParams; readonly result: IvrCallsResult };
   readonly "ivr.listFlows": { readonly params: IvrListFlowsParams; readonly result: IvrListFlowsResult };
   readonly "ivr.reload": { readonly params: IvrReloadParams; readonly result: IvrReloadResult };
@@ -1292,6 +1534,12 @@ export interface GeneratedMethods {
   readonly "voicemail.get": { readonly params: VoicemailGetParams; readonly result: VoicemailGetResult };
   readonly "voicemail.list": { readonly params: VoicemailListParams; readonly result: VoicemailListResult };
   readonly "voicemail.markHeard": { readonly params: VoicemailMarkHeardParams; readonly result: VoicemailMarkHeardResult };
+  readonly "webhook.create": { readonly params: WebhookCreateParams; readonly result: WebhookCreateResult };
+  readonly "webhook.delete": { readonly params: WebhookDeleteParams; readonly result: WebhookDeleteResult };
+  readonly "webhook.list": { readonly params: WebhookListParams; readonly result: WebhookListResult };
+  readonly "webhook.status": { readonly params: WebhookStatusParams; readonly result: WebhookStatusResult };
+  readonly "webhook.test": { readonly params: WebhookTestParams; readonly result: WebhookTestResult };
+  readonly "webhook.update": { readonly params: WebhookUpdateParams; readonly result: WebhookUpdateResult };
 }
 
 /** Each event's params. */
@@ -1358,6 +1606,21 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "agent.list": ["admin", "agent", "supervisor"],
   "agent.reasonCodes": ["admin", "agent", "supervisor"],
   "agent.snapshot": ["admin", "agent", "supervisor"],
+  "campaign.create": ["admin", "supervisor"],
+  "campaign.get": ["admin", "supervisor"],
+  "campaign.importList": ["admin", "supervisor"],
+  "campaign.list": ["admin", "supervisor"],
+  "campaign.scheduleCallback": ["admin", "agent", "supervisor"],
+  "campaign.setState": ["admin", "supervisor"],
+  "campaign.update": ["admin", "supervisor"],
+  "dnc.add": ["admin", "supervisor"],
+  "dnc.check": ["admin", "agent", "supervisor"],
+  "dnc.import": ["admin", "supervisor"],
+  "dnc.remove": ["admin", "supervisor"],
+  "fax.cancel": ["admin", "supervisor"],
+  "fax.get": ["admin", "supervisor"],
+  "fax.search": ["admin", "supervisor"],
+  "fax.send": ["admin", "supervisor"],
   "ivr.calls": ["admin", "supervisor"],
   "ivr.listFlows": ["admin", "supervisor"],
   "ivr.reload": ["admin"],
@@ -1411,4 +1674,10 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "voicemail.get": ["admin", "agent", "supervisor"],
   "voicemail.list": ["admin", "agent", "supervisor"],
   "voicemail.markHeard": ["admin", "agent", "supervisor"],
+  "webhook.create": ["admin"],
+  "webhook.delete": ["admin"],
+  "webhook.list": ["admin"],
+  "webhook.status": ["admin"],
+  "webhook.test": ["admin"],
+  "webhook.update": ["admin"],
 };

@@ -14,16 +14,25 @@ import type {
   AgentStateEntry,
   AgentStateResult,
   AgentSummary,
+  CallbackBooking,
   CallRef,
   CallSnapshot,
+  CampaignInfo,
+  CampaignSummary,
   ConnectionID,
   DeviceSnapshotEntry,
   Discovery,
+  DncChange,
+  DncStatus,
+  Fax,
+  FaxBatch,
   FlowInfo,
   FlowValidation,
   IvrCall,
   IvrReload,
   IvrStatistics,
+  ListImportResult,
+  OutboundRouteChoice,
   QueueSnapshot,
   QueueSummary,
   Recording,
@@ -42,6 +51,10 @@ import type {
   SimLine,
   SupervisionResult,
   UserData,
+  Webhook,
+  WebhookDefinition,
+  WebhookStatus,
+  WebhookTest,
 } from "./values.js";
 
 /** Options every typed method takes. */
@@ -74,7 +87,9 @@ export type MonitorObject =
   | { readonly agentObject: string }
   | { readonly queueObject: string }
   /** A voicemail box: `"queue:sales"`, `"agent:2001"`, `"number:8100"` (`voicemail.*` events). */
-  | { readonly mailboxObject: string };
+  | { readonly mailboxObject: string }
+  /** Faxes: `"*"` or a fax mailbox (`fax.*` events). */
+  | { readonly faxObject: string };
 
 export interface SetAgentStateOptions extends RequestOptions {
   /** The agent: needed to log on; otherwise the agent logged on at the device. */
@@ -85,6 +100,44 @@ export interface SetAgentStateOptions extends RequestOptions {
   readonly reasonCode?: string;
   /** The agent's PIN, if it has one (agents logging themselves on). */
   readonly agentPassword?: string;
+}
+
+/** `fax.send`'s options. */
+export interface FaxSendOptions extends RequestOptions {
+  readonly header?: string;
+  readonly callerId?: string;
+  /** Further attempts after busy / no answer / a failed transfer (0-10). */
+  readonly retries?: number;
+  readonly mailbox?: string;
+}
+
+/** `fax.search`'s filters (all optional; `tags`: every one of them). */
+export interface FaxQuery extends RequestOptions {
+  /** ISO 8601: faxes made from here (inclusive) to `to` (exclusive). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly direction?: "in" | "out";
+  /** The other side's number. */
+  readonly number?: string;
+  readonly localNumber?: string;
+  readonly state?: string;
+  readonly mailbox?: string;
+  readonly batchID?: string;
+  readonly minPages?: number;
+  readonly maxPages?: number;
+  readonly tags?: readonly string[];
+  readonly limit?: number;
+}
+
+function faxSendParams(to: string | string[], documents: readonly string[], options: FaxSendOptions): Record<string, unknown> {
+  return withoutUndefined({
+    to,
+    documents: [...documents],
+    header: options.header,
+    callerId: options.callerId,
+    retries: options.retries,
+    mailbox: options.mailbox,
+  });
 }
 
 /** `recording.search`'s filters (all optional; `tags`: every one of them). */
@@ -130,6 +183,15 @@ function conn(value: ConnectionID): ConnectionID {
 function callRef(value: CallRef): CallRef {
   if (typeof value === "string") return value;
   return "deviceID" in value && typeof value.deviceID === "string" ? conn(value) : { callID: value.callID };
+}
+
+/** A file's text as the server takes it: one string, or chunks under its 16 KB string limit. */
+function chunks(text: string): string | string[] {
+  const size = 16_000;
+  if (text.length <= size) return text;
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts;
 }
 
 function withoutUndefined(params: Record<string, unknown>): Record<string, unknown> {
@@ -205,6 +267,8 @@ export abstract class CtidServices {
             ? { callObject: callRef(object.callObject) }
             : "agentObject" in object
               ? { agentObject: object.agentObject }
+              : "faxObject" in object
+                ? { faxObject: object.faxObject }
               : "mailboxObject" in object
                 ? { mailboxObject: object.mailboxObject }
                 : { queueObject: object.queueObject };
@@ -542,6 +606,51 @@ export abstract class CtidServices {
     return list<Recording>(await this.call("recording.search", params, query), "recordings", "recording.search");
   }
 
+  // ------------------------------------------------------------ fax (admins, supervisors)
+
+  /** `fax.send` to one number: documents (ids or names) one after the other; resolves with the fax id. */
+  async faxSend(to: string, documents: readonly string[], options: FaxSendOptions = {}): Promise<string> {
+    const value = field(await this.call("fax.send", faxSendParams(to, documents, options), options), "faxID", "fax.send");
+    if (typeof value !== "string") throw new ProtocolError("fax.send: faxID is not a string");
+    return value;
+  }
+
+  /** `fax.send` to a list of numbers: one fax each, with its own state (`faxSearch({batchID})`). */
+  async faxSendBatch(to: readonly string[], documents: readonly string[], options: FaxSendOptions = {}): Promise<FaxBatch> {
+    return object<FaxBatch>(await this.call("fax.send", faxSendParams([...to], documents, options), options), "fax.send");
+  }
+
+  /** `fax.get`: one fax. */
+  async faxGet(faxID: string, options: RequestOptions = {}): Promise<Fax> {
+    return object<Fax>(await this.call("fax.get", { faxID }, options), "fax.get");
+  }
+
+  /** `fax.cancel`: stop a fax waiting or being sent; resolves with its state. */
+  async faxCancel(faxID: string, options: RequestOptions = {}): Promise<string> {
+    const value = field(await this.call("fax.cancel", { faxID }, options), "state", "fax.cancel");
+    if (typeof value !== "string") throw new ProtocolError("fax.cancel: state is not a string");
+    return value;
+  }
+
+  /** `fax.search`: faxes by time, direction, number, state, mailbox, batch, pages and tags; newest first. */
+  async faxSearch(query: FaxQuery = {}): Promise<Fax[]> {
+    const params = withoutUndefined({
+      from: query.from,
+      to: query.to,
+      direction: query.direction,
+      number: query.number,
+      localNumber: query.localNumber,
+      state: query.state,
+      mailbox: query.mailbox,
+      batchID: query.batchID,
+      minPages: query.minPages,
+      maxPages: query.maxPages,
+      tags: query.tags === undefined ? undefined : [...query.tags],
+      limit: query.limit,
+    });
+    return list<Fax>(await this.call("fax.search", params, query), "faxes", "fax.search");
+  }
+
   // ------------------------------------------------------------ call records (admin)
 
   /** `records.status`: the record writer's counters and whether the database is up. */
@@ -596,6 +705,39 @@ export abstract class CtidServices {
     const history = object<RecordsHistoryResult>(await this.call("records.history", params, options), "records.history");
     list<CallRecord>(history, "calls", "records.history");
     return history;
+  // ------------------------------------------------------------ webhooks (admin; docs/webhooks.md)
+
+  /** `webhook.create`: a webhook kept in the database; events published from now on go to it. */
+  async webhookCreate(definition: WebhookDefinition, options: RequestOptions = {}): Promise<Webhook> {
+    const result = object<{ webhook: Webhook }>(await this.call("webhook.create", { ...definition }, options), "webhook.create");
+    return result.webhook;
+  }
+
+  /** `webhook.update`: replace a stored webhook's definition (by `name`); its backlog stays. */
+  async webhookUpdate(definition: WebhookDefinition, options: RequestOptions = {}): Promise<Webhook> {
+    const result = object<{ webhook: Webhook }>(await this.call("webhook.update", { ...definition }, options), "webhook.update");
+    return result.webhook;
+  }
+
+  /** `webhook.delete`: delete a stored webhook and the events still waiting for it. */
+  webhookDelete(name: string, options: RequestOptions = {}): Promise<void> {
+    return this.#none("webhook.delete", { name }, options);
+  }
+
+  /** `webhook.list`: every webhook, the config file's and the stored ones. */
+  async webhookList(options: RequestOptions = {}): Promise<Webhook[]> {
+    return list<Webhook>(await this.call("webhook.list", undefined, options), "webhooks", "webhook.list");
+  }
+
+  /** `webhook.test`: POST one signed `webhook.test` event to the webhook now. */
+  async webhookTest(name: string, options: RequestOptions = {}): Promise<WebhookTest> {
+    return object<WebhookTest>(await this.call("webhook.test", { name }, options), "webhook.test");
+  }
+
+  /** `webhook.status`: backlog, deliveries, last success and error, next retry (one or all). */
+  async webhookStatus(name?: string, options: RequestOptions = {}): Promise<WebhookStatus[]> {
+    const params = name === undefined ? {} : { name };
+    return list<WebhookStatus>(await this.call("webhook.status", params, options), "webhooks", "webhook.status");
   }
 
   // ------------------------------------------------------------ reports (admin, supervisor)
@@ -706,6 +848,72 @@ export abstract class CtidServices {
   async routingTest(calledNumber: string, options: RequestOptions & { readonly callingNumber?: string } = {}): Promise<RoutingDecision> {
     const params = withoutUndefined({ calledNumber, callingNumber: options.callingNumber });
     return object<RoutingDecision>(await this.call("routing.test", params, options), "routing.test");
+  }
+
+  /** `routing.test` (outbound): the route, digits and line a call to the outside `calledNumber` would take now; nothing is dialled. */
+  async outboundRouteTest(calledNumber: string, options: RequestOptions = {}): Promise<OutboundRouteChoice> {
+    const params = { calledNumber, direction: "outbound" };
+    return object<OutboundRouteChoice>(await this.call("routing.test", params, options), "routing.test");
+  }
+
+  /** `campaign.create`: define a campaign (it starts `stopped`); `definition` holds the other keys (docs/outbound.md). */
+  async campaignCreate(name: string, queue: string, definition: Readonly<Record<string, unknown>> = {}, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.create", { ...definition, name, queue }, options), "campaign.create");
+  }
+
+  /** `campaign.update`: change a campaign's definition (pacing limits, windows, retries...); checked whole. */
+  async campaignUpdate(name: string, changes: Readonly<Record<string, unknown>>, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.update", { name, changes }, options), "campaign.update");
+  }
+
+  /** `campaign.get`: definition, state, records by status, each list's counts. */
+  async campaignGet(name: string, options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.get", { name }, options), "campaign.get");
+  }
+
+  /** `campaign.list`: every campaign with its records by status. */
+  async campaignList(options: RequestOptions = {}): Promise<CampaignSummary[]> {
+    return list<CampaignSummary>(await this.call("campaign.list", undefined, options), "campaigns", "campaign.list");
+  }
+
+  /** `campaign.setState`: start (`running`), pause, resume or stop a campaign's dialling (only progressive campaigns dial so far). */
+  async campaignSetState(name: string, state: "running" | "paused" | "stopped", options: RequestOptions = {}): Promise<CampaignInfo> {
+    return object<CampaignInfo>(await this.call("campaign.setState", { name, state }, options), "campaign.setState");
+  }
+
+  /** `campaign.importList`: add a CSV list (with a header); rows left out come back by line. Big files go in 16 KB chunks. */
+  async campaignImportList(campaign: string, listName: string, numberColumn: string, csv: string, options: RequestOptions = {}): Promise<ListImportResult> {
+    const params = { campaign, list: listName, numberColumn, csv: chunks(csv) };
+    return object<ListImportResult>(await this.call("campaign.importList", params, options), "campaign.importList");
+  }
+
+  /** `campaign.scheduleCallback`: call a record back at `at` (ISO 8601 with a zone), for this agent only or any. */
+  async campaignScheduleCallback(record: number, at: string, options: RequestOptions & { readonly agentOnly?: boolean } = {}): Promise<CallbackBooking> {
+    const params = { record, at, agentOnly: options.agentOnly ?? false };
+    return object<CallbackBooking>(await this.call("campaign.scheduleCallback", params, options), "campaign.scheduleCallback");
+  }
+
+  /** `dnc.add`: put numbers on the global do-not-call list, or a campaign's. */
+  async dncAdd(numbers: readonly string[], options: RequestOptions & { readonly campaign?: string; readonly note?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ numbers: [...numbers], campaign: options.campaign, note: options.note });
+    return object<DncChange>(await this.call("dnc.add", params, options), "dnc.add");
+  }
+
+  /** `dnc.remove`: take numbers off the global do-not-call list, or a campaign's. */
+  async dncRemove(numbers: readonly string[], options: RequestOptions & { readonly campaign?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ numbers: [...numbers], campaign: options.campaign });
+    return object<DncChange>(await this.call("dnc.remove", params, options), "dnc.remove");
+  }
+
+  /** `dnc.import`: add the numbers of a CSV file (with a header) to a do-not-call list. */
+  async dncImport(csv: string, numberColumn: string, options: RequestOptions & { readonly campaign?: string; readonly note?: string } = {}): Promise<DncChange> {
+    const params = withoutUndefined({ csv: chunks(csv), numberColumn, campaign: options.campaign, note: options.note });
+    return object<DncChange>(await this.call("dnc.import", params, options), "dnc.import");
+  }
+
+  /** `dnc.check`: whether a number is on a do-not-call list, and on which. */
+  async dncCheck(number: string, options: RequestOptions = {}): Promise<DncStatus> {
+    return object<DncStatus>(await this.call("dnc.check", { number }, options), "dnc.check");
   }
 }
 

@@ -464,6 +464,116 @@ export interface RecordsStatus {
   readonly databaseError: string | null;
 }
 
+/** One party's stint in a call, in a call record. */
+export interface CallRecordLeg {
+  readonly device: string;
+  /** `extension`, `external` or `routePoint`. */
+  readonly kind: string;
+  readonly trunk: string | null;
+  readonly joinedAt: string;
+  readonly answeredAt: string | null;
+  readonly endedAt: string;
+  readonly holdSeconds: number;
+  /** The CSTA cause it left with (`normalClearing`, `busy`, `transfer`...). */
+  readonly endCause: string;
+  /** The call never reached it (busy, no answer, unreachable). */
+  readonly failed: boolean;
+}
+
+/** A finished call's record, as `records.get` returns it and `record.callClosed` carries it. */
+export interface CallRecord {
+  readonly callID: string;
+  readonly node: string;
+  readonly state: string;
+  readonly direction: string;
+  readonly caller: string;
+  readonly called: string;
+  readonly dnis: string | null;
+  readonly trunk: string | null;
+  readonly queue: string | null;
+  readonly queueOutcome: string | null;
+  readonly agentID: string | null;
+  readonly agentDevice: string | null;
+  readonly answeredBy: string | null;
+  readonly campaign: string | null;
+  readonly ivrFlow: string | null;
+  readonly ivrExit: string | null;
+  readonly startedAt: string;
+  readonly answeredAt: string | null;
+  readonly ivrEnteredAt: string | null;
+  readonly ivrLeftAt: string | null;
+  readonly queueEnteredAt: string | null;
+  readonly queueLeftAt: string | null;
+  readonly endedAt: string | null;
+  readonly waitSeconds: number | null;
+  readonly holdSeconds: number | null;
+  readonly talkSeconds: number | null;
+  readonly acwSeconds: number | null;
+  readonly disposition: string | null;
+  readonly endCause: string | null;
+  readonly mergedInto: string | null;
+  readonly recordingIDs: readonly string[];
+  readonly correlatorData: string | null;
+  readonly userData: UserData;
+  readonly legs: readonly CallRecordLeg[];
+}
+
+/** What `webhook.create` and `webhook.update` take (docs/webhooks.md); absent keys take the defaults. */
+export interface WebhookDefinition {
+  readonly name: string;
+  /** https, or http to a loopback address (or anywhere with `allowInsecure`). */
+  readonly url: string;
+  /** The environment variable (on the ctid host) holding the signing secret. */
+  readonly secretEnv: string;
+  /** Event names or patterns (`*` matches any run of characters). */
+  readonly events: readonly string[];
+  readonly queues?: readonly string[];
+  readonly devices?: readonly string[];
+  readonly campaigns?: readonly string[];
+  readonly batchMax?: number;
+  readonly timeoutSeconds?: number;
+  readonly maxRetryHours?: number;
+  readonly maxBacklog?: number;
+  readonly allowInsecure?: boolean;
+  readonly enabled?: boolean;
+}
+
+/** A webhook as `webhook.list`, `webhook.create` and `webhook.update` show it. */
+export interface Webhook extends Required<WebhookDefinition> {
+  /** `config` (the file's `[[webhooks]]`) or `api` (stored in the database). */
+  readonly source: "config" | "api";
+}
+
+/** How a webhook's deliveries go (`webhook.status`); times are ISO 8601 UTC. */
+export interface WebhookStatus {
+  readonly name: string;
+  readonly source: "config" | "api";
+  readonly enabled: boolean;
+  /** Events not yet delivered. */
+  readonly backlog: number;
+  /** Of those, events not yet in the outbox. */
+  readonly pending: number;
+  readonly delivered: number;
+  /** Dropped past `maxBacklog`, or given up after `maxRetryHours`. */
+  readonly dropped: number;
+  readonly failures: number;
+  /** Failed tries of the batch now being retried (0 when none is). */
+  readonly attempt: number;
+  readonly lastSuccess: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  readonly failingSince: string | null;
+  readonly nextRetry: string | null;
+  readonly databaseUp: boolean;
+}
+
+/** `webhook.test`'s result: whether the receiver took the test event. */
+export interface WebhookTest {
+  readonly delivered: boolean;
+  readonly error: string | null;
+  readonly eventID: string;
+}
+
 /** The reports (`report.list` names), each run by its own method. */
 export const ReportName = {
   IvrNodes: "ivr-nodes",
@@ -587,6 +697,108 @@ export interface RoutingOverride {
   readonly description: string;
 }
 
+/** How an outbound route picks a line of its trunk group (docs/outbound.md). */
+export type OutboundHunt = "sequential" | "round-robin" | "random";
+
+/**
+ * `routing.test` with `direction: "outbound"`: what a call to an outside number would do
+ * now. Nothing is dialled and round-robin hunting does not move.
+ */
+export interface OutboundRouteChoice {
+  readonly direction: "outbound";
+  readonly calledNumber: string;
+  /** The route that takes the number; null when none does (or none is configured). */
+  readonly route: string | null;
+  readonly trunkGroup: string | null;
+  readonly hunt: OutboundHunt | null;
+  /** The digits the switch would be sent; null when the number cannot be dialled. */
+  readonly dial: string | null;
+  /** The line the hunt takes now; null when every line is busy, or for a random hunt. */
+  readonly line: string | null;
+  readonly freeLines: readonly string[];
+  readonly reason: string;
+}
+
+/** Records of a campaign by status (`new`, `retry`, `callback`, `done`, `failed`, `dnc`...). */
+export type RecordCounts = Readonly<Record<string, number>>;
+
+/** One campaign in `campaign.list`. */
+export interface CampaignSummary {
+  readonly name: string;
+  readonly mode: "preview" | "progressive" | "predictive" | "agentless";
+  readonly queue: string;
+  /** `stopped`, `running`, `paused` or `finished`. */
+  readonly state: string;
+  /** `config` (`[[campaigns]]`) or `api` (`campaign.create`). */
+  readonly source: "config" | "api";
+  readonly records: RecordCounts;
+}
+
+/** One imported list of a campaign. */
+export interface CampaignList {
+  readonly name: string;
+  readonly numberColumn: string;
+  readonly importedAt: string;
+  readonly imported: number;
+  readonly rejected: number;
+  readonly records: RecordCounts;
+}
+
+/** `campaign.get` (and `campaign.create`, `campaign.update`). */
+export interface CampaignInfo {
+  /** The definition, keys as `campaign.create` takes them (docs/outbound.md). */
+  readonly campaign: Readonly<Record<string, unknown>> & { readonly name: string; readonly queue: string };
+  readonly state: string;
+  readonly source: "config" | "api";
+  readonly records: RecordCounts;
+  readonly lists: readonly CampaignList[];
+}
+
+/** A row of a list left out: its line in the file (the header is line 1) and why. */
+export interface ListProblem {
+  readonly line: number;
+  readonly problem: string;
+}
+
+/** `campaign.importList`. */
+export interface ListImportResult {
+  readonly campaign: string;
+  readonly list: string;
+  readonly imported: number;
+  readonly problems: readonly ListProblem[];
+  readonly duplicates: readonly { readonly line: number; readonly firstLine: number }[];
+  readonly alreadyListed: readonly { readonly line: number; readonly number: string }[];
+  readonly records: RecordCounts;
+}
+
+/** `campaign.scheduleCallback`. */
+export interface CallbackBooking {
+  readonly campaign: string;
+  readonly record: number;
+  /** UTC, ISO 8601. */
+  readonly at: string;
+  /** The agent it is offered to; null: any agent of the campaign. */
+  readonly agent: string | null;
+}
+
+/** `dnc.add`, `dnc.remove`, `dnc.import`: which list (`*`: the global one) and what changed. */
+export interface DncChange {
+  readonly list: string;
+  readonly added?: number;
+  readonly already?: number;
+  readonly removed?: number;
+  readonly problems?: readonly ListProblem[];
+  readonly duplicates?: readonly { readonly line: number; readonly firstLine: number }[];
+}
+
+/** `dnc.check`. */
+export interface DncStatus {
+  /** The number as ctid keeps it (normalised). */
+  readonly number: string;
+  readonly listed: boolean;
+  readonly lists: readonly { readonly scope: string; readonly addedAt: string; readonly note: string }[];
+}
+
 /** `routing.test`'s result: where a call would go now (`destination: null`: as dialled, or refused). */
 export interface RoutingDecision {
   readonly destination: RoutingDestination | null;
@@ -594,3 +806,58 @@ export interface RoutingDecision {
   readonly rejected?: boolean;
   readonly reason: string;
 }
+
+// ------------------------------------------------------------------ fax (docs/fax.md)
+
+/** A fax's state: waiting (`queued`), in progress, or how it ended. */
+export type FaxState = "queued" | "dialing" | "sending" | "receiving" | "completed" | "failed" | "cancelled" | "deleted";
+
+/** A fax received (`direction: "in"`) or sent (`"out"`): `faxGet`, `faxSearch`. */
+export interface Fax {
+  readonly faxID: string;
+  readonly batchID: string | null;
+  readonly direction: "in" | "out";
+  readonly state: FaxState;
+  readonly mailbox: string;
+  readonly callID: string | null;
+  readonly remoteNumber: string;
+  readonly localNumber: string | null;
+  readonly documents: readonly string[];
+  readonly pages: number;
+  readonly totalPages: number | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  /** spandsp's T.30 completion code and text (null while it runs, or if never reached). */
+  readonly resultCode: number | null;
+  readonly resultText: string | null;
+  readonly remoteStationID: string | null;
+  readonly bitRate: number | null;
+  readonly sizeBytes: number | null;
+  readonly header: string | null;
+  readonly requestedBy: string;
+  readonly tags: readonly string[];
+  readonly createdAt: string | null;
+  readonly endedAt: string | null;
+  /** Paths to `GET` with `Authorization: Bearer <token>` (or `client.faxDownload`), while there is an image. */
+  readonly download: { readonly tiff: string; readonly pdf: string } | null;
+}
+
+/** A document to fax, as `client.faxUpload` resolves. */
+export interface FaxDocument {
+  readonly documentID: string;
+  readonly name: string | null;
+  /** What was uploaded; it is kept as a fax TIFF. */
+  readonly source: "pdf" | "tiff";
+  readonly pages: number;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly uploadedBy: string;
+  readonly uploadedAt: string | null;
+}
+
+/** `faxSendBatch`'s result: one fax per number, in the order given. */
+export interface FaxBatch {
+  readonly batchID: string;
+  readonly faxes: readonly { readonly to: string; readonly faxID: string }[];
+}
+

@@ -47,6 +47,12 @@ from ._events import CALL_EVENT_NAMES as CALL_EVENT_NAMES
 from ._events import EVENT_NAMES as EVENT_NAMES
 from ._events import Event as Event
 from ._events import SessionRestarted as SessionRestarted
+from ._fax import FAX_EVENT_NAMES as FAX_EVENT_NAMES
+from ._fax import Fax as Fax
+from ._fax import FaxBatch as FaxBatch
+from ._fax import FaxDocument as FaxDocument
+from ._fax import FaxEvent as FaxEvent
+from ._http import HttpError as HttpError
 from ._ivr import FlowDayStatistics as FlowDayStatistics
 from ._ivr import FlowInfo as FlowInfo
 from ._ivr import FlowProblem as FlowProblem
@@ -56,6 +62,17 @@ from ._ivr import IvrReload as IvrReload
 from ._ivr import IvrStatistics as IvrStatistics
 from ._ivr import RoutingDecision as RoutingDecision
 from ._ivr import RoutingOverride as RoutingOverride
+from ._outbound import CallbackBooking as CallbackBooking
+from ._outbound import CampaignInfo as CampaignInfo
+from ._outbound import CampaignList as CampaignList
+from ._outbound import CampaignSummary as CampaignSummary
+from ._outbound import DncChange as DncChange
+from ._outbound import DncListing as DncListing
+from ._outbound import DncStatus as DncStatus
+from ._outbound import ListImportResult as ListImportResult
+from ._outbound import ListProblem as ListProblem
+from ._outbound import OutboundRouteChoice as OutboundRouteChoice
+from ._records import RECORD_EVENT_NAMES as RECORD_EVENT_NAMES
 from ._records import RECORDING_EVENT_NAMES as RECORDING_EVENT_NAMES
 from ._records import REPORT_NAMES as REPORT_NAMES
 from ._records import Recording as Recording
@@ -84,6 +101,9 @@ from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
 from ._voicemail import Mailbox as Mailbox
 from ._voicemail import VoicemailEvent as VoicemailEvent
 from ._voicemail import VoicemailMessage as VoicemailMessage
+from ._webhooks import Webhook as Webhook
+from ._webhooks import WebhookStatus as WebhookStatus
+from ._webhooks import WebhookTest as WebhookTest
 
 __version__ = "0.1.0"
 
@@ -92,10 +112,12 @@ __all__ = [
     "AGENT_EVENT_NAMES",
     "CALL_EVENT_NAMES",
     "EVENT_NAMES",
+    "FAX_EVENT_NAMES",
     "JSON_SUBPROTOCOL",
     "MSGPACK_SUBPROTOCOL",
     "QUEUE_EVENT_NAMES",
     "RECORDING_EVENT_NAMES",
+    "RECORD_EVENT_NAMES",
     "REPORT_NAMES",
     "VOICEMAIL_EVENT_NAMES",
     "AgentEvent",
@@ -111,6 +133,10 @@ __all__ = [
     "Call",
     "CallParty",
     "CallSnapshot",
+    "CallbackBooking",
+    "CampaignInfo",
+    "CampaignList",
+    "CampaignSummary",
     "Client",
     "ClientStatistics",
     "CloseCode",
@@ -121,21 +147,32 @@ __all__ = [
     "CtidError",
     "DeviceCall",
     "Discovery",
+    "DncChange",
+    "DncListing",
+    "DncStatus",
     "Endpoint",
     "ErrorCode",
     "Event",
     "EventBufferFull",
     "EventStream",
+    "Fax",
+    "FaxBatch",
+    "FaxDocument",
+    "FaxEvent",
     "FlowDayStatistics",
     "FlowInfo",
     "FlowProblem",
     "FlowValidation",
+    "HttpError",
     "IvrCall",
     "IvrReload",
     "IvrStatistics",
+    "ListImportResult",
+    "ListProblem",
     "Mailbox",
     "MethodInfo",
     "NotActive",
+    "OutboundRouteChoice",
     "PermissionDenied",
     "ProtocolError",
     "QueueAllBusy",
@@ -167,4 +204,7 @@ __all__ = [
     "TokenProvider",
     "VoicemailEvent",
     "VoicemailMessage",
+    "Webhook",
+    "WebhookStatus",
+    "WebhookTest",
 ]

@@ -38,6 +38,15 @@ from ._ivr import (
     RoutingDecision,
     RoutingOverride,
 )
+from ._outbound import (
+    CallbackBooking,
+    CampaignInfo,
+    CampaignSummary,
+    DncChange,
+    DncStatus,
+    ListImportResult,
+    OutboundRouteChoice,
+)
 from ._records import Recording, RecordingStatus, RecordsStatus, Report, ReportInfo
 from ._values import (
     CallSnapshot,
@@ -51,6 +60,7 @@ from ._values import (
     strings,
 )
 from ._voicemail import Mailbox, VoicemailMessage
+from ._webhooks import Webhook, WebhookStatus, WebhookTest, spec_params
 
 __all__ = ["Call"]
 
@@ -384,13 +394,15 @@ def monitor_start(
     call: str | ConnectionID | None = None,
     agent: str | None = None,
     queue: str | None = None,
+    fax: str | None = None,
     mailbox: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
     """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
     ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
-    queue), or of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
-    ``"number:8100"``: ``voicemail.new``/``voicemail.changed``).
+    queue), of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
+    ``"number:8100"``: ``voicemail.new``/``voicemail.changed``), or the ``fax`` events
+    of a fax mailbox (``"*"``: every fax).
 
     Give exactly one. A device monitor also brings the agent events of whoever is
     logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
@@ -401,6 +413,7 @@ def monitor_start(
         "deviceObject": device,
         "agentObject": agent,
         "queueObject": queue,
+        "faxObject": fax,
         "mailboxObject": mailbox,
     }
     objects: Json = {key: value for key, value in given.items() if value is not None}
@@ -408,7 +421,7 @@ def monitor_start(
         objects["callObject"] = _call_ref(call)
     if len(objects) != 1:
         raise ValueError(
-            "monitor_start needs exactly one of device, call, agent, queue and mailbox"
+            "monitor_start needs exactly one of device, call, agent, queue, mailbox and fax"
         )
     return Call(
         method="MonitorStart",
@@ -607,6 +620,180 @@ def routing_test(
         params={"calledNumber": called_number, "callingNumber": calling_number},
         parse=RoutingDecision.from_wire,
         timeout=timeout,
+    )
+
+
+def outbound_route_test(
+    called_number: str, *, timeout: float | None = None
+) -> Call[OutboundRouteChoice]:
+    """``routing.test`` (outbound): the route, digits and line a call to the outside
+    ``called_number`` would take now (nothing is dialled)."""
+    return Call(
+        method="routing.test",
+        params={"calledNumber": called_number, "direction": "outbound"},
+        parse=OutboundRouteChoice.from_wire,
+        timeout=timeout,
+    )
+
+
+# ------------------------------------------------------------ outbound campaigns
+
+
+def campaign_create(
+    name: str, queue: str, *, timeout: float | None = None, **definition: Any
+) -> Call[CampaignInfo]:
+    """``campaign.create``: define a campaign (it starts ``stopped``). ``definition`` takes
+    the other keys as the server does (``mode="predictive"``, ``maxAbandonRate=0.02``,
+    ``windows=[...]``; docs/outbound.md)."""
+    return Call(
+        method="campaign.create",
+        params={"name": name, "queue": queue, **definition},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.create"),
+        timeout=timeout,
+    )
+
+
+def campaign_update(
+    name: str, changes: Mapping[str, Any], *, timeout: float | None = None
+) -> Call[CampaignInfo]:
+    """``campaign.update``: change a campaign's definition (lowerCamel keys); checked whole."""
+    return Call(
+        method="campaign.update",
+        params={"name": name, "changes": dict(changes)},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.update"),
+        timeout=timeout,
+    )
+
+
+def campaign_get(name: str, *, timeout: float | None = None) -> Call[CampaignInfo]:
+    """``campaign.get``: definition, state, records by status, each list's counts."""
+    return Call(
+        method="campaign.get", params={"name": name}, parse=CampaignInfo.from_wire, timeout=timeout
+    )
+
+
+def campaign_list(*, timeout: float | None = None) -> Call[tuple[CampaignSummary, ...]]:
+    """``campaign.list``: every campaign with its records by status."""
+    return Call(
+        method="campaign.list",
+        params=None,
+        parse=lambda r: tuple(
+            CampaignSummary.from_wire(x) for x in items(r, "campaigns", "campaign.list")
+        ),
+        timeout=timeout,
+    )
+
+
+def campaign_set_state(
+    name: str,
+    state: Literal["running", "paused", "stopped"],
+    *,
+    timeout: float | None = None,
+) -> Call[CampaignInfo]:
+    """``campaign.setState``: start (``running``), pause, resume or stop a campaign's
+    dialling (only progressive campaigns dial so far)."""
+    return Call(
+        method="campaign.setState",
+        params={"name": name, "state": state},
+        parse=lambda r: CampaignInfo.from_wire(r, "campaign.setState"),
+        timeout=timeout,
+    )
+
+
+def campaign_import_list(
+    campaign: str,
+    list_name: str,
+    number_column: str,
+    csv: str,
+    *,
+    timeout: float | None = None,
+) -> Call[ListImportResult]:
+    """``campaign.importList``: add a CSV list (with a header); rows left out come back by
+    line. A text over the server's 16 KB string limit is sent in chunks."""
+    chunk = 16_000
+    parts = [csv[i : i + chunk] for i in range(0, len(csv), chunk)] or [""]
+    return Call(
+        method="campaign.importList",
+        params={
+            "campaign": campaign,
+            "list": list_name,
+            "numberColumn": number_column,
+            "csv": parts[0] if len(parts) == 1 else parts,
+        },
+        parse=ListImportResult.from_wire,
+        timeout=timeout,
+    )
+
+
+def campaign_schedule_callback(
+    record: int, at: str, *, agent_only: bool = False, timeout: float | None = None
+) -> Call[CallbackBooking]:
+    """``campaign.scheduleCallback``: call a record back at ``at`` (ISO 8601 with a zone),
+    offered to the calling agent only (``agent_only``) or to any agent of the campaign."""
+    return Call(
+        method="campaign.scheduleCallback",
+        params={"record": record, "at": at, "agentOnly": agent_only},
+        parse=CallbackBooking.from_wire,
+        timeout=timeout,
+    )
+
+
+def dnc_add(
+    numbers: Sequence[str],
+    *,
+    campaign: str | None = None,
+    note: str = "",
+    timeout: float | None = None,
+) -> Call[DncChange]:
+    """``dnc.add``: put numbers on the global do-not-call list, or ``campaign``'s."""
+    return Call(
+        method="dnc.add",
+        params=_drop_none(numbers=list(numbers), campaign=campaign, note=note),
+        parse=lambda r: DncChange.from_wire(r, "dnc.add"),
+        timeout=timeout,
+    )
+
+
+def dnc_remove(
+    numbers: Sequence[str], *, campaign: str | None = None, timeout: float | None = None
+) -> Call[DncChange]:
+    """``dnc.remove``: take numbers off the global do-not-call list, or ``campaign``'s."""
+    return Call(
+        method="dnc.remove",
+        params=_drop_none(numbers=list(numbers), campaign=campaign),
+        parse=lambda r: DncChange.from_wire(r, "dnc.remove"),
+        timeout=timeout,
+    )
+
+
+def dnc_import(
+    csv: str,
+    number_column: str,
+    *,
+    campaign: str | None = None,
+    note: str = "",
+    timeout: float | None = None,
+) -> Call[DncChange]:
+    """``dnc.import``: add the numbers of a CSV file (with a header) to a do-not-call list."""
+    chunk = 16_000
+    parts = [csv[i : i + chunk] for i in range(0, len(csv), chunk)] or [""]
+    return Call(
+        method="dnc.import",
+        params=_drop_none(
+            csv=parts[0] if len(parts) == 1 else parts,
+            numberColumn=number_column,
+            campaign=campaign,
+            note=note,
+        ),
+        parse=lambda r: DncChange.from_wire(r, "dnc.import"),
+        timeout=timeout,
+    )
+
+
+def dnc_check(number: str, *, timeout: float | None = None) -> Call[DncStatus]:
+    """``dnc.check``: whether a number is on a do-not-call list, and on which."""
+    return Call(
+        method="dnc.check", params={"number": number}, parse=DncStatus.from_wire, timeout=timeout
     )
 
 
@@ -1050,6 +1237,114 @@ def records_history(
         parse=_history,
         timeout=timeout,
     )
+
+
+# ---------------------------------------------------------------- webhooks (admin)
+
+
+def _webhook(result: Any) -> Webhook:
+    return Webhook.from_wire(field(result, "webhook", dict, "webhook"))
+
+
+def _webhook_call(
+    method: str,
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    options: dict[str, Any],
+    timeout: float | None,
+) -> Call[Webhook]:
+    params = spec_params(name, url, secret_env, events, **options)
+    return Call(method=method, params=params, parse=_webhook, timeout=timeout)
+
+
+def webhook_create(
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    *,
+    queues: Sequence[str] | None = None,
+    devices: Sequence[str] | None = None,
+    campaigns: Sequence[str] | None = None,
+    batch_max: int | None = None,
+    timeout_seconds: float | None = None,
+    max_retry_hours: float | None = None,
+    max_backlog: int | None = None,
+    allow_insecure: bool | None = None,
+    enabled: bool | None = None,
+    timeout: float | None = None,
+) -> Call[Webhook]:
+    """``webhook.create``: a webhook kept in the database (docs/webhooks.md)."""
+    options = {
+        "queues": queues, "devices": devices, "campaigns": campaigns, "batch_max": batch_max,
+        "timeout_seconds": timeout_seconds, "max_retry_hours": max_retry_hours,
+        "max_backlog": max_backlog, "allow_insecure": allow_insecure, "enabled": enabled,
+    }  # fmt: skip
+    return _webhook_call("webhook.create", name, url, secret_env, events, options, timeout)
+
+
+def webhook_update(
+    name: str,
+    url: str,
+    secret_env: str,
+    events: Sequence[str],
+    *,
+    queues: Sequence[str] | None = None,
+    devices: Sequence[str] | None = None,
+    campaigns: Sequence[str] | None = None,
+    batch_max: int | None = None,
+    timeout_seconds: float | None = None,
+    max_retry_hours: float | None = None,
+    max_backlog: int | None = None,
+    allow_insecure: bool | None = None,
+    enabled: bool | None = None,
+    timeout: float | None = None,
+) -> Call[Webhook]:
+    """``webhook.update``: replace a stored webhook's definition; its backlog stays."""
+    options = {
+        "queues": queues, "devices": devices, "campaigns": campaigns, "batch_max": batch_max,
+        "timeout_seconds": timeout_seconds, "max_retry_hours": max_retry_hours,
+        "max_backlog": max_backlog, "allow_insecure": allow_insecure, "enabled": enabled,
+    }  # fmt: skip
+    return _webhook_call("webhook.update", name, url, secret_env, events, options, timeout)
+
+
+def webhook_delete(name: str, *, timeout: float | None = None) -> Call[None]:
+    """``webhook.delete``: delete a stored webhook and the events waiting for it."""
+    return Call(method="webhook.delete", params={"name": name}, parse=_none, timeout=timeout)
+
+
+def webhook_list(*, timeout: float | None = None) -> Call[tuple[Webhook, ...]]:
+    """``webhook.list``: every webhook, the config file's and the stored ones."""
+
+    def parse(result: Any) -> tuple[Webhook, ...]:
+        entries = items(result, "webhooks", "webhook.list")
+        return tuple(Webhook.from_wire(w, f"webhook.list[{i}]") for i, w in enumerate(entries))
+
+    return Call(method="webhook.list", params=None, parse=parse, timeout=timeout)
+
+
+def webhook_test(name: str, *, timeout: float | None = None) -> Call[WebhookTest]:
+    """``webhook.test``: POST one signed ``webhook.test`` event to the webhook now."""
+    return Call(
+        method="webhook.test", params={"name": name}, parse=WebhookTest.from_wire, timeout=timeout
+    )
+
+
+def webhook_status(
+    name: str | None = None, *, timeout: float | None = None
+) -> Call[tuple[WebhookStatus, ...]]:
+    """``webhook.status``: backlog, deliveries, last success and error, next retry."""
+
+    def parse(result: Any) -> tuple[WebhookStatus, ...]:
+        entries = items(result, "webhooks", "webhook.status")
+        return tuple(
+            WebhookStatus.from_wire(w, f"webhook.status[{i}]") for i, w in enumerate(entries)
+        )
+
+    return Call(method="webhook.status", params=_drop_none(name=name), parse=parse, timeout=timeout)
 
 
 # ---------------------------------------------------------------- reports

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import logging
 import ssl
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, TypeVar
@@ -33,6 +35,7 @@ from typing import Any, Final, TypeVar
 import anyio
 import anyio.abc
 
+from . import _http
 from ._backoff import ReconnectPolicy
 from ._calls import Call
 from ._codec import CodecName, make_codec
@@ -49,6 +52,7 @@ from ._errors import (
 )
 from ._events import Event, SessionRestarted
 from ._failover import Endpoints, snapshot_request
+from ._fax import FaxDocument
 from ._groups import unwrap
 from ._protocol import (
     ClientProtocol,
@@ -189,6 +193,40 @@ class Client(Services, AsyncInvoker):
     def url(self) -> str:
         """The server URL in use (or tried next)."""
         return self._endpoints.current
+
+    async def fax_upload(self, data: bytes, *, name: str | None = None) -> FaxDocument:
+        """Upload a PDF or TIFF to fax (``POST /fax/documents``); raises ``HttpError``
+        (a ``ProtocolError``) with the server's reason if it is refused."""
+        target = "/fax/documents" + (f"?name={urllib.parse.quote(name, safe='')}" if name else "")
+        _, _, body = await _http.request(
+            self._connector,
+            self._endpoints.endpoint,
+            "POST",
+            target,
+            token=await self._fresh_token(),
+            body=data,
+            content_type="application/pdf" if data.startswith(b"%PDF-") else "image/tiff",
+        )
+        return FaxDocument.from_wire(json.loads(body), "POST /fax/documents")
+
+    async def fax_download(
+        self, fax_id: str | None = None, *, document: str | None = None, format: str = "tiff"
+    ) -> bytes:
+        """A fax's image (``fax_id``) or a document (id or name) as ``tiff`` or ``pdf``."""
+        if (fax_id is None) == (document is None):
+            raise ValueError("give exactly one of fax_id and document")
+        if format not in ("tiff", "pdf"):
+            raise ValueError("format: tiff or pdf")
+        key, value = ("id", fax_id) if fax_id is not None else ("document", document)
+        query = urllib.parse.urlencode({key: value, "format": format})
+        _, _, body = await _http.request(
+            self._connector,
+            self._endpoints.endpoint,
+            "GET",
+            f"/fax/download?{query}",
+            token=await self._fresh_token(),
+        )
+        return body
 
     @property
     def urls(self) -> tuple[str, ...]:

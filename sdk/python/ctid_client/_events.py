@@ -20,8 +20,9 @@ from typing import Any, Final
 
 from ._acd import ACD_EVENT_NAMES
 from ._errors import SessionLost
-from ._records import RECORDING_EVENT_NAMES
+from ._records import RECORD_EVENT_NAMES, RECORDING_EVENT_NAMES
 from ._values import ConnectionID
+from ._voicemail import VOICEMAIL_EVENT_NAMES
 
 __all__ = ["CALL_EVENT_NAMES", "EVENT_NAMES", "Event", "SessionRestarted", "event_from_wire"]
 
@@ -48,9 +49,19 @@ CALL_EVENT_NAMES: Final = frozenset(
         "SystemStatusEvent",
     }
 )
+#: The fax events (docs/fax.md): ``FaxEvent.from_event`` reads them.
+FAX_EVENT_NAMES: Final = frozenset({"fax.progress", "fax.received", "fax.completed", "fax.failed"})
 #: Every event of protocol v1 this SDK knows: the call events, the ACD's (``AgentEvent``,
-#: ``QueueFigures``, ``QueueAllBusy``) and the recording events (``RecordingEvent``).
-EVENT_NAMES: Final = CALL_EVENT_NAMES | ACD_EVENT_NAMES | RECORDING_EVENT_NAMES
+#: ``QueueFigures``, ``QueueAllBusy``), the recording events (``RecordingEvent``) and the
+#: fax events (``FaxEvent``); voicemail's (``VoicemailEvent``).
+EVENT_NAMES: Final = (
+    CALL_EVENT_NAMES
+    | ACD_EVENT_NAMES
+    | RECORDING_EVENT_NAMES
+    | RECORD_EVENT_NAMES
+    | VOICEMAIL_EVENT_NAMES
+    | FAX_EVENT_NAMES
+)
 
 #: Keys every event carries, lifted out of ``params`` into attributes.
 _COMMON = frozenset({"monitorCrossRefID", "seq", "timestamp", "localConnectionInfo"})

@@ -160,6 +160,7 @@ class MonitorStartParamsMonitorObject(TypedDict):
     callObject: NotRequired[MonitorStartParamsMonitorObjectCallObject1 | str | None]
     agentObject: NotRequired[str | None]
     queueObject: NotRequired[str | None]
+    faxObject: NotRequired[str | None]
     mailboxObject: NotRequired[str | None]
 
 class MonitorStartParams(TypedDict):
@@ -288,6 +289,153 @@ class AgentSnapshotParams(TypedDict):
     agentID: str
 
 AgentSnapshotResult: TypeAlias = dict[str, Any]
+
+class CampaignCreateParamsWindowsItem(TypedDict):
+    days: NotRequired[list[str]]
+    start: NotRequired[str]
+    end: NotRequired[str]
+
+class CampaignCreateParamsRetriesValue(TypedDict):
+    afterSeconds: float
+    maxRetries: int
+
+class CampaignCreateParams(TypedDict):
+    """``campaign.create`` params."""
+
+    name: str
+    queue: str
+    mode: NotRequired[Literal['preview', 'progressive', 'predictive', 'agentless']]
+    callerID: NotRequired[str]
+    timezone: NotRequired[str]
+    timezoneColumn: NotRequired[str | None]
+    windows: NotRequired[list[CampaignCreateParamsWindowsItem]]
+    holidays: NotRequired[list[str]]
+    maxAttempts: NotRequired[int]
+    retries: NotRequired[dict[str, CampaignCreateParamsRetriesValue]]
+    dispositions: NotRequired[list[str]]
+    maxAbandonRate: NotRequired[float]
+    amd: NotRequired[bool]
+    priority: NotRequired[int]
+    previewTimeout: NotRequired[float]
+    previewTimeoutAction: NotRequired[Literal['dial', 'skip']]
+    maxLines: NotRequired[int]
+    message: NotRequired[str | None]
+    flow: NotRequired[str | None]
+    abandonMessage: NotRequired[str | None]
+    maxDialRatio: NotRequired[float]
+
+CampaignCreateResult: TypeAlias = dict[str, Any]
+
+class CampaignGetParams(TypedDict):
+    """``campaign.get`` params."""
+
+    name: str
+
+CampaignGetResult: TypeAlias = dict[str, Any]
+
+class CampaignImportListParams(TypedDict):
+    """``campaign.importList`` params."""
+
+    campaign: str
+    list: str
+    numberColumn: str
+    csv: str | list[str]
+
+CampaignImportListResult: TypeAlias = dict[str, Any]
+
+CampaignListParams: TypeAlias = None
+
+CampaignListResult: TypeAlias = dict[str, Any]
+
+class CampaignScheduleCallbackParams(TypedDict):
+    """``campaign.scheduleCallback`` params."""
+
+    record: int
+    at: str
+    agentOnly: NotRequired[bool]
+
+CampaignScheduleCallbackResult: TypeAlias = dict[str, Any]
+
+class CampaignSetStateParams(TypedDict):
+    """``campaign.setState`` params."""
+
+    name: str
+    state: Literal['running', 'paused', 'stopped']
+
+CampaignSetStateResult: TypeAlias = dict[str, Any]
+
+class CampaignUpdateParams(TypedDict):
+    """``campaign.update`` params."""
+
+    name: str
+    changes: dict[str, Any]
+
+CampaignUpdateResult: TypeAlias = dict[str, Any]
+
+class DncAddParams(TypedDict):
+    """``dnc.add`` params."""
+
+    numbers: list[str]
+    campaign: NotRequired[str | None]
+    note: NotRequired[str]
+
+DncAddResult: TypeAlias = dict[str, Any]
+
+class DncCheckParams(TypedDict):
+    """``dnc.check`` params."""
+
+    number: str
+
+DncCheckResult: TypeAlias = dict[str, Any]
+
+class DncImportParams(TypedDict):
+    """``dnc.import`` params."""
+
+    csv: str | list[str]
+    numberColumn: str
+    campaign: NotRequired[str | None]
+    note: NotRequired[str]
+
+DncImportResult: TypeAlias = dict[str, Any]
+
+class DncRemoveParams(TypedDict):
+    """``dnc.remove`` params."""
+
+    numbers: list[str]
+    campaign: NotRequired[str | None]
+
+DncRemoveResult: TypeAlias = dict[str, Any]
+
+class FaxCancelParams(TypedDict):
+    """``fax.cancel`` params."""
+
+    faxID: str
+
+FaxCancelResult: TypeAlias = dict[str, Any]
+
+class FaxGetParams(TypedDict):
+    """``fax.get`` params."""
+
+    faxID: str
+
+FaxGetResult: TypeAlias = dict[str, Any]
+
+FaxSearchParams = TypedDict('FaxSearchParams', {'from': NotRequired[str | None], 'to': NotRequired[str | None], 'direction': NotRequired[str | None], 'number': NotRequired[str | None], 'localNumber': NotRequired[str | None], 'state': NotRequired[str | None], 'mailbox': NotRequired[str | None], 'batchID': NotRequired[str | None], 'minPages': NotRequired[int | None], 'maxPages': NotRequired[int | None], 'tags': NotRequired[list[str]], 'limit': NotRequired[int]})
+"""``fax.search`` params."""
+
+FaxSearchResult: TypeAlias = dict[str, Any]
+
+class FaxSendParams(TypedDict):
+    """``fax.send`` params."""
+
+    to: str | list[str]
+    documents: list[str]
+    header: NotRequired[str | None]
+    callerId: NotRequired[str | None]
+    retries: NotRequired[int | None]
+    mailbox: NotRequired[str]
+
+FaxSendResult: TypeAlias = dict[str, Any]
 
 IvrCallsParams: TypeAlias = None
 
@@ -547,6 +695,7 @@ class RoutingTestParams(TypedDict):
 
     calledNumber: str
     callingNumber: NotRequired[str]
+    direction: NotRequired[Literal['inbound', 'outbound']]
 
 RoutingTestResult: TypeAlias = dict[str, Any]
 
@@ -685,6 +834,69 @@ class VoicemailMarkHeardParams(TypedDict):
     messageID: str
 
 VoicemailMarkHeardResult: TypeAlias = dict[str, Any]
+
+class WebhookCreateParams(TypedDict):
+    """``webhook.create`` params."""
+
+    name: str
+    url: str
+    secretEnv: str
+    events: list[str]
+    queues: NotRequired[list[str]]
+    devices: NotRequired[list[str]]
+    campaigns: NotRequired[list[str]]
+    batchMax: NotRequired[int]
+    timeoutSeconds: NotRequired[float]
+    maxRetryHours: NotRequired[float]
+    maxBacklog: NotRequired[int]
+    allowInsecure: NotRequired[bool]
+    enabled: NotRequired[bool]
+
+WebhookCreateResult: TypeAlias = dict[str, Any]
+
+class WebhookDeleteParams(TypedDict):
+    """``webhook.delete`` params."""
+
+    name: str
+
+WebhookDeleteResult: TypeAlias = dict[str, Any]
+
+WebhookListParams: TypeAlias = None
+
+WebhookListResult: TypeAlias = dict[str, Any]
+
+class WebhookStatusParams(TypedDict):
+    """``webhook.status`` params."""
+
+    name: NotRequired[str | None]
+
+WebhookStatusResult: TypeAlias = dict[str, Any]
+
+class WebhookTestParams(TypedDict):
+    """``webhook.test`` params."""
+
+    name: str
+
+WebhookTestResult: TypeAlias = dict[str, Any]
+
+class WebhookUpdateParams(TypedDict):
+    """``webhook.update`` params."""
+
+    name: str
+    url: str
+    secretEnv: str
+    events: list[str]
+    queues: NotRequired[list[str]]
+    devices: NotRequired[list[str]]
+    campaigns: NotRequired[list[str]]
+    batchMax: NotRequired[int]
+    timeoutSeconds: NotRequired[float]
+    maxRetryHours: NotRequired[float]
+    maxBacklog: NotRequired[int]
+    allowInsecure: NotRequired[bool]
+    enabled: NotRequired[bool]
+
+WebhookUpdateResult: TypeAlias = dict[str, Any]
 
 class AgentBusyEventParams(TypedDict):
     monitorCrossRefID: NotRequired[str]
@@ -1090,6 +1302,21 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'agent.list': ('admin', 'agent', 'supervisor',),
     'agent.reasonCodes': ('admin', 'agent', 'supervisor',),
     'agent.snapshot': ('admin', 'agent', 'supervisor',),
+    'campaign.create': ('admin', 'supervisor',),
+    'campaign.get': ('admin', 'supervisor',),
+    'campaign.importList': ('admin', 'supervisor',),
+    'campaign.list': ('admin', 'supervisor',),
+    'campaign.scheduleCallback': ('admin', 'agent', 'supervisor',),
+    'campaign.setState': ('admin', 'supervisor',),
+    'campaign.update': ('admin', 'supervisor',),
+    'dnc.add': ('admin', 'supervisor',),
+    'dnc.check': ('admin', 'agent', 'supervisor',),
+    'dnc.import': ('admin', 'supervisor',),
+    'dnc.remove': ('admin', 'supervisor',),
+    'fax.cancel': ('admin', 'supervisor',),
+    'fax.get': ('admin', 'supervisor',),
+    'fax.search': ('admin', 'supervisor',),
+    'fax.send': ('admin', 'supervisor',),
     'ivr.calls': ('admin', 'supervisor',),
     'ivr.listFlows': ('admin', 'supervisor',),
     'ivr.reload': ('admin',),
@@ -1143,6 +1370,12 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'voicemail.get': ('admin', 'agent', 'supervisor',),
     'voicemail.list': ('admin', 'agent', 'supervisor',),
     'voicemail.markHeard': ('admin', 'agent', 'supervisor',),
+    'webhook.create': ('admin',),
+    'webhook.delete': ('admin',),
+    'webhook.list': ('admin',),
+    'webhook.status': ('admin',),
+    'webhook.test': ('admin',),
+    'webhook.update': ('admin',),
 }
 
 #: Every event the server publishes.

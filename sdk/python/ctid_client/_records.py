@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORDING_EVENT_NAMES",
+    "RECORD_EVENT_NAMES",
     "REPORT_NAMES",
     "Recording",
     "RecordingEvent",
@@ -42,6 +43,11 @@ RECORDING_EVENT_NAMES: Final = frozenset(
         "RecordingDeletedEvent",
     }
 )
+
+#: Events of the call records, published once the database has them: ``record.callClosed``
+#: (params: the call record, as ``records.get`` returns it) and ``recording.available``
+#: (params: the recording, ``Recording.from_wire``).
+RECORD_EVENT_NAMES: Final = frozenset({"record.callClosed", "recording.available"})
 
 #: Report names (``report.list``) -> the ``Services`` method that runs each.
 REPORT_NAMES: Final = MappingProxyType(

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from . import _calls
+from . import _calls, _fax
 from ._calls import Call
 
 __all__ = ["AsyncInvoker", "Service", "Services", "SyncInvoker"]
@@ -127,6 +127,19 @@ class Services:
     routing_overrides = Service(_calls.routing_overrides)
     routing_set_override = Service(_calls.routing_set_override)
     routing_test = Service(_calls.routing_test)
+    # outbound calling
+    outbound_route_test = Service(_calls.outbound_route_test)
+    campaign_create = Service(_calls.campaign_create)
+    campaign_update = Service(_calls.campaign_update)
+    campaign_get = Service(_calls.campaign_get)
+    campaign_list = Service(_calls.campaign_list)
+    campaign_set_state = Service(_calls.campaign_set_state)
+    campaign_import_list = Service(_calls.campaign_import_list)
+    campaign_schedule_callback = Service(_calls.campaign_schedule_callback)
+    dnc_add = Service(_calls.dnc_add)
+    dnc_remove = Service(_calls.dnc_remove)
+    dnc_import = Service(_calls.dnc_import)
+    dnc_check = Service(_calls.dnc_check)
     # agents, queues and supervision (the ACD)
     set_agent_state = Service(_calls.set_agent_state)
     get_agent_state = Service(_calls.get_agent_state)
@@ -152,6 +165,12 @@ class Services:
     voicemail_delete = Service(_calls.voicemail_delete)
     recording_get = Service(_calls.recording_get)
     recording_search = Service(_calls.recording_search)
+    # fax (admins, supervisors); documents: Client.fax_upload / fax_download
+    fax_send = Service(_fax.fax_send)
+    fax_send_batch = Service(_fax.fax_send_batch)
+    fax_get = Service(_fax.fax_get)
+    fax_search = Service(_fax.fax_search)
+    fax_cancel = Service(_fax.fax_cancel)
     # call records (admin)
     records_status = Service(_calls.records_status)
     records_flush = Service(_calls.records_flush)
@@ -159,6 +178,13 @@ class Services:
     records_search = Service(_calls.records_search)
     records_get = Service(_calls.records_get)
     records_history = Service(_calls.records_history)
+    # webhooks (admin)
+    webhook_create = Service(_calls.webhook_create)
+    webhook_update = Service(_calls.webhook_update)
+    webhook_delete = Service(_calls.webhook_delete)
+    webhook_list = Service(_calls.webhook_list)
+    webhook_test = Service(_calls.webhook_test)
+    webhook_status = Service(_calls.webhook_status)
     # reports (admin, supervisor)
     report_list = Service(_calls.report_list)
     report_ivr_nodes = Service(_calls.report_ivr_nodes)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from ._events import Event
 from ._values import field, optional, optional_number
+
+if TYPE_CHECKING:
+    from ._events import Event
 
 __all__ = ["VOICEMAIL_EVENT_NAMES", "Mailbox", "VoicemailEvent", "VoicemailMessage"]
 

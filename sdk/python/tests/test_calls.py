@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ctid_client import Call, ConnectionID
 from ctid_client import _calls as calls
+from ctid_client import _fax as fax
 from ctid_client._services import Service, Services
 
 from ctid.api.methods import registry
@@ -73,7 +74,21 @@ SAMPLES: list[Call[Any]] = [
     calls.ivr_statistics(flow="main", day="2027-01-15"),
     calls.routing_overrides(),
     calls.routing_set_override("closed", True),
+    # (Before routing_test: the recorded routing.test reply is the inbound one.)
+    calls.outbound_route_test("0201234567"),
     calls.routing_test("4008001234", "+15550100"),
+    calls.campaign_create("renewals", "sales", mode="predictive", maxAbandonRate=0.02),
+    calls.campaign_update("renewals", {"priority": 2}),
+    calls.campaign_get("renewals"),
+    calls.campaign_list(),
+    calls.campaign_set_state("renewals", "paused"),
+    calls.campaign_import_list("renewals", "january", "phone", "phone\n5551234\n"),
+    calls.campaign_import_list("renewals", "big", "phone", "phone\n" + "5551234\n" * 4000),
+    calls.campaign_schedule_callback(7, "2027-01-15T14:30:00Z", agent_only=True),
+    calls.dnc_add(["5551234"], campaign="renewals", note="asked"),
+    calls.dnc_remove(["5551234"]),
+    calls.dnc_import("phone\n5551234\n", "phone"),
+    calls.dnc_check("5551234"),
     calls.set_agent_state("1001", "loggedOn", agent_id="2001", agent_password="1234"),
     calls.set_agent_state("1001", "notReady", reason_code="break", group="sales"),
     calls.get_agent_state("1001"),
@@ -112,6 +127,24 @@ SAMPLES: list[Call[Any]] = [
         tags=["complaint"],
         limit=10,
     ),
+    fax.fax_send_batch(["5550100329", "5550200329"], ["d1"], retries=0, mailbox="sales"),
+    fax.fax_send("5550100329", ["d1", "price-list"], header="ACME", caller_id="5550100"),
+    fax.fax_get("fx1"),
+    fax.fax_cancel("fx1"),
+    fax.fax_search(),
+    fax.fax_search(
+        from_="2027-01-15",
+        to="2027-01-16",
+        direction="in",
+        number="5550100329",
+        state="failed",
+        mailbox="orders",
+        batch_id="fb1",
+        min_pages=1,
+        max_pages=9,
+        tags=["x"],
+        limit=5,
+    ),
     calls.records_status(),
     calls.records_flush(),
     calls.records_flush(until="spool", wait=1.5),
@@ -131,6 +164,28 @@ SAMPLES: list[Call[Any]] = [
     calls.records_get("c1"),
     calls.records_history("+8613800138000"),
     calls.records_history("+8613800138000", limit=5),
+    calls.webhook_create("crm", "https://crm.example/hook", "CRM_SECRET", ["record.callClosed"]),
+    calls.webhook_create(
+        "crm",
+        "http://10.0.0.5/hook",
+        "CRM_SECRET",
+        ["Agent*", "queue.*"],
+        queues=["sales"],
+        devices=["1001"],
+        campaigns=["spring"],
+        batch_max=10,
+        timeout_seconds=5,
+        max_retry_hours=1.5,
+        max_backlog=1000,
+        allow_insecure=True,
+        enabled=False,
+    ),
+    calls.webhook_update("crm", "https://crm.example/hook", "CRM_SECRET", ["*"], batch_max=5),
+    calls.webhook_delete("crm"),
+    calls.webhook_list(),
+    calls.webhook_test("crm"),
+    calls.webhook_status(),
+    calls.webhook_status("crm"),
     calls.report_list(),
     calls.report_ivr_nodes("2027-01-15", "2027-01-16"),
     calls.report_handle_times("2027-01-15", "2027-01-16", queue="sales", interval="hour"),
@@ -151,16 +206,18 @@ def test_every_server_method_has_a_typed_method() -> None:
 
 
 def test_every_builder_is_a_method_of_the_clients() -> None:
-    builders = {
-        name
-        for name, value in vars(calls).items()
+    modules = {
+        name: module
+        for module in (calls, fax)
+        for name, value in vars(module).items()
         if callable(value)
         and not name.startswith("_")
         and str(getattr(value, "__annotations__", {}).get("return", "")).startswith("Call[")
+        and getattr(value, "__module__", "") == module.__name__
     }
     services = {v.build.__name__ for v in vars(Services).values() if isinstance(v, Service)}
-    assert builders == services
-    assert all(getattr(Services, name).build is getattr(calls, name) for name in services)
+    assert set(modules) == services
+    assert all(getattr(Services, name).build is getattr(modules[name], name) for name in services)
 
 
 @pytest.mark.parametrize("call", SAMPLES, ids=lambda c: c.method)

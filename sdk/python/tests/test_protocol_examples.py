@@ -20,15 +20,20 @@ from ctid_client import (
     AGENT_EVENT_NAMES,
     CALL_EVENT_NAMES,
     EVENT_NAMES,
+    FAX_EVENT_NAMES,
     RECORDING_EVENT_NAMES,
+    VOICEMAIL_EVENT_NAMES,
     AgentEvent,
     AgentSnapshot,
     AgentState,
+    FaxEvent,
     QueueAllBusy,
     QueueFigures,
     QueueSnapshot,
+    Recording,
     RecordingEvent,
     Report,
+    VoicemailEvent,
 )
 from ctid_client._events import event_from_wire
 
@@ -132,12 +137,30 @@ def test_every_recorded_event_reads_into_its_value(name: str) -> None:
             assert QueueAllBusy.from_event(event).all_busy is True
         elif name in RECORDING_EVENT_NAMES:
             assert RecordingEvent.from_event(event).recording_id == block["params"]["recordingID"]
+        elif name == "recording.available":
+            assert Recording.from_wire(event.params).recording_id == block["params"]["recordingID"]
+        elif name == "record.callClosed":
+            assert event.params["callID"] == block["params"]["callID"]
+            assert [leg["device"] for leg in event.params["legs"]]
+        elif name in FAX_EVENT_NAMES:
+            assert FaxEvent.from_event(event).fax_id == block["params"]["faxID"]
+        elif name in VOICEMAIL_EVENT_NAMES:
+            message = VoicemailEvent.from_event(event)
+            assert (message.message_id, message.mailbox) == (
+                block["params"]["messageID"],
+                block["params"]["mailbox"],
+            )
         else:
             assert name in CALL_EVENT_NAMES
 
 
 def test_a_reader_refuses_an_event_of_another_name() -> None:
     delivered = event_from_wire("DeliveredEvent", {"seq": 1})
-    for reader in (AgentEvent.from_event, QueueFigures.from_event, RecordingEvent.from_event):
+    for reader in (
+        AgentEvent.from_event,
+        QueueFigures.from_event,
+        RecordingEvent.from_event,
+        FaxEvent.from_event,
+    ):
         with pytest.raises(ValueError, match="DeliveredEvent"):
             reader(delivered)

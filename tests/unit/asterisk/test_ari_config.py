@@ -58,6 +58,7 @@ def test_defaults() -> None:
         "auto_answer_variables": {"PJSIP_HEADER(add,Call-Info)": "<sip:ctid>;answer-after=0"},
         "dialplan_context": None,
         "recording_dir": "/var/spool/asterisk/recording",
+        "fax_context": "ctid-fax",
         "ssl_context": None,
         "backoff_initial": 0.5,
         "backoff_max": 30.0,

@@ -156,6 +156,7 @@ async def test_connects_events_socket_before_reading_the_switch(
         Capability.PLAYBACK,
         Capability.RECORDING,
         Capability.RECORDING_PAUSE,
+        Capability.FAX,
         Capability.SURVIVES_RESTART,
     }
 

@@ -75,6 +75,9 @@ ALL_REQUESTS: list[rest.AriRequest] = [
     rest.asterisk_info(),
     rest.asterisk_info(["system", "status"]),
     rest.asterisk_ping(),
+    rest.set_variable("c 1", "CTID_FAX_FILE", "/var/lib/ctid/faxes/in/f 1.tif"),
+    rest.get_variable("c1", "FAXSTATUS"),
+    rest.continue_in_dialplan("c1", context="ctid-fax", extension="receive"),
 ]
 
 
@@ -121,6 +124,9 @@ def test_every_operation_used_by_the_driver_is_covered() -> None:
         "asterisk.getInfo",
         "asterisk.ping",
         "bridges.destroy",
+        "channels.setChannelVar",
+        "channels.getChannelVar",
+        "channels.continueInDialplan",
     } <= used
 
 

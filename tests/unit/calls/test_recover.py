@@ -16,6 +16,8 @@ from ctid.calls.directory import Directory
 from ctid.calls.invariants import problems
 from ctid.calls.keep import KIND_CALL, KIND_LEG, CallKeeper
 from ctid.calls.model import CallModel
+from ctid.calls.notices import CallEnded
+from ctid.calls.recover import clear_ended_while_down
 from ctid.calls.states import ConnectionState
 from ctid.ids import IdFactory
 from ctid.switch_drivers import base as sw
@@ -129,20 +131,38 @@ async def test_a_party_gone_while_ctid_was_away_is_cleared(
     assert problems(model) == []
 
 
-async def test_stored_calls_whose_channels_are_all_gone_are_dropped(
+async def test_stored_calls_whose_channels_are_all_gone_end_once_the_services_are_back(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     store = MemoryRows()
-    await _consultation(store)
+    first, second, _ = await _consultation(store)
     model, keeper = _fresh(store)
     model.apply(sw.Resynchronized())
-    # When they ended is unknown: no event, no CallEnded (the records close them
-    # as interrupted at the previous run's last sign of life).
-    assert model.calls == {}
+    # They come back without channels, and nothing is said yet: the services
+    # (ACD, records) restore their part of them first.
+    assert set(model.calls) == {first, second}
+    assert model.ended_while_down == [first, second]
+    assert all(c.leg is None for call in model.calls.values() for c in call.connections.values())
     assert model.outbox == []
     assert model.notices == []
+    assert clear_ended_while_down(model) == [first, second]
+    # Then they end as if their parties hung up now.
+    assert model.calls == {}
+    assert model.ended_while_down == []
+    events = [(e.event.__class__.__name__, e.calls) for e in model.outbox]
+    assert events == [
+        ("ConnectionClearedEvent", (first,)),
+        ("ConnectionClearedEvent", (first,)),
+        ("CallClearedEvent", (first,)),
+        ("ConnectionClearedEvent", (second,)),
+        ("ConnectionClearedEvent", (second,)),
+        ("CallClearedEvent", (second,)),
+    ]
+    assert [n.call_id for n in model.notices if isinstance(n, CallEnded)] == [first, second]
     keeper.sync(model)
     assert store.rows == {}
+    # From then on, one found at a later resynchronisation ends at once.
+    assert model.services_ready
 
 
 async def test_a_row_that_cannot_be_read_is_left_out_and_deleted(

@@ -1,4 +1,4 @@
-"""Records search and history: the campaign of a call, and indexes by number.
+"""Records search and history: indexes by number (``calls.campaign`` is outbound_1's).
 
 ``records.history`` looks a number up as caller or as called party, newest
 first: one index each on (number, started_at). On PostgreSQL they use
@@ -7,24 +7,21 @@ first: one index each on (number, started_at). On PostgreSQL they use
 uses them for ``GLOB`` prefixes.
 
 Revision ID: crm_1
-Revises: lead_2
+Revises: fax_1
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "crm_1"
-down_revision = "lead_2"
+down_revision = "fax_1"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("calls") as batch:
-        batch.add_column(sa.Column("campaign", sa.String(128), nullable=True))
     op.create_index(
         "ix_calls_caller_started",
         "calls",
@@ -42,5 +39,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_calls_called_started", "calls")
     op.drop_index("ix_calls_caller_started", "calls")
-    with op.batch_alter_table("calls") as batch:
-        batch.drop_column("campaign")

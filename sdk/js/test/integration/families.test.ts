@@ -129,6 +129,18 @@ describe("the IVR, inbound routing and reports", () => {
       reason: "rule front-door",
     });
     expect((await admin.routingOverrides()).map((o) => o.name)).toContain("closed");
+    // The demo has no outbound routes: outside numbers go as dialled.
+    expect(await admin.outboundRouteTest("0201234567")).toEqual({
+      direction: "outbound",
+      calledNumber: "0201234567",
+      route: null,
+      trunkGroup: null,
+      hunt: null,
+      dial: "0201234567",
+      line: null,
+      freeLines: [],
+      reason: "no outbound routes: as dialled, on the switch's default line",
+    });
     expect((await admin.ivrStatistics()).statistics).toBeInstanceOf(Array);
     expect(await admin.ivrCalls()).toEqual([]);
 
@@ -139,5 +151,38 @@ describe("the IVR, inbound routing and reports", () => {
     expect(report.columns).toEqual(["agent", "calls", "talkSeconds", "acwSeconds", "readySeconds", "notReadySeconds"]);
     const agent2003 = reportRecords(report).find((row) => row["agent"] === "2003");
     expect(agent2003?.["calls"]).toBe(1);
+  });
+});
+
+describe("outbound campaigns and do-not-call lists", () => {
+  it("creates a campaign, imports a list with bad rows and keeps a DNC list", async () => {
+    const created = await admin.campaignCreate("js-renewals", "sales", { mode: "preview", maxAttempts: 3 });
+    expect(created).toMatchObject({ state: "stopped", source: "api", records: {}, lists: [] });
+    expect(created.campaign).toMatchObject({ name: "js-renewals", queue: "sales", mode: "preview", maxAttempts: 3 });
+    expect((await admin.campaignUpdate("js-renewals", { priority: 2 })).campaign["priority"]).toBe(2);
+    const imported = await admin.campaignImportList("js-renewals", "january", "phone", "name,phone\nAnn,5551234\nBob,x\nCy,555-1234\n");
+    expect(imported).toEqual({
+      campaign: "js-renewals",
+      list: "january",
+      imported: 1,
+      problems: [{ line: 3, problem: "'x' is not a phone number (digits, a leading +, separators)" }],
+      duplicates: [{ line: 4, firstLine: 2 }],
+      alreadyListed: [],
+      records: { new: 1 },
+    });
+    const info = await admin.campaignGet("js-renewals");
+    expect(info.lists.map((l) => [l.name, l.imported, l.rejected])).toEqual([["january", 1, 2]]);
+    expect((await admin.campaignList()).find((c) => c.name === "js-renewals")).toMatchObject({ mode: "preview", records: { new: 1 } });
+    await expect(admin.campaignGet("nope")).rejects.toMatchObject({ code: -32006 });
+    expect((await admin.campaignSetState("js-renewals", "paused")).state).toBe("paused");
+    await expect(admin.campaignSetState("nope", "running")).rejects.toMatchObject({ code: -32006 });
+
+    expect(await admin.dncAdd(["555 1234"], { campaign: "js-renewals", note: "asked" })).toEqual({ list: "js-renewals", added: 1, already: 0 });
+    const status = await admin.dncCheck("5551234");
+    expect(status).toMatchObject({ number: "5551234", listed: true });
+    expect(status.lists.map((l) => [l.scope, l.note])).toEqual([["js-renewals", "asked"]]);
+    expect(await admin.dncRemove(["5551234"], { campaign: "js-renewals" })).toEqual({ list: "js-renewals", removed: 1 });
+    expect((await admin.dncImport("tel\n5550001\n", "tel")).added).toBe(1);
+    expect(await admin.dncCheck("5550001")).toMatchObject({ listed: true });
   });
 });

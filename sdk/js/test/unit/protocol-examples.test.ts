@@ -99,6 +99,10 @@ const WRAPPERS: Record<string, string | null> = {
   "voicemail.delete": "voicemailDelete",
   "recording.delete": "recordingDelete",
   "recording.search": "recordingSearch",
+  "fax.send": "faxSend",
+  "fax.get": "faxGet",
+  "fax.search": "faxSearch",
+  "fax.cancel": "faxCancel",
   "records.status": "recordsStatus",
   "records.search": "recordsSearch",
   "records.get": "recordsGet",
@@ -121,6 +125,23 @@ const WRAPPERS: Record<string, string | null> = {
   "routing.overrides": "routingOverrides",
   "routing.setOverride": "routingSetOverride",
   "routing.test": "routingTest",
+  "webhook.create": "webhookCreate",
+  "webhook.update": "webhookUpdate",
+  "webhook.delete": "webhookDelete",
+  "webhook.list": "webhookList",
+  "webhook.test": "webhookTest",
+  "webhook.status": "webhookStatus",
+  "campaign.create": "campaignCreate",
+  "campaign.update": "campaignUpdate",
+  "campaign.get": "campaignGet",
+  "campaign.list": "campaignList",
+  "campaign.setState": "campaignSetState",
+  "campaign.importList": "campaignImportList",
+  "campaign.scheduleCallback": "campaignScheduleCallback",
+  "dnc.add": "dncAdd",
+  "dnc.remove": "dncRemove",
+  "dnc.import": "dncImport",
+  "dnc.check": "dncCheck",
 };
 
 
@@ -128,6 +149,8 @@ const WRAPPERS: Record<string, string | null> = {
 const UNRECORDED_EVENTS: Record<string, string> = {
   // Sent when the switch reports a recording failed (docs/records.md); the scripted session has none.
   RecordingFailedEvent: "a failed recording",
+  // Published once the file is checked and committed; the scripted session ends before.
+  "recording.available": "a recording's file complete",
 };
 
 /** Result types of the methods whose recorded reply is checked by the compiler. */
@@ -168,6 +191,10 @@ const RESULT_TYPES: Record<string, string> = {
   "recording.setImportant": "{ recordingID: string; important: boolean }",
   "recording.delete": "{ recordingID: string; state: \"deleted\" }",
   "recording.search": "{ recordings: Recording[] }",
+  "fax.send": "{ faxID: string } | FaxBatch",
+  "fax.get": "Fax",
+  "fax.search": "{ faxes: Fax[] }",
+  "fax.cancel": "{ faxID: string; state: string }",
   "records.status": "RecordsStatus",
   "records.search": "RecordsSearchResult",
   "records.get": "CallRecord",
@@ -190,6 +217,22 @@ const RESULT_TYPES: Record<string, string> = {
   "routing.overrides": "{ overrides: RoutingOverride[] }",
   "routing.setOverride": "{ overrides: RoutingOverride[] }",
   "routing.test": "RoutingDecision",
+  "webhook.create": "{ webhook: Webhook }",
+  "webhook.update": "{ webhook: Webhook }",
+  "webhook.list": "{ webhooks: Webhook[] }",
+  "webhook.test": "WebhookTest",
+  "webhook.status": "{ webhooks: WebhookStatus[] }",
+  "campaign.create": "CampaignInfo",
+  "campaign.update": "CampaignInfo",
+  "campaign.get": "CampaignInfo",
+  "campaign.list": "{ campaigns: CampaignSummary[] }",
+  "campaign.setState": "CampaignInfo",
+  "campaign.importList": "ListImportResult",
+  "campaign.scheduleCallback": "CallbackBooking",
+  "dnc.add": "DncChange",
+  "dnc.remove": "DncChange",
+  "dnc.import": "DncChange",
+  "dnc.check": "DncStatus",
 };
 
 /** The SDK's types the generated file names. */

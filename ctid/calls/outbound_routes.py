@@ -1,0 +1,187 @@
+"""``[[switch.outbound_routes]]`` and ``[[switch.trunk_groups]]``: checked into frozen values.
+
+::
+
+    [[switch.trunk_groups]]             # optional: the driver's own groups exist already
+    name = "pstn"                       # (the simulator's "T"; each Asterisk/FreeSWITCH trunk)
+    lines = ["T/1", "T/2", "T/3", "T/4"]
+
+    [[switch.outbound_routes]]          # first match wins
+    name = "national"                   # default: "route N" (N counts from 1)
+    pattern = "0\\d{9,10}"              # regular expression; the whole number must match
+    strip = 0                           # leading digits removed
+    prefix = "17909"                    # then put in front
+    trunk_group = "pstn"                # default "*": every outside line of the switch
+    hunt = "round-robin"                # sequential | round-robin | random
+
+Problems raise ``StructureError`` naming the key; ``ctid.config`` reports them
+as ``ConfigError``. Whether a group's lines exist is checked against the
+driver when the daemon is built (``ctid.outbound.install``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
+
+import attrs
+
+from ..structure import StructureError, structure
+
+__all__ = [
+    "ALL_LINES",
+    "Hunt",
+    "OutboundRoute",
+    "OutboundRouting",
+    "TrunkGroup",
+    "parse_outbound_routing",
+    "resolve_groups",
+]
+
+#: The trunk group of every outside line the switch has, in the driver's order.
+ALL_LINES: Final = "*"
+
+#: How a route picks a line of its group.
+Hunt = Literal["sequential", "round-robin", "random"]
+
+_NAME_RE = re.compile(r"[A-Za-z0-9_.:/ -]{1,64}")
+_PREFIX_RE = re.compile(r"\+?[0-9*#]{0,20}")
+
+
+@attrs.frozen(kw_only=True)
+class TrunkGroup:
+    """Outside lines a route hunts over, in hunting order."""
+
+    name: str
+    lines: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class OutboundRoute:
+    """Outside numbers that fully match ``pattern`` go out on ``trunk_group``."""
+
+    name: str
+    pattern: re.Pattern[str]
+    strip: int = 0
+    prefix: str = ""
+    trunk_group: str
+    hunt: Hunt = "sequential"
+
+    def digits(self, number: str) -> str | None:
+        """What the switch is sent for ``number``; None when strip leaves nothing."""
+        rest = number[self.strip :]
+        return self.prefix + rest if rest else None
+
+
+@attrs.frozen(kw_only=True)
+class OutboundRouting:
+    """The routes, in order, and the trunk groups declared in the file."""
+
+    routes: tuple[OutboundRoute, ...] = ()
+    groups: Mapping[str, TrunkGroup] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class _RawGroup:
+    name: str
+    lines: list[str]
+
+
+@attrs.frozen(kw_only=True)
+class _RawRoute:
+    pattern: str
+    trunk_group: str = ALL_LINES
+    name: str | None = None
+    strip: int = 0
+    prefix: str = ""
+    hunt: Hunt = "sequential"
+
+
+def parse_outbound_routing(
+    routes: Sequence[Any] | None, groups: Sequence[Any] | None, path: str = "switch"
+) -> OutboundRouting:
+    """Check the two lists of ``[switch]`` (either may be absent)."""
+    declared: dict[str, TrunkGroup] = {}
+    for i, item in enumerate(_as_list(groups, f"{path}.trunk_groups")):
+        where = f"{path}.trunk_groups[{i}]"
+        raw = structure(_RawGroup, item, where)
+        if not _NAME_RE.fullmatch(raw.name):
+            raise StructureError(f"{where}.name", f"not a usable group name: {raw.name!r}")
+        if raw.name in declared:
+            raise StructureError(f"{where}.name", f"group {raw.name!r} is listed twice")
+        if not raw.lines:
+            raise StructureError(f"{where}.lines", "list at least one line")
+        if len(set(raw.lines)) != len(raw.lines):
+            raise StructureError(f"{where}.lines", "a line is listed twice")
+        declared[raw.name] = TrunkGroup(name=raw.name, lines=tuple(raw.lines))
+    out: list[OutboundRoute] = []
+    for i, item in enumerate(_as_list(routes, f"{path}.outbound_routes")):
+        where = f"{path}.outbound_routes[{i}]"
+        raw_route = structure(_RawRoute, item, where)
+        name = raw_route.name if raw_route.name is not None else f"route {i + 1}"
+        if not _NAME_RE.fullmatch(name):
+            raise StructureError(f"{where}.name", f"not a usable route name: {name!r}")
+        if any(r.name == name for r in out):
+            raise StructureError(f"{where}.name", f"route {name!r} is listed twice")
+        try:
+            pattern = re.compile(raw_route.pattern)
+        except re.error as exc:
+            raise StructureError(f"{where}.pattern", f"bad regular expression: {exc}") from None
+        if not 0 <= raw_route.strip <= 20:
+            raise StructureError(f"{where}.strip", "must be between 0 and 20 digits")
+        if not _PREFIX_RE.fullmatch(raw_route.prefix):
+            raise StructureError(
+                f"{where}.prefix",
+                f"expected up to 20 digits (with * # and a leading +), got {raw_route.prefix!r}",
+            )
+        if not raw_route.trunk_group:
+            raise StructureError(f"{where}.trunk_group", "must not be empty")
+        out.append(
+            OutboundRoute(
+                name=name,
+                pattern=pattern,
+                strip=raw_route.strip,
+                prefix=raw_route.prefix,
+                trunk_group=raw_route.trunk_group,
+                hunt=raw_route.hunt,
+            )
+        )
+    return OutboundRouting(routes=tuple(out), groups=declared)
+
+
+def resolve_groups(
+    routing: OutboundRouting, driver_groups: Mapping[str, tuple[str, ...]], path: str = "switch"
+) -> dict[str, TrunkGroup]:
+    """Every group a route may use: the driver's own, then those of the file (which may
+    only use the driver's lines). Raises ``StructureError`` for an unknown line or group."""
+    groups = {name: TrunkGroup(name=name, lines=lines) for name, lines in driver_groups.items()}
+    every = tuple(dict.fromkeys(line for lines in driver_groups.values() for line in lines))
+    if every:
+        groups[ALL_LINES] = TrunkGroup(name=ALL_LINES, lines=every)
+    known_lines = set(every)
+    for i, group in enumerate(routing.groups.values()):
+        for line in group.lines:
+            if line not in known_lines:
+                known = ", ".join(sorted(known_lines)) or "none"
+                raise StructureError(
+                    f"{path}.trunk_groups[{i}].lines",
+                    f"the switch has no outside line {line!r} (its lines: {known})",
+                )
+        groups[group.name] = group
+    for i, route in enumerate(routing.routes):
+        if route.trunk_group not in groups:
+            known = ", ".join(sorted(groups)) or "none"
+            raise StructureError(
+                f"{path}.outbound_routes[{i}].trunk_group",
+                f"no trunk group {route.trunk_group!r} (groups: {known})",
+            )
+    return groups
+
+
+def _as_list(value: Sequence[Any] | None, path: str) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise StructureError(path, "expected an array of tables ([[...]])")
+    return value

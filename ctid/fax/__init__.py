@@ -1,0 +1,1 @@
+"""Fax: documents, reception (IVR, fax numbers), sending with retries and batches."""

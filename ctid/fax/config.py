@@ -1,0 +1,104 @@
+"""``[fax]``: where faxes go, how long they are kept, how they are sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from ..config import Config, ConfigError
+from ..structure import StructureError, structure
+
+__all__ = ["FaxSection", "FaxSettings", "fax_settings"]
+
+
+@attrs.frozen(kw_only=True)
+class FaxSection:
+    """The table as written in the file."""
+
+    #: Where documents and faxes go, relative to the state directory; laid out by date.
+    directory: str = "faxes"
+    #: Days a fax is kept (0: for ever); documents are kept until deleted.
+    retention_days: float = 0.0
+    #: Seconds between two retention sweeps.
+    retention_interval: float = 3600.0
+    #: Ghostscript device for uploaded PDFs: Group 4 (smaller) or Group 3 (older machines).
+    tiff_device: Literal["tiffg4", "tiffg3"] = "tiffg4"
+    #: The Ghostscript program.
+    ghostscript: str = "gs"
+    #: Our station id (TSI/CSI, up to 20 characters) and the default page header.
+    station_id: str = ""
+    header: str = ""
+    #: The number faxes are sent from (callerId) unless ``fax.send`` says otherwise.
+    caller_id: str = ""
+    #: Further attempts after a busy line, no answer or a failed transfer.
+    retries: int = 2
+    #: Seconds between attempts to the same number.
+    retry_delay: float = 60.0
+    #: Faxes sent at once at most (outside lines used).
+    max_lines: int = 4
+    #: Seconds to ring a fax number.
+    ring_timeout: float = 60.0
+    #: Bytes of one uploaded document at most.
+    max_upload_bytes: int = 20_000_000
+    #: Fax numbers (DIDs): calls to these are answered as a fax machine at once;
+    #: the value is the mailbox the faxes go to, e.g. ``{ "4008003290" = "orders" }``.
+    numbers: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class FaxSettings:
+    directory: Path
+    retention_days: float
+    retention_interval: float
+    tiff_device: str
+    ghostscript: str
+    station_id: str
+    header: str
+    caller_id: str
+    retries: int
+    retry_delay: float
+    max_lines: int
+    ring_timeout: float
+    max_upload_bytes: int
+    numbers: dict[str, str]
+
+
+def fax_settings(config: Config) -> FaxSettings:
+    try:
+        section = structure(FaxSection, config.sections.get("fax", {}), "fax")
+    except StructureError as exc:
+        raise ConfigError(config.file, exc.path, exc.problem) from None
+    checks = (
+        ("retention_days", section.retention_days >= 0, "must be 0 (keep) or more"),
+        ("retention_interval", section.retention_interval > 0, "must be more than 0"),
+        ("retries", 0 <= section.retries <= 10, "must be 0 to 10"),
+        ("retry_delay", section.retry_delay >= 0, "must be 0 or more"),
+        ("max_lines", section.max_lines >= 1, "must be 1 or more"),
+        ("ring_timeout", section.ring_timeout > 0, "must be more than 0"),
+        ("max_upload_bytes", section.max_upload_bytes > 0, "must be more than 0"),
+        ("station_id", len(section.station_id) <= 20, "at most 20 characters (T.30)"),
+    )
+    for key, ok, problem in checks:
+        if not ok:
+            raise ConfigError(config.file, f"fax.{key}", problem)
+    for number, mailbox in section.numbers.items():
+        if not number or not mailbox:
+            raise ConfigError(config.file, f"fax.numbers.{number}", "a number and a mailbox")
+    return FaxSettings(
+        directory=config.path(config.server.state_dir) / section.directory,
+        retention_days=section.retention_days,
+        retention_interval=section.retention_interval,
+        tiff_device=section.tiff_device,
+        ghostscript=section.ghostscript,
+        station_id=section.station_id,
+        header=section.header,
+        caller_id=section.caller_id,
+        retries=section.retries,
+        retry_delay=section.retry_delay,
+        max_lines=section.max_lines,
+        ring_timeout=section.ring_timeout,
+        max_upload_bytes=section.max_upload_bytes,
+        numbers=dict(section.numbers),
+    )

@@ -1,0 +1,740 @@
+"""The fax service: documents, faxes received and sent, retries and batches.
+
+* **Documents** are uploaded (``POST /fax/documents``), made fax-ready
+  (``documents.py``) and kept under ``<fax dir>/documents/``.
+* **Reception**: a call to a fax number (``[fax] numbers``) is answered and
+  received at once; an IVR's ``faxReceive`` node does the same in a flow. The
+  switch writes the TIFF under ``<fax dir>/in/``.
+* **Sending** (``fax.send``, or an IVR's ``faxSend`` in the caller's own call):
+  documents are put together into one TIFF under ``<fax dir>/out/``; each
+  number gets a fax, dialled when a line is free (``max_lines``), retried on a
+  busy line, no answer or a failed transfer. Before each dial ``may_dial`` is
+  asked: the seam where outbound campaigns' calling windows and do-not-call
+  list will plug in (today it allows every number).
+* Every change is a ``fax.*`` event on the topics ``fax:*`` and
+  ``fax:<mailbox>`` (monitor ``{"faxObject": "*"}`` or a mailbox) and a row in
+  the records database (``store.py``), written in order by one task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+import trio
+
+from ..blocking import Blocking, in_thread
+from ..calls.control import CallControl, NoSuchCall
+from ..calls.events import EstablishedEvent, FailedEvent
+from ..calls.model import Emitted
+from ..calls.notices import CallArrived, CallEnded, FaxDone, FaxProgressed, Notice
+from ..calls.service import CallService
+from ..clock import WallClock
+from ..ids import IdFactory
+from ..publish import CstaPublisher
+from ..recording import files
+from ..switch_drivers import base as sw
+from . import documents, store
+from .config import FaxSettings
+
+if TYPE_CHECKING:
+    from ..records.service import RecordsService
+
+__all__ = ["EVENT_NAMES", "FACT_FAXES", "ActiveFax", "FaxError", "FaxService"]
+
+log = logging.getLogger(__name__)
+
+#: Every event the fax service publishes, for ``rpc.discover``.
+EVENT_NAMES: Final = ("fax.received", "fax.progress", "fax.completed", "fax.failed")
+#: The call's facts name the faxes of the call (its call record links them).
+FACT_FAXES: Final = "faxes"
+#: Database writes waiting for the writer task. Full: the caller waits.
+WRITE_QUEUE_SIZE: Final = 1000
+#: CSTA causes of a failed dial that are worth another attempt.
+RETRY_CAUSES: Final = frozenset({"busy", "noAnswer", "trunksBusy", "timeout", "networkOutOfOrder"})
+#: Numbers in one ``fax.send`` at most.
+MAX_BATCH: Final = 1000
+
+
+class FaxError(Exception):
+    """A fax request that cannot be done: ``reason`` is a stable slug."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@attrs.define(eq=False)
+class ActiveFax:
+    """A fax not finished yet."""
+
+    fax_id: str
+    #: ``in`` or ``out``.
+    direction: str
+    mailbox: str
+    remote: str
+    local: str
+    #: Relative to the fax directory.
+    path: str
+    requested_by: str
+    max_attempts: int = 1
+    attempts: int = 0
+    document_ids: tuple[str, ...] = ()
+    batch_id: str | None = None
+    header: str = ""
+    total_pages: int | None = None
+    #: ``queued``, ``dialing``, ``sending``, ``receiving``.
+    state: str = "queued"
+    call_id: str | None = None
+    #: In a call ctid does not own (an IVR's): the call goes on after the fax.
+    in_ivr: bool = False
+    pages: int = 0
+    #: Why the last dial failed (a CSTA cause).
+    dial_cause: str | None = None
+    cancelled: bool = False
+
+
+class FaxService:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        settings: FaxSettings,
+        calls: CallService,
+        control: CallControl,
+        publisher: CstaPublisher,
+        clock: WallClock,
+        ids: IdFactory,
+        records: RecordsService,
+        blocking: Blocking = in_thread,
+    ) -> None:
+        self.settings = settings
+        self.calls = calls
+        self.control = control
+        self.model = calls.model
+        self.publisher = publisher
+        self.clock = clock
+        self.ids = ids
+        self.records = records
+        self.blocking = blocking
+        self.active: dict[str, ActiveFax] = {}
+        self.by_call: dict[str, str] = {}
+        self.waiting: deque[str] = deque()
+        #: ctid's own fax calls up now (each holds an outside line).
+        self.line_calls: set[str] = set()
+        #: Called before each dial with the number; a reason string skips it.
+        #: Outbound campaigns' calling windows and do-not-call list go here.
+        self.may_dial: Callable[[str], str | None] = lambda number: None
+        self._writes, self._write_queue = trio.open_memory_channel[
+            tuple[Callable[..., Any], tuple[Any, ...]]
+        ](WRITE_QUEUE_SIZE)
+        self._submitted = 0
+        self._written = 0
+        self._write_done = trio.Event()
+        self._file_limiter = trio.CapacityLimiter(1)
+        self._nursery: trio.Nursery | None = None
+        self._pending: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self._changed = trio.Event()
+        self.received_total = 0
+        self.sent_total = 0
+        self.failed_total = {"in": 0, "out": 0}
+        self.pages_total = {"in": 0, "out": 0}
+        for number in settings.numbers:
+            self.model.directory.add_route_point(number, "fax")
+
+    @property
+    def directory(self) -> Path:
+        return self.settings.directory
+
+    def _relative(self, kind: str, object_id: str) -> str:
+        return f"{kind}/" + files.relative_path(object_id, self.clock.datetime(), "tif")
+
+    # -------------------------------------------------------------- writing
+
+    def _write(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self._writes.send_nowait((fn, args))
+        except trio.WouldBlock:
+            log.error("fax: the database write queue is full; a fax row change is lost")
+            return
+        self._submitted += 1
+
+    async def _writer(self) -> None:
+        async for fn, args in self._write_queue:
+            try:
+                await self.records.read(fn, *args)
+            except Exception as exc:  # the database is down: logged, the fax goes on
+                log.error("fax: database write failed: %r", exc)
+            self._written += 1
+            self._write_done.set()
+            self._write_done = trio.Event()
+
+    async def wait_written(self) -> None:
+        """Wait until every row change made so far is in the database."""
+        target = self._submitted
+        while self._written < target:
+            await self._write_done.wait()
+
+    async def wait_idle(self) -> None:
+        """Wait until no fax is in progress or waiting (and every row is written)."""
+        while self.active:
+            await self._changed.wait()
+        await self.wait_written()
+
+    def _touch(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+    def _spawn(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._nursery is None:
+            self._pending.append((fn, args))
+        else:
+            self._nursery.start_soon(fn, *args)
+
+    # ------------------------------------------------------------ documents
+
+    async def upload(self, data: bytes, *, name: str | None, user: str) -> dict[str, Any]:
+        """Store an uploaded PDF or TIFF as a fax document; raises ``FaxError``."""
+        if name is not None:
+            existing = await self.records.read(store.get_document, name)
+            if existing is not None:
+                raise FaxError("name-taken", f"a document is named {name!r} already")
+        document_id = self.ids.new("fd")
+        relative = self._relative("documents", document_id)
+        try:
+            kind, pages, size, sha = await self.blocking(
+                functools.partial(
+                    documents.store_upload,
+                    device=self.settings.tiff_device,
+                    gs=self.settings.ghostscript,
+                ),
+                self.directory,
+                relative,
+                data,
+                limiter=self._file_limiter,
+            )
+        except documents.DocumentError as exc:
+            raise FaxError("bad-document", str(exc)) from None
+        row = {
+            "document_id": document_id,
+            "name": name,
+            "path": relative,
+            "source": kind,
+            "pages": pages,
+            "size_bytes": size,
+            "sha256": sha,
+            "uploaded_by": user,
+            "uploaded_at": self.clock.datetime(),
+        }
+        await self.records.read(store.insert_document, row)
+        return row
+
+    async def _documents(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        found = []
+        for key in keys:
+            row = await self.records.read(store.get_document, key)
+            if row is None:
+                raise FaxError("no-such-document", f"no document {key!r}")
+            found.append(row)
+        return found
+
+    # -------------------------------------------------------------- sending
+
+    async def send(
+        self,
+        numbers: Sequence[str],
+        document_keys: Sequence[str],
+        *,
+        user: str,
+        header: str | None = None,
+        caller_id: str | None = None,
+        retries: int | None = None,
+        mailbox: str = "outbox",
+        batch: bool = False,
+    ) -> tuple[str | None, list[ActiveFax]]:
+        """Queue one fax per number; returns (batch id or None, the faxes)."""
+        if not numbers:
+            raise FaxError("no-numbers", "give at least one number")
+        if len(numbers) > MAX_BATCH:
+            raise FaxError("too-many-numbers", f"at most {MAX_BATCH} numbers at once")
+        if not document_keys:
+            raise FaxError("no-documents", "give at least one document")
+        docs = await self._documents(document_keys)
+        attempts = 1 + (self.settings.retries if retries is None else retries)
+        batch_id = self.ids.new("fb") if batch else None
+        first = self.ids.new("fx")
+        relative = self._relative("out", first)
+        try:
+            pages, _, _ = await self.blocking(
+                documents.combine,
+                self.directory,
+                [d["path"] for d in docs],
+                relative,
+                limiter=self._file_limiter,
+            )
+        except (OSError, ValueError) as exc:
+            raise FaxError("bad-document", f"the documents cannot be read: {exc}") from None
+        made: list[ActiveFax] = []
+        for number in numbers:
+            fax_id = first if not made else self.ids.new("fx")
+            af = ActiveFax(
+                fax_id=fax_id,
+                direction="out",
+                mailbox=mailbox,
+                remote=number,
+                local=caller_id or self.settings.caller_id,
+                # One image for the whole batch: the faxes of a batch share it.
+                path=relative,
+                requested_by=user,
+                max_attempts=attempts,
+                document_ids=tuple(d["document_id"] for d in docs),
+                batch_id=batch_id,
+                header=header if header is not None else self.settings.header,
+                total_pages=pages,
+            )
+            self.active[fax_id] = af
+            self._write(store.insert_fax, self._row(af))
+            self.waiting.append(fax_id)
+            made.append(af)
+        self._pump()
+        return batch_id, made
+
+    def _row(self, af: ActiveFax) -> dict[str, Any]:
+        return {
+            "fax_id": af.fax_id,
+            "batch_id": af.batch_id,
+            "direction": af.direction,
+            "state": af.state,
+            "mailbox": af.mailbox,
+            "call_id": af.call_id,
+            "remote_number": af.remote,
+            "local_number": af.local or None,
+            "document_ids": list(af.document_ids),
+            "path": af.path if af.direction == "out" else None,
+            "pages": af.pages,
+            "total_pages": af.total_pages,
+            "attempts": af.attempts,
+            "max_attempts": af.max_attempts,
+            "result_code": None,
+            "result_text": "",
+            "remote_station_id": "",
+            "bit_rate": None,
+            "size_bytes": None,
+            "sha256": None,
+            "header": af.header,
+            "requested_by": af.requested_by,
+            "tags": [],
+            "created_at": self.clock.datetime(),
+            "ended_at": None,
+            "deleted_at": None,
+        }
+
+    def _pump(self) -> None:
+        """Dial waiting faxes while lines are free."""
+        while self.waiting and len(self.line_calls) < self.settings.max_lines:
+            af = self.active.get(self.waiting.popleft())
+            if af is None or af.cancelled:
+                continue
+            reason = self.may_dial(af.remote)
+            if reason is not None:
+                self._failed(af, None, reason, retry=False)
+                continue
+            self._dial(af)
+        self.calls.sync()
+
+    def _dial(self, af: ActiveFax) -> None:
+        af.attempts += 1
+        af.state = "dialing"
+        af.dial_cause = None
+        calling = af.local or "fax"
+        call = self.model.new_call(calling=calling, called=af.remote, direction="outbound")
+        call.facts[FACT_FAXES] = [af.fax_id]
+        self.model.originate(
+            call,
+            af.remote,
+            sw.EndpointKind.EXTERNAL,
+            timeout=self.settings.ring_timeout,
+            caller_number=calling,
+        )
+        af.call_id = call.call_id
+        self.by_call[call.call_id] = af.fax_id
+        self.line_calls.add(call.call_id)
+        self._write(
+            store.update_fax,
+            af.fax_id,
+            {"state": "dialing", "attempts": af.attempts, "call_id": call.call_id},
+        )
+
+    async def _retry_later(self, fax_id: str, delay: float) -> None:
+        await trio.sleep(delay)
+        af = self.active.get(fax_id)
+        if af is not None and not af.cancelled and af.state == "queued":
+            self.waiting.append(fax_id)
+            self._pump()
+
+    async def cancel(self, fax_id: str) -> ActiveFax:
+        """Stop a fax that is waiting or in progress; raises ``FaxError``."""
+        af = self.active.get(fax_id)
+        if af is None:
+            raise FaxError("not-active", f"fax {fax_id} is not waiting or in progress")
+        af.cancelled = True
+        if af.call_id is not None and af.call_id in self.model.calls and not af.in_ivr:
+            # Its end (FaxDone or CallEnded) closes the fax as cancelled.
+            self.control.hang_up(af.call_id)
+            self.calls.sync()
+        elif af.state == "queued":
+            self._close(af, "cancelled", None, "cancelled")
+        return af
+
+    # ---------------------------------------------------------- in a call
+
+    def receive_in_call(self, call_id: str, *, mailbox: str, in_ivr: bool) -> ActiveFax:
+        """Receive a fax from the caller of ``call_id`` (answered); raises ``NoSuchCall``."""
+        call = self.model.calls.get(call_id)
+        if call is None:
+            raise NoSuchCall(call_id)
+        fax_id = self.ids.new("fx")
+        af = ActiveFax(
+            fax_id=fax_id,
+            direction="in",
+            mailbox=mailbox,
+            remote=call.calling_device,
+            local=call.called_device,
+            path=self._relative("in", fax_id),
+            requested_by="ivr" if in_ivr else "fax-number",
+            state="receiving",
+            call_id=call_id,
+            in_ivr=in_ivr,
+            attempts=1,
+        )
+        self.control.receive_fax(
+            call_id,
+            fax_id,
+            str(files.resolve(self.directory, af.path)),
+            station_id=self.settings.station_id,
+        )
+        self._started(af, call)
+        return af
+
+    async def send_in_call(
+        self, call_id: str, document_key: str, *, header: str | None = None, mailbox: str = "ivr"
+    ) -> ActiveFax:
+        """Fax a document back to the caller of ``call_id`` (fax-back); raises ``FaxError``."""
+        docs = await self._documents([document_key])
+        call = self.model.calls.get(call_id)
+        if call is None:
+            raise FaxError("no-such-call", f"call {call_id} is over")
+        fax_id = self.ids.new("fx")
+        af = ActiveFax(
+            fax_id=fax_id,
+            direction="out",
+            mailbox=mailbox,
+            remote=call.calling_device,
+            local=call.called_device,
+            path=docs[0]["path"],
+            requested_by="ivr",
+            state="sending",
+            call_id=call_id,
+            in_ivr=True,
+            attempts=1,
+            document_ids=(docs[0]["document_id"],),
+            header=header if header is not None else self.settings.header,
+            total_pages=docs[0]["pages"],
+        )
+        try:
+            self.control.send_fax_on(
+                self.control.caller_channel(call_id),
+                fax_id,
+                str(files.resolve(self.directory, af.path)),
+                header=af.header,
+                station_id=self.settings.station_id,
+            )
+        except NoSuchCall:
+            raise FaxError("no-such-call", f"call {call_id} is over") from None
+        self._started(af, call)
+        self.calls.sync()
+        return af
+
+    def fax_in(self, call_id: str, mailbox: str) -> str:
+        """For an IVR's ``faxReceive``: the fax id (``ivr.service.FaxHook``)."""
+        return self.receive_in_call(call_id, mailbox=mailbox, in_ivr=True).fax_id
+
+    async def fax_back(
+        self, call_id: str, document: str, *, header: str | None, mailbox: str
+    ) -> tuple[str | None, str]:
+        """For an IVR's ``faxSend``: (fax id, "") or (None, why not)."""
+        try:
+            af = await self.send_in_call(call_id, document, header=header, mailbox=mailbox)
+        except FaxError as exc:
+            return None, exc.message
+        return af.fax_id, ""
+
+    def _started(self, af: ActiveFax, call: Any) -> None:
+        self.active[af.fax_id] = af
+        assert af.call_id is not None
+        self.by_call[af.call_id] = af.fax_id
+        call.facts.setdefault(FACT_FAXES, []).append(af.fax_id)
+        self._write(store.insert_fax, self._row(af))
+
+    # ------------------------------------------------------------- sinks
+
+    def on_event(self, emitted: Emitted) -> None:
+        """Event sink: a fax number answered (send now) or could not be reached."""
+        event = emitted.event
+        if isinstance(event, EstablishedEvent):
+            call_id = event.established_connection.call_id
+            af = self._outgoing(call_id)
+            if af is not None and af.state == "dialing":
+                conn = self.model.calls[call_id].connections.get(af.remote)
+                if conn is None or conn.leg is None:
+                    return
+                af.state = "sending"
+                self.control.send_fax_on(
+                    conn.leg.channel_id,
+                    af.fax_id,
+                    str(files.resolve(self.directory, af.path)),
+                    header=af.header,
+                    station_id=self.settings.station_id,
+                )
+                self._write(store.update_fax, af.fax_id, {"state": "sending"})
+        elif isinstance(event, FailedEvent):
+            af = self._outgoing(event.failed_connection.call_id)
+            if af is not None:
+                af.dial_cause = event.cause.value
+
+    def _outgoing(self, call_id: str) -> ActiveFax | None:
+        fax_id = self.by_call.get(call_id)
+        af = self.active.get(fax_id) if fax_id is not None else None
+        return af if af is not None and af.direction == "out" and not af.in_ivr else None
+
+    def on_notice(self, notice: Notice) -> None:
+        """Notice sink: calls to fax numbers, fax progress and ends, calls ending."""
+        match notice:
+            case CallArrived() if notice.route_point in self.settings.numbers:
+                self._arrived(notice)
+            case FaxProgressed() if notice.fax_id in self.active:
+                af = self.active[notice.fax_id]
+                af.pages = notice.pages
+                self._publish("fax.progress", af)
+            case FaxDone() if notice.fax_id in self.active:
+                self._done(self.active[notice.fax_id], notice)
+            case CallEnded() if notice.call_id in self.by_call:
+                self._call_ended(notice)
+            case _:
+                pass
+
+    def _arrived(self, notice: CallArrived) -> None:
+        try:
+            self.control.take(notice.call_id, notice.route_point)
+            self.control.connect(notice.call_id, notice.route_point)
+            self.receive_in_call(
+                notice.call_id, mailbox=self.settings.numbers[notice.route_point], in_ivr=False
+            )
+        except NoSuchCall:
+            return
+
+    def _done(self, af: ActiveFax, notice: FaxDone) -> None:
+        af.pages = notice.pages
+        if af.call_id is not None and not af.in_ivr and af.call_id in self.model.calls:
+            # The machine has what it needs: ctid's own fax call ends here.
+            with contextlib.suppress(NoSuchCall):
+                self.control.hang_up(af.call_id)
+        if notice.success:
+            self._spawn(self._finish_ok, af, notice)
+        else:
+            code, text = notice.result_code, notice.result_text
+            if af.cancelled:
+                self._close(af, "cancelled", code, text, notice=notice)
+            else:
+                self._failed(af, code, text, retry=af.direction == "out", notice=notice)
+
+    async def _finish_ok(self, af: ActiveFax, notice: FaxDone) -> None:
+        size = sha = None
+        if af.direction == "in":
+            try:
+                size, sha = await self.blocking(
+                    files.digest,
+                    files.resolve(self.directory, af.path),
+                    limiter=self._file_limiter,
+                )
+            except OSError as exc:
+                self._failed(af, None, f"no file: {exc}", retry=False, notice=notice)
+                return
+        self._close(
+            af,
+            "completed",
+            notice.result_code,
+            notice.result_text,
+            notice=notice,
+            size=size,
+            sha=sha,
+        )
+
+    def _call_ended(self, notice: CallEnded) -> None:
+        fax_id = self.by_call.pop(notice.call_id)
+        self.line_calls.discard(notice.call_id)
+        af = self.active.get(fax_id)
+        if af is None or af.call_id != notice.call_id:
+            self._pump()
+            return
+        if af.state == "dialing":
+            if af.cancelled:
+                self._close(af, "cancelled", None, "cancelled")
+            else:
+                cause = af.dial_cause or "failed"
+                self._failed(af, None, f"not reached: {cause}", retry=cause in RETRY_CAUSES)
+        self._pump()
+
+    # ------------------------------------------------------------- endings
+
+    def _failed(
+        self,
+        af: ActiveFax,
+        code: int | None,
+        text: str,
+        *,
+        retry: bool,
+        notice: FaxDone | None = None,
+    ) -> None:
+        again = retry and not af.in_ivr and af.attempts < af.max_attempts and not af.cancelled
+        params = {"willRetry": again}
+        if again:
+            af.state = "queued"
+            self._publish("fax.failed", af, code=code, text=text, extra=params)
+            af.pages = 0
+            self._write(
+                store.update_fax,
+                af.fax_id,
+                {"state": "queued", "result_code": code, "result_text": text[:255]},
+            )
+            self._spawn(self._retry_later, af.fax_id, self.settings.retry_delay)
+            return
+        self._close(af, "failed", code, text, notice=notice, extra=params)
+
+    def _close(
+        self,
+        af: ActiveFax,
+        state: str,
+        code: int | None,
+        text: str,
+        *,
+        notice: FaxDone | None = None,
+        size: int | None = None,
+        sha: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.active.pop(af.fax_id, None)
+        af.state = state
+        direction = af.direction
+        if state == "completed":
+            self.pages_total[direction] += af.pages
+            if direction == "in":
+                self.received_total += 1
+            else:
+                self.sent_total += 1
+        elif state == "failed":
+            self.failed_total[direction] += 1
+        values: dict[str, Any] = {
+            "state": state,
+            "pages": af.pages,
+            "attempts": af.attempts,
+            "result_code": code,
+            "result_text": text[:255],
+            "ended_at": self.clock.datetime(),
+        }
+        if notice is not None:
+            values["remote_station_id"] = notice.remote_station_id[:128]
+            values["bit_rate"] = notice.bit_rate or None
+        if direction == "in":
+            values["path"] = af.path if state == "completed" else None
+            values["total_pages"] = af.pages
+            values["size_bytes"] = size
+            values["sha256"] = sha
+        self._write(store.update_fax, af.fax_id, values)
+        if state == "completed":
+            name = "fax.received" if direction == "in" else "fax.completed"
+            self._publish(name, af, code=code, text=text, extra=extra)
+        else:
+            self._publish("fax.failed", af, code=code, text=text, extra=extra)
+        self._touch()
+
+    def _publish(
+        self,
+        name: str,
+        af: ActiveFax,
+        *,
+        code: int | None = None,
+        text: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        params: dict[str, Any] = {
+            "faxID": af.fax_id,
+            "direction": af.direction,
+            "state": af.state,
+            "mailbox": af.mailbox,
+            "remoteNumber": af.remote,
+            "pages": af.pages,
+            "attempt": af.attempts,
+        }
+        if af.total_pages is not None:
+            params["totalPages"] = af.total_pages
+        if af.call_id is not None:
+            params["callID"] = af.call_id
+        if af.batch_id is not None:
+            params["batchID"] = af.batch_id
+        if name != "fax.progress":
+            params["resultCode"] = code
+            params["resultText"] = text
+        params.update(extra or {})
+        self.publisher.publish(
+            name,
+            params,
+            calls=[af.call_id] if af.call_id is not None and af.in_ivr else [],
+            topics=["fax:*", f"fax:{af.mailbox}"],
+        )
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            nursery.start_soon(self._writer)
+            for fn, args in self._pending:
+                nursery.start_soon(fn, *args)
+            self._pending.clear()
+            if self.settings.retention_days:
+                nursery.start_soon(self._retention_loop)
+            task_status.started()
+
+    async def _retention_loop(self) -> None:
+        while True:
+            await self.apply_retention()
+            await trio.sleep(self.settings.retention_interval)
+
+    async def apply_retention(self) -> int:
+        """Delete the faxes older than ``retention_days``; returns how many."""
+        cutoff = self.clock.datetime(trio.current_time() - self.settings.retention_days * 86400)
+        found = await self.records.read(store.expired, cutoff)
+        for fax_id, relative in found:
+            # Sent faxes of a batch share an image: it goes with the last of them.
+            if relative is not None and relative.startswith("in/"):
+                try:
+                    path = files.resolve(self.directory, relative)
+                except ValueError:
+                    continue
+                await self.blocking(files.delete, path, limiter=self._file_limiter)
+            self._write(
+                store.update_fax,
+                fax_id,
+                {"state": "deleted", "path": None, "deleted_at": self.clock.datetime()},
+            )
+        await self.wait_written()
+        return len(found)

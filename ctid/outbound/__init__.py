@@ -1,0 +1,1 @@
+"""Outbound calling: routing of outside numbers (trunk groups, hunting) and campaigns."""

@@ -1,0 +1,277 @@
+"""The progressive dialler: one call per free agent of the campaign's queue.
+
+Each running campaign has a pacing loop. Every ``PACE_SECONDS`` (and at
+once when an attempt ends) it counts the ready agents of the campaign's
+queue, subtracts the campaign's calls still looking for an agent (ringing,
+or answered and waiting in the queue), and dials that many due records,
+each checked first by ``attempts.verdict`` (do-not-call lists read at that
+moment, calling windows in the callee's zone, retries and attempts).
+
+A call is the customer's (``CallControl.dial_out``): when the customer
+answers, it enters the campaign's queue ahead of inbound callers, and the
+real ACD connects it to the agent it found free. When the call ends, its
+outcome (answered, busy, no answer, failed, invalid number) moves the
+record on (``attempts.after_attempt``). The ACD is reached only through
+``AgentPool``: how many agents of a queue are free, and the queue's number.
+
+Preview, predictive and agentless modes, answering-machine detection and the
+2-second abandon rule are not built yet; a campaign of another mode is
+refused at start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, Final, Protocol
+
+import attrs
+import trio
+
+from ..calls.events import EstablishedEvent, FailedEvent
+from ..calls.notices import CallEnded, Notice
+from ..calls.objects import Emitted
+from . import store
+from .attempts import Standing, VerdictKind, after_attempt, verdict
+from .campaign_config import CampaignSpec
+
+__all__ = ["PACE_SECONDS", "AgentPool", "CallPort", "Dialler", "outcome_of"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds between pacing rounds of a running campaign.
+PACE_SECONDS: Final = 1.0
+#: Ended attempts waiting to be written (a full queue blocks the sink: fail loudly).
+ENDED_QUEUE: Final = 1024
+#: Queue priority of an answered campaign call: a live person is waiting.
+ANSWERED_PRIORITY: Final = 1000
+#: Seconds the customer's phone rings before the attempt is ``noAnswer``.
+RING_SECONDS: Final = 30.0
+
+Reader = Callable[..., Any]
+
+
+class AgentPool(Protocol):
+    """What the dialler needs of the ACD."""
+
+    def free_agents(self, queue: str) -> int:
+        """Agents of ``queue`` that are ready now."""
+        ...
+
+    def queue_number(self, queue: str) -> str | None:
+        """The route point that puts a call in ``queue``."""
+        ...
+
+
+class CallPort(Protocol):
+    """What the dialler needs of the calls (``CallControl`` and ``CallService.sync``)."""
+
+    def dial_out(
+        self,
+        number: str,
+        *,
+        owner: str,
+        caller_number: str,
+        timeout: float,
+        user_data: Any = None,
+        facts: Any = None,
+    ) -> str: ...
+
+    def to_queue(self, call_id: str, number: str, priority: int) -> None:
+        """Send the call to a queue's number with ``priority`` over its other callers."""
+        ...
+
+    def sync(self) -> None: ...
+
+
+def outcome_of(answered: bool, failed_cause: str | None) -> str:
+    """An attempt's outcome from what the call did (``campaign_config.OUTCOMES``)."""
+    if answered:
+        return "answered"
+    return {
+        "busy": "busy",
+        "noAnswer": "noAnswer",
+        "destNotObtainable": "invalidNumber",
+    }.get(failed_cause or "", "failed")
+
+
+@attrs.define
+class _Attempt:
+    campaign: str
+    record_id: int
+    standing: Standing
+    failed_cause: str | None = None
+    handed: bool = False
+
+
+@attrs.define
+class _Run:
+    spec: CampaignSpec
+    scope: trio.CancelScope
+    paused: bool = False
+
+
+class Dialler:
+    """Runs the campaigns that are started; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        read: Reader,
+        calls: CallPort,
+        agents: AgentPool,
+        utcnow: Callable[[], dt.datetime],
+        zone_prefixes: dict[str, str],
+    ) -> None:
+        self._read = read
+        self._calls = calls
+        self._agents = agents
+        self._utcnow = utcnow
+        self._zone_prefixes = zone_prefixes
+        self.runs: dict[str, _Run] = {}
+        #: Call id -> the attempt it is.
+        self.attempts: dict[str, _Attempt] = {}
+        self._ended_send, self._ended_recv = trio.open_memory_channel[_Attempt](ENDED_QUEUE)
+        self._nursery: trio.Nursery | None = None
+        self._wake = trio.Event()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            nursery.start_soon(self._write_ended)
+            task_status.started()
+
+    # ------------------------------------------------------------- control
+
+    def start(self, spec: CampaignSpec) -> None:
+        if spec.name in self.runs:
+            self.runs[spec.name].paused = False
+            return
+        assert self._nursery is not None
+        run = _Run(spec=spec, scope=trio.CancelScope())
+        self.runs[spec.name] = run
+        self._nursery.start_soon(self._pace, run)
+
+    def pause(self, name: str, paused: bool) -> None:
+        if name in self.runs:
+            self.runs[name].paused = paused
+
+    def stop(self, name: str) -> None:
+        run = self.runs.pop(name, None)
+        if run is not None:
+            run.scope.cancel()
+
+    def in_flight(self, name: str) -> int:
+        return sum(1 for a in self.attempts.values() if a.campaign == name)
+
+    # --------------------------------------------------------------- pacing
+
+    async def _pace(self, run: _Run) -> None:
+        with run.scope:
+            while True:
+                if not run.paused:
+                    await self._round(run)
+                with trio.move_on_after(PACE_SECONDS):
+                    await self._wake.wait()
+
+    async def _round(self, run: _Run) -> None:
+        spec = run.spec
+        waiting = sum(1 for a in self.attempts.values() if a.campaign == spec.name and not a.handed)
+        want = self._agents.free_agents(spec.queue) - waiting
+        if want <= 0:
+            return
+        now = self._utcnow()
+        due: list[store.StoredRecord] = await self._read(
+            store.due_records, spec.name, now, max(4 * want, 16)
+        )
+        if not due:
+            return
+        dnc: set[str] = await self._read(
+            store.dnc_numbers_for, spec.name, [r.standing.number for r in due]
+        )
+        for stored in due:
+            if want <= 0:
+                break
+            decision = verdict(
+                spec, stored.standing, now, dnc=dnc, zone_prefixes=self._zone_prefixes
+            )
+            if decision.kind is VerdictKind.DNC:
+                # Never dialled: the record ends, with no attempt counted.
+                ended = attrs.evolve(
+                    stored.standing, status="dnc", next_attempt_at=None, last_outcome="dnc"
+                )
+                await self._read(store.update_record, stored.id, ended, now)
+                continue
+            if decision.kind is not VerdictKind.DIAL:
+                continue
+            dialling = attrs.evolve(stored.standing, status="dialling")
+            await self._read(store.update_record, stored.id, dialling, now)
+            # The pacing loop ran the database in a thread: the world may have moved.
+            if run.scope.cancel_called or run.paused:
+                await self._read(store.update_record, stored.id, stored.standing, now)
+                return
+            call_id = self._calls.dial_out(
+                stored.standing.number,
+                owner=f"campaign:{spec.name}",
+                caller_number=spec.caller_id,
+                timeout=RING_SECONDS,
+                user_data={"campaign": spec.name, "record": stored.id, **stored.standing.data},
+                facts={"campaign": spec.name, "campaign_record": stored.id},
+            )
+            self.attempts[call_id] = _Attempt(
+                campaign=spec.name, record_id=stored.id, standing=stored.standing
+            )
+            self._calls.sync()
+            want -= 1
+
+    # ------------------------------------------------------- call outcomes
+
+    def on_event(self, emitted: Emitted) -> None:
+        """Event sink: an answered customer goes to the campaign's queue."""
+        event = emitted.event
+        for call_id in emitted.calls:
+            attempt = self.attempts.get(call_id)
+            if attempt is None:
+                continue
+            if isinstance(event, FailedEvent):
+                attempt.failed_cause = event.cause.value
+            elif (
+                isinstance(event, EstablishedEvent)
+                and not attempt.handed
+                and event.answering_device == attempt.standing.number
+            ):
+                self._hand_over(call_id, attempt)
+
+    def _hand_over(self, call_id: str, attempt: _Attempt) -> None:
+        run = self.runs.get(attempt.campaign)
+        attempt.handed = True
+        if run is None:
+            return  # a stopped campaign: the customer is left to hang up (counted answered)
+        number = self._agents.queue_number(run.spec.queue)
+        if number is not None:
+            self._calls.to_queue(call_id, number, ANSWERED_PRIORITY + run.spec.priority)
+
+    def on_notice(self, notice: Notice) -> None:
+        """Notice sink: an ended attempt is written by the writer task."""
+        if not isinstance(notice, CallEnded):
+            return
+        attempt = self.attempts.pop(notice.call_id, None)
+        if attempt is None:
+            return
+        attempt.failed_cause = outcome_of(notice.answered_at is not None, attempt.failed_cause)
+        self._ended_send.send_nowait(attempt)
+        self._wake.set()
+        self._wake = trio.Event()
+
+    async def _write_ended(self) -> None:
+        async for attempt in self._ended_recv:
+            run = self.runs.get(attempt.campaign)
+            spec = run.spec if run is not None else None
+            outcome = attempt.failed_cause or "failed"
+            now = self._utcnow()
+            if spec is None:
+                await self._read(store.update_record, attempt.record_id, attempt.standing, now)
+                continue
+            ended = after_attempt(spec, attempt.standing, outcome, now)
+            await self._read(store.update_record, attempt.record_id, ended, now)

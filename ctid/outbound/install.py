@@ -1,0 +1,180 @@
+"""Wiring of outbound routing into the daemon (called from ``App._install_services``)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..calls.control import CallControl
+from ..calls.outbound_routes import TrunkGroup, resolve_groups
+from ..config import Config, ConfigError
+from ..facts import FACT_QUEUE_PRIORITY
+from ..structure import StructureError
+from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
+from .dialler import Dialler
+from .router import OutboundRouter
+from .service import CampaignService
+
+if TYPE_CHECKING:
+    from ..calls.model import CallModel
+    from ..switch_drivers.base import SwitchDriver
+
+__all__ = [
+    "CAMPAIGNS",
+    "OUTBOUND_ROUTING",
+    "build_outbound_router",
+    "campaign_settings",
+    "check_campaigns",
+    "check_outbound_routing",
+    "install_campaigns",
+    "install_dialler",
+    "install_outbound_routing",
+]
+
+#: The key of the router in ``ApiContext.services`` (``routing.test``).
+OUTBOUND_ROUTING = "outbound_routing"
+#: The key of the campaign service in ``ApiContext.services``.
+CAMPAIGNS = "campaigns"
+
+
+def check_outbound_routing(config: Config, driver: SwitchDriver) -> dict[str, TrunkGroup]:
+    """The trunk groups the routes may use; ``ConfigError`` for a line or group the
+    switch does not have (``ctid check-config`` runs this too)."""
+    try:
+        return resolve_groups(config.outbound_routing, driver.trunk_groups)
+    except StructureError as exc:
+        raise ConfigError(config.file, exc.path, exc.problem) from None
+
+
+def build_outbound_router(
+    config: Config, driver: SwitchDriver, rng: random.Random | None = None
+) -> OutboundRouter:
+    groups = check_outbound_routing(config, driver)
+    return OutboundRouter(
+        config.outbound_routing, groups, calls_per_line=driver.calls_per_line, rng=rng
+    )
+
+
+def install_outbound_routing(
+    config: Config, driver: SwitchDriver, model: CallModel, services: dict[str, object]
+) -> OutboundRouter:
+    """Route every outside number through the configured routes (if there are any)."""
+    router = build_outbound_router(config, driver)
+    if router.routes:
+        model.outside_router = router
+    services[OUTBOUND_ROUTING] = router
+    return router
+
+
+def campaign_settings(config: Config) -> tuple[OutboundSettings, list[CampaignSpec]]:
+    """``[outbound]`` and ``[[campaigns]]``, checked; ``ConfigError`` names the key."""
+    try:
+        settings = outbound_settings(config.sections.get("outbound"))
+        raw = config.sections.get("campaigns", [])
+        if not isinstance(raw, list):
+            raise StructureError("campaigns", "expected an array of tables ([[campaigns]])")
+        specs = [spec_from_config(item, f"campaigns[{i}]") for i, item in enumerate(raw)]
+        names = [s.name for s in specs]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise StructureError(f"campaigns[{i}].name", f"campaign {name!r} is listed twice")
+    except StructureError as exc:
+        raise ConfigError(config.file, exc.path, exc.problem) from None
+    return settings, specs
+
+
+def check_campaigns(config: Config, queues: list[str]) -> None:
+    """``ctid check-config``: the tables, and each campaign's queue among the ACD's."""
+    _, specs = campaign_settings(config)
+    for i, spec in enumerate(specs):
+        if spec.queue not in queues:
+            raise ConfigError(
+                config.file,
+                f"campaigns[{i}].queue",
+                f"no queue {spec.queue!r} in [acd] (queues: {', '.join(queues) or 'none'})",
+            )
+    if specs and not config.sections.get("records", {}).get("enabled", True):
+        raise ConfigError(
+            config.file, "campaigns", "campaigns need call records ([records] enabled)"
+        )
+
+
+def install_campaigns(
+    config: Config,
+    *,
+    services: dict[str, Any],
+    now: Callable[[], float],
+    queue_names: list[str],
+) -> CampaignService | None:
+    """The campaign service, when call records are on (its data lives in their database).
+    The caller starts its ``run``."""
+    settings, specs = campaign_settings(config)
+    check_campaigns(config, queue_names)
+    records = services.get("records")
+    if records is None:
+        return None
+    service = CampaignService(
+        read=records.read,
+        now=now,
+        settings=settings,
+        configured=specs,
+        queues=lambda: queue_names,
+    )
+    services[CAMPAIGNS] = service
+    return service
+
+
+class AcdAgents:
+    """The ACD as the dialler sees it (``dialler.AgentPool``)."""
+
+    def __init__(self, engine: Any, queue_numbers: Callable[[str], str | None]) -> None:
+        self._engine = engine
+        self._queue_numbers = queue_numbers
+
+    def free_agents(self, queue: str) -> int:
+        from ..acd.agent_states import AgentState
+
+        return sum(
+            1
+            for agent in self._engine.agents.values()
+            if agent.state is AgentState.READY and queue in agent.active
+        )
+
+    def queue_number(self, queue: str) -> str | None:
+        return self._queue_numbers(queue)
+
+
+class CampaignCalls:
+    """The calls as the dialler sees them (``dialler.CallPort``)."""
+
+    def __init__(self, control: CallControl, sync: Callable[[], None]) -> None:
+        self._control = control
+        self.sync = sync
+
+    def dial_out(self, number: str, **kwargs: Any) -> str:
+        return self._control.dial_out(number, **kwargs)
+
+    def to_queue(self, call_id: str, number: str, priority: int) -> None:
+        self._control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
+        self._control.route(call_id, number)
+
+
+def install_dialler(
+    service: CampaignService,
+    *,
+    control: CallControl,
+    sync: Callable[[], None],
+    acd_engine: Any,
+    queue_numbers: Callable[[str], str | None],
+) -> Dialler:
+    """The dialler of ``service``: its sinks go on the calls, its ``run`` with the services."""
+    dialler = Dialler(
+        read=service.read,
+        calls=CampaignCalls(control, sync),
+        agents=AcdAgents(acd_engine, queue_numbers),
+        utcnow=service.utcnow,
+        zone_prefixes=dict(service.settings.zone_prefixes),
+    )
+    service.dialler = dialler
+    return dialler

@@ -1,0 +1,388 @@
+"""Campaigns, lists, records and do-not-call numbers in the records database. Blocking.
+
+Every function takes an ``Engine`` first and runs in a worker thread
+(``RecordsService.read``). Tables: ``ctid.records.schema`` (migration
+``0007_outbound_campaigns``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..records.schema import campaign_lists, campaign_records, campaigns, dnc_numbers
+from .attempts import DUE_STATES, Standing
+from .csv_import import ListImport
+
+__all__ = [
+    "GLOBAL_DNC",
+    "CampaignRow",
+    "ImportResult",
+    "StoredRecord",
+    "campaign_row",
+    "campaign_rows",
+    "dnc_add",
+    "dnc_check",
+    "dnc_numbers_for",
+    "dnc_remove",
+    "due_records",
+    "import_list",
+    "list_counts",
+    "record",
+    "record_counts",
+    "save_campaign",
+    "set_campaign_state",
+    "update_record",
+    "upsert_config_campaign",
+]
+
+#: The ``scope`` of the global do-not-call list.
+GLOBAL_DNC: Final = "*"
+
+
+@attrs.frozen(kw_only=True)
+class CampaignRow:
+    name: str
+    spec: Mapping[str, Any]
+    state: str
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class ImportResult:
+    list_id: int
+    imported: int
+    #: Numbers already in another list of the campaign: (line, number).
+    already_listed: tuple[tuple[int, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class StoredRecord:
+    id: int
+    list_id: int
+    standing: Standing
+    disposition: str | None
+    callback_agent: str | None
+
+
+def save_campaign(
+    engine: Engine,
+    name: str,
+    spec: Mapping[str, Any],
+    source: str,
+    now: dt.datetime,
+    *,
+    create: bool,
+) -> bool:
+    """Insert (``create``) or replace a campaign's definition; False if ``create`` and it
+    exists, or not ``create`` and it does not."""
+    with engine.begin() as conn:
+        exists = (
+            conn.execute(sa.select(campaigns.c.name).where(campaigns.c.name == name)).first()
+            is not None
+        )
+        if create and exists:
+            return False
+        if not create and not exists:
+            return False
+        if exists:
+            conn.execute(
+                campaigns.update()
+                .where(campaigns.c.name == name)
+                .values(spec=dict(spec), source=source, updated_at=now)
+            )
+        else:
+            conn.execute(
+                campaigns.insert().values(
+                    name=name,
+                    spec=dict(spec),
+                    state="stopped",
+                    source=source,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return True
+
+
+def upsert_config_campaign(
+    engine: Engine, name: str, spec: Mapping[str, Any], now: dt.datetime
+) -> None:
+    """A ``[[campaigns]]`` entry: the file's definition wins; the run state is kept."""
+    if not save_campaign(engine, name, spec, "config", now, create=True):
+        save_campaign(engine, name, spec, "config", now, create=False)
+
+
+def set_campaign_state(engine: Engine, name: str, state: str, now: dt.datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            campaigns.update().where(campaigns.c.name == name).values(state=state, updated_at=now)
+        )
+
+
+def _row(row: Any) -> CampaignRow:
+    return CampaignRow(name=row.name, spec=row.spec, state=row.state, source=row.source)
+
+
+def campaign_row(engine: Engine, name: str) -> CampaignRow | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(campaigns).where(campaigns.c.name == name)).first()
+    return _row(row) if row is not None else None
+
+
+def campaign_rows(engine: Engine) -> list[CampaignRow]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(campaigns).order_by(campaigns.c.name)).all()
+    return [_row(r) for r in rows]
+
+
+def import_list(
+    engine: Engine,
+    campaign: str,
+    list_name: str,
+    number_column: str,
+    parsed: ListImport,
+    now: dt.datetime,
+) -> ImportResult | None:
+    """Store a parsed list as new records; None if the campaign already has a list of
+    that name. Numbers already in the campaign's other lists are reported, not added."""
+    with engine.begin() as conn:
+        taken = conn.execute(
+            sa.select(campaign_lists.c.id).where(
+                campaign_lists.c.campaign == campaign, campaign_lists.c.name == list_name
+            )
+        ).first()
+        if taken is not None:
+            return None
+        known = set(
+            conn.execute(
+                sa.select(campaign_records.c.number).where(campaign_records.c.campaign == campaign)
+            ).scalars()
+        )
+        fresh = [row for row in parsed.rows if row.number not in known]
+        listed = tuple((row.line, row.number) for row in parsed.rows if row.number in known)
+        key = conn.execute(
+            campaign_lists.insert().values(
+                campaign=campaign,
+                name=list_name,
+                number_column=number_column,
+                imported_at=now,
+                imported=len(fresh),
+                rejected=len(parsed.problems) + len(parsed.duplicates) + len(listed),
+            )
+        ).inserted_primary_key
+        assert key is not None
+        list_id = key[0]
+        if fresh:
+            conn.execute(
+                campaign_records.insert(),
+                [
+                    {
+                        "campaign": campaign,
+                        "list_id": list_id,
+                        "line": row.line,
+                        "number": row.number,
+                        "data": dict(row.data),
+                        "status": "new",
+                        "attempts": 0,
+                        "retries": 0,
+                        "next_attempt_at": None,
+                        "last_outcome": None,
+                        "disposition": None,
+                        "callback_agent": None,
+                        "updated_at": now,
+                    }
+                    for row in fresh
+                ],
+            )
+    return ImportResult(list_id=int(list_id), imported=len(fresh), already_listed=listed)
+
+
+def record_counts(engine: Engine, campaign: str) -> dict[str, int]:
+    """Records of ``campaign`` by status."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(campaign_records.c.status, sa.func.count())
+            .where(campaign_records.c.campaign == campaign)
+            .group_by(campaign_records.c.status)
+        ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def list_counts(engine: Engine, campaign: str) -> list[dict[str, Any]]:
+    """Each list of ``campaign``: name, when, imported, rejected, and its records by status."""
+    with engine.connect() as conn:
+        lists = conn.execute(
+            sa.select(campaign_lists)
+            .where(campaign_lists.c.campaign == campaign)
+            .order_by(campaign_lists.c.id)
+        ).all()
+        counts = conn.execute(
+            sa.select(campaign_records.c.list_id, campaign_records.c.status, sa.func.count())
+            .where(campaign_records.c.campaign == campaign)
+            .group_by(campaign_records.c.list_id, campaign_records.c.status)
+        ).all()
+    by_list: dict[int, dict[str, int]] = {}
+    for list_id, status, n in counts:
+        by_list.setdefault(int(list_id), {})[status] = int(n)
+    return [
+        {
+            "name": row.name,
+            "numberColumn": row.number_column,
+            "importedAt": row.imported_at.isoformat().replace("+00:00", "Z"),
+            "imported": row.imported,
+            "rejected": row.rejected,
+            "records": by_list.get(int(row.id), {}),
+        }
+        for row in lists
+    ]
+
+
+def due_records(engine: Engine, campaign: str, now: dt.datetime, limit: int) -> list[StoredRecord]:
+    """Records that may be due at ``now`` (new, or a retry or callback whose time has
+    come), oldest first; ``attempts.verdict`` decides for each."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(campaign_records)
+            .where(
+                campaign_records.c.campaign == campaign,
+                campaign_records.c.status.in_(sorted(DUE_STATES)),
+                sa.or_(
+                    campaign_records.c.next_attempt_at.is_(None),
+                    campaign_records.c.next_attempt_at <= now,
+                ),
+            )
+            .order_by(
+                # Callbacks first, then retries, then new records; by their time, then id.
+                sa.case({"callback": 0, "retry": 1}, value=campaign_records.c.status, else_=2),
+                campaign_records.c.next_attempt_at,
+                campaign_records.c.id,
+            )
+            .limit(limit)
+        ).all()
+    return [_stored(r) for r in rows]
+
+
+def _stored(row: Any) -> StoredRecord:
+    return StoredRecord(
+        id=int(row.id),
+        list_id=int(row.list_id),
+        standing=Standing(
+            number=row.number,
+            data=row.data,
+            status=row.status,
+            attempts=row.attempts,
+            retries=row.retries,
+            next_attempt_at=row.next_attempt_at,
+            last_outcome=row.last_outcome,
+        ),
+        disposition=row.disposition,
+        callback_agent=row.callback_agent,
+    )
+
+
+def record(engine: Engine, campaign: str, record_id: int) -> StoredRecord | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(campaign_records).where(
+                campaign_records.c.campaign == campaign, campaign_records.c.id == record_id
+            )
+        ).first()
+    return _stored(row) if row is not None else None
+
+
+def update_record(
+    engine: Engine,
+    record_id: int,
+    standing: Standing,
+    now: dt.datetime,
+    *,
+    disposition: str | None = None,
+    callback_agent: str | None = None,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            campaign_records.update()
+            .where(campaign_records.c.id == record_id)
+            .values(
+                status=standing.status,
+                attempts=standing.attempts,
+                retries=standing.retries,
+                next_attempt_at=standing.next_attempt_at,
+                last_outcome=standing.last_outcome,
+                disposition=disposition,
+                callback_agent=callback_agent,
+                updated_at=now,
+            )
+        )
+
+
+# ------------------------------------------------------------------ do not call
+
+
+def dnc_add(engine: Engine, scope: str, numbers: Sequence[str], note: str, now: dt.datetime) -> int:
+    """Add ``numbers`` to the list ``scope``; returns how many were not on it already."""
+    with engine.begin() as conn:
+        present = set(
+            conn.execute(
+                sa.select(dnc_numbers.c.number).where(
+                    dnc_numbers.c.scope == scope, dnc_numbers.c.number.in_(list(numbers))
+                )
+            ).scalars()
+        )
+        new = sorted(set(numbers) - present)
+        if new:
+            conn.execute(
+                dnc_numbers.insert(),
+                [{"scope": scope, "number": n, "added_at": now, "note": note} for n in new],
+            )
+    return len(new)
+
+
+def dnc_remove(engine: Engine, scope: str, numbers: Sequence[str]) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(
+            dnc_numbers.delete().where(
+                dnc_numbers.c.scope == scope, dnc_numbers.c.number.in_(list(numbers))
+            )
+        )
+    return int(result.rowcount)
+
+
+def dnc_check(engine: Engine, number: str) -> list[dict[str, Any]]:
+    """Every list ``number`` is on: scope (``*`` or a campaign), when, note."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(dnc_numbers)
+            .where(dnc_numbers.c.number == number)
+            .order_by(dnc_numbers.c.scope)
+        ).all()
+    return [
+        {
+            "scope": r.scope,
+            "addedAt": r.added_at.isoformat().replace("+00:00", "Z"),
+            "note": r.note,
+        }
+        for r in rows
+    ]
+
+
+def dnc_numbers_for(engine: Engine, campaign: str, numbers: Iterable[str]) -> set[str]:
+    """Which of ``numbers`` are on the global list or ``campaign``'s, read now."""
+    wanted = list(set(numbers))
+    if not wanted:
+        return set()
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                sa.select(dnc_numbers.c.number).where(
+                    dnc_numbers.c.scope.in_([GLOBAL_DNC, campaign]),
+                    dnc_numbers.c.number.in_(wanted),
+                )
+            ).scalars()
+        )

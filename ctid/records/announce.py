@@ -1,0 +1,121 @@
+"""``record.callClosed`` and ``recording.available``: published once the database has them.
+
+The record writer tells its ``applied_observers`` which ops each committed
+transaction held. A finished call record (``CallClose``) and a recording
+whose file is complete (``RecordingOp`` in state ``done``) are then read
+back from the database and published on the bus: the event carries exactly
+what ``records.get`` / ``recording.get`` return, and a receiver that looks the
+record up on the event finds it.
+
+They reach device monitors of the call's devices, topic monitors of the call's
+queue (``queueObject``), and the webhooks. After a crash the spool replays
+what the database may not have had, so an event can come twice (the webhook
+receiver drops duplicates by the call's or recording's id).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Final
+
+import trio
+
+from ..publish import CstaPublisher
+from ..recording.search import get as get_recording
+from ..recording.search import to_wire as recording_to_wire
+from . import ops as o
+from .lookup import load_records
+from .service import RecordsService
+from .store import is_outage
+from .wire import record_to_wire
+
+__all__ = ["CALL_CLOSED", "RECORDING_AVAILABLE", "Announcer"]
+
+log = logging.getLogger(__name__)
+
+CALL_CLOSED: Final = "record.callClosed"
+RECORDING_AVAILABLE: Final = "recording.available"
+#: Records read back per query.
+READ_BATCH: Final = 200
+
+
+class Announcer:
+    """See the module docstring."""
+
+    def __init__(self, records: RecordsService, publisher: CstaPublisher) -> None:
+        self.records = records
+        self.publisher = publisher
+        self._calls: list[str] = []
+        self._recordings: list[str] = []
+        self._wake = trio.Event()
+        self.published = 0
+
+    def on_applied(self, ops: Sequence[o.Op]) -> None:
+        """Writer observer: note what just became readable."""
+        for op in ops:
+            if isinstance(op, o.CallClose):
+                self._calls.append(op.call_id)
+            elif isinstance(op, o.RecordingOp) and op.state == "done":
+                self._recordings.append(op.recording_id)
+        if self._calls or self._recordings:
+            self._wake.set()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            while self._calls or self._recordings:
+                calls, self._calls = self._calls[:READ_BATCH], self._calls[READ_BATCH:]
+                recordings = self._recordings[:READ_BATCH]
+                self._recordings = self._recordings[READ_BATCH:]
+                try:
+                    await self._announce(calls, recordings)
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+                    # Committed a moment ago, so the database is there; a blip
+                    # costs these events rather than holding up the ones after.
+                    log.error("could not read back %d record(s) to announce: %s", len(calls), exc)
+
+    async def _announce(self, calls: list[str], recordings: list[str]) -> None:
+        for record in await self.records.read(load_records, calls):
+            params = record_to_wire(record)
+            self._publish(
+                CALL_CLOSED,
+                params,
+                call_id=params["callID"],
+                devices=[leg["device"] for leg in params["legs"]],
+                queue=params["queue"],
+            )
+        for recording_id in recordings:
+            row: dict[str, Any] | None = await self.records.read(get_recording, recording_id)
+            if row is None or row["state"] != "done":
+                continue  # deleted since, or replayed from the spool after it changed
+            params = recording_to_wire(row)
+            self._publish(
+                RECORDING_AVAILABLE,
+                params,
+                call_id=params["callID"],
+                devices=list(row.get("devices", ())),
+                queue=params["queue"],
+            )
+
+    def _publish(
+        self,
+        name: str,
+        params: dict[str, Any],
+        *,
+        call_id: str | None,
+        devices: list[str],
+        queue: str | None,
+    ) -> None:
+        self.published += 1
+        self.publisher.publish(
+            name,
+            params,
+            devices=sorted(set(devices)),
+            calls=[call_id] if call_id else [],
+            topics=[f"queue:{queue}"] if queue else [],
+        )

@@ -1,0 +1,346 @@
+"""The live-state store to the letter (SQLite): what an operator reads, the back-off, the guard.
+
+tests/continuity/test_store.py covers the store's behaviour on both databases; this file
+pins what mutation testing (docs/testing.md) showed it let through: the exact log lines
+of an outage and of the recovery, the state ``statistics`` reports meanwhile, the
+retry delays, the ``max_pending`` guard, the commit observers, and rows the store cannot
+read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+import trio
+
+from ctid.blocking import in_thread
+from ctid.livestate.store import (
+    KINDS,
+    MAX_KEY,
+    MAX_PENDING,
+    LiveStore,
+    LiveStoreStatistics,
+    StoreNotLoaded,
+)
+from ctid.records import db
+from ctid.records.schema import live_state
+
+T = TypeVar("T")
+
+
+class Switchable:
+    """A ``blocking`` runner whose commits fail as an outage while ``down`` is set."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.attempts: list[float] = []
+
+    async def __call__(
+        self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_commit":
+            self.attempts.append(trio.current_time())
+            if self.down:
+                raise OSError("connection refused\nsecond line of detail")
+        return await in_thread(fn, *args, limiter=limiter)
+
+
+@asynccontextmanager
+async def running(store: LiveStore) -> AsyncIterator[LiveStore]:
+    async with trio.open_nursery() as nursery:
+        await nursery.start(store.run)
+        yield store
+        nursery.cancel_scope.cancel()
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "ctid.livestate.store"]
+
+
+def test_kinds_and_limits() -> None:
+    assert {"agent", "queue_entry", "last_agent", "call", "leg", "record", "recording"} == KINDS
+    assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
+
+
+async def test_keys_and_kinds_are_checked_with_clear_messages(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine)
+        async with running(store):
+            store.put("agent", "k" * 255, {"v": 1})
+            with pytest.raises(ValueError, match="live-state") as info:
+                store.put("agent", "k" * 256, {})
+            assert str(info.value) == (
+                f"a live-state key is a string of 1 to 255 characters: {'k' * 256!r}"
+            )
+            with pytest.raises(ValueError, match="live-state") as info:
+                store.delete("agent", 7)  # type: ignore[arg-type]
+            assert str(info.value) == "a live-state key is a string of 1 to 255 characters: 7"
+            with pytest.raises(ValueError, match="live-state") as info:
+                store.delete("nope", "k")
+            assert str(info.value) == (
+                "unknown live-state kind 'nope' (known: agent, call, last_agent, leg, "
+                "queue_entry, record, recording)"
+            )
+            with pytest.raises(TypeError) as type_info:
+                store.put("agent", "a", "text")  # type: ignore[arg-type]
+            assert str(type_info.value) == "live state values are dicts, not str"
+            await store.flush()
+            assert store.statistics().committed == 1
+    finally:
+        engine.dispose()
+
+
+async def test_an_outage_is_logged_once_retried_with_back_off_and_recovered(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ctid.livestate.store")
+    runner = Switchable()
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=runner, retry_first=0.5, retry_max=3.0)
+        sizes: list[int] = []
+        store.commit_observers.append(sizes.append)
+        async with running(store):
+            assert messages(caplog) == [(logging.INFO, "live state loaded: nothing")]
+            caplog.clear()
+            runner.down = True
+            store.put("agent", "2001", {"state": "ready"})
+            store.put("call", "c1", {"state": "alerting"})
+            await trio.sleep(10)
+            assert store.statistics() == LiveStoreStatistics(
+                pending=2,
+                committed=0,
+                dropped=0,
+                commits=0,
+                db_up=False,
+                db_error="OSError: connection refused",
+            )
+            assert store.statistics().db_up is False
+            # 0.5, 1, 2, then the 3 s ceiling.
+            gaps = [round(b - a, 6) for a, b in itertools.pairwise(runner.attempts)]
+            assert gaps == [0.5, 1.0, 2.0, 3.0, 3.0]
+            assert messages(caplog) == [
+                (
+                    logging.ERROR,
+                    "live-state database unavailable, keeping changes in memory: "
+                    "OSError: connection refused",
+                )
+            ]
+            caplog.clear()
+            store.put("agent", "2001", {"state": "busy"})  # coalesced with the kept one
+            runner.down = False
+            await store.flush()
+            assert store.statistics() == LiveStoreStatistics(
+                pending=0, committed=2, dropped=0, commits=1, db_up=True, db_error=None
+            )
+            assert sizes == [2]
+            assert messages(caplog) == [
+                (logging.INFO, "live-state database is back; writing the changes kept meanwhile")
+            ]
+            # The back-off starts again from retry_first after a success.
+            runner.attempts.clear()
+            runner.down = True
+            store.put("agent", "2002", {"state": "ready"})
+            await trio.sleep(2)
+            gaps = [round(b - a, 6) for a, b in itertools.pairwise(runner.attempts)]
+            assert gaps == [0.5, 1.0]
+            runner.down = False
+            await store.flush()
+            assert sizes == [2, 1]
+    finally:
+        engine.dispose()
+
+
+async def test_past_max_pending_new_rows_are_dropped_counted_and_logged_once(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = Switchable()
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=runner, max_pending=3)
+        async with running(store):
+            runner.down = True
+            for key in ("a", "b", "c"):
+                store.put("agent", key, {"n": 1})
+            await trio.sleep(1)
+            caplog.clear()
+            store.put("agent", "d", {"n": 1})
+            store.put("agent", "e", {"n": 1})
+            store.put("agent", "a", {"n": 2})  # a row already waiting is still taken
+            assert store.statistics().pending == 3
+            assert store.statistics().dropped == 2
+            assert messages(caplog) == [
+                (
+                    logging.ERROR,
+                    "live state: 3 changes wait for the database; dropping new ones "
+                    "(1 dropped so far)",
+                )
+            ]
+            runner.down = False
+            await store.flush()
+            with engine.connect() as conn:
+                result = conn.execute(sa.select(live_state.c.key, live_state.c.value))
+                stored = {row.key: row.value for row in result}
+            assert stored == {"a": '{"n":2}', "b": '{"n":1}', "c": '{"n":1}'}
+            assert store.statistics().pending == 0
+    finally:
+        engine.dispose()
+
+
+async def test_rows_that_are_not_json_objects_are_ignored_and_logged(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ctid.livestate.store")
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        db.prepare(engine)
+        now = dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(live_state),
+                [
+                    {"kind": "agent", "key": "ok", "value": '{"s":1}', "updated_at": now},
+                    {"kind": "agent", "key": "text", "value": "not json", "updated_at": now},
+                    {"kind": "call", "key": "list", "value": "[1, 2]", "updated_at": now},
+                    {"kind": "call", "key": "c1", "value": '{"s":2}', "updated_at": now},
+                    {"kind": "call", "key": "c2", "value": '{"s":3}', "updated_at": now},
+                ],
+            )
+        store = LiveStore(engine=engine)
+        async with running(store):
+            assert store.load("agent") == {"ok": {"s": 1}}
+            assert store.load("call") == {"c1": {"s": 2}, "c2": {"s": 3}}
+            assert sorted(messages(caplog)) == [
+                (logging.INFO, "live state loaded: 1 agent, 2 call"),
+                (logging.ERROR, "live state: row (agent, text) is not JSON; ignored"),
+                (logging.ERROR, "live state: row (call, list) is not a JSON object; ignored"),
+            ]
+            # The store knows what the database holds: deleting a loaded row writes.
+            store.delete("call", "c1")
+            await store.flush()
+            assert store.statistics().committed == 1
+    finally:
+        engine.dispose()
+
+
+class Gated:
+    """A ``blocking`` runner whose commits wait for ``gate`` (a commit kept in flight)."""
+
+    def __init__(self) -> None:
+        self.gate = trio.Event()
+        self.entered = trio.Event()
+
+    async def __call__(
+        self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_commit":
+            self.entered.set()
+            await self.gate.wait()
+        return await in_thread(fn, *args, limiter=limiter)
+
+
+async def test_rows_in_flight_count_as_waiting_and_as_known(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    runner = Gated()
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=runner, max_pending=2)
+        async with running(store):
+            store.put("agent", "a", {"n": 1})
+            await runner.entered.wait()  # "a" is in flight
+            store.put("agent", "b", {"n": 1})
+            assert store.statistics().pending == 2  # b waiting, a in flight
+            store.put("agent", "c", {"n": 1})  # a third row: over max_pending
+            assert store.statistics().dropped == 1
+            store.put("agent", "a", {"n": 2})  # a row in flight is known: taken
+            assert store.statistics() == LiveStoreStatistics(
+                pending=2, committed=0, dropped=1, commits=0, db_up=True, db_error=None
+            )
+            # A delete of a row never written, while a commit is in flight: flush
+            # still waits for that commit.
+            store.delete("call", "never")
+            flushed = trio.Event()
+
+            async def flusher() -> None:
+                await store.flush()
+                flushed.set()
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(flusher)
+                await trio.sleep(30)
+                assert not flushed.is_set()
+                runner.gate.set()
+            with engine.connect() as conn:
+                result = conn.execute(sa.select(live_state.c.key, live_state.c.value))
+                assert {row.key: row.value for row in result} == {"a": '{"n":2}', "b": '{"n":1}'}
+    finally:
+        engine.dispose()
+
+
+async def test_a_delete_of_nothing_on_an_idle_store_needs_no_commit(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine)
+        async with running(store):
+            store.delete("call", "never")
+            with trio.fail_after(1):
+                await store.flush()
+            assert store.statistics().commits == 0
+    finally:
+        engine.dispose()
+
+
+def test_load_before_the_database_was_read_says_so() -> None:
+    store = LiveStore(engine=sa.create_engine("sqlite://"))
+    with pytest.raises(StoreNotLoaded) as info:
+        store.load("agent")
+    assert str(info.value) == "the live-state store has not read the database yet"
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (OSError(), "OSError: OSError"),
+        (OSError("  \n  "), "OSError: OSError"),
+        (OSError("x" * 400), "OSError: " + "x" * 291),
+    ],
+)
+async def test_outage_texts_are_one_short_line(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, error: OSError, shown: str
+) -> None:
+    async def failing(
+        fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_commit":
+            raise error
+        return await in_thread(fn, *args, limiter=limiter)
+
+    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    try:
+        store = LiveStore(engine=engine, blocking=failing)
+        async with running(store):
+            store.put("agent", "a", {"n": 1})
+            await store.wait_for(lambda s: s.db_error is not None)
+            assert store.statistics().db_error == shown
+            assert len(shown) <= 300
+    finally:
+        engine.dispose()
+
+
+def test_the_default_back_off() -> None:
+    store = LiveStore(engine=sa.create_engine("sqlite://"))
+    assert (store.retry_first, store.retry_max, store.max_pending) == (0.25, 5.0, 200_000)

@@ -1,0 +1,116 @@
+"""mod_spandsp's fax events, as mod_spandsp_fax.c fires them, mapped to ctid's fax events."""
+
+from __future__ import annotations
+
+from ctid.switch_drivers.base import FaxFinished, FaxProgress
+from ctid.switch_drivers.freeswitch.bridges import BridgeBook
+from ctid.switch_drivers.freeswitch.endpoints import EndpointConfig
+from ctid.switch_drivers.freeswitch.fax import fax_variables
+from ctid.switch_drivers.freeswitch.frames import EslEvent
+from ctid.switch_drivers.freeswitch.mapping import SUBSCRIBED_CUSTOM, EventMapper
+
+UUID = "0c5a36d2-8b49-4b8e-9d9a-3f7e1c2d4b01"
+
+
+def spandsp(subclass: str, **fax: str) -> EslEvent:
+    """A CUSTOM event with the channel's data (``switch_channel_event_set_data``) first,
+    then mod_spandsp's own headers, lower case as it adds them."""
+    headers = {
+        "Event-Name": "CUSTOM",
+        "Event-Subclass": subclass,
+        "Core-UUID": "5b1a2c3d-0000-4000-8000-000000000001",
+        "Event-Calling-File": "mod_spandsp_fax.c",
+        "Unique-ID": UUID,
+        "Channel-Name": "sofia/external/5551113290@192.0.2.7",
+        "Caller-Caller-ID-Number": "5551113290",
+        "variable_ctid_fax_id": "t-fx7",
+        "variable_ctid_fax_file": "/var/lib/ctid/faxes/in/2027/01/15/t-fx7.tif",
+        "uuid": UUID,
+        **{k.replace("_", "-"): v for k, v in fax.items()},
+    }
+    return EslEvent(headers=headers)
+
+
+def test_the_driver_subscribes_to_the_spandsp_events() -> None:
+    for name in ("rxfaxresult", "txfaxresult", "rxfaxpageresult", "txfaxpageresult"):
+        assert f"spandsp::{name}" in SUBSCRIBED_CUSTOM
+
+
+def test_pages_then_the_result_of_a_received_fax() -> None:
+    m = EventMapper(EndpointConfig(), BridgeBook())
+    page = spandsp(
+        "spandsp::rxfaxpageresult",
+        fax_document_transferred_pages="2",
+        fax_image_resolution="8031x7700",
+        fax_bad_rows="0",
+    )
+    assert m.feed(page) == [FaxProgress(fax_id="t-fx7", pages=2)]
+    result = spandsp(
+        "spandsp::rxfaxresult",
+        fax_success="1",
+        fax_result_code="0",
+        fax_result_text="OK",
+        fax_document_transferred_pages="3",
+        fax_document_total_pages="3",
+        fax_image_resolution="8031x7700",
+        fax_image_size="31520",
+        fax_bad_rows="0",
+        fax_transfer_rate="9600",
+        fax_ecm_used="on",
+        fax_local_station_id="ctid",
+        fax_remote_station_id="+1 555 111 3290",
+    )
+    assert m.feed(result) == [
+        FaxFinished(
+            fax_id="t-fx7",
+            success=True,
+            pages=3,
+            result_code=0,
+            result_text="OK",
+            path="/var/lib/ctid/faxes/in/2027/01/15/t-fx7.tif",
+            remote_station_id="+1 555 111 3290",
+            bit_rate=9600,
+        )
+    ]
+
+
+def test_a_failed_send_has_the_t30_code_and_text_and_no_file() -> None:
+    m = EventMapper(EndpointConfig(), BridgeBook())
+    result = spandsp(
+        "spandsp::txfaxresult",
+        fax_success="0",
+        fax_result_code="21",
+        fax_result_text="No response after sending a page",
+        fax_document_transferred_pages="1",
+        fax_document_total_pages="3",
+        fax_transfer_rate="9600",
+        fax_remote_station_id="",
+    )
+    (finished,) = m.feed(result)
+    assert finished == FaxFinished(
+        fax_id="t-fx7",
+        success=False,
+        pages=1,
+        result_code=21,
+        result_text="No response after sending a page",
+        path=None,
+        remote_station_id="",
+        bit_rate=9600,
+    )
+
+
+def test_faxes_ctid_did_not_start_are_ignored() -> None:
+    m = EventMapper(EndpointConfig(), BridgeBook())
+    event = spandsp("spandsp::rxfaxresult", fax_success="1")
+    headers = {k: v for k, v in event.headers.items() if k != "variable_ctid_fax_id"}
+    assert m.feed(EslEvent(headers=headers)) == []
+
+
+def test_the_variables_set_before_rxfax_and_txfax() -> None:
+    assert fax_variables("t-fx1", "/f.tif") == {"ctid_fax_id": "t-fx1", "ctid_fax_file": "/f.tif"}
+    assert fax_variables("t-fx1", "/f.tif", station_id="+1 555", header="ACME") == {
+        "ctid_fax_id": "t-fx1",
+        "ctid_fax_file": "/f.tif",
+        "fax_ident": "+1 555",
+        "fax_header": "ACME",
+    }
