@@ -627,6 +627,10 @@ export interface CallRecord {
   readonly ivrFlow?: string | null;
   readonly ivrExit?: string | null;
   readonly answeredAt?: string | null;
+  readonly ivrEnteredAt?: string | null;
+  readonly ivrLeftAt?: string | null;
+  readonly queueEnteredAt?: string | null;
+  readonly queueLeftAt?: string | null;
   readonly endedAt?: string | null;
   readonly disposition?: string | null;
   readonly endCause?: string | null;

@@ -36,8 +36,7 @@ export {
 } from "./codec.js";
 export { Endpoints, snapshotRequest } from "./failover.js";
 export type {
-  CallRecord,
-  CallRecordLeg,
+  CallRecord as GeneratedCallRecord,
   CallerInfo,
   GeneratedEvents,
   GeneratedMethods,

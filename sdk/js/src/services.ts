@@ -705,6 +705,8 @@ export abstract class CtidServices {
     const history = object<RecordsHistoryResult>(await this.call("records.history", params, options), "records.history");
     list<CallRecord>(history, "calls", "records.history");
     return history;
+  }
+
   // ------------------------------------------------------------ webhooks (admin; docs/webhooks.md)
 
   /** `webhook.create`: a webhook kept in the database; events published from now on go to it. */
