@@ -19,16 +19,12 @@ ESL) is reduced to the same small vocabulary:
 * **Media** operations (play, record, DTMF, music on hold, supervision) target a
   channel or a bridge.
 
-Events flow up through ``SwitchDriver.run(emit)`` in the order the switch
-reported them; commands flow down through ``SwitchDriver.execute(command)``,
-which returns once the switch has accepted the command. The effects of a command
-are reported as events, never as return values, so that the call model has one
-source of truth whatever caused a change (ctid, a phone's own keys, or the
-switch's dialplan).
-
-The interface is additive: a new event or command type is a new class here,
-and a driver that does not support a command raises ``CommandRejected`` with
-``RejectReason.NOT_SUPPORTED``.
+Events flow up through ``SwitchDriver.run(emit)`` in the switch's order; commands
+flow down through ``SwitchDriver.execute(command)``, which returns once the switch
+accepted it. A command's effects come back as events, never as return values, so
+the call model has one source of truth whatever caused a change (ctid, a phone's
+keys, the switch's dialplan). The interface is additive: a new event or command is
+a new class here; a driver without it raises ``CommandRejected`` (``NOT_SUPPORTED``).
 """
 
 from __future__ import annotations
@@ -105,10 +101,8 @@ __all__ = [
     "TrackRecording",
 ]
 
-#: How many events a driver may have in flight towards the call model before its
-#: ``emit.send`` blocks. Drivers read their switch no faster than ctid folds the
-#: events in, so a slow consumer back-pressures the switch connection instead of
-#: growing memory.
+#: Events a driver may have in flight to the call model before ``emit.send`` blocks:
+#: a slow consumer back-pressures the switch connection instead of growing memory.
 EVENT_CHANNEL_SIZE: Final = 1024
 
 
@@ -140,8 +134,7 @@ class ChannelState(enum.Enum):
     DOWN = "down"
     #: Off-hook and collecting the digits of a number to call.
     DIALING = "dialing"
-    #: Ringing at its device (an outbound leg), or offered and not yet answered
-    #: (an inbound leg).
+    #: Ringing at its device (outbound), or offered and not yet answered (inbound).
     RINGING = "ringing"
     #: Answered: media flows.
     UP = "up"
@@ -212,8 +205,7 @@ class Capability(enum.Enum):
     RECORDING = "recording"
     #: Extension phones can be driven off-hook/on-hook by ctid itself (a simulator).
     PHONE_CONTROL = "phoneControl"
-    #: The switch runs apart from ctid: its calls go on while ctid restarts, and a
-    #: restarted ctid picks them up (not the simulator, which lives inside ctid).
+    #: The switch outlives a ctid restart, which picks its calls up (not the simulator).
     SURVIVES_RESTART = "survivesRestart"
     #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
     FAX = "fax"
@@ -301,9 +293,8 @@ class ChannelInfo:
     trunk: str | None = None
     bridge_id: str | None = None
     held: bool = False
-    #: When the switch made the channel, on any scale that orders the channels of
-    #: one snapshot (seconds of the switch's clock, a sequence number); None if
-    #: unknown. ctid uses it only to tell which leg of a call came first.
+    #: When the switch made the channel, on any scale ordering one snapshot's channels
+    #: (None if unknown): only to tell which leg of a call came first.
     created: float | None = None
 
 
@@ -696,8 +687,7 @@ class TrackRecording(SwitchCommand):
 
 @attrs.frozen(kw_only=True)
 class SetMessageWaiting(SwitchCommand):
-    """Show a phone how many voicemail messages wait (``new``) and were heard (``old``):
-    its lamp is lit while ``new`` is more than 0."""
+    """A phone's voicemail display: ``new`` waiting (the lamp is lit) and ``old`` heard."""
 
     device: str
     new: int
