@@ -45,6 +45,8 @@ class RpcTestClient:
         self._ids = itertools.count(1)
         self._changed = trio.Event()
         self._read = 0
+        #: Event names this client drops as they arrive (a test that looks at others).
+        self.ignore: frozenset[str] = frozenset()
 
     def encode(self, message: Any) -> str | bytes:
         if self.msgpack:
@@ -71,6 +73,8 @@ class RpcTestClient:
         if isinstance(message, list):
             self.other.append(message)
         elif isinstance(message, dict) and "method" in message and "id" not in message:
+            if message["method"] in self.ignore:
+                return
             self.events.append(message)
         elif isinstance(message, dict) and "id" in message and message["id"] is not None:
             self.replies[message["id"]] = message

@@ -88,6 +88,7 @@ def test_check_config_says_postgresql_is_required(
     assert capsys.readouterr().err == (
         f"error: {path}: cluster: a cluster needs PostgreSQL: set records.database (or "
         "records.database_env) to a postgresql:// URL shared by every node\n"
+        f"{path}: 1 problem(s)\n"
     )
     path.write_text(
         '[cluster]\nnode_name = "a"\nadvertise_url = "ws://10.0.0.1:8765/v1"\n'

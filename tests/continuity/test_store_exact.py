@@ -66,7 +66,7 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
 
 
 def test_kinds_and_limits() -> None:
-    assert {"agent", "queue_entry", "last_agent", "call", "leg", "record", "recording"} == KINDS
+    assert {"agent", "queue", "queue_entry", "last_agent", "call", "leg", "record", "recording"} == KINDS
     assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
 
 
@@ -89,7 +89,7 @@ async def test_keys_and_kinds_are_checked_with_clear_messages(
             with pytest.raises(ValueError, match="live-state") as info:
                 store.delete("nope", "k")
             assert str(info.value) == (
-                "unknown live-state kind 'nope' (known: agent, call, last_agent, leg, "
+                "unknown live-state kind 'nope' (known: agent, call, last_agent, leg, queue, "
                 "queue_entry, record, recording)"
             )
             with pytest.raises(TypeError) as type_info:
