@@ -66,7 +66,16 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
 
 
 def test_kinds_and_limits() -> None:
-    assert {"agent", "queue", "queue_entry", "last_agent", "call", "leg", "record", "recording"} == KINDS
+    assert {
+        "agent",
+        "queue",
+        "queue_entry",
+        "last_agent",
+        "call",
+        "leg",
+        "record",
+        "recording",
+    } == KINDS
     assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
 
 
