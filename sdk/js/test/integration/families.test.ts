@@ -111,6 +111,17 @@ describe("the ACD", () => {
     expect(deleted).toMatchObject({ recordingID: recording.recordingID, callID, state: "deleted", startedBy: "admin", deletedBy: "admin (admin)" });
     expect((await admin.recordingGet(recording.recordingID)).state).toBe("deleted");
 
+    // The call's record: found by the caller's number, by its id, and in the number's history.
+    const records = await admin.recordsSearch({ number: "+15550177" });
+    expect(records.records.map((r) => r.callID)).toEqual([callID]);
+    expect(records.records[0]).toMatchObject({ caller: "+15550177", queue: "sales", agentID: "2003", recordingIDs: [recording.recordingID] });
+    expect(await admin.recordsGet(callID)).toEqual(records.records[0]);
+    const history = await admin.recordsHistory("+15550177");
+    expect(history.number).toBe("+15550177");
+    expect(history.calls.map((r) => r.callID)).toEqual([callID]);
+    // 555-01xx numbers are fictional: phonenumbers knows no place for them.
+    expect(history.callerInfo).toBeNull();
+
     await desk.logOff();
     expect(desk.agent).toMatchObject({ agentID: "2003", agentState: "loggedOff" });
     await desk.stop();
