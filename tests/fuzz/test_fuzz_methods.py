@@ -55,7 +55,8 @@ async def test_poisoned_params_of_every_method(caplog: pytest.LogCaptureFixture)
         def run(call: Runner) -> None:
             counter = iter(range(1, 1 << 30))
 
-            @settings(FUZZ, max_examples=250)
+            # Enough draws to reach most methods, however many there are.
+            @settings(FUZZ, max_examples=4 * len(METHODS))
             @given(st.data())
             def check(data: st.DataObject) -> None:
                 name = data.draw(st.sampled_from(METHODS), label="method")
