@@ -16,7 +16,6 @@ recording downloads:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import urllib.parse
 from typing import Any, Final
@@ -36,6 +35,7 @@ from ..policy import Target
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
 from .base import registry
+from .params import utc_time
 
 __all__ = ["download_route", "fax_topic", "upload_route"]
 
@@ -139,16 +139,6 @@ async def cancel(ctx: RequestContext, p: FaxParams) -> dict[str, Any]:
     return {"faxID": af.fax_id, "state": "cancelled" if af.state == "cancelled" else af.state}
 
 
-def _time(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise RpcError(rpc.INVALID_PARAMS, f"{name}: not an ISO 8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 @attrs.frozen(kw_only=True)
 class SearchParams:
     from_: str | None = None
@@ -174,8 +164,8 @@ async def search(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
     service = _service(ctx)
     await service.wait_written()
     query = store.FaxQuery(
-        start=_time(p.from_, "from"),
-        end=_time(p.to, "to"),
+        start=utc_time(p.from_, "from"),
+        end=utc_time(p.to, "to"),
         direction=p.direction,
         number=p.number,
         local_number=p.local_number,

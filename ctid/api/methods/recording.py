@@ -9,7 +9,6 @@ their own devices. The same rule decides which recordings a user finds with
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
@@ -32,6 +31,7 @@ from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from ..server import HttpHandler, HttpRequest, HttpResponse
 from .base import registry
+from .params import utc_time
 
 __all__ = ["DownloadFinder", "Downloadable", "download_route", "may_control"]
 
@@ -375,16 +375,6 @@ async def delete_recording(ctx: RequestContext, p: DeleteParams) -> dict[str, An
     return {"recordingID": p.id, "state": "deleted"}
 
 
-def _time(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise RpcError(rpc.INVALID_PARAMS, f"{name}: not an ISO 8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 @attrs.frozen(kw_only=True)
 class SearchParams:
     #: ISO 8601 times: recordings started from ``from`` (inclusive) to ``to`` (exclusive).
@@ -419,8 +409,8 @@ async def search_recordings(ctx: RequestContext, p: SearchParams) -> dict[str, A
         only_agent = credential.agent_id or ""
         only_devices = frozenset(ctx.own_devices())
     query = RecordingQuery(
-        start=_time(p.from_, "from"),
-        end=_time(p.to, "to"),
+        start=utc_time(p.from_, "from"),
+        end=utc_time(p.to, "to"),
         agent_id=p.agent_id,
         caller=p.caller,
         called=p.called,

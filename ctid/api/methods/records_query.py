@@ -16,7 +16,6 @@ before anything is read (the access table's agent and queue checks).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final, Literal
 
 import attrs
@@ -42,24 +41,13 @@ from ..policy import Target
 from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from .base import registry
+from .params import utc_time
 from .records import records_service
 
 __all__ = ["caller_info_of", "check_number"]
 
 #: Longest number or prefix taken (E.164 has at most 15 digits; room for a trunk prefix).
 MAX_NUMBER: Final = 64
-
-
-def _time(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise RpcError(
-            rpc.INVALID_PARAMS, f"{name}: not an ISO 8601 time: {value[:64]!r}"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _number(value: str, name: str) -> str:
@@ -216,8 +204,8 @@ async def search_records(ctx: RequestContext, p: SearchParams) -> dict[str, Any]
         except CursorError as exc:
             raise RpcError(rpc.INVALID_PARAMS, f"cursor: {exc}") from None
     query = SearchQuery(
-        start=_time(p.from_, "from"),
-        end=_time(p.to, "to"),
+        start=utc_time(p.from_, "from"),
+        end=utc_time(p.to, "to"),
         number=None if p.number is None else _number(p.number, "number"),
         agent=p.agent,
         queue=p.queue,
