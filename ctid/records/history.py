@@ -40,8 +40,10 @@ __all__ = [
 
 #: Most records one request returns.
 MAX_LIMIT: Final = 1000
-#: Characters a number prefix may not hold (they are wildcards to LIKE or GLOB).
-WILDCARDS: Final = frozenset("%_*?[]\\")
+#: Characters a number may not hold: LIKE's wildcards, its escape, and pattern
+#: characters no dial string has (a clear error rather than a surprise). ``*``
+#: and ``#`` are digits of dial strings (feature codes such as ``*97``): taken.
+WILDCARDS: Final = frozenset("%_?[]\\")
 
 
 class CursorError(ValueError):
@@ -95,11 +97,17 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 
 def _prefix(conn: Connection, column: sa.ColumnElement[Any], prefix: str) -> Any:
     # Both forms use the (number, started_at) indexes: LIKE through
-    # varchar_pattern_ops on PostgreSQL, GLOB through SQLite's LIKE optimisation
-    # (SQLite's LIKE is case-insensitive and would not).
+    # varchar_pattern_ops on PostgreSQL; on SQLite a range of the BINARY
+    # collation, which is exactly "starts with" and treats ``*`` (GLOB's
+    # wildcard, a digit of feature codes) as itself.
     if conn.dialect.name == "sqlite":
-        return column.op("GLOB")(prefix + "*")
+        return sa.and_(column >= prefix, column < _after_prefix(prefix))
     return column.like(prefix + "%")
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string greater than every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 # Statements built once, values bound per call: building them anew made

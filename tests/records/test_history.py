@@ -332,3 +332,33 @@ async def test_bad_requests_are_refused_and_read_nothing(
         ):
             err = await _err(admin, method, params)
             assert err.code == INVALID_PARAMS, (method, params, err.message)
+
+
+async def test_a_star_in_a_number_is_a_digit_not_a_wildcard(
+    tmp_path: Path, database_url: str, autojump_clock: trio.abc.Clock
+) -> None:
+    """``*`` is a dial-string digit (feature codes such as ``*97``): a number or prefix
+    holding it matches it literally on both databases (not as a wildcard)."""
+    async with acd_centre(_config(tmp_path, database_url)) as cc:
+        admin = await cc.client()
+        for called in ("*123", "1002", "*", "**9"):
+            cc.sim.off_hook("1001")
+            cc.sim.press_digits("1001", called)
+            await trio.sleep(40)
+            cc.sim.on_hook("1001")
+            await trio.sleep(5)
+        await service(cc).wait_committed()
+        every = await admin.call("records.search", {})
+        dialled = {r["called"]: r["callID"] for r in every["records"]}
+        assert sorted(dialled) == ["*", "**9", "*123", "1002"]
+
+        async def called(number: str) -> list[str]:
+            found = await admin.call("records.search", {"number": number})
+            return [r["called"] for r in found["records"]]
+
+        assert await called("*1") == ["*123"]
+        assert await called("*") == ["**9", "*", "*123"]
+        assert await called("**") == ["**9"]
+        assert await called("*123") == ["*123"]
+        history = await admin.call("records.history", {"number": "*123"})
+        assert [c["callID"] for c in history["calls"]] == [dialled["*123"]]
