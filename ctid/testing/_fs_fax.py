@@ -62,6 +62,11 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
     if machine is None or not sizes:
         await trio.sleep(simfax.T0)
         code = t30.T0_EXPIRED
+    elif receiving and not Path(path).parent.is_dir():
+        # spandsp opens the TIFF once the machines have met, in a directory it does
+        # not make: 41, no page (as res_fax_spandsp did on Asterisk 22.10.1).
+        await trio.sleep(simfax.PHASE_B)
+        code = t30.FILE_ERROR
     else:
         await trio.sleep(simfax.PHASE_B)
         for size in sizes:
@@ -110,5 +115,4 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
 
 def _write(path: Path, data: bytes) -> None:
     # A fake's own small file, written at once (trio's MockClock must not advance).
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
