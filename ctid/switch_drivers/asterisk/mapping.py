@@ -423,6 +423,13 @@ class AriMapper:
         if cid in self._internal_channels or (args and args[0] == SNOOP_ARG):
             self._internal_channels.add(cid)
             return None
+        if cid.endswith(";2") and (cid[:-2] in self._channels or cid[:-2] in self._expected):
+            # The dialplan half of a Local channel ctid originated (Asterisk names it
+            # "<id>;2"): the far end's side, no party of its own. Taken for a new call
+            # on the lab's Asterisk 22.10.1, it was routed out again through the same
+            # Local trunk, over and over.
+            self._internal_channels.add(cid)
+            return None
         state = _STATES.get(ch.get("state", "Unknown"), ChannelState.DOWN)
         expected = self._expected.pop(cid, None)
         caller = ch.get("caller") or {}
