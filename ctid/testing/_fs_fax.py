@@ -42,7 +42,10 @@ def _event(
     pairs.insert(0, ("Event-Subclass", subclass))
     pairs += switch.events.channel_block(ch)
     pairs += switch.events.variables(ch)
-    pairs += [("uuid", ch.uuid), *headers]
+    # Phase D's events name the channel again in ``uuid``, phase E's do not (as
+    # captured on FreeSWITCH 1.10.12: tests/fixtures/esl/lab-fax-events.txt).
+    pairs += [("uuid", ch.uuid)] if function == "phase_d_handler" else []
+    pairs += headers
     switch.emit(f"CUSTOM {subclass}", pairs)
 
 
@@ -83,9 +86,13 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
                 f"spandsp::{kind}faxpageresult",
                 [
                     ("fax-document-transferred-pages", str(pages)),
-                    ("fax-image-resolution", "8031x7700"),
+                    # Only a sender knows the document's length.
+                    *([] if receiving else [("fax-document-total-pages", str(len(sizes)))]),
+                    ("fax-image-resolution", "8040x7700"),
                     ("fax-image-size", str(size)),
+                    ("fax-image-pixel-size", "1728x2292"),
                     ("fax-bad-rows", "0"),
+                    ("fax-longest-bad-row-run", "0"),
                 ],
             )
     if ch.hungup and code == t30.OK and pages < len(sizes):
@@ -102,11 +109,13 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
             ("fax-result-text", t30.TEXT[code]),
             ("fax-document-transferred-pages", str(pages)),
             ("fax-document-total-pages", str(len(sizes))),
-            ("fax-image-resolution", "8031x7700"),
-            ("fax-image-size", str(sum(sizes[:pages]))),
+            ("fax-image-resolution", "8040x7700"),
+            # The receiver's is 0 (its file is written after phase E), as captured.
+            ("fax-image-size", "0" if receiving else str(sizes[pages - 1] if pages else 0)),
             ("fax-bad-rows", "0"),
             ("fax-transfer-rate", str(rate) if machine else "0"),
-            ("fax-ecm-used", "off"),
+            ("fax-ecm-used", "on"),
+            ("fax-t38-status", "off"),
             ("fax-local-station-id", ch.variables.get("fax_ident", "")),
             ("fax-remote-station-id", ch.party if machine else ""),
         ],
