@@ -19,6 +19,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .acd.config import acd_section
     from .cluster.config import cluster_settings
     from .demo.setup import demo_section
+    from .fax.config import fax_settings
     from .ivr.config import check_ivr, check_routing
     from .outbound.install import campaign_settings, check_campaigns
     from .recording.config import recording_section
@@ -46,6 +47,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
         "acd": acd_section,
         "cluster": cluster_settings,
         "demo": demo_section,
+        "fax": fax_settings,
         "ivr": lambda config: check_ivr(config, acd_queues(config), extensions(config)),
         "routing": lambda config: check_routing(
             config, acd_queues(config), extensions(config), acd_agents(config)

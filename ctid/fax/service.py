@@ -415,14 +415,31 @@ class FaxService:
             in_ivr=in_ivr,
             attempts=1,
         )
-        self.control.receive_fax(
-            call_id,
-            fax_id,
-            str(files.resolve(self.directory, af.path)),
-            station_id=self.settings.station_id,
-        )
         self._started(af, call)
+        self._spawn(self._receive, af)
         return af
+
+    async def _receive(self, af: ActiveFax) -> None:
+        """Make the received fax's directory, then have the switch take the fax into it.
+
+        Found on a real Asterisk 22.10.1: spandsp (``res_fax_spandsp``, and
+        FreeSWITCH's ``mod_spandsp`` alike) opens the TIFF in a directory it does not
+        create, and a day's first fax failed with 41 "TIFF/F file cannot be opened".
+        """
+        path = files.resolve(self.directory, af.path)
+        await self.blocking(
+            functools.partial(path.parent.mkdir, parents=True, exist_ok=True),
+            limiter=self._file_limiter,
+        )
+        if af.call_id is None or af.call_id not in self.model.calls or af.fax_id not in self.active:
+            return  # the caller went meanwhile: the call's end closes the fax
+        try:
+            self.control.receive_fax(
+                af.call_id, af.fax_id, str(path), station_id=self.settings.station_id
+            )
+        except NoSuchCall:
+            return
+        self.calls.sync()
 
     async def send_in_call(
         self, call_id: str, document_key: str, *, header: str | None = None, mailbox: str = "ivr"

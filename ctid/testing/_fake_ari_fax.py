@@ -81,6 +81,10 @@ def _run(fake: AriSwitch, channel: _Channel, app: str, extension: str) -> None:
     rate = _MACHINES.fax_bit_rate
     if machine is None or not sizes:
         code, pages, seconds = (t30.T0_EXPIRED, 0, simfax.T0)
+    elif extension == "receive" and not Path(file).parent.is_dir():
+        # spandsp opens the TIFF once the machines have met, in a directory it does
+        # not make (seen on Asterisk 22.10.1: 41 after the training, pages 0).
+        code, pages, seconds = (t30.FILE_ERROR, 0, simfax.PHASE_B)
     else:
         fail = machine.fail_at_page
         done = len(sizes) if fail is None or fail > len(sizes) else fail - 1
@@ -98,16 +102,20 @@ def _run(fake: AriSwitch, channel: _Channel, app: str, extension: str) -> None:
             return  # hung up meanwhile: the h extension, never back in Stasis
         if extension == "receive" and pages:
             out = Path(file)
-            out.parent.mkdir(parents=True, exist_ok=True)
             texts = [f"Fax from {live.party}, page {n}" for n in range(1, pages + 1)]
             out.write_bytes(faximage.make_fax_tiff(texts))
         ok = code == t30.OK
+        # res_fax's set_channel_variables, in its order; on a failure FAXERROR is
+        # spandsp's text too (as captured on Asterisk 22.10.1).
         for name, value in (
             ("FAXSTATUS", "SUCCESS" if ok else "FAILED"),
-            ("FAXERROR", "" if ok else "FAX_FAILURE"),
+            ("FAXERROR", "" if ok else t30.TEXT[code]),
             ("FAXSTATUSSTRING", t30.TEXT[code]),
             ("REMOTESTATIONID", live.party or "" if machine else ""),
+            ("LOCALSTATIONID", v.get("CTID_FAX_STATION", "")),
             ("FAXBITRATE", str(rate) if machine else ""),
+            ("FAXRESOLUTION", "8040x7700" if pages else "0x0"),
+            ("FAXMODE", "audio"),
             ("FAXPAGES", str(pages)),
         ):
             live.variables[name] = value

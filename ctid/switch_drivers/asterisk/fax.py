@@ -22,6 +22,14 @@ Back in Stasis, ctid reads res_fax's channel variables (``FAXSTATUS``,
 ``t30.code_of`` knows. A channel that hangs up during the fax never comes
 back: its fax ends as "The call dropped prematurely". res_fax sends no page
 progress to ARI, so there is no ``FaxProgress`` on Asterisk.
+
+A real fax machine hangs up as soon as the last page is confirmed, so a channel
+that sent or took every page often never reaches ``Stasis()`` again (seen on
+Asterisk 22.10.1: res_fax set ``FAXSTATUS=SUCCESS``, ``FAXPAGES=3``, then the
+channel was destroyed). ``FaxVariables`` follows res_fax's ``ChannelVarset``
+events on the channels in the fax context, block by block (each block ends with
+``FAXPAGES``), so such a channel's fax ends with res_fax's own last result; only a
+channel with no final block (spandsp's text in ``FAXSTATUSSTRING``) is "dropped".
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ __all__ = [
     "DEFAULT_FAX_CONTEXT",
     "FAX_STASIS_ARG",
     "RESULT_VARIABLES",
+    "FaxVariables",
     "dropped",
     "finished",
     "start_requests",
@@ -109,3 +118,32 @@ def dropped(fax_id: str) -> FaxFinished:
         result_code=t30.CALL_DROPPED,
         result_text=t30.TEXT[t30.CALL_DROPPED],
     )
+
+
+class FaxVariables:
+    """res_fax's variables as ``ChannelVarset`` events set them, per faxing channel."""
+
+    def __init__(self) -> None:
+        self._block: dict[str, dict[str, str]] = {}
+        self._last: dict[str, dict[str, str]] = {}
+
+    def varset(self, channel_id: str, name: str, value: str) -> None:
+        """One ``ChannelVarset`` on a channel in the fax context."""
+        block = self._block.setdefault(channel_id, {})
+        block[name] = value
+        if name == "FAXPAGES":  # res_fax sets it last in each block
+            self._last[channel_id] = block
+            self._block[channel_id] = {}
+
+    def ended(self, channel_id: str, fax_id: str, path: str) -> FaxFinished:
+        """The fax of a channel destroyed in the fax context: res_fax's final result if
+        it set one (spandsp's completion text), else "The call dropped prematurely"."""
+        last = self._last.get(channel_id)
+        self.forget(channel_id)
+        if last is None or t30.code_of(last.get("FAXSTATUSSTRING") or "") is None:
+            return dropped(fax_id)
+        return finished(fax_id, path, last)
+
+    def forget(self, channel_id: str) -> None:
+        self._block.pop(channel_id, None)
+        self._last.pop(channel_id, None)

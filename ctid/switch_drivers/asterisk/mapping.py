@@ -33,8 +33,7 @@ from ctid.switch_drivers.asterisk.endpoints import (
     endpoint_of,
     hangup_cause,
 )
-from ctid.switch_drivers.asterisk.fax import FAX_STASIS_ARG
-from ctid.switch_drivers.asterisk.fax import dropped as fax_dropped
+from ctid.switch_drivers.asterisk.fax import FAX_STASIS_ARG, FaxVariables
 from ctid.switch_drivers.base import (
     BridgeDestroyed,
     BridgeInfo,
@@ -104,11 +103,11 @@ _STATES: Final = {
     "Unknown": ChannelState.DOWN,
 }
 
-#: Event types that say nothing ctid's call model needs. ``ChannelVarset``
-#: alone is most of the stream; these are dropped after one dict look-up.
+#: Event types that say nothing ctid's call model needs, dropped after one dict
+#: look-up. (``ChannelVarset``, most of the stream, is looked at only on a channel
+#: in the fax context.)
 IGNORED: Final = frozenset(
     {
-        "ChannelVarset",
         "ChannelDialplan",
         "ChannelCallerId",
         "ChannelConnectedLine",
@@ -257,6 +256,7 @@ class AriMapper:
         self._transfers: dict[str, str] = {}  # transferer channel id -> target exten
         #: Channels sent to the fax context: channel id -> (fax id, file).
         self._faxes: dict[str, tuple[str, str]] = {}
+        self._fax_variables = FaxVariables()
         #: How many events of each type were dropped as noise or unknown.
         self.ignored: Counter[str] = Counter()
         self._handlers: dict[str, Callable[[JSON], list[Output]]] = {
@@ -268,6 +268,7 @@ class AriMapper:
             "ChannelDtmfReceived": self._dtmf,
             "ChannelHangupRequest": self._hangup_request,
             "ChannelDestroyed": self._destroyed,
+            "ChannelVarset": self._varset,
             "ChannelEnteredBridge": self._entered_bridge,
             "ChannelLeftBridge": self._left_bridge,
             "BridgeCreated": self._bridge_created,
@@ -423,6 +424,13 @@ class AriMapper:
         if cid in self._internal_channels or (args and args[0] == SNOOP_ARG):
             self._internal_channels.add(cid)
             return None
+        if cid.endswith(";2") and (cid[:-2] in self._channels or cid[:-2] in self._expected):
+            # The dialplan half of a Local channel ctid originated (Asterisk names it
+            # "<id>;2"): the far end's side, no party of its own. Taken for a new call
+            # on the lab's Asterisk 22.10.1, it was routed out again through the same
+            # Local trunk, over and over.
+            self._internal_channels.add(cid)
+            return None
         state = _STATES.get(ch.get("state", "Unknown"), ChannelState.DOWN)
         expected = self._expected.pop(cid, None)
         caller = ch.get("caller") or {}
@@ -550,6 +558,16 @@ class AriMapper:
 
     def fax_not_started(self, channel_id: str) -> None:
         self._faxes.pop(channel_id, None)
+        self._fax_variables.forget(channel_id)
+
+    def _varset(self, event: JSON) -> list[Output]:
+        # Most of the event stream: only a channel in the fax context is looked at.
+        cid = (event.get("channel") or {}).get("id")
+        if cid in self._faxes:
+            self._fax_variables.varset(cid, str(event.get("variable")), str(event.get("value")))
+        else:
+            self.ignored["ChannelVarset"] += 1
+        return []
 
     def _stasis_start(self, event: JSON) -> list[Output]:
         ch = event["channel"]
@@ -562,6 +580,7 @@ class AriMapper:
             faxing = self._faxes.get(known.id)
             if args[:1] == [FAX_STASIS_ARG] and faxing is not None and args[1:2] == [faxing[0]]:
                 del self._faxes[known.id]
+                self._fax_variables.forget(known.id)
                 out.append(FaxReturned(known.id, faxing[0], faxing[1]))
             return out + self._state_changed(known, ch.get("state", ""))
         originator = None
@@ -701,7 +720,7 @@ class AriMapper:
         self._transfers.pop(channel.id, None)
         faxing = self._faxes.pop(channel.id, None)
         if faxing is not None:
-            out.append(fax_dropped(faxing[0]))
+            out.append(self._fax_variables.ended(channel.id, *faxing))
         out.append(ChannelHungUp(channel_id=channel.id, cause=normalized, detail=detail))
         return out
 

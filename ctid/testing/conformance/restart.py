@@ -180,6 +180,32 @@ async def restart_in_consultation_then_conference(run: ScenarioRun) -> None:
 
 
 @scenario(NEEDS, config=RESTART_CONFIG)
+async def restart_after_a_conference(run: ScenarioRun) -> None:
+    """A conference made before the restart is one call of three after it; the
+    consultation it absorbed stays gone, so A can hold and retrieve it.
+
+    Found on the lab's Asterisk 22.10.1: the merged consultation's row stayed in the
+    live store, and the restart brought it back at A and B beside the conference."""
+    a, b = run.a, run.b
+    first, second = await _consulting(run)
+    mon = await run.watch(a)
+    await mon.call("ConferenceCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(a, b)
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected", b: "connected"}
+    for device in (a, b):
+        snapshot = await mon.call("SnapshotDevice", {"snapshotObject": device})
+        assert [d["connectionIdentifier"]["callID"] for d in snapshot["snapshotData"]] == [first]
+    await mon.call("HoldCall", {"callToBeHeld": conn(first, a)})
+    await mon.call("RetrieveCall", {"callToBeRetrieved": conn(first, a)})
+    await run.settle()
+    names = {e["_name"] for e in mon.take()}
+    assert {"HeldEvent", "RetrievedEvent"} <= names
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected", b: "connected"}
+
+
+@scenario(NEEDS, config=RESTART_CONFIG)
 async def restart_while_make_call_rings(run: ScenarioRun) -> None:
     """MakeCall's called phone still rings across a restart; its answer is on the old callID."""
     a, b = run.a, run.b

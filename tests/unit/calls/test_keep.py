@@ -73,3 +73,80 @@ async def test_a_call_is_kept_while_it_lasts(autojump_clock: trio.testing.MockCl
         assert store.rows == {}
         assert (KIND_CALL, call_id) in store.deletes
         assert not cc.app.model.dirty
+
+
+async def _consulting(cc: Any, store: RowStore) -> tuple[Any, str, str]:
+    """1001 calls 1002 (answered), then consults 1003 (answered), with the keeper on."""
+    keeper = CallKeeper(store, cc.app.clock.at)
+    cc.app.calls.keeper = keeper
+    keeper.adopt(cc.app.model)
+    client = await cc.client()
+    reply = await client.call(
+        "MakeCall",
+        {"callingDevice": "1001", "calledDirectoryNumber": "1002", "autoOriginate": "doNotPrompt"},
+    )
+    first = reply["callingDevice"]["callID"]
+    await cc.settle()
+    cc.sim.off_hook("1002")
+    await cc.settle()
+    reply = await client.call(
+        "ConsultationCall",
+        {"existingCall": {"callID": first, "deviceID": "1001"}, "consultedDevice": "1003"},
+    )
+    second = reply["initiatedCall"]["callID"]
+    await cc.settle()
+    cc.sim.off_hook("1003")
+    await cc.settle()
+    assert {k for (kind, k) in store.rows if kind == KIND_CALL} == {first, second}
+    return client, first, second
+
+
+async def test_a_conferenced_consultation_is_deleted(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """The consultation merged into the first call by ConferenceCall leaves the store.
+
+    Found on the lab's Asterisk 22.10.1: a conference made before a ``kill -9`` came
+    back with the merged consultation call alive again at the conferencing phone and
+    the added party (its row had stayed), so RetrieveCall was refused."""
+    store = RowStore()
+    async with call_centre() as cc:
+        client, first, second = await _consulting(cc, store)
+        await client.call(
+            "ConferenceCall",
+            {
+                "heldCall": {"callID": first, "deviceID": "1001"},
+                "activeCall": {"callID": second, "deviceID": "1001"},
+            },
+        )
+        await cc.settle()
+        assert {k for (kind, k) in store.rows if kind == KIND_CALL} == {first}
+        assert (KIND_CALL, second) in store.deletes
+        states = {c["device"]: c["state"] for c in store.rows[KIND_CALL, first]["connections"]}
+        assert states == {"1001": "connected", "1002": "connected", "1003": "connected"}
+        for (kind, _), row in store.rows.items():
+            if kind == KIND_LEG:
+                assert row["call_ids"] == [first]
+
+
+async def test_a_transferred_consultation_is_deleted(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """TransferCall merges the consultation into the first call: its row goes too."""
+    store = RowStore()
+    async with call_centre() as cc:
+        client, first, second = await _consulting(cc, store)
+        await client.call(
+            "TransferCall",
+            {
+                "heldCall": {"callID": first, "deviceID": "1001"},
+                "activeCall": {"callID": second, "deviceID": "1001"},
+            },
+        )
+        await cc.settle()
+        assert {k for (kind, k) in store.rows if kind == KIND_CALL} == {first}
+        states = {c["device"]: c["state"] for c in store.rows[KIND_CALL, first]["connections"]}
+        assert states == {"1002": "connected", "1003": "connected"}
+        for (kind, _), row in store.rows.items():
+            if kind == KIND_LEG:
+                assert row["call_ids"] == [first]

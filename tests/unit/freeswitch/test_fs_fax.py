@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ctid.switch_drivers.base import FaxFinished, FaxProgress
 from ctid.switch_drivers.freeswitch.bridges import BridgeBook
 from ctid.switch_drivers.freeswitch.endpoints import EndpointConfig
@@ -114,3 +116,43 @@ def test_the_variables_set_before_rxfax_and_txfax() -> None:
         "fax_ident": "+1 555",
         "fax_header": "ACME",
     }
+
+
+def test_the_lab_freeswitchs_own_fax_events() -> None:
+    """Real frames (tests/fixtures/esl/lab-fax-events.txt): FreeSWITCH 1.10.12 with
+    mod_spandsp (spandsp 3.0.0), 2026-12-07, a socket subscribed with ``event plain
+    CUSTOM spandsp::...``. ctid received a 3-page fax on its fax number (``3m9r038-fx2``,
+    sent by a loopback leg running txfax) and sent one with fax.send (``3m9r038-fx4``,
+    taken by a loopback leg running rxfax); the lab's own legs' events carry no
+    ``ctid_fax_id`` and are ignored. Pages come one by one, then phase E."""
+    from ctid.switch_drivers.freeswitch.frames import parse_event_plain
+    from ctid.switch_drivers.freeswitch.framing import FrameReader
+
+    raw = Path(__file__).resolve().parents[2] / "fixtures" / "esl" / "lab-fax-events.txt"
+    reader = FrameReader()
+    reader.feed(raw.read_bytes())
+    m = EventMapper(EndpointConfig(), BridgeBook())
+    out = []
+    while (frame := reader.next_frame()) is not None:
+        if frame.get("Content-Type") == "text/event-plain":
+            out.extend(m.feed(parse_event_plain(frame.body)))
+    progress = [(o.fax_id, o.pages) for o in out if isinstance(o, FaxProgress)]
+    assert progress == [
+        ("3m9r038-fx2", 1),
+        ("3m9r038-fx2", 2),
+        ("3m9r038-fx2", 3),
+        ("3m9r038-fx4", 1),
+        ("3m9r038-fx4", 2),
+        ("3m9r038-fx4", 3),
+    ]
+    finished = [o for o in out if isinstance(o, FaxFinished)]
+    assert [(f.fax_id, f.success, f.pages, f.result_code, f.result_text) for f in finished] == [
+        ("3m9r038-fx2", True, 3, 0, "OK"),
+        ("3m9r038-fx4", True, 3, 0, "OK"),
+    ]
+    assert [(f.remote_station_id, f.bit_rate) for f in finished] == [
+        ("5551234", 14400),
+        ("5557777", 14400),
+    ]
+    assert finished[0].path is not None and finished[0].path.endswith("3m9r038-fx2.tif")
+    assert finished[1].path is None
