@@ -144,8 +144,10 @@ def main() -> None:
     work = prepare(module, tests, args.mutants is not None)
     print(f"mutating {module} against {' '.join(tests)} in {work.relative_to(ROOT)}")
     mutmut = Path(sys.executable).with_name("mutmut")
-    glob = module.removesuffix(".py").replace("/", ".") + ".*"
-    run = [str(mutmut), "run", f"--max-children={args.max_children}", *(args.mutants or [glob])]
+    # No names on a full run: only_mutate already limits it to the module, and mutmut
+    # reruns every mutant named (a glob too), so naming them all would retest what a
+    # stopped run had already done instead of going on from where it stopped.
+    run = [str(mutmut), "run", f"--max-children={args.max_children}", *(args.mutants or [])]
     code = subprocess.call(run, cwd=work)
     if code == 0:
         subprocess.call([str(mutmut), "results"], cwd=work)

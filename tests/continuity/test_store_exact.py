@@ -80,9 +80,9 @@ def test_kinds_and_limits() -> None:
 
 
 async def test_keys_and_kinds_are_checked_with_clear_messages(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    store_db: Path, autojump_clock: trio.abc.Clock
 ) -> None:
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine)
         async with running(store):
@@ -111,11 +111,11 @@ async def test_keys_and_kinds_are_checked_with_clear_messages(
 
 
 async def test_an_outage_is_logged_once_retried_with_back_off_and_recovered(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+    store_db: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="ctid.livestate.store")
     runner = Switchable()
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine, blocking=runner, retry_first=0.5, retry_max=3.0)
         sizes: list[int] = []
@@ -172,10 +172,10 @@ async def test_an_outage_is_logged_once_retried_with_back_off_and_recovered(
 
 
 async def test_past_max_pending_new_rows_are_dropped_counted_and_logged_once(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+    store_db: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     runner = Switchable()
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine, blocking=runner, max_pending=3)
         async with running(store):
@@ -208,10 +208,10 @@ async def test_past_max_pending_new_rows_are_dropped_counted_and_logged_once(
 
 
 async def test_rows_that_are_not_json_objects_are_ignored_and_logged(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+    store_db: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="ctid.livestate.store")
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         db.prepare(engine)
         now = dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
@@ -260,10 +260,10 @@ class Gated:
 
 
 async def test_rows_in_flight_count_as_waiting_and_as_known(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    store_db: Path, autojump_clock: trio.abc.Clock
 ) -> None:
     runner = Gated()
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine, blocking=runner, max_pending=2)
         async with running(store):
@@ -299,9 +299,9 @@ async def test_rows_in_flight_count_as_waiting_and_as_known(
 
 
 async def test_a_delete_of_nothing_on_an_idle_store_needs_no_commit(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    store_db: Path, autojump_clock: trio.abc.Clock
 ) -> None:
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine)
         async with running(store):
@@ -329,7 +329,7 @@ def test_load_before_the_database_was_read_says_so() -> None:
     ],
 )
 async def test_outage_texts_are_one_short_line(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, error: OSError, shown: str
+    store_db: Path, autojump_clock: trio.abc.Clock, error: OSError, shown: str
 ) -> None:
     async def failing(
         fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
@@ -338,7 +338,7 @@ async def test_outage_texts_are_one_short_line(
             raise error
         return await in_thread(fn, *args, limiter=limiter)
 
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine, blocking=failing)
         async with running(store):
