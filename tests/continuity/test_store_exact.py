@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
@@ -29,6 +30,7 @@ from ctid.livestate.store import (
     LiveStore,
     LiveStoreStatistics,
     StoreNotLoaded,
+    _upsert,
 )
 from ctid.records import db
 from ctid.records.schema import live_state
@@ -353,3 +355,39 @@ async def test_outage_texts_are_one_short_line(
 def test_the_default_back_off() -> None:
     store = LiveStore(engine=sa.create_engine("sqlite://"))
     assert (store.retry_first, store.retry_max, store.max_pending) == (0.25, 5.0, 200_000)
+
+
+async def test_flush_after_deletes_of_rows_never_written_still_waits_for_the_rest(
+    store_db: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """Deletes of unknown rows count as changes: ``flush`` waits for all before them."""
+    engine = db.make_engine(db.sqlite_url(store_db))
+    try:
+        store = LiveStore(engine=engine)
+        async with running(store):
+            store.put("agent", "2001", {"state": "ready"})
+            await store.flush()
+            # No checkpoint from here to flush: the writer has not taken "2002" yet.
+            store.put("agent", "2002", {"state": "busy"})
+            store.delete("call", "never-1")
+            store.delete("call", "never-2")
+            await store.flush()
+            with engine.connect() as conn:
+                result = conn.execute(sa.select(live_state.c.key, live_state.c.value))
+                assert {row.key: row.value for row in result} == {
+                    "2001": '{"state":"ready"}',
+                    "2002": '{"state":"busy"}',
+                }
+            assert store.statistics() == LiveStoreStatistics(
+                pending=0, committed=2, dropped=0, commits=2, db_up=True, db_error=None
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_third_database_is_refused_by_name() -> None:
+    for name in ("mysql", "oracle"):
+        conn: Any = SimpleNamespace(dialect=SimpleNamespace(name=name))
+        with pytest.raises(NotImplementedError) as info:
+            _upsert(conn)
+        assert str(info.value) == f"live state needs SQLite or PostgreSQL, not {name}"
