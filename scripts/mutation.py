@@ -95,7 +95,9 @@ def module_tests(module: str) -> list[str]:
     )
 
 
-def prepare(module: str, tests: list[str], partial: bool = False) -> Path:
+def prepare(
+    module: str, tests: list[str], partial: bool = False, timeout_multiplier: float | None = None
+) -> Path:
     """The run directory of ``module``, with fresh copies of the sources and tests.
 
     A partial run (``--mutants``, e.g. survivors retried with slower tests) gets a
@@ -118,6 +120,9 @@ def prepare(module: str, tests: list[str], partial: bool = False) -> Path:
         f"only_mutate = {json.dumps([module])}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
     )
+    if timeout_multiplier is not None:
+        text = re.sub(r"(?m)^timeout_multiplier = .*\n", "", text)
+        extra += f"timeout_multiplier = {timeout_multiplier}\n"
     (work / "pyproject.toml").write_text(text.replace(header, header + extra, 1))
     return work
 
@@ -132,6 +137,12 @@ def main() -> None:
     parser.add_argument(
         "--mutants", nargs="+", default=None, help="only these mutant names or globs"
     )
+    parser.add_argument(
+        "--timeout-multiplier",
+        type=float,
+        default=None,
+        help="a mutant times out after this many times its tests' time (pyproject: 5)",
+    )
     args = parser.parse_args()
     module = args.module.removeprefix("./")
     if not module.startswith("ctid/") or not module.endswith(".py"):
@@ -141,7 +152,7 @@ def main() -> None:
     tests = args.tests or module_tests(module)
     if not tests:
         sys.exit(f"no tests import {module}; name them: make mutation MODULE=... TESTS='...'")
-    work = prepare(module, tests, args.mutants is not None)
+    work = prepare(module, tests, args.mutants is not None, args.timeout_multiplier)
     print(f"mutating {module} against {' '.join(tests)} in {work.relative_to(ROOT)}")
     mutmut = Path(sys.executable).with_name("mutmut")
     # No names on a full run: only_mutate already limits it to the module, and mutmut

@@ -14,12 +14,16 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ctid.records import db
 from ctid.records.schema import webhook_events, webhooks
 from ctid.webhooks import outbox
 from ctid.webhooks.outbox import Queued, Stored
+
+from ..postgres import PostgresServer
 
 DELIVERED: dict[str, Any] = {
     "monitorCrossRefID": "m1",
@@ -180,3 +184,35 @@ def test_specs_are_saved_sorted_updated_in_place_listed_by_name_and_deleted(
     assert outbox.load_specs(engine) == [erp]
     # Its waiting events go with it; the other webhook's stay.
     assert outbox.backlogs(engine) == {"erp": 3}
+
+
+@pytest.mark.postgres
+def test_order_is_by_id_when_the_table_is_not_in_id_order(postgres: PostgresServer) -> None:
+    """PostgreSQL reuses the space of delivered rows: a scan without ORDER BY is out of order.
+
+    Events 1-4 are written, 1 and 2 delivered, the table vacuumed; 5 and 6 then take
+    the first slots of the page, so the table reads 5, 6, 3, 4. ``next_batch`` and
+    ``trim`` must still go by ``id``.
+    """
+    engine = db.make_engine(postgres.url(postgres.create_database()))
+    try:
+        db.prepare(engine)
+        outbox.append(engine, [queued("crm", n) for n in (1, 2, 3, 4)])
+        first = ids_of(engine, "crm")
+        assert outbox.delete_through(engine, "crm", first[1]) == 2
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM webhook_events"))
+        outbox.append(engine, [queued("crm", n) for n in (5, 6)])
+        with engine.connect() as conn:
+            physical = conn.execute(sa.text("SELECT event_id FROM webhook_events")).scalars()
+            assert list(physical) == ["run1-e5", "run1-e6", "run1-e3", "run1-e4"]
+        batch = outbox.next_batch(engine, "crm", 3)
+        assert [s.event_id for s in batch] == ["run1-e3", "run1-e4", "run1-e5"]
+        assert outbox.trim(engine, "crm", 1) == 1
+        assert [s.event_id for s in outbox.next_batch(engine, "crm", 10)] == [
+            "run1-e4",
+            "run1-e5",
+            "run1-e6",
+        ]
+    finally:
+        engine.dispose()
