@@ -391,3 +391,68 @@ def test_a_third_database_is_refused_by_name() -> None:
         with pytest.raises(NotImplementedError) as info:
             _upsert(conn)
         assert str(info.value) == f"live state needs SQLite or PostgreSQL, not {name}"
+
+
+class FailingLoad:
+    """A ``blocking`` runner whose reads at start fail as an outage while ``down`` is set."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.attempts: list[float] = []
+        self.limiters: list[trio.CapacityLimiter | None] = []
+
+    async def __call__(
+        self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        if getattr(fn, "__name__", "") == "_read_all":
+            self.attempts.append(trio.current_time())
+            self.limiters.append(limiter)
+            if self.down:
+                raise OSError("could not connect\ndetail")
+        return await in_thread(fn, *args, limiter=limiter)
+
+
+async def test_loading_retries_with_back_off_says_why_and_uses_the_writers_thread(
+    store_db: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ctid.livestate.store")
+    runner = FailingLoad()
+    engine = db.make_engine(db.sqlite_url(store_db))
+    try:
+        store = LiveStore(engine=engine, blocking=runner, retry_first=0.5, retry_max=3.0)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(store.run)
+            await trio.sleep(10)
+            assert not store.loaded
+            assert store.statistics() == LiveStoreStatistics(
+                pending=0,
+                committed=0,
+                dropped=0,
+                commits=0,
+                db_up=False,
+                db_error="OSError: could not connect",
+            )
+            # 0.5, 1, 2, then the 3 s ceiling.
+            gaps = [round(b - a, 6) for a, b in itertools.pairwise(runner.attempts)]
+            assert gaps == [0.5, 1.0, 2.0, 3.0, 3.0]
+            assert messages(caplog) == [
+                (
+                    logging.ERROR,
+                    "live-state database unavailable, keeping changes in memory: "
+                    "OSError: could not connect",
+                )
+            ]
+            caplog.clear()
+            runner.down = False
+            await store.wait_for(lambda s: s.db_up)
+            assert store.load("agent") == {}
+            assert store.statistics().db_error is None
+            assert messages(caplog) == [
+                (logging.INFO, "live-state database is back; writing the changes kept meanwhile"),
+                (logging.INFO, "live state loaded: nothing"),
+            ]
+            # One thread at a time touches the database: the reads share the writer's.
+            assert runner.limiters == [store.limiter] * len(runner.attempts)
+            nursery.cancel_scope.cancel()
+    finally:
+        engine.dispose()
