@@ -205,6 +205,21 @@ async def test_past_max_pending_new_rows_are_dropped_counted_and_logged_once(
                 stored = {row.key: row.value for row in result}
             assert stored == {"a": '{"n":2}', "b": '{"n":1}', "c": '{"n":1}'}
             assert store.statistics().pending == 0
+            # After a commit, the next overflow is logged again.
+            caplog.clear()
+            runner.down = True
+            for key in ("f", "g", "h", "i"):
+                store.put("agent", key, {"n": 1})
+            assert store.statistics().dropped == 3
+            assert messages(caplog) == [
+                (
+                    logging.ERROR,
+                    "live state: 3 changes wait for the database; dropping new ones "
+                    "(3 dropped so far)",
+                )
+            ]
+            runner.down = False
+            await store.flush()
     finally:
         engine.dispose()
 
@@ -454,5 +469,69 @@ async def test_loading_retries_with_back_off_says_why_and_uses_the_writers_threa
             # One thread at a time touches the database: the reads share the writer's.
             assert runner.limiters == [store.limiter] * len(runner.attempts)
             nursery.cancel_scope.cancel()
+    finally:
+        engine.dispose()
+
+
+class Recording:
+    """A ``blocking`` runner that notes which function ran with which limiter."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, trio.CapacityLimiter | None]] = []
+
+    async def __call__(
+        self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None
+    ) -> T:
+        self.calls.append((getattr(fn, "__name__", ""), limiter))
+        return await in_thread(fn, *args, limiter=limiter)
+
+
+async def test_a_row_deleted_in_the_database_needs_no_second_delete_and_one_thread_writes(
+    store_db: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    runner = Recording()
+    engine = db.make_engine(db.sqlite_url(store_db))
+    try:
+        store = LiveStore(engine=engine, blocking=runner)
+        async with running(store):
+            store.put("agent", "2001", {"state": "ready"})
+            await store.flush()
+            store.delete("agent", "2001")
+            await store.flush()
+            assert store.statistics().commits == 2
+            # The store knows the row is gone: deleting it again writes nothing.
+            store.delete("agent", "2001")
+            await store.flush()
+            assert store.statistics() == LiveStoreStatistics(
+                pending=0, committed=2, dropped=0, commits=2, db_up=True, db_error=None
+            )
+        assert runner.calls == [
+            ("_read_all", store.limiter),
+            ("_commit", store.limiter),
+            ("_commit", store.limiter),
+        ]
+    finally:
+        engine.dispose()
+
+
+async def test_the_newest_write_time_is_the_latest_of_all_rows(
+    store_db: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """``last_written`` (the previous run's last sign of life) is the maximum, not the last row."""
+    wall = [2000.0]
+    engine = db.make_engine(db.sqlite_url(store_db))
+    try:
+        store = LiveStore(engine=engine, wall=lambda: wall[0])
+        async with running(store):
+            assert store.last_written is None
+            store.put("agent", "b", {"n": 1})
+            await store.flush()
+            wall[0] = 1000.0  # a clock set back: later rows, older stamps
+            store.put("agent", "a", {"n": 1})
+            store.put("agent", "c", {"n": 1})
+            await store.flush()
+        store = LiveStore(engine=engine)
+        async with running(store):
+            assert store.last_written == 2000.0
     finally:
         engine.dispose()
