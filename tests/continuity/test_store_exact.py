@@ -535,3 +535,17 @@ async def test_the_newest_write_time_is_the_latest_of_all_rows(
             assert store.last_written == 2000.0
     finally:
         engine.dispose()
+
+
+def test_the_defaults_of_a_new_store() -> None:
+    engine = sa.create_engine("sqlite://")
+    store = LiveStore(engine=engine)
+    # One thread at a time writes, unless the caller shares its own limiter.
+    assert isinstance(store.limiter, trio.CapacityLimiter)
+    assert store.limiter.total_tokens == 1
+    shared = trio.CapacityLimiter(3)
+    assert LiveStore(engine=engine, limiter=shared).limiter is shared
+    assert store.prepare_schema is True
+    assert LiveStore(engine=engine, prepare_schema=False).prepare_schema is False
+    assert store.last_written is None
+    assert (store.max_pending, store.retry_first, store.retry_max) == (200_000, 0.25, 5.0)
