@@ -549,3 +549,28 @@ def test_the_defaults_of_a_new_store() -> None:
     assert LiveStore(engine=engine, prepare_schema=False).prepare_schema is False
     assert store.last_written is None
     assert (store.max_pending, store.retry_first, store.retry_max) == (200_000, 0.25, 5.0)
+
+
+async def test_a_fresh_store_counts_nothing_and_flushes_at_once(
+    store_db: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    engine = db.make_engine(db.sqlite_url(store_db))
+    try:
+        store = LiveStore(engine=engine)
+        assert store.statistics() == LiveStoreStatistics(
+            pending=0, committed=0, dropped=0, commits=0, db_up=False, db_error=None
+        )
+        # Before the database is read: a put and its delete leave nothing to write.
+        store.put("agent", "2001", {"state": "ready"})
+        store.delete("agent", "2001")
+        assert store.statistics().pending == 0
+        async with running(store):
+            with trio.fail_after(1):
+                await store.flush()
+            assert store.statistics() == LiveStoreStatistics(
+                pending=0, committed=0, dropped=0, commits=0, db_up=True, db_error=None
+            )
+            with engine.connect() as conn:
+                assert conn.execute(sa.select(live_state)).all() == []
+    finally:
+        engine.dispose()
