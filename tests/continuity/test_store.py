@@ -139,7 +139,7 @@ async def test_changes_to_one_row_between_commits_are_one_write(
 
 
 async def test_the_caller_never_waits_for_a_slow_commit(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    store_db: Path, autojump_clock: trio.abc.Clock
 ) -> None:
     """While a commit hangs in its thread, put/delete return at once and are coalesced."""
     gate = trio.Event()
@@ -153,7 +153,7 @@ async def test_the_caller_never_waits_for_a_slow_commit(
             await gate.wait()
         return await in_thread(fn, *args, limiter=limiter)
 
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine, blocking=slow)
         async with running(store):
@@ -183,9 +183,9 @@ async def test_the_caller_never_waits_for_a_slow_commit(
 
 
 async def test_bad_input_raises_and_changes_nothing(
-    tmp_path: Path, autojump_clock: trio.abc.Clock
+    store_db: Path, autojump_clock: trio.abc.Clock
 ) -> None:
-    engine = db.make_engine(db.sqlite_url(tmp_path / "ctid.db"))
+    engine = db.make_engine(db.sqlite_url(store_db))
     try:
         store = LiveStore(engine=engine)
         async with running(store):

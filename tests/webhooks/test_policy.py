@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from ctid.structure import StructureError
-from ctid.webhooks.policy import BACKOFF_MAX, Delivery, Selector, backoff, overflow
+from ctid.webhooks.policy import BACKOFF_MAX, Delivery, Selector, backoff, batch_id, overflow
 from ctid.webhooks.spec import WebhookSpec, check, from_wire, to_wire
 
 
@@ -141,3 +143,32 @@ def test_wire_round_trip() -> None:
     with pytest.raises(StructureError) as bad:
         from_wire({**wire, "batchMax": 0}, "params")
     assert bad.value.path == "params.batchMax"
+
+
+def test_only_the_star_is_special_in_a_pattern() -> None:
+    """``check`` refuses "?" and "["; a spec made without it still treats them as nothing."""
+    for pattern in ("Agent?", "[Agent", "Ag?[ent"):
+        selector = Selector(spec(events=(pattern,)))
+        assert selector.wants("Agent", {}) is True, pattern
+        assert selector.wants("AgentX", {}) is False, pattern
+        assert selector.wants("[Agent", {}) is False, pattern
+
+
+def test_delivery_counts_add_up_and_say_when_the_last_error_was() -> None:
+    d = Delivery(max_retry_seconds=100.0)
+    d.succeeded(10.0, 3)
+    d.succeeded(20.0, 4)
+    assert (d.delivered, d.last_success, d.last_error_at) == (7, 20.0, None)
+    d.failed(30.0, "HTTP 503", lambda: 0.0)
+    assert (d.last_error, d.last_error_at, d.failures) == ("HTTP 503", 30.0, 1)
+    # Less than a second of the retry period left: the last try waits only that long.
+    d.failed(129.6, "HTTP 503", lambda: 0.0)
+    assert d.next_try == pytest.approx(130.0)
+
+
+def test_the_delivery_id_is_a_hash_of_the_webhook_and_its_rows() -> None:
+    digest = hashlib.sha256(b"crm\x00101\x00200").hexdigest()
+    assert batch_id("crm", 101, 200) == "d-" + digest[:24]
+    assert len(batch_id("crm", 101, 200)) == 26
+    assert batch_id("crm", 101, 201) != batch_id("crm", 101, 200)
+    assert batch_id("erp", 101, 200) != batch_id("crm", 101, 200)
