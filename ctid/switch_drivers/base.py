@@ -707,6 +707,10 @@ class StartSupervision(SwitchCommand):
     supervisor_channel_id: str
     target_channel_id: str
     mode: SupervisionMode
+    #: Sent again after ctid's restart for a supervision the switch may still run
+    #: (a previous ctid started it): the driver takes over what it finds of it
+    #: instead of refusing or doubling it, and sets ``mode``.
+    restored: bool = False
 
 
 @attrs.frozen(kw_only=True)
