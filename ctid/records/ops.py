@@ -281,12 +281,17 @@ class Heartbeat(Op):
 
 @attrs.frozen(kw_only=True)
 class CloseInterrupted(Op):
-    """At start-up: close what earlier runs of ``node`` left open (they died)."""
+    """At start-up: close what earlier runs of ``node`` left open (they died).
+
+    ``every_node``: what earlier runs of any node left open (a hot-standby cluster,
+    where this node took over: the lease says every other node has stopped).
+    """
 
     kind: ClassVar[str] = "closeInterrupted"
     node: str
     run_id: str
     at: float
+    every_node: bool = False
 
 
 @attrs.frozen(kw_only=True)

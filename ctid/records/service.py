@@ -88,6 +88,9 @@ class RecordsService:
         self.record_observers: list[Callable[[o.CallClose], None]] = []
         #: Records in progress kept across restarts (``keep_in``), if live state is on.
         self.progress: RecordsInProgress | None = None
+        #: A hot-standby node: at start it closes what dead runs of every node left
+        #: open, not only its own (``CloseInterrupted.every_node``).
+        self.every_node = False
 
     def keep_in(self, rows: LiveRows) -> RecordsInProgress:
         """Keep records in progress as live-state rows (``ctid.livestate``)."""
@@ -278,7 +281,14 @@ class RecordsService:
         if self.progress is not None:
             # Before CloseInterrupted: calls that went on across the restart keep their row.
             self.progress.restore(await self._last_alive())
-        self.submit(o.CloseInterrupted(node=self.node, run_id=self.run_id, at=self.clock.now()))
+        self.submit(
+            o.CloseInterrupted(
+                node=self.node,
+                run_id=self.run_id,
+                at=self.clock.now(),
+                every_node=self.every_node,
+            )
+        )
         try:
             async with trio.open_nursery() as nursery:
                 await nursery.start(self.writer.run)

@@ -37,7 +37,15 @@ def leaf(group: BaseException) -> LeadershipLost:
 class Node:
     """One daemon of the pair, run in the test's nursery."""
 
-    def __init__(self, name: str, db: FakeLeaseDatabase, nursery: trio.Nursery) -> None:
+    def __init__(
+        self,
+        name: str,
+        db: FakeLeaseDatabase,
+        nursery: trio.Nursery,
+        *,
+        extra: dict[str, Any] | None = None,
+        driver: SimulatorDriver | None = None,
+    ) -> None:
         config = sim_config(
             {
                 "cluster": {
@@ -46,6 +54,7 @@ class Node:
                     "lease_seconds": LEASE,
                 },
                 "records": {"enabled": False, "database": "postgresql://ctid@db.example/ctid"},
+                **(extra or {}),
             }
         )
         self.name = name
@@ -55,6 +64,7 @@ class Node:
             ids=IdFactory(name, deterministic=True),
             anchor_wall=ANCHOR_WALL,
             blocking=inline,
+            driver=driver,
         )
         assert isinstance(self.app.driver, SimulatorDriver)
         self.app.driver.blocking = inline
