@@ -81,6 +81,7 @@ def session_settings(lease: float) -> list[str]:
     """
     seconds = max(1, math.ceil(lease))
     return [
+        "SET application_name = 'ctid lease'",
         f"SET tcp_keepalives_idle = {seconds}",
         "SET tcp_keepalives_interval = 1",
         "SET tcp_keepalives_count = 3",
