@@ -307,6 +307,18 @@ class CallAdopt(Op):
     replaces: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class AgentStateAdopt(Op):
+    """At start-up, before ``CloseInterrupted``: an agent's state row an earlier run
+    (of this node, or of a dead node this one took over from) left open goes on in
+    this run, which ends it at the agent's next change."""
+
+    kind: ClassVar[str] = "agentStateAdopt"
+    id: str
+    node: str
+    run_id: str
+
+
 _KINDS: dict[str, type[Op]] = {
     cls.kind: cls
     for cls in (
@@ -326,6 +338,7 @@ _KINDS: dict[str, type[Op]] = {
         Heartbeat,
         CloseInterrupted,
         CallAdopt,
+        AgentStateAdopt,
     )
 }
 

@@ -270,6 +270,13 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             _close_interrupted(conn, op)
         case o.CallAdopt():
             _adopt(conn, op)
+        case o.AgentStateAdopt():
+            conn.execute(
+                agent_states.update()
+                .where(agent_states.c.id == op.id)
+                .where(agent_states.c.ended_at.is_(None))
+                .values(node=op.node, run_id=op.run_id)
+            )
         case _:
             raise TypeError(f"no way to apply {op!r}")
 

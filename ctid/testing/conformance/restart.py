@@ -196,6 +196,40 @@ async def restart_while_make_call_rings(run: ScenarioRun) -> None:
     await run.expect_hearing(a, b, hears=True, music=False)
 
 
+@scenario(NEEDS, config=RESTART_CONFIG)
+async def restart_in_a_conference(run: ScenarioRun) -> None:
+    """A three-party conference across a restart: one call with the caller, A and B
+    connected, all hearing each other, its callID and data kept; B leaves, the caller
+    and A talk on; the caller hangs up and the call ends."""
+    a, b = run.a, run.b
+    first, second = await _consulting(run)
+    mon = await run.watch(a)
+    await mon.call("ConferenceCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(a, b)
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected", b: "connected"}
+    snapshot = await mon.call("SnapshotCall", {"snapshotObject": first})
+    assert (snapshot["userData"], snapshot["correlatorData"]) == ({"customer": "C-42"}, "case-7")
+    for listener, speaker in [(CALLER, a), (CALLER, b), (a, b), (b, CALLER), (a, CALLER)]:
+        await run.expect_hearing(listener, speaker, hears=True, music=False)
+    await run.switch.hang_up(b)
+    await run.settle()
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected"}
+    await run.expect_hearing(CALLER, a, hears=True, music=False)
+    await run.switch.hang_up(CALLER)
+    await run.settle()
+    events = mon.take()
+    assert [brief(e) for e in events] == [
+        ("ConnectionClearedEvent", "connected", b, "normalClearing"),
+        ("ConnectionClearedEvent", "connected", CALLER, "normalClearing"),
+        ("ConnectionClearedEvent", "null", a, "normalClearing"),
+        ("CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
+    assert events[3]["clearedCall"] == first
+    assert not run.cc.app.model.calls
+
+
 #: A queue ``sales`` at 8001 with agent 2001 (as in ``services.py``), kept across restarts.
 QUEUE: Final = "8001"
 AGENT: Final = "2001"
