@@ -405,6 +405,8 @@ class CstaServices:
         if into.answered_at is None:
             into.answered_at = secondary.answered_at
         del model.calls[secondary.call_id]
+        # Its live-state row goes too: a restart would bring the merged call back.
+        model.dirty.add(secondary.call_id)
         model.music(secondary, False)
         model.command(sw.BridgeDestroy(bridge_id=secondary.bridge_id))
         model.notify(

@@ -207,7 +207,7 @@ async def restart_in_a_conference(run: ScenarioRun) -> None:
     await mon.call("ConferenceCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
     await run.settle()
     await run.restart()
-    mon = await run.watch(a, b)
+    mon = await run.watch(a)
     assert await _states(mon, first) == {CALLER: "connected", a: "connected", b: "connected"}
     snapshot = await mon.call("SnapshotCall", {"snapshotObject": first})
     assert (snapshot["userData"], snapshot["correlatorData"]) == ({"customer": "C-42"}, "case-7")
@@ -227,6 +227,33 @@ async def restart_in_a_conference(run: ScenarioRun) -> None:
         ("CallClearedEvent", "null", "<call>", "normalClearing"),
     ]
     assert events[3]["clearedCall"] == first
+    assert not run.cc.app.model.calls
+
+
+@scenario(NEEDS, config=RESTART_CONFIG)
+async def restart_after_a_transfer(run: ScenarioRun) -> None:
+    """A consultation transferred before a restart is one call after it (the caller and
+    B, the caller's callID and data): the consultation call does not come back."""
+    a, b = run.a, run.b
+    first, second = await _consulting(run)
+    mon = await run.watch(a)
+    await mon.call("TransferCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(b)
+    assert set(run.cc.app.model.calls) == {first}
+    assert await _states(mon, first) == {CALLER: "connected", b: "connected"}
+    snapshot = await mon.call("SnapshotCall", {"snapshotObject": first})
+    assert snapshot["userData"] == {"customer": "C-42"}
+    await run.expect_hearing(CALLER, b, hears=True, music=False)
+    await run.switch.hang_up(b)
+    await run.settle()
+    events = mon.take()
+    assert [brief(e) for e in events] == [
+        ("ConnectionClearedEvent", "null", b, "normalClearing"),
+        ("CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
+    assert events[1]["clearedCall"] == first
     assert not run.cc.app.model.calls
 
 
