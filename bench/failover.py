@@ -10,9 +10,10 @@ again, as the new standby. Compared in the same run with the naive approach:
 one node and no standby, restarted at once after kill -9 (what systemd does),
 timed until it serves again.
 
-Expected: kill -9 takes the rest of the lease plus up to lease/3 (the
-standby's attempt interval) plus the start of the active part; SIGTERM gives
-the lease back, so only up to lease/3 plus the start.
+Expected: kill -9 frees the dead node's advisory lock at once, so the standby
+is granted the lease at its next attempt (every min(lease/3, 1 s)) and starts
+after the fence (1.5 attempt periods) plus the start of the active part;
+SIGTERM gives the lease back, so only the next attempt plus the start.
 """
 
 from __future__ import annotations
@@ -137,7 +138,10 @@ async def _main(rounds: int, lease: float) -> None:
     finally:
         await switch.stop()
         postgres.destroy()
-    print(f"lease {lease:g} s: kill -9 bound = lease + lease/3 + start; SIGTERM = lease/3 + start")
+    print(
+        f"lease {lease:g} s: kill -9 bound = lock freed + poll (min(lease/3, 1 s)) + fence "
+        "(1.5 polls) + start; SIGTERM = poll + start"
+    )
     for line in results:
         print(line)
 
@@ -145,7 +149,9 @@ async def _main(rounds: int, lease: float) -> None:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench failover")
     parser.add_argument("--rounds", type=int, default=10, help="takeovers per kind (default 10)")
-    parser.add_argument("--lease", type=float, default=3.0, help="lease_seconds (default 3)")
+    parser.add_argument(
+        "--lease", type=float, default=15.0, help="lease_seconds (default 15, ctid's default)"
+    )
     parser.add_argument("--quick", action="store_true", help="3 rounds (a smoke run)")
     args = parser.parse_args(argv)
     trio.run(_main, 3 if args.quick else args.rounds, args.lease)

@@ -96,6 +96,7 @@ def call_row(call: Call, to_wall: Callable[[float], float]) -> dict[str, Any]:
                 "held_by_device": conn.held_by_device,
                 "offer": bool(leg is not None and leg.offer),
                 "prompt": bool(leg is not None and leg.prompt),
+                **_supervision(leg),
             }
         )
     facts = {
@@ -119,6 +120,20 @@ def call_row(call: Call, to_wall: Callable[[float], float]) -> dict[str, Any]:
         "owner": call.owner,
         "devices_seen": list(call.devices_seen),
         "connections": connections,
+    }
+
+
+def _supervision(leg: Leg | None) -> dict[str, Any]:
+    """A supervisor's leg: what it supervises and how (restored by ``calls.recover``)."""
+    if leg is None or leg.supervision is None:
+        return {}
+    sup = leg.supervision
+    return {
+        "supervision": {
+            "id": sup.supervision_id,
+            "target_channel": sup.target_channel,
+            "mode": sup.mode.value,
+        }
     }
 
 

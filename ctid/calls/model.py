@@ -429,7 +429,9 @@ class CallModel:
         if sup.started:
             self.command(sw.ChangeSupervision(supervision_id=sup.supervision_id, mode=mode))
 
-    def start_supervision(self, leg: Leg) -> None:
+    def start_supervision(self, leg: Leg, *, restored: bool = False) -> None:
+        """Join an answered supervisor's ``leg`` to its target (``restored``: again,
+        after a restart, on a switch that may still run it)."""
         sup = leg.supervision
         assert sup is not None
         target = self.legs.get(sup.target_channel)
@@ -443,6 +445,7 @@ class CallModel:
                 supervisor_channel_id=leg.channel_id,
                 target_channel_id=sup.target_channel,
                 mode=sup.mode,
+                restored=restored,
             )
         )
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from ..switch_drivers import base as sw
 from .keep import fact_times
-from .objects import Call, Connection, Leg
+from .objects import Call, Connection, Leg, Supervision
 from .states import ConnectionState
 from .values import EventCause
 
@@ -50,6 +50,7 @@ class RecoveringModel(Protocol):
     legs: dict[str, Leg]
     dirty: set[str]
     stored_calls: dict[str, dict[str, Any]]
+    supervisors: dict[str, list[Leg]]
     ended_while_down: list[str]
     services_ready: bool
     from_wall: Callable[[float], float]
@@ -63,6 +64,8 @@ class RecoveringModel(Protocol):
     def drop(self, conn: Connection, cause: EventCause) -> None: ...
 
     def settle(self, call: Call) -> None: ...
+
+    def start_supervision(self, leg: Leg, *, restored: bool = False) -> None: ...
 
 
 def restore_calls(
@@ -99,8 +102,10 @@ def restore_calls(
         _adopt_bridge(model, call, present)
     for conn in gone:
         model.drop(conn, EventCause.NORMAL_CLEARING)
+    supervising = _restore_supervisions(model, restored)
     for call in restored:
-        model.settle(call)
+        if call.call_id not in supervising:
+            model.settle(call)
     if ghosts:
         log.info(
             "%d stored call(s) ended while ctid was away: %s",
@@ -148,6 +153,11 @@ def _restore_one(
         (str(c["device"]), S(c["state"]), c.get("channel_id"), c)
         for c in row.get("connections", ())
     ]
+    supervisions = {
+        str(c["channel_id"]): _supervision(c["supervision"])
+        for c in row.get("connections", ())
+        if c.get("supervision") is not None
+    }
     if len({device for device, *_ in conns}) != len(conns):
         raise ValueError("a device has two connections")
     if any(cid is not None and not isinstance(cid, str) for _, _, cid, _ in conns):
@@ -205,6 +215,9 @@ def _restore_one(
             )
             model.legs[channel_id] = leg
             taken.add(channel_id)
+            leg.supervision = supervisions.get(channel_id)
+            if leg.supervision is not None:
+                model.supervisors.setdefault(leg.supervision.target_channel, []).append(leg)
         conn = model.add_connection(call, device, state, leg)
         conn.held_by_device = bool(stored.get("held_by_device"))
         if info.state is sw.ChannelState.UP:
@@ -216,6 +229,36 @@ def _restore_one(
         if device not in call.devices_seen:
             call.devices_seen.append(str(device))
     return call
+
+
+def _supervision(stored: Mapping[str, Any]) -> Supervision:
+    return Supervision(
+        supervision_id=str(stored["id"]),
+        target_channel=str(stored["target_channel"]),
+        mode=sw.SupervisionMode(stored["mode"]),
+    )
+
+
+def _restore_supervisions(model: RecoveringModel, calls: Sequence[Call]) -> set[str]:
+    """Join each restored supervisor that had answered to its agent again.
+
+    The switch may still run the supervision (an Asterisk snoop in its bridge, a
+    FreeSWITCH ``eavesdrop``): ``StartSupervision(restored=True)`` has the driver
+    take it over. A supervisor whose agent's leg is gone is hung up, as when the
+    agent hangs up (``CallModel.start_supervision``); one still ringing is joined
+    when it answers. Returns the ids of the calls of supervisors kept: a
+    supervisor is alone in its call by design, so they are not settled.
+    """
+    kept: set[str] = set()
+    for call in calls:
+        for conn in call.connections.values():
+            leg = conn.leg
+            if leg is None or leg.supervision is None or leg.hangup_sent:
+                continue
+            kept.add(call.call_id)
+            if conn.state is S.CONNECTED and leg.answered_at is not None:
+                model.start_supervision(leg, restored=True)
+    return kept
 
 
 def _adopt_bridge(

@@ -405,7 +405,7 @@ class CstaServices:
         if into.answered_at is None:
             into.answered_at = secondary.answered_at
         del model.calls[secondary.call_id]
-        # The live store must forget it too (no event names the retired call).
+        # Its live-state row goes too: a restart would bring the merged call back.
         model.dirty.add(secondary.call_id)
         model.music(secondary, False)
         model.command(sw.BridgeDestroy(bridge_id=secondary.bridge_id))

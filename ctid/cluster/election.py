@@ -1,11 +1,18 @@
 """Leader election by lease, as a pure state machine (no I/O, no trio, no clock).
 
 One row in the database says which node holds the lease and until when (the
-database's own clock). Each node tries, every ``lease / 3`` seconds, to take or
-renew it (``ctid.cluster.lease``); the database grants it to a node only if that
-node holds it already or the lease has run out. This object decides what the
-answers mean and when to try again; ``ctid.cluster.node`` runs it with real time
-and a real database.
+database's own clock). Each node tries, every ``lease / 3`` seconds (at most
+1 s), to take or renew it (``ctid.cluster.lease``); the database grants it to a
+node only if that node holds it already, or the lease has run out, or (early)
+the holder's database session has ended: the holder keeps a session advisory
+lock, which PostgreSQL frees the moment that session's connection closes, as it
+does when the holder's process dies. This object decides what the answers mean
+and when to try again; ``ctid.cluster.node`` runs it with real time and a real
+database.
+
+Death signal: an early grant makes the standby wait ``fence`` (1.5 renewal
+periods) before it becomes active, while an active node whose session ended
+stops at once (``on_lock_lost``) at its next renewal, at most one period later.
 
 Partition safety: the active node counts its lease from the moment it *sent*
 the last successful renewal, which is before the database stamped it, and gives
@@ -40,6 +47,14 @@ __all__ = [
 
 #: A failed attempt is retried after this fraction of the lease.
 RETRY_FRACTION: Final = 0.1
+#: Seconds between renewals (and a standby's attempts) at most: a holder whose
+#: database session ended learns it at its next renewal, and a standby polls the
+#: advisory lock this often (docs/design.md, "Leader election").
+MAX_RENEW_EVERY: Final = 1.0
+#: After an early grant (the holder's session ended before its lease ran out), the
+#: standby becomes active only at a renewal sent this many renewal periods later,
+#: so a holder whose session the server ended has learnt it and stopped first.
+FENCE_PERIODS: Final = 1.5
 
 
 class Role(enum.Enum):
@@ -62,6 +77,9 @@ class LeaseView:
     advertise_url: str
     #: Counts takeovers: a new holder gets the previous term + 1.
     term: int
+    #: Granted to a new holder before the lease ran out: the previous holder's
+    #: database session (and its advisory lock) ended, so its process is gone.
+    early: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -96,9 +114,13 @@ class Election:
         self.node = node
         self.lease = lease
         #: Seconds between renewals (and between a standby's attempts).
-        self.renew_every = lease / 3
+        self.renew_every = min(lease / 3, MAX_RENEW_EVERY)
         #: Seconds after a successful renewal was sent at which the active node gives up.
         self.give_up_after = lease / 2
+        #: Seconds an early grant waits before the node becomes active.
+        self.fence = FENCE_PERIODS * self.renew_every
+        #: When the standby was first granted early (it waits out ``fence`` from then).
+        self._early_since: float | None = None
         self.role = Role.STANDBY
         #: The active node's advertised URL as last seen ("" while unknown).
         self.active_url = ""
@@ -135,6 +157,7 @@ class Election:
         # A grant is worth only what is left of it: one that took longer than the
         # give-up margin to arrive may already be someone else's.
         if view is None or (view.holder == self.node and now - sent_at >= self.give_up_after):
+            # A fence under way goes on: the next grant is no longer "early".
             self._next_attempt = now + self.lease * RETRY_FRACTION
             return changes
         self._next_attempt = sent_at + self.renew_every
@@ -142,10 +165,16 @@ class Election:
             self._renewed_at = sent_at
             self.term = view.term
             if self.role is Role.STANDBY:
+                if view.early and self._early_since is None:
+                    self._early_since = sent_at
+                if self._early_since is not None and sent_at - self._early_since < self.fence:
+                    return changes  # fenced: the previous holder may still be stopping
+                self._early_since = None
                 self.role = Role.ACTIVE
                 self.active_url = view.advertise_url
                 changes.append(BecameActive(term=view.term))
             return changes
+        self._early_since = None
         if self.role is Role.ACTIVE:
             other = view.holder.partition("#")[0]
             return [*changes, *self._step_down(f"node {other!r} holds the lease")]
@@ -153,6 +182,16 @@ class Election:
             self.active_url = view.advertise_url
             changes.append(ActiveSeen(url=view.advertise_url))
         return changes
+
+    def on_lock_lost(self) -> list[Change]:
+        """The database session that held the advisory lock ended under this node.
+
+        A standby may now take over early, so an active node stops at once.
+        """
+        self._early_since = None
+        if self.role is Role.ACTIVE:
+            return self._step_down("its database session (and advisory lock) ended")
+        return []
 
     def on_time(self, now: float) -> list[Change]:
         """Time has passed: an active node past its deadline steps down."""

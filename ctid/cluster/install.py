@@ -12,8 +12,8 @@ import trio
 from ..config import Config
 from .config import ClusterSettings, cluster_settings
 from .election import Election, LeaseView
-from .lease import LeaseTable, make_lease_engine
-from .node import ClusterNode, LeaseClient, LeaseUnavailable
+from .lease import LeaseTable, LockLost, make_lease_engine
+from .node import ClusterNode, LeaseClient, LeaseUnavailable, SessionLost
 
 __all__ = ["DatabaseLease", "build_cluster"]
 
@@ -36,12 +36,15 @@ class DatabaseLease:
         self.holder = f"{settings.node_name}#{secrets.token_hex(4)}"
         # Nothing the lease does may outlast what the node waits for one attempt.
         self.table = LeaseTable(
-            make_lease_engine(settings.database_url, timeout=settings.lease_seconds / 3)
+            make_lease_engine(settings.database_url, timeout=settings.lease_seconds / 3),
+            lease=settings.lease_seconds,
         )
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         try:
             return await trio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+        except LockLost as exc:
+            raise SessionLost(str(exc)) from exc
         except (sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
             raise LeaseUnavailable(str(exc).splitlines()[0]) from exc
 
@@ -58,6 +61,7 @@ class DatabaseLease:
 
     def close(self) -> None:
         """Close the database connections (the node has stopped)."""
+        self.table.close()
         self.table.engine.dispose()
 
 

@@ -27,7 +27,7 @@ from .election import (
     SteppedDown,
 )
 
-__all__ = ["ClusterNode", "LeadershipLost", "LeaseClient", "LeaseUnavailable"]
+__all__ = ["ClusterNode", "LeadershipLost", "LeaseClient", "LeaseUnavailable", "SessionLost"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ class LeadershipLost(CtidError):
 
 class LeaseUnavailable(CtidError):
     """The lease could not be read or written (the database is unreachable)."""
+
+
+class SessionLost(LeaseUnavailable):
+    """The database session that held the advisory lock has ended: an active node
+    stops at once, since a standby may now take over before the lease runs out."""
 
 
 class LeaseClient(Protocol):
@@ -181,6 +186,9 @@ class ClusterNode:
             with trio.move_on_after(election.attempt_timeout(sent_at)):
                 try:
                     view = await self.lease.acquire()
+                except SessionLost as exc:
+                    log.warning("cluster: the lease session ended: %s", exc)
+                    await self._apply(election.on_lock_lost())
                 except LeaseUnavailable as exc:
                     log.warning("cluster: lease unavailable: %s", exc)
             if view is None and election.role is Role.ACTIVE:

@@ -281,12 +281,17 @@ class Heartbeat(Op):
 
 @attrs.frozen(kw_only=True)
 class CloseInterrupted(Op):
-    """At start-up: close what earlier runs of ``node`` left open (they died)."""
+    """At start-up: close what earlier runs of ``node`` left open (they died).
+
+    ``every_node``: what earlier runs of any node left open (a hot-standby cluster,
+    where this node took over: the lease says every other node has stopped).
+    """
 
     kind: ClassVar[str] = "closeInterrupted"
     node: str
     run_id: str
     at: float
+    every_node: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -300,6 +305,18 @@ class CallAdopt(Op):
     node: str
     run_id: str
     replaces: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AgentStateAdopt(Op):
+    """At start-up, before ``CloseInterrupted``: an agent's state row an earlier run
+    (of this node, or of a dead node this one took over from) left open goes on in
+    this run, which ends it at the agent's next change."""
+
+    kind: ClassVar[str] = "agentStateAdopt"
+    id: str
+    node: str
+    run_id: str
 
 
 _KINDS: dict[str, type[Op]] = {
@@ -321,6 +338,7 @@ _KINDS: dict[str, type[Op]] = {
         Heartbeat,
         CloseInterrupted,
         CallAdopt,
+        AgentStateAdopt,
     )
 }
 

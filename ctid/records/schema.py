@@ -344,6 +344,11 @@ cluster_lease = Table(
     Column("advertise_url", String(512), nullable=False),
     Column("term", Integer, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    #: The holder held the cluster's advisory lock on the session that renewed.
+    Column("locked", Boolean, nullable=False, server_default=false()),
+    #: ``pg_postmaster_start_time()`` at that renewal: a lock freed by a server
+    #: restart says nothing about the holder.
+    Column("server_started", UtcDateTime, nullable=True),
 )
 
 #: Webhooks created with ``webhook.create`` (those of the config file are not

@@ -36,7 +36,7 @@ from . import db
 from . import ops as o
 from .config import RecordsSettings
 from .progress import LiveRows, RecordsInProgress
-from .schema import nodes
+from .schema import agent_states, nodes
 from .store import is_outage
 from .tracker import CallTracker, build_record
 from .writer import RecordWriter, WriterLimits
@@ -88,6 +88,9 @@ class RecordsService:
         self.record_observers: list[Callable[[o.CallClose], None]] = []
         #: Records in progress kept across restarts (``keep_in``), if live state is on.
         self.progress: RecordsInProgress | None = None
+        #: A hot-standby node: at start it closes what dead runs of every node left
+        #: open, not only its own (``CloseInterrupted.every_node``).
+        self.every_node = False
 
     def keep_in(self, rows: LiveRows) -> RecordsInProgress:
         """Keep records in progress as live-state rows (``ctid.livestate``)."""
@@ -278,7 +281,15 @@ class RecordsService:
         if self.progress is not None:
             # Before CloseInterrupted: calls that went on across the restart keep their row.
             self.progress.restore(await self._last_alive())
-        self.submit(o.CloseInterrupted(node=self.node, run_id=self.run_id, at=self.clock.now()))
+            await self._adopt_agent_rows()
+        self.submit(
+            o.CloseInterrupted(
+                node=self.node,
+                run_id=self.run_id,
+                at=self.clock.now(),
+                every_node=self.every_node,
+            )
+        )
         try:
             async with trio.open_nursery() as nursery:
                 await nursery.start(self.writer.run)
@@ -287,6 +298,40 @@ class RecordsService:
         finally:
             # Its pooled connections go with the daemon (closing them does not wait).
             self.engine.dispose()
+
+    async def _adopt_agent_rows(self) -> None:
+        """Before CloseInterrupted: agents' open state rows of earlier runs go on.
+
+        The live state brought the agents back in the state they were in, so
+        their rows are continued, not closed at the restart and left without a
+        row until the next change. An agent whose state changed on restore (its
+        phone is gone) already has a row of this run and is left alone; its old
+        row is closed by CloseInterrupted.
+        """
+        try:
+            found = await self.blocking(self._open_agent_rows, limiter=self.writer.db_limiter)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return  # CloseInterrupted closes them when the database is back
+        for agent_id, (row_id, started_at) in found.items():
+            if agent_id in self._agents:
+                continue
+            self._agents[agent_id] = _AgentRow(id=row_id, started_at=started_at)
+            self.submit(o.AgentStateAdopt(id=row_id, node=self.node, run_id=self.run_id))
+
+    def _open_agent_rows(self) -> dict[str, tuple[str, float]]:
+        """(thread) Each agent's newest open state row of an earlier run: id, start."""
+        query = (
+            sa.select(agent_states.c.agent_id, agent_states.c.id, agent_states.c.started_at)
+            .where(agent_states.c.ended_at.is_(None))
+            .where(agent_states.c.run_id != self.run_id)
+            .order_by(agent_states.c.started_at)
+        )
+        if not self.every_node:
+            query = query.where(agent_states.c.node == self.node)
+        with self.engine.connect() as conn:
+            return {r.agent_id: (r.id, r.started_at.timestamp()) for r in conn.execute(query)}
 
     async def _last_alive(self) -> float | None:
         """When the previous run was last known alive (wall seconds; None: unknown).

@@ -270,6 +270,13 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             _close_interrupted(conn, op)
         case o.CallAdopt():
             _adopt(conn, op)
+        case o.AgentStateAdopt():
+            conn.execute(
+                agent_states.update()
+                .where(agent_states.c.id == op.id)
+                .where(agent_states.c.ended_at.is_(None))
+                .values(node=op.node, run_id=op.run_id)
+            )
         case _:
             raise TypeError(f"no way to apply {op!r}")
 
@@ -421,19 +428,27 @@ def _recording(conn: Connection, op: o.RecordingOp) -> None:
 
 
 def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
-    row = conn.execute(
-        sa.select(nodes.c.run_id, nodes.c.last_seen).where(nodes.c.node == op.node)
-    ).first()
-    # The earlier run was last known alive at its last heartbeat.
-    last_seen = row.last_seen.timestamp() if row is not None and row.run_id != op.run_id else op.at
+    # Each earlier run was last known alive at its node's last heartbeat.
+    seen = {
+        row.node: row.last_seen.timestamp()
+        for row in conn.execute(sa.select(nodes.c.node, nodes.c.run_id, nodes.c.last_seen))
+        if row.run_id != op.run_id
+    }
+
+    def ended_at(node: str, started: float) -> float:
+        return float(max(started, min(seen.get(node, op.at), op.at)))
+
+    def mine(table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        where = [table.c.run_id != op.run_id]
+        return where if op.every_node else [*where, table.c.node == op.node]
+
     open_calls = conn.execute(
-        sa.select(calls.c.call_id, calls.c.started_at, calls.c.answered_at)
-        .where(calls.c.node == op.node)
+        sa.select(calls.c.call_id, calls.c.node, calls.c.started_at)
         .where(calls.c.state == "open")
-        .where(calls.c.run_id != op.run_id)
+        .where(*mine(calls))
     ).all()
     for call in open_calls:
-        ended = max(call.started_at.timestamp(), min(last_seen, op.at))
+        ended = ended_at(call.node, call.started_at.timestamp())
         conn.execute(
             calls.update()
             .where(calls.c.call_id == call.call_id)
@@ -448,13 +463,12 @@ def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
             )
         )
     open_states = conn.execute(
-        sa.select(agent_states.c.id, agent_states.c.started_at)
-        .where(agent_states.c.node == op.node)
+        sa.select(agent_states.c.id, agent_states.c.node, agent_states.c.started_at)
         .where(agent_states.c.ended_at.is_(None))
-        .where(agent_states.c.run_id != op.run_id)
+        .where(*mine(agent_states))
     ).all()
     for state in open_states:
-        ended = max(state.started_at.timestamp(), min(last_seen, op.at))
+        ended = ended_at(state.node, state.started_at.timestamp())
         conn.execute(
             agent_states.update()
             .where(agent_states.c.id == state.id)
@@ -462,8 +476,7 @@ def _close_interrupted(conn: Connection, op: o.CloseInterrupted) -> None:
         )
     conn.execute(
         recordings.update()
-        .where(recordings.c.node == op.node)
-        .where(recordings.c.run_id != op.run_id)
+        .where(*mine(recordings))
         .where(recordings.c.state.in_(("recording", "paused")))
         .values(state="failed", detail="ctid stopped while recording")
     )

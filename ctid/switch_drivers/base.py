@@ -698,15 +698,15 @@ class SetMessageWaiting(SwitchCommand):
 class StartSupervision(SwitchCommand):
     """Join a supervisor's channel to the call of ``target_channel_id`` (an agent's leg).
 
-    The supervision ends by itself when either channel ends: ctid sends no
-    ``StopSupervision`` then, and the driver forgets it (and removes whatever it
-    made for it on the switch).
-    """
+    The supervision ends by itself when either channel ends: ctid sends no ``StopSupervision``
+    then, and the driver forgets it (and removes whatever it made for it on the switch).
+    ``restored``: after ctid's restart the switch may still run it: take it over in ``mode``."""
 
     supervision_id: str
     supervisor_channel_id: str
     target_channel_id: str
     mode: SupervisionMode
+    restored: bool = False  # see the docstring
 
 
 @attrs.frozen(kw_only=True)

@@ -599,6 +599,8 @@ class SimSwitch:
         """``eavesdrop <target>`` on ``ch``, with the flags mod_dptools reads from its variables."""
         self.detach(ch)
         ch.state, ch.application, ch.application_data = "CS_EXECUTE", "eavesdrop", target
+        ch.variables["current_application"] = "eavesdrop"
+        ch.variables["current_application_data"] = target
         headers = [
             ("Application", "eavesdrop"),
             ("Application-Data", target),
@@ -655,6 +657,8 @@ class SimSwitch:
         )
         # Executed on a parked channel (sendmsg), it goes back to park.
         ch.application, ch.application_data = "park", ""
+        ch.variables["current_application"] = "park"
+        ch.variables["current_application_data"] = ""
 
     def dtmf(self, ch: SimChannel, digit: str) -> None:
         ed = self.eavesdrops.get(ch.uuid)

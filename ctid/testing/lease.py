@@ -36,6 +36,10 @@ class FakeLeaseDatabase:
     expires_at: float = -math.inf
     #: Nodes that cannot reach the database.
     partitioned: set[str] = attrs.field(factory=set)
+    #: Who holds the session advisory lock (``ctid.cluster.lease.LOCK_KEY``).
+    lock_holder: str | None = None
+    #: The row's ``locked``: its holder held the lock when it renewed.
+    locked: bool = False
     #: Every grant, as (time, node, term): who held the lease when.
     grants: list[tuple[float, str, int]] = attrs.field(factory=list)
     clock: Callable[[], float] = trio.current_time
@@ -50,19 +54,40 @@ class FakeLeaseDatabase:
 
     def _acquire(self, node: str, advertise_url: str, lease: float) -> LeaseView:
         now = self.clock()
-        if self.holder == node or self.expires_at < now:
+        had_lock = self.lock_holder == node
+        if self.lock_holder is None:
+            self.lock_holder = node
+        locked = self.lock_holder == node
+        early = self.holder != node and self.expires_at >= now and locked and self.locked
+        if self.holder == node or self.expires_at < now or early:
             if not (self.holder == node and self.expires_at >= now):
                 self.term += 1
             self.holder = node
             self.advertise_url = advertise_url
             self.expires_at = now + lease
+            self.locked = locked
             self.grants.append((now, node, self.term))
-        return LeaseView(holder=self.holder, advertise_url=self.advertise_url, term=self.term)
+        elif locked and not had_lock:
+            self.lock_holder = None  # not granted: the lock is left to the holder
+        return LeaseView(
+            holder=self.holder, advertise_url=self.advertise_url, term=self.term, early=early
+        )
+
+    def died(self, node: str) -> None:
+        """``node``'s process is gone: its connections close, so its lock is freed
+        (and it asks nothing more)."""
+        with self._lock:
+            self.partitioned.add(node)
+            if self.lock_holder == node:
+                self.lock_holder = None
 
     def release(self, node: str) -> None:
         with self._lock:
             if self.holder == node:
                 self.expires_at = self.clock() - 1.0
+                self.locked = False
+            if self.lock_holder == node:
+                self.lock_holder = None
 
 
 class FakeLease:

@@ -17,6 +17,9 @@ def install_records(app: Parts) -> RecordsService | None:
     service = RecordsService(
         settings=settings, model=app.model, clock=app.clock, ids=app.ids, blocking=app.blocking
     )
+    # In a cluster this node may take over from another one (another records.node):
+    # what that node's dead run left open is this node's to close.
+    service.every_node = "cluster" in app.config.sections
     app.calls.event_sinks.append(service.on_event)
     app.calls.notice_sinks.append(service.on_notice)
     app.api.services["records"] = service

@@ -30,13 +30,14 @@ def test_a_granted_lease_makes_the_node_active_and_sets_its_renewal_times() -> N
     assert e.role is Role.STANDBY
     assert e.next_attempt == 100.0
     assert e.deadline is None
-    assert e.attempt_timeout(100.0) == 5.0
+    assert e.attempt_timeout(100.0) == 1.0
     assert e.on_result(sent_at=100.0, view=mine(), now=100.5) == [BecameActive(term=1)]
     assert e.role is Role.ACTIVE
     assert e.term == 1
     assert e.active_url == URL_A
-    # Renew every lease/3 from the moment the request was sent; give up at lease/2.
-    assert e.next_attempt == 105.0
+    # Renew every second (lease/3 at most) from the moment the request was sent;
+    # give up at lease/2.
+    assert e.next_attempt == 101.0
     assert e.deadline == 107.5
     assert e.attempt_timeout(105.0) == 2.5
 
@@ -45,7 +46,7 @@ def test_renewals_move_the_deadline_and_report_nothing() -> None:
     e = Election(node="a", lease=15.0, now=0.0)
     e.on_result(sent_at=0.0, view=mine(), now=0.0)
     assert e.on_result(sent_at=5.0, view=mine(), now=5.2) == []
-    assert (e.next_attempt, e.deadline) == (10.0, 12.5)
+    assert (e.next_attempt, e.deadline) == (6.0, 12.5)
 
 
 def test_an_active_node_without_renewal_steps_down_at_half_the_lease() -> None:
@@ -93,7 +94,7 @@ def test_a_standby_learns_where_the_active_node_is_and_keeps_trying() -> None:
     assert e.on_result(sent_at=0.0, view=theirs(), now=0.1) == [ActiveSeen(url=URL_B)]
     assert e.role is Role.STANDBY
     assert e.active_url == URL_B
-    assert e.next_attempt == 5.0
+    assert e.next_attempt == 1.0
     assert e.on_result(sent_at=5.0, view=theirs(), now=5.1) == []  # no news
     assert e.on_time(1000.0) == []  # a standby has no deadline
     # b died; the database gives a the lease once b's has run out.
@@ -132,6 +133,47 @@ def test_the_active_node_stops_before_anyone_else_may_take_over() -> None:
             last_grant_sent = sent
     e.on_time(last_grant_sent + lease / 2)
     assert e.role is Role.STOPPED
+
+
+def test_an_early_grant_waits_out_the_fence_before_the_node_becomes_active() -> None:
+    """The holder's session ended (its lock is free) before its lease ran out: the
+    standby holds the lease at once but starts only 1.5 renewal periods later, when a
+    holder whose session the server ended has learnt it at its next renewal."""
+    e = Election(node="a", lease=15.0, now=0.0)
+    assert e.on_result(sent_at=0.0, view=theirs(), now=0.1) == [ActiveSeen(url=URL_B)]
+    early = LeaseView(holder="a", advertise_url=URL_A, term=2, early=True)
+    assert e.fence == 1.5
+    assert e.on_result(sent_at=1.0, view=early, now=1.1) == []
+    assert e.role is Role.STANDBY
+    assert e.next_attempt == 2.0
+    assert e.on_result(sent_at=2.0, view=mine(term=2), now=2.1) == []  # 1 s < fence
+    assert e.on_result(sent_at=3.0, view=mine(term=2), now=3.1) == [BecameActive(term=2)]
+    assert (e.role, e.deadline) == (Role.ACTIVE, 10.5)
+
+
+def test_a_failed_attempt_does_not_cut_the_fence_short() -> None:
+    """After an early grant the row is the standby's, so later grants are not early:
+    the fence still counts from the first one."""
+    e = Election(node="a", lease=3.0, now=0.0)
+    early = LeaseView(holder="a", advertise_url=URL_A, term=2, early=True)
+    e.on_result(sent_at=0.0, view=early, now=0.1)
+    assert e.on_result(sent_at=1.0, view=None, now=1.1) == []
+    assert e.next_attempt == pytest.approx(1.4)  # a tenth of the lease
+    assert e.on_result(sent_at=1.4, view=mine(term=2), now=1.45) == []
+    assert e.role is Role.STANDBY
+    assert e.on_result(sent_at=2.4, view=mine(term=2), now=2.5) == [BecameActive(term=2)]
+
+
+def test_an_active_node_whose_lease_session_ended_stops_at_once() -> None:
+    e = Election(node="a", lease=15.0, now=0.0)
+    e.on_result(sent_at=0.0, view=mine(), now=0.0)
+    assert e.on_lock_lost() == [
+        SteppedDown(reason="its database session (and advisory lock) ended")
+    ]
+    assert e.role is Role.STOPPED
+    standby = Election(node="b", lease=15.0, now=0.0)
+    assert standby.on_lock_lost() == []
+    assert standby.role is Role.STANDBY
 
 
 def test_a_lease_must_be_positive() -> None:

@@ -4,6 +4,7 @@ MockClock tests use, so the fake cannot drift from what the database does."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -39,52 +40,79 @@ def pg_url(postgres: PostgresServer) -> str:
     return url
 
 
-def steps(lease: Lease, expire: Callable[[], None]) -> list[tuple[str, str, int]]:
-    """Grants, refusals, renewals, expiry and release; what each attempt saw."""
-    seen: list[tuple[str, str, int]] = []
+def steps(
+    lease: Callable[[str], Lease], expire: Callable[[], None], died: Callable[[str], None]
+) -> list[tuple[str, str, int, bool]]:
+    """Grants, refusals, renewals, expiry, release and a holder's death; what each
+    attempt saw. ``lease(node)`` is that node's way to the row (its own session)."""
+    seen: list[tuple[str, str, int, bool]] = []
 
     def look(view: LeaseView) -> None:
-        seen.append((view.holder, view.advertise_url, view.term))
+        seen.append((view.holder, view.advertise_url, view.term, view.early))
 
-    look(lease.acquire("a", A, 15.0))  # free: a gets term 1
-    look(lease.acquire("b", B, 15.0))  # a holds it
-    look(lease.acquire("a", A, 15.0))  # renewal: same term
-    lease.release("b")  # not b's to give: nothing happens
-    look(lease.acquire("b", B, 15.0))
-    expire()  # a died: its lease ran out
-    look(lease.acquire("b", B, 15.0))  # b takes over: term 2
-    look(lease.acquire("a", A, 15.0))  # a comes back as a standby
-    lease.release("b")  # clean stop
-    look(lease.acquire("a", A, 15.0))  # a at once: term 3
+    a, b = lease("a"), lease("b")
+    look(a.acquire("a", A, 15.0))  # free: a gets term 1
+    look(b.acquire("b", B, 15.0))  # a holds it (and the lock)
+    look(a.acquire("a", A, 15.0))  # renewal: same term
+    b.release("b")  # not b's to give: nothing happens
+    look(b.acquire("b", B, 15.0))
+    expire()  # a hung: its lease ran out
+    look(b.acquire("b", B, 15.0))  # b takes over: term 2
+    look(a.acquire("a", A, 15.0))  # a comes back as a standby
+    b.release("b")  # clean stop
+    look(a.acquire("a", A, 15.0))  # a at once: term 3
     expire()
-    look(lease.acquire("a", A, 15.0))  # a's own lease ran out: re-taken as a new term
+    look(a.acquire("a", A, 15.0))  # a's own lease ran out: re-taken as a new term
+    died("a")  # a's process dies: its session, and the advisory lock, go
+    look(b.acquire("b", B, 15.0))  # b at once, before the lease runs out: early
+    look(b.acquire("b", B, 15.0))  # and renews it
+    look(a.acquire("a", A, 15.0))  # a, started again, is a standby
     return seen
 
 
 EXPECTED = [
-    ("a", A, 1),
-    ("a", A, 1),
-    ("a", A, 1),
-    ("a", A, 1),
-    ("b", B, 2),
-    ("b", B, 2),
-    ("a", A, 3),
-    ("a", A, 4),
+    ("a", A, 1, False),
+    ("a", A, 1, False),
+    ("a", A, 1, False),
+    ("a", A, 1, False),
+    ("b", B, 2, False),
+    ("b", B, 2, False),
+    ("a", A, 3, False),
+    ("a", A, 4, False),
+    ("b", B, 5, True),
+    ("b", B, 5, False),
+    ("b", B, 5, False),
 ]
 
 
 @pytest.mark.postgres
 def test_the_postgresql_lease(pg_url: str) -> None:
-    table = LeaseTable(make_lease_engine(pg_url, timeout=5.0))
+    tables = {n: LeaseTable(make_lease_engine(pg_url, timeout=5.0)) for n in ("a", "b")}
 
     def expire() -> None:
-        with table.engine.begin() as conn:
+        with tables["a"].engine.begin() as conn:
             conn.execute(sa.text("UPDATE cluster_lease SET expires_at = now() - interval '1 s'"))
 
+    def died(node: str) -> None:
+        tables[node].close()
+        # The server frees the lock once it has read the closed connection.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with tables[node].engine.connect() as conn:
+                held = conn.execute(
+                    sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                ).scalar()
+            if held == 0:
+                return
+            time.sleep(0.01)
+        raise AssertionError("the advisory lock was not freed")
+
     try:
-        assert steps(table, expire) == EXPECTED
+        assert steps(tables.__getitem__, expire, died) == EXPECTED
     finally:
-        table.engine.dispose()
+        for table in tables.values():
+            table.close()
+            table.engine.dispose()
 
 
 async def test_the_fake_lease(autojump_clock: trio.testing.MockClock) -> None:
@@ -93,13 +121,19 @@ async def test_the_fake_lease(autojump_clock: trio.testing.MockClock) -> None:
     def expire() -> None:
         db.expires_at = trio.current_time() - 1.0
 
-    assert steps(db, expire) == EXPECTED
+    def died(node: str) -> None:
+        db.died(node)
+        db.partitioned.discard(node)  # its next request is a new process's
+
+    assert steps(lambda _: db, expire, died) == EXPECTED
     assert [(node, term) for _, node, term in db.grants] == [
         ("a", 1),
         ("a", 1),
         ("b", 2),
         ("a", 3),
         ("a", 4),
+        ("b", 5),
+        ("b", 5),
     ]
 
 
@@ -119,6 +153,7 @@ def test_nodes_asking_at_once_get_one_holder(pg_url: str) -> None:
     for t in threads:
         t.join()
     for table in tables:
+        table.close()
         table.engine.dispose()
     holders = {(v.holder, v.advertise_url, v.term) for v in views}
     assert len(views) == 6
@@ -156,6 +191,7 @@ async def test_a_database_outage_is_lease_unavailable_and_passes(
         # Given back: another node gets it at once.
         other = LeaseTable(make_lease_engine(pg_url, timeout=5.0))
         assert other.acquire("b", B, 15.0) == LeaseView(holder="b", advertise_url=B, term=2)
+        other.close()
         other.engine.dispose()
     finally:
         lease.close()
@@ -182,5 +218,9 @@ def test_prepare_creates_the_schema_and_migration_0003_adds_the_lease(
         assert db.upgrade(table.engine, "0003") == ("0002", "0003")
         columns = {c["name"] for c in sa.inspect(table.engine).get_columns("cluster_lease")}
         assert columns == {"name", "holder", "advertise_url", "term", "expires_at"}
+        assert db.upgrade(table.engine, "cont2_1")[1] == "cont2_1"
+        columns = {c["name"] for c in sa.inspect(table.engine).get_columns("cluster_lease")}
+        assert columns >= {"locked", "server_started"}
     finally:
+        table.close()
         table.engine.dispose()

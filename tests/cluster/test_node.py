@@ -37,7 +37,15 @@ def leaf(group: BaseException) -> LeadershipLost:
 class Node:
     """One daemon of the pair, run in the test's nursery."""
 
-    def __init__(self, name: str, db: FakeLeaseDatabase, nursery: trio.Nursery) -> None:
+    def __init__(
+        self,
+        name: str,
+        db: FakeLeaseDatabase,
+        nursery: trio.Nursery,
+        *,
+        extra: dict[str, Any] | None = None,
+        driver: SimulatorDriver | None = None,
+    ) -> None:
         config = sim_config(
             {
                 "cluster": {
@@ -46,6 +54,7 @@ class Node:
                     "lease_seconds": LEASE,
                 },
                 "records": {"enabled": False, "database": "postgresql://ctid@db.example/ctid"},
+                **(extra or {}),
             }
         )
         self.name = name
@@ -55,6 +64,7 @@ class Node:
             ids=IdFactory(name, deterministic=True),
             anchor_wall=ANCHOR_WALL,
             blocking=inline,
+            driver=driver,
         )
         assert isinstance(self.app.driver, SimulatorDriver)
         self.app.driver.blocking = inline
@@ -74,8 +84,9 @@ class Node:
         self.stopped_at = trio.current_time()
 
     def kill(self) -> None:
-        """``kill -9``: the process is gone, nothing is given back."""
-        self.db.partitioned.add(self.name)
+        """``kill -9``: the process is gone, nothing is given back; its database
+        connections close, so PostgreSQL frees its advisory lock."""
+        self.db.died(self.name)
         self.scope.cancel()
 
     async def health(self) -> tuple[int, dict[str, Any]]:
@@ -153,11 +164,13 @@ async def test_the_standby_takes_over_after_the_active_node_is_killed(
         assert b.app.cluster is not None
         await trio.sleep(11.0)
         a.kill()
-        # a renewed last at t0+10: its lease runs to t0+25. b tries every 5 s and is
-        # granted the lease at its first attempt after that (t0+30).
+        # a's lease runs to t0+26, but its lock went with its process: b, trying every
+        # second, is granted the lease early at t0+11 and starts after the fence
+        # (1.5 s), at its renewal of t0+13.
         await b.app.cluster.wait_serving()
-        assert trio.current_time() - t0 == pytest.approx(30.0)
-        assert [(at - t0, node, term) for at, node, term in db.grants][-1] == (30.0, "b", 2)
+        assert trio.current_time() - t0 == pytest.approx(13.0)
+        b_grants = [(at - t0, term) for at, node, term in db.grants if node == "b"]
+        assert b_grants == [(11.0, 2), (12.0, 2), (13.0, 2)]
         assert await b.health() == (
             200,
             {"status": "ok", "driver": "up", "role": "active", "node": "b"},
@@ -188,7 +201,8 @@ async def test_a_clean_stop_hands_the_lease_over_at_the_next_attempt(
         await trio.sleep(6.0)
         a.scope.cancel()  # SIGTERM: no kill, the lease is given back
         await b.app.cluster.wait_serving()
-        assert trio.current_time() - t0 == pytest.approx(10.0)
+        # Given back at t0+6: b's attempt of t0+7 takes it (not early: it ran out).
+        assert trio.current_time() - t0 == pytest.approx(7.0)
         assert a.lost is None
         nursery.cancel_scope.cancel()
 
@@ -203,7 +217,7 @@ async def test_an_active_node_cut_off_from_the_database_stops_before_the_standby
         assert a.app.cluster is not None and b.app.cluster is not None
         client = await a.cc.client()
         await trio.sleep(1.0)
-        db.partitioned.add("a")  # a's renewal at t0+5 hangs
+        db.partitioned.add("a")  # a's renewals from t0+1 hang; its lock stays held
         await client.wait_for(lambda: client.closed)
         assert client.closed is not None
         assert client.closed.reason.code == 1012
@@ -215,9 +229,10 @@ async def test_an_active_node_cut_off_from_the_database_stops_before_the_standby
         assert a.stopped_at - t0 == pytest.approx(7.5)
         assert a.lost is not None
         assert "lease not renewed for 7.5 seconds" in str(a.lost)
-        # b is granted the lease at its first attempt after a's ran out (t0+15).
+        # b is granted the lease at its first attempt after a's ran out (t0+15): a
+        # partition frees no lock, so no early grant.
         took_over = trio.current_time()
-        assert took_over - t0 == pytest.approx(20.0)
+        assert took_over - t0 == pytest.approx(16.0)
         assert a.stopped_at < took_over
         assert a.sim  # a's switch driver ran only while a was active
         nursery.cancel_scope.cancel()

@@ -16,6 +16,7 @@ mode change swaps in a new snoop; ARI cannot change a snoop's directions.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import posixpath
@@ -32,6 +33,7 @@ from ctid.switch_drivers.asterisk.mapping import (
     ORIGIN_VARIABLE,
     ORIGINATE_ARG,
     SNOOP_ARG,
+    SUPERVISION_BRIDGE,
     AriMapper,
 )
 from ctid.switch_drivers.base import (
@@ -401,11 +403,14 @@ class CommandRunner:
         sup = SupervisionState(
             target=command.target_channel_id,
             supervisor=command.supervisor_channel_id,
-            bridge=f"ctid-supervision-{sid}",
+            bridge=f"{SUPERVISION_BRIDGE}{sid}",
             snoop="",
             generation=1,
         )
         self._mapper.expect_internal_bridge(sup.bridge)
+        if command.restored and await self._adopt_supervision(sup, command.mode):
+            self._supervisions[sid] = sup
+            return
         await self.call(
             rest.create_bridge_with_id(
                 sup.bridge, bridge_type="mixing", name=bridge_name(self._app)
@@ -419,6 +424,32 @@ class CommandRunner:
                 await self._teardown(sup)
             raise
         self._supervisions[sid] = sup
+
+    async def _adopt_supervision(self, sup: SupervisionState, mode: SupervisionMode) -> bool:
+        """Take over the bridge a previous ctid left for this supervision (False: none).
+
+        The bridge outlives ctid on Asterisk, with the supervisor and the snoop in
+        it. A fresh snoop in ``mode`` is swapped in (ARI cannot tell a snoop's
+        directions, and the mode stored may be newer than the snoop's), with a
+        generation past the old ones' so no id is reused.
+        """
+        try:
+            response = await self.call(rest.get_bridge(sup.bridge))
+        except CommandRejected:
+            return False
+        members = [str(c) for c in json.loads(response.body).get("channels", [])]
+        if sup.supervisor not in members:
+            await self._quietly(rest.destroy_bridge(sup.bridge))
+            return False
+        old = [c for c in members if c != sup.supervisor]
+        prefix = f"{sup.bridge}-snoop-"
+        sup.generation = 1 + max(
+            (int(c[len(prefix) :]) for c in old if c[len(prefix) :].isdigit()), default=0
+        )
+        await self._snoop(sup, mode)
+        for snoop in old:
+            await self._quietly(rest.hangup(snoop))
+        return True
 
     async def _change_supervision(self, sid: str, mode: SupervisionMode) -> None:
         sup = self._supervisions.get(sid)
@@ -449,6 +480,13 @@ class CommandRunner:
                     await self._teardown(sup)
                 except DriverError as exc:  # the link is going; resync drops empty bridges
                     log.warning("could not remove supervision %s: %s", sid, exc)
+        # A previous run's supervision bridge whose supervisor was not taken over.
+        kept = {sup.bridge for sup in self._supervisions.values()}
+        for bridge_id in self._mapper.supervision_bridges_left(kept):
+            try:
+                await self._quietly(rest.destroy_bridge(bridge_id))
+            except DriverError as exc:
+                log.warning("could not remove bridge %s: %s", bridge_id, exc)
 
     async def _teardown(self, sup: SupervisionState) -> None:
         if sup.snoop:

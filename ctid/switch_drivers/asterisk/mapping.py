@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -66,6 +66,7 @@ __all__ = [
     "ORIGINATE_ARG",
     "ORIGIN_VARIABLE",
     "SNOOP_ARG",
+    "SUPERVISION_BRIDGE",
     "ApplicationLost",
     "AriMapper",
     "Effect",
@@ -86,6 +87,10 @@ ORIGINATE_ARG: Final = "ctid:originate"
 ORIGIN_VARIABLE: Final = "CTID_APP"
 #: The first Stasis argument of ctid's own snoop channels (supervision): internal.
 SNOOP_ARG: Final = "ctid:snoop"
+#: The id prefix of ctid's own supervision bridges (a supervisor and a snoop):
+#: internal, also to a restarted ctid, which takes them over (``StartSupervision``
+#: with ``restored``) instead of reporting them as a call's bridge.
+SUPERVISION_BRIDGE: Final = "ctid-supervision-"
 
 JSON = Mapping[str, Any]
 
@@ -347,6 +352,17 @@ class AriMapper:
     def expect_internal_channel(self, channel_id: str) -> None:
         """A channel the driver makes for itself (a snoop): never reported."""
         self._internal_channels.add(channel_id)
+
+    def supervision_bridges_left(self, kept: Collection[str]) -> list[str]:
+        """Supervision bridges (a previous ctid's) with none of ctid's channels left in
+        them, other than ``kept``: a supervisor not taken over hung up, or never came back."""
+        return [
+            bridge_id
+            for bridge_id, bridge in self._bridges.items()
+            if bridge_id.startswith(SUPERVISION_BRIDGE)
+            and bridge_id not in kept
+            and not any(c in self._channels for c in bridge.channels)
+        ]
 
     def expect_internal_bridge(self, bridge_id: str) -> None:
         """A bridge the driver makes for itself (supervision): never reported."""
@@ -875,6 +891,9 @@ class AriMapper:
         direction, hold) survives. Channels that are gone are dropped.
         """
         bridge_list = [b for b in bridges if b.get("bridge_class") == "stasis"]
+        self._internal_bridges.update(
+            b["id"] for b in bridge_list if str(b["id"]).startswith(SUPERVISION_BRIDGE)
+        )
         member_of = {
             cid: b["id"]
             for b in bridge_list

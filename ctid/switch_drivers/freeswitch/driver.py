@@ -60,7 +60,6 @@ from ..base import (
     StopPlayback,
     StopRecording,
     StopSupervision,
-    SupervisionMode,
     SwitchCommand,
     SwitchDriver,
     SwitchEvent,
@@ -84,6 +83,7 @@ from .mapping import (
     EventMapper,
 )
 from .proto import EslConnection
+from .supervision import EAVESDROP_COMMAND, EAVESDROP_FLAGS, eavesdropping
 
 __all__ = ["Backoff", "FreeSwitchDriver"]
 
@@ -107,22 +107,6 @@ _TONES: Final = {
     "ring": "tone_stream://%(2000,4000,440,480);loops=-1",
     "busy": "tone_stream://%(500,500,480,620);loops=-1",
     "beep": "tone_stream://%(200,0,800)",
-}
-
-
-#: Per mode: does the customer (the target's partners) hear the supervisor, does the
-#: agent (the target) hear it. See ``_start_supervision``.
-_EAVESDROP_FLAGS: Final = {
-    SupervisionMode.SILENT: (False, False),
-    SupervisionMode.WHISPER: (False, True),
-    SupervisionMode.BARGE: (True, True),
-}
-#: The eavesdrop commands (its DTMF keys) that switch to each mode: 0 listen only,
-#: 2 talk to the target, 3 talk to both (switch_ivr_eavesdrop_session).
-_EAVESDROP_COMMAND: Final = {
-    SupervisionMode.SILENT: "0",
-    SupervisionMode.WHISPER: "2",
-    SupervisionMode.BARGE: "3",
 }
 
 
@@ -475,7 +459,7 @@ class FreeSwitchDriver(SwitchDriver):
             await self._start_supervision(command)
         elif isinstance(command, ChangeSupervision):
             supervisor = self._supervisor(command.supervision_id)
-            await self._eavesdrop_command(supervisor, _EAVESDROP_COMMAND[command.mode])
+            await self._eavesdrop_command(supervisor, EAVESDROP_COMMAND[command.mode])
         elif isinstance(command, StopSupervision):
             supervisor = self._supervisor(command.supervision_id)
             # "*" ends the eavesdrop; the channel goes back to park.
@@ -697,7 +681,12 @@ class FreeSwitchDriver(SwitchDriver):
             )
         supervisor = _channel(command.supervisor_channel_id)
         target = _channel(command.target_channel_id)
-        customer_hears, agent_hears = _EAVESDROP_FLAGS[command.mode]
+        if command.restored and await eavesdropping(self._link, supervisor, target):
+            # A previous ctid started it and FreeSWITCH runs it still: take it over.
+            self._supervisions[supervision_id] = supervisor
+            await self._eavesdrop_command(supervisor, EAVESDROP_COMMAND[command.mode])
+            return
+        customer_hears, agent_hears = EAVESDROP_FLAGS[command.mode]
         await self._api(
             f"uuid_setvar_multi {supervisor} eavesdrop_enable_dtmf=false;"
             f"eavesdrop_whisper_aleg={_bool(customer_hears)};"

@@ -222,6 +222,67 @@ async def restart_while_make_call_rings(run: ScenarioRun) -> None:
     await run.expect_hearing(a, b, hears=True, music=False)
 
 
+@scenario(NEEDS, config=RESTART_CONFIG)
+async def restart_in_a_conference(run: ScenarioRun) -> None:
+    """A three-party conference across a restart: one call with the caller, A and B
+    connected, all hearing each other, its callID and data kept; B leaves, the caller
+    and A talk on; the caller hangs up and the call ends."""
+    a, b = run.a, run.b
+    first, second = await _consulting(run)
+    mon = await run.watch(a)
+    await mon.call("ConferenceCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(a)
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected", b: "connected"}
+    snapshot = await mon.call("SnapshotCall", {"snapshotObject": first})
+    assert (snapshot["userData"], snapshot["correlatorData"]) == ({"customer": "C-42"}, "case-7")
+    for listener, speaker in [(CALLER, a), (CALLER, b), (a, b), (b, CALLER), (a, CALLER)]:
+        await run.expect_hearing(listener, speaker, hears=True, music=False)
+    await run.switch.hang_up(b)
+    await run.settle()
+    assert await _states(mon, first) == {CALLER: "connected", a: "connected"}
+    await run.expect_hearing(CALLER, a, hears=True, music=False)
+    await run.switch.hang_up(CALLER)
+    await run.settle()
+    events = mon.take()
+    assert [brief(e) for e in events] == [
+        ("ConnectionClearedEvent", "connected", b, "normalClearing"),
+        ("ConnectionClearedEvent", "connected", CALLER, "normalClearing"),
+        ("ConnectionClearedEvent", "null", a, "normalClearing"),
+        ("CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
+    assert events[3]["clearedCall"] == first
+    assert not run.cc.app.model.calls
+
+
+@scenario(NEEDS, config=RESTART_CONFIG)
+async def restart_after_a_transfer(run: ScenarioRun) -> None:
+    """A consultation transferred before a restart is one call after it (the caller and
+    B, the caller's callID and data): the consultation call does not come back."""
+    a, b = run.a, run.b
+    first, second = await _consulting(run)
+    mon = await run.watch(a)
+    await mon.call("TransferCall", {"heldCall": conn(first, a), "activeCall": conn(second, a)})
+    await run.settle()
+    await run.restart()
+    mon = await run.watch(b)
+    assert set(run.cc.app.model.calls) == {first}
+    assert await _states(mon, first) == {CALLER: "connected", b: "connected"}
+    snapshot = await mon.call("SnapshotCall", {"snapshotObject": first})
+    assert snapshot["userData"] == {"customer": "C-42"}
+    await run.expect_hearing(CALLER, b, hears=True, music=False)
+    await run.switch.hang_up(b)
+    await run.settle()
+    events = mon.take()
+    assert [brief(e) for e in events] == [
+        ("ConnectionClearedEvent", "null", b, "normalClearing"),
+        ("CallClearedEvent", "null", "<call>", "normalClearing"),
+    ]
+    assert events[1]["clearedCall"] == first
+    assert not run.cc.app.model.calls
+
+
 #: A queue ``sales`` at 8001 with agent 2001 (as in ``services.py``), kept across restarts.
 QUEUE: Final = "8001"
 AGENT: Final = "2001"
@@ -293,3 +354,96 @@ async def restart_while_recording(run: ScenarioRun) -> None:
     assert (got["callID"], got["state"], got["duration"]) == (call_id, "done", 15.0)
     await run.switch.hang_up(CALLER)
     await run.settle()
+
+
+async def _supervised(run: ScenarioRun, mode: str) -> tuple[str, str]:
+    """Agent 2001 at B answers a queue caller; C joins the call in ``mode``.
+
+    Returns the agent's call id and the supervisor's."""
+    b, sup = run.b, run.c
+    for state in ("loggedOn", "ready"):
+        params = {"device": b, "requestedAgentState": state}
+        if state == "loggedOn":
+            params["agentID"] = AGENT
+        await run.observer.call("SetAgentState", params)
+    delivered = await run.after(
+        run.switch.incoming_call(CALLER, QUEUE), "DeliveredEvent", alertingDevice=b
+    )
+    await run.answer(b)
+    supervisor = await run.watch(sup)
+    join = {"activeCall": conn(str(delivered["connection"]["callID"]), b), "deviceToJoin": sup}
+    if mode == "whisper":
+        reply = await supervisor.call("supervisor.whisper", join)
+    else:
+        reply = await supervisor.call(
+            "SingleStepConferenceCall", {**join, "participationType": mode}
+        )
+    await run.received(supervisor, "EstablishedEvent")
+    await run.settle()
+    return str(delivered["connection"]["callID"]), str(reply["conferencedCall"]["callID"])
+
+
+async def _supervisor_hears(run: ScenarioRun, *, agent_hears: bool, caller_hears: bool) -> None:
+    b, sup = run.b, run.c
+    await run.expect_hearing(sup, b, hears=True, music=False)
+    await run.expect_hearing(sup, CALLER, hears=True, music=False)
+    await run.expect_hearing(b, sup, hears=agent_hears, music=False)
+    await run.expect_hearing(CALLER, sup, hears=caller_hears, music=False)
+    await run.expect_hearing(b, CALLER, hears=True, music=False)
+    await run.expect_hearing(CALLER, b, hears=True, music=False)
+
+
+@scenario(NEEDS, Capability.SUPERVISION, config=RESTART_ACD)
+async def restart_while_supervising(run: ScenarioRun) -> None:
+    """A supervisor whispering to an agent across a restart is still whispering, in its
+    own call under its old callID; it can barge in after the restart, and it is released
+    when the agent's call ends, as without a restart."""
+    b, sup = run.b, run.c
+    call_id, supervision = await _supervised(run, "whisper")
+    await _supervisor_hears(run, agent_hears=True, caller_hears=False)
+    await run.restart()
+    mon = await run.watch(b, sup)
+    await _supervisor_hears(run, agent_hears=True, caller_hears=False)
+    assert await _states(mon, supervision) == {sup: "connected"}
+    assert await _states(mon, call_id) == {CALLER: "connected", b: "connected"}
+    join = {"activeCall": conn(call_id, b), "deviceToJoin": sup}
+    reply = await mon.call("SingleStepConferenceCall", {**join, "participationType": "active"})
+    assert (reply["conferencedCall"], reply["participationType"]) == (
+        conn(supervision, sup),
+        "active",
+    )
+    await _supervisor_hears(run, agent_hears=True, caller_hears=True)
+    await run.settle()
+    assert mon.take() == []  # nobody's call saw any of it
+    await run.switch.hang_up(CALLER)
+    await run.received(mon, "CallClearedEvent")
+    await run.settle()
+    events = [(e["_name"], e.get("droppedConnection") or e.get("clearedCall")) for e in mon.take()]
+    assert [e for e in events if e[0] != "AgentReadyEvent"] == [
+        ("ConnectionClearedEvent", conn(call_id, CALLER)),
+        ("ConnectionClearedEvent", conn(call_id, b)),
+        ("CallClearedEvent", call_id),
+        ("ConnectionClearedEvent", conn(supervision, sup)),
+        ("CallClearedEvent", supervision),
+    ]
+    await run.expect_hearing(sup, b, hears=False, music=False)
+    assert not run.cc.app.model.calls
+
+
+@scenario(NEEDS, Capability.SUPERVISION, config=RESTART_ACD)
+async def restart_after_the_supervised_call_ended(run: ScenarioRun) -> None:
+    """The agent's call ends while ctid is away: the restarted ctid releases the
+    supervisor (its phone is hung up, not left on a dead line) and keeps nothing of it."""
+    b, sup = run.b, run.c
+    await _supervised(run, "silent")
+
+    async def agent_call_ends() -> None:
+        await run.switch.hang_up(CALLER)
+        await run.switch.hang_up(b)
+
+    await run.restart(agent_call_ends)
+    await run.expect_hearing(sup, b, hears=False, music=False)
+    assert not run.cc.app.model.calls
+    mon = await run.watch(sup)
+    reply = await mon.call("SnapshotDevice", {"snapshotObject": sup})
+    assert reply["snapshotData"] == []

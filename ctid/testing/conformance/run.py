@@ -294,8 +294,10 @@ class ScenarioRun:
         self.daemon: Daemon | None = None
         self.restarts = 0
 
-    async def restart(self) -> None:
+    async def restart(self, while_away: Callable[[], Awaitable[object]] | None = None) -> None:
         """``kill -9`` of ctid, then a new ctid on the same switch and state directory.
+
+        ``while_away`` runs between the two (on the switch: a party hangs up...).
 
         The switch (a fake server outside the daemon) keeps its calls; the new
         daemon is built from scratch (a new driver, new ids) and finds them. Every
@@ -308,6 +310,8 @@ class ScenarioRun:
         assert nursery is not None
         old.kill()
         await old.done.wait()
+        if while_away is not None:
+            await while_away()
         self.restarts += 1
         ids = IdFactory(f"t{self.restarts + 1}", deterministic=True)
         self.daemon = await Daemon.start(
