@@ -106,9 +106,11 @@ def install_campaigns(
     services: dict[str, Any],
     now: Callable[[], float],
     queue_names: list[str],
+    live_queues: Callable[[], list[str]] | None = None,
 ) -> CampaignService | None:
     """The campaign service, when call records are on (its data lives in their database).
-    The caller starts its ``run``."""
+    The caller starts its ``run``. ``live_queues``: the ACD's queues as they are now
+    (a reload changes them), else ``queue_names``."""
     settings, specs = campaign_settings(config)
     check_campaigns(config, queue_names)
     records = services.get("records")
@@ -119,7 +121,7 @@ def install_campaigns(
         now=now,
         settings=settings,
         configured=specs,
-        queues=lambda: queue_names,
+        queues=live_queues or (lambda: queue_names),
     )
     services[CAMPAIGNS] = service
     return service
