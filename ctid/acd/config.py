@@ -298,51 +298,56 @@ def _positive(value: float, path: str, *, zero: bool = True) -> None:
 
 
 def _queue(raw: _Queue, path: str, queue_names: set[str]) -> QueueConfig:
+    """One queue; raises every problem it has at once (``Problems``)."""
+    problems = Problems()
     if not raw.name or not raw.name.replace("-", "").replace("_", "").isalnum():
-        raise StructureError(f"{path}.name", "letters, digits, - and _ only")
+        problems.add(f"{path}.name", "letters, digits, - and _ only")
     for key in ("strategy", "last_agent_fallback"):
         name = getattr(raw, key)
         if name not in STRATEGY_NAMES:
-            raise StructureError(
+            problems.add(
                 f"{path}.{key}", f'unknown strategy "{name}" (known: {", ".join(STRATEGY_NAMES)})'
             )
     if raw.last_agent_fallback in ("last-agent", "ring-all"):
-        raise StructureError(f"{path}.last_agent_fallback", "must pick one agent by itself")
+        problems.add(f"{path}.last_agent_fallback", "must pick one agent by itself")
     for key in ("max_wait", "service_level_seconds", "announce_interval", "last_agent_days"):
-        _positive(getattr(raw, key), f"{path}.{key}")
-    _positive(raw.ring_timeout, f"{path}.ring_timeout", zero=False)
-    _positive(raw.default_handle_time, f"{path}.default_handle_time", zero=False)
-    _positive(raw.callback_retry, f"{path}.callback_retry", zero=False)
+        with problems.check():
+            _positive(getattr(raw, key), f"{path}.{key}")
+    for key in ("ring_timeout", "default_handle_time", "callback_retry"):
+        with problems.check():
+            _positive(getattr(raw, key), f"{path}.{key}", zero=False)
     if raw.max_length < 0:
-        raise StructureError(f"{path}.max_length", "must not be negative")
+        problems.add(f"{path}.max_length", "must not be negative")
     if raw.callback_attempts < 1:
-        raise StructureError(f"{path}.callback_attempts", "must be at least 1")
+        problems.add(f"{path}.callback_attempts", "must be at least 1")
     if isinstance(raw.wrap_up, float):
-        _positive(raw.wrap_up, f"{path}.wrap_up")
+        with problems.check():
+            _positive(raw.wrap_up, f"{path}.wrap_up")
     digit = raw.callback_digit
     if digit is not None and (len(digit) != 1 or digit not in "0123456789*#"):
-        raise StructureError(f"{path}.callback_digit", "one of 0-9, * and #")
-    rules = tuple(
-        _rule(r, f"{path}.overflow[{i}]", queue_names) for i, r in enumerate(raw.overflow)
-    )
+        problems.add(f"{path}.callback_digit", "one of 0-9, * and #")
+    indexed = []
+    for i, r in enumerate(raw.overflow):
+        with problems.check():
+            indexed.append((i, _rule(r, f"{path}.overflow[{i}]", queue_names)))
+    rules = tuple(rule for _, rule in indexed)
     seen: set[Condition] = set()
-    for i, rule in enumerate(rules):
+    for i, rule in indexed:
         if rule.when is None:
-            raise StructureError(f"{path}.overflow[{i}].when", "required")
-        if rule.when in seen:
-            raise StructureError(
-                f"{path}.overflow[{i}].when", f'a second rule for "{rule.when.value}"'
-            )
+            problems.add(f"{path}.overflow[{i}].when", "required")
+        elif rule.when in seen:
+            problems.add(f"{path}.overflow[{i}].when", f'a second rule for "{rule.when.value}"')
         if rule.action is OverflowAction.QUEUE and rule.target == raw.name:
-            raise StructureError(
-                f"{path}.overflow[{i}].target", "a queue cannot overflow to itself"
-            )
-        seen.add(rule.when)
+            problems.add(f"{path}.overflow[{i}].target", "a queue cannot overflow to itself")
+        if rule.when is not None:
+            seen.add(rule.when)
     blacklist_action = _HANGUP
     if raw.blacklist_action is not None:
         if raw.blacklist_action.when is not None:
-            raise StructureError(f"{path}.blacklist_action.when", "not used here")
-        blacklist_action = _rule(raw.blacklist_action, f"{path}.blacklist_action", queue_names)
+            problems.add(f"{path}.blacklist_action.when", "not used here")
+        with problems.check():
+            blacklist_action = _rule(raw.blacklist_action, f"{path}.blacklist_action", queue_names)
+    problems.raise_any()
     return QueueConfig(
         name=raw.name,
         number=raw.number,

@@ -150,3 +150,27 @@ def test_every_problem_of_a_core_table(tmp_path: Path, capsys: pytest.CaptureFix
         'expected one of "debug", "info", "warning", "error", got 3',
         f"{path}: 2 problem(s)",
     ]
+
+
+def test_every_problem_of_one_queue() -> None:
+    from ctid.acd.config import acd_config
+    from ctid.config import ConfigError, each_problem
+
+    table = {
+        "queues": [
+            {"name": "q", "strategy": "nosuch", "ring_timeout": 0, "max_length": -1},
+            {"name": "r", "overflow": [{"action": "queue", "target": "x"}, {"action": "hangup"}]},
+        ]
+    }
+    with pytest.raises(ConfigError) as info:
+        acd_config(table, "ctid.toml")
+    known = "linear, round-robin, fewest-calls, least-talk-time, longest-idle, skill-level, "
+    known += "random, ring-all, last-agent"
+    assert [(p.key, p.problem) for p in each_problem(info.value)] == [
+        ("acd.queues[0].strategy", f'unknown strategy "nosuch" (known: {known})'),
+        ("acd.queues[0].ring_timeout", "must be more than 0"),
+        ("acd.queues[0].max_length", "must not be negative"),
+        ("acd.queues[1].overflow[0].target", 'no queue "x"'),
+        ("acd.queues[1].overflow[1].when", "required"),
+    ]
+    assert info.value.problem.endswith("(and 4 more problems)")
