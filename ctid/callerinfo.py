@@ -20,7 +20,7 @@ import attrs
 import phonenumbers
 from phonenumbers import carrier, geocoder, timezone
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, structure_error
 from .structure import StructureError, structure
 
 __all__ = [
@@ -84,7 +84,7 @@ def numbers_section(config: Config) -> NumbersSection:
     try:
         section = structure(NumbersSection, config.sections.get("numbers", {}), "numbers")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     region = section.default_region
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(

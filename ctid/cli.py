@@ -19,7 +19,7 @@ from typing import Any
 import trio
 
 from . import PROTOCOL_VERSION, __version__
-from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
+from .config import Config, ConfigError, config_from_dict, each_problem, load_config, parse_listen
 from .errors import StartupError
 from .switch_drivers.base import DriverError
 
@@ -140,7 +140,10 @@ def check_config(path: Path) -> int:
     try:
         config = load_config(path)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        found = each_problem(exc)
+        for problem in found:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{path}: {len(found)} problem(s)", file=sys.stderr)
         return 1
 
     # Every problem, not only the first; the certificate files must load (a reload needs them).

@@ -8,10 +8,11 @@ service's own checks) and exits non-zero on the first problem.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -19,7 +20,7 @@ import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
 from .calls.outbound_routes import OutboundRouting, parse_outbound_routing
-from .structure import StructureError, structure
+from .structure import StructureError, each_error, structure
 from .switch_drivers import available_drivers
 from .transport import parse_origin_pattern, parse_proxies
 
@@ -27,10 +28,12 @@ __all__ = [
     "MIN_TOKEN_LENGTH",
     "Config",
     "ConfigError",
+    "Gather",
     "TokenSection",
     "config_from_dict",
     "load_config",
     "parse_listen",
+    "structure_error",
 ]
 
 
@@ -63,9 +66,45 @@ class ConfigProblems(ConfigError):
         self.problems = problems
 
 
+def structure_error(file: str, exc: StructureError) -> ConfigError:
+    """``exc`` (one problem, or several gathered) as a ``ConfigError`` of ``file``."""
+    errors = each_error(exc)
+    if len(errors) == 1:
+        return ConfigError(file, exc.path, exc.problem)
+    return ConfigProblems([ConfigError(file, e.path, e.problem) for e in errors])
+
+
 def each_problem(exc: ConfigError) -> list[ConfigError]:
     """The single problems in ``exc`` (itself, or those of a ``ConfigProblems``)."""
     return list(exc.problems) if isinstance(exc, ConfigProblems) else [exc]
+
+
+class Gather:
+    """A checker that goes on after a problem, so ``check-config`` lists every one::
+
+    gather = Gather()
+    for i, item in enumerate(items):
+        with gather.check():  # a ConfigError here ends this item only
+            ...
+    gather.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigError] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except ConfigError as exc:
+            self.problems.extend(each_problem(exc))
+
+    def raise_any(self) -> None:
+        """Raise what was gathered: the one problem, or ``ConfigProblems``."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise ConfigProblems(self.problems)
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -260,7 +299,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
             switch.pop("outbound_routes", None), switch.pop("trunk_groups", None)
         )
     except StructureError as exc:
-        raise ConfigError(file, exc.path, exc.problem) from None
+        raise structure_error(file, exc) from None
     driver = switch.get("driver", "simulator")
     driver_section = {}
     installed = available_drivers()
@@ -279,7 +318,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
     try:
         parts = structure(_Top, data)
     except StructureError as exc:
-        raise ConfigError(file, exc.path, exc.problem) from None
+        raise structure_error(file, exc) from None
     for key, value in (
         ("server.listen", parts.server.listen),
         ("server.metrics_listen", parts.server.metrics_listen),

@@ -14,8 +14,8 @@
 
 A section registers itself from its wiring (``ctid/wiring/``): the ACD
 (queues, agents, skills, strategies), the IVR (flows, numbers, routing
-rules), tokens, recording policies; webhooks and campaigns plug in the same
-way (``Reloads.section``).
+rules), tokens, recording policies, voicemail, the file's webhooks; others
+plug in the same way (``Reloads.section``).
 """
 
 from __future__ import annotations

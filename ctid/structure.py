@@ -13,20 +13,21 @@ file must not be silently ignored.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import math
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal, TypeVar
 
 import attrs
 
 from .naming import wire_name
 
-__all__ = ["StructureError", "describe", "field_key", "structure"]
+__all__ = ["Problems", "StructureError", "describe", "each_error", "field_key", "structure"]
 
 T = TypeVar("T")
 
@@ -41,6 +42,54 @@ class StructureError(ValueError):
         super().__init__(f"{path}: {problem}" if path else problem)
         self.path = path
         self.problem = problem
+
+
+class _StructureErrors(StructureError):
+    """Several problems: reads exactly as the first (``path``, ``problem``, ``str``), so
+    an API request's error stays one precise message; ``errors`` holds them all, for
+    ``ctid check-config`` and a refused reload."""
+
+    def __init__(self, errors: list[StructureError]) -> None:
+        super().__init__(errors[0].path, errors[0].problem)
+        self.errors = errors
+
+
+def each_error(exc: StructureError) -> list[StructureError]:
+    """The single problems in ``exc``: itself, or every one it gathered."""
+    return list(exc.errors) if isinstance(exc, _StructureErrors) else [exc]
+
+
+class Problems:
+    """Gathers the problems of a check that goes on after one, so that it reports every
+    problem it finds, not only the first::
+
+        problems = Problems()
+        for i, item in enumerate(items):
+            with problems.check():  # a StructureError here skips the rest of this item
+                ...
+        problems.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[StructureError] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        """Run a block; a ``StructureError`` in it is noted and ends the block only."""
+        try:
+            yield
+        except StructureError as exc:
+            self.errors.extend(each_error(exc))
+
+    def add(self, path: str, problem: str) -> None:
+        self.errors.append(StructureError(path, problem))
+
+    def raise_any(self) -> None:
+        """Raise what was gathered (one ``StructureError`` holding them all), if anything."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise _StructureErrors(self.errors)
 
 
 def _printable(text: str) -> str:
@@ -94,16 +143,22 @@ def structure(cls: type[T], data: Any, path: str = "", *, style: str = "snake") 
     hints = _hints(cls)  # type: ignore[arg-type]
     fields = attrs.fields(cls)  # type: ignore[arg-type]
     known = {field_key(f, style): f for f in fields if f.init}
+    # Every key is looked at, so that all the problems are known (the first reads first).
+    problems = Problems()
     for key in data:
         if key not in known:
             choices = ", ".join(sorted(known)) or "none"
-            raise StructureError(_join(path, str(key)), f"unknown key (known keys: {choices})")
+            problems.add(_join(path, str(key)), f"unknown key (known keys: {choices})")
     kwargs: dict[str, Any] = {}
     for key, f in known.items():
         if key in data:
-            kwargs[f.alias or f.name] = _convert(hints[f.name], data[key], _join(path, key), style)
+            with problems.check():
+                kwargs[f.alias or f.name] = _convert(
+                    hints[f.name], data[key], _join(path, key), style
+                )
         elif f.default is attrs.NOTHING:
-            raise StructureError(_join(path, key), "required but missing")
+            problems.add(_join(path, key), "required but missing")
+    problems.raise_any()
     try:
         return cls(**kwargs)
     except StructureError:
@@ -186,7 +241,12 @@ def _convert(tp: Any, value: Any, path: str, style: str) -> Any:
         if not isinstance(value, list | tuple):
             raise StructureError(path, f"expected a list, got {describe(value)}")
         item = args[0] if args else Any
-        items = [_convert(item, v, _join(path, i), style) for i, v in enumerate(value)]
+        items = []
+        problems = Problems()
+        for i, v in enumerate(value):
+            with problems.check():
+                items.append(_convert(item, v, _join(path, i), style))
+        problems.raise_any()
         return tuple(items) if origin is tuple else items
     if origin in (dict, Mapping) or tp in (dict, Mapping):
         if not isinstance(value, Mapping):

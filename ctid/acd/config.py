@@ -37,9 +37,9 @@ from typing import Any, Literal
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..numbers import parse_number_ranges
-from ..structure import StructureError, structure
+from ..structure import Problems, StructureError, structure
 from .schedule import DAY_NAMES, Schedule, parse_hours
 from .strategy_names import STRATEGY_NAMES
 
@@ -161,6 +161,9 @@ class _Acd:
     schedules: dict[str, _ScheduleSection] = attrs.field(factory=dict)
     queues: list[_Queue] = attrs.field(factory=list)
     agents: list[_Agent] = attrs.field(factory=list)
+    #: Where the waiting callers of a queue that a reload removes go when the queue's
+    #: own overflow sends them nowhere (an overflow rule without ``when``).
+    removed_queue_destination: _Rule | None = None
 
 
 # ------------------------------------------------------------------- checked
@@ -253,6 +256,8 @@ class AcdConfig:
     schedules: Mapping[str, Schedule]
     queues: tuple[QueueConfig, ...]
     agents: tuple[AgentConfig, ...]
+    #: ``[acd.removed_queue_destination]``: None hangs such callers up.
+    removed_queue_destination: OverflowRule | None = None
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -293,51 +298,56 @@ def _positive(value: float, path: str, *, zero: bool = True) -> None:
 
 
 def _queue(raw: _Queue, path: str, queue_names: set[str]) -> QueueConfig:
+    """One queue; raises every problem it has at once (``Problems``)."""
+    problems = Problems()
     if not raw.name or not raw.name.replace("-", "").replace("_", "").isalnum():
-        raise StructureError(f"{path}.name", "letters, digits, - and _ only")
+        problems.add(f"{path}.name", "letters, digits, - and _ only")
     for key in ("strategy", "last_agent_fallback"):
         name = getattr(raw, key)
         if name not in STRATEGY_NAMES:
-            raise StructureError(
+            problems.add(
                 f"{path}.{key}", f'unknown strategy "{name}" (known: {", ".join(STRATEGY_NAMES)})'
             )
     if raw.last_agent_fallback in ("last-agent", "ring-all"):
-        raise StructureError(f"{path}.last_agent_fallback", "must pick one agent by itself")
+        problems.add(f"{path}.last_agent_fallback", "must pick one agent by itself")
     for key in ("max_wait", "service_level_seconds", "announce_interval", "last_agent_days"):
-        _positive(getattr(raw, key), f"{path}.{key}")
-    _positive(raw.ring_timeout, f"{path}.ring_timeout", zero=False)
-    _positive(raw.default_handle_time, f"{path}.default_handle_time", zero=False)
-    _positive(raw.callback_retry, f"{path}.callback_retry", zero=False)
+        with problems.check():
+            _positive(getattr(raw, key), f"{path}.{key}")
+    for key in ("ring_timeout", "default_handle_time", "callback_retry"):
+        with problems.check():
+            _positive(getattr(raw, key), f"{path}.{key}", zero=False)
     if raw.max_length < 0:
-        raise StructureError(f"{path}.max_length", "must not be negative")
+        problems.add(f"{path}.max_length", "must not be negative")
     if raw.callback_attempts < 1:
-        raise StructureError(f"{path}.callback_attempts", "must be at least 1")
+        problems.add(f"{path}.callback_attempts", "must be at least 1")
     if isinstance(raw.wrap_up, float):
-        _positive(raw.wrap_up, f"{path}.wrap_up")
+        with problems.check():
+            _positive(raw.wrap_up, f"{path}.wrap_up")
     digit = raw.callback_digit
     if digit is not None and (len(digit) != 1 or digit not in "0123456789*#"):
-        raise StructureError(f"{path}.callback_digit", "one of 0-9, * and #")
-    rules = tuple(
-        _rule(r, f"{path}.overflow[{i}]", queue_names) for i, r in enumerate(raw.overflow)
-    )
+        problems.add(f"{path}.callback_digit", "one of 0-9, * and #")
+    indexed = []
+    for i, r in enumerate(raw.overflow):
+        with problems.check():
+            indexed.append((i, _rule(r, f"{path}.overflow[{i}]", queue_names)))
+    rules = tuple(rule for _, rule in indexed)
     seen: set[Condition] = set()
-    for i, rule in enumerate(rules):
+    for i, rule in indexed:
         if rule.when is None:
-            raise StructureError(f"{path}.overflow[{i}].when", "required")
-        if rule.when in seen:
-            raise StructureError(
-                f"{path}.overflow[{i}].when", f'a second rule for "{rule.when.value}"'
-            )
+            problems.add(f"{path}.overflow[{i}].when", "required")
+        elif rule.when in seen:
+            problems.add(f"{path}.overflow[{i}].when", f'a second rule for "{rule.when.value}"')
         if rule.action is OverflowAction.QUEUE and rule.target == raw.name:
-            raise StructureError(
-                f"{path}.overflow[{i}].target", "a queue cannot overflow to itself"
-            )
-        seen.add(rule.when)
+            problems.add(f"{path}.overflow[{i}].target", "a queue cannot overflow to itself")
+        if rule.when is not None:
+            seen.add(rule.when)
     blacklist_action = _HANGUP
     if raw.blacklist_action is not None:
         if raw.blacklist_action.when is not None:
-            raise StructureError(f"{path}.blacklist_action.when", "not used here")
-        blacklist_action = _rule(raw.blacklist_action, f"{path}.blacklist_action", queue_names)
+            problems.add(f"{path}.blacklist_action.when", "not used here")
+        with problems.check():
+            blacklist_action = _rule(raw.blacklist_action, f"{path}.blacklist_action", queue_names)
+    problems.raise_any()
     return QueueConfig(
         name=raw.name,
         number=raw.number,
@@ -385,92 +395,56 @@ def _schedule(name: str, raw: _ScheduleSection, path: str) -> Schedule:
 
 
 def _check(raw: _Acd) -> AcdConfig:
-    try:
-        zoneinfo.ZoneInfo(raw.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise StructureError("acd.timezone", f'unknown time zone "{raw.timezone}"') from None
+    """The checked table; every problem found is raised at once (``Problems``)."""
+    problems = Problems()
+    with problems.check():
+        try:
+            zoneinfo.ZoneInfo(raw.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise StructureError("acd.timezone", f'unknown time zone "{raw.timezone}"') from None
     codes = tuple(raw.reason_codes)
     for i, code in enumerate(codes):
         if not code or len(code) > 32:
-            raise StructureError(f"acd.reason_codes[{i}]", "1 to 32 characters")
+            problems.add(f"acd.reason_codes[{i}]", "1 to 32 characters")
     if len(set(codes)) != len(codes):
-        raise StructureError("acd.reason_codes", "a reason code is listed twice")
+        problems.add("acd.reason_codes", "a reason code is listed twice")
     if not raw.rona_reason:
-        raise StructureError("acd.rona_reason", "must not be empty")
-    _positive(raw.wallboard_interval, "acd.wallboard_interval")
-    schedules = {
-        name: _schedule(name, s, f"acd.schedules.{name}") for name, s in raw.schedules.items()
-    }
+        problems.add("acd.rona_reason", "must not be empty")
+    with problems.check():
+        _positive(raw.wallboard_interval, "acd.wallboard_interval")
+    schedules = {}
+    for name, sched in raw.schedules.items():
+        with problems.check():
+            schedules[name] = _schedule(name, sched, f"acd.schedules.{name}")
     names = [q.name for q in raw.queues]
     queue_names = set(names)
-    if len(queue_names) != len(names):
-        raise StructureError("acd.queues", "a queue name is used twice")
-    queues = tuple(_queue(q, f"acd.queues[{i}]", queue_names) for i, q in enumerate(raw.queues))
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            problems.add(f"acd.queues[{i}].name", f'queue "{name}" is defined twice')
+    queues = []
+    for i, q in enumerate(raw.queues):
+        with problems.check():
+            queues.append(_queue(q, f"acd.queues[{i}]", queue_names))
     points: dict[str, str] = {}
-    for i, q in enumerate(queues):
-        for point in q.points:
-            if point in points and points[point] != q.name:
-                raise StructureError(f"acd.queues[{i}].number", f'"{point}" is used twice')
-            points[point] = q.name
+    for i, queue in enumerate(queues):
+        for point in queue.points:
+            if point in points and points[point] != queue.name:
+                problems.add(f"acd.queues[{i}].number", f'"{point}" is used twice')
+            points[point] = queue.name
+    removed_to: OverflowRule | None = None
+    if raw.removed_queue_destination is not None:
+        path = "acd.removed_queue_destination"
+        with problems.check():
+            if raw.removed_queue_destination.when is not None:
+                raise StructureError(f"{path}.when", "not used here")
+            removed_to = _rule(raw.removed_queue_destination, path, queue_names)
     agents: list[AgentConfig] = []
     positions: dict[str, int] = dict.fromkeys(queue_names, 0)
     seen: set[str] = set()
     for i, a in enumerate(raw.agents):
-        path = f"acd.agents[{i}]"
-        try:
-            ranged = re.fullmatch(r"\d+-\d+", a.id) is not None
-            ids = parse_number_ranges(a.id) if ranged else [a.id]
-        except ValueError as exc:
-            raise StructureError(f"{path}.id", str(exc)) from None
-        if not ids[0] or len(a.id) > 64:
-            raise StructureError(f"{path}.id", "1 to 64 characters")
-        try:
-            devices = frozenset(parse_number_ranges(a.devices))
-        except ValueError as exc:
-            raise StructureError(f"{path}.devices", str(exc)) from None
-        if a.pin is not None and not (4 <= len(a.pin) <= 32):
-            raise StructureError(f"{path}.pin", "4 to 32 characters")
-        queues_of_agent: set[str] = set()
-        for j, skill in enumerate(a.skills):
-            spath = f"{path}.skills[{j}]"
-            if skill.queue not in queue_names:
-                raise StructureError(f"{spath}.queue", f'no queue "{skill.queue}"')
-            if skill.queue in queues_of_agent:
-                raise StructureError(f"{spath}.queue", f'"{skill.queue}" is listed twice')
-            queues_of_agent.add(skill.queue)
-            if skill.schedule is not None and skill.schedule not in schedules:
-                raise StructureError(f"{spath}.schedule", f'no schedule "{skill.schedule}"')
-            if not 0 <= skill.level <= 100:
-                raise StructureError(f"{spath}.level", "must be between 0 and 100")
-            if not 0 <= skill.penalty <= 100:
-                raise StructureError(f"{spath}.penalty", "must be between 0 and 100")
-        for agent_id in ids:
-            if agent_id in seen:
-                raise StructureError(f"{path}.id", f'agent "{agent_id}" is defined twice')
-            seen.add(agent_id)
-            skills = []
-            for skill in a.skills:
-                skills.append(
-                    MembershipConfig(
-                        queue=skill.queue,
-                        level=skill.level,
-                        penalty=skill.penalty,
-                        schedule=skill.schedule,
-                        position=positions[skill.queue],
-                    )
-                )
-                positions[skill.queue] += 1
-            name = a.name if a.name and len(ids) == 1 else f"{a.name or 'Agent'} {agent_id}"
-            agents.append(
-                AgentConfig(
-                    agent_id=agent_id,
-                    name=name,
-                    pin=a.pin,
-                    auto_answer=a.auto_answer,
-                    skills=tuple(skills),
-                    devices=devices,
-                )
-            )
+        with problems.check():
+            agents.extend(_agents(a, f"acd.agents[{i}]", queue_names, schedules, positions, seen))
+    problems.raise_any()
     return AcdConfig(
         timezone=raw.timezone,
         reason_codes=codes,
@@ -478,9 +452,84 @@ def _check(raw: _Acd) -> AcdConfig:
         wallboard_interval=raw.wallboard_interval,
         seed=raw.seed,
         schedules=schedules,
-        queues=queues,
+        queues=tuple(queues),
         agents=tuple(agents),
+        removed_queue_destination=removed_to,
     )
+
+
+def _agents(
+    a: _Agent,
+    path: str,
+    queue_names: set[str],
+    schedules: Mapping[str, Schedule],
+    positions: dict[str, int],
+    seen: set[str],
+) -> list[AgentConfig]:
+    """One ``[[acd.agents]]`` entry (one agent, or a range of ids); raises every problem."""
+    problems = Problems()
+    ids: list[str] = []
+    with problems.check():
+        try:
+            ranged = re.fullmatch(r"\d+-\d+", a.id) is not None
+            ids = parse_number_ranges(a.id) if ranged else [a.id]
+        except ValueError as exc:
+            raise StructureError(f"{path}.id", str(exc)) from None
+        if not ids[0] or len(a.id) > 64:
+            raise StructureError(f"{path}.id", "1 to 64 characters")
+    devices: frozenset[str] = frozenset()
+    with problems.check():
+        try:
+            devices = frozenset(parse_number_ranges(a.devices))
+        except ValueError as exc:
+            raise StructureError(f"{path}.devices", str(exc)) from None
+    if a.pin is not None and not (4 <= len(a.pin) <= 32):
+        problems.add(f"{path}.pin", "4 to 32 characters")
+    queues_of_agent: set[str] = set()
+    for j, skill in enumerate(a.skills):
+        spath = f"{path}.skills[{j}]"
+        if skill.queue not in queue_names:
+            problems.add(f"{spath}.queue", f'no queue "{skill.queue}"')
+        if skill.queue in queues_of_agent:
+            problems.add(f"{spath}.queue", f'"{skill.queue}" is listed twice')
+        queues_of_agent.add(skill.queue)
+        if skill.schedule is not None and skill.schedule not in schedules:
+            problems.add(f"{spath}.schedule", f'no schedule "{skill.schedule}"')
+        if not 0 <= skill.level <= 100:
+            problems.add(f"{spath}.level", "must be between 0 and 100")
+        if not 0 <= skill.penalty <= 100:
+            problems.add(f"{spath}.penalty", "must be between 0 and 100")
+    for agent_id in ids:
+        if agent_id in seen:
+            problems.add(f"{path}.id", f'agent "{agent_id}" is defined twice')
+        seen.add(agent_id)
+    problems.raise_any()
+    agents = []
+    for agent_id in ids:
+        skills = []
+        for skill in a.skills:
+            skills.append(
+                MembershipConfig(
+                    queue=skill.queue,
+                    level=skill.level,
+                    penalty=skill.penalty,
+                    schedule=skill.schedule,
+                    position=positions[skill.queue],
+                )
+            )
+            positions[skill.queue] += 1
+        name = a.name if a.name and len(ids) == 1 else f"{a.name or 'Agent'} {agent_id}"
+        agents.append(
+            AgentConfig(
+                agent_id=agent_id,
+                name=name,
+                pin=a.pin,
+                auto_answer=a.auto_answer,
+                skills=tuple(skills),
+                devices=devices,
+            )
+        )
+    return agents
 
 
 def acd_config(data: Mapping[str, Any], file: str = "<acd>") -> AcdConfig:
@@ -488,7 +537,7 @@ def acd_config(data: Mapping[str, Any], file: str = "<acd>") -> AcdConfig:
     try:
         return _check(structure(_Acd, data, "acd"))
     except StructureError as exc:
-        raise ConfigError(file, exc.path, exc.problem) from None
+        raise structure_error(file, exc) from None
 
 
 def acd_section(config: Config) -> AcdConfig | None:

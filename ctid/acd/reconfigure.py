@@ -9,7 +9,8 @@ service (``AcdService.request``), so no event is folded in half-way:
   new settings at once (a new strategy is filled with the agents free now);
   a removed queue stops taking calls and its waiting callers follow its
   overflow (the ``no_agents`` rule, else ``timeout``, else any rule that
-  routes somewhere; with none they are hung up). A call ringing at an agent
+  routes somewhere), else ``[acd.removed_queue_destination]``; with none of
+  these they are hung up. A call ringing at an agent
   or a callback in progress finishes; the queue goes when it is empty.
 * agents and skills: new agents can log on; a changed agent keeps its state and
   serves its new queues (those it left it stops serving at once); a removed
@@ -143,7 +144,7 @@ def _remove_queue(engine: AcdEngine, directory: Directory, queue: QueueRuntime) 
         if engine.points.get(point) is queue:
             del engine.points[point]
             directory.remove_route_point(point)
-    rule = _rule_for_removed(queue.config)
+    rule = _rule_for_removed(queue.config, engine.config.removed_queue_destination)
     for entry in list(queue.callers_waiting()):
         overflow(engine, entry, rule)
     if all(e.state in FINAL for e in queue.entries.values()):
@@ -152,12 +153,13 @@ def _remove_queue(engine: AcdEngine, directory: Directory, queue: QueueRuntime) 
         log.info("queue %s removed: it goes once its offered calls are decided", queue.name)
 
 
-def _rule_for_removed(config: QueueConfig) -> OverflowRule:
+def _rule_for_removed(config: QueueConfig, destination: OverflowRule | None) -> OverflowRule:
     for condition in (Condition.NO_AGENTS, Condition.TIMEOUT):
         rule = config.rule(condition)
         if rule is not None:
             return rule
-    return next((r for r in config.overflow if r.target is not None), _HANG_UP)
+    routed = next((r for r in config.overflow if r.target is not None), None)
+    return routed or destination or _HANG_UP
 
 
 # ------------------------------------------------------------------ agents

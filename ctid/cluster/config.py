@@ -18,7 +18,7 @@ from typing import Final
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..records.config import records_settings
 from ..structure import StructureError, structure
 
@@ -59,7 +59,7 @@ def cluster_settings(config: Config) -> ClusterSettings | None:
     try:
         section = structure(ClusterSection, raw, "cluster")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", section.node_name):
         raise ConfigError(
             config.file,

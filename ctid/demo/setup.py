@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError, structure
 from ..switch_drivers.simulator.driver import SimulatorDriver
 from .traffic import Traffic, TrafficProfile
@@ -29,7 +29,7 @@ def demo_section(config: Config) -> DemoSection:
     try:
         return structure(DemoSection, config.sections.get("demo", {}), "demo")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
 
 
 async def _agents_at_work(app: Any, section: DemoSection, seed: int | None) -> set[str]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError, structure
 
 __all__ = ["FaxSection", "FaxSettings", "fax_settings"]
@@ -69,7 +69,7 @@ def fax_settings(config: Config) -> FaxSettings:
     try:
         section = structure(FaxSection, config.sections.get("fax", {}), "fax")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     checks = (
         ("retention_days", section.retention_days >= 0, "must be 0 (keep) or more"),
         ("retention_interval", section.retention_interval > 0, "must be more than 0"),

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ..config import Config, ConfigError, ConfigProblems
+from ..config import Config, ConfigError, ConfigProblems, Gather, each_problem, structure_error
 from ..structure import StructureError, structure
 from .flow import Flow
 from .load import FLOW_SUFFIXES, FlowError, KnownNames, load_flow_file
@@ -116,7 +116,7 @@ def ivr_settings(config: Config) -> IvrSettings:
     try:
         section = structure(IvrSection, raw, "ivr")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     try:
         tz = zoneinfo.ZoneInfo(section.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -152,9 +152,14 @@ def known_names(settings: IvrSettings, queue_exists: Callable[[str], bool]) -> K
     return KnownNames(queue_exists=queue_exists, databases=frozenset(settings.section.databases))
 
 
-def load_flows(settings: IvrSettings, known: KnownNames) -> dict[str, Flow]:
-    """Every flow file in the flows folder; ``FlowError`` with all their problems."""
-    flows: dict[str, Flow] = {}
+def load_flows(
+    settings: IvrSettings, known: KnownNames, loaded: dict[str, Flow] | None = None
+) -> dict[str, Flow]:
+    """Every flow file in the flows folder; ``FlowError`` with all their problems.
+
+    ``loaded`` (if given) receives the flows that passed, even when others fail.
+    """
+    flows: dict[str, Flow] = {} if loaded is None else loaded
     problems = []
     if settings.flows_dir is None:
         return flows
@@ -188,21 +193,40 @@ def check_ivr(
 
     ``extensions``: the switch's extensions, which no IVR number may be.
     """
+    flows, _, gather = _ivr_parts(config, extra_queues, extensions)
+    gather.raise_any()
+    return flows
+
+
+def _ivr_parts(
+    config: Config, extra_queues: Iterable[str], extensions: Iterable[str]
+) -> tuple[dict[str, Flow], set[str], Gather]:
+    """The flows that passed; the names of all (a refused flow file counts by its file
+    name, its own problems being reported); every problem of ``[ivr]`` and its flows."""
+    gather = Gather()
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
+    loaded: dict[str, Flow] = {}
+    flows: set[str] = set()
     try:
-        flows = load_flows(settings, known_names(settings, queues.__contains__))
+        load_flows(settings, known_names(settings, queues.__contains__), loaded)
     except FlowError as exc:
-        raise flow_config_error(exc) from None
+        gather.problems.extend(each_problem(flow_config_error(exc)))
+        flows = {Path(p.file).stem for p in exc.problems}
+    flows |= set(loaded)
     extensions = set(extensions)
     for number, flow in settings.section.numbers.items():
         if flow not in flows:
-            raise ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {flow!r}")
-        if number in extensions:
-            raise ConfigError(
-                config.file, f"ivr.numbers.{number}", f"{number} is already an extension"
+            gather.problems.append(
+                ConfigError(config.file, f"ivr.numbers.{number}", f"no flow {flow!r}")
             )
-    return flows
+        if number in extensions:
+            gather.problems.append(
+                ConfigError(
+                    config.file, f"ivr.numbers.{number}", f"{number} is already an extension"
+                )
+            )
+    return loaded, flows, gather
 
 
 def check_routing(
@@ -211,17 +235,26 @@ def check_routing(
     extensions: Iterable[str] = (),
     extra_agents: Iterable[str] = (),
 ) -> RoutingTable:
-    """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD)."""
-    flows = check_ivr(config, extra_queues, extensions)
+    """``[routing]``; ``extra_queues``/``extra_agents`` are defined elsewhere (the ACD).
+
+    Raises every problem of ``[ivr]``, its flows and ``[routing]`` together; a flow
+    whose file could not be read is taken to exist (its own problem is reported).
+    """
+    _, flows, gather = _ivr_parts(config, extra_queues, extensions)
     settings = ivr_settings(config)
     queues = set(settings.section.queues) | set(extra_queues)
     agents = set(settings.section.agents) | set(extra_agents)
-    return routing_table(
-        config,
-        flow_exists=flows.__contains__,
-        queue_exists=queues.__contains__,
-        agent_exists=agents.__contains__,
-    )
+    table: RoutingTable | None = None
+    with gather.check():
+        table = routing_table(
+            config,
+            flow_exists=flows.__contains__,
+            queue_exists=queues.__contains__,
+            agent_exists=agents.__contains__,
+        )
+    gather.raise_any()
+    assert table is not None
+    return table
 
 
 def routing_table(
@@ -236,7 +269,7 @@ def routing_table(
     try:
         section = structure(RoutingSection, config.sections.get("routing", {}), "routing")
     except StructureError as exc:
-        raise ConfigError(file, exc.path, exc.problem) from None
+        raise structure_error(file, exc) from None
 
     def patterns(key: str, values: list[str]) -> tuple[Any, ...]:
         out = []
@@ -284,45 +317,52 @@ def routing_table(
         raise ConfigError(file, "routing.holidays", str(exc)) from None
     rules = []
     names = set()
+    gather = Gather()  # every rule is checked: check-config lists each problem
     for i, r in enumerate(section.rules):
         key = f"routing.rules[{i}]"
-        if r.name in names:
-            raise ConfigError(file, f"{key}.name", f"a second rule named {r.name!r}")
-        names.add(r.name)
-        if r.outside_hours and not (r.days or r.hours):
-            raise ConfigError(file, f"{key}.outside_hours", "needs days or hours")
-        try:
-            hours = tuple(parse_hours(h) for h in r.hours)
-            days = parse_days(r.days)
-        except ValueError as exc:
-            raise ConfigError(file, key, str(exc)) from None
-        rules.append(
-            Rule(
-                name=r.name,
-                destination=destination(f"{key}.destination", r.destination),
-                dnis=patterns(f"{key}.dnis", r.dnis),
-                ani=patterns(f"{key}.ani", r.ani),
-                days=days,
-                hours=hours,
-                holidays=r.holidays,
-                outside_hours=r.outside_hours,
-                enabled=r.enabled,
+        with gather.check():
+            if r.name in names:
+                raise ConfigError(file, f"{key}.name", f"a second rule named {r.name!r}")
+            names.add(r.name)
+            if r.outside_hours and not (r.days or r.hours):
+                raise ConfigError(file, f"{key}.outside_hours", "needs days or hours")
+            try:
+                hours = tuple(parse_hours(h) for h in r.hours)
+                days = parse_days(r.days)
+            except ValueError as exc:
+                raise ConfigError(file, key, str(exc)) from None
+            rules.append(
+                Rule(
+                    name=r.name,
+                    destination=destination(f"{key}.destination", r.destination),
+                    dnis=patterns(f"{key}.dnis", r.dnis),
+                    ani=patterns(f"{key}.ani", r.ani),
+                    days=days,
+                    hours=hours,
+                    holidays=r.holidays,
+                    outside_hours=r.outside_hours,
+                    enabled=r.enabled,
+                )
             )
-        )
     overrides = []
     for i, o in enumerate(section.overrides):
         key = f"routing.overrides[{i}]"
-        overrides.append(
-            Override(
-                name=o.name,
-                destination=destination(f"{key}.destination", o.destination),
-                dnis=patterns(f"{key}.dnis", o.dnis),
-                description=o.description,
+        with gather.check():
+            overrides.append(
+                Override(
+                    name=o.name,
+                    destination=destination(f"{key}.destination", o.destination),
+                    dnis=patterns(f"{key}.dnis", o.dnis),
+                    description=o.description,
+                )
             )
-        )
+    blacklist: tuple[Any, ...] = ()
+    with gather.check():
+        blacklist = patterns("routing.blacklist", section.blacklist)
+    gather.raise_any()
     return RoutingTable(
         rules=tuple(rules),
         overrides=tuple(overrides),
-        blacklist=patterns("routing.blacklist", section.blacklist),
+        blacklist=blacklist,
         holidays=holidays,
     )

@@ -19,7 +19,7 @@ import datetime as _dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final, Protocol
 
 import attrs
@@ -149,8 +149,8 @@ class IvrService:
         self._faxes: dict[str, tuple[str, int]] = {}
         #: Set by the fax service when it runs (``ctid.fax.service.install``).
         self.fax: FaxHook | None = None
-        #: Recording id -> the mailbox of a voicemail being left.
-        self._mailboxes: dict[str, str] = {}
+        #: Recording id -> (the mailbox, the path asked for) of a voicemail being left.
+        self._mailboxes: dict[str, tuple[str, str]] = {}
         self._nursery: trio.Nursery | None = None
         self._pending: list[tuple[Callable[..., Awaitable[None]], tuple[Any, ...]]] = []
         self.model.ending_hooks.append(self._ending)
@@ -363,7 +363,12 @@ class IvrService:
 
     def _recorded(self, notice: RecordingDone) -> None:
         call_id, token = self._recordings.pop(notice.recording_id)
-        mailbox = self._mailboxes.pop(notice.recording_id, None)
+        mailbox, asked = self._mailboxes.pop(notice.recording_id, (None, ""))
+        path = notice.path
+        if mailbox is not None and path:
+            # The file ctid asked for, with the switch's extension: Asterisk reports a
+            # name relative to its recording directory, not where the file is.
+            path = asked + PurePosixPath(path).suffix
         call = self.model.calls.get(call_id)
         if call is not None and not notice.failed:
             call.facts.setdefault(FACT_RECORDINGS, []).append(notice.recording_id)
@@ -373,7 +378,7 @@ class IvrService:
                 call_id=call_id,
                 state="failed" if notice.failed else "stopped",
                 at=trio.current_time(),
-                path=notice.path,
+                path=path,
                 duration=notice.duration,
                 mailbox=mailbox,
             )
@@ -430,7 +435,7 @@ class IvrService:
                     active.recording_id = recording_id
                     self._recordings[recording_id] = (call_id, action.token)
                     if action.mailbox is not None:
-                        self._mailboxes[recording_id] = ":".join(action.mailbox)
+                        self._mailboxes[recording_id] = (":".join(action.mailbox), str(path))
                 case E.StartFax():
                     return self._fax(call_id, action)
                 case E.StopRecording():

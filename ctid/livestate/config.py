@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, structure_error
 from ..structure import StructureError, structure
 
 __all__ = ["LiveStateSection", "livestate_section"]
@@ -23,4 +23,4 @@ def livestate_section(config: Config) -> LiveStateSection:
     try:
         return structure(LiveStateSection, config.sections.get("livestate", {}), "livestate")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..calls.control import CallControl
 from ..calls.outbound_routes import TrunkGroup, resolve_groups
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import StructureError
 from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
@@ -44,7 +44,7 @@ def check_outbound_routing(config: Config, driver: SwitchDriver) -> dict[str, Tr
     try:
         return resolve_groups(config.outbound_routing, driver.trunk_groups)
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
 
 
 def build_outbound_router(
@@ -80,7 +80,7 @@ def campaign_settings(config: Config) -> tuple[OutboundSettings, list[CampaignSp
             if name in names[:i]:
                 raise StructureError(f"campaigns[{i}].name", f"campaign {name!r} is listed twice")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     return settings, specs
 
 
@@ -106,9 +106,11 @@ def install_campaigns(
     services: dict[str, Any],
     now: Callable[[], float],
     queue_names: list[str],
+    live_queues: Callable[[], list[str]] | None = None,
 ) -> CampaignService | None:
     """The campaign service, when call records are on (its data lives in their database).
-    The caller starts its ``run``."""
+    The caller starts its ``run``. ``live_queues``: the ACD's queues as they are now
+    (a reload changes them), else ``queue_names``."""
     settings, specs = campaign_settings(config)
     check_campaigns(config, queue_names)
     records = services.get("records")
@@ -119,7 +121,7 @@ def install_campaigns(
         now=now,
         settings=settings,
         configured=specs,
-        queues=lambda: queue_names,
+        queues=live_queues or (lambda: queue_names),
     )
     services[CAMPAIGNS] = service
     return service

@@ -8,7 +8,7 @@ from typing import Literal
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError, structure
 from .policy import RecordingPolicy, Retention
 
@@ -51,7 +51,7 @@ def recording_section(config: Config) -> RecordingSection:
     try:
         section = structure(RecordingSection, config.sections.get("recording", {}), "recording")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     if section.retention_days < 0:
         raise ConfigError(config.file, "recording.retention_days", "must be 0 (keep) or more")
     for queue, days in section.retention.items():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError, structure
 from .db import normalize_url, sqlite_url
 
@@ -63,7 +63,7 @@ def records_section(config: Config) -> RecordsSection:
     try:
         section = structure(RecordsSection, config.sections.get("records", {}), "records")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     if section.database and section.database_env:
         raise ConfigError(config.file, "records", "give at most one of database and database_env")
     if section.spool_max_mb < 1:

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import trio
 
-from ctid.testing import _fake_ari_fax
+from ctid.testing import _fake_ari_fax, _fake_ari_mwi
 from ctid.testing._fake_ari_switch import (
     _REASON_CAUSE,
     JSON,
@@ -443,4 +443,5 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "asterisk.getInfo": _info,
     "asterisk.ping": _ping,
     **_fake_ari_fax.HANDLERS,
+    **_fake_ari_mwi.HANDLERS,
 }

@@ -221,6 +221,8 @@ class FakePhone(_Party):
         #: Asterisk 22 answers the originate with 500 "Allocation failed" at once
         #: and makes no channel (seen on the lab's Asterisk 22.10.1).
         self.registered = True
+        #: pjsip.conf ``mailboxes``: the MWI mailboxes this phone's lamp shows.
+        self.mailboxes: tuple[str, ...] = (f"{extension}@ctid",)
 
     def _mine(self, channel: _Channel) -> bool:
         return channel.endpoint == self.endpoint
@@ -317,6 +319,10 @@ class AriSwitch:
         self._epoch = 0  # bumps on restart: timers of a previous life do nothing
         #: Calls the trunk carries at once (None: no limit); past it a dial ends CONGESTION.
         self.trunk_lines: int | None = None
+        #: External MWI mailboxes (``_fake_ari_mwi``): name -> (new, old); while
+        #: ``mwi_loaded`` is False, res_mwi_external is not loaded.
+        self.mailboxes: dict[str, tuple[int, int]] = {}
+        self.mwi_loaded = True
 
     # ------------------------------------------------------------ running
 

@@ -203,6 +203,7 @@ async def _calls(cc: CallCentre, r: Recorder) -> None:
     await cc.settle()
     await r.call("sim.lines")
     await r.call("sim.hears", {"listener": "1001", "speaker": "1002"})
+    await r.call("sim.messageWaiting", {"device": "1001"})
     await r.call("sim.dropLink")
     await cc.settle()
     await r.call("sim.restoreLink")

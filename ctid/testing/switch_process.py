@@ -207,6 +207,7 @@ class SwitchControl:
             "sim.hears": self._hears,
             "sim.digitsHeard": self._digits_heard,
             "sim.lines": self._lines,
+            "sim.messageWaiting": self._message_waiting,
             "sim.dropLink": self._drop_link,
             "sim.restoreLink": self._restore_link,
         }
@@ -335,6 +336,12 @@ class SwitchControl:
             for ch in harness.fake.switch.channels.values()
             if not ch.hungup
         ]
+
+    async def _message_waiting(self, params: dict[str, Any]) -> dict[str, Any]:
+        device = self._phone(params)
+        shown = self.harness.message_waiting(device)
+        new, old = shown if shown is not None else (0, 0)
+        return {"device": device, "newMessages": new, "oldMessages": old}
 
     async def _drop_link(self, params: dict[str, Any]) -> None:
         await self.harness.drop_link()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, ConfigProblems, structure_error
 from ..structure import StructureError, structure
 
 __all__ = [
@@ -58,20 +58,25 @@ def voicemail_section(config: Config) -> VoicemailSection:
     try:
         section = structure(VoicemailSection, config.sections.get("voicemail", {}), "voicemail")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
+    problems: list[ConfigError] = []
+
+    def bad(key: str, problem: str) -> None:
+        problems.append(ConfigError(config.file, f"voicemail.{key}", problem))
+
     if section.retention_days < 0:
-        raise ConfigError(config.file, "voicemail.retention_days", "must be 0 (keep) or more")
+        bad("retention_days", "must be 0 (keep) or more")
     if section.retention_interval <= 0:
-        raise ConfigError(config.file, "voicemail.retention_interval", "must be more than 0")
+        bad("retention_interval", "must be more than 0")
     seen: set[str] = set()
     for i, box in enumerate(section.mailboxes):
         if not box.number:
-            raise ConfigError(config.file, f"voicemail.mailboxes[{i}].number", "must not be empty")
-        if box.number in seen:
-            raise ConfigError(
-                config.file, f"voicemail.mailboxes[{i}].number", f"{box.number} is listed twice"
-            )
+            bad(f"mailboxes[{i}].number", "must not be empty")
+        elif box.number in seen:
+            bad(f"mailboxes[{i}].number", f"{box.number} is listed twice")
         seen.add(box.number)
+    if problems:
+        raise problems[0] if len(problems) == 1 else ConfigProblems(problems)
     return section
 
 

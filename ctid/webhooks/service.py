@@ -497,6 +497,42 @@ class WebhookService:
             error = await self._post(hook.spec, client, body, f"test-{event_id}")
         return {"delivered": error is None, "error": error, "eventID": event_id}
 
+    def reload_problems(self, specs: Iterable[WebhookSpec]) -> list[str]:
+        """Why the file's new ``specs`` cannot replace its current ones (none: they can)."""
+        return [
+            f"webhooks: {spec.name!r} is also a webhook made through the API; rename one"
+            for spec in specs
+            if spec.name in self.hooks and self.hooks[spec.name].source == "api"
+        ]
+
+    async def reload(self, specs: Iterable[WebhookSpec]) -> dict[str, list[str]]:
+        """The file's webhooks become ``specs`` (checked): new ones start, changed ones
+        restart with their new settings and keep their backlog, removed ones stop and
+        their waiting events are deleted, as at a start without them."""
+        new = {spec.name: spec for spec in specs}
+        configured = {n for n, h in self.hooks.items() if h.source == "config"}
+        added = [n for n in new if n not in self.hooks]
+        changed = [n for n in new if n in configured and self.hooks[n].spec != new[n]]
+        removed = sorted(configured - set(new))
+        for name in removed:
+            hook = self.hooks.pop(name)
+            await self._stop(hook)
+            self._pending -= len(hook.pending)
+            await self._db(outbox.drop_all, name)
+        for name in changed:
+            hook = self.hooks[name]
+            await self._stop(hook)
+            hook.spec = new[name]
+            hook.selector = policy.Selector(new[name])
+            hook.delivery.max_retry_seconds = new[name].max_retry_hours * 3600.0
+            if self._nursery is not None:
+                self._start(hook)
+        for name in added:
+            hook = self.hooks[name] = self._hook(new[name], "config")
+            if self._nursery is not None:
+                self._start(hook)
+        return {"added": added, "changed": changed, "removed": removed}
+
     def _now(self) -> dt.datetime:
         return self.clock.datetime()
 

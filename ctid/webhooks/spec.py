@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, Gather, structure_error
 from ..naming import wire_name
 from ..structure import StructureError, structure
 
@@ -162,17 +162,22 @@ def specs_from_config(config: Config) -> list[WebhookSpec]:
         raise ConfigError(config.file, "webhooks", "expected an array of tables ([[webhooks]])")
     specs: list[WebhookSpec] = []
     names: set[str] = set()
+    gather = Gather()  # every webhook is checked: check-config lists each problem
     for i, table in enumerate(raw):
         path = f"webhooks[{i}]"
-        try:
-            spec = structure(WebhookSpec, table, path)
-        except StructureError as exc:
-            raise ConfigError(config.file, exc.path, exc.problem) from None
-        problem = check(spec)
-        if problem is not None:
-            raise ConfigError(config.file, f"{path}.{problem[0]}", problem[1])
-        if spec.name in names:
-            raise ConfigError(config.file, f"{path}.name", f"a second webhook named {spec.name!r}")
-        names.add(spec.name)
-        specs.append(spec)
+        with gather.check():
+            try:
+                spec = structure(WebhookSpec, table, path)
+            except StructureError as exc:
+                raise structure_error(config.file, exc) from None
+            problem = check(spec)
+            if problem is not None:
+                raise ConfigError(config.file, f"{path}.{problem[0]}", problem[1])
+            if spec.name in names:
+                raise ConfigError(
+                    config.file, f"{path}.name", f"a second webhook named {spec.name!r}"
+                )
+            names.add(spec.name)
+            specs.append(spec)
+    gather.raise_any()
     return specs

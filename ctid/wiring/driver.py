@@ -7,7 +7,7 @@ Here rather than in ``app.py`` so that configuration checks (``checks.py``,
 
 from __future__ import annotations
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError
 from ..switch_drivers import load_driver_class
 from ..switch_drivers.base import SwitchDriver
@@ -25,6 +25,6 @@ def build_driver(config: Config) -> SwitchDriver:
     try:
         return cls.from_config(config.driver_section, path=f"switch.{name}")
     except StructureError as exc:
-        raise ConfigError(config.file, exc.path, exc.problem) from None
+        raise structure_error(config.file, exc) from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(config.file, f"switch.{name}", str(exc)) from None

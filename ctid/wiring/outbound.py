@@ -3,8 +3,20 @@ their dialler (``App._install_services`` makes the two calls)."""
 
 from __future__ import annotations
 
-from ..outbound.install import install_campaigns, install_dialler
+from typing import Any
+
+from ..acd.config import acd_section
+from ..config import Config, ConfigError, each_problem
+from ..outbound import store
+from ..outbound.install import (
+    campaign_settings,
+    check_campaigns,
+    install_campaigns,
+    install_dialler,
+)
 from ..outbound.install import install_outbound_routing as _routes
+from ..outbound.service import CampaignService
+from ..reloading import Apply
 from .acd import AcdDestinations
 from .parts import Parts
 
@@ -25,10 +37,12 @@ def install_campaign_dialling(app: Parts) -> None:
         services=app.api.services,
         now=app.clock.now,
         queue_names=list(acd.engine.queues) if acd is not None else [],
+        live_queues=(lambda: list(acd.engine.queues)) if acd is not None else None,
     )
     if campaigns is None:
         return
     app.extra_services.append(campaigns.run)
+    app.reloads.section("campaigns", _reload_campaigns(campaigns))
     if acd is None:
         return
     dialler = install_dialler(
@@ -41,3 +55,29 @@ def install_campaign_dialling(app: Parts) -> None:
     app.calls.event_sinks.append(dialler.on_event)
     app.calls.notice_sinks.append(dialler.on_notice)
     app.extra_services.append(dialler.run)
+
+
+def _reload_campaigns(service: CampaignService) -> Any:
+    """``[outbound]`` and ``[[campaigns]]`` on reload: the file's campaigns are written
+    again (the file's definition wins, the run state is kept), checked against the new
+    ``[acd]``'s queues; a running campaign takes a changed definition when next started."""
+
+    async def prepare(new: Config) -> list[ConfigError] | Apply:
+        try:
+            settings, specs = campaign_settings(new)
+            acd = acd_section(new)
+            check_campaigns(new, [q.name for q in acd.queues] if acd is not None else [])
+        except ConfigError as exc:
+            return each_problem(exc)
+
+        async def apply() -> dict[str, Any]:
+            service.settings = settings
+            service.configured = tuple(specs)
+            now = service.utcnow()
+            for spec in specs:
+                await service.read(store.upsert_config_campaign, spec.name, spec.to_wire(), now)
+            return {"campaigns": [spec.name for spec in specs]}
+
+        return apply
+
+    return prepare

@@ -11,11 +11,12 @@ import logging
 
 import trio
 
-from ..config import ConfigError
+from ..config import Config, ConfigError, each_problem
 from ..records import db
 from ..records.announce import CALL_CLOSED, RECORDING_AVAILABLE, Announcer
 from ..records.config import records_settings
 from ..records.service import RecordsService
+from ..reloading import Apply
 from ..webhooks.service import WebhookService
 from ..webhooks.spec import specs_from_config
 from .parts import Parts
@@ -63,9 +64,24 @@ def install_webhooks(app: Parts) -> WebhookService | None:
         blocking=app.blocking,
     )
     app.bus.taps.append(service.on_published)
-    # The file's webhooks are read at start; webhook.update changes stored ones live.
-    app.reloads.fixed("[[webhooks]]", lambda c: c.sections.get("webhooks"))
     app.api.services["webhooks"] = service
+
+    async def prepare(new: Config) -> list[ConfigError] | Apply:
+        # The file's webhooks reload; those made through the API are the API's.
+        try:
+            specs = specs_from_config(new)
+        except ConfigError as exc:
+            return each_problem(exc)
+        clashes = service.reload_problems(specs)
+        if clashes:
+            return [ConfigError(new.file, "webhooks", text) for text in clashes]
+
+        async def apply() -> dict[str, list[str]]:
+            return await service.reload(specs)
+
+        return apply
+
+    app.reloads.section("webhooks", prepare)
 
     async def run(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         try:

@@ -88,7 +88,7 @@ def test_a_full_configuration() -> None:
             "acd.queues[0].overflow[0].when",
             "expected one of",
         ),
-        ({"queues": [{"name": "q"}, {"name": "q"}]}, "acd.queues", "twice"),
+        ({"queues": [{"name": "q"}, {"name": "q"}]}, "acd.queues[1].name", "defined twice"),
         (
             {"queues": [{"name": "q", "number": "1"}, {"name": "r", "number": "1"}]},
             "acd.queues[1].number",

@@ -243,6 +243,9 @@ async def test_control_requests_are_checked_before_anything_is_done() -> None:
 async def test_the_control_refuses_what_the_people_at_a_switch_cannot_do(
     kind: str, autojump_clock: trio.testing.MockClock
 ) -> None:
+    from ctid.testing.conformance.asterisk import FakeAsteriskHarness
+    from ctid.testing.conformance.freeswitch import FakeFreeSwitchHarness
+    from ctid.testing.fake_freeswitch import Lamp
     from ctid.testing.switch_process import SwitchControl, build_harness, parse_args
 
     options = parse_args(kind, ["--extensions", "1001-1004", "--trunks", "2"])
@@ -281,6 +284,26 @@ async def test_the_control_refuses_what_the_people_at_a_switch_cannot_do(
             "message": "params must be an object",
         }
         assert await control.call("sim.lines", {}) == []
+        # The phones' message-waiting lamps, as the switch shows them.
+        assert await control.call("sim.messageWaiting", {"device": "1001"}) == {
+            "device": "1001",
+            "newMessages": 0,
+            "oldMessages": 0,
+        }
+        if isinstance(harness, FakeAsteriskHarness):
+            harness.fake.mailboxes["1001@ctid"] = (2, 1)
+        else:
+            assert isinstance(harness, FakeFreeSwitchHarness)
+            harness.fake.lamps["1001"] = Lamp(lit=True, new=2, old=1)
+        assert await control.call("sim.messageWaiting", {"device": "1001"}) == {
+            "device": "1001",
+            "newMessages": 2,
+            "oldMessages": 1,
+        }
+        assert await error("sim.messageWaiting", {"device": "+15550100"}) == {
+            "code": -32602,
+            "message": "device: '+15550100' is not a phone of this switch",
+        }
         nursery.cancel_scope.cancel()
 
 

@@ -228,6 +228,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "sim.pressDigits": {"": lambda s: {"device": FREE_PHONE, "digits": "1"}},
     "sim.holdKey": {"": lambda s: {"device": FREE_PHONE}},
     "sim.lines": {"": lambda s: None},
+    "sim.messageWaiting": {"": lambda s: {"device": FREE_PHONE}},
     "sim.hears": {"": lambda s: {"listener": s.device, "speaker": "+15550001"}},
     "sim.dropLink": {"": lambda s: None},
     "sim.restoreLink": {"": lambda s: None},

@@ -167,6 +167,13 @@ async def test_mailboxes_end_to_end(tmp_path: Path, autojump_clock: trio.abc.Clo
 
         # The lamps: Alice's phone shows her two messages, Carl's line its one.
         assert (lamp(cc, "1001"), lamp(cc, "1005"), lamp(cc, "1002")) == ((2, 0), (1, 0), (0, 0))
+        # The same through sim.messageWaiting; a device that is not a phone is refused.
+        assert await admin.call("sim.messageWaiting", {"device": "1001"}) == {
+            "device": "1001",
+            "newMessages": 2,
+            "oldMessages": 0,
+        }
+        assert await refused(admin, "sim.messageWaiting", {"device": "+15550100"}) == -32602
 
         listed = await sue.call("voicemail.list", {"mailbox": "queue:sales"})
         assert (listed["mailbox"], listed["newMessages"], listed["oldMessages"]) == (

@@ -73,3 +73,31 @@ def test_errors_name_the_key(data: dict[str, Any], path: str, problem: str) -> N
 def test_not_an_object() -> None:
     with pytest.raises(StructureError, match="expected an object, got a list"):
         structure(Outer, [], "params")
+
+
+def test_every_problem_is_gathered_and_the_first_reads_first() -> None:
+    from ctid.structure import each_error
+
+    @attrs.frozen(kw_only=True)
+    class Item:
+        n: int
+
+    @attrs.frozen(kw_only=True)
+    class Table:
+        items: list[Item]
+        name: str
+
+    with pytest.raises(StructureError) as info:
+        structure(Table, {"items": [{"n": "x"}, {"n": 1}, {"m": 2}], "bogus": 1}, "t")
+    assert (info.value.path, info.value.problem) == (
+        "t.bogus",
+        "unknown key (known keys: items, name)",
+    )
+    assert str(info.value) == "t.bogus: unknown key (known keys: items, name)"
+    assert [(e.path, e.problem) for e in each_error(info.value)] == [
+        ("t.bogus", "unknown key (known keys: items, name)"),
+        ("t.items[0].n", 'expected an integer, got "x"'),
+        ("t.items[2].m", "unknown key (known keys: n)"),
+        ("t.items[2].n", "required but missing"),
+        ("t.name", "required but missing"),
+    ]

@@ -7,6 +7,7 @@ from typing import Any, Final
 import attrs
 import trio
 
+from ...switch_drivers.base import EndpointKind
 from ...switch_drivers.simulator.driver import SimError, SimulatorDriver
 from .. import rpc
 from ..auth import Role
@@ -120,6 +121,16 @@ async def lines(ctx: RequestContext, p: None) -> dict[str, Any]:
             for line in card.lines.values()
         ]
     }
+
+
+@registry.method("sim.messageWaiting", params=DeviceParams, roles=ADMIN, target=Target.NONE)
+async def message_waiting(ctx: RequestContext, p: DeviceParams) -> dict[str, Any]:
+    """What a phone's message-waiting lamp and display show: its new and old messages."""
+    line = _sim(ctx).card.lines.get(p.device)
+    if line is None or line.kind is not EndpointKind.EXTENSION:
+        raise RpcError(rpc.INVALID_PARAMS, f"device: {p.device!r} is not a phone of this switch")
+    new, old = line.message_waiting
+    return {"device": p.device, "newMessages": new, "oldMessages": old}
 
 
 @attrs.frozen(kw_only=True)

@@ -57,6 +57,7 @@ from ctid.switch_drivers.base import (
     Ring,
     SendDigits,
     SendFax,
+    SetMessageWaiting,
     StartMusic,
     StartRecording,
     StartSupervision,
@@ -71,6 +72,7 @@ from ctid.switch_drivers.base import (
 )
 
 __all__ = [
+    "DEFAULT_MAILBOX",
     "DEFAULT_RECORDING_DIR",
     "CommandRunner",
     "SupervisionState",
@@ -92,6 +94,9 @@ _SNOOP_TRIES: Final = 5
 _SNOOP_WAIT: Final = 0.05
 #: Where Asterisk writes recordings (``astspooldir`` in asterisk.conf, plus ``/recording``).
 DEFAULT_RECORDING_DIR: Final = "/var/spool/asterisk/recording"
+#: The external MWI mailbox whose counts show on a phone's lamp (``{extension}`` is
+#: replaced); the phone's PJSIP endpoint lists it in ``mailboxes``.
+DEFAULT_MAILBOX: Final = "{extension}@ctid"
 
 
 def recording_name(path: str, recording_dir: str) -> str:
@@ -154,8 +159,10 @@ class CommandRunner:
         recording_dir: str = DEFAULT_RECORDING_DIR,
         fax_context: str = fax.DEFAULT_FAX_CONTEXT,
         report: Callable[[list[SwitchEvent]], None] | None = None,
+        mailbox: str = DEFAULT_MAILBOX,
     ) -> None:
         self._http = http
+        self._mailbox = mailbox
         self._fax_context = fax_context
         #: Where events the runner learns itself (not from Asterisk's socket) go.
         self._report = report
@@ -226,6 +233,8 @@ class CommandRunner:
                 await self._change_supervision(sid, mode)
             case StopSupervision(supervision_id=sid):
                 await self._stop_supervision(sid)
+            case SetMessageWaiting():
+                await self._message_waiting(command)
             case _:
                 raise CommandRejected(
                     RejectReason.NOT_SUPPORTED, f"{type(command).__name__} on Asterisk"
@@ -370,6 +379,20 @@ class CommandRunner:
         if name is None:
             raise CommandRejected(RejectReason.NO_SUCH_RECORDING, recording_id)
         return name
+
+    # -------------------------------------------------------------- lamps
+
+    async def _message_waiting(self, command: SetMessageWaiting) -> None:
+        """Set the counts of the phone's external MWI mailbox; Asterisk lights the lamp."""
+        if self._endpoints.number_kind(command.device) is not EndpointKind.EXTENSION:
+            raise CommandRejected(
+                RejectReason.INVALID_DESTINATION, f"{command.device} is not an extension"
+            )
+        name = self._mailbox.replace("{extension}", command.device)
+        request = rest.update_mailbox(
+            name, new_messages=max(command.new, 0), old_messages=max(command.old, 0)
+        )
+        await self.call(request)
 
     # -------------------------------------------------------------- supervision
 

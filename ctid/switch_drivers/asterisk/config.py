@@ -19,6 +19,7 @@ The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
     auto_answer = { "PJSIP_HEADER(add,Call-Info)" = "<sip:ctid>;answer-after=0" }
     ca_file = "/etc/ctid/asterisk-ca.pem"   # optional, for https with a private CA
     recording_dir = "/var/spool/asterisk/recording"   # where Asterisk writes recordings
+    mwi_mailbox = "{extension}@ctid"     # the external MWI mailbox of a phone's lamp
     request_timeout = 10
     heartbeat_interval = 20
     heartbeat_timeout = 10
@@ -44,6 +45,10 @@ running the phone's ordinary context.
 ``/recording``). Asterisk names a recording's file relative to it, so ctid's
 recordings directory (``[recording] directory``) must be inside it, on the
 machine ctid runs on, for ctid to find and check the files.
+
+``mwi_mailbox`` names the mailbox whose counts ctid sets (ARI ``PUT /mailboxes``)
+to light a phone's message-waiting lamp; the phone's PJSIP endpoint lists the
+same name in ``mailboxes`` (docs/drivers.md, "Message-waiting lamps").
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ import attrs
 
 from ctid.numbers import parse_number_ranges
 from ctid.structure import StructureError, structure
-from ctid.switch_drivers.asterisk.commands import DEFAULT_RECORDING_DIR
+from ctid.switch_drivers.asterisk.commands import DEFAULT_MAILBOX, DEFAULT_RECORDING_DIR
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, TrunkConfig
 
 __all__ = ["DEFAULT_AUTO_ANSWER", "driver_options"]
@@ -109,6 +114,7 @@ class _Section:
     ca_file: str | None = None
     recording_dir: str = DEFAULT_RECORDING_DIR
     fax_context: str = "ctid-fax"
+    mwi_mailbox: str = DEFAULT_MAILBOX
     request_timeout: float = 10.0
     heartbeat_interval: float = 20.0
     heartbeat_timeout: float = 10.0
@@ -177,6 +183,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
             raise bad("ca_file", f"cannot load {raw.ca_file}: {exc}") from None
     if not raw.recording_dir.startswith("/"):
         raise bad("recording_dir", f"expected an absolute directory, got {raw.recording_dir!r}")
+    if raw.mwi_mailbox.count("{extension}") != 1 or any(c.isspace() for c in raw.mwi_mailbox):
+        raise bad("mwi_mailbox", f'expected "...{{extension}}..." once, got "{raw.mwi_mailbox}"')
     for key in ("request_timeout", "heartbeat_interval", "heartbeat_timeout"):
         if getattr(raw, key) <= 0:
             raise bad(key, "must be more than 0 seconds")
@@ -202,6 +210,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
         "dialplan_context": raw.dialplan_context,
         "recording_dir": raw.recording_dir,
         "fax_context": raw.fax_context,
+        "mwi_mailbox": raw.mwi_mailbox,
         "ssl_context": ssl_context,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,

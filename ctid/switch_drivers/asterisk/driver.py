@@ -36,6 +36,7 @@ import trio_websocket
 
 from ctid.switch_drivers.asterisk import fax, rest
 from ctid.switch_drivers.asterisk.commands import (
+    DEFAULT_MAILBOX,
     DEFAULT_RECORDING_DIR,
     CommandRunner,
     SupervisionState,
@@ -98,6 +99,7 @@ class AsteriskDriver(SwitchDriver):
         dialplan_context: str | None = None,
         recording_dir: str = DEFAULT_RECORDING_DIR,
         fax_context: str = fax.DEFAULT_FAX_CONTEXT,
+        mwi_mailbox: str = DEFAULT_MAILBOX,
         open_stream: OpenStream | None = None,
         ssl_context: ssl.SSLContext | None = None,
         backoff_initial: float = 0.5,
@@ -133,6 +135,7 @@ class AsteriskDriver(SwitchDriver):
         self._variables = {"TRANSFER_CONTEXT": dialplan_context} if dialplan_context else {}
         self._recording_dir = recording_dir
         self._fax_context = fax_context
+        self._mwi_mailbox = mwi_mailbox
         self._raw_open = open_stream or _open_tcp
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -185,6 +188,7 @@ class AsteriskDriver(SwitchDriver):
                 Capability.RECORDING_PAUSE,
                 Capability.FAX,
                 Capability.SURVIVES_RESTART,
+                Capability.MESSAGE_WAITING,
             }
         )
 
@@ -353,6 +357,7 @@ class AsteriskDriver(SwitchDriver):
             recording_dir=self._recording_dir,
             fax_context=self._fax_context,
             report=report,
+            mailbox=self._mwi_mailbox,
         )
         await emit.send(LinkStateChanged(state=LinkState.UP))
         up()

@@ -66,6 +66,7 @@ __all__ = [
     "subscribe_application",
     "unhold",
     "unpause_recording",
+    "update_mailbox",
 ]
 
 
@@ -78,6 +79,7 @@ class Subject(enum.Enum):
     RECORDING = "recording"
     APPLICATION = "application"
     ASTERISK = "asterisk"
+    MAILBOX = "mailbox"
 
 
 def _query(items: Iterable[tuple[str, str | int | bool | None]]) -> tuple[tuple[str, str], ...]:
@@ -568,6 +570,25 @@ def unpause_recording(name: str) -> AriRequest:
     return _live("unpause", "DELETE", name, "/pause")
 
 
+# ---------------------------------------------------------------------- mailboxes
+
+
+def update_mailbox(name: str, *, new_messages: int, old_messages: int) -> AriRequest:
+    """``PUT /mailboxes/{mailboxName}``: set a mailbox's counts (it is created if new).
+
+    Served by ``res_stasis_mailbox`` over ``res_mwi_external``, which publishes the
+    counts as the MWI state of ``name``: every PJSIP endpoint or AOR whose
+    ``mailboxes`` lists ``name`` lights its lamp (a NOTIFY ``message-summary``).
+    """
+    return AriRequest(
+        operation="mailboxes.update",
+        subject=Subject.MAILBOX,
+        method="PUT",
+        path=f"/mailboxes/{_seg(name)}",
+        query=_query([("oldMessages", old_messages), ("newMessages", new_messages)]),
+    )
+
+
 # ------------------------------------------------------ applications and asterisk
 
 
@@ -663,6 +684,13 @@ def rejection(request: AriRequest, status: int, body: bytes) -> CommandRejected:
     for needle, reason in _TEXTS:
         if needle in lowered:
             return CommandRejected(reason, text)
+    if status == 404 and request.subject is Subject.MAILBOX:
+        # PUT creates a missing mailbox: a 404 means ARI has no /mailboxes at all.
+        return CommandRejected(
+            RejectReason.NOT_SUPPORTED,
+            f"Asterisk has no ARI mailboxes ({text}): load res_mwi_external.so, "
+            "res_stasis_mailbox.so and res_ari_mailboxes.so (docs/drivers.md)",
+        )
     if status == 404 and request.subject in _NOT_FOUND:
         return CommandRejected(_NOT_FOUND[request.subject], text)
     if request.operation in _ORIGINATE and status in (400, 500):

@@ -16,6 +16,7 @@ The table, with its defaults (``conf/freeswitch.toml`` is a commented example)::
     dialplan_context = "ctid"            # optional; see below
     auto_answer = { sip_auto_answer = "true" }
     conference_profile = "default"
+    mwi_domain = "pbx.example.com"       # optional: the phones' domain for their lamps
 
     [switch.freeswitch.reconnect]
     backoff_initial = 0.5
@@ -33,6 +34,10 @@ The table, with its defaults (``conf/freeswitch.toml`` is a commented example)::
 ``force_transfer_context`` on every channel it originates: when such a channel
 is transferred by its partner's phone (a SIP REFER), FreeSWITCH runs it there
 instead of in its own context (``switch_ivr_session_transfer``).
+
+``mwi_domain`` is the domain of the accounts (``1001@domain``) whose
+message-waiting lamps ctid sets (``mwi.py``); by default, FreeSWITCH's own
+``domain`` global variable.
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class _Section:
     dialplan_context: str | None = None
     auto_answer: dict[str, str] | None = None
     conference_profile: str = "default"
+    mwi_domain: str | None = None
     reconnect: _Reconnect = _Reconnect()
 
 
@@ -158,6 +164,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         raise bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
     if not _NAME_RE.fullmatch(raw.conference_profile):
         raise bad("conference_profile", f"not a usable profile name: {raw.conference_profile!r}")
+    if raw.mwi_domain is not None and not _HOST_RE.fullmatch(raw.mwi_domain):
+        raise bad("mwi_domain", f"expected a domain name, got {raw.mwi_domain!r}")
     auto_answer = dict(DEFAULT_AUTO_ANSWER if raw.auto_answer is None else raw.auto_answer)
     for name in auto_answer:
         if not _VARIABLE_RE.fullmatch(name):
@@ -177,6 +185,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         "dialplan_context": raw.dialplan_context,
         "auto_answer_variables": auto_answer,
         "conference_profile": raw.conference_profile,
+        "mwi_domain": raw.mwi_domain,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,
         "jitter": reconnect.jitter,

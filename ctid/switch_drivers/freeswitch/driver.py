@@ -53,6 +53,7 @@ from ..base import (
     Ring,
     SendDigits,
     SendFax,
+    SetMessageWaiting,
     StartMusic,
     StartRecording,
     StartSupervision,
@@ -65,7 +66,7 @@ from ..base import (
     SwitchEvent,
     TrackRecording,
 )
-from . import fax
+from . import fax, mwi
 from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
 from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
@@ -149,6 +150,7 @@ class FreeSwitchDriver(SwitchDriver):
         new_id: Callable[[], str] | None = None,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         conference_profile: str = "default",
+        mwi_domain: str | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -186,6 +188,8 @@ class FreeSwitchDriver(SwitchDriver):
         self._bridging: dict[str, trio.Event] = {}
         # While syncing, events wait here; those before the snapshot are dropped.
         self._held: list[EslEvent] | None = None
+        # The domain of the phones' MWI accounts: configured, or the switch's own.
+        self._mwi_domain = mwi_domain
 
     @classmethod
     def from_config(
@@ -233,6 +237,7 @@ class FreeSwitchDriver(SwitchDriver):
                 Capability.RECORDING_PAUSE,
                 Capability.FAX,
                 Capability.SURVIVES_RESTART,
+                Capability.MESSAGE_WAITING,
             }
         )
 
@@ -455,6 +460,10 @@ class FreeSwitchDriver(SwitchDriver):
             path = f"{command.path}.{command.format}"
             self._mapper.expect_recording(command.recording_id, path)
             self._recordings[command.recording_id] = (self._media_channel(command.target), path)
+        elif isinstance(command, SetMessageWaiting):
+            if not self._mwi_domain:  # the switch's own domain, asked once
+                self._mwi_domain = (await self._api("global_getvar domain")).text.strip()
+            await mwi.set_lamp(self._link, command, self._endpoints, self._mwi_domain)
         elif isinstance(command, StartSupervision):
             await self._start_supervision(command)
         elif isinstance(command, ChangeSupervision):
@@ -710,18 +719,12 @@ class FreeSwitchDriver(SwitchDriver):
     async def _eavesdrop_command(self, supervisor: str, command: str) -> None:
         """Queue an ``eavesdrop-command`` on the eavesdropper's session (``sendevent``
         with its ``Unique-ID``), which the running eavesdrop takes as it would a digit."""
-        link = self._link
-        if link is None:
-            raise DriverUnavailable("not connected to FreeSWITCH")
         headers = [
             ("Event-Subclass", "ctid::supervision"),
             ("Unique-ID", supervisor),
             ("eavesdrop-command", command),
         ]
-        reply = await link.request(lambda c: c.send_command("sendevent CUSTOM", headers))
-        if not isinstance(reply, CommandReply) or not reply.ok:
-            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
-            raise CommandRejected(RejectReason.SWITCH_ERROR, text)
+        await mwi.send_event(self._link, "CUSTOM", headers)
 
 
 # ---------------------------------------------------------------------- helpers

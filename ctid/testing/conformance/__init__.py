@@ -30,6 +30,7 @@ from . import features as features
 from . import outbound as outbound
 from . import restart as restart
 from . import services as services
+from . import voicemail as voicemail
 from .harness import ANSWERS as ANSWERS
 from .harness import BUSY as BUSY
 from .harness import CALLER as CALLER
@@ -66,4 +67,5 @@ __all__ = [
     "run_scenario",
     "scenario",
     "services",
+    "voicemail",
 ]

@@ -15,6 +15,7 @@ import trio
 
 from ...switch_drivers.asterisk.driver import AsteriskDriver
 from ...switch_drivers.asterisk.mapping import ORIGIN_VARIABLE
+from .. import _fake_ari_mwi
 from ..ari_schema import AriSchema
 from ..fake_asterisk import FakeAsterisk
 from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE, Hearing, SwitchHarness
@@ -176,3 +177,6 @@ class FakeAsteriskHarness(SwitchHarness):
             return "".join(party.digits_heard)
         except LookupError:
             return ""
+
+    def message_waiting(self, extension: str) -> tuple[int, int]:
+        return _fake_ari_mwi.lamp(self.fake, extension)

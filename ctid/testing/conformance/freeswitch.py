@@ -133,3 +133,7 @@ class FakeFreeSwitchHarness(SwitchHarness):
     def digits_heard(self, device: str) -> str:
         ch = self.fake.channel_of(device)
         return "".join(ch.digits_heard) if ch is not None else ""
+
+    def message_waiting(self, extension: str) -> tuple[int, int]:
+        lamp = self.fake.lamps.get(extension)
+        return (lamp.new, lamp.old) if lamp is not None else (0, 0)

@@ -149,3 +149,8 @@ class SwitchHarness(abc.ABC):
     def digits_heard(self, device: str) -> str | None:
         """The DTMF ``device`` has received from ctid so far; ``None`` if unknown."""
         return None
+
+    def message_waiting(self, extension: str) -> tuple[int, int] | None:
+        """The (new, old) message counts phone ``extension`` shows on its message-waiting
+        lamp and display, (0, 0) when dark; ``None`` if the switch cannot tell."""
+        return None

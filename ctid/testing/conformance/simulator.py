@@ -75,3 +75,6 @@ class SimulatorHarness(SwitchHarness):
             (ln for ln in card.trunk_lines if ln.party == device), None
         )
         return "".join(line.heard_digits) if line is not None else ""
+
+    def message_waiting(self, extension: str) -> tuple[int, int]:
+        return self.sim.card.lines[extension].message_waiting

@@ -25,6 +25,8 @@ in tests/fixtures/esl:
   digits are kept per leg), ``uuid_record`` (the file is written, silence
   while masked), ``uuid_broadcast``/``uuid_break``, ``sendmsg`` playback,
   eavesdrop and hangup, ``sendevent`` with an ``eavesdrop-command``,
+  ``sendevent MESSAGE_WAITING`` lighting the phones' lamps (``_fs_mwi``;
+  ``lamps`` holds what each phone shows), ``global_getvar domain``,
   ``uuid_setvar[_multi]``, ``uuid_getvar``, ``conference`` play/stop/list,
   and ``show channels``/``show calls as json``;
 * who hears whom, from all of that (``_fs_hearing``).
@@ -54,10 +56,11 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from .._fs_fax import start_fax
+from .._fs_mwi import Lamp, message_waiting
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
-__all__ = ["DialplanKind", "External", "FakeFreeSwitch", "SimChannel"]
+__all__ = ["DialplanKind", "External", "FakeFreeSwitch", "Lamp", "SimChannel"]
 
 GOODBYE: Final = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 SHUTTING_DOWN: Final = "The system is being shut down.\n"
@@ -95,6 +98,7 @@ EVENT_NAMES: Final = frozenset(
         "MEDIA_BUG_START",
         "MEDIA_BUG_STOP",
         "MESSAGE_QUERY",
+        "MESSAGE_WAITING",
         "MODULE_UNLOAD",
         "PLAYBACK_START",
         "PLAYBACK_STOP",
@@ -197,6 +201,8 @@ class FakeFreeSwitch:
         self.connection_count = 0
         #: Calls the gateway carries at once (None: no limit), set before ``run``.
         self.trunk_lines: int | None = None
+        #: Each phone's message-waiting lamp, as its last NOTIFY left it.
+        self.lamps: dict[str, Lamp] = {}
 
     # ----------------------------------------------------------- life cycle
 
@@ -415,6 +421,12 @@ class FakeFreeSwitch:
             send(_reply(self._filter(listener, rest)))
         elif word == "sendmsg":
             send(_reply(self._sendmsg(rest.strip(), frame)))
+        elif word == "sendevent" and rest.strip() == "MESSAGE_WAITING":
+            event_uuid = self.new_uuid()
+            self._publish(
+                "MESSAGE_WAITING", message_waiting(self.switch, frame, event_uuid, self.lamps), None
+            )
+            send(_reply(f"+OK {event_uuid}"))
         elif word == "sendevent":
             send(_reply(self._sendevent(frame)))
         else:
@@ -531,6 +543,8 @@ class FakeFreeSwitch:
             return "-USAGE: show channels|calls as json\n"
         if command == "originate":
             return await switch.originate(args)
+        if command == "global_getvar":
+            return {"domain": switch.domain}.get(args.strip(), "")
         if command == "msleep":
             await trio.sleep(int(words[0]) / 1000 if words else 0)
             return "+OK"

@@ -897,6 +897,13 @@ export type SimLinesParams = null;
 
 export type SimLinesResult = Record<string, unknown>;
 
+/** ``sim.messageWaiting`` params. */
+export interface SimMessageWaitingParams {
+  readonly device: string;
+}
+
+export type SimMessageWaitingResult = Record<string, unknown>;
+
 /** ``sim.offHook`` params. */
 export interface SimOffHookParams {
   readonly device: string;
@@ -1529,6 +1536,7 @@ export interface GeneratedMethods {
   readonly "sim.holdKey": { readonly params: SimHoldKeyParams; readonly result: SimHoldKeyResult };
   readonly "sim.incomingCall": { readonly params: SimIncomingCallParams; readonly result: SimIncomingCallResult };
   readonly "sim.lines": { readonly params: SimLinesParams; readonly result: SimLinesResult };
+  readonly "sim.messageWaiting": { readonly params: SimMessageWaitingParams; readonly result: SimMessageWaitingResult };
   readonly "sim.offHook": { readonly params: SimOffHookParams; readonly result: SimOffHookResult };
   readonly "sim.onHook": { readonly params: SimOnHookParams; readonly result: SimOnHookResult };
   readonly "sim.pressDigits": { readonly params: SimPressDigitsParams; readonly result: SimPressDigitsResult };
@@ -1669,6 +1677,7 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "sim.holdKey": ["admin"],
   "sim.incomingCall": ["admin"],
   "sim.lines": ["admin"],
+  "sim.messageWaiting": ["admin"],
   "sim.offHook": ["admin"],
   "sim.onHook": ["admin"],
   "sim.pressDigits": ["admin"],

@@ -218,6 +218,7 @@ export {
   type SessionInfo,
   type SimHears,
   type SimLine,
+  type SimMessageWaiting,
   type SupervisionResult,
   type UserData,
   type Webhook,

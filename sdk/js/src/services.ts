@@ -48,6 +48,7 @@ import type {
   RoutingDecision,
   RoutingOverride,
   SimHears,
+  SimMessageWaiting,
   SimLine,
   SupervisionResult,
   UserData,
@@ -431,6 +432,11 @@ export abstract class CtidServices {
   /** `sim.hears`: whether `listener` hears `speaker` right now. */
   simHears(listener: string, speaker: string, options: RequestOptions = {}): Promise<SimHears> {
     return this.call<SimHears>("sim.hears", { listener, speaker }, options);
+  }
+
+  /** `sim.messageWaiting`: the new and old messages a simulated phone's lamp shows. */
+  simMessageWaiting(device: string, options: RequestOptions = {}): Promise<SimMessageWaiting> {
+    return this.call<SimMessageWaiting>("sim.messageWaiting", { device }, options);
   }
 
   /** `sim.dropLink`: pretend the connection to the switch was lost. */

@@ -182,6 +182,13 @@ export interface SimLine {
   readonly offHook: boolean;
 }
 
+/** `sim.messageWaiting`'s result: what a phone's message-waiting lamp shows. */
+export interface SimMessageWaiting {
+  readonly device: string;
+  readonly newMessages: number;
+  readonly oldMessages: number;
+}
+
 /** `sim.hears`'s result. */
 export interface SimHears {
   readonly hears: boolean;

@@ -97,6 +97,7 @@ from ._values import MethodInfo as MethodInfo
 from ._values import SessionInfo as SessionInfo
 from ._values import SimHears as SimHears
 from ._values import SimLine as SimLine
+from ._values import SimMessageWaiting as SimMessageWaiting
 from ._voicemail import VOICEMAIL_EVENT_NAMES as VOICEMAIL_EVENT_NAMES
 from ._voicemail import Mailbox as Mailbox
 from ._voicemail import VoicemailEvent as VoicemailEvent
@@ -198,6 +199,7 @@ __all__ = [
     "SessionRestarted",
     "SimHears",
     "SimLine",
+    "SimMessageWaiting",
     "StreamConnector",
     "Supervision",
     "TcpConnector",

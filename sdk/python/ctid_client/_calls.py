@@ -55,6 +55,7 @@ from ._values import (
     Discovery,
     SimHears,
     SimLine,
+    SimMessageWaiting,
     field,
     items,
     strings,
@@ -503,6 +504,16 @@ def sim_hears(listener: str, speaker: str, *, timeout: float | None = None) -> C
         parse=lambda r: SimHears(
             hears=field(r, "hears", bool, "sim.hears"), music=field(r, "music", bool, "sim.hears")
         ),
+        timeout=timeout,
+    )
+
+
+def sim_message_waiting(device: str, *, timeout: float | None = None) -> Call[SimMessageWaiting]:
+    """``sim.messageWaiting``: the new and old messages a simulated phone's lamp shows."""
+    return Call(
+        method="sim.messageWaiting",
+        params={"device": device},
+        parse=SimMessageWaiting.from_wire,
         timeout=timeout,
     )
 

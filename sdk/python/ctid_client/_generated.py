@@ -771,6 +771,13 @@ SimLinesParams: TypeAlias = None
 
 SimLinesResult: TypeAlias = dict[str, Any]
 
+class SimMessageWaitingParams(TypedDict):
+    """``sim.messageWaiting`` params."""
+
+    device: str
+
+SimMessageWaitingResult: TypeAlias = dict[str, Any]
+
 class SimOffHookParams(TypedDict):
     """``sim.offHook`` params."""
 
@@ -1365,6 +1372,7 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'sim.holdKey': ('admin',),
     'sim.incomingCall': ('admin',),
     'sim.lines': ('admin',),
+    'sim.messageWaiting': ('admin',),
     'sim.offHook': ('admin',),
     'sim.onHook': ('admin',),
     'sim.pressDigits': ('admin',),

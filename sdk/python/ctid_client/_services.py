@@ -116,6 +116,7 @@ class Services:
     sim_hold_key = Service(_calls.sim_hold_key)
     sim_lines = Service(_calls.sim_lines)
     sim_hears = Service(_calls.sim_hears)
+    sim_message_waiting = Service(_calls.sim_message_waiting)
     sim_drop_link = Service(_calls.sim_drop_link)
     sim_restore_link = Service(_calls.sim_restore_link)
     # the IVR and inbound routing

@@ -24,6 +24,7 @@ __all__ = [
     "SessionInfo",
     "SimHears",
     "SimLine",
+    "SimMessageWaiting",
 ]
 
 T = TypeVar("T")
@@ -281,6 +282,24 @@ class SimLine:
             state=field(data, "state", str, w),
             party=optional(data, "party", str, w),
             off_hook=field(data, "offHook", bool, w),
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SimMessageWaiting:
+    """``sim.messageWaiting``: what a phone's message-waiting lamp and display show."""
+
+    device: str
+    new_messages: int
+    old_messages: int
+
+    @classmethod
+    def from_wire(cls, data: Any) -> SimMessageWaiting:
+        w = "sim.messageWaiting"
+        return cls(
+            device=field(data, "device", str, w),
+            new_messages=field(data, "newMessages", int, w),
+            old_messages=field(data, "oldMessages", int, w),
         )
 
 

@@ -64,6 +64,7 @@ SAMPLES: list[Call[Any]] = [
     calls.sim_hold_key("1001"),
     calls.sim_lines(),
     calls.sim_hears("1001", "1002"),
+    calls.sim_message_waiting("1001"),
     calls.sim_drop_link(),
     calls.sim_restore_link(),
     calls.ivr_list_flows(),

@@ -59,6 +59,7 @@ def test_defaults() -> None:
         "dialplan_context": None,
         "recording_dir": "/var/spool/asterisk/recording",
         "fax_context": "ctid-fax",
+        "mwi_mailbox": "{extension}@ctid",
         "ssl_context": None,
         "backoff_initial": 0.5,
         "backoff_max": 30.0,

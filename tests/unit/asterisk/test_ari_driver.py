@@ -158,6 +158,7 @@ async def test_connects_events_socket_before_reading_the_switch(
         Capability.RECORDING_PAUSE,
         Capability.FAX,
         Capability.SURVIVES_RESTART,
+        Capability.MESSAGE_WAITING,
     }
 
 
