@@ -9,8 +9,9 @@
   documents are put together into one TIFF under ``<fax dir>/out/``; each
   number gets a fax, dialled when a line is free (``max_lines``), retried on a
   busy line, no answer or a failed transfer. Before each dial ``may_dial`` is
-  asked: the seam where outbound campaigns' calling windows and do-not-call
-  list will plug in (today it allows every number).
+  asked (``gate.py``): a number on the do-not-call list is never dialled, and
+  outside ``[fax] windows`` a fax waits for the next window. One task, the
+  dialler, dials, so the lines in use never pass ``max_lines``.
 * Every change is a ``fax.*`` event on the topics ``fax:*`` and
   ``fax:<mailbox>`` (monitor ``{"faxObject": "*"}`` or a mailbox) and a row in
   the records database (``store.py``), written in order by one task.
@@ -22,7 +23,7 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,12 +37,14 @@ from ..calls.model import Emitted
 from ..calls.notices import CallArrived, CallEnded, FaxDone, FaxProgressed, Notice
 from ..calls.service import CallService
 from ..clock import WallClock
+from ..facts import FACT_FAXES
 from ..ids import IdFactory
 from ..publish import CstaPublisher
 from ..recording import files
 from ..switch_drivers import base as sw
 from . import documents, store
 from .config import FaxSettings
+from .gate import DialCheck, DialKind, FaxGate
 
 if TYPE_CHECKING:
     from ..records.service import RecordsService
@@ -52,8 +55,6 @@ log = logging.getLogger(__name__)
 
 #: Every event the fax service publishes, for ``rpc.discover``.
 EVENT_NAMES: Final = ("fax.received", "fax.progress", "fax.completed", "fax.failed")
-#: The call's facts name the faxes of the call (its call record links them).
-FACT_FAXES: Final = "faxes"
 #: Database writes waiting for the writer task. Full: the caller waits.
 WRITE_QUEUE_SIZE: Final = 1000
 #: CSTA causes of a failed dial that are worth another attempt.
@@ -130,9 +131,15 @@ class FaxService:
         self.waiting: deque[str] = deque()
         #: ctid's own fax calls up now (each holds an outside line).
         self.line_calls: set[str] = set()
-        #: Called before each dial with the number; a reason string skips it.
-        #: Outbound campaigns' calling windows and do-not-call list go here.
-        self.may_dial: Callable[[str], str | None] = lambda number: None
+        #: Asked before each dial: dial, wait (calling windows) or refuse (do-not-call).
+        self.may_dial: Callable[[str], Awaitable[DialCheck]] = FaxGate(
+            read=records.read,
+            now=clock.datetime,
+            spec=settings.windows,
+            zone_prefixes=settings.zone_prefixes,
+            check_dnc=settings.check_dnc,
+        )
+        self._wake = trio.Event()
         self._writes, self._write_queue = trio.open_memory_channel[
             tuple[Callable[..., Any], tuple[Any, ...]]
         ](WRITE_QUEUE_SIZE)
@@ -338,17 +345,41 @@ class FaxService:
         }
 
     def _pump(self) -> None:
-        """Dial waiting faxes while lines are free."""
-        while self.waiting and len(self.line_calls) < self.settings.max_lines:
-            af = self.active.get(self.waiting.popleft())
-            if af is None or af.cancelled:
-                continue
-            reason = self.may_dial(af.remote)
-            if reason is not None:
-                self._failed(af, None, reason, retry=False)
-                continue
-            self._dial(af)
-        self.calls.sync()
+        """Wake the dialler: waiting faxes are dialled while lines are free."""
+        self._wake.set()
+
+    async def _dialler(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            while self.waiting and len(self.line_calls) < self.settings.max_lines:
+                fax_id = self.waiting.popleft()
+                af = self.active.get(fax_id)
+                if af is None or af.cancelled or af.state != "queued":
+                    continue
+                try:
+                    check = await self.may_dial(af.remote)
+                except Exception as exc:  # the database is down: try again later
+                    log.error("fax: cannot check %s before dialling: %r", af.remote, exc)
+                    self._spawn(self._retry_later, fax_id, self.settings.retry_delay)
+                    continue
+                if self.active.get(fax_id) is not af or af.cancelled:
+                    continue  # cancelled meanwhile
+                if check.kind is DialKind.REFUSE:
+                    self._failed(af, None, check.reason, retry=False)
+                elif check.kind is DialKind.WAIT:
+                    self._hold(af, check)
+                else:
+                    self._dial(af)
+                    self.calls.sync()
+
+    def _hold(self, af: ActiveFax, check: DialCheck) -> None:
+        """Outside the calling windows: the fax stays queued until the next one opens."""
+        assert check.until is not None
+        delay = max(0.0, (check.until - self.clock.datetime()).total_seconds())
+        text = f"{check.reason}: waits until {self.clock.iso(trio.current_time() + delay)}"
+        self._write(store.update_fax, af.fax_id, {"result_text": text[:255]})
+        self._spawn(self._retry_later, af.fax_id, delay)
 
     def _dial(self, af: ActiveFax) -> None:
         af.attempts += 1
@@ -707,6 +738,7 @@ class FaxService:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             nursery.start_soon(self._writer)
+            nursery.start_soon(self._dialler)
             for fn, args in self._pending:
                 nursery.start_soon(fn, *args)
             self._pending.clear()
