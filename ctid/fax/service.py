@@ -425,6 +425,11 @@ class FaxService:
             self._close(af, "cancelled", None, "cancelled")
         return af
 
+    async def set_tags(self, fax_id: str, tags: Sequence[str]) -> None:
+        """Replace a fax's tags (after its other row changes, in order)."""
+        self._write(store.update_fax, fax_id, {"tags": list(tags)})
+        await self.wait_written()
+
     # ---------------------------------------------------------- in a call
 
     def receive_in_call(self, call_id: str, *, mailbox: str, in_ivr: bool) -> ActiveFax:
