@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
 import trio
 
 from ..blocking import Blocking, in_thread
@@ -42,9 +41,10 @@ from ..ids import IdFactory
 from ..publish import CstaPublisher
 from ..recording import files
 from ..switch_drivers import base as sw
-from . import documents, store
+from . import documents, recover, store
 from .config import FaxSettings
 from .gate import DialCheck, DialKind, FaxGate
+from .model import ActiveFax, FaxError, from_row
 
 if TYPE_CHECKING:
     from ..records.service import RecordsService
@@ -61,45 +61,6 @@ WRITE_QUEUE_SIZE: Final = 1000
 RETRY_CAUSES: Final = frozenset({"busy", "noAnswer", "trunksBusy", "timeout", "networkOutOfOrder"})
 #: Numbers in one ``fax.send`` at most.
 MAX_BATCH: Final = 1000
-
-
-class FaxError(Exception):
-    """A fax request that cannot be done: ``reason`` is a stable slug."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-
-@attrs.define(eq=False)
-class ActiveFax:
-    """A fax not finished yet."""
-
-    fax_id: str
-    #: ``in`` or ``out``.
-    direction: str
-    mailbox: str
-    remote: str
-    local: str
-    #: Relative to the fax directory.
-    path: str
-    requested_by: str
-    max_attempts: int = 1
-    attempts: int = 0
-    document_ids: tuple[str, ...] = ()
-    batch_id: str | None = None
-    header: str = ""
-    total_pages: int | None = None
-    #: ``queued``, ``dialing``, ``sending``, ``receiving``.
-    state: str = "queued"
-    call_id: str | None = None
-    #: In a call ctid does not own (an IVR's): the call goes on after the fax.
-    in_ivr: bool = False
-    pages: int = 0
-    #: Why the last dial failed (a CSTA cause).
-    dial_cause: str | None = None
-    cancelled: bool = False
 
 
 class FaxService:
@@ -747,9 +708,34 @@ class FaxService:
             for fn, args in self._pending:
                 nursery.start_soon(fn, *args)
             self._pending.clear()
+            await self._recover()
             if self.settings.retention_days:
                 nursery.start_soon(self._retention_loop)
             task_status.started()
+
+    async def _recover(self) -> None:
+        """Resume or close what the last run left unfinished (``recover.py``)."""
+        try:
+            rows = await self.records.read(store.unfinished)
+        except Exception as exc:  # the database is down: the next start tries again
+            log.error("fax: cannot read the faxes the last run left: %r", exc)
+            return
+        found = recover.plan(rows)
+        for row in found.resume:
+            af = from_row(row)
+            self.active[af.fax_id] = af
+            self.waiting.append(af.fax_id)
+        for row in found.interrupted:
+            af = from_row(row)
+            self.active[af.fax_id] = af
+            self._close(af, "failed", None, recover.INTERRUPTED, extra={"willRetry": False})
+        if found.resume or found.interrupted:
+            log.warning(
+                "fax: %d fax(es) of the last run resumed, %d closed as interrupted",
+                len(found.resume),
+                len(found.interrupted),
+            )
+        self._pump()
 
     async def _retention_loop(self) -> None:
         while True:

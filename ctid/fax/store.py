@@ -8,7 +8,7 @@ worker thread rather than batched with the call records.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ __all__ = [
     "insert_fax",
     "search",
     "to_wire",
+    "unfinished",
     "update_fax",
 ]
 
@@ -131,6 +132,18 @@ def expired(engine: Engine, cutoff: dt.datetime) -> list[tuple[str, str | None]]
     )
     with engine.connect() as conn:
         return [(row.fax_id, row.path) for row in conn.execute(stmt)]
+
+
+#: States of a fax not finished: what a restart finds of the faxes ctid was handling.
+UNFINISHED: Final = ("queued", "dialing", "sending", "receiving")
+
+
+def unfinished(engine: Engine) -> list[dict[str, Any]]:
+    """The fax rows not finished, oldest first."""
+    c = faxes.c
+    stmt = sa.select(faxes).where(c.state.in_(UNFINISHED)).order_by(c.created_at, c.fax_id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
 def _iso(value: Any) -> str | None:
