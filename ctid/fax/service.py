@@ -382,6 +382,11 @@ class FaxService:
             # Its end (FaxDone or CallEnded) closes the fax as cancelled.
             self.control.hang_up(af.call_id)
             self.calls.sync()
+        elif af.in_ivr and af.call_id is not None:
+            # The switch stops the transfer; the call goes on (the node's on_failure).
+            with contextlib.suppress(NoSuchCall):
+                self.control.stop_fax(af.fax_id, self.control.caller_channel(af.call_id))
+            self.calls.sync()
         elif af.state == "queued":
             self._close(af, "cancelled", None, "cancelled")
         return af
@@ -660,6 +665,8 @@ class FaxService:
             name = "fax.received" if direction == "in" else "fax.completed"
             self._publish(name, af, code=code, text=text, extra=extra)
         else:
+            # Cancelled or failed for good: never tried again.
+            extra = {"willRetry": False, **(extra or {})}
             self._publish("fax.failed", af, code=code, text=text, extra=extra)
         self._touch()
 

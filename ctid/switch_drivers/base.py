@@ -86,6 +86,7 @@ __all__ = [
     "Ring",
     "SendDigits",
     "SendFax",
+    "StopFax",
     "SetMessageWaiting",
     "StartMusic",
     "StartRecording",
@@ -671,6 +672,17 @@ class SendFax(SwitchCommand):
     path: str
     header: str = ""  # the page header line the switch's fax stack prints
     station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class StopFax(SwitchCommand):
+    """Stop the fax ``fax_id`` running on ``channel_id`` (``fax.cancel`` of a fax in an IVR
+    call). It ends with ``FaxFinished`` ("The call dropped prematurely", 49) and the call
+    goes on, except on Asterisk, whose fax runs in the dialplan out of ARI's reach: there
+    the channel is hung up."""
+
+    fax_id: str
+    channel_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -8,7 +8,8 @@ As ``mod_spandsp_fax.c`` does: after each page ``spandsp::rxfaxpageresult`` (or
 variables (``switch_channel_event_set_data``). The far end is the simulator's fax
 machine for the outside party's number, timed as on the simulator; a received fax
 is written as a real TIFF. A hang-up mid-fax ends it with 49 ("The call dropped
-prematurely").
+prematurely"), and so does ``uuid_break`` (the application is broken off, spandsp's
+``t30_terminate`` reports the call dropped), which leaves the call up.
 """
 
 from __future__ import annotations
@@ -24,14 +25,23 @@ from ..switch_drivers.simulator.config import SimulatorConfig
 from ._fs_events import SimChannel
 from ._fs_switch import SimSwitch
 
-__all__ = ["start_fax"]
+__all__ = ["break_fax", "start_fax"]
 
 _MACHINES = SimulatorConfig()
 
 
 def start_fax(switch: SimSwitch, ch: SimChannel, app: str, path: str) -> None:
     """Run ``rxfax``/``txfax <path>`` on ``ch`` in the switch's nursery."""
+    ch.application, ch.application_data = app, path
     switch.nursery.start_soon(_fax, switch, ch, app == "rxfax", path)
+
+
+def break_fax(ch: SimChannel) -> bool:
+    """``uuid_break``: the fax application on ``ch`` (if one runs) stops at once."""
+    if ch.application not in ("rxfax", "txfax"):
+        return False
+    ch.application, ch.application_data = "", ""
+    return True
 
 
 def _event(
@@ -59,14 +69,15 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
     rate = _MACHINES.fax_bit_rate
     pages = 0
     code = t30.OK
+    app = ch.application
     if machine is None or not sizes:
-        await trio.sleep(simfax.T0)
+        await _sleep_unless_broken(ch, app, simfax.T0)
         code = t30.T0_EXPIRED
     else:
-        await trio.sleep(simfax.PHASE_B)
+        await _sleep_unless_broken(ch, app, simfax.PHASE_B)
         for size in sizes:
-            await trio.sleep(size * 8 / rate + simfax.PAGE_END)
-            if ch.hungup:
+            await _sleep_unless_broken(ch, app, size * 8 / rate + simfax.PAGE_END)
+            if ch.hungup or ch.application != app:
                 break
             if machine.fail_at_page == pages + 1:
                 code = t30.NO_CARRIER if receiving else t30.TX_PHD_DEAD
@@ -83,8 +94,11 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
                     ("fax-bad-rows", "0"),
                 ],
             )
-    if ch.hungup and code == t30.OK and pages < len(sizes):
+    broken = ch.application != app
+    if broken or (ch.hungup and code == t30.OK and pages < len(sizes)):
         code = t30.CALL_DROPPED
+    if not broken:
+        ch.application, ch.application_data = "", ""
     if receiving and pages:
         _write(Path(path), faximage.make_fax_tiff([f"Fax from {ch.party}"] * pages))
     _event(
@@ -106,6 +120,13 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
             ("fax-remote-station-id", ch.party if machine else ""),
         ],
     )
+
+
+async def _sleep_unless_broken(ch: SimChannel, app: str, seconds: float) -> None:
+    """Sleep ``seconds``, or less if ``uuid_break`` stops the application or the line drops."""
+    deadline = trio.current_time() + seconds
+    while trio.current_time() < deadline and ch.application == app and not ch.hungup:
+        await trio.sleep(min(0.1, deadline - trio.current_time()))
 
 
 def _write(path: Path, data: bytes) -> None:

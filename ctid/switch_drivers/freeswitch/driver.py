@@ -53,6 +53,7 @@ from ..base import (
     Ring,
     SendDigits,
     SendFax,
+    StopFax,
     StartMusic,
     StartRecording,
     StartSupervision,
@@ -465,6 +466,9 @@ class FreeSwitchDriver(SwitchDriver):
             await self._recording_command(command)
         elif isinstance(command, ReceiveFax | SendFax):
             await self._fax(command)
+        elif isinstance(command, StopFax):
+            # Breaks rxfax/txfax: mod_spandsp's phase E reports the end (49).
+            await self._api(f"uuid_break {_channel(command.channel_id)} all")
         elif isinstance(command, TrackRecording):
             # FreeSWITCH records on the first leg of the bridge (_start_recording),
             # the same leg now unless the call changed while ctid was away.

@@ -53,7 +53,7 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
-from .._fs_fax import start_fax
+from .._fs_fax import break_fax, start_fax
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
@@ -605,6 +605,7 @@ class FakeFreeSwitch:
             return "+OK Message sent\n"
         if command == "uuid_break":
             switch._stop_media(ch)
+            break_fax(ch)
             return "+OK\n"
         if command == "uuid_setvar":
             if len(words) < 2:
