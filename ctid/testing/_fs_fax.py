@@ -28,11 +28,14 @@ from ._fs_switch import SimSwitch
 __all__ = ["break_fax", "start_fax"]
 
 _MACHINES = SimulatorConfig()
+#: Channel uuid -> set when ``uuid_break`` stops its fax (channel uuids are unique).
+_BREAKS: dict[str, trio.Event] = {}
 
 
 def start_fax(switch: SimSwitch, ch: SimChannel, app: str, path: str) -> None:
     """Run ``rxfax``/``txfax <path>`` on ``ch`` in the switch's nursery."""
     ch.application, ch.application_data = app, path
+    _BREAKS[ch.uuid] = trio.Event()
     switch.nursery.start_soon(_fax, switch, ch, app == "rxfax", path)
 
 
@@ -41,6 +44,9 @@ def break_fax(ch: SimChannel) -> bool:
     if ch.application not in ("rxfax", "txfax"):
         return False
     ch.application, ch.application_data = "", ""
+    broken = _BREAKS.get(ch.uuid)
+    if broken is not None:
+        broken.set()
     return True
 
 
@@ -95,6 +101,7 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
                 ],
             )
     broken = ch.application != app
+    _BREAKS.pop(ch.uuid, None)
     if broken or (ch.hungup and code == t30.OK and pages < len(sizes)):
         code = t30.CALL_DROPPED
     if not broken:
@@ -123,10 +130,12 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
 
 
 async def _sleep_unless_broken(ch: SimChannel, app: str, seconds: float) -> None:
-    """Sleep ``seconds``, or less if ``uuid_break`` stops the application or the line drops."""
-    deadline = trio.current_time() + seconds
-    while trio.current_time() < deadline and ch.application == app and not ch.hungup:
-        await trio.sleep(min(0.1, deadline - trio.current_time()))
+    """Sleep ``seconds``, or less if ``uuid_break`` stops the application."""
+    broken = _BREAKS.get(ch.uuid)
+    if broken is None or ch.application != app:
+        return
+    with trio.move_on_after(seconds):
+        await broken.wait()
 
 
 def _write(path: Path, data: bytes) -> None:
