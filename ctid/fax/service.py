@@ -115,6 +115,7 @@ class FaxService:
         self.sent_total = 0
         self.failed_total = {"in": 0, "out": 0}
         self.pages_total = {"in": 0, "out": 0}
+        self.deleted_total = {"in": 0, "out": 0}
         for number in settings.numbers:
             self.model.directory.add_route_point(number, "fax")
 
@@ -750,21 +751,29 @@ class FaxService:
             await trio.sleep(self.settings.retention_interval)
 
     async def apply_retention(self) -> int:
-        """Delete the faxes older than ``retention_days``; returns how many."""
+        """Delete the faxes (received and sent) older than ``retention_days``, except
+        those tagged ``important``; returns how many."""
         cutoff = self.clock.datetime(trio.current_time() - self.settings.retention_days * 86400)
         found = await self.records.read(store.expired, cutoff)
-        for fax_id, relative in found:
-            # Sent faxes of a batch share an image: it goes with the last of them.
-            if relative is not None and relative.startswith("in/"):
-                try:
-                    path = files.resolve(self.directory, relative)
-                except ValueError:
-                    continue
-                await self.blocking(files.delete, path, limiter=self._file_limiter)
+        images = set()
+        for fax_id, relative, direction in found:
+            # Fax-back images are documents (documents/...): they stay with the document.
+            if relative is not None and relative.startswith(("in/", "out/")):
+                images.add(relative)
             self._write(
                 store.update_fax,
                 fax_id,
                 {"state": "deleted", "path": None, "deleted_at": self.clock.datetime()},
             )
+            self.deleted_total[direction] = self.deleted_total.get(direction, 0) + 1
         await self.wait_written()
+        for relative in sorted(images):
+            # The faxes of a batch share an image: it goes with the last of them.
+            if await self.records.read(store.path_in_use, relative):
+                continue
+            try:
+                path = files.resolve(self.directory, relative)
+            except ValueError:
+                continue
+            await self.blocking(files.delete, path, limiter=self._file_limiter)
         return len(found)

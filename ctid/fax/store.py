@@ -18,6 +18,7 @@ from ..clock import format_iso
 from ..records.schema import fax_documents, faxes
 
 __all__ = [
+    "IMPORTANT",
     "FaxQuery",
     "document_to_wire",
     "expired",
@@ -25,6 +26,7 @@ __all__ = [
     "get_fax",
     "insert_document",
     "insert_fax",
+    "path_in_use",
     "search",
     "to_wire",
     "unfinished",
@@ -122,16 +124,34 @@ def search(engine: Engine, q: FaxQuery) -> list[dict[str, Any]]:
     return out
 
 
-def expired(engine: Engine, cutoff: dt.datetime) -> list[tuple[str, str | None]]:
-    """(id, path) of finished faxes made before ``cutoff``."""
+#: The tag that keeps a fax whatever the retention says (as ``recording.setImportant``).
+IMPORTANT: Final = "important"
+
+
+def expired(engine: Engine, cutoff: dt.datetime) -> list[tuple[str, str | None, str]]:
+    """(id, path, direction) of finished faxes made before ``cutoff``, received or
+    sent, except those tagged ``important``."""
     c = faxes.c
     stmt = (
-        sa.select(c.fax_id, c.path)
+        sa.select(c.fax_id, c.path, c.direction, c.tags)
         .where(c.created_at < cutoff)
         .where(c.state.in_(("completed", "failed", "cancelled")))
     )
     with engine.connect() as conn:
-        return [(row.fax_id, row.path) for row in conn.execute(stmt)]
+        return [
+            (row.fax_id, row.path, row.direction)
+            for row in conn.execute(stmt)
+            if IMPORTANT not in (row.tags or ())
+        ]
+
+
+def path_in_use(engine: Engine, path: str) -> bool:
+    """Whether a fax not deleted still has the image ``path`` (the faxes of a batch
+    share one)."""
+    c = faxes.c
+    stmt = sa.select(c.fax_id).where(c.path == path).where(c.state != "deleted").limit(1)
+    with engine.connect() as conn:
+        return conn.execute(stmt).first() is not None
 
 
 #: States of a fax not finished: what a restart finds of the faxes ctid was handling.

@@ -9,6 +9,7 @@ import trio
 from ctid import faximage
 from ctid.testing import RpcErrorReply
 
+from ..records.test_metrics import get, parse, scraper, value
 from .test_fax_send import centre, service, upload
 
 
@@ -77,3 +78,52 @@ async def test_the_call_record_names_the_fax(
             [(sent_row["callID"], sent), (got["callID"], got["faxID"])]
         )
         assert {r["direction"] for r in found} == {"inbound", "outbound"}
+
+
+async def test_retention_deletes_received_and_sent_faxes_but_keeps_important_ones(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    async with centre(
+        tmp_path, retention_days=1, retention_interval=3600, numbers={"4008003290": "orders"}
+    ) as (cc, admin):
+        fax = service(cc)
+        await upload(cc, faximage.make_fax_tiff(["x"]), name="x")
+        await admin.call(
+            "sim.incomingCall", {"callingNumber": "5554443290", "calledNumber": "4008003290"}
+        )
+        batch = await admin.call(
+            "fax.send", {"to": ["5550013290", "5550023290"], "documents": ["x"]}
+        )
+        single = (await admin.call("fax.send", {"to": "5550033290", "documents": ["x"]}))["faxID"]
+        await fax.wait_idle()
+        kept, dropped = (f["faxID"] for f in batch["faxes"])
+        await admin.call("fax.tag", {"faxID": kept, "tags": ["important"]})
+        got = (await admin.call("fax.search", {"direction": "in"}))["faxes"][0]["faxID"]
+        rows = {
+            fax_id: await admin.call("fax.get", {"faxID": fax_id})
+            for fax_id in (got, kept, dropped, single)
+        }
+        on_disk = sorted(
+            p.relative_to(fax.directory).as_posix() for p in fax.directory.rglob("*.tif")
+        )
+        assert len(on_disk) == 4  # the document, the received fax, the batch's image, the single's
+        await trio.sleep(2 * 86400)
+        await fax.wait_written()
+        for fax_id in (got, dropped, single):
+            row = await admin.call("fax.get", {"faxID": fax_id})
+            assert (row["state"], row["download"]) == ("deleted", None)
+        row = await admin.call("fax.get", {"faxID": kept})
+        assert row["state"] == "completed" and row["download"] is not None
+        left = sorted(p.relative_to(fax.directory).as_posix() for p in fax.directory.rglob("*.tif"))
+        # The document stays; the batch's image stays with its important fax.
+        assert len(left) == 2 and left[0].startswith("documents/") and left[1].startswith("out/")
+        assert rows[kept]["download"] is not None
+        assert fax.deleted_total == {"in": 1, "out": 2}
+        status, text = await get(scraper(cc), "/metrics")
+        samples = parse(text)
+        assert status == 200
+        assert value(samples, "ctid_faxes_deleted_total", direction="in") == 1
+        assert value(samples, "ctid_faxes_deleted_total", direction="out") == 2
+        assert value(samples, "ctid_faxes_total", direction="out", result="completed") == 3
+        searched = await admin.call("fax.search", {})
+        assert [f["faxID"] for f in searched["faxes"]] == [kept]
