@@ -8,6 +8,7 @@ import trio
 
 from ctid import faximage
 from ctid.testing import RpcErrorReply
+from ctid.testing.harness import ADMIN_TOKEN
 
 from ..records.test_metrics import get, parse, scraper, value
 from .test_fax_send import centre, service, upload
@@ -127,3 +128,65 @@ async def test_retention_deletes_received_and_sent_faxes_but_keeps_important_one
         assert value(samples, "ctid_faxes_total", direction="out", result="completed") == 3
         searched = await admin.call("fax.search", {})
         assert [f["faxID"] for f in searched["faxes"]] == [kept]
+
+
+async def test_export_and_import_round_trip_into_a_fresh_state_directory(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    from ctid.cli import main
+
+    source = tmp_path / "source"
+    auth = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with centre(source, numbers={"4008003290": "orders"}) as (cc, admin):
+        fax = service(cc)
+        await upload(cc, faximage.make_fax_tiff(["p1", "p2"]), name="terms")
+        await admin.call(
+            "sim.incomingCall", {"callingNumber": "5554443290", "calledNumber": "4008003290"}
+        )
+        await admin.call("fax.send", {"to": ["5550013290", "5550023290"], "documents": ["terms"]})
+        await fax.wait_idle()
+        await trio.sleep(86400)  # the next day: outside the exported range
+        late = (await admin.call("fax.send", {"to": "5550033290", "documents": ["terms"]}))["faxID"]
+        await fax.wait_idle()
+        await trio.sleep(10)
+        await cc.app.api.services["records"].wait_committed()
+        before = (await admin.call("fax.search", {"to": "2027-01-16T00:00:00Z"}))["faxes"]
+        images = {}
+        for row in before:
+            status, _, body = await cc.http(row["download"]["tiff"], headers=auth)
+            assert status == 200
+            images[row["faxID"]] = body
+        records_before = {
+            row["callID"]: await admin.call("records.get", {"callID": row["callID"]})
+            for row in before
+        }
+    assert len(before) == 3 and late not in {row["faxID"] for row in before}
+    for path, state in (
+        (tmp_path / "source.toml", source),
+        (tmp_path / "dest.toml", tmp_path / "dest"),
+    ):
+        path.write_text(f'[server]\nstate_dir = "{state}"\n[records]\nfsync = false\n')
+    archive = tmp_path / "faxes.tar"
+    export = ["fax", "export", "--config", str(tmp_path / "source.toml")]
+    export += ["--from", "2027-01-15", "--to", "2027-01-16", "--out", str(archive)]
+    assert main(export) == 0
+    assert not (tmp_path / "dest").exists()
+    restore = ["fax", "import", "--config", str(tmp_path / "dest.toml"), str(archive)]
+    assert main(restore) == 0
+    assert main(restore) == 0  # again: nothing changes
+    async with centre(tmp_path / "dest") as (cc, admin):
+        after = (await admin.call("fax.search", {}))["faxes"]
+        assert after == before
+        for row in after:
+            status, _, body = await cc.http(row["download"]["tiff"], headers=auth)
+            assert (status, body) == (200, images[row["faxID"]])
+            assert (
+                await admin.call("records.get", {"callID": row["callID"]})
+                == (records_before[row["callID"]])
+            )
+        # The documents the faxes were made of came back too, name and all.
+        status, _, _ = await cc.http("/fax/download?document=terms", headers=auth)
+        assert status == 200
+    broken = tmp_path / "not-an-archive.tar"
+    broken.write_bytes(b"nothing")
+    assert main(["fax", "import", "--config", str(tmp_path / "dest.toml"), str(broken)]) == 1
