@@ -25,7 +25,7 @@ from ..switch_drivers.simulator.config import SimulatorConfig
 from ._fs_events import SimChannel
 from ._fs_switch import SimSwitch
 
-__all__ = ["break_fax", "start_fax"]
+__all__ = ["break_fax", "start_fax", "start_fax_detect"]
 
 _MACHINES = SimulatorConfig()
 #: Channel uuid -> set when ``uuid_break`` stops its fax (channel uuids are unique).
@@ -39,14 +39,42 @@ def start_fax(switch: SimSwitch, ch: SimChannel, app: str, path: str) -> None:
     switch.nursery.start_soon(_fax, switch, ch, app == "rxfax", path)
 
 
+def start_fax_detect(switch: SimSwitch, ch: SimChannel, arg: str) -> None:
+    """``spandsp_start_fax_detect <app> <arg> [timeout] [cng|ced]`` (mod_spandsp.c): a
+    calling fax machine's CNG, heard ``CNG_AFTER`` later within the timeout, runs the
+    application (``set`` here) and fires ``DETECTED_TONE`` with ``Detected-Fax-Tone``
+    and the channel's data (``tone_detect_callback``)."""
+    words = arg.split(" ")
+    if len(words) < 2:
+        return  # "Cannot Enable fax detection": nothing happens
+    app, app_arg = words[0], words[1]
+    timeout = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
+    machine = _MACHINES.fax_machine(ch.party)
+    if machine is None or not machine.cng or (timeout and timeout < simfax.CNG_AFTER):
+        return
+    switch.nursery.start_soon(_detected, switch, ch, app, app_arg)
+
+
+async def _detected(switch: SimSwitch, ch: SimChannel, app: str, app_arg: str) -> None:
+    await trio.sleep(simfax.CNG_AFTER)
+    if ch.hungup:
+        return
+    if app == "set" and "=" in app_arg:
+        name, _, value = app_arg.partition("=")
+        ch.variables[name] = value
+    pairs = switch.events.base("DETECTED_TONE", "tone_detect_callback", "mod_spandsp_fax.c")
+    pairs.append(("Detected-Fax-Tone", "true"))
+    pairs += switch.events.channel_block(ch)
+    pairs += switch.events.variables(ch)
+    switch.emit("DETECTED_TONE", pairs)
+
+
 def break_fax(ch: SimChannel) -> bool:
     """``uuid_break``: the fax application on ``ch`` (if one runs) stops at once."""
-    if ch.application not in ("rxfax", "txfax"):
-        return False
-    ch.application, ch.application_data = "", ""
     broken = _BREAKS.get(ch.uuid)
-    if broken is not None:
-        broken.set()
+    if broken is None or broken.is_set():
+        return False
+    broken.set()
     return True
 
 
@@ -75,15 +103,15 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
     rate = _MACHINES.fax_bit_rate
     pages = 0
     code = t30.OK
-    app = ch.application
+    broken = _BREAKS[ch.uuid]
     if machine is None or not sizes:
-        await _sleep_unless_broken(ch, app, simfax.T0)
+        await _sleep_unless_broken(broken, simfax.T0)
         code = t30.T0_EXPIRED
     else:
-        await _sleep_unless_broken(ch, app, simfax.PHASE_B)
+        await _sleep_unless_broken(broken, simfax.PHASE_B)
         for size in sizes:
-            await _sleep_unless_broken(ch, app, size * 8 / rate + simfax.PAGE_END)
-            if ch.hungup or ch.application != app:
+            await _sleep_unless_broken(broken, size * 8 / rate + simfax.PAGE_END)
+            if ch.hungup or broken.is_set():
                 break
             if machine.fail_at_page == pages + 1:
                 code = t30.NO_CARRIER if receiving else t30.TX_PHD_DEAD
@@ -100,11 +128,10 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
                     ("fax-bad-rows", "0"),
                 ],
             )
-    broken = ch.application != app
     _BREAKS.pop(ch.uuid, None)
-    if broken or (ch.hungup and code == t30.OK and pages < len(sizes)):
+    if broken.is_set() or (ch.hungup and code == t30.OK and pages < len(sizes)):
         code = t30.CALL_DROPPED
-    if not broken:
+    if ch.application == ("rxfax" if receiving else "txfax"):
         ch.application, ch.application_data = "", ""
     if receiving and pages:
         _write(Path(path), faximage.make_fax_tiff([f"Fax from {ch.party}"] * pages))
@@ -129,11 +156,8 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
     )
 
 
-async def _sleep_unless_broken(ch: SimChannel, app: str, seconds: float) -> None:
+async def _sleep_unless_broken(broken: trio.Event, seconds: float) -> None:
     """Sleep ``seconds``, or less if ``uuid_break`` stops the application."""
-    broken = _BREAKS.get(ch.uuid)
-    if broken is None or ch.application != app:
-        return
     with trio.move_on_after(seconds):
         await broken.wait()
 

@@ -92,6 +92,9 @@ class _Section:
     auto_answer: dict[str, str] | None = None
     conference_profile: str = "default"
     reconnect: _Reconnect = _Reconnect()
+    #: Seconds mod_spandsp listens for a calling fax machine's tone (CNG) on each inbound
+    #: channel ctid answers (``spandsp_start_fax_detect``); 0: not at all.
+    fax_detect_seconds: float = 0.0
 
 
 def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") -> dict[str, Any]:
@@ -158,6 +161,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         raise bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
     if not _NAME_RE.fullmatch(raw.conference_profile):
         raise bad("conference_profile", f"not a usable profile name: {raw.conference_profile!r}")
+    if not 0 <= raw.fax_detect_seconds <= 3600:
+        raise bad("fax_detect_seconds", "0 (off) to 3600 seconds")
     auto_answer = dict(DEFAULT_AUTO_ANSWER if raw.auto_answer is None else raw.auto_answer)
     for name in auto_answer:
         if not _VARIABLE_RE.fullmatch(name):
@@ -177,6 +182,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         "dialplan_context": raw.dialplan_context,
         "auto_answer_variables": auto_answer,
         "conference_profile": raw.conference_profile,
+        "fax_detect_seconds": raw.fax_detect_seconds,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,
         "jitter": reconnect.jitter,

@@ -204,6 +204,14 @@ def _end(card: SimSwitch, session: FaxSession, code: int, now: float) -> None:
         card._at(now + HANGUP_AFTER, f"hangup:{chan.channel_id}", partial(_hang_up, card, chan))
 
 
+def command(card: SimSwitch, cmd: sw.ReceiveFax | sw.SendFax | sw.StopFax, now: float) -> None:
+    """A fax command on a bare card (the driver reads and writes the TIFFs itself)."""
+    if isinstance(cmd, sw.StopFax):
+        stop(card, cmd, now)
+    else:
+        start_typical(card, cmd, now)
+
+
 def stop(card: SimSwitch, cmd: sw.StopFax, now: float) -> None:
     """``StopFax``: the transfer ends as the switch's fax stack ends one it is told to drop
     (spandsp's ``t30_terminate``: "The call dropped prematurely"); the line stays up."""

@@ -30,11 +30,16 @@ FAX: Final[dict[str, Any]] = {
 
 #: A number whose calls run the flow ``fax_flows/faxin.json`` (a faxReceive node).
 IVR_NUMBER: Final = "4008000001"
+#: A number whose calls run ``fax_flows/front.json`` (a menu; CNG goes to reception).
+FRONT_NUMBER: Final = "4008000002"
 IVR_FAX: Final[dict[str, Any]] = {
     **FAX,
     "ivr": {"flows_dir": "package:ctid.testing.conformance/fax_flows", "tts": "silent"},
     "routing": {
-        "rules": [{"name": "faxin", "dnis": [IVR_NUMBER], "destination": {"flow": "faxin"}}]
+        "rules": [
+            {"name": "faxin", "dnis": [IVR_NUMBER], "destination": {"flow": "faxin"}},
+            {"name": "front", "dnis": [FRONT_NUMBER], "destination": {"flow": "front"}},
+        ]
     },
 }
 
@@ -111,3 +116,17 @@ async def fax_cancel_stops_a_reception_in_an_ivr(run: ScenarioRun) -> None:
     await trio.sleep(60)
     await run.settle()
     assert not run.cc.app.driver.held_objects().get("faxes")
+
+
+@scenario(Capability.FAX, Capability.FAX_TONE, config=IVR_FAX)
+async def fax_tone_switches_a_menu_to_reception(run: ScenarioRun) -> None:
+    """A fax machine calls a menu: the switch hears its CNG and reports it, the flow's
+    ``on_fax`` takes it to reception at once (the menu waits 30 s for a key)."""
+    mon = run.observer
+    await mon.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+    await run.switch.incoming_call(MACHINE, FRONT_NUMBER)
+    await run.received(mon, "fax.received")
+    got = next(e for e in mon.take() if e["_name"] == "fax.received")
+    assert (got["direction"], got["pages"], got["mailbox"]) == ("in", 3, "orders")
+    # Without the tone the menu (no key pressed) would have hung up: nothing received.
+    await run.settle()
