@@ -39,6 +39,7 @@ EXTRA_HELP = {
     "db": "the records database: migrations (ctid db upgrade)",
     "report": "a report computed from the call records",
     "recording": "back up (export) and restore (import) call recordings",
+    "fax": "back up (export) and restore (import) faxes",
     "campaign": "outbound campaigns: import a list (ctid campaign import NAME FILE.csv)",
 }
 
@@ -46,6 +47,7 @@ EXTRA_HELP = {
 def _load_extra_commands() -> None:
     """Commands that services add, one line per service (imported here, late, so
     that ``ctid --help`` lists them without slowing every start-up)."""
+    from .fax.cli import fax_command, setup_fax
     from .outbound.cli import campaign_command, setup_campaign
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
@@ -57,6 +59,7 @@ def _load_extra_commands() -> None:
     EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
     EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
     EXTRA_COMMANDS.setdefault("campaign", (setup_campaign, campaign_command))
+    EXTRA_COMMANDS.setdefault("fax", (setup_fax, fax_command))
 
 
 def _listen_arg(value: str) -> str:

@@ -26,6 +26,7 @@ from .calls.notices import Notice
 __all__ = [
     "FACT_AGENT",
     "FACT_AGENT_DEVICE",
+    "FACT_FAXES",
     "FACT_INBOUND_ROUTE",
     "FACT_IVR_ENTERED_AT",
     "FACT_IVR_EXIT",
@@ -72,6 +73,9 @@ FACT_IVR_LEFT_AT: Final = "ivr_left_at"
 FACT_IVR_EXIT: Final = "ivr_exit"
 #: Ids of the recordings made of the call (a list of strings).
 FACT_RECORDINGS: Final = "recordings"
+#: Ids of the faxes of the call (a list of strings, in the order they began); the call
+#: record's ``fax_id`` is the first of them.
+FACT_FAXES: Final = "faxes"
 #: The priority an IVR asked for when it put the call in a queue (int, higher first).
 FACT_QUEUE_PRIORITY: Final = "queue_priority"
 #: The inbound routing rule (or override) that sent the call on.

@@ -252,6 +252,10 @@ class CallControl:
             )
         )
 
+    def stop_fax(self, fax_id: str, channel_id: str) -> None:
+        """Stop a fax on a channel; ``FaxDone`` reports its end (``sw.StopFax``)."""
+        self.model.command(sw.StopFax(fax_id=fax_id, channel_id=channel_id))
+
     def caller_channel(self, call_id: str) -> str:
         """The caller's channel (raises ``NoSuchCall`` once it is gone)."""
         return self._caller_channel(call_id)

@@ -8,7 +8,9 @@ from typing import Literal
 import attrs
 
 from ..config import Config, ConfigError, structure_error
+from ..outbound.campaign_config import CampaignSpec, Window, check_spec, outbound_settings
 from ..structure import StructureError, structure
+from .gate import window_spec
 
 __all__ = ["FaxSection", "FaxSettings", "fax_settings"]
 
@@ -45,6 +47,15 @@ class FaxSection:
     #: Fax numbers (DIDs): calls to these are answered as a fax machine at once;
     #: the value is the mailbox the faxes go to, e.g. ``{ "4008003290" = "orders" }``.
     numbers: dict[str, str] = attrs.field(factory=dict)
+    #: Sent faxes are never dialled to a number on the global do-not-call list.
+    check_dnc: bool = True
+    #: Hours faxes are dialled, in the callee's zone, as campaigns' ``windows``
+    #: (none: any time); outside them a fax waits.
+    windows: tuple[Window, ...] = ()
+    #: The callee's zone when no ``[outbound] zone_prefixes`` prefix matches.
+    timezone: str = "UTC"
+    #: Local dates (``YYYY-MM-DD``) no fax is dialled.
+    holidays: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -63,11 +74,19 @@ class FaxSettings:
     ring_timeout: float
     max_upload_bytes: int
     numbers: dict[str, str]
+    check_dnc: bool = True
+    #: The windows for ``ctid.outbound.windows`` (None: any time).
+    windows: CampaignSpec | None = None
+    zone_prefixes: dict[str, str] = attrs.field(factory=dict)
 
 
 def fax_settings(config: Config) -> FaxSettings:
     try:
         section = structure(FaxSection, config.sections.get("fax", {}), "fax")
+        spec = window_spec(section.windows, section.timezone, section.holidays)
+        if spec is not None:
+            check_spec(spec, "fax")
+        prefixes = outbound_settings(config.sections.get("outbound")).zone_prefixes
     except StructureError as exc:
         raise structure_error(config.file, exc) from None
     checks = (
@@ -101,4 +120,7 @@ def fax_settings(config: Config) -> FaxSettings:
         ring_timeout=section.ring_timeout,
         max_upload_bytes=section.max_upload_bytes,
         numbers=dict(section.numbers),
+        check_dnc=section.check_dnc,
+        windows=spec,
+        zone_prefixes=dict(prefixes),
     )

@@ -9,8 +9,9 @@
   documents are put together into one TIFF under ``<fax dir>/out/``; each
   number gets a fax, dialled when a line is free (``max_lines``), retried on a
   busy line, no answer or a failed transfer. Before each dial ``may_dial`` is
-  asked: the seam where outbound campaigns' calling windows and do-not-call
-  list will plug in (today it allows every number).
+  asked (``gate.py``): a number on the do-not-call list is never dialled, and
+  outside ``[fax] windows`` a fax waits for the next window. One task, the
+  dialler, dials, so the lines in use never pass ``max_lines``.
 * Every change is a ``fax.*`` event on the topics ``fax:*`` and
   ``fax:<mailbox>`` (monitor ``{"faxObject": "*"}`` or a mailbox) and a row in
   the records database (``store.py``), written in order by one task.
@@ -22,11 +23,10 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
 import trio
 
 from ..blocking import Blocking, in_thread
@@ -36,12 +36,15 @@ from ..calls.model import Emitted
 from ..calls.notices import CallArrived, CallEnded, FaxDone, FaxProgressed, Notice
 from ..calls.service import CallService
 from ..clock import WallClock
+from ..facts import FACT_FAXES
 from ..ids import IdFactory
 from ..publish import CstaPublisher
 from ..recording import files
 from ..switch_drivers import base as sw
-from . import documents, store
+from . import documents, recover, store
 from .config import FaxSettings
+from .gate import DialCheck, DialKind, FaxGate
+from .model import ActiveFax, FaxError, from_row
 
 if TYPE_CHECKING:
     from ..records.service import RecordsService
@@ -52,53 +55,12 @@ log = logging.getLogger(__name__)
 
 #: Every event the fax service publishes, for ``rpc.discover``.
 EVENT_NAMES: Final = ("fax.received", "fax.progress", "fax.completed", "fax.failed")
-#: The call's facts name the faxes of the call (its call record links them).
-FACT_FAXES: Final = "faxes"
 #: Database writes waiting for the writer task. Full: the caller waits.
 WRITE_QUEUE_SIZE: Final = 1000
 #: CSTA causes of a failed dial that are worth another attempt.
 RETRY_CAUSES: Final = frozenset({"busy", "noAnswer", "trunksBusy", "timeout", "networkOutOfOrder"})
 #: Numbers in one ``fax.send`` at most.
 MAX_BATCH: Final = 1000
-
-
-class FaxError(Exception):
-    """A fax request that cannot be done: ``reason`` is a stable slug."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-
-@attrs.define(eq=False)
-class ActiveFax:
-    """A fax not finished yet."""
-
-    fax_id: str
-    #: ``in`` or ``out``.
-    direction: str
-    mailbox: str
-    remote: str
-    local: str
-    #: Relative to the fax directory.
-    path: str
-    requested_by: str
-    max_attempts: int = 1
-    attempts: int = 0
-    document_ids: tuple[str, ...] = ()
-    batch_id: str | None = None
-    header: str = ""
-    total_pages: int | None = None
-    #: ``queued``, ``dialing``, ``sending``, ``receiving``.
-    state: str = "queued"
-    call_id: str | None = None
-    #: In a call ctid does not own (an IVR's): the call goes on after the fax.
-    in_ivr: bool = False
-    pages: int = 0
-    #: Why the last dial failed (a CSTA cause).
-    dial_cause: str | None = None
-    cancelled: bool = False
 
 
 class FaxService:
@@ -130,9 +92,15 @@ class FaxService:
         self.waiting: deque[str] = deque()
         #: ctid's own fax calls up now (each holds an outside line).
         self.line_calls: set[str] = set()
-        #: Called before each dial with the number; a reason string skips it.
-        #: Outbound campaigns' calling windows and do-not-call list go here.
-        self.may_dial: Callable[[str], str | None] = lambda number: None
+        #: Asked before each dial: dial, wait (calling windows) or refuse (do-not-call).
+        self.may_dial: Callable[[str], Awaitable[DialCheck]] = FaxGate(
+            read=records.read,
+            now=clock.datetime,
+            spec=settings.windows,
+            zone_prefixes=settings.zone_prefixes,
+            check_dnc=settings.check_dnc,
+        )
+        self._wake = trio.Event()
         self._writes, self._write_queue = trio.open_memory_channel[
             tuple[Callable[..., Any], tuple[Any, ...]]
         ](WRITE_QUEUE_SIZE)
@@ -147,6 +115,7 @@ class FaxService:
         self.sent_total = 0
         self.failed_total = {"in": 0, "out": 0}
         self.pages_total = {"in": 0, "out": 0}
+        self.deleted_total = {"in": 0, "out": 0}
         for number in settings.numbers:
             self.model.directory.add_route_point(number, "fax")
 
@@ -338,17 +307,41 @@ class FaxService:
         }
 
     def _pump(self) -> None:
-        """Dial waiting faxes while lines are free."""
-        while self.waiting and len(self.line_calls) < self.settings.max_lines:
-            af = self.active.get(self.waiting.popleft())
-            if af is None or af.cancelled:
-                continue
-            reason = self.may_dial(af.remote)
-            if reason is not None:
-                self._failed(af, None, reason, retry=False)
-                continue
-            self._dial(af)
-        self.calls.sync()
+        """Wake the dialler: waiting faxes are dialled while lines are free."""
+        self._wake.set()
+
+    async def _dialler(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            while self.waiting and len(self.line_calls) < self.settings.max_lines:
+                fax_id = self.waiting.popleft()
+                af = self.active.get(fax_id)
+                if af is None or af.cancelled or af.state != "queued":
+                    continue
+                try:
+                    check = await self.may_dial(af.remote)
+                except Exception as exc:  # the database is down: try again later
+                    log.error("fax: cannot check %s before dialling: %r", af.remote, exc)
+                    self._spawn(self._retry_later, fax_id, self.settings.retry_delay)
+                    continue
+                if self.active.get(fax_id) is not af or af.cancelled:
+                    continue  # cancelled meanwhile
+                if check.kind is DialKind.REFUSE:
+                    self._failed(af, None, check.reason, retry=False)
+                elif check.kind is DialKind.WAIT:
+                    self._hold(af, check)
+                else:
+                    self._dial(af)
+                    self.calls.sync()
+
+    def _hold(self, af: ActiveFax, check: DialCheck) -> None:
+        """Outside the calling windows: the fax stays queued until the next one opens."""
+        assert check.until is not None
+        delay = max(0.0, (check.until - self.clock.datetime()).total_seconds())
+        text = f"{check.reason}: waits until {self.clock.iso(trio.current_time() + delay)}"
+        self._write(store.update_fax, af.fax_id, {"result_text": text[:255]})
+        self._spawn(self._retry_later, af.fax_id, delay)
 
     def _dial(self, af: ActiveFax) -> None:
         af.attempts += 1
@@ -390,9 +383,19 @@ class FaxService:
             # Its end (FaxDone or CallEnded) closes the fax as cancelled.
             self.control.hang_up(af.call_id)
             self.calls.sync()
+        elif af.in_ivr and af.call_id is not None:
+            # The switch stops the transfer; the call goes on (the node's on_failure).
+            with contextlib.suppress(NoSuchCall):
+                self.control.stop_fax(af.fax_id, self.control.caller_channel(af.call_id))
+            self.calls.sync()
         elif af.state == "queued":
             self._close(af, "cancelled", None, "cancelled")
         return af
+
+    async def set_tags(self, fax_id: str, tags: Sequence[str]) -> None:
+        """Replace a fax's tags (after its other row changes, in order)."""
+        self._write(store.update_fax, fax_id, {"tags": list(tags)})
+        await self.wait_written()
 
     # ---------------------------------------------------------- in a call
 
@@ -680,6 +683,8 @@ class FaxService:
             name = "fax.received" if direction == "in" else "fax.completed"
             self._publish(name, af, code=code, text=text, extra=extra)
         else:
+            # Cancelled or failed for good: never tried again.
+            extra = {"willRetry": False, **(extra or {})}
             self._publish("fax.failed", af, code=code, text=text, extra=extra)
         self._touch()
 
@@ -724,12 +729,38 @@ class FaxService:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             nursery.start_soon(self._writer)
+            nursery.start_soon(self._dialler)
             for fn, args in self._pending:
                 nursery.start_soon(fn, *args)
             self._pending.clear()
+            await self._recover()
             if self.settings.retention_days:
                 nursery.start_soon(self._retention_loop)
             task_status.started()
+
+    async def _recover(self) -> None:
+        """Resume or close what the last run left unfinished (``recover.py``)."""
+        try:
+            rows = await self.records.read(store.unfinished)
+        except Exception as exc:  # the database is down: the next start tries again
+            log.error("fax: cannot read the faxes the last run left: %r", exc)
+            return
+        found = recover.plan(rows)
+        for row in found.resume:
+            af = from_row(row)
+            self.active[af.fax_id] = af
+            self.waiting.append(af.fax_id)
+        for row in found.interrupted:
+            af = from_row(row)
+            self.active[af.fax_id] = af
+            self._close(af, "failed", None, recover.INTERRUPTED, extra={"willRetry": False})
+        if found.resume or found.interrupted:
+            log.warning(
+                "fax: %d fax(es) of the last run resumed, %d closed as interrupted",
+                len(found.resume),
+                len(found.interrupted),
+            )
+        self._pump()
 
     async def _retention_loop(self) -> None:
         while True:
@@ -737,21 +768,29 @@ class FaxService:
             await trio.sleep(self.settings.retention_interval)
 
     async def apply_retention(self) -> int:
-        """Delete the faxes older than ``retention_days``; returns how many."""
+        """Delete the faxes (received and sent) older than ``retention_days``, except
+        those tagged ``important``; returns how many."""
         cutoff = self.clock.datetime(trio.current_time() - self.settings.retention_days * 86400)
         found = await self.records.read(store.expired, cutoff)
-        for fax_id, relative in found:
-            # Sent faxes of a batch share an image: it goes with the last of them.
-            if relative is not None and relative.startswith("in/"):
-                try:
-                    path = files.resolve(self.directory, relative)
-                except ValueError:
-                    continue
-                await self.blocking(files.delete, path, limiter=self._file_limiter)
+        images = set()
+        for fax_id, relative, direction in found:
+            # Fax-back images are documents (documents/...): they stay with the document.
+            if relative is not None and relative.startswith(("in/", "out/")):
+                images.add(relative)
             self._write(
                 store.update_fax,
                 fax_id,
                 {"state": "deleted", "path": None, "deleted_at": self.clock.datetime()},
             )
+            self.deleted_total[direction] = self.deleted_total.get(direction, 0) + 1
         await self.wait_written()
+        for relative in sorted(images):
+            # The faxes of a batch share an image: it goes with the last of them.
+            if await self.records.read(store.path_in_use, relative):
+                continue
+            try:
+                path = files.resolve(self.directory, relative)
+            except ValueError:
+                continue
+            await self.blocking(files.delete, path, limiter=self._file_limiter)
         return len(found)

@@ -8,7 +8,7 @@ worker thread rather than batched with the call records.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from ..clock import format_iso
 from ..records.schema import fax_documents, faxes
 
 __all__ = [
+    "IMPORTANT",
     "FaxQuery",
     "document_to_wire",
     "expired",
@@ -25,8 +26,10 @@ __all__ = [
     "get_fax",
     "insert_document",
     "insert_fax",
+    "path_in_use",
     "search",
     "to_wire",
+    "unfinished",
     "update_fax",
 ]
 
@@ -121,16 +124,46 @@ def search(engine: Engine, q: FaxQuery) -> list[dict[str, Any]]:
     return out
 
 
-def expired(engine: Engine, cutoff: dt.datetime) -> list[tuple[str, str | None]]:
-    """(id, path) of finished faxes made before ``cutoff``."""
+#: The tag that keeps a fax whatever the retention says (as ``recording.setImportant``).
+IMPORTANT: Final = "important"
+
+
+def expired(engine: Engine, cutoff: dt.datetime) -> list[tuple[str, str | None, str]]:
+    """(id, path, direction) of finished faxes made before ``cutoff``, received or
+    sent, except those tagged ``important``."""
     c = faxes.c
     stmt = (
-        sa.select(c.fax_id, c.path)
+        sa.select(c.fax_id, c.path, c.direction, c.tags)
         .where(c.created_at < cutoff)
         .where(c.state.in_(("completed", "failed", "cancelled")))
     )
     with engine.connect() as conn:
-        return [(row.fax_id, row.path) for row in conn.execute(stmt)]
+        return [
+            (row.fax_id, row.path, row.direction)
+            for row in conn.execute(stmt)
+            if IMPORTANT not in (row.tags or ())
+        ]
+
+
+def path_in_use(engine: Engine, path: str) -> bool:
+    """Whether a fax not deleted still has the image ``path`` (the faxes of a batch
+    share one)."""
+    c = faxes.c
+    stmt = sa.select(c.fax_id).where(c.path == path).where(c.state != "deleted").limit(1)
+    with engine.connect() as conn:
+        return conn.execute(stmt).first() is not None
+
+
+#: States of a fax not finished: what a restart finds of the faxes ctid was handling.
+UNFINISHED: Final = ("queued", "dialing", "sending", "receiving")
+
+
+def unfinished(engine: Engine) -> list[dict[str, Any]]:
+    """The fax rows not finished, oldest first."""
+    c = faxes.c
+    stmt = sa.select(faxes).where(c.state.in_(UNFINISHED)).order_by(c.created_at, c.fax_id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
 def _iso(value: Any) -> str | None:

@@ -301,6 +301,14 @@ class _Snapshot:
         pages.add_metric(["in"], fax.pages_total["in"])
         pages.add_metric(["out"], fax.pages_total["out"])
         yield pages
+        deleted = CounterMetricFamily(
+            "ctid_faxes_deleted",
+            "Faxes deleted by retention ([fax] retention_days), by direction.",
+            labels=["direction"],
+        )
+        for direction in ("in", "out"):
+            deleted.add_metric([direction], fax.deleted_total[direction])
+        yield deleted
 
     def _acd(self, app: Any) -> Iterator[Metric]:
         acd = app.api.services.get("acd")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from ..facts import FACT_FAXES
 from . import ops as o
 from .schema import (
     agent_states,
@@ -281,6 +282,14 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             raise TypeError(f"no way to apply {op!r}")
 
 
+def _first_fax(facts: Mapping[str, Any]) -> str | None:
+    """The call's first fax (``facts.FACT_FAXES``), or None."""
+    faxes = facts.get(FACT_FAXES)
+    if isinstance(faxes, list | tuple) and faxes and isinstance(faxes[0], str):
+        return faxes[0]
+    return None
+
+
 def _close_call(conn: Connection, op: o.CallClose) -> None:
     values = {
         "call_id": op.call_id,
@@ -316,6 +325,7 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "correlator_data": op.correlator_data,
         "user_data": dict(op.user_data),
         "facts": dict(op.facts),
+        "fax_id": _first_fax(op.facts),
     }
     _upsert(conn, calls, ["call_id"], values)
     conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})

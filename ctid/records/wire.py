@@ -4,7 +4,7 @@
 The input is the ``calls`` row as a mapping (column names as keys, times as
 aware datetimes, as SQLAlchemy reads them) with one more key, ``legs``: the
 call's ``call_legs`` rows in ``seq`` order. Columns another migration adds
-later (``campaign``) are read with ``get`` so the shape does not depend on them
+later (``campaign``, ``fax_id``) are read with ``get`` so the shape does not depend on them
 being there: absent, they are ``null``.
 """
 
@@ -54,6 +54,7 @@ def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
         "agentDevice": record["agent_device"],
         "answeredBy": record["answered_by"],
         "campaign": record.get("campaign"),
+        "faxID": record.get("fax_id"),
         "ivrFlow": record["ivr_flow"],
         "ivrExit": record["ivr_exit"],
         "startedAt": _iso(record["started_at"]),

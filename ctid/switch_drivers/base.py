@@ -1,30 +1,26 @@
 """The switch driver interface: normalized switch events, switch commands, the driver ABC.
 
-This is the bottom layer of ctid and imports nothing from the rest of it. Every
-switch (the built-in voice-card simulator, Asterisk through ARI, FreeSWITCH through
-ESL) is reduced to the same small vocabulary:
+This is the bottom layer of ctid and imports nothing from the rest of it. Every switch (the built-in
+voice-card simulator, Asterisk through ARI, FreeSWITCH through ESL) is reduced to the same small
+vocabulary:
 
-* **Channels** are the switch's legs. A channel sits on one endpoint: an
-  extension (an inside line, a phone) or an outside line of a trunk, where the
-  party is an external number. Channels are created by the switch (a phone goes
-  off-hook, a trunk call arrives) or by ctid (``Originate``), and ctid always
-  chooses the ids of the channels it creates (ARI ``channelId``, FreeSWITCH
-  ``origination_uuid``), so it never has to guess which event belongs to which
-  of its requests.
-* **Bridges** join channels so their parties hear each other. ctid creates one
-  bridge per call; holding, transferring and conferencing are moves of channels
-  between bridges plus music on hold played into a bridge. Asterisk has the same
-  concept (mixing bridges); the FreeSWITCH driver maps two-member bridges onto
-  ``uuid_bridge`` and larger ones onto a conference.
-* **Media** operations (play, record, DTMF, music on hold, supervision) target a
-  channel or a bridge.
+* **Channels** are the switch's legs. A channel sits on one endpoint: an extension (an inside line,
+  a phone) or an outside line of a trunk, where the party is an external number. Channels are
+  created by the switch (a phone goes off-hook, a trunk call arrives) or by ctid (``Originate``),
+  and ctid always chooses the ids of the channels it creates (ARI ``channelId``, FreeSWITCH
+  ``origination_uuid``), so it never has to guess which event belongs to which of its requests.
+* **Bridges** join channels so their parties hear each other. ctid creates one bridge per call;
+  holding, transferring and conferencing are moves of channels between bridges plus music on hold
+  played into a bridge. Asterisk has the same concept (mixing bridges); the FreeSWITCH driver maps
+  two-member bridges onto ``uuid_bridge`` and larger ones onto a conference.
+* **Media** operations (play, record, DTMF, music on hold, supervision) target channels or bridges.
 
-Events flow up through ``SwitchDriver.run(emit)`` in the switch's order; commands
-flow down through ``SwitchDriver.execute(command)``, which returns once the switch
-accepted it. A command's effects come back as events, never as return values, so
-the call model has one source of truth whatever caused a change (ctid, a phone's
-keys, the switch's dialplan). The interface is additive: a new event or command is
-a new class here; a driver without it raises ``CommandRejected`` (``NOT_SUPPORTED``).
+Events flow up through ``SwitchDriver.run(emit)`` in the switch's order; commands flow down through
+``SwitchDriver.execute(command)``, which returns once the switch accepted it. A command's effects
+come back as events, never as return values, so the call model has one source of truth whatever
+caused a change (ctid, a phone's keys, the switch's dialplan). The interface is additive: a new
+event or command is a new class here; a driver without it raises ``CommandRejected``
+(``NOT_SUPPORTED``).
 """
 
 from __future__ import annotations
@@ -90,6 +86,7 @@ __all__ = [
     "StartMusic",
     "StartRecording",
     "StartSupervision",
+    "StopFax",
     "StopMusic",
     "StopPlayback",
     "StopRecording",
@@ -207,8 +204,9 @@ class Capability(enum.Enum):
     PHONE_CONTROL = "phoneControl"
     #: The switch outlives a ctid restart, which picks its calls up (not the simulator).
     SURVIVES_RESTART = "survivesRestart"
-    #: ``ReceiveFax``/``SendFax`` (T.30 over the channel's audio or T.38).
+    #: ``ReceiveFax``/``SendFax``/``StopFax`` (T.30 over audio or T.38); ``FaxToneDetected`` (CNG).
     FAX = "fax"
+    FAX_TONE = "faxTone"
     #: ``SetMessageWaiting`` lights a phone's message-waiting lamp.
     MESSAGE_WAITING = "messageWaiting"
 
@@ -328,10 +326,8 @@ class LinkStateChanged(SwitchEvent):
 class Resynchronized(SwitchEvent):
     """After (re)connecting: every channel and bridge the switch has now.
 
-    Sent before ``LinkStateChanged(UP)``. The call model reconciles its own state
-    with this snapshot: calls whose channels are gone are cleared, channels it
-    does not know become calls.
-    """
+    Sent before ``LinkStateChanged(UP)``. The call model reconciles its own state with this
+    snapshot: calls whose channels are gone are cleared, channels it does not know become calls."""
 
     channels: tuple[ChannelInfo, ...] = ()
     bridges: tuple[BridgeInfo, ...] = ()
@@ -341,14 +337,12 @@ class Resynchronized(SwitchEvent):
 class ChannelCreated(SwitchEvent):
     """A channel exists.
 
-    ``device`` is the extension number for ``EndpointKind.EXTENSION``; for
-    ``EXTERNAL`` it is the outside party's number (the caller's for an inbound
-    trunk call, the dialled number for an outbound one), and ``trunk`` names the
-    outside line. ``called_number`` is known for trunk calls (DNIS) and for calls
-    the switch hands over after its own digit collection; a phone that has just
+    ``device`` is the extension number for ``EndpointKind.EXTENSION``; for ``EXTERNAL`` it is the
+    outside party's number (the caller's for an inbound trunk call, the dialled number for an
+    outbound one), and ``trunk`` names the outside line. ``called_number`` is known for trunk calls
+    (DNIS) and for calls the switch hands over after its own digit collection; a phone that has just
     gone off-hook has none yet and reports it later with ``ChannelDialed``.
-    ``originator_channel_id`` links a leg to the channel whose dialling made it.
-    """
+    ``originator_channel_id`` links a leg to the channel whose dialling made it."""
 
     channel_id: str
     kind: EndpointKind
@@ -482,8 +476,7 @@ class FaxProgress(SwitchEvent):
 
 @attrs.frozen(kw_only=True)
 class FaxFinished(SwitchEvent):
-    """A fax ended: spandsp's T.30 completion code and text (0 "OK"), the pages
-    transferred, and ``path``, the received document on the switch's side."""
+    """A fax ended: spandsp's T.30 code and text (0 "OK"), pages, received ``path``."""
 
     fax_id: str
     success: bool
@@ -515,12 +508,10 @@ class SwitchCommand:
 class Originate(SwitchCommand):
     """Create an outbound channel with ctid's own ``channel_id`` and ring ``device``.
 
-    For ``EndpointKind.EXTERNAL`` the driver picks an outside line (of
-    ``trunk`` if given). ``auto_answer`` asks a phone to answer by itself (SIP
-    auto-answer headers; the simulator's phones go off-hook), which CSTA calls
-    ``autoOriginate: doNotPrompt``. The switch gives up after ``timeout``
-    seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``.
-    """
+    For ``EndpointKind.EXTERNAL`` the driver picks an outside line (of ``trunk`` if given).
+    ``auto_answer`` asks a phone to answer by itself (SIP auto-answer headers; the simulator's
+    phones go off-hook), which CSTA calls ``autoOriginate: doNotPrompt``. The switch gives up after
+    ``timeout`` seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``."""
 
     channel_id: str
     kind: EndpointKind
@@ -595,11 +586,9 @@ class StopMusic(SwitchCommand):
 class Play(SwitchCommand):
     """Play media in order to a channel or bridge.
 
-    ``media`` are URIs: ``file:/abs/path.wav`` (a file ctid made, such as a TTS
-    prompt), ``sound:name`` (the switch's own prompt library), ``tone:name``.
-    ``PlaybackFinished`` reports the end; with ``stop_on_digit`` a DTMF digit
-    from the channel stops it (barge-in).
-    """
+    ``media`` are URIs: ``file:/abs/path.wav`` (a file ctid made, such as a TTS prompt),
+    ``sound:name`` (the switch's own prompt library), ``tone:name``. ``PlaybackFinished`` reports
+    the end; with ``stop_on_digit`` a DTMF digit from the channel stops it (barge-in)."""
 
     playback_id: str
     target: MediaTarget
@@ -617,9 +606,8 @@ class StopPlayback(SwitchCommand):
 class SendDigits(SwitchCommand):
     """Send DTMF out of a channel to its device: the phone, or on an outside line the far end.
 
-    CSTA's GenerateDigits sends on the legs of the parties who should hear the
-    digits, not on the sending device's own leg.
-    """
+    CSTA's GenerateDigits sends on the legs of the parties who should hear the digits, not on the
+    sending device's own leg."""
 
     channel_id: str
     digits: str
@@ -671,6 +659,14 @@ class SendFax(SwitchCommand):
     path: str
     header: str = ""  # the page header line the switch's fax stack prints
     station_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class StopFax(SwitchCommand):
+    """Stop a fax (``FaxFinished``, 49); on Asterisk (fax in the dialplan) a hang-up."""
+
+    fax_id: str
+    channel_id: str
 
 
 @attrs.frozen(kw_only=True)
@@ -728,18 +724,17 @@ class SwitchDriver(abc.ABC):
 
     Contract:
 
-    * ``run(emit)`` connects, reports ``LinkStateChanged(SYNCING)``, then
-      ``Resynchronized`` with what the switch has, then ``LinkStateChanged(UP)``,
-      and calls ``task_status.started()`` the first time it is UP (or, for a
-      switch that is absent at start, once it has reported DOWN, so the daemon
-      still starts). It then emits events in the switch's order until it is
-      cancelled. On a lost connection it reports DOWN and reconnects by itself
-      with backoff; it raises only for bugs and bad configuration.
-    * ``execute(command)`` is safe to call from many tasks at once. It returns
-      when the switch has accepted the command and raises ``CommandRejected`` if
-      the switch refused it, ``DriverUnavailable`` while the link is not UP.
-    * Ids in commands are chosen by ctid and are opaque strings; ids the switch
-      chooses (for channels it creates) are opaque too.
+    * ``run(emit)`` connects, reports ``LinkStateChanged(SYNCING)``, then ``Resynchronized`` with
+      what the switch has, then ``LinkStateChanged(UP)``, and calls ``task_status.started()`` the
+      first time it is UP (or, for a switch that is absent at start, once it has reported DOWN, so
+      the daemon still starts). It then emits events in the switch's order until it is cancelled. On
+      a lost connection it reports DOWN and reconnects by itself with backoff; it raises only for
+      bugs and bad configuration.
+    * ``execute(command)`` is safe to call from many tasks at once. It returns when the switch has
+      accepted the command and raises ``CommandRejected`` if the switch refused it,
+      ``DriverUnavailable`` while the link is not UP.
+    * Ids in commands are chosen by ctid and are opaque strings; ids the switch chooses (for
+      channels it creates) are opaque too.
     """
 
     #: The name used in configuration (``driver = "..."``) and the entry point.

@@ -8,7 +8,8 @@ As ``mod_spandsp_fax.c`` does: after each page ``spandsp::rxfaxpageresult`` (or
 variables (``switch_channel_event_set_data``). The far end is the simulator's fax
 machine for the outside party's number, timed as on the simulator; a received fax
 is written as a real TIFF. A hang-up mid-fax ends it with 49 ("The call dropped
-prematurely").
+prematurely"), and so does ``uuid_break`` (the application is broken off, spandsp's
+``t30_terminate`` reports the call dropped), which leaves the call up.
 """
 
 from __future__ import annotations
@@ -24,14 +25,57 @@ from ..switch_drivers.simulator.config import SimulatorConfig
 from ._fs_events import SimChannel
 from ._fs_switch import SimSwitch
 
-__all__ = ["start_fax"]
+__all__ = ["break_fax", "start_fax", "start_fax_detect"]
 
 _MACHINES = SimulatorConfig()
+#: Channel uuid -> set when ``uuid_break`` stops its fax (channel uuids are unique).
+_BREAKS: dict[str, trio.Event] = {}
 
 
 def start_fax(switch: SimSwitch, ch: SimChannel, app: str, path: str) -> None:
     """Run ``rxfax``/``txfax <path>`` on ``ch`` in the switch's nursery."""
+    ch.application, ch.application_data = app, path
+    _BREAKS[ch.uuid] = trio.Event()
     switch.nursery.start_soon(_fax, switch, ch, app == "rxfax", path)
+
+
+def start_fax_detect(switch: SimSwitch, ch: SimChannel, arg: str) -> None:
+    """``spandsp_start_fax_detect <app> <arg> [timeout] [cng|ced]`` (mod_spandsp.c): a
+    calling fax machine's CNG, heard ``CNG_AFTER`` later within the timeout, runs the
+    application (``set`` here) and fires ``DETECTED_TONE`` with ``Detected-Fax-Tone``
+    and the channel's data (``tone_detect_callback``)."""
+    words = arg.split(" ")
+    if len(words) < 2:
+        return  # "Cannot Enable fax detection": nothing happens
+    app, app_arg = words[0], words[1]
+    timeout = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
+    machine = _MACHINES.fax_machine(ch.party)
+    if machine is None or not machine.cng or (timeout and timeout < simfax.CNG_AFTER):
+        return
+    switch.nursery.start_soon(_detected, switch, ch, app, app_arg)
+
+
+async def _detected(switch: SimSwitch, ch: SimChannel, app: str, app_arg: str) -> None:
+    await trio.sleep(simfax.CNG_AFTER)
+    if ch.hungup:
+        return
+    if app == "set" and "=" in app_arg:
+        name, _, value = app_arg.partition("=")
+        ch.variables[name] = value
+    pairs = switch.events.base("DETECTED_TONE", "tone_detect_callback", "mod_spandsp_fax.c")
+    pairs.append(("Detected-Fax-Tone", "true"))
+    pairs += switch.events.channel_block(ch)
+    pairs += switch.events.variables(ch)
+    switch.emit("DETECTED_TONE", pairs)
+
+
+def break_fax(ch: SimChannel) -> bool:
+    """``uuid_break``: the fax application on ``ch`` (if one runs) stops at once."""
+    broken = _BREAKS.get(ch.uuid)
+    if broken is None or broken.is_set():
+        return False
+    broken.set()
+    return True
 
 
 def _event(
@@ -62,8 +106,9 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
     rate = _MACHINES.fax_bit_rate
     pages = 0
     code = t30.OK
+    broken = _BREAKS[ch.uuid]
     if machine is None or not sizes:
-        await trio.sleep(simfax.T0)
+        await _sleep_unless_broken(broken, simfax.T0)
         code = t30.T0_EXPIRED
     elif receiving and not Path(path).parent.is_dir():
         # spandsp opens the TIFF once the machines have met, in a directory it does
@@ -71,10 +116,10 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
         await trio.sleep(simfax.PHASE_B)
         code = t30.FILE_ERROR
     else:
-        await trio.sleep(simfax.PHASE_B)
+        await _sleep_unless_broken(broken, simfax.PHASE_B)
         for size in sizes:
-            await trio.sleep(size * 8 / rate + simfax.PAGE_END)
-            if ch.hungup:
+            await _sleep_unless_broken(broken, size * 8 / rate + simfax.PAGE_END)
+            if ch.hungup or broken.is_set():
                 break
             if machine.fail_at_page == pages + 1:
                 code = t30.NO_CARRIER if receiving else t30.TX_PHD_DEAD
@@ -95,8 +140,11 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
                     ("fax-longest-bad-row-run", "0"),
                 ],
             )
-    if ch.hungup and code == t30.OK and pages < len(sizes):
+    _BREAKS.pop(ch.uuid, None)
+    if broken.is_set() or (ch.hungup and code == t30.OK and pages < len(sizes)):
         code = t30.CALL_DROPPED
+    if ch.application == ("rxfax" if receiving else "txfax"):
+        ch.application, ch.application_data = "", ""
     if receiving and pages:
         _write(Path(path), faximage.make_fax_tiff([f"Fax from {ch.party}"] * pages))
     _event(
@@ -120,6 +168,12 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
             ("fax-remote-station-id", ch.party if machine else ""),
         ],
     )
+
+
+async def _sleep_unless_broken(broken: trio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if ``uuid_break`` stops the application."""
+    with trio.move_on_after(seconds):
+        await broken.wait()
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -428,6 +428,7 @@ async def _fax(cc: CallCentre, r: Recorder) -> None:
         )
     )["faxID"]
     await trio.sleep(60)
+    await r.call("fax.tag", {"faxID": fax_id, "tags": ["prices", "important"]})
     await r.call("fax.get", {"faxID": fax_id})
     batch = await r.call(
         "fax.send", {"to": ["+15550123290", "+15550130486"], "documents": ["price-list"]}

@@ -170,6 +170,7 @@ CASES: Final[dict[str, dict[str, Case]]] = {
     "fax.get": {"": lambda s: {"faxID": "no-such-fax"}},
     "fax.search": {"": lambda s: {"mailbox": s.queue}},
     "fax.cancel": {"": lambda s: {"faxID": "no-such-fax"}},
+    "fax.tag": {"": lambda s: {"faxID": "no-such-fax", "tags": ["x"]}},
     # ---- voicemail
     "voicemail.list": {"": lambda s: {"mailbox": s.mailbox}},
     "voicemail.get": {"": lambda s: {"messageID": s.message}},

@@ -139,6 +139,39 @@ async def cancel(ctx: RequestContext, p: FaxParams) -> dict[str, Any]:
     return {"faxID": af.fax_id, "state": "cancelled" if af.state == "cancelled" else af.state}
 
 
+#: Tags on one fax at most, and characters in one tag.
+MAX_TAGS: Final = 32
+MAX_TAG_CHARS: Final = 64
+
+
+@attrs.frozen(kw_only=True)
+class TagParams:
+    fax_id: str
+    tags: list[str]
+
+
+@registry.method("fax.tag", params=TagParams, roles=FAX_ROLES, target=Target.NONE)
+async def tag(ctx: RequestContext, p: TagParams) -> dict[str, Any]:
+    """Add tags to a fax (in progress or finished); returns all its tags. A fax tagged
+    ``important`` is kept whatever ``[fax] retention_days`` says."""
+    for i, text in enumerate(p.tags):
+        if not text or len(text) > MAX_TAG_CHARS:
+            raise RpcError(rpc.INVALID_PARAMS, f"tags[{i}]: 1 to {MAX_TAG_CHARS} characters")
+    service = _service(ctx)
+    await service.wait_written()
+    row = await _row(service, p.fax_id)
+    mine = mailboxes_of(ctx)
+    if mine is not None and row["mailbox"] not in mine:
+        raise RpcError(rpc.FORBIDDEN, f"you may not see fax {p.fax_id}")
+    if row["state"] == "deleted":
+        raise RpcError(rpc.OPERATION_FAILED, f"fax {p.fax_id} was deleted", {"reason": "deleted"})
+    tags = list(dict.fromkeys((*(row["tags"] or ()), *p.tags)))
+    if len(tags) > MAX_TAGS:
+        raise RpcError(rpc.INVALID_PARAMS, f"tags: a fax has {MAX_TAGS} tags at most")
+    await service.set_tags(p.fax_id, tags)
+    return {"faxID": p.fax_id, "tags": tags}
+
+
 @attrs.frozen(kw_only=True)
 class SearchParams:
     from_: str | None = None

@@ -125,6 +125,7 @@ RECORD_SCHEMA: Final = {
                 "agentDevice",
                 "answeredBy",
                 "campaign",
+                "faxID",
                 "ivrFlow",
                 "ivrExit",
                 "answeredAt",

@@ -61,6 +61,7 @@ from ctid.switch_drivers.base import (
     StartMusic,
     StartRecording,
     StartSupervision,
+    StopFax,
     StopMusic,
     StopPlayback,
     StopRecording,
@@ -225,6 +226,10 @@ class CommandRunner:
                 await self.call(rest.stop_recording(self._recording(rid)))
             case ReceiveFax() | SendFax():
                 await self._fax(command)
+            case StopFax(channel_id=cid):
+                # The fax runs in the dialplan (ReceiveFax/SendFax), where ARI can only
+                # hang the channel up; res_fax ends it then ("call dropped", 49).
+                await self.call(rest.hangup(cid))
             case TrackRecording(recording_id=rid, path=path):
                 self._mapper.expect_recording(rid, recording_name(path, self._recording_dir))
             case StartSupervision():

@@ -98,6 +98,9 @@ class _Section:
     conference_profile: str = "default"
     mwi_domain: str | None = None
     reconnect: _Reconnect = _Reconnect()
+    #: Seconds mod_spandsp listens for a calling fax machine's tone (CNG) on each inbound
+    #: channel ctid answers (``spandsp_start_fax_detect``); 0: not at all.
+    fax_detect_seconds: float = 0.0
 
 
 def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") -> dict[str, Any]:
@@ -166,6 +169,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         raise bad("conference_profile", f"not a usable profile name: {raw.conference_profile!r}")
     if raw.mwi_domain is not None and not _HOST_RE.fullmatch(raw.mwi_domain):
         raise bad("mwi_domain", f"expected a domain name, got {raw.mwi_domain!r}")
+    if not 0 <= raw.fax_detect_seconds <= 3600:
+        raise bad("fax_detect_seconds", "0 (off) to 3600 seconds")
     auto_answer = dict(DEFAULT_AUTO_ANSWER if raw.auto_answer is None else raw.auto_answer)
     for name in auto_answer:
         if not _VARIABLE_RE.fullmatch(name):
@@ -186,6 +191,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         "auto_answer_variables": auto_answer,
         "conference_profile": raw.conference_profile,
         "mwi_domain": raw.mwi_domain,
+        "fax_detect_seconds": raw.fax_detect_seconds,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,
         "jitter": reconnect.jitter,

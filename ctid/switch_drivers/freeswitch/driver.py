@@ -12,6 +12,7 @@ docs/drivers-freeswitch-design.md for the mapping of each command.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -57,6 +58,7 @@ from ..base import (
     StartMusic,
     StartRecording,
     StartSupervision,
+    StopFax,
     StopMusic,
     StopPlayback,
     StopRecording,
@@ -67,6 +69,7 @@ from ..base import (
     TrackRecording,
 )
 from . import fax, mwi
+from .backoff import Backoff
 from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
 from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
@@ -111,22 +114,6 @@ _TONES: Final = {
 }
 
 
-@attrs.frozen(kw_only=True)
-class Backoff:
-    """Reconnect delays: ``initial * factor**n`` up to ``maximum``, each
-    multiplied by a random factor in ``[1 - jitter, 1 + jitter]``."""
-
-    initial: float = 0.5
-    factor: float = 2.0
-    maximum: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """The wait before reconnect attempt ``attempt`` (0 for the first retry)."""
-        base = min(self.maximum, self.initial * self.factor**attempt)
-        return base * (1 + self.jitter * (2 * rng.random() - 1))
-
-
 class FreeSwitchDriver(SwitchDriver):
     """The FreeSWITCH switch driver (inbound event socket, JSON events)."""
 
@@ -151,7 +138,9 @@ class FreeSwitchDriver(SwitchDriver):
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         conference_profile: str = "default",
         mwi_domain: str | None = None,
+        fax_detect_seconds: float = 0.0,
     ) -> None:
+        self._fax_detect_seconds = fax_detect_seconds
         self._host = host
         self._port = port
         self._password = password
@@ -227,19 +216,21 @@ class FreeSwitchDriver(SwitchDriver):
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """Supervision, playback, recording and its pause. Not remote answer: the
-        switch cannot make a ringing SIP phone pick up."""
-        return frozenset(
-            {
-                Capability.SUPERVISION,
-                Capability.PLAYBACK,
-                Capability.RECORDING,
-                Capability.RECORDING_PAUSE,
-                Capability.FAX,
-                Capability.SURVIVES_RESTART,
-                Capability.MESSAGE_WAITING,
-            }
-        )
+        """Supervision, playback, recording and its pause, fax (and the fax tone with
+        ``fax_detect_seconds``). Not remote answer: the switch cannot make a ringing SIP
+        phone pick up."""
+        found = {
+            Capability.SUPERVISION,
+            Capability.PLAYBACK,
+            Capability.RECORDING,
+            Capability.RECORDING_PAUSE,
+            Capability.FAX,
+            Capability.SURVIVES_RESTART,
+            Capability.MESSAGE_WAITING,
+        }
+        if self._fax_detect_seconds > 0:
+            found.add(Capability.FAX_TONE)
+        return frozenset(found)
 
     # ------------------------------------------------------------------ run
 
@@ -430,6 +421,10 @@ class FreeSwitchDriver(SwitchDriver):
             await self._originate(command)
         elif isinstance(command, Answer):
             await self._api(f"uuid_answer {_channel(command.channel_id)}")
+            if self._fax_detect_seconds > 0:  # mod_spandsp listens for CNG: DETECTED_TONE
+                arg = fax.detect_argument(self._fax_detect_seconds)
+                with contextlib.suppress(CommandRejected):  # the answer stands
+                    await self._execute(command.channel_id, "spandsp_start_fax_detect", arg)
         elif isinstance(command, Ring):
             await self._api(f"uuid_ring_ready {_channel(command.channel_id)}")
         elif isinstance(command, Hangup):
@@ -454,6 +449,9 @@ class FreeSwitchDriver(SwitchDriver):
             await self._recording_command(command)
         elif isinstance(command, ReceiveFax | SendFax):
             await self._fax(command)
+        elif isinstance(command, StopFax):
+            # Breaks rxfax/txfax: mod_spandsp's phase E reports the end (49).
+            await self._api(f"uuid_break {_channel(command.channel_id)} all")
         elif isinstance(command, TrackRecording):
             # FreeSWITCH records on the first leg of the bridge (_start_recording),
             # the same leg now unless the call changed while ctid was away.
@@ -624,6 +622,17 @@ class FreeSwitchDriver(SwitchDriver):
             text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
             raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
 
+    async def _execute(self, channel_id: str, app: str, arg: str) -> None:
+        """``sendmsg`` execute: run a dialplan application on a channel."""
+        link = self._link
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        uuid = _channel(channel_id)
+        reply = await link.request(lambda c: c.send_execute(uuid, app, arg))
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
+            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
+
     async def _fax(self, command: ReceiveFax | SendFax) -> None:
         """``rxfax``/``txfax`` (mod_spandsp) on the channel; its events say how it went."""
         channel_id = _channel(command.channel_id)
@@ -635,14 +644,8 @@ class FreeSwitchDriver(SwitchDriver):
             fax_id, command.path, station_id=command.station_id, header=header
         ).items():
             await self._api(f"uuid_setvar {channel_id} {name} {value}")
-        link = self._link
-        if link is None:
-            raise DriverUnavailable("not connected to FreeSWITCH")
         app = "rxfax" if isinstance(command, ReceiveFax) else "txfax"
-        reply = await link.request(lambda c: c.send_execute(channel_id, app, command.path))
-        if not isinstance(reply, CommandReply) or not reply.ok:
-            text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
-            raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, text)
+        await self._execute(channel_id, app, command.path)
 
     async def _start_recording(self, command: StartRecording) -> None:
         channel_id = self._media_channel(command.target)

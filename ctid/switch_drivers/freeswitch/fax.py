@@ -14,16 +14,29 @@ mod_spandsp's events, which carry the channel's variables
   ``fax-transfer-rate``: ``FaxFinished``.
 
 The header names are mod_spandsp's own (``mod_spandsp_fax.c``), lower case.
+
+With ``fax_detect_seconds``, each inbound channel ctid answers gets
+``spandsp_start_fax_detect``; a calling fax machine's tone (CNG) fires
+``DETECTED_TONE`` with ``Detected-Fax-Tone: true``: ``FaxToneDetected``.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from ..base import FaxFinished, FaxProgress, SwitchEvent
+from ..base import FaxFinished, FaxProgress, FaxToneDetected, SwitchEvent
 from .frames import EslEvent
 
-__all__ = ["FAX_ID_VARIABLE", "FILE_VARIABLE", "SUBCLASSES", "fax_events", "fax_variables"]
+__all__ = [
+    "FAX_ID_VARIABLE",
+    "FILE_VARIABLE",
+    "SUBCLASSES",
+    "TONE_VARIABLE",
+    "detect_argument",
+    "fax_events",
+    "fax_variables",
+    "tone_events",
+]
 
 FAX_ID_VARIABLE: Final = "ctid_fax_id"
 FILE_VARIABLE: Final = "ctid_fax_file"
@@ -64,6 +77,25 @@ def fax_events(event: EslEvent) -> list[SwitchEvent]:
             bit_rate=_int(event.get("fax-transfer-rate")),
         )
     ]
+
+
+#: The channel variable ``spandsp_start_fax_detect``'s application sets on a hit.
+TONE_VARIABLE: Final = "ctid_fax_tone"
+
+
+def detect_argument(seconds: float) -> str:
+    """``spandsp_start_fax_detect``'s argument: ``<app> <arg> <timeout> cng`` (mod_spandsp.c
+    needs an application to run on a hit; ``set`` only marks the channel)."""
+    return f"set {TONE_VARIABLE}=true {max(1, int(seconds))} cng"
+
+
+def tone_events(event: EslEvent) -> list[SwitchEvent]:
+    """``DETECTED_TONE`` with ``Detected-Fax-Tone: true`` (mod_spandsp_fax.c's
+    ``tone_detect_callback``, with the channel's data): ``FaxToneDetected``."""
+    uuid = event.unique_id
+    if event.get("Detected-Fax-Tone") != "true" or not uuid:
+        return []
+    return [FaxToneDetected(channel_id=uuid)]
 
 
 def fax_variables(

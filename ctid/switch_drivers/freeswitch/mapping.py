@@ -97,6 +97,7 @@ SUBSCRIBED_EVENTS: Final = (
     "RECORD_START",
     "RECORD_STOP",
     "BACKGROUND_JOB",
+    "DETECTED_TONE",
 )
 SUBSCRIBED_CUSTOM: Final = ("conference::maintenance", *fax.SUBCLASSES)
 
@@ -216,6 +217,8 @@ class EventMapper:
             if event.subclass in fax.SUBCLASSES:
                 return fax.fax_events(event)
             return []
+        if name == "DETECTED_TONE":
+            return fax.tone_events(event) if uuid in self._channels else []
         if name in _HANGUP_EVENTS:
             return self._hangup(uuid, event)
         if name == "CHANNEL_CREATE":

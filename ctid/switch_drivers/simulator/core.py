@@ -469,8 +469,8 @@ class SimSwitch:
                         rec.paused_at = None
                 else:
                     self._finish_recording(rec, now)
-            case sw.ReceiveFax() | sw.SendFax():
-                fax.start_typical(self, cmd, now)
+            case sw.ReceiveFax() | sw.SendFax() | sw.StopFax():
+                fax.command(self, cmd, now)
             case sw.StartSupervision():
                 for cid in (cmd.supervisor_channel_id, cmd.target_channel_id):
                     self._channel(cid)

@@ -204,6 +204,23 @@ def _end(card: SimSwitch, session: FaxSession, code: int, now: float) -> None:
         card._at(now + HANGUP_AFTER, f"hangup:{chan.channel_id}", partial(_hang_up, card, chan))
 
 
+def command(card: SimSwitch, cmd: sw.ReceiveFax | sw.SendFax | sw.StopFax, now: float) -> None:
+    """A fax command on a bare card (the driver reads and writes the TIFFs itself)."""
+    if isinstance(cmd, sw.StopFax):
+        stop(card, cmd, now)
+    else:
+        start_typical(card, cmd, now)
+
+
+def stop(card: SimSwitch, cmd: sw.StopFax, now: float) -> None:
+    """``StopFax``: the transfer ends as the switch's fax stack ends one it is told to drop
+    (spandsp's ``t30_terminate``: "The call dropped prematurely"); the line stays up."""
+    session = card.fax.active.get(cmd.fax_id)
+    if session is None or session.channel_id != cmd.channel_id:
+        raise sw.CommandRejected(sw.RejectReason.INVALID_STATE, f"no fax {cmd.fax_id} there")
+    _end(card, session, T30_CALL_DROPPED, now)
+
+
 def _hang_up(card: SimSwitch, chan: Channel, now: float) -> None:
     if chan.channel_id in card.channels:
         card._end_channel(chan, sw.HangupCause.NORMAL, now)

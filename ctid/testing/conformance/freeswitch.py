@@ -34,6 +34,8 @@ FREESWITCH_SECTION: Final[dict[str, Any]] = {
     ],
     # Exact reconnect times make the link scenario deterministic.
     "reconnect": {"jitter": 0.0},
+    # mod_spandsp listens for a calling fax machine's tone on answered inbound channels.
+    "fax_detect_seconds": 10,
 }
 
 

@@ -55,7 +55,7 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
-from .._fs_fax import start_fax
+from .._fs_fax import break_fax, start_fax, start_fax_detect
 from .._fs_mwi import Lamp, message_waiting
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
@@ -93,6 +93,7 @@ EVENT_NAMES: Final = frozenset(
         "CHANNEL_UNHOLD",
         "CHANNEL_UNPARK",
         "CODEC",
+        "DETECTED_TONE",
         "DTMF",
         "HEARTBEAT",
         "MEDIA_BUG_START",
@@ -502,6 +503,8 @@ class FakeFreeSwitch:
                 self.switch.start_eavesdrop(ch, arg, app_uuid)
             elif app in ("rxfax", "txfax"):
                 start_fax(self.switch, ch, app, arg)
+            elif app == "spandsp_start_fax_detect":
+                start_fax_detect(self.switch, ch, arg)
             elif app == "set" and "=" in arg:
                 name, _, value = arg.partition("=")
                 ch.variables[name] = value
@@ -619,6 +622,7 @@ class FakeFreeSwitch:
             return "+OK Message sent\n"
         if command == "uuid_break":
             switch._stop_media(ch)
+            break_fax(ch)
             return "+OK\n"
         if command == "uuid_setvar":
             if len(words) < 2:

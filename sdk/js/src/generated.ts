@@ -469,6 +469,14 @@ export interface FaxSendParams {
 
 export type FaxSendResult = Record<string, unknown>;
 
+/** ``fax.tag`` params. */
+export interface FaxTagParams {
+  readonly faxID: string;
+  readonly tags: Array<string>;
+}
+
+export type FaxTagResult = Record<string, unknown>;
+
 export type IvrCallsParams = null;
 
 export type IvrCallsResult = Record<string, unknown>;
@@ -624,6 +632,7 @@ export interface CallRecord {
   readonly agentDevice?: string | null;
   readonly answeredBy?: string | null;
   readonly campaign?: string | null;
+  readonly faxID?: string | null;
   readonly ivrFlow?: string | null;
   readonly ivrExit?: string | null;
   readonly answeredAt?: string | null;
@@ -1492,6 +1501,7 @@ export interface GeneratedMethods {
   readonly "fax.get": { readonly params: FaxGetParams; readonly result: FaxGetResult };
   readonly "fax.search": { readonly params: FaxSearchParams; readonly result: FaxSearchResult };
   readonly "fax.send": { readonly params: FaxSendParams; readonly result: FaxSendResult };
+  readonly "fax.tag": { readonly params: FaxTagParams; readonly result: FaxTagResult };
   readonly "ivr.calls": { readonly params: IvrCallsParams; readonly result: IvrCallsResult };
   readonly "ivr.listFlows": { readonly params: IvrListFlowsParams; readonly result: IvrListFlowsResult };
   readonly "ivr.reload": { readonly params: IvrReloadParams; readonly result: IvrReloadResult };
@@ -1633,6 +1643,7 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "fax.get": ["admin", "supervisor"],
   "fax.search": ["admin", "supervisor"],
   "fax.send": ["admin", "supervisor"],
+  "fax.tag": ["admin", "supervisor"],
   "ivr.calls": ["admin", "supervisor"],
   "ivr.listFlows": ["admin", "supervisor"],
   "ivr.reload": ["admin"],

@@ -638,6 +638,15 @@ export abstract class CtidServices {
     return value;
   }
 
+  /** `fax.tag`: add tags to a fax (`important`: kept whatever the retention); resolves with all its tags. */
+  async faxTag(faxID: string, tags: readonly string[], options: RequestOptions = {}): Promise<string[]> {
+    const value = field(await this.call("fax.tag", { faxID, tags: [...tags] }, options), "tags", "fax.tag");
+    if (!Array.isArray(value) || !value.every((t) => typeof t === "string")) {
+      throw new ProtocolError("fax.tag: tags is not a list of strings");
+    }
+    return value as string[];
+  }
+
   /** `fax.search`: faxes by time, direction, number, state, mailbox, batch, pages and tags; newest first. */
   async faxSearch(query: FaxQuery = {}): Promise<Fax[]> {
     const params = withoutUndefined({

@@ -503,6 +503,8 @@ export interface CallRecord {
   readonly agentDevice: string | null;
   readonly answeredBy: string | null;
   readonly campaign: string | null;
+  /** A fax call's (first) fax. */
+  readonly faxID: string | null;
   readonly ivrFlow: string | null;
   readonly ivrExit: string | null;
   readonly startedAt: string;

@@ -25,6 +25,7 @@ __all__ = [
     "fax_search",
     "fax_send",
     "fax_send_batch",
+    "fax_tag",
 ]
 
 
@@ -86,6 +87,7 @@ class Fax:
     documents: tuple[str, ...]
     #: Download paths (``tiff``, ``pdf``) while there is an image.
     download: Mapping[str, str] | None
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def from_wire(cls, data: Any, where: str = "fax.get") -> Fax:
@@ -107,6 +109,9 @@ class Fax:
             remote_station_id=optional(data, "remoteStationID", str, where),
             documents=strings(data, "documents", where),
             download=dict(download) if isinstance(download, Mapping) else None,
+            tags=strings(data, "tags", where)
+            if isinstance(data, Mapping) and "tags" in data
+            else (),
         )
 
 
@@ -246,6 +251,19 @@ def fax_cancel(fax_id: str, *, timeout: float | None = None) -> Call[str]:
         method="fax.cancel",
         params={"faxID": fax_id},
         parse=lambda r: field(r, "state", str, "fax.cancel"),
+        timeout=timeout,
+    )
+
+
+def fax_tag(
+    fax_id: str, tags: Sequence[str], *, timeout: float | None = None
+) -> Call[tuple[str, ...]]:
+    """``fax.tag``: add tags to a fax (``important``: kept whatever the retention); all
+    its tags after."""
+    return Call(
+        method="fax.tag",
+        params={"faxID": fax_id, "tags": list(tags)},
+        parse=lambda r: strings(r, "tags", "fax.tag"),
         timeout=timeout,
     )
 

@@ -437,6 +437,14 @@ class FaxSendParams(TypedDict):
 
 FaxSendResult: TypeAlias = dict[str, Any]
 
+class FaxTagParams(TypedDict):
+    """``fax.tag`` params."""
+
+    faxID: str
+    tags: list[str]
+
+FaxTagResult: TypeAlias = dict[str, Any]
+
 IvrCallsParams: TypeAlias = None
 
 IvrCallsResult: TypeAlias = dict[str, Any]
@@ -580,6 +588,7 @@ class CallRecord(TypedDict):
     agentDevice: NotRequired[str | None]
     answeredBy: NotRequired[str | None]
     campaign: NotRequired[str | None]
+    faxID: NotRequired[str | None]
     ivrFlow: NotRequired[str | None]
     ivrExit: NotRequired[str | None]
     answeredAt: NotRequired[str | None]
@@ -1328,6 +1337,7 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'fax.get': ('admin', 'supervisor',),
     'fax.search': ('admin', 'supervisor',),
     'fax.send': ('admin', 'supervisor',),
+    'fax.tag': ('admin', 'supervisor',),
     'ivr.calls': ('admin', 'supervisor',),
     'ivr.listFlows': ('admin', 'supervisor',),
     'ivr.reload': ('admin',),

@@ -172,6 +172,7 @@ class Services:
     fax_get = Service(_fax.fax_get)
     fax_search = Service(_fax.fax_search)
     fax_cancel = Service(_fax.fax_cancel)
+    fax_tag = Service(_fax.fax_tag)
     # call records (admin)
     records_status = Service(_calls.records_status)
     records_flush = Service(_calls.records_flush)

@@ -132,6 +132,7 @@ SAMPLES: list[Call[Any]] = [
     fax.fax_send("5550100329", ["d1", "price-list"], header="ACME", caller_id="5550100"),
     fax.fax_get("fx1"),
     fax.fax_cancel("fx1"),
+    fax.fax_tag("fx1", ["important"]),
     fax.fax_search(),
     fax.fax_search(
         from_="2027-01-15",

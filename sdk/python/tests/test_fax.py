@@ -55,6 +55,9 @@ async def test_upload_send_events_search_and_download(fax_server: ServerThread) 
             assert fax.documents == (doc.document_id,)
             found = await ctid.fax_search(number="5550100486")
             assert [f.fax_id for f in found] == [fax_id]
+            assert await ctid.fax_tag(fax_id, ["urgent", "acme"]) == ("urgent", "acme")
+            tagged = await ctid.fax_search(tags=["acme"])
+            assert [(f.fax_id, f.tags) for f in tagged] == [(fax_id, ("urgent", "acme"))]
             tiff = await ctid.fax_download(fax_id)
             frames = list(ImageSequence.Iterator(Image.open(io.BytesIO(tiff))))
             assert len(frames) == 2

@@ -156,3 +156,20 @@ def test_the_lab_freeswitchs_own_fax_events() -> None:
     ]
     assert finished[0].path is not None and finished[0].path.endswith("3m9r038-fx2.tif")
     assert finished[1].path is None
+
+
+def test_the_fax_tone_from_spandsp_start_fax_detect() -> None:
+    from ctid.switch_drivers.base import FaxToneDetected
+    from ctid.switch_drivers.freeswitch.fax import detect_argument, tone_events
+
+    # mod_spandsp.c: "<app> <arg> [timeout] [cng|ced]"; the application is required.
+    assert detect_argument(10) == "set ctid_fax_tone=true 10 cng"
+    assert detect_argument(0.2) == "set ctid_fax_tone=true 1 cng"
+    heard = EslEvent(
+        headers={"Event-Name": "DETECTED_TONE", "Unique-ID": "u1", "Detected-Fax-Tone": "true"}
+    )
+    assert tone_events(heard) == [FaxToneDetected(channel_id="u1")]
+    other = EslEvent(
+        headers={"Event-Name": "DETECTED_TONE", "Unique-ID": "u1", "Detected-Tone": "busy"}
+    )
+    assert tone_events(other) == []

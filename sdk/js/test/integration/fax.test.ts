@@ -56,6 +56,8 @@ describe("fax", () => {
     const fax = await admin.faxGet(faxID);
     expect(fax).toMatchObject({ state: "failed", attempts: 1, maxAttempts: 1, documents: [doc.documentID] });
     expect((await admin.faxSearch({ number: "5550100486" })).map((f) => f.faxID)).toEqual([faxID]);
+    expect(await admin.faxTag(faxID, ["urgent", "acme"])).toEqual(["urgent", "acme"]);
+    expect((await admin.faxSearch({ tags: ["acme"] })).map((f) => [f.faxID, f.tags])).toEqual([[faxID, ["urgent", "acme"]]]);
     const tiff = await admin.faxDownload({ document: "js-prices" });
     expect([...tiff.subarray(0, 4)]).toEqual([0x49, 0x49, 0x2a, 0x00]); // "II*\0": little-endian TIFF
     const pdf = await admin.faxDownload({ faxID }, "pdf");
