@@ -125,6 +125,8 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
             # A simulation reads its figures from the ACD's notices: no database of
             # simulated calls is left behind in the current directory.
             "records": {"enabled": False},
+            # Nobody sees a screen pop: no caller lookups (nor their data to load).
+            "numbers": {"caller_info": False},
             "switch": {
                 "driver": "simulator",
                 "simulator": {
