@@ -90,6 +90,10 @@ class CallService:
         self.event_sinks: list[EventSink] = []
         self.notice_sinks: list[NoticeSink] = []
         self._send, self._receive = trio.open_memory_channel[_Batch](COMMAND_QUEUE_SIZE)
+        #: Batches sent to the executor and not yet taken, and whether it is carrying
+        #: one out: while neither, a command may be carried out at once in order.
+        self._queued = 0
+        self._executing = False
         self.commands_failed = 0
         self._changed = trio.Event()
         #: Writes the calls to the live store as they change (``keep``), if there is one.
@@ -133,19 +137,57 @@ class CallService:
                 # batch, in the order they were produced.
                 commands = self._fold(event)
                 for _ in range(EVENT_BURST - 1):
+                    if commands:
+                        commands = self._execute_now(commands)
                     try:
                         event = receive.receive_nowait()
                     except (trio.WouldBlock, trio.EndOfChannel):
                         break  # the next receive() sees the end of the channel
                     commands += self._fold(event)
+                if commands:
+                    commands = self._execute_now(commands)
                 self._changed.set()
                 self._changed = trio.Event()
                 if commands:
-                    batch = _Batch(commands)
+                    await self._submit(_Batch(commands))
+
+    async def _submit(self, batch: _Batch) -> None:
+        """Queue a batch for the executor (waiting while the queue is full)."""
+        self._queued += 1
+        try:
+            self._send.send_nowait(batch)
+        except trio.WouldBlock:
+            try:
+                await self._send.send(batch)
+            except BaseException:
+                self._queued -= 1
+                raise
+
+    def _execute_now(self, commands: list[sw.SwitchCommand]) -> list[sw.SwitchCommand]:
+        """Carry out commands at once where the driver can and nothing queued is ahead of
+        them (the simulator: its events come back in this same turn of the event loop,
+        instead of a wake-up of the executor and another of this loop). Failures are
+        handled as the executor handles them. Returns the commands left for the executor.
+        """
+        if self._queued or self._executing:
+            return commands
+        driver = self.driver
+        for i, command in enumerate(commands):
+            try:
+                if not driver.execute_now(command):
+                    return commands[i:]
+            except sw.DriverError as exc:
+                self.commands_failed += 1
+                _log_refusal(command, exc)
+                more = self._compensate(command, exc)
+                more += self.flush()
+                for j, extra in enumerate(more):
                     try:
-                        self._send.send_nowait(batch)
-                    except trio.WouldBlock:
-                        await self._send.send(batch)
+                        if not driver.execute_now(extra):
+                            return more[j:] + commands[i + 1 :]
+                    except sw.DriverError as again:
+                        _log_refusal(extra, again)
+        return []
 
     def _fold(self, event: sw.SwitchEvent) -> list[sw.SwitchCommand]:
         """One switch event into the model; the switch commands it led to."""
@@ -157,6 +199,8 @@ class CallService:
 
     async def _execute_loop(self) -> None:
         async for batch in self._receive:
+            self._queued -= 1
+            self._executing = True
             for command in batch.commands:
                 try:
                     await self.driver.execute(command)
@@ -172,6 +216,7 @@ class CallService:
                             await self.driver.execute(extra)
                         except sw.DriverError as again:
                             _log_refusal(extra, again)
+            self._executing = False
             batch.done.set()
 
     def _compensate(self, command: sw.SwitchCommand, exc: sw.DriverError) -> list[sw.SwitchCommand]:
@@ -232,7 +277,7 @@ class CallService:
         commands += self.flush()
         if commands:
             batch = _Batch(commands)
-            await self._send.send(batch)
+            await self._submit(batch)
             await batch.done.wait()
             if batch.error is not None:
                 raise _to_csta(batch.error) from batch.error
@@ -243,7 +288,7 @@ class CallService:
         commands = self.model.take_commands() + list(commands) + self.flush()
         if commands:
             batch = _Batch(commands)
-            await self._send.send(batch)
+            await self._submit(batch)
             await batch.done.wait()
             if batch.error is not None:
                 raise batch.error
@@ -271,6 +316,7 @@ class CallService:
         if commands:
             try:
                 self._send.send_nowait(_Batch(commands))
+                self._queued += 1
             except trio.WouldBlock:
                 # A full command queue means the switch is far behind; shedding
                 # here would corrupt call state, so fail loudly instead.
