@@ -176,6 +176,11 @@ async def _simulate(
     end = start + scenario.hours * 3600.0
     points = {p for q in engine.queues.values() for p in q.config.points}
     collector = Collector(points=points, start=start, end=end, now=trio.current_time)
+    # A simulation serves no /metrics: its events and notices need feed no counters.
+    metrics = app.api.services.get("metrics")
+    if metrics is not None:
+        app.calls.notice_sinks.remove(metrics.on_notice)
+        app.calls.event_sinks.remove(metrics.on_event)
     app.calls.notice_sinks.append(collector)
     out["collector"] = collector
     for agent, device in zip(engine.agents.values(), extensions, strict=True):
