@@ -267,8 +267,12 @@ class SimulatorDriver(sw.SwitchDriver):
             self._restore_pending = False
             events.clear()
             await emit.send(sw.LinkStateChanged(state=sw.LinkState.SYNCING))
-            await emit.send(self.card.snapshot())
+            snapshot = self.card.snapshot()
+            # Up from the moment the snapshot is taken: what ctid does about it (the
+            # resync's hang-ups) finds the link up, however soon it runs. Events that
+            # causes wait in the card until this pump has sent UP.
             self._link_up = True
+            await emit.send(snapshot)
             await emit.send(sw.LinkStateChanged(state=sw.LinkState.UP))
         while events:
             event = events.popleft()
