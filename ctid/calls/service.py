@@ -25,6 +25,7 @@ import trio
 
 from ..clock import WallClock
 from ..switch_drivers import base as sw
+from ..switch_drivers.inprocess import ExecutesNow
 from .errors import CstaError, CstaErrorValue
 from .keep import CallKeeper, LiveRows
 from .model import CallModel, Emitted
@@ -94,6 +95,7 @@ class CallService:
         #: one out: while neither, a command may be carried out at once in order.
         self._queued = 0
         self._executing = False
+        self._now: ExecutesNow | None = driver if isinstance(driver, ExecutesNow) else None
         self.commands_failed = 0
         self._changed = trio.Event()
         #: Writes the calls to the live store as they change (``keep``), if there is one.
@@ -169,9 +171,9 @@ class CallService:
         instead of a wake-up of the executor and another of this loop). Failures are
         handled as the executor handles them. Returns the commands left for the executor.
         """
-        if self._queued or self._executing:
+        driver = self._now
+        if driver is None or self._queued or self._executing:
             return commands
-        driver = self.driver
         for i, command in enumerate(commands):
             try:
                 if not driver.execute_now(command):

@@ -798,12 +798,3 @@ class SwitchDriver(abc.ABC):
     @abc.abstractmethod
     async def execute(self, command: SwitchCommand) -> None:
         """Carry out one command; see the class docstring for the contract."""
-
-    def execute_now(self, command: SwitchCommand) -> bool:
-        """Carry out ``command`` synchronously if this driver can; False: it did nothing
-        (use ``execute``). Raises as ``execute`` does.
-
-        Only a switch inside ctid's process (the simulator) can; a real switch is
-        behind a socket, so the default is False.
-        """
-        return False

@@ -388,6 +388,7 @@ class SimulatorDriver(sw.SwitchDriver):
         self._wakeup.set()
 
     def execute_now(self, command: sw.SwitchCommand) -> bool:
+        """``inprocess.ExecutesNow``: the card carries the command out at once."""
         # Faxes read or write a document first; a link that is down is execute()'s to report.
         if not self._link_up or isinstance(command, sw.ReceiveFax | sw.SendFax):
             return False
