@@ -171,6 +171,8 @@ async def _simulate(
     assert acd is not None
     assert isinstance(app.driver, SimulatorDriver)
     engine = acd.engine
+    # Commands carried out in the call service's turn, their events folded in the same one.
+    app.driver.commands_at_once = True
     rng = random.Random(scenario.seed)
     start = trio.current_time()
     end = start + scenario.hours * 3600.0

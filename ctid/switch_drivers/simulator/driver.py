@@ -167,6 +167,10 @@ class SimulatorDriver(sw.SwitchDriver):
         self._link_up = False
         self._restore_pending = False
         self._execute_wrapped = type(self).execute is not SimulatorDriver.execute
+        #: Carry commands out synchronously when the call service asks (``execute_now``).
+        #: Off in the daemon, where the executor task carries them out as for any
+        #: switch; ``ctid simulate`` turns it on (on MockClock, in one process).
+        self.commands_at_once = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
@@ -393,7 +397,8 @@ class SimulatorDriver(sw.SwitchDriver):
         # Faxes read or write a document first; a link that is down is execute()'s to
         # report; a subclass that wraps execute() (a test recording commands) gets them all.
         if (
-            not self._link_up
+            not self.commands_at_once
+            or not self._link_up
             or self._execute_wrapped
             or isinstance(command, sw.ReceiveFax | sw.SendFax)
         ):
