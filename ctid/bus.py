@@ -279,6 +279,35 @@ class EventBus:
 
     # ------------------------------------------------------------ publishing
 
+    def wants(
+        self,
+        *,
+        devices: Iterable[str] = (),
+        calls: Iterable[str] = (),
+        topics: Iterable[str] = (),
+        broadcast: bool = False,
+    ) -> bool:
+        """Whether an event for these would reach anyone now: a monitor, an observer or a tap.
+
+        Publishers ask before building an event (its params, its timestamp, the
+        caller's information), which is most of an event's cost: with nobody
+        listening (``ctid simulate``, a daemon without sessions) it is skipped.
+        """
+        if self.observers or self.taps:
+            return True
+        if broadcast:
+            return bool(self.logs)
+        by_device, by_call, by_topic = self._by_device, self._by_call, self._by_topic
+        return (
+            (bool(by_device) and any(by_device.get(d) for d in devices))
+            or (bool(by_call) and any(by_call.get(c) for c in calls))
+            or (bool(by_topic) and any(by_topic.get(t) for t in topics))
+        )
+
+    def unheard(self) -> None:
+        """Count an event its publisher did not build because nobody wanted it."""
+        self.published += 1
+
     def publish(self, event: Published, topics: Iterable[str] = ()) -> None:
         """Deliver ``event`` to every monitor of its devices, calls and ``topics``."""
         self.published += 1

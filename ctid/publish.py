@@ -51,24 +51,36 @@ class CstaPublisher:
         info = self.caller_info(event.calling_device)
         return event if info is None else attrs.evolve(event, caller_info=info)
 
+    def wants(
+        self, *, devices: Iterable[str] = (), calls: Iterable[str] = (), topics: Iterable[str] = ()
+    ) -> bool:
+        """Whether an event for these would reach anyone (``EventBus.wants``): ask before
+        building one whose params cost something (snapshots, figures)."""
+        return self.bus.wants(devices=devices, calls=calls, topics=topics)
+
     def __call__(self, emitted: Emitted) -> None:
         event = emitted.event
-        if isinstance(event, DeliveredEvent):
-            event = self._with_caller_info(event)
         calls = emitted.calls
         if isinstance(event, TransferredEvent | ConferencedEvent) and event.secondary_old_call:
             calls = (*calls, event.secondary_old_call)
-        self.bus.publish(
-            Published(
-                name=event.name,
-                params=event.to_params(),
-                timestamp=self.clock.iso(emitted.at),
-                calls=calls,
-                devices=emitted.devices,
-                local_states=emitted.local_states,
-                broadcast=emitted.broadcast,
+        bus = self.bus
+        if bus.wants(devices=emitted.devices, calls=calls, broadcast=emitted.broadcast):
+            if isinstance(event, DeliveredEvent):
+                event = self._with_caller_info(event)
+            bus.publish(
+                Published(
+                    name=event.name,
+                    params=event.to_params(),
+                    timestamp=self.clock.iso(emitted.at),
+                    calls=calls,
+                    devices=emitted.devices,
+                    local_states=emitted.local_states,
+                    broadcast=emitted.broadcast,
+                )
             )
-        )
+        else:
+            # Nobody to tell: skip the params, the timestamp and the caller lookup.
+            bus.unheard()
         if isinstance(event, TransferredEvent | ConferencedEvent) and event.secondary_old_call:
             self.bus.move_call_monitors(event.secondary_old_call, event.primary_old_call)
         elif isinstance(event, CallClearedEvent):
@@ -99,13 +111,17 @@ class CstaPublisher:
         ``topics`` (e.g. ``queue:sales``, ``agent:2001``), stamped with the
         daemon's clock like every other event.
         """
+        calls, devices, topics = tuple(calls), tuple(devices), tuple(topics)
+        if not self.bus.wants(devices=devices, calls=calls, topics=topics):
+            self.bus.unheard()
+            return
         self.bus.publish(
             Published(
                 name=name,
                 params=params,
                 timestamp=self.clock.iso(),
-                calls=tuple(calls),
-                devices=tuple(devices),
+                calls=calls,
+                devices=devices,
                 local_states=local_states,
             ),
             topics,

@@ -25,7 +25,7 @@ from .entry_states import EntryTrigger
 from .queue import QueueRuntime
 from .schedule import Calendar
 
-__all__ = ["AcdCore", "Publish", "QueueTouch", "Scheduler"]
+__all__ = ["AcdCore", "Heard", "Publish", "QueueTouch", "Scheduler", "always_heard"]
 
 
 class Scheduler(Protocol):
@@ -48,6 +48,29 @@ class Publish(Protocol):
     ) -> None: ...
 
 
+class Heard(Protocol):
+    """Whether an event for these would reach anyone now (``CstaPublisher.wants``).
+
+    Asked before building an event whose params cost something (an agent's
+    snapshot, a queue's figures): with nobody listening they are not built.
+    """
+
+    def __call__(
+        self,
+        *,
+        devices: Iterable[str] = ...,
+        calls: Iterable[str] = ...,
+        topics: Iterable[str] = ...,
+    ) -> bool: ...
+
+
+def always_heard(
+    *, devices: Iterable[str] = (), calls: Iterable[str] = (), topics: Iterable[str] = ()
+) -> bool:
+    """``Heard`` when the publisher cannot say: build every event."""
+    return True
+
+
 class QueueTouch(Protocol):
     """Told that a queue's figures changed (``wallboard.Wallboard``)."""
 
@@ -67,6 +90,7 @@ class AcdCore(Protocol):
     calendar: Calendar
     now: Callable[[], float]
     publish: Publish
+    heard: Heard
 
     @property
     def wallboard(self) -> QueueTouch: ...

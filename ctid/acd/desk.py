@@ -383,18 +383,13 @@ def publish_agent_event(
     It reaches monitors of the agent's device, of the agent (``agentObject``),
     of every agent (``agentObject: "*"``) and of each of its queues.
     """
+    devices = (agent.device,) if agent.device else ()
+    topics = (f"agent:{agent.agent_id}", "agents", *(f"queue:{q}" for q in agent.memberships))
+    if not engine.heard(devices=devices, topics=topics):
+        return  # nobody to tell: no snapshot to build
     params = agent_snapshot(engine, agent)
     params["oldState"] = old.value
     params["newState"] = agent.state.value
     if cause:
         params["cause"] = cause
-    engine.publish(
-        name,
-        params,
-        devices=(agent.device,) if agent.device else (),
-        topics=[
-            f"agent:{agent.agent_id}",
-            "agents",
-            *(f"queue:{queue}" for queue in agent.memberships),
-        ],
-    )
+    engine.publish(name, params, devices=devices, topics=topics)

@@ -55,7 +55,7 @@ from . import announce, callbacks, overflow
 from .agent import Agent, Cancellable, Membership, Offer
 from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
-from .core import Publish, Scheduler
+from .core import Heard, Publish, Scheduler, always_heard
 from .daily import Daily
 from .desk import EVENT_NAMES, STATE_EVENTS, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
@@ -104,6 +104,7 @@ class AcdEngine:
         now: Callable[[], float],
         publish: Publish,
         rng: random.Random | None = None,
+        heard: Heard = always_heard,
     ) -> None:
         self.config = config
         self.model = model
@@ -113,6 +114,8 @@ class AcdEngine:
         self.clock = clock
         self.now = now
         self.publish = publish
+        #: Asked before building an agent event or queue figures (nobody listening: skip).
+        self.heard = heard
         self.rng = rng or random.Random()
         #: What the queues' strategies consult (a reload makes new strategies with it).
         self.strategy_context = ctx = StrategyContext(rng=self.rng, last_agent=self._last_agent)

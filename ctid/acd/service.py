@@ -25,6 +25,7 @@ from ..clock import WallClock
 from ..facts import QueueFigures
 from ..timers import Timer, TimerQueue
 from .config import AcdConfig
+from .core import Heard, always_heard
 from .engine import AcdEngine, Publish
 
 __all__ = ["AcdService"]
@@ -45,6 +46,7 @@ class AcdService:
         timers: TimerQueue,
         clock: WallClock,
         publish: Publish,
+        heard: Heard = always_heard,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -58,6 +60,7 @@ class AcdService:
             clock=clock,
             now=trio.current_time,
             publish=publish,
+            heard=heard,
             rng=random.Random(config.seed),
         )
         calls.event_sinks.append(self._on_event)

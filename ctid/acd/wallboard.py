@@ -10,7 +10,9 @@ and a quiet one shows each change at once. ``queue.allBusy`` is sent as soon
 as it flips, being a signal rather than a figure.
 
 The events reach monitors of the queue's route points (``deviceObject``), the
-``queue:<name>`` topic (``queueObject``) and the ``queues`` topic.
+``queue:<name>`` topic (``queueObject``) and the ``queues`` topic. While nobody
+watches a queue there (no monitor, no webhook tap: ``engine.heard``), its figures
+are neither built nor timed; the first change once someone watches goes out at once.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ class Wallboard:
                 self._publish(queue, "queue.allBusy", {"queue": name, "allBusy": all_busy})
             if name in self._timers:
                 continue
+            if not self._heard(queue):
+                # Nobody watches the queue: no figures to build, no timer to serve. The
+                # first change after someone starts watching is sent at once.
+                continue
             due = self._last_sent.get(name, -math.inf) + interval
             if now >= due:
                 self._send(queue)
@@ -86,12 +92,19 @@ class Wallboard:
         self._timers.pop(queue.name, None)
         self._send(queue)
 
+    def _heard(self, queue: QueueRuntime) -> bool:
+        return self.engine.heard(devices=queue.config.points, topics=_topics(queue))
+
     def _send(self, queue: QueueRuntime) -> None:
+        if not self._heard(queue):
+            return  # the last watcher left while the send waited for its interval
         self._last_sent[queue.name] = self.engine.now()
         self._publish(queue, "queue.figures", figures_params(self.engine, queue))
 
     def _publish(self, queue: QueueRuntime, name: str, params: dict[str, Any]) -> None:
         self.sent += 1
-        self.engine.publish(
-            name, params, devices=queue.config.points, topics=(f"queue:{queue.name}", "queues")
-        )
+        self.engine.publish(name, params, devices=queue.config.points, topics=_topics(queue))
+
+
+def _topics(queue: QueueRuntime) -> tuple[str, ...]:
+    return (f"queue:{queue.name}", "queues")

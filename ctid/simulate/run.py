@@ -125,6 +125,8 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
             # A simulation reads its figures from the ACD's notices: no database of
             # simulated calls is left behind in the current directory.
             "records": {"enabled": False},
+            # Nobody sees a screen pop: no caller lookups (nor their data to load).
+            "numbers": {"caller_info": False},
             "switch": {
                 "driver": "simulator",
                 "simulator": {
@@ -169,11 +171,18 @@ async def _simulate(
     assert acd is not None
     assert isinstance(app.driver, SimulatorDriver)
     engine = acd.engine
+    # Commands carried out in the call service's turn, their events folded in the same one.
+    app.driver.commands_at_once = True
     rng = random.Random(scenario.seed)
     start = trio.current_time()
     end = start + scenario.hours * 3600.0
     points = {p for q in engine.queues.values() for p in q.config.points}
     collector = Collector(points=points, start=start, end=end, now=trio.current_time)
+    # A simulation serves no /metrics: its events and notices need feed no counters.
+    metrics = app.api.services.get("metrics")
+    if metrics is not None:
+        app.calls.notice_sinks.remove(metrics.on_notice)
+        app.calls.event_sinks.remove(metrics.on_event)
     app.calls.notice_sinks.append(collector)
     out["collector"] = collector
     for agent, device in zip(engine.agents.values(), extensions, strict=True):

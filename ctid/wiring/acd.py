@@ -74,6 +74,7 @@ def install_acd(app: Parts) -> AcdService | None:
         timers=app.timers,
         clock=app.clock,
         publish=app.publisher.publish,
+        heard=app.publisher.wants,
     )
     # Before other extra services (demo traffic), so they find the ACD running.
     app.extra_services.insert(0, service.run)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import wave
 from collections.abc import Mapping
 from pathlib import Path
@@ -159,8 +160,17 @@ class SimulatorDriver(sw.SwitchDriver):
         self.card = SimSwitch(self.config, sound_seconds=self._sound_seconds)
         self._emit: trio.MemorySendChannel[sw.SwitchEvent] | None = None
         self._wakeup = trio.Event()
+        #: The deadline the pump task sleeps until, while it sleeps (else -inf).
+        self._sleeping_until = -math.inf
+        #: The pump task is handing events over (it may wait on a full channel).
+        self._pumping = False
         self._link_up = False
         self._restore_pending = False
+        self._execute_wrapped = type(self).execute is not SimulatorDriver.execute
+        #: Carry commands out synchronously when the call service asks (``execute_now``).
+        #: Off in the daemon, where the executor task carries them out as for any
+        #: switch; ``ctid simulate`` turns it on (on MockClock, in one process).
+        self.commands_at_once = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
@@ -221,10 +231,40 @@ class SimulatorDriver(sw.SwitchDriver):
             task_status.started()
             while True:
                 self._wakeup = trio.Event()
-                with trio.move_on_at(self.card.next_deadline()):
-                    await self._wakeup.wait()
+                self._sleeping_until = deadline = self.card.next_deadline()
+                try:
+                    with trio.move_on_at(deadline):
+                        await self._wakeup.wait()
+                finally:
+                    self._sleeping_until = -math.inf
                 self.card.advance(trio.current_time())
-                await self._pump(emit)
+                self._pumping = True
+                try:
+                    await self._pump(emit)
+                finally:
+                    self._pumping = False
+
+    def _hand_over(self) -> bool:
+        """Give ctid the card's new events now, without waking the pump task.
+
+        Only while that task sleeps with nothing of its own under way, the link is
+        up and no event needs file work first; then the order is the card's, as if
+        the task had pumped them. True if every event went; else the task must.
+        """
+        emit = self._emit
+        if emit is None or self._pumping or not self._link_up or self._restore_pending:
+            return False
+        events = self.card.events
+        while events:
+            event = events[0]
+            if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
+                return False
+            try:
+                emit.send_nowait(event)
+            except trio.WouldBlock:
+                return False
+            events.popleft()
+        return True
 
     async def _pump(self, emit: trio.MemorySendChannel[sw.SwitchEvent]) -> None:
         events = self.card.events
@@ -232,8 +272,12 @@ class SimulatorDriver(sw.SwitchDriver):
             self._restore_pending = False
             events.clear()
             await emit.send(sw.LinkStateChanged(state=sw.LinkState.SYNCING))
-            await emit.send(self.card.snapshot())
+            snapshot = self.card.snapshot()
+            # Up from the moment the snapshot is taken: what ctid does about it (the
+            # resync's hang-ups) finds the link up, however soon it runs. Events that
+            # causes wait in the card until this pump has sent UP.
             self._link_up = True
+            await emit.send(snapshot)
             await emit.send(sw.LinkStateChanged(state=sw.LinkState.UP))
         while events:
             event = events.popleft()
@@ -331,7 +375,37 @@ class SimulatorDriver(sw.SwitchDriver):
             raise
 
     def _changed(self) -> None:
+        """The card changed (a command, a phone, a caller): its events must reach ctid.
+
+        Handing them over here saves the pump task a wake-up per change (several
+        per call). It still wakes when it has work the hand-over cannot do: a
+        deadline earlier than the one it sleeps until (including one due now), media
+        being recorded (``advance`` notes what each recording hears), or events
+        left over.
+        """
+        card = self.card
+        if (
+            self._hand_over()
+            and not card.recordings
+            and card.next_deadline() >= self._sleeping_until
+        ):
+            return
         self._wakeup.set()
+
+    def execute_now(self, command: sw.SwitchCommand) -> bool:
+        """``inprocess.ExecutesNow``: the card carries the command out at once."""
+        # Faxes read or write a document first; a link that is down is execute()'s to
+        # report; a subclass that wraps execute() (a test recording commands) gets them all.
+        if (
+            not self.commands_at_once
+            or not self._link_up
+            or self._execute_wrapped
+            or isinstance(command, sw.ReceiveFax | sw.SendFax)
+        ):
+            return False
+        self.card.execute(command, trio.current_time())
+        self._changed()
+        return True
 
     async def execute(self, command: sw.SwitchCommand) -> None:
         if not self._link_up:
