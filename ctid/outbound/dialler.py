@@ -14,16 +14,18 @@ outcome (answered, busy, no answer, failed, invalid number) moves the
 record on (``attempts.after_attempt``). The ACD is reached only through
 ``AgentPool``: how many agents of a queue are free, and the queue's number.
 
-Preview, predictive and agentless modes, answering-machine detection and the
-2-second abandon rule are not built yet; a campaign of another mode is
-refused at start.
+Preview mode and callbacks booked for one agent are offered through the
+``PreviewDesk`` (``preview.py``); events and today's figures go through the
+``CampaignBoard`` (``events.py``); agent dispositions are in
+``dispositions.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 import attrs
@@ -35,6 +37,14 @@ from ..calls.objects import Emitted
 from . import store
 from .attempts import Standing, VerdictKind, after_attempt, verdict
 from .campaign_config import CampaignSpec
+from .dispositions import (
+    FACT_AGENT_DISPOSITION,
+    FACT_CAMPAIGN_OUTCOME,
+    CallAttempt,
+    after_disposition,
+)
+from .events import CampaignBoard
+from .preview import AgentDesk, Preview, PreviewCalls, PreviewDesk
 
 __all__ = ["PACE_SECONDS", "AgentPool", "CallPort", "Dialler", "outcome_of"]
 
@@ -48,6 +58,8 @@ ENDED_QUEUE: Final = 1024
 ANSWERED_PRIORITY: Final = 1000
 #: Seconds the customer's phone rings before the attempt is ``noAnswer``.
 RING_SECONDS: Final = 30.0
+#: Ended attempts remembered for the agents' dispositions (older ones: the call records).
+RECENT_ATTEMPTS: Final = 4096
 
 Reader = Callable[..., Any]
 
@@ -84,6 +96,10 @@ class CallPort(Protocol):
 
     def sync(self) -> None: ...
 
+    def facts(self, call_id: str) -> dict[str, Any] | None:
+        """The call's facts, to write to (None: the call is gone)."""
+        ...
+
 
 def outcome_of(answered: bool, failed_cause: str | None) -> str:
     """An attempt's outcome from what the call did (``campaign_config.OUTCOMES``)."""
@@ -103,6 +119,12 @@ class _Attempt:
     standing: Standing
     failed_cause: str | None = None
     handed: bool = False
+    call_id: str = ""
+    #: The agent who took the call (the ACD's, or the previewing agent).
+    agent: str | None = None
+    #: The agent's disposition code, and the record's before this attempt.
+    disposition: str | None = None
+    previous_disposition: str | None = None
 
 
 @attrs.define
@@ -123,6 +145,11 @@ class Dialler:
         agents: AgentPool,
         utcnow: Callable[[], dt.datetime],
         zone_prefixes: dict[str, str],
+        desk: AgentDesk | None = None,
+        agent_calls: PreviewCalls | None = None,
+        publish: Callable[..., None] | None = None,
+        agent_states: Callable[[str], Mapping[str, int]] | None = None,
+        figures_interval: float = 1.0,
     ) -> None:
         self._read = read
         self._calls = calls
@@ -132,6 +159,23 @@ class Dialler:
         self.runs: dict[str, _Run] = {}
         #: Call id -> the attempt it is.
         self.attempts: dict[str, _Attempt] = {}
+        #: Call id -> an ended attempt, the latest ``RECENT_ATTEMPTS`` (dispositions).
+        self.recent: OrderedDict[str, CallAttempt] = OrderedDict()
+        self.previews: PreviewDesk | None = None
+        if desk is not None and agent_calls is not None:
+            self.previews = PreviewDesk(
+                read=read,
+                agents=desk,
+                calls=agent_calls,
+                publish=publish,
+                utcnow=utcnow,
+                zone_prefixes=zone_prefixes,
+                on_dialled=self._preview_dialled,
+            )
+        self.board = CampaignBoard(
+            publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval
+        )
+        self._agent_states = agent_states
         self._ended_send, self._ended_recv = trio.open_memory_channel[_Attempt](ENDED_QUEUE)
         self._nursery: trio.Nursery | None = None
         self._wake = trio.Event()
@@ -139,6 +183,8 @@ class Dialler:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
+            if self.previews is not None:
+                self.previews.attach(nursery)
             nursery.start_soon(self._write_ended)
             task_status.started()
 
@@ -171,9 +217,19 @@ class Dialler:
         with run.scope:
             while True:
                 if not run.paused:
-                    await self._round(run)
+                    await self._mode_round(run)
+                    if await self._finished(run):
+                        return
+                await self._send_figures(run)
                 with trio.move_on_after(PACE_SECONDS):
                     await self._wake.wait()
+
+    async def _mode_round(self, run: _Run) -> None:
+        spec = run.spec
+        if self.previews is not None:
+            await self.previews.round(spec, any_record=spec.mode == "preview")
+        if spec.mode != "preview":
+            await self._round(run)
 
     async def _round(self, run: _Run) -> None:
         spec = run.spec
@@ -220,8 +276,13 @@ class Dialler:
                 facts={"campaign": spec.name, "campaign_record": stored.id},
             )
             self.attempts[call_id] = _Attempt(
-                campaign=spec.name, record_id=stored.id, standing=stored.standing
+                campaign=spec.name,
+                record_id=stored.id,
+                standing=stored.standing,
+                call_id=call_id,
+                previous_disposition=stored.disposition,
             )
+            self.board.count(spec.name, spec.timezone, dialled=1)
             self._calls.sync()
             want -= 1
 
@@ -236,12 +297,20 @@ class Dialler:
                 continue
             if isinstance(event, FailedEvent):
                 attempt.failed_cause = event.cause.value
+                self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, outcome_of(False, event.cause.value))
             elif (
                 isinstance(event, EstablishedEvent)
-                and not attempt.handed
                 and event.answering_device == attempt.standing.number
             ):
-                self._hand_over(call_id, attempt)
+                # The call record keeps how the attempt went (``calls.campaign_outcome``).
+                self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, "answered")
+                if not attempt.handed:
+                    self._hand_over(call_id, attempt)
+
+    def _set_fact(self, call_id: str, key: str, value: Any) -> None:
+        facts = self._calls.facts(call_id)
+        if facts is not None:
+            facts[key] = value
 
     def _hand_over(self, call_id: str, attempt: _Attempt) -> None:
         run = self.runs.get(attempt.campaign)
@@ -260,6 +329,21 @@ class Dialler:
         if attempt is None:
             return
         attempt.failed_cause = outcome_of(notice.answered_at is not None, attempt.failed_cause)
+        agent = notice.facts.get("agent_id")
+        if isinstance(agent, str):
+            attempt.agent = agent
+        self._remember(attempt)
+        run = self.runs.get(attempt.campaign)
+        if run is not None:
+            answered = attempt.failed_cause == "answered"
+            self.board.count(
+                attempt.campaign,
+                run.spec.timezone,
+                answered=int(answered),
+                connected=int(answered and attempt.agent is not None),
+                abandoned=int(attempt.failed_cause == "abandoned"),
+                machines=int(attempt.failed_cause == "machine"),
+            )
         self._ended_send.send_nowait(attempt)
         self._wake.set()
         self._wake = trio.Event()
@@ -274,4 +358,105 @@ class Dialler:
                 await self._read(store.update_record, attempt.record_id, attempt.standing, now)
                 continue
             ended = after_attempt(spec, attempt.standing, outcome, now)
+            if attempt.disposition is not None and outcome == "answered":
+                ended = after_disposition(
+                    spec, ended, attempt.previous_disposition, attempt.disposition, now
+                )
             await self._read(store.update_record, attempt.record_id, ended, now)
+
+    # ---------------------------------------------------- previews, dispositions
+
+    def _preview_dialled(self, call_id: str, preview: Preview) -> None:
+        self.attempts[call_id] = _Attempt(
+            campaign=preview.campaign,
+            record_id=preview.stored.id,
+            standing=preview.stored.standing,
+            handed=True,  # the agent's own phone calls: no queue to hand it to
+            call_id=call_id,
+            agent=preview.agent,
+            previous_disposition=preview.stored.disposition,
+        )
+        run = self.runs.get(preview.campaign)
+        if run is not None:
+            self.board.count(preview.campaign, run.spec.timezone, dialled=1)
+        self._calls.sync()
+
+    def _remember(self, attempt: _Attempt) -> None:
+        self.recent[attempt.call_id] = CallAttempt(
+            call_id=attempt.call_id,
+            campaign=attempt.campaign,
+            record=attempt.record_id,
+            agent=attempt.agent,
+            outcome=attempt.failed_cause,
+        )
+        while len(self.recent) > RECENT_ATTEMPTS:
+            self.recent.popitem(last=False)
+
+    def live_attempt(self, call_id: str) -> CallAttempt | None:
+        """A campaign call that is up now, with the agent who has it."""
+        attempt = self.attempts.get(call_id)
+        if attempt is None:
+            return None
+        agent = attempt.agent
+        facts = self._calls.facts(call_id)
+        if facts is not None and isinstance(facts.get("agent_id"), str):
+            agent = facts["agent_id"]
+        return CallAttempt(
+            call_id=call_id, campaign=attempt.campaign, record=attempt.record_id, agent=agent
+        )
+
+    def live_attempt_of_record(self, record_id: int) -> CallAttempt | None:
+        for call_id, attempt in self.attempts.items():
+            if attempt.record_id == record_id:
+                return self.live_attempt(call_id)
+        return None
+
+    def recent_attempt_of_record(self, record_id: int) -> CallAttempt | None:
+        for attempt in reversed(self.recent.values()):
+            if attempt.record == record_id:
+                return attempt
+        return None
+
+    def dispose_live(self, call_id: str, code: str) -> None:
+        """An agent's disposition of a call still up: applied when the attempt ends."""
+        attempt = self.attempts[call_id]
+        attempt.disposition = code
+        self._set_fact(call_id, FACT_AGENT_DISPOSITION, code)
+        self._calls.sync()
+
+    # ----------------------------------------------------------- figures
+
+    async def _send_figures(self, run: _Run) -> None:
+        name = run.spec.name
+        if not self.board.figures_due(name):
+            return
+        counts: dict[str, int] = await self._read(store.record_counts, name)
+        left = sum(counts.get(s, 0) for s in ("new", "retry", "callback", "preview"))
+        agents = dict(self._agent_states(run.spec.queue)) if self._agent_states else {}
+        self.board.send_figures(
+            self.board.figures(
+                name,
+                run.spec.timezone,
+                agents=agents,
+                records_left=left,
+                in_flight=self.in_flight(name),
+            )
+        )
+
+    async def _finished(self, run: _Run) -> bool:
+        """Whether the running campaign has nothing left to do; if so it ends ``finished``."""
+        name = run.spec.name
+        if self.in_flight(name) or (self.previews and self.previews.of_campaign(name)):
+            return False
+        counts: dict[str, int] = await self._read(store.record_counts, name)
+        if not counts or any(counts.get(s) for s in ("new", "retry", "callback", "preview")):
+            return False
+        if any(counts.get(s) for s in ("dialling",)):
+            return False
+        if self.runs.get(name) is not run or run.paused:
+            return False
+        del self.runs[name]
+        await self._read(store.set_campaign_state, name, "finished", self._utcnow())
+        self.board.state(name, "finished", run.spec.to_wire())
+        await self._send_figures(run)
+        return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     agent,
     campaign,
+    campaign_agent,
     csta,
     discover,
     fax,
@@ -26,6 +27,7 @@ from .base import registry
 __all__ = [
     "agent",
     "campaign",
+    "campaign_agent",
     "csta",
     "discover",
     "fax",
