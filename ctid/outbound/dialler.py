@@ -339,7 +339,7 @@ class Dialler:
             self.board.count(
                 attempt.campaign,
                 run.spec.timezone,
-                answered=int(answered),
+                answered=int(attempt.failed_cause in ("answered", "abandoned")),
                 connected=int(answered and attempt.agent is not None),
                 abandoned=int(attempt.failed_cause == "abandoned"),
                 machines=int(attempt.failed_cause == "machine"),

@@ -243,7 +243,13 @@ class PreviewDesk:
                 preview.device,
                 stored.standing.number,
                 user_data={"campaign": spec_name, "record": stored.id, **stored.standing.data},
-                facts={"campaign": spec_name, "campaign_record": stored.id},
+                # The agent's own call: the call record names the agent (as the ACD's do).
+                facts={
+                    "campaign": spec_name,
+                    "campaign_record": stored.id,
+                    "agent_id": preview.agent,
+                    "agent_device": preview.device,
+                },
             )
         except Exception as exc:  # a CstaError: the phone is busy, the number refused...
             raise PreviewError("dialFailed", f"cannot dial record {record_id}: {exc}") from None

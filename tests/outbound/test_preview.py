@@ -252,7 +252,7 @@ async def test_preview_dial_disposition_skip_and_timeout(
         # The call record has the campaign, record, outcome and disposition.
         await cc.settle()
         rows = call_rows(database_url)
-        assert rows == [(call_id, "survey", 1, "answered", "later", None)]
+        assert rows == [(call_id, "survey", 1, "answered", "later", "2001")]
         # An ended call: a disposition after the fact changes the call record too.
         after = await alice.call("campaign.setDisposition", {"record": 1, "disposition": "sale"})
         assert after["status"] == "retry"  # ``sale`` has no rule: the record stays as it is
