@@ -32,9 +32,9 @@ import attrs
 import trio
 
 from ..calls.events import EstablishedEvent, FailedEvent
-from ..calls.notices import CallEnded, Notice
+from ..calls.notices import CallEnded, Notice, PlaybackDone
 from ..calls.objects import Emitted
-from . import store
+from . import agentless, store
 from .attempts import Standing, VerdictKind, after_attempt, verdict
 from .campaign_config import CampaignSpec
 from .dispositions import (
@@ -95,6 +95,12 @@ class CallPort(Protocol):
         ...
 
     def sync(self) -> None: ...
+
+    def play(self, call_id: str, media: list[str]) -> str: ...
+
+    def to_number(self, call_id: str, number: str) -> None: ...
+
+    def hang_up(self, call_id: str) -> None: ...
 
     def facts(self, call_id: str) -> dict[str, Any] | None:
         """The call's facts, to write to (None: the call is gone)."""
@@ -176,6 +182,9 @@ class Dialler:
             publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval
         )
         self._agent_states = agent_states
+        #: Agentless: IVR flow -> the number that starts it; playback id -> its call.
+        self.flow_numbers: dict[str, str] = {}
+        self._playing: dict[str, str] = {}
         self._ended_send, self._ended_recv = trio.open_memory_channel[_Attempt](ENDED_QUEUE)
         self._nursery: trio.Nursery | None = None
         self._wake = trio.Event()
@@ -234,7 +243,10 @@ class Dialler:
     async def _round(self, run: _Run) -> None:
         spec = run.spec
         waiting = sum(1 for a in self.attempts.values() if a.campaign == spec.name and not a.handed)
-        want = self._agents.free_agents(spec.queue) - waiting
+        if spec.mode == "agentless":
+            want = agentless.lines_wanted(spec, self.in_flight(spec.name))
+        else:
+            want = self._agents.free_agents(spec.queue) - waiting
         if want <= 0:
             return
         now = self._utcnow()
@@ -317,12 +329,28 @@ class Dialler:
         attempt.handed = True
         if run is None:
             return  # a stopped campaign: the customer is left to hang up (counted answered)
+        if run.spec.mode == "agentless":
+            agentless.hand_over(
+                run.spec,
+                call_id,
+                self._calls,
+                self.flow_numbers,
+                self._playing,
+                warn=log.warning,
+            )
+            return
         number = self._agents.queue_number(run.spec.queue)
         if number is not None:
             self._calls.to_queue(call_id, number, ANSWERED_PRIORITY + run.spec.priority)
 
     def on_notice(self, notice: Notice) -> None:
         """Notice sink: an ended attempt is written by the writer task."""
+        if isinstance(notice, PlaybackDone):
+            call_id = self._playing.pop(notice.playback_id, None)
+            if call_id is not None and call_id in self.attempts:
+                self._calls.hang_up(call_id)
+                self._calls.sync()
+            return
         if not isinstance(notice, CallEnded):
             return
         attempt = self.attempts.pop(notice.call_id, None)

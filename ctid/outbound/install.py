@@ -121,6 +121,9 @@ def install_campaigns(
         configured=specs,
         queues=lambda: queue_names,
     )
+    ivr = config.sections.get("ivr", {})
+    numbers = ivr.get("numbers", {}) if isinstance(ivr, dict) else {}
+    service.ivr_numbers = {str(k): str(v) for k, v in numbers.items()}
     services[CAMPAIGNS] = service
     return service
 
@@ -208,6 +211,15 @@ class CampaignCalls:
     def dial_out(self, number: str, **kwargs: Any) -> str:
         return self._control.dial_out(number, **kwargs)
 
+    def play(self, call_id: str, media: list[str]) -> str:
+        return self._control.play(call_id, media)
+
+    def to_number(self, call_id: str, number: str) -> None:
+        self._control.route(call_id, number)
+
+    def hang_up(self, call_id: str) -> None:
+        self._control.hang_up(call_id)
+
     def to_queue(self, call_id: str, number: str, priority: int) -> None:
         self._control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
         self._control.route(call_id, number)
@@ -238,5 +250,12 @@ def install_dialler(
         agent_states=agents.states,
         figures_interval=acd_engine.config.wallboard_interval,
     )
+    ivr_numbers = config_numbers(service)
+    dialler.flow_numbers = {flow: number for number, flow in reversed(ivr_numbers.items())}
     service.dialler = dialler
     return dialler
+
+
+def config_numbers(service: CampaignService) -> dict[str, str]:
+    """``[ivr] numbers`` (number -> flow), which agentless campaigns with a flow call."""
+    return dict(service.ivr_numbers)

@@ -30,7 +30,7 @@ __all__ = ["CampaignError", "CampaignService"]
 log = logging.getLogger(__name__)
 
 #: Dialling modes that run (``campaign.setState running``).
-BUILT_MODES: Final = frozenset({"progressive", "preview"})
+BUILT_MODES: Final = frozenset({"progressive", "preview", "agentless"})
 
 Reader = Callable[..., Awaitable[Any]]
 
@@ -65,6 +65,8 @@ class CampaignService:
         self.ready = trio.Event()
         #: Campaign -> its queue, for access checks that cannot wait for the database.
         self.campaign_queues: dict[str, str] = {}
+        #: ``[ivr] numbers`` (number -> flow): agentless campaigns send calls to a flow.
+        self.ivr_numbers: dict[str, str] = {}
 
     @property
     def read(self) -> Reader:
