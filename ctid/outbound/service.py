@@ -89,10 +89,10 @@ class CampaignService:
         if dialler is None:
             raise CampaignError("noDialler", "dialling needs the ACD ([acd]) and call records")
         if state == "running":
-            if spec.mode != "progressive":
+            if spec.mode not in ("progressive", "predictive"):
                 raise CampaignError(
                     "modeNotBuilt",
-                    f"{spec.mode} dialling is not built yet: only progressive campaigns run",
+                    f"{spec.mode} dialling is not built yet: progressive and predictive run",
                 )
             dialler.start(spec)
         elif state == "paused":

@@ -309,6 +309,10 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "correlator_data": op.correlator_data,
         "user_data": dict(op.user_data),
         "facts": dict(op.facts),
+        # A campaign's attempt: the dialler's facts (ctid.outbound.dialler, .abandon).
+        "campaign": op.facts.get("campaign"),
+        "campaign_record": op.facts.get("campaign_record"),
+        "campaign_outcome": op.facts.get("campaign_outcome"),
     }
     _upsert(conn, calls, ["call_id"], values)
     conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})
