@@ -13,6 +13,7 @@ from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import StructureError
 from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
 from .dialler import Dialler
+from .pacer import AgentView
 from .router import OutboundRouter
 from .service import CampaignService
 
@@ -183,6 +184,24 @@ class AcdAgents:
                 counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
         return counts
 
+    def agent_views(self, queue: str) -> list[AgentView]:
+        from ..acd.agent_states import AgentState
+
+        now = self._engine.now()
+        views = []
+        for agent in self._engine.agents.values():
+            if queue not in agent.active:
+                continue
+            answered = agent.answered_at
+            views.append(
+                AgentView(
+                    agent_id=agent.agent_id,
+                    ready=agent.state is AgentState.READY,
+                    busy_seconds=None if answered is None else now - answered,
+                )
+            )
+        return views
+
 
 class CampaignCalls:
     """The calls as the dialler sees them (``dialler.CallPort``)."""
@@ -211,18 +230,21 @@ class CampaignCalls:
     def dial_out(self, number: str, **kwargs: Any) -> str:
         return self._control.dial_out(number, **kwargs)
 
-    def play(self, call_id: str, media: list[str]) -> str:
-        return self._control.play(call_id, media)
-
     def to_number(self, call_id: str, number: str) -> None:
         self._control.route(call_id, number)
-
-    def hang_up(self, call_id: str) -> None:
-        self._control.hang_up(call_id)
 
     def to_queue(self, call_id: str, number: str, priority: int) -> None:
         self._control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
         self._control.route(call_id, number)
+
+    def play(self, call_id: str, media: list[str]) -> str:
+        return self._control.play(call_id, media)
+
+    def hang_up(self, call_id: str) -> None:
+        self._control.hang_up(call_id)
+
+    def set_fact(self, call_id: str, key: str, value: Any) -> None:
+        self._control.call(call_id).facts[key] = value
 
 
 def install_dialler(

@@ -30,7 +30,7 @@ __all__ = ["CampaignError", "CampaignService"]
 log = logging.getLogger(__name__)
 
 #: Dialling modes that run (``campaign.setState running``).
-BUILT_MODES: Final = frozenset({"progressive", "preview", "agentless"})
+BUILT_MODES: Final = frozenset({"progressive", "preview", "agentless", "predictive"})
 
 Reader = Callable[..., Awaitable[Any]]
 

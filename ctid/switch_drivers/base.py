@@ -16,8 +16,7 @@ ESL) is reduced to the same small vocabulary:
   between bridges plus music on hold played into a bridge. Asterisk has the same
   concept (mixing bridges); the FreeSWITCH driver maps two-member bridges onto
   ``uuid_bridge`` and larger ones onto a conference.
-* **Media** operations (play, record, DTMF, music on hold, supervision) target a
-  channel or a bridge.
+* **Media** (play, record, DTMF, music on hold, supervision) targets a channel or bridge.
 
 Events flow up through ``SwitchDriver.run(emit)`` in the switch's order; commands
 flow down through ``SwitchDriver.execute(command)``, which returns once the switch
@@ -101,8 +100,7 @@ __all__ = [
     "TrackRecording",
 ]
 
-#: Events a driver may have in flight to the call model before ``emit.send`` blocks:
-#: a slow consumer back-pressures the switch connection instead of growing memory.
+#: Events in flight to the call model before ``emit.send`` blocks (back-pressure, not memory).
 EVENT_CHANNEL_SIZE: Final = 1024
 
 
@@ -519,7 +517,8 @@ class Originate(SwitchCommand):
     ``trunk`` if given). ``auto_answer`` asks a phone to answer by itself (SIP
     auto-answer headers; the simulator's phones go off-hook), which CSTA calls
     ``autoOriginate: doNotPrompt``. The switch gives up after ``timeout``
-    seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``.
+    seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``. ``detect_machines`` asks
+    for answering-machine detection: an ``amd.AmdResult`` follows the answer.
     """
 
     channel_id: str
@@ -532,6 +531,7 @@ class Originate(SwitchCommand):
     trunk: str | None = None
     originator_channel_id: str | None = None
     variables: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
+    detect_machines: bool = False
 
 
 @attrs.frozen(kw_only=True)
