@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["STATE_EVENTS", "CampaignBoard", "DayCounts", "topics_of"]
+__all__ = ["EVENT_NAMES", "STATE_EVENTS", "CampaignBoard", "DayCounts", "topics_of"]
 
 #: Run state -> the event announcing it.
 STATE_EVENTS: Final = {
@@ -39,6 +39,9 @@ STATE_EVENTS: Final = {
 }
 
 Publish = Callable[..., None]
+
+#: Every event of campaigns (``rpc.discover`` lists them).
+EVENT_NAMES: Final = (*STATE_EVENTS.values(), "campaign.figures", "campaign.preview")
 
 
 def topics_of(campaign: str) -> tuple[str, str]:
