@@ -199,6 +199,8 @@ class PreviewDesk:
                     "attempts": stored.standing.attempts,
                     "timeout": spec.preview_timeout,
                     "timeoutAction": spec.preview_timeout_action,
+                    # The codes the agent may give the call (``campaign.setDisposition``).
+                    "dispositions": list(spec.dispositions),
                     "expiresAt": expires.isoformat().replace("+00:00", "Z"),
                 },
                 devices=(device,),

@@ -178,6 +178,7 @@ async def test_preview_dial_disposition_skip_and_timeout(
             "attempts": 0,
             "timeout": 600.0,
             "timeoutAction": "skip",
+            "dispositions": ["sale", "noSale", "later"],
             "expiresAt": shown["expiresAt"],
         }
         assert await agent_state(admin, "2001") == "reserved"

@@ -482,6 +482,8 @@ export interface CampaignPreviewEvent extends EventBase<"campaign.preview"> {
   readonly attempts: number;
   readonly timeout: number;
   readonly timeoutAction: "dial" | "skip";
+  /** The codes `campaignSetDisposition` takes for the call. */
+  readonly dispositions: readonly string[];
   readonly expiresAt: string;
 }
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._calls import Call
 from ._records import Report
-from ._values import counts, field, optional, optional_number
+from ._values import counts, field, optional, optional_number, strings
 
 if TYPE_CHECKING:
     from ._events import Event
@@ -114,6 +114,8 @@ class CampaignPreview:
     timeout: float
     #: ``dial`` or ``skip``: what happens when ``timeout`` passes.
     timeout_action: str
+    #: The codes ``campaign_set_disposition`` takes for the call.
+    dispositions: tuple[str, ...]
     expires_at: str
 
     @classmethod
@@ -131,6 +133,7 @@ class CampaignPreview:
             attempts=field(p, "attempts", int, where),
             timeout=float(optional_number(p, "timeout", where) or 0.0),
             timeout_action=field(p, "timeoutAction", str, where),
+            dispositions=strings(p, "dispositions", where),
             expires_at=field(p, "expiresAt", str, where),
         )
 

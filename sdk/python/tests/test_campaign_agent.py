@@ -78,6 +78,7 @@ async def test_preview_skip_dial_and_disposition(preview_server: ServerThread) -
             assert dict(first.data) == {"name": "Ann"}
             assert (first.agent_id, first.callback, first.attempts) == ("2001", False, 0)
             assert (first.timeout, first.timeout_action) == (600.0, "dial")
+            assert first.dispositions == ("sale", "noSale")
             skipped = await alice.campaign_preview_skip(1, "knownCustomer")
             assert skipped == PreviewSkipped(record=1, status="skipped", reason="knownCustomer")
 

@@ -70,6 +70,7 @@ describe("campaigns", () => {
       attempts: 0,
       timeout: 600,
       timeoutAction: "dial",
+      dispositions: ["sale", "noSale"],
     });
     expect(await admin.campaignPreviewSkip(first.record, "knownCustomer")).toEqual({
       record: first.record,
