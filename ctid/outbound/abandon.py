@@ -87,6 +87,17 @@ class Connector:
         #: Abandon message playback id -> call id.
         self._playing: dict[str, str] = {}
 
+    def needing(self, campaign: str) -> int:
+        """The campaign's answered calls that may still need an agent: AMD listening,
+        or a person waiting."""
+        return sum(
+            1
+            for a in self.answered.values()
+            if a.spec.name == campaign
+            and a.outcome is None
+            and (a.person_at is None or a.call_id in self.waiting)
+        )
+
     def next_deadline(self) -> float | None:
         return min(self.waiting.values(), default=None)
 

@@ -169,6 +169,8 @@ class Pacer:
         self.cycles = Samples()
         self.outcomes = {"person": 0, "machine": 0, "noAnswer": 0, "other": 0}
         self.tally = DayTally()
+        #: The same counts since the campaign started (never rolled).
+        self.total = DayTally()
         #: Agents on a campaign call: agent id -> seconds busy when last seen, for cycles.
         self._busy: dict[str, float] = {}
 
@@ -176,18 +178,21 @@ class Pacer:
 
     def dialled(self) -> None:
         self.tally.dialled += 1
+        self.total.dialled += 1
 
     def person(self, ring_seconds: float) -> None:
         """A person answered after ``ring_seconds`` (counted for the day's rate)."""
         self.ring.add(ring_seconds)
         self.outcomes["person"] += 1
         self.tally.persons += 1
+        self.total.persons += 1
 
     def ended(self, outcome: str) -> None:
         """An attempt that no person answered ended (``machine``, ``noAnswer``, ...)."""
         if outcome == "machine":
             self.outcomes["machine"] += 1
             self.tally.machines += 1
+            self.total.machines += 1
         elif outcome == "noAnswer":
             self.outcomes["noAnswer"] += 1
         else:
@@ -195,9 +200,11 @@ class Pacer:
 
     def connected(self) -> None:
         self.tally.connected += 1
+        self.total.connected += 1
 
     def abandoned(self) -> None:
         self.tally.abandoned += 1
+        self.total.abandoned += 1
 
     def observe(self, agents: Iterable[AgentView]) -> None:
         """The agents now: an agent ready again after a campaign call ends a cycle."""
