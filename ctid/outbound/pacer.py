@@ -11,7 +11,8 @@ The model (docs/outbound.md, "Predictive pacing", says what it follows):
 * **What the agents bring.** An agent busy with a campaign call (talking,
   wrapping up) frees up after a handle cycle drawn from the learned cycles
   (connection to ready again). One that has been busy ``e`` seconds is free
-  within the horizon ``h`` (the mean ring time of a person answer) with
+  within the horizon ``h`` (the mean ring time of a person answer, plus the 2 s a
+  person may wait for an agent) with
   probability ``P(C <= e + h | C > e)`` from those cycles.
 * **The decision.** Answers ``X`` (the calls ringing, and ``d`` new ones) and
   agents ``Y`` (free now, and busy ones freed within ``h``) are sums of
@@ -61,6 +62,8 @@ WINDOW: Final = 500
 CUTOFF: Final = 0.05
 #: Most new calls one round may add (a round is a second).
 MAX_BURST: Final = 500
+#: Seconds an answered person may wait for an agent (``abandon.ABANDON_SECONDS``).
+GRACE: Final = 2.0
 
 
 class Samples:
@@ -264,7 +267,8 @@ class Pacer:
         allowed = allowed_rate(max_rate, self.tally)
         if not self.trusted or allowed < max_rate * CUTOFF:
             return progressive
-        horizon = self.ring.mean()
+        # A person may wait GRACE seconds for an agent (the 2-second rule) before abandoning.
+        horizon = self.ring.mean() + GRACE
         p0 = self.still_person(0.0)
         coming = [self.frees(a.busy_seconds, horizon) for a in agents if a.busy_seconds is not None]
         y_mean = free + sum(coming)
