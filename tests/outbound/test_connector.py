@@ -43,7 +43,7 @@ class Clock:
         return self.t
 
 
-def setup(**spec: Any) -> tuple[Connector, Port, Clock, Pacer]:
+def setup() -> tuple[Connector, Port, Clock, Pacer]:
     port, clock, pacer = Port(), Clock(), Pacer()
     connector = Connector(port, {"c": pacer}, clock)
     return connector, port, clock, pacer
@@ -53,7 +53,7 @@ SPEC = CampaignSpec(name="c", queue="sales", priority=5)
 
 
 def test_a_person_with_a_ready_agent_is_handed_at_once_ahead_of_inbound() -> None:
-    c, port, clock, pacer = setup()
+    c, port, _clock, pacer = setup()
     port.free = 1
     c.on_answer("k1", SPEC, dialled_at=90.0)
     assert port.log == [("fact", "k1", OUTCOME_FACT, "answered"), ("queue", "k1", "8001", 1005)]
@@ -135,7 +135,7 @@ def test_amd_machine_human_and_a_switch_that_says_nothing() -> None:
 
 
 def test_unknown_verdict_counts_as_a_person_and_ending_clears_everything() -> None:
-    c, port, clock, pacer = setup()
+    c, port, _clock, pacer = setup()
     spec = attrs.evolve(SPEC, amd=True)
     c.on_answer("u", spec, dialled_at=99.0)
     c.on_classified("u", "unknown")
