@@ -234,6 +234,6 @@ class SetStateParams:
 @registry.method("campaign.setState", params=SetStateParams, roles=MANAGERS, target=Target.NONE)
 async def set_state(ctx: RequestContext, p: SetStateParams) -> dict[str, Any]:
     """Start (``running``), pause, resume (``running`` again) or stop a campaign's dialling.
-    Only progressive campaigns dial so far (``modeNotBuilt`` for the others)."""
+    Progressive and predictive campaigns dial so far (``modeNotBuilt`` for the others)."""
     result: dict[str, Any] = await _run(_service(ctx).set_state(p.name, p.state))
     return result
