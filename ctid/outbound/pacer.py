@@ -286,10 +286,9 @@ class Pacer:
             overflow = expected_overflow(mean - y_mean, x_var + d * p0 * (1 - p0) + y_var)
             return overflow <= allowed * mean
 
-        # The overflow share grows with d: the largest d that fits, by bisection.
+        # The overflow share grows with d: the largest d that fits, by bisection. Dialling
+        # none adds no risk (what is in flight already is not undone).
         low, high = 0, min(cap, MAX_BURST)
-        if not fits(low):
-            return progressive
         while low < high:
             mid = (low + high + 1) // 2
             if fits(mid):

@@ -82,20 +82,23 @@ def learned(person: int = 20, machine: int = 0, no_answer: int = 20, other: int 
 
 def test_counts_go_to_the_day_and_to_the_whole_run() -> None:
     p = Pacer()
+    p.observe([AgentView(agent_id="a", ready=True)])  # nobody was busy: no cycle
+    assert len(p.cycles) == 0
+    for _ in range(2):
+        p.dialled()
+        p.person(3.0)
+        p.ended("machine")
+        p.ended("noAnswer")
+        p.ended("busy")
+        p.connected()
+        p.abandoned()
     p.dialled()
-    p.dialled()
-    p.person(3.0)
-    p.ended("machine")
-    p.ended("noAnswer")
-    p.ended("busy")
-    p.connected()
-    p.abandoned()
-    assert p.outcomes == {"person": 1, "machine": 1, "noAnswer": 1, "other": 1}
+    assert p.outcomes == {"person": 2, "machine": 2, "noAnswer": 2, "other": 2}
     for t in (p.tally, p.total):
-        assert (t.dialled, t.persons, t.machines, t.connected, t.abandoned) == (2, 1, 1, 1, 1)
+        assert (t.dialled, t.persons, t.machines, t.connected, t.abandoned) == (3, 2, 2, 2, 2)
     p.tally.roll("next day")
-    assert p.tally.dialled == 0 and p.total.dialled == 2
-    assert len(p.ring) == 1 and p.ring.mean() == 3.0
+    assert p.tally.dialled == 0 and p.total.dialled == 3
+    assert len(p.ring) == 2 and p.ring.mean() == 3.0
 
 
 def test_shares_and_the_chance_that_a_ringing_call_is_a_person() -> None:
@@ -219,3 +222,63 @@ def test_ready_agents_count_at_once_and_the_floor_is_progressive() -> None:
     nobody.outcomes["person"] = pc.MIN_PERSONS
     assert nobody.trusted
     assert nobody.to_dial(agents=ready(2), **kw) >= 2
+
+
+KW = {"max_rate": 0.03, "max_ratio": 3.0}
+
+
+def test_the_horizon_is_the_ring_time_and_the_2_seconds_a_person_may_wait() -> None:
+    p = learned()  # persons answer at 5 s; cycles last 100 s
+    # Busy 94 s: free within 5 + 2 = 7 s (at 100 s), not within 5 - 2.
+    assert p.to_dial(agents=busy(10, seconds=94.0), ringing=[], waiting=0, **KW) == 15
+    assert p.to_dial(agents=busy(10, seconds=92.0), ringing=[], waiting=0, **KW) == 0
+
+
+def test_a_new_call_is_judged_at_0_seconds_of_ringing() -> None:
+    p = learned()
+    p.ring = Samples()
+    for _ in range(pc.MIN_PERSONS):
+        p.ring.add(1.0)  # every person answers after 1 s: none is left after 1 s
+    assert p.still_person(0.0) == 0.5 and p.still_person(1.0) == 0.0
+    assert p.to_dial(agents=busy(10), ringing=[], waiting=0, **KW) == 15
+
+
+def test_no_person_ever_answers_a_new_call_no_dialling_ahead() -> None:
+    p = learned()
+    p.ring = Samples()
+    for _ in range(pc.MIN_PERSONS):
+        p.ring.add(0.0)  # S(0) = 0: a call not answered yet is never a person
+    assert p.still_person(0.0) == 0.0
+    assert p.to_dial(agents=busy(10), ringing=[], waiting=0, **KW) == 0
+    assert p.to_dial(agents=ready(2) + busy(8), ringing=[], waiting=0, **KW) == 2
+
+
+def test_ringing_calls_exact() -> None:
+    p = learned()
+    # Four calls ringing 0 s: each a person with 0.5. X = 2 + d/2, var 1 + d/4, Y = 10.
+    assert p.to_dial(agents=busy(10), ringing=[Ringing(seconds=0)] * 4, waiting=0, **KW) == 11
+    # With two persons waiting too, and lines capped at 10 per 10 agents: 10 - 6 = 4.
+    capped = {"max_rate": 0.03, "max_ratio": 1.0}
+    assert p.to_dial(agents=busy(10), ringing=[Ringing(seconds=0)] * 4, waiting=2, **capped) == 4
+    # 29 calls past every answer time bring nobody; the cap leaves one line: it is dialled.
+    old = [Ringing(seconds=6.0)] * 29
+    assert p.to_dial(agents=busy(10), ringing=old, waiting=0, **KW) == 1
+
+
+def test_few_agents_cap_the_lines_at_the_ratio_of_one_agent() -> None:
+    p = learned()
+    # One ready agent, p0 = 0.5: E[max(0, X - 1)] <= 0.015 E[X] allows no extra call,
+    # so the free agent gets its one call; the cap is 3 lines (3 x max(1, 1)).
+    assert p.to_dial(agents=ready(1), ringing=[], waiting=0, **KW) == 1
+    none = busy(1, seconds=10.0)  # a busy agent far from free: Y ~ 0, cap 3 x 1
+    assert p.to_dial(agents=none, ringing=[], waiting=0, **KW) == 0
+
+
+def test_agents_that_may_or_may_not_free_up_add_variance() -> None:
+    p = learned()
+    p.cycles = Samples()
+    for v in (95.0, 100.0, 105.0, 110.0) * 3:
+        p.cycles.add(v)
+    # Busy 99 s, horizon 7 s: each agent free with 1 - P(C > 106 | C > 99) = 1 - (1/4)/(3/4).
+    assert p.frees(99.0, 7.0) == pytest.approx(2 / 3)
+    assert p.to_dial(agents=busy(12), ringing=[], waiting=0, **KW) == 9
