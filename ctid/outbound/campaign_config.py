@@ -248,10 +248,12 @@ def check_spec(spec: CampaignSpec, path: str, *, camel: bool = False) -> Campaig
         raise StructureError(key("max_attempts"), "must be between 1 and 100")
     for outcome, rule in spec.retries.items():
         where = f"{key('retries')}.{outcome}"
-        if outcome not in DEFAULT_RETRIES:
+        # A disposition code may be retried too (``ctid.outbound.dispositions``).
+        if outcome not in DEFAULT_RETRIES and outcome not in spec.dispositions:
             raise StructureError(
                 where,
-                f"no retry for {outcome!r}: retried outcomes are {', '.join(DEFAULT_RETRIES)}",
+                f"no retry for {outcome!r}: retried outcomes are {', '.join(DEFAULT_RETRIES)}"
+                " and the campaign's disposition codes",
             )
         if rule.after_seconds < 0 or rule.max_retries < 0:
             raise StructureError(where, "after_seconds and max_retries must not be negative")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -274,6 +274,26 @@ def apply_one(conn: Connection, op: o.Op) -> None:
             raise TypeError(f"no way to apply {op!r}")
 
 
+#: Facts of a campaign's call (``ctid.outbound.dispositions``) -> the call record's column.
+_CAMPAIGN_FACTS: Final = (
+    ("campaign", str),
+    ("campaign_record", int),
+    ("campaign_outcome", str),
+    ("agent_disposition", str),
+)
+
+
+def _campaign_columns(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The campaign columns the call's facts fill; those absent are left as they are
+    (an agent may give a disposition after the call has closed)."""
+    out: dict[str, Any] = {}
+    for key, kind in _CAMPAIGN_FACTS:
+        value = facts.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            out[key] = value
+    return out
+
+
 def _close_call(conn: Connection, op: o.CallClose) -> None:
     values = {
         "call_id": op.call_id,
@@ -309,10 +329,7 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "correlator_data": op.correlator_data,
         "user_data": dict(op.user_data),
         "facts": dict(op.facts),
-        # A campaign's attempt: the dialler's facts (ctid.outbound.dialler, .abandon).
-        "campaign": op.facts.get("campaign"),
-        "campaign_record": op.facts.get("campaign_record"),
-        "campaign_outcome": op.facts.get("campaign_outcome"),
+        **_campaign_columns(op.facts),
     }
     _upsert(conn, calls, ["call_id"], values)
     conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})

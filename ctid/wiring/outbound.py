@@ -3,6 +3,8 @@ their dialler (``App._install_services`` makes the two calls)."""
 
 from __future__ import annotations
 
+from ..api.methods.campaign_agent import campaign_topic
+from ..outbound.events import EVENT_NAMES
 from ..outbound.install import install_campaigns, install_dialler
 from ..outbound.install import install_outbound_routing as _routes
 from .acd import AcdDestinations
@@ -37,7 +39,11 @@ def install_campaign_dialling(app: Parts) -> None:
         sync=app.calls.sync,
         acd_engine=acd.engine,
         queue_numbers=AcdDestinations(acd, app.control).queue_number,
+        csta=app.calls.csta,
+        publish=app.publisher.publish,
     )
+    app.api.monitor_topics["campaignObject"] = campaign_topic
+    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
     app.calls.event_sinks.append(dialler.on_event)
     app.calls.notice_sinks.append(dialler.on_notice)
     app.extra_services.append(dialler.run)
