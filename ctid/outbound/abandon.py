@@ -32,6 +32,9 @@ __all__ = ["ABANDON_SECONDS", "OUTCOME_FACT", "Answered", "Connector", "Handing"
 
 #: Seconds a person may wait for an agent before the call is abandoned.
 ABANDON_SECONDS: Final = 2.0
+#: Seconds after the answer that AMD may take (Asterisk ``AMD()``'s ``totalAnalysisTime``);
+#: a switch that says nothing by then (one without AMD) leaves the call ``unknown``.
+AMD_SECONDS: Final = 5.0
 #: The call's fact (kept in its call record) with the attempt's outcome.
 OUTCOME_FACT: Final = "campaign_outcome"
 
@@ -82,13 +85,26 @@ class Connector:
         self.answered: dict[str, Answered] = {}
         #: Persons waiting for an agent, oldest first: call id -> deadline.
         self.waiting: dict[str, float] = {}
+        #: Answers AMD is listening to: call id -> when it is taken as ``unknown``.
+        self.detecting: dict[str, float] = {}
         #: Handed calls no agent has been offered yet: call id -> queue.
         self.promised: dict[str, str] = {}
         #: Abandon message playback id -> call id.
         self._playing: dict[str, str] = {}
 
+    def needing(self, campaign: str) -> int:
+        """The campaign's answered calls that may still need an agent: AMD listening,
+        or a person waiting."""
+        return sum(
+            1
+            for a in self.answered.values()
+            if a.spec.name == campaign
+            and a.outcome is None
+            and (a.person_at is None or a.call_id in self.waiting)
+        )
+
     def next_deadline(self) -> float | None:
-        return min(self.waiting.values(), default=None)
+        return min([*self.waiting.values(), *self.detecting.values()], default=None)
 
     # --------------------------------------------------------------- facts in
 
@@ -96,19 +112,24 @@ class Connector:
         now = self._now()
         answered = Answered(call_id=call_id, spec=spec, dialled_at=dialled_at, answered_at=now)
         self.answered[call_id] = answered
-        if not spec.amd:
+        if spec.amd:
+            self.detecting[call_id] = now + AMD_SECONDS
+        else:
             self._person(answered, now)
+            self.check()
 
     def on_classified(self, call_id: str, answered_by: str) -> None:
         answered = self.answered.get(call_id)
         if answered is None or answered.person_at is not None or answered.outcome is not None:
             return
+        self.detecting.pop(call_id, None)
         if answered_by == "machine":
             answered.outcome = "machine"
             self._port.set_fact(call_id, OUTCOME_FACT, "machine")
             self._port.hang_up(call_id)
             return
         self._person(answered, self._now())
+        self.check()
 
     def on_offered(self, call_id: str) -> None:
         """An agent's phone was offered the handed call: it is theirs now."""
@@ -122,6 +143,7 @@ class Connector:
     def on_ended(self, call_id: str) -> Answered | None:
         """The call is over: what became of its answer (None: never answered)."""
         self.waiting.pop(call_id, None)
+        self.detecting.pop(call_id, None)
         self.promised.pop(call_id, None)
         for playback_id, playing in list(self._playing.items()):
             if playing == call_id:
@@ -136,7 +158,6 @@ class Connector:
         if pacer is not None:
             pacer.person(now - answered.dialled_at)
         self.waiting[answered.call_id] = now + ABANDON_SECONDS
-        self.check()
 
     def capacity(self, queue: str) -> int:
         """Ready agents of ``queue`` not promised to a handed call yet."""
@@ -146,6 +167,10 @@ class Connector:
     def check(self) -> None:
         """Hand waiting persons to ready agents; abandon those whose time is up."""
         now = self._now()
+        for call_id, deadline in list(self.detecting.items()):
+            if now >= deadline:  # the switch said nothing: a person, to be safe
+                del self.detecting[call_id]
+                self._person(self.answered[call_id], now)
         for call_id, deadline in list(self.waiting.items()):
             answered = self.answered[call_id]
             queue = answered.spec.queue

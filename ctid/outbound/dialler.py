@@ -294,9 +294,7 @@ class Dialler:
     def _want(self, spec: CampaignSpec) -> int:
         """How many calls to dial now (progressive: one per free agent)."""
         ringing = [a for a in self.attempts.values() if a.campaign == spec.name and not a.handed]
-        waiting = sum(
-            1 for w in self.connector.waiting if self.connector.answered[w].spec.name == spec.name
-        )
+        waiting = self.connector.needing(spec.name)
         waiting += sum(1 for q in self.connector.promised.values() if q == spec.queue)
         if spec.mode == "agentless":
             return agentless.lines_wanted(spec, self.in_flight(spec.name))

@@ -11,7 +11,8 @@ The model (docs/outbound.md, "Predictive pacing", says what it follows):
 * **What the agents bring.** An agent busy with a campaign call (talking,
   wrapping up) frees up after a handle cycle drawn from the learned cycles
   (connection to ready again). One that has been busy ``e`` seconds is free
-  within the horizon ``h`` (the mean ring time of a person answer) with
+  within the horizon ``h`` (the mean ring time of a person answer, plus the 2 s a
+  person may wait for an agent) with
   probability ``P(C <= e + h | C > e)`` from those cycles.
 * **The decision.** Answers ``X`` (the calls ringing, and ``d`` new ones) and
   agents ``Y`` (free now, and busy ones freed within ``h``) are sums of
@@ -61,6 +62,8 @@ WINDOW: Final = 500
 CUTOFF: Final = 0.05
 #: Most new calls one round may add (a round is a second).
 MAX_BURST: Final = 500
+#: Seconds an answered person may wait for an agent (``abandon.ABANDON_SECONDS``).
+GRACE: Final = 2.0
 
 
 class Samples:
@@ -169,6 +172,8 @@ class Pacer:
         self.cycles = Samples()
         self.outcomes = {"person": 0, "machine": 0, "noAnswer": 0, "other": 0}
         self.tally = DayTally()
+        #: The same counts since the campaign started (never rolled).
+        self.total = DayTally()
         #: Agents on a campaign call: agent id -> seconds busy when last seen, for cycles.
         self._busy: dict[str, float] = {}
 
@@ -176,18 +181,21 @@ class Pacer:
 
     def dialled(self) -> None:
         self.tally.dialled += 1
+        self.total.dialled += 1
 
     def person(self, ring_seconds: float) -> None:
         """A person answered after ``ring_seconds`` (counted for the day's rate)."""
         self.ring.add(ring_seconds)
         self.outcomes["person"] += 1
         self.tally.persons += 1
+        self.total.persons += 1
 
     def ended(self, outcome: str) -> None:
         """An attempt that no person answered ended (``machine``, ``noAnswer``, ...)."""
         if outcome == "machine":
             self.outcomes["machine"] += 1
             self.tally.machines += 1
+            self.total.machines += 1
         elif outcome == "noAnswer":
             self.outcomes["noAnswer"] += 1
         else:
@@ -195,9 +203,11 @@ class Pacer:
 
     def connected(self) -> None:
         self.tally.connected += 1
+        self.total.connected += 1
 
     def abandoned(self) -> None:
         self.tally.abandoned += 1
+        self.total.abandoned += 1
 
     def observe(self, agents: Iterable[AgentView]) -> None:
         """The agents now: an agent ready again after a campaign call ends a cycle."""
@@ -257,7 +267,8 @@ class Pacer:
         allowed = allowed_rate(max_rate, self.tally)
         if not self.trusted or allowed < max_rate * CUTOFF:
             return progressive
-        horizon = self.ring.mean()
+        # A person may wait GRACE seconds for an agent (the 2-second rule) before abandoning.
+        horizon = self.ring.mean() + GRACE
         p0 = self.still_person(0.0)
         coming = [self.frees(a.busy_seconds, horizon) for a in agents if a.busy_seconds is not None]
         y_mean = free + sum(coming)
@@ -275,10 +286,9 @@ class Pacer:
             overflow = expected_overflow(mean - y_mean, x_var + d * p0 * (1 - p0) + y_var)
             return overflow <= allowed * mean
 
-        # The overflow share grows with d: the largest d that fits, by bisection.
+        # The overflow share grows with d: the largest d that fits, by bisection. Dialling
+        # none adds no risk (what is in flight already is not undone).
         low, high = 0, min(cap, MAX_BURST)
-        if not fits(low):
-            return progressive
         while low < high:
             mid = (low + high + 1) // 2
             if fits(mid):

@@ -252,7 +252,7 @@ class SetStateParams:
 @registry.method("campaign.setState", params=SetStateParams, roles=MANAGERS, target=Target.NONE)
 async def set_state(ctx: RequestContext, p: SetStateParams) -> dict[str, Any]:
     """Start (``running``), pause, resume (``running`` again) or stop a campaign's dialling.
-    Progressive and preview campaigns dial (``modeNotBuilt`` for the others)."""
+    Every mode dials: preview, progressive, predictive and agentless."""
     _check_queue(ctx, p.name)
     result: dict[str, Any] = await _run(_service(ctx).set_state(p.name, p.state))
     return result
