@@ -83,3 +83,36 @@ async def campaign_call_answered_and_connected(run: ScenarioRun) -> None:
     record = await agent.call("records.get", {"callID": call_id})
     assert (record["campaign"], record["agentID"]) == ("conf", AGENT)
     await agent.call("campaign.setState", {"name": "conf", "state": "stopped"})
+
+
+@scenario(config=CAMPAIGN)
+async def campaign_call_abandoned_when_no_agent_is_free(run: ScenarioRun) -> None:
+    """The dialler calls for the ready agent, who then goes not ready: the customer who
+    answers finds no agent within 2 seconds, is hung up (the 2-second rule), and the
+    attempt ends ``abandoned``, to be retried by the campaign's rule."""
+    b = run.b
+    agent = await run.watch(b)
+    await agent.call(
+        "campaign.importList",
+        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": f"phone\n{ANSWERS}\n"},
+    )
+    await agent.call(
+        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
+    )
+    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
+    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    # The first pacing round dials at once; the agent leaves before the customer answers.
+    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "notReady"})
+    await trio.sleep(30)
+    await run.settle()
+    got = await agent.call("campaign.get", {"name": "conf"})
+    assert got["records"] == {"retry": 1}
+    assert not [e for e in agent.take() if e["_name"] == "DeliveredEvent"]  # never offered
+    await agent.call("campaign.setState", {"name": "conf", "state": "stopped"})
+    await agent.call("records.flush", {"until": "database"})
+    report = await agent.call(
+        "report.campaign", {"campaign": "conf", "from": "2000-01-01", "to": "2100-01-01"}
+    )
+    row = dict(zip(report["columns"], report["rows"][0], strict=True))
+    assert (row["attempts"], row["outcomes"], row["abandoned"]) == (1, {"abandoned": 1}, 1)
+    assert (row["answered"], row["contacts"], row["abandonRate"]) == (1, 0, 1.0)
