@@ -282,3 +282,17 @@ def test_agents_that_may_or_may_not_free_up_add_variance() -> None:
     # Busy 99 s, horizon 7 s: each agent free with 1 - P(C > 106 | C > 99) = 1 - (1/4)/(3/4).
     assert p.frees(99.0, 7.0) == pytest.approx(2 / 3)
     assert p.to_dial(agents=busy(12), ringing=[], waiting=0, **KW) == 9
+
+
+def test_one_agent_caps_the_lines_at_max_ratio() -> None:
+    # One person in ten dials and a lax maximum: the pacing would dial more than three
+    # calls for the one ready agent, and max_ratio (3 lines per agent) stops it.
+    p = learned(person=20, no_answer=180)
+    assert p.still_person(0.0) == pytest.approx(0.1)
+    assert p.to_dial(agents=ready(1), ringing=[], waiting=0, max_rate=1.0, max_ratio=3.0) == 3
+    assert p.to_dial(agents=ready(1), ringing=[], waiting=0, max_rate=1.0, max_ratio=6.0) == 6
+
+
+def test_a_tiny_variance_is_a_normal_not_a_certainty() -> None:
+    assert pc.expected_overflow(0.0, 1e-12) == 0.0
+    assert pc.expected_overflow(0.0, 1e-10) == pytest.approx(1e-5 / math.sqrt(2 * math.pi))
