@@ -13,7 +13,9 @@ path), ``keep`` (keeping calls in the live store per switch event, against none
 and a naive rewrite), ``fuzz`` (hostile frames against a real ``ctid demo``, with
 a healthy client's latency), ``history`` (``records.history`` on millions of
 calls on SQLite and PostgreSQL, against the same look-up without its indexes),
-``webhooks`` (events/s through the webhook outbox against one POST per event).
+``webhooks`` (events/s through the webhook outbox against one POST per event),
+``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
+grid, the gain over progressive, the wall time of a day).
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ def _history(argv: list[str]) -> None:
     history.main(argv)
 
 
+def _pacing(argv: list[str]) -> None:
+    from . import pacing
+
+    pacing.main(argv)
+
+
 def _webhooks(argv: list[str]) -> None:
     from . import webhooks
 
@@ -106,6 +114,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "fuzz": _fuzz,
     "history": _history,
     "webhooks": _webhooks,
+    "pacing": _pacing,
 }
 
 

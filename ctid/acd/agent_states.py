@@ -1,7 +1,9 @@
 """The agent state machine, as one table.
 
 States carry CSTA's names (``loggedOff`` is CSTA's agent *null* state), plus
-``reserved``: the visible phase while an offered ACD call rings at the agent.
+``reserved``: the visible phase while an offered ACD call rings at the agent, or
+while a campaign holds the agent for an outbound call (``reserve``: a preview or a
+booked callback; the event's ``cause`` says ``outboundReserved``).
 A state changes only through ``next_state``, which raises
 ``InvalidAgentTransition`` for a pair the table does not list.
 
@@ -63,6 +65,8 @@ class AgentTrigger(enum.Enum):
     RONA = "rona"
     #: A direct (non-ACD) call at the agent's device.
     CALL = "call"
+    #: A campaign holds the agent for an outbound call (a preview, a booked callback).
+    RESERVE = "reserve"
 
 
 _S = AgentState
@@ -86,6 +90,7 @@ TRANSITIONS: Final[dict[AgentState, dict[AgentTrigger, AgentState]]] = {
         _T.LOG_OFF: _S.LOGGED_OFF,
         _T.OFFER: _S.RESERVED,
         _T.CALL: _S.BUSY,
+        _T.RESERVE: _S.RESERVED,
     },
     _S.RESERVED: {
         _T.ANSWER: _S.BUSY,

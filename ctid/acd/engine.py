@@ -442,7 +442,8 @@ class AcdEngine:
                 self.offer_failed(entry, agent)
             return
         conns = self.model.by_device.get(device)
-        if state is A.READY and conns:
+        # Reserved with no offer: a campaign holds it, and its phone is now on the call.
+        if state in (A.READY, A.RESERVED) and conns:
             agent.acd_call = False
             self.transition(agent, T.CALL, cause="directCall")
         elif state is A.BUSY and not conns:

@@ -305,6 +305,7 @@ class CallControl:
         timeout: float,
         user_data: Mapping[str, Any] | None = None,
         facts: Mapping[str, Any] | None = None,
+        detect_machines: bool = False,
     ) -> str:
         """Call an outside ``number`` for a service (a campaign); returns the call id.
 
@@ -312,7 +313,8 @@ class CallControl:
         customer answers the service can hand the call to a queue (``route``) as
         it would an inbound caller. ``owner`` keeps the answered customer in the
         call while alone. The number goes through outbound routing; the switch
-        shows ``caller_number`` to the customer.
+        shows ``caller_number`` to the customer. With ``detect_machines`` the switch
+        says who answered (an ``AnswerClassified`` notice, the fact ``answeredBy``).
         """
         model = self.model
         call = model.new_call(calling=number, called=number, direction="outbound")
@@ -321,7 +323,13 @@ class CallControl:
             call.user_data.update(user_data)
         if facts:
             call.facts.update(facts)
-        model.dial_outside(call, number, timeout=timeout, caller_number=caller_number)
+        model.dial_outside(
+            call,
+            number,
+            timeout=timeout,
+            caller_number=caller_number,
+            detect_machines=detect_machines,
+        )
         return call.call_id
 
     def withdraw(self, connection: ConnectionID) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from ..switch_drivers import base as sw
+from ..switch_drivers.amd import AmdResult
 from .events import (
     ConnectionClearedEvent,
     CstaEvent,
@@ -29,7 +30,7 @@ from .events import (
     ServiceInitiatedEvent,
     SystemStatusEvent,
 )
-from .notices import DigitsDetected, Notice
+from .notices import ANSWERED_BY, AnswerClassified, DigitsDetected, Notice
 from .objects import Call, Connection, Emitted, Leg
 from .recover import RecoveringModel, restore_calls
 from .states import ConnectionState, Trigger
@@ -38,6 +39,7 @@ from .values import EventCause
 __all__ = [
     "FoldingModel",
     "on_alerting",
+    "on_amd",
     "on_answered",
     "on_created",
     "on_dialed",
@@ -342,6 +344,18 @@ def on_digits(model: FoldingModel, ev: sw.DigitsReceived) -> None:
         model.notify(
             DigitsDetected(call_id=conn.call.call_id, device=conn.device, digits=ev.digits)
         )
+
+
+def on_amd(model: FoldingModel, ev: AmdResult) -> None:
+    """Who answered an outside call: a fact of the call, and a notice for its owner."""
+    leg = model.legs.get(ev.channel_id)
+    conn = leg.active_connection() if leg is not None else None
+    if conn is None:
+        return
+    conn.call.facts[ANSWERED_BY] = ev.result.value
+    model.notify(
+        AnswerClassified(call_id=conn.call.call_id, device=conn.device, answered_by=ev.result.value)
+    )
 
 
 def on_resync(model: FoldingModel, ev: sw.Resynchronized) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..ids import IdFactory
 from ..switch_drivers import base as sw
+from ..switch_drivers.amd import AmdResult
 from . import fold
 from .directory import Directory
 from .events import (
@@ -327,11 +328,13 @@ class CallModel:
         offer: bool = False,
         dial: str | None = None,
         trunk: str | None = None,
+        detect_machines: bool = False,
     ) -> Connection:
         """Ring ``device`` for ``call``: a new leg and a connection in state ``null``.
 
         ``dial`` is what the switch is sent instead of ``device`` (an outside
-        number after outbound routing), on outside line ``trunk``.
+        number after outbound routing), on outside line ``trunk``;
+        ``detect_machines`` asks the switch who answers (``amd.AmdResult``).
         """
         leg = Leg(
             channel_id=self.ids.new("ch"),
@@ -354,6 +357,7 @@ class CallModel:
                 auto_answer=auto_answer,
                 trunk=trunk,
                 originator_channel_id=originator.channel_id if originator else None,
+                detect_machines=detect_machines,
             )
         )
         return conn
@@ -366,6 +370,7 @@ class CallModel:
         originator: Leg | None = None,
         timeout: float | None = None,
         caller_number: str | None = None,
+        detect_machines: bool = False,
     ) -> Connection:
         """Ring the outside ``number`` for ``call`` through outbound routing.
 
@@ -391,6 +396,7 @@ class CallModel:
             caller_number=caller_number,
             dial=dial.number,
             trunk=dial.line,
+            detect_machines=detect_machines,
         )
         if dial.route is not None:
             call.facts["outboundRoute"] = dial.route
@@ -624,6 +630,8 @@ class CallModel:
                 conn = leg.active_connection() if leg is not None else None
                 if conn is not None:
                     self.notify(FaxToneHeard(call_id=conn.call.call_id, device=conn.device))
+            case AmdResult():
+                fold.on_amd(self, event)
             case sw.LinkStateChanged():
                 fold.on_link(self, event)
             case sw.Resynchronized():

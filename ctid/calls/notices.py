@@ -12,6 +12,8 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "ANSWERED_BY",
+    "AnswerClassified",
     "CallArrived",
     "CallEnded",
     "DigitsDetected",
@@ -23,6 +25,10 @@ __all__ = [
     "PlaybackDone",
     "RecordingDone",
 ]
+
+
+#: The call's fact naming who answered an outside call that asked for detection.
+ANSWERED_BY = "answeredBy"
 
 
 class Notice:
@@ -92,6 +98,16 @@ class FaxToneHeard(Notice):
 
     call_id: str
     device: str
+
+
+@attrs.frozen(kw_only=True)
+class AnswerClassified(Notice):
+    """Answering-machine detection's verdict on an answered party (``amd.AmdResult``):
+    ``human``, ``machine`` or ``unknown``. The call's fact ``answeredBy`` keeps it."""
+
+    call_id: str
+    device: str
+    answered_by: str
 
 
 @attrs.frozen(kw_only=True)

@@ -138,6 +138,8 @@ class CampaignSpec:
     abandon_message: str | None = None
     #: Predictive pacing: at most this many lines per free agent.
     max_dial_ratio: float = 3.0
+    #: Seconds a callee's phone rings before the attempt is ``noAnswer``.
+    ring_seconds: float = 30.0
 
     def retry_rule(self, outcome: str) -> RetryRule | None:
         """The rule for ``outcome`` (the campaign's, else the default; None: no retry)."""
@@ -175,6 +177,7 @@ class CampaignSpec:
             "flow": self.flow,
             "abandonMessage": self.abandon_message,
             "maxDialRatio": self.max_dial_ratio,
+            "ringSeconds": self.ring_seconds,
         }
 
 
@@ -245,10 +248,12 @@ def check_spec(spec: CampaignSpec, path: str, *, camel: bool = False) -> Campaig
         raise StructureError(key("max_attempts"), "must be between 1 and 100")
     for outcome, rule in spec.retries.items():
         where = f"{key('retries')}.{outcome}"
-        if outcome not in DEFAULT_RETRIES:
+        # A disposition code may be retried too (``ctid.outbound.dispositions``).
+        if outcome not in DEFAULT_RETRIES and outcome not in spec.dispositions:
             raise StructureError(
                 where,
-                f"no retry for {outcome!r}: retried outcomes are {', '.join(DEFAULT_RETRIES)}",
+                f"no retry for {outcome!r}: retried outcomes are {', '.join(DEFAULT_RETRIES)}"
+                " and the campaign's disposition codes",
             )
         if rule.after_seconds < 0 or rule.max_retries < 0:
             raise StructureError(where, "after_seconds and max_retries must not be negative")
@@ -262,6 +267,8 @@ def check_spec(spec: CampaignSpec, path: str, *, camel: bool = False) -> Campaig
         raise StructureError(key("max_lines"), "must be between 1 and 10000")
     if spec.max_dial_ratio < 1:
         raise StructureError(key("max_dial_ratio"), "must be at least 1")
+    if not 5 <= spec.ring_seconds <= 300:
+        raise StructureError(key("ring_seconds"), "must be between 5 and 300 seconds")
     if spec.mode == "agentless" and (spec.message is None) == (spec.flow is None):
         raise StructureError(path, "an agentless campaign needs exactly one of message and flow")
     return spec

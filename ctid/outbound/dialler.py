@@ -14,29 +14,46 @@ outcome (answered, busy, no answer, failed, invalid number) moves the
 record on (``attempts.after_attempt``). The ACD is reached only through
 ``AgentPool``: how many agents of a queue are free, and the queue's number.
 
-Preview, predictive and agentless modes, answering-machine detection and the
-2-second abandon rule are not built yet; a campaign of another mode is
-refused at start.
+A ``predictive`` campaign dials as many calls as ``pacer.Pacer`` finds safe
+instead. Answered calls (machines, the 2-second abandon rule) are the
+``abandon.Connector``'s.
+
+Preview mode and callbacks booked for one agent are offered through the
+``PreviewDesk`` (``preview.py``); events and today's figures go through the
+``CampaignBoard`` (``events.py``); agent dispositions are in
+``dispositions.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import zoneinfo
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 import attrs
 import trio
 
-from ..calls.events import EstablishedEvent, FailedEvent
-from ..calls.notices import CallEnded, Notice
+from ..calls.events import DeliveredEvent, EstablishedEvent, FailedEvent
+from ..calls.notices import AnswerClassified, CallEnded, Notice, PlaybackDone
 from ..calls.objects import Emitted
-from . import store
+from . import agentless, store
+from .abandon import Connector, Handing
 from .attempts import Standing, VerdictKind, after_attempt, verdict
 from .campaign_config import CampaignSpec
+from .dispositions import (
+    FACT_AGENT_DISPOSITION,
+    FACT_CAMPAIGN_OUTCOME,
+    CallAttempt,
+    after_disposition,
+)
+from .events import CampaignBoard
+from .pacer import AgentView, Pacer, Ringing
+from .preview import AgentDesk, Preview, PreviewCalls, PreviewDesk
 
-__all__ = ["PACE_SECONDS", "AgentPool", "CallPort", "Dialler", "outcome_of"]
+__all__ = ["PACE_SECONDS", "AgentPool", "CallPort", "Dialler", "outcome_of", "spec_zone"]
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +61,10 @@ log = logging.getLogger(__name__)
 PACE_SECONDS: Final = 1.0
 #: Ended attempts waiting to be written (a full queue blocks the sink: fail loudly).
 ENDED_QUEUE: Final = 1024
-#: Queue priority of an answered campaign call: a live person is waiting.
-ANSWERED_PRIORITY: Final = 1000
-#: Seconds the customer's phone rings before the attempt is ``noAnswer``.
-RING_SECONDS: Final = 30.0
+#: Seconds between checks while a person waits for an agent (the 2-second rule).
+WAIT_TICK: Final = 0.1
+#: Ended attempts remembered for the agents' dispositions (older ones: the call records).
+RECENT_ATTEMPTS: Final = 4096
 
 Reader = Callable[..., Any]
 
@@ -63,6 +80,10 @@ class AgentPool(Protocol):
         """The route point that puts a call in ``queue``."""
         ...
 
+    def agent_views(self, queue: str) -> list[AgentView]:
+        """The logged-on agents of ``queue``, for predictive pacing."""
+        ...
+
 
 class CallPort(Protocol):
     """What the dialler needs of the calls (``CallControl`` and ``CallService.sync``)."""
@@ -76,13 +97,56 @@ class CallPort(Protocol):
         timeout: float,
         user_data: Any = None,
         facts: Any = None,
+        detect_machines: bool = False,
     ) -> str: ...
 
     def to_queue(self, call_id: str, number: str, priority: int) -> None:
         """Send the call to a queue's number with ``priority`` over its other callers."""
         ...
 
+    def play(self, call_id: str, media: list[str]) -> str: ...
+
+    def hang_up(self, call_id: str) -> None: ...
+
+    def set_fact(self, call_id: str, key: str, value: Any) -> None: ...
+
     def sync(self) -> None: ...
+
+    def to_number(self, call_id: str, number: str) -> None: ...
+
+    def facts(self, call_id: str) -> dict[str, Any] | None:
+        """The call's facts, to write to (None: the call is gone)."""
+        ...
+
+
+class _Port:
+    """The calls and the ACD as the connector sees them (``abandon.Handing``)."""
+
+    def __init__(self, calls: CallPort, agents: AgentPool) -> None:
+        self.calls, self.agents = calls, agents
+
+    def to_queue(self, call_id: str, number: str, priority: int) -> None:
+        self.calls.to_queue(call_id, number, priority)
+
+    def play(self, call_id: str, media: list[str]) -> str:
+        return self.calls.play(call_id, media)
+
+    def hang_up(self, call_id: str) -> None:
+        self.calls.hang_up(call_id)
+
+    def set_fact(self, call_id: str, key: str, value: Any) -> None:
+        self.calls.set_fact(call_id, key, value)
+
+    def free_agents(self, queue: str) -> int:
+        return self.agents.free_agents(queue)
+
+    def queue_number(self, queue: str) -> str | None:
+        return self.agents.queue_number(queue)
+
+
+def spec_zone(spec: CampaignSpec) -> zoneinfo.ZoneInfo:
+    """The campaign's own zone: its day (for the abandon rate) is a local date there."""
+    return zoneinfo.ZoneInfo(spec.timezone)
 
 
 def outcome_of(answered: bool, failed_cause: str | None) -> str:
@@ -102,7 +166,15 @@ class _Attempt:
     record_id: int
     standing: Standing
     failed_cause: str | None = None
+    #: The callee answered (the connector has the call from then on).
     handed: bool = False
+    dialled_at: float = 0.0
+    call_id: str = ""
+    #: The agent who took the call (the ACD's, or the previewing agent).
+    agent: str | None = None
+    #: The agent's disposition code, and the record's before this attempt.
+    disposition: str | None = None
+    previous_disposition: str | None = None
 
 
 @attrs.define
@@ -123,6 +195,11 @@ class Dialler:
         agents: AgentPool,
         utcnow: Callable[[], dt.datetime],
         zone_prefixes: dict[str, str],
+        desk: AgentDesk | None = None,
+        agent_calls: PreviewCalls | None = None,
+        publish: Callable[..., None] | None = None,
+        agent_states: Callable[[str], Mapping[str, int]] | None = None,
+        figures_interval: float = 1.0,
     ) -> None:
         self._read = read
         self._calls = calls
@@ -132,14 +209,42 @@ class Dialler:
         self.runs: dict[str, _Run] = {}
         #: Call id -> the attempt it is.
         self.attempts: dict[str, _Attempt] = {}
+        #: Call id -> an ended attempt, the latest ``RECENT_ATTEMPTS`` (dispositions).
+        self.recent: OrderedDict[str, CallAttempt] = OrderedDict()
+        self.previews: PreviewDesk | None = None
+        if desk is not None and agent_calls is not None:
+            self.previews = PreviewDesk(
+                read=read,
+                agents=desk,
+                calls=agent_calls,
+                publish=publish,
+                utcnow=utcnow,
+                zone_prefixes=zone_prefixes,
+                on_dialled=self._preview_dialled,
+            )
+        self.board = CampaignBoard(
+            publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval
+        )
+        self._agent_states = agent_states
+        #: Agentless: IVR flow -> the number that starts it; playback id -> its call.
+        self.flow_numbers: dict[str, str] = {}
+        self._playing: dict[str, str] = {}
         self._ended_send, self._ended_recv = trio.open_memory_channel[_Attempt](ENDED_QUEUE)
         self._nursery: trio.Nursery | None = None
         self._wake = trio.Event()
+        #: Campaign name -> its learned pacing model (kept across pauses and restarts).
+        self.pacers: dict[str, Pacer] = {}
+        port: Handing = _Port(calls, agents)
+        self.connector = Connector(port, self.pacers, trio.current_time)
+        self._waiting = trio.Event()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
+            if self.previews is not None:
+                self.previews.attach(nursery)
             nursery.start_soon(self._write_ended)
+            nursery.start_soon(self._watch)
             task_status.started()
 
     # ------------------------------------------------------------- control
@@ -151,6 +256,7 @@ class Dialler:
         assert self._nursery is not None
         run = _Run(spec=spec, scope=trio.CancelScope())
         self.runs[spec.name] = run
+        self.pacers.setdefault(spec.name, Pacer())
         self._nursery.start_soon(self._pace, run)
 
     def pause(self, name: str, paused: bool) -> None:
@@ -171,17 +277,49 @@ class Dialler:
         with run.scope:
             while True:
                 if not run.paused:
-                    await self._round(run)
+                    await self._mode_round(run)
+                    if await self._finished(run):
+                        return
+                await self._send_figures(run)
                 with trio.move_on_after(PACE_SECONDS):
                     await self._wake.wait()
 
+    async def _mode_round(self, run: _Run) -> None:
+        spec = run.spec
+        if self.previews is not None:
+            await self.previews.round(spec, any_record=spec.mode == "preview")
+        if spec.mode != "preview":
+            await self._round(run)
+
+    def _want(self, spec: CampaignSpec) -> int:
+        """How many calls to dial now (progressive: one per free agent)."""
+        ringing = [a for a in self.attempts.values() if a.campaign == spec.name and not a.handed]
+        waiting = self.connector.needing(spec.name)
+        waiting += sum(1 for q in self.connector.promised.values() if q == spec.queue)
+        if spec.mode == "agentless":
+            return agentless.lines_wanted(spec, self.in_flight(spec.name))
+        if spec.mode != "predictive":
+            return self._agents.free_agents(spec.queue) - len(ringing) - waiting
+        pacer = self.pacers.setdefault(spec.name, Pacer())
+        agents = self._agents.agent_views(spec.queue)
+        pacer.observe(agents)
+        now = trio.current_time()
+        return pacer.to_dial(
+            agents=agents,
+            ringing=[Ringing(seconds=now - a.dialled_at) for a in ringing],
+            waiting=waiting,
+            max_rate=spec.max_abandon_rate,
+            max_ratio=spec.max_dial_ratio,
+        )
+
     async def _round(self, run: _Run) -> None:
         spec = run.spec
-        waiting = sum(1 for a in self.attempts.values() if a.campaign == spec.name and not a.handed)
-        want = self._agents.free_agents(spec.queue) - waiting
+        want = self._want(spec)
         if want <= 0:
             return
         now = self._utcnow()
+        pacer = self.pacers.setdefault(spec.name, Pacer())
+        pacer.tally.roll(now.astimezone(spec_zone(spec)).date().isoformat())
         due: list[store.StoredRecord] = await self._read(
             store.due_records, spec.name, now, max(4 * want, 16)
         )
@@ -215,54 +353,134 @@ class Dialler:
                 stored.standing.number,
                 owner=f"campaign:{spec.name}",
                 caller_number=spec.caller_id,
-                timeout=RING_SECONDS,
+                timeout=spec.ring_seconds,
                 user_data={"campaign": spec.name, "record": stored.id, **stored.standing.data},
                 facts={"campaign": spec.name, "campaign_record": stored.id},
+                detect_machines=spec.amd,
             )
             self.attempts[call_id] = _Attempt(
-                campaign=spec.name, record_id=stored.id, standing=stored.standing
+                campaign=spec.name,
+                record_id=stored.id,
+                standing=stored.standing,
+                dialled_at=trio.current_time(),
+                call_id=call_id,
+                previous_disposition=stored.disposition,
             )
+            pacer.dialled()
+            self.board.count(spec.name, spec.timezone, dialled=1)
             self._calls.sync()
             want -= 1
 
     # ------------------------------------------------------- call outcomes
 
     def on_event(self, emitted: Emitted) -> None:
-        """Event sink: an answered customer goes to the campaign's queue."""
+        """Event sink: an answered customer goes to the connector (AMD, an agent)."""
         event = emitted.event
+        if isinstance(event, EstablishedEvent | DeliveredEvent) and self.connector.waiting:
+            self._waiting.set()  # an agent's call changed: one may be ready
         for call_id in emitted.calls:
             attempt = self.attempts.get(call_id)
             if attempt is None:
                 continue
             if isinstance(event, FailedEvent):
                 attempt.failed_cause = event.cause.value
+                self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, outcome_of(False, event.cause.value))
             elif (
                 isinstance(event, EstablishedEvent)
-                and not attempt.handed
                 and event.answering_device == attempt.standing.number
             ):
-                self._hand_over(call_id, attempt)
+                if attempt.handed:
+                    # A preview: the agent's own call reached the customer. The call
+                    # record keeps how the attempt went (``calls.campaign_outcome``).
+                    self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, "answered")
+                    continue
+                attempt.handed = True
+                run = self.runs.get(attempt.campaign)
+                if run is None:
+                    continue  # a stopped campaign's customer is left to hang up
+                if run.spec.mode == "agentless":
+                    self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, "answered")
+                    agentless.hand_over(
+                        run.spec,
+                        call_id,
+                        self._calls,
+                        self.flow_numbers,
+                        self._playing,
+                        warn=log.warning,
+                    )
+                    continue
+                self.connector.on_answer(call_id, run.spec, attempt.dialled_at)
+                self._waiting.set()
+            elif (
+                isinstance(event, DeliveredEvent)
+                and event.alerting_device != attempt.standing.number
+            ):
+                self.connector.on_offered(call_id)
 
-    def _hand_over(self, call_id: str, attempt: _Attempt) -> None:
-        run = self.runs.get(attempt.campaign)
-        attempt.handed = True
-        if run is None:
-            return  # a stopped campaign: the customer is left to hang up (counted answered)
-        number = self._agents.queue_number(run.spec.queue)
-        if number is not None:
-            self._calls.to_queue(call_id, number, ANSWERED_PRIORITY + run.spec.priority)
+    def _set_fact(self, call_id: str, key: str, value: Any) -> None:
+        facts = self._calls.facts(call_id)
+        if facts is not None:
+            facts[key] = value
 
     def on_notice(self, notice: Notice) -> None:
-        """Notice sink: an ended attempt is written by the writer task."""
+        """Notice sink: AMD verdicts, messages played, ended attempts (written by a task)."""
+        if isinstance(notice, AnswerClassified):
+            self.connector.on_classified(notice.call_id, notice.answered_by)
+            self._waiting.set()
+            return
+        if isinstance(notice, PlaybackDone):
+            self.connector.on_playback_done(notice.playback_id)
+            # An agentless campaign's message: the call ends with it.
+            call_id = self._playing.pop(notice.playback_id, None)
+            if call_id is not None and call_id in self.attempts:
+                self._calls.hang_up(call_id)
+                self._calls.sync()
+            return
         if not isinstance(notice, CallEnded):
             return
+        answered = self.connector.on_ended(notice.call_id)
         attempt = self.attempts.pop(notice.call_id, None)
         if attempt is None:
             return
-        attempt.failed_cause = outcome_of(notice.answered_at is not None, attempt.failed_cause)
+        if answered is not None and answered.outcome is not None:
+            attempt.failed_cause = answered.outcome
+        else:
+            attempt.failed_cause = outcome_of(notice.answered_at is not None, attempt.failed_cause)
+        pacer = self.pacers.get(attempt.campaign)
+        if pacer is not None and (answered is None or answered.person_at is None):
+            pacer.ended(attempt.failed_cause)
+        agent = notice.facts.get("agent_id")
+        if isinstance(agent, str):
+            attempt.agent = agent
+        self._remember(attempt)
+        run = self.runs.get(attempt.campaign)
+        if run is not None:
+            answered_ok = attempt.failed_cause == "answered"
+            self.board.count(
+                attempt.campaign,
+                run.spec.timezone,
+                answered=int(attempt.failed_cause in ("answered", "abandoned")),
+                connected=int(answered_ok and attempt.agent is not None),
+                abandoned=int(attempt.failed_cause == "abandoned"),
+                machines=int(attempt.failed_cause == "machine"),
+            )
         self._ended_send.send_nowait(attempt)
         self._wake.set()
         self._wake = trio.Event()
+
+    async def _watch(self) -> None:
+        """Persons waiting for an agent: hand them over, or abandon them at 2 s."""
+        while True:
+            await self._waiting.wait()
+            self._waiting = trio.Event()
+            self.connector.check()
+            self._calls.sync()
+            deadline = self.connector.next_deadline()
+            if deadline is not None:
+                # Agents become ready at times the dialler is not told of: look often.
+                with trio.move_on_at(min(deadline, trio.current_time() + WAIT_TICK)):
+                    await self._waiting.wait()
+                self._waiting.set()
 
     async def _write_ended(self) -> None:
         async for attempt in self._ended_recv:
@@ -274,4 +492,105 @@ class Dialler:
                 await self._read(store.update_record, attempt.record_id, attempt.standing, now)
                 continue
             ended = after_attempt(spec, attempt.standing, outcome, now)
+            if attempt.disposition is not None and outcome == "answered":
+                ended = after_disposition(
+                    spec, ended, attempt.previous_disposition, attempt.disposition, now
+                )
             await self._read(store.update_record, attempt.record_id, ended, now)
+
+    # ---------------------------------------------------- previews, dispositions
+
+    def _preview_dialled(self, call_id: str, preview: Preview) -> None:
+        self.attempts[call_id] = _Attempt(
+            campaign=preview.campaign,
+            record_id=preview.stored.id,
+            standing=preview.stored.standing,
+            handed=True,  # the agent's own phone calls: no queue to hand it to
+            call_id=call_id,
+            agent=preview.agent,
+            previous_disposition=preview.stored.disposition,
+        )
+        run = self.runs.get(preview.campaign)
+        if run is not None:
+            self.board.count(preview.campaign, run.spec.timezone, dialled=1)
+        self._calls.sync()
+
+    def _remember(self, attempt: _Attempt) -> None:
+        self.recent[attempt.call_id] = CallAttempt(
+            call_id=attempt.call_id,
+            campaign=attempt.campaign,
+            record=attempt.record_id,
+            agent=attempt.agent,
+            outcome=attempt.failed_cause,
+        )
+        while len(self.recent) > RECENT_ATTEMPTS:
+            self.recent.popitem(last=False)
+
+    def live_attempt(self, call_id: str) -> CallAttempt | None:
+        """A campaign call that is up now, with the agent who has it."""
+        attempt = self.attempts.get(call_id)
+        if attempt is None:
+            return None
+        agent = attempt.agent
+        facts = self._calls.facts(call_id)
+        if facts is not None and isinstance(facts.get("agent_id"), str):
+            agent = facts["agent_id"]
+        return CallAttempt(
+            call_id=call_id, campaign=attempt.campaign, record=attempt.record_id, agent=agent
+        )
+
+    def live_attempt_of_record(self, record_id: int) -> CallAttempt | None:
+        for call_id, attempt in self.attempts.items():
+            if attempt.record_id == record_id:
+                return self.live_attempt(call_id)
+        return None
+
+    def recent_attempt_of_record(self, record_id: int) -> CallAttempt | None:
+        for attempt in reversed(self.recent.values()):
+            if attempt.record == record_id:
+                return attempt
+        return None
+
+    def dispose_live(self, call_id: str, code: str) -> None:
+        """An agent's disposition of a call still up: applied when the attempt ends."""
+        attempt = self.attempts[call_id]
+        attempt.disposition = code
+        self._set_fact(call_id, FACT_AGENT_DISPOSITION, code)
+        self._calls.sync()
+
+    # ----------------------------------------------------------- figures
+
+    async def _send_figures(self, run: _Run) -> None:
+        name = run.spec.name
+        if not self.board.figures_due(name):
+            return
+        counts: dict[str, int] = await self._read(store.record_counts, name)
+        left = sum(counts.get(s, 0) for s in ("new", "retry", "callback", "preview"))
+        agents = dict(self._agent_states(run.spec.queue)) if self._agent_states else {}
+        self.board.send_figures(
+            self.board.figures(
+                name,
+                run.spec.timezone,
+                agents=agents,
+                records_left=left,
+                in_flight=self.in_flight(name),
+            )
+        )
+
+    async def _finished(self, run: _Run) -> bool:
+        """Whether the running campaign has nothing left to do; if so it ends ``finished``."""
+        name = run.spec.name
+        if self.in_flight(name) or (self.previews and self.previews.of_campaign(name)):
+            return False
+        counts: dict[str, int] = await self._read(store.record_counts, name)
+        if not counts or any(counts.get(s) for s in ("new", "retry", "callback", "preview")):
+            return False
+        if any(counts.get(s) for s in ("dialling",)):
+            return False
+        if self.runs.get(name) is not run or run.paused:
+            return False
+        del self.runs[name]
+        await self._read(store.set_campaign_state, name, "finished", self._utcnow())
+        self.board.state(name, "finished", run.spec.to_wire())
+        await self._send_figures(run)
+        return True

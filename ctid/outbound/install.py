@@ -13,6 +13,7 @@ from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import StructureError
 from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
 from .dialler import Dialler
+from .pacer import AgentView
 from .router import OutboundRouter
 from .service import CampaignService
 
@@ -123,12 +124,15 @@ def install_campaigns(
         configured=specs,
         queues=live_queues or (lambda: queue_names),
     )
+    ivr = config.sections.get("ivr", {})
+    numbers = ivr.get("numbers", {}) if isinstance(ivr, dict) else {}
+    service.ivr_numbers = {str(k): str(v) for k, v in numbers.items()}
     services[CAMPAIGNS] = service
     return service
 
 
 class AcdAgents:
-    """The ACD as the dialler sees it (``dialler.AgentPool``)."""
+    """The ACD as the dialler sees it (``dialler.AgentPool``, ``preview.AgentDesk``)."""
 
     def __init__(self, engine: Any, queue_numbers: Callable[[str], str | None]) -> None:
         self._engine = engine
@@ -146,20 +150,103 @@ class AcdAgents:
     def queue_number(self, queue: str) -> str | None:
         return self._queue_numbers(queue)
 
+    def ready_agents(self, queue: str) -> list[str]:
+        from ..acd.agent_states import AgentState
+
+        ready = [
+            agent
+            for agent in self._engine.agents.values()
+            if agent.state is AgentState.READY and queue in agent.active
+        ]
+        ready.sort(key=lambda agent: (agent.ready_since, agent.agent_id))
+        return [agent.agent_id for agent in ready]
+
+    def reserve(self, agent_id: str) -> str | None:
+        from ..acd.agent_states import AgentState, AgentTrigger
+
+        agent = self._engine.agents.get(agent_id)
+        if agent is None or agent.state is not AgentState.READY or agent.device is None:
+            return None
+        self._engine.transition(agent, AgentTrigger.RESERVE, cause="outboundReserved")
+        return str(agent.device)
+
+    def release(self, agent_id: str) -> None:
+        from ..acd.agent_states import AgentState, AgentTrigger
+
+        agent = self._engine.agents.get(agent_id)
+        if agent is None or agent.state is not AgentState.RESERVED or agent.offer is not None:
+            return
+        self._engine.free(agent, AgentTrigger.OFFER_ENDED, cause="outboundReleased")
+
+    def states(self, queue: str) -> dict[str, int]:
+        """Agents of ``queue`` logged on, by state (``campaign.figures``)."""
+        counts: dict[str, int] = {}
+        for agent in self._engine.agents.values():
+            if queue in agent.active:
+                counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
+        return counts
+
+    def agent_views(self, queue: str) -> list[AgentView]:
+        from ..acd.agent_states import AgentState
+
+        now = self._engine.now()
+        views = []
+        for agent in self._engine.agents.values():
+            if queue not in agent.active:
+                continue
+            answered = agent.answered_at
+            views.append(
+                AgentView(
+                    agent_id=agent.agent_id,
+                    ready=agent.state is AgentState.READY,
+                    busy_seconds=None if answered is None else now - answered,
+                )
+            )
+        return views
+
 
 class CampaignCalls:
     """The calls as the dialler sees them (``dialler.CallPort``)."""
 
-    def __init__(self, control: CallControl, sync: Callable[[], None]) -> None:
+    def __init__(self, control: CallControl, sync: Callable[[], None], csta: Any = None) -> None:
         self._control = control
+        self._csta = csta
         self.sync = sync
+
+    def facts(self, call_id: str) -> dict[str, Any] | None:
+        call = self._control.model.calls.get(call_id)
+        if call is None:
+            return None
+        self._control.model.dirty.add(call_id)
+        return call.facts
+
+    def agent_dial(self, device: str, number: str, *, user_data: Any, facts: Any) -> str:
+        """The agent's phone calls ``number`` (a MakeCall that rings the agent first,
+        unless it answers by itself); raises ``CstaError`` as MakeCall does."""
+        conn = self._csta.make_call(device, number, user_data=user_data)
+        call = self._control.call(conn.call_id)
+        call.facts.update(facts)
+        self.sync()
+        return call.call_id
 
     def dial_out(self, number: str, **kwargs: Any) -> str:
         return self._control.dial_out(number, **kwargs)
 
+    def to_number(self, call_id: str, number: str) -> None:
+        self._control.route(call_id, number)
+
     def to_queue(self, call_id: str, number: str, priority: int) -> None:
         self._control.call(call_id).facts[FACT_QUEUE_PRIORITY] = priority
         self._control.route(call_id, number)
+
+    def play(self, call_id: str, media: list[str]) -> str:
+        return self._control.play(call_id, media)
+
+    def hang_up(self, call_id: str) -> None:
+        self._control.hang_up(call_id)
+
+    def set_fact(self, call_id: str, key: str, value: Any) -> None:
+        self._control.call(call_id).facts[key] = value
 
 
 def install_dialler(
@@ -169,14 +256,30 @@ def install_dialler(
     sync: Callable[[], None],
     acd_engine: Any,
     queue_numbers: Callable[[str], str | None],
+    csta: Any = None,
+    publish: Callable[..., None] | None = None,
 ) -> Dialler:
     """The dialler of ``service``: its sinks go on the calls, its ``run`` with the services."""
+    agents = AcdAgents(acd_engine, queue_numbers)
+    calls = CampaignCalls(control, sync, csta)
     dialler = Dialler(
         read=service.read,
-        calls=CampaignCalls(control, sync),
-        agents=AcdAgents(acd_engine, queue_numbers),
+        calls=calls,
+        agents=agents,
         utcnow=service.utcnow,
         zone_prefixes=dict(service.settings.zone_prefixes),
+        desk=agents if csta is not None else None,
+        agent_calls=calls if csta is not None else None,
+        publish=publish,
+        agent_states=agents.states,
+        figures_interval=acd_engine.config.wallboard_interval,
     )
+    ivr_numbers = config_numbers(service)
+    dialler.flow_numbers = {flow: number for number, flow in reversed(ivr_numbers.items())}
     service.dialler = dialler
     return dialler
+
+
+def config_numbers(service: CampaignService) -> dict[str, str]:
+    """``[ivr] numbers`` (number -> flow), which agentless campaigns with a flow call."""
+    return dict(service.ivr_numbers)

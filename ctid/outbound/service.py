@@ -12,21 +12,25 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import trio
 
 from ..structure import StructureError
-from . import store
+from . import dispositions, store
 from .attempts import Standing
 from .campaign_config import CampaignSpec, OutboundSettings, spec_from_api
 from .csv_import import ListFormatError, ListImport, parse_list
 from .dialler import Dialler
 from .numbers import InvalidNumber, normalise
+from .preview import PreviewDesk, PreviewError
 
 __all__ = ["CampaignError", "CampaignService"]
 
 log = logging.getLogger(__name__)
+
+#: Dialling modes that run (``campaign.setState running``).
+BUILT_MODES: Final = frozenset({"progressive", "preview", "agentless", "predictive"})
 
 Reader = Callable[..., Awaitable[Any]]
 
@@ -59,6 +63,10 @@ class CampaignService:
         #: The ACD's queue names (a campaign's queue must be one of them).
         self._queues = queues
         self.ready = trio.Event()
+        #: Campaign -> its queue, for access checks that cannot wait for the database.
+        self.campaign_queues: dict[str, str] = {}
+        #: ``[ivr] numbers`` (number -> flow): agentless campaigns send calls to a flow.
+        self.ivr_numbers: dict[str, str] = {}
 
     @property
     def read(self) -> Reader:
@@ -73,6 +81,9 @@ class CampaignService:
         now = self.utcnow()
         for spec in self.configured:
             await self._read(store.upsert_config_campaign, spec.name, spec.to_wire(), now)
+        rows: list[store.CampaignRow] = await self._read(store.campaign_rows)
+        for row in rows:
+            self.campaign_queues[row.name] = str(row.spec.get("queue"))
         self.ready.set()
         task_status.started()
         await trio.sleep_forever()
@@ -89,18 +100,125 @@ class CampaignService:
         if dialler is None:
             raise CampaignError("noDialler", "dialling needs the ACD ([acd]) and call records")
         if state == "running":
-            if spec.mode != "progressive":
+            if spec.mode not in BUILT_MODES:
                 raise CampaignError(
                     "modeNotBuilt",
-                    f"{spec.mode} dialling is not built yet: only progressive campaigns run",
+                    f"{spec.mode} dialling is not built yet: "
+                    f"{', '.join(sorted(BUILT_MODES))} campaigns run",
                 )
             dialler.start(spec)
         elif state == "paused":
             dialler.pause(name, True)
         else:
             dialler.stop(name)
+            if dialler.previews is not None:
+                await dialler.previews.withdraw(name)
         await self._read(store.set_campaign_state, name, state, self.utcnow())
+        dialler.board.state(name, state, spec.to_wire())
         return await self.get(name)
+
+    def _dialler(self) -> Dialler:
+        if self.dialler is None:
+            raise CampaignError("noDialler", "dialling needs the ACD ([acd]) and call records")
+        return self.dialler
+
+    # ------------------------------------------------------------ dispositions
+
+    async def set_disposition(
+        self,
+        call_id: str | None,
+        record_id: int | None,
+        code: str,
+        agent: str | None,
+        *,
+        check: Callable[[str], None] = lambda queue: None,
+    ) -> dict[str, Any]:
+        """The agent ``agent`` (None: a supervisor or admin) gives a campaign call its
+        disposition; ``check`` may refuse by the campaign's queue before anything changes."""
+        dialler = self._dialler()
+        attempt = None
+        live = False
+        if call_id is not None:
+            attempt = dialler.live_attempt(call_id)
+            live = attempt is not None
+            attempt = attempt or dialler.recent.get(call_id)
+            if attempt is None:
+                attempt = await self._read(dispositions.attempt_of_call, call_id)
+        else:
+            assert record_id is not None
+            attempt = dialler.live_attempt_of_record(record_id)
+            live = attempt is not None
+            attempt = attempt or dialler.recent_attempt_of_record(record_id)
+            if attempt is None:
+                attempt = await self._read(dispositions.last_attempt_of_record, record_id)
+        if attempt is None:
+            what = f"call {call_id}" if call_id is not None else f"record {record_id}"
+            raise CampaignError("noSuchAttempt", f"{what} is no campaign call")
+        if agent is not None and attempt.agent != agent:
+            raise CampaignError(
+                "notYourCall",
+                f"call {attempt.call_id} of record {attempt.record} was not agent {agent}'s",
+            )
+        spec = await self.spec(attempt.campaign)
+        check(spec.queue)
+        if code not in spec.dispositions:
+            raise StructureError(
+                "params.disposition",
+                f"{code!r} is not a disposition of campaign {spec.name!r} "
+                f"(its codes: {', '.join(spec.dispositions)})",
+            )
+        now = self.utcnow()
+        found: store.StoredRecord | None = await self._read(
+            store.record, attempt.campaign, attempt.record
+        )
+        assert found is not None
+        standing = found.standing
+        if live:
+            dialler.dispose_live(attempt.call_id, code)
+            await self._read(
+                partial(store.update_record, disposition=code), attempt.record, standing, now
+            )
+        else:
+            if attempt.outcome == "answered":
+                standing = dispositions.after_disposition(
+                    spec, standing, found.disposition, code, now
+                )
+            await self._read(
+                partial(store.update_record, disposition=code), attempt.record, standing, now
+            )
+            await self._read(dispositions.set_call_disposition, attempt.call_id, code)
+        return {
+            "campaign": attempt.campaign,
+            "record": attempt.record,
+            "callID": attempt.call_id,
+            "disposition": code,
+            "status": standing.status,
+            "nextAttemptAt": _iso(standing.next_attempt_at),
+        }
+
+    # ---------------------------------------------------------------- previews
+
+    async def preview_dial(self, record_id: int, agent: str | None) -> dict[str, Any]:
+        desk = self._desk()
+        try:
+            call_id = await desk.dial(record_id, agent)
+        except PreviewError as exc:
+            raise CampaignError(exc.reason, str(exc)) from None
+        return {"record": record_id, "callID": call_id}
+
+    async def preview_skip(self, record_id: int, agent: str | None, reason: str) -> dict[str, Any]:
+        desk = self._desk()
+        try:
+            standing = await desk.skip(record_id, agent, reason)
+        except PreviewError as exc:
+            raise CampaignError(exc.reason, str(exc)) from None
+        return {"record": record_id, "status": standing.status, "reason": reason}
+
+    def _desk(self) -> PreviewDesk:
+        desk = self._dialler().previews
+        if desk is None:
+            raise CampaignError("noDialler", "previews need the ACD ([acd])")
+        return desk
 
     # ------------------------------------------------------------ definitions
 
@@ -125,6 +243,7 @@ class CampaignService:
             raise CampaignError(
                 "campaignExists", f"campaign {spec.name!r} exists: use campaign.update"
             )
+        self.campaign_queues[spec.name] = spec.queue
         return await self.get(spec.name)
 
     async def update(self, name: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,6 +260,10 @@ class CampaignService:
             row.source,
             self.utcnow(),
         )
+        self.campaign_queues[name] = spec.queue
+        if self.dialler is not None and name in self.dialler.runs:
+            # Pacing limits, windows, retries... apply from the next pacing round.
+            self.dialler.runs[name].spec = spec
         return await self.get(name)
 
     async def _row(self, name: str) -> store.CampaignRow:
@@ -281,6 +404,10 @@ class CampaignService:
         checked = _numbers([number], "number")[0]
         lists = await self._read(store.dnc_check, checked)
         return {"number": checked, "listed": bool(lists), "lists": lists}
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return None if when is None else when.isoformat().replace("+00:00", "Z")
 
 
 def _parse(engine: Any, text: str, number_column: str) -> ListImport:

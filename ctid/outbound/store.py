@@ -8,6 +8,7 @@ Every function takes an ``Engine`` first and runs in a worker thread
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -21,9 +22,11 @@ from .csv_import import ListImport
 
 __all__ = [
     "GLOBAL_DNC",
+    "KEEP",
     "CampaignRow",
     "ImportResult",
     "StoredRecord",
+    "agent_callbacks_due",
     "campaign_row",
     "campaign_rows",
     "dnc_add",
@@ -43,6 +46,15 @@ __all__ = [
 
 #: The ``scope`` of the global do-not-call list.
 GLOBAL_DNC: Final = "*"
+
+
+class Keep(enum.Enum):
+    """``update_record``: leave the column as it is."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
 
 
 @attrs.frozen(kw_only=True)
@@ -256,6 +268,9 @@ def due_records(engine: Engine, campaign: str, now: dt.datetime, limit: int) -> 
                     campaign_records.c.next_attempt_at.is_(None),
                     campaign_records.c.next_attempt_at <= now,
                 ),
+                # A callback booked for one agent is offered to that agent only
+                # (``agent_callbacks_due``, ``ctid.outbound.preview``).
+                campaign_records.c.callback_agent.is_(None),
             )
             .order_by(
                 # Callbacks first, then retries, then new records; by their time, then id.
@@ -264,6 +279,26 @@ def due_records(engine: Engine, campaign: str, now: dt.datetime, limit: int) -> 
                 campaign_records.c.id,
             )
             .limit(limit)
+        ).all()
+    return [_stored(r) for r in rows]
+
+
+def agent_callbacks_due(
+    engine: Engine, campaign: str, now: dt.datetime, agents: Sequence[str]
+) -> list[StoredRecord]:
+    """Callbacks of ``campaign`` booked for one of ``agents`` whose time has come."""
+    if not agents:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(campaign_records)
+            .where(
+                campaign_records.c.campaign == campaign,
+                campaign_records.c.status == "callback",
+                campaign_records.c.next_attempt_at <= now,
+                campaign_records.c.callback_agent.in_(list(agents)),
+            )
+            .order_by(campaign_records.c.next_attempt_at, campaign_records.c.id)
         ).all()
     return [_stored(r) for r in rows]
 
@@ -302,23 +337,26 @@ def update_record(
     standing: Standing,
     now: dt.datetime,
     *,
-    disposition: str | None = None,
-    callback_agent: str | None = None,
+    disposition: str | Keep | None = KEEP,
+    callback_agent: str | Keep | None = KEEP,
 ) -> None:
+    """Write where a record stands; ``disposition`` and ``callback_agent`` are kept
+    unless given (an attempt's end must not wipe the agent's disposition)."""
+    values: dict[str, Any] = {
+        "status": standing.status,
+        "attempts": standing.attempts,
+        "retries": standing.retries,
+        "next_attempt_at": standing.next_attempt_at,
+        "last_outcome": standing.last_outcome,
+        "updated_at": now,
+    }
+    if not isinstance(disposition, Keep):
+        values["disposition"] = disposition
+    if not isinstance(callback_agent, Keep):
+        values["callback_agent"] = callback_agent
     with engine.begin() as conn:
         conn.execute(
-            campaign_records.update()
-            .where(campaign_records.c.id == record_id)
-            .values(
-                status=standing.status,
-                attempts=standing.attempts,
-                retries=standing.retries,
-                next_attempt_at=standing.next_attempt_at,
-                last_outcome=standing.last_outcome,
-                disposition=disposition,
-                callback_agent=callback_agent,
-                updated_at=now,
-            )
+            campaign_records.update().where(campaign_records.c.id == record_id).values(**values)
         )
 
 

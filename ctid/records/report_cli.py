@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 import zoneinfo
 from pathlib import Path
+from typing import Any
 
 from ..config import ConfigError, load_config
 from .reports import REPORTS
@@ -16,11 +17,12 @@ __all__ = ["report_command", "setup_report"]
 
 def setup_report(parser: argparse.ArgumentParser) -> None:
     parser.description = "a report computed from the call records"
-    parser.add_argument("name", choices=sorted(REPORTS), help="which report")
+    parser.add_argument("name", choices=sorted([*REPORTS, "campaign"]), help="which report")
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--from", dest="start", help="first day or ISO time (default: today)")
     parser.add_argument("--to", dest="end", help="end, exclusive (default: the day after --from)")
     parser.add_argument("--queue", help="only this queue")
+    parser.add_argument("--campaign", help="the campaign (report campaign)")
     parser.add_argument("--agent", help="only this agent")
     parser.add_argument("--interval", choices=("hour", "day"), help="break down by hour or day")
     parser.add_argument(
@@ -67,16 +69,22 @@ def report_command(args: argparse.Namespace) -> int:
         timezone=tz,
         threshold=args.threshold,
     )
+    if args.name == "campaign" and not args.campaign:
+        print("error: report campaign needs --campaign NAME", file=sys.stderr)
+        return 2
     engine = db.make_engine(settings.url)
     try:
         db.check_schema(engine)
-        data = load(engine, args.name, request, dt.datetime.now(dt.UTC))
-    except (db.SchemaError, SQLAlchemyError) as exc:
+        if args.name == "campaign":
+            report = _campaign_report(engine, args.campaign, request)
+        else:
+            data = load(engine, args.name, request, dt.datetime.now(dt.UTC))
+            report = run_report(args.name, data, request)
+    except (db.SchemaError, SQLAlchemyError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
-    report = run_report(args.name, data, request)
     text = {"table": as_table, "csv": as_csv, "json": as_json}[args.format](report)
     sys.stdout.write(text)
     if args.plot is not None:
@@ -86,6 +94,21 @@ def report_command(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     return 0
+
+
+def _campaign_report(engine: Any, campaign: str, request: Any) -> Any:
+    """``report campaign`` (``ctid.outbound.report``); LookupError: no such campaign."""
+    from ..outbound import report as campaign_reports
+    from ..outbound.store import campaign_row
+
+    row = campaign_row(engine, campaign)
+    if row is None:
+        raise LookupError(f"no campaign {campaign!r}")
+    req = campaign_reports.CampaignReportRequest(
+        campaign=campaign, queue=str(row.spec.get("queue")), start=request.start, end=request.end
+    )
+    data = campaign_reports.load(engine, req, dt.datetime.now(dt.UTC))
+    return campaign_reports.campaign_report(data, req)
 
 
 def _next_day(start: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -290,6 +290,26 @@ def _first_fax(facts: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: Facts of a campaign's call (``ctid.outbound.dispositions``) -> the call record's column.
+_CAMPAIGN_FACTS: Final = (
+    ("campaign", str),
+    ("campaign_record", int),
+    ("campaign_outcome", str),
+    ("agent_disposition", str),
+)
+
+
+def _campaign_columns(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The campaign columns the call's facts fill; those absent are left as they are
+    (an agent may give a disposition after the call has closed)."""
+    out: dict[str, Any] = {}
+    for key, kind in _CAMPAIGN_FACTS:
+        value = facts.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            out[key] = value
+    return out
+
+
 def _close_call(conn: Connection, op: o.CallClose) -> None:
     values = {
         "call_id": op.call_id,
@@ -326,6 +346,7 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "user_data": dict(op.user_data),
         "facts": dict(op.facts),
         "fax_id": _first_fax(op.facts),
+        **_campaign_columns(op.facts),
     }
     _upsert(conn, calls, ["call_id"], values)
     conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})

@@ -36,6 +36,7 @@ import attrs
 from ..acd.strategies import STRATEGIES
 from ..config import ConfigError
 from ..structure import StructureError, structure
+from . import campaign_command
 from .chart import write_svg
 from .people import Traffic
 from .run import Scenario, SimulationResult, run_simulation, single_queue
@@ -158,6 +159,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
         default=3,
         help="with --solve-agents: seeds simulated for each number of agents (1, 2, ...)",
     )
+    campaign_command.add_flags(parser)
 
 
 @attrs.frozen(kw_only=True)
@@ -372,6 +374,13 @@ def attrs_namespace(args: argparse.Namespace, **changes: Any) -> argparse.Namesp
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.campaign:
+        bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            return campaign_command.run(args, bar)
+        finally:
+            if bar is not None:
+                bar.close()
     if args.solve_agents:
         return _solve(args)
     try:

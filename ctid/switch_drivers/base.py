@@ -98,8 +98,7 @@ __all__ = [
     "TrackRecording",
 ]
 
-#: Events a driver may have in flight to the call model before ``emit.send`` blocks:
-#: a slow consumer back-pressures the switch connection instead of growing memory.
+#: Events in flight to the call model before ``emit.send`` blocks (back-pressure, not memory).
 EVENT_CHANNEL_SIZE: Final = 1024
 
 
@@ -511,7 +510,8 @@ class Originate(SwitchCommand):
     For ``EndpointKind.EXTERNAL`` the driver picks an outside line (of ``trunk`` if given).
     ``auto_answer`` asks a phone to answer by itself (SIP auto-answer headers; the simulator's
     phones go off-hook), which CSTA calls ``autoOriginate: doNotPrompt``. The switch gives up after
-    ``timeout`` seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``."""
+    ``timeout`` seconds of ringing with ``ChannelHungUp(cause=NO_ANSWER)``. ``detect_machines``
+    asks for answering-machine detection: an ``amd.AmdResult`` follows the answer."""
 
     channel_id: str
     kind: EndpointKind
@@ -523,6 +523,7 @@ class Originate(SwitchCommand):
     trunk: str | None = None
     originator_channel_id: str | None = None
     variables: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
+    detect_machines: bool = False
 
 
 @attrs.frozen(kw_only=True)

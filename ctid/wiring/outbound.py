@@ -7,7 +7,9 @@ from typing import Any
 
 from ..acd.config import acd_section
 from ..config import Config, ConfigError, each_problem
+from ..api.methods.campaign_agent import campaign_topic
 from ..outbound import store
+from ..outbound.events import EVENT_NAMES
 from ..outbound.install import (
     campaign_settings,
     check_campaigns,
@@ -51,7 +53,11 @@ def install_campaign_dialling(app: Parts) -> None:
         sync=app.calls.sync,
         acd_engine=acd.engine,
         queue_numbers=AcdDestinations(acd, app.control).queue_number,
+        csta=app.calls.csta,
+        publish=app.publisher.publish,
     )
+    app.api.monitor_topics["campaignObject"] = campaign_topic
+    app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
     app.calls.event_sinks.append(dialler.on_event)
     app.calls.notice_sinks.append(dialler.on_notice)
     app.extra_services.append(dialler.run)

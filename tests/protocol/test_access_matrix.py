@@ -209,6 +209,12 @@ CASES: Final[dict[str, dict[str, Case]]] = {
         "": lambda s: {"campaign": "nope", "list": "l", "numberColumn": "n", "csv": "n\n5551234\n"}
     },
     "campaign.scheduleCallback": {"": lambda s: {"record": 999, "at": "2027-01-15T10:00:00Z"}},
+    "campaign.setDisposition": {"": lambda s: {"record": 999, "disposition": "sale"}},
+    "campaign.previewDial": {"": lambda s: {"record": 999}},
+    "campaign.previewSkip": {"": lambda s: {"record": 999, "reason": "no"}},
+    "report.campaign": {
+        "": lambda s: {"campaign": "nope", "from": "2027-01-15", "to": "2027-01-16"}
+    },
     "dnc.add": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
     "dnc.remove": {"": lambda s: {"numbers": ["5550999"], "campaign": "nope"}},
     "dnc.import": {"": lambda s: {"csv": "n\n5550999\n", "numberColumn": "n", "campaign": "nope"}},

@@ -90,6 +90,8 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "simulate.command",
                 "simulate.solve",
                 "simulate.chart",
+                "simulate.campaign",
+                "simulate.campaign_command",
             }
         ),
     ),

@@ -85,24 +85,25 @@ def test_agent_error_message() -> None:
 # The agent table, row by row, in the column order of AgentTrigger.
 AGENT_HEADER = (
     "| state | logOn | logOff | ready | notReady | work | offer | answer | offerEnded | rona "
-    "| call |"
+    "| call | reserve |"
 )
 AGENT_ROWS = [
-    "| **loggedOff** | notReady |  |  |  |  |  |  |  |  |  |",
-    "| **notReady** |  | loggedOff | ready | notReady | workingAfterCall |  |  |  |  |  |",
-    "| **ready** |  | loggedOff |  | notReady | workingAfterCall | reserved |  |  |  | busy |",
+    "| **loggedOff** | notReady |  |  |  |  |  |  |  |  |  |  |",
+    "| **notReady** |  | loggedOff | ready | notReady | workingAfterCall |  |  |  |  |  |  |",
+    "| **ready** |  | loggedOff |  | notReady | workingAfterCall | reserved |  |  |  | busy "
+    "| reserved |",
     "| **reserved** |  | loggedOff |  | notReady | workingAfterCall |  | busy | ready | notReady "
-    "| busy |",
-    "| **busy** |  | loggedOff | ready | notReady | workingAfterCall |  |  |  |  |  |",
-    "| **workingAfterCall** |  | loggedOff | ready | notReady |  |  |  |  |  |  |",
+    "| busy |  |",
+    "| **busy** |  | loggedOff | ready | notReady | workingAfterCall |  |  |  |  |  |  |",
+    "| **workingAfterCall** |  | loggedOff | ready | notReady |  |  |  |  |  |  |  |",
 ]
 
 
 def test_agent_markdown_table_is_exactly_the_table() -> None:
-    separator = "| --- | " + " | ".join(["---"] * 10) + " |"
+    separator = "| --- | " + " | ".join(["---"] * 11) + " |"
     assert agent_states.markdown_table() == "\n".join([AGENT_HEADER, separator, *AGENT_ROWS])
 
 
 def test_agent_table_counts() -> None:
-    assert sum(len(row) for row in agent_states.TRANSITIONS.values()) == 24
-    assert [len(agent_states.TRANSITIONS[s]) for s in AgentState] == [1, 4, 5, 7, 4, 3]
+    assert sum(len(row) for row in agent_states.TRANSITIONS.values()) == 25
+    assert [len(agent_states.TRANSITIONS[s]) for s in AgentState] == [1, 4, 6, 7, 4, 3]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from . import (
     agent,
     campaign,
+    campaign_agent,
+    campaign_report,
     csta,
     discover,
     fax,
@@ -26,6 +28,8 @@ from .base import registry
 __all__ = [
     "agent",
     "campaign",
+    "campaign_agent",
+    "campaign_report",
     "csta",
     "discover",
     "fax",

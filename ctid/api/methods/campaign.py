@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from ...calls.errors import CstaError, CstaErrorValue
 from ...outbound.campaign_config import CampaignSpec, check_spec
 from ...outbound.service import CampaignError
 from ...structure import KEY, StructureError
@@ -56,6 +57,20 @@ async def _run(call: Any) -> Any:
         ) from None
 
 
+def _check_queue(ctx: RequestContext, name: str) -> None:
+    """A supervisor limited to some queues acts only on campaigns of those queues."""
+    service = ctx.api.services.get("campaigns")
+    queue = getattr(service, "campaign_queues", {}).get(name)
+    cred = ctx.session.credential if ctx.session is not None else None
+    if cred is None or cred.role is not Role.SUPERVISOR or queue is None or not cred.queues:
+        return
+    if queue not in cred.queues:
+        raise CstaError(
+            CstaErrorValue.PRIVILEGE_VIOLATION_ON_SPECIFIED_DEVICE,
+            f"supervisor {cred.name} does not supervise queue {queue}",
+        )
+
+
 def _text(value: str | list[str]) -> str:
     """A file's text: one string, or (over the 16 KB string limit) a list of chunks."""
     return value if isinstance(value, str) else "".join(value)
@@ -82,7 +97,9 @@ class UpdateParams:
 
 @registry.method("campaign.update", params=UpdateParams, roles=MANAGERS, target=Target.NONE)
 async def update(ctx: RequestContext, p: UpdateParams) -> dict[str, Any]:
-    """Change a campaign's definition (pacing limits, windows, retries...); checked whole."""
+    """Change a campaign's definition (pacing limits, windows, retries...); checked whole.
+    A running campaign uses it from its next pacing round (live)."""
+    _check_queue(ctx, p.name)
     result: dict[str, Any] = await _run(_service(ctx).update(p.name, p.changes))
     return result
 
@@ -95,6 +112,7 @@ class NameParams:
 @registry.method("campaign.get", params=NameParams, roles=MANAGERS, target=Target.NONE)
 async def get(ctx: RequestContext, p: NameParams) -> dict[str, Any]:
     """A campaign: its definition, state, records by status, and each list's counts."""
+    _check_queue(ctx, p.name)
     result: dict[str, Any] = await _run(_service(ctx).get(p.name))
     return result
 
@@ -234,6 +252,7 @@ class SetStateParams:
 @registry.method("campaign.setState", params=SetStateParams, roles=MANAGERS, target=Target.NONE)
 async def set_state(ctx: RequestContext, p: SetStateParams) -> dict[str, Any]:
     """Start (``running``), pause, resume (``running`` again) or stop a campaign's dialling.
-    Only progressive campaigns dial so far (``modeNotBuilt`` for the others)."""
+    Every mode dials: preview, progressive, predictive and agentless."""
+    _check_queue(ctx, p.name)
     result: dict[str, Any] = await _run(_service(ctx).set_state(p.name, p.state))
     return result

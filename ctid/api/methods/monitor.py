@@ -28,6 +28,8 @@ class MonitorObject:
     fax_object: str | None = None
     #: A voicemail box (``queue:sales``, ``agent:2001``, ``number:8100``, or ``*``).
     mailbox_object: str | None = None
+    #: An outbound campaign's events (``campaign.*``), or ``"*"``: every campaign's.
+    campaign_object: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -64,6 +66,7 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
         "queueObject": obj.queue_object,
         "faxObject": obj.fax_object,
         "mailboxObject": obj.mailbox_object,
+        "campaignObject": obj.campaign_object,
     }
     given = [obj.device_object, obj.call_object, *topics.values()]
     if sum(value is not None for value in given) != 1:
@@ -71,7 +74,7 @@ async def monitor_start(ctx: RequestContext, p: MonitorStartParams) -> dict[str,
             CstaErrorValue.INVALID_OBJECT_TYPE,
             "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
             "monitorObject must have exactly one of deviceObject, callObject, agentObject, "
-            "queueObject, mailboxObject and faxObject",
+            "queueObject, mailboxObject, faxObject and campaignObject",
         )
     api = ctx.api
     topic_key = next((key for key, value in topics.items() if value is not None), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import random
 import re
 
 import attrs
@@ -10,6 +11,7 @@ import attrs
 __all__ = [
     "DEFAULT_FAX_MACHINES",
     "DEFAULT_OUTSIDE_RULES",
+    "Callees",
     "FaxMachine",
     "OutsideBehaviour",
     "OutsideRule",
@@ -43,6 +45,10 @@ class OutsideRule:
     answer_after: float = 2.0
     #: Seconds after answering that the party hangs up by itself (None: never).
     hangup_after: float | None = None
+    #: An answering machine rather than a person (``amd.AmdResult`` says which).
+    machine: bool = False
+    #: Seconds the party speaks when it answers: a person's "Hello?", a machine's greeting.
+    greeting_seconds: float = 0.8
 
 
 #: The last digits follow SIP status codes, so a tester can remember them:
@@ -54,8 +60,55 @@ DEFAULT_OUTSIDE_RULES = (
     OutsideRule(pattern=r".*404", behaviour=OutsideBehaviour.UNREACHABLE),
     OutsideRule(pattern=r".*603", behaviour=OutsideBehaviour.REJECT),
     OutsideRule(pattern=r".*408", behaviour=OutsideBehaviour.OUT_OF_ORDER),
+    # ...263 ("AMD" on a keypad): an answering machine, 6 s of greeting, then 20 s of message.
+    OutsideRule(pattern=r".*263", machine=True, greeting_seconds=6.0, hangup_after=26.0),
     OutsideRule(pattern=r".*", behaviour=OutsideBehaviour.ANSWER, answer_after=2.0),
 )
+
+
+def _span(value: tuple[float, float] | list[float]) -> tuple[float, float]:
+    low, high = value
+    return (float(low), float(high))
+
+
+@attrs.frozen(kw_only=True)
+class Callees:
+    """A crowd of outside parties: each call to a number matching ``pattern`` draws anew.
+
+    A share ``answer_share`` of calls is answered after a ring time drawn from
+    ``answer_after`` (the others ring until ctid gives up); of the answers, a share
+    ``machine_share`` are answering machines with a greeting of ``greeting_seconds``
+    (uniform), which hang up ``message_seconds`` after it. People say "Hello?"
+    (``hello_seconds``) and stay until ctid or an agent hangs up.
+    """
+
+    pattern: re.Pattern[str] = attrs.field(converter=_compile)
+    answer_share: float = 1.0
+    machine_share: float = 0.0
+    answer_after: tuple[float, float] = attrs.field(default=(2.0, 10.0), converter=_span)
+    greeting_seconds: tuple[float, float] = attrs.field(default=(3.0, 15.0), converter=_span)
+    hello_seconds: tuple[float, float] = attrs.field(default=(0.4, 1.2), converter=_span)
+    message_seconds: float = 20.0
+
+    def draw(self, rng: random.Random) -> OutsideRule:
+        """What the party of one call does."""
+        if rng.random() >= self.answer_share:
+            return OutsideRule(pattern=self.pattern, behaviour=OutsideBehaviour.NO_ANSWER)
+        after = rng.uniform(*self.answer_after)
+        if rng.random() < self.machine_share:
+            greeting = rng.uniform(*self.greeting_seconds)
+            return OutsideRule(
+                pattern=self.pattern,
+                answer_after=after,
+                machine=True,
+                greeting_seconds=greeting,
+                hangup_after=greeting + self.message_seconds,
+            )
+        return OutsideRule(
+            pattern=self.pattern,
+            answer_after=after,
+            greeting_seconds=rng.uniform(*self.hello_seconds),
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +164,10 @@ class SimulatorConfig:
     fax_machines: tuple[FaxMachine, ...] = DEFAULT_FAX_MACHINES
     #: Line rate of simulated fax transfers (V.29: 9,600 bit/s).
     fax_bit_rate: int = 9600
+    #: Crowds of outside parties who answer by chance (checked after fax machines).
+    callees: tuple[Callees, ...] = ()
+    #: Seed of the crowds' draws (the same seed, the same day).
+    callee_seed: int = 0
 
     def fax_machine(self, number: str) -> FaxMachine | None:
         for machine in self.fax_machines:
@@ -118,7 +175,8 @@ class SimulatorConfig:
                 return machine
         return None
 
-    def behaviour_for(self, number: str) -> OutsideRule:
+    def behaviour_for(self, number: str, rng: random.Random | None = None) -> OutsideRule:
+        """What the party at ``number`` does on this call (``rng`` draws for ``callees``)."""
         machine = self.fax_machine(number)
         if machine is not None:
             return OutsideRule(
@@ -126,6 +184,9 @@ class SimulatorConfig:
                 behaviour=machine.behaviour,
                 answer_after=machine.answer_after,
             )
+        for crowd in self.callees:
+            if rng is not None and crowd.pattern.fullmatch(number):
+                return crowd.draw(rng)
         for rule in self.outside:
             if rule.pattern.fullmatch(number):
                 return rule

@@ -1,11 +1,9 @@
 """The voice-card simulator's core: lines, phones, outside parties, bridges. Sans-IO.
 
-A voice card has channels that operators know by their states: idle, ringing
-(waiting for an answer), collecting digits, dialling, alerting, connected,
-playing, waiting for hang-up. Here the card has extension lines, each wired to
-a phone that a test or the demo can take off-hook, put on-hook and press keys
-on, and outside (trunk) lines on which simulated callers call in, and
-simulated far ends answer, are busy or never answer by number pattern.
+A voice card's channels are idle, ringing, collecting digits, dialling, alerting,
+connected, playing or waiting for hang-up. Its extension lines are wired to phones
+(off-hook, on-hook, keys); on its outside lines simulated callers call in, and far
+ends answer (people or machines), are busy or never answer, by number pattern.
 
 ``SimSwitch`` is pure: every method takes the current time, changes state,
 and appends normalized events to ``events``; timeouts are kept as deadlines
@@ -18,12 +16,13 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import random
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 
 from .. import base as sw
-from . import fax
+from . import fax, machines
 from .config import OutsideBehaviour, OutsideRule, SimulatorConfig
 from .hearing import channel_hears
 from .objects import (
@@ -75,6 +74,7 @@ class SimSwitch:
         self._ids = itertools.count(1)
         self._created = itertools.count(1)
         self._sound_seconds = sound_seconds or self._default_sound_seconds
+        self.callee_rng = random.Random(config.callee_seed)  # draws of ``config.callees``
 
     def _default_sound_seconds(self, uri: str) -> float:
         return self.config.default_sound_seconds
@@ -179,10 +179,8 @@ class SimSwitch:
 
     def _end_channel(self, chan: Channel, cause: sw.HangupCause, now: float) -> None:
         """The channel is over; the line goes idle, or waits for its phone to hang up."""
-        self._cancel(f"timeout:{chan.channel_id}")
-        self._cancel(f"answer:{chan.channel_id}")
-        self._cancel(f"hangup:{chan.channel_id}")
-        self._cancel(f"alert:{chan.channel_id}")
+        for timer in ("timeout", "answer", "hangup", "alert", "amd"):
+            self._cancel(f"{timer}:{chan.channel_id}")
         fax.channel_ended(self, chan, now)
         if chan.bridge_id is not None:
             self._leave_bridge(chan)
@@ -219,6 +217,7 @@ class SimSwitch:
             chan.line.handsfree = handsfree
         self._emit(sw.ChannelAnswered(channel_id=chan.channel_id))
         fax.answered(self, chan, now)
+        machines.answered(self, chan, now)
         if chan.behaviour_hangup_after is not None:
             self._at(
                 now + chan.behaviour_hangup_after,
@@ -568,7 +567,7 @@ class SimSwitch:
             called_number=cmd.device,
             originator=cmd.originator_channel_id,
         )
-        rule = self.config.behaviour_for(cmd.device)
+        rule = machines.party(self, chan, cmd)
         self._at(
             now + self.config.dial_delay,
             f"alert:{chan.channel_id}",

@@ -31,7 +31,7 @@ from ...structure import StructureError, structure
 from .. import base as sw
 from . import fax
 from .audio import write_wav
-from .config import FaxMachine, OutsideBehaviour, OutsideRule, SimulatorConfig
+from .config import Callees, FaxMachine, OutsideBehaviour, OutsideRule, SimulatorConfig
 from .core import LineState, SimError, SimSwitch
 
 __all__ = ["SimError", "SimulatorDriver"]
@@ -45,6 +45,18 @@ class _OutsideSection:
     behaviour: OutsideBehaviour = OutsideBehaviour.ANSWER
     answer_after: float = 2.0
     hangup_after: float | None = None
+    machine: bool = False
+    greeting_seconds: float = 0.8
+
+
+@attrs.frozen(kw_only=True)
+class _CalleesSection:
+    pattern: str
+    answer_share: float = 1.0
+    machine_share: float = 0.0
+    answer_after: list[float] = attrs.field(factory=lambda: [2.0, 10.0])
+    greeting_seconds: list[float] = attrs.field(factory=lambda: [3.0, 15.0])
+    message_seconds: float = 20.0
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +86,35 @@ class _Section:
     outside: list[_OutsideSection] | None = None
     fax_machines: list[_FaxMachineSection] | None = None
     fax_bit_rate: int = 9600
+    callees: list[_CalleesSection] | None = None
+    callee_seed: int = 0
+
+
+def _callees(raw: list[_CalleesSection] | None, path: str) -> tuple[Callees, ...]:
+    crowds = []
+    for i, c in enumerate(raw or ()):
+        key = f"{path}.callees[{i}]"
+        for name in ("answer_share", "machine_share"):
+            if not 0 <= getattr(c, name) <= 1:
+                raise StructureError(f"{key}.{name}", "a fraction from 0 to 1")
+        for name in ("answer_after", "greeting_seconds"):
+            span = getattr(c, name)
+            if len(span) != 2 or not 0 <= span[0] <= span[1]:
+                raise StructureError(f"{key}.{name}", "expected [low, high] seconds, low <= high")
+        try:
+            crowds.append(
+                Callees(
+                    pattern=c.pattern,
+                    answer_share=c.answer_share,
+                    machine_share=c.machine_share,
+                    answer_after=(c.answer_after[0], c.answer_after[1]),
+                    greeting_seconds=(c.greeting_seconds[0], c.greeting_seconds[1]),
+                    message_seconds=c.message_seconds,
+                )
+            )
+        except Exception as exc:  # re.error from a bad pattern
+            raise StructureError(f"{key}.pattern", f"bad pattern: {exc}") from None
+    return tuple(crowds)
 
 
 def config_from_section(
@@ -101,6 +142,8 @@ def config_from_section(
                         behaviour=rule.behaviour,
                         answer_after=rule.answer_after,
                         hangup_after=rule.hangup_after,
+                        machine=rule.machine,
+                        greeting_seconds=rule.greeting_seconds,
                     )
                 )
             except Exception as exc:  # re.error from a bad pattern
@@ -145,6 +188,8 @@ def config_from_section(
         outside=outside,
         fax_machines=fax_machines,
         fax_bit_rate=raw.fax_bit_rate,
+        callees=_callees(raw.callees, path),
+        callee_seed=raw.callee_seed,
     )
     return config, Path(raw.sounds_dir) if raw.sounds_dir else None
 

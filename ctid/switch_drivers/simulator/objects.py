@@ -8,6 +8,7 @@ import enum
 import attrs
 
 from .. import base as sw
+from .config import OutsideRule
 
 __all__ = [
     "Bridge",
@@ -84,6 +85,10 @@ class Channel:
     playback_id: str | None = None
     auto_answer: bool = False
     behaviour_hangup_after: float | None = None
+    #: The outside party as drawn for this call (``simulator.machines``).
+    party_rule: OutsideRule | None = None
+    #: ctid asked for answering-machine detection (``Originate.detect_machines``).
+    detect_machines: bool = False
     #: Order of creation on the card (``ChannelInfo.created``).
     created: int = 0
 

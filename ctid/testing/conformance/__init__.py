@@ -25,6 +25,7 @@ time passes, so a harness must not use real sockets or real waits.
 """
 
 from . import calls as calls
+from . import campaign as campaign
 from . import fax as fax
 from . import features as features
 from . import outbound as outbound

@@ -467,10 +467,86 @@ export interface RecordEventMap {
 /** The names of the records' events. */
 export const RECORD_EVENT_NAMES: readonly (keyof RecordEventMap)[] = ["record.callClosed", "recording.available"];
 
+// ------------------------------------------------------------------ campaigns (docs/outbound.md)
+
+/** A record shown to the agent, to dial (`campaignPreviewDial`) or skip (`campaignPreviewSkip`). */
+export interface CampaignPreviewEvent extends EventBase<"campaign.preview"> {
+  readonly campaign: string;
+  readonly record: number;
+  readonly number: string;
+  /** The record's list columns (the screen pop). */
+  readonly data: Readonly<Record<string, string>>;
+  readonly agentID: string;
+  /** A callback booked for this agent. */
+  readonly callback: boolean;
+  readonly attempts: number;
+  readonly timeout: number;
+  readonly timeoutAction: "dial" | "skip";
+  /** The codes `campaignSetDisposition` takes for the call. */
+  readonly dispositions: readonly string[];
+  readonly expiresAt: string;
+}
+
+interface CampaignStateBase<N extends string> extends EventBase<N> {
+  readonly campaign: string;
+  readonly state: "running" | "paused" | "stopped" | "finished";
+  readonly mode: string | null;
+  readonly queue: string | null;
+}
+
+export interface CampaignStartedEvent extends CampaignStateBase<"campaign.started"> {}
+export interface CampaignPausedEvent extends CampaignStateBase<"campaign.paused"> {}
+export interface CampaignStoppedEvent extends CampaignStateBase<"campaign.stopped"> {}
+/** The running campaign has nothing left to dial or on a call. */
+export interface CampaignFinishedEvent extends CampaignStateBase<"campaign.finished"> {}
+
+/** Today's figures of a running campaign (throttled like `queue.figures`). */
+export interface CampaignFiguresEvent extends EventBase<"campaign.figures"> {
+  readonly campaign: string;
+  readonly day: string;
+  readonly dialled: number;
+  /** Persons who answered (connected or abandoned). */
+  readonly answered: number;
+  readonly machines: number;
+  readonly connected: number;
+  readonly abandoned: number;
+  /** abandoned / answered. */
+  readonly abandonRate: number;
+  readonly agents: Readonly<Record<string, number>>;
+  readonly recordsLeft: number;
+  readonly inFlight: number;
+}
+
+export interface CampaignEventMap {
+  "campaign.preview": CampaignPreviewEvent;
+  "campaign.started": CampaignStartedEvent;
+  "campaign.paused": CampaignPausedEvent;
+  "campaign.stopped": CampaignStoppedEvent;
+  "campaign.finished": CampaignFinishedEvent;
+  "campaign.figures": CampaignFiguresEvent;
+}
+
+/** The names of the campaign events. */
+export const CAMPAIGN_EVENT_NAMES: readonly (keyof CampaignEventMap)[] = [
+  "campaign.figures",
+  "campaign.finished",
+  "campaign.paused",
+  "campaign.preview",
+  "campaign.started",
+  "campaign.stopped",
+];
+
 // ------------------------------------------------------------------ every event
 
 /** Every typed event by name: `client.on(name, fn)` gives `fn` the right type. */
-export interface EventMap extends CstaEventMap, AcdEventMap, RecordingEventMap, VoicemailEventMap, RecordEventMap, FaxEventMap {}
+export interface EventMap
+  extends CstaEventMap,
+    AcdEventMap,
+    RecordingEventMap,
+    VoicemailEventMap,
+    RecordEventMap,
+    FaxEventMap,
+    CampaignEventMap {}
 
 /** Every typed event as a union: `switch (event.name)` narrows it. */
 export type TypedEvent = EventMap[keyof EventMap];
@@ -483,6 +559,7 @@ export const EVENT_NAMES: readonly (keyof EventMap)[] = [
   ...VOICEMAIL_EVENT_NAMES,
   ...RECORD_EVENT_NAMES,
   ...FAX_EVENT_NAMES,
+  ...CAMPAIGN_EVENT_NAMES,
 ];
 
 /** The connection field of each typed event that names a connection (for following a call). */

@@ -170,6 +170,7 @@ export interface MonitorStartParamsMonitorObject {
   readonly queueObject?: string | null;
   readonly faxObject?: string | null;
   readonly mailboxObject?: string | null;
+  readonly campaignObject?: string | null;
 }
 
 /** ``MonitorStart`` params. */
@@ -341,6 +342,7 @@ export interface CampaignCreateParams {
   readonly flow?: string | null;
   readonly abandonMessage?: string | null;
   readonly maxDialRatio?: number;
+  readonly ringSeconds?: number;
 }
 
 export type CampaignCreateResult = Record<string, unknown>;
@@ -366,6 +368,21 @@ export type CampaignListParams = null;
 
 export type CampaignListResult = Record<string, unknown>;
 
+/** ``campaign.previewDial`` params. */
+export interface CampaignPreviewDialParams {
+  readonly record: number;
+}
+
+export type CampaignPreviewDialResult = Record<string, unknown>;
+
+/** ``campaign.previewSkip`` params. */
+export interface CampaignPreviewSkipParams {
+  readonly record: number;
+  readonly reason: string;
+}
+
+export type CampaignPreviewSkipResult = Record<string, unknown>;
+
 /** ``campaign.scheduleCallback`` params. */
 export interface CampaignScheduleCallbackParams {
   readonly record: number;
@@ -374,6 +391,15 @@ export interface CampaignScheduleCallbackParams {
 }
 
 export type CampaignScheduleCallbackResult = Record<string, unknown>;
+
+/** ``campaign.setDisposition`` params. */
+export interface CampaignSetDispositionParams {
+  readonly callID?: string | null;
+  readonly record?: number | null;
+  readonly disposition: string;
+}
+
+export type CampaignSetDispositionResult = Record<string, unknown>;
 
 /** ``campaign.setState`` params. */
 export interface CampaignSetStateParams {
@@ -742,6 +768,15 @@ export interface ReportAnswerRateParams {
 }
 
 export type ReportAnswerRateResult = Record<string, unknown>;
+
+/** ``report.campaign`` params. */
+export interface ReportCampaignParams {
+  readonly campaign: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export type ReportCampaignResult = Record<string, unknown>;
 
 /** ``report.handleTimes`` params. */
 export interface ReportHandleTimesParams {
@@ -1490,7 +1525,10 @@ export interface GeneratedMethods {
   readonly "campaign.get": { readonly params: CampaignGetParams; readonly result: CampaignGetResult };
   readonly "campaign.importList": { readonly params: CampaignImportListParams; readonly result: CampaignImportListResult };
   readonly "campaign.list": { readonly params: CampaignListParams; readonly result: CampaignListResult };
+  readonly "campaign.previewDial": { readonly params: CampaignPreviewDialParams; readonly result: CampaignPreviewDialResult };
+  readonly "campaign.previewSkip": { readonly params: CampaignPreviewSkipParams; readonly result: CampaignPreviewSkipResult };
   readonly "campaign.scheduleCallback": { readonly params: CampaignScheduleCallbackParams; readonly result: CampaignScheduleCallbackResult };
+  readonly "campaign.setDisposition": { readonly params: CampaignSetDispositionParams; readonly result: CampaignSetDispositionResult };
   readonly "campaign.setState": { readonly params: CampaignSetStateParams; readonly result: CampaignSetStateResult };
   readonly "campaign.update": { readonly params: CampaignUpdateParams; readonly result: CampaignUpdateResult };
   readonly "dnc.add": { readonly params: DncAddParams; readonly result: DncAddResult };
@@ -1526,6 +1564,7 @@ export interface GeneratedMethods {
   readonly "report.abandoned": { readonly params: ReportAbandonedParams; readonly result: ReportAbandonedResult };
   readonly "report.agents": { readonly params: ReportAgentsParams; readonly result: ReportAgentsResult };
   readonly "report.answerRate": { readonly params: ReportAnswerRateParams; readonly result: ReportAnswerRateResult };
+  readonly "report.campaign": { readonly params: ReportCampaignParams; readonly result: ReportCampaignResult };
   readonly "report.handleTimes": { readonly params: ReportHandleTimesParams; readonly result: ReportHandleTimesResult };
   readonly "report.ivrNodes": { readonly params: ReportIvrNodesParams; readonly result: ReportIvrNodesResult };
   readonly "report.list": { readonly params: ReportListParams; readonly result: ReportListResult };
@@ -1632,7 +1671,10 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "campaign.get": ["admin", "supervisor"],
   "campaign.importList": ["admin", "supervisor"],
   "campaign.list": ["admin", "supervisor"],
+  "campaign.previewDial": ["admin", "agent", "supervisor"],
+  "campaign.previewSkip": ["admin", "agent", "supervisor"],
   "campaign.scheduleCallback": ["admin", "agent", "supervisor"],
+  "campaign.setDisposition": ["admin", "agent", "supervisor"],
   "campaign.setState": ["admin", "supervisor"],
   "campaign.update": ["admin", "supervisor"],
   "dnc.add": ["admin", "supervisor"],
@@ -1668,6 +1710,7 @@ export const METHOD_ROLES: Readonly<Record<keyof GeneratedMethods, readonly stri
   "report.abandoned": ["admin", "supervisor"],
   "report.agents": ["admin", "supervisor"],
   "report.answerRate": ["admin", "supervisor"],
+  "report.campaign": ["admin", "supervisor"],
   "report.handleTimes": ["admin", "supervisor"],
   "report.ivrNodes": ["admin", "supervisor"],
   "report.list": ["admin", "supervisor"],

@@ -18,7 +18,11 @@ import type {
   CallRef,
   CallSnapshot,
   CampaignInfo,
+  CampaignReport,
   CampaignSummary,
+  DispositionResult,
+  PreviewDialled,
+  PreviewSkipped,
   ConnectionID,
   DeviceSnapshotEntry,
   Discovery,
@@ -90,7 +94,9 @@ export type MonitorObject =
   /** A voicemail box: `"queue:sales"`, `"agent:2001"`, `"number:8100"` (`voicemail.*` events). */
   | { readonly mailboxObject: string }
   /** Faxes: `"*"` or a fax mailbox (`fax.*` events). */
-  | { readonly faxObject: string };
+  | { readonly faxObject: string }
+  /** An outbound campaign, or `"*"`: every campaign (`campaign.*` events). */
+  | { readonly campaignObject: string };
 
 export interface SetAgentStateOptions extends RequestOptions {
   /** The agent: needed to log on; otherwise the agent logged on at the device. */
@@ -272,6 +278,8 @@ export abstract class CtidServices {
                 ? { faxObject: object.faxObject }
               : "mailboxObject" in object
                 ? { mailboxObject: object.mailboxObject }
+              : "campaignObject" in object
+                ? { campaignObject: object.campaignObject }
                 : { queueObject: object.queueObject };
     const value = field(await this.call("MonitorStart", { monitorObject }, options), "monitorCrossRefID", "MonitorStart");
     if (typeof value !== "string") throw new ProtocolError("MonitorStart: monitorCrossRefID is not a string");
@@ -893,7 +901,7 @@ export abstract class CtidServices {
     return list<CampaignSummary>(await this.call("campaign.list", undefined, options), "campaigns", "campaign.list");
   }
 
-  /** `campaign.setState`: start (`running`), pause, resume or stop a campaign's dialling (only progressive campaigns dial so far). */
+  /** `campaign.setState`: start (`running`), pause, resume or stop a campaign's dialling. */
   async campaignSetState(name: string, state: "running" | "paused" | "stopped", options: RequestOptions = {}): Promise<CampaignInfo> {
     return object<CampaignInfo>(await this.call("campaign.setState", { name, state }, options), "campaign.setState");
   }
@@ -931,6 +939,31 @@ export abstract class CtidServices {
   /** `dnc.check`: whether a number is on a do-not-call list, and on which. */
   async dncCheck(number: string, options: RequestOptions = {}): Promise<DncStatus> {
     return object<DncStatus>(await this.call("dnc.check", { number }, options), "dnc.check");
+  }
+
+  /** `campaign.setDisposition`: give a campaign call (`callID`, or `record`'s latest) a code from the campaign's list. */
+  async campaignSetDisposition(
+    target: { readonly callID: string } | { readonly record: number },
+    disposition: string,
+    options: RequestOptions = {},
+  ): Promise<DispositionResult> {
+    const params = "callID" in target ? { callID: target.callID, disposition } : { record: target.record, disposition };
+    return object<DispositionResult>(await this.call("campaign.setDisposition", params, options), "campaign.setDisposition");
+  }
+
+  /** `campaign.previewDial`: the agent's phone calls the record on preview (its data as `userData`). */
+  async campaignPreviewDial(record: number, options: RequestOptions = {}): Promise<PreviewDialled> {
+    return object<PreviewDialled>(await this.call("campaign.previewDial", { record }, options), "campaign.previewDial");
+  }
+
+  /** `campaign.previewSkip`: skip the record on preview, with a reason (1-32 characters). */
+  async campaignPreviewSkip(record: number, reason: string, options: RequestOptions = {}): Promise<PreviewSkipped> {
+    return object<PreviewSkipped>(await this.call("campaign.previewSkip", { record, reason }, options), "campaign.previewSkip");
+  }
+
+  /** `report.campaign`: attempts, outcomes, contacts, dispositions, abandon rate, occupancy, contacts per agent hour, list penetration over `[from, to)`. */
+  async reportCampaign(campaign: string, from: string, to: string, options: RequestOptions = {}): Promise<CampaignReport> {
+    return object<CampaignReport>(await this.call("report.campaign", { campaign, from, to }, options), "report.campaign");
   }
 }
 

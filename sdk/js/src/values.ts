@@ -790,6 +790,42 @@ export interface CallbackBooking {
   readonly agent: string | null;
 }
 
+/** `campaign.setDisposition`: where the record stands after the agent's code. */
+export interface DispositionResult {
+  readonly campaign: string;
+  readonly record: number;
+  readonly callID: string;
+  readonly disposition: string;
+  /** The record's state (`retry` when a retry rule is named after the code). */
+  readonly status: string;
+  /** ISO 8601: when the record is dialled again; null: not planned. */
+  readonly nextAttemptAt: string | null;
+}
+
+/** `campaign.previewDial`: the call the agent's phone makes. */
+export interface PreviewDialled {
+  readonly record: number;
+  readonly callID: string;
+}
+
+/** `campaign.previewSkip`: the record ends `skipped` with the reason. */
+export interface PreviewSkipped {
+  readonly record: number;
+  readonly status: string;
+  readonly reason: string;
+}
+
+/** A cell of `report.campaign`: a number, a name, or counts by outcome or disposition. */
+export type CampaignReportValue = string | number | null | Readonly<Record<string, number>>;
+
+/** `report.campaign`: one row, columns as docs/outbound.md lists them. */
+export interface CampaignReport {
+  readonly name: "campaign";
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly CampaignReportValue[])[];
+}
+
 /** `dnc.add`, `dnc.remove`, `dnc.import`: which list (`*`: the global one) and what changed. */
 export interface DncChange {
   readonly list: string;

@@ -25,6 +25,13 @@ from ._acd import QueueSummary as QueueSummary
 from ._acd import Supervision as Supervision
 from ._backoff import ReconnectPolicy as ReconnectPolicy
 from ._calls import Call as Call
+from ._campaign import CAMPAIGN_EVENT_NAMES as CAMPAIGN_EVENT_NAMES
+from ._campaign import CampaignFigures as CampaignFigures
+from ._campaign import CampaignPreview as CampaignPreview
+from ._campaign import CampaignStateEvent as CampaignStateEvent
+from ._campaign import DispositionResult as DispositionResult
+from ._campaign import PreviewDialled as PreviewDialled
+from ._campaign import PreviewSkipped as PreviewSkipped
 from ._client import Client as Client
 from ._client import TokenProvider as TokenProvider
 from ._codec import JSON_SUBPROTOCOL as JSON_SUBPROTOCOL
@@ -112,6 +119,7 @@ __all__ = [
     "ACD_EVENT_NAMES",
     "AGENT_EVENT_NAMES",
     "CALL_EVENT_NAMES",
+    "CAMPAIGN_EVENT_NAMES",
     "EVENT_NAMES",
     "FAX_EVENT_NAMES",
     "JSON_SUBPROTOCOL",
@@ -135,8 +143,11 @@ __all__ = [
     "CallParty",
     "CallSnapshot",
     "CallbackBooking",
+    "CampaignFigures",
     "CampaignInfo",
     "CampaignList",
+    "CampaignPreview",
+    "CampaignStateEvent",
     "CampaignSummary",
     "Client",
     "ClientStatistics",
@@ -148,6 +159,7 @@ __all__ = [
     "CtidError",
     "DeviceCall",
     "Discovery",
+    "DispositionResult",
     "DncChange",
     "DncListing",
     "DncStatus",
@@ -175,6 +187,8 @@ __all__ = [
     "NotActive",
     "OutboundRouteChoice",
     "PermissionDenied",
+    "PreviewDialled",
+    "PreviewSkipped",
     "ProtocolError",
     "QueueAllBusy",
     "QueueCall",

@@ -397,13 +397,15 @@ def monitor_start(
     queue: str | None = None,
     fax: str | None = None,
     mailbox: str | None = None,
+    campaign: str | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
     """``MonitorStart``: receive the events of a ``device``, of one ``call``, or (with the
     ACD) of an ``agent`` wherever it logs on or of a ``queue`` (``"*"``: every agent, every
     queue), of a voicemail ``mailbox`` (``"queue:sales"``, ``"agent:2001"``,
     ``"number:8100"``: ``voicemail.new``/``voicemail.changed``), or the ``fax`` events
-    of a fax mailbox (``"*"``: every fax).
+    of a fax mailbox (``"*"``: every fax), or the ``campaign.*`` events of an outbound
+    ``campaign`` (``"*"``: every campaign).
 
     Give exactly one. A device monitor also brings the agent events of whoever is
     logged on at the device; a queue monitor brings ``queue.figures``, ``queue.allBusy``
@@ -416,13 +418,15 @@ def monitor_start(
         "queueObject": queue,
         "faxObject": fax,
         "mailboxObject": mailbox,
+        "campaignObject": campaign,
     }
     objects: Json = {key: value for key, value in given.items() if value is not None}
     if call is not None:
         objects["callObject"] = _call_ref(call)
     if len(objects) != 1:
         raise ValueError(
-            "monitor_start needs exactly one of device, call, agent, queue, mailbox and fax"
+            "monitor_start needs exactly one of device, call, agent, queue, mailbox, fax "
+            "and campaign"
         )
     return Call(
         method="MonitorStart",
@@ -702,7 +706,7 @@ def campaign_set_state(
     timeout: float | None = None,
 ) -> Call[CampaignInfo]:
     """``campaign.setState``: start (``running``), pause, resume or stop a campaign's
-    dialling (only progressive campaigns dial so far)."""
+    dialling."""
     return Call(
         method="campaign.setState",
         params={"name": name, "state": state},

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from ._acd import ACD_EVENT_NAMES
+from ._campaign import CAMPAIGN_EVENT_NAMES
 from ._errors import SessionLost
 from ._records import RECORD_EVENT_NAMES, RECORDING_EVENT_NAMES
 from ._values import ConnectionID
@@ -61,6 +62,7 @@ EVENT_NAMES: Final = (
     | RECORD_EVENT_NAMES
     | VOICEMAIL_EVENT_NAMES
     | FAX_EVENT_NAMES
+    | CAMPAIGN_EVENT_NAMES
 )
 
 #: Keys every event carries, lifted out of ``params`` into attributes.

@@ -162,6 +162,7 @@ class MonitorStartParamsMonitorObject(TypedDict):
     queueObject: NotRequired[str | None]
     faxObject: NotRequired[str | None]
     mailboxObject: NotRequired[str | None]
+    campaignObject: NotRequired[str | None]
 
 class MonitorStartParams(TypedDict):
     """``MonitorStart`` params."""
@@ -323,6 +324,7 @@ class CampaignCreateParams(TypedDict):
     flow: NotRequired[str | None]
     abandonMessage: NotRequired[str | None]
     maxDialRatio: NotRequired[float]
+    ringSeconds: NotRequired[float]
 
 CampaignCreateResult: TypeAlias = dict[str, Any]
 
@@ -347,6 +349,21 @@ CampaignListParams: TypeAlias = None
 
 CampaignListResult: TypeAlias = dict[str, Any]
 
+class CampaignPreviewDialParams(TypedDict):
+    """``campaign.previewDial`` params."""
+
+    record: int
+
+CampaignPreviewDialResult: TypeAlias = dict[str, Any]
+
+class CampaignPreviewSkipParams(TypedDict):
+    """``campaign.previewSkip`` params."""
+
+    record: int
+    reason: str
+
+CampaignPreviewSkipResult: TypeAlias = dict[str, Any]
+
 class CampaignScheduleCallbackParams(TypedDict):
     """``campaign.scheduleCallback`` params."""
 
@@ -355,6 +372,15 @@ class CampaignScheduleCallbackParams(TypedDict):
     agentOnly: NotRequired[bool]
 
 CampaignScheduleCallbackResult: TypeAlias = dict[str, Any]
+
+class CampaignSetDispositionParams(TypedDict):
+    """``campaign.setDisposition`` params."""
+
+    callID: NotRequired[str | None]
+    record: NotRequired[int | None]
+    disposition: str
+
+CampaignSetDispositionResult: TypeAlias = dict[str, Any]
 
 class CampaignSetStateParams(TypedDict):
     """``campaign.setState`` params."""
@@ -661,6 +687,11 @@ ReportAnswerRateParams = TypedDict('ReportAnswerRateParams', {'from': str, 'to':
 """``report.answerRate`` params."""
 
 ReportAnswerRateResult: TypeAlias = dict[str, Any]
+
+ReportCampaignParams = TypedDict('ReportCampaignParams', {'campaign': str, 'from': str, 'to': str})
+"""``report.campaign`` params."""
+
+ReportCampaignResult: TypeAlias = dict[str, Any]
 
 ReportHandleTimesParams = TypedDict('ReportHandleTimesParams', {'from': str, 'to': str, 'queue': NotRequired[str | None], 'agent': NotRequired[str | None], 'interval': NotRequired[Literal['hour', 'day'] | None], 'timezone': NotRequired[str | None], 'threshold': NotRequired[float]})
 """``report.handleTimes`` params."""
@@ -1326,7 +1357,10 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'campaign.get': ('admin', 'supervisor',),
     'campaign.importList': ('admin', 'supervisor',),
     'campaign.list': ('admin', 'supervisor',),
+    'campaign.previewDial': ('admin', 'agent', 'supervisor',),
+    'campaign.previewSkip': ('admin', 'agent', 'supervisor',),
     'campaign.scheduleCallback': ('admin', 'agent', 'supervisor',),
+    'campaign.setDisposition': ('admin', 'agent', 'supervisor',),
     'campaign.setState': ('admin', 'supervisor',),
     'campaign.update': ('admin', 'supervisor',),
     'dnc.add': ('admin', 'supervisor',),
@@ -1362,6 +1396,7 @@ METHOD_ROLES: Final[dict[str, tuple[str, ...]]] = {
     'report.abandoned': ('admin', 'supervisor',),
     'report.agents': ('admin', 'supervisor',),
     'report.answerRate': ('admin', 'supervisor',),
+    'report.campaign': ('admin', 'supervisor',),
     'report.handleTimes': ('admin', 'supervisor',),
     'report.ivrNodes': ('admin', 'supervisor',),
     'report.list': ('admin', 'supervisor',),

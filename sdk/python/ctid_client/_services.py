@@ -13,7 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from . import _calls, _fax
+from . import _calls, _campaign, _fax
 from ._calls import Call
 
 __all__ = ["AsyncInvoker", "Service", "Services", "SyncInvoker"]
@@ -141,6 +141,10 @@ class Services:
     dnc_remove = Service(_calls.dnc_remove)
     dnc_import = Service(_calls.dnc_import)
     dnc_check = Service(_calls.dnc_check)
+    campaign_set_disposition = Service(_campaign.campaign_set_disposition)
+    campaign_preview_dial = Service(_campaign.campaign_preview_dial)
+    campaign_preview_skip = Service(_campaign.campaign_preview_skip)
+    report_campaign = Service(_campaign.report_campaign)
     # agents, queues and supervision (the ACD)
     set_agent_state = Service(_calls.set_agent_state)
     get_agent_state = Service(_calls.get_agent_state)

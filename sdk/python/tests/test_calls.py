@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ctid_client import Call, ConnectionID
 from ctid_client import _calls as calls
+from ctid_client import _campaign as campaign
 from ctid_client import _fax as fax
 from ctid_client._services import Service, Services
 
@@ -197,6 +198,12 @@ SAMPLES: list[Call[Any]] = [
     calls.report_answer_rate("2027-01-15", "2027-01-16", queue="sales"),
     calls.report_service_level("2027-01-15", "2027-01-16", threshold=30),
     calls.report_queue_waits("2027-01-15T08:00:00Z", "2027-01-15T18:00:00Z"),
+    campaign.campaign_set_disposition("sale", call_id="c1"),
+    campaign.campaign_set_disposition("later", record=7),
+    campaign.campaign_preview_dial(7),
+    campaign.campaign_preview_skip(7, "knownCustomer"),
+    campaign.report_campaign("renewals", "2027-01-15", "2027-01-16"),
+    calls.monitor_start(campaign="renewals"),
 ]
 
 #: Methods the client calls itself instead of offering them.
@@ -210,7 +217,7 @@ def test_every_server_method_has_a_typed_method() -> None:
 def test_every_builder_is_a_method_of_the_clients() -> None:
     modules = {
         name: module
-        for module in (calls, fax)
+        for module in (calls, campaign, fax)
         for name, value in vars(module).items()
         if callable(value)
         and not name.startswith("_")

@@ -19,6 +19,7 @@ from ctid_client import (
     ACD_EVENT_NAMES,
     AGENT_EVENT_NAMES,
     CALL_EVENT_NAMES,
+    CAMPAIGN_EVENT_NAMES,
     EVENT_NAMES,
     FAX_EVENT_NAMES,
     RECORDING_EVENT_NAMES,
@@ -26,6 +27,9 @@ from ctid_client import (
     AgentEvent,
     AgentSnapshot,
     AgentState,
+    CampaignFigures,
+    CampaignPreview,
+    CampaignStateEvent,
     FaxEvent,
     QueueAllBusy,
     QueueFigures,
@@ -144,6 +148,13 @@ def test_every_recorded_event_reads_into_its_value(name: str) -> None:
             assert [leg["device"] for leg in event.params["legs"]]
         elif name in FAX_EVENT_NAMES:
             assert FaxEvent.from_event(event).fax_id == block["params"]["faxID"]
+        elif name == "campaign.preview":
+            preview = CampaignPreview.from_event(event)
+            assert (preview.campaign, preview.record) == ("survey", block["params"]["record"])
+        elif name == "campaign.figures":
+            assert CampaignFigures.from_event(event).campaign == block["params"]["campaign"]
+        elif name in CAMPAIGN_EVENT_NAMES:
+            assert CampaignStateEvent.from_event(event).state == block["params"]["state"]
         elif name in VOICEMAIL_EVENT_NAMES:
             message = VoicemailEvent.from_event(event)
             assert (message.message_id, message.mailbox) == (
@@ -161,6 +172,9 @@ def test_a_reader_refuses_an_event_of_another_name() -> None:
         QueueFigures.from_event,
         RecordingEvent.from_event,
         FaxEvent.from_event,
+        CampaignPreview.from_event,
+        CampaignFigures.from_event,
+        CampaignStateEvent.from_event,
     ):
         with pytest.raises(ValueError, match="DeliveredEvent"):
             reader(delivered)

@@ -3,7 +3,9 @@
 // in sdk/js once), logs in with the agent's token, watches the agent's phone,
 // and enables each button by the state of the agent's calls. With an agent ID
 // (a server with the ACD), it also shows the agent's state and changes it:
-// log on, ready, not ready with a reason, after-call work, log off.
+// log on, ready, not ready with a reason, after-call work, log off; and, for an
+// outbound campaign, a preview card (the record's data, dial, skip with a reason)
+// and a disposition picker for the campaign call the agent dialled.
 import { AgentState, ConnectionState, CtidClient, DeviceWatch } from "../../dist/index.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -33,6 +35,10 @@ $("#login").addEventListener("submit", async (event) => {
     client.on("DeliveredEvent", (delivered) => {
       if (delivered.alertingDevice === device) screenPop(delivered);
     });
+    // The device monitor brings the agent's previews (docs/protocol.md, campaigns).
+    client.on("campaign.preview", (preview) => {
+      if (preview.agentID === agentID) showPreview(preview);
+    });
     await client.connect();
     phone = await DeviceWatch.start(client, device, { agent: agentID !== "" });
     phone.onChange((current) => {
@@ -55,6 +61,38 @@ $("#login").addEventListener("submit", async (event) => {
     $("#login-button").disabled = false;
   }
 });
+
+/** The record on preview now (campaign.preview), and the campaign call to give a disposition. */
+let preview;
+let campaignCall;
+
+function showPreview(event) {
+  preview = event;
+  $("#preview-campaign").textContent = event.campaign;
+  $("#preview-number").textContent = event.number;
+  $("#preview-callback").hidden = !event.callback;
+  const rows = Object.entries(event.data).map(([key, value]) => {
+    const row = document.createElement("tr");
+    row.dataset.key = key;
+    for (const text of [key, String(value)]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  });
+  $("#preview-data tbody").replaceChildren(...rows);
+  $("#preview-reason").value = "";
+  $("#preview-card").hidden = false;
+}
+
+function showDisposition(call) {
+  campaignCall = call;
+  $("#disposition-record").textContent = `${call.number} (record ${call.record})`;
+  $("#disposition-code").replaceChildren(...call.dispositions.map((code) => new Option(code, code)));
+  $("#disposition-saved").hidden = true;
+  $("#disposition").hidden = false;
+}
 
 function showStatus(state, error) {
   const status = $("#status");
@@ -185,6 +223,41 @@ $("#transfer").addEventListener("submit", (event) => {
   event.preventDefault();
   const target = $("#transfer-to").value.trim();
   if (target) act(() => client.singleStepTransferCall(callIn(ConnectionState.Connected).connection, target));
+});
+
+$("#preview-dial").addEventListener("click", () => {
+  const shown = preview;
+  if (!shown) return;
+  act(async () => {
+    const { callID } = await client.campaignPreviewDial(shown.record);
+    dialled.set(callID, shown.number);
+    $("#preview-card").hidden = true;
+    preview = undefined;
+    showDisposition({ callID, record: shown.record, number: shown.number, dispositions: shown.dispositions });
+    render();
+  });
+});
+$("#preview-skip").addEventListener("click", () => {
+  const shown = preview;
+  if (!shown) return;
+  act(async () => {
+    await client.campaignPreviewSkip(shown.record, $("#preview-reason").value.trim() || "skipped");
+    if (preview === shown) {
+      $("#preview-card").hidden = true;
+      preview = undefined;
+    }
+  });
+});
+$("#disposition-set").addEventListener("click", () => {
+  const call = campaignCall;
+  if (!call) return;
+  const code = $("#disposition-code").value;
+  act(async () => {
+    await client.campaignSetDisposition({ callID: call.callID }, code);
+    const saved = $("#disposition-saved");
+    saved.querySelector("strong").textContent = code;
+    saved.hidden = false;
+  });
 });
 
 $("#agent-logon").addEventListener("click", () => act(() => phone.logOn($("#agent").value.trim())));

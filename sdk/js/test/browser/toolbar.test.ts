@@ -230,6 +230,59 @@ describe("the toolbar example in Chromium", () => {
     expect(await enabledAgentButtons()).toEqual(["#agent-logon"]);
   });
 
+  it("shows a campaign's preview card, skips and dials records, and saves a disposition", async () => {
+    await admin.campaignImportList("survey", "l", "phone", "name,phone,plan\nAnn,5550101,gold\nBob,5550102,silver\n");
+    await page.click("#agent-logon");
+    await agentShown("notReady");
+    await page.click("#agent-ready");
+    await agentShown("ready");
+    await admin.campaignSetState("survey", "running");
+
+    // The agent is reserved for the record and its card shows the record's data.
+    await page.locator("#preview-card").waitFor({ state: "visible" });
+    await agentShown("reserved");
+    expect((await admin.agentSnapshot("2001")).agentState).toBe("reserved");
+    expect(await page.textContent("#preview-number")).toBe("5550101");
+    expect(await page.textContent('#preview-data tr[data-key="name"] td:last-child')).toBe("Ann");
+    expect(await page.textContent('#preview-data tr[data-key="plan"] td:last-child')).toBe("gold");
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-preview.png") });
+    await page.fill("#preview-reason", "knownCustomer");
+    await page.click("#preview-skip");
+
+    // The next record: the agent dials it; its phone is prompted, then the customer rung.
+    await page.locator("#preview-number", { hasText: "5550102" }).waitFor();
+    expect(await page.textContent('#preview-data tr[data-key="name"] td:last-child')).toBe("Bob");
+    await page.click("#preview-dial");
+    await page.locator("#preview-card").waitFor({ state: "hidden" });
+    await page.locator("#disposition").waitFor({ state: "visible" });
+    expect(await page.$$eval("#disposition-code option", (options) => options.map((o) => o.textContent))).toEqual([
+      "sale",
+      "noSale",
+      "callBack",
+    ]);
+    const row = page.locator("#calls tbody tr").first();
+    await row.waitFor();
+    const callID = (await row.getAttribute("data-call-id"))!;
+    // The agent lifts the handset of the prompted phone; the customer is dialled.
+    await admin.simOffHook("1001");
+    await agentShown("busy");
+
+    await page.selectOption("#disposition-code", "callBack");
+    await page.click("#disposition-set");
+    await page.locator("#disposition-saved:not([hidden])").waitFor();
+    expect(await page.textContent("#disposition-saved strong")).toBe("callBack");
+    await page.screenshot({ path: resolve(sdk, "test-results/toolbar-disposition.png") });
+    // The server has it: a second disposition of the same call says where the record stands.
+    expect(await admin.campaignSetDisposition({ callID }, "callBack")).toMatchObject({ callID, record: 2, disposition: "callBack" });
+
+    await admin.campaignSetState("survey", "stopped");
+    await page.click("#hangup");
+    await page.locator(`#calls tr[data-call-id="${callID}"]`).waitFor({ state: "detached" });
+    await agentShown("ready");
+    await page.click("#agent-logoff");
+    await agentShown("loggedOff");
+  });
+
   it("raised no error in the page", () => {
     expect(pageErrors).toEqual([]);
   });

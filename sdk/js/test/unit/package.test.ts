@@ -42,6 +42,7 @@ describe("the package", () => {
         "AgentEventCause",
         "AgentState",
         "AuthenticationError",
+        "CAMPAIGN_EVENT_NAMES",
         "CLOSE_TIMEOUT",
         "CSTA_EVENT_NAMES",
         "EVENT_NAMES",

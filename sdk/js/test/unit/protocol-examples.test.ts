@@ -140,6 +140,10 @@ const WRAPPERS: Record<string, string | null> = {
   "campaign.setState": "campaignSetState",
   "campaign.importList": "campaignImportList",
   "campaign.scheduleCallback": "campaignScheduleCallback",
+  "campaign.setDisposition": "campaignSetDisposition",
+  "campaign.previewDial": "campaignPreviewDial",
+  "campaign.previewSkip": "campaignPreviewSkip",
+  "report.campaign": "reportCampaign",
   "dnc.add": "dncAdd",
   "dnc.remove": "dncRemove",
   "dnc.import": "dncImport",
@@ -153,6 +157,9 @@ const UNRECORDED_EVENTS: Record<string, string> = {
   RecordingFailedEvent: "a failed recording",
   // Published once the file is checked and committed; the scripted session ends before.
   "recording.available": "a recording's file complete",
+  // The scripted preview campaign runs until it is finished: it is never paused or stopped.
+  "campaign.paused": "a paused campaign",
+  "campaign.stopped": "a stopped campaign",
 };
 
 /** Result types of the methods whose recorded reply is checked by the compiler. */
@@ -233,6 +240,10 @@ const RESULT_TYPES: Record<string, string> = {
   "campaign.setState": "CampaignInfo",
   "campaign.importList": "ListImportResult",
   "campaign.scheduleCallback": "CallbackBooking",
+  "campaign.setDisposition": "DispositionResult",
+  "campaign.previewDial": "PreviewDialled",
+  "campaign.previewSkip": "PreviewSkipped",
+  "report.campaign": "CampaignReport",
   "dnc.add": "DncChange",
   "dnc.remove": "DncChange",
   "dnc.import": "DncChange",

@@ -1,0 +1,118 @@
+"""Conformance scenarios of outbound campaigns: a campaign's call answered by the
+customer and connected to an agent through the ACD.
+
+A progressive campaign ``conf`` of queue ``sales`` (agent ``2001`` at B) has one
+record, the harness's answering number; the campaign needs call records (the
+runner gives the daemon a state directory).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import trio
+
+from .harness import ANSWERS
+from .run import ScenarioRun, brief, scenario
+from .services import ACD, AGENT, RECORDS
+
+__all__: list[str] = []
+
+EVERY_DAY: Final = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CAMPAIGN: Final[dict[str, Any]] = {
+    **ACD,
+    **RECORDS,
+    "campaigns": [
+        {
+            "name": "conf",
+            "queue": "sales",
+            "timezone": "UTC",
+            "windows": [{"days": EVERY_DAY, "start": "00:00", "end": "24:00"}],
+            "dispositions": ["sale", "noSale"],
+        }
+    ],
+}
+
+
+@scenario(config=CAMPAIGN)
+async def campaign_call_answered_and_connected(run: ScenarioRun) -> None:
+    """The dialler calls the record's number when the agent is ready; the customer
+    answers and the ACD connects the call to the agent, with the record's data; the
+    agent gives it a disposition; the record is done and the call record says so."""
+    b = run.b
+    agent = await run.watch(b)
+    await agent.call(
+        "campaign.importList",
+        {
+            "campaign": "conf",
+            "list": "l",
+            "numberColumn": "phone",
+            "csv": f"name,phone\nAnn,{ANSWERS}\n",
+        },
+    )
+    await agent.call(
+        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
+    )
+    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
+    agent.take()
+    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    await run.received(agent, "DeliveredEvent")
+    delivered = await agent.event("DeliveredEvent")
+    call_id = delivered["connection"]["callID"]
+    assert (delivered["callingDevice"], delivered["alertingDevice"]) == (ANSWERS, b)
+    assert delivered["userData"] == {
+        "campaign": "conf",
+        "record": 1,
+        "name": "Ann",
+        "ctid.queue": "sales",
+    }
+    await run.answer(b)
+    await run.expect_hearing(ANSWERS, b, hears=True, music=False)
+    await run.expect_hearing(b, ANSWERS, hears=True, music=False)
+    done = await agent.call("campaign.setDisposition", {"callID": call_id, "disposition": "sale"})
+    assert (done["record"], done["disposition"]) == (1, "sale")
+    await trio.sleep(5)
+    await run.switch.hang_up(b)
+    await run.settle()
+    names = [brief(e)[0] for e in agent.take()]
+    assert names[0] == "EstablishedEvent"
+    assert "CallClearedEvent" in names
+    await agent.call("records.flush", {"until": "database"})
+    got = await agent.call("campaign.get", {"name": "conf"})
+    assert got["records"] == {"done": 1}
+    record = await agent.call("records.get", {"callID": call_id})
+    assert (record["campaign"], record["agentID"]) == ("conf", AGENT)
+    await agent.call("campaign.setState", {"name": "conf", "state": "stopped"})
+
+
+@scenario(config=CAMPAIGN)
+async def campaign_call_abandoned_when_no_agent_is_free(run: ScenarioRun) -> None:
+    """The dialler calls for the ready agent, who then goes not ready: the customer who
+    answers finds no agent within 2 seconds, is hung up (the 2-second rule), and the
+    attempt ends ``abandoned``, to be retried by the campaign's rule."""
+    b = run.b
+    agent = await run.watch(b)
+    await agent.call(
+        "campaign.importList",
+        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": f"phone\n{ANSWERS}\n"},
+    )
+    await agent.call(
+        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
+    )
+    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
+    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    # The first pacing round dials at once; the agent leaves before the customer answers.
+    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "notReady"})
+    await trio.sleep(30)
+    await run.settle()
+    got = await agent.call("campaign.get", {"name": "conf"})
+    assert got["records"] == {"retry": 1}
+    assert not [e for e in agent.take() if e["_name"] == "DeliveredEvent"]  # never offered
+    await agent.call("campaign.setState", {"name": "conf", "state": "stopped"})
+    await agent.call("records.flush", {"until": "database"})
+    report = await agent.call(
+        "report.campaign", {"campaign": "conf", "from": "2000-01-01", "to": "2100-01-01"}
+    )
+    row = dict(zip(report["columns"], report["rows"][0], strict=True))
+    assert (row["attempts"], row["outcomes"], row["abandoned"]) == (1, {"abandoned": 1}, 1)
+    assert (row["answered"], row["contacts"], row["abandonRate"]) == (1, 0, 1.0)
