@@ -144,7 +144,7 @@ calls = Table(
     Column("campaign_record", Integer),
     Column("campaign_outcome", String(16)),
     Column("agent_disposition", String(32)),
-    #: A fax call's fax (migration 0010_fax2_call_fax): reception, fax-back or ``fax.send``.
+    #: A fax call's fax (migration 0011_fax2_call_fax): reception, fax-back or ``fax.send``.
     #: A call with several (an IVR that receives and then faxes back) names the first;
     #: ``facts["faxes"]`` lists them all.
     Column("fax_id", ID),

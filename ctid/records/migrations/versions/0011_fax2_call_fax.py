@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "fax2_1"
-down_revision = "crm_1"
+down_revision = "cont2_1"
 branch_labels = None
 depends_on = None
 
