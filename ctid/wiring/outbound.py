@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..acd.config import acd_section
-from ..config import Config, ConfigError, each_problem
 from ..api.methods.campaign_agent import campaign_topic
+from ..config import Config, ConfigError, each_problem
 from ..outbound import store
 from ..outbound.events import EVENT_NAMES
 from ..outbound.install import (
