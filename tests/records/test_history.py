@@ -288,6 +288,7 @@ async def test_a_record_has_every_field(
             "agentDevice": "1001",
             "answeredBy": "1001",
             "campaign": None,
+            "faxID": None,
             "ivrFlow": None,
             "ivrExit": None,
             "waitSeconds": 1.0,
