@@ -100,8 +100,12 @@ async def test_campaigns_lists_and_dnc(campaign_server: ServerThread) -> None:
                 ("renewals", "progressive", {"new": 1}),
             ]
             with pytest.raises(RpcError) as refused:
-                await ctid.campaign_set_state("fixed", "running")
-            assert refused.value.code == -32006  # predictive does not dial yet
+                await ctid.campaign_set_state("nosuch", "running")
+            assert refused.value.code == -32006
+            assert refused.value.data == {"reason": "noSuchCampaign"}
+            predictive = await ctid.campaign_set_state("fixed", "running")
+            assert (predictive.name, predictive.state) == ("fixed", "running")
+            assert (await ctid.campaign_set_state("fixed", "stopped")).state == "stopped"
             running = await ctid.campaign_set_state("renewals", "running")
             assert running.state == "running"
             stopped = await ctid.campaign_set_state("renewals", "stopped")
