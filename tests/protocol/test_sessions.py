@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -192,9 +193,13 @@ async def test_backlog_over_the_limit_closes_with_a_reason_and_resume_recovers(
         )
         close = await raw.wait_closed()
         assert close is not None and close.code == 4000
-        assert (
-            close.reason.startswith("slow consumer: 3 events unread") and "resume" in close.reason
+        # Three events of the consultation are over the limit at once; whether the
+        # consulted phone's DeliveredEvent is queued before the close is decided
+        # depends on trio's (deliberately shuffled) task order: 3 or 4.
+        unread = re.fullmatch(
+            r"slow consumer: (\d+) events unread; resume to continue", close.reason
         )
+        assert unread is not None and int(unread.group(1)) in (3, 4), close.reason
         # Nothing is lost: resume from the last event the client saw.
         client = await cc.client(token=None)
         reply = await client.call(
