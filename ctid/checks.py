@@ -6,12 +6,14 @@ is an error, so a misspelt or unsupported section never passes silently.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError, each_problem
+from .config import Config, ConfigError, SwitchSection, each_problem
 
-__all__ = ["check_services", "config_problems", "section_checkers"]
+__all__ = ["check_services", "config_problems", "load_problems", "section_checkers"]
 
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
@@ -111,3 +113,30 @@ def config_problems(
     for problem in problems:
         unique.setdefault(str(problem), problem)
     return list(unique.values())
+
+
+def load_problems(path: str | Path, exc: ConfigError) -> list[ConfigError]:
+    """Every problem of a file that does not load (``exc``, from ``load_config``): its
+    own, and those of the switch driver's table, which is checked only once the rest
+    loads otherwise (so a mistake elsewhere hides none of the driver's)."""
+    from .wiring.driver import build_driver
+
+    problems = each_problem(exc)
+    try:
+        with open(path, "rb") as f:
+            switch = tomllib.load(f).get("switch")
+    except (OSError, tomllib.TOMLDecodeError):
+        return problems  # already said
+    name = switch.get("driver", "simulator") if isinstance(switch, Mapping) else None
+    table = switch.get(name, {}) if isinstance(switch, Mapping) and isinstance(name, str) else None
+    if not isinstance(table, Mapping) or any(p.key == "switch.driver" for p in problems):
+        return problems
+    assert isinstance(name, str)
+    try:
+        build_driver(
+            Config(file=str(path), switch=SwitchSection(driver=name), driver_section=table)
+        )
+    except ConfigError as more:
+        seen = {str(p) for p in problems}
+        problems += [p for p in each_problem(more) if str(p) not in seen]
+    return problems

@@ -19,7 +19,7 @@ from typing import Any
 import trio
 
 from . import PROTOCOL_VERSION, __version__
-from .config import Config, ConfigError, config_from_dict, each_problem, load_config, parse_listen
+from .config import Config, ConfigError, config_from_dict, load_config, parse_listen
 from .errors import StartupError
 from .switch_drivers.base import DriverError
 
@@ -137,13 +137,13 @@ def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
     from .app import build_driver, load_tls
     from .auth_setup import check_auth
-    from .checks import config_problems
+    from .checks import config_problems, load_problems
     from .outbound.install import check_outbound_routing
 
     try:
         config = load_config(path)
     except ConfigError as exc:
-        found = each_problem(exc)
+        found = load_problems(path, exc)
         for problem in found:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{path}: {len(found)} problem(s)", file=sys.stderr)

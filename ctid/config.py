@@ -20,7 +20,7 @@ import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
 from .calls.outbound_routes import OutboundRouting, parse_outbound_routing
-from .structure import StructureError, each_error, structure
+from .structure import Problems, StructureError, each_error
 from .switch_drivers import available_drivers
 from .transport import parse_origin_pattern, parse_proxies
 
@@ -288,18 +288,21 @@ SERVICE_SECTIONS.add("fax")
 
 
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
-    """Check a parsed configuration table."""
+    """Check a parsed configuration table; raises ``ConfigError`` (``ConfigProblems``
+    with every problem found, not only the first)."""
     data = dict(data)
     sections = {k: data.pop(k) for k in list(data) if k in SERVICE_SECTIONS}
-    switch = dict(data.pop("switch", {}) or {})
+    problems = Problems()
+    switch = data.pop("switch", None) or {}
     if not isinstance(switch, dict):
-        raise ConfigError(file, "switch", "expected a table")
-    try:
+        problems.add("switch", "expected a table")
+        switch = {}
+    switch = dict(switch)
+    outbound_routing = OutboundRouting()
+    with problems.check():
         outbound_routing = parse_outbound_routing(
             switch.pop("outbound_routes", None), switch.pop("trunk_groups", None)
         )
-    except StructureError as exc:
-        raise structure_error(file, exc) from None
     driver = switch.get("driver", "simulator")
     driver_section = {}
     installed = available_drivers()
@@ -311,14 +314,11 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
             elif key not in installed:
                 # Tables of other installed drivers may stay in the file; anything
                 # else is a typo that must not pass silently.
-                raise ConfigError(
-                    file, f"switch.{key}", f"no driver {key!r} (installed: {', '.join(installed)})"
+                problems.add(
+                    f"switch.{key}", f"no driver {key!r} (installed: {', '.join(installed)})"
                 )
     data["switch"] = switch
-    try:
-        parts = structure(_Top, data)
-    except StructureError as exc:
-        raise structure_error(file, exc) from None
+    parts = problems.salvage(_Top, data)
     for key, value in (
         ("server.listen", parts.server.listen),
         ("server.metrics_listen", parts.server.metrics_listen),
@@ -327,23 +327,26 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
             try:
                 parse_listen(value)
             except ValueError as exc:
-                raise ConfigError(file, key, str(exc)) from None
-    check_transport(file, parts.server, parts.api)
+                problems.add(key, str(exc))
+    try:
+        check_transport(file, parts.server, parts.api)
+    except ConfigError as exc:
+        problems.add(exc.key or "", exc.problem)
     try:
         re.compile(parts.switch.external_pattern)
     except re.error as exc:
-        raise ConfigError(
-            file, "switch.external_pattern", f"bad regular expression: {exc}"
-        ) from None
+        problems.add("switch.external_pattern", f"bad regular expression: {exc}")
     for i, token in enumerate(parts.auth.tokens):
         if (token.token is None) == (token.token_env is None):
-            raise ConfigError(file, f"auth.tokens[{i}]", "give exactly one of token and token_env")
+            problems.add(f"auth.tokens[{i}]", "give exactly one of token and token_env")
         if token.token is not None and len(token.token) < MIN_TOKEN_LENGTH:
-            raise ConfigError(
-                file,
-                f"auth.tokens[{i}].token",
-                f"too short: use at least {MIN_TOKEN_LENGTH} characters",
+            problems.add(
+                f"auth.tokens[{i}].token", f"too short: use at least {MIN_TOKEN_LENGTH} characters"
             )
+    try:
+        problems.raise_any()
+    except StructureError as exc:
+        raise structure_error(file, exc) from None
     return Config(
         file=file,
         server=parts.server,

@@ -72,6 +72,9 @@ class Problems:
 
     def __init__(self) -> None:
         self.errors: list[StructureError] = []
+        # Keys whose values did not convert (``salvage``): they stand in with a default,
+        # so a later check of such a key would only repeat the problem, in other words.
+        self._unconverted: list[str] = []
 
     @contextlib.contextmanager
     def check(self) -> Iterator[None]:
@@ -79,10 +82,35 @@ class Problems:
         try:
             yield
         except StructureError as exc:
-            self.errors.extend(each_error(exc))
+            for error in each_error(exc):
+                self._note(error)
 
     def add(self, path: str, problem: str) -> None:
-        self.errors.append(StructureError(path, problem))
+        self._note(StructureError(path, problem))
+
+    def salvage(self, cls: type[T], data: Any, path: str = "", *, style: str = "snake") -> T:
+        """``cls`` built from ``data`` as ``structure`` builds it, noting every problem
+        instead of stopping at the first entry that has one.
+
+        A key whose value does not convert is noted and takes its default (a neutral
+        value when it has none), so the checks that follow still run on the rest;
+        what they find at or under such a key is not noted again. Entries of lists
+        and nested tables are salvaged one by one, so one bad entry hides nothing
+        of the others. Use the result only when ``raise_any`` raises nothing.
+        """
+        errors: list[StructureError] = []
+        value = _salvage(cls, data, path, style, errors)
+        self.errors.extend(errors)
+        self._unconverted.extend(error.path for error in errors)
+        return value
+
+    def found_under(self, path: str) -> bool:
+        """Whether a problem was noted at ``path`` or inside it (an entry to leave out)."""
+        return any(_under(error.path, path) for error in self.errors)
+
+    def _note(self, error: StructureError) -> None:
+        if not any(_under(error.path, bad) for bad in self._unconverted):
+            self.errors.append(error)
 
     def raise_any(self) -> None:
         """Raise what was gathered (one ``StructureError`` holding them all), if anything."""
@@ -165,6 +193,122 @@ def structure(cls: type[T], data: Any, path: str = "", *, style: str = "snake") 
         raise
     except (ValueError, TypeError) as exc:
         raise StructureError(path, str(exc)) from None
+
+
+def _under(path: str, key: str) -> bool:
+    """Whether ``path`` is ``key`` or inside it (``a.b[0].c`` is inside ``a.b``)."""
+    return path == key or (path.startswith(key) and path[len(key)] in ".[")
+
+
+#: What ``_salvage_value`` returns for a value that did not convert.
+_FAILED: Any = object()
+
+
+def _salvage(cls: type[T], data: Any, path: str, style: str, errors: list[StructureError]) -> T:
+    if not isinstance(data, Mapping):
+        errors.append(StructureError(path, f"expected an object, got {describe(data)}"))
+        data = {}
+    hints = _hints(cls)  # type: ignore[arg-type]
+    fields = [f for f in attrs.fields(cls) if f.init]  # type: ignore[arg-type]
+    known = {field_key(f, style): f for f in fields}
+    for key in data:
+        if key not in known:
+            choices = ", ".join(sorted(known)) or "none"
+            errors.append(
+                StructureError(_join(path, str(key)), f"unknown key (known keys: {choices})")
+            )
+    kwargs: dict[str, Any] = {}
+    for key, f in known.items():
+        tp = hints[f.name]
+        value = _FAILED
+        if key in data:
+            value = _salvage_value(tp, data[key], _join(path, key), style, errors)
+            if value is _FAILED and data[key] is not None and _not_none(tp) is not tp:
+                # An optional value written but wrong: a stand-in that counts as given
+                # (a password stays given, so "give exactly one of ..." does not follow).
+                value = _neutral(_not_none(tp), _join(path, key), style)
+        elif f.default is attrs.NOTHING:
+            errors.append(StructureError(_join(path, key), "required but missing"))
+        if value is _FAILED and f.default is attrs.NOTHING:
+            value = _neutral(tp, _join(path, key), style)
+        if value is not _FAILED:  # else the field's own default
+            kwargs[f.alias or f.name] = value
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as exc:
+        errors.append(StructureError(path, str(exc)))
+    # Stand-ins everywhere: the problem is noted; the checks after it find nothing more.
+    stand_ins = {f.alias or f.name: _neutral(hints[f.name], path, style) for f in fields}
+    try:
+        return cls(**stand_ins)
+    except (ValueError, TypeError):
+        raise _StructureErrors(errors) from None
+
+
+def _salvage_value(tp: Any, value: Any, path: str, style: str, errors: list[StructureError]) -> Any:
+    """``value`` converted; else the problems noted and, where the value has the shape
+    of a table or a list of them, each part salvaged on its own; else ``_FAILED``."""
+    try:
+        return _convert(tp, value, path, style)
+    except StructureError as exc:
+        failure = exc
+    options = (
+        typing.get_args(tp) if typing.get_origin(tp) in (types.UnionType, typing.Union) else (tp,)
+    )
+    for option in options:
+        origin = typing.get_origin(option)
+        if isinstance(option, type) and attrs.has(option) and isinstance(value, Mapping):
+            return _salvage(option, value, path, style, errors)
+        if origin in (list, tuple) and isinstance(value, list | tuple):
+            item = typing.get_args(option)[0] if typing.get_args(option) else Any
+            items = []
+            for i, v in enumerate(value):
+                converted = _salvage_value(item, v, _join(path, i), style, errors)
+                items.append(
+                    _neutral(item, _join(path, i), style) if converted is _FAILED else converted
+                )
+            return tuple(items) if origin is tuple else items
+        if (origin in (dict, Mapping) or option in (dict, Mapping)) and isinstance(value, Mapping):
+            if not all(isinstance(k, str) for k in value):
+                break
+            item = typing.get_args(option)[1] if len(typing.get_args(option)) == 2 else Any
+            out = {}
+            for k, v in value.items():
+                converted = _salvage_value(item, v, _join(path, k), style, errors)
+                if converted is not _FAILED:  # a table's key: leaving it out shifts nothing
+                    out[k] = converted
+            return out
+    errors.extend(each_error(failure))
+    return _FAILED
+
+
+def _not_none(tp: Any) -> Any:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        return options[0] if len(options) == 1 else tp
+    return tp
+
+
+def _neutral(tp: Any, path: str, style: str) -> Any:
+    """A stand-in of type ``tp`` for a value that is missing or wrong."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        return None if type(None) in args else _neutral(args[0], path, style)
+    if origin is Literal:
+        return args[0]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return next(iter(tp))
+    if tp is re.Pattern or origin is re.Pattern:
+        return re.compile("")
+    if origin in (list, tuple) or tp in (list, tuple):
+        return () if tuple in (origin, tp) else []
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        return {}
+    if isinstance(tp, type) and attrs.has(tp):
+        return _salvage(tp, {}, path, style, [])
+    neutral: dict[Any, Any] = {str: "", int: 0, float: 0.0, bool: False}
+    return neutral.get(tp)
 
 
 def _convert(tp: Any, value: Any, path: str, style: str) -> Any:

@@ -39,7 +39,7 @@ import attrs
 
 from ..config import Config, ConfigError, structure_error
 from ..numbers import parse_number_ranges
-from ..structure import Problems, StructureError, structure
+from ..structure import Problems, StructureError
 from .schedule import DAY_NAMES, Schedule, parse_hours
 from .strategy_names import STRATEGY_NAMES
 
@@ -274,15 +274,18 @@ _HANGUP = OverflowRule(when=None, action=OverflowAction.HANGUP)
 
 
 def _rule(raw: _Rule, path: str, queue_names: set[str]) -> OverflowRule:
+    """One overflow rule; raises every problem it has at once."""
+    problems = Problems()
     if raw.action is OverflowAction.HANGUP:
         if raw.target is not None:
-            raise StructureError(f"{path}.target", 'not used with action = "hangup"')
+            problems.add(f"{path}.target", 'not used with action = "hangup"')
     elif not raw.target:
-        raise StructureError(f"{path}.target", f'required with action = "{raw.action.value}"')
-    if raw.action is OverflowAction.QUEUE and raw.target not in queue_names:
-        raise StructureError(f"{path}.target", f'no queue "{raw.target}"')
+        problems.add(f"{path}.target", f'required with action = "{raw.action.value}"')
+    elif raw.action is OverflowAction.QUEUE and raw.target not in queue_names:
+        problems.add(f"{path}.target", f'no queue "{raw.target}"')
     if raw.mailbox is not None and raw.action is not OverflowAction.VOICEMAIL:
-        raise StructureError(f"{path}.mailbox", 'only used with action = "voicemail"')
+        problems.add(f"{path}.mailbox", 'only used with action = "voicemail"')
+    problems.raise_any()
     return OverflowRule(
         when=raw.when,
         action=raw.action,
@@ -380,17 +383,21 @@ def _queue(raw: _Queue, path: str, queue_names: set[str]) -> QueueConfig:
 
 
 def _schedule(name: str, raw: _ScheduleSection, path: str) -> Schedule:
+    """One schedule; raises every problem it has at once."""
+    problems = Problems()
     days = set()
     for i, day in enumerate(raw.days):
         if day not in DAY_NAMES:
-            raise StructureError(f"{path}.days[{i}]", f"expected one of {', '.join(DAY_NAMES)}")
-        days.add(DAY_NAMES.index(day))
+            problems.add(f"{path}.days[{i}]", f"expected one of {', '.join(DAY_NAMES)}")
+        else:
+            days.add(DAY_NAMES.index(day))
     ranges = []
     for i, text in enumerate(raw.hours):
         try:
             ranges.append(parse_hours(text))
         except ValueError as exc:
-            raise StructureError(f"{path}.hours[{i}]", str(exc)) from None
+            problems.add(f"{path}.hours[{i}]", str(exc))
+    problems.raise_any()
     return Schedule(name=name, days=frozenset(days), ranges=tuple(ranges))
 
 
@@ -434,9 +441,9 @@ def _check(raw: _Acd) -> AcdConfig:
     removed_to: OverflowRule | None = None
     if raw.removed_queue_destination is not None:
         path = "acd.removed_queue_destination"
+        if raw.removed_queue_destination.when is not None:
+            problems.add(f"{path}.when", "not used here")
         with problems.check():
-            if raw.removed_queue_destination.when is not None:
-                raise StructureError(f"{path}.when", "not used here")
             removed_to = _rule(raw.removed_queue_destination, path, queue_names)
     agents: list[AgentConfig] = []
     positions: dict[str, int] = dict.fromkeys(queue_names, 0)
@@ -533,11 +540,19 @@ def _agents(
 
 
 def acd_config(data: Mapping[str, Any], file: str = "<acd>") -> AcdConfig:
-    """Check an ``[acd]`` table; raises ``ConfigError``."""
+    """Check an ``[acd]`` table; raises ``ConfigError`` with every problem it finds (a
+    wrong value in an entry hides nothing of that entry or of the others)."""
+    problems = Problems()
+    raw = problems.salvage(_Acd, data, "acd")
+    checked: AcdConfig | None = None
+    with problems.check():
+        checked = _check(raw)
     try:
-        return _check(structure(_Acd, data, "acd"))
+        problems.raise_any()
     except StructureError as exc:
         raise structure_error(file, exc) from None
+    assert checked is not None
+    return checked
 
 
 def acd_section(config: Config) -> AcdConfig | None:

@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ..structure import StructureError, structure
+from ..structure import Problems, StructureError
 
 __all__ = [
     "ALL_LINES",
@@ -101,52 +101,66 @@ class _RawRoute:
 def parse_outbound_routing(
     routes: Sequence[Any] | None, groups: Sequence[Any] | None, path: str = "switch"
 ) -> OutboundRouting:
-    """Check the two lists of ``[switch]`` (either may be absent)."""
+    """Check the two lists of ``[switch]`` (either may be absent); raises one
+    ``StructureError`` holding every problem found."""
+    problems = Problems()
     declared: dict[str, TrunkGroup] = {}
-    for i, item in enumerate(_as_list(groups, f"{path}.trunk_groups")):
+    group_items: Sequence[Any] = ()
+    with problems.check():
+        group_items = _as_list(groups, f"{path}.trunk_groups")
+    for i, item in enumerate(group_items):
         where = f"{path}.trunk_groups[{i}]"
-        raw = structure(_RawGroup, item, where)
+        raw = problems.salvage(_RawGroup, item, where)
         if not _NAME_RE.fullmatch(raw.name):
-            raise StructureError(f"{where}.name", f"not a usable group name: {raw.name!r}")
+            problems.add(f"{where}.name", f"not a usable group name: {raw.name!r}")
         if raw.name in declared:
-            raise StructureError(f"{where}.name", f"group {raw.name!r} is listed twice")
+            problems.add(f"{where}.name", f"group {raw.name!r} is listed twice")
         if not raw.lines:
-            raise StructureError(f"{where}.lines", "list at least one line")
+            problems.add(f"{where}.lines", "list at least one line")
         if len(set(raw.lines)) != len(raw.lines):
-            raise StructureError(f"{where}.lines", "a line is listed twice")
-        declared[raw.name] = TrunkGroup(name=raw.name, lines=tuple(raw.lines))
+            problems.add(f"{where}.lines", "a line is listed twice")
+        if not problems.found_under(where):
+            declared[raw.name] = TrunkGroup(name=raw.name, lines=tuple(raw.lines))
     out: list[OutboundRoute] = []
-    for i, item in enumerate(_as_list(routes, f"{path}.outbound_routes")):
+    names: list[str] = []
+    route_items: Sequence[Any] = ()
+    with problems.check():
+        route_items = _as_list(routes, f"{path}.outbound_routes")
+    for i, item in enumerate(route_items):
         where = f"{path}.outbound_routes[{i}]"
-        raw_route = structure(_RawRoute, item, where)
+        raw_route = problems.salvage(_RawRoute, item, where)
         name = raw_route.name if raw_route.name is not None else f"route {i + 1}"
         if not _NAME_RE.fullmatch(name):
-            raise StructureError(f"{where}.name", f"not a usable route name: {name!r}")
-        if any(r.name == name for r in out):
-            raise StructureError(f"{where}.name", f"route {name!r} is listed twice")
+            problems.add(f"{where}.name", f"not a usable route name: {name!r}")
+        if name in names:
+            problems.add(f"{where}.name", f"route {name!r} is listed twice")
+        names.append(name)
+        pattern = None
         try:
             pattern = re.compile(raw_route.pattern)
         except re.error as exc:
-            raise StructureError(f"{where}.pattern", f"bad regular expression: {exc}") from None
+            problems.add(f"{where}.pattern", f"bad regular expression: {exc}")
         if not 0 <= raw_route.strip <= 20:
-            raise StructureError(f"{where}.strip", "must be between 0 and 20 digits")
+            problems.add(f"{where}.strip", "must be between 0 and 20 digits")
         if not _PREFIX_RE.fullmatch(raw_route.prefix):
-            raise StructureError(
+            problems.add(
                 f"{where}.prefix",
                 f"expected up to 20 digits (with * # and a leading +), got {raw_route.prefix!r}",
             )
         if not raw_route.trunk_group:
-            raise StructureError(f"{where}.trunk_group", "must not be empty")
-        out.append(
-            OutboundRoute(
-                name=name,
-                pattern=pattern,
-                strip=raw_route.strip,
-                prefix=raw_route.prefix,
-                trunk_group=raw_route.trunk_group,
-                hunt=raw_route.hunt,
+            problems.add(f"{where}.trunk_group", "must not be empty")
+        if not problems.found_under(where) and pattern is not None:
+            out.append(
+                OutboundRoute(
+                    name=name,
+                    pattern=pattern,
+                    strip=raw_route.strip,
+                    prefix=raw_route.prefix,
+                    trunk_group=raw_route.trunk_group,
+                    hunt=raw_route.hunt,
+                )
             )
-        )
+    problems.raise_any()
     return OutboundRouting(routes=tuple(out), groups=declared)
 
 
@@ -160,11 +174,12 @@ def resolve_groups(
     if every:
         groups[ALL_LINES] = TrunkGroup(name=ALL_LINES, lines=every)
     known_lines = set(every)
+    problems = Problems()  # every unknown line and group, not only the first
     for i, group in enumerate(routing.groups.values()):
         for line in group.lines:
             if line not in known_lines:
                 known = ", ".join(sorted(known_lines)) or "none"
-                raise StructureError(
+                problems.add(
                     f"{path}.trunk_groups[{i}].lines",
                     f"the switch has no outside line {line!r} (its lines: {known})",
                 )
@@ -172,10 +187,11 @@ def resolve_groups(
     for i, route in enumerate(routing.routes):
         if route.trunk_group not in groups:
             known = ", ".join(sorted(groups)) or "none"
-            raise StructureError(
+            problems.add(
                 f"{path}.outbound_routes[{i}].trunk_group",
                 f"no trunk group {route.trunk_group!r} (groups: {known})",
             )
+    problems.raise_any()
     return groups
 
 

@@ -81,7 +81,7 @@ async def reload_config(app: Parts) -> ReloadReport | None:
 
     Returns the report, or None when the reload was refused (logged, with every problem).
     """
-    from ..checks import config_problems
+    from ..checks import config_problems, load_problems
 
     path = Path(app.config.file)
 
@@ -93,7 +93,7 @@ async def reload_config(app: Parts) -> ReloadReport | None:
         try:
             new = load_config(path)
         except ConfigError as exc:
-            return None, each_problem(exc)
+            return None, load_problems(path, exc)
         return new, config_problems(new)
 
     new, problems = await app.blocking(read)

@@ -63,7 +63,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ctid.numbers import parse_number_ranges
-from ctid.structure import StructureError, structure
+from ctid.structure import Problems, StructureError
 from ctid.switch_drivers.asterisk.commands import DEFAULT_MAILBOX, DEFAULT_RECORDING_DIR
 from ctid.switch_drivers.asterisk.endpoints import EndpointConfig, TrunkConfig
 
@@ -127,76 +127,82 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
     Reads the password's environment variable and the CA file now, so that a
     daemon that starts has everything it needs.
     """
-    raw = structure(_Section, section, path)
+    problems = Problems()  # every problem of the table, not only the first
+    raw = problems.salvage(_Section, section, path)
 
-    def bad(key: str, problem: str) -> StructureError:
-        return StructureError(f"{path}.{key}", problem)
+    def bad(key: str, problem: str) -> None:
+        problems.add(f"{path}.{key}", problem)
 
     url = urlsplit(raw.base_url)
     if url.scheme not in ("http", "https") or not url.hostname:
-        raise bad("base_url", f'expected "http(s)://HOST[:PORT]/ari", got "{raw.base_url}"')
+        bad("base_url", f'expected "http(s)://HOST[:PORT]/ari", got "{raw.base_url}"')
     try:
         _ = url.port  # raises for a port that is not a number or is out of range
     except ValueError as exc:
-        raise bad("base_url", str(exc)) from None
+        bad("base_url", str(exc))
     if not raw.user:
-        raise bad("user", "must not be empty")
-    password = _password(raw, path)
+        bad("user", "must not be empty")
+    password = ""
+    with problems.check():
+        password = _password(raw, path)
     if not raw.app or "," in raw.app or raw.app.strip() != raw.app:
-        raise bad("app", f"a Stasis application name without commas or spaces, not {raw.app!r}")
+        bad("app", f"a Stasis application name without commas or spaces, not {raw.app!r}")
+    extensions: tuple[str, ...] = ()
     try:
         extensions = tuple(parse_number_ranges(raw.extensions))
     except ValueError as exc:
-        raise bad("extensions", str(exc)) from None
-    if not extensions:
-        raise bad("extensions", "list at least one extension")
+        bad("extensions", str(exc))
+    else:
+        if not extensions:
+            bad("extensions", "list at least one extension")
     trunks = []
     for i, trunk in enumerate(raw.trunks):
         where = f"trunks[{i}]"
         if not trunk.name:
-            raise bad(f"{where}.name", "must not be empty")
+            bad(f"{where}.name", "must not be empty")
         if any(t.name == trunk.name for t in raw.trunks[:i]):
-            raise bad(f"{where}.name", f"trunk {trunk.name!r} is listed twice")
+            bad(f"{where}.name", f"trunk {trunk.name!r} is listed twice")
         if not _ENDPOINT_RE.fullmatch(trunk.endpoint):
-            raise bad(f"{where}.endpoint", f'expected "TECH/resource", got "{trunk.endpoint}"')
+            bad(f"{where}.endpoint", f'expected "TECH/resource", got "{trunk.endpoint}"')
         if trunk.dial.count("{number}") != 1 or not _ENDPOINT_RE.fullmatch(trunk.dial):
-            raise bad(
-                f"{where}.dial",
-                f'expected "TECH/..." with {{number}} once, got "{trunk.dial}"',
-            )
-        trunks.append(TrunkConfig(name=trunk.name, endpoint=trunk.endpoint, dial=trunk.dial))
+            bad(f"{where}.dial", f'expected "TECH/..." with {{number}} once, got "{trunk.dial}"')
+        if not problems.found_under(f"{path}.{where}"):
+            trunks.append(TrunkConfig(name=trunk.name, endpoint=trunk.endpoint, dial=trunk.dial))
+    endpoints = None
     try:
         endpoints = EndpointConfig(
             extension_endpoint=raw.extension_endpoint, trunks=trunks, extensions=extensions
         )
     except ValueError as exc:
-        raise bad("extension_endpoint", str(exc)) from None
+        bad("extension_endpoint", str(exc))
     if raw.dialplan_context is not None and not _CONTEXT_RE.fullmatch(raw.dialplan_context):
-        raise bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
+        bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
     ssl_context = None
     if raw.ca_file is not None:
         if url.scheme != "https":
-            raise bad("ca_file", "is used only with an https:// base_url")
-        try:
-            ssl_context = ssl.create_default_context(cafile=raw.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise bad("ca_file", f"cannot load {raw.ca_file}: {exc}") from None
+            bad("ca_file", "is used only with an https:// base_url")
+        else:
+            try:
+                ssl_context = ssl.create_default_context(cafile=raw.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                bad("ca_file", f"cannot load {raw.ca_file}: {exc}")
     if not raw.recording_dir.startswith("/"):
-        raise bad("recording_dir", f"expected an absolute directory, got {raw.recording_dir!r}")
+        bad("recording_dir", f"expected an absolute directory, got {raw.recording_dir!r}")
     if raw.mwi_mailbox.count("{extension}") != 1 or any(c.isspace() for c in raw.mwi_mailbox):
-        raise bad("mwi_mailbox", f'expected "...{{extension}}..." once, got "{raw.mwi_mailbox}"')
+        bad("mwi_mailbox", f'expected "...{{extension}}..." once, got "{raw.mwi_mailbox}"')
     for key in ("request_timeout", "heartbeat_interval", "heartbeat_timeout"):
         if getattr(raw, key) <= 0:
-            raise bad(key, "must be more than 0 seconds")
+            bad(key, "must be more than 0 seconds")
     reconnect = raw.reconnect
     if reconnect.backoff_initial <= 0:
-        raise bad("reconnect.backoff_initial", "must be more than 0 seconds")
-    if reconnect.backoff_max < reconnect.backoff_initial:
-        raise bad("reconnect.backoff_max", "must be at least backoff_initial")
+        bad("reconnect.backoff_initial", "must be more than 0 seconds")
+    elif reconnect.backoff_max < reconnect.backoff_initial:
+        bad("reconnect.backoff_max", "must be at least backoff_initial")
     if not 0 <= reconnect.jitter <= 1:
-        raise bad("reconnect.jitter", "must be a fraction from 0 to 1")
+        bad("reconnect.jitter", "must be a fraction from 0 to 1")
     if reconnect.replaced_retry < 0:
-        raise bad("reconnect.replaced_retry", "must not be negative")
+        bad("reconnect.replaced_retry", "must not be negative")
+    problems.raise_any()
     return {
         "base_url": raw.base_url,
         "user": raw.user,

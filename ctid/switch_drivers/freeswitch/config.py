@@ -50,7 +50,7 @@ from typing import Any, Final
 import attrs
 
 from ...numbers import parse_number_ranges
-from ...structure import StructureError, structure
+from ...structure import Problems, StructureError
 from .endpoints import EndpointConfig, TrunkConfig
 
 __all__ = ["DEFAULT_AUTO_ANSWER", "driver_options"]
@@ -109,27 +109,32 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
     Reads the password's environment variable now, so that a daemon that
     starts has everything it needs.
     """
-    raw = structure(_Section, section, path)
+    problems = Problems()  # every problem of the table, not only the first
+    raw = problems.salvage(_Section, section, path)
 
-    def bad(key: str, problem: str) -> StructureError:
-        return StructureError(f"{path}.{key}", problem)
+    def bad(key: str, problem: str) -> None:
+        problems.add(f"{path}.{key}", problem)
 
     if not raw.host or not _HOST_RE.fullmatch(raw.host):
-        raise bad("host", f"expected a host name or address, got {raw.host!r}")
+        bad("host", f"expected a host name or address, got {raw.host!r}")
     if not 0 < raw.port < 65536:
-        raise bad("port", f"expected a TCP port from 1 to 65535, got {raw.port}")
-    password = _password(raw, path)
+        bad("port", f"expected a TCP port from 1 to 65535, got {raw.port}")
+    password = ""
+    with problems.check():
+        password = _password(raw, path)
+    extensions: tuple[str, ...] = ()
     try:
         extensions = tuple(parse_number_ranges(raw.extensions))
     except ValueError as exc:
-        raise bad("extensions", str(exc)) from None
-    if not extensions:
-        raise bad("extensions", "list at least one extension")
+        bad("extensions", str(exc))
+    else:
+        if not extensions:
+            bad("extensions", "list at least one extension")
     template = raw.extension_endpoint
     if template.count("{extension}") != 1 or not _DIAL_RE.fullmatch(
         template.replace("{extension}", "1")
     ):
-        raise bad(
+        bad(
             "extension_endpoint",
             f'expected a dial string like "user/{{extension}}" with {{extension}} once, '
             f'got "{template}"',
@@ -138,50 +143,52 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
     for i, trunk in enumerate(raw.trunks):
         where = f"trunks[{i}]"
         if not trunk.name or not _NAME_RE.fullmatch(trunk.name):
-            raise bad(f"{where}.name", f"a name of letters, digits, _ . -, not {trunk.name!r}")
+            bad(f"{where}.name", f"a name of letters, digits, _ . -, not {trunk.name!r}")
         if any(t.name == trunk.name for t in raw.trunks[:i]):
-            raise bad(f"{where}.name", f"trunk {trunk.name!r} is listed twice")
+            bad(f"{where}.name", f"trunk {trunk.name!r} is listed twice")
         if trunk.dial.count("{number}") != 1 or not _DIAL_RE.fullmatch(
             trunk.dial.replace("{number}", "1")
         ):
-            raise bad(
+            bad(
                 f"{where}.dial",
                 'expected a dial string like "sofia/gateway/NAME/{number}" with {number} once, '
                 f'got "{trunk.dial}"',
             )
         if trunk.gateway is not None and not _NAME_RE.fullmatch(trunk.gateway):
-            raise bad(f"{where}.gateway", f"not a usable gateway name: {trunk.gateway!r}")
+            bad(f"{where}.gateway", f"not a usable gateway name: {trunk.gateway!r}")
         for j, profile in enumerate(trunk.profiles):
             if not _NAME_RE.fullmatch(profile):
-                raise bad(f"{where}.profiles[{j}]", f"not a usable profile name: {profile!r}")
-        trunks.append(
-            TrunkConfig(
-                name=trunk.name,
-                dial=trunk.dial,
-                gateway=trunk.gateway,
-                profiles=tuple(trunk.profiles),
+                bad(f"{where}.profiles[{j}]", f"not a usable profile name: {profile!r}")
+        if not problems.found_under(f"{path}.{where}"):
+            trunks.append(
+                TrunkConfig(
+                    name=trunk.name,
+                    dial=trunk.dial,
+                    gateway=trunk.gateway,
+                    profiles=tuple(trunk.profiles),
+                )
             )
-        )
-    endpoints = EndpointConfig(extension_endpoint=template, trunks=trunks, extensions=extensions)
     if raw.dialplan_context is not None and not _NAME_RE.fullmatch(raw.dialplan_context):
-        raise bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
+        bad("dialplan_context", f"not a usable context name: {raw.dialplan_context!r}")
     if not _NAME_RE.fullmatch(raw.conference_profile):
-        raise bad("conference_profile", f"not a usable profile name: {raw.conference_profile!r}")
+        bad("conference_profile", f"not a usable profile name: {raw.conference_profile!r}")
     if raw.mwi_domain is not None and not _HOST_RE.fullmatch(raw.mwi_domain):
-        raise bad("mwi_domain", f"expected a domain name, got {raw.mwi_domain!r}")
+        bad("mwi_domain", f"expected a domain name, got {raw.mwi_domain!r}")
     if not 0 <= raw.fax_detect_seconds <= 3600:
-        raise bad("fax_detect_seconds", "0 (off) to 3600 seconds")
+        bad("fax_detect_seconds", "0 (off) to 3600 seconds")
     auto_answer = dict(DEFAULT_AUTO_ANSWER if raw.auto_answer is None else raw.auto_answer)
     for name in auto_answer:
         if not _VARIABLE_RE.fullmatch(name):
-            raise bad(f"auto_answer.{name}", "a channel variable name is letters, digits, _ and -")
+            bad(f"auto_answer.{name}", "a channel variable name is letters, digits, _ and -")
     reconnect = raw.reconnect
     if reconnect.backoff_initial <= 0:
-        raise bad("reconnect.backoff_initial", "must be more than 0 seconds")
-    if reconnect.backoff_max < reconnect.backoff_initial:
-        raise bad("reconnect.backoff_max", "must be at least backoff_initial")
+        bad("reconnect.backoff_initial", "must be more than 0 seconds")
+    elif reconnect.backoff_max < reconnect.backoff_initial:
+        bad("reconnect.backoff_max", "must be at least backoff_initial")
     if not 0 <= reconnect.jitter <= 1:
-        raise bad("reconnect.jitter", "must be a fraction from 0 to 1")
+        bad("reconnect.jitter", "must be a fraction from 0 to 1")
+    problems.raise_any()
+    endpoints = EndpointConfig(extension_endpoint=template, trunks=trunks, extensions=extensions)
     return {
         "host": raw.host,
         "port": raw.port,

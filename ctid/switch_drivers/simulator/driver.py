@@ -27,7 +27,7 @@ import trio
 from ... import faximage
 from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
-from ...structure import StructureError, structure
+from ...structure import Problems
 from .. import base as sw
 from . import fax
 from .audio import write_wav
@@ -90,17 +90,21 @@ class _Section:
     callee_seed: int = 0
 
 
-def _callees(raw: list[_CalleesSection] | None, path: str) -> tuple[Callees, ...]:
+def _callees(
+    raw: list[_CalleesSection] | None, path: str, problems: Problems
+) -> tuple[Callees, ...]:
     crowds = []
     for i, c in enumerate(raw or ()):
         key = f"{path}.callees[{i}]"
         for name in ("answer_share", "machine_share"):
             if not 0 <= getattr(c, name) <= 1:
-                raise StructureError(f"{key}.{name}", "a fraction from 0 to 1")
+                problems.add(f"{key}.{name}", "a fraction from 0 to 1")
         for name in ("answer_after", "greeting_seconds"):
             span = getattr(c, name)
             if len(span) != 2 or not 0 <= span[0] <= span[1]:
-                raise StructureError(f"{key}.{name}", "expected [low, high] seconds, low <= high")
+                problems.add(f"{key}.{name}", "expected [low, high] seconds, low <= high")
+        if problems.found_under(key):
+            continue
         try:
             crowds.append(
                 Callees(
@@ -113,24 +117,27 @@ def _callees(raw: list[_CalleesSection] | None, path: str) -> tuple[Callees, ...
                 )
             )
         except Exception as exc:  # re.error from a bad pattern
-            raise StructureError(f"{key}.pattern", f"bad pattern: {exc}") from None
+            problems.add(f"{key}.pattern", f"bad pattern: {exc}")
     return tuple(crowds)
 
 
 def config_from_section(
     section: Mapping[str, Any], path: str = "switch.simulator"
 ) -> tuple[SimulatorConfig, Path | None]:
-    """Check and convert a ``[switch.simulator]`` section; errors name the key."""
-    raw = structure(_Section, section, path)
+    """Check and convert a ``[switch.simulator]`` section; errors name the key (all of
+    them: a ``StructureError`` holding every problem found)."""
+    problems = Problems()
+    raw = problems.salvage(_Section, section, path)
+    extensions: tuple[str, ...] = ()
     try:
         extensions = tuple(parse_number_ranges(raw.extensions))
     except ValueError as exc:
-        raise StructureError(f"{path}.extensions", str(exc)) from None
+        problems.add(f"{path}.extensions", str(exc))
     if raw.trunks < 0 or raw.trunks > 1000:
-        raise StructureError(f"{path}.trunks", "must be between 0 and 1000")
+        problems.add(f"{path}.trunks", "must be between 0 and 1000")
     for key in ("ring_timeout", "inter_digit_timeout", "first_digit_timeout"):
         if getattr(raw, key) <= 0:
-            raise StructureError(f"{path}.{key}", "must be more than 0 seconds")
+            problems.add(f"{path}.{key}", "must be more than 0 seconds")
     outside = SimulatorConfig().outside
     if raw.outside is not None:
         rules = []
@@ -147,16 +154,14 @@ def config_from_section(
                     )
                 )
             except Exception as exc:  # re.error from a bad pattern
-                raise StructureError(
-                    f"{path}.outside[{i}].pattern", f"bad pattern: {exc}"
-                ) from None
+                problems.add(f"{path}.outside[{i}].pattern", f"bad pattern: {exc}")
         outside = tuple(rules)
     fax_machines = SimulatorConfig().fax_machines
     if raw.fax_machines is not None:
         machines = []
         for i, m in enumerate(raw.fax_machines):
             if m.pages < 1 or m.pages > faximage.MAX_PAGES:
-                raise StructureError(f"{path}.fax_machines[{i}].pages", "must be 1 to 500")
+                problems.add(f"{path}.fax_machines[{i}].pages", "must be 1 to 500")
             try:
                 machines.append(
                     FaxMachine(
@@ -169,12 +174,12 @@ def config_from_section(
                     )
                 )
             except Exception as exc:  # re.error from a bad pattern
-                raise StructureError(
-                    f"{path}.fax_machines[{i}].pattern", f"bad pattern: {exc}"
-                ) from None
+                problems.add(f"{path}.fax_machines[{i}].pattern", f"bad pattern: {exc}")
         fax_machines = tuple(machines)
     if raw.fax_bit_rate not in (2400, 4800, 7200, 9600, 12000, 14400):
-        raise StructureError(f"{path}.fax_bit_rate", "must be a V.27ter/V.29/V.17 rate")
+        problems.add(f"{path}.fax_bit_rate", "must be a V.27ter/V.29/V.17 rate")
+    callees = _callees(raw.callees, path, problems)
+    problems.raise_any()
     config = SimulatorConfig(
         extensions=extensions,
         trunks=raw.trunks,
@@ -188,7 +193,7 @@ def config_from_section(
         outside=outside,
         fax_machines=fax_machines,
         fax_bit_rate=raw.fax_bit_rate,
-        callees=_callees(raw.callees, path),
+        callees=callees,
         callee_seed=raw.callee_seed,
     )
     return config, Path(raw.sounds_dir) if raw.sounds_dir else None

@@ -1,0 +1,380 @@
+"""``ctid check-config`` lists every problem of the switch driver's tables
+(``[switch]``, ``[switch.simulator]``, ``[switch.asterisk]``, ``[switch.freeswitch]``,
+outbound routes, trunk groups) and of one ``[acd]`` entry: a file with N deliberate
+mistakes, wrong types beside wrong values in the same entry, gives exactly those N
+``error:`` lines and the count. ``ctid reload`` and the daemon's own reload refuse such
+a file listing every problem, and change nothing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import trio
+
+from ctid.cli import main
+from ctid.config import load_config
+from ctid.testing import call_centre
+from ctid.wiring.reload import reload_config
+
+
+def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    path = tmp_path / "ctid.toml"
+    path.write_text(text)
+    assert main(["check-config", str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    prefix = f"error: {path}: "
+    lines = out.err.splitlines()
+    assert lines[-1] == f"{path}: {len(lines) - 1} problem(s)"
+    assert all(line.startswith(prefix) for line in lines[:-1])
+    return [line.removeprefix(prefix) for line in lines[:-1]]
+
+
+SIMULATOR = """
+[switch]
+driver = "simulator"
+
+[switch.simulator]
+extensions = "1001-10x4"
+trunks = "eight"
+ring_timeout = 0
+fax_bit_rate = 1000
+bogus = 1
+outside = [{ pattern = "(", behaviour = "busy" }, { pattern = ".*", answer_after = "soon" }]
+callees = [{ pattern = ".*", answer_share = 2, answer_after = [5, 1] }]
+fax_machines = [{ pattern = ".*329", pages = 0 }]
+"""
+
+
+def test_every_problem_of_the_simulator_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = (
+        "auto_answer_delay, callee_seed, callees, default_sound_seconds, dial_delay, "
+        "extensions, fax_bit_rate, fax_machines, first_digit_timeout, inter_digit_timeout, "
+        "outside, ring_timeout, sounds_dir, trunk_group, trunks"
+    )
+    s = "switch.simulator"
+    assert check(tmp_path, SIMULATOR, capsys) == [
+        f"{s}.bogus: unknown key (known keys: {known})",
+        f'{s}.trunks: expected an integer, got "eight"',
+        f'{s}.outside[1].answer_after: expected a number, got "soon"',
+        f"{s}.extensions: bad number range '1001-10x4': want e.g. 1001-1010",
+        f"{s}.ring_timeout: must be more than 0 seconds",
+        f"{s}.outside[0].pattern: bad pattern: missing ), unterminated subpattern at position 0",
+        f"{s}.fax_machines[0].pages: must be 1 to 500",
+        f"{s}.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
+        f"{s}.callees[0].answer_share: a fraction from 0 to 1",
+        f"{s}.callees[0].answer_after: expected [low, high] seconds, low <= high",
+    ]
+
+
+ASTERISK = """
+[switch]
+driver = "asterisk"
+
+[switch.asterisk]
+base_url = "ftp://pbx/ari"
+user = ""
+password = "secret"
+password_env = "CTID_ARI_PASSWORD"
+app = "ctid,x"
+extensions = "1001-1010"
+mwi_mailbox = "mailbox"
+request_timeout = -1
+heartbeat_interval = "often"
+url = "http://pbx:8088/ari"
+
+[switch.asterisk.reconnect]
+jitter = 2
+
+[[switch.asterisk.trunks]]
+name = "provider"
+endpoint = "provider"
+dial = "PJSIP/provider"
+
+[[switch.asterisk.trunks]]
+name = "provider"
+endpoint = "PJSIP/provider"
+dial = 7
+"""
+
+
+def test_every_problem_of_the_asterisk_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = (
+        "app, auto_answer, base_url, ca_file, dialplan_context, extension_endpoint, "
+        "extensions, fax_context, heartbeat_interval, heartbeat_timeout, mwi_mailbox, "
+        "password, password_env, reconnect, recording_dir, request_timeout, subscribe_all, "
+        "trunks, user"
+    )
+    a = "switch.asterisk"
+    lines = check(tmp_path, ASTERISK, capsys)
+    # Another helper may add keys to [switch.asterisk]: the known keys are checked apart.
+    assert lines[0].startswith(f"{a}.url: unknown key (known keys: ")
+    assert set(known.split(", ")) <= set(lines[0].split("(known keys: ")[1][:-1].split(", "))
+    assert lines[1:] == [
+        f"{a}.trunks[1].dial: expected a string, got 7",
+        f'{a}.heartbeat_interval: expected a number, got "often"',
+        f'{a}.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
+        f"{a}.user: must not be empty",
+        f"{a}: give exactly one of password and password_env",
+        f"{a}.app: a Stasis application name without commas or spaces, not 'ctid,x'",
+        f'{a}.trunks[0].endpoint: expected "TECH/resource", got "provider"',
+        f'{a}.trunks[0].dial: expected "TECH/..." with {{number}} once, got "PJSIP/provider"',
+        f"{a}.trunks[1].name: trunk 'provider' is listed twice",
+        f'{a}.mwi_mailbox: expected "...{{extension}}..." once, got "mailbox"',
+        f"{a}.request_timeout: must be more than 0 seconds",
+        f"{a}.reconnect.jitter: must be a fraction from 0 to 1",
+    ]
+
+
+FREESWITCH = """
+[switch]
+driver = "freeswitch"
+
+[switch.freeswitch]
+host = "pbx host"
+port = 80210
+password = "line\\nbreak"
+extensions = ["1001", "10a2"]
+extension_endpoint = "user/1001"
+conference_profile = "no profile"
+fax_detect_seconds = "ten"
+
+[switch.freeswitch.reconnect]
+backoff_initial = 0
+
+[[switch.freeswitch.trunks]]
+name = "pro vider"
+dial = "sofia/gateway/provider/{number}"
+profiles = ["ext ernal", 5]
+"""
+
+
+def test_every_problem_of_the_freeswitch_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = "switch.freeswitch"
+    assert check(tmp_path, FREESWITCH, capsys) == [
+        f"{f}.trunks[0].profiles[1]: expected a string, got 5",
+        f'{f}.fax_detect_seconds: expected a number, got "ten"',
+        f"{f}.host: expected a host name or address, got 'pbx host'",
+        f"{f}.port: expected a TCP port from 1 to 65535, got 80210",
+        f"{f}.password: must not contain line breaks or NUL",
+        f"{f}.extensions: bad directory number '10a2': want digits",
+        f'{f}.extension_endpoint: expected a dial string like "user/{{extension}}" with '
+        '{extension} once, got "user/1001"',
+        f"{f}.trunks[0].name: a name of letters, digits, _ . -, not 'pro vider'",
+        f"{f}.trunks[0].profiles[0]: not a usable profile name: 'ext ernal'",
+        f"{f}.conference_profile: not a usable profile name: 'no profile'",
+        f"{f}.reconnect.backoff_initial: must be more than 0 seconds",
+    ]
+
+
+SWITCH = """
+[switch]
+driver = "simulator"
+ring_timeout = "long"
+external_pattern = "(["
+
+[switch.simulatr]
+trunks = 4
+
+[switch.simulator]
+trunks = -1
+
+[[switch.trunk_groups]]
+name = "pstn"
+lines = []
+
+[[switch.trunk_groups]]
+name = "pstn"
+lines = ["T/1", "T/1"]
+size = 2
+
+[[switch.outbound_routes]]
+pattern = "0\\\\d+("
+strip = 30
+prefix = "abc"
+
+[[switch.outbound_routes]]
+name = "intl"
+pattern = "00\\\\d+"
+trunk_group = ""
+hunt = "fastest"
+"""
+
+
+def test_every_problem_of_the_switch_table_its_routes_and_groups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The driver's own table is checked too, though the rest of the file does not load.
+    assert check(tmp_path, SWITCH, capsys) == [
+        "switch.trunk_groups[0].lines: list at least one line",
+        "switch.trunk_groups[1].size: unknown key (known keys: lines, name)",
+        "switch.trunk_groups[1].lines: a line is listed twice",
+        "switch.outbound_routes[0].pattern: bad regular expression: "
+        "missing ), unterminated subpattern at position 4",
+        "switch.outbound_routes[0].strip: must be between 0 and 20 digits",
+        "switch.outbound_routes[0].prefix: "
+        "expected up to 20 digits (with * # and a leading +), got 'abc'",
+        'switch.outbound_routes[1].hunt: expected one of "sequential", "round-robin", '
+        '"random", got "fastest"',
+        "switch.outbound_routes[1].trunk_group: must not be empty",
+        "switch.simulatr: no driver 'simulatr' (installed: asterisk, freeswitch, simulator)",
+        'switch.ring_timeout: expected a number, got "long"',
+        "switch.external_pattern: bad regular expression: unterminated character set at position 1",
+        "switch.simulator.trunks: must be between 0 and 1000",
+    ]
+
+
+def test_every_unknown_line_and_group_of_the_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+[switch.simulator]
+trunks = 2
+
+[[switch.trunk_groups]]
+name = "pstn"
+lines = ["T/1", "T/7", "T/9"]
+
+[[switch.outbound_routes]]
+pattern = "0\\\\d+"
+trunk_group = "nosuch"
+
+[[switch.outbound_routes]]
+pattern = "00\\\\d+"
+trunk_group = "pstn"
+"""
+    assert check(tmp_path, text, capsys) == [
+        "switch.trunk_groups[0].lines: the switch has no outside line 'T/7' (its lines: T/1, T/2)",
+        "switch.trunk_groups[0].lines: the switch has no outside line 'T/9' (its lines: T/1, T/2)",
+        "switch.outbound_routes[0].trunk_group: no trunk group 'nosuch' (groups: *, T, pstn)",
+    ]
+
+
+ACD = """
+[acd]
+[acd.schedules.mornings]
+days = ["mon", "moon"]
+hours = ["08:00-12:00", "25:00-26:00"]
+
+[[acd.queues]]
+name = "sales"
+strategy = "fastest"
+max_wait = -1
+ring_timeout = "x"
+overflow = [{ when = "timeout", action = "queue", mailbox = "1" }]
+
+[[acd.queues]]
+name = "support"
+
+[[acd.agents]]
+id = "2001"
+skills = [{ queue = "sales" }]
+[[acd.agents]]
+id = "2002"
+[[acd.agents]]
+id = "2003"
+[[acd.agents]]
+id = "2004"
+pin = "1"
+auto_answer = "yes"
+devices = ["abc"]
+skills = [
+  { queue = "sales", level = 500, penalty = "high" },
+  { queue = "nope", schedule = "evenings" },
+  7,
+]
+"""
+
+
+_KNOWN = "linear, round-robin, fewest-calls, least-talk-time, longest-idle, skill-level, "
+_KNOWN += "random, ring-all, last-agent"
+_DAYS = "mon, tue, wed, thu, fri, sat, sun"
+#: The 15 mistakes of ``ACD``, as check-config and a refused reload list them.
+ACD_PROBLEMS = [
+    'acd.queues[0].ring_timeout: expected a number, got "x"',
+    'acd.agents[3].auto_answer: expected true or false, got "yes"',
+    'acd.agents[3].skills[0].penalty: expected an integer, got "high"',
+    "acd.agents[3].skills[2]: expected an object, got 7",
+    f"acd.schedules.mornings.days[1]: expected one of {_DAYS}",
+    'acd.schedules.mornings.hours[1]: "25:00-26:00" is not a time of day range',
+    f'acd.queues[0].strategy: unknown strategy "fastest" (known: {_KNOWN})',
+    "acd.queues[0].max_wait: must not be negative",
+    'acd.queues[0].overflow[0].target: required with action = "queue"',
+    'acd.queues[0].overflow[0].mailbox: only used with action = "voicemail"',
+    "acd.agents[3].devices: bad directory number 'abc': want digits",
+    "acd.agents[3].pin: 4 to 32 characters",
+    "acd.agents[3].skills[0].level: must be between 0 and 100",
+    'acd.agents[3].skills[1].queue: no queue "nope"',
+    'acd.agents[3].skills[1].schedule: no schedule "evenings"',
+]
+
+
+def test_every_problem_inside_one_acd_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Wrong types first (as read), then wrong values; one hides nothing of the other.
+    assert check(tmp_path, ACD, capsys) == ACD_PROBLEMS
+
+
+def test_ctid_reload_refuses_the_file_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ctid.toml"
+    path.write_text(f'[server]\nstate_dir = "{tmp_path / "state"}"\n{SWITCH}')
+    assert main(["reload", "--config", str(path)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 12 + 2
+    assert lines[0] == f"error: {path}: switch.trunk_groups[0].lines: list at least one line"
+    assert lines[11] == f"error: {path}: switch.simulator.trunks: must be between 0 and 1000"
+    assert lines[12:] == [
+        f"{path}: 12 problem(s)",
+        "nothing was sent: the running daemon keeps its configuration",
+    ]
+    # Nothing to signal was looked for: no pid file was read, no state directory made.
+    assert not (tmp_path / "state").exists()
+
+
+async def test_the_daemon_refuses_a_reload_with_every_problem_and_changes_nothing(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ctid.toml"
+    good = f"""
+[server]
+listen = "127.0.0.1:0"
+state_dir = "{tmp_path / "state"}"
+
+[switch.simulator]
+extensions = "1001-1004"
+
+[acd]
+[[acd.queues]]
+name = "sales"
+[[acd.queues]]
+name = "support"
+[[acd.agents]]
+id = "2001"
+skills = [{{ queue = "sales" }}]
+"""
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        admin = await cc.client()
+        before = await admin.call("queue.list")
+        # The [acd] of check-config's test: its 15 mistakes, each listed.
+        path.write_text(good.split("[acd]")[0] + ACD)
+        caplog.set_level(logging.ERROR)
+        assert await reload_config(cc.app) is None
+        assert cc.app.config is config
+        assert await admin.call("queue.list") == before
+    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
+    message = record.getMessage().splitlines()
+    assert message[0] == "reload refused, nothing changed (15 problem(s)):"
+    assert message[1:] == [f"  {path}: {line}" for line in ACD_PROBLEMS]
