@@ -36,8 +36,8 @@ def setup_report(parser: argparse.ArgumentParser) -> None:
 def report_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..recording.cli import parse_day_or_time
     from . import db
+    from .archive_command import parse_day_or_time
     from .config import records_settings
     from .report_format import PlotUnavailable, as_csv, as_json, as_table, plot
     from .report_queries import load

@@ -189,4 +189,4 @@ async def test_export_and_import_round_trip_into_a_fresh_state_directory(
         assert status == 200
     broken = tmp_path / "not-an-archive.tar"
     broken.write_bytes(b"nothing")
-    assert main(["fax", "import", "--config", str(tmp_path / "dest.toml"), str(broken)]) == 1
+    assert main(["fax", "import", "--config", str(tmp_path / "dest.toml"), str(broken)]) == 2
