@@ -136,12 +136,6 @@ def _closed_calls(data: ReportData, req: ReportRequest) -> list[Row]:
     ]
 
 
-def _clip(start: dt.datetime, end: dt.datetime, req: ReportRequest) -> float:
-    lo = max(start, req.start)
-    hi = min(end, req.end)
-    return max(0.0, (hi - lo).total_seconds())
-
-
 def _slices(req: ReportRequest) -> list[tuple[str | None, dt.datetime, dt.datetime]]:
     """The report period cut into its intervals (one slice without interval)."""
     if not req.interval:
