@@ -207,7 +207,7 @@ _FAILED: Any = object()
 def _salvage(cls: type[T], data: Any, path: str, style: str, errors: list[StructureError]) -> T:
     if not isinstance(data, Mapping):
         errors.append(StructureError(path, f"expected an object, got {describe(data)}"))
-        data = {}
+        return _salvage(cls, {}, path, style, [])  # stand-ins: their keys were never given
     hints = _hints(cls)  # type: ignore[arg-type]
     fields = [f for f in attrs.fields(cls) if f.init]  # type: ignore[arg-type]
     known = {field_key(f, style): f for f in fields}

@@ -378,3 +378,15 @@ skills = [{{ queue = "sales" }}]
     message = record.getMessage().splitlines()
     assert message[0] == "reload refused, nothing changed (15 problem(s)):"
     assert message[1:] == [f"  {path}: {line}" for line in ACD_PROBLEMS]
+
+
+def test_an_entry_that_is_not_a_table_is_one_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = '[switch]\ntrunk_groups = [5]\noutbound_routes = ["x", { pattern = "(" }]\n'
+    assert check(tmp_path, text, capsys) == [
+        "switch.trunk_groups[0]: expected an object, got 5",
+        'switch.outbound_routes[0]: expected an object, got "x"',
+        "switch.outbound_routes[1].pattern: bad regular expression: "
+        "missing ), unterminated subpattern at position 0",
+    ]

@@ -185,3 +185,11 @@ def test_salvage_notes_every_wrong_value_and_the_checks_after_it_see_the_rest() 
     with pytest.raises(StructureError) as gathered:
         problems.raise_any()
     assert len(each_error(gathered.value)) == 9
+
+
+def test_salvage_of_a_value_that_is_not_a_table_notes_that_only() -> None:
+    from ctid.structure import Problems
+
+    problems = Problems()
+    assert problems.salvage(Entry, 5, "t.entries[0]") == Entry(name="")
+    assert [str(e) for e in problems.errors] == ["t.entries[0]: expected an object, got 5"]
