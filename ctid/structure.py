@@ -275,8 +275,10 @@ def _salvage_value(tp: Any, value: Any, path: str, style: str, errors: list[Stru
             out = {}
             for k, v in value.items():
                 converted = _salvage_value(item, v, _join(path, k), style, errors)
-                if converted is not _FAILED:  # a table's key: leaving it out shifts nothing
-                    out[k] = converted
+                # Kept with a stand-in: what names the key (a schedule) still finds it.
+                out[k] = (
+                    _neutral(item, _join(path, k), style) if converted is _FAILED else converted
+                )
             return out
     errors.extend(each_error(failure))
     return _FAILED

@@ -390,3 +390,24 @@ def test_an_entry_that_is_not_a_table_is_one_problem(
         "switch.outbound_routes[1].pattern: bad regular expression: "
         "missing ), unterminated subpattern at position 0",
     ]
+
+
+def test_an_acd_entry_that_is_not_a_table_hides_nothing_and_adds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The schedule stands in (the skill naming it finds it); the queue's stand-in has no
+    # problem of its own; the other queue and the agent are checked as written.
+    text = """
+[acd]
+schedules = { mornings = 5 }
+queues = [5, { name = "sales", max_wait = -1 }]
+[[acd.agents]]
+id = "2001"
+skills = [{ queue = "sales", schedule = "mornings" }, { queue = "support" }]
+"""
+    assert check(tmp_path, text, capsys) == [
+        "acd.schedules.mornings: expected an object, got 5",
+        "acd.queues[0]: expected an object, got 5",
+        "acd.queues[1].max_wait: must not be negative",
+        'acd.agents[0].skills[1].queue: no queue "support"',
+    ]
