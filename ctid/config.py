@@ -3,7 +3,7 @@
 Every problem is reported as ``ConfigError`` naming the file, the key and what
 is wrong, e.g. ``conf/ctid.toml: switch.simulator.trunks: expected an integer,
 got "eight"``. ``ctid check-config FILE`` runs exactly this loader (plus each
-service's own checks) and exits non-zero on the first problem.
+service's own checks) and lists every problem it finds, then exits non-zero.
 """
 
 from __future__ import annotations

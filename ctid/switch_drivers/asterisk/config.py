@@ -1,9 +1,10 @@
 """``[switch.asterisk]``: the Asterisk driver's table in ctid's configuration file.
 
 ``driver_options`` checks the table and turns it into the keyword arguments
-of ``AsteriskDriver``; every problem raises ``StructureError`` naming the
-exact key (``switch.asterisk.trunks[1].dial: must contain {number}``), so
-``ctid check-config`` and ``ctid run`` report it before anything starts.
+of ``AsteriskDriver``; it raises one ``StructureError`` holding every problem
+it finds, each naming the exact key (``switch.asterisk.trunks[1].dial: must
+contain {number}``), so ``ctid check-config`` and ``ctid run`` report them
+before anything starts.
 
 The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
 

@@ -1,9 +1,10 @@
 """``[switch.freeswitch]``: the FreeSWITCH driver's table in ctid's configuration file.
 
 ``driver_options`` checks the table and turns it into the keyword arguments
-of ``FreeSwitchDriver``; every problem raises ``StructureError`` naming the
-exact key (``switch.freeswitch.trunks[0].dial: ...``), so ``ctid check-config``
-and ``ctid run`` report it before anything starts.
+of ``FreeSwitchDriver``; it raises one ``StructureError`` holding every
+problem it finds, each naming the exact key (``switch.freeswitch.trunks[0].dial:
+...``), so ``ctid check-config`` and ``ctid run`` report them before anything
+starts.
 
 The table, with its defaults (``conf/freeswitch.toml`` is a commented example)::
 
