@@ -77,6 +77,7 @@ def test_kinds_and_limits() -> None:
         "leg",
         "record",
         "recording",
+        "fax",
     } == KINDS
     assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
 
