@@ -186,8 +186,9 @@ def build(
     else:
         outcome = "sent" if row["state"] == "completed" else row["state"]
         subject = f"Fax to {remote} {outcome}, {pages} {plural}"
+        verb = outcome if outcome == "failed" else f"was {outcome}"
         lines = [
-            f"The fax to {remote} is {outcome} (from {local}).",
+            f"The fax to {remote} {verb} (from {local}).",
             "",
             f"Number:   {remote}",
             f"Attempts: {row['attempts']} of {row['max_attempts']}",
