@@ -360,6 +360,9 @@ class FaxService(FaxResume, FaxRetention):
         calling = af.local or "fax"
         call = self.model.new_call(calling=calling, called=af.remote, direction="outbound")
         call.facts[FACT_FAXES] = [af.fax_id]
+        # The fax service owns the call (as a campaign its customer's): the far machine,
+        # alone in it, is kept, also by a restart's resync (calls/recover.py settles).
+        call.owner = "fax"
         self.model.originate(
             call,
             af.remote,

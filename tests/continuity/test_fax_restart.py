@@ -1,0 +1,103 @@
+"""A fax on a line when ctid is killed goes on when its call is still up after the restart.
+
+The simulator lives on across the two daemons (as a switch does across ctid's
+restart): the fax goes on on the simulated line meanwhile, and its result, when
+the switch reports it, is taken by the new run as if nothing happened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from ctid import faximage
+from ctid.fax.service import FaxService
+from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
+from ctid.testing import sim_config
+
+from ..fax.test_fax_send import upload
+from .restart import EventTap, daemon, store_of
+
+FAX_NUMBER = "4008003290"
+
+
+def config(state: Path) -> Any:
+    return sim_config(
+        {
+            "server": {"state_dir": str(state)},
+            "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+            "fax": {"numbers": {FAX_NUMBER: "orders"}, "retries": 0},
+        }
+    )
+
+
+def fax_of(cc: Any) -> FaxService:
+    service = cc.app.api.services["fax"]
+    assert isinstance(service, FaxService)
+    return service
+
+
+async def test_faxes_on_a_line_finish_after_a_kill_and_a_restart(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tap = EventTap(monkeypatch)
+    cfg = config(tmp_path)
+    sim_cfg, sounds = config_from_section(dict(cfg.driver_section))
+    sim = SimulatorDriver(sim_cfg, sounds_dir=sounds)
+    async with daemon(cfg, driver=sim) as cc:
+        admin = await cc.client()
+        await admin.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+        await upload(cc, faximage.make_fax_tiff(["one", "two", "three"]), name="doc")
+        sent = await admin.call("fax.send", {"to": "5550013290", "documents": ["doc"]})
+        out_id = sent["faxID"]
+        await admin.call(
+            "sim.incomingCall", {"callingNumber": "5554443290", "calledNumber": FAX_NUMBER}
+        )
+        await admin.event("fax.progress", faxID=out_id, pages=1)
+        in_id = next(
+            e["params"]["faxID"]
+            for e in admin.events
+            if e["method"] == "fax.progress" and e["params"]["direction"] == "in"
+        )
+        before = {fid: (await admin.call("fax.get", {"faxID": fid})) for fid in (out_id, in_id)}
+        await fax_of(cc).wait_written()
+        await store_of(cc).flush()
+        assert set(store_of(cc).load("fax")) == set()  # loaded at start: empty then
+        # kill -9: the context ends without the services' graceful stop.
+    assert before[out_id]["state"] == "sending" and before[in_id]["state"] == "receiving"
+    tap.events.clear()
+    await trio.sleep(5)
+    async with daemon(cfg, driver=sim) as cc:
+        admin = await cc.client()
+        fax = fax_of(cc)
+        # Both were kept on their line, and are taken back, not closed.
+        assert set(store_of(cc).load("fax")) == {out_id, in_id}
+        assert tap.named("fax.failed") == []
+        assert set(fax.active) == {out_id, in_id}
+        await fax.wait_idle()
+        after = {fid: (await admin.call("fax.get", {"faxID": fid})) for fid in (out_id, in_id)}
+        await store_of(cc).flush()
+    completed = {e["faxID"]: e for e in tap.named("fax.completed")}
+    received = {e["faxID"]: e for e in tap.named("fax.received")}
+    assert set(completed) == {out_id} and set(received) == {in_id}
+    assert tap.named("fax.failed") == []
+    for event in (completed[out_id], received[in_id]):
+        assert (event["pages"], event["resultCode"], event["resultText"]) == (3, 0, "OK")
+    for fid in (out_id, in_id):
+        row = after[fid]
+        assert (row["state"], row["pages"], row["resultCode"]) == ("completed", 3, 0)
+        assert row["callID"] == before[fid]["callID"]
+        assert row["attempts"] == 1 and row["download"] is not None
+        assert row["createdAt"] == before[fid]["createdAt"]
+    # The received image is the whole fax the machine sent.
+    path = fax.directory / "in"
+    [tif] = list(path.rglob(f"{in_id}.tif"))
+    assert len(faximage.tiff_info(tif.read_bytes()).page_bytes) == 3
+    assert fax.received_total == 1 and fax.sent_total == 1
+    # Nothing of them is left in the live state.
+    async with daemon(cfg, driver=sim) as cc:
+        assert store_of(cc).load("fax") == {}
+        assert fax_of(cc).active == {}
