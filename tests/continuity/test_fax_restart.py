@@ -16,10 +16,13 @@ import trio
 from ctid import faximage
 from ctid.fax.service import FaxService
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
-from ctid.testing import sim_config
+from ctid.testing import call_centre, sim_config
+from ctid.testing.conformance.freeswitch import FakeFreeSwitchHarness
+from ctid.testing.conformance.run import conformance_config
+from ctid.testing.harness import ANCHOR_WALL
 
 from ..fax.test_fax_send import upload
-from .restart import EventTap, daemon, store_of
+from .restart import DEADLINE, EventTap, daemon, store_of
 
 FAX_NUMBER = "4008003290"
 
@@ -101,3 +104,49 @@ async def test_faxes_on_a_line_finish_after_a_kill_and_a_restart(
     async with daemon(cfg, driver=sim) as cc:
         assert store_of(cc).load("fax") == {}
         assert fax_of(cc).active == {}
+
+
+async def test_a_fax_on_a_line_finishes_after_a_restart_on_the_fake_freeswitch(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mod_spandsp names the fax in its result event (``variable_ctid_fax_id``), so the
+    restarted driver maps the result of a fax the killed run started."""
+    tap = EventTap(monkeypatch)
+    harness = FakeFreeSwitchHarness()
+    with trio.fail_after(DEADLINE):
+        async with trio.open_nursery() as nursery:
+            await harness.start(nursery)
+            cfg = conformance_config(
+                harness.build_driver(),
+                {
+                    "server": {"state_dir": str(tmp_path)},
+                    "records": {"enabled": True, "fsync": False, "heartbeat_seconds": 1e6},
+                    "fax": {"numbers": {FAX_NUMBER: "orders"}},
+                },
+            )
+            async with call_centre(
+                cfg, driver=harness.build_driver(), anchor_wall=ANCHOR_WALL + trio.current_time()
+            ) as cc:
+                admin = await cc.client()
+                await admin.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+                await harness.incoming_call("5554443290", FAX_NUMBER)
+                first = await admin.event("fax.progress", pages=1)
+                fax_id = first["faxID"]
+                await fax_of(cc).wait_written()
+                await store_of(cc).flush()
+            tap.events.clear()
+            await trio.sleep(2)
+            async with call_centre(
+                cfg, driver=harness.build_driver(), anchor_wall=ANCHOR_WALL + trio.current_time()
+            ) as cc:
+                admin = await cc.client()
+                fax = fax_of(cc)
+                assert set(fax.active) == {fax_id}
+                await fax.wait_idle()
+                row = await admin.call("fax.get", {"faxID": fax_id})
+            nursery.cancel_scope.cancel()
+    assert tap.named("fax.failed") == []
+    [received] = tap.named("fax.received")
+    assert (received["faxID"], received["pages"], received["resultCode"]) == (fax_id, 3, 0)
+    assert (row["state"], row["pages"], row["direction"]) == ("completed", 3, "in")
+    assert row["callID"] == first["callID"] and row["download"] is not None
