@@ -14,6 +14,8 @@ import pytest
 import trio
 
 from ctid import faximage
+from ctid.fax.recover import INTERRUPTED
+from ctid.fax.resume import RESULT_GRACE
 from ctid.fax.service import FaxService
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
 from ctid.testing import call_centre, sim_config
@@ -150,3 +152,48 @@ async def test_a_fax_on_a_line_finishes_after_a_restart_on_the_fake_freeswitch(
     assert (received["faxID"], received["pages"], received["resultCode"]) == (fax_id, 3, 0)
     assert (row["state"], row["pages"], row["direction"]) == ("completed", 3, "in")
     assert row["callID"] == first["callID"] and row["download"] is not None
+
+
+async def test_a_fax_taken_back_whose_switch_never_reports_is_closed_when_its_call_ends(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A switch that lost track of the fax across the restart (as Asterisk's restarted
+    driver does) never reports it: once its call ends, the fax is closed interrupted
+    ``RESULT_GRACE`` seconds later, not left in progress for ever."""
+    tap = EventTap(monkeypatch)
+    cfg = config(tmp_path)
+    sim_cfg, sounds = config_from_section(dict(cfg.driver_section))
+    sim = SimulatorDriver(sim_cfg, sounds_dir=sounds)
+    async with daemon(cfg, driver=sim) as cc:
+        admin = await cc.client()
+        await admin.call("MonitorStart", {"monitorObject": {"faxObject": "*"}})
+        await admin.call(
+            "sim.incomingCall", {"callingNumber": "5554443290", "calledNumber": FAX_NUMBER}
+        )
+        first = await admin.event("fax.progress", pages=1)
+        await fax_of(cc).wait_written()
+        await store_of(cc).flush()
+    fax_id = first["faxID"]
+    # The switch forgets the transfer (the line stays up).
+    del sim.card.fax.active[fax_id]
+    sim.card._cancel(f"fax:{fax_id}")
+    tap.events.clear()
+    async with daemon(cfg, driver=sim) as cc:
+        admin = await cc.client()
+        fax = fax_of(cc)
+        assert set(fax.active) == {fax_id}
+        await trio.sleep(120)
+        assert set(fax.active) == {fax_id}  # the call is up: it may still report
+        cc.sim.on_hook("5554443290")
+        ended = trio.current_time()
+        await fax.wait_idle()
+        closed = trio.current_time()
+        row = await admin.call("fax.get", {"faxID": fax_id})
+    assert closed - ended == pytest.approx(RESULT_GRACE)
+    [failed] = tap.named("fax.failed")
+    assert (failed["faxID"], failed["resultText"], failed["willRetry"]) == (
+        fax_id,
+        INTERRUPTED,
+        False,
+    )
+    assert (row["state"], row["resultText"], row["download"]) == ("failed", INTERRUPTED, None)
