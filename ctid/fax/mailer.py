@@ -71,6 +71,9 @@ class FaxMailer:
         self.failed_total = 0
         #: Fax id -> the trio time of its next attempt (this run; a restart tries at once).
         self._next: dict[str, float] = {}
+        #: Mails the relay took whose ``sent`` could not be written yet: the write is
+        #: tried again, the mail is not sent again (by this run).
+        self._taken: dict[str, dict[str, Any]] = {}
         self._wake = trio.Event()
         self._limiter = trio.CapacityLimiter(1)
         #: Passes over the pending rows begun / the last one that ended with nothing due.
@@ -110,8 +113,14 @@ class FaxMailer:
                 if fax_id != "*" and fax_id not in pending:
                     del self._next[fax_id]
             for row in rows:
-                if self._next.get(row["fax_id"], -math.inf) <= trio.current_time():
+                taken = self._taken.get(row["fax_id"])
+                if taken is not None:
+                    if await self._update(row["fax_id"], taken):
+                        del self._taken[row["fax_id"]]
+                elif self._next.get(row["fax_id"], -math.inf) <= trio.current_time():
                     await self._attempt(row)
+            if self._taken:
+                self._next["*"] = trio.current_time() + self.settings.retry_delay
             due = min(self._next.values(), default=math.inf)
             if due > trio.current_time():
                 self._idle_pass = this
@@ -141,7 +150,8 @@ class FaxMailer:
             "emailed_at": self.clock.datetime(),
             "email_error": None,
         }
-        await self._update(fax_id, values)
+        if not await self._update(fax_id, values):
+            self._taken[fax_id] = values
         log.info("fax mail: fax %s mailed to %s", fax_id, ", ".join(row["email_to"]))
 
     def _build(self, row: dict[str, Any]) -> Any:
@@ -190,8 +200,11 @@ class FaxMailer:
         )
         await self._update(fax_id, values)
 
-    async def _update(self, fax_id: str, values: dict[str, Any]) -> None:
+    async def _update(self, fax_id: str, values: dict[str, Any]) -> bool:
+        """Write the mail's state; False if the database could not take it."""
         try:
             await self.read(store.update_fax, fax_id, values)
         except Exception as exc:  # the database is down: the row says pending, tried again
             log.error("fax mail: cannot write the mail state of fax %s: %r", fax_id, exc)
+            return False
+        return True

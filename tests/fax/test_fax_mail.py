@@ -299,3 +299,40 @@ async def test_a_sent_fax_mail_says_how_it_ended_and_a_relay_not_listening_is_an
     with pytest.raises(MailError, match=r"^the environment variable RELAY_PASSWORD is not set$"):
         deliver(out, settings(port, username="u", password_env="RELAY_PASSWORD"), no_password)
     assert isinstance(out, Outgoing) and smtplib.SMTP_PORT == 25
+
+
+async def test_a_mail_taken_whose_sent_cannot_be_written_is_not_sent_again(
+    engine: Engine, tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """The database refuses the row's ``sent`` once: the write is tried again, the
+    relay does not get the mail twice."""
+    clock = WallClock(anchor_wall=ANCHOR, anchor_trio=trio.current_time())
+    write_fax(tmp_path)
+    store.insert_fax(engine, fax_row(clock))
+    refused: list[dict[str, Any]] = []
+
+    async def read(fn: Any, *args: Any) -> Any:
+        if fn is store.update_fax and args[1].get("email_status") == "sent" and not refused:
+            refused.append(args[1])
+            raise OSError("database is down")
+        return fn(engine, *args)
+
+    with SmtpServer() as smtp:
+        mailer = FaxMailer(
+            settings=settings(smtp.port),
+            read=read,
+            directory=tmp_path,
+            clock=clock,
+            blocking=inline,
+        )
+        async with trio.open_nursery() as nursery:
+            await nursery.start(mailer.run)
+            await mailer.wait_idle()  # the next pass writes it again
+            await trio.sleep(3600)
+            await mailer.wait_idle()
+            nursery.cancel_scope.cancel()
+    assert len(smtp.received) == 1 and len(refused) == 1
+    row = store.get_fax(engine, "fx-1")
+    assert row is not None
+    assert (row["email_status"], row["email_attempts"]) == ("sent", 1)
+    assert row["emailed_at"] == refused[0]["emailed_at"]
