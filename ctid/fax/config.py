@@ -11,6 +11,14 @@ from ..config import Config, ConfigError, structure_error
 from ..outbound.campaign_config import CampaignSpec, Window, check_spec, outbound_settings
 from ..structure import StructureError, structure
 from .gate import window_spec
+from .mail import (
+    MAX_ADDRESSES,
+    EmailSection,
+    EmailSettings,
+    addresses,
+    check_address,
+    email_settings,
+)
 
 __all__ = ["FaxSection", "FaxSettings", "fax_settings"]
 
@@ -56,6 +64,11 @@ class FaxSection:
     timezone: str = "UTC"
     #: Local dates (``YYYY-MM-DD``) no fax is dialled.
     holidays: tuple[str, ...] = ()
+    #: ``[fax.email]``: the SMTP relay received faxes are forwarded through.
+    email: EmailSection | None = None
+    #: ``[fax.email_to]``: where received faxes are mailed, by mailbox or fax number
+    #: (an address or a list), e.g. ``{ orders = "orders@example.com" }``.
+    email_to: dict[str, str | list[str]] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)
@@ -78,6 +91,17 @@ class FaxSettings:
     #: The windows for ``ctid.outbound.windows`` (None: any time).
     windows: CampaignSpec | None = None
     zone_prefixes: dict[str, str] = attrs.field(factory=dict)
+    #: The relay (None: no mail is sent).
+    email: EmailSettings | None = None
+    #: Mailbox or fax number -> the addresses its received faxes are mailed to.
+    email_to: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+    def mail_to(self, mailbox: str, number: str) -> tuple[str, ...]:
+        """Where a fax received in ``mailbox`` on ``number`` is mailed (each once)."""
+        if self.email is None:
+            return ()
+        found = (*self.email_to.get(mailbox, ()), *self.email_to.get(number, ()))
+        return tuple(dict.fromkeys(found))
 
 
 def fax_settings(config: Config) -> FaxSettings:
@@ -105,6 +129,23 @@ def fax_settings(config: Config) -> FaxSettings:
     for number, mailbox in section.numbers.items():
         if not number or not mailbox:
             raise ConfigError(config.file, f"fax.numbers.{number}", "a number and a mailbox")
+    email, problems = email_settings(section.email)
+    for problem in problems:
+        key, _, text = problem.partition(": ")
+        raise ConfigError(config.file, f"fax.email.{key}", text)
+    email_to = {}
+    for key, value in section.email_to.items():
+        found = addresses(value)
+        if not 1 <= len(found) <= MAX_ADDRESSES:
+            raise ConfigError(config.file, f"fax.email_to.{key}", f"1 to {MAX_ADDRESSES} addresses")
+        for address in found:
+            if not check_address(address):
+                raise ConfigError(
+                    config.file, f"fax.email_to.{key}", f"not an address: {address!r}"
+                )
+        email_to[key] = found
+    if email_to and email is None:
+        raise ConfigError(config.file, "fax.email_to", "needs [fax.email] host (the relay)")
     return FaxSettings(
         directory=config.path(config.server.state_dir) / section.directory,
         retention_days=section.retention_days,
@@ -123,4 +164,6 @@ def fax_settings(config: Config) -> FaxSettings:
         check_dnc=section.check_dnc,
         windows=spec,
         zone_prefixes=dict(prefixes),
+        email=email,
+        email_to=email_to,
     )

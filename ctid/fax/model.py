@@ -46,6 +46,10 @@ class ActiveFax:
     #: Why the last dial failed (a CSTA cause).
     dial_cause: str | None = None
     cancelled: bool = False
+    #: Where the result is mailed (``fax.send emailTo``; received faxes: ``[fax.email_to]``).
+    email_to: tuple[str, ...] = ()
+    #: Taken back on a line after a restart (``keep.py``): its switch may never report.
+    restored: bool = False
 
 
 def from_row(row: Any) -> ActiveFax:
@@ -68,4 +72,5 @@ def from_row(row: Any) -> ActiveFax:
         call_id=row["call_id"],
         in_ivr=row["requested_by"] == "ivr",
         pages=row["pages"] or 0,
+        email_to=tuple(row.get("email_to") or ()),
     )

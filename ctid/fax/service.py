@@ -41,10 +41,12 @@ from ..ids import IdFactory
 from ..publish import CstaPublisher
 from ..recording import files
 from ..switch_drivers import base as sw
-from . import documents, recover, store
+from . import documents, store
 from .config import FaxSettings
 from .gate import DialCheck, DialKind, FaxGate
-from .model import ActiveFax, FaxError, from_row
+from .model import ActiveFax, FaxError
+from .resume import FaxResume
+from .retention import FaxRetention
 
 if TYPE_CHECKING:
     from ..records.service import RecordsService
@@ -63,7 +65,7 @@ RETRY_CAUSES: Final = frozenset({"busy", "noAnswer", "trunksBusy", "timeout", "n
 MAX_BATCH: Final = 1000
 
 
-class FaxService:
+class FaxService(FaxResume, FaxRetention):
     """See the module docstring."""
 
     def __init__(
@@ -116,6 +118,10 @@ class FaxService:
         self.failed_total = {"in": 0, "out": 0}
         self.pages_total = {"in": 0, "out": 0}
         self.deleted_total = {"in": 0, "out": 0}
+        #: Live state (``keep_in``): faxes on a line kept across restarts (``keep.py``).
+        self.rows: Any = None
+        #: The task that mails finished faxes (``mailer.py``; None: no ``[fax.email]``).
+        self.mailer: Any = None
         for number in settings.numbers:
             self.model.directory.add_route_point(number, "fax")
 
@@ -228,6 +234,7 @@ class FaxService:
         retries: int | None = None,
         mailbox: str = "outbox",
         batch: bool = False,
+        email_to: Sequence[str] = (),
     ) -> tuple[str | None, list[ActiveFax]]:
         """Queue one fax per number; returns (batch id or None, the faxes)."""
         if not numbers:
@@ -268,6 +275,7 @@ class FaxService:
                 batch_id=batch_id,
                 header=header if header is not None else self.settings.header,
                 total_pages=pages,
+                email_to=tuple(email_to),
             )
             self.active[fax_id] = af
             self._write(store.insert_fax, self._row(af))
@@ -304,6 +312,8 @@ class FaxService:
             "created_at": self.clock.datetime(),
             "ended_at": None,
             "deleted_at": None,
+            "node": self.records.node,
+            "email_to": list(af.email_to) or None,
         }
 
     def _pump(self) -> None:
@@ -350,6 +360,9 @@ class FaxService:
         calling = af.local or "fax"
         call = self.model.new_call(calling=calling, called=af.remote, direction="outbound")
         call.facts[FACT_FAXES] = [af.fax_id]
+        # The fax service owns the call (as a campaign its customer's): the far machine,
+        # alone in it, is kept, also by a restart's resync (calls/recover.py settles).
+        call.owner = "fax"
         self.model.originate(
             call,
             af.remote,
@@ -365,6 +378,7 @@ class FaxService:
             af.fax_id,
             {"state": "dialing", "attempts": af.attempts, "call_id": call.call_id},
         )
+        self._keep(af)
 
     async def _retry_later(self, fax_id: str, delay: float) -> None:
         await trio.sleep(delay)
@@ -379,6 +393,7 @@ class FaxService:
         if af is None:
             raise FaxError("not-active", f"fax {fax_id} is not waiting or in progress")
         af.cancelled = True
+        self._keep(af)
         if af.call_id is not None and af.call_id in self.model.calls and not af.in_ivr:
             # Its end (FaxDone or CallEnded) closes the fax as cancelled.
             self.control.hang_up(af.call_id)
@@ -503,6 +518,7 @@ class FaxService:
         self.by_call[af.call_id] = af.fax_id
         call.facts.setdefault(FACT_FAXES, []).append(af.fax_id)
         self._write(store.insert_fax, self._row(af))
+        self._keep(af)
 
     # ------------------------------------------------------------- sinks
 
@@ -513,22 +529,27 @@ class FaxService:
             call_id = event.established_connection.call_id
             af = self._outgoing(call_id)
             if af is not None and af.state == "dialing":
-                conn = self.model.calls[call_id].connections.get(af.remote)
-                if conn is None or conn.leg is None:
-                    return
-                af.state = "sending"
-                self.control.send_fax_on(
-                    conn.leg.channel_id,
-                    af.fax_id,
-                    str(files.resolve(self.directory, af.path)),
-                    header=af.header,
-                    station_id=self.settings.station_id,
-                )
-                self._write(store.update_fax, af.fax_id, {"state": "sending"})
+                self._answered(af, call_id)
         elif isinstance(event, FailedEvent):
             af = self._outgoing(event.failed_connection.call_id)
             if af is not None:
                 af.dial_cause = event.cause.value
+
+    def _answered(self, af: ActiveFax, call_id: str) -> None:
+        """The fax number answered ctid's call: send now."""
+        conn = self.model.calls[call_id].connections.get(af.remote)
+        if conn is None or conn.leg is None:
+            return
+        af.state = "sending"
+        self.control.send_fax_on(
+            conn.leg.channel_id,
+            af.fax_id,
+            str(files.resolve(self.directory, af.path)),
+            header=af.header,
+            station_id=self.settings.station_id,
+        )
+        self._write(store.update_fax, af.fax_id, {"state": "sending"})
+        self._keep(af)
 
     def _outgoing(self, call_id: str) -> ActiveFax | None:
         fax_id = self.by_call.get(call_id)
@@ -543,6 +564,7 @@ class FaxService:
             case FaxProgressed() if notice.fax_id in self.active:
                 af = self.active[notice.fax_id]
                 af.pages = notice.pages
+                self._keep(af)
                 self._publish("fax.progress", af)
             case FaxDone() if notice.fax_id in self.active:
                 self._done(self.active[notice.fax_id], notice)
@@ -611,6 +633,9 @@ class FaxService:
             else:
                 cause = af.dial_cause or "failed"
                 self._failed(af, None, f"not reached: {cause}", retry=cause in RETRY_CAUSES)
+        elif af.restored:
+            # A switch that lost track of it across the restart never reports it.
+            self._spawn(self._result_or_interrupted, af)
         self._pump()
 
     # ------------------------------------------------------------- endings
@@ -628,6 +653,7 @@ class FaxService:
         params = {"willRetry": again}
         if again:
             af.state = "queued"
+            self._keep(af)
             self._publish("fax.failed", af, code=code, text=text, extra=params)
             af.pages = 0
             self._write(
@@ -678,7 +704,14 @@ class FaxService:
             values["total_pages"] = af.pages
             values["size_bytes"] = size
             values["sha256"] = sha
+        mail_to = self._mail_to(af, state)
+        if mail_to:
+            # The fax's row is the mail's queue: pending in the same change that closes it.
+            values.update(email_to=list(mail_to), email_status="pending", email_attempts=0)
         self._write(store.update_fax, af.fax_id, values)
+        self._keep(af)
+        if mail_to and self.mailer is not None:
+            self.mailer.wake()
         if state == "completed":
             name = "fax.received" if direction == "in" else "fax.completed"
             self._publish(name, af, code=code, text=text, extra=extra)
@@ -687,6 +720,15 @@ class FaxService:
             extra = {"willRetry": False, **(extra or {})}
             self._publish("fax.failed", af, code=code, text=text, extra=extra)
         self._touch()
+
+    def _mail_to(self, af: ActiveFax, state: str) -> tuple[str, ...]:
+        """Who is mailed about a fax that ended ``state``: a received fax's mailbox or
+        number (``[fax.email_to]``), a sent fax's ``emailTo``."""
+        if self.settings.email is None:
+            return ()
+        if af.direction == "in":
+            return self.settings.mail_to(af.mailbox, af.local) if state == "completed" else ()
+        return af.email_to
 
     def _publish(
         self,
@@ -737,60 +779,3 @@ class FaxService:
             if self.settings.retention_days:
                 nursery.start_soon(self._retention_loop)
             task_status.started()
-
-    async def _recover(self) -> None:
-        """Resume or close what the last run left unfinished (``recover.py``)."""
-        try:
-            rows = await self.records.read(store.unfinished)
-        except Exception as exc:  # the database is down: the next start tries again
-            log.error("fax: cannot read the faxes the last run left: %r", exc)
-            return
-        found = recover.plan(rows)
-        for row in found.resume:
-            af = from_row(row)
-            self.active[af.fax_id] = af
-            self.waiting.append(af.fax_id)
-        for row in found.interrupted:
-            af = from_row(row)
-            self.active[af.fax_id] = af
-            self._close(af, "failed", None, recover.INTERRUPTED, extra={"willRetry": False})
-        if found.resume or found.interrupted:
-            log.warning(
-                "fax: %d fax(es) of the last run resumed, %d closed as interrupted",
-                len(found.resume),
-                len(found.interrupted),
-            )
-        self._pump()
-
-    async def _retention_loop(self) -> None:
-        while True:
-            await self.apply_retention()
-            await trio.sleep(self.settings.retention_interval)
-
-    async def apply_retention(self) -> int:
-        """Delete the faxes (received and sent) older than ``retention_days``, except
-        those tagged ``important``; returns how many."""
-        cutoff = self.clock.datetime(trio.current_time() - self.settings.retention_days * 86400)
-        found = await self.records.read(store.expired, cutoff)
-        images = set()
-        for fax_id, relative, direction in found:
-            # Fax-back images are documents (documents/...): they stay with the document.
-            if relative is not None and relative.startswith(("in/", "out/")):
-                images.add(relative)
-            self._write(
-                store.update_fax,
-                fax_id,
-                {"state": "deleted", "path": None, "deleted_at": self.clock.datetime()},
-            )
-            self.deleted_total[direction] = self.deleted_total.get(direction, 0) + 1
-        await self.wait_written()
-        for relative in sorted(images):
-            # The faxes of a batch share an image: it goes with the last of them.
-            if await self.records.read(store.path_in_use, relative):
-                continue
-            try:
-                path = files.resolve(self.directory, relative)
-            except ValueError:
-                continue
-            await self.blocking(files.delete, path, limiter=self._file_limiter)
-        return len(found)

@@ -21,6 +21,7 @@ __all__ = [
     "IMPORTANT",
     "FaxQuery",
     "document_to_wire",
+    "email_pending",
     "expired",
     "get_document",
     "get_fax",
@@ -81,6 +82,8 @@ class FaxQuery:
     min_pages: int | None = None
     max_pages: int | None = None
     tags: tuple[str, ...] = ()
+    #: ``pending``, ``sent`` or ``failed`` (the mail of the fax).
+    email_status: str | None = None
     include_deleted: bool = False
     limit: int = 100
     #: Restriction from who asks: only these mailboxes (None: all).
@@ -102,6 +105,7 @@ def search(engine: Engine, q: FaxQuery) -> list[dict[str, Any]]:
         (c.state, q.state),
         (c.mailbox, q.mailbox),
         (c.batch_id, q.batch_id),
+        (c.email_status, q.email_status),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -197,6 +201,12 @@ def to_wire(row: dict[str, Any]) -> dict[str, Any]:
         "tags": list(row["tags"] or ()),
         "createdAt": _iso(row["created_at"]),
         "endedAt": _iso(row["ended_at"]),
+        "node": row.get("node"),
+        "emailTo": list(row["email_to"]) if row.get("email_to") else None,
+        "emailStatus": row.get("email_status"),
+        "emailAttempts": row.get("email_attempts"),
+        "emailedAt": _iso(row.get("emailed_at")),
+        "emailError": row.get("email_error"),
         "download": (
             {
                 "tiff": f"/fax/download?id={row['fax_id']}&format=tiff",
@@ -223,3 +233,11 @@ def document_to_wire(row: dict[str, Any]) -> dict[str, Any]:
             "pdf": f"/fax/download?document={row['document_id']}&format=pdf",
         },
     }
+
+
+def email_pending(engine: Engine) -> list[dict[str, Any]]:
+    """The fax rows whose mail is still to send (``mailer.py``), oldest first."""
+    c = faxes.c
+    stmt = sa.select(faxes).where(c.email_status == "pending").order_by(c.ended_at, c.fax_id)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]

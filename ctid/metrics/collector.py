@@ -309,6 +309,16 @@ class _Snapshot:
         for direction in ("in", "out"):
             deleted.add_metric([direction], fax.deleted_total[direction])
         yield deleted
+        # Zeros without [fax.email]: the series exist for the alert rules either way.
+        mailer = getattr(fax, "mailer", None)
+        emails = CounterMetricFamily(
+            "ctid_fax_emails",
+            "Fax mails ([fax.email]): taken by the relay, attempts that failed and wait, given up.",
+            labels=["result"],
+        )
+        for result in ("sent", "retried", "failed"):
+            emails.add_metric([result], getattr(mailer, f"{result}_total", 0))
+        yield emails
 
     def _acd(self, app: Any) -> Iterator[Metric]:
         acd = app.api.services.get("acd")

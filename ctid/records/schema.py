@@ -514,6 +514,16 @@ faxes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
     Column("deleted_at", UtcDateTime),
+    #: The ctid node that handled it (migration 0012_fax3_fax_email_node; NULL before).
+    Column("node", NAME),
+    #: Forwarding by e-mail (``ctid/fax/mail.py``): the addresses (NULL: no mail),
+    #: ``pending``/``sent``/``failed``, attempts made, when the relay took it, the last error.
+    Column("email_to", JSON),
+    Column("email_status", String(16)),
+    Column("email_attempts", Integer),
+    Column("emailed_at", UtcDateTime),
+    Column("email_error", String(255)),
 )
 Index("ix_faxes_created", faxes.c.created_at)
+Index("ix_faxes_email_status", faxes.c.email_status)
 Index("ix_faxes_batch", faxes.c.batch_id)

@@ -6,6 +6,7 @@ from ..api.methods import fax as fax_api
 from ..calls.control import CallControl
 from ..config import Config
 from ..fax.config import fax_settings
+from ..fax.mailer import FaxMailer
 from ..fax.service import EVENT_NAMES, FaxService
 from ..records.service import RecordsService
 from .parts import Parts
@@ -19,8 +20,9 @@ def install_fax(app: Parts) -> FaxService | None:
     records = app.api.services.get("records")
     if not isinstance(records, RecordsService):
         return None
+    settings = fax_settings(app.config)
     service = FaxService(
-        settings=fax_settings(app.config),
+        settings=settings,
         calls=app.calls,
         control=CallControl(app.model),
         publisher=app.publisher,
@@ -40,6 +42,18 @@ def install_fax(app: Parts) -> FaxService | None:
     app.server.routes["/fax/documents"] = fax_api.upload_route(app.api)
     app.server.routes["/fax/download"] = fax_api.download_route(app.api)
     app.extra_services.append(service.run)
+    if settings.email is not None:
+        # Finished faxes mailed through [fax.email] (docs/fax.md, "Faxes by e-mail").
+        service.mailer = FaxMailer(
+            settings=settings.email,
+            read=records.read,
+            directory=settings.directory,
+            clock=app.clock,
+            blocking=app.blocking,
+            wait_written=service.wait_written,
+        )
+        app.api.services["fax_mailer"] = service.mailer
+        app.extra_services.append(service.mailer.run)
     # Fax numbers are route points and the directory is the service's: a restart applies.
     app.reloads.fixed("[fax]", _section)
     return service

@@ -63,6 +63,9 @@ def install_livestate(app: Parts) -> LiveStore | None:
     recording = app.api.services.get("recording")
     if recording is not None:
         recording.keep_in(store)
+    fax = app.api.services.get("fax")
+    if fax is not None:
+        fax.keep_in(store)  # faxes on a line (ctid/fax/keep.py)
 
     async def flush_at_shutdown() -> None:
         with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:

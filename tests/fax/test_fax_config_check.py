@@ -35,3 +35,14 @@ def test_a_bad_fax_table_is_named(tmp_path: Path) -> None:
     assert (info.value.key, info.value.problem) == ("fax.retries", "must be 0 to 10")
     [problem] = config_problems(cfg)
     assert problem.key == "fax.retries"
+
+
+def test_fax_email_tables_are_accepted_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    relay = {"host": "smtp.example.com", "from": "fax@example.com", "password_env": "PW"}
+    good = {"email": {**relay, "username": "ctid"}, "email_to": {"orders": ["o@example.com"]}}
+    cfg = _config(tmp_path, good)
+    check_services(cfg)
+    assert config_problems(cfg) == []
+    bad = _config(tmp_path, {"email": {**relay, "security": "ssl"}})
+    [problem] = config_problems(bad)
+    assert problem.key == "fax.email.security"

@@ -25,6 +25,7 @@ import attrs
 from ... import faximage
 from ...calls.errors import CstaError, CstaErrorValue
 from ...fax import store
+from ...fax.mail import MAX_ADDRESSES, addresses, check_address
 from ...fax.service import FaxError, FaxService
 from ...recording import files
 from ...structure import KEY
@@ -67,6 +68,8 @@ class SendParams:
     caller_id: str | None = attrs.field(default=None, metadata={KEY: "callerId"})
     retries: int | None = None
     mailbox: str = "outbox"
+    #: Where the result is mailed (an address or a list; needs ``[fax.email]``).
+    email_to: str | list[str] | None = None
 
 
 @registry.method("fax.send", params=SendParams, roles=FAX_ROLES, target=Target.NONE)
@@ -87,8 +90,10 @@ async def send(ctx: RequestContext, p: SendParams) -> dict[str, Any]:
         raise RpcError(rpc.INVALID_PARAMS, "header: at most 100 characters")
     if len(p.documents) > 20:
         raise RpcError(rpc.INVALID_PARAMS, "documents: at most 20")
+    service = _service(ctx)
+    email_to = _email_to(service, p.email_to)
     try:
-        batch_id, made = await _service(ctx).send(
+        batch_id, made = await service.send(
             numbers,
             p.documents,
             user=ctx.session.credential.name,
@@ -97,12 +102,32 @@ async def send(ctx: RequestContext, p: SendParams) -> dict[str, Any]:
             retries=p.retries,
             mailbox=p.mailbox,
             batch=not isinstance(p.to, str),
+            email_to=email_to,
         )
     except FaxError as exc:
         raise _fail(exc) from None
     if isinstance(p.to, str):
         return {"faxID": made[0].fax_id}
     return {"batchID": batch_id, "faxes": [{"to": af.remote, "faxID": af.fax_id} for af in made]}
+
+
+def _email_to(service: FaxService, value: str | list[str] | None) -> tuple[str, ...]:
+    """``fax.send emailTo``, checked."""
+    if value is None:
+        return ()
+    found = addresses(value)
+    if not 1 <= len(found) <= MAX_ADDRESSES:
+        raise RpcError(rpc.INVALID_PARAMS, f"emailTo: 1 to {MAX_ADDRESSES} addresses")
+    for address in found:
+        if not check_address(address):
+            raise RpcError(rpc.INVALID_PARAMS, f"emailTo: not an address: {address!r}")
+    if service.settings.email is None:
+        raise RpcError(
+            rpc.OPERATION_FAILED,
+            "emailTo: no mail relay is configured ([fax.email] host)",
+            {"reason": "no-email-relay"},
+        )
+    return tuple(dict.fromkeys(found))
 
 
 @attrs.frozen(kw_only=True)
@@ -185,6 +210,7 @@ class SearchParams:
     min_pages: int | None = None
     max_pages: int | None = None
     tags: list[str] = attrs.field(factory=list)
+    email_status: str | None = None
     limit: int = 100
 
 
@@ -194,6 +220,8 @@ async def search(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
     pages and tags; newest first, at most ``limit`` (1000 at most)."""
     if p.direction not in (None, "in", "out"):
         raise RpcError(rpc.INVALID_PARAMS, "direction: in or out")
+    if p.email_status not in (None, "pending", "sent", "failed"):
+        raise RpcError(rpc.INVALID_PARAMS, "emailStatus: pending, sent or failed")
     service = _service(ctx)
     await service.wait_written()
     query = store.FaxQuery(
@@ -208,6 +236,7 @@ async def search(ctx: RequestContext, p: SearchParams) -> dict[str, Any]:
         min_pages=p.min_pages,
         max_pages=p.max_pages,
         tags=tuple(p.tags),
+        email_status=p.email_status,
         limit=max(1, min(p.limit, 1000)),
         only_mailboxes=mailboxes_of(ctx),
     )

@@ -336,6 +336,14 @@ class FreeSwitchDriver(SwitchDriver):
             value = await link.request(_getvar(uuid, ORIGIN_VARIABLE))
             if isinstance(value, ApiResponse) and value.body.strip() == "true":
                 originated.add(uuid)
+        for uuid in self._mapper.fax_legs(rows):
+            # In rxfax/txfax after ctid restarted: ctid's if it named the fax (its
+            # result event will say which); a dialplan's own fax is left alone.
+            value = await link.request(_getvar(uuid, fax.FAX_ID_VARIABLE))
+            if isinstance(value, ApiResponse):
+                text = value.body.strip()
+                if text and text != "_undef_" and not text.startswith("-"):
+                    originated.add(uuid)
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
         infos = self._mapper.resync(rows, pairs, gateways, frozenset(originated))

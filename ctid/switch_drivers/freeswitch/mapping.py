@@ -624,6 +624,17 @@ class EventMapper:
             and row.get("callstate", "") in _RINGING_STATES
         ]
 
+    def fax_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Channels ctid does not know (it restarted) running ``rxfax``/``txfax``:
+        perhaps a fax ctid started (its ``ctid_fax_id`` variable tells)."""
+        return [
+            row.get("uuid", "")
+            for row in rows
+            if row.get("uuid")
+            and row.get("uuid") not in self._channels
+            and row.get("application") in ("rxfax", "txfax")
+        ]
+
     def gateway_legs(self, rows: list[Mapping[str, str]]) -> list[str]:
         """Outbound sofia legs ctid does not know (it restarted) that may be a
         gateway's: the channel name gives the profile only (``sofia/external/0612``

@@ -478,6 +478,7 @@ export interface FaxSearchParams {
   readonly minPages?: number | null;
   readonly maxPages?: number | null;
   readonly tags?: Array<string>;
+  readonly emailStatus?: string | null;
   readonly limit?: number;
 }
 
@@ -491,6 +492,7 @@ export interface FaxSendParams {
   readonly callerId?: string | null;
   readonly retries?: number | null;
   readonly mailbox?: string;
+  readonly emailTo?: string | Array<string> | null;
 }
 
 export type FaxSendResult = Record<string, unknown>;

@@ -116,6 +116,8 @@ export interface FaxSendOptions extends RequestOptions {
   /** Further attempts after busy / no answer / a failed transfer (0-10). */
   readonly retries?: number;
   readonly mailbox?: string;
+  /** Where each fax's result is mailed, with the fax attached (an address or a list; needs `[fax.email]`). */
+  readonly emailTo?: string | readonly string[];
 }
 
 /** `fax.search`'s filters (all optional; `tags`: every one of them). */
@@ -133,6 +135,8 @@ export interface FaxQuery extends RequestOptions {
   readonly minPages?: number;
   readonly maxPages?: number;
   readonly tags?: readonly string[];
+  /** The fax's mail: `pending`, `sent` or `failed` (given up). */
+  readonly emailStatus?: "pending" | "sent" | "failed";
   readonly limit?: number;
 }
 
@@ -144,6 +148,7 @@ function faxSendParams(to: string | string[], documents: readonly string[], opti
     callerId: options.callerId,
     retries: options.retries,
     mailbox: options.mailbox,
+    emailTo: typeof options.emailTo === "string" || options.emailTo === undefined ? options.emailTo : [...options.emailTo],
   });
 }
 
@@ -669,6 +674,7 @@ export abstract class CtidServices {
       minPages: query.minPages,
       maxPages: query.maxPages,
       tags: query.tags === undefined ? undefined : [...query.tags],
+      emailStatus: query.emailStatus,
       limit: query.limit,
     });
     return list<Fax>(await this.call("fax.search", params, query), "faxes", "fax.search");

@@ -883,6 +883,17 @@ export interface Fax {
   readonly tags: readonly string[];
   readonly createdAt: string | null;
   readonly endedAt: string | null;
+  /** The ctid node that handled it (`[records] node`; null for faxes older than the column). */
+  readonly node: string | null;
+  /** The fax's mail (`[fax.email]`): its addresses (null: not mailed). */
+  readonly emailTo: readonly string[] | null;
+  /** `pending` (waiting for the relay, tried again with back-off), `sent`, `failed` (given up); null: not mailed. */
+  readonly emailStatus: "pending" | "sent" | "failed" | null;
+  readonly emailAttempts: number | null;
+  /** When the relay took the mail (ISO 8601). */
+  readonly emailedAt: string | null;
+  /** The last failure, e.g. "the relay answered 451 4.3.0 try again later". */
+  readonly emailError: string | null;
   /** Paths to `GET` with `Authorization: Bearer <token>` (or `client.faxDownload`), while there is an image. */
   readonly download: { readonly tiff: string; readonly pdf: string } | null;
 }

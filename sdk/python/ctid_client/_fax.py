@@ -88,6 +88,16 @@ class Fax:
     #: Download paths (``tiff``, ``pdf``) while there is an image.
     download: Mapping[str, str] | None
     tags: tuple[str, ...] = ()
+    #: The ctid node that handled it (None for faxes older than the column).
+    node: str | None = None
+    #: The mail of the fax (``[fax.email]``): its addresses (empty: not mailed),
+    #: ``pending``/``sent``/``failed`` (given up), attempts, when the relay took it
+    #: (ISO 8601), the last failure.
+    email_to: tuple[str, ...] = ()
+    email_status: str | None = None
+    email_attempts: int | None = None
+    emailed_at: str | None = None
+    email_error: str | None = None
 
     @classmethod
     def from_wire(cls, data: Any, where: str = "fax.get") -> Fax:
@@ -112,6 +122,14 @@ class Fax:
             tags=strings(data, "tags", where)
             if isinstance(data, Mapping) and "tags" in data
             else (),
+            node=optional(data, "node", str, where),
+            email_to=strings(data, "emailTo", where)
+            if isinstance(data, Mapping) and data.get("emailTo") is not None
+            else (),
+            email_status=optional(data, "emailStatus", str, where),
+            email_attempts=_int(data, "emailAttempts", where),
+            emailed_at=optional(data, "emailedAt", str, where),
+            email_error=optional(data, "emailError", str, where),
         )
 
 
@@ -189,6 +207,7 @@ def _send_params(
     caller_id: str | None,
     retries: int | None,
     mailbox: str | None,
+    email_to: str | Sequence[str] | None = None,
 ) -> dict[str, Any]:
     return _drop_none(
         to=to if isinstance(to, str) else list(to),
@@ -197,6 +216,7 @@ def _send_params(
         callerId=caller_id,
         retries=retries,
         mailbox=mailbox,
+        emailTo=email_to if email_to is None or isinstance(email_to, str) else list(email_to),
     )
 
 
@@ -208,12 +228,14 @@ def fax_send(
     caller_id: str | None = None,
     retries: int | None = None,
     mailbox: str | None = None,
+    email_to: str | Sequence[str] | None = None,
     timeout: float | None = None,
 ) -> Call[str]:
-    """``fax.send`` to one number: documents (ids or names) one after the other; the fax id."""
+    """``fax.send`` to one number: documents (ids or names) one after the other; the fax id.
+    ``email_to``: an address or a list the result is mailed to (needs ``[fax.email]``)."""
     return Call(
         method="fax.send",
-        params=_send_params(to, documents, header, caller_id, retries, mailbox),
+        params=_send_params(to, documents, header, caller_id, retries, mailbox, email_to),
         parse=lambda r: field(r, "faxID", str, "fax.send"),
         timeout=timeout,
     )
@@ -227,6 +249,7 @@ def fax_send_batch(
     caller_id: str | None = None,
     retries: int | None = None,
     mailbox: str | None = None,
+    email_to: str | Sequence[str] | None = None,
     timeout: float | None = None,
 ) -> Call[FaxBatch]:
     """``fax.send`` to a list of numbers: one fax each, with its own state."""
@@ -234,7 +257,7 @@ def fax_send_batch(
         raise TypeError("fax_send_batch takes a list of numbers; fax_send takes one")
     return Call(
         method="fax.send",
-        params=_send_params(to, documents, header, caller_id, retries, mailbox),
+        params=_send_params(to, documents, header, caller_id, retries, mailbox, email_to),
         parse=FaxBatch.from_wire,
         timeout=timeout,
     )
@@ -280,6 +303,7 @@ def fax_search(
     min_pages: int | None = None,
     max_pages: int | None = None,
     tags: Sequence[str] = (),
+    email_status: str | None = None,
     limit: int | None = None,
     timeout: float | None = None,
 ) -> Call[tuple[Fax, ...]]:
@@ -298,6 +322,7 @@ def fax_search(
             minPages=min_pages,
             maxPages=max_pages,
             tags=list(tags) if tags else None,
+            emailStatus=email_status,
             limit=limit,
         ),
         parse=lambda r: tuple(

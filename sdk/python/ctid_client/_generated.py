@@ -446,7 +446,7 @@ class FaxGetParams(TypedDict):
 
 FaxGetResult: TypeAlias = dict[str, Any]
 
-FaxSearchParams = TypedDict('FaxSearchParams', {'from': NotRequired[str | None], 'to': NotRequired[str | None], 'direction': NotRequired[str | None], 'number': NotRequired[str | None], 'localNumber': NotRequired[str | None], 'state': NotRequired[str | None], 'mailbox': NotRequired[str | None], 'batchID': NotRequired[str | None], 'minPages': NotRequired[int | None], 'maxPages': NotRequired[int | None], 'tags': NotRequired[list[str]], 'limit': NotRequired[int]})
+FaxSearchParams = TypedDict('FaxSearchParams', {'from': NotRequired[str | None], 'to': NotRequired[str | None], 'direction': NotRequired[str | None], 'number': NotRequired[str | None], 'localNumber': NotRequired[str | None], 'state': NotRequired[str | None], 'mailbox': NotRequired[str | None], 'batchID': NotRequired[str | None], 'minPages': NotRequired[int | None], 'maxPages': NotRequired[int | None], 'tags': NotRequired[list[str]], 'emailStatus': NotRequired[str | None], 'limit': NotRequired[int]})
 """``fax.search`` params."""
 
 FaxSearchResult: TypeAlias = dict[str, Any]
@@ -460,6 +460,7 @@ class FaxSendParams(TypedDict):
     callerId: NotRequired[str | None]
     retries: NotRequired[int | None]
     mailbox: NotRequired[str]
+    emailTo: NotRequired[str | list[str] | None]
 
 FaxSendResult: TypeAlias = dict[str, Any]
 

@@ -68,3 +68,53 @@ async def test_upload_send_events_search_and_download(fax_server: ServerThread) 
             with pytest.raises(HttpError) as refused:
                 await ctid.fax_upload(b"not a document")
             assert refused.value.status == 400
+
+
+@pytest.fixture
+def relay_down_server(tmp_path: Path) -> Iterator[tuple[ServerThread, int]]:
+    """A ctid whose fax mail relay is a port nobody listens on."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    overrides = {
+        "server": {"state_dir": str(tmp_path)},
+        "records": {"enabled": True, "node": "ctid-sdk"},
+        "fax": {
+            "retries": 0,
+            "email": {
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "from": "f@example.com",
+            },
+        },
+    }
+    with ServerThread(overrides) as running:
+        yield running, port
+
+
+async def test_node_and_mail_fields_of_a_fax(relay_down_server: tuple[ServerThread, int]) -> None:
+    """``emailTo`` to a relay that does not listen: the fax's mail stays pending, with the
+    relay's error, and every new field reads typed (docs/fax.md, "Faxes by e-mail")."""
+    server, port = relay_down_server
+    with anyio.fail_after(DEADLINE):
+        async with client(server) as ctid, ctid.events() as events:
+            await ctid.monitor_start(fax="*")
+            await ctid.fax_upload(fax_tiff(1), name="terms")
+            fax_id = await ctid.fax_send(
+                "5550100486", ["terms"], email_to=["me@example.com", "you@example.com"]
+            )
+            await next_event(events, "fax.failed")
+            fax = await ctid.fax_get(fax_id)
+            while fax.email_attempts is None or fax.email_attempts < 1:
+                await anyio.sleep(0.05)  # the mailer's first attempt, in its own thread
+                fax = await ctid.fax_get(fax_id)
+            pending = await ctid.fax_search(email_status="pending")
+    assert fax.node == "ctid-sdk"
+    assert fax.email_to == ("me@example.com", "you@example.com")
+    assert (fax.email_status, fax.email_attempts, fax.emailed_at) == ("pending", 1, None)
+    assert fax.email_error is not None
+    assert fax.email_error.startswith(f"127.0.0.1:{port}: ")
+    assert [f.fax_id for f in pending] == [fax_id]

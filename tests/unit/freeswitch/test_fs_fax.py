@@ -173,3 +173,16 @@ def test_the_fax_tone_from_spandsp_start_fax_detect() -> None:
         headers={"Event-Name": "DETECTED_TONE", "Unique-ID": "u1", "Detected-Tone": "busy"}
     )
     assert tone_events(other) == []
+
+
+def test_after_a_restart_channels_in_rxfax_or_txfax_are_asked_whether_theirs() -> None:
+    """A restarted ctid does not know its fax channels; ``show channels`` has no
+    variables, so the driver asks each one in rxfax/txfax for ``ctid_fax_id``."""
+    m = EventMapper(EndpointConfig(), BridgeBook())
+    rows = [
+        {"uuid": "a", "application": "rxfax", "direction": "inbound"},
+        {"uuid": "b", "application": "txfax", "direction": "outbound"},
+        {"uuid": "c", "application": "park", "direction": "inbound"},
+        {"uuid": "", "application": "rxfax"},
+    ]
+    assert m.fax_legs(rows) == ["a", "b"]

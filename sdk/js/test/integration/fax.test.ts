@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type CtidClient, type FaxFailedEvent, HttpError } from "../../src/index.js";
+import { type CtidClient, type FaxFailedEvent, HttpError, RpcError } from "../../src/index.js";
 import { type CtidServer, nodeClient, startCtid } from "../helpers/ctid-server.js";
 
 let server: CtidServer;
@@ -55,6 +55,14 @@ describe("fax", () => {
     expect(event).toMatchObject({ faxID, direction: "out", willRetry: false, resultText: "not reached: busy" });
     const fax = await admin.faxGet(faxID);
     expect(fax).toMatchObject({ state: "failed", attempts: 1, maxAttempts: 1, documents: [doc.documentID] });
+    // The demo has no [fax.email]: not mailed; the node is the demo's.
+    expect(fax).toMatchObject({ emailTo: null, emailStatus: null, emailAttempts: null, emailedAt: null, emailError: null });
+    expect(typeof fax.node).toBe("string");
+    expect(fax.node?.length).toBeGreaterThan(0);
+    expect(await admin.faxSearch({ emailStatus: "pending" })).toEqual([]);
+    const noRelay = await admin.faxSend("5550100486", ["js-prices"], { emailTo: ["me@example.com"] }).catch((e: unknown) => e);
+    expect(noRelay).toBeInstanceOf(RpcError);
+    expect(noRelay).toMatchObject({ code: -32006, data: { reason: "no-email-relay" } });
     expect((await admin.faxSearch({ number: "5550100486" })).map((f) => f.faxID)).toEqual([faxID]);
     expect(await admin.faxTag(faxID, ["urgent", "acme"])).toEqual(["urgent", "acme"]);
     expect((await admin.faxSearch({ tags: ["acme"] })).map((f) => [f.faxID, f.tags])).toEqual([[faxID, ["urgent", "acme"]]]);
