@@ -323,6 +323,10 @@ class AriSwitch:
         #: ``mwi_loaded`` is False, res_mwi_external is not loaded.
         self.mailboxes: dict[str, tuple[int, int]] = {}
         self.mwi_loaded = True
+        #: Loaded modules (``GET /asterisk/modules/{name}``), and the dialplan's
+        #: AMD context (``_fake_ari_amd``; None: the dialplan has none).
+        self.modules: set[str] = {"app_amd.so"}
+        self.amd_context: str | None = "ctid-amd"
 
     # ------------------------------------------------------------ running
 
