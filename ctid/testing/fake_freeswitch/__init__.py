@@ -28,7 +28,8 @@ in tests/fixtures/esl:
   ``sendevent MESSAGE_WAITING`` lighting the phones' lamps (``_fs_mwi``;
   ``lamps`` holds what each phone shows), ``global_getvar domain``,
   ``uuid_setvar[_multi]``, ``uuid_getvar``, ``conference`` play/stop/list,
-  and ``show channels``/``show calls as json``;
+  ``module_exists``, mod_avmd's ``avmd <uuid> start|stop`` (``_fs_avmd``: outside
+  machines beep) and ``show channels``/``show calls as json``;
 * who hears whom, from all of that (``_fs_hearing``).
 
 Time is read only through trio, so it runs on ``MockClock``. Test controls:
@@ -53,6 +54,7 @@ import trio.testing
 from ctid.switch_drivers.freeswitch.errors import EslProtocolError
 from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 
+from .._fs_avmd import avmd_api
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from .._fs_fax import break_fax, start_fax, start_fax_detect
@@ -204,6 +206,8 @@ class FakeFreeSwitch:
         self.trunk_lines: int | None = None
         #: Each phone's message-waiting lamp, as its last NOTIFY left it.
         self.lamps: dict[str, Lamp] = {}
+        #: Loaded modules that matter to ctid (``module_exists``; mod_avmd: ``_fs_avmd``).
+        self.modules: set[str] = {"mod_avmd"}
 
     # ----------------------------------------------------------- life cycle
 
@@ -551,6 +555,10 @@ class FakeFreeSwitch:
         if command == "msleep":
             await trio.sleep(int(words[0]) / 1000 if words else 0)
             return "+OK"
+        if command == "module_exists":
+            return "true" if args.strip() in self.modules else "false"
+        if command == "avmd" and "mod_avmd" in self.modules:
+            return avmd_api(switch, words)
         if command == "uuid_exists":
             return "true" if channel() else "false"
         if command == "uuid_bridge":
