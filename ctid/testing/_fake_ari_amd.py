@@ -5,8 +5,8 @@ As Asterisk 22 does: ``GET /asterisk/modules/app_amd.so`` answers the module
 ``POST /channels/{id}/continue`` with a ``label`` looks the label up first (404
 "Requested label can not be found" when the context lacks it) and otherwise
 sends ``StasisEnd`` and runs the context. There ``AMD()`` listens to the
-outside party (the simulator's rules by its number: ``...263`` is a machine with
-a 6 s greeting, everybody else a person who says a short "Hello?"), with
+outside party (``fake.parties``, the simulator's rules by default: ``...263`` is a
+machine with a 6 s greeting, everybody else a person who says "Hello?"), with
 app_amd's defaults as ``simulator.machines`` models them: a greeting longer than
 ``greeting`` (1.5 s) is ``MACHINE`` (``LONGGREETING-1500-1500``), reported then;
 a person is ``HUMAN`` (``HUMAN-800-800``) once ``afterGreetingSilence`` (0.8 s)
@@ -21,13 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..switch_drivers.simulator import machines
-from ..switch_drivers.simulator.config import SimulatorConfig
 from . import _fake_ari_fax
 from ._fake_ari_switch import AriError, AriSwitch, _Channel
 
 __all__ = ["HANDLERS"]
 
-_PARTIES = SimulatorConfig()
 _MODULES = {"app_amd.so": "Answering Machine Detection Application"}
 
 
@@ -67,7 +65,7 @@ def _continue(fake: AriSwitch, path: Any, q: Any, body: Any) -> Any:
 
 
 def _listen(fake: AriSwitch, channel: _Channel, app: str) -> None:
-    rule = _PARTIES.behaviour_for(channel.party or "")
+    rule = fake.parties.behaviour_for(channel.party or "")
     if rule.machine and rule.greeting_seconds > machines.GREETING_LIMIT:
         status, cause, after = "MACHINE", "LONGGREETING-1500-1500", machines.GREETING_LIMIT
     else:

@@ -9,9 +9,10 @@ does, with its default avmd.conf (``report_status`` 1, ``outbound_channel`` 1,
   the direction, on a leg without media yet it has no read codec: ``-ERR, ...``;
   twice, ``-ERR, ... already started``; an unknown uuid, ``-ERR, no FreeSWITCH
   session``;
-* the beep: the outside party is the simulator's (by its number: ``...263`` is
-  an answering machine with a 6 s greeting); a machine's greeting ends with a
-  beep, heard then, ``avmd::beep`` (``Beep-Status: DETECTED``, ``Frequency``...);
+* the beep: the outside party is the fake's ``parties`` (by default the
+  simulator's: ``...263`` is an answering machine with a 6 s greeting); a
+  machine's greeting ends with a beep, heard then, ``avmd::beep``
+  (``Beep-Status: DETECTED``, ``Frequency``...);
   a person says "Hello?" and never beeps;
 * ``stop`` answers ``+OK\\n [uuid] [name] stopped`` and fires ``avmd::stop``
   (from the api: ``Beep-Status: NOTDETECTED`` and the "session object not
@@ -36,13 +37,12 @@ SYNTAX = (
     "<uuid> < start | stop | set [inbound|outbound|default] | load [inbound|outbound] "
     "| reload | show >"
 )
-_PARTIES = SimulatorConfig()
 #: Channel uuid -> (the running session's cancel scope, its start in µs).
 _SESSIONS: dict[str, tuple[trio.CancelScope, int]] = {}
 
 
-def avmd_api(switch: SimSwitch, words: list[str]) -> str:
-    """The api ``avmd`` with ``words`` as its arguments."""
+def avmd_api(switch: SimSwitch, words: list[str], parties: SimulatorConfig) -> str:
+    """The api ``avmd`` with ``words`` as its arguments; ``parties`` say who answers."""
     if len(words) != 2:
         return f"-ERR, avmd takes [1] min and [2] max parameters!\n-USAGE: {SYNTAX}\n\n"
     uuid, command = words
@@ -85,7 +85,7 @@ def avmd_api(switch: SimSwitch, words: list[str]) -> str:
     scope = trio.CancelScope()
     _SESSIONS[uuid] = (scope, start_us)
     _event(switch, ch, "avmd::start", [("Start-time", str(start_us))])
-    rule = _PARTIES.behaviour_for(ch.party)
+    rule = parties.behaviour_for(ch.party)
     if rule.machine:
         switch.nursery.start_soon(_listen, switch, ch, scope, rule.greeting_seconds)
     return f"+OK\n [{uuid}] [{ch.name}] started!\n\n"

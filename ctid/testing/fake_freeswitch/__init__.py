@@ -53,6 +53,7 @@ import trio.testing
 
 from ctid.switch_drivers.freeswitch.errors import EslProtocolError
 from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
+from ctid.switch_drivers.simulator.config import SimulatorConfig
 
 from .._fs_avmd import avmd_api
 from .._fs_dialplan import DialplanKind
@@ -208,6 +209,8 @@ class FakeFreeSwitch:
         self.lamps: dict[str, Lamp] = {}
         #: Loaded modules that matter to ctid (``module_exists``; mod_avmd: ``_fs_avmd``).
         self.modules: set[str] = {"mod_avmd"}
+        #: Who answers outside numbers, a person or a machine (the simulator's rules).
+        self.parties = SimulatorConfig()
 
     # ----------------------------------------------------------- life cycle
 
@@ -558,7 +561,7 @@ class FakeFreeSwitch:
         if command == "module_exists":
             return "true" if args.strip() in self.modules else "false"
         if command == "avmd" and "mod_avmd" in self.modules:
-            return avmd_api(switch, words)
+            return avmd_api(switch, words, self.parties)
         if command == "uuid_exists":
             return "true" if channel() else "false"
         if command == "uuid_bridge":
