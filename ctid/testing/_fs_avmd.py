@@ -1,14 +1,19 @@
-"""The fake FreeSWITCH's mod_avmd: the api ``avmd <uuid> start|stop`` and its CUSTOM events.
+"""The fake FreeSWITCH's mod_avmd: ``avmd_start``, the api ``avmd <uuid> start|stop``
+and their CUSTOM events.
 
-As mod_avmd.c (FreeSWITCH 1.10.12, ``avmd_api_main`` and ``avmd_fire_event``)
-does, with its default avmd.conf (``report_status`` 1, ``outbound_channel`` 1,
-``inbound_channel`` 0):
+As mod_avmd.c (FreeSWITCH 1.10.12: ``avmd_start_app``, ``avmd_api_main``,
+``avmd_fire_event``) does, with its default avmd.conf (``report_status`` 1,
+``outbound_channel`` 1, ``inbound_channel`` 0):
 
-* ``start`` on an answered outbound leg answers ``+OK\\n [uuid] [name] started!``
-  and fires ``avmd::start`` (``Start-time``); on an inbound leg it cannot set
-  the direction, on a leg without media yet it has no read codec: ``-ERR, ...``;
-  twice, ``-ERR, ... already started``; an unknown uuid, ``-ERR, no FreeSWITCH
-  session``;
+* the application ``avmd_start`` (``sendmsg`` execute) on an answered outbound
+  leg fires ``avmd::start`` (``Start-time``) and listens; on an inbound leg, or
+  twice, it only logs (nothing happens);
+* the api ``avmd <uuid> start`` answers ``+OK\\n [uuid] [name] started!`` and
+  fires ``avmd::start``, but its session's settings are never filled in (no
+  detector runs: it never hears a beep, as on the lab's 1.10.12); on an inbound
+  leg it cannot set the direction, on a leg without media yet it has no read
+  codec: ``-ERR, ...``; twice, ``-ERR, ... already started``; an unknown uuid,
+  ``-ERR, no FreeSWITCH session``;
 * the beep: the outside party is the fake's ``parties`` (by default the
   simulator's: ``...263`` is an answering machine with a 6 s greeting); a
   machine's greeting ends with a beep, heard then, ``avmd::beep``
@@ -31,7 +36,7 @@ from ..switch_drivers.simulator.config import SimulatorConfig
 from ._fs_events import SimChannel
 from ._fs_switch import SimSwitch
 
-__all__ = ["avmd_api"]
+__all__ = ["avmd_api", "avmd_start"]
 
 SYNTAX = (
     "<uuid> < start | stop | set [inbound|outbound|default] | load [inbound|outbound] "
@@ -81,14 +86,26 @@ def avmd_api(switch: SimSwitch, words: list[str], parties: SimulatorConfig) -> s
         )
     if command.lower() != "start":
         return f"-ERR, did you mean\n api avmd {uuid} start ?\n-USAGE: {SYNTAX}\n\n"
-    start_us = switch.now_us()
-    scope = trio.CancelScope()
-    _SESSIONS[uuid] = (scope, start_us)
-    _event(switch, ch, "avmd::start", [("Start-time", str(start_us))])
+    _start(switch, ch)  # with zeroed settings: no detector listens
+    return f"+OK\n [{uuid}] [{ch.name}] started!\n\n"
+
+
+def avmd_start(switch: SimSwitch, ch: SimChannel, parties: SimulatorConfig) -> None:
+    """The application ``avmd_start`` on ``ch``: avmd.conf's settings, detectors listen."""
+    if ch.hungup or ch.uuid in _SESSIONS or ch.direction != "outbound" or not ch.media:
+        return  # mod_avmd logs why; no event
+    scope = _start(switch, ch)
     rule = parties.behaviour_for(ch.party)
     if rule.machine:
         switch.nursery.start_soon(_listen, switch, ch, scope, rule.greeting_seconds)
-    return f"+OK\n [{uuid}] [{ch.name}] started!\n\n"
+
+
+def _start(switch: SimSwitch, ch: SimChannel) -> trio.CancelScope:
+    start_us = switch.now_us()
+    scope = trio.CancelScope()
+    _SESSIONS[ch.uuid] = (scope, start_us)
+    _event(switch, ch, "avmd::start", [("Start-time", str(start_us))])
+    return scope
 
 
 async def _listen(switch: SimSwitch, ch: SimChannel, scope: trio.CancelScope, at: float) -> None:

@@ -3,12 +3,19 @@
 mod_avmd does not tell a person from a machine: it listens for the *beep* that
 ends a voicemail greeting ("leave your message after the tone"). ctid uses it
 so: when an outside leg that asked for detection (``Originate.detect_machines``)
-is answered, the driver runs the api ``avmd <uuid> start`` (mod_avmd 1.10.12 has
-no ``uuid_avmd``; ``avmd`` is its api), then waits for ``CUSTOM avmd::beep``
-(headers ``Unique-ID``, ``Beep-Status: DETECTED``, ``Frequency``,
-``Detection-time`` in microseconds: ``avmd_fire_event`` in mod_avmd.c) for at
-most ``amd_seconds``, and stops it (``avmd <uuid> stop``: mod_avmd keeps its
-media bug after a beep until told).
+is answered, the driver runs the application ``avmd_start`` on it (``sendmsg``
+execute), then waits for ``CUSTOM avmd::beep`` (headers ``Unique-ID``,
+``Beep-Status: DETECTED``, ``Frequency``, ``Detection-time`` in microseconds:
+``avmd_fire_event`` in mod_avmd.c) for at most ``amd_seconds``, and stops it
+with the api ``avmd <uuid> stop`` (mod_avmd keeps its media bug after a beep
+until told; the api, unlike an application, does not take a bridged leg out of
+its bridge).
+
+Not the api ``avmd <uuid> start`` (mod_avmd 1.10.12 has no ``uuid_avmd``): it
+starts a session whose settings are never filled in (``avmd_api_main`` calls
+``init_avmd_session_data`` without copying ``avmd_globals.settings``, which
+``avmd_start_app`` does), so it runs no detector and assumes 48000 samples/s: on
+the lab's FreeSWITCH 1.10.12 it never heard the beep that ``avmd_start`` heard.
 
 * a beep within ``amd_seconds``: ``machine``;
 * no beep: ``unknown``, not ``human``. Silence from avmd only means no
@@ -20,8 +27,10 @@ media bug after a beep until told).
 mod_avmd 1.10.12 sends no ``avmd::timeout`` (its events are ``avmd::beep``,
 ``avmd::start`` and ``avmd::stop``); the wait is ctid's. Whether mod_avmd is
 loaded is asked once per connection (``module_exists mod_avmd``); without it,
-or when ``avmd start`` fails (``outbound_channel`` off in avmd.conf, no media
-yet), the verdict is ``unknown`` at once and the log says why.
+or when ``sendmsg`` is refused (the leg is gone), the verdict is ``unknown`` at
+once and the log says why. ``avmd_start`` reports its own failures only in
+FreeSWITCH's log (``outbound_channel`` off in avmd.conf: no direction): then no
+beep comes and the verdict is ``unknown`` after ``amd_seconds``.
 """
 
 from __future__ import annotations
@@ -35,11 +44,10 @@ __all__ = [
     "BEEP",
     "DEFAULT_AMD_SECONDS",
     "MODULE",
+    "START_APP",
     "SUBCLASSES",
     "beep_result",
-    "failure",
     "no_beep",
-    "start_args",
     "stop_args",
 ]
 
@@ -48,31 +56,16 @@ BEEP: Final = "avmd::beep"
 #: What the driver subscribes to (the start and stop events say nothing ctid needs).
 SUBCLASSES: Final = (BEEP,)
 MODULE: Final = "mod_avmd"
+#: The application that starts detection with avmd.conf's settings.
+START_APP: Final = "avmd_start"
 #: How long ctid waits for a beep after the answer: below the dialler's 5 s
 #: (``outbound.abandon.AMD_SECONDS``), after which it no longer waits for a verdict.
 DEFAULT_AMD_SECONDS: Final = 4.0
 
 
-def start_args(uuid: str) -> str:
-    """The arguments of the api ``avmd`` that start detection on ``uuid``."""
-    return f"{uuid} start"
-
-
 def stop_args(uuid: str) -> str:
     """The arguments of the api ``avmd`` that stop it."""
     return f"{uuid} stop"
-
-
-def failure(body: str) -> str | None:
-    """Why ``avmd <uuid> start`` failed, or None if it started.
-
-    mod_avmd answers ``+OK ... started!`` (with ``report_status``, else nothing)
-    and ``-ERR, ...`` on a failure, to which it may add ``+ERR ... NOT started!``.
-    """
-    first = body.strip().split("\n", 1)[0].strip()
-    if "ERR" not in first:
-        return None
-    return " ".join(body.split()).lstrip("+-").removeprefix("ERR").lstrip(", ") or "failed"
 
 
 def beep_result(event: EslEvent) -> AmdResult | None:

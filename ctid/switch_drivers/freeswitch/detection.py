@@ -19,7 +19,7 @@ import trio
 from ..amd import AmdResult, AnsweredBy
 from ..base import ChannelAnswered, ChannelHungUp, DriverUnavailable, SwitchEvent
 from . import amd
-from .frames import ApiResponse, EslEvent
+from .frames import ApiResponse, CommandReply, EslEvent
 from .link import EslLink
 
 __all__ = ["DEFAULT_AMD_SECONDS", "MachineDetector"]
@@ -118,14 +118,14 @@ class MachineDetector:
                 )
         if not self._loaded:
             return _unknown(channel_id, f"{amd.MODULE} is not loaded")
-        why = amd.failure(await api("avmd", amd.start_args(channel_id)))
-        if why is not None:
-            log.warning(
-                "avmd cannot listen on %s (%s); is outbound_channel on in avmd.conf?",
-                channel_id,
-                why,
-            )
-            return _unknown(channel_id, f"avmd start failed: {why}")
+        link = self._link()
+        if link is None:
+            raise DriverUnavailable("not connected to FreeSWITCH")
+        reply = await link.request(lambda c: c.send_execute(channel_id, amd.START_APP))
+        if not isinstance(reply, CommandReply) or not reply.ok:
+            why = reply.reply_text if isinstance(reply, CommandReply) else reply.body.strip()
+            log.warning("avmd cannot listen on %s: %s", channel_id, why)
+            return _unknown(channel_id, f"{amd.START_APP} refused: {why}")
         with trio.move_on_after(self.seconds):
             await detection.beeped.wait()
         # mod_avmd keeps listening after a beep until told to stop.
