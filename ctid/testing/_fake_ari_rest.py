@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import trio
 
-from ctid.testing import _fake_ari_fax, _fake_ari_mwi
+from ctid.testing import _fake_ari_amd, _fake_ari_fax, _fake_ari_mwi
 from ctid.testing._fake_ari_switch import (
     _REASON_CAUSE,
     JSON,
@@ -444,4 +444,5 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "asterisk.ping": _ping,
     **_fake_ari_fax.HANDLERS,
     **_fake_ari_mwi.HANDLERS,
+    **_fake_ari_amd.HANDLERS,  # after fax: it routes continue to the fax context too
 }

@@ -50,6 +50,7 @@ from typing import Any, Final, Literal
 import attrs
 import trio
 
+from ctid.switch_drivers.simulator.config import SimulatorConfig
 from ctid.testing.ari_schema import AriSchema
 
 __all__ = ["AriError", "AriSwitch", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
@@ -323,6 +324,12 @@ class AriSwitch:
         #: ``mwi_loaded`` is False, res_mwi_external is not loaded.
         self.mailboxes: dict[str, tuple[int, int]] = {}
         self.mwi_loaded = True
+        #: Loaded modules (``GET /asterisk/modules/{name}``), the dialplan's AMD
+        #: context (None: none) and who answers outside numbers, person or machine
+        #: (the simulator's rules: ``_fake_ari_amd``).
+        self.modules: set[str] = {"app_amd.so"}
+        self.amd_context: str | None = "ctid-amd"
+        self.parties = SimulatorConfig()
 
     # ------------------------------------------------------------ running
 

@@ -21,6 +21,7 @@ The table, with its defaults (``conf/asterisk.toml`` is a commented example)::
     ca_file = "/etc/ctid/asterisk-ca.pem"   # optional, for https with a private CA
     recording_dir = "/var/spool/asterisk/recording"   # where Asterisk writes recordings
     mwi_mailbox = "{extension}@ctid"     # the external MWI mailbox of a phone's lamp
+    amd_context = "ctid-amd"             # AMD() for Originate.detect_machines (docs/drivers.md)
     request_timeout = 10
     heartbeat_interval = 20
     heartbeat_timeout = 10
@@ -115,6 +116,7 @@ class _Section:
     ca_file: str | None = None
     recording_dir: str = DEFAULT_RECORDING_DIR
     fax_context: str = "ctid-fax"
+    amd_context: str = "ctid-amd"
     mwi_mailbox: str = DEFAULT_MAILBOX
     request_timeout: float = 10.0
     heartbeat_interval: float = 20.0
@@ -187,6 +189,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
                 ssl_context = ssl.create_default_context(cafile=raw.ca_file)
             except (OSError, ssl.SSLError) as exc:
                 bad("ca_file", f"cannot load {raw.ca_file}: {exc}")
+    if not raw.amd_context or any(c.isspace() or c == "," for c in raw.amd_context):
+        bad("amd_context", f"expected a dialplan context name, got {raw.amd_context!r}")
     if not raw.recording_dir.startswith("/"):
         bad("recording_dir", f"expected an absolute directory, got {raw.recording_dir!r}")
     if raw.mwi_mailbox.count("{extension}") != 1 or any(c.isspace() for c in raw.mwi_mailbox):
@@ -217,6 +221,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.asterisk") ->
         "dialplan_context": raw.dialplan_context,
         "recording_dir": raw.recording_dir,
         "fax_context": raw.fax_context,
+        "amd_context": raw.amd_context,
         "mwi_mailbox": raw.mwi_mailbox,
         "ssl_context": ssl_context,
         "backoff_initial": reconnect.backoff_initial,

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlsplit
 import trio
 import trio_websocket
 
-from ctid.switch_drivers.asterisk import fax, rest
+from ctid.switch_drivers.asterisk import amd, fax, rest
 from ctid.switch_drivers.asterisk.commands import (
     DEFAULT_MAILBOX,
     DEFAULT_RECORDING_DIR,
@@ -51,6 +51,7 @@ from ctid.switch_drivers.asterisk.mapping import (
     Effect,
     FaxReturned,
     FollowChannel,
+    StartAmd,
     StopPlaybackOnDigit,
 )
 from ctid.switch_drivers.base import (
@@ -99,6 +100,7 @@ class AsteriskDriver(SwitchDriver):
         dialplan_context: str | None = None,
         recording_dir: str = DEFAULT_RECORDING_DIR,
         fax_context: str = fax.DEFAULT_FAX_CONTEXT,
+        amd_context: str = amd.DEFAULT_AMD_CONTEXT,
         mwi_mailbox: str = DEFAULT_MAILBOX,
         open_stream: OpenStream | None = None,
         ssl_context: ssl.SSLContext | None = None,
@@ -135,6 +137,9 @@ class AsteriskDriver(SwitchDriver):
         self._variables = {"TRANSFER_CONTEXT": dialplan_context} if dialplan_context else {}
         self._recording_dir = recording_dir
         self._fax_context = fax_context
+        self._amd_context = amd_context
+        #: app_amd is loaded (None: not asked on this connection yet).
+        self._amd_loaded: bool | None = None
         self._mwi_mailbox = mwi_mailbox
         self._raw_open = open_stream or _open_tcp
         self._backoff_initial = backoff_initial
@@ -333,6 +338,7 @@ class AsteriskDriver(SwitchDriver):
         if not (channels.ok and bridges.ok):
             return f"resynchronisation failed: {channels.status}/{bridges.status}", False
         live_bridges = await self._drop_empty_bridges(http, bridges.json())
+        self._amd_loaded = None  # asked again on this connection, when first needed
         await emit.send(self._mapper.resync(channels.json(), live_bridges))
         # Events the command runner learns itself (an originate Asterisk refused)
         # reach ctid through this task's nursery, in order with nothing else of
@@ -387,6 +393,55 @@ class AsteriskDriver(SwitchDriver):
             outcome = await self._pump(ws, http, emit)
             nursery.cancel_scope.cancel()
         return outcome
+
+    async def _amd_module(self, http: HttpClient) -> bool:
+        """Whether app_amd is loaded, asked once per connection (docs/drivers.md)."""
+        if self._amd_loaded is None:
+            answer = await http.request(amd.module_request())
+            # Only 404 means "not loaded"; another refusal: try the context anyway.
+            self._amd_loaded = answer.status != 404
+            if not self._amd_loaded:
+                log.warning(
+                    "Asterisk has no %s loaded: calls that ask for answering-machine "
+                    "detection are answered as 'unknown' (module load %s)",
+                    amd.AMD_MODULE,
+                    amd.AMD_MODULE,
+                )
+        return self._amd_loaded
+
+    async def _start_amd(
+        self, effect: StartAmd, http: HttpClient, emit: trio.MemorySendChannel[SwitchEvent]
+    ) -> None:
+        """Continue the channel into AMD(); if Asterisk refuses, answer it as ``unknown``."""
+        try:
+            if not await self._amd_module(http):
+                why = f"{amd.AMD_MODULE} is not loaded"
+                for event in self._mapper.amd_failed(effect.channel_id, why):
+                    if not isinstance(event, Effect):
+                        await emit.send(event)
+                return
+            answer = await http.request(
+                amd.start_request(effect.channel_id, context=self._amd_context)
+            )
+        except HttpError as exc:
+            why = f"continue into {self._amd_context} failed: {exc}"
+        else:
+            if answer.ok:
+                return
+            why = (
+                f"continue into {self._amd_context},s,amd refused: "
+                f"{answer.status} {rest.error_text(answer.body)}"
+            )
+        log.warning(
+            "answering-machine detection cannot run on %s (%s); is the [%s] context "
+            "with the label 'amd' in the dialplan (docs/drivers.md)?",
+            effect.channel_id,
+            why,
+            self._amd_context,
+        )
+        for event in self._mapper.amd_failed(effect.channel_id, why):
+            if not isinstance(event, Effect):
+                await emit.send(event)
 
     async def _drop_empty_bridges(
         self, http: HttpClient, bridges: list[dict[str, Any]]
@@ -462,6 +517,8 @@ class AsteriskDriver(SwitchDriver):
                     answer = await http.request(rest.get_variable(effect.channel_id, name))
                     values[name] = _variable_value(answer) if answer.ok else None
                 await emit.send(fax.finished(effect.fax_id, effect.path, values))
+            elif isinstance(effect, StartAmd):
+                await self._start_amd(effect, http, emit)
             elif isinstance(effect, FollowChannel):
                 answer = await http.request(
                     rest.subscribe_application(self._app, [f"channel:{effect.channel_id}"])

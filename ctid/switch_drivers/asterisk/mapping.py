@@ -27,6 +27,7 @@ from typing import Any, Final
 
 import attrs
 
+from ctid.switch_drivers.asterisk import amd
 from ctid.switch_drivers.asterisk.endpoints import (
     DIAL_FAILURES,
     EndpointConfig,
@@ -73,6 +74,7 @@ __all__ = [
     "FaxReturned",
     "FollowChannel",
     "Output",
+    "StartAmd",
     "StopPlaybackOnDigit",
 ]
 
@@ -168,6 +170,14 @@ class FollowChannel(Effect):
 
 
 @attrs.frozen
+class StartAmd(Effect):
+    """An answered channel that asked for detection entered the app: ``continue`` it
+    into the AMD context (``amd.start_request``); ``amd_failed`` if that fails."""
+
+    channel_id: str
+
+
+@attrs.frozen
 class FaxReturned(Effect):
     """A channel came back to Stasis from the fax context: read res_fax's variables."""
 
@@ -200,6 +210,7 @@ class _Expected:
     caller_name: str
     originator: str | None
     variables: Mapping[str, str]
+    detect_machines: bool = False
 
 
 @attrs.define(kw_only=True)
@@ -229,6 +240,8 @@ class _Channel:
     #: The Q.850 cause of the last hang-up request that gave one.
     hangup_cause: int = 0
     dial_failure: str | None = None
+    #: Answering-machine detection: "wanted" until answered, "running" in the AMD context.
+    amd: str = ""
 
 
 @attrs.define(kw_only=True)
@@ -318,6 +331,7 @@ class AriMapper:
             caller_name=command.caller_name,
             originator=command.originator_channel_id,
             variables=dict(command.variables),
+            detect_machines=command.detect_machines,
         )
 
     def forget_originate(self, channel_id: str) -> None:
@@ -463,6 +477,7 @@ class AriMapper:
                 state=state,
                 offered=False,
                 awaits_stasis=True,
+                amd="wanted" if expected.detect_machines else "",
             )
         exten = (ch.get("dialplan") or {}).get("exten") or ""
         called = exten if exten not in ("", "s") else None
@@ -563,10 +578,26 @@ class AriMapper:
             # ctid may not bridge it yet (422), so "answered" waits for the app.
             channel.answer_pending = True
             return []
+        if channel.amd == "wanted":
+            # In the app and answered: AMD listens first; the answer waits for its verdict.
+            channel.answer_pending = True
+            channel.amd = "running"
+            return [StartAmd(channel.id)]
+        if channel.amd == "running":
+            channel.answer_pending = True
+            return []
         channel.answer_pending = False
         channel.answered = True
         channel.state = ChannelState.UP
         return [ChannelAnswered(channel_id=channel.id)]
+
+    def amd_failed(self, channel_id: str, why: str) -> list[Output]:
+        """Detection could not start on ``channel_id``: answered now, verdict ``unknown``."""
+        channel = self._channels.get(channel_id)
+        if channel is None or channel.amd not in ("wanted", "running"):
+            return []
+        channel.amd = ""
+        return [*self._answered(channel), amd.undetected(channel_id, why)]
 
     def fax_started(self, channel_id: str, fax_id: str, path: str) -> None:
         """The shell sent ``channel_id`` to the fax context (before ``continue``)."""
@@ -592,7 +623,12 @@ class AriMapper:
         known = self._channels.get(ch["id"])
         if known is not None:
             known.in_stasis = True
+            verdict: list[Output] = []
+            if known.amd == "running":  # back from the AMD context
+                known.amd = ""
+                verdict.append(amd.returned(known.id, args))
             out = self._answered(known) if known.answer_pending else []
+            out.extend(verdict)
             faxing = self._faxes.get(known.id)
             if args[:1] == [FAX_STASIS_ARG] and faxing is not None and args[1:2] == [faxing[0]]:
                 del self._faxes[known.id]

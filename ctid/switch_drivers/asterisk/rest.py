@@ -42,6 +42,7 @@ __all__ = [
     "error_text",
     "get_application",
     "get_bridge",
+    "get_module",
     "get_variable",
     "hangup",
     "hold",
@@ -243,14 +244,19 @@ def get_variable(channel_id: str, name: str) -> AriRequest:
 
 
 def continue_in_dialplan(
-    channel_id: str, *, context: str, extension: str, priority: int = 1
+    channel_id: str, *, context: str, extension: str, priority: int = 1, label: str | None = None
 ) -> AriRequest:
-    """``POST /channels/{channelId}/continue``: leave Stasis for the dialplan."""
+    """``POST /channels/{channelId}/continue``: leave Stasis for the dialplan.
+
+    A ``label`` supersedes ``priority``; Asterisk looks it up first and answers
+    404 if the context has no such label, where the channel stays in Stasis.
+    """
     req = _channel_op("continueInDialplan", "POST", channel_id, "/continue")
-    return attrs.evolve(
-        req,
-        query=_query([("context", context), ("extension", extension), ("priority", priority)]),
-    )
+    if label is not None:
+        query = _query([("context", context), ("extension", extension), ("label", label)])
+    else:
+        query = _query([("context", context), ("extension", extension), ("priority", priority)])
+    return attrs.evolve(req, query=query)
 
 
 def hold(channel_id: str) -> AriRequest:
@@ -626,6 +632,16 @@ def asterisk_info(only: Iterable[str] = ()) -> AriRequest:
         method="GET",
         path="/asterisk/info",
         query=_query([("only", ",".join(parts) if parts else None)]),
+    )
+
+
+def get_module(name: str) -> AriRequest:
+    """``GET /asterisk/modules/{moduleName}`` (``app_amd.so``): 404 if not loaded."""
+    return AriRequest(
+        operation="asterisk.getModule",
+        subject=Subject.ASTERISK,
+        method="GET",
+        path=f"/asterisk/modules/{_seg(name)}",
     )
 
 

@@ -18,6 +18,7 @@ The table, with its defaults (``conf/freeswitch.toml`` is a commented example)::
     auto_answer = { sip_auto_answer = "true" }
     conference_profile = "default"
     mwi_domain = "pbx.example.com"       # optional: the phones' domain for their lamps
+    amd_seconds = 4                      # mod_avmd's wait for a beep (docs/drivers.md)
 
     [switch.freeswitch.reconnect]
     backoff_initial = 0.5
@@ -102,6 +103,8 @@ class _Section:
     #: Seconds mod_spandsp listens for a calling fax machine's tone (CNG) on each inbound
     #: channel ctid answers (``spandsp_start_fax_detect``); 0: not at all.
     fax_detect_seconds: float = 0.0
+    #: Seconds mod_avmd listens for a voicemail beep after a detecting call's answer.
+    amd_seconds: float = 4.0
 
 
 def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") -> dict[str, Any]:
@@ -177,6 +180,8 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         bad("mwi_domain", f"expected a domain name, got {raw.mwi_domain!r}")
     if not 0 <= raw.fax_detect_seconds <= 3600:
         bad("fax_detect_seconds", "0 (off) to 3600 seconds")
+    if not 0 < raw.amd_seconds <= 60:
+        bad("amd_seconds", "more than 0, at most 60 seconds")
     auto_answer = dict(DEFAULT_AUTO_ANSWER if raw.auto_answer is None else raw.auto_answer)
     for name in auto_answer:
         if not _VARIABLE_RE.fullmatch(name):
@@ -200,6 +205,7 @@ def driver_options(section: Mapping[str, Any], path: str = "switch.freeswitch") 
         "conference_profile": raw.conference_profile,
         "mwi_domain": raw.mwi_domain,
         "fax_detect_seconds": raw.fax_detect_seconds,
+        "amd_seconds": raw.amd_seconds,
         "backoff_initial": reconnect.backoff_initial,
         "backoff_max": reconnect.backoff_max,
         "jitter": reconnect.jitter,

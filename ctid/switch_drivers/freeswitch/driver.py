@@ -74,6 +74,7 @@ from .bridges import BridgeBook
 from .causes import cause_to_freeswitch
 from .commands import ApiResult, originate_args, parse_api_result, parse_background_job
 from .config import DEFAULT_AUTO_ANSWER, driver_options
+from .detection import DEFAULT_AMD_SECONDS, MachineDetector
 from .endpoints import EndpointConfig
 from .errors import LocalProtocolError
 from .frames import ApiResponse, CommandReply, EslEvent
@@ -139,7 +140,9 @@ class FreeSwitchDriver(SwitchDriver):
         conference_profile: str = "default",
         mwi_domain: str | None = None,
         fax_detect_seconds: float = 0.0,
+        amd_seconds: float = DEFAULT_AMD_SECONDS,
     ) -> None:
+        self._detector = MachineDetector(seconds=amd_seconds, link=lambda: self._link)
         self._fax_detect_seconds = fax_detect_seconds
         self._host = host
         self._port = port
@@ -212,6 +215,7 @@ class FreeSwitchDriver(SwitchDriver):
             "recordings started": len(self._recordings),
             "supervisions": len(self._supervisions),
             "bridging": len(self._bridging),
+            **self._detector.held(),
         }
 
     @property
@@ -297,6 +301,7 @@ class FreeSwitchDriver(SwitchDriver):
             attempt += 1
 
     async def _sync(self, link: EslLink, emit: trio.MemorySendChannel[SwitchEvent]) -> None:
+        self._detector.connected()
         reply = await link.request(
             lambda c: c.send_event(SUBSCRIBED_EVENTS, custom=SUBSCRIBED_CUSTOM)
         )
@@ -376,6 +381,7 @@ class FreeSwitchDriver(SwitchDriver):
         if job is not None:
             channel_id = self._jobs.pop(job.job_uuid, None)
             if channel_id is not None and not job.result.ok:
+                self._detector.wanted.discard(channel_id)
                 for out in self._mapper.originate_failed(channel_id, job.result.text):
                     await self._emit.send(out)
             return
@@ -386,6 +392,7 @@ class FreeSwitchDriver(SwitchDriver):
             later = self._after_conference.pop(event.get("Conference-Name") or "", [])
             if later and self._nursery is not None:
                 self._nursery.start_soon(self._run_later, later)
+        self._detector.beep(event)
         for out in self._mapper.feed(event):
             if isinstance(out, RecordingFinished | RecordingFailed):
                 self._recordings.pop(out.recording_id, None)
@@ -395,6 +402,7 @@ class FreeSwitchDriver(SwitchDriver):
                     if leg == out.channel_id:
                         del self._supervisions[sid]
             await self._emit.send(out)
+            self._detector.saw(out, self._nursery, self._emit.send)
 
     async def _run_later(self, commands: list[str]) -> None:
         for command in commands:
@@ -512,11 +520,13 @@ class FreeSwitchDriver(SwitchDriver):
             raise DriverUnavailable("not connected to FreeSWITCH")
         job_uuid = self._new_id()
         self._jobs[job_uuid] = channel_id
+        self._detector.want(channel_id, command.detect_machines)
         self._mapper.expect_originate(command)
         self._book.mark_prepared(channel_id)
         reply = await link.request(lambda c: c.send_bgapi("originate", args, job_uuid=job_uuid))
         if not isinstance(reply, CommandReply) or reply.job_uuid != job_uuid:
             self._jobs.pop(job_uuid, None)
+            self._detector.wanted.discard(channel_id)
             text = reply.reply_text if isinstance(reply, CommandReply) else reply.body
             raise CommandRejected(RejectReason.SWITCH_ERROR, text)
 
@@ -709,8 +719,8 @@ class FreeSwitchDriver(SwitchDriver):
         customer_hears, agent_hears = EAVESDROP_FLAGS[command.mode]
         await self._api(
             f"uuid_setvar_multi {supervisor} eavesdrop_enable_dtmf=false;"
-            f"eavesdrop_whisper_aleg={_bool(customer_hears)};"
-            f"eavesdrop_whisper_bleg={_bool(agent_hears)}"
+            f"eavesdrop_whisper_aleg={str(customer_hears).lower()};"
+            f"eavesdrop_whisper_bleg={str(agent_hears).lower()}"
         )
         link = self._link
         if link is None:
@@ -772,10 +782,6 @@ def _channel(channel_id: str) -> str:
     if not _CHANNEL_ID.fullmatch(channel_id):
         raise CommandRejected(RejectReason.NO_SUCH_CHANNEL, f"unusable channel id {channel_id!r}")
     return channel_id
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def _word_ok(value: str) -> bool:

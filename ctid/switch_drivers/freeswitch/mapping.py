@@ -62,7 +62,7 @@ from ..base import (
     RecordingStarted,
     SwitchEvent,
 )
-from . import fax
+from . import amd, fax
 from .bridges import CONFERENCE_PREFIX, BridgeBook
 from .causes import cause_from_freeswitch
 from .endpoints import EndpointConfig
@@ -99,7 +99,7 @@ SUBSCRIBED_EVENTS: Final = (
     "BACKGROUND_JOB",
     "DETECTED_TONE",
 )
-SUBSCRIBED_CUSTOM: Final = ("conference::maintenance", *fax.SUBCLASSES)
+SUBSCRIBED_CUSTOM: Final = ("conference::maintenance", *fax.SUBCLASSES, *amd.SUBCLASSES)
 
 _HANGUP_EVENTS: Final = frozenset({"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"})
 _PHONE_HOLD: Final = "switch_channel_mark_hold"

@@ -18,7 +18,7 @@ from ...switch_drivers.asterisk.mapping import ORIGIN_VARIABLE
 from .. import _fake_ari_mwi
 from ..ari_schema import AriSchema
 from ..fake_asterisk import FakeAsterisk
-from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE, Hearing, SwitchHarness
+from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, PARTIES, UNREACHABLE, Hearing, SwitchHarness
 
 if TYPE_CHECKING:
     from .._fake_ari_switch import _Channel
@@ -63,6 +63,7 @@ class FakeAsteriskHarness(SwitchHarness):
         self.fake.set_number(NO_ANSWER, "noanswer")
         self.fake.set_number(UNREACHABLE, "unreachable")
         self.fake.set_number(OUT_OF_ORDER, "dead")
+        self.fake.parties = PARTIES
         # ari.conf as docs/drivers.md asks: ctid's mark on the channels it originates.
         self.fake.channelvars = (ORIGIN_VARIABLE,)
 

@@ -19,7 +19,15 @@ import trio
 from ...switch_drivers.freeswitch.driver import FreeSwitchDriver
 from .._fs_hearing import channel_hears, hears_music
 from ..fake_freeswitch import DialplanKind, External, FakeFreeSwitch
-from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, UNREACHABLE, Hearing, SwitchHarness
+from .harness import (
+    BUSY,
+    NO_ANSWER,
+    OUT_OF_ORDER,
+    PARTIES,
+    UNREACHABLE,
+    Hearing,
+    SwitchHarness,
+)
 
 __all__ = ["FREESWITCH_SECTION", "FakeFreeSwitchHarness"]
 
@@ -65,6 +73,7 @@ class FakeFreeSwitchHarness(SwitchHarness):
             # pick up within half a second.
             answer_delay=answer_delay,
         )
+        self.fake.parties = PARTIES
 
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.fake.run)

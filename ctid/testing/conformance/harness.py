@@ -12,7 +12,8 @@ What every harness must provide:
 * ``extensions``: at least four phones. Scenarios use the first four.
 * Outside numbers that behave as the constants below say (``ANSWERS`` answers
   within a few seconds, ``BUSY`` is busy, ``NO_ANSWER`` rings for ever,
-  ``UNREACHABLE`` does not exist, ``OUT_OF_ORDER`` cannot be reached at all), and
+  ``UNREACHABLE`` does not exist, ``OUT_OF_ORDER`` cannot be reached at all,
+  ``MACHINE`` is an answering machine: ``PARTIES`` says who answers), and
   outside callers that can call any extension, or a number ctid serves (a
   queue's), from ``CALLER``-like numbers.
 * Phones that stay silent unless told: they do not answer by themselves,
@@ -28,13 +29,20 @@ import attrs
 import trio
 
 from ...switch_drivers.base import SwitchDriver
+from ...switch_drivers.simulator.config import (
+    DEFAULT_OUTSIDE_RULES,
+    OutsideRule,
+    SimulatorConfig,
+)
 
 __all__ = [
     "ANSWERS",
     "BUSY",
     "CALLER",
+    "MACHINE",
     "NO_ANSWER",
     "OUT_OF_ORDER",
+    "PARTIES",
     "UNREACHABLE",
     "Hearing",
     "SwitchHarness",
@@ -53,6 +61,18 @@ UNREACHABLE: Final = "5550404"
 OUT_OF_ORDER: Final = "5550408"
 #: The outside caller of the inbound scenarios.
 CALLER: Final = "5550001"
+#: An outside number answered by an answering machine whose greeting ends with a
+#: beep 3 s after the answer: a machine to Asterisk's ``AMD()`` (a greeting over
+#: 1.5 s) and to mod_avmd (a beep within the driver's 4 s) alike.
+MACHINE: Final = "5550263"
+#: Who answers the outside numbers, person or machine, on every switch of the
+#: suite (the simulator's rules, with ``MACHINE`` first).
+PARTIES: Final = SimulatorConfig(
+    outside=(
+        OutsideRule(pattern=MACHINE, machine=True, greeting_seconds=3.0, hangup_after=23.0),
+        *DEFAULT_OUTSIDE_RULES,
+    )
+)
 
 
 @attrs.frozen

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ...switch_drivers.simulator.config import SimulatorConfig
 from ...switch_drivers.simulator.driver import SimError, SimulatorDriver
-from .harness import Hearing, SwitchHarness
+from .harness import PARTIES, Hearing, SwitchHarness
 
 __all__ = ["SimulatorHarness"]
 
@@ -18,7 +18,8 @@ class SimulatorHarness(SwitchHarness):
     trunks: ClassVar[frozenset[str]] = frozenset({"T/1", "T/2", "T/3", "T/4"})
 
     def __init__(self) -> None:
-        self.sim = SimulatorDriver(SimulatorConfig(extensions=self.extensions, trunks=4))
+        config = SimulatorConfig(extensions=self.extensions, trunks=4, outside=PARTIES.outside)
+        self.sim = SimulatorDriver(config)
 
     def build_driver(self) -> SimulatorDriver:
         return self.sim

@@ -28,7 +28,8 @@ in tests/fixtures/esl:
   ``sendevent MESSAGE_WAITING`` lighting the phones' lamps (``_fs_mwi``;
   ``lamps`` holds what each phone shows), ``global_getvar domain``,
   ``uuid_setvar[_multi]``, ``uuid_getvar``, ``conference`` play/stop/list,
-  and ``show channels``/``show calls as json``;
+  ``module_exists``, mod_avmd's ``avmd_start`` and ``avmd <uuid> start|stop``
+  (``_fs_avmd``: outside machines beep) and ``show channels``/``show calls as json``;
 * who hears whom, from all of that (``_fs_hearing``).
 
 Time is read only through trio, so it runs on ``MockClock``. Test controls:
@@ -52,7 +53,9 @@ import trio.testing
 
 from ctid.switch_drivers.freeswitch.errors import EslProtocolError
 from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
+from ctid.switch_drivers.simulator.config import SimulatorConfig
 
+from .._fs_avmd import avmd_api, avmd_start
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from .._fs_fax import break_fax, start_fax, start_fax_detect
@@ -204,6 +207,10 @@ class FakeFreeSwitch:
         self.trunk_lines: int | None = None
         #: Each phone's message-waiting lamp, as its last NOTIFY left it.
         self.lamps: dict[str, Lamp] = {}
+        #: Loaded modules that matter to ctid (``module_exists``; mod_avmd: ``_fs_avmd``).
+        self.modules: set[str] = {"mod_avmd"}
+        #: Who answers outside numbers, a person or a machine (the simulator's rules).
+        self.parties = SimulatorConfig()
 
     # ----------------------------------------------------------- life cycle
 
@@ -503,6 +510,8 @@ class FakeFreeSwitch:
                 self.switch.start_eavesdrop(ch, arg, app_uuid)
             elif app in ("rxfax", "txfax"):
                 start_fax(self.switch, ch, app, arg)
+            elif app == "avmd_start" and "mod_avmd" in self.modules:
+                avmd_start(self.switch, ch, self.parties)
             elif app == "spandsp_start_fax_detect":
                 start_fax_detect(self.switch, ch, arg)
             elif app == "set" and "=" in arg:
@@ -551,6 +560,10 @@ class FakeFreeSwitch:
         if command == "msleep":
             await trio.sleep(int(words[0]) / 1000 if words else 0)
             return "+OK"
+        if command == "module_exists":
+            return "true" if args.strip() in self.modules else "false"
+        if command == "avmd" and "mod_avmd" in self.modules:
+            return avmd_api(switch, words, self.parties)
         if command == "uuid_exists":
             return "true" if channel() else "false"
         if command == "uuid_bridge":

@@ -145,7 +145,7 @@ async def test_start_up_reports_syncing_snapshot_then_up(
         "PLAYBACK_STOP RECORD_START RECORD_STOP BACKGROUND_JOB DETECTED_TONE "
         "CUSTOM conference::maintenance "
         "spandsp::rxfaxresult spandsp::txfaxresult "
-        "spandsp::rxfaxpageresult spandsp::txfaxpageresult",
+        "spandsp::rxfaxpageresult spandsp::txfaxpageresult avmd::beep",
         "api show channels as json",
         "api show calls as json",
     ]
