@@ -450,8 +450,10 @@ class FreeSwitchDriver(SwitchDriver):
         elif isinstance(command, ReceiveFax | SendFax):
             await self._fax(command)
         elif isinstance(command, StopFax):
-            # Breaks rxfax/txfax: mod_spandsp's phase E reports the end (49).
-            await self._api(f"uuid_break {_channel(command.channel_id)} all")
+            # rxfax/txfax ignore uuid_break (their loop never looks at CF_BREAK: seen on
+            # 1.10.12). They do run queued messages, so mod_spandsp's own "stopfax"
+            # ends the fax; its phase E reports the end and the call goes on.
+            await self._execute(command.channel_id, "stopfax", "")
         elif isinstance(command, TrackRecording):
             # FreeSWITCH records on the first leg of the bridge (_start_recording),
             # the same leg now unless the call changed while ctid was away.

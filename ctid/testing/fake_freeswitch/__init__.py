@@ -503,6 +503,8 @@ class FakeFreeSwitch:
                 self.switch.start_eavesdrop(ch, arg, app_uuid)
             elif app in ("rxfax", "txfax"):
                 start_fax(self.switch, ch, app, arg)
+            elif app == "stopfax":
+                break_fax(ch)
             elif app == "spandsp_start_fax_detect":
                 start_fax_detect(self.switch, ch, arg)
             elif app == "set" and "=" in arg:
@@ -621,8 +623,8 @@ class FakeFreeSwitch:
             switch.start_playback(ch, words[1], self.new_uuid())
             return "+OK Message sent\n"
         if command == "uuid_break":
+            # Not the fax: rxfax/txfax never look at CF_BREAK (FreeSWITCH 1.10.12).
             switch._stop_media(ch)
-            break_fax(ch)
             return "+OK\n"
         if command == "uuid_setvar":
             if len(words) < 2:
