@@ -179,6 +179,7 @@ class FreeSwitchDriver(SwitchDriver):
         self._held: list[EslEvent] | None = None
         # The domain of the phones' MWI accounts: configured, or the switch's own.
         self._mwi_domain = mwi_domain
+        self._lamps = mwi.LampBook()
 
     @classmethod
     def from_config(
@@ -364,6 +365,9 @@ class FreeSwitchDriver(SwitchDriver):
             return
         assert self._emit is not None
         self._note_bridge_setup(event)
+        if event.name == mwi.QUERY_EVENT and self._nursery is not None:  # a phone asks
+            self._nursery.start_soon(self._lamps.answer_query, self._link, event, self._mwi_domain)
+            return
         job = parse_background_job(event)
         if job is not None:
             channel_id = self._jobs.pop(job.job_uuid, None)
@@ -463,7 +467,7 @@ class FreeSwitchDriver(SwitchDriver):
         elif isinstance(command, SetMessageWaiting):
             if not self._mwi_domain:  # the switch's own domain, asked once
                 self._mwi_domain = (await self._api("global_getvar domain")).text.strip()
-            await mwi.set_lamp(self._link, command, self._endpoints, self._mwi_domain)
+            await self._lamps.set_lamp(self._link, command, self._endpoints, self._mwi_domain)
         elif isinstance(command, StartSupervision):
             await self._start_supervision(command)
         elif isinstance(command, ChangeSupervision):

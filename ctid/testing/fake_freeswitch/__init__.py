@@ -56,7 +56,7 @@ from ctid.switch_drivers.freeswitch.framing import FrameReader, RawFrame
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from .._fs_fax import break_fax, start_fax, start_fax_detect
-from .._fs_mwi import Lamp, message_waiting
+from .._fs_mwi import Lamp, message_query, message_waiting
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
@@ -296,6 +296,10 @@ class FakeFreeSwitch:
         """The newest live channel whose other end is ``party`` (a phone or an outside number)."""
         found = [ch for ch in self.switch.channels.values() if ch.party == party and not ch.hungup]
         return found[-1] if found else None
+
+    def phone_registers(self, user: str) -> None:
+        """``user``'s phone registers again: mod_sofia asks for its lamp (MESSAGE_QUERY)."""
+        self.switch.emit("MESSAGE_QUERY", message_query(self.switch, user, self.new_uuid()))
 
     def phone_answers(self, uuid: str) -> None:
         """The phone of a ringing leg picks up."""
