@@ -29,6 +29,7 @@ from typing import Final, Protocol
 import trio
 
 from ..blocking import Blocking, in_thread
+from .telwav import to_telephone_wav
 
 __all__ = ["DEFAULT_VOICES", "EspeakNg", "PromptCache", "TtsEngine", "TtsError"]
 
@@ -115,7 +116,9 @@ class PromptCache:
         self.failures = 0
 
     def path_for(self, text: str, language: str) -> Path:
-        key = "\0".join((self.engine.name, self.engine.voice(language), language, text))
+        # The rate is in the key: files cached before prompts were brought to 8 kHz
+        # (which Asterisk cannot play) are made again rather than reused.
+        key = "\0".join((self.engine.name, self.engine.voice(language), language, text, "8000"))
         digest = hashlib.sha256(key.encode()).hexdigest()
         return self.directory / language / f"{digest[:32]}.wav"
 
@@ -159,6 +162,10 @@ class PromptCache:
         try:
             self.engine.synthesize(text, language, Path(tmp))
             _check_wav(Path(tmp))
+            try:
+                to_telephone_wav(Path(tmp))
+            except ValueError as exc:
+                raise TtsError(f"the engine wrote a WAV ctid cannot convert: {exc}") from None
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

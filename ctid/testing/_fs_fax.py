@@ -8,8 +8,10 @@ As ``mod_spandsp_fax.c`` does: after each page ``spandsp::rxfaxpageresult`` (or
 variables (``switch_channel_event_set_data``). The far end is the simulator's fax
 machine for the outside party's number, timed as on the simulator; a received fax
 is written as a real TIFF. A hang-up mid-fax ends it with 49 ("The call dropped
-prematurely"), and so does ``uuid_break`` (the application is broken off, spandsp's
-``t30_terminate`` reports the call dropped), which leaves the call up.
+prematurely"), and so does mod_spandsp's ``stopfax`` run on the channel (it sets the
+fax's ``done``; spandsp's ``t30_terminate`` reports the call dropped), which leaves the
+call up. ``uuid_break`` does not stop a fax: the rxfax/txfax loop never looks at
+``CF_BREAK`` (seen on a real FreeSWITCH 1.10.12: the fax went on to the end).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ._fs_switch import SimSwitch
 __all__ = ["break_fax", "start_fax", "start_fax_detect"]
 
 _MACHINES = SimulatorConfig()
-#: Channel uuid -> set when ``uuid_break`` stops its fax (channel uuids are unique).
+#: Channel uuid -> set when ``stopfax`` stops its fax (channel uuids are unique).
 _BREAKS: dict[str, trio.Event] = {}
 
 
@@ -70,7 +72,7 @@ async def _detected(switch: SimSwitch, ch: SimChannel, app: str, app_arg: str) -
 
 
 def break_fax(ch: SimChannel) -> bool:
-    """``uuid_break``: the fax application on ``ch`` (if one runs) stops at once."""
+    """``stopfax``: the fax application on ``ch`` (if one runs) stops at once."""
     broken = _BREAKS.get(ch.uuid)
     if broken is None or broken.is_set():
         return False
@@ -171,7 +173,7 @@ async def _fax(switch: SimSwitch, ch: SimChannel, receiving: bool, path: str) ->
 
 
 async def _sleep_unless_broken(broken: trio.Event, seconds: float) -> None:
-    """Sleep ``seconds``, or less if ``uuid_break`` stops the application."""
+    """Sleep ``seconds``, or less if ``stopfax`` stops the application."""
     with trio.move_on_after(seconds):
         await broken.wait()
 

@@ -26,7 +26,7 @@ from ctid.switch_drivers.freeswitch.framing import RawFrame
 from ._fs_events import Pairs
 from ._fs_switch import SimSwitch
 
-__all__ = ["EVENT_NAME", "Lamp", "message_waiting"]
+__all__ = ["EVENT_NAME", "Lamp", "message_query", "message_waiting"]
 
 EVENT_NAME: Final = "MESSAGE_WAITING"
 _PROFILES: Final = frozenset({"internal", "external"})
@@ -65,4 +65,18 @@ def message_waiting(
     if voice is not None:
         new, old = int(voice.group(1)), int(voice.group(2))
     lamps[user] = Lamp(lit=waiting.strip().lower() == "yes", new=new, old=old)
+    return pairs
+
+
+def message_query(switch: SimSwitch, user: str, call_id: str) -> Pairs:
+    """The ``MESSAGE_QUERY`` mod_sofia fires when ``user``'s phone registers
+    (``sofia_reg.c``, ``sofia_reg_handle_register_token``; as captured on 1.10.12:
+    tests/fixtures/esl/lab-mwi-faxstop-events.txt). No mod_voicemail here: only a
+    program on the event socket may answer it."""
+    pairs = switch.events.base("MESSAGE_QUERY", "sofia_reg_handle_register_token", "sofia_reg.c")
+    pairs += [
+        ("Message-Account", f"sip:{user}@{switch.domain}"),
+        ("VM-Sofia-Profile", "internal"),
+        ("VM-Call-ID", call_id),
+    ]
     return pairs

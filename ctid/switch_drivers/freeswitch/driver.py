@@ -13,7 +13,6 @@ docs/drivers-freeswitch-design.md for the mapping of each command.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import random
@@ -81,13 +80,12 @@ from .frames import ApiResponse, CommandReply, EslEvent
 from .framing import DEFAULT_MAX_FRAME_SIZE
 from .link import AuthRefused, EslLink, LinkLost
 from .mapping import (
-    HANDOVER_VARIABLE,
     ORIGIN_VARIABLE,
     SUBSCRIBED_CUSTOM,
     SUBSCRIBED_EVENTS,
     EventMapper,
 )
-from .proto import EslConnection
+from .resync import read_resync_facts, rows_of
 from .supervision import EAVESDROP_COMMAND, EAVESDROP_FLAGS, eavesdropping
 
 __all__ = ["Backoff", "FreeSwitchDriver"]
@@ -182,6 +180,7 @@ class FreeSwitchDriver(SwitchDriver):
         self._held: list[EslEvent] | None = None
         # The domain of the phones' MWI accounts: configured, or the switch's own.
         self._mwi_domain = mwi_domain
+        self._lamps = mwi.LampBook()
 
     @classmethod
     def from_config(
@@ -319,39 +318,12 @@ class FreeSwitchDriver(SwitchDriver):
             lambda c: c.send_api("show", "channels as json"), snapshot_taken
         )
         calls = await link.request(lambda c: c.send_api("show", "calls as json"))
-        rows = _rows(channels)
-        pairs = [(r["uuid"], r["b_uuid"]) for r in _rows(calls) if r.get("b_uuid")]
-        dialed: dict[str, str] = {}
-        for uuid in self._mapper.waiting(rows):
-            # Parked while ctid was away: handed to ctid only if the dialplan said so.
-            value = await link.request(_getvar(uuid, HANDOVER_VARIABLE))
-            if isinstance(value, ApiResponse):
-                text = value.body.strip()
-                if text and text != "_undef_" and not text.startswith("-"):
-                    dialed[uuid] = text
-        gateways: dict[str, str] = {}
-        for uuid in self._mapper.gateway_legs(rows):
-            value = await link.request(_getvar(uuid, "sip_gateway_name"))
-            if isinstance(value, ApiResponse):
-                text = value.body.strip()
-                if text and text != "_undef_" and not text.startswith("-"):
-                    gateways[uuid] = text
-        originated: set[str] = set()
-        for uuid in self._mapper.ringing_legs(rows):
-            value = await link.request(_getvar(uuid, ORIGIN_VARIABLE))
-            if isinstance(value, ApiResponse) and value.body.strip() == "true":
-                originated.add(uuid)
-        for uuid in self._mapper.fax_legs(rows):
-            # In rxfax/txfax after ctid restarted: ctid's if it named the fax (its
-            # result event will say which); a dialplan's own fax is left alone.
-            value = await link.request(_getvar(uuid, fax.FAX_ID_VARIABLE))
-            if isinstance(value, ApiResponse):
-                text = value.body.strip()
-                if text and text != "_undef_" and not text.startswith("-"):
-                    originated.add(uuid)
+        rows = rows_of(channels)
+        pairs = [(r["uuid"], r["b_uuid"]) for r in rows_of(calls) if r.get("b_uuid")]
+        facts = await read_resync_facts(link, self._mapper, rows)
         alive = {row.get("uuid", "") for row in rows}
         self._book.forget_channels(alive)
-        infos = self._mapper.resync(rows, pairs, gateways, frozenset(originated))
+        infos = self._mapper.resync(rows, pairs, facts.gateways, facts.originated)
         bridges = [
             BridgeInfo(
                 bridge_id=bridge_id, channel_ids=state.members, music=state.music is not None
@@ -366,7 +338,7 @@ class FreeSwitchDriver(SwitchDriver):
         held, self._held = self._held or [], None
         self._link = link
         await emit.send(LinkStateChanged(state=LinkState.UP))
-        for out in self._mapper.late_handovers(rows, dialed):
+        for out in self._mapper.late_handovers(rows, facts.dialed):
             await emit.send(out)
         for event in held:
             await self._on_event(event)
@@ -377,6 +349,9 @@ class FreeSwitchDriver(SwitchDriver):
             return
         assert self._emit is not None
         self._note_bridge_setup(event)
+        if event.name == mwi.QUERY_EVENT and self._nursery is not None:  # a phone asks
+            self._nursery.start_soon(self._lamps.answer_query, self._link, event, self._mwi_domain)
+            return
         job = parse_background_job(event)
         if job is not None:
             channel_id = self._jobs.pop(job.job_uuid, None)
@@ -466,8 +441,10 @@ class FreeSwitchDriver(SwitchDriver):
         elif isinstance(command, ReceiveFax | SendFax):
             await self._fax(command)
         elif isinstance(command, StopFax):
-            # Breaks rxfax/txfax: mod_spandsp's phase E reports the end (49).
-            await self._api(f"uuid_break {_channel(command.channel_id)} all")
+            # rxfax/txfax ignore uuid_break (their loop never looks at CF_BREAK: seen on
+            # 1.10.12). They do run queued messages, so mod_spandsp's own "stopfax"
+            # ends the fax; its phase E reports the end and the call goes on.
+            await self._execute(command.channel_id, "stopfax", "")
         elif isinstance(command, TrackRecording):
             # FreeSWITCH records on the first leg of the bridge (_start_recording),
             # the same leg now unless the call changed while ctid was away.
@@ -477,7 +454,7 @@ class FreeSwitchDriver(SwitchDriver):
         elif isinstance(command, SetMessageWaiting):
             if not self._mwi_domain:  # the switch's own domain, asked once
                 self._mwi_domain = (await self._api("global_getvar domain")).text.strip()
-            await mwi.set_lamp(self._link, command, self._endpoints, self._mwi_domain)
+            await self._lamps.set_lamp(self._link, command, self._endpoints, self._mwi_domain)
         elif isinstance(command, StartSupervision):
             await self._start_supervision(command)
         elif isinstance(command, ChangeSupervision):
@@ -749,24 +726,6 @@ class FreeSwitchDriver(SwitchDriver):
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _getvar(uuid: str, name: str) -> Callable[[EslConnection], bytes]:
-    def build(conn: EslConnection) -> bytes:
-        return conn.send_api("uuid_getvar", f"{uuid} {name}")
-
-    return build
-
-
-def _rows(reply: CommandReply | ApiResponse) -> list[Mapping[str, str]]:
-    if not isinstance(reply, ApiResponse):
-        raise LinkLost(f"unexpected reply to show: {reply}")
-    try:
-        data: Any = json.loads(reply.body)
-    except ValueError as exc:
-        raise LinkLost(f"show ... as json gave no JSON: {reply.body[:80]!r}") from exc
-    rows = data.get("rows", []) if isinstance(data, dict) else []
-    return [{str(k): str(v) for k, v in row.items()} for row in rows if isinstance(row, dict)]
 
 
 def _reason(result: ApiResult) -> RejectReason:

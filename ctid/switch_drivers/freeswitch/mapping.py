@@ -98,6 +98,7 @@ SUBSCRIBED_EVENTS: Final = (
     "RECORD_STOP",
     "BACKGROUND_JOB",
     "DETECTED_TONE",
+    "MESSAGE_QUERY",
 )
 SUBSCRIBED_CUSTOM: Final = ("conference::maintenance", *fax.SUBCLASSES, *amd.SUBCLASSES)
 

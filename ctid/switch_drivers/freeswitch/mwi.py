@@ -13,21 +13,43 @@ as its headers, unencoded (mes.c ``parse_command``), and answers ``+OK <uuid>``.
 mod_sofia notifies the phones registered (or subscribed) as that user at that
 domain; the domain is ``[switch.freeswitch] mwi_domain``, or FreeSWITCH's own
 ``domain`` global variable (``global_getvar domain``), read once per connection.
+
+When a phone registers or subscribes to ``message-summary``, mod_sofia fires
+``MESSAGE_QUERY`` (``Message-Account: sip:1001@127.0.0.1``, ``VM-Sofia-Profile``, and
+``VM-Call-ID`` of the registration or ``VM-sub-call-id`` of the subscription) and
+sends that phone whatever ``MESSAGE_WAITING`` answers it. mod_voicemail answers with
+its own box's counts (``actual_message_query_handler``: the ``MWI-`` headers, then
+each ``VM-`` header without its prefix), which on the lab's FreeSWITCH 1.10.12 put
+out a lamp ctid had lit. ``LampBook`` answers the same way with the counts ctid last
+set, for the phones it has set.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 from ..base import CommandRejected, DriverUnavailable, RejectReason, SetMessageWaiting
 from .endpoints import EndpointConfig
-from .frames import CommandReply
+from .frames import CommandReply, EslEvent
 from .link import EslLink
 
-__all__ = ["EVENT_NAME", "account", "headers", "send_event", "set_lamp"]
+__all__ = [
+    "EVENT_NAME",
+    "QUERY_EVENT",
+    "LampBook",
+    "account",
+    "headers",
+    "send_event",
+    "set_lamp",
+]
+
+log = logging.getLogger(__name__)
 
 #: The event type a lamp change fires.
 EVENT_NAME: Final = "MESSAGE_WAITING"
+#: The event mod_sofia fires when a phone registers or subscribes (asks for its lamp).
+QUERY_EVENT: Final = "MESSAGE_QUERY"
 
 
 def account(extension: str, domain: str) -> str:
@@ -70,3 +92,47 @@ async def set_lamp(
         )
     lines = headers(account(command.device, domain), command.new, command.old)
     await send_event(link, EVENT_NAME, lines)
+
+
+class LampBook:
+    """The counts ctid last set on each phone's lamp, to answer ``MESSAGE_QUERY``."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    async def set_lamp(
+        self,
+        link: EslLink | None,
+        command: SetMessageWaiting,
+        endpoints: EndpointConfig,
+        domain: str,
+    ) -> None:
+        """``set_lamp``, remembering the counts once the switch took them."""
+        await set_lamp(link, command, endpoints, domain)
+        self._counts[command.device] = (command.new, command.old)
+
+    def answer(self, query: EslEvent, domain: str | None) -> list[tuple[str, str]] | None:
+        """The ``MESSAGE_WAITING`` header lines answering ``query``, as mod_voicemail's;
+        None for a phone ctid has set no lamp on (another domain, or not yet)."""
+        mwi_account = query.get("Message-Account") or ""
+        user, _, host = mwi_account.removeprefix("sip:").partition("@")
+        counts = self._counts.get(user)
+        if counts is None or (domain and host != domain):
+            return None
+        lines = headers(mwi_account, *counts)
+        lines += [(k[3:], query.get(k) or "") for k in query.headers if k.lower().startswith("vm-")]
+        # A header line cannot hold a line break (a forged value would add headers).
+        if any("\n" in k + v or "\r" in k + v for k, v in lines):
+            return None
+        return lines
+
+    async def answer_query(self, link: EslLink | None, query: EslEvent, domain: str | None) -> None:
+        """Answer one ``MESSAGE_QUERY`` on the link (run as its own task: the reader
+        that delivered the query must stay free to read the reply)."""
+        lines = self.answer(query, domain)
+        if lines is None:
+            return
+        try:
+            await send_event(link, EVENT_NAME, lines)
+        except (CommandRejected, DriverUnavailable) as exc:
+            log.info("MWI: could not answer %s's MESSAGE_QUERY: %s", lines[1][1], exc)

@@ -59,7 +59,7 @@ from .._fs_avmd import avmd_api, avmd_start
 from .._fs_dialplan import DialplanKind
 from .._fs_events import EventBuilder, Pairs, SimChannel, serialize
 from .._fs_fax import break_fax, start_fax, start_fax_detect
-from .._fs_mwi import Lamp, message_waiting
+from .._fs_mwi import Lamp, message_query, message_waiting
 from .._fs_show import show_calls, show_channels
 from .._fs_switch import NO_SUCH_CHANNEL, External, SimSwitch
 
@@ -304,6 +304,10 @@ class FakeFreeSwitch:
         found = [ch for ch in self.switch.channels.values() if ch.party == party and not ch.hungup]
         return found[-1] if found else None
 
+    def phone_registers(self, user: str) -> None:
+        """``user``'s phone registers again: mod_sofia asks for its lamp (MESSAGE_QUERY)."""
+        self.switch.emit("MESSAGE_QUERY", message_query(self.switch, user, self.new_uuid()))
+
     def phone_answers(self, uuid: str) -> None:
         """The phone of a ringing leg picks up."""
         self.switch.answer(self.switch.channels[uuid])
@@ -512,6 +516,8 @@ class FakeFreeSwitch:
                 start_fax(self.switch, ch, app, arg)
             elif app == "avmd_start" and "mod_avmd" in self.modules:
                 avmd_start(self.switch, ch, self.parties)
+            elif app == "stopfax":
+                break_fax(ch)
             elif app == "spandsp_start_fax_detect":
                 start_fax_detect(self.switch, ch, arg)
             elif app == "set" and "=" in arg:
@@ -634,8 +640,8 @@ class FakeFreeSwitch:
             switch.start_playback(ch, words[1], self.new_uuid())
             return "+OK Message sent\n"
         if command == "uuid_break":
+            # Not the fax: rxfax/txfax never look at CF_BREAK (FreeSWITCH 1.10.12).
             switch._stop_media(ch)
-            break_fax(ch)
             return "+OK\n"
         if command == "uuid_setvar":
             if len(words) < 2:

@@ -142,7 +142,7 @@ async def test_start_up_reports_syncing_snapshot_then_up(
         "event json CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER "
         "CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_BRIDGE CHANNEL_UNBRIDGE "
         "CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE DTMF PLAYBACK_START "
-        "PLAYBACK_STOP RECORD_START RECORD_STOP BACKGROUND_JOB DETECTED_TONE "
+        "PLAYBACK_STOP RECORD_START RECORD_STOP BACKGROUND_JOB DETECTED_TONE MESSAGE_QUERY "
         "CUSTOM conference::maintenance "
         "spandsp::rxfaxresult spandsp::txfaxresult "
         "spandsp::rxfaxpageresult spandsp::txfaxpageresult avmd::beep",

@@ -5,6 +5,8 @@ its subscribers and notifies the phone registered as that user at that domain.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import trio
 import trio.testing
@@ -14,6 +16,8 @@ from test_fs_driver import running
 from ctid.switch_drivers.base import CommandRejected, RejectReason, SetMessageWaiting
 from ctid.switch_drivers.freeswitch import commands, mwi
 from ctid.switch_drivers.freeswitch.config import driver_options
+from ctid.switch_drivers.freeswitch.frames import EslEvent, parse_event_plain
+from ctid.switch_drivers.freeswitch.framing import FrameReader
 from ctid.testing.fake_freeswitch import FakeFreeSwitch, Lamp
 
 
@@ -109,3 +113,63 @@ def test_mwi_domain_config() -> None:
     assert driver_options({**base, "mwi_domain": "pbx.example.com"})["mwi_domain"] == (
         "pbx.example.com"
     )
+
+
+def _captured_queries() -> list[EslEvent]:
+    """The MESSAGE_QUERY events of the lab's FreeSWITCH 1.10.12 (phones 1001/1002
+    registering, 2026-12-07)."""
+    raw = Path(__file__).resolve().parents[2] / "fixtures" / "esl" / "lab-mwi-faxstop-events.txt"
+    reader = FrameReader()
+    reader.feed(raw.read_bytes())
+    events = []
+    while (frame := reader.next_frame()) is not None:
+        if frame.get("Content-Type") == "text/event-plain":
+            event = parse_event_plain(frame.body)
+            if event.name == mwi.QUERY_EVENT:
+                events.append(event)
+    return events
+
+
+def test_a_real_message_query_is_answered_with_the_last_counts() -> None:
+    """mod_voicemail answered these with "no" while ctid had a new message (lamp out);
+    ctid answers with its own counts, addressed as mod_voicemail addresses its answer."""
+    queries = _captured_queries()
+    assert [(q.get("Message-Account"), q.get("VM-Call-ID")) for q in queries[:2]] == [
+        ("sip:1001@127.0.0.1", "ec77db3828ffc2b2"),
+        ("sip:1002@127.0.0.1", "6bc7a0f028192d5d"),
+    ]
+    book = mwi.LampBook()
+    assert book.answer(queries[0], "127.0.0.1") is None  # no lamp set yet
+    book._counts["1001"] = (1, 0)
+    assert book.answer(queries[0], "127.0.0.1") == [
+        ("MWI-Messages-Waiting", "yes"),
+        ("MWI-Message-Account", "sip:1001@127.0.0.1"),
+        ("MWI-Voice-Message", "1/0 (0/0)"),
+        ("Sofia-Profile", "internal"),
+        ("Call-ID", "ec77db3828ffc2b2"),
+    ]
+    assert book.answer(queries[1], "127.0.0.1") is None  # 1002: ctid set no lamp
+    assert book.answer(queries[0], "pbx.example.com") is None  # another domain's 1001
+    forged = EslEvent(headers={**queries[0].headers, "VM-Call-ID": "x\nMWI-Messages-Waiting: no"})
+    assert book.answer(forged, "127.0.0.1") is None
+
+
+async def test_a_phone_that_registers_gets_its_lamp_back(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    fake = FakeFreeSwitch()
+    async with running(fake) as h:
+        await h.driver.execute(SetMessageWaiting(device="1001", new=2, old=1))
+        assert fake.lamps["1001"] == Lamp(lit=True, new=2, old=1)
+        sent = fake.commands.count("sendevent MESSAGE_WAITING")
+        # The phone restarts: it shows nothing until someone answers mod_sofia's query.
+        fake.lamps["1001"] = Lamp(lit=False)
+        fake.phone_registers("1001")
+        await trio.sleep(1)  # the query, ctid's answer, mod_sofia's NOTIFY
+        assert fake.lamps["1001"] == Lamp(lit=True, new=2, old=1)
+        assert fake.commands.count("sendevent MESSAGE_WAITING") == sent + 1
+        # 1002 has no lamp from ctid: its query is left to others.
+        fake.phone_registers("1002")
+        await trio.sleep(5)
+        assert fake.commands.count("sendevent MESSAGE_WAITING") == sent + 1
+        assert "1002" not in fake.lamps
