@@ -87,6 +87,10 @@ class Samples:
             del self._sorted[bisect.bisect_left(self._sorted, old)]
             self.total -= old
 
+    def values(self) -> list[float]:
+        """The samples, oldest first (adding them again rebuilds this window)."""
+        return list(self._order)
+
     def mean(self) -> float:
         return self.total / len(self._sorted) if self._sorted else 0.0
 
@@ -175,7 +179,7 @@ class Pacer:
         #: The same counts since the campaign started (never rolled).
         self.total = DayTally()
         #: Agents on a campaign call: agent id -> seconds busy when last seen, for cycles.
-        self._busy: dict[str, float] = {}
+        self.busy: dict[str, float] = {}
 
     # ------------------------------------------------------------- learning
 
@@ -215,9 +219,9 @@ class Pacer:
         for agent in agents:
             if agent.busy_seconds is not None:
                 seen[agent.agent_id] = agent.busy_seconds
-            elif agent.ready and agent.agent_id in self._busy:
-                self.cycles.add(self._busy[agent.agent_id])
-        self._busy = seen
+            elif agent.ready and agent.agent_id in self.busy:
+                self.cycles.add(self.busy[agent.agent_id])
+        self.busy = seen
 
     # ------------------------------------------------------------- deciding
 

@@ -77,6 +77,8 @@ def test_kinds_and_limits() -> None:
         "leg",
         "record",
         "recording",
+        "campaign",
+        "campaign_attempt",
     } == KINDS
     assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
 
@@ -100,8 +102,8 @@ async def test_keys_and_kinds_are_checked_with_clear_messages(
             with pytest.raises(ValueError, match="live-state") as info:
                 store.delete("nope", "k")
             assert str(info.value) == (
-                "unknown live-state kind 'nope' (known: agent, call, last_agent, leg, queue, "
-                "queue_entry, record, recording)"
+                "unknown live-state kind 'nope' (known: agent, call, campaign, campaign_attempt, "
+                "last_agent, leg, queue, queue_entry, record, recording)"
             )
             with pytest.raises(TypeError) as type_info:
                 store.put("agent", "a", "text")  # type: ignore[arg-type]
