@@ -214,3 +214,40 @@ async def test_a_call_in_flight_goes_on_and_a_record_left_dialling_is_retried(
         assert records(url)["5550101"] == ("done", 1, "answered")
         assert dialler.attempts == {} or call_id not in dialler.attempts
         assert dialler.pacers["c"].tally.connected == 1
+
+
+async def test_the_first_start_on_a_new_day_starts_the_campaign_s_day_at_0(
+    tmp_path: Path, empty_database_url: str, autojump_clock: trio.abc.Clock
+) -> None:
+    cfg = config(tmp_path, empty_database_url)
+    async with daemon(cfg) as cc:
+        await start(cc, NUMBERS[:2])
+        await trio.sleep(10.0)
+        await admin_pause(cc)
+        cc.sim.on_hook("1001")
+        await cc.settle()
+        await trio.sleep(1.0)
+        dialler = dialler_of(cc)
+        assert (dialler.pacers["c"].tally.dialled, dialler.pacers["c"].tally.persons) == (1, 1)
+        yesterday = dialler.pacers["c"].tally.day
+        await store_of(cc).flush()
+    # Tests start at 08:00 UTC: 17 h later it is the next day in the campaign's zone.
+    await trio.sleep(17 * 3600)
+    async with daemon(cfg) as cc:
+        dialler = dialler_of(cc)
+        # Restored as stored (yesterday's), and rolled before the first decision.
+        assert dialler.pacers["c"].tally.day == yesterday
+        admin = await cc.client()
+        await admin.call("campaign.setState", {"name": "c", "state": "running"})
+        await trio.sleep(1.5)
+        tally = dialler.pacers["c"].tally
+        assert tally.day > yesterday
+        assert (tally.dialled, tally.persons, tally.abandoned) == (1, 0, 0)
+        assert dialler.pacers["c"].total.dialled == 2  # since the campaign started
+        board = dialler.board.days["c"]
+        assert (board.day.isoformat(), board.dialled, board.answered) == (tally.day, 1, 0)
+
+
+async def admin_pause(cc: CallCentre) -> None:
+    admin = await cc.client()
+    await admin.call("campaign.setState", {"name": "c", "state": "paused"})
