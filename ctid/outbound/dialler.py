@@ -239,6 +239,8 @@ class Dialler:
         self.connector = Connector(port, self.pacers, trio.current_time)
         self._waiting = trio.Event()
         self._changed_soon = False
+        #: Call ids whose attempt was made, changed or ended since the step hooks last ran.
+        self.touched: set[str] = set()
         #: Run after each change of attempts or figures (``keep.CampaignKeeper.save``).
         self.step_hooks: list[Callable[[], None]] = []
         #: Run after each pacing round (the learned models).
@@ -265,6 +267,7 @@ class Dialler:
     def _changed(self) -> None:
         for hook in self.step_hooks:
             hook()
+        self.touched.clear()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
@@ -444,6 +447,7 @@ class Dialler:
                 call_id=call_id,
                 previous_disposition=stored.disposition,
             )
+            self.touched.add(call_id)
             pacer.dialled()
             self.board.count(spec.name, spec.timezone, dialled=1)
             self._calls.sync()
@@ -468,6 +472,7 @@ class Dialler:
             if attempt is None:
                 continue
             self._changed_soon = True
+            self.touched.add(call_id)
             if isinstance(event, FailedEvent):
                 attempt.failed_cause = event.cause.value
                 self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, outcome_of(False, event.cause.value))
@@ -529,6 +534,7 @@ class Dialler:
         attempt = self.attempts.pop(notice.call_id, None)
         if attempt is None:
             return
+        self.touched.add(notice.call_id)
         if answered is not None and answered.outcome is not None:
             attempt.failed_cause = answered.outcome
         else:
@@ -599,6 +605,7 @@ class Dialler:
             agent=preview.agent,
             previous_disposition=preview.stored.disposition,
         )
+        self.touched.add(call_id)
         run = self.runs.get(preview.campaign)
         if run is not None:
             self.board.count(preview.campaign, run.spec.timezone, dialled=1)
@@ -645,6 +652,7 @@ class Dialler:
         """An agent's disposition of a call still up: applied when the attempt ends."""
         attempt = self.attempts[call_id]
         attempt.disposition = code
+        self.touched.add(call_id)
         self._set_fact(call_id, FACT_AGENT_DISPOSITION, code)
         self._calls.sync()
         self._changed()

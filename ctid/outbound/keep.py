@@ -9,7 +9,7 @@ dialler starts (``Dialler.run``; a standby taking over reads the same rows):
   judges the abandon rate by (``pacer.DayTally``, with their date in the
   campaign's zone) and those ``campaign.figures`` shows (``events.DayCounts``),
   the totals since the campaign started, and the pacer's learned model (the
-  outcomes, the ring times and handle cycles, the agents on a campaign call).
+  outcomes, the ring times and handle cycles).
   The abandon rule is "over the campaign's day": a restart that forgot the
   day's abandoned calls would let the pacer dial harder than the day allows.
   A new day still starts at 0 (the counts roll on their date, as before).
@@ -135,7 +135,6 @@ class CampaignKeeper:
                 pacer.ring.total,
                 len(pacer.cycles),
                 pacer.cycles.total,
-                tuple(sorted(pacer.busy.items())),
             )
             if self._models.get(name) != size:
                 self._models[name] = size
@@ -149,18 +148,20 @@ class CampaignKeeper:
             model = {
                 "ring": pacer.ring.values(),
                 "cycles": pacer.cycles.values(),
-                "busy": dict(pacer.busy),
             }
         self.rows.put(CAMPAIGN, name, {**day, "model": model})
 
     def _save_attempts(self) -> None:
+        # Only the attempts touched since the last save: a step costs what it changed.
         attempts = self.dialler.attempts
-        for call_id in [c for c in self._attempts if c not in attempts]:
-            del self._attempts[call_id]
-            self.rows.delete(ATTEMPT, call_id)
         now_trio = self.dialler.now()
         now_wall = self.wall()
-        for call_id, attempt in attempts.items():
+        for call_id in self.dialler.touched:
+            attempt = attempts.get(call_id)
+            if attempt is None:
+                if self._attempts.pop(call_id, None) is not None:
+                    self.rows.delete(ATTEMPT, call_id)
+                continue
             row = {
                 "campaign": attempt.campaign,
                 "record": attempt.record_id,
@@ -224,7 +225,8 @@ class CampaignKeeper:
         model = row.get("model") or {}
         pacer.ring = _samples(model.get("ring") or ())
         pacer.cycles = _samples(model.get("cycles") or ())
-        pacer.busy = {str(k): float(v) for k, v in (model.get("busy") or {}).items()}
+        # Agents on a campaign call are seen again at the first round (``Pacer.observe``
+        # reads their busy time from the restored ACD): nothing to keep for them.
         dialler.pacers[name] = pacer
         board = row.get("board")
         if board is not None:

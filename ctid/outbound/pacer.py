@@ -179,7 +179,7 @@ class Pacer:
         #: The same counts since the campaign started (never rolled).
         self.total = DayTally()
         #: Agents on a campaign call: agent id -> seconds busy when last seen, for cycles.
-        self.busy: dict[str, float] = {}
+        self._busy: dict[str, float] = {}
 
     # ------------------------------------------------------------- learning
 
@@ -219,9 +219,9 @@ class Pacer:
         for agent in agents:
             if agent.busy_seconds is not None:
                 seen[agent.agent_id] = agent.busy_seconds
-            elif agent.ready and agent.agent_id in self.busy:
-                self.cycles.add(self.busy[agent.agent_id])
-        self.busy = seen
+            elif agent.ready and agent.agent_id in self._busy:
+                self.cycles.add(self._busy[agent.agent_id])
+        self._busy = seen
 
     # ------------------------------------------------------------- deciding
 
