@@ -11,8 +11,10 @@ and when to try again; ``ctid.cluster.node`` runs it with real time and a real
 database.
 
 Death signal: an early grant makes the standby wait ``fence`` (1.5 renewal
-periods) before it becomes active, while an active node whose session ended
-stops at once (``on_lock_lost``) at its next renewal, at most one period later.
+periods, counted from the moment the grant's answer arrived) before it becomes
+active, while an active node whose session ended stops at once
+(``on_lock_lost``) at its next renewal, at most one period after the session
+ended.
 
 Partition safety: the active node counts its lease from the moment it *sent*
 the last successful renewal, which is before the database stamped it, and gives
@@ -77,8 +79,10 @@ class LeaseView:
     advertise_url: str
     #: Counts takeovers: a new holder gets the previous term + 1.
     term: int
-    #: Granted to a new holder before the lease ran out: the previous holder's
-    #: database session (and its advisory lock) ended, so its process is gone.
+    #: This node's holding began with an early grant (before the lease ran out:
+    #: the previous holder's database session, and its advisory lock, ended). It
+    #: stays true on the renewals of that holding, so a grant made by an attempt
+    #: whose answer the node gave up waiting for is still fenced.
     early: bool = False
 
 
@@ -166,7 +170,11 @@ class Election:
             self.term = view.term
             if self.role is Role.STANDBY:
                 if view.early and self._early_since is None:
-                    self._early_since = sent_at
+                    # From the answer, not the request: the old holder's session may
+                    # have ended at any moment until the database ran this statement
+                    # (a loaded server runs it late), and it learns of that at most
+                    # one renewal period after (docs/design.md, "Leader election").
+                    self._early_since = now
                 if self._early_since is not None and sent_at - self._early_since < self.fence:
                     return changes  # fenced: the previous holder may still be stopping
                 self._early_since = None

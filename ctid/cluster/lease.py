@@ -125,6 +125,8 @@ class LeaseTable:
         self.lease = lease
         self._session: Connection | None = None
         self._locked = False
+        #: The term this node was last granted early (``LeaseView.early``: sticky for it).
+        self._early_term: int | None = None
         self._busy = threading.Lock()
 
     def prepare(self) -> str:
@@ -188,6 +190,11 @@ class LeaseTable:
             early = bool(row.early) if row is not None else False
             if row is None:
                 row = session.execute(_CURRENT, {"name": self.name}).one()
+            # Sticky for the holding: the caller may have given up on the attempt that
+            # was granted early (a slow database) and sees only a later renewal.
+            if early:
+                self._early_term = row.term
+            early = row.holder == node and row.term == self._early_term
             if row.holder != node and self._locked and not had_lock:
                 # Not granted: leave the lock to the holder, which takes it next time.
                 session.execute(_UNLOCK, {"k": LOCK_KEY})

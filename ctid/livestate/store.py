@@ -52,7 +52,19 @@ log = logging.getLogger(__name__)
 
 #: The kinds of rows ctid keeps (docs/design.md, "Durable live state").
 KINDS: Final = frozenset(
-    {"agent", "queue", "queue_entry", "last_agent", "call", "leg", "record", "recording", "fax"}
+    {
+        "agent",
+        "queue",
+        "queue_entry",
+        "last_agent",
+        "call",
+        "leg",
+        "record",
+        "recording",
+        "fax",
+        "campaign",
+        "campaign_attempt",
+    }
 )
 #: Rows waiting for the database past which new rows are dropped (a last guard:
 #: the pending map is bounded by the live state in normal running).

@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol
 
 import attrs
@@ -39,10 +39,11 @@ import trio
 from ..calls.events import DeliveredEvent, EstablishedEvent, FailedEvent
 from ..calls.notices import AnswerClassified, CallEnded, Notice, PlaybackDone
 from ..calls.objects import Emitted
+from ..structure import StructureError
 from . import agentless, store
 from .abandon import Connector, Handing
 from .attempts import Standing, VerdictKind, after_attempt, verdict
-from .campaign_config import CampaignSpec
+from .campaign_config import CampaignSpec, spec_from_api
 from .dispositions import (
     FACT_AGENT_DISPOSITION,
     FACT_CAMPAIGN_OUTCOME,
@@ -237,6 +238,36 @@ class Dialler:
         port: Handing = _Port(calls, agents)
         self.connector = Connector(port, self.pacers, trio.current_time)
         self._waiting = trio.Event()
+        self._changed_soon = False
+        #: Call ids whose attempt was made, changed or ended since the step hooks last ran.
+        self.touched: set[str] = set()
+        #: Run after each change of attempts or figures (``keep.CampaignKeeper.save``).
+        self.step_hooks: list[Callable[[], None]] = []
+        #: Run after each pacing round (the learned models).
+        self.round_hooks: list[Callable[[], None]] = []
+        #: Awaited at start, before the stored campaigns resume (``keep``).
+        self.restore_hooks: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def read(self) -> Reader:
+        """How blocking store calls run."""
+        return self._read
+
+    def utcnow(self) -> dt.datetime:
+        return self._utcnow()
+
+    def now(self) -> float:
+        """The dialler's clock (trio's): attempts' ``dialled_at``."""
+        return trio.current_time()
+
+    def call_facts(self, call_id: str) -> dict[str, Any] | None:
+        """The call's facts (None: no such call)."""
+        return self._calls.facts(call_id)
+
+    def _changed(self) -> None:
+        for hook in self.step_hooks:
+            hook()
+        self.touched.clear()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
@@ -245,7 +276,54 @@ class Dialler:
                 self.previews.attach(nursery)
             nursery.start_soon(self._write_ended)
             nursery.start_soon(self._watch)
+            for hook in self.restore_hooks:
+                await hook()
+            await self.resume()
             task_status.started()
+
+    async def resume(self) -> None:
+        """Start again the campaigns the database says are ``running`` or ``paused``
+        (a restart, a takeover): the run state outlives the process."""
+        rows: list[store.CampaignRow] = await self._read(store.campaign_rows)
+        for row in rows:
+            if row.state not in ("running", "paused") or row.name in self.runs:
+                continue
+            try:
+                spec = spec_from_api(row.spec)
+            except StructureError as exc:
+                log.error("campaign %s not resumed: %s", row.name, exc)
+                continue
+            self.start(spec)
+            self.pause(row.name, row.state == "paused")
+            log.info("campaign %s resumed (%s)", row.name, row.state)
+
+    def adopt(
+        self,
+        call_id: str,
+        *,
+        campaign: str,
+        record_id: int,
+        standing: Standing,
+        dialled_at: float,
+        handed: bool,
+        failed_cause: str | None,
+        agent: str | None,
+        disposition: str | None,
+        previous_disposition: str | None,
+    ) -> None:
+        """Take back an attempt whose call went on across a restart (``keep``)."""
+        self.attempts[call_id] = _Attempt(
+            campaign=campaign,
+            record_id=record_id,
+            standing=standing,
+            failed_cause=failed_cause,
+            handed=handed,
+            dialled_at=dialled_at,
+            call_id=call_id,
+            agent=agent,
+            disposition=disposition,
+            previous_disposition=previous_disposition,
+        )
 
     # ------------------------------------------------------------- control
 
@@ -278,6 +356,8 @@ class Dialler:
             while True:
                 if not run.paused:
                     await self._mode_round(run)
+                    for hook in self.round_hooks:
+                        hook()
                     if await self._finished(run):
                         return
                 await self._send_figures(run)
@@ -314,12 +394,13 @@ class Dialler:
 
     async def _round(self, run: _Run) -> None:
         spec = run.spec
+        now = self._utcnow()
+        pacer = self.pacers.setdefault(spec.name, Pacer())
+        # Before deciding: the abandon rate judged is today's, not a restored yesterday's.
+        pacer.tally.roll(now.astimezone(spec_zone(spec)).date().isoformat())
         want = self._want(spec)
         if want <= 0:
             return
-        now = self._utcnow()
-        pacer = self.pacers.setdefault(spec.name, Pacer())
-        pacer.tally.roll(now.astimezone(spec_zone(spec)).date().isoformat())
         due: list[store.StoredRecord] = await self._read(
             store.due_records, spec.name, now, max(4 * want, 16)
         )
@@ -366,15 +447,23 @@ class Dialler:
                 call_id=call_id,
                 previous_disposition=stored.disposition,
             )
+            self.touched.add(call_id)
             pacer.dialled()
             self.board.count(spec.name, spec.timezone, dialled=1)
             self._calls.sync()
+            self._changed()
             want -= 1
 
     # ------------------------------------------------------- call outcomes
 
     def on_event(self, emitted: Emitted) -> None:
         """Event sink: an answered customer goes to the connector (AMD, an agent)."""
+        self._changed_soon = False
+        self._on_event(emitted)
+        if self._changed_soon:
+            self._changed()
+
+    def _on_event(self, emitted: Emitted) -> None:
         event = emitted.event
         if isinstance(event, EstablishedEvent | DeliveredEvent) and self.connector.waiting:
             self._waiting.set()  # an agent's call changed: one may be ready
@@ -382,6 +471,8 @@ class Dialler:
             attempt = self.attempts.get(call_id)
             if attempt is None:
                 continue
+            self._changed_soon = True
+            self.touched.add(call_id)
             if isinstance(event, FailedEvent):
                 attempt.failed_cause = event.cause.value
                 self._set_fact(call_id, FACT_CAMPAIGN_OUTCOME, outcome_of(False, event.cause.value))
@@ -427,6 +518,7 @@ class Dialler:
         if isinstance(notice, AnswerClassified):
             self.connector.on_classified(notice.call_id, notice.answered_by)
             self._waiting.set()
+            self._changed()
             return
         if isinstance(notice, PlaybackDone):
             self.connector.on_playback_done(notice.playback_id)
@@ -442,6 +534,7 @@ class Dialler:
         attempt = self.attempts.pop(notice.call_id, None)
         if attempt is None:
             return
+        self.touched.add(notice.call_id)
         if answered is not None and answered.outcome is not None:
             attempt.failed_cause = answered.outcome
         else:
@@ -465,6 +558,7 @@ class Dialler:
                 machines=int(attempt.failed_cause == "machine"),
             )
         self._ended_send.send_nowait(attempt)
+        self._changed()
         self._wake.set()
         self._wake = trio.Event()
 
@@ -475,6 +569,7 @@ class Dialler:
             self._waiting = trio.Event()
             self.connector.check()
             self._calls.sync()
+            self._changed()
             deadline = self.connector.next_deadline()
             if deadline is not None:
                 # Agents become ready at times the dialler is not told of: look often.
@@ -510,10 +605,12 @@ class Dialler:
             agent=preview.agent,
             previous_disposition=preview.stored.disposition,
         )
+        self.touched.add(call_id)
         run = self.runs.get(preview.campaign)
         if run is not None:
             self.board.count(preview.campaign, run.spec.timezone, dialled=1)
         self._calls.sync()
+        self._changed()
 
     def _remember(self, attempt: _Attempt) -> None:
         self.recent[attempt.call_id] = CallAttempt(
@@ -555,8 +652,10 @@ class Dialler:
         """An agent's disposition of a call still up: applied when the attempt ends."""
         attempt = self.attempts[call_id]
         attempt.disposition = code
+        self.touched.add(call_id)
         self._set_fact(call_id, FACT_AGENT_DISPOSITION, code)
         self._calls.sync()
+        self._changed()
 
     # ----------------------------------------------------------- figures
 

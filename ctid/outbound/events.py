@@ -15,8 +15,8 @@ Monitors of ``{"campaignObject": NAME}`` (topic ``campaign:NAME``) and of
   (records that may still be dialled: new, retry, callback, on preview) and
   ``inFlight`` (calls up now).
 
-"Today" is the campaign's day in its ``timezone``. Counts are kept in memory:
-a restart starts them again (``report.campaign`` reads the call records).
+"Today" is the campaign's day in its ``timezone``. Counts are kept across a
+restart or a takeover in the live state (``keep.py``); a new day starts at 0.
 """
 
 from __future__ import annotations

@@ -87,6 +87,10 @@ class Samples:
             del self._sorted[bisect.bisect_left(self._sorted, old)]
             self.total -= old
 
+    def values(self) -> list[float]:
+        """The samples, oldest first (adding them again rebuilds this window)."""
+        return list(self._order)
+
     def mean(self) -> float:
         return self.total / len(self._sorted) if self._sorted else 0.0
 

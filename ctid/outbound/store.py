@@ -331,6 +331,17 @@ def record(engine: Engine, campaign: str, record_id: int) -> StoredRecord | None
     return _stored(row) if row is not None else None
 
 
+def records_in_flight(engine: Engine) -> list[tuple[str, StoredRecord]]:
+    """Every campaign's records being dialled or previewed: (campaign, record)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(campaign_records)
+            .where(campaign_records.c.status.in_(("dialling", "preview")))
+            .order_by(campaign_records.c.id)
+        ).all()
+    return [(str(r.campaign), _stored(r)) for r in rows]
+
+
 def update_record(
     engine: Engine,
     record_id: int,

@@ -17,6 +17,7 @@ import attrs
 import trio
 
 from ..cluster.election import LeaseView
+from ..cluster.node import SessionLost
 
 __all__ = ["FakeLease", "FakeLeaseDatabase"]
 
@@ -40,6 +41,16 @@ class FakeLeaseDatabase:
     lock_holder: str | None = None
     #: The row's ``locked``: its holder held the lock when it renewed.
     locked: bool = False
+    #: Per node, seconds each of its next requests waits before the database runs
+    #: it (a loaded server). It runs even if the node gives up waiting, as a real
+    #: one goes on in its worker thread; the node's next request waits for it.
+    stalls: dict[str, list[float]] = attrs.field(factory=dict)
+    #: Owns the stalled requests (set by a test that stalls any).
+    nursery: trio.Nursery | None = None
+    #: Nodes whose session the server ended while they live (``terminate``).
+    terminated: set[str] = attrs.field(factory=set)
+    #: The holder's holding began with an early grant (``LeaseView.early``, sticky).
+    early_holding: bool = False
     #: Every grant, as (time, node, term): who held the lease when.
     grants: list[tuple[float, str, int]] = attrs.field(factory=list)
     clock: Callable[[], float] = trio.current_time
@@ -62,6 +73,7 @@ class FakeLeaseDatabase:
         if self.holder == node or self.expires_at < now or early:
             if not (self.holder == node and self.expires_at >= now):
                 self.term += 1
+                self.early_holding = early
             self.holder = node
             self.advertise_url = advertise_url
             self.expires_at = now + lease
@@ -70,7 +82,10 @@ class FakeLeaseDatabase:
         elif locked and not had_lock:
             self.lock_holder = None  # not granted: the lock is left to the holder
         return LeaseView(
-            holder=self.holder, advertise_url=self.advertise_url, term=self.term, early=early
+            holder=self.holder,
+            advertise_url=self.advertise_url,
+            term=self.term,
+            early=self.holder == node and self.early_holding,
         )
 
     def died(self, node: str) -> None:
@@ -78,6 +93,14 @@ class FakeLeaseDatabase:
         (and it asks nothing more)."""
         with self._lock:
             self.partitioned.add(node)
+            if self.lock_holder == node:
+                self.lock_holder = None
+
+    def terminate(self, node: str) -> None:
+        """The server ends ``node``'s session (``pg_terminate_backend``) while its process
+        lives: its lock is freed, and its next request fails with ``SessionLost``."""
+        with self._lock:
+            self.terminated.add(node)
             if self.lock_holder == node:
                 self.lock_holder = None
 
@@ -99,6 +122,8 @@ class FakeLease:
         self.holder = node
         self.advertise_url = advertise_url
         self.lease = lease
+        #: A stalled request still running (``FakeLeaseDatabase.stalls``).
+        self._pending: trio.Event | None = None
 
     async def _reach(self) -> None:
         await trio.lowlevel.checkpoint()
@@ -111,7 +136,28 @@ class FakeLease:
 
     async def acquire(self) -> LeaseView:
         await self._reach()
-        return self.db.acquire(self.node, self.advertise_url, self.lease)
+        if self._pending is not None:
+            await self._pending.wait()  # one request at a time, as on one session
+        if self.node in self.db.terminated:
+            self.db.terminated.discard(self.node)
+            raise SessionLost("terminating connection due to administrator command")
+        stalls = self.db.stalls.get(self.node)
+        if not stalls:
+            return self.db.acquire(self.node, self.advertise_url, self.lease)
+        stall = stalls.pop(0)
+        answer: list[LeaseView] = []
+        done = self._pending = trio.Event()
+
+        async def late() -> None:
+            await trio.sleep(stall)
+            answer.append(self.db.acquire(self.node, self.advertise_url, self.lease))
+            self._pending = None
+            done.set()
+
+        assert self.db.nursery is not None, "a test that stalls requests gives the nursery"
+        self.db.nursery.start_soon(late)
+        await done.wait()
+        return answer[0]
 
     async def release(self) -> None:
         await self._reach()

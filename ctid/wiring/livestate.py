@@ -13,6 +13,7 @@ import trio
 from ..acd.persist import AcdPersistence
 from ..livestate.config import livestate_section
 from ..livestate.store import LiveStore
+from ..outbound.keep import CampaignKeeper
 from ..records import db
 from ..records.config import records_settings
 from .parts import Parts
@@ -56,6 +57,10 @@ def install_livestate(app: Parts) -> LiveStore | None:
         app.acd.start_hooks.append(persistence.restore)
         app.acd.step_hooks.append(persistence.save)
         app.api.services["acd_persistence"] = persistence
+
+    campaigns = app.api.services.get("campaigns")
+    if campaigns is not None and campaigns.dialler is not None:
+        CampaignKeeper(campaigns.dialler, store, wall=app.clock.now)
 
     service = app.api.services.get("records")
     if service is not None:

@@ -151,6 +151,21 @@ def test_an_early_grant_waits_out_the_fence_before_the_node_becomes_active() -> 
     assert (e.role, e.deadline) == (Role.ACTIVE, 10.5)
 
 
+def test_the_fence_counts_from_the_early_grant_s_answer_not_its_request() -> None:
+    """A loaded server ran the request late: the old holder's session may have
+    ended just before it ran, long after it was sent. The fence counts from the
+    answer, so the old holder has had its renewal period to learn it first."""
+    e = Election(node="a", lease=15.0, now=0.0)
+    early = LeaseView(holder="a", advertise_url=URL_A, term=2, early=True)
+    assert e.on_result(sent_at=1.0, view=early, now=1.9) == []
+    assert e.next_attempt == 2.0
+    # 2.0 - 1.0 would be past the fence; 2.0 - 1.9 is not, nor is 3.0 - 1.9.
+    assert e.on_result(sent_at=2.0, view=mine(term=2), now=2.05) == []
+    assert e.on_result(sent_at=3.0, view=mine(term=2), now=3.05) == []
+    assert e.role is Role.STANDBY
+    assert e.on_result(sent_at=4.0, view=mine(term=2), now=4.05) == [BecameActive(term=2)]
+
+
 def test_a_failed_attempt_does_not_cut_the_fence_short() -> None:
     """After an early grant the row is the standby's, so later grants are not early:
     the fence still counts from the first one."""

@@ -4,7 +4,6 @@ MockClock tests use, so the fake cannot drift from what the database does."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -15,7 +14,7 @@ import trio
 from ctid.cluster.config import ClusterSettings
 from ctid.cluster.election import LeaseView
 from ctid.cluster.install import DatabaseLease
-from ctid.cluster.lease import LeaseTable, make_lease_engine
+from ctid.cluster.lease import LOCK_KEY, LeaseTable, LockLost, make_lease_engine
 from ctid.cluster.node import LeaseUnavailable
 from ctid.records.schema import cluster_lease
 from ctid.testing.lease import FakeLeaseDatabase
@@ -65,7 +64,7 @@ def steps(
     look(a.acquire("a", A, 15.0))  # a's own lease ran out: re-taken as a new term
     died("a")  # a's process dies: its session, and the advisory lock, go
     look(b.acquire("b", B, 15.0))  # b at once, before the lease runs out: early
-    look(b.acquire("b", B, 15.0))  # and renews it
+    look(b.acquire("b", B, 15.0))  # and renews it (still the early holding)
     look(a.acquire("a", A, 15.0))  # a, started again, is a standby
     return seen
 
@@ -80,9 +79,19 @@ EXPECTED = [
     ("a", A, 3, False),
     ("a", A, 4, False),
     ("b", B, 5, True),
-    ("b", B, 5, False),
+    ("b", B, 5, True),  # early stays true for the holding it began (term 5)
     ("b", B, 5, False),
 ]
+
+
+def wait_until_lock_free(engine: sa.Engine) -> None:
+    """Return once the server has freed ``LOCK_KEY`` (it does so once it has read a
+    closed connection): a blocking ``pg_advisory_lock`` returns at that moment, no
+    polling; the engine's ``statement_timeout`` fails the test if it never does."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+        conn.commit()
 
 
 @pytest.mark.postgres
@@ -95,20 +104,44 @@ def test_the_postgresql_lease(pg_url: str) -> None:
 
     def died(node: str) -> None:
         tables[node].close()
-        # The server frees the lock once it has read the closed connection.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with tables[node].engine.connect() as conn:
-                held = conn.execute(
-                    sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-                ).scalar()
-            if held == 0:
-                return
-            time.sleep(0.01)
-        raise AssertionError("the advisory lock was not freed")
+        wait_until_lock_free(tables[node].engine)
 
     try:
         assert steps(tables.__getitem__, expire, died) == EXPECTED
+    finally:
+        for table in tables.values():
+            table.close()
+            table.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_early_grant_stays_early_for_its_holding(pg_url: str) -> None:
+    """The server ends the holder's session while it lives; the standby's attempt is
+    granted early but its node gave up waiting for the answer (a loaded server):
+    the next attempt, a plain renewal for the database, still says early, so the
+    node waits out the fence. The old holder's next attempt fails: ``LockLost``."""
+    tables = {n: LeaseTable(make_lease_engine(pg_url, timeout=5.0)) for n in ("a", "b")}
+    try:
+        assert tables["a"].acquire("a", A, 15.0).holder == "a"
+        with tables["b"].engine.connect() as admin:
+            admin.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND objid = :k AND granted"
+                ),
+                {"k": LOCK_KEY},
+            )
+            admin.commit()
+        wait_until_lock_free(tables["b"].engine)
+        given_up = tables["b"].acquire("b", B, 15.0)
+        assert (given_up.holder, given_up.term, given_up.early) == ("b", 2, True)
+        again = tables["b"].acquire("b", B, 15.0)
+        assert (again.holder, again.term, again.early) == ("b", 2, True)
+        with pytest.raises(LockLost):
+            tables["a"].acquire("a", A, 15.0)
+        # Coming back as a standby, a sees b's holding, which is not a's early one.
+        seen = tables["a"].acquire("a", A, 15.0)
+        assert (seen.holder, seen.term, seen.early) == ("b", 2, False)
     finally:
         for table in tables.values():
             table.close()

@@ -236,3 +236,38 @@ async def test_an_active_node_cut_off_from_the_database_stops_before_the_standby
         assert a.stopped_at < took_over
         assert a.sim  # a's switch driver ran only while a was active
         nursery.cancel_scope.cancel()
+
+
+async def test_a_loaded_database_cannot_start_the_standby_before_the_old_holder_stops(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """The server ends the active node's session (``pg_terminate_backend``) while the
+    standby's request is stalled on a loaded server: the stalled request runs after
+    the session ended, takes the lock and is granted early, but its node has given
+    up waiting; the retry finds the lease its own. The fence still holds: it counts
+    from that retry's answer, so the standby starts 1.5 s after the old holder has
+    learnt at its next renewal that its session ended, not before."""
+    db = FakeLeaseDatabase()
+    async with trio.open_nursery() as nursery:
+        db.nursery = nursery
+        t0 = trio.current_time()
+        a, b = await start_pair(nursery, db)
+        assert b.app.cluster is not None
+        await trio.sleep(10.5)
+        db.stalls["b"] = [2.3]  # b's attempt of t0+11 runs at t0+13.3
+        await trio.sleep(2.7)
+        db.terminate("a")  # at t0+13.2, after a's renewal of t0+13
+        await b.app.cluster.wait_serving()
+        serving = trio.current_time() - t0
+        # b gave up on its stalled attempt at t0+12 and asked again at t0+13.5 (a tenth
+        # of the lease later), after the stalled one was granted early (t0+13.3).
+        b_grants = [(at - t0, term) for at, node, term in db.grants if node == "b"]
+        assert b_grants == [(13.3, 2), (13.5, 2), (14.5, 2), (15.5, 2)]
+        assert a.stopped_at is not None
+        # a's renewal of t0+14 failed on its ended session: it stopped at once.
+        assert a.stopped_at - t0 == pytest.approx(14.0)
+        assert a.lost is not None
+        assert "database session (and advisory lock) ended" in str(a.lost)
+        assert serving == pytest.approx(15.5)
+        assert serving - (a.stopped_at - t0) >= 1.5
+        nursery.cancel_scope.cancel()

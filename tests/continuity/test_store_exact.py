@@ -78,6 +78,8 @@ def test_kinds_and_limits() -> None:
         "record",
         "recording",
         "fax",
+        "campaign",
+        "campaign_attempt",
     } == KINDS
     assert (MAX_KEY, MAX_PENDING) == (255, 200_000)
 
@@ -101,8 +103,8 @@ async def test_keys_and_kinds_are_checked_with_clear_messages(
             with pytest.raises(ValueError, match="live-state") as info:
                 store.delete("nope", "k")
             assert str(info.value) == (
-                "unknown live-state kind 'nope' (known: agent, call, fax, last_agent, leg, "
-                "queue, queue_entry, record, recording)"
+                "unknown live-state kind 'nope' (known: agent, call, campaign, campaign_attempt, "
+                "fax, last_agent, leg, queue, queue_entry, record, recording)"
             )
             with pytest.raises(TypeError) as type_info:
                 store.put("agent", "a", "text")  # type: ignore[arg-type]
