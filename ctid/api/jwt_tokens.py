@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
-import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from .auth import Credential, LoginRefused, Role
 
@@ -74,6 +72,11 @@ class JwtVerifier:
         leeway: float,
     ) -> JwtVerifier:
         """Read the keys; raises ``ValueError`` with the problem (a configuration error)."""
+        # PyJWT and cryptography are imported only where tokens are configured: they
+        # cost ~0.15 s at every start of a ctid that takes none (``ctid simulate``).
+        import jwt
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
         public_key = None
         jwks: dict[str, Any] = {}
         if public_key_file is not None:
@@ -125,6 +128,8 @@ class JwtVerifier:
 
     def verify(self, token: str, now: float) -> Credential:
         """The credential ``token`` carries at wall-clock time ``now``; raises ``LoginRefused``."""
+        import jwt  # imported by from_settings already (see there): a look-up
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:

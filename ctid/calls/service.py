@@ -143,11 +143,20 @@ class CallService:
                         commands = self._execute_now(commands)
                     try:
                         event = receive.receive_nowait()
-                    except (trio.WouldBlock, trio.EndOfChannel):
+                    except trio.WouldBlock:
+                        # The switch's timers those commands made due now (an agent's
+                        # phone answering by itself) run in this turn too, instead of
+                        # in a wake-up of the driver's task that would run just them.
+                        if commands or not self._advance_now():
+                            break
+                        continue
+                    except trio.EndOfChannel:
                         break  # the next receive() sees the end of the channel
                     commands += self._fold(event)
                 if commands:
                     commands = self._execute_now(commands)
+                if self._now is not None:
+                    self._now.end_of_turn()
                 self._changed.set()
                 self._changed = trio.Event()
                 if commands:
@@ -190,6 +199,14 @@ class CallService:
                     except sw.DriverError as again:
                         _log_refusal(extra, again)
         return []
+
+    def _advance_now(self) -> bool:
+        """The driver's timers due now, run in order with everything else: only while
+        no command waits for the executor (as ``_execute_now``). True if events came."""
+        driver = self._now
+        return (
+            driver is not None and not self._queued and not self._executing and driver.advance_now()
+        )
 
     def _fold(self, event: sw.SwitchEvent) -> list[sw.SwitchCommand]:
         """One switch event into the model; the switch commands it led to."""

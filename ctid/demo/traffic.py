@@ -119,7 +119,7 @@ class Traffic:
         self.timers.call_later(patience, lambda: self._give_up(number))
 
     def _give_up(self, number: str) -> None:
-        line = self.sim.card._party_line(number)
+        line = self.sim.card.trunks.on_call(number)
         if line is None:
             return
         if line.state.value == "ringing" or self._waiting_at_route_point(line.channel_id):

@@ -24,14 +24,16 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+
+# Alembic is imported where the schema is looked at, not here: importing it (with
+# Mako and Pygments) costs a third of a second, and every ctid command imports this
+# module, most (``ctid simulate``, ``ctid --help``) without a database.
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 from ..errors import StartupError
 
@@ -104,30 +106,37 @@ def _script_location() -> str:
     return str(resources.files("ctid.records").joinpath("migrations"))
 
 
-def _alembic_config(connection: sa.Connection) -> AlembicConfig:
+def _alembic_config(connection: sa.Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", _script_location())
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
 
 
 def head_revision() -> str:
     """The newest revision this ctid knows."""
-    config = AlembicConfig()
-    config.set_main_option("script_location", _script_location())
-    head = ScriptDirectory.from_config(config).get_current_head()
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Migrate the database to ``revision``; returns (from, to)."""
+    from alembic import command
+
     before = current_revision(engine)
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), revision)
@@ -166,9 +175,10 @@ def schema_problem(current: str | None, head: str, known: set[str]) -> str | Non
 
 def known_revisions() -> set[str]:
     """Every revision this ctid's migrations know."""
-    config = AlembicConfig()
-    config.set_main_option("script_location", _script_location())
-    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def prepare(engine: Engine) -> str:

@@ -29,7 +29,6 @@ from typing import Any, Final
 
 import attrs
 import trio
-import trio.testing
 
 from ..acd.agent_states import AgentState
 from ..acd.desk import set_agent_state
@@ -43,6 +42,7 @@ from ..outbound.install import CAMPAIGNS
 from ..outbound.pacer import DayTally
 from ..records import db
 from ..switch_drivers.simulator.driver import SimulatorDriver
+from .clock import mock_clock
 from .people import SimulatedAgents
 from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL
 
@@ -212,7 +212,7 @@ def run_campaign(scenario: CampaignScenario, *, progress: Progress | None = None
                 nursery.cancel_scope.cancel()
 
         began = time.perf_counter()
-        trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+        trio.run(main, clock=mock_clock())
         wall = time.perf_counter() - began
     total: DayTally = out["total"]
     agent_hours = scenario.agents * scenario.hours

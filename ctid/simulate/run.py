@@ -18,7 +18,6 @@ from typing import Any, Final
 
 import attrs
 import trio
-import trio.testing
 
 from ..acd.config import acd_config
 from ..acd.desk import set_agent_state
@@ -26,6 +25,7 @@ from ..app import App
 from ..config import config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
+from .clock import mock_clock
 from .people import SimulatedAgents, SimulatedCallers, Traffic
 from .stats import CallRecord, Collector, Sample, Summary
 
@@ -148,7 +148,7 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
             nursery.cancel_scope.cancel()
 
     began = time.perf_counter()
-    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+    trio.run(main, clock=mock_clock())
     wall = time.perf_counter() - began
     collector: Collector = out["collector"]
     return SimulationResult(

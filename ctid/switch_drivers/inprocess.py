@@ -21,3 +21,17 @@ class ExecutesNow(Protocol):
         """Carry ``command`` out at once; False: nothing done (use ``execute``).
         Raises as ``execute`` does."""
         ...
+
+    def advance_now(self) -> bool:
+        """Run the switch's own timers that commands carried out at once made due now
+        (an auto-answer), handing their events over at once; True if it did.
+
+        Called by the call service when its turn has nothing else to fold and no
+        command waits for the executor; otherwise the driver's task runs them.
+        """
+        ...
+
+    def end_of_turn(self) -> None:
+        """The call service's turn ends: timers due now not run by ``advance_now``
+        are left to the driver's task."""
+        ...

@@ -28,10 +28,9 @@ import logging
 import os
 import random
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import httpx
 import trio
 from sqlalchemy.engine import Engine
 
@@ -42,6 +41,9 @@ from ..records.store import is_outage
 from . import outbox, policy
 from .signing import HEADER, sign
 from .spec import WebhookSpec, from_row, to_row
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Hook", "WebhookError", "WebhookService"]
 
@@ -331,6 +333,8 @@ class WebhookService:
 
     async def _sender(self, hook: Hook) -> None:
         assert hook.scope is not None
+        import httpx  # here, not at the top: see _http_error
+
         try:
             with hook.scope:
                 async with httpx.AsyncClient(
@@ -430,7 +434,7 @@ class WebhookService:
                 )
         except trio.TooSlowError:
             return f"no answer within {spec.timeout_seconds:g} s"
-        except httpx.HTTPError as exc:
+        except _http_error() as exc:
             return f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
         if 200 <= response.status_code < 300:
             return None
@@ -493,6 +497,8 @@ class WebhookService:
             timestamp=self.clock.iso(),
         )
         body = batch_body(name, [row])
+        import httpx  # here, not at the top: see _http_error
+
         async with httpx.AsyncClient(transport=self.transport, follow_redirects=False) as client:
             error = await self._post(hook.spec, client, body, f"test-{event_id}")
         return {"delivered": error is None, "error": error, "eventID": event_id}
@@ -572,3 +578,12 @@ def batch_body(webhook: str, rows: Iterable[outbox.Stored]) -> bytes:
         for r in rows
     )
     return f'{{"webhook":{json.dumps(webhook)},"events":[{events}]}}'.encode()
+
+
+def _http_error() -> type[Exception]:
+    """httpx's base error. httpx is imported only when a webhook is sent: importing it
+    (with what its command line pulls in) costs ~0.2 s, which every ctid that has no
+    webhook (``ctid simulate``, ``ctid --help``) would pay at start."""
+    import httpx
+
+    return httpx.HTTPError

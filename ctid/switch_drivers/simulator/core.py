@@ -35,6 +35,7 @@ from .objects import (
     SimError,
     Supervision,
 )
+from .trunks import Trunks
 
 __all__ = ["Line", "LineState", "SimError", "SimSwitch"]
 
@@ -55,6 +56,7 @@ class SimSwitch:
         ]
         for line in self.trunk_lines:
             self.lines[line.name] = line
+        self.trunks = Trunks(self.trunk_lines)
         self.channels: dict[str, Channel] = {}
         self.bridges: dict[str, Bridge] = {}
         self.playbacks: dict[str, Playback] = {}
@@ -124,16 +126,10 @@ class SimSwitch:
     def _line(self, device: str) -> Line:
         line = self.lines.get(device)
         if line is None:
-            line = self._party_line(device)
+            line = self.trunks.on_call(device)
         if line is None:
             raise SimError(f"no extension or outside caller {device!r}")
         return line
-
-    def _party_line(self, number: str) -> Line | None:
-        for line in self.trunk_lines:
-            if line.party == number and line.channel_id is not None:
-                return line
-        return None
 
     def _channel(self, channel_id: str) -> Channel:
         chan = self.channels.get(channel_id)
@@ -163,6 +159,7 @@ class SimSwitch:
         )
         self.channels[channel_id] = chan
         line.channel_id = channel_id
+        self.trunks.channel_started(line)
         self._emit(
             sw.ChannelCreated(
                 channel_id=channel_id,
@@ -194,6 +191,7 @@ class SimSwitch:
                 del self.supervisions[sup.supervision_id]
         del self.channels[chan.channel_id]
         line = chan.line
+        self.trunks.channel_ending(line)
         line.channel_id = None
         line.digits = ""
         if line.handsfree:
@@ -204,6 +202,7 @@ class SimSwitch:
         else:
             line.state = LineState.IDLE
             line.party = None
+            self.trunks.went_idle(line)
         self._emit(sw.ChannelHungUp(channel_id=chan.channel_id, cause=cause))
 
     def _answer(self, chan: Channel, now: float, *, handsfree: bool = False) -> None:
@@ -303,6 +302,7 @@ class SimSwitch:
         else:
             line.state = LineState.IDLE
             line.party = None
+            self.trunks.went_idle(line)
 
     def press_digits(self, device: str, digits: str, now: float) -> None:
         """Keys pressed on a phone, or DTMF from an outside caller (by number)."""
@@ -348,7 +348,7 @@ class SimSwitch:
 
     def incoming_call(self, calling: str, called: str, now: float, trunk: str | None = None) -> str:
         """An outside caller dials in on a free outside line; returns the channel id."""
-        if self._party_line(calling) is not None:
+        if self.trunks.on_call(calling) is not None:
             raise SimError(f"outside caller {calling} is already on a call")
         if trunk is not None:
             line = self.lines.get(trunk)
@@ -357,7 +357,7 @@ class SimSwitch:
             if line.state is not LineState.IDLE:
                 raise SimError(f"outside line {trunk} is {line.state.value}")
         else:
-            free = next((ln for ln in self.trunk_lines if ln.state is LineState.IDLE), None)
+            free = self.trunks.first_idle()
             if free is None:
                 raise SimError("all outside lines are busy")
             line = free
@@ -536,12 +536,8 @@ class SimSwitch:
                 )
             self._ring_timeout(chan, now, min(cmd.timeout, self.config.ring_timeout))
             return
-        free = [
-            ln
-            for ln in self.trunk_lines
-            if ln.state is LineState.IDLE and (cmd.trunk is None or ln.name == cmd.trunk)
-        ]
-        if not free:
+        line = self.trunks.first_idle(cmd.trunk)
+        if line is None:
             self._emit(
                 sw.ChannelCreated(
                     channel_id=cmd.channel_id,
@@ -555,7 +551,6 @@ class SimSwitch:
             )
             self._emit(sw.ChannelHungUp(channel_id=cmd.channel_id, cause=sw.HangupCause.CONGESTION))
             return
-        line = free[0]
         line.state = LineState.DIALING
         line.party = cmd.device
         chan = self._start_channel(

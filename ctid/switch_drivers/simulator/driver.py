@@ -221,6 +221,8 @@ class SimulatorDriver(sw.SwitchDriver):
         #: Off in the daemon, where the executor task carries them out as for any
         #: switch; ``ctid simulate`` turns it on (on MockClock, in one process).
         self.commands_at_once = False
+        #: A command carried out at once made a card timer due now (``advance_now``).
+        self._due_in_turn = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
@@ -424,23 +426,46 @@ class SimulatorDriver(sw.SwitchDriver):
             self._fax_pages.pop(command.fax_id, None)
             raise
 
-    def _changed(self) -> None:
+    def _changed(self, *, in_turn: bool = False) -> None:
         """The card changed (a command, a phone, a caller): its events must reach ctid.
 
         Handing them over here saves the pump task a wake-up per change (several
         per call). It still wakes when it has work the hand-over cannot do: a
-        deadline earlier than the one it sleeps until (including one due now), media
-        being recorded (``advance`` notes what each recording hears), or events
-        left over.
+        deadline earlier than the one it sleeps until, media being recorded
+        (``advance`` notes what each recording hears), or events left over. A
+        deadline due now that a command carried out ``in_turn`` (``execute_now``)
+        armed is left to the call service's turn (``advance_now``, else
+        ``end_of_turn`` wakes the task).
         """
         card = self.card
-        if (
-            self._hand_over()
-            and not card.recordings
-            and card.next_deadline() >= self._sleeping_until
-        ):
-            return
+        if self._hand_over() and not card.recordings:
+            deadline = card.next_deadline()
+            if deadline >= self._sleeping_until:
+                return
+            if in_turn and deadline <= trio.current_time():
+                self._due_in_turn = True
+                return
         self._wakeup.set()
+
+    def advance_now(self) -> bool:
+        """``inprocess.ExecutesNow``: the card's timers a command made due now, run at once."""
+        if not self._due_in_turn:
+            return False
+        self._due_in_turn = False
+        card = self.card
+        if self._pumping or not self._link_up or self._restore_pending or card.recordings:
+            self._wakeup.set()
+            return False
+        card.advance(trio.current_time())
+        if not self._hand_over() or card.next_deadline() < self._sleeping_until:
+            self._wakeup.set()
+        return True
+
+    def end_of_turn(self) -> None:
+        """``inprocess.ExecutesNow``: timers due now that ``advance_now`` did not run."""
+        if self._due_in_turn:
+            self._due_in_turn = False
+            self._wakeup.set()
 
     def execute_now(self, command: sw.SwitchCommand) -> bool:
         """``inprocess.ExecutesNow``: the card carries the command out at once."""
@@ -454,7 +479,7 @@ class SimulatorDriver(sw.SwitchDriver):
         ):
             return False
         self.card.execute(command, trio.current_time())
-        self._changed()
+        self._changed(in_turn=True)
         return True
 
     async def execute(self, command: sw.SwitchCommand) -> None:
