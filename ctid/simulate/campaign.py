@@ -128,6 +128,8 @@ def _config(scenario: CampaignScenario, database: str, state_dir: str) -> Any:
             "server": {"listen": "127.0.0.1:0", "state_dir": state_dir},
             "api": {"ping_interval": 0},
             "records": {"enabled": True, "database": database},
+            # A simulated day is never restarted: no live state to keep.
+            "livestate": {"enabled": False},
             "switch": {
                 "driver": "simulator",
                 "simulator": {
