@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "after_attempt",
+    "outcome_of",
     "verdict",
 ]
 
@@ -134,3 +135,14 @@ def after_attempt(spec: CampaignSpec, record: Standing, outcome: str, now: dt.da
         next_attempt_at=now + dt.timedelta(seconds=rule.after_seconds),
         last_outcome=outcome,
     )
+
+
+def outcome_of(answered: bool, failed_cause: str | None) -> str:
+    """An attempt's outcome from what the call did (``campaign_config.OUTCOMES``)."""
+    if answered:
+        return "answered"
+    return {
+        "busy": "busy",
+        "noAnswer": "noAnswer",
+        "destNotObtainable": "invalidNumber",
+    }.get(failed_cause or "", "failed")

@@ -40,19 +40,22 @@ from ..calls.events import DeliveredEvent, EstablishedEvent, FailedEvent
 from ..calls.notices import AnswerClassified, CallEnded, Notice, PlaybackDone
 from ..calls.objects import Emitted
 from ..structure import StructureError
-from . import agentless, store
+from . import agentless, claims, store
 from .abandon import Connector, Handing
-from .attempts import Standing, VerdictKind, after_attempt, verdict
+from .attempts import Standing, VerdictKind, after_attempt, outcome_of, verdict
 from .campaign_config import CampaignSpec, spec_from_api
+from .claims import RecordWrite
 from .dispositions import (
     FACT_AGENT_DISPOSITION,
     FACT_CAMPAIGN_OUTCOME,
     CallAttempt,
     after_disposition,
 )
+from .due import DueQueue
 from .events import CampaignBoard
 from .pacer import AgentView, Pacer, Ringing
 from .preview import AgentDesk, Preview, PreviewCalls, PreviewDesk
+from .writeback import RecordWriter
 
 __all__ = ["PACE_SECONDS", "AgentPool", "CallPort", "Dialler", "outcome_of", "spec_zone"]
 
@@ -150,17 +153,6 @@ def spec_zone(spec: CampaignSpec) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(spec.timezone)
 
 
-def outcome_of(answered: bool, failed_cause: str | None) -> str:
-    """An attempt's outcome from what the call did (``campaign_config.OUTCOMES``)."""
-    if answered:
-        return "answered"
-    return {
-        "busy": "busy",
-        "noAnswer": "noAnswer",
-        "destNotObtainable": "invalidNumber",
-    }.get(failed_cause or "", "failed")
-
-
 @attrs.define
 class _Attempt:
     campaign: str
@@ -238,6 +230,10 @@ class Dialler:
         port: Handing = _Port(calls, agents)
         self.connector = Connector(port, self.pacers, trio.current_time)
         self._waiting = trio.Event()
+        #: Ended attempts' records, written behind in batches.
+        self.writer = RecordWriter(read)
+        #: Campaign name -> the records it may dial next, read in batches.
+        self.due: dict[str, DueQueue] = {}
         self._changed_soon = False
         #: Call ids whose attempt was made, changed or ended since the step hooks last ran.
         self.touched: set[str] = set()
@@ -274,6 +270,7 @@ class Dialler:
             self._nursery = nursery
             if self.previews is not None:
                 self.previews.attach(nursery)
+            await nursery.start(self.writer.run)
             nursery.start_soon(self._write_ended)
             nursery.start_soon(self._watch)
             for hook in self.restore_hooks:
@@ -353,6 +350,7 @@ class Dialler:
 
     async def _pace(self, run: _Run) -> None:
         with run.scope:
+            await self._recover(run.spec)
             while True:
                 if not run.paused:
                     await self._mode_round(run)
@@ -401,35 +399,20 @@ class Dialler:
         want = self._want(spec)
         if want <= 0:
             return
-        due: list[store.StoredRecord] = await self._read(
-            store.due_records, spec.name, now, max(4 * want, 16)
-        )
-        if not due:
+        picked, ended = await self._pick(spec, want, now)
+        if not picked and not ended:
             return
-        dnc: set[str] = await self._read(
-            store.dnc_numbers_for, spec.name, [r.standing.number for r in due]
+        # One transaction claims them all: each is ``dialling`` in the database before
+        # it is dialled, so no restart can dial it a second time while it is up.
+        claimed: list[store.StoredRecord] = await self._read(
+            claims.claim_records, spec.name, [s.id for s in picked], now, ended
         )
-        for stored in due:
-            if want <= 0:
-                break
-            decision = verdict(
-                spec, stored.standing, now, dnc=dnc, zone_prefixes=self._zone_prefixes
-            )
-            if decision.kind is VerdictKind.DNC:
-                # Never dialled: the record ends, with no attempt counted.
-                ended = attrs.evolve(
-                    stored.standing, status="dnc", next_attempt_at=None, last_outcome="dnc"
-                )
-                await self._read(store.update_record, stored.id, ended, now)
-                continue
-            if decision.kind is not VerdictKind.DIAL:
-                continue
-            dialling = attrs.evolve(stored.standing, status="dialling")
-            await self._read(store.update_record, stored.id, dialling, now)
-            # The pacing loop ran the database in a thread: the world may have moved.
-            if run.scope.cancel_called or run.paused:
-                await self._read(store.update_record, stored.id, stored.standing, now)
-                return
+        # The pacing loop ran the database in a thread: the world may have moved.
+        if run.scope.cancel_called or run.paused:
+            for stored in claimed:
+                self.writer.submit(stored.id, RecordWrite(standing=stored.standing, at=now))
+            return
+        for stored in claimed:
             call_id = self._calls.dial_out(
                 stored.standing.number,
                 owner=f"campaign:{spec.name}",
@@ -450,9 +433,50 @@ class Dialler:
             self.touched.add(call_id)
             pacer.dialled()
             self.board.count(spec.name, spec.timezone, dialled=1)
+        if claimed:
             self._calls.sync()
             self._changed()
-            want -= 1
+
+    async def _pick(
+        self, spec: CampaignSpec, want: int, now: dt.datetime
+    ) -> tuple[list[store.StoredRecord], dict[int, RecordWrite]]:
+        """Up to ``want`` records to dial now from the campaign's due queue (read again
+        when it runs short), each passed by ``verdict``; and the records found on a
+        do-not-call list, which end there without an attempt."""
+        queue = self.due.setdefault(spec.name, DueQueue())
+        clock = trio.current_time()
+        if queue.needs_read(clock, want):
+            found = await self._read(store.due_records, spec.name, now, DueQueue.batch(want))
+            busy = {a.record_id for a in self.attempts.values()}
+            queue.fill(found, clock, skip=lambda i: i in busy or self.writer.holds(i))
+        picked: list[store.StoredRecord] = []
+        ended: dict[int, RecordWrite] = {}
+        while len(picked) < want:
+            batch: list[store.StoredRecord] = []
+            while len(batch) < want - len(picked) and (stored := queue.take()) is not None:
+                if not self.writer.holds(stored.id):
+                    batch.append(stored)
+            if not batch:
+                break
+            # The do-not-call lists are read at the moment of the dial, for the batch.
+            dnc: set[str] = await self._read(
+                store.dnc_numbers_for, spec.name, [r.standing.number for r in batch]
+            )
+            for stored in batch:
+                decision = verdict(
+                    spec, stored.standing, now, dnc=dnc, zone_prefixes=self._zone_prefixes
+                )
+                if decision.kind is VerdictKind.DNC:
+                    # Never dialled: the record ends, with no attempt counted.
+                    ended[stored.id] = RecordWrite(
+                        standing=attrs.evolve(
+                            stored.standing, status="dnc", next_attempt_at=None, last_outcome="dnc"
+                        ),
+                        at=now,
+                    )
+                elif decision.kind is VerdictKind.DIAL:
+                    picked.append(stored)
+        return picked, ended
 
     # ------------------------------------------------------- call outcomes
 
@@ -584,14 +608,39 @@ class Dialler:
             outcome = attempt.failed_cause or "failed"
             now = self._utcnow()
             if spec is None:
-                await self._read(store.update_record, attempt.record_id, attempt.standing, now)
+                self.writer.submit(
+                    attempt.record_id, RecordWrite(standing=attempt.standing, at=now)
+                )
                 continue
             ended = after_attempt(spec, attempt.standing, outcome, now)
             if attempt.disposition is not None and outcome == "answered":
                 ended = after_disposition(
                     spec, ended, attempt.previous_disposition, attempt.disposition, now
                 )
-            await self._read(store.update_record, attempt.record_id, ended, now)
+            self.writer.submit(attempt.record_id, RecordWrite(standing=ended, at=now))
+
+    async def _recover(self, spec: CampaignSpec) -> None:
+        """Records a run that died left ``dialling`` (claimed, outcome never written): each
+        counts as an attempt, with its call record's outcome (``failed`` if none), and moves
+        on by the retry rules (``claims.recover``)."""
+        orphans: list[claims.Orphan] = await self._read(claims.orphan_claims, spec.name)
+        live = {a.record_id for a in self.attempts.values()}
+        now = self._utcnow()
+        for orphan in orphans:
+            record_id = orphan.stored.id
+            if record_id in live or self.writer.holds(record_id):
+                continue  # this run's own attempt, still up or being written
+            standing = claims.recover(spec, orphan, now)
+            log.warning(
+                "campaign %s: record %d was being dialled when ctid stopped; "
+                "counted as an attempt (%s), now %s",
+                spec.name,
+                record_id,
+                orphan.outcome or claims.ORPHAN_OUTCOME,
+                standing.status,
+            )
+            self.writer.submit(record_id, RecordWrite(standing=standing, at=now))
+        await self.writer.flush()
 
     # ---------------------------------------------------- previews, dispositions
 

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: The event an agent receives with the record to preview.
 PREVIEW_EVENT: Final = "campaign.preview"
+#: Seconds between two look-ups of the callbacks booked for agents, in the dialling
+#: modes (a callback comes due at most this late; booking one looks at once).
+CALLBACKS_EVERY: Final = 5.0
 #: The record's state while an agent previews it.
 PREVIEWING: Final = "preview"
 
@@ -112,6 +115,12 @@ class PreviewDesk:
         self._on_dialled = on_dialled
         self.previews: dict[int, Preview] = {}
         self._nursery: trio.Nursery | None = None
+        #: Campaign -> when its agents' callbacks were last looked up (trio seconds).
+        self._callbacks_read: dict[str, float] = {}
+
+    def callbacks_changed(self) -> None:
+        """A callback was booked: look them up at the next round."""
+        self._callbacks_read.clear()
 
     def attach(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
@@ -131,9 +140,14 @@ class PreviewDesk:
         if not free:
             return
         now = self._utcnow()
-        booked: list[store.StoredRecord] = await self._read(
-            store.agent_callbacks_due, spec.name, now, free
-        )
+        clock = trio.current_time()
+        booked: list[store.StoredRecord] = []
+        last = self._callbacks_read.get(spec.name)
+        if any_record or last is None or clock - last >= CALLBACKS_EVERY:
+            # In the dialling modes this runs at every round: the booked callbacks are
+            # looked up at most every CALLBACKS_EVERY s, and at once after a booking.
+            self._callbacks_read[spec.name] = clock
+            booked = await self._read(store.agent_callbacks_due, spec.name, now, free)
         offered: list[tuple[store.StoredRecord, str]] = []
         for stored in booked:
             agent = stored.callback_agent

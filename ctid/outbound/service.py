@@ -136,6 +136,8 @@ class CampaignService:
         """The agent ``agent`` (None: a supervisor or admin) gives a campaign call its
         disposition; ``check`` may refuse by the campaign's queue before anything changes."""
         dialler = self._dialler()
+        # The record is read below: outcomes written behind must be in it first.
+        await dialler.writer.flush()
         attempt = None
         live = False
         if call_id is not None:
@@ -334,6 +336,8 @@ class CampaignService:
     async def schedule_callback(
         self, record_id: int, at: dt.datetime, agent: str | None
     ) -> dict[str, Any]:
+        if self.dialler is not None:
+            await self.dialler.writer.flush()  # outcomes written behind first
         found = await self._read(_record_anywhere, record_id)
         if found is None:
             raise CampaignError("noSuchRecord", f"no campaign record {record_id}")
@@ -353,6 +357,8 @@ class CampaignService:
             standing,
             self.utcnow(),
         )
+        if self.dialler is not None and self.dialler.previews is not None:
+            self.dialler.previews.callbacks_changed()
         return {
             "campaign": campaign,
             "record": record_id,

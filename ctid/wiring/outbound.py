@@ -3,7 +3,10 @@ their dialler (``App._install_services`` makes the two calls)."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Final
+
+import trio
 
 from ..acd.config import acd_section
 from ..api.methods.campaign_agent import campaign_topic
@@ -23,6 +26,11 @@ from .acd import AcdDestinations
 from .parts import Parts
 
 __all__ = ["install_campaign_dialling", "install_outbound_routing"]
+
+log = logging.getLogger(__name__)
+
+#: How long a graceful stop waits for the last attempts' outcomes to be written.
+SHUTDOWN_FLUSH_SECONDS: Final = 5.0
 
 
 def install_outbound_routing(app: Parts) -> None:
@@ -61,6 +69,15 @@ def install_campaign_dialling(app: Parts) -> None:
     app.calls.event_sinks.append(dialler.on_event)
     app.calls.notice_sinks.append(dialler.on_notice)
     app.extra_services.append(dialler.run)
+
+    async def flush_at_shutdown() -> None:
+        # Ended attempts are written behind: a graceful stop writes the last ones.
+        with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:
+            await dialler.writer.flush()
+        if scope.cancelled_caught:
+            log.error("campaigns: the last attempts' outcomes did not reach the database")
+
+    app.api.services.setdefault("shutdown", []).append(flush_at_shutdown)
 
 
 def _reload_campaigns(service: CampaignService) -> Any:
