@@ -38,8 +38,6 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import attrs
 
 from . import store
-from .attempts import Standing, after_attempt
-from .campaign_config import spec_from_api
 from .events import DayCounts
 from .pacer import DayTally, Pacer, Samples
 
@@ -243,7 +241,8 @@ class CampaignKeeper:
         dialler = self.dialler
         standing = attrs.evolve(found.standing, status=str(row["status"]))
         if dialler.call_facts(call_id) is None:
-            await self._failed(str(row["campaign"]), found, now)
+            # Left ``dialling``: the dialler's recovery (``claims.recover``) counts the
+            # attempt with its call record's outcome when the campaign runs again.
             return False
         dialler.adopt(
             call_id,
@@ -268,8 +267,7 @@ class CampaignKeeper:
             if found.id in kept:
                 continue
             if found.standing.status == "dialling":
-                await self._failed(campaign, found, now)
-                continue
+                continue  # the dialler's recovery moves it on (``Dialler._recover``)
             # A preview the agent had not dialled: back to be dialled (a callback for
             # one agent stays that agent's).
             if found.callback_agent is not None:
@@ -279,16 +277,3 @@ class CampaignKeeper:
             back = attrs.evolve(found.standing, status=status)
             await dialler.read(store.update_record, found.id, back, now)
             log.info("live state: campaign %s record %d back to %s", campaign, found.id, status)
-
-    async def _failed(self, campaign: str, found: store.StoredRecord, now: dt.datetime) -> None:
-        row = await self.dialler.read(store.campaign_row, campaign)
-        if row is None:
-            return
-        standing: Standing = found.standing
-        ended = after_attempt(spec_from_api(row.spec), standing, "failed", now)
-        await self.dialler.read(store.update_record, found.id, ended, now)
-        log.warning(
-            "live state: campaign %s record %d: its call is gone after the restart (failed)",
-            campaign,
-            found.id,
-        )
