@@ -248,7 +248,12 @@ class Pacer:
         """Probability that an agent busy for ``busy_seconds`` is ready within ``horizon``."""
         alive = self.cycles.longer(busy_seconds)
         if alive <= 0:
-            return 1.0  # longer than any cycle seen: due any moment
+            # Busy longer than every cycle seen: the cycles say nothing about this agent.
+            # Early in a day they are the shortest ones (the first to end), so taking
+            # such agents as due any moment made a 100-agent campaign dial for agents
+            # still talking (7.9 % abandoned in its first 15 minutes). Not counted: the
+            # agent gets a call when it is ready, at worst one round later.
+            return 0.0
         return 1.0 - self.cycles.longer(busy_seconds + horizon) / alive
 
     def to_dial(
