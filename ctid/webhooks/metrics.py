@@ -33,3 +33,10 @@ def webhook_metrics(service: WebhookService) -> Iterator[Metric]:
         dropped.add_metric([name], hook.dropped)
         failures.add_metric([name], hook.delivery.failures)
     yield from (backlog, delivered, dropped, failures)
+    if service.journal is not None:
+        yield CounterMetricFamily(
+            "ctid_webhook_journal_failures",
+            "Published events the webhook journal could not write (kept in memory only "
+            "until the outbox had them).",
+            value=service.journal.failures,
+        )

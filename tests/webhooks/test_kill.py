@@ -113,7 +113,9 @@ def live_calls(url: str) -> int:
     try:
         with engine.connect() as conn:
             return conn.execute(
-                sa.select(sa.func.count()).select_from(live_state).where(live_state.c.kind == "call")
+                sa.select(sa.func.count())
+                .select_from(live_state)
+                .where(live_state.c.kind == "call")
             ).scalar_one()
     finally:
         engine.dispose()
