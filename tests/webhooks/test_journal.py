@@ -9,9 +9,14 @@ directory, ``/dev/full`` answering ENOSPC as a full disk does).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import resource
+import shutil
+import signal
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -55,6 +60,14 @@ def test_a_frame_is_length_crc_and_the_json_payload() -> None:
     payload = frame[8:]
     assert length == len(payload)
     assert crc == zlib.crc32(payload)
+    assert (
+        payload
+        == (
+            '{"id":"r1-e1","webhooks":["crm","erp"],"method":"CallClearedEvent",'
+            '"timestamp":"2027-01-15T10:00:01.000Z","params":'
+            '{"clearedCall":{"callID":"c1"},"userData":{"note":"王先生 回电","n":2},"n":1}}'
+        ).encode()
+    )
     assert json.loads(payload) == {
         "id": "r1-e1",
         "webhooks": ["crm", "erp"],
@@ -63,6 +76,19 @@ def test_a_frame_is_length_crc_and_the_json_payload() -> None:
         "params": {**PARAMS, "n": 1},
     }
     assert decode(payload) == e
+
+
+def test_strings_are_quoted_as_json() -> None:
+    e = Entry('r"1\\', ("a\nb",), "Me\u00e9", "[]", "T\u0001")
+    payload = encode(e)[8:]
+    assert (
+        payload == b'{"id":"r\\"1\\\\","webhooks":["a\\nb"],"method":"Me\xc3\xa9",'
+        b'"timestamp":"T\\u0001","params":[]}'
+    )
+    assert decode(payload) == e
+    assert encode(Entry("x", (), "M", "{}", "T"))[8:] == (
+        b'{"id":"x","webhooks":[],"method":"M","timestamp":"T","params":{}}'
+    )
 
 
 def test_parse_reads_every_whole_frame_in_order() -> None:
@@ -97,25 +123,63 @@ def test_a_length_past_the_limit_is_corruption() -> None:
     assert parse(data) == ([entry(1)], len(first))
 
 
+NOT_OBJECT = "^a journal entry is a JSON object$"
+INCOMPLETE = "^a journal entry needs id, webhooks, method, timestamp and params$"
+
+
 @pytest.mark.parametrize(
-    "payload",
+    ("payload", "message"),
     [
-        b"[1, 2]",
-        b'{"id": "r1-e1", "webhooks": ["crm"], "method": "M", "timestamp": "T"}',
-        b'{"id": 1, "webhooks": ["crm"], "method": "M", "timestamp": "T", "params": {}}',
-        b'{"id": "r1-e1", "webhooks": "crm", "method": "M", "timestamp": "T", "params": {}}',
-        b'{"id": "r1-e1", "webhooks": [1], "method": "M", "timestamp": "T", "params": {}}',
-        b'{"id": "r1-e1", "webhooks": ["crm"], "method": null, "timestamp": "T", "params": {}}',
-        b'{"id": "r1-e1", "webhooks": ["crm"], "method": "M", "params": {}}',
-        b"not json",
+        (b"[1, 2]", NOT_OBJECT),
+        (b'"text"', NOT_OBJECT),
+        (b'{"id": "r1-e1", "webhooks": ["crm"], "method": "M", "timestamp": "T"}', INCOMPLETE),
+        (
+            b'{"id": 1, "webhooks": ["crm"], "method": "M", "timestamp": "T", "params": {}}',
+            INCOMPLETE,
+        ),
+        (
+            b'{"id": "r1-e1", "webhooks": "crm", "method": "M", "timestamp": "T", "params": {}}',
+            INCOMPLETE,
+        ),
+        (
+            b'{"id": "r1-e1", "webhooks": [1], "method": "M", "timestamp": "T", "params": {}}',
+            INCOMPLETE,
+        ),
+        (
+            b'{"id": "r", "webhooks": ["crm"], "method": null, "timestamp": "T", "params": {}}',
+            INCOMPLETE,
+        ),
+        (
+            b'{"id": "r", "webhooks": ["crm"], "method": "M", "timestamp": 5, "params": {}}',
+            INCOMPLETE,
+        ),
+        (b'{"id": "r1-e1", "webhooks": ["crm"], "method": "M", "params": {}}', INCOMPLETE),
+        (b"not json", "^Expecting value"),
     ],
 )
-def test_a_frame_that_is_not_an_entry_ends_the_segment(payload: bytes) -> None:
+def test_a_frame_that_is_not_an_entry_ends_the_segment(payload: bytes, message: str) -> None:
     first = encode(entry(1))
     frame = struct.pack(">II", len(payload), zlib.crc32(payload)) + payload
-    with pytest.raises(ValueError, match=r"."):
+    with pytest.raises(ValueError, match=message):
         decode(payload)
     assert parse(first + frame + encode(entry(2))) == ([entry(1)], len(first))
+
+
+def test_a_header_promising_more_bytes_than_there_are_is_torn_even_if_the_crc_fits() -> None:
+    first = encode(entry(1))
+    payload = encode(entry(2))[8:]
+    # The crc of the bytes that are there, the length of more: still a torn frame.
+    lying = struct.pack(">II", len(payload) + 5, zlib.crc32(payload)) + payload
+    assert parse(first + lying) == ([entry(1)], len(first))
+
+
+def test_a_frame_of_exactly_the_largest_size_is_read() -> None:
+    base = Entry("big", ("crm",), "M", encode_params({"pad": ""}), "T")
+    pad = journal.MAX_FRAME - (len(encode(base)) - 8)
+    big = Entry("big", ("crm",), "M", encode_params({"pad": "x" * pad}), "T")
+    frame = encode(big)
+    assert len(frame) - 8 == journal.MAX_FRAME
+    assert parse(frame) == ([big], len(frame))
 
 
 def test_null_params_are_kept() -> None:
@@ -128,20 +192,26 @@ def segment_files(directory: Path) -> list[str]:
 
 
 def test_a_new_journal_starts_at_segment_1(tmp_path: Path) -> None:
-    j = Journal(tmp_path / "webhooks")
+    # The state directory itself may not exist yet.
+    j = Journal(tmp_path / "state" / "webhooks")
     assert not j.started and not j.healthy
     assert j.write(encode(entry(1))) is None
     assert j.failures == 0  # before open: not journalled, not a failure
     assert j.open() == []
     assert j.started and j.healthy and j.segment == 1
-    assert segment_files(tmp_path / "webhooks") == ["00000001.journal"]
+    directory = tmp_path / "state" / "webhooks"
+    assert segment_files(directory) == ["00000001.journal"]
     assert j.write(encode(entry(1))) == 1
     assert j.write(encode(entry(2))) == 1
-    assert (tmp_path / "webhooks" / "00000001.journal").read_bytes() == encode(entry(1)) + encode(
-        entry(2)
-    )
+    assert (directory / "00000001.journal").read_bytes() == encode(entry(1)) + encode(entry(2))
+    # Only the owner reads it; appended to, and not inherited by child processes.
+    assert stat.S_IMODE((directory / "00000001.journal").stat().st_mode) == 0o600
+    assert j._fd is not None
+    assert fcntl.fcntl(j._fd, fcntl.F_GETFL) & os.O_APPEND
+    assert fcntl.fcntl(j._fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
     j.close()
     assert not j.healthy
+    j.close()  # twice is harmless
 
 
 def test_rotate_moves_on_only_from_a_segment_that_holds_something(tmp_path: Path) -> None:
@@ -268,27 +338,126 @@ def test_a_full_disk_cuts_the_segment_back_and_goes_on_in_a_new_one(
         os.close(full)
         os.close(saved)
     # Space again: the next rotate continues in a new segment; nothing was torn.
-    assert j.rotate() == 2
-    assert j.write(encode(entry(4))) == 2
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ctid.webhooks.journal"):
+        assert j.rotate() == 2
+        assert j.write(encode(entry(4))) == 2
+        # A new failure is told at once, counted from the recovery.
+        full = os.open("/dev/full", os.O_WRONLY)
+        os.dup2(full, j._fd)  # type: ignore[arg-type]
+        os.close(full)
+        assert j.write(encode(entry(5))) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        f"webhook journal: writing again, to {tmp_path / '00000002.journal'}",
+        f"webhook journal: cannot write to {tmp_path / '00000002.journal'}: [Errno 28] No "
+        "space left on device; 1 event(s) kept in memory only until the outbox has them (a kill "
+        "-9 before that loses them)",
+    ]
     assert Journal(tmp_path).open() == [entry(1), entry(4)]
 
 
-def test_release_keeps_unread_segments_of_an_earlier_run(tmp_path: Path) -> None:
-    earlier = Journal(tmp_path / "j")
-    earlier.open()
-    earlier.write(encode(entry(1)))
-    earlier.close()
-    (tmp_path / "j" / "00000001.journal").chmod(0o000)
-    j = Journal(tmp_path / "j")
-    # As if open could not read them (a permission problem, a bad disk block).
-    j._recovered = False
-    j.started = True
+def test_release_keeps_unread_segments_of_an_earlier_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "j"
+    directory.mkdir()
+    # A segment that cannot be read (here: a directory where a file should be).
+    (directory / "00000001.journal").mkdir()
+    j = Journal(directory)
+    with caplog.at_level(logging.ERROR, logger="ctid.webhooks.journal"):
+        assert j.open() == []
+    assert not j.healthy
+    assert caplog.records[0].getMessage().startswith(f"webhook journal: cannot read {directory}")
     assert j.rotate() == 2
     j.write(encode(entry(2)))
     assert j.rotate() == 3
     assert j.release(3) == 1
-    assert segment_files(tmp_path / "j") == ["00000001.journal", "00000003.journal"]
-    (tmp_path / "j" / "00000001.journal").chmod(0o600)
+    assert segment_files(directory) == ["00000001.journal", "00000003.journal"]
+
+
+def test_release_goes_on_past_a_segment_already_gone(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    j.open()
+    for n in (1, 2):
+        j.write(encode(entry(n)))
+        j.rotate()
+    listed = j.segments()
+    (tmp_path / "00000001.journal").unlink()
+    j.segments = lambda: listed  # type: ignore[method-assign]
+    assert j.release(3) == 1
+    assert segment_files(tmp_path) == ["00000003.journal"]
+
+
+def test_segments_are_the_numbered_files_only(tmp_path: Path) -> None:
+    for name in ("!old.journal", "00000002.journal", "00000010.journal", "x.spool", "7.journal"):
+        (tmp_path / name).write_bytes(b"")
+    assert Journal(tmp_path).segments() == [2, 7, 10]
+
+
+def test_a_directory_gone_mid_run_keeps_the_open_segment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "j"
+    j = Journal(directory, monotonic=Clock())
+    j.open()
+    j.write(encode(entry(1)))
+    shutil.rmtree(directory)
+    with caplog.at_level(logging.ERROR, logger="ctid.webhooks.journal"):
+        assert j.rotate() == 1
+    (error,) = [r.getMessage() for r in caplog.records]
+    assert error.startswith(
+        f"webhook journal: cannot open a new file in {directory}: [Errno 2] No such file"
+    )
+    assert j.failures == 1 and j.healthy
+
+
+def test_a_write_cut_short_leaves_only_whole_frames(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    j = Journal(tmp_path, monotonic=Clock())
+    j.open()
+    whole = encode(entry(1)) + encode(entry(2))
+    assert j.write(encode(entry(1))) == 1
+    assert j.write(encode(entry(2))) == 1
+    # The file may grow 10 bytes more (RLIMIT_FSIZE, as a quota would): the next write
+    # is cut short, and the one after fails.
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(whole) + 10, limits[1]))
+    try:
+        with caplog.at_level(logging.ERROR, logger="ctid.webhooks.journal"):
+            assert j.write(encode(entry(3))) is None
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+    frame = len(encode(entry(3)))
+    (error,) = [r.getMessage() for r in caplog.records]
+    assert error == (
+        f"webhook journal: cannot write to {tmp_path / '00000001.journal'}: short write: "
+        f"10 of {frame} bytes (is the disk full?); 1 event(s) kept in memory only until "
+        "the outbox has them (a kill -9 before that loses them)"
+    )
+    # Cut back to the whole frames: a later start reads them all.
+    assert (tmp_path / "00000001.journal").read_bytes() == whole
+    assert not j.healthy
+    assert j.rotate() == 2
+    assert j.write(encode(entry(4))) == 2
+    assert Journal(tmp_path).open() == [entry(1), entry(2), entry(4)]
+
+
+def test_writes_are_not_fsynced_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    plain = Journal(tmp_path / "plain")
+    plain.open()
+    plain.write(encode(entry(1)))
+    assert synced == []
+    durable = Journal(tmp_path / "durable", fsync=True)
+    durable.open()
+    durable.write(encode(entry(1)))
+    assert synced == [durable._fd]
 
 
 def test_fsync_mode_writes_the_same_bytes(tmp_path: Path) -> None:
