@@ -36,7 +36,7 @@ def webhook_metrics(service: WebhookService) -> Iterator[Metric]:
     if service.journal is not None:
         yield CounterMetricFamily(
             "ctid_webhook_journal_failures",
-            "Published events the webhook journal could not write (kept in memory only "
-            "until the outbox had them).",
+            "Failed webhook journal writes (each event kept in memory only until the outbox "
+            "had it) and journal files it could not read or open.",
             value=service.journal.failures,
         )

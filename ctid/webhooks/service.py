@@ -1,12 +1,12 @@
 """The webhook service: events from the bus into the outbox, and from the outbox to receivers.
 
-* ``on_published`` is a bus tap: synchronous, on the call path. It only
-  appends the event to the pending deque of each webhook that wants it (no
-  encoding, no I/O), so a dead or slow receiver cannot slow calls or the API.
-* With a journal (``journal``, the daemon's way) the tap also appends the
-  event to a file in the state directory with one ``os.write``: from then on
-  a ``kill -9`` cannot lose it; the next start puts what the outbox lacks into
-  it before anything new.
+* ``on_published`` is a bus tap: synchronous, on the call path. It appends
+  the event to the pending deque of each webhook that wants it and, with a
+  journal (``journal``, the daemon's way), to a file in the state directory
+  with one ``os.write`` (no database, no waiting on anyone): from then on a
+  ``kill -9`` cannot lose it, and the next start puts what the outbox lacks
+  into it before anything new. A dead or slow receiver cannot slow calls or
+  the API.
 * The **writer** task moves what is pending into the outbox table (one
   transaction per pass, in a worker thread) and trims a webhook's backlog to
   its ``max_backlog``, dropping the oldest events (counted, logged at most once
