@@ -253,6 +253,12 @@ def test_no_import_circle_between_files_under_ctid() -> None:
     assert found == [], "import circles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
+def test_no_import_circle_in_the_python_sdk() -> None:
+    sdk = ROOT.parent / "sdk" / "python" / "ctid_client"
+    found = circles(import_graph(modules(sdk)))
+    assert found == [], "import circles:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
 def test_every_top_level_name_has_a_layer() -> None:
     missing = set()
     for module in modules():

@@ -33,7 +33,7 @@ from ._values import (
 )
 
 if TYPE_CHECKING:
-    from ._events import Event
+    from ._event import Event
 
 __all__ = [
     "ACD_EVENT_NAMES",

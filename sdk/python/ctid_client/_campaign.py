@@ -13,7 +13,7 @@ from ._records import Report
 from ._values import counts, field, optional, optional_number, strings
 
 if TYPE_CHECKING:
-    from ._events import Event
+    from ._event import Event
 
 __all__ = [
     "CAMPAIGN_EVENT_NAMES",

@@ -17,7 +17,7 @@ from ._errors import ProtocolError
 from ._values import field, items, optional, optional_number, strings
 
 if TYPE_CHECKING:
-    from ._events import Event
+    from ._event import Event
 
 __all__ = [
     "RECORDING_EVENT_NAMES",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._values import field, optional, optional_number
 
 if TYPE_CHECKING:
-    from ._events import Event
+    from ._event import Event
 
 __all__ = ["VOICEMAIL_EVENT_NAMES", "Mailbox", "VoicemailEvent", "VoicemailMessage"]
 

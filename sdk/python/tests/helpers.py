@@ -24,8 +24,9 @@ from .server import ADMIN_TOKEN, ServerThread
 
 #: Reconnect at once: the tests over real sockets must not sleep on the real clock.
 AT_ONCE: Final = ReconnectPolicy(initial=0, maximum=0, jitter=0)
-#: A safety net against a hung test, never a wait for something to happen.
-DEADLINE: Final = 20.0
+#: A safety net against a hung test, never a wait for something to happen (wide: a loaded
+#: 2-core machine once took over 20 s for one test against a real server).
+DEADLINE: Final = 60.0
 
 
 def client(server: ServerThread, **options: Any) -> Client:
