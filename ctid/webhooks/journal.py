@@ -19,8 +19,9 @@ older ones hold, then ``release`` deletes the segments no event still waiting
 for the outbox is in. ``open`` (at start) reads what segments are left, in
 order, leaving out a torn or corrupt frame and everything after it in that
 segment (a kill in the middle of a write; the file itself is deleted once its
-events are in the outbox), and starts a new segment after them: the service puts the recovered events the outbox lacks (by id) into it
-before anything new.
+events are in the outbox), and starts a new segment after them: the service
+puts the recovered events the outbox lacks (by id) into it before anything
+new.
 
 A failed write (a full disk, a read-only or vanished directory) never stops
 publication: ``write`` returns ``None``, counts it in ``failures`` and logs
