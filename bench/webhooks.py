@@ -11,6 +11,10 @@ socket, answering 200 to everything), so the receiver's cost is in both:
   ``batch_max`` events over one keep-alive connection and deletes what was
   acknowledged. Throughput is from the first event published to the last
   one acknowledged and deleted.
+* **outbox + journal** (the daemon's way since issue 13's journal): the same,
+  with each event also appended by the tap to the webhook journal (one
+  ``os.write``, no fsync); and **outbox + journal + fsync**, what an fsync per
+  event would cost (fewer events: it is slow).
 * **naive**: for each event, sign and POST it alone over a keep-alive
   connection and wait for the answer: what a publisher without an outbox
   does, with nothing durable and the caller waiting on the receiver.
@@ -96,7 +100,10 @@ def _event(n: int) -> Published:
     )
 
 
-async def _outbox(path: Path, receiver: Receiver, events: int, batch: int) -> dict[str, float]:
+async def _outbox(
+    path: Path, receiver: Receiver, events: int, batch: int, journal: str = "off"
+) -> dict[str, float]:
+    await trio.Path(path).mkdir()
     engine = db.make_engine(db.sqlite_url(path / "ctid.db"))
     db.prepare(engine)
     spec = WebhookSpec(
@@ -108,6 +115,8 @@ async def _outbox(path: Path, receiver: Receiver, events: int, batch: int) -> di
         run_prefix="b1",
         specs=[spec],
         secrets={"BENCH_SECRET": SECRET}.get,
+        journal_dir=None if journal == "off" else path / "webhooks",
+        journal_fsync=journal == "fsync",
     )
     published = [_event(n) for n in range(events)]
     hook = service.hooks["bench"]
@@ -127,6 +136,30 @@ async def _outbox(path: Path, receiver: Receiver, events: int, batch: int) -> di
         nursery.cancel_scope.cancel()
     engine.dispose()
     return {"seconds": elapsed, "rate": events / elapsed, "tap_us": tap / events * 1e6}
+
+
+def _tap_alone(path: Path, events: int, journal: bool) -> float:
+    """The tap's cost per event in microseconds with no writer or sender running (the
+    events only queue): what publication itself costs, without the threads' GIL."""
+    path.mkdir()
+    spec = WebhookSpec(name="bench", url="http://127.0.0.1:9/", secret_env="X", events=("*",))
+    service = WebhookService(
+        engine=db.make_engine("sqlite://"),
+        clock=WallClock.start(),
+        run_prefix="b1",
+        specs=[spec],
+        journal_dir=path / "webhooks" if journal else None,
+    )
+    if service.journal is not None:
+        service.journal.open()
+    published = [_event(n) for n in range(events)]
+    started = time.perf_counter()
+    for event in published:
+        service.on_published(event, ())
+    elapsed = time.perf_counter() - started
+    if service.journal is not None:
+        service.journal.close()
+    return elapsed / events * 1e6
 
 
 async def _naive(receiver: Receiver, events: int) -> dict[str, float]:
@@ -155,13 +188,32 @@ async def _main(events: int, naive_events: int, batch: int) -> None:
             receiver = Receiver()
             await receiver.start(nursery)
             naive = await _naive(receiver, naive_events)
-            outbox = await _outbox(Path(tmp), receiver, events, batch)
+            outbox = await _outbox(Path(tmp) / "off", receiver, events, batch)
+            journal = await _outbox(Path(tmp) / "on", receiver, events, batch, "on")
+            fsync_events = max(events // 25, 500)
+            fsynced = await _outbox(Path(tmp) / "fsync", receiver, fsync_events, batch, "fsync")
             nursery.cancel_scope.cancel()
+        tap_off = _tap_alone(Path(tmp) / "tap-off", events, journal=False)
+        tap_on = _tap_alone(Path(tmp) / "tap-on", events, journal=True)
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(
         f"outbox (SQLite, batch {batch:4d}) : {outbox['rate']:9,.0f} events/s "
         f"({events:,} events in {outbox['seconds']:.2f} s); "
         f"call path {outbox['tap_us']:.2f} us/event"
+    )
+    print(
+        f"outbox + journal             : {journal['rate']:9,.0f} events/s "
+        f"({events:,} events in {journal['seconds']:.2f} s); "
+        f"call path {journal['tap_us']:.2f} us/event"
+    )
+    print(
+        f"outbox + journal + fsync     : {fsynced['rate']:9,.0f} events/s "
+        f"({fsync_events:,} events in {fsynced['seconds']:.2f} s); "
+        f"call path {fsynced['tap_us']:.2f} us/event"
+    )
+    print(
+        f"the tap alone, {events:,} events: {tap_off:.2f} us/event without the journal, "
+        f"{tap_on:.2f} us/event with it"
     )
     print(
         f"naive, one POST per event    : {naive['rate']:9,.0f} events/s "

@@ -68,6 +68,14 @@ OWN_TESTS: dict[str, list[str]] = {
         "not postgres",
     ],
     "ctid/webhooks/policy.py": ["tests/webhooks/test_policy.py", "-m", "not postgres"],
+    # The journal's frames and files (test_journal) and the service around it
+    # (test_published: kills at chosen moments); SQLite only, as above.
+    "ctid/webhooks/journal.py": [
+        "tests/webhooks/test_journal.py",
+        "tests/webhooks/test_published.py",
+        "-m",
+        "not postgres",
+    ],
     "ctid/webhooks/signing.py": [
         "tests/webhooks/test_delivery.py",
         "-m",

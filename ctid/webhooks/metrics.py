@@ -33,3 +33,10 @@ def webhook_metrics(service: WebhookService) -> Iterator[Metric]:
         dropped.add_metric([name], hook.dropped)
         failures.add_metric([name], hook.delivery.failures)
     yield from (backlog, delivered, dropped, failures)
+    if service.journal is not None:
+        yield CounterMetricFamily(
+            "ctid_webhook_journal_failures",
+            "Failed webhook journal writes (each event kept in memory only until the outbox "
+            "had it) and journal files it could not read or open.",
+            value=service.journal.failures,
+        )

@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..records.schema import webhook_events, webhooks
+from .journal import encode_params
 
 __all__ = [
     "Queued",
     "Stored",
     "append",
+    "append_missing",
     "backlogs",
     "delete_spec",
     "delete_through",
@@ -45,6 +47,10 @@ class Queued:
     method: str
     params: Any
     timestamp: str
+    #: The params' JSON text when already encoded (journalled at publication).
+    params_json: str | None = None
+    #: The journal segment the event is in (0: not journalled).
+    segment: int = 0
 
 
 @attrs.frozen
@@ -60,19 +66,46 @@ class Stored:
 
 def append(engine: Engine, events: Sequence[Queued]) -> None:
     """Add ``events`` (in their order) in one transaction."""
-    rows = [
+    with engine.begin() as conn:
+        conn.execute(webhook_events.insert(), _rows(events))
+
+
+def _rows(events: Sequence[Queued]) -> list[dict[str, Any]]:
+    return [
         {
             "webhook": e.webhook,
             "event_id": e.event_id,
             "method": e.method,
-            # Encoded here, in the worker thread, not on the call path.
-            "params": json.dumps(e.params, separators=(",", ":"), ensure_ascii=False),
+            # Encoded here, in the worker thread, unless the journal had to encode it.
+            "params": (e.params_json if e.params_json is not None else encode_params(e.params)),
             "timestamp": e.timestamp,
         }
         for e in events
     ]
+
+
+def append_missing(engine: Engine, events: Sequence[Queued]) -> dict[str, int]:
+    """Add those of ``events`` (in their order) that the outbox does not have (same webhook
+    and event id), in one transaction; how many were added per webhook. At start, for the
+    events the journal recovered."""
+    have: set[tuple[str, str]] = set()
+    added: dict[str, int] = {}
     with engine.begin() as conn:
-        conn.execute(webhook_events.insert(), rows)
+        for name in sorted({e.webhook for e in events}):
+            ids = sorted({e.event_id for e in events if e.webhook == name})
+            for first in range(0, len(ids), 500):
+                stmt = (
+                    sa.select(_E.event_id)
+                    .where(_E.webhook == name)
+                    .where(_E.event_id.in_(ids[first : first + 500]))
+                )
+                have.update((name, event_id) for (event_id,) in conn.execute(stmt))
+        missing = [e for e in events if (e.webhook, e.event_id) not in have]
+        if missing:
+            conn.execute(webhook_events.insert(), _rows(missing))
+        for e in missing:
+            added[e.webhook] = added.get(e.webhook, 0) + 1
+    return added
 
 
 def next_batch(engine: Engine, webhook: str, limit: int) -> list[Stored]:

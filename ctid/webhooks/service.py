@@ -1,8 +1,12 @@
 """The webhook service: events from the bus into the outbox, and from the outbox to receivers.
 
-* ``on_published`` is a bus tap: synchronous, on the call path. It only
-  appends the event to the pending deque of each webhook that wants it (no
-  encoding, no I/O), so a dead or slow receiver cannot slow calls or the API.
+* ``on_published`` is a bus tap: synchronous, on the call path. It appends
+  the event to the pending deque of each webhook that wants it and, with a
+  journal (``journal``, the daemon's way), to a file in the state directory
+  with one ``os.write`` (no database, no waiting on anyone): from then on a
+  ``kill -9`` cannot lose it, and the next start puts what the outbox lacks
+  into it before anything new. A dead or slow receiver cannot slow calls or
+  the API.
 * The **writer** task moves what is pending into the outbox table (one
   transaction per pass, in a worker thread) and trims a webhook's backlog to
   its ``max_backlog``, dropping the oldest events (counted, logged at most once
@@ -13,9 +17,9 @@
   ``max_retry_hours``; the events after it wait. Each sender has its own HTTP
   client, so one receiver's trouble stays its own.
 
-The outbox is the durable point: an event is safe from ``kill -9`` once the
-writer has committed it (within one writer pass of its publication); a
-restart sends on from the oldest event not delivered.
+The journal is the durable point against ``kill -9`` (the outbox against the
+loss of the machine, once the writer has committed: within one writer pass of
+publication); a restart sends on from the oldest event not delivered.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import logging
 import os
 import random
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -38,7 +43,7 @@ from ..blocking import Blocking, in_thread
 from ..bus import Published
 from ..clock import WallClock, format_iso
 from ..records.store import is_outage
-from . import outbox, policy
+from . import journal, outbox, policy
 from .signing import HEADER, sign
 from .spec import WebhookSpec, from_row, to_row
 
@@ -125,6 +130,8 @@ class WebhookService:
         transport: httpx.AsyncBaseTransport | None = None,
         rng: Callable[[], float] = random.random,
         sleep: Callable[[float], Awaitable[None]] = trio.sleep,
+        journal_dir: Path | None = None,
+        journal_fsync: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -146,6 +153,10 @@ class WebhookService:
         self.db_error: str | None = None
         self._written = trio.Event()
         self._changed = trio.Event()
+        #: Where each event is appended at publication (None: memory until the outbox).
+        self.journal = (
+            journal.Journal(journal_dir, fsync=journal_fsync) if journal_dir is not None else None
+        )
 
     def _hook(self, spec: WebhookSpec, source: str) -> Hook:
         return Hook(
@@ -158,26 +169,46 @@ class WebhookService:
     # ------------------------------------------------------------- the bus tap
 
     def on_published(self, event: Published, topics: Iterable[str]) -> None:
-        """Bus tap (call path): queue ``event`` for each webhook that wants it."""
-        queued_id: str | None = None
-        for hook in self.hooks.values():
-            if not hook.selector.wants(
-                event.name, event.params, devices=event.devices, topics=topics
-            ):
-                continue
-            if queued_id is None:
-                # One id per event, the same in every webhook's copy.
-                queued_id = next(self._ids)
+        """Bus tap (call path): journal ``event`` and queue it for each webhook that wants it."""
+        wanted = [
+            hook
+            for hook in self.hooks.values()
+            if hook.selector.wants(event.name, event.params, devices=event.devices, topics=topics)
+        ]
+        if not wanted:
+            return
+        # One id per event, the same in every webhook's copy.
+        queued_id = next(self._ids)
+        params_json: str | None = None
+        segment = 0
+        if self.journal is not None and self.journal.started:
+            params_json = journal.encode_params(event.params)
+            entry = journal.Entry(
+                queued_id,
+                tuple(hook.spec.name for hook in wanted),
+                event.name,
+                params_json,
+                event.timestamp,
+            )
+            segment = self.journal.write(journal.encode(entry)) or 0
+        for hook in wanted:
             if len(hook.pending) >= hook.spec.max_backlog:
                 hook.pending.popleft()
                 self._pending -= 1
                 self._dropped(hook, 1)
             hook.pending.append(
-                outbox.Queued(hook.spec.name, queued_id, event.name, event.params, event.timestamp)
+                outbox.Queued(
+                    hook.spec.name,
+                    queued_id,
+                    event.name,
+                    event.params,
+                    event.timestamp,
+                    params_json,
+                    segment,
+                )
             )
             self._pending += 1
-        if queued_id is not None:
-            self._pending_wake.set()
+        self._pending_wake.set()
 
     def _dropped(self, hook: Hook, count: int) -> None:
         """Past ``max_backlog``: count, and log at most once a minute per webhook."""
@@ -195,7 +226,21 @@ class WebhookService:
     # --------------------------------------------------------------------- run
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Load the stored webhooks and the backlogs, then write and send until cancelled."""
+        """Open the journal, load the stored webhooks and the backlogs, put what the
+        journal recovered into the outbox, then write and send until cancelled."""
+        recovered: list[journal.Entry] = []
+        if self.journal is not None:
+            # First, so that events published while the database is awaited are journalled.
+            recovered = await self.blocking(self.journal.open)
+        try:
+            await self._serve(recovered, task_status)
+        finally:
+            if self.journal is not None:
+                self.journal.close()
+
+    async def _serve(
+        self, recovered: list[journal.Entry], task_status: trio.TaskStatus[None]
+    ) -> None:
         stored, counts = await self._load()
         for data in stored:
             try:
@@ -217,12 +262,55 @@ class WebhookService:
             else:
                 log.warning("webhook %s is gone; its %d waiting event(s) are deleted", name, count)
                 await self._db(outbox.drop_all, name)
+        if recovered:
+            await self._replay(recovered)
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             nursery.start_soon(self._writer)
             for hook in self.hooks.values():
                 self._start(hook)
             task_status.started()
+
+    async def _replay(self, recovered: list[journal.Entry]) -> None:
+        """Put the journalled events the outbox lacks into it, in order, before anything new."""
+        events = [
+            outbox.Queued(name, e.event_id, e.method, None, e.timestamp, e.params)
+            for e in recovered
+            for name in e.webhooks
+            if name in self.hooks
+        ]
+        delay = DB_RETRY_FIRST
+        while True:
+            try:
+                added: dict[str, int] = await self._db(outbox.append_missing, events)
+                break
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self._db_down(exc)
+                await trio.sleep(delay)
+                delay = min(delay * 2, DB_RETRY_MAX)
+        for name, count in added.items():
+            self.hooks[name].backlog += count
+        log.info(
+            "webhooks: %d event(s) recovered from the journal, %d of them not yet in the outbox",
+            len(recovered),
+            sum(added.values()),
+        )
+        await self._release()
+
+    async def _release(self) -> None:
+        """Delete the journal segments that no event waiting for the outbox is in."""
+        if self.journal is None:
+            return
+        keep = self.journal.segment
+        for hook in self.hooks.values():
+            oldest = next((q.segment for q in hook.pending if q.segment), keep)
+            keep = min(keep, oldest)
+        try:
+            await self.blocking(self.journal.release, keep)
+        except OSError as exc:
+            log.warning("webhook journal: could not delete committed segments: %s", exc)
 
     async def _load(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
         delay = DB_RETRY_FIRST
@@ -267,6 +355,9 @@ class WebhookService:
             while not self._pending:
                 await self._pending_wake.wait()
                 self._pending_wake = trio.Event()
+            if self.journal is not None:
+                # What is published from here on is in a segment this pass does not empty.
+                self.journal.rotate()
             batch: list[outbox.Queued] = []
             taken: dict[str, list[outbox.Queued]] = {}
             for hook in self.hooks.values():
@@ -297,17 +388,22 @@ class WebhookService:
                 log.info("webhooks: the database is back")
             self.db_up, self.db_error, delay = True, None, DB_RETRY_FIRST
             self._pending -= len(batch)
+            done: list[Hook] = []
             for name, items in taken.items():
                 written = self.hooks.get(name)
                 if written is None:
                     continue  # deleted meanwhile; the next start deletes its rows
-                hook = written
-                hook.writing = 0
-                hook.backlog += len(items)
-                hook.added += 1
+                written.writing = 0
+                written.backlog += len(items)
+                written.added += 1
+                done.append(written)
+            # The journal's copies are not needed any more; deleted before any trim, so
+            # that a kill after it cannot bring trimmed events back.
+            await self._release()
+            for hook in done:
                 excess = policy.overflow(hook.backlog, hook.spec.max_backlog)
                 if excess:
-                    trimmed = await self._db(outbox.trim, name, excess)
+                    trimmed = await self._db(outbox.trim, hook.spec.name, excess)
                     hook.backlog -= trimmed
                     self._dropped(hook, trimmed)
                 hook.poke()

@@ -62,6 +62,8 @@ def install_webhooks(app: Parts) -> WebhookService | None:
         run_prefix=app.ids.run_prefix,
         specs=specs,
         blocking=app.blocking,
+        # Beside the records spool: the node's own disk (docs/webhooks.md, a pair).
+        journal_dir=records.spool_dir.parent / "webhooks",
     )
     app.bus.taps.append(service.on_published)
     app.api.services["webhooks"] = service
@@ -96,7 +98,13 @@ def install_webhooks(app: Parts) -> WebhookService | None:
         with trio.move_on_after(SHUTDOWN_FLUSH_SECONDS) as scope:
             await service.wait_written()
         if scope.cancelled_caught:
-            log.error("webhooks: events not yet in the outbox were lost at the stop")
+            if service.journal is not None and service.journal.healthy:
+                log.warning(
+                    "webhooks: events not yet in the outbox stay in the journal; "
+                    "the next start puts them there"
+                )
+            else:
+                log.error("webhooks: events not yet in the outbox were lost at the stop")
 
     app.api.services.setdefault("shutdown", []).append(flush_at_shutdown)
     return service

@@ -1,7 +1,9 @@
 """docs/webhooks.md's signature checks, run against signatures ctid makes.
 
 The Python function is executed here; the Node one by ``node`` (installed by the
-project for the JavaScript SDK: a missing node fails this test, it does not skip).
+project for the JavaScript SDK: a missing node fails this test, it does not skip);
+the PHP one by ``php`` (Debian's php-cli, installed by scripts/install-system-deps;
+missing, it fails too).
 """
 
 from __future__ import annotations
@@ -99,6 +101,51 @@ def test_the_node_example(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    check(json.loads(done.stdout))
+
+
+#: Runs the documented PHP function (in the file named first) over the cases (the second).
+PHP_RUNNER: Final = """<?php
+require $argv[1];
+$results = [];
+foreach (json_decode(file_get_contents($argv[2]), true) as $c) {
+    try {
+        $payload = verify_ctid_signature(base64_decode($c['body']), $c['header'], $c['secret'],
+                                         300, $c['now']);
+        $results[] = ['ok' => true, 'webhook' => $payload['webhook']];
+    } catch (RuntimeException $e) {
+        $results[] = ['ok' => false, 'error' => $e->getMessage()];
+    }
+}
+echo json_encode($results);
+"""
+
+
+def test_the_php_example(tmp_path: Path) -> None:
+    php = shutil.which("php")
+    assert php is not None, "php is needed (scripts/install-system-deps installs php-cli)"
+    function = tmp_path / "verify.php"
+    function.write_text("<?php\n" + block("php", "function verify_ctid_signature"))
+    runner = tmp_path / "run.php"
+    runner.write_text(PHP_RUNNER)
+    cases = tmp_path / "cases.json"
+    cases.write_text(
+        json.dumps(
+            [
+                {"body": base64.b64encode(body).decode(), "header": header, "secret": secret,
+                 "now": now}
+                for body, header, secret, now, _ in CASES
+            ]
+        )
+    )  # fmt: skip
+    done = subprocess.run(
+        [php, str(runner), str(function), str(cases)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
     check(json.loads(done.stdout))
 
 

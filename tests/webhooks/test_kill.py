@@ -1,4 +1,5 @@
-"""kill -9 in the middle of a webhook delivery: no event lost, duplicates only with the same id.
+"""kill -9 in the middle of a webhook delivery, or before the outbox has the events: no event
+lost, duplicates only with the same id.
 
 A real ``ctid run`` (child process) sends to a real HTTP receiver in the test.
 The receiver takes the first batch and then holds the second request open;
@@ -6,6 +7,12 @@ with the rest of the events waiting in the outbox, the daemon is killed with
 SIGKILL. Started again, it sends on from the oldest event not acknowledged.
 Every event a monitor saw reaches the receiver; an event that arrives twice
 carries the same id both times. On SQLite and on PostgreSQL.
+
+The second scenario kills the daemon while none of the events published is in
+the outbox yet: the test holds the lock the outbox writer needs (SQLite: the
+database's write lock; PostgreSQL: a lock on the outbox table), so every event
+is journalled and none committed at the SIGKILL. The next start delivers them
+all, in order, from the journal.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,7 +41,8 @@ pytestmark = pytest.mark.slow
 SECRET_ENV: Final = "CTID_KILL_TEST_WEBHOOK_SECRET"
 EVENTS: Final = ("DeliveredEvent", "EstablishedEvent", "CallClearedEvent")
 CALLS: Final = 6
-GUARD: Final = 60.0
+#: A guard against a hang, not a wait: two daemon starts on a loaded 2-core machine.
+GUARD: Final = 120.0
 
 
 def write_config(path: Path, state: Path, receiver: str, database: str = "") -> Path:
@@ -185,6 +194,95 @@ async def kill_mid_delivery(tmp_path: Path, database: str = "") -> None:
     assert after["dropped"] == 0
 
 
+class OutboxLock:
+    """Holds what the outbox writer needs to commit, in a transaction of the test's."""
+
+    def __init__(self, url: str, sqlite_file: Path | None) -> None:
+        self.sqlite: sqlite3.Connection | None = None
+        self.engine: sa.Engine | None = None
+        self.conn: sa.Connection | None = None
+        if sqlite_file is not None:
+            self.sqlite = sqlite3.connect(sqlite_file, isolation_level=None, timeout=GUARD)
+            self.sqlite.execute("BEGIN IMMEDIATE")  # no other connection can write
+        else:
+            self.engine = db.make_engine(url)
+            self.conn = self.engine.connect()
+            self.conn.begin()
+            self.conn.execute(sa.text("LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE"))
+
+    def outbox_rows(self) -> int:
+        query = "SELECT count(*) FROM webhook_events"
+        if self.sqlite is not None:
+            return int(self.sqlite.execute(query).fetchone()[0])
+        assert self.conn is not None
+        return int(self.conn.execute(sa.text(query)).scalar_one())
+
+    def release(self) -> None:
+        if self.sqlite is not None:
+            self.sqlite.execute("ROLLBACK")
+            self.sqlite.close()
+        if self.conn is not None and self.engine is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.engine.dispose()
+
+
+async def kill_before_commit(tmp_path: Path, database: str = "") -> None:
+    receiver = Receiver(lambda request: 200)
+    state = tmp_path / "state"
+    url = database or db.sqlite_url(state / "ctid.db")
+    with trio.fail_after(GUARD):
+        async with trio.open_nursery() as nursery:
+            await receiver.start(nursery)
+            config = write_config(tmp_path / "ctid.toml", state, receiver.url, database)
+            first = Daemon(config)
+            await first.start(nursery)
+            client = await first.client(nursery)
+            lock = await trio.to_thread.run_sync(
+                OutboxLock, url, None if database else state / "ctid.db"
+            )
+            try:
+                published = await calls(client)
+                assert len(published) == 3 * CALLS
+                # Published (the monitor has them), journalled, not one in the outbox.
+                (status,) = (await client.call("webhook.status", {"name": "crm"}))["webhooks"]
+                assert status["pending"] == 3 * CALLS
+                assert status["backlog"] == 3 * CALLS
+                assert status["delivered"] == 0
+                # No cleared call may be left in the live store (see kill_mid_delivery).
+                while await trio.to_thread.run_sync(live_calls, url):
+                    await client.call("webhook.status", {"name": "crm"})
+                assert await first.kill(signal.SIGKILL) == -signal.SIGKILL
+                await first.close()
+                assert await trio.to_thread.run_sync(lock.outbox_rows) == 0
+            finally:
+                await trio.to_thread.run_sync(lock.release)
+            assert receiver.requests == []
+
+            second = Daemon(config)
+            await second.start(nursery)
+            await receiver.wait_for(lambda: len(received(receiver.accepted)) >= len(published))
+            again = await second.client(nursery)
+            while True:  # until the last batch's acknowledgement is written
+                (after,) = (await again.call("webhook.status", {"name": "crm"}))["webhooks"]
+                if after["backlog"] == 0:
+                    break
+            assert await second.kill(signal.SIGTERM) == 0
+            await second.close()
+            nursery.cancel_scope.cancel()
+    got = received(receiver.accepted)
+    # Every event the monitor saw, once, in order, each with its own id of the first run.
+    assert [key(e) for e in got] == [key(e) for e in published]
+    ids = [e["id"] for e in got]
+    assert len(set(ids)) == len(ids)
+    # The ids the first run gave at publication, one a number, as a monitor's order.
+    run, first_number = ids[0].rsplit("-e", 1)
+    assert ids == [f"{run}-e{n}" for n in range(int(first_number), int(first_number) + len(ids))]
+    assert after["delivered"] == len(published)
+    assert after["dropped"] == 0
+    assert any("recovered from the journal" in line for line in second.lines)
+
+
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     # The daemons inherit the test's environment.
@@ -200,3 +298,14 @@ async def test_kill_9_mid_delivery_with_postgresql(
     tmp_path: Path, postgres: PostgresServer
 ) -> None:
     await kill_mid_delivery(tmp_path, postgres.url(postgres.create_database()))
+
+
+async def test_kill_9_before_the_outbox_commit_with_sqlite(tmp_path: Path) -> None:
+    await kill_before_commit(tmp_path)
+
+
+@pytest.mark.postgres
+async def test_kill_9_before_the_outbox_commit_with_postgresql(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    await kill_before_commit(tmp_path, postgres.url(postgres.create_database()))

@@ -216,3 +216,31 @@ def test_order_is_by_id_when_the_table_is_not_in_id_order(postgres: PostgresServ
         ]
     finally:
         engine.dispose()
+
+
+def test_append_missing_adds_only_what_the_outbox_lacks_in_order(engine: Engine) -> None:
+    """What the journal recovered at start: 1,201 events of "crm" (the ids looked up 500 at a
+    time), some already in the outbox at each edge of those lookups, and 3 of "erp"."""
+
+    def event(webhook: str, n: int, text: str | None = None) -> Queued:
+        return Queued(webhook, f"r0-e{n:04d}", "CallClearedEvent", None,
+                      f"2026-12-07T10:00:{n % 60:02d}.000Z", text or f'{{"n":{n}}}')  # fmt: skip
+
+    present = [0, 499, 500, 999, 1000, 1200]
+    outbox.append(engine, [event("crm", n) for n in present] + [event("erp", 2)])
+    recovered = [event("crm", n) for n in range(1201)] + [event("erp", n) for n in (1, 2, 3)]
+    assert outbox.append_missing(engine, recovered) == {"crm": 1195, "erp": 2}
+    rows = stored_rows(engine)
+    assert [(w, e) for _, w, e in rows] == (
+        [("crm", f"r0-e{n:04d}") for n in present]
+        + [("erp", "r0-e0002")]
+        + [("crm", f"r0-e{n:04d}") for n in range(1201) if n not in present]
+        + [("erp", "r0-e0001"), ("erp", "r0-e0003")]
+    )
+    (last,) = outbox.next_batch(engine, "erp", 10)[-1:]
+    assert (last.event_id, last.method, last.params, last.timestamp) == (
+        "r0-e0003", "CallClearedEvent", '{"n":3}', "2026-12-07T10:00:03.000Z"
+    )  # fmt: skip
+    # Everything there already: nothing added, nothing counted.
+    assert outbox.append_missing(engine, recovered) == {}
+    assert len(stored_rows(engine)) == len(rows)
