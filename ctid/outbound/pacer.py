@@ -13,7 +13,10 @@ The model (docs/outbound.md, "Predictive pacing", says what it follows):
   (connection to ready again). One that has been busy ``e`` seconds is free
   within the horizon ``h`` (the mean ring time of a person answer, plus the 2 s a
   person may wait for an agent) with
-  probability ``P(C <= e + h | C > e)`` from those cycles.
+  probability ``P(C <= e + h | C > e)``, ``P`` the Kaplan-Meier estimate from the
+  cycles that ended and, censored, those of the agents still busy (early in a day
+  the cycles that ended are the short ones); an agent busy past every ended cycle
+  is not counted.
 * **The decision.** Answers ``X`` (the calls ringing, and ``d`` new ones) and
   agents ``Y`` (free now, and busy ones freed within ``h``) are sums of
   independent Bernoulli trials; their difference is taken as normal. The dialler
@@ -46,6 +49,7 @@ __all__ = [
     "Pacer",
     "Ringing",
     "Samples",
+    "Survival",
     "allowed_rate",
     "expected_overflow",
 ]
@@ -99,6 +103,45 @@ class Samples:
         if not self._sorted:
             return 1.0
         return (len(self._sorted) - bisect.bisect_right(self._sorted, value)) / len(self._sorted)
+
+
+@attrs.frozen(kw_only=True)
+class Survival:
+    """Kaplan-Meier estimate of the share of handle cycles longer than a duration, from
+    cycles that ended (events) and cycles still going (censored at their length so far).
+
+    Kaplan, E. L. and Meier, P. (1958), "Nonparametric estimation from incomplete
+    observations", JASA 53(282). A cycle censored at ``c`` is at risk at every time
+    up to and including ``c`` (a censoring tied with an event is taken as after it).
+    """
+
+    #: The distinct lengths of ended cycles, ascending.
+    times: tuple[float, ...]
+    #: The estimate just after each of ``times``.
+    shares: tuple[float, ...]
+
+    @classmethod
+    def estimate(cls, ended: Iterable[float], going: Iterable[float]) -> Survival:
+        events = sorted(ended)
+        censored = sorted(going)
+        times: list[float] = []
+        shares: list[float] = []
+        share = 1.0
+        i = 0
+        while i < len(events):
+            t = events[i]
+            j = bisect.bisect_right(events, t, i)
+            at_risk = (len(events) - i) + (len(censored) - bisect.bisect_left(censored, t))
+            share *= 1.0 - (j - i) / at_risk
+            times.append(t)
+            shares.append(share)
+            i = j
+        return cls(times=tuple(times), shares=tuple(shares))
+
+    def at(self, seconds: float) -> float:
+        """The estimated share of cycles longer than ``seconds`` (1.0 before any ended)."""
+        k = bisect.bisect_right(self.times, seconds)
+        return self.shares[k - 1] if k else 1.0
 
 
 @attrs.frozen(kw_only=True)
@@ -244,17 +287,19 @@ class Pacer:
         denominator = (p + m) * s + n
         return p * s / denominator if denominator > 0 else 0.0
 
-    def frees(self, busy_seconds: float, horizon: float) -> float:
-        """Probability that an agent busy for ``busy_seconds`` is ready within ``horizon``."""
-        alive = self.cycles.longer(busy_seconds)
+    def frees(self, busy_seconds: float, horizon: float, survival: Survival | None = None) -> float:
+        """Probability that an agent busy for ``busy_seconds`` is ready within ``horizon``,
+        from ``survival`` (default: the cycles seen, nothing censored)."""
+        if survival is None:
+            survival = Survival.estimate(self.cycles.values(), ())
+        alive = survival.at(busy_seconds)
         if alive <= 0:
             # Busy longer than every cycle seen: the cycles say nothing about this agent.
-            # Early in a day they are the shortest ones (the first to end), so taking
-            # such agents as due any moment made a 100-agent campaign dial for agents
-            # still talking (7.9 % abandoned in its first 15 minutes). Not counted: the
-            # agent gets a call when it is ready, at worst one round later.
+            # Taking it as due any moment made a 100-agent campaign dial for agents still
+            # talking (7.9 % abandoned in its first 15 minutes). Not counted: the agent
+            # gets a call when it is ready, at worst one round later.
             return 0.0
-        return 1.0 - self.cycles.longer(busy_seconds + horizon) / alive
+        return 1.0 - survival.at(busy_seconds + horizon) / alive
 
     def to_dial(
         self,
@@ -279,7 +324,12 @@ class Pacer:
         # A person may wait GRACE seconds for an agent (the 2-second rule) before abandoning.
         horizon = self.ring.mean() + GRACE
         p0 = self.still_person(0.0)
-        coming = [self.frees(a.busy_seconds, horizon) for a in agents if a.busy_seconds is not None]
+        busy = [a.busy_seconds for a in agents if a.busy_seconds is not None]
+        # The agents still busy are cycles not ended yet (censored): without them the
+        # cycles seen early in a day are the short ones only, and agents look due sooner
+        # than they are.
+        survival = Survival.estimate(self.cycles.values(), busy)
+        coming = [self.frees(b, horizon, survival) for b in busy]
         y_mean = free + sum(coming)
         y_var = sum(f * (1 - f) for f in coming)
         ring_p = [self.still_person(r.seconds) for r in ringing]

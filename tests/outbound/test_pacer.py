@@ -7,7 +7,7 @@ import math
 import pytest
 
 from ctid.outbound import pacer as pc
-from ctid.outbound.pacer import AgentView, DayTally, Pacer, Ringing, Samples
+from ctid.outbound.pacer import AgentView, DayTally, Pacer, Ringing, Samples, Survival
 
 
 def test_samples_keep_the_most_recent_window_sorted() -> None:
@@ -310,3 +310,33 @@ def test_agents_busy_past_every_learned_cycle_are_not_counted_as_freeing() -> No
     # The same 90 agents 94 s into cycles the model knows do count (as in the horizon test).
     known = busy(90, seconds=94.0) + ready(10)
     assert p.to_dial(agents=known, ringing=[], waiting=0, **KW) > 100
+
+
+def test_kaplan_meier_with_cycles_still_going() -> None:
+    # Ended 3, 5, 5, 8, 10; still going at 4, 6, 9, 12 (by hand: 8/9, x 5/7, x 3/4, x 1/2).
+    s = Survival.estimate([10.0, 5.0, 3.0, 8.0, 5.0], [12.0, 4.0, 9.0, 6.0])
+    assert s.times == (3.0, 5.0, 8.0, 10.0)
+    assert s.shares == pytest.approx(
+        (8 / 9, 8 / 9 * 5 / 7, 8 / 9 * 5 / 7 * 3 / 4, 8 / 9 * 5 / 7 * 3 / 8)
+    )
+    assert s.at(2.9) == 1.0 and s.at(3.0) == pytest.approx(8 / 9)
+    assert s.at(4.99) == pytest.approx(8 / 9) and s.at(100.0) == pytest.approx(s.shares[-1])
+    # A cycle still going at the time of an event is at risk then (tie: censored after).
+    tie = Survival.estimate([5.0], [5.0])
+    assert tie.shares == (0.5,)
+    assert Survival.estimate([], [7.0]).at(100.0) == 1.0  # nothing ended: nothing known
+    assert Survival.estimate([4.0, 4.0], []).shares == (0.0,)
+
+
+def test_agents_still_busy_hold_back_the_estimate_of_when_others_free_up() -> None:
+    # Ten cycles of 100 s ended, ten agents 94 s into a call: alone, each is free within
+    # the 7 s horizon (the cycles say so). With 90 more agents 300 s into theirs, 100
+    # cycles were at risk at 100 s and 10 ended: each of the ten frees with 0.1 only.
+    p = learned()
+    alone = busy(10, seconds=94.0) + ready(10)
+    assert p.to_dial(agents=alone, ringing=[], waiting=0, **KW) == 34
+    long_calls = [AgentView(agent_id=f"l{i}", ready=False, busy_seconds=300.0) for i in range(90)]
+    assert p.to_dial(agents=alone + long_calls, ringing=[], waiting=0, **KW) == 16
+    survival = Survival.estimate(p.cycles.values(), [94.0] * 10 + [300.0] * 90)
+    assert p.frees(94.0, 7.0, survival) == pytest.approx(0.1)
+    assert p.frees(94.0, 7.0) == 1.0  # the cycles alone
