@@ -331,7 +331,8 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
     try:
         check_transport(file, parts.server, parts.api)
     except ConfigError as exc:
-        problems.add(exc.key or "", exc.problem)
+        for one in each_problem(exc):
+            problems.add(one.key or "", one.problem)
     try:
         re.compile(parts.switch.external_pattern)
     except re.error as exc:
@@ -361,25 +362,32 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
 
 
 def check_transport(file: str, server: ServerSection, api: ApiSection) -> None:
-    """The ``[server]`` limits, proxies and TLS keys and ``[api] allowed_origins``."""
+    """The ``[server]`` limits, proxies and TLS keys and ``[api] allowed_origins``: every
+    problem (``ConfigProblems`` when there are several)."""
+    gather = Gather()
     for key in ("max_connections", "max_connections_per_address"):
         if getattr(server, key) < 1:
-            raise ConfigError(file, f"server.{key}", "must be at least 1")
+            gather.problems.append(ConfigError(file, f"server.{key}", "must be at least 1"))
     try:
         parse_proxies(server.trusted_proxies)
     except ValueError as exc:
-        raise ConfigError(file, "server.trusted_proxies", str(exc)) from None
+        gather.problems.append(ConfigError(file, "server.trusted_proxies", str(exc)))
     if bool(server.tls_certificate) != bool(server.tls_private_key):
-        raise ConfigError(
-            file, "server.tls_certificate", "give both tls_certificate and tls_private_key"
+        gather.problems.append(
+            ConfigError(
+                file, "server.tls_certificate", "give both tls_certificate and tls_private_key"
+            )
         )
     if server.metrics_tls and not server.tls_certificate:
-        raise ConfigError(file, "server.metrics_tls", "needs tls_certificate and tls_private_key")
+        gather.problems.append(
+            ConfigError(file, "server.metrics_tls", "needs tls_certificate and tls_private_key")
+        )
     for i, pattern in enumerate(api.allowed_origins):
         try:
             parse_origin_pattern(pattern)
         except ValueError as exc:
-            raise ConfigError(file, f"api.allowed_origins[{i}]", str(exc)) from None
+            gather.problems.append(ConfigError(file, f"api.allowed_origins[{i}]", str(exc)))
+    gather.raise_any()
 
 
 @attrs.frozen(kw_only=True)

@@ -411,3 +411,41 @@ skills = [{ queue = "sales", schedule = "mornings" }, { queue = "support" }]
         "acd.queues[1].max_wait: must not be negative",
         'acd.agents[0].skills[1].queue: no queue "support"',
     ]
+
+
+SERVER = """
+[server]
+max_connections = 0
+max_connections_per_address = 0
+trusted_proxies = ["10.0.0.0/33"]
+tls_certificate = "/etc/ctid/cert.pem"
+metrics_tls = true
+
+[api]
+allowed_origins = ["ftp://crm.example.com", "https://*.example.com"]
+
+[switch]
+driver = "simulator"
+"""
+
+
+def test_every_problem_of_the_server_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    origin = (
+        'is not an origin: expected "*" or SCHEME://HOST[:PORT] '
+        '(http or https, no path; PORT may be "*")'
+    )
+    assert check(tmp_path, SERVER, capsys) == [
+        "server.max_connections: must be at least 1",
+        "server.max_connections_per_address: must be at least 1",
+        'server.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR network',
+        "server.tls_certificate: give both tls_certificate and tls_private_key",
+        f'api.allowed_origins[0]: "ftp://crm.example.com" {origin}',
+        f'api.allowed_origins[1]: "https://*.example.com" {origin}',
+    ]
+    # Without a certificate at all, metrics_tls is the one TLS problem.
+    no_tls = SERVER.replace('tls_certificate = "/etc/ctid/cert.pem"\n', "")
+    assert check(tmp_path, no_tls, capsys)[3] == (
+        "server.metrics_tls: needs tls_certificate and tls_private_key"
+    )
