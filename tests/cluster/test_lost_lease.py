@@ -54,16 +54,19 @@ async def test_an_active_node_cut_off_from_postgresql_steps_down_and_stays_up(
             await trio.to_thread.run_sync(postgres.stop)
             try:
                 await a.wait_line("node 'a' stops being active")
-                await a.wait_line("lost leadership.*starting again as a standby")
+                lost = await a.wait_line("lost leadership.*starting again as a standby")
                 # Nobody else could take over meanwhile (nor while the database is away).
                 assert _index(b, "node 'b' is active") is None
                 # The process did not exit: it serves again, as a standby.
                 assert a.process is not None and a.process.returncode is None
                 await a.wait_line("cluster: database unavailable")
-                # (Its API listens again; on port 0 here, so on a new port.)
+                # (Its API listens again; on port 0 here, so on a new port. The line may
+                # come before or after the one above: the standby's start and the
+                # cluster's first try of the database run side by side.)
+                again = await a.wait_line(r"serving ws://", since=a.lines.index(lost) + 1)
                 serving = [ln for ln in a.lines if re.search(r"serving ws://", ln)]
-                assert len(serving) == 2
-                found = re.search(r"serving (ws://\S+)", serving[-1])
+                assert serving[-1] == again and len(serving) == 2
+                found = re.search(r"serving (ws://\S+)", again)
                 assert found is not None
                 a.url = found.group(1)
                 status, body = await healthz(a)
