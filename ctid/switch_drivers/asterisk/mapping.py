@@ -14,20 +14,28 @@ The shell tells the mapper what ctid asked for before it asks Asterisk
 (``expect_originate``, ``expect_playback``, ``expect_recording``, ...), since
 the events of a request can arrive before its HTTP answer.
 
-One mapper per driver; no I/O, no clock, no trio.
+One mapper per driver; no I/O, no clock, no trio. Its parts: ``names`` (ctid's
+marks on ARI objects), ``effects``, ``model`` (its records) and ``resync``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import attrs
 
 from ctid.switch_drivers.asterisk import amd
+from ctid.switch_drivers.asterisk.effects import (
+    ApplicationLost,
+    Effect,
+    FaxReturned,
+    FollowChannel,
+    Output,
+    StartAmd,
+    StopPlaybackOnDigit,
+)
 from ctid.switch_drivers.asterisk.endpoints import (
     DIAL_FAILURES,
     EndpointConfig,
@@ -35,9 +43,23 @@ from ctid.switch_drivers.asterisk.endpoints import (
     hangup_cause,
 )
 from ctid.switch_drivers.asterisk.fax import FAX_STASIS_ARG, FaxVariables
+from ctid.switch_drivers.asterisk.model import (
+    _STATES,
+    JSON,
+    _Bridge,
+    _Channel,
+    _Expected,
+    _Playback,
+)
+from ctid.switch_drivers.asterisk.names import (
+    ORIGIN_VARIABLE,
+    ORIGINATE_ARG,
+    SNOOP_ARG,
+    SUPERVISION_BRIDGE,
+)
+from ctid.switch_drivers.asterisk.resync import Resync
 from ctid.switch_drivers.base import (
     BridgeDestroyed,
-    BridgeInfo,
     BridgeJoined,
     BridgeLeft,
     ChannelAlerting,
@@ -45,7 +67,6 @@ from ctid.switch_drivers.base import (
     ChannelCreated,
     ChannelHeld,
     ChannelHungUp,
-    ChannelInfo,
     ChannelRetrieved,
     ChannelState,
     DigitsReceived,
@@ -59,7 +80,6 @@ from ctid.switch_drivers.base import (
     RecordingFailed,
     RecordingFinished,
     RecordingStarted,
-    Resynchronized,
     SwitchEvent,
 )
 
@@ -80,185 +100,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The first Stasis argument of channels ctid originates, so that a ctid that
-#: restarted still knows them for outbound legs.
-ORIGINATE_ARG: Final = "ctid:originate"
-#: The channel variable ctid sets on every channel it originates (value: its app
-#: name). Listed in ari.conf's ``channelvars``, it shows in ``GET /channels``, so a
-#: restarted ctid recognises its own channels that still ring (not in Stasis yet).
-ORIGIN_VARIABLE: Final = "CTID_APP"
-#: The first Stasis argument of ctid's own snoop channels (supervision): internal.
-SNOOP_ARG: Final = "ctid:snoop"
-#: The id prefix of ctid's own supervision bridges (a supervisor and a snoop):
-#: internal, also to a restarted ctid, which takes them over (``StartSupervision``
-#: with ``restored``) instead of reporting them as a call's bridge.
-SUPERVISION_BRIDGE: Final = "ctid-supervision-"
 
-JSON = Mapping[str, Any]
-
-_STATES: Final = {
-    "Down": ChannelState.DOWN,
-    "Rsrved": ChannelState.DOWN,
-    "OffHook": ChannelState.DIALING,
-    "Dialing": ChannelState.DIALING,
-    "Dialing Offhook": ChannelState.DIALING,
-    "Pre-ring": ChannelState.DIALING,
-    "Ring": ChannelState.RINGING,
-    "Ringing": ChannelState.RINGING,
-    "Up": ChannelState.UP,
-    "Busy": ChannelState.DOWN,
-    "Unknown": ChannelState.DOWN,
-}
-
-#: Event types that say nothing ctid's call model needs, dropped after one dict
-#: look-up. (``ChannelVarset``, most of the stream, is looked at only on a channel
-#: in the fax context.)
-IGNORED: Final = frozenset(
-    {
-        "ChannelDialplan",
-        "ChannelCallerId",
-        "ChannelConnectedLine",
-        "ChannelUserevent",
-        "ChannelTalkingStarted",
-        "ChannelTalkingFinished",
-        "ChannelToneDetected",
-        "ChannelTransfer",
-        "DeviceStateChanged",
-        "PeerStatusChange",
-        "ContactStatusChange",
-        "EndpointStateChange",
-        "PlaybackContinuing",
-        "TextMessageReceived",
-        "BridgeVideoSourceChanged",
-        "ApplicationRegistered",
-        "ApplicationUnregistered",
-        "ApplicationMoveFailed",
-        "BridgeAttendedTransfer",
-        "RESTResponse",
-        "CallBroadcast",
-        "CallClaimed",
-        "MissingParams",
-    }
-)
-
-
-# --------------------------------------------------------------------- effects
-
-
-class Effect:
-    """Something the I/O shell must do because of an event (not a switch event)."""
-
-    __slots__ = ()
-
-
-@attrs.frozen
-class StopPlaybackOnDigit(Effect):
-    """A digit arrived during a ``stop_on_digit`` playback: stop it."""
-
-    playback_id: str
-
-
-@attrs.frozen
-class FollowChannel(Effect):
-    """A channel left Stasis without hanging up (to the dialplan, e.g. a transfer).
-
-    Asterisk stops telling the app about it; the shell subscribes to it so its
-    end still arrives, and calls ``channel_vanished`` if it is already gone.
-    """
-
-    channel_id: str
-
-
-@attrs.frozen
-class StartAmd(Effect):
-    """An answered channel that asked for detection entered the app: ``continue`` it
-    into the AMD context (``amd.start_request``); ``amd_failed`` if that fails."""
-
-    channel_id: str
-
-
-@attrs.frozen
-class FaxReturned(Effect):
-    """A channel came back to Stasis from the fax context: read res_fax's variables."""
-
-    channel_id: str
-    fax_id: str
-    path: str
-
-
-@attrs.frozen
-class ApplicationLost(Effect):
-    """Another connection registered ctid's app name; this socket gets no more events."""
-
-    detail: str
-
-
-Output = SwitchEvent | Effect
-
-
-# ----------------------------------------------------------------------- model
-
-
-@attrs.frozen(kw_only=True)
-class _Expected:
-    """What ctid asked for when it originated a channel."""
-
-    kind: EndpointKind
-    device: str
-    trunk: str | None
-    caller_number: str
-    caller_name: str
-    originator: str | None
-    variables: Mapping[str, str]
-    detect_machines: bool = False
-
-
-@attrs.define(kw_only=True)
-class _Channel:
-    id: str
-    kind: EndpointKind
-    device: str
-    direction: Direction
-    trunk: str | None
-    caller_number: str
-    caller_name: str
-    called_number: str | None
-    state: ChannelState
-    #: Entered the switch as an incoming call (first seen in state "Ring"):
-    #: its "Ringing" is ringback to the caller, not its device alerting.
-    offered: bool
-    alerted: bool = False
-    answered: bool = False
-    #: ctid originated it into its app: it enters Stasis only after it is answered.
-    awaits_stasis: bool = False
-    in_stasis: bool = False
-    #: Answered, but not in the app yet: reported once StasisStart says it is.
-    answer_pending: bool = False
-    held: bool = False
-    bridge_id: str | None = None
-    hangup_requested: bool = False
-    #: The Q.850 cause of the last hang-up request that gave one.
-    hangup_cause: int = 0
-    dial_failure: str | None = None
-    #: Answering-machine detection: "wanted" until answered, "running" in the AMD context.
-    amd: str = ""
-
-
-@attrs.define(kw_only=True)
-class _Playback:
-    channel_id: str | None
-    bridge_id: str | None
-    stop_on_digit: bool
-    stopping: bool = False
-
-
-@attrs.define
-class _Bridge:
-    channels: set[str] = attrs.field(factory=set)
-    music: bool = False
-
-
-class AriMapper:
+class AriMapper(Resync):
     """Folds one ARI event stream into normalized switch events; see the module docstring."""
 
     def __init__(self, *, config: EndpointConfig, app: str) -> None:
@@ -916,102 +759,3 @@ class AriMapper:
         if rid is None:
             return []
         return [RecordingFailed(recording_id=rid, detail=str(recording.get("cause", "")))]
-
-    # ----------------------------------------------------------------- resync
-
-    def resync(self, channels: Iterable[JSON], bridges: Iterable[JSON]) -> Resynchronized:
-        """Rebase the model on ``GET /channels`` and ``GET /bridges``; report it.
-
-        Kept: channels ctid knew or originated, channels in this app's Stasis,
-        and channels in Stasis bridges; what the model knew of them (device,
-        direction, hold) survives. Channels that are gone are dropped.
-        """
-        bridge_list = [b for b in bridges if b.get("bridge_class") == "stasis"]
-        self._internal_bridges.update(
-            b["id"] for b in bridge_list if str(b["id"]).startswith(SUPERVISION_BRIDGE)
-        )
-        member_of = {
-            cid: b["id"]
-            for b in bridge_list
-            if b["id"] not in self._internal_bridges
-            for cid in b.get("channels", [])
-        }
-        old = self._channels
-        self._channels = {}
-        infos: list[ChannelInfo] = []
-        live_ids = set()
-        for ch in channels:
-            cid = ch["id"]
-            live_ids.add(cid)
-            args = _stasis_args(ch, self._app)
-            ringing_ours = (
-                args is None
-                and cid not in old
-                and (ch.get("channelvars") or {}).get(ORIGIN_VARIABLE) == self._app
-            )
-            if ringing_ours:
-                # Originated by a previous ctid, still ringing: it enters Stasis on answer.
-                args = [ORIGINATE_ARG]
-            relevant = cid in old or cid in self._expected or args is not None or cid in member_of
-            if not relevant:
-                continue
-            # Snapshot channels are reported in the snapshot, not as creations.
-            channel = old.get(cid) or self._describe(ch, args or ())
-            if channel is None:
-                continue
-            channel.state = _STATES.get(ch.get("state", ""), channel.state)
-            channel.in_stasis = args is not None and not ringing_ours
-            channel.awaits_stasis = channel.awaits_stasis or ringing_ours
-            channel.answered = channel.answered or channel.state is ChannelState.UP
-            channel.alerted = channel.alerted or ch.get("state") == "Ringing"
-            channel.bridge_id = member_of.get(cid)
-            self._channels[cid] = channel
-            infos.append(
-                ChannelInfo(
-                    channel_id=cid,
-                    kind=channel.kind,
-                    device=channel.device,
-                    direction=channel.direction,
-                    state=channel.state,
-                    caller_number=channel.caller_number,
-                    called_number=channel.called_number,
-                    trunk=channel.trunk,
-                    bridge_id=channel.bridge_id,
-                    held=channel.held,
-                    created=_creation_time(ch),
-                )
-            )
-        self._internal_channels &= live_ids
-        old_bridges = self._bridges
-        self._bridges = {}
-        bridge_infos: list[BridgeInfo] = []
-        for b in bridge_list:
-            if b["id"] in self._internal_bridges:
-                self._bridges[b["id"]] = _Bridge(set(b.get("channels", [])))
-                continue
-            members = tuple(c for c in b.get("channels", []) if c in self._channels)
-            music = old_bridges[b["id"]].music if b["id"] in old_bridges else False
-            self._bridges[b["id"]] = _Bridge(set(members), music)
-            bridge_infos.append(BridgeInfo(bridge_id=b["id"], channel_ids=members, music=music))
-        self._internal_bridges &= set(self._bridges)
-        return Resynchronized(channels=tuple(infos), bridges=tuple(bridge_infos))
-
-
-def _stasis_args(ch: JSON, app: str) -> list[str] | None:
-    """The Stasis arguments if the channel is in ``app`` now, else ``None``."""
-    dialplan = ch.get("dialplan") or {}
-    if dialplan.get("app_name") != "Stasis":
-        return None
-    parts = str(dialplan.get("app_data", "")).split(",")
-    if parts[0] != app:
-        return None
-    return parts[1:]
-
-
-def _creation_time(channel: JSON) -> float | None:
-    """ARI's ``creationtime`` ("2026-11-22T05:31:28.825+0000") in epoch seconds."""
-    try:
-        stamp = dt.datetime.strptime(channel["creationtime"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    except (KeyError, TypeError, ValueError):
-        return None
-    return stamp.timestamp()
