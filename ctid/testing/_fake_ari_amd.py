@@ -22,7 +22,8 @@ from typing import Any
 
 from ..switch_drivers.simulator import machines
 from . import _fake_ari_fax
-from ._fake_ari_switch import AriError, AriSwitch, _Channel
+from ._fake_ari_objects import _Channel
+from ._fake_ari_switch import AriError, AriSwitch
 
 __all__ = ["HANDLERS"]
 

@@ -21,7 +21,8 @@ from .. import faximage
 from ..switch_drivers import t30
 from ..switch_drivers.simulator import fax as simfax
 from ..switch_drivers.simulator.config import SimulatorConfig
-from ._fake_ari_switch import AriError, AriSwitch, _Channel
+from ._fake_ari_objects import _Channel
+from ._fake_ari_switch import AriError, AriSwitch
 
 __all__ = ["FAX_CONTEXT", "HANDLERS"]
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._fake_ari_switch import JSON, AriError, AriSwitch
+from ._fake_ari_objects import JSON
+from ._fake_ari_switch import AriError, AriSwitch
 
 __all__ = ["HANDLERS", "lamp"]
 

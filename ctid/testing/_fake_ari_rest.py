@@ -15,14 +15,8 @@ from typing import Any, Final
 import trio
 
 from ctid.testing import _fake_ari_amd, _fake_ari_fax, _fake_ari_mwi
-from ctid.testing._fake_ari_switch import (
-    _REASON_CAUSE,
-    JSON,
-    AriError,
-    AriSwitch,
-    _Bridge,
-    _Channel,
-)
+from ctid.testing._fake_ari_objects import _REASON_CAUSE, JSON, _Bridge, _Channel
+from ctid.testing._fake_ari_switch import AriError, AriSwitch
 from ctid.testing.ari_schema import CheckedRequest
 
 __all__ = ["handle"]

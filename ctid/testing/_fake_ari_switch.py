@@ -34,138 +34,36 @@ Time is read from trio only; timestamps are a fixed wall-clock anchor plus
 ``trio.current_time()``.
 
 The REST handlers are in ``_fake_ari_rest`` and the wire protocol in
-``_fake_ari_wire``; this module holds the simulated switch.
+``_fake_ari_wire``; this module holds the simulated switch, its objects are in
+``_fake_ari_objects`` and their JSON in ``_fake_ari_json``.
 """
 
 from __future__ import annotations
 
 import abc
-import datetime as _dt
 import itertools
-import wave
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any
 
-import attrs
 import trio
 
 from ctid.switch_drivers.simulator.config import SimulatorConfig
+from ctid.testing._fake_ari_json import AriJson
+from ctid.testing._fake_ari_objects import (
+    _CAUSE_TEXT,
+    _SIP_TIMER_B,
+    JSON,
+    AriError,
+    NumberBehaviour,
+    _App,
+    _Bridge,
+    _Channel,
+    _Playback,
+    _Recording,
+)
 from ctid.testing.ari_schema import AriSchema
 
 __all__ = ["AriError", "AriSwitch", "FakeOutsideParty", "FakePhone", "NumberBehaviour"]
-
-JSON = dict[str, Any]
-NumberBehaviour = Literal["answer", "busy", "noanswer", "unreachable", "dead"]
-
-_ANCHOR: Final = _dt.datetime(2026, 11, 22, 5, 0, 0, tzinfo=_dt.UTC)
-_EVENT_QUEUE: Final = 10_000
-#: Seconds PJSIP waits for any answer to an INVITE over UDP (timer B, 64 * T1).
-_SIP_TIMER_B: Final = 32.0
-_CAUSE_TEXT: Final = {
-    0: "Unknown",
-    16: "Normal Clearing",
-    17: "User busy",
-    18: "No user responding",
-    19: "User alerting, no answer",
-    20: "Subscriber absent",
-    21: "Call Rejected",
-    26: "Answered elsewhere",
-    34: "Circuit/channel congestion",
-    38: "Network out of order",
-    1: "Unallocated (unassigned) number",
-    31: "Normal, unspecified",
-    127: "Interworking, unspecified",
-}
-_REASON_CAUSE: Final = {
-    "normal": 16,
-    "busy": 17,
-    "congestion": 34,
-    "no_answer": 19,
-    "timeout": 19,
-    "rejected": 21,
-    "unallocated": 1,
-    "normal_unspecified": 31,
-    "number_incomplete": 28,
-    "codec_mismatch": 58,
-    "interworking": 127,
-    "failure": 38,
-    "answered_elsewhere": 26,
-}
-
-
-class AriError(Exception):
-    """A REST failure as Asterisk reports it: status and ``{"message"}`` (or ``{"error"}``)."""
-
-    def __init__(self, status: int, message: str, *, key: str = "message") -> None:
-        super().__init__(f"{status} {message}")
-        self.status = status
-        self.body: JSON = {key: message}
-
-
-@attrs.define(kw_only=True, eq=False)
-class _Channel:
-    id: str
-    name: str
-    endpoint: str
-    state: str
-    caller: JSON
-    connected: JSON
-    dialplan: JSON
-    created: float
-    stasis_app: str | None = None
-    subscribers: set[str] = attrs.field(factory=set)
-    bridge: str | None = None
-    moh: str | None = None
-    held: bool = False
-    dying: bool = False
-    digits_heard: list[str] = attrs.field(factory=list)
-    originated_into: tuple[str, list[str]] | None = None  # (app, args) once answered
-    snoop: tuple[str, str, str] | None = None  # (target, spy, whisper)
-    #: Channel variables set by the originate request.
-    variables: dict[str, str] = attrs.field(factory=dict)
-    #: On a trunk: the outside party's number (the caller, or the number dialled).
-    party: str | None = None
-
-
-@attrs.define(kw_only=True, eq=False)
-class _Bridge:
-    id: str
-    name: str
-    bridge_type: str
-    created: float
-    channels: list[str] = attrs.field(factory=list)
-    subscribers: set[str] = attrs.field(factory=set)
-    moh: str | None = None
-    technology: str = "simple_bridge"
-
-
-@attrs.define(kw_only=True, eq=False)
-class _Playback:
-    id: str
-    media: list[str]
-    target_uri: str
-    language: str
-    subscribers: set[str]
-    state: str = "playing"
-
-
-@attrs.define(kw_only=True, eq=False)
-class _Recording:
-    name: str
-    format: str
-    target_uri: str
-    subscribers: set[str]
-    started: float
-    state: str = "recording"
-
-
-@attrs.define(eq=False)
-class _App:
-    name: str
-    subscribe_all: bool = False
-    socket: trio.MemorySendChannel[JSON] | None = None
-    subscribed: set[str] = attrs.field(factory=set)  # "endpoint:PJSIP/1001", ...
 
 
 class _Party(abc.ABC):
@@ -259,7 +157,7 @@ class FakeOutsideParty(_Party):
         return channel.party == self.number
 
 
-class AriSwitch:
+class AriSwitch(AriJson):
     """The fake switch's state; ``FakeAsterisk`` adds the network (see ``fake_asterisk``)."""
 
     def __init__(
@@ -457,81 +355,6 @@ class AriSwitch:
     def all_subscribers(self) -> set[str]:
         """Apps that asked for every event (``subscribeAll=true``)."""
         return {app.name for app in self.apps.values() if app.subscribe_all}
-
-    # ------------------------------------------------------------ values
-
-    def timestamp(self) -> str:
-        moment = _ANCHOR + _dt.timedelta(seconds=trio.current_time())
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-
-    def channel_json(self, c: _Channel) -> JSON:
-        return {
-            "id": c.id,
-            "name": c.name,
-            "state": c.state,
-            "protocol_id": f"proto-{c.id}",
-            "caller": dict(c.caller),
-            "connected": dict(c.connected),
-            "accountcode": "",
-            "dialplan": dict(c.dialplan),
-            "creationtime": self._stamp(c.created),
-            "language": "en",
-            **(
-                {"channelvars": {name: c.variables.get(name, "") for name in self.channelvars}}
-                if self.channelvars
-                else {}
-            ),
-        }
-
-    def bridge_json(self, b: _Bridge) -> JSON:
-        return {
-            "id": b.id,
-            "technology": b.technology,
-            "bridge_type": b.bridge_type,
-            "bridge_class": "stasis",
-            "creator": "Stasis",
-            "name": b.name,
-            "channels": list(b.channels),
-            "creationtime": self._stamp(b.created),
-            "video_mode": "talker",
-        }
-
-    def playback_json(self, p: _Playback) -> JSON:
-        return {
-            "id": p.id,
-            "media_uri": p.media[0],
-            "target_uri": p.target_uri,
-            "language": p.language,
-            "state": p.state,
-        }
-
-    def _write_recording(self, r: _Recording) -> None:
-        """The file of a finished recording: silence for as long as it ran (8 kHz, 16 bit)."""
-        assert self.recording_dir is not None
-        path = Path(self.recording_dir) / f"{r.name}.{r.format}"
-        path.parent.mkdir(parents=True, exist_ok=True)  # Asterisk makes the directories
-        frames = round((trio.current_time() - r.started) * 8000)
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(8000)
-            out.writeframes(bytes(2 * frames))
-
-    def recording_json(self, r: _Recording) -> JSON:
-        out: JSON = {
-            "name": r.name,
-            "format": r.format,
-            "target_uri": r.target_uri,
-            "state": r.state,
-        }
-        if r.state in ("done", "failed", "canceled"):
-            # Whole seconds, as Asterisk reports them (rounded first: float noise).
-            out["duration"] = int(round(trio.current_time() - r.started, 6))
-        return out
-
-    def _stamp(self, t: float) -> str:
-        moment = _ANCHOR + _dt.timedelta(seconds=t)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
     def new_id(self) -> int:
         return next(self._ids)

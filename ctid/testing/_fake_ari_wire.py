@@ -21,8 +21,9 @@ from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
+from ctid.testing._fake_ari_objects import _EVENT_QUEUE, JSON
 from ctid.testing._fake_ari_rest import handle
-from ctid.testing._fake_ari_switch import _EVENT_QUEUE, JSON, AriSwitch
+from ctid.testing._fake_ari_switch import AriSwitch
 from ctid.testing.ari_schema import RequestError
 
 __all__ = ["serve_connection"]

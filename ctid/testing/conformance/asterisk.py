@@ -21,7 +21,7 @@ from ..fake_asterisk import FakeAsterisk
 from .harness import BUSY, NO_ANSWER, OUT_OF_ORDER, PARTIES, UNREACHABLE, Hearing, SwitchHarness
 
 if TYPE_CHECKING:
-    from .._fake_ari_switch import _Channel
+    from .._fake_ari_objects import _Channel
 
 __all__ = ["ASTERISK_SECTION", "FakeAsteriskHarness"]
 
