@@ -3,7 +3,8 @@
 Everything here is synchronous except the timers (ringing, playback length),
 which run as tasks in the fake's nursery and read time only through trio.
 Events are handed to ``publish``, which queues them on every subscribed
-connection; api commands return their reply body.
+connection; api commands return their reply body. Conferences
+(``_fs_conference``) and eavesdrop (``_fs_eavesdrop``) are mixins of ``SimSwitch``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import Final
 import trio
 import trio.lowlevel
 
+from ._fs_conference import Conferences
 from ._fs_dialplan import Dialplan, DialplanKind
+from ._fs_eavesdrop import Eavesdrops
 from ._fs_events import EventBuilder, Pairs, SimChannel
 from ._fs_media import Eavesdrop, Recording, switch_true
 
@@ -84,7 +87,7 @@ def _split_vars(text: str) -> dict[str, str]:
     return out
 
 
-class SimSwitch:
+class SimSwitch(Conferences, Eavesdrops):
     """A small FreeSWITCH: a directory of users, one gateway, channels and conferences."""
 
     def __init__(
@@ -423,77 +426,6 @@ class SimSwitch:
             self._unbridge(ch, partner)
             self._after_bridge(partner, "NORMAL_CLEARING")
 
-    # ------------------------------------------------------------ conferences
-
-    def _conference_headers(self, name: str) -> list[tuple[str, str]]:
-        return [
-            ("Conference-Name", name),
-            ("Conference-Domain", self.domain),
-            ("Conference-Size", str(len(self.conferences.get(name, [])))),
-            ("Conference-Ghosts", "0"),
-            ("Conference-Profile-Name", "default"),
-            ("Conference-Unique-ID", f"conf-{name}"),
-        ]
-
-    def _conference_event(self, name: str, action: str, ch: SimChannel | None) -> None:
-        pairs = self.events.base("CUSTOM", f"conference_{action.replace('-', '_')}")
-        pairs.insert(0, ("Event-Subclass", "conference::maintenance"))
-        pairs += self._conference_headers(name)
-        if ch is not None:
-            member = (
-                self.conferences[name].index(ch.uuid) + 1
-                if ch.uuid in self.conferences[name]
-                else 1
-            )
-            pairs.append(("Floor", "false"))
-            pairs += self.events.channel_block(ch)
-            pairs += [
-                ("Video", "false"),
-                ("Hear", "true"),
-                ("See", "true"),
-                ("Speak", "true"),
-                ("Talking", "false"),
-                ("Mute-Detect", "false"),
-                ("Hold", "false"),
-                ("Member-ID", str(member)),
-                ("Member-Type", "member"),
-                ("Member-Ghost", "false"),
-                ("Energy-Level", "100"),
-                ("Current-Energy", "0"),
-            ]
-            pairs += self.events.variables(ch)
-        pairs.append(("Action", action))
-        self.emit("CUSTOM conference::maintenance", pairs)
-
-    def conference_join(self, ch: SimChannel, name: str) -> None:
-        # A transfer: the profile gets the dialplan and the number it left.
-        ch.dialplan, ch.rdnis = "inline", ch.destination
-        self.detach(ch)
-        if name not in self.conferences:
-            self.conferences[name] = []
-            self._conference_event(name, "conference-create", None)
-        # show channels gives the application's argument as FreeSWITCH 1.10.12
-        # does: the conference with its profile ("ctid-call-7@default").
-        ch.application, ch.application_data = "conference", f"{name}@default"
-        ch.conference = name
-        ch.state = "CS_EXECUTE"
-        self.execute_app(ch, "conference", f"{name}@default", complete=False)
-        self.conferences[name].append(ch.uuid)
-        self._conference_event(name, "add-member", ch)
-
-    def _conference_leave(self, ch: SimChannel) -> None:
-        name = ch.conference
-        assert name is not None
-        self._conference_event(name, "del-member", ch)
-        self.conferences[name].remove(ch.uuid)
-        ch.conference = None
-        if not self.conferences[name]:
-            self.conference_music.pop(name, None)
-            del self.conferences[name]
-            self.conferences.setdefault(name, [])
-            self._conference_event(name, "conference-destroy", None)
-            del self.conferences[name]
-
     # ------------------------------------------------------------------ media
 
     def start_playback(self, ch: SimChannel, path: str, app_uuid: str) -> None:
@@ -592,73 +524,6 @@ class SimSwitch:
                 self._stop_media(partner)
             self.channel_event("CHANNEL_UNHOLD", function, ch, with_other=True)
             self._callstate(ch, "ACTIVE")
-
-    # -------------------------------------------------------------- eavesdrop
-
-    def start_eavesdrop(self, ch: SimChannel, target: str, app_uuid: str) -> None:
-        """``eavesdrop <target>`` on ``ch``, with the flags mod_dptools reads from its variables."""
-        self.detach(ch)
-        ch.state, ch.application, ch.application_data = "CS_EXECUTE", "eavesdrop", target
-        ch.variables["current_application"] = "eavesdrop"
-        ch.variables["current_application_data"] = target
-        headers = [
-            ("Application", "eavesdrop"),
-            ("Application-Data", target),
-            ("Application-UUID", app_uuid),
-        ]
-        self.channel_event("CHANNEL_EXECUTE", "switch_core_session_exec", ch, after=headers)
-        if target not in self.channels:
-            self._eavesdrop_ended(ch, app_uuid)
-            return
-        flag = ch.variables.get
-        self.eavesdrops[ch.uuid] = Eavesdrop(
-            target=target,
-            mux_read=switch_true(flag("eavesdrop_whisper_aleg")),
-            mux_write=switch_true(flag("eavesdrop_whisper_bleg")),
-            dtmf=switch_true(flag("eavesdrop_enable_dtmf", "true")),
-            app_uuid=app_uuid,
-        )
-
-    def eavesdrop_command(self, ch: SimChannel, command: str) -> None:
-        """An ``eavesdrop-command`` (or a DTMF digit) for the eavesdrop running on ``ch``."""
-        ed = self.eavesdrops.get(ch.uuid)
-        if ed is None:
-            return
-        for char in command:
-            if char == "*":
-                del self.eavesdrops[ch.uuid]
-                self._eavesdrop_ended(ch, ed.app_uuid)
-                return
-            modes = {"0": (False, False), "1": (True, False), "2": (False, True), "3": (True, True)}
-            if char in modes:
-                ed.mux_read, ed.mux_write = modes[char]
-
-    def end_eavesdrops(self, ch: SimChannel) -> None:
-        """``ch`` hangs up: its own eavesdrop ends, and so does everyone's on it."""
-        self.eavesdrops.pop(ch.uuid, None)
-        for uuid, ed in list(self.eavesdrops.items()):
-            if ed.target == ch.uuid:
-                del self.eavesdrops[uuid]
-                listener = self.channels.get(uuid)
-                if listener is not None and not listener.hungup:
-                    self._eavesdrop_ended(listener, ed.app_uuid)
-
-    def _eavesdrop_ended(self, ch: SimChannel, app_uuid: str) -> None:
-        self.channel_event(
-            "CHANNEL_EXECUTE_COMPLETE",
-            "switch_core_session_exec",
-            ch,
-            after=[
-                ("Application", "eavesdrop"),
-                ("Application-Data", ch.application_data),
-                ("Application-Response", "_none_"),
-                ("Application-UUID", app_uuid),
-            ],
-        )
-        # Executed on a parked channel (sendmsg), it goes back to park.
-        ch.application, ch.application_data = "park", ""
-        ch.variables["current_application"] = "park"
-        ch.variables["current_application_data"] = ""
 
     def dtmf(self, ch: SimChannel, digit: str) -> None:
         ed = self.eavesdrops.get(ch.uuid)
