@@ -51,7 +51,7 @@ def _load_extra_commands() -> None:
     from .outbound.cli import campaign_command, setup_campaign
     from .recording.cli import recording_command, setup_recording
     from .records.cli import db_command, setup_db
-    from .records.report_cli import report_command, setup_report
+    from .report_command import report_command, setup_report
     from .simulate.command import register
 
     register(EXTRA_COMMANDS)

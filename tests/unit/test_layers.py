@@ -85,6 +85,8 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
             {
                 "cli",
                 "__main__",
+                # ``ctid report``: the records' reports and outbound's campaign report.
+                "report_command",
                 "testing",
                 "simulate.run",
                 "simulate.command",

@@ -1,4 +1,8 @@
-"""``ctid report NAME``: a report from the records database, as a table, CSV or JSON."""
+"""``ctid report NAME``: a report from the records database, as a table, CSV or JSON.
+
+A tool on the daemon (above the services): the reports are the records' and
+the campaign report is outbound's, so the command that offers both sits above both.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, load_config
-from .reports import REPORTS
+from .config import ConfigError, load_config
+from .records.reports import REPORTS
 
 __all__ = ["report_command", "setup_report"]
 
@@ -36,12 +40,12 @@ def setup_report(parser: argparse.ArgumentParser) -> None:
 def report_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import db
-    from .archive_command import parse_day_or_time
-    from .config import records_settings
-    from .report_format import PlotUnavailable, as_csv, as_json, as_table, plot
-    from .report_queries import load
-    from .reports import ReportRequest, run_report
+    from .records import db
+    from .records.archive_command import parse_day_or_time
+    from .records.config import records_settings
+    from .records.report_format import PlotUnavailable, as_csv, as_json, as_table, plot
+    from .records.report_queries import load
+    from .records.reports import ReportRequest, run_report
 
     try:
         settings = records_settings(load_config(args.config))
@@ -98,8 +102,8 @@ def report_command(args: argparse.Namespace) -> int:
 
 def _campaign_report(engine: Any, campaign: str, request: Any) -> Any:
     """``report campaign`` (``ctid.outbound.report``); LookupError: no such campaign."""
-    from ..outbound import report as campaign_reports
-    from ..outbound.store import campaign_row
+    from .outbound import report as campaign_reports
+    from .outbound.store import campaign_row
 
     row = campaign_row(engine, campaign)
     if row is None:
