@@ -388,6 +388,9 @@ webhook_events = Table(
     Column("timestamp", String(32), nullable=False),
 )
 Index("ix_webhook_events_webhook", webhook_events.c.webhook, webhook_events.c.id)
+#: The journal's replay at start asks which recovered events the outbox has
+#: (``outbox.append_missing``: webhook and ``event_id IN (...)``). Migration 0013.
+Index("ix_webhook_events_event_id", webhook_events.c.webhook, webhook_events.c.event_id)
 
 # ------------------------------------------------------------ outbound campaigns
 # Migration 0007_outbound_campaigns; read and written by ``ctid.outbound.store``.
