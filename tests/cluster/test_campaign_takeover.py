@@ -13,11 +13,11 @@ import pytest
 import trio
 import trio.testing
 
-from ctid.outbound.dialler import Dialler
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
 from ctid.testing.lease import FakeLeaseDatabase
 
-from ..continuity.test_campaign_restart import ALWAYS, pacer_state, records
+from ..campaigns import campaign, campaign_sections, dialler_of, standings
+from ..continuity.test_campaign_restart import pacer_state
 from ..postgres import PostgresServer
 from .test_node import Node
 
@@ -25,30 +25,9 @@ pytestmark = pytest.mark.postgres
 
 
 def _extra(name: str, url: str) -> dict[str, Any]:
-    return {
-        "records": {"enabled": True, "database": url, "node": f"host-{name}", "fsync": False},
-        "acd": {
-            "queues": [{"name": "sales", "number": "8001", "wrap_up": 0}],
-            "agents": [{"id": "2001", "auto_answer": True, "skills": [{"queue": "sales"}]}],
-        },
-        "campaigns": [
-            {
-                "name": "c",
-                "mode": "predictive",
-                "queue": "sales",
-                "caller_id": "0170000000",
-                "timezone": "UTC",
-                "windows": ALWAYS,
-                "amd": False,
-            }
-        ],
-    }
-
-
-def _dialler(node: Node) -> Dialler:
-    dialler = node.app.api.services["campaigns"].dialler
-    assert isinstance(dialler, Dialler)
-    return dialler
+    return campaign_sections(
+        url, campaign(mode="predictive", amd=False), node=f"host-{name}", fsync=False
+    )
 
 
 async def test_the_new_active_node_resumes_the_campaign_where_the_dead_node_was(
@@ -77,7 +56,7 @@ async def test_the_new_active_node_resumes_the_campaign_where_the_dead_node_was(
             )
         await admin.call("campaign.setState", {"name": "c", "state": "running"})
         await trio.sleep(6.0)  # the first callee answered at 2 s and talks with 2001
-        dialler = _dialler(a)
+        dialler = dialler_of(a.app)
         [call_id] = dialler.attempts
         before = pacer_state(dialler)
         assert (before["tally"].dialled, before["tally"].persons) == (1, 1)
@@ -85,14 +64,14 @@ async def test_the_new_active_node_resumes_the_campaign_where_the_dead_node_was(
         a.kill()
         assert b.app.cluster is not None
         await b.app.cluster.wait_serving()
-        took_over = _dialler(b)
+        took_over = dialler_of(b.app)
         assert pacer_state(took_over) == before
         assert list(took_over.attempts) == [call_id]
         assert set(took_over.runs) == {"c"} and not took_over.runs["c"].paused
         # The call goes on under b: it ends, its record is done, and b dials the next.
         switch.on_hook("1001")
         await trio.sleep(2.0)
-        assert records(url)["5550101"] == ("done", 1, "answered")
+        assert standings(url)["5550101"] == ("done", 1, "answered")
         tally = took_over.pacers["c"].tally
         assert (tally.dialled, tally.persons, tally.connected) == (2, 1, 1)
         nursery.cancel_scope.cancel()

@@ -7,52 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import trio
 
 from ctid.outbound.dialler import Dialler
 from ctid.records import db
 from ctid.records.schema import campaign_records
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
-from ctid.testing import CallCentre, sim_config
+from ctid.testing import CallCentre
 
+from ..campaigns import campaign, campaign_config, dialler_of, standings
 from .restart import daemon, set_state, store_of
 
-ALWAYS = [
-    {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}
-]
 NUMBERS = ["5550101", "5550102", "5550103", "5550104"]
 
 
 def config(tmp_path: Path, url: str) -> Any:
-    return sim_config(
-        {
-            "server": {"state_dir": str(tmp_path)},
-            "records": {"enabled": True, "fsync": False, "database": url},
-            "acd": {
-                "queues": [{"name": "sales", "number": "8001", "wrap_up": 0}],
-                "agents": [{"id": "2001", "auto_answer": True, "skills": [{"queue": "sales"}]}],
-            },
-            "campaigns": [
-                {
-                    "name": "c",
-                    "mode": "predictive",
-                    "queue": "sales",
-                    "caller_id": "0170000000",
-                    "timezone": "UTC",
-                    "windows": ALWAYS,
-                    "amd": False,
-                    "abandon_message": "sound:sorry",
-                }
-            ],
-        }
-    )
-
-
-def dialler_of(cc: CallCentre) -> Dialler:
-    dialler = cc.app.api.services["campaigns"].dialler
-    assert isinstance(dialler, Dialler)
-    return dialler
+    campaign_c = campaign(mode="predictive", amd=False, abandon_message="sound:sorry")
+    return campaign_config(tmp_path, url, campaign_c, fsync=False)
 
 
 def pacer_state(dialler: Dialler) -> dict[str, Any]:
@@ -66,23 +37,6 @@ def pacer_state(dialler: Dialler) -> dict[str, Any]:
         "cycles": pacer.cycles.values(),
         "board": (board.day, board.dialled, board.answered, board.abandoned, board.connected),
     }
-
-
-def records(url: str) -> dict[str, tuple[str, int, str | None]]:
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(
-                    campaign_records.c.number,
-                    campaign_records.c.status,
-                    campaign_records.c.attempts,
-                    campaign_records.c.last_outcome,
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return {r.number: (r.status, r.attempts, r.last_outcome) for r in found}
 
 
 def set_status(url: str, number: str, status: str) -> None:
@@ -128,7 +82,7 @@ async def test_a_running_campaign_keeps_its_day_and_model_and_runs_on(
         await set_state(admin, "2001", "1001", "notReady")
         await trio.sleep(20.0)
         await cc.settle()
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         before = pacer_state(dialler)
         assert (before["tally"].dialled, before["tally"].persons) == (2, 2)
         assert (before["tally"].connected, before["tally"].abandoned) == (1, 1)
@@ -140,7 +94,7 @@ async def test_a_running_campaign_keeps_its_day_and_model_and_runs_on(
     # kill -9; down for 30 s, the same day.
     await trio.sleep(30.0)
     async with daemon(cfg) as cc:
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         assert pacer_state(dialler) == before
         # The abandon rate the pacer judges by is still the day's: 1 of 2.
         assert dialler.pacers["c"].tally.abandon_rate == 0.5
@@ -166,7 +120,7 @@ async def test_a_running_campaign_keeps_its_day_and_model_and_runs_on(
         assert after_pause["tally"].dialled == 3 and after_pause["tally"].connected == 2
     await trio.sleep(5.0)
     async with daemon(cfg) as cc:
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         assert dialler.runs["c"].paused is True
         assert pacer_state(dialler) == after_pause
         admin = await cc.client()
@@ -175,7 +129,7 @@ async def test_a_running_campaign_keeps_its_day_and_model_and_runs_on(
         assert (await admin.call("agent.snapshot", {"agentID": "2001"}))["agentState"] == "ready"
         await trio.sleep(10.0)
         assert dialler.board.days["c"].dialled == 3
-        assert records(url)["5550104"] == ("new", 0, None)
+        assert standings(url)["5550104"] == ("new", 0, None)
 
 
 async def test_a_call_in_flight_goes_on_and_a_record_left_dialling_is_retried(
@@ -190,28 +144,28 @@ async def test_a_call_in_flight_goes_on_and_a_record_left_dialling_is_retried(
         await start(cc, NUMBERS[:2])
         await trio.sleep(5.0)  # answered at 2 s, with the agent since
         await cc.settle()
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         [(call_id, attempt)] = dialler.attempts.items()
         assert (attempt.record_id, attempt.handed) == (1, True)
-        assert records(url)["5550101"] == ("dialling", 0, None)
+        assert standings(url)["5550101"] == ("dialling", 0, None)
         await store_of(cc).flush()
     # The kill fell between marking the second record and dialling it.
     set_status(url, "5550102", "dialling")
     await trio.sleep(10.0)
     async with daemon(cfg, driver=sim) as cc:
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         assert list(dialler.attempts) == [call_id]
         adopted = dialler.attempts[call_id]
         assert (adopted.campaign, adopted.record_id, adopted.handed) == ("c", 1, True)
         assert adopted.standing.status == "new"
         # The record nobody dialled is ended as a failed attempt: retried by the rules.
-        status, attempts, outcome = records(url)["5550102"]
+        status, attempts, outcome = standings(url)["5550102"]
         assert (status, attempts, outcome) == ("retry", 1, "failed")
         assert cc.app.model.calls[call_id].facts["campaign_record"] == 1
         cc.sim.on_hook("1001")
         await cc.settle()
         await trio.sleep(1.0)
-        assert records(url)["5550101"] == ("done", 1, "answered")
+        assert standings(url)["5550101"] == ("done", 1, "answered")
         assert dialler.attempts == {} or call_id not in dialler.attempts
         assert dialler.pacers["c"].tally.connected == 1
 
@@ -227,14 +181,14 @@ async def test_the_first_start_on_a_new_day_starts_the_campaign_s_day_at_0(
         cc.sim.on_hook("1001")
         await cc.settle()
         await trio.sleep(1.0)
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         assert (dialler.pacers["c"].tally.dialled, dialler.pacers["c"].tally.persons) == (1, 1)
         yesterday = dialler.pacers["c"].tally.day
         await store_of(cc).flush()
     # Tests start at 08:00 UTC: 17 h later it is the next day in the campaign's zone.
     await trio.sleep(17 * 3600)
     async with daemon(cfg) as cc:
-        dialler = dialler_of(cc)
+        dialler = dialler_of(cc.app)
         # Restored as stored (yesterday's), and rolled before the first decision.
         assert dialler.pacers["c"].tally.day == yesterday
         admin = await cc.client()

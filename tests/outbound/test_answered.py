@@ -11,52 +11,14 @@ import trio
 import trio.testing
 
 from ctid.records import db
-from ctid.records.schema import calls, campaign_records
-from ctid.testing import call_centre, sim_config
+from ctid.records.schema import calls
+from ctid.testing import call_centre
 
-ALWAYS = [
-    {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}
-]
+from ..campaigns import campaign, campaign_config, standings
 
 
-def config(tmp_path: Path, url: str, **campaign: Any) -> Any:
-    return sim_config(
-        {
-            "server": {"state_dir": str(tmp_path)},
-            "records": {"enabled": True, "database": url},
-            "acd": {
-                "queues": [{"name": "sales", "number": "8001", "wrap_up": 0}],
-                "agents": [{"id": "2001", "auto_answer": True, "skills": [{"queue": "sales"}]}],
-            },
-            "campaigns": [
-                {
-                    "name": "c",
-                    "queue": "sales",
-                    "caller_id": "0170000000",
-                    "timezone": "UTC",
-                    "windows": ALWAYS,
-                    **campaign,
-                }
-            ],
-        }
-    )
-
-
-def records(url: str) -> dict[str, tuple[str, int, str | None]]:
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(
-                    campaign_records.c.number,
-                    campaign_records.c.status,
-                    campaign_records.c.attempts,
-                    campaign_records.c.last_outcome,
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return {r.number: (r.status, r.attempts, r.last_outcome) for r in found}
+def config(tmp_path: Path, url: str, **fields: Any) -> Any:
+    return campaign_config(tmp_path, url, campaign(**fields))
 
 
 def call_rows(url: str) -> list[dict[str, Any]]:
@@ -114,7 +76,7 @@ async def test_machine_is_hung_up_with_amd_and_never_reaches_an_agent(
         await admin.call("campaign.setState", {"name": "c", "state": "stopped"})
         await cc.settle()
         await trio.sleep(1)
-        assert records(database_url) == {"5550263": ("retry", 1, "machine")}
+        assert standings(database_url) == {"5550263": ("retry", 1, "machine")}
         [row] = call_rows(database_url)
         assert row["campaign"] == "c"
         assert row["campaign_record"] == 1
@@ -135,7 +97,7 @@ async def test_without_amd_a_machine_counts_as_answered(
         await cc.settle()
         await admin.call("campaign.setState", {"name": "c", "state": "stopped"})
         await trio.sleep(1)
-        assert records(database_url) == {"5550263": ("done", 1, "answered")}
+        assert standings(database_url) == {"5550263": ("done", 1, "answered")}
         [row] = call_rows(database_url)
         assert row["campaign_outcome"] == "answered"
         assert row["agent_id"] == "2001"
@@ -167,7 +129,7 @@ async def test_a_person_no_agent_takes_in_2_seconds_hears_the_message_and_is_hun
         assert await line(admin, "T/1") == "idle"
         await admin.call("campaign.setState", {"name": "c", "state": "stopped"})
         await trio.sleep(1)
-        assert records(database_url) == {"5550101": ("retry", 1, "abandoned")}
+        assert standings(database_url) == {"5550101": ("retry", 1, "abandoned")}
         [row] = call_rows(database_url)
         assert row["campaign_outcome"] == "abandoned"
         assert row["agent_id"] is None
@@ -192,7 +154,7 @@ async def test_a_person_reaches_a_ready_agent_after_the_amd_verdict(
         await cc.settle()
         await admin.call("campaign.setState", {"name": "c", "state": "stopped"})
         await trio.sleep(1)
-        assert records(database_url) == {"5550101": ("done", 1, "answered")}
+        assert standings(database_url) == {"5550101": ("done", 1, "answered")}
         [row] = call_rows(database_url)
         assert (row["campaign_outcome"], row["agent_id"]) == ("answered", "2001")
         assert row["facts"]["answeredBy"] == "human"

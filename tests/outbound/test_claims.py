@@ -24,21 +24,12 @@ from ctid.outbound.csv_import import ImportedRow, ListImport
 from ctid.outbound.writeback import RecordWriter
 from ctid.records import db
 from ctid.records.schema import calls, campaign_records
-from ctid.testing import sim_config
 
+from ..campaigns import TWO_AGENTS, campaign, campaign_config, standings
 from ..continuity.restart import daemon
 
 NOW = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC)
-WINDOWS = [
-    {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}
-]
-CAMPAIGN: dict[str, Any] = {
-    "name": "renewals",
-    "queue": "sales",
-    "caller_id": "0170000000",
-    "timezone": "UTC",
-    "windows": WINDOWS,
-}
+CAMPAIGN: dict[str, Any] = campaign(name="renewals")
 
 
 @pytest.fixture
@@ -254,43 +245,12 @@ async def test_writer_coalesces_retries_through_an_outage_and_flushes(
 # ---------------------------------------------------------------- kill -9
 
 
-ACD: dict[str, Any] = {
-    "queues": [{"name": "sales", "number": "8001", "wrap_up": 0}],
-    "agents": [
-        {"id": "2001", "skills": [{"queue": "sales"}]},
-        {"id": "2002", "skills": [{"queue": "sales"}]},
-    ],
-}
 # The simulator's outside numbers answer after 2 s, except ...486 (busy).
 LIST = "phone\n5550101\n5550486\n5550103\n5550104\n5550105\n5550106\n"
 
 
 def _config(tmp_path: Path, database_url: str) -> Any:
-    return sim_config(
-        {
-            "server": {"state_dir": str(tmp_path)},
-            "records": {"enabled": True, "database": database_url, "fsync": False},
-            "acd": ACD,
-            "campaigns": [CAMPAIGN],
-        }
-    )
-
-
-def _standings(url: str) -> dict[str, tuple[str, int, str | None]]:
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(
-                    campaign_records.c.number,
-                    campaign_records.c.status,
-                    campaign_records.c.attempts,
-                    campaign_records.c.last_outcome,
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return {r.number: (r.status, r.attempts, r.last_outcome) for r in found}
+    return campaign_config(tmp_path, database_url, CAMPAIGN, acd=TWO_AGENTS, fsync=False)
 
 
 async def _ready_agents(client: Any) -> None:
@@ -335,7 +295,7 @@ async def test_kill_9_leaves_claims_that_the_next_start_retries_by_the_rules(
         # Two free agents: 0101 and 0486 were claimed and dialled; 0486 was busy at once,
         # so 0103 next. Each claim is in the database before its dial.
         assert await _ringing(admin) == {"5550101", "5550103"}
-        found = _standings(database_url)
+        found = standings(database_url)
         assert {n for n, s in found.items() if s[0] == "dialling"} == {
             "5550101",
             "5550486",
@@ -346,7 +306,7 @@ async def test_kill_9_leaves_claims_that_the_next_start_retries_by_the_rules(
         await cc.app.api.services["records"].wait_committed()  # 0486's call record is in
     # kill -9: the outcome of 0486 and the calls ringing are gone; their records are
     # still "dialling" in the database.
-    assert _standings(database_url)["5550486"] == ("dialling", 0, None)
+    assert standings(database_url)["5550486"] == ("dialling", 0, None)
     monkeypatch.setattr(claims, "write_records", real_write)
     monkeypatch.setattr("ctid.outbound.writeback.write_records", real_write)
 
@@ -363,7 +323,7 @@ async def test_kill_9_leaves_claims_that_the_next_start_retries_by_the_rules(
         # whose calls died with the process as failed (retry in 1800 s). None is dialled
         # again now: the next records are.
         assert await _ringing(admin) == {"5550104", "5550105"}
-        found = _standings(database_url)
+        found = standings(database_url)
         assert found["5550486"] == ("retry", 1, "busy")
         assert found["5550101"] == ("retry", 1, "failed")
         assert found["5550103"] == ("retry", 1, "failed")

@@ -11,67 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import trio
 import trio.testing
 
-from ctid.records import db
-from ctid.records.schema import campaign_records
-from ctid.testing import call_centre, sim_config
+from ctid.testing import call_centre
 
-ACD: dict[str, Any] = {
-    "queues": [{"name": "sales", "number": "8001", "wrap_up": 0}],
-    "agents": [
-        {"id": "2001", "skills": [{"queue": "sales"}]},
-        {"id": "2002", "skills": [{"queue": "sales"}]},
-    ],
-}
+from ..campaigns import TWO_AGENTS, campaign, campaign_config, standings
+
 # The simulator's outside numbers answer after 2 s, except ...486 (busy).
 LIST = "name,phone\nAnn,5550101\nBob,5550486\nCy,5550103\nDee,5550104\nEve,5550105\n"
-
-
-def rows(url: str) -> dict[str, tuple[str, int, str | None]]:
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(
-                    campaign_records.c.number,
-                    campaign_records.c.status,
-                    campaign_records.c.attempts,
-                    campaign_records.c.last_outcome,
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return {r.number: (r.status, r.attempts, r.last_outcome) for r in found}
 
 
 async def test_progressive_campaign_dials_per_free_agent(
     tmp_path: Path, database_url: str, autojump_clock: trio.testing.MockClock
 ) -> None:
-    config = sim_config(
-        {
-            "server": {"state_dir": str(tmp_path)},
-            "records": {"enabled": True, "database": database_url},
-            "acd": ACD,
-            "campaigns": [
-                {
-                    "name": "renewals",
-                    "queue": "sales",
-                    "caller_id": "0170000000",
-                    "timezone": "UTC",
-                    "windows": [
-                        {
-                            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                            "start": "00:00",
-                            "end": "24:00",
-                        }
-                    ],
-                }
-            ],
-        }
-    )
+    config = campaign_config(tmp_path, database_url, campaign(name="renewals"), acd=TWO_AGENTS)
     async with call_centre(config) as cc:
         admin = await cc.client()
         await admin.call(
@@ -95,7 +49,7 @@ async def test_progressive_campaign_dials_per_free_agent(
             "T/1": ("alerting", "5550101"),
             "T/2": ("alerting", "5550103"),
         }
-        assert rows(database_url)["5550486"] == ("retry", 1, "busy")
+        assert standings(database_url)["5550486"] == ("retry", 1, "busy")
         # Ann and Cy answer (2 s after alerting); each enters the queue and rings an agent.
         await trio.sleep(2.5)
         queued = [e for e in admin.take() if e["_name"] == "QueuedEvent"]
@@ -123,7 +77,7 @@ async def test_progressive_campaign_dials_per_free_agent(
         # Both agents are free again: Dee is dialled; Eve is on the do-not-call list.
         await trio.sleep(1.5)
         assert await outside(admin) == {"T/1": ("alerting", "5550104")}
-        found = rows(database_url)
+        found = standings(database_url)
         assert found["5550101"] == ("done", 1, "answered")
         assert found["5550103"] == ("done", 1, "answered")
         assert found["5550105"] == ("dnc", 0, "dnc")  # never dialled
