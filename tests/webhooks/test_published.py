@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,6 +81,27 @@ def service(
     )
 
 
+@asynccontextmanager
+async def serving(*receivers: Receiver) -> AsyncIterator[None]:
+    """The receivers (real HTTP servers on port 0) for the block, which ``GUARD`` bounds."""
+    with trio.fail_after(GUARD):
+        async with trio.open_nursery() as servers:
+            for receiver in receivers:
+                await receiver.start(servers)
+            yield
+            servers.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def running(hooks: WebhookService) -> AsyncIterator[None]:
+    """``hooks`` running for the block; its end stops it dead, as a SIGKILL does (its
+    tasks cancelled, no flush, no shutdown step)."""
+    async with trio.open_nursery() as process:
+        await process.start(hooks.run)
+        yield
+        process.cancel_scope.cancel()
+
+
 def outbox_ids(engine: Engine, webhook: str = "crm") -> list[str]:
     return [s.event_id for s in outbox.next_batch(engine, webhook, 100)]
 
@@ -107,47 +129,38 @@ async def test_events_published_before_a_kill_are_delivered_after_it_even_uncomm
     up = Receiver()
     journal = tmp_path / "webhooks"
     gate = Gate()
-    with trio.fail_after(GUARD):
-        async with trio.open_nursery() as servers:
-            await down.start(servers)
-            await up.start(servers)
-
-            first = service(engine, down.url, "t1", journal, gate=gate)
-            async with trio.open_nursery() as process:
-                await process.start(first.run)
-                for n in (1, 2, 3):
-                    first.on_published(event(n), ())
-                await first.wait_written()
-                assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3"]
-                await down.wait_for(lambda: len(down.requests) >= 1)
-                # The writer's next commit never finishes: event 4 is being written,
-                # event 5 waits behind it. Neither is in the outbox at the kill.
-                gate.held.add("append")
-                first.on_published(event(4), ())
-                await gate.reached.wait()
-                first.on_published(event(5), ())
-                assert first.hooks["crm"].writing == 1
-                assert first.hooks["crm"].waiting == 2
-                # kill -9: nothing more runs in this process.
-                process.cancel_scope.cancel()
-
+    async with serving(down, up):
+        first = service(engine, down.url, "t1", journal, gate=gate)
+        async with running(first):
+            for n in (1, 2, 3):
+                first.on_published(event(n), ())
+            await first.wait_written()
             assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3"]
-            # Committed events' segments are gone; 4 (taken by the blocked pass) and 5
-            # (published during it, so in the next segment) are on disk.
-            assert journalled(journal) == [("t1-e4", ("crm",)), ("t1-e5", ("crm",))]
-            assert len(list(journal.glob("*.journal"))) == 2
-            second = service(engine, up.url, "t2", journal)
-            async with trio.open_nursery() as process:
-                await process.start(second.run)
-                # Recovered before anything new: in the outbox once started.
-                assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3", "t1-e4", "t1-e5"]
-                assert second.hooks["crm"].backlog == 5
-                assert journalled(journal) == []
-                await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 5)
-                second.on_published(event(6), ())
-                await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 6)
-                process.cancel_scope.cancel()
-            servers.cancel_scope.cancel()
+            await down.wait_for(lambda: len(down.requests) >= 1)
+            # The writer's next commit never finishes: event 4 is being written,
+            # event 5 waits behind it. Neither is in the outbox at the kill.
+            gate.held.add("append")
+            first.on_published(event(4), ())
+            await gate.reached.wait()
+            first.on_published(event(5), ())
+            assert first.hooks["crm"].writing == 1
+            assert first.hooks["crm"].waiting == 2
+            # kill -9 (the block ends): nothing more runs in this process.
+
+        assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3"]
+        # Committed events' segments are gone; 4 (taken by the blocked pass) and 5
+        # (published during it, so in the next segment) are on disk.
+        assert journalled(journal) == [("t1-e4", ("crm",)), ("t1-e5", ("crm",))]
+        assert len(list(journal.glob("*.journal"))) == 2
+        second = service(engine, up.url, "t2", journal)
+        async with running(second):
+            # Recovered before anything new: in the outbox once started.
+            assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3", "t1-e4", "t1-e5"]
+            assert second.hooks["crm"].backlog == 5
+            assert journalled(journal) == []
+            await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 5)
+            second.on_published(event(6), ())
+            await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 6)
 
     # The batch the dead receiver held is delivered after the restart with the same
     # ids, followed by the two that were never committed, in publication order.
@@ -167,33 +180,25 @@ async def test_journalled_events_the_outbox_has_are_not_added_again(
     up = Receiver()
     journal = tmp_path / "webhooks"
     gate = Gate()
-    with trio.fail_after(GUARD):
-        async with trio.open_nursery() as servers:
-            await down.start(servers)
-            await up.start(servers)
-            first = service(engine, down.url, "t1", journal, gate=gate)
-            async with trio.open_nursery() as process:
-                await process.start(first.run)
-                # Killed after the commit of 1-3 but before their segment is deleted;
-                # 4 is published meanwhile and committed by nobody.
-                gate.held.add("release")
-                for n in (1, 2, 3):
-                    first.on_published(event(n), ())
-                await gate.reached.wait()
-                first.on_published(event(4), ())
-                process.cancel_scope.cancel()
+    async with serving(down, up):
+        first = service(engine, down.url, "t1", journal, gate=gate)
+        async with running(first):
+            # Killed after the commit of 1-3 but before their segment is deleted;
+            # 4 is published meanwhile and committed by nobody.
+            gate.held.add("release")
+            for n in (1, 2, 3):
+                first.on_published(event(n), ())
+            await gate.reached.wait()
+            first.on_published(event(4), ())
 
-            assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3"]
-            assert [i for i, _ in journalled(journal)] == ["t1-e1", "t1-e2", "t1-e3", "t1-e4"]
-            second = service(engine, up.url, "t2", journal)
-            with caplog.at_level(logging.INFO, logger="ctid.webhooks.service"):
-                async with trio.open_nursery() as process:
-                    await process.start(second.run)
-                    assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3", "t1-e4"]
-                    assert second.hooks["crm"].backlog == 4
-                    await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 4)
-                    process.cancel_scope.cancel()
-            servers.cancel_scope.cancel()
+        assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3"]
+        assert [i for i, _ in journalled(journal)] == ["t1-e1", "t1-e2", "t1-e3", "t1-e4"]
+        second = service(engine, up.url, "t2", journal)
+        with caplog.at_level(logging.INFO, logger="ctid.webhooks.service"):
+            async with running(second):
+                assert outbox_ids(engine) == ["t1-e1", "t1-e2", "t1-e3", "t1-e4"]
+                assert second.hooks["crm"].backlog == 4
+                await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 4)
 
     assert delivered_ids(up) == ["t1-e1", "t1-e2", "t1-e3", "t1-e4"]
     assert calls_of(up) == ["c1", "c2", "c3", "c4"]
@@ -210,35 +215,28 @@ async def test_a_torn_entry_is_dropped_and_events_of_a_removed_webhook_skipped(
     journal = tmp_path / "webhooks"
     gate = Gate()
     erp = spec("http://127.0.0.1:9/unused", name="erp", secret_env="OTHER_SECRET", enabled=False)
-    with trio.fail_after(GUARD):
-        async with trio.open_nursery() as servers:
-            await up.start(servers)
-            first = service(engine, up.url, "t1", journal, gate=gate, specs=(spec(up.url), erp))
-            gate.held.add("append")
-            async with trio.open_nursery() as process:
-                await process.start(first.run)
-                for n in (1, 2, 3):
-                    first.on_published(event(n), ())
-                await gate.reached.wait()
-                process.cancel_scope.cancel()
-            assert journalled(journal) == [(f"t1-e{n}", ("crm", "erp")) for n in (1, 2, 3)]
-            # Killed in the middle of writing event 4: half its frame is on disk.
-            last = sorted(journal.glob("*.journal"))[-1]
-            torn = encode(
-                Entry("t1-e4", ("crm", "erp"), "CallClearedEvent", "{}", "2027-01-15T10:00:04.000Z")
-            )
-            last.write_bytes(last.read_bytes() + torn[: len(torn) // 2])
-            size = last.stat().st_size
+    async with serving(up):
+        first = service(engine, up.url, "t1", journal, gate=gate, specs=(spec(up.url), erp))
+        gate.held.add("append")
+        async with running(first):
+            for n in (1, 2, 3):
+                first.on_published(event(n), ())
+            await gate.reached.wait()
+        assert journalled(journal) == [(f"t1-e{n}", ("crm", "erp")) for n in (1, 2, 3)]
+        # Killed in the middle of writing event 4: half its frame is on disk.
+        last = sorted(journal.glob("*.journal"))[-1]
+        torn = encode(
+            Entry("t1-e4", ("crm", "erp"), "CallClearedEvent", "{}", "2027-01-15T10:00:04.000Z")
+        )
+        last.write_bytes(last.read_bytes() + torn[: len(torn) // 2])
+        size = last.stat().st_size
 
-            # The next start has only "crm": erp's copies are not put anywhere.
-            second = service(engine, up.url, "t2", journal)
-            with caplog.at_level(logging.WARNING, logger="ctid.webhooks.journal"):
-                async with trio.open_nursery() as process:
-                    await process.start(second.run)
-                    assert outbox.backlogs(engine) == {"crm": 3}
-                    await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 3)
-                    process.cancel_scope.cancel()
-            servers.cancel_scope.cancel()
+        # The next start has only "crm": erp's copies are not put anywhere.
+        second = service(engine, up.url, "t2", journal)
+        with caplog.at_level(logging.WARNING, logger="ctid.webhooks.journal"):
+            async with running(second):
+                assert outbox.backlogs(engine) == {"crm": 3}
+                await second.wait_until(lambda: second.hooks["crm"].delivery.delivered == 3)
 
     assert delivered_ids(up) == ["t1-e1", "t1-e2", "t1-e3"]
     assert calls_of(up) == ["c1", "c2", "c3"]
@@ -263,18 +261,13 @@ async def test_an_unwritable_journal_never_stops_publishing(
     up = Receiver()
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state directory should be")
-    with trio.fail_after(GUARD):
-        async with trio.open_nursery() as servers:
-            await up.start(servers)
-            hooks = service(engine, up.url, "t1", blocker / "webhooks")
-            with caplog.at_level(logging.ERROR, logger="ctid.webhooks.journal"):
-                async with trio.open_nursery() as process:
-                    await process.start(hooks.run)
-                    for n in (1, 2, 3):
-                        hooks.on_published(event(n), ())
-                    await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 3)
-                    process.cancel_scope.cancel()
-            servers.cancel_scope.cancel()
+    async with serving(up):
+        hooks = service(engine, up.url, "t1", blocker / "webhooks")
+        with caplog.at_level(logging.ERROR, logger="ctid.webhooks.journal"):
+            async with running(hooks):
+                for n in (1, 2, 3):
+                    hooks.on_published(event(n), ())
+                await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 3)
     # Delivered the old way, through memory and the outbox.
     assert delivered_ids(up) == ["t1-e1", "t1-e2", "t1-e3"]
     assert calls_of(up) == ["c1", "c2", "c3"]
@@ -291,34 +284,29 @@ async def test_a_full_disk_mid_run_loses_no_event_and_the_journal_comes_back(
     up = Receiver()
     journal = tmp_path / "webhooks"
     gate = Gate()
-    with trio.fail_after(GUARD):
-        async with trio.open_nursery() as servers:
-            await up.start(servers)
-            hooks = service(engine, up.url, "t1", journal, gate=gate)
-            with caplog.at_level(logging.INFO, logger="ctid.webhooks.journal"):
-                async with trio.open_nursery() as process:
-                    await process.start(hooks.run)
-                    assert hooks.journal is not None
-                    fd = hooks.journal._fd
-                    assert fd is not None
-                    # The segment's descriptor answers ENOSPC from now on, as on a full disk.
-                    full = os.open("/dev/full", os.O_WRONLY)
-                    os.dup2(full, fd)
-                    os.close(full)
-                    hooks.on_published(event(1), ())
-                    assert not hooks.journal.healthy
-                    assert journal_failures(hooks) == 1
-                    await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 1)
-                    # The writer's pass opened a new segment: journalled again.
-                    assert hooks.journal.healthy
-                    gate.held.add("append")
-                    hooks.on_published(event(2), ())
-                    await gate.reached.wait()
-                    assert journalled(journal) == [("t1-e2", ("crm",))]
-                    gate.go.set()
-                    await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 2)
-                    process.cancel_scope.cancel()
-            servers.cancel_scope.cancel()
+    async with serving(up):
+        hooks = service(engine, up.url, "t1", journal, gate=gate)
+        with caplog.at_level(logging.INFO, logger="ctid.webhooks.journal"):
+            async with running(hooks):
+                assert hooks.journal is not None
+                fd = hooks.journal._fd
+                assert fd is not None
+                # The segment's descriptor answers ENOSPC from now on, as on a full disk.
+                full = os.open("/dev/full", os.O_WRONLY)
+                os.dup2(full, fd)
+                os.close(full)
+                hooks.on_published(event(1), ())
+                assert not hooks.journal.healthy
+                assert journal_failures(hooks) == 1
+                await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 1)
+                # The writer's pass opened a new segment: journalled again.
+                assert hooks.journal.healthy
+                gate.held.add("append")
+                hooks.on_published(event(2), ())
+                await gate.reached.wait()
+                assert journalled(journal) == [("t1-e2", ("crm",))]
+                gate.go.set()
+                await hooks.wait_until(lambda: hooks.hooks["crm"].delivery.delivered == 2)
     assert delivered_ids(up) == ["t1-e1", "t1-e2"]
     assert journal_failures(hooks) == 1
     messages = [r.getMessage() for r in caplog.records]
