@@ -14,6 +14,8 @@ and a naive rewrite), ``fuzz`` (hostile frames against a real ``ctid demo``, wit
 a healthy client's latency), ``history`` (``records.history`` on millions of
 calls on SQLite and PostgreSQL, against the same look-up without its indexes),
 ``webhooks`` (events/s through the webhook outbox against one POST per event),
+``outbox_index`` (what the outbox's event-id index costs the writer and saves the
+journal's replay),
 ``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
 grid, the gain over progressive, the wall time of a day).
 """
@@ -95,6 +97,12 @@ def _pacing(argv: list[str]) -> None:
     pacing.main(argv)
 
 
+def _outbox_index(argv: list[str]) -> None:
+    from . import outbox_index
+
+    outbox_index.main(argv)
+
+
 def _webhooks(argv: list[str]) -> None:
     from . import webhooks
 
@@ -114,6 +122,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "fuzz": _fuzz,
     "history": _history,
     "webhooks": _webhooks,
+    "outbox_index": _outbox_index,
     "pacing": _pacing,
 }
 
