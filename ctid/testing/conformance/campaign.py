@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import trio
 
+from ..client import RpcTestClient
 from .harness import ANSWERS, MACHINE
 from .run import ScenarioRun, brief, scenario
 from .services import ACD, AGENT, RECORDS
@@ -42,21 +43,14 @@ AMD_CAMPAIGN: Final[dict[str, Any]] = {
 }
 
 
-@scenario(config=CAMPAIGN)
-async def campaign_call_answered_and_connected(run: ScenarioRun) -> None:
-    """The dialler calls the record's number when the agent is ready; the customer
-    answers and the ACD connects the call to the agent, with the record's data; the
-    agent gives it a disposition; the record is done and the call record says so."""
+async def _running(run: ScenarioRun, csv: str) -> RpcTestClient:
+    """``csv`` imported into ``conf``, B's agent logged on and ready, ``conf`` running:
+    a client watching B (what it received before the campaign ran is taken)."""
     b = run.b
     agent = await run.watch(b)
     await agent.call(
         "campaign.importList",
-        {
-            "campaign": "conf",
-            "list": "l",
-            "numberColumn": "phone",
-            "csv": f"name,phone\nAnn,{ANSWERS}\n",
-        },
+        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": csv},
     )
     await agent.call(
         "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
@@ -64,6 +58,24 @@ async def campaign_call_answered_and_connected(run: ScenarioRun) -> None:
     await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
     agent.take()
     await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    return agent
+
+
+async def _report(agent: Any) -> dict[str, Any]:
+    await agent.call("records.flush", {"until": "database"})
+    report = await agent.call(
+        "report.campaign", {"campaign": "conf", "from": "2000-01-01", "to": "2100-01-01"}
+    )
+    return dict(zip(report["columns"], report["rows"][0], strict=True))
+
+
+@scenario(config=CAMPAIGN)
+async def campaign_call_answered_and_connected(run: ScenarioRun) -> None:
+    """The dialler calls the record's number when the agent is ready; the customer
+    answers and the ACD connects the call to the agent, with the record's data; the
+    agent gives it a disposition; the record is done and the call record says so."""
+    b = run.b
+    agent = await _running(run, f"name,phone\nAnn,{ANSWERS}\n")
     await run.received(agent, "DeliveredEvent")
     delivered = await agent.event("DeliveredEvent")
     call_id = delivered["connection"]["callID"]
@@ -99,16 +111,7 @@ async def campaign_call_abandoned_when_no_agent_is_free(run: ScenarioRun) -> Non
     answers finds no agent within 2 seconds, is hung up (the 2-second rule), and the
     attempt ends ``abandoned``, to be retried by the campaign's rule."""
     b = run.b
-    agent = await run.watch(b)
-    await agent.call(
-        "campaign.importList",
-        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": f"phone\n{ANSWERS}\n"},
-    )
-    await agent.call(
-        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
-    )
-    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
-    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    agent = await _running(run, f"phone\n{ANSWERS}\n")
     # The first pacing round dials at once; the agent leaves before the customer answers.
     await agent.call("SetAgentState", {"device": b, "requestedAgentState": "notReady"})
     await trio.sleep(30)
@@ -117,21 +120,9 @@ async def campaign_call_abandoned_when_no_agent_is_free(run: ScenarioRun) -> Non
     assert got["records"] == {"retry": 1}
     assert not [e for e in agent.take() if e["_name"] == "DeliveredEvent"]  # never offered
     await agent.call("campaign.setState", {"name": "conf", "state": "stopped"})
-    await agent.call("records.flush", {"until": "database"})
-    report = await agent.call(
-        "report.campaign", {"campaign": "conf", "from": "2000-01-01", "to": "2100-01-01"}
-    )
-    row = dict(zip(report["columns"], report["rows"][0], strict=True))
+    row = await _report(agent)
     assert (row["attempts"], row["outcomes"], row["abandoned"]) == (1, {"abandoned": 1}, 1)
     assert (row["answered"], row["contacts"], row["abandonRate"]) == (1, 0, 1.0)
-
-
-async def _report(agent: Any) -> dict[str, Any]:
-    await agent.call("records.flush", {"until": "database"})
-    report = await agent.call(
-        "report.campaign", {"campaign": "conf", "from": "2000-01-01", "to": "2100-01-01"}
-    )
-    return dict(zip(report["columns"], report["rows"][0], strict=True))
 
 
 @scenario(config=AMD_CAMPAIGN)
@@ -140,18 +131,7 @@ async def campaign_machine_hung_up_by_amd(run: ScenarioRun) -> None:
     answering machine answers, the switch says "machine", and the dialler hangs up:
     the attempt ends ``machine`` (to be retried by the campaign's rule for machines)
     and the agent is never offered the call."""
-    b = run.b
-    agent = await run.watch(b)
-    await agent.call(
-        "campaign.importList",
-        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": f"phone\n{MACHINE}\n"},
-    )
-    await agent.call(
-        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
-    )
-    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
-    agent.take()
-    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    agent = await _running(run, f"phone\n{MACHINE}\n")
     # Answered within a few seconds, a machine within 4 s more, hung up at once.
     await trio.sleep(15)
     await run.settle()
@@ -174,17 +154,7 @@ async def campaign_person_reaches_an_agent_with_amd(run: ScenarioRun) -> None:
     listens only for a machine's beep, "unknown" once it has not heard one), and the
     ACD connects the call to the ready agent; the attempt ends ``answered``."""
     b = run.b
-    agent = await run.watch(b)
-    await agent.call(
-        "campaign.importList",
-        {"campaign": "conf", "list": "l", "numberColumn": "phone", "csv": f"phone\n{ANSWERS}\n"},
-    )
-    await agent.call(
-        "SetAgentState", {"device": b, "requestedAgentState": "loggedOn", "agentID": AGENT}
-    )
-    await agent.call("SetAgentState", {"device": b, "requestedAgentState": "ready"})
-    agent.take()
-    await agent.call("campaign.setState", {"name": "conf", "state": "running"})
+    agent = await _running(run, f"phone\n{ANSWERS}\n")
     await run.received(agent, "DeliveredEvent")
     delivered = await agent.event("DeliveredEvent")
     call_id = delivered["connection"]["callID"]
