@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ctid.switch_drivers.asterisk.model import _STATES, JSON, _Bridge, _Channel, _Expected
 from ctid.switch_drivers.asterisk.names import ORIGIN_VARIABLE, ORIGINATE_ARG, SUPERVISION_BRIDGE
@@ -23,8 +24,9 @@ class Resync:
     _internal_channels: set[str]
     _internal_bridges: set[str]
 
-    def _describe(self, ch: JSON, args: Sequence[str] = ()) -> _Channel | None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _describe(self, ch: JSON, args: Sequence[str] = ()) -> _Channel | None: ...
 
     def resync(self, channels: Iterable[JSON], bridges: Iterable[JSON]) -> Resynchronized:
         """Rebase the model on ``GET /channels`` and ``GET /bridges``; report it.
