@@ -9,8 +9,9 @@ elsewhere) without rewriting rows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from ..records.stored_files import digest, resolve
 
 __all__ = ["delete", "digest", "relative_path", "resolve"]
 
@@ -19,25 +20,6 @@ def relative_path(recording_id: str, started: dt.datetime, fmt: str) -> str:
     """Where a recording goes, relative to the recordings directory."""
     day = started.astimezone(dt.UTC)
     return f"{day:%Y/%m/%d}/{recording_id}.{fmt}"
-
-
-def resolve(directory: Path, relative: str) -> Path:
-    """The file of a stored relative path; refuses paths that leave the directory."""
-    rel = PurePosixPath(relative)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise ValueError(f"recording path {relative!r} is not inside the recordings directory")
-    return directory.joinpath(*rel.parts)
-
-
-def digest(path: Path) -> tuple[int, str]:
-    """(size in bytes, SHA-256 hex) of a file."""
-    sha = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            sha.update(chunk)
-            size += len(chunk)
-    return size, sha.hexdigest()
 
 
 def delete(path: Path) -> bool:

@@ -27,7 +27,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..recording import files
+from . import stored_files as files
 from .schema import call_legs, calls
 
 __all__ = [
