@@ -33,6 +33,7 @@ __all__ = [
     "config_from_dict",
     "load_config",
     "parse_listen",
+    "raise_problems",
     "structure_error",
     "token_env_problem",
 ]
@@ -73,6 +74,14 @@ def structure_error(file: str, exc: StructureError) -> ConfigError:
     if len(errors) == 1:
         return ConfigError(file, exc.path, exc.problem)
     return ConfigProblems([ConfigError(file, e.path, e.problem) for e in errors])
+
+
+def raise_problems(file: str, problems: Problems) -> None:
+    """Raise what ``problems`` gathered (every one) as a ``ConfigError`` of ``file``."""
+    try:
+        problems.raise_any()
+    except StructureError as exc:
+        raise structure_error(file, exc) from None
 
 
 def each_problem(exc: ConfigError) -> list[ConfigError]:
