@@ -11,7 +11,7 @@ from ..calls.outbound_routes import TrunkGroup, resolve_groups
 from ..config import Config, raise_problems, structure_error
 from ..facts import FACT_QUEUE_PRIORITY
 from ..structure import Problems, StructureError
-from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
+from .campaign_config import CampaignSpec, OutboundSettings, check_spec, outbound_settings
 from .dialler import Dialler
 from .pacer import AgentView
 from .router import OutboundRouter
@@ -80,8 +80,8 @@ def campaign_settings(config: Config) -> tuple[OutboundSettings, list[CampaignSp
 def _read_campaigns(
     config: Config, problems: Problems
 ) -> tuple[OutboundSettings, dict[int, CampaignSpec]]:
-    # The good campaigns by their place in the file, the others' problems noted: one bad
-    # campaign hides none of the others.
+    # Every campaign by its place in the file (salvaged: what a problem left out stands in
+    # with a default), the problems noted: one bad campaign hides none of the others.
     settings = OutboundSettings()
     with problems.check():
         settings = outbound_settings(config.sections.get("outbound"))
@@ -91,11 +91,13 @@ def _read_campaigns(
         raw = []
     specs: dict[int, CampaignSpec] = {}
     for i, item in enumerate(raw):
+        path = f"campaigns[{i}]"
+        spec = problems.salvage(CampaignSpec, item, path)
         with problems.check():
-            spec = spec_from_config(item, f"campaigns[{i}]")
-            if any(s.name == spec.name for s in specs.values()):
-                problems.add(f"campaigns[{i}].name", f"campaign {spec.name!r} is listed twice")
-            specs[i] = spec
+            check_spec(spec, path)
+        if any(s.name == spec.name for s in specs.values()):
+            problems.add(f"{path}.name", f"campaign {spec.name!r} is listed twice")
+        specs[i] = spec
     return settings, specs
 
 
