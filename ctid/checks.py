@@ -207,7 +207,7 @@ def check_problems(
     path: Path, extra: Iterable[Callable[[Config], object]] = ()
 ) -> tuple[list[ConfigError], list[ConfigError]]:
     """``ctid check-config``: every problem of the file at ``path`` and its warnings
-    (things that work here but may not where the daemon runs). ``extra``: more checks."""
+    (what only the machine the daemon runs on can settle). ``extra``: more checks."""
     from .auth_setup import auth_warnings, check_auth
     from .config import load_config
 
