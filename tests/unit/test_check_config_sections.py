@@ -338,3 +338,34 @@ def test_ctid_check_config_end_to_end(tmp_path: Path) -> None:
         "on the switch's host",
         f"{path}: 9 problem(s)",
     ]
+
+
+async def test_a_reload_lists_every_token_whose_variable_is_unusable(
+    tmp_path: Path,
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CTID_C2_UNSET", raising=False)
+    monkeypatch.setenv("CTID_C2_EMPTY", "")
+    path = tmp_path / "ctid.toml"
+    good = GOOD.format(state=tmp_path / "state")
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        path.write_text(
+            good
+            + '[[auth.tokens]]\nrole = "agent"\nname = "a"\ntoken_env = "CTID_C2_UNSET"\n'
+            + '[[auth.tokens]]\nrole = "agent"\nname = "b"\ntoken_env = "CTID_C2_EMPTY"\n'
+        )
+        caplog.set_level(logging.ERROR)
+        assert await reload_config(cc.app) is None
+        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
+    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
+    assert record.getMessage().splitlines() == [
+        "reload refused, nothing changed (2 problem(s)):",
+        f"  {path}: auth.tokens[1].token_env: environment variable CTID_C2_UNSET is not set "
+        "(token 'a')",
+        f"  {path}: auth.tokens[2].token_env: environment variable CTID_C2_EMPTY is empty "
+        "(token 'b')",
+    ]
