@@ -16,14 +16,15 @@ import trio
 
 from .api.auth import Authenticator, Credential, Role
 from .api.jwt_tokens import ALGORITHMS, HMAC_ALGORITHMS, MIN_SECRET_BYTES, JwtVerifier
-from .api.throttle import LoginThrottle, parse_networks
+from .api.throttle import LoginThrottle, Network, parse_networks
 from .blocking import Blocking
-from .config import MIN_TOKEN_LENGTH, Config, ConfigError
+from .config import MIN_TOKEN_LENGTH, Config, ConfigError, Gather, token_env_problem
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "AuthReloader",
+    "auth_warnings",
     "build_authenticator",
     "build_credentials",
     "build_throttle",
@@ -65,14 +66,19 @@ def build_credentials(config: Config, admin_token: str | None) -> list[Credentia
 
 def build_throttle(config: Config) -> LoginThrottle:
     auth = config.auth
+    gather = Gather()  # every problem, not only the first
     if auth.max_failures < 1:
-        raise ConfigError(config.file, "auth.max_failures", "must be at least 1")
+        gather.problems.append(ConfigError(config.file, "auth.max_failures", "must be at least 1"))
     if auth.failure_window_seconds <= 0:
-        raise ConfigError(config.file, "auth.failure_window_seconds", "must be more than 0")
+        gather.problems.append(
+            ConfigError(config.file, "auth.failure_window_seconds", "must be more than 0")
+        )
+    exempt: list[Network] = []
     try:
         exempt = parse_networks(auth.exempt_addresses)
     except ValueError as exc:
-        raise ConfigError(config.file, "auth.exempt_addresses", str(exc)) from None
+        gather.problems.append(ConfigError(config.file, "auth.exempt_addresses", str(exc)))
+    gather.raise_any()
     return LoginThrottle(
         max_failures=auth.max_failures, window=auth.failure_window_seconds, exempt=exempt
     )
@@ -85,43 +91,42 @@ def build_verifier(config: Config, environ: Mapping[str, str] | None = None) -> 
         return None
     environ = os.environ if environ is None else environ
     file = config.file
+    gather = Gather()  # every problem, not only the first
+
+    def bad(key: str, problem: str) -> None:
+        gather.problems.append(ConfigError(file, key, problem))
+
     if not jwt.algorithms:
-        raise ConfigError(file, "auth.jwt.algorithms", "name at least one algorithm")
+        bad("auth.jwt.algorithms", "name at least one algorithm")
     for i, name in enumerate(jwt.algorithms):
         if name not in ALGORITHMS:
-            raise ConfigError(
-                file,
+            bad(
                 f"auth.jwt.algorithms[{i}]",
                 f'"{name}" is not supported (use one of {", ".join(sorted(ALGORITHMS))})',
             )
     if jwt.public_key_file is not None and jwt.jwks_file is not None:
-        raise ConfigError(file, "auth.jwt", "give at most one of public_key_file and jwks_file")
+        bad("auth.jwt", "give at most one of public_key_file and jwks_file")
     wants_secret = any(a in HMAC_ALGORITHMS for a in jwt.algorithms)
-    wants_key = any(a not in HMAC_ALGORITHMS for a in jwt.algorithms)
+    wants_key = any(a in ALGORITHMS and a not in HMAC_ALGORITHMS for a in jwt.algorithms)
     if wants_key and not (jwt.public_key_file or jwt.jwks_file):
-        raise ConfigError(
-            file,
-            "auth.jwt",
-            "public-key algorithms (RS*, PS*, ES*) need public_key_file or jwks_file",
-        )
+        bad("auth.jwt", "public-key algorithms (RS*, PS*, ES*) need public_key_file or jwks_file")
     if jwt.leeway_seconds < 0:
-        raise ConfigError(file, "auth.jwt.leeway_seconds", "must not be negative")
+        bad("auth.jwt.leeway_seconds", "must not be negative")
     secret = None
     if wants_secret:
         secret = environ.get(jwt.secret_env)
         if not secret:
-            raise ConfigError(
-                file,
+            bad(
                 "auth.jwt.secret_env",
                 f"environment variable {jwt.secret_env} is not set (HMAC algorithms need it)",
             )
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ConfigError(
-                file,
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            bad(
                 "auth.jwt.secret_env",
                 f"the secret in {jwt.secret_env} is too short: "
                 f"use at least {MIN_SECRET_BYTES} bytes",
             )
+    gather.raise_any()
     key_key = "auth.jwt.public_key_file" if jwt.public_key_file else "auth.jwt.jwks_file"
     try:
         return JwtVerifier.from_settings(
@@ -158,21 +163,39 @@ def check_auth(config: Config, environ: Mapping[str, str] | None = None) -> None
     configuration may be checked on a machine that does not hold the secrets).
     """
     environ = os.environ if environ is None else environ
+    gather = Gather()  # every problem of [auth], not only the first
     admin = environ.get(config.auth.admin_token_env)
-    check_admin_token(config, admin or None)
+    with gather.check():
+        check_admin_token(config, admin or None)
     for i, section in enumerate(config.auth.tokens):
-        if section.token_env is None:
-            continue
-        token = environ.get(section.token_env)
-        if token and len(token) < MIN_TOKEN_LENGTH:
-            raise ConfigError(
-                config.file,
-                f"auth.tokens[{i}].token_env",
-                f"the token in {section.token_env} is too short: "
-                f"use at least {MIN_TOKEN_LENGTH} characters",
-            )
-    build_throttle(config)
-    build_verifier(config, environ)
+        if section.token_env is None or section.token_env not in environ:
+            continue  # unset: a warning here (auth_warnings), refused by a start
+        problem = token_env_problem(
+            config.file, i, section.name, section.token_env, environ[section.token_env]
+        )
+        if problem is not None:
+            gather.problems.append(problem)
+    with gather.check():
+        build_throttle(config)
+    with gather.check():
+        build_verifier(config, environ)
+    gather.raise_any()
+
+
+def auth_warnings(config: Config, environ: Mapping[str, str] | None = None) -> list[ConfigError]:
+    """What ``ctid check-config`` only warns about: a token variable unset where it runs
+    (it may run where the daemon's secrets are not; ``ctid run`` and a reload refuse it)."""
+    environ = os.environ if environ is None else environ
+    return [
+        ConfigError(
+            config.file,
+            f"auth.tokens[{i}].token_env",
+            f"environment variable {section.token_env} is not set here (token "
+            f"{section.name!r}): ctid run and a reload refuse the file where it is unset",
+        )
+        for i, section in enumerate(config.auth.tokens)
+        if section.token_env is not None and section.token_env not in environ
+    ]
 
 
 class AuthReloader:

@@ -6,14 +6,32 @@ is an error, so a misspelt or unsupported section never passes silently.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError, SwitchSection, each_problem
+from .config import (
+    Config,
+    ConfigError,
+    Gather,
+    SwitchSection,
+    each_problem,
+    structure_error,
+    token_env_problem,
+)
+from .structure import StructureError
 
-__all__ = ["check_services", "config_problems", "load_problems", "section_checkers"]
+__all__ = [
+    "check_problems",
+    "check_services",
+    "config_problems",
+    "load_problems",
+    "section_checkers",
+    "setup_warnings",
+    "switch_problems",
+]
 
 
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
@@ -28,7 +46,7 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
     from .records.config import records_section
     from .voicemail.config import voicemail_section
     from .webhooks.spec import specs_from_config
-    from .wiring.driver import build_driver
+    from .wiring.driver import switch_lines
 
     def acd_names(config: Config, table: str, key: str) -> list[str]:
         # As written: a problem in [acd] is [acd]'s to report; the IVR's and the
@@ -51,9 +69,10 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
 
     def extensions(config: Config) -> list[str]:
         # IVR numbers must not be extensions; only then is the driver built for its list.
+        # A driver table with problems still names its extensions, as far as it reads.
         if not config.sections.get("ivr", {}).get("numbers"):
             return []
-        return list(build_driver(config).extensions)
+        return list(switch_lines(config).extensions or ())
 
     # The IVR may send calls to the ACD's queues: it checks its flows against them.
     return {
@@ -117,26 +136,112 @@ def config_problems(
 
 def load_problems(path: str | Path, exc: ConfigError) -> list[ConfigError]:
     """Every problem of a file that does not load (``exc``, from ``load_config``): its
-    own, and those of the switch driver's table, which is checked only once the rest
-    loads otherwise (so a mistake elsewhere hides none of the driver's)."""
-    from .wiring.driver import build_driver
-
+    own, and those of the switch driver's table and of the tokens' environment variables,
+    which are checked only once the rest loads otherwise (so a mistake elsewhere hides
+    none of theirs)."""
     problems = each_problem(exc)
     try:
         with open(path, "rb") as f:
-            switch = tomllib.load(f).get("switch")
+            data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError):
         return problems  # already said
+    more = [*_driver_problems(str(path), data, problems), *_token_problems(str(path), data)]
+    seen = {str(p) for p in problems}
+    return problems + [p for p in more if str(p) not in seen]
+
+
+def _driver_problems(
+    file: str, data: Mapping[str, Any], found: list[ConfigError]
+) -> list[ConfigError]:
+    from .wiring.driver import build_driver
+
+    switch = data.get("switch")
     name = switch.get("driver", "simulator") if isinstance(switch, Mapping) else None
     table = switch.get(name, {}) if isinstance(switch, Mapping) and isinstance(name, str) else None
-    if not isinstance(table, Mapping) or any(p.key == "switch.driver" for p in problems):
-        return problems
+    if not isinstance(table, Mapping) or any(p.key == "switch.driver" for p in found):
+        return []
     assert isinstance(name, str)
     try:
-        build_driver(
-            Config(file=str(path), switch=SwitchSection(driver=name), driver_section=table)
-        )
+        build_driver(Config(file=file, switch=SwitchSection(driver=name), driver_section=table))
     except ConfigError as more:
-        seen = {str(p) for p in problems}
-        problems += [p for p in each_problem(more) if str(p) not in seen]
-    return problems
+        return each_problem(more)
+    return []
+
+
+def _token_problems(file: str, data: Mapping[str, Any]) -> list[ConfigError]:
+    # As written: an entry with another mistake (a bad role) still names its variable.
+    auth = data.get("auth")
+    tokens = auth.get("tokens") if isinstance(auth, Mapping) else None
+    out = []
+    for i, token in enumerate(tokens if isinstance(tokens, list) else []):
+        variable = token.get("token_env") if isinstance(token, Mapping) else None
+        if isinstance(variable, str) and variable in os.environ:
+            name = token.get("name")
+            problem = token_env_problem(
+                file, i, name if isinstance(name, str) else "", variable, os.environ[variable]
+            )
+            out += [problem] if problem is not None else []
+    return out
+
+
+def switch_problems(config: Config) -> None:
+    """The switch driver's table and the outbound routes' lines and groups: every problem
+    of both. The routes are checked against what the driver's table names even when the
+    driver does not build (a bad ``base_url`` hides no route's mistake)."""
+    from .calls.outbound_routes import resolve_groups
+    from .wiring.driver import build_driver, switch_lines
+
+    gather = Gather()
+    with gather.check():
+        build_driver(config)
+    groups = switch_lines(config).trunk_groups
+    if groups is not None:  # else the table does not say which lines there are
+        try:
+            resolve_groups(config.outbound_routing, groups)
+        except StructureError as exc:
+            gather.problems.extend(each_problem(structure_error(config.file, exc)))
+    gather.raise_any()
+
+
+def check_problems(
+    path: Path, extra: Iterable[Callable[[Config], object]] = ()
+) -> tuple[list[ConfigError], list[ConfigError]]:
+    """``ctid check-config``: every problem of the file at ``path`` and its warnings
+    (what only the machine the daemon runs on can settle). ``extra``: more checks."""
+    from .auth_setup import auth_warnings, check_auth
+    from .config import load_config
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        return load_problems(path, exc), []
+    problems = config_problems(config, extra=(switch_problems, check_auth, *extra))
+    return problems, [*auth_warnings(config), *setup_warnings(config)]
+
+
+def setup_warnings(config: Config) -> list[ConfigError]:
+    """What ``ctid check-config`` warns about: settings that may work where the daemon
+    runs but look wrong from here. On Asterisk, the voicemail messages
+    (``state_dir/voicemail``) must lie inside the directory Asterisk records under
+    (``switch.asterisk.recording_dir``): Asterisk refuses to record anywhere else."""
+    from .switch_drivers.asterisk.commands import DEFAULT_RECORDING_DIR
+
+    if config.switch.driver != "asterisk" or "voicemail" not in config.sections:
+        return []
+    recording_dir = config.driver_section.get("recording_dir", DEFAULT_RECORDING_DIR)
+    if not isinstance(recording_dir, str) or not recording_dir.startswith("/"):
+        return []  # the driver's own problem
+    messages = config.path(config.server.state_dir) / "voicemail"
+    if messages.is_relative_to(Path(recording_dir)):
+        return []
+    return [
+        ConfigError(
+            config.file,
+            "server.state_dir",
+            f"voicemail messages go to {messages}, outside switch.asterisk.recording_dir "
+            f"({recording_dir}), where Asterisk records them: set server.state_dir to a "
+            f"directory inside {recording_dir} (or switch.asterisk.recording_dir to one that "
+            "holds it); a warning only, as the directories may be mounted differently on "
+            "the switch's host",
+        )
+    ]

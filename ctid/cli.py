@@ -135,32 +135,19 @@ def demo_config(path: Path | None) -> Config:
 
 def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
-    from .app import build_driver, load_tls
-    from .auth_setup import check_auth
-    from .checks import config_problems, load_problems
-    from .outbound.install import check_outbound_routing
+    from .app import load_tls
+    from .checks import check_problems
 
-    try:
-        config = load_config(path)
-    except ConfigError as exc:
-        found = load_problems(path, exc)
-        for problem in found:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{path}: {len(found)} problem(s)", file=sys.stderr)
-        return 1
-
-    # Every problem, not only the first; the certificate files must load (a reload needs them).
-    def routes(config: Config) -> object:
-        # Builds the driver (its problems are reported) and checks the routes' lines.
-        return check_outbound_routing(config, build_driver(config))
-
-    problems = config_problems(config, extra=(routes, check_auth, load_tls))
+    # The certificate files must load too (a reload needs them).
+    problems, warnings = check_problems(path, extra=(load_tls,))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if problems:
         print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{path}: ok")
+    print(f"{path}: ok" + (f", with {len(warnings)} warning(s)" if warnings else ""))
     return 0
 
 
@@ -194,18 +181,24 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
     if demo and not admin_token:
         admin_token = secrets.token_urlsafe(18)
         generated = True
-    try:
-        driver = build_driver(config)
-        from .checks import check_services
+    from .auth_setup import check_admin_token, check_auth
+    from .checks import config_problems, switch_problems
 
-        check_services(config)
-        from .auth_setup import check_admin_token, check_auth
-
-        check_auth(config)
-        check_admin_token(config, admin_token)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    # Every problem a start finds, as check-config lists them (unset token variables too).
+    problems = config_problems(
+        config,
+        extra=(
+            switch_problems,
+            check_auth,
+            Config.credentials_tokens,
+            lambda config: check_admin_token(config, admin_token),
+        ),
+    )
+    for found in problems:
+        print(f"error: {found}", file=sys.stderr)
+    if problems:
         return 2
+    driver = build_driver(config)
     if not admin_token and not config.auth.tokens:
         print(
             f"error: no credentials: set {config.auth.admin_token_env} or add [[auth.tokens]] "

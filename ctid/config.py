@@ -33,7 +33,9 @@ __all__ = [
     "config_from_dict",
     "load_config",
     "parse_listen",
+    "raise_problems",
     "structure_error",
+    "token_env_problem",
 ]
 
 
@@ -72,6 +74,14 @@ def structure_error(file: str, exc: StructureError) -> ConfigError:
     if len(errors) == 1:
         return ConfigError(file, exc.path, exc.problem)
     return ConfigProblems([ConfigError(file, e.path, e.problem) for e in errors])
+
+
+def raise_problems(file: str, problems: Problems) -> None:
+    """Raise what ``problems`` gathered (every one) as a ``ConfigError`` of ``file``."""
+    try:
+        problems.raise_any()
+    except StructureError as exc:
+        raise structure_error(file, exc) from None
 
 
 def each_problem(exc: ConfigError) -> list[ConfigError]:
@@ -240,28 +250,41 @@ class Config:
         return (p if p.is_absolute() else self.base_dir / p).resolve()
 
     def credentials_tokens(self) -> list[tuple[TokenSection, str]]:
-        """Each configured credential with its token resolved (environment variables read)."""
+        """Each configured credential with its token resolved (environment variables read);
+        ``ConfigError`` (``ConfigProblems``) names every token whose variable is unusable."""
         out = []
+        gather = Gather()
         for i, section in enumerate(self.auth.tokens):
             token = section.token
             if section.token_env:
                 token = os.environ.get(section.token_env)
-                if not token:
-                    raise ConfigError(
-                        self.file,
-                        f"auth.tokens[{i}].token_env",
-                        f"environment variable {section.token_env} is not set",
-                    )
-                if len(token) < MIN_TOKEN_LENGTH:
-                    raise ConfigError(
-                        self.file,
-                        f"auth.tokens[{i}].token_env",
-                        f"the token in {section.token_env} is too short: "
-                        f"use at least {MIN_TOKEN_LENGTH} characters",
-                    )
+                problem = token_env_problem(self.file, i, section.name, section.token_env, token)
+                if problem is not None:
+                    gather.problems.append(problem)
+                    continue
             assert token is not None
             out.append((section, token))
+        gather.raise_any()
         return out
+
+
+def token_env_problem(
+    file: str, index: int, name: str, variable: str, token: str | None
+) -> ConfigError | None:
+    """What is wrong with ``token``, read from the environment variable ``variable`` (None:
+    unset) for ``auth.tokens[index]`` (named ``name``), if anything; the message names both."""
+    if token is None:
+        problem = f"environment variable {variable} is not set (token {name!r})"
+    elif not token:
+        problem = f"environment variable {variable} is empty (token {name!r})"
+    elif len(token) < MIN_TOKEN_LENGTH:
+        problem = (
+            f"the token in {variable} is too short: use at least {MIN_TOKEN_LENGTH} "
+            f"characters (token {name!r})"
+        )
+    else:
+        return None
+    return ConfigError(file, f"auth.tokens[{index}].token_env", problem)
 
 
 #: Top-level tables that services check themselves (added as services grow).

@@ -18,9 +18,9 @@ from typing import Final
 
 import attrs
 
-from ..config import Config, ConfigError, structure_error
+from ..config import Config, ConfigError, Gather, each_problem, raise_problems
 from ..records.config import records_settings
-from ..structure import StructureError, structure
+from ..structure import Problems
 
 __all__ = ["ClusterSection", "ClusterSettings", "cluster_settings"]
 
@@ -56,38 +56,44 @@ def cluster_settings(config: Config) -> ClusterSettings | None:
     raw = config.sections.get("cluster")
     if raw is None:
         return None
-    try:
-        section = structure(ClusterSection, raw, "cluster")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
+    problems = Problems()  # every problem of the table, not only the first
+    section = problems.salvage(ClusterSection, raw, "cluster")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", section.node_name):
-        raise ConfigError(
-            config.file,
+        problems.add(
             "cluster.node_name",
             "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
     if not re.fullmatch(r"wss?://[^\s/]+(/\S*)?", section.advertise_url):
-        raise ConfigError(
-            config.file,
+        problems.add(
             "cluster.advertise_url",
             f'expected a ws:// or wss:// URL such as "ws://10.0.0.1:8765/v1", '
             f'got "{section.advertise_url}"',
         )
-    if len(section.advertise_url) > 512:
-        raise ConfigError(config.file, "cluster.advertise_url", "longer than 512 characters")
+    elif len(section.advertise_url) > 512:
+        problems.add("cluster.advertise_url", "longer than 512 characters")
     if section.lease_seconds < MIN_LEASE:
-        raise ConfigError(config.file, "cluster.lease_seconds", f"must be at least {MIN_LEASE:g}")
-    records = records_settings(config)
-    if not records.url.startswith("postgresql"):
-        raise ConfigError(
-            config.file,
+        problems.add("cluster.lease_seconds", f"must be at least {MIN_LEASE:g}")
+    url: str | None = None
+    later: list[ConfigError] = []  # [records]' own (its checker lists them too, once)
+    try:
+        url = records_settings(config).url
+    except ConfigError as exc:
+        later = each_problem(exc)
+    if url is not None and not url.startswith("postgresql"):
+        problems.add(
             "cluster",
             "a cluster needs PostgreSQL: set records.database (or records.database_env) to a "
             "postgresql:// URL shared by every node",
         )
+    gather = Gather()
+    with gather.check():
+        raise_problems(config.file, problems)
+    gather.problems += later
+    gather.raise_any()
+    assert url is not None
     return ClusterSettings(
         node_name=section.node_name,
         advertise_url=section.advertise_url,
         lease_seconds=section.lease_seconds,
-        database_url=records.url,
+        database_url=url,
     )

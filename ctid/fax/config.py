@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import attrs
 
-from ..config import Config, ConfigError, structure_error
+from ..config import Config, raise_problems
 from ..outbound.campaign_config import CampaignSpec, Window, check_spec, outbound_settings
-from ..structure import StructureError, structure
+from ..structure import Problems, StructureError
 from .gate import window_spec
 from .mail import (
     MAX_ADDRESSES,
@@ -105,14 +107,16 @@ class FaxSettings:
 
 
 def fax_settings(config: Config) -> FaxSettings:
-    try:
-        section = structure(FaxSection, config.sections.get("fax", {}), "fax")
+    problems = Problems()  # every problem of the table, not only the first
+    section = problems.salvage(FaxSection, config.sections.get("fax", {}), "fax")
+    with problems.check():
         spec = window_spec(section.windows, section.timezone, section.holidays)
         if spec is not None:
             check_spec(spec, "fax")
+    prefixes: Mapping[str, str] = {}
+    # [outbound]'s own problems are its checker's to report.
+    with contextlib.suppress(StructureError):
         prefixes = outbound_settings(config.sections.get("outbound")).zone_prefixes
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
     checks = (
         ("retention_days", section.retention_days >= 0, "must be 0 (keep) or more"),
         ("retention_interval", section.retention_interval > 0, "must be more than 0"),
@@ -125,27 +129,26 @@ def fax_settings(config: Config) -> FaxSettings:
     )
     for key, ok, problem in checks:
         if not ok:
-            raise ConfigError(config.file, f"fax.{key}", problem)
+            problems.add(f"fax.{key}", problem)
     for number, mailbox in section.numbers.items():
         if not number or not mailbox:
-            raise ConfigError(config.file, f"fax.numbers.{number}", "a number and a mailbox")
-    email, problems = email_settings(section.email)
-    for problem in problems:
+            problems.add(f"fax.numbers.{number}", "a number and a mailbox")
+    email, email_problems = email_settings(section.email)
+    for problem in email_problems:
         key, _, text = problem.partition(": ")
-        raise ConfigError(config.file, f"fax.email.{key}", text)
+        problems.add(f"fax.email.{key}", text)
     email_to = {}
     for key, value in section.email_to.items():
         found = addresses(value)
         if not 1 <= len(found) <= MAX_ADDRESSES:
-            raise ConfigError(config.file, f"fax.email_to.{key}", f"1 to {MAX_ADDRESSES} addresses")
+            problems.add(f"fax.email_to.{key}", f"1 to {MAX_ADDRESSES} addresses")
         for address in found:
             if not check_address(address):
-                raise ConfigError(
-                    config.file, f"fax.email_to.{key}", f"not an address: {address!r}"
-                )
+                problems.add(f"fax.email_to.{key}", f"not an address: {address!r}")
         email_to[key] = found
     if email_to and email is None:
-        raise ConfigError(config.file, "fax.email_to", "needs [fax.email] host (the relay)")
+        problems.add("fax.email_to", "needs [fax.email] host (the relay)")
+    raise_problems(config.file, problems)
     return FaxSettings(
         directory=config.path(config.server.state_dir) / section.directory,
         retention_days=section.retention_days,

@@ -40,7 +40,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from ..naming import wire_name
-from ..structure import StructureError, structure
+from ..structure import Problems, StructureError, structure
 
 __all__ = [
     "DEFAULT_RETRIES",
@@ -201,7 +201,9 @@ def _zone(name: str, path: str) -> None:
 
 
 def check_spec(spec: CampaignSpec, path: str, *, camel: bool = False) -> CampaignSpec:
-    """Check what structure cannot; returns ``spec``. Keys in errors follow the input's style."""
+    """Check what structure cannot; returns ``spec``. Keys in errors follow the input's
+    style. Every problem is found (an API error reads as the first; check-config lists all)."""
+    problems = Problems()
 
     def key(snake: str) -> str:
         if not camel:
@@ -209,74 +211,75 @@ def check_spec(spec: CampaignSpec, path: str, *, camel: bool = False) -> Campaig
         return f"{path}.{wire_name(snake)}"
 
     if not _NAME_RE.fullmatch(spec.name):
-        raise StructureError(
+        problems.add(
             key("name"),
             f"letters, digits, _ . - (up to 64, a letter or digit first), not {spec.name!r}",
         )
     if not spec.queue:
-        raise StructureError(key("queue"), "must not be empty")
-    _zone(spec.timezone, key("timezone"))
+        problems.add(key("queue"), "must not be empty")
+    with problems.check():
+        _zone(spec.timezone, key("timezone"))
     if not spec.windows:
-        raise StructureError(key("windows"), "list at least one window")
+        problems.add(key("windows"), "list at least one window")
     for i, window in enumerate(spec.windows):
         where = f"{key('windows')}[{i}]"
         if not window.days:
-            raise StructureError(f"{where}.days", "list at least one day")
+            problems.add(f"{where}.days", "list at least one day")
         for day in window.days:
             if day not in WEEKDAYS:
-                raise StructureError(
-                    f"{where}.days", f"{day!r} is not one of {', '.join(WEEKDAYS)}"
-                )
+                problems.add(f"{where}.days", f"{day!r} is not one of {', '.join(WEEKDAYS)}")
+        times = True
         for name in ("start", "end"):
             if not _TIME_RE.fullmatch(getattr(window, name)):
-                raise StructureError(
-                    f"{where}.{name}", f'expected "HH:MM", got {getattr(window, name)!r}'
-                )
-        start, end = window.minutes()
-        if start >= end:
-            raise StructureError(
-                f"{where}.end", "must be after start (a window stays within one day)"
-            )
+                times = False
+                problems.add(f"{where}.{name}", f'expected "HH:MM", got {getattr(window, name)!r}')
+        if times and window.minutes()[0] >= window.minutes()[1]:
+            problems.add(f"{where}.end", "must be after start (a window stays within one day)")
     for i, day in enumerate(spec.holidays):
         try:
             dt.date.fromisoformat(day)
         except ValueError:
-            raise StructureError(
-                f"{key('holidays')}[{i}]", f'expected "YYYY-MM-DD", got {day!r}'
-            ) from None
+            problems.add(f"{key('holidays')}[{i}]", f'expected "YYYY-MM-DD", got {day!r}')
     if not 1 <= spec.max_attempts <= 100:
-        raise StructureError(key("max_attempts"), "must be between 1 and 100")
+        problems.add(key("max_attempts"), "must be between 1 and 100")
     for outcome, rule in spec.retries.items():
         where = f"{key('retries')}.{outcome}"
         # A disposition code may be retried too (``ctid.outbound.dispositions``).
         if outcome not in DEFAULT_RETRIES and outcome not in spec.dispositions:
-            raise StructureError(
+            problems.add(
                 where,
                 f"no retry for {outcome!r}: retried outcomes are {', '.join(DEFAULT_RETRIES)}"
                 " and the campaign's disposition codes",
             )
         if rule.after_seconds < 0 or rule.max_retries < 0:
-            raise StructureError(where, "after_seconds and max_retries must not be negative")
+            problems.add(where, "after_seconds and max_retries must not be negative")
     if not spec.dispositions or len(set(spec.dispositions)) != len(spec.dispositions):
-        raise StructureError(key("dispositions"), "list at least one code, each once")
+        problems.add(key("dispositions"), "list at least one code, each once")
     if not 0 <= spec.max_abandon_rate <= 1:
-        raise StructureError(key("max_abandon_rate"), "a fraction from 0 to 1")
+        problems.add(key("max_abandon_rate"), "a fraction from 0 to 1")
     if spec.preview_timeout <= 0:
-        raise StructureError(key("preview_timeout"), "must be more than 0 seconds")
+        problems.add(key("preview_timeout"), "must be more than 0 seconds")
     if not 1 <= spec.max_lines <= 10_000:
-        raise StructureError(key("max_lines"), "must be between 1 and 10000")
+        problems.add(key("max_lines"), "must be between 1 and 10000")
     if spec.max_dial_ratio < 1:
-        raise StructureError(key("max_dial_ratio"), "must be at least 1")
+        problems.add(key("max_dial_ratio"), "must be at least 1")
     if not 5 <= spec.ring_seconds <= 300:
-        raise StructureError(key("ring_seconds"), "must be between 5 and 300 seconds")
+        problems.add(key("ring_seconds"), "must be between 5 and 300 seconds")
     if spec.mode == "agentless" and (spec.message is None) == (spec.flow is None):
-        raise StructureError(path, "an agentless campaign needs exactly one of message and flow")
+        problems.add(path, "an agentless campaign needs exactly one of message and flow")
+    problems.raise_any()
     return spec
 
 
 def spec_from_config(data: Any, path: str) -> CampaignSpec:
-    """One ``[[campaigns]]`` table; raises ``StructureError``."""
-    return check_spec(structure(CampaignSpec, data, path), path)
+    """One ``[[campaigns]]`` table; raises ``StructureError`` (holding every problem: a
+    value of the wrong type hides none of the wrong values beside it)."""
+    problems = Problems()
+    spec = problems.salvage(CampaignSpec, data, path)
+    with problems.check():
+        check_spec(spec, path)
+    problems.raise_any()
+    return spec
 
 
 def spec_from_api(data: Any, path: str = "params") -> CampaignSpec:
@@ -285,10 +288,13 @@ def spec_from_api(data: Any, path: str = "params") -> CampaignSpec:
 
 
 def outbound_settings(data: Any, path: str = "outbound") -> OutboundSettings:
+    problems = Problems()  # every problem, not only the first
     settings = structure(OutboundSettings, data or {}, path)
     for prefix, zone in settings.zone_prefixes.items():
         where = f"{path}.zone_prefixes.{prefix}"
         if not _PREFIX_RE.fullmatch(prefix):
-            raise StructureError(where, "a number prefix: digits with an optional leading +")
-        _zone(zone, where)
+            problems.add(where, "a number prefix: digits with an optional leading +")
+        with problems.check():
+            _zone(zone, where)
+    problems.raise_any()
     return settings

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..calls.control import CallControl
 from ..calls.outbound_routes import TrunkGroup, resolve_groups
-from ..config import Config, ConfigError, structure_error
+from ..config import Config, raise_problems, structure_error
 from ..facts import FACT_QUEUE_PRIORITY
-from ..structure import StructureError
-from .campaign_config import CampaignSpec, OutboundSettings, outbound_settings, spec_from_config
+from ..structure import Problems, StructureError
+from .campaign_config import CampaignSpec, OutboundSettings, check_spec, outbound_settings
 from .dialler import Dialler
 from .pacer import AgentView
 from .router import OutboundRouter
@@ -69,36 +69,51 @@ def install_outbound_routing(
 
 
 def campaign_settings(config: Config) -> tuple[OutboundSettings, list[CampaignSpec]]:
-    """``[outbound]`` and ``[[campaigns]]``, checked; ``ConfigError`` names the key."""
-    try:
+    """``[outbound]`` and ``[[campaigns]]``, checked; ``ConfigError`` names the key (every
+    problem of every campaign, not only the first)."""
+    problems = Problems()
+    settings, specs = _read_campaigns(config, problems)
+    raise_problems(config.file, problems)
+    return settings, list(specs.values())
+
+
+def _read_campaigns(
+    config: Config, problems: Problems
+) -> tuple[OutboundSettings, dict[int, CampaignSpec]]:
+    # Every campaign by its place in the file (salvaged: what a problem left out stands in
+    # with a default), the problems noted: one bad campaign hides none of the others.
+    settings = OutboundSettings()
+    with problems.check():
         settings = outbound_settings(config.sections.get("outbound"))
-        raw = config.sections.get("campaigns", [])
-        if not isinstance(raw, list):
-            raise StructureError("campaigns", "expected an array of tables ([[campaigns]])")
-        specs = [spec_from_config(item, f"campaigns[{i}]") for i, item in enumerate(raw)]
-        names = [s.name for s in specs]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise StructureError(f"campaigns[{i}].name", f"campaign {name!r} is listed twice")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
+    raw = config.sections.get("campaigns", [])
+    if not isinstance(raw, list):
+        problems.add("campaigns", "expected an array of tables ([[campaigns]])")
+        raw = []
+    specs: dict[int, CampaignSpec] = {}
+    for i, item in enumerate(raw):
+        path = f"campaigns[{i}]"
+        spec = problems.salvage(CampaignSpec, item, path)
+        with problems.check():
+            check_spec(spec, path)
+        if any(s.name == spec.name for s in specs.values()):
+            problems.add(f"{path}.name", f"campaign {spec.name!r} is listed twice")
+        specs[i] = spec
     return settings, specs
 
 
 def check_campaigns(config: Config, queues: list[str]) -> None:
     """``ctid check-config``: the tables, and each campaign's queue among the ACD's."""
-    _, specs = campaign_settings(config)
-    for i, spec in enumerate(specs):
+    problems = Problems()  # every campaign's, not only the first
+    _, specs = _read_campaigns(config, problems)
+    for i, spec in specs.items():
         if spec.queue not in queues:
-            raise ConfigError(
-                config.file,
+            problems.add(
                 f"campaigns[{i}].queue",
                 f"no queue {spec.queue!r} in [acd] (queues: {', '.join(queues) or 'none'})",
             )
     if specs and not config.sections.get("records", {}).get("enabled", True):
-        raise ConfigError(
-            config.file, "campaigns", "campaigns need call records ([records] enabled)"
-        )
+        problems.add("campaigns", "campaigns need call records ([records] enabled)")
+    raise_problems(config.file, problems)
 
 
 def install_campaigns(

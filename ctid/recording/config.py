@@ -8,8 +8,8 @@ from typing import Literal
 
 import attrs
 
-from ..config import Config, ConfigError, structure_error
-from ..structure import StructureError, structure
+from ..config import Config, raise_problems
+from ..structure import Problems
 from .policy import RecordingPolicy, Retention
 
 __all__ = ["RecordingSection", "RecordingSettings", "recording_section", "recording_settings"]
@@ -48,19 +48,19 @@ class RecordingSettings:
 
 
 def recording_section(config: Config) -> RecordingSection:
-    try:
-        section = structure(RecordingSection, config.sections.get("recording", {}), "recording")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
+    problems = Problems()  # every problem of the table, not only the first
+    data = config.sections.get("recording", {})
+    section = problems.salvage(RecordingSection, data, "recording")
     if section.retention_days < 0:
-        raise ConfigError(config.file, "recording.retention_days", "must be 0 (keep) or more")
+        problems.add("recording.retention_days", "must be 0 (keep) or more")
     for queue, days in section.retention.items():
         if days <= 0:
-            raise ConfigError(config.file, f"recording.retention.{queue}", "must be more than 0")
+            problems.add(f"recording.retention.{queue}", "must be more than 0")
     if section.retention_interval <= 0:
-        raise ConfigError(config.file, "recording.retention_interval", "must be more than 0")
+        problems.add("recording.retention_interval", "must be more than 0")
     if not section.format.isalnum():
-        raise ConfigError(config.file, "recording.format", "expected a file extension like wav")
+        problems.add("recording.format", "expected a file extension like wav")
+    raise_problems(config.file, problems)
     return section
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import attrs
 
-from ..config import Config, ConfigError, structure_error
-from ..structure import StructureError, structure
+from ..config import Config, ConfigError, raise_problems
+from ..structure import Problems
 from .db import normalize_url, sqlite_url
 
 __all__ = ["RecordsSection", "RecordsSettings", "records_section", "records_settings"]
@@ -60,24 +60,24 @@ class RecordsSettings:
 
 
 def records_section(config: Config) -> RecordsSection:
-    try:
-        section = structure(RecordsSection, config.sections.get("records", {}), "records")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
+    problems = Problems()  # every problem of the table, not only the first
+    section = problems.salvage(RecordsSection, config.sections.get("records", {}), "records")
     if section.database and section.database_env:
-        raise ConfigError(config.file, "records", "give at most one of database and database_env")
+        problems.add("records", "give at most one of database and database_env")
     if section.spool_max_mb < 1:
-        raise ConfigError(config.file, "records.spool_max_mb", "must be at least 1")
+        problems.add("records.spool_max_mb", "must be at least 1")
     if section.heartbeat_seconds <= 0:
-        raise ConfigError(config.file, "records.heartbeat_seconds", "must be more than 0")
+        problems.add("records.heartbeat_seconds", "must be more than 0")
     try:
         zoneinfo.ZoneInfo(section.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            config.file, "records.timezone", f"unknown time zone {section.timezone!r}"
-        ) from None
+        problems.add("records.timezone", f"unknown time zone {section.timezone!r}")
     if section.database:
-        _check_url(config, "records.database", section.database)
+        try:
+            _check_url(config, "records.database", section.database)
+        except ConfigError as exc:
+            problems.add(exc.key or "records", exc.problem)
+    raise_problems(config.file, problems)
     return section
 
 

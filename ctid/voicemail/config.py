@@ -7,8 +7,8 @@ from pathlib import Path
 
 import attrs
 
-from ..config import Config, ConfigError, ConfigProblems, structure_error
-from ..structure import StructureError, structure
+from ..config import Config, raise_problems
+from ..structure import Problems
 
 __all__ = [
     "MAILBOX",
@@ -55,14 +55,12 @@ class VoicemailSettings:
 
 
 def voicemail_section(config: Config) -> VoicemailSection:
-    try:
-        section = structure(VoicemailSection, config.sections.get("voicemail", {}), "voicemail")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
-    problems: list[ConfigError] = []
+    problems = Problems()  # every problem of the table, not only the first
+    data = config.sections.get("voicemail", {})
+    section = problems.salvage(VoicemailSection, data, "voicemail")
 
     def bad(key: str, problem: str) -> None:
-        problems.append(ConfigError(config.file, f"voicemail.{key}", problem))
+        problems.add(f"voicemail.{key}", problem)
 
     if section.retention_days < 0:
         bad("retention_days", "must be 0 (keep) or more")
@@ -75,8 +73,7 @@ def voicemail_section(config: Config) -> VoicemailSection:
         elif box.number in seen:
             bad(f"mailboxes[{i}].number", f"{box.number} is listed twice")
         seen.add(box.number)
-    if problems:
-        raise problems[0] if len(problems) == 1 else ConfigProblems(problems)
+    raise_problems(config.file, problems)
     return section
 
 

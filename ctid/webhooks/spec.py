@@ -16,9 +16,9 @@ from typing import Any, Final
 
 import attrs
 
-from ..config import Config, ConfigError, Gather, structure_error
+from ..config import Config, ConfigError, raise_problems
 from ..naming import wire_name
-from ..structure import StructureError, structure
+from ..structure import Problems, StructureError, structure
 
 __all__ = [
     "DEFAULT_BATCH_MAX",
@@ -86,46 +86,61 @@ def _loopback(host: str) -> bool:
 
 def check(spec: WebhookSpec) -> tuple[str, str] | None:
     """The first problem of ``spec`` as (key, what is wrong), or None when it is good."""
+    return next(iter(problems_of(spec)), None)
+
+
+def problems_of(spec: WebhookSpec) -> list[tuple[str, str]]:
+    """Every problem of ``spec`` as (key, what is wrong), in the order of its keys."""
+    found: list[tuple[str, str]] = []
     if not _NAME.fullmatch(spec.name):
-        return "name", "1 to 64 letters, digits, '_', '.', '-', starting with a letter or digit"
+        found.append(
+            ("name", "1 to 64 letters, digits, '_', '.', '-', starting with a letter or digit")
+        )
+    url_problem = _url_problem(spec)
+    if url_problem is not None:
+        found.append(("url", url_problem))
+    if not _ENV.fullmatch(spec.secret_env):
+        found.append(("secret_env", "must be an environment variable's name"))
+    if not spec.events:
+        found.append(("events", "name at least one event or pattern"))
+    if len(spec.events) > MAX_PATTERNS:
+        found.append(("events", f"at most {MAX_PATTERNS} patterns"))
+    for i, pattern in enumerate(spec.events):
+        if not _PATTERN.fullmatch(pattern):
+            found.append((f"events[{i}]", f"not an event name or pattern: {pattern!r}"))
+    for key in ("queues", "devices", "campaigns"):
+        values = getattr(spec, key)
+        if len(values) > MAX_FILTER_VALUES:
+            found.append((key, f"at most {MAX_FILTER_VALUES} values"))
+        for i, value in enumerate(values):
+            if not value or len(value) > 128:
+                found.append((f"{key}[{i}]", "1 to 128 characters"))
+    if not 1 <= spec.batch_max <= MAX_BATCH:
+        found.append(("batch_max", f"must be 1 to {MAX_BATCH}"))
+    if not 0 < spec.timeout_seconds <= MAX_TIMEOUT:
+        found.append(("timeout_seconds", f"must be more than 0 and at most {MAX_TIMEOUT:g}"))
+    if not 0 < spec.max_retry_hours <= 24 * 30:
+        found.append(("max_retry_hours", "must be more than 0 and at most 720"))
+    if not 1 <= spec.max_backlog <= MAX_BACKLOG_LIMIT:
+        found.append(("max_backlog", f"must be 1 to {MAX_BACKLOG_LIMIT}"))
+    return found
+
+
+def _url_problem(spec: WebhookSpec) -> str | None:
     try:
         url = urllib.parse.urlsplit(spec.url)
         port = url.port
     except ValueError as exc:
-        return "url", f"not a URL: {exc}"
+        return f"not a URL: {exc}"
     del port
     if url.scheme not in ("http", "https") or not url.hostname:
-        return "url", "must be an http:// or https:// URL with a host"
+        return "must be an http:// or https:// URL with a host"
     if url.username or url.password:
-        return "url", "must not carry a user or password (the signature authenticates)"
+        return "must not carry a user or password (the signature authenticates)"
     if url.scheme == "http" and not spec.allow_insecure and not _loopback(url.hostname):
-        return "url", "plain http only to a loopback address, unless allow_insecure = true"
+        return "plain http only to a loopback address, unless allow_insecure = true"
     if len(spec.url) > 2048:
-        return "url", "longer than 2048 characters"
-    if not _ENV.fullmatch(spec.secret_env):
-        return "secret_env", "must be an environment variable's name"
-    if not spec.events:
-        return "events", "name at least one event or pattern"
-    if len(spec.events) > MAX_PATTERNS:
-        return "events", f"at most {MAX_PATTERNS} patterns"
-    for i, pattern in enumerate(spec.events):
-        if not _PATTERN.fullmatch(pattern):
-            return f"events[{i}]", f"not an event name or pattern: {pattern!r}"
-    for key in ("queues", "devices", "campaigns"):
-        values = getattr(spec, key)
-        if len(values) > MAX_FILTER_VALUES:
-            return key, f"at most {MAX_FILTER_VALUES} values"
-        for i, value in enumerate(values):
-            if not value or len(value) > 128:
-                return f"{key}[{i}]", "1 to 128 characters"
-    if not 1 <= spec.batch_max <= MAX_BATCH:
-        return "batch_max", f"must be 1 to {MAX_BATCH}"
-    if not 0 < spec.timeout_seconds <= MAX_TIMEOUT:
-        return "timeout_seconds", f"must be more than 0 and at most {MAX_TIMEOUT:g}"
-    if not 0 < spec.max_retry_hours <= 24 * 30:
-        return "max_retry_hours", "must be more than 0 and at most 720"
-    if not 1 <= spec.max_backlog <= MAX_BACKLOG_LIMIT:
-        return "max_backlog", f"must be 1 to {MAX_BACKLOG_LIMIT}"
+        return "longer than 2048 characters"
     return None
 
 
@@ -162,22 +177,15 @@ def specs_from_config(config: Config) -> list[WebhookSpec]:
         raise ConfigError(config.file, "webhooks", "expected an array of tables ([[webhooks]])")
     specs: list[WebhookSpec] = []
     names: set[str] = set()
-    gather = Gather()  # every webhook is checked: check-config lists each problem
+    problems = Problems()  # every problem of every webhook: check-config lists each
     for i, table in enumerate(raw):
         path = f"webhooks[{i}]"
-        with gather.check():
-            try:
-                spec = structure(WebhookSpec, table, path)
-            except StructureError as exc:
-                raise structure_error(config.file, exc) from None
-            problem = check(spec)
-            if problem is not None:
-                raise ConfigError(config.file, f"{path}.{problem[0]}", problem[1])
-            if spec.name in names:
-                raise ConfigError(
-                    config.file, f"{path}.name", f"a second webhook named {spec.name!r}"
-                )
-            names.add(spec.name)
-            specs.append(spec)
-    gather.raise_any()
+        spec = problems.salvage(WebhookSpec, table, path)
+        for key, what in problems_of(spec):
+            problems.add(f"{path}.{key}", what)
+        if spec.name in names:
+            problems.add(f"{path}.name", f"a second webhook named {spec.name!r}")
+        names.add(spec.name)
+        specs.append(spec)
+    raise_problems(config.file, problems)
     return specs

@@ -11,8 +11,9 @@ from ..config import Config, ConfigError, structure_error
 from ..structure import StructureError
 from ..switch_drivers import load_driver_class
 from ..switch_drivers.base import SwitchDriver
+from ..switch_drivers.lines import WrittenLines
 
-__all__ = ["build_driver"]
+__all__ = ["build_driver", "switch_lines"]
 
 
 def build_driver(config: Config) -> SwitchDriver:
@@ -28,3 +29,21 @@ def build_driver(config: Config) -> SwitchDriver:
         raise structure_error(config.file, exc) from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(config.file, f"switch.{name}", str(exc)) from None
+
+
+def switch_lines(config: Config) -> WrittenLines:
+    """The extensions and outside lines of the switch: the driver's own when it builds,
+    else what its table names as far as it reads (``lines_from_config``), so the checks
+    of the routes and the IVR numbers still run beside the driver's problems."""
+    try:
+        driver = build_driver(config)
+    except ConfigError:
+        pass
+    else:
+        return WrittenLines(extensions=driver.extensions, trunk_groups=driver.trunk_groups)
+    try:
+        cls = load_driver_class(config.switch.driver)
+    except LookupError:
+        return WrittenLines()
+    reader = getattr(cls, "lines_from_config", None)
+    return reader(config.driver_section) if reader is not None else WrittenLines()

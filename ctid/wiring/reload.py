@@ -81,7 +81,7 @@ async def reload_config(app: Parts) -> ReloadReport | None:
 
     Returns the report, or None when the reload was refused (logged, with every problem).
     """
-    from ..checks import config_problems, load_problems
+    from ..checks import config_problems, load_problems, switch_problems
 
     path = Path(app.config.file)
 
@@ -94,7 +94,9 @@ async def reload_config(app: Parts) -> ReloadReport | None:
             new = load_config(path)
         except ConfigError as exc:
             return None, load_problems(path, exc)
-        return new, config_problems(new)
+        # The driver's table is checked too: a bad one is refused with every problem,
+        # a changed good one is refused alone below (it needs a restart).
+        return new, config_problems(new, extra=(switch_problems,))
 
     new, problems = await app.blocking(read)
     try:

@@ -65,6 +65,7 @@ from ctid.switch_drivers.base import (
     SwitchDriver,
     SwitchEvent,
 )
+from ctid.switch_drivers.lines import WrittenLines, extensions_as_written, trunks_as_written
 
 __all__ = ["AsteriskDriver"]
 
@@ -170,6 +171,14 @@ class AsteriskDriver(SwitchDriver):
         ``open_stream`` replaces the TCP connect, for tests against a fake Asterisk.
         """
         return cls(**driver_options(section, path), open_stream=open_stream)
+
+    @classmethod
+    def lines_from_config(cls, section: Mapping[str, Any]) -> WrittenLines:
+        """The extensions and trunks ``section`` names, even when it has problems."""
+        return WrittenLines(
+            extensions=extensions_as_written(section.get("extensions")),
+            trunk_groups=trunks_as_written(section.get("trunks")),
+        )
 
     @property
     def extensions(self) -> tuple[str, ...]:

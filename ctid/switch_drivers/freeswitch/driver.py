@@ -67,6 +67,7 @@ from ..base import (
     SwitchEvent,
     TrackRecording,
 )
+from ..lines import WrittenLines, extensions_as_written, trunks_as_written
 from . import fax, mwi
 from .backoff import Backoff
 from .bridges import BridgeBook
@@ -195,6 +196,14 @@ class FreeSwitchDriver(SwitchDriver):
         ``open_stream`` replaces the TCP connect, for tests against a fake FreeSWITCH.
         """
         return cls(**driver_options(section, path), open_stream=open_stream)
+
+    @classmethod
+    def lines_from_config(cls, section: Mapping[str, Any]) -> WrittenLines:
+        """The extensions and trunks ``section`` names, even when it has problems."""
+        return WrittenLines(
+            extensions=extensions_as_written(section.get("extensions")),
+            trunk_groups=trunks_as_written(section.get("trunks")),
+        )
 
     @property
     def extensions(self) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
 from ...structure import Problems
 from .. import base as sw
+from ..lines import WrittenLines, extensions_as_written
 from . import fax
 from .audio import write_wav
 from .config import Callees, FaxMachine, OutsideBehaviour, OutsideRule, SimulatorConfig
@@ -236,6 +237,18 @@ class SimulatorDriver(sw.SwitchDriver):
     ) -> SimulatorDriver:
         config, sounds_dir = config_from_section(section, path)
         return cls(config, sounds_dir=sounds_dir)
+
+    @classmethod
+    def lines_from_config(cls, section: Mapping[str, Any]) -> WrittenLines:
+        """The extensions and outside lines ``section`` names, even when it has problems."""
+        trunks, group = section.get("trunks", 8), section.get("trunk_group", "T")
+        lines = None
+        if isinstance(trunks, int) and 0 <= trunks <= 1000 and isinstance(group, str):
+            lines = {group: tuple(f"{group}/{n}" for n in range(1, trunks + 1))}
+        return WrittenLines(
+            extensions=extensions_as_written(section.get("extensions", "1001-1010")),
+            trunk_groups=lines,
+        )
 
     @property
     def capabilities(self) -> frozenset[sw.Capability]:

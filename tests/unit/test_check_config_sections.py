@@ -1,0 +1,371 @@
+"""``ctid check-config`` lists every problem of each service's table, not only the first:
+``[records]``, ``[recording]``, ``[voicemail]``, ``[fax]``, ``[cluster]``, ``[outbound]``,
+each ``[[campaigns]]`` entry (and every campaign's queue) and each ``[[webhooks]]`` entry,
+a value of the wrong type hiding none of the wrong values beside it. The daemon's reload
+checks the switch driver's table again: a bad one is refused with every problem, a
+changed good one is refused alone as needing a restart while the rest applies. One
+end-to-end run of the ``ctid`` program compares its exit code and every line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trio
+
+from ctid.cli import main
+from ctid.config import load_config
+from ctid.testing import call_centre
+from ctid.wiring.reload import reload_config
+
+
+def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    path = tmp_path / "ctid.toml"
+    path.write_text('[server]\nlisten = "127.0.0.1:0"\n' + text)
+    assert main(["check-config", str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    prefix = f"error: {path}: "
+    lines = out.err.splitlines()
+    assert lines[-1] == f"{path}: {len(lines) - 1} problem(s)"
+    assert all(line.startswith(prefix) for line in lines[:-1])
+    return [line.removeprefix(prefix) for line in lines[:-1]]
+
+
+def test_every_problem_of_records_recording_voicemail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+[records]
+spool_max_mb = 0
+heartbeat_seconds = "often"
+timezone = "Mars/Olympus"
+database = "mysql://db/ctid"
+
+[recording]
+record = "some"
+retention_days = -1
+retention = { sales = 0, support = -2 }
+retention_interval = 0
+format = "w.av"
+
+[voicemail]
+retention_days = -1
+retention_interval = "daily"
+mailboxes = [{ number = "" }, { number = "8100", bogus = 1 }, { number = "8100" }, 5]
+"""
+    assert check(tmp_path, text, capsys) == [
+        'records.heartbeat_seconds: expected a number, got "often"',
+        "records.spool_max_mb: must be at least 1",
+        "records.timezone: unknown time zone 'Mars/Olympus'",
+        "records.database: ctid keeps records in SQLite or PostgreSQL, not mysql",
+        'recording.record: expected one of "none", "all", got "some"',
+        "recording.retention_days: must be 0 (keep) or more",
+        "recording.retention.sales: must be more than 0",
+        "recording.retention.support: must be more than 0",
+        "recording.retention_interval: must be more than 0",
+        "recording.format: expected a file extension like wav",
+        'voicemail.retention_interval: expected a number, got "daily"',
+        "voicemail.mailboxes[1].bogus: unknown key (known keys: mwi_devices, name, number)",
+        "voicemail.mailboxes[3]: expected an object, got 5",
+        "voicemail.retention_days: must be 0 (keep) or more",
+        "voicemail.mailboxes[0].number: must not be empty",
+        "voicemail.mailboxes[2].number: 8100 is listed twice",
+    ]
+
+
+def test_every_problem_of_fax_and_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+[fax]
+retries = 11
+max_lines = 0
+ring_timeout = "long"
+station_id = "012345678901234567890123"
+numbers = { "4008003290" = "" }
+email_to = { orders = "not-an-address" }
+
+[cluster]
+node_name = "-bad"
+advertise_url = "http://node1"
+lease_seconds = 1
+"""
+    assert check(tmp_path, text, capsys) == [
+        'fax.ring_timeout: expected a number, got "long"',
+        "fax.retries: must be 0 to 10",
+        "fax.max_lines: must be 1 or more",
+        "fax.station_id: at most 20 characters (T.30)",
+        "fax.numbers.4008003290: a number and a mailbox",
+        "fax.email_to.orders: not an address: 'not-an-address'",
+        "fax.email_to: needs [fax.email] host (the relay)",
+        "cluster.node_name: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+        "letter or digit",
+        'cluster.advertise_url: expected a ws:// or wss:// URL such as "ws://10.0.0.1:8765/v1", '
+        'got "http://node1"',
+        "cluster.lease_seconds: must be at least 3",
+        "cluster: a cluster needs PostgreSQL: set records.database (or records.database_env) "
+        "to a postgresql:// URL shared by every node",
+    ]
+
+
+def test_every_problem_of_campaigns_outbound_and_webhooks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+[acd]
+[[acd.queues]]
+name = "sales"
+
+[outbound]
+zone_prefixes = { "+1x" = "America/New_York", "+44" = "Europe/Nowhere" }
+
+[[campaigns]]
+name = "c 1"
+queue = "nosuch"
+max_attempts = 0
+windows = [{ days = ["mon", "moon"], start = "9", end = "17:00" }]
+
+[[campaigns]]
+name = "c2"
+queue = "alsonot"
+ring_seconds = "soon"
+max_lines = 0
+windows = [{ days = ["mon"], start = "18:00", end = "17:00" }]
+
+[[campaigns]]
+name = "c2"
+queue = "sales"
+windows = [{ days = ["tue"], start = "09:00", end = "17:00" }]
+
+[[webhooks]]
+name = "a"
+url = "ftp://hooks.example.com/a"
+events = []
+batch_max = "many"
+
+[[webhooks]]
+name = "a"
+url = "https://hooks.example.com/b"
+secret_env = "not a name"
+events = ["CallCleared"]
+timeout_seconds = 0
+"""
+    assert check(tmp_path, text, capsys) == [
+        "outbound.zone_prefixes.+1x: a number prefix: digits with an optional leading +",
+        "outbound.zone_prefixes.+44: unknown time zone 'Europe/Nowhere'",
+        "campaigns[0].name: letters, digits, _ . - (up to 64, a letter or digit first), not 'c 1'",
+        "campaigns[0].windows[0].days: 'moon' is not one of mon, tue, wed, thu, fri, sat, sun",
+        "campaigns[0].windows[0].start: expected \"HH:MM\", got '9'",
+        "campaigns[0].max_attempts: must be between 1 and 100",
+        'campaigns[1].ring_seconds: expected a number, got "soon"',
+        "campaigns[1].windows[0].end: must be after start (a window stays within one day)",
+        "campaigns[1].max_lines: must be between 1 and 10000",
+        "campaigns[2].name: campaign 'c2' is listed twice",
+        "campaigns[0].queue: no queue 'nosuch' in [acd] (queues: sales)",
+        "campaigns[1].queue: no queue 'alsonot' in [acd] (queues: sales)",
+        "webhooks[0].secret_env: required but missing",
+        'webhooks[0].batch_max: expected an integer, got "many"',
+        "webhooks[0].url: must be an http:// or https:// URL with a host",
+        "webhooks[0].events: name at least one event or pattern",
+        "webhooks[1].secret_env: must be an environment variable's name",
+        "webhooks[1].timeout_seconds: must be more than 0 and at most 300",
+        "webhooks[1].name: a second webhook named 'a'",
+    ]
+
+
+GOOD = """
+[server]
+listen = "127.0.0.1:0"
+state_dir = "{state}"
+
+[switch.simulator]
+extensions = "1001-1004"
+trunks = 2
+
+[[auth.tokens]]
+role = "supervisor"
+name = "sup"
+token = "supervisor-token-0123456789"
+"""
+
+
+async def test_the_daemon_refuses_a_bad_driver_table_with_every_problem(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ctid.toml"
+    good = GOOD.format(state=tmp_path / "state")
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        # The file loads (the driver's table is the driver's to check) but the table has
+        # two mistakes, and a trunk group names a line it does not have; a new token too.
+        bad = good.replace("trunks = 2\n", "trunks = 2\nring_timeout = 0\nfax_bit_rate = 1\n")
+        bad += '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
+        bad += '[[auth.tokens]]\nrole = "agent"\nname = "new"\ntoken = "agent-token-0123456789"\n'
+        path.write_text(bad)
+        caplog.set_level(logging.INFO)
+        assert await reload_config(cc.app) is None
+        assert cc.app.config is config
+        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
+    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
+    assert record.getMessage().splitlines() == [
+        "reload refused, nothing changed (3 problem(s)):",
+        f"  {path}: switch.simulator.ring_timeout: must be more than 0 seconds",
+        f"  {path}: switch.simulator.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
+        f"  {path}: switch.trunk_groups[0].lines: the switch has no outside line 'T/3' "
+        "(its lines: T/1, T/2)",
+    ]
+
+
+async def test_a_changed_good_driver_table_needs_a_restart_and_the_rest_applies(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ctid.toml"
+    good = GOOD.format(state=tmp_path / "state")
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        changed = good.replace("trunks = 2\n", "trunks = 4\n")
+        changed += '[[auth.tokens]]\nrole = "agent"\nname = "new"\n'
+        changed += 'token = "agent-token-0123456789"\n'
+        path.write_text(changed)
+        caplog.set_level(logging.INFO)
+        report = await reload_config(cc.app)
+        assert report is not None
+        assert report.refused == [
+            f"switch (the driver and its table) changed in {path}: it takes effect only "
+            "after a restart (the running value stays)"
+        ]
+        assert report.applied["tokens"] == {"added": ["new"], "removed": [], "sessions_ended": 0}
+        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup", "new"]
+        # The running switch keeps its two lines.
+        assert cc.app.driver.trunk_groups == {"T": ("T/1", "T/2")}
+
+
+E2E = """
+[server]
+listen = "127.0.0.1:0"
+state_dir = "/var/lib/ctid"
+
+[switch]
+driver = "asterisk"
+
+[switch.asterisk]
+base_url = "ftp://pbx/ari"
+user = "ctid"
+password = "secret"
+extensions = "1001-1004"
+
+[[switch.asterisk.trunks]]
+name = "provider"
+endpoint = "PJSIP/provider"
+dial = "PJSIP/{number}@provider"
+
+[[switch.outbound_routes]]
+pattern = "0\\\\d+"
+trunk_group = "nosuchgroup"
+
+[[auth.tokens]]
+role = "agent"
+name = "agent-a"
+token_env = "CTID_E2E_UNSET"
+
+[[auth.tokens]]
+role = "agent"
+name = "agent-b"
+token_env = "CTID_E2E_EMPTY"
+
+[recording]
+retention_days = -1
+format = "w.av"
+
+[voicemail]
+retention_days = -1
+
+[fax]
+retries = 11
+max_lines = 0
+
+[[webhooks]]
+name = "a"
+url = "ftp://x"
+secret_env = "CTID_E2E_SECRET"
+events = ["CallCleared"]
+"""
+
+
+def test_ctid_check_config_end_to_end(tmp_path: Path) -> None:
+    path = tmp_path / "ctid.toml"
+    path.write_text(E2E)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTID_")}
+    env["CTID_E2E_EMPTY"] = ""
+    done = subprocess.run(
+        [sys.executable, "-m", "ctid", "check-config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    f = f"error: {path}: "
+    rec = "/var/spool/asterisk/recording"
+    assert done.stderr.splitlines() == [
+        f'{f}switch.asterisk.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
+        f"{f}switch.outbound_routes[0].trunk_group: no trunk group 'nosuchgroup' "
+        "(groups: *, provider)",
+        f"{f}auth.tokens[1].token_env: environment variable CTID_E2E_EMPTY is empty "
+        "(token 'agent-b')",
+        f"{f}recording.retention_days: must be 0 (keep) or more",
+        f"{f}recording.format: expected a file extension like wav",
+        f"{f}voicemail.retention_days: must be 0 (keep) or more",
+        f"{f}fax.retries: must be 0 to 10",
+        f"{f}fax.max_lines: must be 1 or more",
+        f"{f}webhooks[0].url: must be an http:// or https:// URL with a host",
+        f"warning: {path}: auth.tokens[0].token_env: environment variable CTID_E2E_UNSET is "
+        "not set here (token 'agent-a'): ctid run and a reload refuse the file where it is "
+        "unset",
+        f"warning: {path}: server.state_dir: voicemail messages go to /var/lib/ctid/voicemail, "
+        f"outside switch.asterisk.recording_dir ({rec}), where Asterisk records them: set "
+        f"server.state_dir to a directory inside {rec} (or switch.asterisk.recording_dir to "
+        "one that holds it); a warning only, as the directories may be mounted differently "
+        "on the switch's host",
+        f"{path}: 9 problem(s)",
+    ]
+
+
+async def test_a_reload_lists_every_token_whose_variable_is_unusable(
+    tmp_path: Path,
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CTID_C2_UNSET", raising=False)
+    monkeypatch.setenv("CTID_C2_EMPTY", "")
+    path = tmp_path / "ctid.toml"
+    good = GOOD.format(state=tmp_path / "state")
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        path.write_text(
+            good
+            + '[[auth.tokens]]\nrole = "agent"\nname = "a"\ntoken_env = "CTID_C2_UNSET"\n'
+            + '[[auth.tokens]]\nrole = "agent"\nname = "b"\ntoken_env = "CTID_C2_EMPTY"\n'
+        )
+        caplog.set_level(logging.ERROR)
+        assert await reload_config(cc.app) is None
+        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
+    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
+    assert record.getMessage().splitlines() == [
+        "reload refused, nothing changed (2 problem(s)):",
+        f"  {path}: auth.tokens[1].token_env: environment variable CTID_C2_UNSET is not set "
+        "(token 'a')",
+        f"  {path}: auth.tokens[2].token_env: environment variable CTID_C2_EMPTY is empty "
+        "(token 'b')",
+    ]
