@@ -37,13 +37,14 @@ RESERVED_CAUSE: Final = "outboundReserved"
 
 def reserve(engine: AcdCore, agent: Agent, campaign: str, record: int | None = None) -> bool:
     """Hold ``agent`` for ``campaign`` (``record``: the record shown): a ready agent becomes
-    ``reserved``; one the campaign holds already is given the record. False: the agent
-    is neither (it took a call, changed state, or another campaign holds it)."""
+    ``reserved``; one the campaign holds and has shown nothing yet is given the record.
+    False: the agent is neither (it took a call, changed state, another campaign holds
+    it, or it has a record on screen: never two at once)."""
     state = agent.state
     if state is AgentState.RESERVED and agent.offer is None:
         held = agent.outbound
-        if held is None or held.campaign != campaign:
-            return False
+        if held is None or held.campaign != campaign or held.record is not None:
+            return False  # not the campaign's, or shown a record already
         agent.outbound = OutboundReserve(campaign=campaign, record=record)
         return True
     if state is not AgentState.READY or agent.device is None:

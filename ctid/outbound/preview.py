@@ -147,7 +147,8 @@ class PreviewDesk:
         busy = self.busy_agents()
         blend = self._blend
         held = [a for a in blend.held_by(spec.name) if a not in busy] if blend else []
-        free = held + [a for a in self._agents.ready_agents(spec.queue) if a not in busy]
+        ready = self._agents.ready_agents(spec.queue)
+        free = held + [a for a in ready if a not in busy and a not in held]
         due_left = False
         try:
             due_left = await self._round(spec, free, any_record=any_record)
@@ -234,9 +235,12 @@ class PreviewDesk:
     async def _offer(
         self, spec: CampaignSpec, stored: store.StoredRecord, agent: str, now: dt.datetime
     ) -> None:
+        blend = self._blend
+        if blend is not None:
+            blend.let_go(agent)
+            if spec.name in blend.off:
+                return  # paused or stopped while the database was read
         device = self._agents.reserve(agent, spec.name, stored.id)
-        if self._blend is not None:
-            self._blend.let_go(agent)
         if device is None:
             return  # it took another call while the database was read
         preview = Preview(
