@@ -32,45 +32,47 @@ VIP: Final = "0699999999"
 
 
 def config(tmp_path: Path, url: str, *, priority: int, vip_priority: int = 10) -> Any:
-    return sim_config(
-        {
-            "server": {"state_dir": str(tmp_path)},
-            "records": {"enabled": True, "database": url},
-            "acd": {
-                "queues": [
-                    {
-                        "name": "sales",
-                        "number": "8001",
-                        "wrap_up": 0,
-                        "ring_timeout": 10,
-                        "vip_numbers": [VIP],
-                        "vip_priority": vip_priority,
-                    }
-                ],
-                "agents": [
-                    {"id": "2001", "skills": [{"queue": "sales"}]},
-                    {"id": "2002", "skills": [{"queue": "sales"}]},
-                ],
-            },
-            "auth": {
-                "tokens": [{"role": "agent", "name": "alice", "token": ALICE, "agent_id": "2001"}]
-            },
-            "campaigns": [
+    return sim_config(overrides(tmp_path, url, priority=priority, vip_priority=vip_priority))
+
+
+def overrides(tmp_path: Path, url: str, *, priority: int, vip_priority: int = 10) -> Any:
+    return {
+        "server": {"state_dir": str(tmp_path)},
+        "records": {"enabled": True, "database": url},
+        "acd": {
+            "queues": [
                 {
-                    "name": "survey",
-                    "queue": "sales",
-                    "mode": "preview",
-                    "priority": priority,
-                    "caller_id": "0170000000",
-                    "timezone": "UTC",
-                    "windows": [{"days": ALL_WEEK, "start": "00:00", "end": "24:00"}],
-                    "dispositions": ["sale", "noSale"],
-                    "preview_timeout": 600,
-                    "preview_timeout_action": "skip",
+                    "name": "sales",
+                    "number": "8001",
+                    "wrap_up": 0,
+                    "ring_timeout": 10,
+                    "vip_numbers": [VIP],
+                    "vip_priority": vip_priority,
                 }
             ],
-        }
-    )
+            "agents": [
+                {"id": "2001", "skills": [{"queue": "sales"}]},
+                {"id": "2002", "skills": [{"queue": "sales"}]},
+            ],
+        },
+        "auth": {
+            "tokens": [{"role": "agent", "name": "alice", "token": ALICE, "agent_id": "2001"}]
+        },
+        "campaigns": [
+            {
+                "name": "survey",
+                "queue": "sales",
+                "mode": "preview",
+                "priority": priority,
+                "caller_id": "0170000000",
+                "timezone": "UTC",
+                "windows": [{"days": ALL_WEEK, "start": "00:00", "end": "24:00"}],
+                "dispositions": ["sale", "noSale"],
+                "preview_timeout": 600,
+                "preview_timeout_action": "skip",
+            }
+        ],
+    }
 
 
 def statuses(url: str) -> dict[str, str]:
@@ -100,6 +102,7 @@ def agent_event(
     reason: str | None = None,
     calls: int = 0,
     rona: int = 0,
+    queues: tuple[str, ...] = ("sales",),
 ) -> None:
     """Every field of an agent event of alice's (times are checked for their type only)."""
     params = bare(event)
@@ -127,7 +130,9 @@ def agent_event(
         "callID": call_id,
         "outboundReserve": reserve,
         "autoAnswer": False,
-        "queues": [{"queue": "sales", "penalty": 0, "level": 1, "schedule": None, "active": True}],
+        "queues": [
+            {"queue": q, "penalty": 0, "level": 1, "schedule": None, "active": True} for q in queues
+        ],
         "today": today,
         "oldState": old,
         "newState": new,
@@ -392,3 +397,60 @@ async def test_ring_no_answer_pause_and_an_agent_made_ready_as_a_call_arrives(
         )
         assert (await alice.event("campaign.preview"))["record"] == 3
         assert (await waiting(admin))[-1] == ("0633333333", 0, "waiting")
+
+
+def two_queues(tmp_path: Path, url: str) -> Any:
+    """Alice serves sales (8001) and support (8002): ``survey`` (priority 5) works sales,
+    ``care`` (priority 7) works support; both preview."""
+    sections = overrides(tmp_path, url, priority=5)
+    sections["acd"]["queues"].append({"name": "support", "number": "8002", "wrap_up": 0})
+    sections["acd"]["agents"][0]["skills"].append({"queue": "support"})
+    care = dict(sections["campaigns"][0], name="care", queue="support", priority=7)
+    sections["campaigns"].append(care)
+    return sim_config(sections)
+
+
+async def test_agent_of_two_queues_and_two_campaigns(
+    tmp_path: Path, database_url: str, autojump_clock: trio.testing.MockClock
+) -> None:
+    async with call_centre(two_queues(tmp_path, database_url)) as cc:
+        admin = await cc.client()
+        await admin.call(
+            "campaign.importList",
+            {"campaign": "care", "list": "c", "numberColumn": "phone", "csv": "phone\n5550201\n"},
+        )
+        alice = await start(cc, admin)
+        await admin.call("campaign.setState", {"name": "care", "state": "running"})
+        await trio.sleep(2)
+        # A caller waits in support; alice becomes ready: care (7) goes first, then survey
+        # (5): both above the caller's 0, the higher first.
+        cc.sim.incoming_call(CALLER, "8002")
+        await trio.sleep(0.5)
+        await ready(admin)
+        agent_event(
+            await alice.event("agent.reserved"),
+            old="ready",
+            new="reserved",
+            cause="outboundReserved",
+            reserve={"campaign": "care", "record": None},
+            queues=("sales", "support"),
+        )
+        shown = await alice.event("campaign.preview")
+        assert (shown["campaign"], shown["number"]) == ("care", "5550201")
+        await alice.call("campaign.previewSkip", {"record": shown["record"], "reason": "no"})
+        # care has nothing left: survey, of sales, takes her before the support caller.
+        agent_event(
+            await alice.event("agent.reserved"),
+            old="ready",
+            new="reserved",
+            cause="outboundReserved",
+            reserve={"campaign": "survey", "record": None},
+            queues=("sales", "support"),
+        )
+        shown = await alice.event("campaign.preview")
+        # (Record ids are global: care's list was imported first.)
+        assert (shown["campaign"], shown["record"], shown["number"]) == ("survey", 2, "5550101")
+        snap = await snapshot(admin)
+        assert snap["outboundReserve"] == {"campaign": "survey", "record": 2}
+        reply = await admin.call("queue.snapshot", {"queue": "support"})
+        assert [(c["callingDevice"], c["state"]) for c in reply["calls"]] == [(CALLER, "waiting")]
