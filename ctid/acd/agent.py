@@ -27,6 +27,7 @@ __all__ = [
     "Entry",
     "Membership",
     "Offer",
+    "OutboundReserve",
     "Watch",
     "watched",
 ]
@@ -116,6 +117,15 @@ class Offer:
     backstop: Cancellable | None = None
 
 
+@attrs.frozen
+class OutboundReserve:
+    """What holds a ``reserved`` agent that has no offer: a campaign (``agent.snapshot``'s
+    ``outboundReserve``); ``record`` is the record on preview (None: not shown yet)."""
+
+    campaign: str
+    record: int | None = None
+
+
 @attrs.define(eq=False, on_setattr=watched)
 class Agent:
     """One agent's runtime record; the engine is the only writer."""
@@ -142,6 +152,9 @@ class Agent:
     answered_at: float | None = None
     #: When it last became ready (longest-idle and friends).
     ready_since: float = 0.0
+    #: The campaign holding it, when it is ``reserved`` with no offer (``ctid.acd.blend``);
+    #: read only in that state (it is not cleared when the agent leaves it).
+    outbound: OutboundReserve | None = None
     #: After-call work timer.
     wrap_timer: Cancellable | None = None
     day: AgentDay = attrs.field(factory=AgentDay)

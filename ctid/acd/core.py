@@ -23,9 +23,18 @@ from .agent_states import AgentTrigger
 from .config import AcdConfig
 from .entry_states import EntryTrigger
 from .queue import QueueRuntime
+from .router import Router
 from .schedule import Calendar
 
-__all__ = ["AcdCore", "Heard", "Publish", "QueueTouch", "Scheduler", "always_heard"]
+__all__ = [
+    "AcdCore",
+    "Heard",
+    "OutboundWork",
+    "Publish",
+    "QueueTouch",
+    "Scheduler",
+    "always_heard",
+]
 
 
 class Scheduler(Protocol):
@@ -77,6 +86,20 @@ class QueueTouch(Protocol):
     def touch(self, queue: QueueRuntime) -> None: ...
 
 
+class OutboundWork(Protocol):
+    """What the ACD asks the outbound side about blended agents (``ctid.acd.blend``).
+
+    The outbound side (``ctid.outbound.blend``) implements it; the ACD knows
+    nothing of campaigns but this answer.
+    """
+
+    def claim(self, agent_id: str, queues: frozenset[str], above: int) -> str | None:
+        """Is there outbound work of priority > ``above`` for this ready agent, who serves
+        ``queues``? The campaign's name if so: the agent is then that campaign's (the ACD
+        reserves it at once and offers it nothing until the campaign releases it)."""
+        ...
+
+
 class AcdCore(Protocol):
     """The engine as its companions see it (``engine.AcdEngine`` is the one implementation)."""
 
@@ -91,6 +114,9 @@ class AcdCore(Protocol):
     now: Callable[[], float]
     publish: Publish
     heard: Heard
+    router: Router
+    #: Asked before a ready agent takes an inbound call (None: no campaigns).
+    outbound: OutboundWork | None
 
     @property
     def wallboard(self) -> QueueTouch: ...

@@ -284,6 +284,15 @@ def _today(engine: AcdCore, agent: Agent) -> dict[str, Any]:
     }
 
 
+def _outbound_reserve(agent: Agent) -> dict[str, Any] | None:
+    """The campaign holding a ``reserved`` agent with no offer (``blend``), and the record
+    it shows the agent (None until shown)."""
+    held = agent.outbound
+    if held is None or agent.state is not A.RESERVED or agent.offer is not None:
+        return None
+    return {"campaign": held.campaign, "record": held.record}
+
+
 def agent_snapshot(engine: AcdCore, agent: Agent) -> dict[str, Any]:
     """An agent's whole state: the payload of ``agent.snapshot`` and of every agent event."""
     pending = agent.pending
@@ -297,6 +306,7 @@ def agent_snapshot(engine: AcdCore, agent: Agent) -> dict[str, Any]:
         "pendingAgentState": pending[0].value if pending else None,
         "pendingReasonCode": pending[1] if pending else None,
         "callID": agent.offer.call_id if agent.offer else agent.call_id,
+        "outboundReserve": _outbound_reserve(agent),
         "autoAnswer": agent.config.auto_answer,
         "queues": [
             {

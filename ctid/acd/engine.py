@@ -15,8 +15,8 @@ call), and events for clients go out through ``publish``.
 Companion modules hold the rest: ``desk`` (what agents and supervisors ask
 for), ``announce`` (what callers hear), ``overflow``, ``callbacks``,
 ``daily``, ``wallboard`` (queue figures), ``supervision`` (listen, whisper,
-barge). They see the engine through ``core.AcdCore`` and do not import this
-module; the engine imports them.
+barge), ``blend`` (campaigns against inbound calls). They see the engine
+through ``core.AcdCore`` and do not import this module; the engine imports them.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ from ..facts import (
     QueueFigures,
     QueueWaitObserved,
 )
-from . import announce, callbacks, overflow
+from . import announce, blend, callbacks, overflow
 from .agent import Agent, Cancellable, Membership, Offer
 from .agent_states import AgentState, AgentTrigger, next_state
 from .config import AcdConfig, Condition
-from .core import Heard, Publish, Scheduler, always_heard
+from .core import Heard, OutboundWork, Publish, Scheduler, always_heard
 from .daily import Daily
 from .desk import EVENT_NAMES, STATE_EVENTS, publish_agent_event
 from .entry_states import FINAL, EntryState, EntryTrigger
@@ -91,6 +91,9 @@ _IN_QUEUE: Final = (E.WAITING, E.OFFERED)
 
 class AcdEngine:
     """Every agent and queue; see the module docstring."""
+
+    #: Campaigns' work for blended agents (``blend``; set by ``ctid.outbound.install``).
+    outbound: OutboundWork | None = None
 
     def __init__(
         self,
@@ -323,7 +326,7 @@ class AcdEngine:
             entry = queue.waiting.first()
             if entry is None:
                 return
-            agents = self.router.agents_for(queue, entry)
+            agents = blend.agents_for(self, queue, entry)
             if not agents or not self._offer(queue, entry, agents):
                 return
 
@@ -336,7 +339,7 @@ class AcdEngine:
             agent.acd_call = False
             self.transition(agent, T.CALL, cause="directCall")
             return
-        best = self.router.best_entry_for(agent)
+        best = blend.best_entry_for(self, agent)
         if best is not None and self._offer(best[0], best[1], [agent]):
             return
         if agent.state is A.READY:

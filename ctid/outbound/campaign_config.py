@@ -21,7 +21,7 @@ by ``check_spec``: every problem raises ``StructureError`` naming the key::
     dispositions = ["sale", "noSale", "callback"]
     max_abandon_rate = 0.03
     amd = false
-    priority = 0                            # > 0: before inbound work for blended agents
+    priority = 0                            # c > 0: before inbound callers below c (blend.py)
     preview_timeout = 30
     preview_timeout_action = "dial"         # or "skip"
     max_lines = 10                          # agentless: simultaneous lines
@@ -129,6 +129,8 @@ class CampaignSpec:
     dispositions: tuple[str, ...] = ("sale", "noSale", "callback", "wrongNumber")
     max_abandon_rate: float = 0.03
     amd: bool = False
+    #: Dialled calls enter the queue at 1000 + this; a preview campaign of priority c > 0
+    #: takes blended agents before inbound callers of priority below c (``blend``).
     priority: int = 0
     preview_timeout: float = 30.0
     preview_timeout_action: Literal["dial", "skip"] = "dial"

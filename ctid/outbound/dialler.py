@@ -43,6 +43,7 @@ from ..structure import StructureError
 from . import agentless, claims, store
 from .abandon import Connector, Handing
 from .attempts import Standing, VerdictKind, after_attempt, outcome_of, verdict
+from .blend import Blender
 from .campaign_config import CampaignSpec, spec_from_api
 from .claims import RecordWrite
 from .dispositions import (
@@ -205,6 +206,8 @@ class Dialler:
         #: Call id -> an ended attempt, the latest ``RECENT_ATTEMPTS`` (dispositions).
         self.recent: OrderedDict[str, CallAttempt] = OrderedDict()
         self.previews: PreviewDesk | None = None
+        #: Preview work put before inbound calls for blended agents (``blend``).
+        self.blend = Blender(self.wake)
         if desk is not None and agent_calls is not None:
             self.previews = PreviewDesk(
                 read=read,
@@ -214,6 +217,7 @@ class Dialler:
                 utcnow=utcnow,
                 zone_prefixes=zone_prefixes,
                 on_dialled=self._preview_dialled,
+                blend=self.blend,
             )
         self.board = CampaignBoard(
             publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval
@@ -259,6 +263,11 @@ class Dialler:
     def call_facts(self, call_id: str) -> dict[str, Any] | None:
         """The call's facts (None: no such call)."""
         return self._calls.facts(call_id)
+
+    def wake(self) -> None:
+        """Run the running campaigns' pacing rounds now."""
+        self._wake.set()
+        self._wake = trio.Event()
 
     def _changed(self) -> None:
         for hook in self.step_hooks:

@@ -176,21 +176,22 @@ class AcdAgents:
         ready.sort(key=lambda agent: (agent.ready_since, agent.agent_id))
         return [agent.agent_id for agent in ready]
 
-    def reserve(self, agent_id: str) -> str | None:
-        from ..acd.agent_states import AgentState, AgentTrigger
+    def reserve(self, agent_id: str, campaign: str, record: int) -> str | None:
+        from ..acd.blend import reserve
 
         agent = self._engine.agents.get(agent_id)
-        if agent is None or agent.state is not AgentState.READY or agent.device is None:
+        if agent is None or not reserve(self._engine, agent, campaign, record):
             return None
-        self._engine.transition(agent, AgentTrigger.RESERVE, cause="outboundReserved")
         return str(agent.device)
 
-    def release(self, agent_id: str) -> None:
+    def release(self, agent_id: str, campaign: str) -> None:
         from ..acd.agent_states import AgentState, AgentTrigger
 
         agent = self._engine.agents.get(agent_id)
         if agent is None or agent.state is not AgentState.RESERVED or agent.offer is not None:
             return
+        if agent.outbound is None or agent.outbound.campaign != campaign:
+            return  # another campaign holds it now
         self._engine.free(agent, AgentTrigger.OFFER_ENDED, cause="outboundReleased")
 
     def states(self, queue: str) -> dict[str, int]:
@@ -289,6 +290,9 @@ def install_dialler(
         agent_states=agents.states,
         figures_interval=acd_engine.config.wallboard_interval,
     )
+    if csta is not None:
+        # Blended agents: the ACD asks the campaigns before an inbound call (``blend``).
+        acd_engine.outbound = dialler.blend
     ivr_numbers = config_numbers(service)
     dialler.flow_numbers = {flow: number for number, flow in reversed(ivr_numbers.items())}
     service.dialler = dialler

@@ -32,6 +32,7 @@ import trio
 
 from . import store
 from .attempts import Standing, VerdictKind, verdict
+from .blend import Blender
 from .campaign_config import CampaignSpec
 
 __all__ = ["PREVIEW_EVENT", "AgentDesk", "Preview", "PreviewCalls", "PreviewDesk", "PreviewError"]
@@ -45,6 +46,8 @@ PREVIEW_EVENT: Final = "campaign.preview"
 CALLBACKS_EVERY: Final = 5.0
 #: The record's state while an agent previews it.
 PREVIEWING: Final = "preview"
+#: Records read to learn whether a blended campaign with no agent free has work due.
+BLEND_LOOK_AHEAD: Final = 8
 
 Reader = Callable[..., Any]
 Publish = Callable[..., None]
@@ -57,12 +60,13 @@ class AgentDesk(Protocol):
         """Ready agents of ``queue``, the longest ready first."""
         ...
 
-    def reserve(self, agent_id: str) -> str | None:
-        """Hold a ready agent for an outbound call; its device (None: it is not ready)."""
+    def reserve(self, agent_id: str, campaign: str, record: int) -> str | None:
+        """Hold the agent for ``campaign``'s ``record``: a ready agent, or one the ACD gave the
+        campaign (``blend``); its device (None: it is neither)."""
         ...
 
-    def release(self, agent_id: str) -> None:
-        """Let an agent held by ``reserve`` go back to ready (or its pending state)."""
+    def release(self, agent_id: str, campaign: str) -> None:
+        """Let an agent ``campaign`` holds go back to ready (or its pending state)."""
         ...
 
 
@@ -105,6 +109,7 @@ class PreviewDesk:
         utcnow: Callable[[], dt.datetime],
         zone_prefixes: Mapping[str, str],
         on_dialled: Callable[[str, Preview], None],
+        blend: Blender | None = None,
     ) -> None:
         self._read = read
         self._agents = agents
@@ -113,6 +118,7 @@ class PreviewDesk:
         self._utcnow = utcnow
         self._zone_prefixes = zone_prefixes
         self._on_dialled = on_dialled
+        self._blend = blend
         self.previews: dict[int, Preview] = {}
         self._nursery: trio.Nursery | None = None
         #: Campaign -> when its agents' callbacks were last looked up (trio seconds).
@@ -134,12 +140,38 @@ class PreviewDesk:
     # ---------------------------------------------------------------- offering
 
     async def round(self, spec: CampaignSpec, *, any_record: bool) -> None:
-        """Offer due records to the campaign's ready agents: the callbacks booked for each
-        first; then, with ``any_record`` (preview mode), the next due records."""
-        free = [a for a in self._agents.ready_agents(spec.queue) if a not in self.busy_agents()]
-        if not free:
-            return
+        """Offer due records to the campaign's ready agents, and to those the ACD gave it
+        before an inbound call (``blend``): the callbacks booked for each first; then, with
+        ``any_record`` (preview mode), the next due records. Agents given to it that get
+        nothing go back when it has nothing due."""
+        busy = self.busy_agents()
+        blend = self._blend
+        held = [a for a in blend.held_by(spec.name) if a not in busy] if blend else []
+        ready = self._agents.ready_agents(spec.queue)
+        free = held + [a for a in ready if a not in busy and a not in held]
+        due_left = False
+        try:
+            due_left = await self._round(spec, free, any_record=any_record)
+        finally:
+            if blend is not None:
+                blend.seen(spec, due_left)
+                if not due_left:
+                    for agent in held:
+                        if blend.held.get(agent) == spec.name:
+                            blend.let_go(agent)
+                            self._agents.release(agent, spec.name)
+
+    async def _round(self, spec: CampaignSpec, free: list[str], *, any_record: bool) -> bool:
+        """``round``'s offers; whether due records are left over (blended priority)."""
         now = self._utcnow()
+        if not free:
+            if not (any_record and self._blend is not None and spec.priority > 0):
+                return False
+            # Nobody to offer to, but the ACD asks whether work waits: look.
+            waiting: list[store.StoredRecord] = await self._read(
+                store.due_records, spec.name, now, BLEND_LOOK_AHEAD
+            )
+            return self._dialable(spec, waiting, now)
         clock = trio.current_time()
         booked: list[store.StoredRecord] = []
         last = self._callbacks_read.get(spec.name)
@@ -154,18 +186,21 @@ class PreviewDesk:
             if agent in free:
                 free.remove(agent)
                 offered.append((stored, agent))
+        due: list[store.StoredRecord] = []
         if any_record and free:
-            due: list[store.StoredRecord] = await self._read(
-                store.due_records, spec.name, now, 4 * len(free) + 16
-            )
-            for stored in due:
+            due = await self._read(store.due_records, spec.name, now, 4 * len(free) + 16)
+            for i, stored in enumerate(due):
                 if not free:
+                    due = due[i:]
                     break
                 if stored.callback_agent is not None or stored.id in self.previews:
                     continue
                 offered.append((stored, free.pop(0)))
+            else:
+                due = []
+        due_left = self._dialable(spec, due, now)
         if not offered:
-            return
+            return due_left
         dnc: set[str] = await self._read(
             store.dnc_numbers_for, spec.name, [s.standing.number for s, _ in offered]
         )
@@ -182,11 +217,30 @@ class PreviewDesk:
             if decision.kind is not VerdictKind.DIAL:
                 continue
             await self._offer(spec, stored, agent, now)
+        return due_left
+
+    def _dialable(
+        self, spec: CampaignSpec, due: list[store.StoredRecord], now: dt.datetime
+    ) -> bool:
+        """Whether one of ``due`` may be shown now (the do-not-call lists are read when it is)."""
+        zones = self._zone_prefixes
+        return any(
+            stored.callback_agent is None
+            and stored.id not in self.previews
+            and verdict(spec, stored.standing, now, dnc=set(), zone_prefixes=zones).kind
+            is VerdictKind.DIAL
+            for stored in due
+        )
 
     async def _offer(
         self, spec: CampaignSpec, stored: store.StoredRecord, agent: str, now: dt.datetime
     ) -> None:
-        device = self._agents.reserve(agent)
+        blend = self._blend
+        if blend is not None:
+            blend.let_go(agent)
+            if spec.name in blend.off:
+                return  # paused or stopped while the database was read
+        device = self._agents.reserve(agent, spec.name, stored.id)
         if device is None:
             return  # it took another call while the database was read
         preview = Preview(
@@ -283,7 +337,7 @@ class PreviewDesk:
         preview = self._take(record_id, agent)
         del self.previews[record_id]
         preview.scope.cancel()
-        self._agents.release(preview.agent)
+        self._agents.release(preview.agent, preview.campaign)
         skipped = attrs.evolve(
             preview.stored.standing, status="skipped", next_attempt_at=None, last_outcome="skipped"
         )
@@ -296,13 +350,17 @@ class PreviewDesk:
         return skipped
 
     async def withdraw(self, campaign: str) -> None:
-        """The campaign stopped: its previews go, their records back to where they were."""
+        """The campaign paused or stopped: the agents it holds go back at once, its previews
+        go, their records back to where they were."""
+        if self._blend is not None:
+            for agent in self._blend.forget(campaign):
+                self._agents.release(agent, campaign)
         for record_id, preview in list(self.previews.items()):
             if preview.campaign != campaign:
                 continue
             del self.previews[record_id]
             preview.scope.cancel()
-            self._agents.release(preview.agent)
+            self._agents.release(preview.agent, campaign)
             await self._read(
                 store.update_record, record_id, preview.stored.standing, self._utcnow()
             )

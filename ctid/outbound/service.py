@@ -106,11 +106,14 @@ class CampaignService:
                     f"{spec.mode} dialling is not built yet: "
                     f"{', '.join(sorted(BUILT_MODES))} campaigns run",
                 )
+            dialler.blend.back(name)
             dialler.start(spec)
-        elif state == "paused":
-            dialler.pause(name, True)
         else:
-            dialler.stop(name)
+            if state == "paused":
+                dialler.pause(name, True)
+            else:
+                dialler.stop(name)
+            # The agents it holds go back at once, its previews too (a pause as a stop).
             if dialler.previews is not None:
                 await dialler.previews.withdraw(name)
         await self._read(store.set_campaign_state, name, state, self.utcnow())

@@ -174,6 +174,7 @@ export {
   type AgentStateResult,
   type AgentSummary,
   type AgentToday,
+  type OutboundReserve,
   type CallRecord,
   type CallRecordLeg,
   type CallRef,

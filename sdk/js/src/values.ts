@@ -288,6 +288,13 @@ export interface AgentToday {
   readonly ringNoAnswer: number;
 }
 
+/** The campaign holding a `reserved` agent that has no offered call (blended agents). */
+export interface OutboundReserve {
+  readonly campaign: string;
+  /** The record shown to the agent (`null` until the campaign shows it one). */
+  readonly record: number | null;
+}
+
 /** An agent's whole state: `agent.snapshot`, and the body of every agent event. */
 export interface AgentSnapshot extends AgentStateResult {
   readonly agentID: string;
@@ -298,6 +305,8 @@ export interface AgentSnapshot extends AgentStateResult {
   readonly since: string;
   /** The call it is offered or on. */
   readonly callID: string | null;
+  /** The campaign holding it for an outbound call, if one does (`null` otherwise). */
+  readonly outboundReserve: OutboundReserve | null;
   readonly autoAnswer: boolean;
   readonly queues: readonly AgentMembership[];
   readonly today: AgentToday;

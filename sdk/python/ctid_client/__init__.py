@@ -16,6 +16,7 @@ from ._acd import AgentState as AgentState
 from ._acd import AgentStateResult as AgentStateResult
 from ._acd import AgentSummary as AgentSummary
 from ._acd import AgentToday as AgentToday
+from ._acd import OutboundReserve as OutboundReserve
 from ._acd import QueueAllBusy as QueueAllBusy
 from ._acd import QueueCall as QueueCall
 from ._acd import QueueEntryState as QueueEntryState
@@ -185,6 +186,7 @@ __all__ = [
     "Mailbox",
     "MethodInfo",
     "NotActive",
+    "OutboundReserve",
     "OutboundRouteChoice",
     "PermissionDenied",
     "PreviewDialled",

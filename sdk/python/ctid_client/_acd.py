@@ -205,6 +205,22 @@ class AgentToday:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class OutboundReserve:
+    """The campaign holding a ``reserved`` agent (no offered call): ``outboundReserve``."""
+
+    campaign: str
+    #: The record shown to the agent (``None`` until the campaign shows it one).
+    record: int | None
+
+    @classmethod
+    def from_wire(cls, data: Any, where: str) -> OutboundReserve:
+        return cls(
+            campaign=field(data, "campaign", str, where),
+            record=optional(data, "record", int, where),
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AgentSnapshot:
     """An agent's whole state: ``agent.snapshot``, ``GetAgentState``, and every agent event."""
 
@@ -221,6 +237,8 @@ class AgentSnapshot:
     pending_reason_code: str | None
     #: The call it is offered or on.
     call_id: str | None
+    #: The campaign holding it for an outbound call (blended agents), if one does.
+    outbound_reserve: OutboundReserve | None
     auto_answer: bool
     queues: tuple[AgentMembership, ...]
     today: AgentToday
@@ -239,6 +257,13 @@ class AgentSnapshot:
             pending_agent_state=optional_choice(data, "pendingAgentState", AgentState, where),
             pending_reason_code=optional(data, "pendingReasonCode", str, where),
             call_id=optional(data, "callID", str, where),
+            outbound_reserve=(
+                None
+                if data.get("outboundReserve") is None
+                else OutboundReserve.from_wire(
+                    field(data, "outboundReserve", dict, where), f"{where}.outboundReserve"
+                )
+            ),
             auto_answer=field(data, "autoAnswer", bool, where),
             queues=tuple(
                 AgentMembership.from_wire(q, f"{where}.queues[]")

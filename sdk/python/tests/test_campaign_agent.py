@@ -10,10 +10,12 @@ from typing import Final
 import anyio
 import pytest
 from ctid_client import (
+    AgentState,
     CampaignFigures,
     CampaignPreview,
     CampaignStateEvent,
     DispositionResult,
+    OutboundReserve,
     PreviewSkipped,
     RpcError,
 )
@@ -79,6 +81,10 @@ async def test_preview_skip_dial_and_disposition(preview_server: ServerThread) -
             assert (first.agent_id, first.callback, first.attempts) == ("2001", False, 0)
             assert (first.timeout, first.timeout_action) == (600.0, "dial")
             assert first.dispositions == ("sale", "noSale")
+            # The agent's state shows the campaign holding her, and the record.
+            held = await alice.agent_snapshot("2001")
+            assert (held.agent_state, held.call_id) == (AgentState.RESERVED, None)
+            assert held.outbound_reserve == OutboundReserve(campaign="survey", record=1)
             skipped = await alice.campaign_preview_skip(1, "knownCustomer")
             assert skipped == PreviewSkipped(record=1, status="skipped", reason="knownCustomer")
 

@@ -72,6 +72,10 @@ describe("campaigns", () => {
       timeoutAction: "dial",
       dispositions: ["sale", "noSale"],
     });
+    // The agent's state shows the campaign holding her, and the record.
+    const held = await admin.agentSnapshot("2001");
+    expect([held.agentState, held.callID]).toEqual(["reserved", null]);
+    expect(held.outboundReserve).toEqual({ campaign: "js-survey", record: first.record });
     expect(await admin.campaignPreviewSkip(first.record, "knownCustomer")).toEqual({
       record: first.record,
       status: "skipped",

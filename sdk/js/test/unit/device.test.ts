@@ -173,6 +173,7 @@ describe("DeviceWatch", () => {
       pendingAgentState: null,
       pendingReasonCode: null,
       callID: null,
+      outboundReserve: null,
       autoAnswer: false,
       queues: [{ queue: "sales", penalty: 0, level: 5, schedule: null, active: true }],
       today: { calls: 0, talkTime: 0, acwTime: 0, notReadyTime: 0, readyTime: 0, reservedTime: 0, ringNoAnswer: 0 },
