@@ -19,8 +19,8 @@ from typing import Any, Final
 import attrs
 import phonenumbers
 
-from .config import Config, ConfigError, structure_error
-from .structure import StructureError, structure
+from .config import Config, raise_problems
+from .structure import Problems
 
 __all__ = [
     "CALLER_INFO_SCHEMA",
@@ -80,19 +80,17 @@ class NumbersSection:
 
 def numbers_section(config: Config) -> NumbersSection:
     """The checked ``[numbers]`` table; raises ``ConfigError``."""
-    try:
-        section = structure(NumbersSection, config.sections.get("numbers", {}), "numbers")
-    except StructureError as exc:
-        raise structure_error(config.file, exc) from None
+    problems = Problems()  # every problem of the table, not only the first
+    section = problems.salvage(NumbersSection, config.sections.get("numbers", {}), "numbers")
     region = section.default_region
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(
-            config.file,
+        problems.add(
             "numbers.default_region",
             f"unknown region {region!r}: want an ISO 3166 code such as CN or US",
         )
     if not section.language.isalpha() or len(section.language) > 8:
-        raise ConfigError(config.file, "numbers.language", "want a language code such as en or zh")
+        problems.add("numbers.language", "want a language code such as en or zh")
+    raise_problems(config.file, problems)
     return attrs.evolve(section, default_region=region.upper())
 
 

@@ -37,10 +37,12 @@ __all__ = [
 def section_checkers() -> dict[str, Callable[[Config], Any]]:
     """Table name -> its service's checker (raises ``ConfigError``)."""
     from .acd.config import acd_section
+    from .callerinfo import numbers_section
     from .cluster.config import cluster_settings
     from .demo.setup import demo_section
     from .fax.config import fax_settings
     from .ivr.config import check_ivr, check_routing
+    from .livestate.config import livestate_section
     from .outbound.install import campaign_settings, check_campaigns
     from .recording.config import recording_section
     from .records.config import records_section
@@ -85,6 +87,8 @@ def section_checkers() -> dict[str, Callable[[Config], Any]]:
             config, acd_queues(config), extensions(config), acd_agents(config)
         ),
         "records": records_section,
+        "numbers": numbers_section,
+        "livestate": livestate_section,
         "recording": recording_section,
         "voicemail": voicemail_section,
         "webhooks": specs_from_config,

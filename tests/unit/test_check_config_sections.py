@@ -369,3 +369,22 @@ async def test_a_reload_lists_every_token_whose_variable_is_unusable(
         f"  {path}: auth.tokens[2].token_env: environment variable CTID_C2_EMPTY is empty "
         "(token 'b')",
     ]
+
+
+def test_numbers_and_livestate_are_checked_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Both tables were refused as unused ("not used by this version of ctid").
+    path = tmp_path / "ctid.toml"
+    path.write_text(
+        '[server]\nlisten = "127.0.0.1:0"\n[livestate]\nenabled = false\n'
+        '[numbers]\ndefault_region = "cn"\nlanguage = "zh"\n'
+    )
+    assert main(["check-config", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok\n"
+    text = '[livestate]\nenabled = "no"\n[numbers]\ndefault_region = "XX"\nlanguage = "e n"\n'
+    assert check(tmp_path, text, capsys) == [
+        'livestate.enabled: expected true or false, got "no"',
+        "numbers.default_region: unknown region 'XX': want an ISO 3166 code such as CN or US",
+        "numbers.language: want a language code such as en or zh",
+    ]
