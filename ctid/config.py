@@ -295,7 +295,6 @@ SERVICE_SECTIONS: set[str] = {
     "recording",
     "routing",
     "demo",
-    "metrics",
     "livestate",
     "voicemail",
 }
