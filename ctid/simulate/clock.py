@@ -11,6 +11,8 @@ import math
 
 import trio
 
+from ..timers import TimerQueue
+
 # ``trio.testing`` is where trio documents MockClock, but importing it imports pytest
 # when pytest is installed (for its RaisesGroup helpers): 0.15-0.3 s of every
 # simulation in a development environment, for a class trio defines in
@@ -55,10 +57,21 @@ class JumpingClock(trio.abc.Clock):
 
     With no deadline at all it sleeps until I/O (a worker thread's result) where
     MockClock polls without sleeping; either way nothing else can happen.
+
+    ``serve(timers)`` makes it the alarm of a ``TimerQueue`` too: its task sleeps
+    without a cancel scope, and the clock, when it jumps to that queue's next
+    deadline, wakes it (``TimerQueue.set_off``) in the pass where trio wakes the
+    tasks due at the same instant, as the scope's deadline would have.
     """
 
     def __init__(self) -> None:
         self.now = 0.0
+        self.timers: TimerQueue | None = None
+
+    def serve(self, timers: TimerQueue) -> None:
+        """Wake ``timers``' task at its deadlines (``TimerQueue.serve_by_clock``)."""
+        self.timers = timers
+        timers.serve_by_clock()
 
     def start_clock(self) -> None:
         """Nothing to start: the time is virtual."""
@@ -68,6 +81,14 @@ class JumpingClock(trio.abc.Clock):
 
     def deadline_to_sleep_time(self, deadline: float) -> float:
         now = self.now
+        timers = self.timers
+        if timers is not None and timers.parked:
+            due = timers.next_deadline()
+            if due <= deadline and due < math.inf:
+                if due > now:
+                    self.now = now + (due - now)
+                timers.set_off()
+                return 0.0
         if deadline <= now:
             return 0.0
         if deadline == math.inf:

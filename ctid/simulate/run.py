@@ -141,16 +141,19 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         "<simulate>",
     )
     out: dict[str, Any] = {}
+    clock = JumpingClock()
 
     async def main() -> None:
         app = App(config, ids=IdFactory("s"), anchor_wall=START_WALL, serve_api=False)
         async with trio.open_nursery() as nursery:
             await nursery.start(app.run)
+            # The daemon's timers (callers, agents, the ACD's) woken by the clock.
+            clock.serve(app.timers)
             await _simulate(app, scenario, extensions, out, progress)
             nursery.cancel_scope.cancel()
 
     began = time.perf_counter()
-    trio.run(main, clock=JumpingClock())
+    trio.run(main, clock=clock)
     wall = time.perf_counter() - began
     collector: Collector = out["collector"]
     return SimulationResult(

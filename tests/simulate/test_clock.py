@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import collections
 import math
+from collections.abc import Callable
 from typing import Any
 
 import trio
 import trio.testing
 
 from ctid.simulate.clock import JumpingClock, mock_clock
+from ctid.timers import TimerQueue
 
 
 def test_reads_what_mockclock_reads_after_every_jump() -> None:
@@ -103,3 +106,92 @@ def test_jumping_clock_answers_trio() -> None:
     # No deadline: sleep until I/O rather than jump to infinity.
     assert clock.deadline_to_sleep_time(math.inf) == math.inf
     assert clock.current_time() == 0.1 + (0.1 + 0.2 - 0.1)
+
+
+def _timer_day(clock: trio.abc.Clock, by_clock: bool) -> tuple[list[tuple[str, float]], int]:
+    """Timers set from outside and from callbacks, cancelled, tied, due now, earlier than
+    the first; another task sleeping to some of the same instants."""
+    seen: list[tuple[str, float]] = []
+    steps = collections.Counter[str]()
+
+    class Steps(trio.abc.Instrument):
+        def before_task_step(self, task: trio.lowlevel.Task) -> None:
+            steps[task.name] += 1
+
+    async def main() -> None:
+        timers = TimerQueue()
+
+        def note(name: str) -> Callable[[], None]:
+            def fire() -> None:
+                now = trio.current_time()
+                seen.append((name, now))
+                if name == "a":
+                    timers.call_later(1 / 3, note("a2"))
+                    timers.call_later(0.0, note("a-now"))  # due at once, from a callback
+                    timers.call_at(now + 2.0, note("tie1"))
+                    timers.call_at(now + 2.0, note("tie2"))
+
+            return fire
+
+        async with trio.open_nursery() as nursery:
+            await nursery.start(timers.run)
+            if by_clock:
+                assert isinstance(clock, JumpingClock)
+                clock.serve(timers)
+            timers.call_later(0.1, note("a"))
+            dropped = timers.call_later(0.2, note("cancelled"))
+            timers.call_later(5.0, note("late"))
+            await trio.sleep(0.15)
+            dropped.cancel()
+            timers.call_later(0.0, note("now, from a task"))
+            timers.call_later(0.05, note("earlier than the first"))
+            await trio.sleep(2.0 + 1 / 3)
+            seen.append(("task", trio.current_time()))
+            await trio.sleep(10.0)
+            assert len(timers) == 0
+            nursery.cancel_scope.cancel()
+
+    trio.run(main, clock=clock, instruments=[Steps()])
+    return seen, steps["ctid.timers.TimerQueue.run"]
+
+
+def test_timers_woken_by_the_clock_run_what_a_cancel_scope_runs() -> None:
+    ours, _ = _timer_day(JumpingClock(), by_clock=True)
+    theirs, _ = _timer_day(trio.testing.MockClock(autojump_threshold=0), by_clock=False)
+    assert [name for name, _ in ours] == [name for name, _ in theirs]
+    assert ours == theirs
+    assert [name for name, _ in ours if name != "task"] == [
+        "a",
+        "a-now",
+        "now, from a task",
+        "earlier than the first",
+        "a2",
+        "tie1",
+        "tie2",
+        "late",
+    ]
+
+
+def test_timers_woken_by_the_clock_sleep_parked_and_stop_when_cancelled() -> None:
+    clock = JumpingClock()
+    timers = TimerQueue()
+    fired: list[float] = []
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(timers.run)
+            clock.serve(timers)
+            await trio.sleep(0.5)  # time moves only once every task waits
+            assert timers.parked
+            timers.call_later(3.0, lambda: fired.append(trio.current_time()))
+            await trio.sleep(1.0)
+            assert timers.parked  # nothing due: not woken
+            await trio.sleep(5.0)
+            assert fired == [3.5]
+            assert timers.parked
+            nursery.cancel_scope.cancel()  # the parked task is cancelled like any other
+        assert not timers.parked
+
+    trio.run(main, clock=clock)
+    # Without a queue to serve, the clock is what it was.
+    assert JumpingClock().timers is None
