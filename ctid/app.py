@@ -18,7 +18,8 @@ import trio
 
 from . import __version__
 from .api.context import ApiContext, ApiLimits
-from .api.methods import registry
+from .api.methods import load_all as load_api_methods
+from .api.methods.base import registry
 from .api.server import ApiServer, ServerOptions
 from .auth_setup import (
     AuthReloader,
@@ -158,6 +159,10 @@ class App:
 
     def _build(self) -> None:
         config = self.config
+        if self.serve_api:
+            # Every method registered before a client can call one; a daemon with no
+            # API socket (ctid simulate) imports only the families its wiring uses.
+            load_api_methods()
         check_admin_token(config, self.admin_token)
         self.clock = WallClock.start(self.anchor_wall)
         self.timers = TimerQueue()

@@ -6,6 +6,7 @@ argv -> config -> ``trio.run``; nothing else happens here.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import secrets
@@ -44,22 +45,36 @@ EXTRA_HELP = {
 }
 
 
-def _load_extra_commands() -> None:
-    """Commands that services add, one line per service (imported here, late, so
-    that ``ctid --help`` lists them without slowing every start-up)."""
-    from .fax.cli import fax_command, setup_fax
-    from .outbound.cli import campaign_command, setup_campaign
-    from .recording.cli import recording_command, setup_recording
-    from .records.cli import db_command, setup_db
-    from .report_command import report_command, setup_report
-    from .simulate.command import register
+#: Where each service command is defined: name -> (module, its setup, its run).
+EXTRA_MODULES = {
+    "simulate": ("ctid.simulate.command", "setup", "run"),
+    "db": ("ctid.records.cli", "setup_db", "db_command"),
+    "report": ("ctid.report_command", "setup_report", "report_command"),
+    "recording": ("ctid.recording.cli", "setup_recording", "recording_command"),
+    "campaign": ("ctid.outbound.cli", "setup_campaign", "campaign_command"),
+    "fax": ("ctid.fax.cli", "setup_fax", "fax_command"),
+}
 
-    register(EXTRA_COMMANDS)
-    EXTRA_COMMANDS.setdefault("db", (setup_db, db_command))
-    EXTRA_COMMANDS.setdefault("report", (setup_report, report_command))
-    EXTRA_COMMANDS.setdefault("recording", (setup_recording, recording_command))
-    EXTRA_COMMANDS.setdefault("campaign", (setup_campaign, campaign_command))
-    EXTRA_COMMANDS.setdefault("fax", (setup_fax, fax_command))
+
+def _load_extra_command(name: str) -> None:
+    """Import the service command ``name`` (if it is one) into ``EXTRA_COMMANDS``.
+
+    Only the command asked for is imported: ``ctid --help`` lists them all from
+    ``EXTRA_HELP``, and importing every command's module (with the libraries of
+    the whole daemon: SQLAlchemy, the archive and report code) cost every command,
+    ``ctid simulate`` first, ~0.5 s of start-up (issue 14).
+    """
+    if name in EXTRA_COMMANDS or name not in EXTRA_MODULES:
+        return
+    module_name, setup, run = EXTRA_MODULES[name]
+    module = importlib.import_module(module_name)
+    EXTRA_COMMANDS[name] = (getattr(module, setup), getattr(module, run))
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names: its first word not an option (``ctid`` itself
+    takes only ``--help`` and ``--version``)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _listen_arg(value: str) -> str:
@@ -70,8 +85,10 @@ def _listen_arg(value: str) -> str:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    _load_extra_commands()
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    chosen = _chosen_command(sys.argv[1:] if argv is None else argv)
+    if chosen is not None:
+        _load_extra_command(chosen)
     parser = argparse.ArgumentParser(prog="ctid", description="ctid, a headless CTI server")
     parser.add_argument("--version", action="version", version=f"ctid {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -111,8 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     reload.add_argument("--config", required=True, type=Path, help="the daemon's TOML file")
 
-    for name, (setup, _) in EXTRA_COMMANDS.items():
-        setup(sub.add_parser(name, help=EXTRA_HELP.get(name)))
+    for name in {**EXTRA_MODULES, **EXTRA_COMMANDS}:
+        command = sub.add_parser(name, help=EXTRA_HELP.get(name))
+        if name in EXTRA_COMMANDS:
+            EXTRA_COMMANDS[name][0](command)
     return parser
 
 
@@ -326,7 +345,7 @@ def _print_banner(app: Any, token: str, generated: bool, config: Config) -> None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     if args.command == "version":
         print(f"ctid {__version__} (protocol {PROTOCOL_VERSION})")
         return 0

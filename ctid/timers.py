@@ -6,6 +6,10 @@ a scheduler entry each, and thousands of live tasks make garbage collection
 pauses long. ``TimerQueue`` keeps the deadlines in a heap and one task sleeps
 until the earliest, then runs the due callbacks synchronously, in deadline
 order (ties in the order they were scheduled).
+
+``ctid simulate`` has its clock wake that task instead (``serve_by_clock``): a
+cancel scope's deadline costs, per wake-up, a scope and a ``Cancelled`` raised
+through the task, several times the cost of the scheduler pass itself.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
+from typing import Any
 
 import trio
 
@@ -44,6 +49,10 @@ class TimerQueue:
         self._heap: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._changed = trio.Event()
+        #: ``run`` sleeps until ``set_off`` rather than until a cancel scope's deadline.
+        self._by_clock = False
+        #: ``run``'s task while it sleeps that way.
+        self._parked: trio.lowlevel.Task | None = None
 
     def __len__(self) -> int:
         return sum(1 for _, _, t in self._heap if t.active)
@@ -54,7 +63,12 @@ class TimerQueue:
         first = self._heap[0][0] if self._heap else math.inf
         heapq.heappush(self._heap, (deadline, next(self._order), timer))
         if deadline < first:
-            self._changed.set()
+            if self._parked is None:
+                self._changed.set()
+            elif deadline <= trio.current_time():
+                # Due now: run as soon as the old way would (its wake-up runs it); a
+                # later deadline is the clock's to see when it next asks.
+                self.set_off()
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
@@ -82,8 +96,37 @@ class TimerQueue:
         """Serve the deadlines until cancelled."""
         task_status.started()
         while True:
-            self._changed = trio.Event()
-            deadline = self.next_deadline()
-            with trio.move_on_at(deadline):
-                await self._changed.wait()
+            if self._by_clock:
+                self._parked = trio.lowlevel.current_task()
+                await trio.lowlevel.wait_task_rescheduled(self._unpark)
+            else:
+                self._changed = trio.Event()
+                deadline = self.next_deadline()
+                with trio.move_on_at(deadline):
+                    await self._changed.wait()
             self.run_due(trio.current_time())
+
+    # ------------------------------------------------- woken by the run's clock
+
+    def serve_by_clock(self) -> None:
+        """From now on ``run`` sleeps until ``set_off``, which the run's clock calls when
+        it reaches ``next_deadline()`` (``simulate.clock.JumpingClock``, the only
+        caller: a clock that moves only by jumps knows when a deadline comes).
+        """
+        self._by_clock = True
+        self._changed.set()
+
+    @property
+    def parked(self) -> bool:
+        """``run`` sleeps until ``set_off`` (``serve_by_clock``)."""
+        return self._parked is not None
+
+    def set_off(self) -> None:
+        """Wake ``run`` to run the callbacks due (``serve_by_clock``)."""
+        task, self._parked = self._parked, None
+        if task is not None:
+            trio.lowlevel.reschedule(task)
+
+    def _unpark(self, _: Any) -> trio.lowlevel.Abort:
+        self._parked = None
+        return trio.lowlevel.Abort.SUCCEEDED

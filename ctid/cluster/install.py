@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlalchemy.exc
 import trio
 
 from ..config import Config
 from .config import ClusterSettings, cluster_settings
 from .election import Election, LeaseView
-from .lease import LeaseTable, LockLost, make_lease_engine
 from .node import ClusterNode, LeaseClient, LeaseUnavailable, SessionLost
+
+if TYPE_CHECKING:
+    from .lease import LeaseTable
 
 __all__ = ["DatabaseLease", "build_cluster"]
 
@@ -34,13 +35,21 @@ class DatabaseLease:
         # node_name (a copied file) must not both count as the holder, and a
         # node restarted in place waits out its previous run's lease.
         self.holder = f"{settings.node_name}#{secrets.token_hex(4)}"
+        # SQLAlchemy is imported where a lease is kept, not by every daemon (nor by
+        # ctid simulate, issue 14: start-up).
+        from .lease import LeaseTable, make_lease_engine
+
         # Nothing the lease does may outlast what the node waits for one attempt.
-        self.table = LeaseTable(
+        self.table: LeaseTable = LeaseTable(
             make_lease_engine(settings.database_url, timeout=settings.lease_seconds / 3),
             lease=settings.lease_seconds,
         )
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        import sqlalchemy.exc
+
+        from .lease import LockLost
+
         try:
             return await trio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
         except LockLost as exc:

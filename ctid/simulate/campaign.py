@@ -43,12 +43,12 @@ from ..outbound.pacer import DayTally
 from ..records import db
 from ..switch_drivers.simulator.driver import SimulatorDriver
 from .clock import mock_clock
+from .dialers import DIALERS
 from .people import SimulatedAgents
 from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL
 
 __all__ = ["DIALERS", "CampaignResult", "CampaignSample", "CampaignScenario", "run_campaign"]
 
-DIALERS: Final = ("preview", "progressive", "predictive")
 #: A person answers within this share of ``ring_seconds`` (after at least 2 s).
 ANSWER_WITHIN: Final = 0.6
 #: Seconds between samples (chart, progress, list top-ups).

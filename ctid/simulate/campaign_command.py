@@ -13,10 +13,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from ..config import ConfigError
-from .campaign import DIALERS, CampaignResult, CampaignScenario, run_campaign
+from .dialers import DIALERS
+
+if TYPE_CHECKING:
+    # Imported when a campaign is simulated: ``ctid simulate`` without --campaign
+    # needs neither the outbound service nor the records database (issue 14).
+    from .campaign import CampaignResult, CampaignScenario
 
 __all__ = ["add_flags", "run", "scenario_from_args", "write_campaign_svg"]
 
@@ -65,6 +70,8 @@ def _fail(problem: str) -> ConfigError:
 
 def scenario_from_args(args: argparse.Namespace) -> CampaignScenario:
     """The scenario of the flags; ``ConfigError`` names what is missing or wrong."""
+    from .campaign import CampaignScenario
+
     missing = [f for f in REQUIRED if getattr(args, f[2:].replace("-", "_")) is None]
     if missing:
         raise _fail(f"--campaign needs {', '.join(missing)}")
@@ -98,6 +105,8 @@ def scenario_from_args(args: argparse.Namespace) -> CampaignScenario:
 
 
 def run(args: argparse.Namespace, progress: Any = None) -> int:
+    from .campaign import run_campaign
+
     try:
         scenario = scenario_from_args(args)
         result = run_campaign(scenario, progress=progress)

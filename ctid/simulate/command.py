@@ -43,7 +43,7 @@ from .run import Scenario, SimulationResult, run_simulation, single_queue
 from .solve import solve_agents, write_solve_svg
 from .theory import Prediction, predict
 
-__all__ = ["register", "run", "setup"]
+__all__ = ["run", "setup"]
 
 
 def _patience(value: str) -> float:
@@ -414,7 +414,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         _report(result, scenario, theory, sys.stdout)
     return 0
-
-
-def register(commands: dict[str, Any]) -> None:
-    commands["simulate"] = (setup, run)

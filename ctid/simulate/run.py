@@ -1,5 +1,7 @@
 """Running a simulation: the whole daemon, built for the scenario, in a fresh ``trio.run``
-on ``MockClock(autojump_threshold=0)``, so hours pass in seconds.
+on a clock that jumps to the next deadline whenever every task waits (``JumpingClock``,
+what ``MockClock(autojump_threshold=0)`` does in fewer scheduler passes), so hours
+pass in seconds.
 
 Agents log on at their phones through the ACD's own request path (as
 SetAgentState does), simulated callers ring the queues until the simulated
@@ -25,7 +27,7 @@ from ..app import App
 from ..config import config_from_dict
 from ..ids import IdFactory
 from ..switch_drivers.simulator.driver import SimulatorDriver
-from .clock import mock_clock
+from .clock import JumpingClock
 from .people import SimulatedAgents, SimulatedCallers, Traffic
 from .stats import CallRecord, Collector, Sample, Summary
 
@@ -139,16 +141,19 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         "<simulate>",
     )
     out: dict[str, Any] = {}
+    clock = JumpingClock()
 
     async def main() -> None:
         app = App(config, ids=IdFactory("s"), anchor_wall=START_WALL, serve_api=False)
         async with trio.open_nursery() as nursery:
             await nursery.start(app.run)
+            # The daemon's timers (callers, agents, the ACD's) woken by the clock.
+            clock.serve(app.timers)
             await _simulate(app, scenario, extensions, out, progress)
             nursery.cancel_scope.cancel()
 
     began = time.perf_counter()
-    trio.run(main, clock=mock_clock())
+    trio.run(main, clock=clock)
     wall = time.perf_counter() - began
     collector: Collector = out["collector"]
     return SimulationResult(
