@@ -80,6 +80,10 @@ class AgentPool(Protocol):
         """Agents of ``queue`` that are ready now."""
         ...
 
+    def offered(self, call_id: str) -> bool:
+        """Whether an agent holds an offer of the call (reserved for it, phone ringing)."""
+        ...
+
     def queue_number(self, queue: str) -> str | None:
         """The route point that puts a call in ``queue``."""
         ...
@@ -143,6 +147,9 @@ class _Port:
 
     def free_agents(self, queue: str) -> int:
         return self.agents.free_agents(queue)
+
+    def offered(self, call_id: str) -> bool:
+        return self.agents.offered(call_id)
 
     def queue_number(self, queue: str) -> str | None:
         return self.agents.queue_number(queue)
