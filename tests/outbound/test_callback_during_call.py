@@ -168,6 +168,7 @@ async def test_callback_due_at_once_waits_for_the_call_to_end(
 ) -> None:
     async with call_centre(config(tmp_path, database_url)) as cc:
         admin, alice = await start(cc)
+        await alice.call("MonitorStart", {"monitorObject": {"agentObject": "2001"}})
         call_id = await talk_to_customer(cc, admin)
         await alice.call(
             "campaign.scheduleCallback",
