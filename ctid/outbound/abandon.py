@@ -52,6 +52,10 @@ class Handing(Protocol):
 
     def free_agents(self, queue: str) -> int: ...
 
+    def offered(self, call_id: str) -> bool:
+        """Whether the ACD has offered the call to an agent (who is then no longer ready)."""
+        ...
+
     def queue_number(self, queue: str) -> str | None: ...
 
 
@@ -161,7 +165,14 @@ class Connector:
 
     def capacity(self, queue: str) -> int:
         """Ready agents of ``queue`` not promised to a handed call yet."""
-        promised = sum(1 for q in self.promised.values() if q == queue)
+        # A handed call the ACD has offered holds its agent, who is no longer ready: not
+        # counted twice while the phone is still to ring (on the lab's FreeSWITCH an
+        # agent's phone that never rang held a second person back until abandoned).
+        promised = sum(
+            1
+            for call_id, q in self.promised.items()
+            if q == queue and not self._port.offered(call_id)
+        )
         return self._port.free_agents(queue) - promised
 
     def check(self) -> None:

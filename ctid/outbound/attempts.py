@@ -103,11 +103,13 @@ def after_attempt(spec: CampaignSpec, record: Standing, outcome: str, now: dt.da
     """``record`` after an attempt that ended with ``outcome`` (one of ``OUTCOMES``)."""
     attempts = record.attempts + 1
     if outcome == "answered":
+        # An answer after an answer keeps the count of retries in a row: a disposition's
+        # retry rule (``dispositions.after_disposition``) counts on it.
         return attrs.evolve(
             record,
             status="done",
             attempts=attempts,
-            retries=0,
+            retries=record.retries if record.last_outcome == "answered" else 0,
             next_attempt_at=None,
             last_outcome=outcome,
         )

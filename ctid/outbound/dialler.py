@@ -81,6 +81,10 @@ class AgentPool(Protocol):
         """Agents of ``queue`` that are ready now."""
         ...
 
+    def offered(self, call_id: str) -> bool:
+        """Whether an agent holds an offer of the call (reserved for it, phone ringing)."""
+        ...
+
     def queue_number(self, queue: str) -> str | None:
         """The route point that puts a call in ``queue``."""
         ...
@@ -145,6 +149,9 @@ class _Port:
     def free_agents(self, queue: str) -> int:
         return self.agents.free_agents(queue)
 
+    def offered(self, call_id: str) -> bool:
+        return self.agents.offered(call_id)
+
     def queue_number(self, queue: str) -> str | None:
         return self.agents.queue_number(queue)
 
@@ -169,6 +176,9 @@ class _Attempt:
     #: The agent's disposition code, and the record's before this attempt.
     disposition: str | None = None
     previous_disposition: str | None = None
+    #: A callback booked while the call was up (``campaign.scheduleCallback``): when, and
+    #: for which agent (None: any); applied when the attempt ends.
+    callback: tuple[dt.datetime, str | None] | None = None
 
 
 @attrs.define
@@ -316,6 +326,7 @@ class Dialler:
         agent: str | None,
         disposition: str | None,
         previous_disposition: str | None,
+        callback: tuple[dt.datetime, str | None] | None = None,
     ) -> None:
         """Take back an attempt whose call went on across a restart (``keep``)."""
         self.attempts[call_id] = _Attempt(
@@ -329,6 +340,7 @@ class Dialler:
             agent=agent,
             disposition=disposition,
             previous_disposition=previous_disposition,
+            callback=callback,
         )
 
     # ------------------------------------------------------------- control
@@ -626,7 +638,14 @@ class Dialler:
                 ended = after_disposition(
                     spec, ended, attempt.previous_disposition, attempt.disposition, now
                 )
-            self.writer.submit(attempt.record_id, RecordWrite(standing=ended, at=now))
+            if attempt.callback is not None:
+                # The agent's booking wins over the retry rules, whatever the outcome.
+                at, agent = attempt.callback
+                ended = attrs.evolve(ended, status="callback", retries=0, next_attempt_at=at)
+                write = RecordWrite(standing=ended, at=now, callback_agent=agent)
+            else:
+                write = RecordWrite(standing=ended, at=now)
+            self.writer.submit(attempt.record_id, write)
 
     async def _recover(self, spec: CampaignSpec) -> None:
         """Records a run that died left ``dialling`` (claimed, outcome never written): each
@@ -704,6 +723,19 @@ class Dialler:
         for attempt in reversed(self.recent.values()):
             if attempt.record == record_id:
                 return attempt
+        return None
+
+    def book_callback_live(self, record_id: int, at: dt.datetime, agent: str | None) -> str | None:
+        """A callback booked for a record whose call is up: noted on the attempt and
+        applied when it ends (written now, the attempt's end would overwrite it, and a
+        callback due at once would dial the record a second time while the first call
+        is up). The attempt's campaign, or None when the record has no call up."""
+        for call_id, attempt in self.attempts.items():
+            if attempt.record_id == record_id:
+                attempt.callback = (at, agent)
+                self.touched.add(call_id)
+                self._changed()
+                return attempt.campaign
         return None
 
     def dispose_live(self, call_id: str, code: str) -> None:

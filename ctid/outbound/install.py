@@ -162,6 +162,12 @@ class AcdAgents:
             if agent.state is AgentState.READY and queue in agent.active
         )
 
+    def offered(self, call_id: str) -> bool:
+        return any(
+            agent.offer is not None and agent.offer.call_id == call_id
+            for agent in self._engine.agents.values()
+        )
+
     def queue_number(self, queue: str) -> str | None:
         return self._queue_numbers(queue)
 

@@ -170,6 +170,11 @@ class CampaignKeeper:
                 "agent": attempt.agent,
                 "disposition": attempt.disposition,
                 "previousDisposition": attempt.previous_disposition,
+                "callback": (
+                    None
+                    if attempt.callback is None
+                    else [attempt.callback[0].isoformat(), attempt.callback[1]]
+                ),
             }
             old = self._attempts.get(call_id)
             # ``dialledAt`` is recomputed from two clocks: compare without it.
@@ -255,6 +260,7 @@ class CampaignKeeper:
             agent=row.get("agent"),
             disposition=row.get("disposition"),
             previous_disposition=row.get("previousDisposition"),
+            callback=_callback(row.get("callback")),
         )
         self._attempts[call_id] = row
         return True
@@ -277,3 +283,11 @@ class CampaignKeeper:
             back = attrs.evolve(found.standing, status=status)
             await dialler.read(store.update_record, found.id, back, now)
             log.info("live state: campaign %s record %d back to %s", campaign, found.id, status)
+
+
+def _callback(value: Any) -> tuple[dt.datetime, str | None] | None:
+    """A kept attempt's callback (``[ISO time, agent]``), or None."""
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], str):
+        return None
+    agent = value[1] if isinstance(value[1], str) else None
+    return dt.datetime.fromisoformat(value[0]), agent

@@ -340,6 +340,9 @@ class CampaignService:
         self, record_id: int, at: dt.datetime, agent: str | None
     ) -> dict[str, Any]:
         if self.dialler is not None:
+            campaign_up = self.dialler.book_callback_live(record_id, at, agent)
+            if campaign_up is not None:
+                return _booked(campaign_up, record_id, at, agent)
             await self.dialler.writer.flush()  # outcomes written behind first
         found = await self._read(_record_anywhere, record_id)
         if found is None:
@@ -362,12 +365,7 @@ class CampaignService:
         )
         if self.dialler is not None and self.dialler.previews is not None:
             self.dialler.previews.callbacks_changed()
-        return {
-            "campaign": campaign,
-            "record": record_id,
-            "at": at.isoformat().replace("+00:00", "Z"),
-            "agent": agent,
-        }
+        return _booked(campaign, record_id, at, agent)
 
     # ------------------------------------------------------------ do not call
 
@@ -451,3 +449,12 @@ def _numbers(numbers: Sequence[str], key: str = "numbers") -> list[str]:
             path = f"params.{key}" if key == "number" else f"params.{key}[{i}]"
             raise StructureError(path, str(exc)) from None
     return out
+
+
+def _booked(campaign: str, record_id: int, at: dt.datetime, agent: str | None) -> dict[str, Any]:
+    return {
+        "campaign": campaign,
+        "record": record_id,
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "agent": agent,
+    }

@@ -15,6 +15,8 @@ from ctid.outbound.pacer import Pacer
 class Port:
     free: int = 0
     log: list[tuple[Any, ...]] = attrs.field(factory=list)
+    #: Calls the ACD has offered to an agent.
+    offers: set[str] = attrs.field(factory=set)
 
     def to_queue(self, call_id: str, number: str, priority: int) -> None:
         self.log.append(("queue", call_id, number, priority))
@@ -31,6 +33,9 @@ class Port:
 
     def free_agents(self, queue: str) -> int:
         return self.free if queue == "sales" else 0
+
+    def offered(self, call_id: str) -> bool:
+        return call_id in self.offers
 
     def queue_number(self, queue: str) -> str | None:
         return "8001" if queue == "sales" else None
@@ -67,6 +72,24 @@ def test_a_person_with_a_ready_agent_is_handed_at_once_ahead_of_inbound() -> Non
     port.free = 1
     c.check()
     assert port.log[-1] == ("queue", "k2", "8001", 1005)
+
+
+def test_an_agent_reserved_for_a_handed_call_is_not_counted_twice() -> None:
+    # The lab's FreeSWITCH: two calls answered together, both "unknown" 4 s later. The
+    # first is handed and the ACD reserves agent A for it (A is no longer ready) before
+    # A's phone rings; B is ready. The second person is handed to B at once.
+    c, port, clock, _pacer = setup()
+    port.free = 2
+    c.on_answer("k1", SPEC, dialled_at=90.0)
+    port.free, port.offers = 1, {"k1"}  # the ACD offered k1: A reserved, not ringing yet
+    clock.t = 100.04
+    c.on_answer("k2", SPEC, dialled_at=90.0)
+    assert port.log[-1] == ("queue", "k2", "8001", 1005)
+    assert c.waiting == {} and c.promised == {"k1": "sales", "k2": "sales"}
+    # Before the offer, a promised call still holds its agent.
+    port.free = 1
+    c.on_answer("k3", SPEC, dialled_at=90.0)
+    assert c.capacity("sales") == 0 and "k3" in c.waiting
 
 
 def test_no_agent_in_2_seconds_abandons_with_the_message_then_hangs_up() -> None:
