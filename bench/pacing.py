@@ -2,7 +2,8 @@
 
     python -m bench pacing grid [--agents 5,20,100] [--answer-rates 0.15,0.3,0.45,0.6]
         [--aht 60,300,600] [--seeds 1,2] [--hours 8]
-    python -m bench pacing uplift [--agents 20] [--answer-rates 0.2,0.4] [--seeds 1] [--hours 8]
+    python -m bench pacing uplift [--agents 20] [--answer-rates 0.2,0.4] [--aht 120]
+        [--seeds 1] [--hours 8]
     python -m bench pacing wall [--agents 100] [--hours 8]
 
 ``grid``: predictive days; each line is one run's JSON with its parameters and
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -55,6 +57,26 @@ def _line(**fields: object) -> None:
     print(json.dumps(fields), flush=True)
 
 
+def _uplift(agents: int, rate: float, aht: float, hours: float, seed: int) -> None:
+    runs = {d: _run(d, agents, rate, aht, hours, seed) for d in ("progressive", "predictive")}
+    base = runs["progressive"][0].contacts_per_agent_hour
+    _line(
+        agents=agents,
+        answer_rate=rate,
+        aht=aht,
+        seed=seed,
+        hours=hours,
+        progressive=dict(
+            runs["progressive"][0].to_json(), cpu_seconds=round(runs["progressive"][1], 1)
+        ),
+        predictive=dict(
+            runs["predictive"][0].to_json(), cpu_seconds=round(runs["predictive"][1], 1)
+        ),
+        ratio=round(runs["predictive"][0].contacts_per_agent_hour / base, 3) if base else None,
+        load=round(os.getloadavg()[0], 2),
+    )
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench pacing")
     parser.add_argument("what", choices=("grid", "uplift", "wall"))
@@ -81,30 +103,16 @@ def main(argv: list[str]) -> None:
                             hours=args.hours,
                             ok=ok,
                             cpu_seconds=round(cpu, 1),
+                            load=round(os.getloadavg()[0], 2),
                             **result.to_json(),
                         )
         _line(failures=failures)
     elif args.what == "uplift":
         for agents in args.agents or [20]:
             for rate in args.answer_rates or [0.2, 0.4]:
-                for seed in args.seeds:
-                    runs = {
-                        d: _run(d, agents, rate, 120.0, args.hours, seed)[0]
-                        for d in ("progressive", "predictive")
-                    }
-                    base = runs["progressive"].contacts_per_agent_hour
-                    _line(
-                        agents=agents,
-                        answer_rate=rate,
-                        aht=120.0,
-                        seed=seed,
-                        hours=args.hours,
-                        progressive=runs["progressive"].to_json(),
-                        predictive=runs["predictive"].to_json(),
-                        ratio=round(runs["predictive"].contacts_per_agent_hour / base, 3)
-                        if base
-                        else None,
-                    )
+                for aht in args.aht or [120.0]:
+                    for seed in args.seeds:
+                        _uplift(agents, rate, aht, args.hours, seed)
     else:
         for agents in args.agents or [100]:
             result, cpu = _run("predictive", agents, 0.3, 300.0, args.hours, 1)

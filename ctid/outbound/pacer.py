@@ -22,12 +22,19 @@ The model (docs/outbound.md, "Predictive pacing", says what it follows):
   independent Bernoulli trials; their difference is taken as normal. The dialler
   dials the largest ``d`` whose expected overflow ``E[max(0, X - Y)]`` (persons no
   agent takes: abandoned calls) stays within ``allowed * E[X]``.
-* **The guard band.** ``allowed`` is ``SAFETY`` times the campaign's maximum,
-  shrunk linearly as the day's abandon rate (abandoned / answered by a person)
-  approaches the maximum: at or above it, or whenever the model has seen too
-  little (``MIN_PERSONS`` answers, ``MIN_CYCLES`` handle cycles), the campaign
-  dials one call per free agent (progressive), which abandons nobody whose agent
-  stays ready.
+* **The guard band.** ``allowed`` is ``TARGET`` (2/3) of the campaign's maximum
+  while the day's abandon rate (abandoned / answered by a person) is at or under
+  that share, then shrinks linearly to nothing as the day's rate reaches the
+  maximum. At or above it, or whenever the model has seen too little
+  (``MIN_PERSONS`` answers, ``MIN_CYCLES`` handle cycles), the campaign dials one
+  call per free agent (progressive), which abandons nobody whose agent stays ready.
+* **The day's budget.** The day can still take ``max x persons - abandoned``
+  abandoned calls (its *slack*) and stay at or under the maximum; the ``X``
+  persons in flight add ``max x X`` to it. The dialler dials ahead only while the
+  overflow stays within that budget but for a ``BUDGET_RISK`` chance (one-sided
+  normal quantile ``BUDGET_Z``): so the day's running rate passes the maximum only
+  by that chance, and early in a day (a slack under one call) it dials ahead by
+  little or not at all.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ import attrs
 __all__ = [
     "MIN_CYCLES",
     "MIN_PERSONS",
-    "SAFETY",
+    "TARGET",
     "AgentView",
     "DayTally",
     "Pacer",
@@ -52,6 +59,7 @@ __all__ = [
     "Survival",
     "allowed_rate",
     "expected_overflow",
+    "slack",
 ]
 
 #: Person answers seen before the model is trusted (until then: one call per free agent).
@@ -59,7 +67,11 @@ MIN_PERSONS: Final = 20
 #: Agent handle cycles seen before the model is trusted.
 MIN_CYCLES: Final = 10
 #: Share of the campaign's maximum abandon rate the pacing aims at (the guard band).
-SAFETY: Final = 0.5
+TARGET: Final = 2 / 3
+#: One-sided normal quantile of the day's budget: the overflow of the calls in flight
+#: passes what the day can still absorb with a chance of ``BUDGET_RISK`` (5 %) at most.
+BUDGET_Z: Final = 1.645
+BUDGET_RISK: Final = 0.05
 #: Samples kept per learned distribution (the most recent).
 WINDOW: Final = 500
 #: Below this share of the maximum the pacing stops predicting.
@@ -185,11 +197,19 @@ class DayTally:
 
 
 def allowed_rate(max_rate: float, tally: DayTally) -> float:
-    """The abandon rate the next dials may risk: the guard band over the day's rate."""
+    """The abandon rate the next dials may risk: ``TARGET x max`` while the day's rate
+    is at or under it, then down linearly to 0 as the day's rate reaches the maximum."""
     if max_rate <= 0:
         return 0.0
-    headroom = 1.0 - tally.abandon_rate / max_rate
-    return max_rate * SAFETY * min(1.0, max(0.0, headroom))
+    aim = max_rate * TARGET
+    headroom = (max_rate - tally.abandon_rate) / (max_rate - aim)
+    return aim * min(1.0, max(0.0, headroom))
+
+
+def slack(max_rate: float, tally: DayTally) -> float:
+    """Abandoned calls the day can still take at the maximum rate: ``max x persons -
+    abandoned`` (negative once the day is over the maximum)."""
+    return max_rate * tally.persons - tally.abandoned
 
 
 def _phi(z: float) -> float:
@@ -340,10 +360,17 @@ class Pacer:
         if cap <= 0 or p0 <= 0:
             return progressive
 
+        budget = slack(max_rate, self.tally)
+
         def fits(d: int) -> bool:
             mean = x_mean + d * p0
-            overflow = expected_overflow(mean - y_mean, x_var + d * p0 * (1 - p0) + y_var)
-            return overflow <= allowed * mean
+            variance = x_var + d * p0 * (1 - p0) + y_var
+            if expected_overflow(mean - y_mean, variance) > allowed * mean:
+                return False
+            # The day's budget: the persons now in flight end the day over the maximum
+            # only if more than ``budget + max x X`` of them find no agent; allow that
+            # with a BUDGET_RISK chance at most (X at its mean, X - Y normal).
+            return mean - y_mean + BUDGET_Z * math.sqrt(variance) <= budget + max_rate * mean
 
         # The overflow share grows with d: the largest d that fits, by bisection. Dialling
         # none adds no risk (what is in flight already is not undone).

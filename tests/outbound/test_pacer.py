@@ -48,14 +48,26 @@ def tally(persons: int, abandoned: int) -> DayTally:
     return DayTally(day="d", persons=persons, abandoned=abandoned)
 
 
-def test_guard_band_tightens_as_the_day_nears_the_maximum() -> None:
-    assert pc.SAFETY == 0.5
-    assert pc.allowed_rate(0.03, tally(0, 0)) == pytest.approx(0.015)
-    assert pc.allowed_rate(0.03, tally(100, 1)) == pytest.approx(0.015 * (2 / 3))
+def test_guard_band_aims_at_two_thirds_then_tightens_to_the_maximum() -> None:
+    assert pc.TARGET == 2 / 3
+    assert pc.allowed_rate(0.03, tally(0, 0)) == pytest.approx(0.02)
+    assert pc.allowed_rate(0.03, tally(100, 1)) == pytest.approx(0.02)  # 1 % <= 2 %
+    assert pc.allowed_rate(0.03, tally(100, 2)) == pytest.approx(0.02)  # at the aim
+    # 2.5 %: half way from the aim (2 %) to the maximum (3 %): half the aim.
+    assert pc.allowed_rate(0.03, tally(200, 5)) == pytest.approx(0.01)
+    assert pc.allowed_rate(0.03, tally(1000, 28)) == pytest.approx(0.02 * 0.2)
     assert pc.allowed_rate(0.03, tally(100, 3)) == 0.0
     assert pc.allowed_rate(0.03, tally(100, 9)) == 0.0
     assert pc.allowed_rate(0.0, tally(0, 0)) == 0.0
-    assert pc.allowed_rate(0.5, tally(10, 0)) == 0.25  # never above SAFETY x max
+    assert pc.allowed_rate(0.6, tally(10, 0)) == pytest.approx(0.4)  # never above TARGET x max
+
+
+def test_slack_is_what_the_day_can_still_abandon_at_the_maximum() -> None:
+    assert pc.slack(0.03, tally(0, 0)) == 0.0
+    assert pc.slack(0.03, tally(100, 1)) == pytest.approx(2.0)
+    assert pc.slack(0.03, tally(100, 3)) == pytest.approx(0.0, abs=1e-12)
+    assert pc.slack(0.03, tally(100, 5)) == pytest.approx(-2.0)
+    assert pc.slack(0.05, tally(1000, 10)) == pytest.approx(40.0)
 
 
 def test_expected_overflow_of_a_normal() -> None:
@@ -77,6 +89,8 @@ def learned(person: int = 20, machine: int = 0, no_answer: int = 20, other: int 
             p.ended(outcome)
     for _ in range(pc.MIN_CYCLES):
         p.cycles.add(100.0)
+    # A long day with nobody abandoned: the day's budget (slack 300) binds nowhere.
+    p.tally = tally(10_000, 0)
     return p
 
 
@@ -177,12 +191,16 @@ def test_until_the_model_is_trusted_it_dials_one_call_per_free_agent() -> None:
 def test_predictive_dials_the_most_calls_whose_overflow_fits_the_allowance() -> None:
     # Ten agents, each certain to be free within the horizon (busy 99 s of 100 s
     # cycles); half the dials are persons. Each new call: X ~ Bernoulli(0.5), Y = 10.
-    # E[max(0, X - 10)] <= 0.015 E[X] holds for d = 15 (0.091 <= 0.1125), not 16.
+    # E[max(0, X - 10)] <= 0.02 E[X] holds for d = 15 (0.091 <= 0.15), not 16
+    # (0.167 > 0.16).
     p = learned()
     kw = {"agents": busy(10), "ringing": [], "waiting": 0, "max_ratio": 3.0}
     assert p.to_dial(max_rate=0.03, **kw) == 15
-    # A day at a third of the maximum: allowance 0.01; d = 14 fits (0.043 <= 0.07).
-    p.tally = tally(100, 1)
+    # A day at a third of the maximum is under the aim (2 %): the same.
+    p.tally = tally(300, 3)
+    assert p.to_dial(max_rate=0.03, **kw) == 15
+    # A day at 2.5 %: allowance 0.01; d = 14 fits (0.043 <= 0.07), 15 does not.
+    p.tally = tally(200, 5)
     assert p.to_dial(max_rate=0.03, **kw) == 14
     # At the maximum the pacing stops predicting: one call per free agent (none).
     p.tally = tally(100, 3)
@@ -195,11 +213,37 @@ def test_predictive_dials_the_most_calls_whose_overflow_fits_the_allowance() -> 
     assert p.to_dial(max_rate=0.03, **capped) == 0
 
 
+def test_the_days_budget_holds_back_what_the_allowance_would_dial() -> None:
+    # Ten agents certain to be free, p0 = 0.5, a new day (no person yet, slack 0): the
+    # allowance alone dials 15, the budget 14: d = 14 gives X ~ Bin(14, 0.5),
+    # 7 - 10 + 1.645 x 1.871 = 0.078 <= 0 + 0.03 x 7; d = 15: 0.686 > 0.225.
+    p = learned()
+    kw = {"agents": busy(10), "ringing": [], "waiting": 0, "max_ratio": 3.0}
+    p.tally = tally(0, 0)
+    assert p.to_dial(max_rate=0.03, **kw) == 14
+    # 20 persons, none abandoned: slack 0.6, d = 15 fits (0.686 <= 0.825).
+    p.tally = tally(20, 0)
+    assert p.to_dial(max_rate=0.03, **kw) == 15
+    # Persons in flight count against the budget: 6 waiting, slack 0. d = 4 gives
+    # X = 6 + Bin(4, 0.5): 8 - 10 + 1.645 x 1 = -0.355 <= 0.03 x 8; d = 5:
+    # 8.5 - 10 + 1.645 x 1.118 = 0.339 > 0.255. The allowance alone dials 6 (d = 6:
+    # overflow 0.143 <= 0.02 x 9; d = 7: 0.315 > 0.19), and so does a slack of 2.
+    p.tally = tally(0, 0)
+    assert p.to_dial(max_rate=0.03, **{**kw, "waiting": 6}) == 4
+    p.tally = tally(100, 1)
+    assert p.to_dial(max_rate=0.03, **{**kw, "waiting": 6}) == 6
+    p.tally = tally(10_000, 0)
+    assert p.to_dial(max_rate=0.03, **{**kw, "waiting": 6}) == 6
+    # Over the maximum the slack is negative and the allowance nothing: progressive.
+    p.tally = tally(100, 4)
+    assert p.to_dial(agents=ready(3) + busy(7), ringing=[], waiting=0, **KW) == 3
+
+
 def test_calls_ringing_and_persons_waiting_take_agents_first() -> None:
     p = learned()
     kw = {"agents": busy(10), "max_rate": 0.03, "max_ratio": 3.0}
     # Four persons already wait: four agents are theirs. X = 4 + d/2: d = 9 fits
-    # (0.125 <= 0.015 x 8.5), d = 10 does not (0.253 > 0.135).
+    # (0.125 <= 0.02 x 8.5), d = 10 does not (0.253 > 0.18).
     assert p.to_dial(ringing=[], waiting=4, **kw) == 9
     # Calls that rang past every person's answer time bring nobody.
     assert p.to_dial(ringing=[Ringing(seconds=6.0)] * 5, waiting=0, **kw) == 15
@@ -269,7 +313,7 @@ def test_ringing_calls_exact() -> None:
 
 def test_few_agents_cap_the_lines_at_the_ratio_of_one_agent() -> None:
     p = learned()
-    # One ready agent, p0 = 0.5: E[max(0, X - 1)] <= 0.015 E[X] allows no extra call,
+    # One ready agent, p0 = 0.5: E[max(0, X - 1)] <= 0.02 E[X] allows no extra call,
     # so the free agent gets its one call; the cap is 3 lines (3 x max(1, 1)).
     assert p.to_dial(agents=ready(1), ringing=[], waiting=0, **KW) == 1
     none = busy(1, seconds=10.0)  # a busy agent far from free: Y ~ 0, cap 3 x 1
@@ -283,7 +327,7 @@ def test_agents_that_may_or_may_not_free_up_add_variance() -> None:
         p.cycles.add(v)
     # Busy 99 s, horizon 7 s: each agent free with 1 - P(C > 106 | C > 99) = 1 - (1/4)/(3/4).
     assert p.frees(99.0, 7.0) == pytest.approx(2 / 3)
-    assert p.to_dial(agents=busy(12), ringing=[], waiting=0, **KW) == 9
+    assert p.to_dial(agents=busy(12), ringing=[], waiting=0, **KW) == 10
 
 
 def test_one_agent_caps_the_lines_at_max_ratio() -> None:
@@ -334,9 +378,9 @@ def test_agents_still_busy_hold_back_the_estimate_of_when_others_free_up() -> No
     # cycles were at risk at 100 s and 10 ended: each of the ten frees with 0.1 only.
     p = learned()
     alone = busy(10, seconds=94.0) + ready(10)
-    assert p.to_dial(agents=alone, ringing=[], waiting=0, **KW) == 34
+    assert p.to_dial(agents=alone, ringing=[], waiting=0, **KW) == 35
     long_calls = [AgentView(agent_id=f"l{i}", ready=False, busy_seconds=300.0) for i in range(90)]
-    assert p.to_dial(agents=alone + long_calls, ringing=[], waiting=0, **KW) == 16
+    assert p.to_dial(agents=alone + long_calls, ringing=[], waiting=0, **KW) == 17
     survival = Survival.estimate(p.cycles.values(), [94.0] * 10 + [300.0] * 90)
     assert p.frees(94.0, 7.0, survival) == pytest.approx(0.1)
     assert p.frees(94.0, 7.0) == 1.0  # the cycles alone
