@@ -258,6 +258,7 @@ def install_dialler(
     queue_numbers: Callable[[str], str | None],
     csta: Any = None,
     publish: Callable[..., None] | None = None,
+    heard: Callable[..., bool] | None = None,
 ) -> Dialler:
     """The dialler of ``service``: its sinks go on the calls, its ``run`` with the services."""
     agents = AcdAgents(acd_engine, queue_numbers)
@@ -273,6 +274,7 @@ def install_dialler(
         publish=publish,
         agent_states=agents.states,
         figures_interval=acd_engine.config.wallboard_interval,
+        heard=heard,
     )
     ivr_numbers = config_numbers(service)
     dialler.flow_numbers = {flow: number for number, flow in reversed(ivr_numbers.items())}
