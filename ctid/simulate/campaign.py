@@ -203,12 +203,19 @@ def _config(scenario: CampaignScenario, database: str, state_dir: str) -> Any:
     )
 
 
-def run_campaign(scenario: CampaignScenario, *, progress: Progress | None = None) -> CampaignResult:
-    """Run ``scenario``; ``progress(fraction done, dialled so far)`` every simulated minute."""
+def run_campaign(
+    scenario: CampaignScenario,
+    *,
+    progress: Progress | None = None,
+    keep_database: Path | None = None,
+) -> CampaignResult:
+    """Run ``scenario``; ``progress(fraction done, dialled so far)`` every simulated minute.
+    ``keep_database``: the day's SQLite database is written there (kept) rather than to
+    a temporary file."""
     # In memory where the system has it: a simulated day's commits need no disk.
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(prefix="ctid-simulate-", dir=shm) as tmp:
-        database = db.sqlite_url(Path(tmp) / "campaign.db")
+        database = db.sqlite_url(keep_database or Path(tmp) / "campaign.db")
         engine = db.make_engine(database)
         try:
             db.upgrade(engine)
