@@ -199,7 +199,7 @@ def test_the_call_records_of_a_simulated_day_give_the_summary(tmp_path: Path) ->
             attempts_of = dict(
                 conn.execute(sa.select(campaign_records.c.id, campaign_records.c.attempts)).all()
             )
-            statuses = dict(
+            statuses: dict[str, int] = dict(
                 conn.execute(
                     sa.select(campaign_records.c.status, sa.func.count()).group_by(
                         campaign_records.c.status
