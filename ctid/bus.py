@@ -211,6 +211,10 @@ class EventBus:
         #: Called with each event and its topics after delivery: subscribers that
         #: take every event rather than a monitor's (the webhook outbox).
         self.taps: list[Callable[[Published, tuple[str, ...]], None]] = []
+        #: Whether the taps want events now (None: whenever there is a tap). The
+        #: webhooks' tap wants them only while a webhook exists: without one, events
+        #: nobody else receives need not be built (``wants``).
+        self.taps_wanted: Callable[[], bool] | None = None
 
     # ------------------------------------------------------------- sessions
 
@@ -293,7 +297,7 @@ class EventBus:
         caller's information), which is most of an event's cost: with nobody
         listening (``ctid simulate``, a daemon without sessions) it is skipped.
         """
-        if self.observers or self.taps:
+        if self.observers or (self.taps and (self.taps_wanted is None or self.taps_wanted())):
             return True
         if broadcast:
             return bool(self.logs)

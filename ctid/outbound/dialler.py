@@ -204,6 +204,7 @@ class Dialler:
         publish: Callable[..., None] | None = None,
         agent_states: Callable[[str], Mapping[str, int]] | None = None,
         figures_interval: float = 1.0,
+        heard: Callable[..., bool] | None = None,
     ) -> None:
         self._read = read
         self._calls = calls
@@ -230,7 +231,7 @@ class Dialler:
                 blend=self.blend,
             )
         self.board = CampaignBoard(
-            publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval
+            publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval, heard=heard
         )
         self._agent_states = agent_states
         #: Agentless: IVR flow -> the number that starts it; playback id -> its call.
@@ -751,7 +752,8 @@ class Dialler:
 
     async def _send_figures(self, run: _Run) -> None:
         name = run.spec.name
-        if not self.board.figures_due(name):
+        # Nobody watching: no count of the list (it grows with the list) at every round.
+        if not self.board.watched(name) or not self.board.figures_due(name):
             return
         counts: dict[str, int] = await self._read(store.record_counts, name)
         left = sum(counts.get(s, 0) for s in ("new", "retry", "callback", "preview"))

@@ -15,6 +15,11 @@ Monitors of ``{"campaignObject": NAME}`` (topic ``campaign:NAME``) and of
   (records that may still be dialled: new, retry, callback, on preview) and
   ``inFlight`` (calls up now).
 
+While nobody watches a campaign (no monitor of its topics, no webhook tap:
+``heard``), its figures are neither read nor built (``recordsLeft`` is a count
+over the whole list); the first pacing round once someone watches sends them
+at once, even if they did not change since they were last sent.
+
 "Today" is the campaign's day in its ``timezone``. Counts are kept across a
 restart or a takeover in the live state (``keep.py``); a new day starts at 0.
 """
@@ -39,6 +44,8 @@ STATE_EVENTS: Final = {
 }
 
 Publish = Callable[..., None]
+#: Whether an event for these topics would reach anyone (``CstaPublisher.wants``).
+Heard = Callable[..., bool]
 
 #: Every event of campaigns (``rpc.discover`` lists them).
 EVENT_NAMES: Final = (*STATE_EVENTS.values(), "campaign.figures", "campaign.preview")
@@ -73,8 +80,10 @@ class CampaignBoard:
         utcnow: Callable[[], dt.datetime],
         clock: Callable[[], float],
         interval: float = 1.0,
+        heard: Heard | None = None,
     ) -> None:
         self._publish = publish
+        self._heard = heard
         self._utcnow = utcnow
         self._clock = clock
         self.interval = interval
@@ -119,6 +128,17 @@ class CampaignBoard:
             },
             topics=topics_of(campaign),
         )
+
+    def watched(self, campaign: str) -> bool:
+        """Whether ``campaign.figures`` of ``campaign`` would reach anyone now. While
+        it would not, what was sent last is forgotten: the next figures go at once."""
+        if self._publish is None:
+            return False
+        if self._heard is None or self._heard(topics=topics_of(campaign)):
+            return True
+        self._sent.pop(campaign, None)
+        self._last.pop(campaign, None)
+        return False
 
     def figures_due(self, campaign: str) -> bool:
         """Whether ``campaign.figures`` may go now (the interval since the last is up)."""

@@ -280,6 +280,7 @@ def install_dialler(
     queue_numbers: Callable[[str], str | None],
     csta: Any = None,
     publish: Callable[..., None] | None = None,
+    heard: Callable[..., bool] | None = None,
 ) -> Dialler:
     """The dialler of ``service``: its sinks go on the calls, its ``run`` with the services."""
     agents = AcdAgents(acd_engine, queue_numbers)
@@ -295,6 +296,7 @@ def install_dialler(
         publish=publish,
         agent_states=agents.states,
         figures_interval=acd_engine.config.wallboard_interval,
+        heard=heard,
     )
     if csta is not None:
         # Blended agents: the ACD asks the campaigns before an inbound call (``blend``).

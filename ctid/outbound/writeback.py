@@ -40,11 +40,20 @@ class RecordWriter:
     """Campaign records' standings, written behind in batches; see the module docstring."""
 
     def __init__(
-        self, read: Reader, *, retry_first: float = RETRY_FIRST, retry_max: float = RETRY_MAX
+        self,
+        read: Reader,
+        *,
+        retry_first: float = RETRY_FIRST,
+        retry_max: float = RETRY_MAX,
+        linger: float = 0.0,
     ) -> None:
         self._read = read
         self.retry_first = retry_first
         self.retry_max = retry_max
+        #: Seconds a pass waits after the first standing is noted, so the ones noted
+        #: meanwhile share its transaction. 0 (the daemon's): at once. ``ctid simulate``
+        #: sets it: its database work runs inline, where a pass would hold one record.
+        self.linger = linger
         self._pending: dict[int, RecordWrite] = {}
         self._in_flight: dict[int, RecordWrite] = {}
         self._seq = 0
@@ -84,9 +93,13 @@ class RecordWriter:
         task_status.started()
         delay = self.retry_first
         while True:
+            idle = False
             while not self._pending:
+                idle = True
                 await self._work.wait()
                 self._work = trio.Event()
+            if idle and self.linger > 0:
+                await trio.sleep(self.linger)
             batch, target = self._pending, self._seq
             self._pending, self._in_flight = {}, batch
             try:

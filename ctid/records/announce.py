@@ -7,6 +7,12 @@ back from the database and published on the bus: the event carries exactly
 what ``records.get`` / ``recording.get`` return, and a receiver that looks the
 record up on the event finds it.
 
+A record is read back only if its event would reach someone when it is
+published (``CstaPublisher.wants``: a monitor of one of the call's devices, of
+the call or of its queue, an observer, a webhook tap). With nobody listening
+(``ctid simulate``, a daemon without sessions or webhooks) the read-back, most of
+the cost of an event, is skipped and the event counted as unheard.
+
 They reach device monitors of the call's devices, topic monitors of the call's
 queue (``queueObject``), and the webhooks. After a crash the spool replays
 what the database may not have had, so an event can come twice (the webhook
@@ -46,7 +52,8 @@ class Announcer:
     def __init__(self, records: RecordsService, publisher: CstaPublisher) -> None:
         self.records = records
         self.publisher = publisher
-        self._calls: list[str] = []
+        #: Finished calls to announce (the op says whom the event would reach).
+        self._calls: list[o.CallClose] = []
         self._recordings: list[str] = []
         self._wake = trio.Event()
         self.published = 0
@@ -55,7 +62,7 @@ class Announcer:
         """Writer observer: note what just became readable."""
         for op in ops:
             if isinstance(op, o.CallClose):
-                self._calls.append(op.call_id)
+                self._calls.append(op)
             elif isinstance(op, o.RecordingOp) and op.state == "done":
                 self._recordings.append(op.recording_id)
         if self._calls or self._recordings:
@@ -79,8 +86,23 @@ class Announcer:
                     # costs these events rather than holding up the ones after.
                     log.error("could not read back %d record(s) to announce: %s", len(calls), exc)
 
-    async def _announce(self, calls: list[str], recordings: list[str]) -> None:
-        for record in await self.records.read(load_records, calls):
+    def _heard(self, op: o.CallClose) -> bool:
+        """Whether ``record.callClosed`` of ``op`` would reach anyone now (the record's
+        legs are the op's: ``store.apply`` writes them from it)."""
+        return self.publisher.wants(
+            devices=[leg.device for leg in op.legs],
+            calls=[op.call_id],
+            topics=[f"queue:{op.queue}"] if op.queue else [],
+        )
+
+    async def _announce(self, closed: list[o.CallClose], recordings: list[str]) -> None:
+        calls = [op.call_id for op in closed if self._heard(op)]
+        # Nobody to tell of the others: no read-back, counted as ``publish`` counts them.
+        for _ in range(len(closed) - len(calls)):
+            self.published += 1
+            self.publisher.bus.unheard()
+        records = await self.records.read(load_records, calls) if calls else []
+        for record in records:
             params = record_to_wire(record)
             self._publish(
                 CALL_CLOSED,

@@ -59,6 +59,13 @@ class WriterLimits:
     #: First and longest wait between attempts to reach a database that is down.
     retry_first: float = 0.25
     retry_max: float = 5.0
+    #: Seconds the committer waits once something new is in the spool before it
+    #: commits, so what comes meanwhile shares the transaction. 0 (the daemon's):
+    #: at once, a pass taking what the spool holds then (threads make batches of
+    #: what arrives during a commit). ``ctid simulate`` runs the database inline,
+    #: where every pass would hold an op or two, and sets it (records stay durable
+    #: in the spool meanwhile; a stop commits what is left).
+    commit_delay: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -269,8 +276,12 @@ class RecordWriter:
     async def _committer(self) -> None:
         delay = self.limits.retry_first
         while True:
+            caught_up = False
             while self._cursor >= self._end:
+                caught_up = True
                 await self._changed.wait()
+            if caught_up and self.limits.commit_delay > 0:
+                await trio.sleep(self.limits.commit_delay)
             try:
                 count, cursor, elapsed, rejected, applied = await self.blocking(
                     self._commit_some, self._cursor, self._end, limiter=self.db_limiter

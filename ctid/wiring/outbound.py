@@ -63,6 +63,7 @@ def install_campaign_dialling(app: Parts) -> None:
         queue_numbers=AcdDestinations(acd, app.control).queue_number,
         csta=app.calls.csta,
         publish=app.publisher.publish,
+        heard=app.publisher.wants,
     )
     app.api.monitor_topics["campaignObject"] = campaign_topic
     app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)

@@ -66,6 +66,7 @@ def install_webhooks(app: Parts) -> WebhookService | None:
         journal_dir=records.spool_dir.parent / "webhooks",
     )
     app.bus.taps.append(service.on_published)
+    app.bus.taps_wanted = lambda: bool(service.hooks)
     app.api.services["webhooks"] = service
 
     async def prepare(new: Config) -> list[ConfigError] | Apply:

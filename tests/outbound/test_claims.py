@@ -332,3 +332,41 @@ async def test_kill_9_leaves_claims_that_the_next_start_retries_by_the_rules(
         assert found["5550106"] == ("new", 0, None)
         stopped = await admin.call("campaign.setState", {"name": "renewals", "state": "stopped"})
         assert stopped["records"] == {"retry": 3, "dialling": 2, "new": 1}
+
+
+async def test_lingering_writer_writes_what_its_interval_noted_in_one_pass_and_flushes(
+    engine: sa.Engine, autojump_clock: trio.testing.MockClock
+) -> None:
+    """``linger`` (what ``ctid simulate --campaign`` sets): the standings noted in that
+    many seconds after the first go in one transaction; ``flush`` (a graceful stop, the
+    end of a simulated day) waits for them: nothing noted is lost."""
+    a, b, c = _import(engine, ["5550101", "5550102", "5550103"])
+    reader = Outage(engine, down=0)
+    writer = RecordWriter(reader, linger=30.0)
+
+    def done(number: str, outcome: str) -> RecordWrite:
+        return RecordWrite(
+            standing=Standing(number=number, status="done", attempts=1, last_outcome=outcome),
+            at=NOW,
+        )
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(writer.run)
+        start = trio.current_time()
+        writer.submit(a, done("5550101", "answered"))
+        await trio.sleep(10)
+        writer.submit(b, done("5550102", "busy"))
+        await trio.sleep(10)
+        assert reader.calls == [] and writer.holds(a) and writer.holds(b)
+        assert _row(engine, a)[0] == "new"
+        await writer.flush()
+        assert trio.current_time() - start == 30.0
+        assert [sorted(batch) for batch in reader.calls] == [[a, b]]
+        assert writer.commits == 1 and writer.written == 2
+        # Noted and flushed at once (a stop): written within the linger, nothing lost.
+        writer.submit(c, done("5550103", "noAnswer"))
+        await writer.flush()
+        assert [sorted(batch) for batch in reader.calls] == [[a, b], [c]]
+        nursery.cancel_scope.cancel()
+    assert [_row(engine, i)[:2] for i in (a, b, c)] == [("done", 1)] * 3
+    assert not writer.holds(a) and writer.waiting == 0

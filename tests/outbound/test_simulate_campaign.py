@@ -3,13 +3,20 @@ pacing property at a small size (the abandon rate stays at or under the maximum)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ctid.cli import main
-from ctid.simulate.campaign import CampaignScenario, run_campaign
+from ctid.outbound.report import COLUMNS, CampaignReportRequest, campaign_report
+from ctid.outbound.report import load as report_load
+from ctid.records import db
+from ctid.records.schema import calls, campaign_records
+from ctid.simulate.campaign import CAMPAIGN, QUEUE, CampaignScenario, run_campaign
+from ctid.simulate.run import START_WALL
 
 KEYS = {
     "dialled",
@@ -160,3 +167,71 @@ def test_predictive_pacing_keeps_the_abandon_rate_under_the_maximum(
     assert all(s.abandoned <= 0.03 * s.persons for s in minutes)
     # It did dial ahead of the free agents: more calls than a 1:1 dialler could place.
     assert result.dialled > result.answered + result.machines
+
+
+def test_the_call_records_of_a_simulated_day_give_the_summary(tmp_path: Path) -> None:
+    """Every attempt is in the call records with its campaign and record (the writes are
+    batched in a simulated day): ``report.campaign`` over the day's database gives the
+    summary's figures."""
+    database = tmp_path / "day.db"
+    result = run_campaign(
+        CampaignScenario(
+            dialer="predictive",
+            agents=6,
+            answer_rate=0.4,
+            machine_rate=0.2,
+            ring_seconds=25,
+            aht=120,
+            wrap_up=10,
+            hours=0.5,
+            max_abandon=0.03,
+            seed=3,
+        ),
+        keep_database=database,
+    )
+    engine = db.make_engine(db.sqlite_url(database))
+    try:
+        request = CampaignReportRequest(
+            campaign=CAMPAIGN,
+            queue=QUEUE,
+            start=dt.datetime.fromtimestamp(START_WALL, dt.UTC),
+            end=dt.datetime.fromtimestamp(START_WALL + 86400, dt.UTC),
+        )
+        data = report_load(engine, request, request.end)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(calls.c.campaign, calls.c.campaign_record, calls.c.state)
+            ).all()
+            attempts_of = dict(
+                conn.execute(sa.select(campaign_records.c.id, campaign_records.c.attempts)).all()
+            )
+            statuses: dict[str, int] = dict(
+                conn.execute(
+                    sa.select(campaign_records.c.status, sa.func.count()).group_by(
+                        campaign_records.c.status
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    report = dict(zip(COLUMNS, campaign_report(data, request).rows[0], strict=True))
+    assert result.dialled > 50 and result.connected > 10
+    assert report["attempts"] == result.dialled
+    assert report["answered"] == result.answered
+    assert report["contacts"] == result.connected
+    assert report["abandoned"] == result.abandoned
+    assert report["outcomes"].get("machine", 0) == result.machines
+    # Each call record is closed, of the campaign, with its own record.
+    assert len(rows) == result.dialled
+    assert {(c, s) for c, _, s in rows} == {(CAMPAIGN, "closed")}
+    dialled_records = {r for _, r, _ in rows}
+    assert len(dialled_records) == result.dialled
+    # Each dialled record was written back (none left ``dialling``): counted as an
+    # attempt, unless its call ended after the campaign stopped at the end of the day
+    # (a stopped campaign's attempt gives the record back as it was: the calls still up
+    # at the last minute, at most).
+    assert "dialling" not in statuses
+    given_back = [r for r in dialled_records if attempts_of[r] == 0]
+    assert report["recordsAttempted"] == result.dialled - len(given_back)
+    assert len(given_back) <= result.samples[-1].lines
+    assert sum(n for s, n in statuses.items() if s != "new") == report["recordsAttempted"]
