@@ -212,6 +212,9 @@ class Dialler:
         self._utcnow = utcnow
         self._zone_prefixes = zone_prefixes
         self.runs: dict[str, _Run] = {}
+        #: The definition of each campaign stopped in this process: an attempt still up at
+        #: the stop is written by its rules when it ends (not given back undialled).
+        self.stopped: dict[str, CampaignSpec] = {}
         #: Call id -> the attempt it is.
         self.attempts: dict[str, _Attempt] = {}
         #: Call id -> an ended attempt, the latest ``RECENT_ATTEMPTS`` (dispositions).
@@ -364,6 +367,7 @@ class Dialler:
         run = self.runs.pop(name, None)
         if run is not None:
             run.scope.cancel()
+            self.stopped[name] = run.spec
 
     def in_flight(self, name: str) -> int:
         return sum(1 for a in self.attempts.values() if a.campaign == name)
@@ -626,7 +630,7 @@ class Dialler:
     async def _write_ended(self) -> None:
         async for attempt in self._ended_recv:
             run = self.runs.get(attempt.campaign)
-            spec = run.spec if run is not None else None
+            spec = run.spec if run is not None else self.stopped.get(attempt.campaign)
             outcome = attempt.failed_cause or "failed"
             now = self._utcnow()
             if spec is None:
