@@ -78,7 +78,7 @@ async def on_server(fn: Callable[..., T], *args: Any) -> T:
 
 
 class GatedConnector:
-    """Connects over TCP; before the second connection (the first reconnection), awaits ``before()``.
+    """Connects over TCP; awaits ``before()`` before the first reconnection only.
 
     The test decides what happens on the server while the client is cut off.
     ``before()`` runs once: on a loaded machine a reconnection can take more
