@@ -165,7 +165,12 @@ def _method(spec: MethodSpec) -> dict[str, Any]:
 
 
 def openrpc_document(server_version: str, extra_events: list[str]) -> dict[str, Any]:
-    """The OpenRPC document of this ctid (its registered methods, the events it publishes)."""
+    """The OpenRPC document of this ctid (every family's methods, the events it publishes)."""
+    # The families are imported lazily (issue 14's start-up); a document made before
+    # anything asked for the whole registry (scripts/gen_types.py) must still list them all.
+    from . import load_all
+
+    load_all()
     return {
         "openrpc": OPENRPC_VERSION,
         "info": {
