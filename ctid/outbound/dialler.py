@@ -283,6 +283,12 @@ class Dialler:
         self._wake.set()
         self._wake = trio.Event()
 
+    def sync(self) -> None:
+        """Publish and send now what was decided outside a call event's turn (an agent
+        released by a pause or stop is offered a waiting caller: that call must ring)."""
+        self._calls.sync()
+        self._changed()
+
     def _changed(self) -> None:
         for hook in self.step_hooks:
             hook()

@@ -116,6 +116,7 @@ class CampaignService:
             # The agents it holds go back at once, its previews too (a pause as a stop).
             if dialler.previews is not None:
                 await dialler.previews.withdraw(name)
+            dialler.sync()
         await self._read(store.set_campaign_state, name, state, self.utcnow())
         dialler.board.state(name, state, spec.to_wire())
         return await self.get(name)
