@@ -351,10 +351,8 @@ async def test_ring_no_answer_pause_and_an_agent_made_ready_as_a_call_arrives(
         await trio.sleep(1)  # her phone rings
         cc.sim.off_hook("1001")
         await trio.sleep(1)
-        assert ((await snapshot(admin))["agentState"], (await snapshot(admin))["callID"]) == (
-            "busy",
-            low,
-        )
+        now = await snapshot(admin)
+        assert (now["agentState"], now["callID"]) == ("busy", low)
         cc.sim.on_hook(CALLER)
         await trio.sleep(1)
         assert [e["_name"] for e in alice.take()] == ["AgentBusyEvent", "AgentReadyEvent"]
