@@ -70,17 +70,25 @@ class Daemon:
         assert self.process is not None
         assert self.process.stdout is not None
         buffer = b""
-        async with self.process.stdout:
-            while True:
-                data = await self.process.stdout.receive_some(65536)
-                if not data:
-                    break
-                buffer += data
-                *complete, buffer = buffer.split(b"\n")
-                for raw in complete:
-                    self.lines.append(raw.decode(errors="replace"))
-                self._changed.set()
-                self._changed = trio.Event()
+        try:
+            async with self.process.stdout:
+                while True:
+                    data = await self.process.stdout.receive_some(65536)
+                    if not data:
+                        break
+                    buffer += data
+                    *complete, buffer = buffer.split(b"\n")
+                    for raw in complete:
+                        self.lines.append(raw.decode(errors="replace"))
+                    self._changed.set()
+                    self._changed = trio.Event()
+        finally:
+            # A failed test cancels the reader with the daemon still up: stop
+            # it here, or it runs on and the next test sees its leaked pipe.
+            if self.process.returncode is None:
+                self.process.kill()
+                with trio.CancelScope(shield=True):
+                    await self.process.wait()
         self._changed.set()
 
     async def wait_line(self, pattern: str, since: int = 0) -> str:
