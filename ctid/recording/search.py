@@ -1,4 +1,8 @@
-"""Finding recordings in the database. Blocking code: run through ``RecordsService.read``."""
+"""Finding recordings in the database. Blocking code: run through ``RecordsService.read``.
+
+One recording's row and its wire form are the records' (``ctid.records.recording_rows``):
+the records' announcer publishes them too, and the records sit below the recordings.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ..records.schema import call_legs, recordings
 
-__all__ = ["RecordingQuery", "expired", "get", "search", "to_wire"]
+__all__ = ["RecordingQuery", "expired", "search"]
 
 
 @attrs.frozen(kw_only=True)
@@ -84,26 +88,6 @@ def search(engine: Engine, q: RecordingQuery) -> list[dict[str, Any]]:
     return out
 
 
-def get(engine: Engine, recording_id: str) -> dict[str, Any] | None:
-    """One recording's row, with the devices that took part in its call."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(recordings).where(recordings.c.recording_id == recording_id)
-        ).first()
-        if row is None:
-            return None
-        out = dict(row._mapping)
-        devices: list[str] = []
-        if row.call_id is not None:
-            devices = list(
-                conn.execute(
-                    sa.select(call_legs.c.device).where(call_legs.c.call_id == row.call_id)
-                ).scalars()
-            )
-        out["devices"] = devices
-        return out
-
-
 def expired(
     engine: Engine, cutoff: dt.datetime, queue: str | None, other_than: Collection[str]
 ) -> list[tuple[str, str]]:
@@ -122,34 +106,3 @@ def expired(
         stmt = stmt.where(sa.or_(r.queue.is_(None), r.queue.not_in(sorted(other_than))))
     with engine.connect() as conn:
         return [(row.recording_id, row.path) for row in conn.execute(stmt)]
-
-
-def to_wire(row: dict[str, Any]) -> dict[str, Any]:
-    """A recording row as the API shows it (lowerCamel keys, ISO times, a download path)."""
-    from ..clock import format_iso
-
-    def iso(value: Any) -> str | None:
-        return None if value is None else format_iso(value.timestamp())
-
-    return {
-        "recordingID": row["recording_id"],
-        "callID": row["call_id"],
-        "state": row["state"],
-        "format": row["format"],
-        "startedAt": iso(row["started_at"]),
-        "endedAt": iso(row["ended_at"]),
-        "duration": row["duration"],
-        "pausedSeconds": row["paused_seconds"],
-        "sizeBytes": row["size_bytes"],
-        "sha256": row["sha256"],
-        "startedBy": row["started_by"],
-        "caller": row["caller"],
-        "called": row["called"],
-        "queue": row["queue"],
-        "agentID": row["agent_id"],
-        "tags": list(row["tags"] or ()),
-        "important": bool(row["important"]),
-        # Why it failed (state "failed"); null otherwise.
-        "detail": row["detail"] or None,
-        "download": f"/recordings/download?id={row['recording_id']}",
-    }

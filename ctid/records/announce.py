@@ -28,10 +28,9 @@ from typing import Any, Final
 import trio
 
 from ..publish import CstaPublisher
-from ..recording.search import get as get_recording
-from ..recording.search import to_wire as recording_to_wire
 from . import ops as o
 from .lookup import load_records
+from .recording_rows import recording_row, recording_to_wire
 from .service import RecordsService
 from .store import is_outage
 from .wire import record_to_wire
@@ -112,7 +111,7 @@ class Announcer:
                 queue=params["queue"],
             )
         for recording_id in recordings:
-            row: dict[str, Any] | None = await self.records.read(get_recording, recording_id)
+            row: dict[str, Any] | None = await self.records.read(recording_row, recording_id)
             if row is None or row["state"] != "done":
                 continue  # deleted since, or replayed from the spool after it changed
             params = recording_to_wire(row)

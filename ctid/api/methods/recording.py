@@ -19,8 +19,9 @@ import trio
 
 from ... import facts as f
 from ...recording import files
-from ...recording.search import RecordingQuery, get, search, to_wire
+from ...recording.search import RecordingQuery, search
 from ...recording.service import ActiveRecording, RecordingError, RecordingService
+from ...records.recording_rows import recording_row, recording_to_wire
 from ...records.service import RecordsService
 from .. import policy as on
 from .. import rpc
@@ -255,7 +256,7 @@ async def tag(ctx: RequestContext, p: TagParams) -> dict[str, Any]:
 
 async def _row_for(ctx: RequestContext, records: RecordsService, recording_id: str) -> Any:
     assert ctx.session is not None
-    row = await records.read(get, recording_id)
+    row = await records.read(recording_row, recording_id)
     if row is None:
         raise RpcError(
             rpc.OPERATION_FAILED, f"no recording {recording_id!r}", {"reason": "no-such-recording"}
@@ -286,7 +287,7 @@ def _check_row(ctx: RequestContext, row: Any, recording_id: str) -> None:
 )
 async def get_recording(ctx: RequestContext, p: RecordingParams) -> dict[str, Any]:
     """One recording's metadata, with its download path."""
-    return to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
+    return recording_to_wire(await _row_for(ctx, _records(ctx), p.recording_id))
 
 
 #: Who may protect or delete recordings: supervisors (their queues' calls) and admins.
@@ -424,7 +425,7 @@ async def search_recordings(ctx: RequestContext, p: SearchParams) -> dict[str, A
         only_devices=only_devices,
     )
     rows = await records.read(search, query)
-    return {"recordings": [to_wire(row) for row in rows]}
+    return {"recordings": [recording_to_wire(row) for row in rows]}
 
 
 # ------------------------------------------------------------ HTTP download
@@ -473,7 +474,7 @@ def download_route(api: ApiContext) -> HttpHandler:
         service = api.services.get("recording")
         if not isinstance(records, RecordsService) or not isinstance(service, RecordingService):
             return HttpResponse.json(404, {"error": "recordings are not kept"})
-        row = await records.read(get, recording_id)
+        row = await records.read(recording_row, recording_id)
         if row is None:
             finders: list[DownloadFinder] = api.services.get("downloads", [])
             for find in finders:
@@ -550,6 +551,6 @@ async def check_recording(ctx: RequestContext, recording_id: str) -> None:
         return
     records = ctx.api.services.get("records")
     if isinstance(records, RecordsService):
-        row = await records.read(get, recording_id)
+        row = await records.read(recording_row, recording_id)
         if row is not None:
             _check_row(ctx, row, recording_id)
