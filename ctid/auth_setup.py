@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "AuthReloader",
-    "auth_warnings",
     "build_authenticator",
     "build_credentials",
     "build_throttle",
@@ -159,8 +158,9 @@ def build_authenticator(
 def check_auth(config: Config, environ: Mapping[str, str] | None = None) -> None:
     """Everything about ``[auth]`` a daemon would refuse at start-up; raises ``ConfigError``.
 
-    Tokens named by ``token_env`` are checked when their variable is set (a
-    configuration may be checked on a machine that does not hold the secrets).
+    Each token named by ``token_env`` is checked in ``environ``: unset, empty or short
+    is a problem, as a start refuses it (``ctid check-config`` answers for the
+    environment it runs in: run it with the daemon's).
     """
     environ = os.environ if environ is None else environ
     gather = Gather()  # every problem of [auth], not only the first
@@ -168,10 +168,10 @@ def check_auth(config: Config, environ: Mapping[str, str] | None = None) -> None
     with gather.check():
         check_admin_token(config, admin or None)
     for i, section in enumerate(config.auth.tokens):
-        if section.token_env is None or section.token_env not in environ:
-            continue  # unset: a warning here (auth_warnings), refused by a start
+        if section.token_env is None:
+            continue
         problem = token_env_problem(
-            config.file, i, section.name, section.token_env, environ[section.token_env]
+            config.file, i, section.name, section.token_env, environ.get(section.token_env)
         )
         if problem is not None:
             gather.problems.append(problem)
@@ -180,22 +180,6 @@ def check_auth(config: Config, environ: Mapping[str, str] | None = None) -> None
     with gather.check():
         build_verifier(config, environ)
     gather.raise_any()
-
-
-def auth_warnings(config: Config, environ: Mapping[str, str] | None = None) -> list[ConfigError]:
-    """What ``ctid check-config`` only warns about: a token variable unset where it runs
-    (it may run where the daemon's secrets are not; ``ctid run`` and a reload refuse it)."""
-    environ = os.environ if environ is None else environ
-    return [
-        ConfigError(
-            config.file,
-            f"auth.tokens[{i}].token_env",
-            f"environment variable {section.token_env} is not set here (token "
-            f"{section.name!r}): ctid run and a reload refuse the file where it is unset",
-        )
-        for i, section in enumerate(config.auth.tokens)
-        if section.token_env is not None and section.token_env not in environ
-    ]
 
 
 class AuthReloader:

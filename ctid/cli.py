@@ -155,7 +155,7 @@ def demo_config(path: Path | None) -> Config:
 def check_config(path: Path) -> int:
     """Check everything a daemon would check at start-up, without starting it."""
     from .app import load_tls
-    from .checks import check_problems
+    from .wiring.checks import check_problems
 
     # The certificate files must load too (a reload needs them).
     problems, warnings = check_problems(path, extra=(load_tls,))
@@ -200,23 +200,20 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
     if demo and not admin_token:
         admin_token = secrets.token_urlsafe(18)
         generated = True
-    from .auth_setup import check_admin_token, check_auth
-    from .checks import config_problems, switch_problems
+    from .auth_setup import check_admin_token
+    from .wiring.checks import config_problems, setup_warnings, start_checks
 
     # Every problem a start finds, as check-config lists them (unset token variables too).
     problems = config_problems(
         config,
-        extra=(
-            switch_problems,
-            check_auth,
-            Config.credentials_tokens,
-            lambda config: check_admin_token(config, admin_token),
-        ),
+        extra=(*start_checks(), lambda config: check_admin_token(config, admin_token)),
     )
     for found in problems:
         print(f"error: {found}", file=sys.stderr)
     if problems:
         return 2
+    for warning in setup_warnings(config):
+        log.warning("%s", warning)
     driver = build_driver(config)
     if not admin_token and not config.auth.tokens:
         print(
@@ -358,7 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config) if args.command == "run" else demo_config(args.config)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from .wiring.checks import load_problems
+
+        # Every problem, as check-config lists them, not only the first.
+        for problem in load_problems(args.config, exc) if args.config else [exc]:
+            print(f"error: {problem}", file=sys.stderr)
         return 2
     _logging(config.server.log_level)
     return _run(config, args, demo=args.command == "demo")

@@ -19,7 +19,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from .calls.directory import DEFAULT_EXTERNAL_PATTERN
-from .calls.outbound_routes import OutboundRouting, parse_outbound_routing
+from .calls.outbound_routes import OutboundRouting, salvage_outbound_routing
 from .structure import Problems, StructureError, each_error
 from .switch_drivers import available_drivers
 from .transport import parse_origin_pattern, parse_proxies
@@ -30,6 +30,7 @@ __all__ = [
     "ConfigError",
     "Gather",
     "TokenSection",
+    "config_as_read",
     "config_from_dict",
     "load_config",
     "parse_listen",
@@ -312,6 +313,19 @@ SERVICE_SECTIONS.add("fax")
 def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Config:
     """Check a parsed configuration table; raises ``ConfigError`` (``ConfigProblems``
     with every problem found, not only the first)."""
+    config, problems = config_as_read(data, file)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigProblems(problems)
+    return config
+
+
+def config_as_read(data: Mapping[str, Any], file: str) -> tuple[Config, list[ConfigError]]:
+    """The configuration as far as it reads, and every problem of its core tables: a
+    value with a problem stands in with its default, an outbound route or trunk group
+    with one is left out. With problems, the result is for checking the rest of the
+    file only (``ctid check-config``: a mistake here hides none of the others)."""
     data = dict(data)
     sections = {k: data.pop(k) for k in list(data) if k in SERVICE_SECTIONS}
     problems = Problems()
@@ -320,11 +334,11 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
         problems.add("switch", "expected a table")
         switch = {}
     switch = dict(switch)
-    outbound_routing = OutboundRouting()
-    with problems.check():
-        outbound_routing = parse_outbound_routing(
-            switch.pop("outbound_routes", None), switch.pop("trunk_groups", None)
-        )
+    outbound_routing, routing_errors = salvage_outbound_routing(
+        switch.pop("outbound_routes", None), switch.pop("trunk_groups", None)
+    )
+    for error in routing_errors:
+        problems.add(error.path, error.problem)
     driver = switch.get("driver", "simulator")
     driver_section = {}
     installed = available_drivers()
@@ -366,11 +380,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
             problems.add(
                 f"auth.tokens[{i}].token", f"too short: use at least {MIN_TOKEN_LENGTH} characters"
             )
-    try:
-        problems.raise_any()
-    except StructureError as exc:
-        raise structure_error(file, exc) from None
-    return Config(
+    config = Config(
         file=file,
         server=parts.server,
         api=parts.api,
@@ -381,6 +391,7 @@ def config_from_dict(data: Mapping[str, Any], file: str = "<defaults>") -> Confi
         sections=sections,
         outbound_routing=outbound_routing,
     )
+    return config, [ConfigError(file, e.path, e.problem) for e in problems.errors]
 
 
 def check_transport(file: str, server: ServerSection, api: ApiSection) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "TrunkGroup",
     "parse_outbound_routing",
     "resolve_groups",
+    "salvage_outbound_routing",
 ]
 
 #: The trunk group of every outside line the switch has, in the driver's order.
@@ -80,6 +81,12 @@ class OutboundRouting:
 
     routes: tuple[OutboundRoute, ...] = ()
     groups: Mapping[str, TrunkGroup] = attrs.field(factory=dict)
+    #: As far as the file reads (``salvage_outbound_routing``): where each route and
+    #: group stands in its list (entries with problems of their own are left out), and
+    #: the names of the groups left out, which a route may still name. Empty: all read.
+    route_index: tuple[int, ...] = attrs.field(default=(), eq=False)
+    group_index: tuple[int, ...] = attrs.field(default=(), eq=False)
+    left_out: frozenset[str] = attrs.field(factory=frozenset, eq=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,7 +110,25 @@ def parse_outbound_routing(
 ) -> OutboundRouting:
     """Check the two lists of ``[switch]`` (either may be absent); raises one
     ``StructureError`` holding every problem found."""
+    routing, errors = salvage_outbound_routing(routes, groups, path)
+    if errors:
+        problems = Problems()
+        for error in errors:
+            problems.add(error.path, error.problem)
+        problems.raise_any()
+    return routing
+
+
+def salvage_outbound_routing(
+    routes: Sequence[Any] | None, groups: Sequence[Any] | None, path: str = "switch"
+) -> tuple[OutboundRouting, list[StructureError]]:
+    """The two lists as far as they read, and every problem: an entry with a problem is
+    left out (its index and, for a group, its name kept in the result), so a file that
+    does not load still has its other routes checked against the switch's lines."""
     problems = Problems()
+    group_index: list[int] = []
+    left_out: set[str] = set()
+    route_index: list[int] = []
     declared: dict[str, TrunkGroup] = {}
     group_items: Sequence[Any] = ()
     with problems.check():
@@ -121,6 +146,9 @@ def parse_outbound_routing(
             problems.add(f"{where}.lines", "a line is listed twice")
         if not problems.found_under(where):
             declared[raw.name] = TrunkGroup(name=raw.name, lines=tuple(raw.lines))
+            group_index.append(i)
+        elif raw.name:
+            left_out.add(raw.name)
     out: list[OutboundRoute] = []
     names: list[str] = []
     route_items: Sequence[Any] = ()
@@ -160,8 +188,15 @@ def parse_outbound_routing(
                     hunt=raw_route.hunt,
                 )
             )
-    problems.raise_any()
-    return OutboundRouting(routes=tuple(out), groups=declared)
+            route_index.append(i)
+    routing = OutboundRouting(
+        routes=tuple(out),
+        groups=declared,
+        route_index=tuple(route_index),
+        group_index=tuple(group_index),
+        left_out=frozenset(left_out - set(declared)),
+    )
+    return routing, list(problems.errors)
 
 
 def resolve_groups(
@@ -176,19 +211,21 @@ def resolve_groups(
     known_lines = set(every)
     problems = Problems()  # every unknown line and group, not only the first
     for i, group in enumerate(routing.groups.values()):
+        at = routing.group_index[i] if routing.group_index else i
         for line in group.lines:
             if line not in known_lines:
                 known = ", ".join(sorted(known_lines)) or "none"
                 problems.add(
-                    f"{path}.trunk_groups[{i}].lines",
+                    f"{path}.trunk_groups[{at}].lines",
                     f"the switch has no outside line {line!r} (its lines: {known})",
                 )
         groups[group.name] = group
     for i, route in enumerate(routing.routes):
-        if route.trunk_group not in groups:
+        if route.trunk_group not in groups and route.trunk_group not in routing.left_out:
+            at = routing.route_index[i] if routing.route_index else i
             known = ", ".join(sorted(groups)) or "none"
             problems.add(
-                f"{path}.outbound_routes[{i}].trunk_group",
+                f"{path}.outbound_routes[{at}].trunk_group",
                 f"no trunk group {route.trunk_group!r} (groups: {known})",
             )
     problems.raise_any()

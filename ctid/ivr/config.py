@@ -39,6 +39,7 @@ __all__ = [
     "ivr_settings",
     "load_flows",
     "routing_table",
+    "sends_to_voicemail",
 ]
 
 
@@ -227,6 +228,25 @@ def _ivr_parts(
                 )
             )
     return loaded, flows, gather
+
+
+def sends_to_voicemail(config: Config, extra_queues: Iterable[str] = ()) -> bool:
+    """Whether the file has callers leave voicemail, as far as it reads: a ``[routing]``
+    rule or override with a voicemail destination, or a flow with a voicemail node (an
+    ACD overflow to voicemail reaches one through its target). The IVR records the
+    messages, under ``state_dir/voicemail``."""
+    routing = config.sections.get("routing")
+    for table in ("rules", "overrides"):
+        entries = routing.get(table) if isinstance(routing, Mapping) else None
+        for entry in entries if isinstance(entries, list) else ():
+            destination = entry.get("destination") if isinstance(entry, Mapping) else None
+            if isinstance(destination, Mapping) and "voicemail" in destination:
+                return True
+    try:
+        flows, _, _ = _ivr_parts(config, extra_queues, ())
+    except (ConfigError, OSError):
+        return False  # [ivr] does not read: its own problem
+    return any(node.kind == "voicemail" for flow in flows.values() for node in flow.nodes.values())
 
 
 def check_routing(

@@ -5,5 +5,6 @@ from the configuration and plugging it into the daemon.
 one ``install_*`` function per service here. This package may import every
 layer (it is the composition root); no service package imports it or
 ``app.py``. The functions see the daemon through ``parts.Parts``, a protocol,
-so they do not import ``app.py`` either: app -> wiring -> services.
+so they do not import ``app.py`` either: app -> wiring -> services. ``checks``
+holds the configuration checks a start, ``ctid check-config`` and a reload run.
 """

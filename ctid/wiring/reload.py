@@ -81,24 +81,28 @@ async def reload_config(app: Parts) -> ReloadReport | None:
 
     Returns the report, or None when the reload was refused (logged, with every problem).
     """
-    from ..checks import config_problems, load_problems, switch_problems
+    from .checks import config_problems, load_problems, setup_warnings, switch_problems
 
     path = Path(app.config.file)
 
-    def read() -> tuple[Config | None, list[ConfigError]]:
+    def read() -> tuple[Config | None, list[ConfigError], list[ConfigError]]:
         if not path.is_file():
             # Built in memory (the demo's built-in file, tests): the files it names
             # (flows) are read again, the tables stay.
-            return app.config, config_problems(app.config)
+            return app.config, config_problems(app.config), setup_warnings(app.config)
         try:
             new = load_config(path)
         except ConfigError as exc:
-            return None, load_problems(path, exc)
+            return None, load_problems(path, exc), []
         # The driver's table is checked too: a bad one is refused with every problem,
         # a changed good one is refused alone below (it needs a restart).
-        return new, config_problems(new, extra=(switch_problems,))
+        return new, config_problems(new, extra=(switch_problems,)), setup_warnings(new)
 
-    new, problems = await app.blocking(read)
+    new, problems, warnings = await app.blocking(read)
+    # What check-config and ``ctid reload`` print as warnings, in the daemon's log too
+    # (a SIGHUP from systemd shows no terminal): one line each, whatever the verdict.
+    for warning in warnings:
+        log.warning("reload: %s", warning)
     try:
         if new is None or problems:
             raise ReloadRefused(problems)

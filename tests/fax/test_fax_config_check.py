@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ctid.checks import check_services, config_problems
 from ctid.config import Config, ConfigError
 from ctid.testing import sim_config
+from ctid.wiring.checks import check_services, config_problems
 
 
 def _config(tmp_path: Path, fax: dict[str, object]) -> Config:

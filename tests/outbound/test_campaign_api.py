@@ -328,8 +328,8 @@ async def test_without_records_campaigns_are_off(autojump_clock: trio.testing.Mo
 def test_bad_campaign_tables_name_the_key(
     tmp_path: Path, campaigns: list[dict[str, Any]], key: str, problem: str
 ) -> None:
-    from ctid.checks import check_services
     from ctid.config import ConfigError
+    from ctid.wiring.checks import check_services
 
     cfg = sim_config(
         {

@@ -9,37 +9,22 @@ end-to-end run of the ``ctid`` program compares its exit code and every line."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import trio
 
-from ctid.cli import main
 from ctid.config import load_config
 from ctid.testing import call_centre
 from ctid.wiring.reload import reload_config
 
+from .check_config_cases import LISTEN, Case, check, refused_lines
 
-def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    path = tmp_path / "ctid.toml"
-    path.write_text('[server]\nlisten = "127.0.0.1:0"\n' + text)
-    assert main(["check-config", str(path)]) == 1
-    out = capsys.readouterr()
-    assert out.out == ""
-    prefix = f"error: {path}: "
-    lines = out.err.splitlines()
-    assert lines[-1] == f"{path}: {len(lines) - 1} problem(s)"
-    assert all(line.startswith(prefix) for line in lines[:-1])
-    return [line.removeprefix(prefix) for line in lines[:-1]]
+CASES: dict[str, Case] = {}
 
-
-def test_every_problem_of_records_recording_voicemail(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = """
+CASES["every_problem_of_records_recording_voicemail"] = Case(
+    text=LISTEN
+    + """
 [records]
 spool_max_mb = 0
 heartbeat_seconds = "often"
@@ -57,8 +42,8 @@ format = "w.av"
 retention_days = -1
 retention_interval = "daily"
 mailboxes = [{ number = "" }, { number = "8100", bogus = 1 }, { number = "8100" }, 5]
-"""
-    assert check(tmp_path, text, capsys) == [
+""",
+    errors=[
         'records.heartbeat_seconds: expected a number, got "often"',
         "records.spool_max_mb: must be at least 1",
         "records.timezone: unknown time zone 'Mars/Olympus'",
@@ -75,13 +60,13 @@ mailboxes = [{ number = "" }, { number = "8100", bogus = 1 }, { number = "8100" 
         "voicemail.retention_days: must be 0 (keep) or more",
         "voicemail.mailboxes[0].number: must not be empty",
         "voicemail.mailboxes[2].number: 8100 is listed twice",
-    ]
+    ],
+)
 
 
-def test_every_problem_of_fax_and_cluster(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = """
+CASES["every_problem_of_fax_and_cluster"] = Case(
+    text=LISTEN
+    + """
 [fax]
 retries = 11
 max_lines = 0
@@ -94,8 +79,8 @@ email_to = { orders = "not-an-address" }
 node_name = "-bad"
 advertise_url = "http://node1"
 lease_seconds = 1
-"""
-    assert check(tmp_path, text, capsys) == [
+""",
+    errors=[
         'fax.ring_timeout: expected a number, got "long"',
         "fax.retries: must be 0 to 10",
         "fax.max_lines: must be 1 or more",
@@ -110,13 +95,13 @@ lease_seconds = 1
         "cluster.lease_seconds: must be at least 3",
         "cluster: a cluster needs PostgreSQL: set records.database (or records.database_env) "
         "to a postgresql:// URL shared by every node",
-    ]
+    ],
+)
 
 
-def test_every_problem_of_campaigns_outbound_and_webhooks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = """
+CASES["every_problem_of_campaigns_outbound_and_webhooks"] = Case(
+    text=LISTEN
+    + """
 [acd]
 [[acd.queues]]
 name = "sales"
@@ -154,8 +139,8 @@ url = "https://hooks.example.com/b"
 secret_env = "not a name"
 events = ["CallCleared"]
 timeout_seconds = 0
-"""
-    assert check(tmp_path, text, capsys) == [
+""",
+    errors=[
         "outbound.zone_prefixes.+1x: a number prefix: digits with an optional leading +",
         "outbound.zone_prefixes.+44: unknown time zone 'Europe/Nowhere'",
         "campaigns[0].name: letters, digits, _ . - (up to 64, a letter or digit first), not 'c 1'",
@@ -175,7 +160,8 @@ timeout_seconds = 0
         "webhooks[1].secret_env: must be an environment variable's name",
         "webhooks[1].timeout_seconds: must be more than 0 and at most 300",
         "webhooks[1].name: a second webhook named 'a'",
-    ]
+    ],
+)
 
 
 GOOD = """
@@ -212,8 +198,7 @@ async def test_the_daemon_refuses_a_bad_driver_table_with_every_problem(
         assert await reload_config(cc.app) is None
         assert cc.app.config is config
         assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
-    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
-    assert record.getMessage().splitlines() == [
+    assert refused_lines(caplog) == [
         "reload refused, nothing changed (3 problem(s)):",
         f"  {path}: switch.simulator.ring_timeout: must be more than 0 seconds",
         f"  {path}: switch.simulator.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
@@ -247,7 +232,9 @@ async def test_a_changed_good_driver_table_needs_a_restart_and_the_rest_applies(
         assert cc.app.driver.trunk_groups == {"T": ("T/1", "T/2")}
 
 
-E2E = """
+#: The end-to-end run: the ``ctid`` program as a child process.
+CASES["end_to_end"] = Case(
+    text="""
 [server]
 listen = "127.0.0.1:0"
 state_dir = "/var/lib/ctid"
@@ -296,48 +283,30 @@ name = "a"
 url = "ftp://x"
 secret_env = "CTID_E2E_SECRET"
 events = ["CallCleared"]
-"""
-
-
-def test_ctid_check_config_end_to_end(tmp_path: Path) -> None:
-    path = tmp_path / "ctid.toml"
-    path.write_text(E2E)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CTID_")}
-    env["CTID_E2E_EMPTY"] = ""
-    done = subprocess.run(
-        [sys.executable, "-m", "ctid", "check-config", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert done.stdout == ""
-    f = f"error: {path}: "
-    rec = "/var/spool/asterisk/recording"
-    assert done.stderr.splitlines() == [
-        f'{f}switch.asterisk.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
-        f"{f}switch.outbound_routes[0].trunk_group: no trunk group 'nosuchgroup' "
-        "(groups: *, provider)",
-        f"{f}auth.tokens[1].token_env: environment variable CTID_E2E_EMPTY is empty "
-        "(token 'agent-b')",
-        f"{f}recording.retention_days: must be 0 (keep) or more",
-        f"{f}recording.format: expected a file extension like wav",
-        f"{f}voicemail.retention_days: must be 0 (keep) or more",
-        f"{f}fax.retries: must be 0 to 10",
-        f"{f}fax.max_lines: must be 1 or more",
-        f"{f}webhooks[0].url: must be an http:// or https:// URL with a host",
-        f"warning: {path}: auth.tokens[0].token_env: environment variable CTID_E2E_UNSET is "
-        "not set here (token 'agent-a'): ctid run and a reload refuse the file where it is "
-        "unset",
-        f"warning: {path}: server.state_dir: voicemail messages go to /var/lib/ctid/voicemail, "
-        f"outside switch.asterisk.recording_dir ({rec}), where Asterisk records them: set "
-        f"server.state_dir to a directory inside {rec} (or switch.asterisk.recording_dir to "
-        "one that holds it); a warning only, as the directories may be mounted differently "
-        "on the switch's host",
-        f"{path}: 9 problem(s)",
-    ]
+""",
+    env={"CTID_E2E_UNSET": None, "CTID_E2E_EMPTY": "", "CTID_ADMIN_TOKEN": None},
+    errors=[
+        'switch.asterisk.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
+        "switch.outbound_routes[0].trunk_group: no trunk group 'nosuchgroup' (groups: *, provider)",
+        "auth.tokens[0].token_env: environment variable CTID_E2E_UNSET is not set "
+        "(token 'agent-a')",
+        "auth.tokens[1].token_env: environment variable CTID_E2E_EMPTY is empty (token 'agent-b')",
+        "recording.retention_days: must be 0 (keep) or more",
+        "recording.format: expected a file extension like wav",
+        "voicemail.retention_days: must be 0 (keep) or more",
+        "fax.retries: must be 0 to 10",
+        "fax.max_lines: must be 1 or more",
+        "webhooks[0].url: must be an http:// or https:// URL with a host",
+    ],
+    warnings=[
+        "server.state_dir: voicemail messages go to /var/lib/ctid/voicemail, outside "
+        "switch.asterisk.recording_dir (/var/spool/asterisk/recording), where Asterisk "
+        "records them: set server.state_dir to a directory inside "
+        "/var/spool/asterisk/recording (or switch.asterisk.recording_dir to one that holds "
+        "it); a warning only, as the directories may be mounted differently on the "
+        "switch's host",
+    ],
+)
 
 
 async def test_a_reload_lists_every_token_whose_variable_is_unusable(
@@ -361,8 +330,7 @@ async def test_a_reload_lists_every_token_whose_variable_is_unusable(
         caplog.set_level(logging.ERROR)
         assert await reload_config(cc.app) is None
         assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
-    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
-    assert record.getMessage().splitlines() == [
+    assert refused_lines(caplog) == [
         "reload refused, nothing changed (2 problem(s)):",
         f"  {path}: auth.tokens[1].token_env: environment variable CTID_C2_UNSET is not set "
         "(token 'a')",
@@ -371,20 +339,27 @@ async def test_a_reload_lists_every_token_whose_variable_is_unusable(
     ]
 
 
-def test_numbers_and_livestate_are_checked_not_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Both tables were refused as unused ("not used by this version of ctid").
-    path = tmp_path / "ctid.toml"
-    path.write_text(
-        '[server]\nlisten = "127.0.0.1:0"\n[livestate]\nenabled = false\n'
-        '[numbers]\ndefault_region = "cn"\nlanguage = "zh"\n'
-    )
-    assert main(["check-config", str(path)]) == 0
-    assert capsys.readouterr().out == f"{path}: ok\n"
-    text = '[livestate]\nenabled = "no"\n[numbers]\ndefault_region = "XX"\nlanguage = "e n"\n'
-    assert check(tmp_path, text, capsys) == [
+# Both tables were refused as unused ("not used by this version of ctid").
+CASES["numbers_and_livestate_are_checked_not_refused"] = Case(
+    text=LISTEN
+    + '[livestate]\nenabled = false\n[numbers]\ndefault_region = "cn"\nlanguage = "zh"\n'
+)
+CASES["every_problem_of_numbers_and_livestate"] = Case(
+    text=LISTEN
+    + '[livestate]\nenabled = "no"\n[numbers]\ndefault_region = "XX"\nlanguage = "e n"\n',
+    errors=[
         'livestate.enabled: expected true or false, got "no"',
         "numbers.default_region: unknown region 'XX': want an ISO 3166 code such as CN or US",
         "numbers.language: want a language code such as en or zh",
-    ]
+    ],
+)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_config(
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    check(tmp_path, CASES[name], capsys, monkeypatch, process=name == "end_to_end")

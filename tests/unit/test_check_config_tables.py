@@ -2,8 +2,9 @@
 (``[switch]``, ``[switch.simulator]``, ``[switch.asterisk]``, ``[switch.freeswitch]``,
 outbound routes, trunk groups) and of one ``[acd]`` entry: a file with N deliberate
 mistakes, wrong types beside wrong values in the same entry, gives exactly those N
-``error:`` lines and the count. ``ctid reload`` and the daemon's own reload refuse such
-a file listing every problem, and change nothing."""
+``error:`` lines and the count (each case is its data: ``check_config_cases``).
+``ctid reload`` and the daemon's own reload refuse such a file listing every problem,
+and change nothing."""
 
 from __future__ import annotations
 
@@ -18,19 +19,9 @@ from ctid.config import load_config
 from ctid.testing import call_centre
 from ctid.wiring.reload import reload_config
 
+from .check_config_cases import Case, UnknownKey, check, refused_lines
 
-def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    path = tmp_path / "ctid.toml"
-    path.write_text(text)
-    assert main(["check-config", str(path)]) == 1
-    out = capsys.readouterr()
-    assert out.out == ""
-    prefix = f"error: {path}: "
-    lines = out.err.splitlines()
-    assert lines[-1] == f"{path}: {len(lines) - 1} problem(s)"
-    assert all(line.startswith(prefix) for line in lines[:-1])
-    return [line.removeprefix(prefix) for line in lines[:-1]]
-
+CASES: dict[str, Case] = {}
 
 SIMULATOR = """
 [switch]
@@ -47,28 +38,27 @@ callees = [{ pattern = ".*", answer_share = 2, answer_after = [5, 1] }]
 fax_machines = [{ pattern = ".*329", pages = 0 }]
 """
 
-
-def test_every_problem_of_the_simulator_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    known = (
-        "auto_answer_delay, callee_seed, callees, default_sound_seconds, dial_delay, "
-        "extensions, fax_bit_rate, fax_machines, first_digit_timeout, inter_digit_timeout, "
-        "outside, ring_timeout, sounds_dir, trunk_group, trunks"
-    )
-    s = "switch.simulator"
-    assert check(tmp_path, SIMULATOR, capsys) == [
-        f"{s}.bogus: unknown key (known keys: {known})",
-        f'{s}.trunks: expected an integer, got "eight"',
-        f'{s}.outside[1].answer_after: expected a number, got "soon"',
-        f"{s}.extensions: bad number range '1001-10x4': want e.g. 1001-1010",
-        f"{s}.ring_timeout: must be more than 0 seconds",
-        f"{s}.outside[0].pattern: bad pattern: missing ), unterminated subpattern at position 0",
-        f"{s}.fax_machines[0].pages: must be 1 to 500",
-        f"{s}.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
-        f"{s}.callees[0].answer_share: a fraction from 0 to 1",
-        f"{s}.callees[0].answer_after: expected [low, high] seconds, low <= high",
-    ]
+_S = "switch.simulator"
+_SIM_KNOWN = (
+    "auto_answer_delay, callee_seed, callees, default_sound_seconds, dial_delay, "
+    "extensions, fax_bit_rate, fax_machines, first_digit_timeout, inter_digit_timeout, "
+    "outside, ring_timeout, sounds_dir, trunk_group, trunks"
+)
+CASES["every_problem_of_the_simulator_table"] = Case(
+    text=SIMULATOR,
+    errors=[
+        f"{_S}.bogus: unknown key (known keys: {_SIM_KNOWN})",
+        f'{_S}.trunks: expected an integer, got "eight"',
+        f'{_S}.outside[1].answer_after: expected a number, got "soon"',
+        f"{_S}.extensions: bad number range '1001-10x4': want e.g. 1001-1010",
+        f"{_S}.ring_timeout: must be more than 0 seconds",
+        f"{_S}.outside[0].pattern: bad pattern: missing ), unterminated subpattern at position 0",
+        f"{_S}.fax_machines[0].pages: must be 1 to 500",
+        f"{_S}.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
+        f"{_S}.callees[0].answer_share: a fraction from 0 to 1",
+        f"{_S}.callees[0].answer_after: expected [low, high] seconds, low <= high",
+    ],
+)
 
 
 ASTERISK = """
@@ -101,35 +91,32 @@ endpoint = "PJSIP/provider"
 dial = 7
 """
 
-
-def test_every_problem_of_the_asterisk_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    known = (
-        "app, auto_answer, base_url, ca_file, dialplan_context, extension_endpoint, "
-        "extensions, fax_context, heartbeat_interval, heartbeat_timeout, mwi_mailbox, "
-        "password, password_env, reconnect, recording_dir, request_timeout, subscribe_all, "
-        "trunks, user"
-    )
-    a = "switch.asterisk"
-    lines = check(tmp_path, ASTERISK, capsys)
-    # Another helper may add keys to [switch.asterisk]: the known keys are checked apart.
-    assert lines[0].startswith(f"{a}.url: unknown key (known keys: ")
-    assert set(known.split(", ")) <= set(lines[0].split("(known keys: ")[1][:-1].split(", "))
-    assert lines[1:] == [
-        f"{a}.trunks[1].dial: expected a string, got 7",
-        f'{a}.heartbeat_interval: expected a number, got "often"',
-        f'{a}.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
-        f"{a}.user: must not be empty",
-        f"{a}: give exactly one of password and password_env",
-        f"{a}.app: a Stasis application name without commas or spaces, not 'ctid,x'",
-        f'{a}.trunks[0].endpoint: expected "TECH/resource", got "provider"',
-        f'{a}.trunks[0].dial: expected "TECH/..." with {{number}} once, got "PJSIP/provider"',
-        f"{a}.trunks[1].name: trunk 'provider' is listed twice",
-        f'{a}.mwi_mailbox: expected "...{{extension}}..." once, got "mailbox"',
-        f"{a}.request_timeout: must be more than 0 seconds",
-        f"{a}.reconnect.jitter: must be a fraction from 0 to 1",
-    ]
+_A = "switch.asterisk"
+_AST_KNOWN = (
+    "app, auto_answer, base_url, ca_file, dialplan_context, extension_endpoint, "
+    "extensions, fax_context, heartbeat_interval, heartbeat_timeout, mwi_mailbox, "
+    "password, password_env, reconnect, recording_dir, request_timeout, subscribe_all, "
+    "trunks, user"
+)
+CASES["every_problem_of_the_asterisk_table"] = Case(
+    text=ASTERISK,
+    errors=[
+        # Another helper may add keys to [switch.asterisk]: the known keys are checked apart.
+        UnknownKey(f"{_A}.url", frozenset(_AST_KNOWN.split(", "))),
+        f"{_A}.trunks[1].dial: expected a string, got 7",
+        f'{_A}.heartbeat_interval: expected a number, got "often"',
+        f'{_A}.base_url: expected "http(s)://HOST[:PORT]/ari", got "ftp://pbx/ari"',
+        f"{_A}.user: must not be empty",
+        f"{_A}: give exactly one of password and password_env",
+        f"{_A}.app: a Stasis application name without commas or spaces, not 'ctid,x'",
+        f'{_A}.trunks[0].endpoint: expected "TECH/resource", got "provider"',
+        f'{_A}.trunks[0].dial: expected "TECH/..." with {{number}} once, got "PJSIP/provider"',
+        f"{_A}.trunks[1].name: trunk 'provider' is listed twice",
+        f'{_A}.mwi_mailbox: expected "...{{extension}}..." once, got "mailbox"',
+        f"{_A}.request_timeout: must be more than 0 seconds",
+        f"{_A}.reconnect.jitter: must be a fraction from 0 to 1",
+    ],
+)
 
 
 FREESWITCH = """
@@ -154,25 +141,24 @@ dial = "sofia/gateway/provider/{number}"
 profiles = ["ext ernal", 5]
 """
 
-
-def test_every_problem_of_the_freeswitch_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    f = "switch.freeswitch"
-    assert check(tmp_path, FREESWITCH, capsys) == [
-        f"{f}.trunks[0].profiles[1]: expected a string, got 5",
-        f'{f}.fax_detect_seconds: expected a number, got "ten"',
-        f"{f}.host: expected a host name or address, got 'pbx host'",
-        f"{f}.port: expected a TCP port from 1 to 65535, got 80210",
-        f"{f}.password: must not contain line breaks or NUL",
-        f"{f}.extensions: bad directory number '10a2': want digits",
-        f'{f}.extension_endpoint: expected a dial string like "user/{{extension}}" with '
+_F = "switch.freeswitch"
+CASES["every_problem_of_the_freeswitch_table"] = Case(
+    text=FREESWITCH,
+    errors=[
+        f"{_F}.trunks[0].profiles[1]: expected a string, got 5",
+        f'{_F}.fax_detect_seconds: expected a number, got "ten"',
+        f"{_F}.host: expected a host name or address, got 'pbx host'",
+        f"{_F}.port: expected a TCP port from 1 to 65535, got 80210",
+        f"{_F}.password: must not contain line breaks or NUL",
+        f"{_F}.extensions: bad directory number '10a2': want digits",
+        f'{_F}.extension_endpoint: expected a dial string like "user/{{extension}}" with '
         '{extension} once, got "user/1001"',
-        f"{f}.trunks[0].name: a name of letters, digits, _ . -, not 'pro vider'",
-        f"{f}.trunks[0].profiles[0]: not a usable profile name: 'ext ernal'",
-        f"{f}.conference_profile: not a usable profile name: 'no profile'",
-        f"{f}.reconnect.backoff_initial: must be more than 0 seconds",
-    ]
+        f"{_F}.trunks[0].name: a name of letters, digits, _ . -, not 'pro vider'",
+        f"{_F}.trunks[0].profiles[0]: not a usable profile name: 'ext ernal'",
+        f"{_F}.conference_profile: not a usable profile name: 'no profile'",
+        f"{_F}.reconnect.backoff_initial: must be more than 0 seconds",
+    ],
+)
 
 
 SWITCH = """
@@ -207,35 +193,31 @@ pattern = "00\\\\d+"
 trunk_group = ""
 hunt = "fastest"
 """
+SWITCH_PROBLEMS = [
+    "switch.trunk_groups[0].lines: list at least one line",
+    "switch.trunk_groups[1].size: unknown key (known keys: lines, name)",
+    "switch.trunk_groups[1].lines: a line is listed twice",
+    "switch.outbound_routes[0].pattern: bad regular expression: "
+    "missing ), unterminated subpattern at position 4",
+    "switch.outbound_routes[0].strip: must be between 0 and 20 digits",
+    "switch.outbound_routes[0].prefix: "
+    "expected up to 20 digits (with * # and a leading +), got 'abc'",
+    'switch.outbound_routes[1].hunt: expected one of "sequential", "round-robin", '
+    '"random", got "fastest"',
+    "switch.outbound_routes[1].trunk_group: must not be empty",
+    "switch.simulatr: no driver 'simulatr' (installed: asterisk, freeswitch, simulator)",
+    'switch.ring_timeout: expected a number, got "long"',
+    "switch.external_pattern: bad regular expression: unterminated character set at position 1",
+    "switch.simulator.trunks: must be between 0 and 1000",
+]
+# The driver's own table is checked too, though the rest of the file does not load; a
+# start refuses the file with the same lines.
+CASES["every_problem_of_the_switch_table_its_routes_and_groups"] = Case(
+    text=SWITCH, errors=SWITCH_PROBLEMS, also_run=True
+)
 
-
-def test_every_problem_of_the_switch_table_its_routes_and_groups(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # The driver's own table is checked too, though the rest of the file does not load.
-    assert check(tmp_path, SWITCH, capsys) == [
-        "switch.trunk_groups[0].lines: list at least one line",
-        "switch.trunk_groups[1].size: unknown key (known keys: lines, name)",
-        "switch.trunk_groups[1].lines: a line is listed twice",
-        "switch.outbound_routes[0].pattern: bad regular expression: "
-        "missing ), unterminated subpattern at position 4",
-        "switch.outbound_routes[0].strip: must be between 0 and 20 digits",
-        "switch.outbound_routes[0].prefix: "
-        "expected up to 20 digits (with * # and a leading +), got 'abc'",
-        'switch.outbound_routes[1].hunt: expected one of "sequential", "round-robin", '
-        '"random", got "fastest"',
-        "switch.outbound_routes[1].trunk_group: must not be empty",
-        "switch.simulatr: no driver 'simulatr' (installed: asterisk, freeswitch, simulator)",
-        'switch.ring_timeout: expected a number, got "long"',
-        "switch.external_pattern: bad regular expression: unterminated character set at position 1",
-        "switch.simulator.trunks: must be between 0 and 1000",
-    ]
-
-
-def test_every_unknown_line_and_group_of_the_routes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = """
+CASES["every_unknown_line_and_group_of_the_routes"] = Case(
+    text="""
 [switch.simulator]
 trunks = 2
 
@@ -250,12 +232,13 @@ trunk_group = "nosuch"
 [[switch.outbound_routes]]
 pattern = "00\\\\d+"
 trunk_group = "pstn"
-"""
-    assert check(tmp_path, text, capsys) == [
+""",
+    errors=[
         "switch.trunk_groups[0].lines: the switch has no outside line 'T/7' (its lines: T/1, T/2)",
         "switch.trunk_groups[0].lines: the switch has no outside line 'T/9' (its lines: T/1, T/2)",
         "switch.outbound_routes[0].trunk_group: no trunk group 'nosuch' (groups: *, T, pstn)",
-    ]
+    ],
+)
 
 
 ACD = """
@@ -317,11 +300,86 @@ ACD_PROBLEMS = [
 ]
 
 
-def test_every_problem_inside_one_acd_entry(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+# Wrong types first (as read), then wrong values; one hides nothing of the other.
+CASES["every_problem_inside_one_acd_entry"] = Case(text=ACD, errors=ACD_PROBLEMS)
+
+CASES["an_entry_that_is_not_a_table_is_one_problem"] = Case(
+    text='[switch]\ntrunk_groups = [5]\noutbound_routes = ["x", { pattern = "(" }]\n',
+    errors=[
+        "switch.trunk_groups[0]: expected an object, got 5",
+        'switch.outbound_routes[0]: expected an object, got "x"',
+        "switch.outbound_routes[1].pattern: bad regular expression: "
+        "missing ), unterminated subpattern at position 0",
+    ],
+)
+
+# The schedule stands in (the skill naming it finds it); the queue's stand-in has no
+# problem of its own; the other queue and the agent are checked as written.
+CASES["an_acd_entry_that_is_not_a_table_hides_nothing_and_adds_nothing"] = Case(
+    text="""
+[acd]
+schedules = { mornings = 5 }
+queues = [5, { name = "sales", max_wait = -1 }]
+[[acd.agents]]
+id = "2001"
+skills = [{ queue = "sales", schedule = "mornings" }, { queue = "support" }]
+""",
+    errors=[
+        "acd.schedules.mornings: expected an object, got 5",
+        "acd.queues[0]: expected an object, got 5",
+        "acd.queues[1].max_wait: must not be negative",
+        'acd.agents[0].skills[1].queue: no queue "support"',
+    ],
+)
+
+
+SERVER = """
+[server]
+max_connections = 0
+max_connections_per_address = 0
+trusted_proxies = ["10.0.0.0/33"]
+tls_certificate = "/etc/ctid/cert.pem"
+metrics_tls = true
+
+[api]
+allowed_origins = ["ftp://crm.example.com", "https://*.example.com"]
+
+[switch]
+driver = "simulator"
+"""
+
+_ORIGIN = (
+    'is not an origin: expected "*" or SCHEME://HOST[:PORT] '
+    '(http or https, no path; PORT may be "*")'
+)
+SERVER_PROBLEMS = [
+    "server.max_connections: must be at least 1",
+    "server.max_connections_per_address: must be at least 1",
+    'server.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR network',
+    "server.tls_certificate: give both tls_certificate and tls_private_key",
+    f'api.allowed_origins[0]: "ftp://crm.example.com" {_ORIGIN}',
+    f'api.allowed_origins[1]: "https://*.example.com" {_ORIGIN}',
+]
+CASES["every_problem_of_the_server_table"] = Case(text=SERVER, errors=SERVER_PROBLEMS)
+# Without a certificate at all, metrics_tls is the one TLS problem.
+CASES["metrics_tls_without_a_certificate"] = Case(
+    text=SERVER.replace('tls_certificate = "/etc/ctid/cert.pem"\n', ""),
+    errors=[
+        *SERVER_PROBLEMS[:3],
+        "server.metrics_tls: needs tls_certificate and tls_private_key",
+        *SERVER_PROBLEMS[4:],
+    ],
+)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_config(
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Wrong types first (as read), then wrong values; one hides nothing of the other.
-    assert check(tmp_path, ACD, capsys) == ACD_PROBLEMS
+    check(tmp_path, CASES[name], capsys, monkeypatch)
 
 
 def test_ctid_reload_refuses_the_file_with_every_problem(
@@ -330,11 +388,8 @@ def test_ctid_reload_refuses_the_file_with_every_problem(
     path = tmp_path / "ctid.toml"
     path.write_text(f'[server]\nstate_dir = "{tmp_path / "state"}"\n{SWITCH}')
     assert main(["reload", "--config", str(path)]) == 1
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 12 + 2
-    assert lines[0] == f"error: {path}: switch.trunk_groups[0].lines: list at least one line"
-    assert lines[11] == f"error: {path}: switch.simulator.trunks: must be between 0 and 1000"
-    assert lines[12:] == [
+    assert capsys.readouterr().err.splitlines() == [
+        *(f"error: {path}: {line}" for line in SWITCH_PROBLEMS),
         f"{path}: 12 problem(s)",
         "nothing was sent: the running daemon keeps its configuration",
     ]
@@ -374,78 +429,7 @@ skills = [{{ queue = "sales" }}]
         assert await reload_config(cc.app) is None
         assert cc.app.config is config
         assert await admin.call("queue.list") == before
-    [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
-    message = record.getMessage().splitlines()
-    assert message[0] == "reload refused, nothing changed (15 problem(s)):"
-    assert message[1:] == [f"  {path}: {line}" for line in ACD_PROBLEMS]
-
-
-def test_an_entry_that_is_not_a_table_is_one_problem(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = '[switch]\ntrunk_groups = [5]\noutbound_routes = ["x", { pattern = "(" }]\n'
-    assert check(tmp_path, text, capsys) == [
-        "switch.trunk_groups[0]: expected an object, got 5",
-        'switch.outbound_routes[0]: expected an object, got "x"',
-        "switch.outbound_routes[1].pattern: bad regular expression: "
-        "missing ), unterminated subpattern at position 0",
+    assert refused_lines(caplog) == [
+        "reload refused, nothing changed (15 problem(s)):",
+        *(f"  {path}: {line}" for line in ACD_PROBLEMS),
     ]
-
-
-def test_an_acd_entry_that_is_not_a_table_hides_nothing_and_adds_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # The schedule stands in (the skill naming it finds it); the queue's stand-in has no
-    # problem of its own; the other queue and the agent are checked as written.
-    text = """
-[acd]
-schedules = { mornings = 5 }
-queues = [5, { name = "sales", max_wait = -1 }]
-[[acd.agents]]
-id = "2001"
-skills = [{ queue = "sales", schedule = "mornings" }, { queue = "support" }]
-"""
-    assert check(tmp_path, text, capsys) == [
-        "acd.schedules.mornings: expected an object, got 5",
-        "acd.queues[0]: expected an object, got 5",
-        "acd.queues[1].max_wait: must not be negative",
-        'acd.agents[0].skills[1].queue: no queue "support"',
-    ]
-
-
-SERVER = """
-[server]
-max_connections = 0
-max_connections_per_address = 0
-trusted_proxies = ["10.0.0.0/33"]
-tls_certificate = "/etc/ctid/cert.pem"
-metrics_tls = true
-
-[api]
-allowed_origins = ["ftp://crm.example.com", "https://*.example.com"]
-
-[switch]
-driver = "simulator"
-"""
-
-
-def test_every_problem_of_the_server_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    origin = (
-        'is not an origin: expected "*" or SCHEME://HOST[:PORT] '
-        '(http or https, no path; PORT may be "*")'
-    )
-    assert check(tmp_path, SERVER, capsys) == [
-        "server.max_connections: must be at least 1",
-        "server.max_connections_per_address: must be at least 1",
-        'server.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR network',
-        "server.tls_certificate: give both tls_certificate and tls_private_key",
-        f'api.allowed_origins[0]: "ftp://crm.example.com" {origin}',
-        f'api.allowed_origins[1]: "https://*.example.com" {origin}',
-    ]
-    # Without a certificate at all, metrics_tls is the one TLS problem.
-    no_tls = SERVER.replace('tls_certificate = "/etc/ctid/cert.pem"\n', "")
-    assert check(tmp_path, no_tls, capsys)[3] == (
-        "server.metrics_tls: needs tls_certificate and tls_private_key"
-    )

@@ -77,7 +77,8 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
     ),
     ("api", frozenset({"api"})),
     ("readers of the whole daemon", frozenset({"metrics", "auth_setup"})),
-    ("wiring (the composition root's parts)", frozenset({"wiring", "checks"})),
+    # ``wiring.checks``: the configuration checks of a start, check-config and a reload.
+    ("wiring (the composition root's parts)", frozenset({"wiring"})),
     ("the composition root", frozenset({"app"})),
     (
         "tools on the daemon",
