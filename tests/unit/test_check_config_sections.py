@@ -232,6 +232,36 @@ async def test_a_changed_good_driver_table_needs_a_restart_and_the_rest_applies(
         assert cc.app.driver.trunk_groups == {"T": ("T/1", "T/2")}
 
 
+async def test_a_reload_of_a_file_that_does_not_load_lists_every_problem(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A core table's mistake stops the file from loading: the routes' lines and the
+    # services' tables are checked all the same, on what the file says.
+    path = tmp_path / "ctid.toml"
+    good = GOOD.format(state=tmp_path / "state")
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        bad = good.replace('listen = "127.0.0.1:0"\n', 'listen = "127.0.0.1:0"\nbogus = 1\n')
+        bad += '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
+        bad += "[recording]\nretention_days = -1\n"
+        path.write_text(bad)
+        caplog.set_level(logging.INFO)
+        assert await reload_config(cc.app) is None
+        assert cc.app.config is config
+    known = (
+        "listen, log_level, max_connections, max_connections_per_address, metrics_listen, "
+        "metrics_tls, state_dir, tls_certificate, tls_private_key, trusted_proxies"
+    )
+    assert refused_lines(caplog) == [
+        "reload refused, nothing changed (3 problem(s)):",
+        f"  {path}: server.bogus: unknown key (known keys: {known})",
+        f"  {path}: switch.trunk_groups[0].lines: the switch has no outside line 'T/3' "
+        "(its lines: T/1, T/2)",
+        f"  {path}: recording.retention_days: must be 0 (keep) or more",
+    ]
+
+
 #: The end-to-end run: the ``ctid`` program as a child process.
 CASES["end_to_end"] = Case(
     text="""
