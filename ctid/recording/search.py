@@ -1,7 +1,8 @@
 """Finding recordings in the database. Blocking code: run through ``RecordsService.read``.
 
-One recording's row and its wire form are the records' (``ctid.records.recording_rows``):
-the records' announcer publishes them too, and the records sit below the recordings.
+One recording's row and its wire form are the records' (``records.lookup.recording_row``,
+``records.wire.recording_to_wire``): the records' announcer publishes them too, and the
+records sit below the recordings.
 """
 
 from __future__ import annotations

@@ -29,11 +29,10 @@ import trio
 
 from ..publish import CstaPublisher
 from . import ops as o
-from .lookup import load_records
-from .recording_rows import recording_row, recording_to_wire
+from .lookup import load_records, recording_row
 from .service import RecordsService
 from .store import is_outage
-from .wire import record_to_wire
+from .wire import record_to_wire, recording_to_wire
 
 __all__ = ["CALL_CLOSED", "RECORDING_AVAILABLE", "Announcer"]
 

@@ -1,4 +1,6 @@
-"""Reading finished call records with their legs, in the shape ``wire.record_to_wire`` takes.
+"""Reading finished call records with their legs, in the shape ``wire.record_to_wire`` takes,
+and one recording's row with its call's devices (``wire.recording_to_wire``; the records'
+announcer and the API's recording methods read it).
 
 Blocking code, run through ``RecordsService.read``.
 """
@@ -11,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .schema import call_legs, calls
+from .schema import call_legs, calls, recordings
 
-__all__ = ["load_records"]
+__all__ = ["load_records", "recording_row"]
 
 
 def load_records(engine: Engine, call_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -37,3 +39,23 @@ def load_records(engine: Engine, call_ids: Sequence[str]) -> list[dict[str, Any]
         for leg in legs:
             rows[leg.call_id]["legs"].append(dict(leg._mapping))
     return [rows[call_id] for call_id in dict.fromkeys(call_ids) if call_id in rows]
+
+
+def recording_row(engine: Engine, recording_id: str) -> dict[str, Any] | None:
+    """One recording's row, with the devices that took part in its call."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(recordings).where(recordings.c.recording_id == recording_id)
+        ).first()
+        if row is None:
+            return None
+        out = dict(row._mapping)
+        devices: list[str] = []
+        if row.call_id is not None:
+            devices = list(
+                conn.execute(
+                    sa.select(call_legs.c.device).where(call_legs.c.call_id == row.call_id)
+                ).scalars()
+            )
+        out["devices"] = devices
+        return out

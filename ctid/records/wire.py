@@ -1,5 +1,7 @@
 """A stored call record as the protocol shows it: one shape for ``records.get``,
-``records.search`` and the ``record.callClosed`` event.
+``records.search`` and the ``record.callClosed`` event; and a recording's, for
+``recording.get``, ``recording.search`` and the ``recording.available`` event (the
+records' announcer publishes it, and the recording service sits above the records).
 
 The input is the ``calls`` row as a mapping (column names as keys, times as
 aware datetimes, as SQLAlchemy reads them) with one more key, ``legs``: the
@@ -16,7 +18,7 @@ from typing import Any
 
 from ..clock import format_iso
 
-__all__ = ["record_to_wire"]
+__all__ = ["record_to_wire", "recording_to_wire"]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -75,4 +77,30 @@ def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
         "correlatorData": record["correlator_data"],
         "userData": dict(record["user_data"] or {}),
         "legs": [_leg(leg) for leg in record.get("legs", ())],
+    }
+
+
+def recording_to_wire(row: dict[str, Any]) -> dict[str, Any]:
+    """A recording row as the API shows it (lowerCamel keys, ISO times, a download path)."""
+    return {
+        "recordingID": row["recording_id"],
+        "callID": row["call_id"],
+        "state": row["state"],
+        "format": row["format"],
+        "startedAt": _iso(row["started_at"]),
+        "endedAt": _iso(row["ended_at"]),
+        "duration": row["duration"],
+        "pausedSeconds": row["paused_seconds"],
+        "sizeBytes": row["size_bytes"],
+        "sha256": row["sha256"],
+        "startedBy": row["started_by"],
+        "caller": row["caller"],
+        "called": row["called"],
+        "queue": row["queue"],
+        "agentID": row["agent_id"],
+        "tags": list(row["tags"] or ()),
+        "important": bool(row["important"]),
+        # Why it failed (state "failed"); null otherwise.
+        "detail": row["detail"] or None,
+        "download": f"/recordings/download?id={row['recording_id']}",
     }

@@ -12,44 +12,23 @@ import trio
 
 from ctid.cli import main
 
-from ..conformance.test_switch_process import FakeSwitchProcess
+from ..conformance.test_switch_process import FakeSwitchProcess, _config
 from ..records.daemon import START_GUARD, Daemon
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "fake-ari-password"
 REC = "/var/spool/asterisk/recording"
 
 
-def _config(path: Path, state: Path, listen: str, more: str = "") -> None:
-    host, _, port = listen.rpartition(":")
-    # No [voicemail] table: the routing rule alone has callers leave messages.
-    path.write_text(
-        f"""
-[server]
-listen = "127.0.0.1:0"
-state_dir = "{state}"
-
-[api]
-ping_interval = 0
-
-[switch]
-driver = "asterisk"
-
-[switch.asterisk]
-base_url = "http://{host}:{port}/ari"
-user = "ctid"
-password = "{PASSWORD}"
-app = "ctid"
-extensions = "1001-1006"
-
+#: No [voicemail] table: the routing rule alone has callers leave messages.
+ROUTING = """
 [routing]
 [[routing.rules]]
 name = "closed"
 dnis = ["5000"]
-destination = {{ voicemail = "number:8100" }}
-{more}"""
-    )
+destination = { voicemail = "number:8100" }
+"""
+TOKEN = '[[auth.tokens]]\nrole = "agent"\nname = "new"\ntoken = "agent-token-0123456789"\n'
 
 
 def _logged(line: str) -> str:
@@ -60,7 +39,9 @@ def _logged(line: str) -> str:
 async def test_the_daemon_logs_the_warnings_at_start_and_on_a_reload(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    switch = FakeSwitchProcess("asterisk", "--password", PASSWORD, "--extensions", "1001-1006")
+    switch = FakeSwitchProcess(
+        "asterisk", "--password", "fake-ari-password", "--extensions", "1001-1006"
+    )
     await switch.start()
     path, state = tmp_path / "ctid.toml", tmp_path / "state"
     warning = (
@@ -71,7 +52,8 @@ async def test_the_daemon_logs_the_warnings_at_start_and_on_a_reload(
         "on the switch's host"
     )
     try:
-        _config(path, state, switch.listen)
+        text = _config(path, state, "asterisk", switch.listen).read_text() + ROUTING
+        path.write_text(text)
         daemon = Daemon(path)
         async with trio.open_nursery() as nursery:
             await daemon.start(nursery)
@@ -80,12 +62,7 @@ async def test_the_daemon_logs_the_warnings_at_start_and_on_a_reload(
                 f"WARNING ctid: {warning}"
             ]
             seen = len(daemon.lines)
-            _config(
-                path,
-                state,
-                switch.listen,
-                '[[auth.tokens]]\nrole = "agent"\nname = "new"\ntoken = "agent-token-0123456789"\n',
-            )
+            path.write_text(text + TOKEN)
             assert main(["reload", "--config", str(path)]) == 0
             printed = capsys.readouterr()
             assert printed.err.splitlines() == [f"warning: {warning}"]

@@ -6,22 +6,27 @@ environment it is checked in and the lines ``check-config`` must print: what fol
 file, runs the ``ctid`` program's ``main`` (or, with ``process=True``, ``python -m ctid``
 as a child process) and compares the exit code, standard output and every line of
 standard error; with ``also_run`` the case's errors are also what ``ctid run`` prints
-when it refuses the file. ``refused_lines`` reads the daemon's one log record of a
-refused reload.
+when it refuses the file. ``case_test`` makes a module's one test of its ``CASES``.
+``refused_reload`` runs a daemon, rewrites its file as a case's and reloads it:
+refused, the daemon keeps everything, and its one log record lists the case's errors.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 import pytest
 
 from ctid.cli import main
+from ctid.config import load_config
+from ctid.testing import CallCentre, call_centre
+from ctid.wiring.reload import reload_config
 
 #: A core table every case may start with: the API on a free port.
 LISTEN = '[server]\nlisten = "127.0.0.1:0"\n'
@@ -68,6 +73,14 @@ def _same(lines: Sequence[str], expected: Sequence[Line]) -> bool:
     )
 
 
+def _set_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str | None]) -> None:
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
 def write(tmp_path: Path, case: Case) -> Path:
     """The case's file (``ctid.toml``) and the files beside it."""
     for name, text in case.files.items():
@@ -103,11 +116,7 @@ def check(
 ) -> None:
     """Run ``ctid check-config`` on ``case`` and compare all it prints."""
     path = write(tmp_path, case)
-    for name, value in case.env.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
+    _set_env(monkeypatch, case.env)
     code, out, err = expected_output(path, case)
     if process:
         done = subprocess.run(
@@ -130,6 +139,22 @@ def check(
         assert _same(capsys.readouterr().err.splitlines(), err[: len(case.errors)])
 
 
+def case_test(cases: Mapping[str, Case], *, process: Collection[str] = ()) -> Callable[..., None]:
+    """The test of every case of ``cases`` (one each, named by its key); those named in
+    ``process`` run the ``ctid`` program as a child process."""
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_check_config(
+        name: str,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        check(tmp_path, cases[name], capsys, monkeypatch, process=name in process)
+
+    return test_check_config
+
+
 def error_lines(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     """What follows ``error: FILE: `` on each line for a file with problems (the count
     line checked), for a test that builds its expected lines from another's."""
@@ -148,3 +173,33 @@ def refused_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     """The daemon's one ``reload refused`` record, line by line."""
     [record] = [r for r in caplog.records if "reload refused" in r.getMessage()]
     return record.getMessage().splitlines()
+
+
+async def refused_reload(
+    tmp_path: Path,
+    good: str,
+    case: Case,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    probe: Callable[[CallCentre], Awaitable[object]] | None = None,
+) -> None:
+    """A daemon runs ``ctid.toml`` as ``good``; the file becomes the case's and the daemon
+    reloads it: refused, it keeps its configuration, its credentials and what ``probe``
+    reads, and its one record of the refusal lists the case's errors, every line."""
+    _set_env(monkeypatch, case.env)
+    path = tmp_path / "ctid.toml"
+    path.write_text(good)
+    config = load_config(path)
+    async with call_centre(config) as cc:
+        names = [c.name for c in cc.app.api.auth.credentials]
+        before = None if probe is None else await probe(cc)
+        path.write_text(case.text)
+        caplog.set_level(logging.INFO)
+        assert await reload_config(cc.app) is None
+        assert cc.app.config is config
+        assert [c.name for c in cc.app.api.auth.credentials] == names
+        assert (None if probe is None else await probe(cc)) == before
+    assert refused_lines(caplog) == [
+        f"reload refused, nothing changed ({len(case.errors)} problem(s)):",
+        *(f"  {path}: {line}" for line in case.errors),
+    ]

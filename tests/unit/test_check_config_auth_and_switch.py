@@ -8,11 +8,9 @@ compared (``check_config_cases``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .check_config_cases import LISTEN, Case, UnknownKey, check
+from .check_config_cases import LISTEN, Case, UnknownKey, case_test
 
 SIM = LISTEN + '[switch]\ndriver = "simulator"\n'
 
@@ -309,11 +307,4 @@ CASES["no_warning_where_nothing_leaves_a_message"] = Case(
 )
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_config(
-    name: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    check(tmp_path, CASES[name], capsys, monkeypatch)
+test_check_config = case_test(CASES)

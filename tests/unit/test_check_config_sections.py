@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import attrs
 import pytest
 import trio
 
@@ -18,7 +19,7 @@ from ctid.config import load_config
 from ctid.testing import call_centre
 from ctid.wiring.reload import reload_config
 
-from .check_config_cases import LISTEN, Case, check, refused_lines
+from .check_config_cases import LISTEN, Case, case_test, refused_reload
 
 CASES: dict[str, Case] = {}
 
@@ -180,31 +181,57 @@ token = "supervisor-token-0123456789"
 """
 
 
-async def test_the_daemon_refuses_a_bad_driver_table_with_every_problem(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+#: Files a daemon running ``GOOD`` reloads: each refused, every problem listed.
+REFUSED: dict[str, Case] = {}
+# The file loads (the driver's table is the driver's to check) but the table has two
+# mistakes, and a trunk group names a line it does not have; a new token too.
+REFUSED["a_bad_driver_table"] = Case(
+    text=GOOD.replace("trunks = 2\n", "trunks = 2\nring_timeout = 0\nfax_bit_rate = 1\n")
+    + '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
+    + '[[auth.tokens]]\nrole = "agent"\nname = "new"\ntoken = "agent-token-0123456789"\n',
+    errors=[
+        "switch.simulator.ring_timeout: must be more than 0 seconds",
+        "switch.simulator.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
+        "switch.trunk_groups[0].lines: the switch has no outside line 'T/3' (its lines: T/1, T/2)",
+    ],
+)
+# A core table's mistake stops the file from loading: the routes' lines and the
+# services' tables are checked all the same, on what the file says.
+REFUSED["a_file_that_does_not_load"] = Case(
+    text=GOOD.replace('listen = "127.0.0.1:0"\n', 'listen = "127.0.0.1:0"\nbogus = 1\n')
+    + '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
+    + "[recording]\nretention_days = -1\n",
+    errors=[
+        "server.bogus: unknown key (known keys: listen, log_level, max_connections, "
+        "max_connections_per_address, metrics_listen, metrics_tls, state_dir, "
+        "tls_certificate, tls_private_key, trusted_proxies)",
+        "switch.trunk_groups[0].lines: the switch has no outside line 'T/3' (its lines: T/1, T/2)",
+        "recording.retention_days: must be 0 (keep) or more",
+    ],
+)
+REFUSED["every_token_whose_variable_is_unusable"] = Case(
+    text=GOOD
+    + '[[auth.tokens]]\nrole = "agent"\nname = "a"\ntoken_env = "CTID_C2_UNSET"\n'
+    + '[[auth.tokens]]\nrole = "agent"\nname = "b"\ntoken_env = "CTID_C2_EMPTY"\n',
+    env={"CTID_C2_UNSET": None, "CTID_C2_EMPTY": ""},
+    errors=[
+        "auth.tokens[1].token_env: environment variable CTID_C2_UNSET is not set (token 'a')",
+        "auth.tokens[2].token_env: environment variable CTID_C2_EMPTY is empty (token 'b')",
+    ],
+)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+async def test_the_daemon_refuses_a_reload_with_every_problem(
+    name: str,
+    tmp_path: Path,
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = tmp_path / "ctid.toml"
-    good = GOOD.format(state=tmp_path / "state")
-    path.write_text(good)
-    config = load_config(path)
-    async with call_centre(config) as cc:
-        # The file loads (the driver's table is the driver's to check) but the table has
-        # two mistakes, and a trunk group names a line it does not have; a new token too.
-        bad = good.replace("trunks = 2\n", "trunks = 2\nring_timeout = 0\nfax_bit_rate = 1\n")
-        bad += '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
-        bad += '[[auth.tokens]]\nrole = "agent"\nname = "new"\ntoken = "agent-token-0123456789"\n'
-        path.write_text(bad)
-        caplog.set_level(logging.INFO)
-        assert await reload_config(cc.app) is None
-        assert cc.app.config is config
-        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
-    assert refused_lines(caplog) == [
-        "reload refused, nothing changed (3 problem(s)):",
-        f"  {path}: switch.simulator.ring_timeout: must be more than 0 seconds",
-        f"  {path}: switch.simulator.fax_bit_rate: must be a V.27ter/V.29/V.17 rate",
-        f"  {path}: switch.trunk_groups[0].lines: the switch has no outside line 'T/3' "
-        "(its lines: T/1, T/2)",
-    ]
+    state = tmp_path / "state"
+    case = attrs.evolve(REFUSED[name], text=REFUSED[name].text.format(state=state))
+    await refused_reload(tmp_path, GOOD.format(state=state), case, caplog, monkeypatch)
 
 
 async def test_a_changed_good_driver_table_needs_a_restart_and_the_rest_applies(
@@ -230,36 +257,6 @@ async def test_a_changed_good_driver_table_needs_a_restart_and_the_rest_applies(
         assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup", "new"]
         # The running switch keeps its two lines.
         assert cc.app.driver.trunk_groups == {"T": ("T/1", "T/2")}
-
-
-async def test_a_reload_of_a_file_that_does_not_load_lists_every_problem(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
-) -> None:
-    # A core table's mistake stops the file from loading: the routes' lines and the
-    # services' tables are checked all the same, on what the file says.
-    path = tmp_path / "ctid.toml"
-    good = GOOD.format(state=tmp_path / "state")
-    path.write_text(good)
-    config = load_config(path)
-    async with call_centre(config) as cc:
-        bad = good.replace('listen = "127.0.0.1:0"\n', 'listen = "127.0.0.1:0"\nbogus = 1\n')
-        bad += '[[switch.trunk_groups]]\nname = "pstn"\nlines = ["T/3"]\n'
-        bad += "[recording]\nretention_days = -1\n"
-        path.write_text(bad)
-        caplog.set_level(logging.INFO)
-        assert await reload_config(cc.app) is None
-        assert cc.app.config is config
-    known = (
-        "listen, log_level, max_connections, max_connections_per_address, metrics_listen, "
-        "metrics_tls, state_dir, tls_certificate, tls_private_key, trusted_proxies"
-    )
-    assert refused_lines(caplog) == [
-        "reload refused, nothing changed (3 problem(s)):",
-        f"  {path}: server.bogus: unknown key (known keys: {known})",
-        f"  {path}: switch.trunk_groups[0].lines: the switch has no outside line 'T/3' "
-        "(its lines: T/1, T/2)",
-        f"  {path}: recording.retention_days: must be 0 (keep) or more",
-    ]
 
 
 #: The end-to-end run: the ``ctid`` program as a child process.
@@ -339,36 +336,6 @@ events = ["CallCleared"]
 )
 
 
-async def test_a_reload_lists_every_token_whose_variable_is_unusable(
-    tmp_path: Path,
-    autojump_clock: trio.abc.Clock,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("CTID_C2_UNSET", raising=False)
-    monkeypatch.setenv("CTID_C2_EMPTY", "")
-    path = tmp_path / "ctid.toml"
-    good = GOOD.format(state=tmp_path / "state")
-    path.write_text(good)
-    config = load_config(path)
-    async with call_centre(config) as cc:
-        path.write_text(
-            good
-            + '[[auth.tokens]]\nrole = "agent"\nname = "a"\ntoken_env = "CTID_C2_UNSET"\n'
-            + '[[auth.tokens]]\nrole = "agent"\nname = "b"\ntoken_env = "CTID_C2_EMPTY"\n'
-        )
-        caplog.set_level(logging.ERROR)
-        assert await reload_config(cc.app) is None
-        assert [c.name for c in cc.app.api.auth.credentials] == ["admin", "sup"]
-    assert refused_lines(caplog) == [
-        "reload refused, nothing changed (2 problem(s)):",
-        f"  {path}: auth.tokens[1].token_env: environment variable CTID_C2_UNSET is not set "
-        "(token 'a')",
-        f"  {path}: auth.tokens[2].token_env: environment variable CTID_C2_EMPTY is empty "
-        "(token 'b')",
-    ]
-
-
 # Both tables were refused as unused ("not used by this version of ctid").
 CASES["numbers_and_livestate_are_checked_not_refused"] = Case(
     text=LISTEN
@@ -385,11 +352,4 @@ CASES["every_problem_of_numbers_and_livestate"] = Case(
 )
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_config(
-    name: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    check(tmp_path, CASES[name], capsys, monkeypatch, process=name == "end_to_end")
+test_check_config = case_test(CASES, process={"end_to_end"})

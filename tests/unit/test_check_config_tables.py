@@ -8,18 +8,15 @@ and change nothing."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
 import trio
 
 from ctid.cli import main
-from ctid.config import load_config
-from ctid.testing import call_centre
-from ctid.wiring.reload import reload_config
+from ctid.testing import CallCentre
 
-from .check_config_cases import Case, UnknownKey, check, refused_lines
+from .check_config_cases import Case, UnknownKey, case_test, refused_reload
 
 CASES: dict[str, Case] = {}
 
@@ -372,14 +369,7 @@ CASES["metrics_tls_without_a_certificate"] = Case(
 )
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_config(
-    name: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    check(tmp_path, CASES[name], capsys, monkeypatch)
+test_check_config = case_test(CASES)
 
 
 def test_ctid_reload_refuses_the_file_with_every_problem(
@@ -398,9 +388,11 @@ def test_ctid_reload_refuses_the_file_with_every_problem(
 
 
 async def test_the_daemon_refuses_a_reload_with_every_problem_and_changes_nothing(
-    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = tmp_path / "ctid.toml"
     good = f"""
 [server]
 listen = "127.0.0.1:0"
@@ -418,18 +410,10 @@ name = "support"
 id = "2001"
 skills = [{{ queue = "sales" }}]
 """
-    path.write_text(good)
-    config = load_config(path)
-    async with call_centre(config) as cc:
-        admin = await cc.client()
-        before = await admin.call("queue.list")
-        # The [acd] of check-config's test: its 15 mistakes, each listed.
-        path.write_text(good.split("[acd]")[0] + ACD)
-        caplog.set_level(logging.ERROR)
-        assert await reload_config(cc.app) is None
-        assert cc.app.config is config
-        assert await admin.call("queue.list") == before
-    assert refused_lines(caplog) == [
-        "reload refused, nothing changed (15 problem(s)):",
-        *(f"  {path}: {line}" for line in ACD_PROBLEMS),
-    ]
+
+    async def queues(cc: CallCentre) -> object:
+        return await (await cc.client()).call("queue.list")
+
+    # The [acd] of check-config's test: its 15 mistakes, each listed.
+    bad = Case(text=good.split("[acd]")[0] + ACD, errors=ACD_PROBLEMS)
+    await refused_reload(tmp_path, good, bad, caplog, monkeypatch, queues)

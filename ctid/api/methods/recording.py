@@ -21,8 +21,9 @@ from ... import facts as f
 from ...recording import files
 from ...recording.search import RecordingQuery, search
 from ...recording.service import ActiveRecording, RecordingError, RecordingService
-from ...records.recording_rows import recording_row, recording_to_wire
+from ...records.lookup import recording_row
 from ...records.service import RecordsService
+from ...records.wire import recording_to_wire
 from .. import policy as on
 from .. import rpc
 from ..auth import Credential, Role
