@@ -240,7 +240,7 @@ def _run(config: Config, args: argparse.Namespace, *, demo: bool) -> int:
 
     app = make_app(driver)
     if demo:
-        from .demo.setup import add_demo
+        from .demo_command import add_demo
 
         try:
             add_demo(app, traffic=not args.no_traffic, seed=args.seed)

@@ -11,7 +11,7 @@ from ctid.acd.desk import queue_snapshot
 from ctid.app import App
 from ctid.blocking import inline
 from ctid.cli import demo_config
-from ctid.demo.setup import add_demo
+from ctid.demo_command import add_demo
 from ctid.ids import IdFactory
 from ctid.testing.harness import ANCHOR_WALL
 

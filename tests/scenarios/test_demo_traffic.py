@@ -5,7 +5,7 @@ from __future__ import annotations
 import trio
 
 from ctid.calls.invariants import problems
-from ctid.demo.setup import add_demo
+from ctid.demo_command import add_demo
 from ctid.testing import call_centre, sim_config
 
 

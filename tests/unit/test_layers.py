@@ -88,6 +88,8 @@ LAYERS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
                 "__main__",
                 # ``ctid report``: the records' reports and outbound's campaign report.
                 "report_command",
+                # ``ctid demo``'s traffic and working agents (the simulated people).
+                "demo_command",
                 "testing",
                 "simulate.run",
                 "simulate.command",

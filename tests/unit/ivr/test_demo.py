@@ -13,7 +13,7 @@ import trio.testing
 
 from ctid.app import App
 from ctid.config import config_from_dict
-from ctid.demo.setup import add_demo
+from ctid.demo_command import add_demo
 from ctid.ids import IdFactory
 from ctid.testing.harness import ADMIN_TOKEN, ANCHOR_WALL, CallCentre
 
