@@ -163,40 +163,36 @@ def load_problems(path: str | Path, exc: ConfigError) -> list[ConfigError]:
     the switch's lines, each token's environment variable, and every service's table
     (the IVR numbers against the extensions)."""
     problems = each_problem(exc)
-    config = _as_far_as_it_reads(path, problems)
-    if config is None:
-        return problems
-    checks: list[Callable[[Config], object]] = [_token_problems(path)]
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return problems  # already said
+    config = _as_far_as_it_reads(data, str(path), problems)
+    checks: list[Callable[[Config], object]] = [_token_problems(data)]
     if config.switch.driver:
         checks.insert(0, switch_problems)
     seen = {str(p) for p in problems}
     return problems + [p for p in config_problems(config, checks) if str(p) not in seen]
 
 
-def _as_far_as_it_reads(path: str | Path, found: list[ConfigError]) -> Config | None:
+def _as_far_as_it_reads(data: Mapping[str, Any], file: str, found: list[ConfigError]) -> Config:
     """The configuration of a file that does not load, as far as it reads; its switch
     driver empty (unknown: nothing is checked against its lines) where ``[switch]``,
-    its ``driver`` or the driver's table do not read. None: not TOML at all."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
-        return None  # already said
-    config, _ = config_as_read(data, str(path))
+    its ``driver`` or the driver's table do not read."""
+    config, _ = config_as_read(data, file)
     unread = {"switch", "switch.driver", f"switch.{config.switch.driver}"}
     if any(p.key in unread for p in found):
         config = attrs.evolve(config, switch=attrs.evolve(config.switch, driver=""))
     return config
 
 
-def _token_problems(path: str | Path) -> Callable[[Config], None]:
+def _token_problems(data: Mapping[str, Any]) -> Callable[[Config], None]:
     """The environment variable of each ``[[auth.tokens]]`` entry that names one, read
     from the file as written: an entry with another mistake (a bad role) still names its
     variable, as ``check_auth`` checks a file that loads."""
 
     def check(config: Config) -> None:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
         auth = data.get("auth")
         tokens = auth.get("tokens") if isinstance(auth, Mapping) else None
         gather = Gather()
