@@ -30,10 +30,10 @@ import trio
 from sqlalchemy.engine import Engine
 
 from ..blocking import Blocking, in_thread
-from . import db
+from . import bulk, db, store
 from . import ops as o
 from .journal import FRAME_OVERHEAD, Journal, Position
-from .store import apply, is_outage, out_of_descriptors
+from .store import is_outage, out_of_descriptors
 
 __all__ = ["INTAKE_SIZE", "RecordWriter", "WriterLimits", "WriterStatistics"]
 
@@ -361,7 +361,7 @@ class RecordWriter:
         started = time.perf_counter()
         applied = batch
         try:
-            apply(self.engine, batch)
+            bulk.apply(self.engine, batch)
         except Exception as exc:
             if is_outage(exc):
                 raise
@@ -370,7 +370,7 @@ class RecordWriter:
             applied = []
             for op in batch:
                 try:
-                    apply(self.engine, [op])
+                    store.apply(self.engine, [op])
                 except Exception as one:
                     if is_outage(one):
                         raise
