@@ -30,8 +30,9 @@ import trio
 from sqlalchemy.engine import Engine
 
 from ..blocking import Blocking, in_thread
-from . import bulk, db, store
+from . import db, store
 from . import ops as o
+from .bulk import apply
 from .journal import FRAME_OVERHEAD, Journal, Position
 from .store import is_outage, out_of_descriptors
 
@@ -361,7 +362,7 @@ class RecordWriter:
         started = time.perf_counter()
         applied = batch
         try:
-            bulk.apply(self.engine, batch)
+            apply(self.engine, batch)
         except Exception as exc:
             if is_outage(exc):
                 raise
