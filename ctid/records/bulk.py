@@ -115,7 +115,8 @@ class _Run:
 
     def __init__(self, ops: Sequence[o.Op]) -> None:
         self.ops = ops
-        #: Rows by id (first op wins: "insert unless present").
+        #: Rows by id (first op wins: "insert unless present"); ``opened``: the calls'
+        #: rows as the first op of each (an open, or a close) would insert them.
         self.opened: dict[str, dict[str, Any]] = {}
         self.states: dict[str, dict[str, Any]] = {}
         self.visits: dict[str, dict[str, Any]] = {}
@@ -167,8 +168,11 @@ class _Run:
                 case o.CallOpen():
                     self.opened.setdefault(op.call_id, call_open_values(op))
                 case o.CallClose():
-                    merged = self.closed.setdefault(op.call_id, {})
-                    merged.update(call_close_values(op))
+                    values = call_close_values(op)
+                    self.opened.setdefault(op.call_id, values)
+                    self.closed.setdefault(op.call_id, {}).update(values)
+                    # Its legs go where its last close wrote them.
+                    self.last_close.pop(op.call_id, None)
                     self.last_close[op.call_id] = op
                     self.acw[op.call_id] = None
                 case o.IvrVisitOp():
@@ -205,8 +209,13 @@ class _Run:
 
     def _execute(self, conn: Connection) -> None:
         if self.opened:
-            rows = list(self.opened.values())
-            conn.execute(insert_new_statement(conn, calls, rows[0]), rows)
+            # Every call's row first, in the order op after op would insert them (an
+            # open, or a close finding no row): the same rows in the same order, so
+            # the same rowids on SQLite, whose unordered scans some readers see.
+            # Columns a row lacks are given as NULL, what leaving them out gives.
+            columns = dict.fromkeys(name for row in self.opened.values() for name in row)
+            rows = [{name: row.get(name) for name in columns} for row in self.opened.values()]
+            conn.execute(insert_new_statement(conn, calls, columns), rows)
         self._close_calls(conn)
         if self.states:
             rows = list(self.states.values())

@@ -148,7 +148,7 @@ END_STATE = (
 
 
 def insert_new_statement(conn: Connection, table: sa.Table, columns: Iterable[str]) -> Any:
-    """ "Insert unless present" of ``columns`` into ``table`` (built once, then cached)."""
+    """An "insert unless present" of ``columns`` into ``table`` (built once, then cached)."""
     key = (conn.dialect.name, table.name, "new", frozenset(columns))
     stmt = _statements.get(key)
     if stmt is None:
