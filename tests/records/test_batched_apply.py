@@ -234,6 +234,11 @@ def test_what_a_batch_reads_and_merges_matches_op_after_op(engine: sa.Engine) ->
             _agent_state("s3", t0 + 60.7, "workingAfterCall", previous_id="s2", call_id="c1"),
             # Wrap-up ends before the call's record is written, then again after it.
             _agent_state("s4", t0 + 65.0000004, "ready", previous_id="s3"),
+            # A call opened, then one closed that was never opened (it failed at
+            # once), then one opened: their rows go in in this order.
+            attrs.evolve(opened, call_id="c7"),
+            attrs.evolve(close, call_id="c8", facts={}, legs=()),
+            attrs.evolve(opened, call_id="c9"),
             close,
             _agent_state("s4b", t0 + 70.25, "ready", previous_id="s3"),
             opened,
@@ -247,7 +252,9 @@ def test_what_a_batch_reads_and_merges_matches_op_after_op(engine: sa.Engine) ->
     ops = [op for batch in batches for op in batch]
     store.apply(engine, ops)
     one_by_one = kept_spool.dump(engine)
-    (call,) = one_by_one["calls"]
+    order = _physical(engine)
+    call = one_by_one["calls"][0]
+    assert [row[0] for row in one_by_one["calls"]] == ["c1", "c7", "c8", "c9"]
     # The later close's talk time, with the earlier's outcome and the later's agent
     # disposition; the wrap-up from s3's last end (s4b), to the microsecond s3 started.
     wrap_up = t0 + 70.25 - dt.datetime.fromtimestamp(t0 + 60.7, dt.UTC).timestamp()
@@ -265,6 +272,7 @@ def test_what_a_batch_reads_and_merges_matches_op_after_op(engine: sa.Engine) ->
     for batch in batches:
         bulk.apply(engine, batch)
     assert kept_spool.dump(engine) == one_by_one
+    assert _physical(engine) == order
 
 
 async def test_a_batch_with_one_bad_op_commits_the_others_and_sets_it_aside(
