@@ -1,8 +1,10 @@
 """Applying ops to the database. Blocking code, run in the writer's worker thread.
 
-``apply`` runs a batch of ops in one transaction. Each op is idempotent (see
-``ops``), written with the dialect's "insert ... on conflict" so the same
-code serves SQLite and PostgreSQL.
+``apply`` runs a batch of ops in one transaction, op after op (``apply_one``).
+Each op is idempotent (see ``ops``), written with the dialect's "insert ... on
+conflict" so the same code serves SQLite and PostgreSQL. The writer applies its
+batches with ``bulk.apply``, the same rows in a statement or two per kind of op,
+built from the values and statements here.
 """
 
 from __future__ import annotations
