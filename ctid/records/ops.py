@@ -1,10 +1,11 @@
 """What the records service asks the database to do: writes as frozen values.
 
 Each op travels through the spool as one JSON object (``encode``/``decode``)
-and is applied by ``bulk.apply`` (a batch at a time; ``store.apply_one`` one op). Every op is idempotent, because after a
-crash the spool is replayed from its start and the database may already have
-some of it: inserts of rows with ids ctid chose are "insert unless present",
-updates set values rather than add to them.
+and is applied by ``bulk.apply`` (a batch at a time; ``store.apply_one`` one
+op). Every op is idempotent, because after a crash the spool is replayed from
+its start and the database may already have some of it: inserts of rows with
+ids ctid chose are "insert unless present", updates set values rather than add
+to them.
 
 Times are seconds since the Unix epoch (wall clock), as the records service
 converts trio times with the daemon's ``WallClock``.
