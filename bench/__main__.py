@@ -17,7 +17,8 @@ calls on SQLite and PostgreSQL, against the same look-up without its indexes),
 ``outbox_index`` (what the outbox's event-id index costs the writer and saves the
 journal's replay),
 ``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
-grid, the gain over progressive, the wall time of a day).
+grid, the gain over progressive, the wall time of a day), ``records`` (the call
+records of a simulated day written batched against op after op).
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ def _pacing(argv: list[str]) -> None:
     pacing.main(argv)
 
 
+def _records(argv: list[str]) -> None:
+    from . import records_apply
+
+    records_apply.main(argv)
+
+
 def _outbox_index(argv: list[str]) -> None:
     from . import outbox_index
 
@@ -124,6 +131,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "webhooks": _webhooks,
     "outbox_index": _outbox_index,
     "pacing": _pacing,
+    "records": _records,
 }
 
 

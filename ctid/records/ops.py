@@ -1,10 +1,11 @@
 """What the records service asks the database to do: writes as frozen values.
 
 Each op travels through the spool as one JSON object (``encode``/``decode``)
-and is applied by ``store.apply``. Every op is idempotent, because after a
-crash the spool is replayed from its start and the database may already have
-some of it: inserts of rows with ids ctid chose are "insert unless present",
-updates set values rather than add to them.
+and is applied by ``bulk.apply`` (a batch at a time; ``store.apply_one`` one
+op). Every op is idempotent, because after a crash the spool is replayed from
+its start and the database may already have some of it: inserts of rows with
+ids ctid chose are "insert unless present", updates set values rather than add
+to them.
 
 Times are seconds since the Unix epoch (wall clock), as the records service
 converts trio times with the daemon's ``WallClock``.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 
@@ -343,16 +344,36 @@ _KINDS: dict[str, type[Op]] = {
 }
 
 
+#: Each kind's fields in the order ``attrs`` defines them (and ``attrs.asdict`` lists them).
+_FIELDS: dict[type[Op], tuple[str, ...]] = {
+    cls: tuple(field.name for field in attrs.fields(cls))  # type: ignore[arg-type]
+    for cls in _KINDS.values()
+}
+
+
 def encode(op: Op) -> bytes:
-    data = attrs.asdict(op, recurse=True)  # type: ignore[arg-type]
+    """``op`` as the spool keeps it: a JSON object of its fields and ``"op": kind``.
+
+    The bytes are those of ``json.dumps(attrs.asdict(op) | {"op": kind})`` (what the
+    spool always held, so old and new spools read alike), without ``asdict``'s copy
+    of every value: JSON writes tuples as lists, and the values ``asdict`` would have
+    turned into dicts or lists (attrs classes such as ``LegRecord``, sets) are turned
+    into the same by ``_json_default`` as the encoder meets them.
+    """
+    data = {name: getattr(op, name) for name in _FIELDS[type(op)]}
     data["op"] = op.kind
-    return json.dumps(data, separators=(",", ":"), default=_json_default).encode()
+    return _ENCODER.encode(data).encode()
 
 
 def _json_default(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {field.name: getattr(value, field.name) for field in attrs.fields(type(value))}
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     raise TypeError(f"cannot store {type(value).__name__} in a record")
+
+
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), default=_json_default)
 
 
 def decode(payload: bytes) -> Op:

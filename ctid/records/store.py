@@ -1,15 +1,17 @@
 """Applying ops to the database. Blocking code, run in the writer's worker thread.
 
-``apply`` runs a batch of ops in one transaction. Each op is idempotent (see
-``ops``), written with the dialect's "insert ... on conflict" so the same
-code serves SQLite and PostgreSQL.
+``apply`` runs a batch of ops in one transaction, op after op (``apply_one``).
+Each op is idempotent (see ``ops``), written with the dialect's "insert ... on
+conflict" so the same code serves SQLite and PostgreSQL. The writer applies its
+batches with ``bulk.apply``, the same rows in a statement or two per kind of op,
+built from the values and statements here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -30,7 +32,31 @@ from .schema import (
     voicemail_messages,
 )
 
-__all__ = ["apply", "apply_one", "is_outage", "out_of_descriptors", "utc"]
+__all__ = [
+    "ACW_STATE",
+    "DELETE_LEGS",
+    "END_STATE",
+    "INSERT_LEGS",
+    "PREVIOUS_STATE",
+    "UPDATE_ACW",
+    "agent_state_values",
+    "apply",
+    "apply_one",
+    "call_close_values",
+    "call_open_values",
+    "end_state_values",
+    "heartbeat_values",
+    "insert_new_statement",
+    "is_outage",
+    "ivr_run_values",
+    "ivr_visit_values",
+    "leg_values",
+    "out_of_descriptors",
+    "queue_wait_values",
+    "update_call_recordings",
+    "upsert_statement",
+    "utc",
+]
 
 ACW_STATE = "workingAfterCall"
 
@@ -72,7 +98,11 @@ def out_of_descriptors(exc: BaseException) -> bool:
 
 
 def apply(engine: Engine, batch: Sequence[o.Op]) -> None:
-    """Apply ``batch`` in one transaction."""
+    """Apply ``batch`` in one transaction, op after op (at least one statement each).
+
+    The writer applies its batches with ``bulk.apply``, which gives the same rows
+    with a statement or two per kind of op; this is what it falls back on to find the
+    op a database refuses, and what ``bulk`` is checked against."""
     with engine.begin() as conn:
         for op in batch:
             apply_one(conn, op)
@@ -98,116 +128,77 @@ _ACW_TOTAL = (
     .where(agent_states.c.state == ACW_STATE)
     .scalar_subquery()
 )
-_UPDATE_ACW = (
+#: A closed call's ACW seconds, from the agent state log (``b_call_id``).
+UPDATE_ACW = (
     calls.update()
     .where(calls.c.call_id == sa.bindparam("b_call_id"))
     .where(calls.c.state == "closed")
     .values(acw_seconds=sa.func.coalesce(_ACW_TOTAL, 0.0))
 )
-_DELETE_LEGS = call_legs.delete().where(call_legs.c.call_id == sa.bindparam("b_call_id"))
-_INSERT_LEGS = call_legs.insert()
-_PREVIOUS_STATE = sa.select(
+DELETE_LEGS = call_legs.delete().where(call_legs.c.call_id == sa.bindparam("b_call_id"))
+INSERT_LEGS = call_legs.insert()
+#: What an agent state row that a new state ends holds (``b_id``).
+PREVIOUS_STATE = sa.select(
     agent_states.c.started_at, agent_states.c.state, agent_states.c.call_id
 ).where(agent_states.c.id == sa.bindparam("b_id"))
-_END_STATE = (
+#: End the agent state row ``b_id`` at ``b_ended_at``, after ``b_duration`` seconds.
+END_STATE = (
     agent_states.update()
     .where(agent_states.c.id == sa.bindparam("b_id"))
     .values(ended_at=sa.bindparam("b_ended_at"), duration=sa.bindparam("b_duration"))
 )
 
 
-def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
-    key = (conn.dialect.name, table.name, "new", frozenset(values))
+def insert_new_statement(conn: Connection, table: sa.Table, columns: Iterable[str]) -> Any:
+    """An "insert unless present" of ``columns`` into ``table`` (built once, then cached)."""
+    key = (conn.dialect.name, table.name, "new", frozenset(columns))
     stmt = _statements.get(key)
     if stmt is None:
         stmt = _statements[key] = _insert(conn, table).on_conflict_do_nothing()
-    conn.execute(stmt, dict(values))
+    return stmt
+
+
+def upsert_statement(
+    conn: Connection, table: sa.Table, keys: Sequence[str], columns: Iterable[str]
+) -> Any:
+    """Insert ``columns`` into ``table``, or set them on the row of the same ``keys``."""
+    names = frozenset(columns)
+    key = (conn.dialect.name, table.name, "upsert", names)
+    stmt = _statements.get(key)
+    if stmt is None:
+        insert = _insert(conn, table)
+        # Only the columns given are updated: the rest keep what they hold.
+        update = {k: insert.excluded[k] for k in sorted(names) if k not in keys}
+        stmt = _statements[key] = insert.on_conflict_do_update(
+            index_elements=list(keys), set_=update
+        )
+    return stmt
+
+
+def _insert_new(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
+    conn.execute(insert_new_statement(conn, table, values), dict(values))
 
 
 def _upsert(
     conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]
 ) -> None:
-    key = (conn.dialect.name, table.name, "upsert", frozenset(values))
-    stmt = _statements.get(key)
-    if stmt is None:
-        insert = _insert(conn, table)
-        # Only the columns given are updated: the rest keep what they hold.
-        update = {k: insert.excluded[k] for k in values if k not in keys}
-        stmt = _statements[key] = insert.on_conflict_do_update(
-            index_elements=list(keys), set_=update
-        )
-    conn.execute(stmt, dict(values))
+    conn.execute(upsert_statement(conn, table, keys, values), dict(values))
 
 
 def apply_one(conn: Connection, op: o.Op) -> None:
     match op:
         case o.CallOpen():
-            _insert_new(
-                conn,
-                calls,
-                {
-                    "call_id": op.call_id,
-                    "node": op.node,
-                    "run_id": op.run_id,
-                    "state": "open",
-                    "direction": op.direction,
-                    "caller": op.caller,
-                    "called": op.called,
-                    "dnis": op.dnis,
-                    "trunk": op.trunk,
-                    "started_at": _utc(op.started_at),
-                    "recording_ids": [],
-                    "user_data": {},
-                    "facts": {},
-                },
-            )
+            _insert_new(conn, calls, call_open_values(op))
         case o.CallClose():
             _close_call(conn, op)
         case o.AgentStateOp():
             _agent_state(conn, op)
         case o.IvrVisitOp():
-            _insert_new(
-                conn,
-                ivr_visits,
-                {
-                    "id": op.id,
-                    "call_id": op.call_id,
-                    "flow": op.flow,
-                    "version": op.version,
-                    "node": op.node,
-                    "node_type": op.node_type,
-                    "choice": op.choice,
-                    "at": _utc(op.at),
-                },
-            )
+            _insert_new(conn, ivr_visits, ivr_visit_values(op))
         case o.IvrRunOp():
-            _insert_new(
-                conn,
-                ivr_runs,
-                {
-                    "id": op.id,
-                    "call_id": op.call_id,
-                    "flow": op.flow,
-                    "version": op.version,
-                    "entered_at": _utc(op.entered_at),
-                    "left_at": _utc(op.left_at),
-                    "exit": op.exit,
-                    "detail": op.detail,
-                },
-            )
+            _insert_new(conn, ivr_runs, ivr_run_values(op))
         case o.QueueWaitOp():
-            _insert_new(
-                conn,
-                queue_waits,
-                {
-                    "id": op.id,
-                    "call_id": op.call_id,
-                    "queue": op.queue,
-                    "seconds": op.seconds,
-                    "outcome": op.outcome,
-                    "at": _utc(op.at),
-                },
-            )
+            _insert_new(conn, queue_waits, queue_wait_values(op))
         case o.RecordingOp():
             _recording(conn, op)
         case o.RecordingDeleted():
@@ -261,12 +252,7 @@ def apply_one(conn: Connection, op: o.Op) -> None:
                 .values(tags=list(op.tags))
             )
         case o.Heartbeat():
-            _upsert(
-                conn,
-                nodes,
-                ["node"],
-                {"node": op.node, "run_id": op.run_id, "last_seen": _utc(op.at)},
-            )
+            _upsert(conn, nodes, ["node"], heartbeat_values(op))
         case o.CloseInterrupted():
             _close_interrupted(conn, op)
         case o.CallAdopt():
@@ -310,8 +296,9 @@ def _campaign_columns(facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _close_call(conn: Connection, op: o.CallClose) -> None:
-    values = {
+def call_close_values(op: o.CallClose) -> dict[str, Any]:
+    """The ``calls`` columns a closed call's record sets (campaign ones only if known)."""
+    return {
         "call_id": op.call_id,
         "node": op.node,
         "run_id": op.run_id,
@@ -348,80 +335,153 @@ def _close_call(conn: Connection, op: o.CallClose) -> None:
         "fax_id": _first_fax(op.facts),
         **_campaign_columns(op.facts),
     }
-    _upsert(conn, calls, ["call_id"], values)
-    conn.execute(_DELETE_LEGS, {"b_call_id": op.call_id})
-    if op.legs:
-        conn.execute(
-            _INSERT_LEGS,
-            [
-                {
-                    "call_id": op.call_id,
-                    "seq": i,
-                    "device": leg.device,
-                    "kind": leg.kind,
-                    "trunk": leg.trunk,
-                    "joined_at": _utc(leg.joined_at),
-                    "answered_at": utc(leg.answered_at),
-                    "ended_at": _utc(leg.ended_at),
-                    "hold_seconds": leg.hold_seconds,
-                    "end_cause": leg.end_cause,
-                    "failed": leg.failed,
-                }
-                for i, leg in enumerate(op.legs, 1)
-            ],
+
+
+def leg_values(op: o.CallClose) -> list[dict[str, Any]]:
+    """The ``call_legs`` rows of a closed call, numbered from 1."""
+    return [
+        {
+            "call_id": op.call_id,
+            "seq": i,
+            "device": leg.device,
+            "kind": leg.kind,
+            "trunk": leg.trunk,
+            "joined_at": _utc(leg.joined_at),
+            "answered_at": utc(leg.answered_at),
+            "ended_at": _utc(leg.ended_at),
+            "hold_seconds": leg.hold_seconds,
+            "end_cause": leg.end_cause,
+            "failed": leg.failed,
+        }
+        for i, leg in enumerate(op.legs, 1)
+    ]
+
+
+def update_call_recordings(conn: Connection, op: o.CallClose) -> None:
+    """Recordings are searched by the call's parties, queue and agent: copy them over."""
+    conn.execute(
+        recordings.update()
+        .where(recordings.c.recording_id.in_(op.recording_ids))
+        .values(
+            call_id=op.call_id,
+            caller=op.caller,
+            called=op.called,
+            queue=op.queue,
+            agent_id=op.agent_id,
         )
+    )
+
+
+def _close_call(conn: Connection, op: o.CallClose) -> None:
+    _upsert(conn, calls, ["call_id"], call_close_values(op))
+    conn.execute(DELETE_LEGS, {"b_call_id": op.call_id})
+    if op.legs:
+        conn.execute(INSERT_LEGS, leg_values(op))
     _update_acw(conn, op.call_id)
     if op.recording_ids:
-        # Recordings are searched by the call's parties, queue and agent.
-        conn.execute(
-            recordings.update()
-            .where(recordings.c.recording_id.in_(op.recording_ids))
-            .values(
-                call_id=op.call_id,
-                caller=op.caller,
-                called=op.called,
-                queue=op.queue,
-                agent_id=op.agent_id,
-            )
-        )
+        update_call_recordings(conn, op)
 
 
 def _update_acw(conn: Connection, call_id: str) -> None:
     """Set a call's ACW time from the agent state log (a sum, so replaying is harmless)."""
-    conn.execute(_UPDATE_ACW, {"b_call_id": call_id})
+    conn.execute(UPDATE_ACW, {"b_call_id": call_id})
+
+
+def agent_state_values(op: o.AgentStateOp) -> dict[str, Any]:
+    """The ``agent_states`` row an agent state starts (open: no end yet)."""
+    return {
+        "id": op.id,
+        "node": op.node,
+        "run_id": op.run_id,
+        "agent_id": op.agent_id,
+        "device": op.device,
+        "state": op.state,
+        "previous_state": op.previous_state,
+        "reason_code": op.reason_code,
+        "call_id": op.call_id,
+        "queues": list(op.queues),
+        "started_at": _utc(op.started_at),
+    }
+
+
+def end_state_values(op: o.AgentStateOp, previous_started: dt.datetime) -> dict[str, Any]:
+    """Parameters of ``END_STATE`` for the row ``op`` ends, which started at
+    ``previous_started`` (as the database holds it: to the microsecond)."""
+    return {
+        "b_id": op.previous_id,
+        "b_ended_at": _utc(op.started_at),
+        "b_duration": max(0.0, op.started_at - previous_started.timestamp()),
+    }
 
 
 def _agent_state(conn: Connection, op: o.AgentStateOp) -> None:
     if op.previous_id is not None:
-        row = conn.execute(_PREVIOUS_STATE, {"b_id": op.previous_id}).first()
+        row = conn.execute(PREVIOUS_STATE, {"b_id": op.previous_id}).first()
         if row is not None:
-            conn.execute(
-                _END_STATE,
-                {
-                    "b_id": op.previous_id,
-                    "b_ended_at": _utc(op.started_at),
-                    "b_duration": max(0.0, op.started_at - row.started_at.timestamp()),
-                },
-            )
+            conn.execute(END_STATE, end_state_values(op, row.started_at))
             if row.state == ACW_STATE and row.call_id is not None:
                 _update_acw(conn, row.call_id)
-    _insert_new(
-        conn,
-        agent_states,
-        {
-            "id": op.id,
-            "node": op.node,
-            "run_id": op.run_id,
-            "agent_id": op.agent_id,
-            "device": op.device,
-            "state": op.state,
-            "previous_state": op.previous_state,
-            "reason_code": op.reason_code,
-            "call_id": op.call_id,
-            "queues": list(op.queues),
-            "started_at": _utc(op.started_at),
-        },
-    )
+    _insert_new(conn, agent_states, agent_state_values(op))
+
+
+def call_open_values(op: o.CallOpen) -> dict[str, Any]:
+    """The ``calls`` row of a call in progress."""
+    return {
+        "call_id": op.call_id,
+        "node": op.node,
+        "run_id": op.run_id,
+        "state": "open",
+        "direction": op.direction,
+        "caller": op.caller,
+        "called": op.called,
+        "dnis": op.dnis,
+        "trunk": op.trunk,
+        "started_at": _utc(op.started_at),
+        "recording_ids": [],
+        "user_data": {},
+        "facts": {},
+    }
+
+
+def ivr_visit_values(op: o.IvrVisitOp) -> dict[str, Any]:
+    return {
+        "id": op.id,
+        "call_id": op.call_id,
+        "flow": op.flow,
+        "version": op.version,
+        "node": op.node,
+        "node_type": op.node_type,
+        "choice": op.choice,
+        "at": _utc(op.at),
+    }
+
+
+def ivr_run_values(op: o.IvrRunOp) -> dict[str, Any]:
+    return {
+        "id": op.id,
+        "call_id": op.call_id,
+        "flow": op.flow,
+        "version": op.version,
+        "entered_at": _utc(op.entered_at),
+        "left_at": _utc(op.left_at),
+        "exit": op.exit,
+        "detail": op.detail,
+    }
+
+
+def queue_wait_values(op: o.QueueWaitOp) -> dict[str, Any]:
+    return {
+        "id": op.id,
+        "call_id": op.call_id,
+        "queue": op.queue,
+        "seconds": op.seconds,
+        "outcome": op.outcome,
+        "at": _utc(op.at),
+    }
+
+
+def heartbeat_values(op: o.Heartbeat) -> dict[str, Any]:
+    return {"node": op.node, "run_id": op.run_id, "last_seen": _utc(op.at)}
 
 
 def _recording(conn: Connection, op: o.RecordingOp) -> None:

@@ -30,10 +30,11 @@ import trio
 from sqlalchemy.engine import Engine
 
 from ..blocking import Blocking, in_thread
-from . import db
+from . import db, store
 from . import ops as o
+from .bulk import apply
 from .journal import FRAME_OVERHEAD, Journal, Position
-from .store import apply, is_outage, out_of_descriptors
+from .store import is_outage, out_of_descriptors
 
 __all__ = ["INTAKE_SIZE", "RecordWriter", "WriterLimits", "WriterStatistics"]
 
@@ -370,7 +371,7 @@ class RecordWriter:
             applied = []
             for op in batch:
                 try:
-                    apply(self.engine, [op])
+                    store.apply(self.engine, [op])
                 except Exception as one:
                     if is_outage(one):
                         raise
