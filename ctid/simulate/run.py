@@ -147,8 +147,10 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         app = App(config, ids=IdFactory("s"), anchor_wall=START_WALL, serve_api=False)
         async with trio.open_nursery() as nursery:
             await nursery.start(app.run)
-            # The daemon's timers (callers, agents, the ACD's) woken by the clock.
+            # The daemon's timers (callers, agents, the ACD's) woken by the clock; the
+            # switch's events they cause folded in the same turn.
             clock.serve(app.timers)
+            app.timers.wrap_due = app.calls.fold_after
             await _simulate(app, scenario, extensions, out, progress)
             nursery.cancel_scope.cancel()
 

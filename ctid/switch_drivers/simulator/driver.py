@@ -224,6 +224,10 @@ class SimulatorDriver(sw.SwitchDriver):
         self.commands_at_once = False
         #: A command carried out at once made a card timer due now (``advance_now``).
         self._due_in_turn = False
+        #: The card's events are kept for the call service to take (``hold``), and
+        #: some were (``_held``).
+        self._holding = False
+        self._held = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
@@ -320,6 +324,12 @@ class SimulatorDriver(sw.SwitchDriver):
         if emit is None or self._pumping or not self._link_up or self._restore_pending:
             return False
         events = self.card.events
+        if self._holding:
+            if not any(isinstance(e, sw.RecordingFinished | sw.FaxFinished) for e in events):
+                # Kept, as if handed over: the call service takes them (``take_held``).
+                self._held = True
+                return True
+            self._holding = False  # file work first: the pump task's, in order
         while events:
             event = events[0]
             if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
@@ -473,6 +483,29 @@ class SimulatorDriver(sw.SwitchDriver):
         if not self._hand_over() or card.next_deadline() < self._sleeping_until:
             self._wakeup.set()
         return True
+
+    def hold(self, on: bool) -> None:
+        """``inprocess.ExecutesNow``: keep the card's new events for ``take_held`` (on);
+        off: hand over those still kept, in order, as ``_changed`` would have."""
+        self._holding = on
+        if not on and self._held:
+            self._held = False
+            if self.card.events and not self._hand_over():
+                self._wakeup.set()
+
+    def take_held(self) -> sw.SwitchEvent | None:
+        """``inprocess.ExecutesNow``: the next event kept by ``hold``, if any."""
+        events = self.card.events
+        if (
+            not self._held
+            or not events
+            or self._pumping
+            or not self._link_up
+            or self._restore_pending
+            or isinstance(events[0], sw.RecordingFinished | sw.FaxFinished)
+        ):
+            return None
+        return events.popleft()
 
     def end_of_turn(self) -> None:
         """``inprocess.ExecutesNow``: timers due now that ``advance_now`` did not run."""
