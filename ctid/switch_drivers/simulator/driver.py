@@ -325,11 +325,14 @@ class SimulatorDriver(sw.SwitchDriver):
             return False
         events = self.card.events
         if self._holding:
-            if not any(isinstance(e, sw.RecordingFinished | sw.FaxFinished) for e in events):
+            for event in events:
+                if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
+                    self._holding = False  # file work first: the pump task's, in order
+                    break
+            else:
                 # Kept, as if handed over: the call service takes them (``take_held``).
                 self._held = True
                 return True
-            self._holding = False  # file work first: the pump task's, in order
         while events:
             event = events[0]
             if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
@@ -497,8 +500,8 @@ class SimulatorDriver(sw.SwitchDriver):
         """``inprocess.ExecutesNow``: the next event kept by ``hold``, if any."""
         events = self.card.events
         if (
-            not self._held
-            or not events
+            not events
+            or not self._held
             or self._pumping
             or not self._link_up
             or self._restore_pending
