@@ -151,6 +151,9 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
             # switch's events they cause folded in the same turn.
             clock.serve(app.timers)
             app.timers.wrap_due = app.calls.fold_after
+            # What the call model, the ACD and the simulator read as trio's time, read
+            # from the clock itself: the same float, one call instead of trio's three.
+            _read_clock_directly(app, clock)
             await _simulate(app, scenario, extensions, out, progress)
             nursery.cancel_scope.cancel()
 
@@ -165,6 +168,14 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         blocked=out["blocked"],
         start=collector.start,
     )
+
+
+def _read_clock_directly(app: App, clock: JumpingClock) -> None:
+    app.model.now = clock.current_time
+    if app.acd is not None:
+        app.acd.engine.now = clock.current_time
+    if isinstance(app.driver, SimulatorDriver):
+        app.driver.now = clock.current_time
 
 
 async def _simulate(
@@ -184,7 +195,7 @@ async def _simulate(
     start = trio.current_time()
     end = start + scenario.hours * 3600.0
     points = {p for q in engine.queues.values() for p in q.config.points}
-    collector = Collector(points=points, start=start, end=end, now=trio.current_time)
+    collector = Collector(points=points, start=start, end=end, now=app.model.now)
     # A simulation serves no /metrics: its events and notices need feed no counters.
     metrics = app.api.services.get("metrics")
     if metrics is not None:
