@@ -14,6 +14,7 @@ through the task, several times the cost of the scheduler pass itself.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -53,6 +54,11 @@ class TimerQueue:
         self._by_clock = False
         #: ``run``'s task while it sleeps that way.
         self._parked: trio.lowlevel.Task | None = None
+        #: The clock woke ``run`` alone at this instant (``set_off``).
+        self._alone = False
+        #: Runs each wake-up's due callbacks, given them and whether the clock woke
+        #: ``run`` alone (``calls.service.CallService.fold_after``; ``ctid simulate``).
+        self.wrap_due: Callable[[Callable[[], object], bool], None] | None = None
 
     def __len__(self) -> int:
         return sum(1 for _, _, t in self._heap if t.active)
@@ -104,7 +110,12 @@ class TimerQueue:
                 deadline = self.next_deadline()
                 with trio.move_on_at(deadline):
                     await self._changed.wait()
-            self.run_due(trio.current_time())
+            now = trio.current_time()
+            if self.wrap_due is None:
+                self.run_due(now)
+            else:
+                alone, self._alone = self._alone, False
+                self.wrap_due(functools.partial(self.run_due, now), alone)
 
     # ------------------------------------------------- woken by the run's clock
 
@@ -121,10 +132,13 @@ class TimerQueue:
         """``run`` sleeps until ``set_off`` (``serve_by_clock``)."""
         return self._parked is not None
 
-    def set_off(self) -> None:
-        """Wake ``run`` to run the callbacks due (``serve_by_clock``)."""
+    def set_off(self, *, alone: bool = False) -> None:
+        """Wake ``run`` to run the callbacks due (``serve_by_clock``). ``alone``: the
+        clock jumped to this queue's deadline and no other task wakes at that instant
+        (then ``run`` is the only task of its scheduler pass; see ``wrap_due``)."""
         task, self._parked = self._parked, None
         if task is not None:
+            self._alone = alone
             trio.lowlevel.reschedule(task)
 
     def _unpark(self, _: Any) -> trio.lowlevel.Abort:

@@ -32,6 +32,8 @@ __all__ = [
 class AgentState(enum.Enum):
     """An agent's state; the value is the wire name."""
 
+    __hash__ = object.__hash__  # as ConnectionState's (ctid.calls.states)
+
     #: Not logged on anywhere (CSTA's agent null state).
     LOGGED_OFF = "loggedOff"
     #: Logged on, not taking ACD calls; has a reason code.
@@ -48,6 +50,8 @@ class AgentState(enum.Enum):
 
 class AgentTrigger(enum.Enum):
     """What moves an agent from one state to another."""
+
+    __hash__ = object.__hash__  # as ConnectionState's (ctid.calls.states)
 
     LOG_ON = "logOn"
     LOG_OFF = "logOff"

@@ -17,6 +17,8 @@ __all__ = ["TRANSITIONS", "EntryState", "EntryTrigger", "InvalidEntryTransition"
 class EntryState(enum.Enum):
     """Where a queue entry is; the value is the wire name (``queue.snapshot``)."""
 
+    __hash__ = object.__hash__  # as ConnectionState's (ctid.calls.states)
+
     #: The caller waits on the line.
     WAITING = "waiting"
     #: The call rings at one agent, or at several (ring-all).
@@ -36,6 +38,8 @@ class EntryState(enum.Enum):
 
 
 class EntryTrigger(enum.Enum):
+    __hash__ = object.__hash__  # as ConnectionState's (ctid.calls.states)
+
     OFFER = "offer"
     ANSWER = "answer"
     #: No offered agent took the call (ring-no-answer, busy phone), or a callback attempt failed.

@@ -135,11 +135,14 @@ class CallModel:
             call_ids.append(call.call_id)
             self.dirty.add(call.call_id)
             for device, conn in call.connections.items():
-                local.setdefault(device, conn.state.value)
+                # ``_value_`` is ``value`` without Enum's Python-level property (every
+                # connection of every event: issue 14).
+                state = conn.state._value_
+                local.setdefault(device, state)
                 # A route point with several names (a queue's name and number) is one
                 # device: its monitors under any name see the call.
                 for alias in aliases(device):
-                    local.setdefault(alias, conn.state.value)
+                    local.setdefault(alias, state)
         for device in extra_devices:
             local.setdefault(device, S.NULL.value)
             for alias in aliases(device):

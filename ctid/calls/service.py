@@ -61,6 +61,9 @@ _ORIGINATE_FAILURES = {
     sw.RejectReason.INVALID_DESTINATION: sw.HangupCause.UNREACHABLE,
 }
 
+#: What ``_turn``'s ``take`` returns at the end of the event channel (no event).
+_END: Final = sw.SwitchEvent()
+
 EventSink = Callable[[Emitted], None]
 NoticeSink = Callable[[Notice], None]
 
@@ -98,6 +101,9 @@ class CallService:
         self._now: ExecutesNow | None = driver if isinstance(driver, ExecutesNow) else None
         self.commands_failed = 0
         self._changed = trio.Event()
+        #: The event loop waits in ``receive()`` (or was just handed an event: then it
+        #: is runnable; ``fold_after``).
+        self._loop_waits = False
         #: Writes the calls to the live store as they change (``keep``), if there is one.
         self.keeper: CallKeeper | None = None
         #: Set once the first resynchronisation with the switch is folded in (the
@@ -130,37 +136,98 @@ class CallService:
             task_status.started()
 
     async def _event_loop(self, receive: trio.MemoryReceiveChannel[sw.SwitchEvent]) -> None:
+        def take() -> sw.SwitchEvent | None:
+            try:
+                return receive.receive_nowait()
+            except trio.WouldBlock:
+                return None
+            except trio.EndOfChannel:
+                return _END  # the next receive() sees the end of the channel
+
         async with receive:
-            async for event in receive:
-                # Fold in this event and every one the driver queued behind it in one
-                # scheduler turn (a call is ~16 events, mostly in bursts): the same
-                # order, one wake-up per burst instead of per event. The executor
-                # cannot run before we yield, so the commands of the burst go as one
-                # batch, in the order they were produced.
-                commands = self._fold(event)
-                for _ in range(EVENT_BURST - 1):
-                    if commands:
-                        commands = self._execute_now(commands)
-                    try:
-                        event = receive.receive_nowait()
-                    except trio.WouldBlock:
-                        # The switch's timers those commands made due now (an agent's
-                        # phone answering by itself) run in this turn too, instead of
-                        # in a wake-up of the driver's task that would run just them.
-                        if commands or not self._advance_now():
-                            break
-                        continue
-                    except trio.EndOfChannel:
-                        break  # the next receive() sees the end of the channel
-                    commands += self._fold(event)
-                if commands:
-                    commands = self._execute_now(commands)
-                if self._now is not None:
-                    self._now.end_of_turn()
-                self._changed.set()
-                self._changed = trio.Event()
+            while True:
+                self._loop_waits = True
+                try:
+                    event = await receive.receive()
+                except trio.EndOfChannel:
+                    return
+                finally:
+                    self._loop_waits = False
+                commands = self._turn(event, take)
                 if commands:
                     await self._submit(_Batch(commands))
+
+    def _turn(
+        self, event: sw.SwitchEvent, take: Callable[[], sw.SwitchEvent | None]
+    ) -> list[sw.SwitchCommand]:
+        """Fold in ``event`` and every one ``take`` has behind it (None: nothing now) in
+        one scheduler turn; returns the commands left for the executor.
+
+        A call is ~16 switch events, mostly in bursts: the same order, one wake-up per
+        burst instead of per event. The executor cannot run before the turn ends, so
+        the commands of the burst go as one batch, in the order they were produced.
+        """
+        commands = self._fold(event)
+        for _ in range(EVENT_BURST - 1):
+            if commands:
+                commands = self._execute_now(commands)
+            taken = take()
+            if taken is None:
+                # The switch's timers those commands made due now (an agent's phone
+                # answering by itself) run in this turn too, instead of in a wake-up
+                # of the driver's task that would run just them.
+                if commands or not self._advance_now():
+                    break
+                continue
+            if taken is _END:
+                break
+            commands += self._fold(taken)
+        if commands:
+            commands = self._execute_now(commands)
+        if self._now is not None:
+            self._now.end_of_turn()
+        self._changed.set()
+        self._changed = trio.Event()
+        return commands
+
+    def fold_after(self, work: Callable[[], object], alone: bool) -> None:
+        """Run ``work`` (the daemon's timers due now, which change the switch), then fold
+        the switch's events in this same turn: what the event loop's next wake-up would
+        have done, one scheduler pass and one task step earlier (issue 14).
+
+        ``ctid simulate`` only (``TimerQueue.wrap_due``): the driver holds the events
+        back while ``work`` runs (``ExecutesNow.hold``). They are folded here only when
+        nothing could have run between: ``alone`` (the clock woke this task, and no
+        other, at this instant), no other task runnable, the event loop waiting with
+        nothing queued, no command waiting for the executor. Otherwise they go to the
+        event loop as before.
+        """
+        driver = self._now
+        if driver is None or not alone:
+            work()
+            return
+        driver.hold(True)
+        try:
+            work()
+            # Waiting in receive() and not runnable: nothing was handed to it, and its
+            # channel is empty (trio's channels wait only when empty).
+            if (
+                self._loop_waits
+                and not self._queued
+                and not self._executing
+                and not _tasks_runnable()
+            ):
+                event = driver.take_held()
+                if event is not None:
+                    commands = self._turn(event, driver.take_held)
+                    if commands:
+                        # The queue is empty (checked above): this never waits.
+                        self._send.send_nowait(_Batch(commands))
+                        self._queued += 1
+        finally:
+            # Events not folded here (a burst's end, or the cases above) go to the
+            # event loop in their order.
+            driver.hold(False)
 
     async def _submit(self, batch: _Batch) -> None:
         """Queue a batch for the executor (waiting while the queue is full)."""
@@ -340,6 +407,20 @@ class CallService:
                 # A full command queue means the switch is far behind; shedding
                 # here would corrupt call state, so fail loudly instead.
                 raise RuntimeError("switch command queue is full") from None
+
+
+try:
+    # ``trio.lowlevel.current_statistics().tasks_runnable`` builds the run's I/O
+    # statistics too: a third of ``fold_after``'s cost, twice a simulated call.
+    from trio._core._run import GLOBAL_RUN_CONTEXT as _RUN
+
+    def _tasks_runnable() -> int:
+        return len(_RUN.runner.runq)
+
+except ImportError:  # pragma: no cover - a trio that moved it
+
+    def _tasks_runnable() -> int:
+        return trio.lowlevel.current_statistics().tasks_runnable
 
 
 def _log_refusal(command: sw.SwitchCommand, exc: sw.DriverError) -> None:

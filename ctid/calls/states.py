@@ -18,6 +18,11 @@ __all__ = ["TRANSITIONS", "ConnectionState", "InvalidTransition", "Trigger", "ne
 class ConnectionState(enum.Enum):
     """ECMA-269 connection states; the value is the wire name."""
 
+    # Keys of the transition tables, looked up on every call: Enum hashes its
+    # members by name in Python code (a function call a lookup); members are
+    # singletons compared by identity, so identity's hash (in C) is equivalent.
+    __hash__ = object.__hash__
+
     #: No relationship between the device and the call (cleared).
     NULL = "null"
     #: The device is requesting service: off-hook, dialling.
@@ -36,6 +41,8 @@ class ConnectionState(enum.Enum):
 
 class Trigger(enum.Enum):
     """What moves a connection from one state to another."""
+
+    __hash__ = object.__hash__  # as ConnectionState's
 
     INITIATE = "initiate"
     ALERT = "alert"

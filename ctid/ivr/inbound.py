@@ -63,7 +63,12 @@ class InboundRouter:
             self.active = {str(n) for n in saved.get("active", [])}
 
     def __call__(self, call: Call) -> str | None:
-        decision = self.table.decide(
+        table = self.table
+        if not (table.rules or table.overrides or table.blacklist):
+            # Nothing to decide: every call goes as dialled, without the local time
+            # (a time-zone conversion a call) that asking the table would cost.
+            return None
+        decision = table.decide(
             dnis=call.called_device,
             ani=call.calling_device,
             now=self.local_now(),

@@ -87,7 +87,9 @@ class JumpingClock(trio.abc.Clock):
             if due <= deadline and due < math.inf:
                 if due > now:
                     self.now = now + (due - now)
-                timers.set_off()
+                # Alone: trio asks only when no task is runnable, and wakes no other
+                # task before ``deadline`` (a simulation waits for no I/O).
+                timers.set_off(alone=due < deadline)
                 return 0.0
         if deadline <= now:
             return 0.0

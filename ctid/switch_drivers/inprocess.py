@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from .base import SwitchCommand
+from .base import SwitchCommand, SwitchEvent
 
 __all__ = ["ExecutesNow"]
 
@@ -34,4 +34,13 @@ class ExecutesNow(Protocol):
     def end_of_turn(self) -> None:
         """The call service's turn ends: timers due now not run by ``advance_now``
         are left to the driver's task."""
+        ...
+
+    def hold(self, on: bool) -> None:
+        """On: keep the switch's new events for ``take_held`` instead of handing them over
+        (they count as handed over); off: hand over in order those still kept."""
+        ...
+
+    def take_held(self) -> SwitchEvent | None:
+        """The next event kept while holding, or None (none, or it needs the driver's task)."""
         ...

@@ -227,3 +227,38 @@ def test_a_simulated_call_takes_fewer_scheduler_passes(monkeypatch: pytest.Monke
     assert passes.passes / calls < 4.5
     # The timer task sleeps in no cancel scope (only start-up's few sleep in one).
     assert len(cancelled) < 20
+
+
+def test_a_simulation_reads_its_clock_directly_the_same_float_as_trio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The call model, the ACD and the simulator read the run's clock itself (issue 14):
+    every reading is what ``trio.current_time()`` says at that moment."""
+    from ctid.simulate import run as run_module
+    from ctid.simulate.run import run_simulation, single_queue
+
+    readings: list[tuple[str, float, float]] = []
+    real = run_module._read_clock_directly
+
+    def checking(app: Any, clock: JumpingClock) -> None:
+        real(app, clock)
+        for name, part in (("model", app.model), ("acd", app.acd.engine), ("sim", app.driver)):
+            assert part.now == clock.current_time
+            assert part.now is not trio.current_time
+            bound = part.now
+
+            def read(name: str = name, bound: Callable[[], float] = bound) -> float:
+                value = bound()
+                readings.append((name, value, trio.current_time()))
+                return value
+
+            part.now = read
+
+    monkeypatch.setattr(run_module, "_read_clock_directly", checking)
+    result = run_simulation(
+        single_queue(agents=3, calls_per_hour=60, aht=120, hours=0.2, strategy="longest-idle")
+    )
+    assert result.summary.offered > 0
+    assert {name for name, _, _ in readings} == {"model", "acd", "sim"}
+    assert all(value == trio_time for _, value, trio_time in readings)
+    assert max(value for _, value, _ in readings) > 0.2 * 3600

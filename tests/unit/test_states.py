@@ -74,3 +74,19 @@ def test_the_documented_diagram_is_the_table() -> None:
     for state, row in TRANSITIONS.items():
         for trigger, target in row.items():
             assert f"{state.value} --> {target.value}: {trigger.value}" in doc
+
+
+def test_state_enums_hash_in_c_and_stay_usable_as_keys() -> None:
+    """The transition tables' keys hash by identity (issue 14: Enum's own ``__hash__`` is a
+    Python call per lookup); members are singletons, so lookups find the same rows."""
+    from ctid.acd.agent_states import AgentState, AgentTrigger
+    from ctid.acd.entry_states import EntryState, EntryTrigger
+    from ctid.calls.states import ConnectionState, Trigger
+
+    for kind in (ConnectionState, Trigger, AgentState, AgentTrigger, EntryState, EntryTrigger):
+        assert kind.__hash__ is object.__hash__
+        table = {member: member.value for member in kind}
+        for member in kind:
+            assert table[member] == member.value
+            assert table[kind(member.value)] == member.value
+            assert hash(member) == hash(kind[member.name])

@@ -3,7 +3,7 @@
 One task serves the card's deadlines and pumps its events into the call
 model's channel in order. Commands and phone actions change the card
 synchronously and wake the pump. The card reads time only through
-``trio.current_time()``, so a day of traffic runs in seconds on ``MockClock``.
+``trio.current_time()`` (its ``now``), so a day of traffic runs in seconds on ``MockClock``.
 
 The simulator can also pretend to lose its link (``drop_link``/``restore_link``)
 so the reconnect-and-resync path of the call model is exercised exactly as with
@@ -17,7 +17,7 @@ import functools
 import logging
 import math
 import wave
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -209,6 +209,9 @@ class SimulatorDriver(sw.SwitchDriver):
         self.config = config or SimulatorConfig()
         self.sounds_dir = sounds_dir
         self.card = SimSwitch(self.config, sound_seconds=self._sound_seconds)
+        #: trio's time; ``ctid simulate`` reads its clock directly (the same float, one
+        #: call instead of trio's three, ~10 times a simulated call).
+        self.now: Callable[[], float] = trio.current_time
         self._emit: trio.MemorySendChannel[sw.SwitchEvent] | None = None
         self._wakeup = trio.Event()
         #: The deadline the pump task sleeps until, while it sleeps (else -inf).
@@ -224,6 +227,10 @@ class SimulatorDriver(sw.SwitchDriver):
         self.commands_at_once = False
         #: A command carried out at once made a card timer due now (``advance_now``).
         self._due_in_turn = False
+        #: The card's events are kept for the call service to take (``hold``), and
+        #: some were (``_held``).
+        self._holding = False
+        self._held = False
         #: Recordings are written one at a time, in a worker thread.
         self._file_limiter = trio.CapacityLimiter(1)
         #: How blocking file work runs (``inline`` in tests on MockClock).
@@ -302,7 +309,7 @@ class SimulatorDriver(sw.SwitchDriver):
                         await self._wakeup.wait()
                 finally:
                     self._sleeping_until = -math.inf
-                self.card.advance(trio.current_time())
+                self.card.advance(self.now())
                 self._pumping = True
                 try:
                     await self._pump(emit)
@@ -320,6 +327,15 @@ class SimulatorDriver(sw.SwitchDriver):
         if emit is None or self._pumping or not self._link_up or self._restore_pending:
             return False
         events = self.card.events
+        if self._holding:
+            for event in events:
+                if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
+                    self._holding = False  # file work first: the pump task's, in order
+                    break
+            else:
+                # Kept, as if handed over: the call service takes them (``take_held``).
+                self._held = True
+                return True
         while events:
             event = events[0]
             if isinstance(event, sw.RecordingFinished | sw.FaxFinished):
@@ -434,7 +450,7 @@ class SimulatorDriver(sw.SwitchDriver):
         if not self._link_up:
             raise sw.DriverUnavailable("the simulated switch link is down")
         try:
-            fax.start(card, command, sizes, trio.current_time())
+            fax.start(card, command, sizes, self.now())
         except sw.CommandRejected:
             self._fax_pages.pop(command.fax_id, None)
             raise
@@ -455,7 +471,7 @@ class SimulatorDriver(sw.SwitchDriver):
             deadline = card.next_deadline()
             if deadline >= self._sleeping_until:
                 return
-            if in_turn and deadline <= trio.current_time():
+            if in_turn and deadline <= self.now():
                 self._due_in_turn = True
                 return
         self._wakeup.set()
@@ -469,10 +485,33 @@ class SimulatorDriver(sw.SwitchDriver):
         if self._pumping or not self._link_up or self._restore_pending or card.recordings:
             self._wakeup.set()
             return False
-        card.advance(trio.current_time())
+        card.advance(self.now())
         if not self._hand_over() or card.next_deadline() < self._sleeping_until:
             self._wakeup.set()
         return True
+
+    def hold(self, on: bool) -> None:
+        """``inprocess.ExecutesNow``: keep the card's new events for ``take_held`` (on);
+        off: hand over those still kept, in order, as ``_changed`` would have."""
+        self._holding = on
+        if not on and self._held:
+            self._held = False
+            if self.card.events and not self._hand_over():
+                self._wakeup.set()
+
+    def take_held(self) -> sw.SwitchEvent | None:
+        """``inprocess.ExecutesNow``: the next event kept by ``hold``, if any."""
+        events = self.card.events
+        if (
+            not events
+            or not self._held
+            or self._pumping
+            or not self._link_up
+            or self._restore_pending
+            or isinstance(events[0], sw.RecordingFinished | sw.FaxFinished)
+        ):
+            return None
+        return events.popleft()
 
     def end_of_turn(self) -> None:
         """``inprocess.ExecutesNow``: timers due now that ``advance_now`` did not run."""
@@ -491,7 +530,7 @@ class SimulatorDriver(sw.SwitchDriver):
             or isinstance(command, sw.ReceiveFax | sw.SendFax)
         ):
             return False
-        self.card.execute(command, trio.current_time())
+        self.card.execute(command, self.now())
         self._changed(in_turn=True)
         return True
 
@@ -501,33 +540,33 @@ class SimulatorDriver(sw.SwitchDriver):
         if isinstance(command, sw.ReceiveFax | sw.SendFax):
             await self._start_fax(command)
         else:
-            self.card.execute(command, trio.current_time())
+            self.card.execute(command, self.now())
         self._changed()
 
     # ------------------------------------------------------- phones, callers
 
     def off_hook(self, device: str) -> str:
         """A phone goes off-hook (answers if ringing); returns its channel id."""
-        channel_id = self.card.off_hook(device, trio.current_time())
+        channel_id = self.card.off_hook(device, self.now())
         self._changed()
         return channel_id
 
     def on_hook(self, device: str) -> None:
         """A phone, or an outside caller by number, hangs up."""
-        self.card.on_hook(device, trio.current_time())
+        self.card.on_hook(device, self.now())
         self._changed()
 
     def press_digits(self, device: str, digits: str) -> None:
-        self.card.press_digits(device, digits, trio.current_time())
+        self.card.press_digits(device, digits, self.now())
         self._changed()
 
     def hold_key(self, device: str) -> None:
-        self.card.hold_key(device, trio.current_time())
+        self.card.hold_key(device, self.now())
         self._changed()
 
     def incoming_call(self, calling: str, called: str, trunk: str | None = None) -> str:
         """An outside caller dials in; returns the switch channel id of the call."""
-        channel_id = self.card.incoming_call(calling, called, trio.current_time(), trunk=trunk)
+        channel_id = self.card.incoming_call(calling, called, self.now(), trunk=trunk)
         self._changed()
         return channel_id
 

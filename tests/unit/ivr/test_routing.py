@@ -124,3 +124,55 @@ def test_destinations() -> None:
     for bad in ({}, {"queue": "a", "flow": "b"}, {"voicemail": "sales"}, {"pizza": "x"}):
         with pytest.raises(ValueError):  # noqa: PT011
             destination_from(bad)
+
+
+def test_router_with_an_empty_table_sends_calls_as_dialled_without_reading_the_time() -> None:
+    """``InboundRouter`` answers "as dialled" for an empty table without the local time
+    (a time-zone conversion per call, issue 14); a table with anything in it is asked."""
+    from ctid.calls.model import Call
+    from ctid.ivr.inbound import InboundRouter
+    from ctid.ivr.service import REJECT_POINT
+
+    class Places:
+        def queue_number(self, name: str) -> str | None:
+            return None
+
+        def agent_device(self, agent_id: str) -> str | None:
+            return None
+
+    reads: list[dt.datetime] = []
+
+    def local_now() -> dt.datetime:
+        reads.append(FRI_10)
+        return FRI_10
+
+    router = InboundRouter(
+        table=RoutingTable(),
+        queues=Places(),  # type: ignore[arg-type]
+        agents=Places(),  # type: ignore[arg-type]
+        local_now=local_now,
+        state_file=None,
+    )
+    call = Call(
+        call_id="c1",
+        bridge_id="c1-b",
+        calling_device="+8613800000000",
+        called_device="400",
+        direction="inbound",
+        created_at=0.0,
+    )
+    assert router(call) is None
+    assert reads == []
+    assert call.facts == {}
+    for table in (
+        RoutingTable(rules=(rule("sales", dnis=(compile_pattern("400"),)),)),
+        RoutingTable(overrides=(Override(name="x", destination=rule("1").destination),)),
+        RoutingTable(blacklist=(compile_pattern("+86138*"),)),
+    ):
+        router.table = table
+        reads.clear()
+        answer = router(call)
+        expected = {"rules": "sales", "overrides": None, "blacklist": REJECT_POINT}
+        kind = next(k for k in ("rules", "overrides", "blacklist") if getattr(table, k))
+        assert answer == expected[kind]
+        assert reads == [FRI_10]
