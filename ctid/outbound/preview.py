@@ -31,6 +31,7 @@ import attrs
 import trio
 
 from . import store
+from .agent_callbacks import callback_agents_due
 from .attempts import Standing, VerdictKind, verdict
 from .blend import Blender
 from .campaign_config import CampaignSpec
@@ -147,6 +148,13 @@ class PreviewDesk:
         busy = self.busy_agents()
         blend = self._blend
         held = [a for a in blend.held_by(spec.name) if a not in busy] if blend else []
+        if blend is not None and spec.priority > 0:
+            # Callbacks booked for one agent claim it by priority too (``blend``).
+            agents = await self._read(callback_agents_due, spec.name, self._utcnow())
+            blend.seen_callbacks(spec, agents)
+        if held:
+            # An agent given to the campaign: its callbacks are looked up now.
+            self._callbacks_read.pop(spec.name, None)
         ready = self._agents.ready_agents(spec.queue)
         free = held + [a for a in ready if a not in busy and a not in held]
         due_left = False
@@ -251,6 +259,8 @@ class PreviewDesk:
             callback=stored.standing.status == "callback",
         )
         self.previews[stored.id] = preview
+        if blend is not None and preview.callback:
+            blend.offered_callback(spec.name, agent)
         held = attrs.evolve(stored.standing, status=PREVIEWING)
         await self._read(store.update_record, stored.id, held, now)
         expires = now + dt.timedelta(seconds=spec.preview_timeout)

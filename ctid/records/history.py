@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .schema import call_legs, calls
-from .wire import record_to_wire
+from .wire import OUTCOME_OF_DISPOSITION, record_to_wire
 
 __all__ = [
     "MAX_LIMIT",
@@ -59,6 +59,9 @@ class SearchQuery:
     agent: str | None = None
     queue: str | None = None
     campaign: str | None = None
+    #: A campaign's list record (its attempts) and how an attempt ended.
+    campaign_record: int | None = None
+    campaign_outcome: str | None = None
     disposition: str | None = None
     direction: str | None = None
     limit: int = 100
@@ -133,6 +136,30 @@ def _newest_first(stmt: sa.Select[Any]) -> sa.Select[Any]:
     return stmt.order_by(calls.c.started_at.desc(), calls.c.call_id.desc())
 
 
+def _outcome_is(outcome: str) -> sa.ColumnElement[bool]:
+    """Campaign calls whose attempt ended ``outcome``, as ``wire.campaign_outcome`` reads
+    it: the ``campaign_outcome`` column, else (a closed call the dialler could not note)
+    the call's own disposition."""
+    c = calls.c
+    by_disposition: sa.ColumnElement[bool]
+    if outcome == "failed":
+        by_disposition = sa.or_(
+            c.disposition.is_(None), c.disposition.not_in(sorted(OUTCOME_OF_DISPOSITION))
+        )
+    else:
+        dispositions = sorted(d for d, o in OUTCOME_OF_DISPOSITION.items() if o == outcome)
+        by_disposition = c.disposition.in_(dispositions) if dispositions else sa.false()
+    return sa.or_(
+        c.campaign_outcome == outcome,
+        sa.and_(
+            c.campaign_outcome.is_(None),
+            c.campaign.is_not(None),
+            c.state == "closed",
+            by_disposition,
+        ),
+    )
+
+
 def search(engine: Engine, query: SearchQuery) -> tuple[list[dict[str, Any]], str | None]:
     """One page of records matching ``query``, newest first, and the next page's cursor."""
     c = calls.c
@@ -150,12 +177,15 @@ def search(engine: Engine, query: SearchQuery) -> tuple[list[dict[str, Any]], st
             (c.agent_id, query.agent),
             (c.queue, query.queue),
             (c.campaign, query.campaign),
+            (c.campaign_record, query.campaign_record),
             (c.disposition, query.disposition),
             (c.direction, query.direction),
             (c.agent_id, query.only_agent),
         ):
             if value is not None:
                 stmt = stmt.where(column == value)
+        if query.campaign_outcome is not None:
+            stmt = stmt.where(_outcome_is(query.campaign_outcome))
         if query.only_queues is not None:
             stmt = stmt.where(c.queue.in_(sorted(query.only_queues)))
         if query.after is not None:

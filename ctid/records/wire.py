@@ -8,17 +8,26 @@ aware datetimes, as SQLAlchemy reads them) with one more key, ``legs``: the
 call's ``call_legs`` rows in ``seq`` order. Columns another migration adds
 later (``campaign``, ``fax_id``) are read with ``get`` so the shape does not depend on them
 being there: absent, they are ``null``.
+
+A campaign's call shows its campaign, the list record it dialled
+(``campaignRecord``), how the attempt ended (``campaignOutcome``), the answering
+machine detection's verdict (``amd``: the call's fact ``answeredBy``) and the agent's
+code (``agentDisposition``); other calls have ``null`` there. A campaign call that failed
+in the step that ended it (busy, unreachable) has no ``campaign_outcome`` column: the
+dialler notes the outcome after the call's record was taken. Its outcome is read from
+the record's own ``disposition`` then, by the rule ``report.campaign`` and the dialler's
+recovery use (``ctid.outbound.attempts.outcome_of``; a test keeps the two the same).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from ..clock import format_iso
 
-__all__ = ["record_to_wire", "recording_to_wire"]
+__all__ = ["OUTCOME_OF_DISPOSITION", "campaign_outcome", "record_to_wire", "recording_to_wire"]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -39,6 +48,30 @@ def _leg(leg: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The verdicts of answering-machine detection (``switch_drivers.amd.AnsweredBy``).
+_AMD_VERDICTS = frozenset({"human", "machine", "unknown"})
+
+
+def _amd(facts: Any) -> str | None:
+    """The AMD verdict among the call's facts (``calls.notices.ANSWERED_BY``), or None."""
+    verdict = facts.get("answeredBy") if isinstance(facts, Mapping) else None
+    return verdict if verdict in _AMD_VERDICTS else None
+
+
+#: A call record's ``disposition`` -> the attempt's outcome, for a closed campaign call
+#: without ``campaign_outcome``; any other disposition is ``failed``.
+OUTCOME_OF_DISPOSITION: Final = {"answered": "answered", "busy": "busy", "noAnswer": "noAnswer"}
+
+
+def campaign_outcome(record: Mapping[str, Any]) -> str | None:
+    """How a campaign's attempt ended (see the module docstring); None for other calls
+    and for a campaign call still open without an outcome."""
+    outcome = record.get("campaign_outcome")
+    if outcome is not None or record.get("campaign") is None or record["state"] != "closed":
+        return outcome
+    return OUTCOME_OF_DISPOSITION.get(record["disposition"] or "", "failed")
+
+
 def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
     """The protocol dict of one stored call record (see the module docstring)."""
     return {
@@ -56,6 +89,10 @@ def record_to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
         "agentDevice": record["agent_device"],
         "answeredBy": record["answered_by"],
         "campaign": record.get("campaign"),
+        "campaignRecord": record.get("campaign_record"),
+        "campaignOutcome": campaign_outcome(record),
+        "amd": _amd(record.get("facts")),
+        "agentDisposition": record.get("agent_disposition"),
         "faxID": record.get("fax_id"),
         "ivrFlow": record["ivr_flow"],
         "ivrExit": record["ivr_exit"],

@@ -25,12 +25,13 @@ summary).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,7 +56,14 @@ from .dialers import DIALERS
 from .people import SimulatedAgents
 from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL
 
-__all__ = ["DIALERS", "CampaignResult", "CampaignSample", "CampaignScenario", "run_campaign"]
+__all__ = [
+    "DIALERS",
+    "CampaignResult",
+    "CampaignSample",
+    "CampaignScenario",
+    "deterministic_scheduler",
+    "run_campaign",
+]
 
 #: A person answers within this share of ``ring_seconds`` (after at least 2 s).
 ANSWER_WITHIN: Final = 0.6
@@ -234,8 +242,8 @@ def run_campaign(
                 nursery.cancel_scope.cancel()
 
         began = time.perf_counter()
-        _seed_scheduler(scenario.seed)
-        trio.run(main, clock=mock_clock())
+        with deterministic_scheduler(scenario.seed):
+            trio.run(main, clock=mock_clock())
         wall = time.perf_counter() - began
     total: DayTally = out["total"]
     agent_hours = scenario.agents * scenario.hours
@@ -254,19 +262,39 @@ def run_campaign(
     )
 
 
-def _seed_scheduler(seed: int) -> None:
-    """Make trio run ready tasks in the same order for the same seed.
+@contextlib.contextmanager
+def deterministic_scheduler(seed: int) -> Iterator[None]:
+    """Make trio run the tasks ready together in an order that only ``seed`` decides.
 
-    Trio shuffles the tasks that are ready together (to shake out order bugs),
-    from a random generator of its own seeded at import; on MockClock that is the
-    only thing left that makes one seed's day differ between runs (the dialler's
-    writes, the ACD and the call records all wait on each other in some order).
-    The generator is private to trio: without it the day is merely not repeatable.
+    Trio runs each pass's ready tasks in the order they were woken, reversed or not
+    by a coin of its own generator. Tasks woken by deadlines at the same instant
+    (common on MockClock: the dialler's second, the sampling minute, the writers'
+    30 s) are woken in the order of their cancel scopes' memory addresses (trio's
+    tie-breaker is ``id(scope)``), and a cancelled scope wakes its tasks in the
+    order of a set hashed by address. So a day depended on where objects landed in memory, which
+    differs between processes (string hashing, a padding allocation, an
+    instrument): one seed gave days that differed in a dial or an abandon.
+
+    Trio has a deterministic mode for Hypothesis: each pass's tasks are sorted by
+    creation order, then shuffled by its generator. Both are this run's alone, so
+    with the generator seeded the order is the seed's. The mode is switched on for
+    the run and back to what it was after (pytest has it on already: importing
+    Hypothesis does it). Both are private to trio; without them the day is merely
+    not repeatable.
     """
     scheduler = getattr(getattr(trio, "_core", None), "_run", None)
     rng = getattr(scheduler, "_r", None)
-    if isinstance(rng, random.Random):
-        rng.seed(seed)
+    flag = "_ALLOW_DETERMINISTIC_SCHEDULING"
+    if scheduler is None or not isinstance(rng, random.Random) or not hasattr(scheduler, flag):
+        yield
+        return
+    before = getattr(scheduler, flag)
+    setattr(scheduler, flag, True)
+    rng.seed(seed)
+    try:
+        yield
+    finally:
+        setattr(scheduler, flag, before)
 
 
 class _List:

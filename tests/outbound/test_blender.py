@@ -66,3 +66,35 @@ def test_paused_or_stopped_campaigns_claim_nothing_until_they_run() -> None:
     blender.back("five")
     blender.seen(spec("five", 5), True)
     assert blender.claim("2001", SALES, 0) == "five"
+
+
+def test_a_callback_for_one_agent_claims_that_agent_only_in_every_mode() -> None:
+    woken: list[int] = []
+    blender = Blender(lambda: woken.append(1))
+    blender.seen_callbacks(spec("calls", 5, mode="progressive"), frozenset({"2001"}))
+    # Not another agent; not at equal or higher caller priority; not another queue.
+    assert blender.claim("2002", SALES, 0) is None
+    assert blender.claim("2001", SALES, 5) is None
+    assert blender.claim("2001", frozenset({"other"}), 0) is None
+    assert woken == []
+    assert blender.claim("2001", SALES, 4) == "calls"
+    assert (blender.held, woken) == ({"2001": "calls"}, [1])
+    # Shown: no more callback due for her until the next look-up says so.
+    blender.let_go("2001")
+    blender.offered_callback("calls", "2001")
+    assert blender.claim("2001", SALES, 0) is None
+    # Priority 0: inbound first, the callback is not kept as blended work.
+    blender.seen_callbacks(spec("zero", 0), frozenset({"2003"}))
+    assert "zero" not in blender.callbacks
+    assert blender.claim("2003", SALES, -1) is None
+    # A paused campaign forgets its callbacks, and a round under way adds none back.
+    blender.seen_callbacks(spec("calls", 5), frozenset({"2001"}))
+    blender.forget("calls")
+    blender.seen_callbacks(spec("calls", 5), frozenset({"2001"}))
+    assert blender.claim("2001", SALES, 0) is None
+    blender.back("calls")
+    blender.seen_callbacks(spec("calls", 5), frozenset({"2001"}))
+    assert blender.claim("2001", SALES, 0) == "calls"
+    # A round that finds none due withdraws them.
+    blender.seen_callbacks(spec("calls", 5), frozenset())
+    assert blender.callbacks == {}

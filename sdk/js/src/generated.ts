@@ -660,6 +660,9 @@ export interface CallRecord {
   readonly agentDevice?: string | null;
   readonly answeredBy?: string | null;
   readonly campaign?: string | null;
+  readonly campaignOutcome?: string | null;
+  readonly amd?: string | null;
+  readonly agentDisposition?: string | null;
   readonly faxID?: string | null;
   readonly ivrFlow?: string | null;
   readonly ivrExit?: string | null;
@@ -673,6 +676,7 @@ export interface CallRecord {
   readonly endCause?: string | null;
   readonly mergedInto?: string | null;
   readonly correlatorData?: string | null;
+  readonly campaignRecord?: number | null;
   readonly startedAt: string;
   readonly waitSeconds?: number | null;
   readonly holdSeconds?: number | null;
@@ -716,6 +720,8 @@ export interface RecordsSearchParams {
   readonly agent?: string | null;
   readonly queue?: string | null;
   readonly campaign?: string | null;
+  readonly campaignRecord?: number | null;
+  readonly campaignOutcome?: "answered" | "machine" | "busy" | "noAnswer" | "failed" | "abandoned" | "dnc" | "invalidNumber" | null;
   readonly disposition?: string | null;
   readonly direction?: "inbound" | "outbound" | "internal" | null;
   readonly limit?: number;

@@ -700,7 +700,8 @@ export abstract class CtidServices {
   /**
    * `records.search`: call records with their legs, newest first, one page at a time;
    * pass the page's `nextCursor` as `cursor` for the next (null on the last page).
-   * `number` matches the caller or the called number, in full or as a prefix.
+   * `number` matches the caller or the called number, in full or as a prefix;
+   * `campaign`, `campaignRecord` and `campaignOutcome` find a campaign's attempts.
    */
   async recordsSearch(query: RecordsQuery = {}): Promise<RecordsSearchResult> {
     const params = withoutUndefined({
@@ -710,6 +711,8 @@ export abstract class CtidServices {
       agent: query.agent,
       queue: query.queue,
       campaign: query.campaign,
+      campaignRecord: query.campaignRecord,
+      campaignOutcome: query.campaignOutcome,
       disposition: query.disposition,
       direction: query.direction,
       limit: query.limit,

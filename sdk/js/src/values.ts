@@ -511,7 +511,16 @@ export interface CallRecord {
   readonly agentID: string | null;
   readonly agentDevice: string | null;
   readonly answeredBy: string | null;
+  /** The outbound campaign that made the call (null for other calls). */
   readonly campaign: string | null;
+  /** A campaign call's list record. */
+  readonly campaignRecord: number | null;
+  /** How a campaign's attempt ended (`answered`, `busy`, `noAnswer`, `machine`, `abandoned`...). */
+  readonly campaignOutcome: string | null;
+  /** Answering-machine detection's verdict on a campaign call: `human`, `machine`, `unknown`. */
+  readonly amd: "human" | "machine" | "unknown" | null;
+  /** The disposition code the agent gave a campaign call (`campaign.setDisposition`). */
+  readonly agentDisposition: string | null;
   /** A fax call's (first) fax. */
   readonly faxID: string | null;
   readonly ivrFlow: string | null;

@@ -63,6 +63,11 @@ from ._values import (
 from ._voicemail import Mailbox, VoicemailMessage
 from ._webhooks import Webhook, WebhookStatus, WebhookTest, spec_params
 
+#: How a campaign's attempt ended (``records.search {campaignOutcome}``).
+CampaignOutcome = Literal[
+    "answered", "machine", "busy", "noAnswer", "failed", "abandoned", "dnc", "invalidNumber"
+]
+
 __all__ = ["Call"]
 
 R = TypeVar("R")
@@ -1200,6 +1205,8 @@ def records_search(
     agent: str | None = None,
     queue: str | None = None,
     campaign: str | None = None,
+    campaign_record: int | None = None,
+    campaign_outcome: CampaignOutcome | None = None,
     disposition: str | None = None,
     direction: Literal["inbound", "outbound", "internal"] | None = None,
     limit: int | None = None,
@@ -1210,7 +1217,8 @@ def records_search(
     (``limit``, server default 100, at most 1000) at a time; pass the page's
     ``nextCursor`` as ``cursor`` for the next (None on the last page). ``number``
     matches the caller or the called number, full or as a prefix; ``from_``/``to``
-    are ISO 8601. Agents find their own calls, supervisors their queues'."""
+    are ISO 8601; ``campaign``, ``campaign_record`` and ``campaign_outcome`` find a
+    campaign's attempts. Agents find their own calls, supervisors their queues'."""
     return Call(
         method="records.search",
         params=_drop_none(
@@ -1220,6 +1228,8 @@ def records_search(
             agent=agent,
             queue=queue,
             campaign=campaign,
+            campaignRecord=campaign_record,
+            campaignOutcome=campaign_outcome,
             disposition=disposition,
             direction=direction,
             limit=limit,

@@ -615,6 +615,9 @@ class CallRecord(TypedDict):
     agentDevice: NotRequired[str | None]
     answeredBy: NotRequired[str | None]
     campaign: NotRequired[str | None]
+    campaignOutcome: NotRequired[str | None]
+    amd: NotRequired[str | None]
+    agentDisposition: NotRequired[str | None]
     faxID: NotRequired[str | None]
     ivrFlow: NotRequired[str | None]
     ivrExit: NotRequired[str | None]
@@ -628,6 +631,7 @@ class CallRecord(TypedDict):
     endCause: NotRequired[str | None]
     mergedInto: NotRequired[str | None]
     correlatorData: NotRequired[str | None]
+    campaignRecord: NotRequired[int | None]
     startedAt: str
     waitSeconds: NotRequired[float | None]
     holdSeconds: NotRequired[float | None]
@@ -661,7 +665,7 @@ class RecordsHistoryResult(TypedDict):
     callerInfo: CallerInfo | None
     calls: list[CallRecord]
 
-RecordsSearchParams = TypedDict('RecordsSearchParams', {'from': NotRequired[str | None], 'to': NotRequired[str | None], 'number': NotRequired[str | None], 'agent': NotRequired[str | None], 'queue': NotRequired[str | None], 'campaign': NotRequired[str | None], 'disposition': NotRequired[str | None], 'direction': NotRequired[Literal['inbound', 'outbound', 'internal'] | None], 'limit': NotRequired[int], 'cursor': NotRequired[str | None]})
+RecordsSearchParams = TypedDict('RecordsSearchParams', {'from': NotRequired[str | None], 'to': NotRequired[str | None], 'number': NotRequired[str | None], 'agent': NotRequired[str | None], 'queue': NotRequired[str | None], 'campaign': NotRequired[str | None], 'campaignRecord': NotRequired[int | None], 'campaignOutcome': NotRequired[Literal['answered', 'machine', 'busy', 'noAnswer', 'failed', 'abandoned', 'dnc', 'invalidNumber'] | None], 'disposition': NotRequired[str | None], 'direction': NotRequired[Literal['inbound', 'outbound', 'internal'] | None], 'limit': NotRequired[int], 'cursor': NotRequired[str | None]})
 """``records.search`` params."""
 
 class RecordsSearchResult(TypedDict):

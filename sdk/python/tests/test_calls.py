@@ -164,6 +164,7 @@ SAMPLES: list[Call[Any]] = [
         limit=50,
         cursor="abc",
     ),
+    calls.records_search(campaign="spring", campaign_record=12, campaign_outcome="busy"),
     calls.records_get("c1"),
     calls.records_history("+8613800138000"),
     calls.records_history("+8613800138000", limit=5),

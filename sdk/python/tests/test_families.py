@@ -121,6 +121,11 @@ async def test_an_agent_takes_a_queued_call(acd_server: ServerThread) -> None:
             assert record["recordingIDs"] == [recording.recording_id]
             assert record["disposition"] == "answered"
             assert await ctid.records_get(ringing.call_id) == record
+            # A call of no campaign: no campaign fields, and the campaign filters skip it.
+            assert (record["campaignRecord"], record["campaignOutcome"]) == (None, None)
+            assert (record["amd"], record["agentDisposition"]) == (None, None)
+            none = await ctid.records_search(campaign_record=1, campaign_outcome="answered")
+            assert none == {"records": [], "nextCursor": None}
             history = await ctid.records_history("+15550100", limit=5)
             assert history["calls"] == [record]
             # 555-01xx numbers are fictional: no caller information.

@@ -116,6 +116,9 @@ describe("the ACD", () => {
     expect(records.records.map((r) => r.callID)).toEqual([callID]);
     expect(records.records[0]).toMatchObject({ caller: "+15550177", queue: "sales", agentID: "2003", recordingIDs: [recording.recordingID] });
     expect(await admin.recordsGet(callID)).toEqual(records.records[0]);
+    // A call of no campaign: no campaign fields, and the campaign filters skip it.
+    expect(records.records[0]).toMatchObject({ campaignRecord: null, campaignOutcome: null, amd: null, agentDisposition: null });
+    expect(await admin.recordsSearch({ campaignRecord: 1, campaignOutcome: "answered" })).toEqual({ records: [], nextCursor: null });
     const history = await admin.recordsHistory("+15550177");
     expect(history.number).toBe("+15550177");
     expect(history.calls.map((r) => r.callID)).toEqual([callID]);
