@@ -4,9 +4,10 @@ Three writes, each one transaction whatever the number of records:
 
 * ``claim_records``: before a pacing round dials, the records it will dial are
   marked ``dialling`` (and the round's do-not-call endings written) in ONE
-  transaction; only the records still due in the database at that moment are
-  claimed and returned. A record is claimed durably before it is dialled, so a
-  ``kill -9`` can never make ctid call a person twice at once.
+  transaction; only the records still due in the database at that moment, and on
+  no do-not-call list then, are claimed and returned. A record is claimed durably
+  before it is dialled, so a ``kill -9`` can never make ctid call a person twice at
+  once.
 * ``write_records``: ended attempts, written behind (``writeback.RecordWriter``),
   many per transaction.
 * ``orphan_claims``: at a campaign's start, the records left ``dialling`` by a
@@ -17,6 +18,7 @@ Three writes, each one transaction whatever the number of records:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -24,10 +26,10 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..records.schema import calls, campaign_records
+from ..records.schema import calls, campaign_records, dnc_numbers
 from .attempts import DUE_STATES, Standing, after_attempt, outcome_of
 from .campaign_config import CampaignSpec
-from .store import KEEP, Keep, StoredRecord, _stored
+from .store import _RECORD_COLUMNS, GLOBAL_DNC, KEEP, Keep, StoredRecord, _stored
 
 __all__ = [
     "Orphan",
@@ -94,12 +96,17 @@ def _write_all(conn: sa.Connection, writes: Mapping[int, RecordWrite]) -> None:
         row["b_id"] = record_id
         groups.setdefault(tuple(sorted(values)), []).append(row)
     for columns, rows in groups.items():
-        statement = (
-            campaign_records.update()
-            .where(campaign_records.c.id == sa.bindparam("b_id"))
-            .values({c: sa.bindparam(f"v_{c}") for c in columns})
-        )
-        conn.execute(statement, rows)
+        conn.execute(_update_of(columns), rows)
+
+
+@functools.cache
+def _update_of(columns: tuple[str, ...]) -> Any:
+    """The executemany update of ``columns`` (a handful of sets of columns: built once)."""
+    return (
+        campaign_records.update()
+        .where(campaign_records.c.id == sa.bindparam("b_id"))
+        .values({c: sa.bindparam(f"v_{c}") for c in columns})
+    )
 
 
 def write_records(engine: Engine, writes: Mapping[int, RecordWrite]) -> None:
@@ -110,15 +117,34 @@ def write_records(engine: Engine, writes: Mapping[int, RecordWrite]) -> None:
         _write_all(conn, writes)
 
 
-def _due_now(now: dt.datetime) -> Any:
-    return sa.and_(
-        campaign_records.c.status.in_(sorted(DUE_STATES)),
-        sa.or_(
-            campaign_records.c.next_attempt_at.is_(None),
-            campaign_records.c.next_attempt_at <= now,
+def _claimable(*, lock: bool) -> Any:
+    c = campaign_records.c
+    query = sa.select(*_RECORD_COLUMNS).where(
+        c.campaign == sa.bindparam("campaign"),
+        c.id.in_(sa.bindparam("ids", expanding=True)),
+        c.status.in_(sorted(DUE_STATES)),
+        sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= sa.bindparam("now")),
+        c.callback_agent.is_(None),
+        # The do-not-call lists at the moment of the claim, whatever the round read
+        # before: a number listed meanwhile (by anyone) is not claimed, so not dialled.
+        ~sa.exists().where(
+            dnc_numbers.c.number == c.number,
+            dnc_numbers.c.scope.in_([GLOBAL_DNC, sa.bindparam("campaign")]),
         ),
-        campaign_records.c.callback_agent.is_(None),
     )
+    # Another writer (an API call) must not change them between read and claim;
+    # SQLite's single writer holds the whole file for the transaction anyway.
+    return query.with_for_update() if lock else query
+
+
+#: Built once (building them cost more than running them, at every round that dials).
+_CLAIMABLE: Final = _claimable(lock=False)
+_CLAIMABLE_LOCKED: Final = _claimable(lock=True)
+_CLAIM: Final = (
+    campaign_records.update()
+    .where(campaign_records.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(status="dialling", updated_at=sa.bindparam("now"))
+)
 
 
 def claim_records(
@@ -128,9 +154,10 @@ def claim_records(
     now: dt.datetime,
     ended: Mapping[int, RecordWrite] | None = None,
 ) -> list[StoredRecord]:
-    """Mark the records ``ids`` that are still due ``dialling`` and write ``ended`` (records
-    the round ended without dialling: do-not-call), in one transaction. Returns the
-    claimed records as they stood before the claim, in the order of ``ids``."""
+    """Mark the records ``ids`` that are still due and on no do-not-call list ``dialling``
+    and write ``ended`` (records the round ended without dialling: do-not-call), in one
+    transaction. Returns the claimed records as they stood before the claim, in the
+    order of ``ids``."""
     if not ids and not ended:
         return []
     with engine.begin() as conn:
@@ -138,22 +165,11 @@ def claim_records(
             _write_all(conn, ended)
         if not ids:
             return []
-        query = sa.select(campaign_records).where(
-            campaign_records.c.campaign == campaign,
-            campaign_records.c.id.in_(list(ids)),
-            _due_now(now),
-        )
-        if conn.dialect.name != "sqlite":
-            # Another writer (an API call) must not change them between read and claim;
-            # SQLite's single writer holds the whole file for the transaction anyway.
-            query = query.with_for_update()
-        found = {int(r.id): _stored(r) for r in conn.execute(query).all()}
+        query = _CLAIMABLE if conn.dialect.name == "sqlite" else _CLAIMABLE_LOCKED
+        rows = conn.execute(query, {"campaign": campaign, "ids": list(ids), "now": now}).all()
+        found = {int(r.id): _stored(r) for r in rows}
         if found:
-            conn.execute(
-                campaign_records.update()
-                .where(campaign_records.c.id.in_(sorted(found)))
-                .values(status="dialling", updated_at=now)
-            )
+            conn.execute(_CLAIM, {"ids": sorted(found), "now": now})
     return [found[i] for i in ids if i in found]
 
 

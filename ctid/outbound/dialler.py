@@ -42,8 +42,9 @@ from ..calls.objects import Emitted
 from ..structure import StructureError
 from . import agentless, claims, store
 from .abandon import Connector, Handing
-from .attempts import Standing, VerdictKind, after_attempt, outcome_of, verdict
+from .attempts import Standing, after_attempt, outcome_of
 from .blend import Blender
+from .callbook import CallbackBook
 from .campaign_config import CampaignSpec, spec_from_api
 from .claims import RecordWrite
 from .dispositions import (
@@ -52,9 +53,9 @@ from .dispositions import (
     CallAttempt,
     after_disposition,
 )
-from .due import DueQueue
 from .events import CampaignBoard
 from .pacer import AgentView, Pacer, Ringing
+from .pick import Picker
 from .preview import AgentDesk, Preview, PreviewCalls, PreviewDesk
 from .writeback import RecordWriter
 
@@ -222,6 +223,8 @@ class Dialler:
         self.previews: PreviewDesk | None = None
         #: Preview work put before inbound calls for blended agents (``blend``).
         self.blend = Blender(self.wake)
+        #: The callbacks booked for one agent: when the next is due (``callbook``).
+        self.callbacks = CallbackBook(read, pending=lambda record_id: self.writer.holds(record_id))
         if desk is not None and agent_calls is not None:
             self.previews = PreviewDesk(
                 read=read,
@@ -232,6 +235,7 @@ class Dialler:
                 zone_prefixes=zone_prefixes,
                 on_dialled=self._preview_dialled,
                 blend=self.blend,
+                callbacks_due=self.callbacks.due,
             )
         self.board = CampaignBoard(
             publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval, heard=heard
@@ -250,8 +254,13 @@ class Dialler:
         self._waiting = trio.Event()
         #: Ended attempts' records, written behind in batches.
         self.writer = RecordWriter(read)
-        #: Campaign name -> the records it may dial next, read in batches.
-        self.due: dict[str, DueQueue] = {}
+        #: What the rounds dial: the due queues and their do-not-call verdicts.
+        self.picker = Picker(
+            read,
+            zone_prefixes=zone_prefixes,
+            busy=lambda: {a.record_id for a in self.attempts.values()},
+            held=self.writer.holds,
+        )
         self._changed_soon = False
         #: Call ids whose attempt was made, changed or ended since the step hooks last ran.
         self.touched: set[str] = set()
@@ -356,6 +365,9 @@ class Dialler:
     # ------------------------------------------------------------- control
 
     def start(self, spec: CampaignSpec) -> None:
+        # Started or resumed: its agents' callbacks are read again (a pause sent those
+        # on preview back to ``callback``).
+        self.callbacks.forget(spec.name)
         if spec.name in self.runs:
             self.runs[spec.name].paused = False
             return
@@ -431,7 +443,7 @@ class Dialler:
         want = self._want(spec)
         if want <= 0:
             return
-        picked, ended = await self._pick(spec, want, now)
+        picked, ended = await self.picker.pick(spec, want, now)
         if not picked and not ended:
             return
         # One transaction claims them all: each is ``dialling`` in the database before
@@ -439,6 +451,8 @@ class Dialler:
         claimed: list[store.StoredRecord] = await self._read(
             claims.claim_records, spec.name, [s.id for s in picked], now, ended
         )
+        if len(claimed) < len(picked):
+            self.picker.refused(spec.name)
         # The pacing loop ran the database in a thread: the world may have moved.
         if run.scope.cancel_called or run.paused:
             for stored in claimed:
@@ -469,46 +483,9 @@ class Dialler:
             self._calls.sync()
             self._changed()
 
-    async def _pick(
-        self, spec: CampaignSpec, want: int, now: dt.datetime
-    ) -> tuple[list[store.StoredRecord], dict[int, RecordWrite]]:
-        """Up to ``want`` records to dial now from the campaign's due queue (read again
-        when it runs short), each passed by ``verdict``; and the records found on a
-        do-not-call list, which end there without an attempt."""
-        queue = self.due.setdefault(spec.name, DueQueue())
-        clock = trio.current_time()
-        if queue.needs_read(clock, want):
-            found = await self._read(store.due_records, spec.name, now, DueQueue.batch(want))
-            busy = {a.record_id for a in self.attempts.values()}
-            queue.fill(found, clock, skip=lambda i: i in busy or self.writer.holds(i))
-        picked: list[store.StoredRecord] = []
-        ended: dict[int, RecordWrite] = {}
-        while len(picked) < want:
-            batch: list[store.StoredRecord] = []
-            while len(batch) < want - len(picked) and (stored := queue.take()) is not None:
-                if not self.writer.holds(stored.id):
-                    batch.append(stored)
-            if not batch:
-                break
-            # The do-not-call lists are read at the moment of the dial, for the batch.
-            dnc: set[str] = await self._read(
-                store.dnc_numbers_for, spec.name, [r.standing.number for r in batch]
-            )
-            for stored in batch:
-                decision = verdict(
-                    spec, stored.standing, now, dnc=dnc, zone_prefixes=self._zone_prefixes
-                )
-                if decision.kind is VerdictKind.DNC:
-                    # Never dialled: the record ends, with no attempt counted.
-                    ended[stored.id] = RecordWrite(
-                        standing=attrs.evolve(
-                            stored.standing, status="dnc", next_attempt_at=None, last_outcome="dnc"
-                        ),
-                        at=now,
-                    )
-                elif decision.kind is VerdictKind.DIAL:
-                    picked.append(stored)
-        return picked, ended
+    def dnc_changed(self) -> None:
+        """A do-not-call list changed (``campaign.dnc*``): the batches' verdicts are stale."""
+        self.picker.dnc_changed()
 
     # ------------------------------------------------------- call outcomes
 
@@ -654,6 +631,8 @@ class Dialler:
                 at, agent = attempt.callback
                 ended = attrs.evolve(ended, status="callback", retries=0, next_attempt_at=at)
                 write = RecordWrite(standing=ended, at=now, callback_agent=agent)
+                if agent is not None:
+                    self.callbacks.booked(attempt.campaign, attempt.record_id, at)
             else:
                 write = RecordWrite(standing=ended, at=now)
             self.writer.submit(attempt.record_id, write)

@@ -8,7 +8,15 @@ records) and hands it out round after round; it reads again when it runs short
 so a retry or callback that comes due waits at most that long behind the
 records read before it. Nothing is dialled from the queue alone: the round
 claims its records in the database first (``claims.claim_records``), which
-refuses any that stopped being due meanwhile.
+refuses any that stopped being due meanwhile or whose number was put on a
+do-not-call list.
+
+The batch comes with the do-not-call lists' verdict on its numbers (``listed``,
+read in the same statement) and the version of the lists this process had then
+(``lists_version``, ``Dialler.dnc_version``): while no ``campaign.dnc*`` request
+of this process changed a list since, a round reads the lists again only for the
+numbers that were listed (one taken off since is dialled); the claim catches a
+number listed since by anyone else.
 """
 
 from __future__ import annotations
@@ -37,6 +45,11 @@ class DueQueue:
         self._records: deque[StoredRecord] = deque()
         self.read_at: float | None = None
         self.reads = 0
+        #: Numbers of the batch on a do-not-call list when it was read.
+        self.listed: set[str] = set()
+        #: ``Dialler.dnc_version`` when the batch was read (None: ``listed`` not to be
+        #: trusted; the lists are read at every round until the next batch).
+        self.lists_version: int | None = None
 
     def __len__(self) -> int:
         return len(self._records)
@@ -52,11 +65,22 @@ class DueQueue:
         """How many records to read for a round that wants ``want``."""
         return max(8 * want, MIN_BATCH)
 
-    def fill(self, records: list[StoredRecord], now: float, skip: Callable[[int], bool]) -> None:
-        """A new batch replaces the old (records ``skip`` names are being dialled or written)."""
+    def fill(
+        self,
+        records: list[StoredRecord],
+        now: float,
+        skip: Callable[[int], bool],
+        *,
+        listed: set[str] | None = None,
+        lists_version: int | None = None,
+    ) -> None:
+        """A new batch replaces the old (records ``skip`` names are being dialled or written);
+        ``listed``: its numbers on a do-not-call list, as of ``lists_version``."""
         self._records = deque(r for r in records if not skip(r.id))
         self.read_at = now
         self.reads += 1
+        self.listed = listed if listed is not None else set()
+        self.lists_version = lists_version if listed is not None else None
 
     def take(self) -> StoredRecord | None:
         return self._records.popleft() if self._records else None
@@ -64,3 +88,4 @@ class DueQueue:
     def clear(self) -> None:
         self._records.clear()
         self.read_at = None
+        self.lists_version = None

@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import Final
 
 import attrs
@@ -90,6 +92,9 @@ class Samples:
         self._sorted: list[float] = []
         self._window = window
         self.total = 0.0
+        #: ``groups()``, kept until the next ``add`` (a pacing round reads it many times
+        #: for each cycle that ends).
+        self._groups: tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]] | None = None
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -98,10 +103,18 @@ class Samples:
         self._order.append(value)
         bisect.insort(self._sorted, value)
         self.total += value
+        self._groups = None
         if len(self._order) > self._window:
             old = self._order.popleft()
             del self._sorted[bisect.bisect_left(self._sorted, old)]
             self.total -= old
+
+    def groups(self) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+        """The distinct values ascending, how many samples have each, and how many are at
+        or above each (``Survival.estimate``'s events, worked out once per ``add``)."""
+        if self._groups is None:
+            self._groups = _groups(self._sorted)
+        return self._groups
 
     def values(self) -> list[float]:
         """The samples, oldest first (adding them again rebuilds this window)."""
@@ -134,26 +147,49 @@ class Survival:
 
     @classmethod
     def estimate(cls, ended: Iterable[float], going: Iterable[float]) -> Survival:
-        events = sorted(ended)
+        return cls.of_groups(_groups(sorted(ended)), going)
+
+    @classmethod
+    def of_groups(
+        cls,
+        groups: tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]],
+        going: Iterable[float],
+    ) -> Survival:
+        """``estimate`` from the ended cycles' ``Samples.groups()``."""
+        times, counts, not_before = groups
         censored = sorted(going)
-        times: list[float] = []
-        shares: list[float] = []
-        share = 1.0
-        i = 0
-        while i < len(events):
-            t = events[i]
-            j = bisect.bisect_right(events, t, i)
-            at_risk = (len(events) - i) + (len(censored) - bisect.bisect_left(censored, t))
-            share *= 1.0 - (j - i) / at_risk
-            times.append(t)
-            shares.append(share)
-            i = j
-        return cls(times=tuple(times), shares=tuple(shares))
+        c = len(censored)
+        left = bisect.bisect_left
+        # At risk at t: the ended cycles not shorter than t, and the going ones (censored
+        # at t or later). The product runs in the same order as a loop's ``share *= f``:
+        # the same floats to the last bit (a pacing round's decision must not move).
+        factors = [
+            1.0 - d / (r + (c - left(censored, t)))
+            for t, d, r in zip(times, counts, not_before, strict=True)
+        ]
+        return cls(times=times, shares=tuple(accumulate(factors, operator.mul)))
 
     def at(self, seconds: float) -> float:
         """The estimated share of cycles longer than ``seconds`` (1.0 before any ended)."""
         k = bisect.bisect_right(self.times, seconds)
         return self.shares[k - 1] if k else 1.0
+
+
+def _groups(ordered: list[float]) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+    """``Samples.groups()`` of the ascending ``ordered``."""
+    times: list[float] = []
+    counts: list[int] = []
+    not_before: list[int] = []
+    n = len(ordered)
+    i = 0
+    while i < n:
+        t = ordered[i]
+        j = bisect.bisect_right(ordered, t, i)
+        times.append(t)
+        counts.append(j - i)
+        not_before.append(n - i)
+        i = j
+    return tuple(times), tuple(counts), tuple(not_before)
 
 
 @attrs.frozen(kw_only=True)
@@ -210,6 +246,22 @@ def slack(max_rate: float, tally: DayTally) -> float:
     """Abandoned calls the day can still take at the maximum rate: ``max x persons -
     abandoned`` (negative once the day is over the maximum)."""
     return max_rate * tally.persons - tally.abandoned
+
+
+def _frees(survival: Survival, busy: list[float], horizon: float) -> list[float]:
+    """``Pacer.frees`` of each of ``busy`` (one agent's a pacing round's inner loop)."""
+    times, shares = survival.times, survival.shares
+    right = bisect.bisect_right
+    out = []
+    for b in busy:
+        k = right(times, b)
+        alive = shares[k - 1] if k else 1.0
+        if alive <= 0:
+            out.append(0.0)  # past every cycle seen: see ``Pacer.frees``
+            continue
+        k = right(times, b + horizon)
+        out.append(1.0 - (shares[k - 1] if k else 1.0) / alive)
+    return out
 
 
 def _phi(z: float) -> float:
@@ -307,6 +359,19 @@ class Pacer:
         denominator = (p + m) * s + n
         return p * s / denominator if denominator > 0 else 0.0
 
+    def _still_persons(self, seconds: list[float]) -> list[float]:
+        """``still_person`` of each of ``seconds`` (the shares worked out once)."""
+        p, m, n = self.shares()
+        ring = self.ring._sorted
+        size = len(ring)
+        right = bisect.bisect_right
+        out = []
+        for e in seconds:
+            s = (size - right(ring, e)) / size if size else 1.0
+            denominator = (p + m) * s + n
+            out.append(p * s / denominator if denominator > 0 else 0.0)
+        return out
+
     def frees(self, busy_seconds: float, horizon: float, survival: Survival | None = None) -> float:
         """Probability that an agent busy for ``busy_seconds`` is ready within ``horizon``,
         from ``survival`` (default: the cycles seen, nothing censored)."""
@@ -348,11 +413,11 @@ class Pacer:
         # The agents still busy are cycles not ended yet (censored): without them the
         # cycles seen early in a day are the short ones only, and agents look due sooner
         # than they are.
-        survival = Survival.estimate(self.cycles.values(), busy)
-        coming = [self.frees(b, horizon, survival) for b in busy]
+        survival = Survival.of_groups(self.cycles.groups(), busy)
+        coming = _frees(survival, busy, horizon)
         y_mean = free + sum(coming)
         y_var = sum(f * (1 - f) for f in coming)
-        ring_p = [self.still_person(r.seconds) for r in ringing]
+        ring_p = self._still_persons([r.seconds for r in ringing])
         x_mean = waiting + sum(ring_p)
         x_var = sum(q * (1 - q) for q in ring_p)
         lines = len(ringing) + waiting

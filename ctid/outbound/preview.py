@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, Final, Protocol
 
@@ -52,6 +52,7 @@ BLEND_LOOK_AHEAD: Final = 8
 
 Reader = Callable[..., Any]
 Publish = Callable[..., None]
+CallbacksDue = Callable[[str, dt.datetime, list[str]], Awaitable[list[store.StoredRecord]]]
 
 
 class AgentDesk(Protocol):
@@ -111,8 +112,12 @@ class PreviewDesk:
         zone_prefixes: Mapping[str, str],
         on_dialled: Callable[[str, Preview], None],
         blend: Blender | None = None,
+        callbacks_due: CallbacksDue | None = None,
     ) -> None:
         self._read = read
+        #: How the agents' due callbacks are looked up (``callbook.CallbackBook.due``;
+        #: default: the database at each look-up).
+        self._callbacks_due = callbacks_due or partial(read, store.agent_callbacks_due)
         self._agents = agents
         self._calls = calls
         self._publish = publish
@@ -187,7 +192,7 @@ class PreviewDesk:
             # In the dialling modes this runs at every round: the booked callbacks are
             # looked up at most every CALLBACKS_EVERY s, and at once after a booking.
             self._callbacks_read[spec.name] = clock
-            booked = await self._read(store.agent_callbacks_due, spec.name, now, free)
+            booked = await self._callbacks_due(spec.name, now, free)
         offered: list[tuple[store.StoredRecord, str]] = []
         for stored in booked:
             agent = stored.callback_agent

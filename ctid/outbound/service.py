@@ -364,6 +364,8 @@ class CampaignService:
             standing,
             self.utcnow(),
         )
+        if self.dialler is not None and agent is not None:
+            self.dialler.callbacks.booked(campaign, record_id, at)
         if self.dialler is not None and self.dialler.previews is not None:
             self.dialler.previews.callbacks_changed()
         return _booked(campaign, record_id, at, agent)
@@ -381,13 +383,19 @@ class CampaignService:
     ) -> dict[str, Any]:
         checked = _numbers(numbers)
         scope = await self._scope(campaign)
-        added = await self._read(store.dnc_add, scope, checked, note, self.utcnow())
+        try:
+            added = await self._read(store.dnc_add, scope, checked, note, self.utcnow())
+        finally:
+            self._dnc_changed()
         return {"list": scope, "added": added, "already": len(set(checked)) - added}
 
     async def dnc_remove(self, numbers: Sequence[str], campaign: str | None) -> dict[str, Any]:
         checked = _numbers(numbers)
         scope = await self._scope(campaign)
-        removed = await self._read(store.dnc_remove, scope, checked)
+        try:
+            removed = await self._read(store.dnc_remove, scope, checked)
+        finally:
+            self._dnc_changed()
         return {"list": scope, "removed": removed}
 
     async def dnc_import(
@@ -399,7 +407,10 @@ class CampaignService:
         except ListFormatError as exc:
             raise CampaignError("badList", str(exc)) from None
         numbers = [row.number for row in parsed.rows]
-        added = await self._read(store.dnc_add, scope, numbers, note, self.utcnow())
+        try:
+            added = await self._read(store.dnc_add, scope, numbers, note, self.utcnow())
+        finally:
+            self._dnc_changed()
         return {
             "list": scope,
             "added": added,
@@ -407,6 +418,11 @@ class CampaignService:
             "problems": [p.to_wire() for p in parsed.problems],
             "duplicates": [{"line": a, "firstLine": b} for a, b in parsed.duplicates],
         }
+
+    def _dnc_changed(self) -> None:
+        # After the write (done or not): a batch read before it is read again.
+        if self.dialler is not None:
+            self.dialler.dnc_changed()
 
     async def dnc_check(self, number: str) -> dict[str, Any]:
         checked = _numbers([number], "number")[0]

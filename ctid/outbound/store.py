@@ -26,6 +26,7 @@ __all__ = [
     "CampaignRow",
     "ImportResult",
     "StoredRecord",
+    "agent_callbacks",
     "agent_callbacks_due",
     "campaign_row",
     "campaign_rows",
@@ -33,6 +34,7 @@ __all__ = [
     "dnc_check",
     "dnc_numbers_for",
     "dnc_remove",
+    "due_batch",
     "due_records",
     "import_list",
     "list_counts",
@@ -255,32 +257,109 @@ def list_counts(engine: Engine, campaign: str) -> list[dict[str, Any]]:
     ]
 
 
+#: The columns a ``StoredRecord`` is made of.
+_RECORD_COLUMNS: Final = (
+    campaign_records.c.id,
+    campaign_records.c.list_id,
+    campaign_records.c.number,
+    campaign_records.c.data,
+    campaign_records.c.status,
+    campaign_records.c.attempts,
+    campaign_records.c.retries,
+    campaign_records.c.next_attempt_at,
+    campaign_records.c.last_outcome,
+    campaign_records.c.disposition,
+    campaign_records.c.callback_agent,
+)
+
+
+def _due_rank(status: str) -> int:
+    # Callbacks first, then retries, then new records; by their time, then id.
+    return {"callback": 0, "retry": 1}.get(status, 2)
+
+
+def _due_query(*, listed: bool) -> Any:
+    """The due records of ``:campaign`` at ``:now``, oldest first, at most ``:limit``.
+
+    One indexed part per state (``ix_campaign_records_due`` hands each part's rows over
+    in its order, the next time then the id), merged: the same rows in the same order as
+    one ORDER BY over every due record, which sorted the whole of a long list at each
+    read. With ``listed``: a column saying whether the number is on the global
+    do-not-call list or the campaign's.
+    """
+    c = campaign_records.c
+    parts = []
+    for status in sorted(DUE_STATES):
+        part = (
+            sa.select(*_RECORD_COLUMNS, sa.literal(_due_rank(status)).label("rank"))
+            .where(
+                c.campaign == sa.bindparam("campaign"),
+                c.status == status,
+                sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= sa.bindparam("now")),
+                # A callback booked for one agent is offered to that agent only
+                # (``agent_callbacks``, ``ctid.outbound.preview``).
+                c.callback_agent.is_(None),
+            )
+            .order_by(c.next_attempt_at, c.id)
+            .limit(sa.bindparam("limit"))
+        )
+        parts.append(sa.select(part.subquery()))
+    due = sa.union_all(*parts).subquery()
+    columns: list[Any] = [due]
+    if listed:
+        columns.append(
+            sa.exists()
+            .where(
+                dnc_numbers.c.number == due.c.number,
+                dnc_numbers.c.scope.in_([GLOBAL_DNC, sa.bindparam("campaign")]),
+            )
+            .label("listed")
+        )
+    return (
+        sa.select(*columns)
+        .order_by(due.c.rank, due.c.next_attempt_at, due.c.id)
+        .limit(sa.bindparam("limit"))
+    )
+
+
+#: Built once: a statement built at each call cost more than running it.
+_DUE: Final = _due_query(listed=False)
+_DUE_LISTED: Final = _due_query(listed=True)
+
+
 def due_records(engine: Engine, campaign: str, now: dt.datetime, limit: int) -> list[StoredRecord]:
     """Records that may be due at ``now`` (new, or a retry or callback whose time has
     come), oldest first; ``attempts.verdict`` decides for each."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(campaign_records)
-            .where(
-                campaign_records.c.campaign == campaign,
-                campaign_records.c.status.in_(sorted(DUE_STATES)),
-                sa.or_(
-                    campaign_records.c.next_attempt_at.is_(None),
-                    campaign_records.c.next_attempt_at <= now,
-                ),
-                # A callback booked for one agent is offered to that agent only
-                # (``agent_callbacks_due``, ``ctid.outbound.preview``).
-                campaign_records.c.callback_agent.is_(None),
-            )
-            .order_by(
-                # Callbacks first, then retries, then new records; by their time, then id.
-                sa.case({"callback": 0, "retry": 1}, value=campaign_records.c.status, else_=2),
-                campaign_records.c.next_attempt_at,
-                campaign_records.c.id,
-            )
-            .limit(limit)
-        ).all()
+        rows = conn.execute(_DUE, {"campaign": campaign, "now": now, "limit": limit}).all()
     return [_stored(r) for r in rows]
+
+
+def due_batch(
+    engine: Engine, campaign: str, now: dt.datetime, limit: int
+) -> tuple[list[StoredRecord], set[str]]:
+    """``due_records``, and which of their numbers are on the global do-not-call list or
+    the campaign's, in one statement (the dialler's batch, ``due.DueQueue``)."""
+    with engine.connect() as conn:
+        rows = conn.execute(_DUE_LISTED, {"campaign": campaign, "now": now, "limit": limit}).all()
+    return [_stored(r) for r in rows], {r.number for r in rows if r.listed}
+
+
+_AGENT_CALLBACKS: Final = (
+    sa.select(*_RECORD_COLUMNS)
+    .where(
+        campaign_records.c.campaign == sa.bindparam("campaign"),
+        campaign_records.c.status == "callback",
+        campaign_records.c.next_attempt_at <= sa.bindparam("now"),
+        campaign_records.c.callback_agent.in_(sa.bindparam("agents", expanding=True)),
+    )
+    .order_by(campaign_records.c.next_attempt_at, campaign_records.c.id)
+)
+_NEXT_AGENT_CALLBACK: Final = sa.select(sa.func.min(campaign_records.c.next_attempt_at)).where(
+    campaign_records.c.campaign == sa.bindparam("campaign"),
+    campaign_records.c.status == "callback",
+    campaign_records.c.callback_agent.is_not(None),
+)
 
 
 def agent_callbacks_due(
@@ -291,16 +370,26 @@ def agent_callbacks_due(
         return []
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(campaign_records)
-            .where(
-                campaign_records.c.campaign == campaign,
-                campaign_records.c.status == "callback",
-                campaign_records.c.next_attempt_at <= now,
-                campaign_records.c.callback_agent.in_(list(agents)),
-            )
-            .order_by(campaign_records.c.next_attempt_at, campaign_records.c.id)
+            _AGENT_CALLBACKS, {"campaign": campaign, "now": now, "agents": list(agents)}
         ).all()
     return [_stored(r) for r in rows]
+
+
+def agent_callbacks(
+    engine: Engine, campaign: str, now: dt.datetime, agents: Sequence[str]
+) -> tuple[list[StoredRecord], dt.datetime | None]:
+    """``agent_callbacks_due``, and when the soonest callback of ``campaign`` booked for
+    any agent is due (None: none is booked), read together (``callbook.CallbackBook``)."""
+    with engine.connect() as conn:
+        soonest = conn.execute(_NEXT_AGENT_CALLBACK, {"campaign": campaign}).scalar()
+        rows = (
+            conn.execute(
+                _AGENT_CALLBACKS, {"campaign": campaign, "now": now, "agents": list(agents)}
+            ).all()
+            if agents and soonest is not None and soonest <= now
+            else []
+        )
+    return [_stored(r) for r in rows], soonest
 
 
 def _stored(row: Any) -> StoredRecord:
