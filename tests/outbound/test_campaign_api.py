@@ -284,6 +284,21 @@ async def test_schedule_callback(
             {"record": 1, "at": "2027-01-15T14:30Z", "agentOnly": True},
         )
         assert (err.code, err.data["path"]) == (-32602, "params.agentOnly")
+        # Record ids are the database's 32-bit integers: beyond them, a clear refusal
+        # (PostgreSQL would fail the cast), on every method that names a record.
+        for method, params in (
+            ("campaign.scheduleCallback", {"at": "2027-01-15T14:30:00Z"}),
+            ("campaign.setDisposition", {"disposition": "sale"}),
+            ("campaign.previewDial", {}),
+            ("campaign.previewSkip", {"reason": "busy"}),
+        ):
+            for record in (2**31, 0):
+                err = await refused(admin, method, {"record": record, **params})
+                assert (err.code, err.data["path"], err.data["problem"]) == (
+                    -32602,
+                    "params.record",
+                    "want a record id from 1 to 2147483647",
+                ), method
 
 
 async def test_without_records_campaigns_are_off(autojump_clock: trio.testing.MockClock) -> None:

@@ -22,6 +22,7 @@ from ..context import RequestContext
 from ..policy import Target
 from ..rpc import RpcError
 from .base import registry
+from .record_ids import check_record_id
 
 if TYPE_CHECKING:
     from ...outbound.service import CampaignService
@@ -156,6 +157,7 @@ class CallbackParams:
 async def schedule_callback(ctx: RequestContext, p: CallbackParams) -> dict[str, Any]:
     """Book a callback of a record at ``at``: offered to the caller's agent only
     (``agentOnly``, agents only) or to any agent of the campaign."""
+    check_record_id(p.record)
     try:
         at = dt.datetime.fromisoformat(p.at.replace("Z", "+00:00"))
     except ValueError:

@@ -24,6 +24,7 @@ from ..rpc import RpcError
 from .acd_access import credential, refuse, supervises
 from .base import registry
 from .campaign import EVERYONE, _run, _service
+from .record_ids import check_record_id
 
 __all__ = ["campaign_topic", "check_campaign_access"]
 
@@ -90,6 +91,8 @@ async def set_disposition(ctx: RequestContext, p: DispositionParams) -> dict[str
             "invalid params: params: give exactly one of callID and record",
             {"path": "params", "problem": "give exactly one of callID and record"},
         )
+    if p.record is not None:
+        check_record_id(p.record)
     service = _service(ctx)
     agent = _agent_of(ctx)
     result: dict[str, Any] = await _run(
@@ -144,6 +147,7 @@ async def preview_skip(ctx: RequestContext, p: PreviewSkipParams) -> dict[str, A
 
 
 async def _check_preview(ctx: RequestContext, record: int) -> None:
+    check_record_id(record)
     service = _service(ctx)
     dialler = service.dialler
     desk = dialler.previews if dialler is not None else None

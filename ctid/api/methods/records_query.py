@@ -42,14 +42,13 @@ from ..registry import ALL_ROLES
 from ..rpc import RpcError
 from .base import registry
 from .params import utc_time
+from .record_ids import check_record_id
 from .records import records_service
 
 __all__ = ["CampaignOutcome", "caller_info_of", "check_number"]
 
 #: Longest number or prefix taken (E.164 has at most 15 digits; room for a trunk prefix).
 MAX_NUMBER: Final = 64
-#: Campaign record ids are the database's 32-bit integers.
-MAX_RECORD_ID: Final = 2**31 - 1
 #: How a campaign's attempt ends (``ctid.outbound.campaign_config.OUTCOMES``; a test
 #: keeps the two the same).
 CampaignOutcome = Literal[
@@ -66,14 +65,7 @@ def _number(value: str, name: str) -> str:
 
 
 def _record_id(value: int | None) -> int | None:
-    if value is not None and not 1 <= value <= MAX_RECORD_ID:
-        problem = f"want a record id from 1 to {MAX_RECORD_ID}"
-        raise RpcError(
-            rpc.INVALID_PARAMS,
-            f"invalid params: params.campaignRecord: {problem}",
-            {"path": "params.campaignRecord", "problem": problem},
-        )
-    return value
+    return None if value is None else check_record_id(value, "params.campaignRecord")
 
 
 def _limit(value: int) -> int:
