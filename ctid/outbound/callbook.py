@@ -73,6 +73,16 @@ class CallbackBook:
         soonest = self.soonest(campaign)
         return soonest is not None and soonest <= now
 
+    async def may_be_due(self, campaign: str, now: dt.datetime) -> bool:
+        """Whether a callback of ``campaign`` booked for any agent may be due at ``now``
+        (the blended claim, ``preview.PreviewDesk.round``): the soonest due time known,
+        read again when the last read is ``REREAD_SECONDS`` old."""
+        stored = self._stored.get(campaign)
+        if stored is None or trio.current_time() - stored[0] >= REREAD_SECONDS:
+            await self.due(campaign, now, ())
+        soonest = self.soonest(campaign)
+        return soonest is not None and soonest <= now
+
     async def due(
         self, campaign: str, now: dt.datetime, agents: Sequence[str]
     ) -> list[store.StoredRecord]:

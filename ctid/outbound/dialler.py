@@ -236,6 +236,7 @@ class Dialler:
                 on_dialled=self._preview_dialled,
                 blend=self.blend,
                 callbacks_due=self.callbacks.due,
+                callbacks_may_be_due=self.callbacks.may_be_due,
             )
         self.board = CampaignBoard(
             publish, utcnow=utcnow, clock=trio.current_time, interval=figures_interval, heard=heard

@@ -53,6 +53,8 @@ BLEND_LOOK_AHEAD: Final = 8
 Reader = Callable[..., Any]
 Publish = Callable[..., None]
 CallbacksDue = Callable[[str, dt.datetime, list[str]], Awaitable[list[store.StoredRecord]]]
+#: Whether a campaign's callbacks for one agent may be due (``callbook.CallbackBook.may_be_due``).
+CallbacksMayBeDue = Callable[[str, dt.datetime], Awaitable[bool]]
 
 
 class AgentDesk(Protocol):
@@ -113,11 +115,14 @@ class PreviewDesk:
         on_dialled: Callable[[str, Preview], None],
         blend: Blender | None = None,
         callbacks_due: CallbacksDue | None = None,
+        callbacks_may_be_due: CallbacksMayBeDue | None = None,
     ) -> None:
         self._read = read
         #: How the agents' due callbacks are looked up (``callbook.CallbackBook.due``;
         #: default: the database at each look-up).
         self._callbacks_due = callbacks_due or partial(read, store.agent_callbacks_due)
+        #: Whether to ask which agents a due callback claims (None: at every round).
+        self._callbacks_may_be_due = callbacks_may_be_due
         self._agents = agents
         self._calls = calls
         self._publish = publish
@@ -155,7 +160,11 @@ class PreviewDesk:
         held = [a for a in blend.held_by(spec.name) if a not in busy] if blend else []
         if blend is not None and spec.priority > 0:
             # Callbacks booked for one agent claim it by priority too (``blend``).
-            agents = await self._read(callback_agents_due, spec.name, self._utcnow())
+            now = self._utcnow()
+            agents: frozenset[str] = frozenset()
+            may = self._callbacks_may_be_due
+            if may is None or await may(spec.name, now):
+                agents = await self._read(callback_agents_due, spec.name, now)
             blend.seen_callbacks(spec, agents)
         if held:
             # An agent given to the campaign: its callbacks are looked up now.

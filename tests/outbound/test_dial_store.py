@@ -213,3 +213,38 @@ async def test_the_book_reads_only_when_a_callback_may_be_due(
     book.forget("renewals")
     await book.due("renewals", NOW, agents)
     assert book.reads == reads + 2
+
+
+async def test_the_book_says_whether_a_callback_may_claim_an_agent(
+    engine: sa.Engine, autojump_clock: trio.testing.MockClock
+) -> None:
+    """``may_be_due`` (the blended claim's question, asked at every round) reads only
+    when its knowledge is ``REREAD_SECONDS`` old, and is True from a callback's time on."""
+    a, b = _import(engine, "renewals", ["5550101", "5550102"])
+
+    async def read(fn: Any, *args: Any) -> Any:
+        return await inline(fn, engine, *args)
+
+    book = CallbackBook(read, pending=set[int]().__contains__)
+    assert (await book.may_be_due("renewals", NOW), book.reads) == (False, 1)
+    for _ in range(10):
+        await trio.sleep(1)
+        assert await book.may_be_due("renewals", NOW) is False
+    assert book.reads == 1
+    # Booked through this process: known at once, true from its time on, without a read.
+    due = NOW + dt.timedelta(seconds=30)
+    _book_callback(engine, a, due, "2001")
+    book.booked("renewals", a, due)
+    assert await book.may_be_due("renewals", due - dt.timedelta(seconds=1)) is False
+    assert await book.may_be_due("renewals", due) is True
+    assert book.reads == 1
+    # Written behind the book's back (another process): seen once the knowledge is old.
+    book.forget("renewals")
+    _book_callback(engine, a, NOW + dt.timedelta(days=1), "2001")
+    assert await book.may_be_due("renewals", due) is False  # a read: a moved to tomorrow
+    reads = book.reads
+    _book_callback(engine, b, due, "2002")
+    assert await book.may_be_due("renewals", due) is False
+    assert book.reads == reads
+    await trio.sleep(REREAD_SECONDS)
+    assert (await book.may_be_due("renewals", due), book.reads) == (True, reads + 1)
