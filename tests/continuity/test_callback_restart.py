@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import trio
 
+from ctid.calls.keep import KIND_CALL
 from ctid.outbound.callbook import REREAD_SECONDS
 from ctid.outbound.preview import CALLBACKS_EVERY
 from ctid.switch_drivers.simulator.driver import SimulatorDriver, config_from_section
@@ -138,6 +139,76 @@ async def test_a_callback_booked_during_a_call_kept_across_a_restart(
         await cc.settle()
         await trio.sleep(1.0)
         assert dialler_of(cc.app).callbacks.soonest("renewals") == due
+        assert standings(database_url, "callback_agent")["5550101"] == (
+            "callback",
+            1,
+            "answered",
+            "2001",
+        )
+        await offered_on_time(cc, due)
+
+
+async def test_a_callback_booked_during_a_call_that_ended_while_ctid_was_down(
+    tmp_path: Path, empty_database_url: str, autojump_clock: trio.abc.Clock
+) -> None:
+    """A new simulator for the second daemon: the call is gone from the switch. The call
+    comes back from the live state, is cleared once every service has it back, and the
+    attempt's end writes the kept booking: ``callback`` for the agent, on time."""
+    database_url = empty_database_url
+    cfg = config(tmp_path, database_url)
+    async with daemon(cfg) as cc:
+        await start(cc)
+        await trio.sleep(5.0)  # 5550101 answered at 2 s and talks with 2001
+        alice = await cc.client(token=ALICE)
+        dialler = dialler_of(cc.app)
+        due = dialler.utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
+        await alice.call(
+            "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
+        )
+        assert standings(database_url)["5550101"] == ("dialling", 0, None)
+        await cc.settle()
+        await store_of(cc).flush()
+    await trio.sleep(10.0)
+    async with daemon(cfg) as cc:
+        await trio.sleep(0.5)
+        assert standings(database_url, "callback_agent")["5550101"] == (
+            "callback",
+            1,
+            "answered",
+            "2001",
+        )
+        assert dialler_of(cc.app).callbacks.soonest("renewals") == due
+        await offered_on_time(cc, due)
+
+
+async def test_a_callback_kept_with_an_attempt_whose_call_is_not_back(
+    tmp_path: Path, empty_database_url: str, autojump_clock: trio.abc.Clock
+) -> None:
+    """The attempt's row (with its booking) reached the live state, its call's row did
+    not (the kill fell between the two): the call never comes back to end, so the
+    restart writes the booking itself, the attempt counted, and the callback is offered
+    on time (before, the recovery counted a failed attempt and the booking was lost)."""
+    database_url = empty_database_url
+    cfg = config(tmp_path, database_url)
+    async with daemon(cfg) as cc:
+        await start(cc)
+        await trio.sleep(5.0)  # 5550101 answered at 2 s and talks with 2001
+        alice = await cc.client(token=ALICE)
+        dialler = dialler_of(cc.app)
+        [call_id] = dialler.attempts
+        due = dialler.utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
+        await alice.call(
+            "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
+        )
+        await cc.settle()
+        live = store_of(cc)
+        await live.flush()
+        live.delete(KIND_CALL, call_id)
+        await live.flush()
+    await trio.sleep(10.0)
+    async with daemon(cfg) as cc:
+        await trio.sleep(0.5)
+        assert call_id not in cc.app.model.calls
         assert standings(database_url, "callback_agent")["5550101"] == (
             "callback",
             1,
