@@ -15,7 +15,8 @@ a healthy client's latency), ``history`` (``records.history`` on millions of
 calls on SQLite and PostgreSQL, against the same look-up without its indexes),
 ``webhooks`` (events/s through the webhook outbox against one POST per event),
 ``outbox_index`` (what the outbox's event-id index costs the writer and saves the
-journal's replay),
+journal's replay), ``due_index`` (the dialler's due read with the old and the new
+due index: plans and times),
 ``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
 grid, the gain over progressive, the wall time of a day), ``records`` (the call
 records of a simulated day written batched against op after op).
@@ -110,6 +111,12 @@ def _outbox_index(argv: list[str]) -> None:
     outbox_index.main(argv)
 
 
+def _due_index(argv: list[str]) -> None:
+    from . import due_index
+
+    due_index.main(argv)
+
+
 def _webhooks(argv: list[str]) -> None:
     from . import webhooks
 
@@ -130,6 +137,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "history": _history,
     "webhooks": _webhooks,
     "outbox_index": _outbox_index,
+    "due_index": _due_index,
     "pacing": _pacing,
     "records": _records,
 }

@@ -10,11 +10,12 @@ and moved earlier by every booking this process makes
 when the call ends). While that time is later than now, a round's look-up is
 answered from memory: nothing is due.
 
-What it does not hear of (a path that puts a record back to ``callback``
-without telling it, another process writing the table) it finds at the
+What it does not hear of (another program writing the table) it finds at the
 latest ``REREAD_SECONDS`` later: it reads the database at least that often. A
 campaign that starts or resumes reads at its first round (``forget``: a pause
-sends the callbacks on preview back to ``callback``).
+sends the callbacks on preview back to ``callback``), and so does every campaign
+after a restart or a takeover (the new process's book is empty): what the
+previous process or the other node booked is offered on time.
 """
 
 from __future__ import annotations

@@ -33,11 +33,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
 from . import store
+from .attempts import outcome_of
 from .events import DayCounts
 from .pacer import DayTally, Pacer, Samples
 
@@ -246,6 +248,10 @@ class CampaignKeeper:
         dialler = self.dialler
         standing = attrs.evolve(found.standing, status=str(row["status"]))
         if dialler.call_facts(call_id) is None:
+            callback = _callback(row.get("callback"))
+            if callback is not None:
+                await self._write_kept_callback(str(row["campaign"]), row, found, callback, now)
+                return False
             # Left ``dialling``: the dialler's recovery (``claims.recover``) counts the
             # attempt with its call record's outcome when the campaign runs again.
             return False
@@ -264,6 +270,36 @@ class CampaignKeeper:
         )
         self._attempts[call_id] = row
         return True
+
+    async def _write_kept_callback(
+        self,
+        campaign: str,
+        row: dict[str, Any],
+        found: store.StoredRecord,
+        callback: tuple[dt.datetime, str | None],
+        now: dt.datetime,
+    ) -> None:
+        """A callback booked during a call that is gone now (its live-state row was not
+        written): the attempt's end that would have written the booking never comes, and
+        the recovery would count the record as a failed attempt and lose the booking. The
+        booking wins, as at an attempt's end (``Dialler._write_ended``); the attempt counts."""
+        at, agent = callback
+        cause = row.get("failedCause")
+        outcome = outcome_of(bool(row.get("handed")), cause if isinstance(cause, str) else None)
+        standing = attrs.evolve(
+            found.standing,
+            status="callback",
+            attempts=found.standing.attempts + 1,
+            retries=0,
+            next_attempt_at=at,
+            last_outcome=outcome,
+        )
+        await self.dialler.read(
+            partial(store.update_record, callback_agent=agent), found.id, standing, now
+        )
+        if agent is not None:
+            self.dialler.callbacks.booked(campaign, found.id, at)
+        log.info("live state: campaign %s record %d: its callback kept", campaign, found.id)
 
     async def _reconcile(self, kept: set[int], now: dt.datetime) -> None:
         """Records left ``dialling`` or ``preview`` by the previous run with no call now."""

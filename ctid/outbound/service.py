@@ -366,6 +366,11 @@ class CampaignService:
         )
         if self.dialler is not None and agent is not None:
             self.dialler.callbacks.booked(campaign, record_id, at)
+        elif self.dialler is not None:
+            # A callback for any agent is a due record: the campaign's batch in memory
+            # (``due.DueQueue``, up to 15 s old) does not hold it, so read a new one at the
+            # next round rather than dial the batch's records before it.
+            self.dialler.picker.due.pop(campaign, None)
         if self.dialler is not None and self.dialler.previews is not None:
             self.dialler.previews.callbacks_changed()
         return _booked(campaign, record_id, at, agent)

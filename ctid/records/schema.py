@@ -445,11 +445,14 @@ campaign_records = Table(
     Column("callback_agent", NAME),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+#: ``id`` last: each state's due records come in the due query's order, ties of
+#: ``next_attempt_at`` (every ``new`` record's NULL) included, with no sort (migration 0014).
 Index(
     "ix_campaign_records_due",
     campaign_records.c.campaign,
     campaign_records.c.status,
     campaign_records.c.next_attempt_at,
+    campaign_records.c.id,
 )
 Index("ix_campaign_records_number", campaign_records.c.campaign, campaign_records.c.number)
 

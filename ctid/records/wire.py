@@ -12,11 +12,12 @@ being there: absent, they are ``null``.
 A campaign's call shows its campaign, the list record it dialled
 (``campaignRecord``), how the attempt ended (``campaignOutcome``), the answering
 machine detection's verdict (``amd``: the call's fact ``answeredBy``) and the agent's
-code (``agentDisposition``); other calls have ``null`` there. A campaign call that failed
-in the step that ended it (busy, unreachable) has no ``campaign_outcome`` column: the
-dialler notes the outcome after the call's record was taken. Its outcome is read from
-the record's own ``disposition`` then, by the rule ``report.campaign`` and the dialler's
-recovery use (``ctid.outbound.attempts.outcome_of``; a test keeps the two the same).
+code (``agentDisposition``); other calls have ``null`` there. Every campaign call ends
+with its ``campaign_outcome`` fact (``ctid.outbound.outcome_hook``: one that fails in the
+switch step that ends it too). A record written before that (or left by a run that
+died) may lack the column: its outcome is read from the record's own ``disposition``
+then, by the rule ``report.campaign`` and the dialler's recovery use
+(``ctid.outbound.attempts.outcome_of``; a test keeps the two the same).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from ..outbound.install import (
     install_dialler,
 )
 from ..outbound.install import install_outbound_routing as _routes
+from ..outbound.outcome_hook import install_outcome_hook
 from ..outbound.service import CampaignService
 from ..reloading import Apply
 from .acd import AcdDestinations
@@ -69,6 +70,8 @@ def install_campaign_dialling(app: Parts) -> None:
     app.api.services.setdefault("extra_events", []).extend(EVENT_NAMES)
     app.calls.event_sinks.append(dialler.on_event)
     app.calls.notice_sinks.append(dialler.on_notice)
+    # A call that fails in the step that ends it: its record gets the outcome too.
+    install_outcome_hook(app.model)
     app.extra_services.append(dialler.run)
 
     async def flush_at_shutdown() -> None:

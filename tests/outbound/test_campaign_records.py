@@ -28,6 +28,15 @@ from ctid.testing import RpcErrorReply, call_centre
 from ..campaigns import campaign, campaign_config
 
 PERSON, BUSY, MACHINE = "5550101", "5550486", "5550263"
+#: The simulator's numbers that never answer, do not exist, and fail in the network.
+NO_ANSWER, INVALID, FAILED = "5550480", "5550404", "5550408"
+#: Each failing number -> the outcome and the call's own disposition its record shows.
+FAILING = {
+    BUSY: ("busy", "busy"),
+    NO_ANSWER: ("noAnswer", "noAnswer"),
+    INVALID: ("invalidNumber", "failed"),
+    FAILED: ("failed", "failed"),
+}
 CAMPAIGN_KEYS = ("campaign", "campaignRecord", "campaignOutcome", "amd", "agentDisposition")
 
 
@@ -38,6 +47,23 @@ def record_ids(url: str) -> dict[str, int]:
         with engine.connect() as conn:
             rows = conn.execute(sa.select(campaign_records.c.number, campaign_records.c.id))
             return {str(r[0]): int(r[1]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+def list_outcomes(url: str) -> list[tuple[str, str, int]]:
+    """Each list record's number, last outcome and attempts, as the dialler wrote them."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    campaign_records.c.number,
+                    campaign_records.c.last_outcome,
+                    campaign_records.c.attempts,
+                )
+            )
+            return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
     finally:
         engine.dispose()
 
@@ -78,7 +104,7 @@ async def test_campaign_attempts_in_the_call_records(
     )
     async with call_centre(cfg) as cc:
         admin = await cc.client()
-        csv = f"phone\n{PERSON}\n{BUSY}\n{MACHINE}\n"
+        csv = f"phone\n{PERSON}\n{BUSY}\n{NO_ANSWER}\n{INVALID}\n{FAILED}\n{MACHINE}\n"
         await admin.call(
             "campaign.importList",
             {"campaign": "c", "list": "l", "numberColumn": "phone", "csv": csv},
@@ -95,8 +121,8 @@ async def test_campaign_attempts_in_the_call_records(
         assert talking is not None
         await admin.call("campaign.setDisposition", {"callID": talking, "disposition": "sale"})
         await admin.call("sim.onHook", {"device": "1001"})
-        # Then the busy number, then the machine (hung up once AMD has heard it).
-        await trio.sleep(30)
+        # Then the failing numbers, then the machine (hung up once AMD has heard it).
+        await trio.sleep(90)
         await admin.call("campaign.setState", {"name": "c", "state": "stopped"})
         # A call of no campaign.
         made = await admin.call(
@@ -118,25 +144,34 @@ async def test_campaign_attempts_in_the_call_records(
         found = (await admin.call("records.search", {"campaign": "c"}))["records"]
         # A campaign's call is the customer's: its caller is the number dialled.
         by_number = {r["caller"]: r for r in found}
-        assert len(found) == 3 and set(by_number) == {PERSON, BUSY, MACHINE}
+        assert len(found) == 6 and set(by_number) == {PERSON, MACHINE, *FAILING}
         assert fields(by_number[PERSON]) == ("c", ids[PERSON], "answered", "human", "sale")
-        assert fields(by_number[BUSY]) == ("c", ids[BUSY], "busy", None, None)
+        for number, (outcome, disposition) in FAILING.items():
+            assert fields(by_number[number]) == ("c", ids[number], outcome, None, None)
+            assert by_number[number]["disposition"] == disposition
+            assert by_number[number]["agentID"] is None
+            assert by_number[number]["answeredAt"] is None
         assert fields(by_number[MACHINE]) == ("c", ids[MACHINE], "machine", "machine", None)
         assert by_number[PERSON]["callID"] == talking
         assert (by_number[PERSON]["agentID"], by_number[PERSON]["queue"]) == ("2001", "sales")
         assert all(r["direction"] == "outbound" for r in found)
         assert by_number[MACHINE]["agentID"] is None
-        # What the API shows is what the database holds, column for column.
+        # What the API shows is what the database holds, column for column: every
+        # attempt's outcome is in its record, the failed ones' too (none read from the
+        # disposition).
         stored = campaign_columns(database_url)
         for record in found:
-            columns = stored[record["callID"]]
-            if record["caller"] == BUSY:
-                # Failed in the step that ended it: the dialler noted the outcome after
-                # the record was taken; it is read from the record's disposition.
-                assert columns[2] is None and record["disposition"] == "busy"
-                columns = (*columns[:2], "busy", *columns[3:])
-            assert fields(record) == columns
+            assert fields(record) == stored[record["callID"]]
+            assert stored[record["callID"]][2] is not None
         assert stored[plain] == (None, None, None, None, None)
+        # The outcomes the records show are the ones the dialler wrote to the list.
+        written = list_outcomes(database_url)
+        assert all(attempts == 1 for _, _, attempts in written)
+        standing = {number: outcome for number, outcome, _ in written}
+        assert standing == {number: o for number, (o, _) in FAILING.items()} | {
+            PERSON: "answered",
+            MACHINE: "machine",
+        }
 
         # records.get shows the same record; a call of no campaign has nulls there.
         got = await admin.call("records.get", {"callID": talking})
@@ -155,11 +190,15 @@ async def test_campaign_attempts_in_the_call_records(
         assert await search(campaign="c", campaignOutcome="answered") == [talking]
         assert await search(campaign="c", campaignRecord=ids[PERSON]) == [talking]
         assert await search(campaign="other", campaignRecord=ids[PERSON]) == []
-        assert await search(campaignOutcome="busy") == [by_number[BUSY]["callID"]]
+        for number, (outcome, _) in FAILING.items():
+            assert await search(campaignOutcome=outcome) == [by_number[number]["callID"]]
+            assert await search(campaign="c", campaignOutcome=outcome) == [
+                by_number[number]["callID"]
+            ]
         assert await search(campaignOutcome="abandoned") == []
-        assert await search(campaignOutcome="failed") == []
+        assert await search(campaignOutcome="dnc") == []
         everything = await search()
-        assert len(everything) == 4 and plain in everything
+        assert len(everything) == 7 and plain in everything
 
         # Bad filters are refused and change nothing.
         for params, path in (

@@ -243,3 +243,34 @@ async def test_a_callback_booked_during_the_call_is_offered_when_due(
         offered = dialler.utcnow()
         assert (shown["record"], shown["callback"], shown["agentID"]) == (1, True, "2001")
         assert due <= offered <= due + dt.timedelta(seconds=CALLBACKS_EVERY + 1)
+
+
+async def test_a_callback_for_any_agent_booked_through_the_api_is_dialled_first(
+    tmp_path: Path, database_url: str, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A callback booked for any agent is a due record, first of the due ones: the batch
+    read before the booking does not hold it, and is read again at once."""
+    numbers = [f"55501{i:02d}" for i in range(1, 21)]
+    async with call_centre(config(tmp_path, database_url)) as cc:
+        admin = await cc.client()
+        await start(admin, "name,phone\n" + "".join(f"n{n},{n}\n" for n in numbers))
+        await trio.sleep(0.5)
+        dialler = dialler_of(cc.app)
+        queue = dialler.picker.due["renewals"]
+        assert queue.reads == 1 and len(queue) == 19  # the batch holds records 2 to 20
+        assert await outside(admin) == {"T/1": ("alerting", numbers[0])}
+        await trio.sleep(3)
+        due = dialler.utcnow().replace(microsecond=0)
+        booked = await admin.call(
+            "campaign.scheduleCallback", {"record": 20, "at": due.isoformat()}
+        )
+        assert (booked["record"], booked["agent"]) == (20, None)
+        assert standings(database_url)[numbers[19]] == ("callback", 0, None)
+        # The agent hangs up: the next call is the callback, not the batch's record 2.
+        cc.sim.on_hook("1001")
+        await cc.settle()
+        await trio.sleep(0.5)
+        assert await outside(admin) == {"T/1": ("alerting", numbers[19])}
+        now = standings(database_url)
+        assert (now[numbers[19]], now[numbers[1]]) == (("dialling", 0, None), ("new", 0, None))
+        assert dialler.picker.due["renewals"].reads == 1  # a new queue, read once
