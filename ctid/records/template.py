@@ -31,6 +31,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import exc as sa_exc
+
 from . import db
 
 __all__ = ["cache_dir", "fresh_database", "migrations_digest", "template_path"]
@@ -69,7 +71,8 @@ def fresh_database(path: Path, *, directory: Path | None = None) -> None:
     if not template.is_file():
         try:
             _make_template(template)
-        except OSError as exc:
+        except (OSError, sqlite3.Error, sa_exc.SQLAlchemyError) as exc:
+            # A cache that cannot be written, or a path SQLite will not open there.
             log.info("no records template (%s); migrating the database instead", exc)
             _migrate(path)
             return
@@ -103,7 +106,7 @@ def _make_template(template: Path) -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(target)
         try:

@@ -79,6 +79,22 @@ def test_the_copy_equals_a_database_migrated_from_nothing(tmp_path: Path) -> Non
     ]
 
 
+def test_a_cache_path_with_uri_characters(tmp_path: Path) -> None:
+    cache = tmp_path / "a b"
+    template.fresh_database(tmp_path / "day.db", directory=cache)
+    assert _schema(tmp_path / "day.db") == _schema(_migrated(tmp_path / "migrated.db"))
+    assert template.template_path(cache).is_file()
+
+
+def test_a_cache_path_sqlalchemy_cannot_open_migrates_in_place(tmp_path: Path) -> None:
+    # SQLAlchemy's URLs (every SQLite path of ctid goes through one) cut at "?".
+    cache = tmp_path / "a?b"
+    target = tmp_path / "day.db"
+    template.fresh_database(target, directory=cache)
+    assert _schema(target) == _schema(_migrated(tmp_path / "migrated.db"))
+    assert not template.template_path(cache).exists()
+
+
 def test_the_second_database_is_copied_not_migrated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
