@@ -45,7 +45,7 @@ import operator
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import Final
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -192,16 +192,20 @@ def _groups(ordered: list[float]) -> tuple[tuple[float, ...], tuple[int, ...], t
     return tuple(times), tuple(counts), tuple(not_before)
 
 
-@attrs.frozen(kw_only=True)
-class Ringing:
-    """A call dialled and not answered yet: how long it has rung."""
+class Ringing(NamedTuple):
+    """A call dialled and not answered yet: how long it has rung.
+
+    A tuple, as ``AgentView``: a round builds one per call ringing."""
 
     seconds: float
 
 
-@attrs.frozen(kw_only=True)
-class AgentView:
-    """An agent of the campaign's queue as the pacer sees it."""
+class AgentView(NamedTuple):
+    """An agent of the campaign's queue as the pacer sees it.
+
+    A tuple, not an attrs class: a pacing round builds one per agent of the queue (100
+    a round, a round a second and more), and attrs' frozen ``__init__`` was most of the
+    cost of building them."""
 
     agent_id: str
     #: Ready for a call now.
