@@ -159,14 +159,18 @@ class Survival:
         times, counts, not_before = groups
         censored = sorted(going)
         c = len(censored)
-        left = bisect.bisect_left
         # At risk at t: the ended cycles not shorter than t, and the going ones (censored
         # at t or later). The product runs in the same order as a loop's ``share *= f``:
         # the same floats to the last bit (a pacing round's decision must not move).
-        factors = [
-            1.0 - d / (r + (c - left(censored, t)))
-            for t, d, r in zip(times, counts, not_before, strict=True)
-        ]
+        # The censored below t (``bisect_left(censored, t)``) counted by walking both
+        # ascending lists at once: a pacing round does this for every distinct cycle.
+        censored.append(math.inf)
+        factors = []
+        below = 0
+        for t, d, r in zip(times, counts, not_before, strict=True):
+            while censored[below] < t:
+                below += 1
+            factors.append(1.0 - d / (r + (c - below)))
         return cls(times=times, shares=tuple(accumulate(factors, operator.mul)))
 
     def at(self, seconds: float) -> float:
