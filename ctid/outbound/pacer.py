@@ -258,18 +258,17 @@ def slack(max_rate: float, tally: DayTally) -> float:
 
 def _frees(survival: Survival, busy: list[float], horizon: float) -> list[float]:
     """``Pacer.frees`` of each of ``busy`` (one agent's a pacing round's inner loop)."""
-    times, shares = survival.times, survival.shares
+    times = survival.times
+    # ``survival.at`` with no branch: the share before every cycle (1.0) put in front.
+    shares = (1.0, *survival.shares)
     right = bisect.bisect_right
-    out = []
-    for b in busy:
-        k = right(times, b)
-        alive = shares[k - 1] if k else 1.0
-        if alive <= 0:
-            out.append(0.0)  # past every cycle seen: see ``Pacer.frees``
-            continue
-        k = right(times, b + horizon)
-        out.append(1.0 - (shares[k - 1] if k else 1.0) / alive)
-    return out
+    # An agent past every cycle seen (none alive) is not counted: see ``Pacer.frees``.
+    return [
+        0.0
+        if (alive := shares[right(times, b)]) <= 0
+        else 1.0 - shares[right(times, b + horizon)] / alive
+        for b in busy
+    ]
 
 
 def _phi(z: float) -> float:
@@ -424,10 +423,10 @@ class Pacer:
         survival = Survival.of_groups(self.cycles.groups(), busy)
         coming = _frees(survival, busy, horizon)
         y_mean = free + sum(coming)
-        y_var = sum(f * (1 - f) for f in coming)
+        y_var = sum([f * (1 - f) for f in coming])
         ring_p = self._still_persons([r.seconds for r in ringing])
         x_mean = waiting + sum(ring_p)
-        x_var = sum(q * (1 - q) for q in ring_p)
+        x_var = sum([q * (1 - q) for q in ring_p])
         lines = len(ringing) + waiting
         cap = math.floor(max_ratio * max(y_mean, 1.0)) - lines
         if cap <= 0 or p0 <= 0:

@@ -5,24 +5,36 @@ parts were rewritten for speed (docs/performance.md, "The campaign day, fifth
 pass"). A simulated day must not change by it, so each part is run here beside
 the code it replaced, as the oracle, on random inputs: the agents' views
 (``AcdAgents.agent_views``) and the answered calls that may still need an agent
-(``Connector.needing``).
+(``Connector.needing``); and the claim's query (``claims.claim_records``) against the
+query it was, whose plan on SQLite read every due record of the campaign.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctid.acd.agent import Agent
 from ctid.acd.agent_states import AgentState
 from ctid.acd.config import AgentConfig
+from ctid.outbound import claims, store
 from ctid.outbound.abandon import Connector
+from ctid.outbound.attempts import DUE_STATES
 from ctid.outbound.campaign_config import CampaignSpec
+from ctid.outbound.csv_import import ImportedRow, ListImport
 from ctid.outbound.install import AcdAgents
 from ctid.outbound.pacer import AgentView, Pacer
+from ctid.outbound.store import _RECORD_COLUMNS, GLOBAL_DNC
+from ctid.records import db
+from ctid.records.schema import campaign_records, dnc_numbers
 
+from ..campaigns import campaign
 from .test_connector import Clock, Port
 
 # ----------------------------------------------------------------- agent views
@@ -168,3 +180,89 @@ def test_needing_is_the_scan_of_every_answered_call(steps: list[tuple[int, ...]]
         for each in SPECS:
             assert connector.needing(each.name) == reference_needing(connector, each.name)
         assert connector.needing("nobody") == 0
+
+
+# ------------------------------------------------------------------- the claim
+
+
+def old_claimable() -> Any:
+    """``claims._CLAIMABLE`` as it was (SQLite's planner may take the due index)."""
+    c = campaign_records.c
+    return sa.select(*_RECORD_COLUMNS).where(
+        c.campaign == sa.bindparam("campaign"),
+        c.id.in_(sa.bindparam("ids", expanding=True)),
+        c.status.in_(sorted(DUE_STATES)),
+        sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= sa.bindparam("now")),
+        c.callback_agent.is_(None),
+        ~sa.exists().where(
+            dnc_numbers.c.number == c.number,
+            dnc_numbers.c.scope.in_([GLOBAL_DNC, sa.bindparam("campaign")]),
+        ),
+    )
+
+
+def test_the_claim_reads_its_records_by_id_and_finds_what_the_old_query_found(
+    tmp_path: Path,
+) -> None:
+    engine = db.make_engine(db.sqlite_url(tmp_path / "claims.db"))
+    try:
+        db.upgrade(engine)
+        now = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC)
+        store.save_campaign(engine, "renewals", campaign(name="renewals"), "api", now, create=True)
+        store.save_campaign(engine, "other", campaign(name="other"), "api", now, create=True)
+        for name in ("renewals", "other"):
+            rows = tuple(
+                ImportedRow(line=i + 2, number=f"+1555{i:07d}", data={"i": i}) for i in range(400)
+            )
+            parsed = ListImport(rows=rows, problems=(), duplicates=())
+            store.import_list(engine, name, "l", "phone", parsed, now)
+        rng = random.Random(7)
+        with engine.begin() as conn:
+            ids = [int(i) for i in conn.scalars(sa.select(campaign_records.c.id))]
+            # Some records not due (done, later, booked for an agent), some listed.
+            for record_id in rng.sample(ids, 200):
+                conn.execute(
+                    campaign_records.update()
+                    .where(campaign_records.c.id == record_id)
+                    .values(
+                        rng.choice(
+                            (
+                                {"status": "done"},
+                                {"status": "retry", "next_attempt_at": now + dt.timedelta(hours=1)},
+                                {"status": "retry", "next_attempt_at": now},
+                                {"status": "callback", "callback_agent": "a1"},
+                            )
+                        )
+                    )
+                )
+        numbers = [f"+1555{i:07d}" for i in rng.sample(range(400), 40)]
+        for scope in (GLOBAL_DNC, "renewals", "other"):
+            store.dnc_add(engine, scope, rng.sample(numbers, 15), "test", now)
+        statements: list[tuple[str, Any]] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if statement.startswith("SELECT"):
+                statements.append((statement, parameters))
+
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        for n in (1, 2, 4, 10, 40, 120):
+            wanted = rng.sample(ids, n)
+            with engine.connect() as conn:
+                params = {"campaign": "renewals", "ids": wanted, "now": now}
+                expected = [int(r.id) for r in conn.execute(old_claimable(), params)]
+            statements.clear()
+            claimed = claims.claim_records(engine, "renewals", wanted, now)
+            assert sorted(s.id for s in claimed) == sorted(expected)
+            assert [s.id for s in claimed] == [i for i in wanted if i in set(expected)]
+            (statement, parameters), *_ = statements
+            raw = engine.raw_connection()
+            try:
+                plan = [
+                    r[3]
+                    for r in raw.cursor().execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                ]
+            finally:
+                raw.close()
+            assert plan[0] == "SEARCH campaign_records USING INTEGER PRIMARY KEY (rowid=?)", plan
+    finally:
+        engine.dispose()
