@@ -212,7 +212,8 @@ def test_the_claim_reads_its_records_by_id_and_finds_what_the_old_query_found(
         store.save_campaign(engine, "other", campaign(name="other"), "api", now, create=True)
         for name in ("renewals", "other"):
             rows = tuple(
-                ImportedRow(line=i + 2, number=f"+1555{i:07d}", data={"i": i}) for i in range(400)
+                ImportedRow(line=i + 2, number=f"+1555{i:07d}", data={"i": str(i)})
+                for i in range(400)
             )
             parsed = ListImport(rows=rows, problems=(), duplicates=())
             store.import_list(engine, name, "l", "phone", parsed, now)
