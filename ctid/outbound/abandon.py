@@ -99,12 +99,14 @@ class Connector:
     def needing(self, campaign: str) -> int:
         """The campaign's answered calls that may still need an agent: AMD listening,
         or a person waiting."""
+        # Those are the calls AMD listens to (``detecting``: no person yet, no outcome)
+        # and the persons waiting (``waiting``: no outcome yet), a handful, where the
+        # answered calls are every call up; a pacing round asks this each time.
+        answered = self.answered
         return sum(
             1
-            for a in self.answered.values()
-            if a.spec.name == campaign
-            and a.outcome is None
-            and (a.person_at is None or a.call_id in self.waiting)
+            for call_id in (*self.detecting, *self.waiting)
+            if answered[call_id].spec.name == campaign
         )
 
     def next_deadline(self) -> float | None:

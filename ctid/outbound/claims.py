@@ -119,8 +119,16 @@ def write_records(engine: Engine, writes: Mapping[int, RecordWrite]) -> None:
 
 def _claimable(*, lock: bool) -> Any:
     c = campaign_records.c
+    # SQLite (``lock`` False): ``+campaign`` (SQLite's unary plus, a no-op on the value)
+    # keeps its planner off ``ix_campaign_records_due``. With four ids or more it took
+    # that index over the primary key and read every due record of the campaign at each
+    # claim: 7 ms a claim at 40,000 records, growing with the list, where the ids' own
+    # rows take 0.1 ms. PostgreSQL has no unary plus for text and plans by its statistics.
+    campaign = (
+        sa.literal_column("+campaign_records.campaign", sa.String) if not lock else c.campaign
+    )
     query = sa.select(*_RECORD_COLUMNS).where(
-        c.campaign == sa.bindparam("campaign"),
+        campaign == sa.bindparam("campaign"),
         c.id.in_(sa.bindparam("ids", expanding=True)),
         c.status.in_(sorted(DUE_STATES)),
         sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= sa.bindparam("now")),

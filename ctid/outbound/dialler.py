@@ -429,7 +429,7 @@ class Dialler:
         now = trio.current_time()
         return pacer.to_dial(
             agents=agents,
-            ringing=[Ringing(seconds=now - a.dialled_at) for a in ringing],
+            ringing=[Ringing(now - a.dialled_at) for a in ringing],
             waiting=waiting,
             max_rate=spec.max_abandon_rate,
             max_ratio=spec.max_dial_ratio,

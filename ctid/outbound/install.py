@@ -212,19 +212,17 @@ class AcdAgents:
         from ..acd.agent_states import AgentState
 
         now = self._engine.now()
-        views = []
-        for agent in self._engine.agents.values():
-            if queue not in agent.active:
-                continue
-            answered = agent.answered_at
-            views.append(
-                AgentView(
-                    agent_id=agent.agent_id,
-                    ready=agent.state is AgentState.READY,
-                    busy_seconds=None if answered is None else now - answered,
-                )
+        ready = AgentState.READY
+        # One comprehension, positional tuples: a pacing round runs this over every agent.
+        return [
+            AgentView(
+                agent.config.agent_id,
+                agent.state is ready,
+                None if (answered := agent.answered_at) is None else now - answered,
             )
-        return views
+            for agent in self._engine.agents.values()
+            if queue in agent.active
+        ]
 
 
 class CampaignCalls:

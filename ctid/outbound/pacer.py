@@ -45,7 +45,7 @@ import operator
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import Final
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -159,14 +159,18 @@ class Survival:
         times, counts, not_before = groups
         censored = sorted(going)
         c = len(censored)
-        left = bisect.bisect_left
         # At risk at t: the ended cycles not shorter than t, and the going ones (censored
         # at t or later). The product runs in the same order as a loop's ``share *= f``:
         # the same floats to the last bit (a pacing round's decision must not move).
-        factors = [
-            1.0 - d / (r + (c - left(censored, t)))
-            for t, d, r in zip(times, counts, not_before, strict=True)
-        ]
+        # The censored below t (``bisect_left(censored, t)``) counted by walking both
+        # ascending lists at once: a pacing round does this for every distinct cycle.
+        censored.append(math.inf)
+        factors = []
+        below = 0
+        for t, d, r in zip(times, counts, not_before, strict=True):
+            while censored[below] < t:
+                below += 1
+            factors.append(1.0 - d / (r + (c - below)))
         return cls(times=times, shares=tuple(accumulate(factors, operator.mul)))
 
     def at(self, seconds: float) -> float:
@@ -192,16 +196,20 @@ def _groups(ordered: list[float]) -> tuple[tuple[float, ...], tuple[int, ...], t
     return tuple(times), tuple(counts), tuple(not_before)
 
 
-@attrs.frozen(kw_only=True)
-class Ringing:
-    """A call dialled and not answered yet: how long it has rung."""
+class Ringing(NamedTuple):
+    """A call dialled and not answered yet: how long it has rung.
+
+    A tuple, as ``AgentView``: a round builds one per call ringing."""
 
     seconds: float
 
 
-@attrs.frozen(kw_only=True)
-class AgentView:
-    """An agent of the campaign's queue as the pacer sees it."""
+class AgentView(NamedTuple):
+    """An agent of the campaign's queue as the pacer sees it.
+
+    A tuple, not an attrs class: a pacing round builds one per agent of the queue (100
+    a round, a round a second and more), and attrs' frozen ``__init__`` was most of the
+    cost of building them."""
 
     agent_id: str
     #: Ready for a call now.
@@ -250,18 +258,17 @@ def slack(max_rate: float, tally: DayTally) -> float:
 
 def _frees(survival: Survival, busy: list[float], horizon: float) -> list[float]:
     """``Pacer.frees`` of each of ``busy`` (one agent's a pacing round's inner loop)."""
-    times, shares = survival.times, survival.shares
+    times = survival.times
+    # ``survival.at`` with no branch: the share before every cycle (1.0) put in front.
+    shares = (1.0, *survival.shares)
     right = bisect.bisect_right
-    out = []
-    for b in busy:
-        k = right(times, b)
-        alive = shares[k - 1] if k else 1.0
-        if alive <= 0:
-            out.append(0.0)  # past every cycle seen: see ``Pacer.frees``
-            continue
-        k = right(times, b + horizon)
-        out.append(1.0 - (shares[k - 1] if k else 1.0) / alive)
-    return out
+    # An agent past every cycle seen (none alive) is not counted: see ``Pacer.frees``.
+    return [
+        0.0
+        if (alive := shares[right(times, b)]) <= 0
+        else 1.0 - shares[right(times, b + horizon)] / alive
+        for b in busy
+    ]
 
 
 def _phi(z: float) -> float:
@@ -416,10 +423,10 @@ class Pacer:
         survival = Survival.of_groups(self.cycles.groups(), busy)
         coming = _frees(survival, busy, horizon)
         y_mean = free + sum(coming)
-        y_var = sum(f * (1 - f) for f in coming)
+        y_var = sum([f * (1 - f) for f in coming])
         ring_p = self._still_persons([r.seconds for r in ringing])
         x_mean = waiting + sum(ring_p)
-        x_var = sum(q * (1 - q) for q in ring_p)
+        x_var = sum([q * (1 - q) for q in ring_p])
         lines = len(ringing) + waiting
         cap = math.floor(max_ratio * max(y_mean, 1.0)) - lines
         if cap <= 0 or p0 <= 0:
