@@ -51,10 +51,10 @@ from ..outbound.pacer import DayTally
 from ..records import db
 from ..records.service import RecordsService
 from ..switch_drivers.simulator.driver import SimulatorDriver
-from .clock import mock_clock
+from .clock import JumpingClock
 from .dialers import DIALERS
 from .people import SimulatedAgents
-from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL
+from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL, on_jumping_clock
 
 __all__ = [
     "DIALERS",
@@ -231,6 +231,7 @@ def run_campaign(
             engine.dispose()
         config = _config(scenario, database, tmp)
         out: dict[str, Any] = {}
+        clock = JumpingClock()
 
         async def main() -> None:
             app = App(
@@ -238,12 +239,13 @@ def run_campaign(
             )
             async with trio.open_nursery() as nursery:
                 await nursery.start(app.run)
+                on_jumping_clock(app, clock, card_timers=True)
                 await _simulate(app, scenario, out, progress)
                 nursery.cancel_scope.cancel()
 
         began = time.perf_counter()
         with deterministic_scheduler(scenario.seed):
-            trio.run(main, clock=mock_clock())
+            trio.run(main, clock=clock)
         wall = time.perf_counter() - began
     total: DayTally = out["total"]
     agent_hours = scenario.agents * scenario.hours
@@ -325,6 +327,8 @@ async def _simulate(
     acd = app.acd
     assert acd is not None
     assert isinstance(app.driver, SimulatorDriver)
+    # Commands carried out at once, as in the inbound day (``ExecutesNow``).
+    app.driver.commands_at_once = True
     engine = acd.engine
     service = app.api.services[CAMPAIGNS]
     dialler = service.dialler
