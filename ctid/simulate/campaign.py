@@ -1,6 +1,8 @@
 """``ctid simulate --campaign``: a day of a dialler in seconds, with the real campaign code.
 
-The whole daemon runs in a fresh ``trio.run`` on ``MockClock(autojump_threshold=0)``:
+The whole daemon runs in a fresh ``trio.run`` on the ``JumpingClock`` (as ``ctid
+simulate``: ``run.on_jumping_clock``; the simulated card's deadlines on the daemon's
+``TimerQueue`` too):
 the campaign's dialler (``ctid.outbound``), the real ACD, call records and the
 voice-card simulator, whose outside parties are a crowd
 (``[[switch.simulator.callees]]``): a share ``answer_rate`` of calls is answered
@@ -12,7 +14,7 @@ exponential time of mean ``aht`` and wrap up for ``wrap_up`` seconds.
 
 The list is generated, each number called once (``max_attempts = 1``), and topped
 up every minute so the dialler never runs dry. Database work runs inline
-(``blocking.inline``) so the mock clock never jumps while it runs: the same seed
+(``blocking.inline``) so the clock never jumps while it runs: the same seed
 gives the same day.
 
 What the daemon does at once the simulation batches (``WRITE_BATCH_SECONDS``):
@@ -270,7 +272,7 @@ def deterministic_scheduler(seed: int) -> Iterator[None]:
 
     Trio runs each pass's ready tasks in the order they were woken, reversed or not
     by a coin of its own generator. Tasks woken by deadlines at the same instant
-    (common on MockClock: the dialler's second, the sampling minute, the writers'
+    (common on a simulated clock: the dialler's second, the sampling minute, the writers'
     30 s) are woken in the order of their cancel scopes' memory addresses (trio's
     tie-breaker is ``id(scope)``), and a cancelled scope wakes its tasks in the
     order of a set hashed by address. So a day depended on where objects landed in memory, which
