@@ -18,7 +18,8 @@ calls on SQLite and PostgreSQL, against the same look-up without its indexes),
 journal's replay),
 ``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
 grid, the gain over progressive, the wall time of a day), ``records`` (the call
-records of a simulated day written batched against op after op).
+records of a simulated day written batched against op after op), ``passes`` (trio's
+scheduler passes and task steps per dial of a campaign day).
 """
 
 from __future__ import annotations
@@ -98,6 +99,12 @@ def _pacing(argv: list[str]) -> None:
     pacing.main(argv)
 
 
+def _passes(argv: list[str]) -> None:
+    from . import campaign_passes
+
+    campaign_passes.main(argv)
+
+
 def _records(argv: list[str]) -> None:
     from . import records_apply
 
@@ -132,6 +139,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "outbox_index": _outbox_index,
     "pacing": _pacing,
     "records": _records,
+    "passes": _passes,
 }
 
 
