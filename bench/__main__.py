@@ -19,7 +19,8 @@ journal's replay), ``due_index`` (the dialler's due read with the old and the ne
 due index: plans and times),
 ``pacing`` (predictive dialling on ``ctid simulate --campaign``: the abandon-rate
 grid, the gain over progressive, the wall time of a day), ``records`` (the call
-records of a simulated day written batched against op after op).
+records of a simulated day written batched against op after op), ``passes`` (trio's
+scheduler passes and task steps per dial of a campaign day).
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ def _pacing(argv: list[str]) -> None:
     pacing.main(argv)
 
 
+def _passes(argv: list[str]) -> None:
+    from . import campaign_passes
+
+    campaign_passes.main(argv)
+
+
 def _records(argv: list[str]) -> None:
     from . import records_apply
 
@@ -140,6 +147,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], None]] = {
     "due_index": _due_index,
     "pacing": _pacing,
     "records": _records,
+    "passes": _passes,
 }
 
 

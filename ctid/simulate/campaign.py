@@ -1,6 +1,8 @@
 """``ctid simulate --campaign``: a day of a dialler in seconds, with the real campaign code.
 
-The whole daemon runs in a fresh ``trio.run`` on ``MockClock(autojump_threshold=0)``:
+The whole daemon runs in a fresh ``trio.run`` on the ``JumpingClock`` (as ``ctid
+simulate``: ``run.on_jumping_clock``; the simulated card's deadlines on the daemon's
+``TimerQueue`` too):
 the campaign's dialler (``ctid.outbound``), the real ACD, call records and the
 voice-card simulator, whose outside parties are a crowd
 (``[[switch.simulator.callees]]``): a share ``answer_rate`` of calls is answered
@@ -12,7 +14,7 @@ exponential time of mean ``aht`` and wrap up for ``wrap_up`` seconds.
 
 The list is generated, each number called once (``max_attempts = 1``), and topped
 up every minute so the dialler never runs dry. Database work runs inline
-(``blocking.inline``) so the mock clock never jumps while it runs: the same seed
+(``blocking.inline``) so the clock never jumps while it runs: the same seed
 gives the same day.
 
 What the daemon does at once the simulation batches (``WRITE_BATCH_SECONDS``):
@@ -52,10 +54,10 @@ from ..records import db
 from ..records.service import RecordsService
 from ..records.template import fresh_database
 from ..switch_drivers.simulator.driver import SimulatorDriver
-from .clock import mock_clock
+from .clock import JumpingClock
 from .dialers import DIALERS
 from .people import SimulatedAgents
-from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL
+from .run import FIRST_EXTENSION, MAX_TRUNKS, START_WALL, on_jumping_clock
 
 __all__ = [
     "DIALERS",
@@ -232,6 +234,7 @@ def run_campaign(
         fresh_database(path)
         config = _config(scenario, database, tmp)
         out: dict[str, Any] = {}
+        clock = JumpingClock()
 
         async def main() -> None:
             app = App(
@@ -239,12 +242,13 @@ def run_campaign(
             )
             async with trio.open_nursery() as nursery:
                 await nursery.start(app.run)
+                on_jumping_clock(app, clock, card_timers=True)
                 await _simulate(app, scenario, out, progress)
                 nursery.cancel_scope.cancel()
 
         began = time.perf_counter()
         with deterministic_scheduler(scenario.seed):
-            trio.run(main, clock=mock_clock())
+            trio.run(main, clock=clock)
         wall = time.perf_counter() - began
     total: DayTally = out["total"]
     agent_hours = scenario.agents * scenario.hours
@@ -269,7 +273,7 @@ def deterministic_scheduler(seed: int) -> Iterator[None]:
 
     Trio runs each pass's ready tasks in the order they were woken, reversed or not
     by a coin of its own generator. Tasks woken by deadlines at the same instant
-    (common on MockClock: the dialler's second, the sampling minute, the writers'
+    (common on a simulated clock: the dialler's second, the sampling minute, the writers'
     30 s) are woken in the order of their cancel scopes' memory addresses (trio's
     tie-breaker is ``id(scope)``), and a cancelled scope wakes its tasks in the
     order of a set hashed by address. So a day depended on where objects landed in memory, which
@@ -326,6 +330,8 @@ async def _simulate(
     acd = app.acd
     assert acd is not None
     assert isinstance(app.driver, SimulatorDriver)
+    # Commands carried out at once, as in the inbound day (``ExecutesNow``).
+    app.driver.commands_at_once = True
     engine = acd.engine
     service = app.api.services[CAMPAIGNS]
     dialler = service.dialler

@@ -1,8 +1,9 @@
 """The clock simulations run on: time jumps to the next deadline whenever every task waits.
 
-``run.py`` uses ``JumpingClock``, which does what trio's ``MockClock(autojump_threshold=0)``
-does in one scheduler pass less per jump; ``mock_clock`` (trio's own, read without the
-real clock) stays for the campaign simulation and as the reference the tests compare with.
+``run.py`` and ``campaign.py`` use ``JumpingClock``, which does what trio's
+``MockClock(autojump_threshold=0)`` does in one scheduler pass less per jump;
+``mock_clock`` (trio's own, read without the real clock) stays as the reference the
+tests compare with.
 """
 
 from __future__ import annotations

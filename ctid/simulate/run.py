@@ -31,7 +31,7 @@ from .clock import JumpingClock
 from .people import SimulatedAgents, SimulatedCallers, Traffic
 from .stats import CallRecord, Collector, Sample, Summary
 
-__all__ = ["Scenario", "SimulationResult", "run_simulation", "single_queue"]
+__all__ = ["Scenario", "SimulationResult", "on_jumping_clock", "run_simulation", "single_queue"]
 
 #: Simulations start at 08:00 UTC on Monday 2027-01-18 (schedules see a weekday morning).
 START_WALL: Final = dt.datetime(2027, 1, 18, 8, 0, tzinfo=dt.UTC).timestamp()
@@ -168,6 +168,21 @@ def run_simulation(scenario: Scenario, *, progress: Progress | None = None) -> S
         blocked=out["blocked"],
         start=collector.start,
     )
+
+
+def on_jumping_clock(app: App, clock: JumpingClock, *, card_timers: bool = False) -> None:
+    """What a simulated day changes in a started ``app`` running on ``clock`` (both days,
+    ``ctid simulate`` and ``--campaign``): the clock wakes the timer task
+    (``JumpingClock.serve``), the switch events the timers cause are folded in the
+    timer task's turn (``CallService.fold_after``), and the call model, the ACD and the
+    simulator read the clock directly. ``card_timers``: the timer task advances the
+    simulated card at its deadlines too (``SimulatorDriver.serve_timers``; the campaign
+    day, whose callees ring, answer and greet on the card's timers)."""
+    clock.serve(app.timers)
+    app.timers.wrap_due = app.calls.fold_after
+    _read_clock_directly(app, clock)
+    if card_timers and isinstance(app.driver, SimulatorDriver):
+        app.driver.serve_timers(app.timers)
 
 
 def _read_clock_directly(app: App, clock: JumpingClock) -> None:

@@ -28,6 +28,7 @@ from ... import faximage
 from ...blocking import Blocking, in_thread
 from ...numbers import parse_number_ranges
 from ...structure import Problems
+from ...timers import Timer, TimerQueue
 from .. import base as sw
 from ..lines import WrittenLines, extensions_as_written
 from . import fax
@@ -237,6 +238,10 @@ class SimulatorDriver(sw.SwitchDriver):
         self.blocking: Blocking = in_thread
         #: Faxes being received: fax id -> the texts of the pages the machine sends.
         self._fax_pages: dict[str, list[str]] = {}
+        #: ``ctid simulate``: the card's deadlines are served by this queue's task
+        #: (``serve_timers``), not by the pump task's cancel scope.
+        self._timers: TimerQueue | None = None
+        self._card_timer: Timer | None = None
 
     @classmethod
     def from_config(
@@ -303,10 +308,16 @@ class SimulatorDriver(sw.SwitchDriver):
             task_status.started()
             while True:
                 self._wakeup = trio.Event()
-                self._sleeping_until = deadline = self.card.next_deadline()
                 try:
-                    with trio.move_on_at(deadline):
+                    if self._timers is not None:
+                        # The queue's task advances the card at its deadlines.
+                        self._sleeping_until = math.inf
+                        self._arm(self.card.next_deadline())
                         await self._wakeup.wait()
+                    else:
+                        self._sleeping_until = deadline = self.card.next_deadline()
+                        with trio.move_on_at(deadline):
+                            await self._wakeup.wait()
                 finally:
                     self._sleeping_until = -math.inf
                 self.card.advance(self.now())
@@ -469,12 +480,52 @@ class SimulatorDriver(sw.SwitchDriver):
         card = self.card
         if self._hand_over() and not card.recordings:
             deadline = card.next_deadline()
+            if self._timers is not None and not (in_turn and deadline <= self.now()):
+                self._arm(deadline)
+                return
             if deadline >= self._sleeping_until:
                 return
             if in_turn and deadline <= self.now():
                 self._due_in_turn = True
                 return
         self._wakeup.set()
+
+    # ------------------------------------------- the card's deadlines on a TimerQueue
+
+    def serve_timers(self, timers: TimerQueue) -> None:
+        """``ctid simulate`` only: ``timers``' task advances the card at its deadlines
+        while the pump task sleeps (from its next sleep on), one timer armed at a time.
+
+        The pump task then sleeps without a deadline (no cancel scope, no wake-up per
+        card deadline: a callee answering, a machine's greeting, a ring timing out); the
+        timer's callback advances the card and hands its events over as a command
+        would, so ``CallService.fold_after`` folds them in the timer's own turn. What the
+        hand-over cannot do (media being recorded, a full channel, file work) still
+        wakes the pump task, as before.
+        """
+        self._timers = timers
+        self._wakeup.set()
+
+    def _arm(self, deadline: float) -> None:
+        """Keep the one card timer at ``deadline`` (none at ``inf``)."""
+        timers = self._timers
+        armed = self._card_timer
+        if armed is not None:
+            if armed.active and armed.deadline == deadline:
+                return
+            armed.cancel()
+            self._card_timer = None
+        if timers is not None and deadline < math.inf:
+            self._card_timer = timers.call_at(deadline, self._card_due)
+
+    def _card_due(self) -> None:
+        self._card_timer = None
+        if self._sleeping_until != math.inf:
+            # The pump task is awake (pumping, or between sleeps): it advances the card.
+            self._wakeup.set()
+            return
+        self.card.advance(self.now())
+        self._changed()
 
     def advance_now(self) -> bool:
         """``inprocess.ExecutesNow``: the card's timers a command made due now, run at once."""
@@ -486,7 +537,11 @@ class SimulatorDriver(sw.SwitchDriver):
             self._wakeup.set()
             return False
         card.advance(self.now())
-        if not self._hand_over() or card.next_deadline() < self._sleeping_until:
+        if not self._hand_over():
+            self._wakeup.set()
+        elif self._timers is not None:
+            self._arm(card.next_deadline())
+        elif card.next_deadline() < self._sleeping_until:
             self._wakeup.set()
         return True
 
