@@ -59,6 +59,27 @@ def iso(at: dt.datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
+async def book_during_call(cc: CallCentre) -> dt.datetime:
+    """Start the campaign, let 5550101 answer (at 2 s) and talk with 2001, then Alice
+    books record 1 for herself 40 s ahead while the call is up; returns when it is due."""
+    await start(cc)
+    await trio.sleep(5.0)
+    alice = await cc.client(token=ALICE)
+    due = dialler_of(cc.app).utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
+    await alice.call("campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True})
+    return due
+
+
+def assert_booked_for_alice(database_url: str) -> None:
+    """Record 1 is a callback for 2001 after one answered attempt."""
+    assert standings(database_url, "callback_agent")["5550101"] == (
+        "callback",
+        1,
+        "answered",
+        "2001",
+    )
+
+
 async def offered_on_time(cc: CallCentre, due: dt.datetime) -> None:
     """Alice is shown record 1 as her callback, at ``due`` and at most ``LATE`` after."""
     dialler = dialler_of(cc.app)
@@ -92,12 +113,7 @@ async def test_a_callback_booked_before_a_restart_is_offered_on_time(
         await alice.call(
             "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
         )
-        assert standings(database_url, "callback_agent")["5550101"] == (
-            "callback",
-            1,
-            "answered",
-            "2001",
-        )
+        assert_booked_for_alice(database_url)
         await store_of(cc).flush()
     # kill -9; down 10 s: the callback is due 20 s or so after the restart, well within
     # REREAD_SECONDS of it.
@@ -118,14 +134,7 @@ async def test_a_callback_booked_during_a_call_kept_across_a_restart(
     sim_cfg, sounds = config_from_section(dict(cfg.driver_section))
     sim = SimulatorDriver(sim_cfg, sounds_dir=sounds)
     async with daemon(cfg, driver=sim) as cc:
-        await start(cc)
-        await trio.sleep(5.0)  # 5550101 answered at 2 s and talks with 2001
-        alice = await cc.client(token=ALICE)
-        dialler = dialler_of(cc.app)
-        due = dialler.utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
-        await alice.call(
-            "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
-        )
+        due = await book_during_call(cc)
         # Written when the attempt ends: the record is still being dialled.
         assert standings(database_url)["5550101"] == ("dialling", 0, None)
         await cc.settle()
@@ -139,12 +148,7 @@ async def test_a_callback_booked_during_a_call_kept_across_a_restart(
         await cc.settle()
         await trio.sleep(1.0)
         assert dialler_of(cc.app).callbacks.soonest("renewals") == due
-        assert standings(database_url, "callback_agent")["5550101"] == (
-            "callback",
-            1,
-            "answered",
-            "2001",
-        )
+        assert_booked_for_alice(database_url)
         await offered_on_time(cc, due)
 
 
@@ -157,26 +161,14 @@ async def test_a_callback_booked_during_a_call_that_ended_while_ctid_was_down(
     database_url = empty_database_url
     cfg = config(tmp_path, database_url)
     async with daemon(cfg) as cc:
-        await start(cc)
-        await trio.sleep(5.0)  # 5550101 answered at 2 s and talks with 2001
-        alice = await cc.client(token=ALICE)
-        dialler = dialler_of(cc.app)
-        due = dialler.utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
-        await alice.call(
-            "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
-        )
+        due = await book_during_call(cc)
         assert standings(database_url)["5550101"] == ("dialling", 0, None)
         await cc.settle()
         await store_of(cc).flush()
     await trio.sleep(10.0)
     async with daemon(cfg) as cc:
         await trio.sleep(0.5)
-        assert standings(database_url, "callback_agent")["5550101"] == (
-            "callback",
-            1,
-            "answered",
-            "2001",
-        )
+        assert_booked_for_alice(database_url)
         assert dialler_of(cc.app).callbacks.soonest("renewals") == due
         await offered_on_time(cc, due)
 
@@ -191,15 +183,8 @@ async def test_a_callback_kept_with_an_attempt_whose_call_is_not_back(
     database_url = empty_database_url
     cfg = config(tmp_path, database_url)
     async with daemon(cfg) as cc:
-        await start(cc)
-        await trio.sleep(5.0)  # 5550101 answered at 2 s and talks with 2001
-        alice = await cc.client(token=ALICE)
-        dialler = dialler_of(cc.app)
-        [call_id] = dialler.attempts
-        due = dialler.utcnow().replace(microsecond=0) + dt.timedelta(seconds=40)
-        await alice.call(
-            "campaign.scheduleCallback", {"record": 1, "at": iso(due), "agentOnly": True}
-        )
+        due = await book_during_call(cc)
+        [call_id] = dialler_of(cc.app).attempts
         await cc.settle()
         live = store_of(cc)
         await live.flush()
@@ -209,10 +194,5 @@ async def test_a_callback_kept_with_an_attempt_whose_call_is_not_back(
     async with daemon(cfg) as cc:
         await trio.sleep(0.5)
         assert call_id not in cc.app.model.calls
-        assert standings(database_url, "callback_agent")["5550101"] == (
-            "callback",
-            1,
-            "answered",
-            "2001",
-        )
+        assert_booked_for_alice(database_url)
         await offered_on_time(cc, due)
