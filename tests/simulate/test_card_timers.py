@@ -9,13 +9,11 @@ come at the same instants, in the same order, as when the pump task serves them.
 
 from __future__ import annotations
 
-import collections
 import json
 from typing import Any
 
 import pytest
 import trio
-from trio.abc import Instrument
 
 from ctid.simulate.campaign import CampaignScenario, run_campaign
 from ctid.simulate.clock import JumpingClock
@@ -24,21 +22,11 @@ from ctid.switch_drivers.amd import AmdResult, AnsweredBy
 from ctid.switch_drivers.simulator.driver import SimulatorDriver
 from ctid.timers import TimerQueue
 
+from .steps import Steps
+
 PUMP = "ctid.switch_drivers.simulator.driver.SimulatorDriver.run"
 EXECUTOR = "ctid.calls.service.CallService._execute_loop"
 LOOP = "ctid.calls.service.CallService._event_loop"
-
-
-class Steps(Instrument):
-    def __init__(self) -> None:
-        self.steps: collections.Counter[str] = collections.Counter()
-        self.passes = 0
-
-    def before_task_step(self, task: trio.lowlevel.Task) -> None:
-        self.steps[task.name] += 1
-
-    def before_io_wait(self, timeout: float) -> None:
-        self.passes += 1
 
 
 def dial(number: str, **kw: Any) -> sw.Originate:

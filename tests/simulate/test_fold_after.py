@@ -10,12 +10,10 @@ loop. Every way gives the same day, call by call, as the kept fingerprints do.
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 import pytest
 import trio
-from trio.abc import Instrument
 
 from ctid.calls.service import CallService
 from ctid.simulate.clock import JumpingClock
@@ -24,6 +22,7 @@ from ctid.switch_drivers.simulator.driver import SimulatorDriver
 from ctid.timers import TimerQueue
 
 from .simulate_days import SCENARIOS, fingerprint, kept
+from .steps import Steps
 
 LOOP_TASK = "ctid.calls.service.CallService._event_loop"
 KEPT = (
@@ -31,18 +30,6 @@ KEPT = (
     "ring-all-answer-delay-abandon",
     "two-queues-skills-overflow-rona",
 )
-
-
-class Steps(Instrument):
-    def __init__(self) -> None:
-        self.steps: collections.Counter[str] = collections.Counter()
-        self.passes = 0
-
-    def before_task_step(self, task: trio.lowlevel.Task) -> None:
-        self.steps[task.name] += 1
-
-    def before_io_wait(self, timeout: float) -> None:
-        self.passes += 1
 
 
 def simulate(monkeypatch: pytest.MonkeyPatch, name: str | None = None) -> tuple[Any, int, Steps]:
